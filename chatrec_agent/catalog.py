@@ -1,0 +1,94 @@
+"""The catalog model: items, interactions, and the text and hash each item is indexed by."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+
+def genre_key(name: str) -> str:
+    """A stable, metadata-safe key for a genre name ("Sci-Fi" -> "sci_fi")."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: str
+    title: str
+    description: str = ""
+    genres: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    year: int | None = None
+    url: str | None = None
+    # Extra text metadata (director, language, ...): shown in cards and embedded with the item.
+    extra: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def label(self) -> str:
+        """How the item is named to people: "Fargo (1996)"."""
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+    def document(self) -> str:
+        """The text that is embedded: title, year, genres, description, extras and tags."""
+        parts = [self.label + "."]
+        if self.genres:
+            parts.append("Genres: " + ", ".join(self.genres) + ".")
+        if self.description:
+            parts.append(self.description.strip())
+        for key, value in self.extra.items():
+            parts.append(f"{key.replace('_', ' ').capitalize()}: {value}.")
+        if self.tags:
+            parts.append("Tags: " + ", ".join(self.tags) + ".")
+        return " ".join(parts)
+
+    def content_hash(self) -> str:
+        """Changes whenever anything that is embedded or stored as metadata changes."""
+        payload = json.dumps(
+            [self.document(), self.title, self.year, list(self.genres), list(self.tags), self.url],
+            ensure_ascii=False,
+        )
+        return hashlib.blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    user_id: str
+    item_id: str
+    rating: float | None = None
+    timestamp: int = 0
+
+
+@dataclass
+class Catalog:
+    """Items (in file order) and the interactions that refer to them."""
+
+    items: dict[str, Item]
+    interactions: list[Interaction] = field(default_factory=list)
+    # One message per row left out under `on_error: skip` ("file:line: why").
+    skipped: list[str] = field(default_factory=list)
+    source: str = ""
+
+    @classmethod
+    def from_items(cls, items: Iterable[Item], interactions: Iterable[Interaction] = (), source: str = "") -> Catalog:
+        return cls({item.id: item for item in items}, list(interactions), [], source)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self.items
+
+    def __getitem__(self, item_id: str) -> Item:
+        return self.items[item_id]
+
+    @property
+    def genres(self) -> list[str]:
+        """Every genre name in the catalog, sorted."""
+        return sorted({g for item in self.items.values() for g in item.genres})
+
+    @property
+    def users(self) -> list[str]:
+        return sorted({i.user_id for i in self.interactions})

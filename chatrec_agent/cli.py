@@ -1,0 +1,191 @@
+"""The `chatrec` command line: index, search, doctor, chat and run.
+
+User errors (ChatrecError) are printed as one line without a traceback, exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from chatrec_agent.errors import ChatrecError
+from chatrec_agent.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="chatrec: personalised, explainable recommendations for Slack and Discord.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+class _State:
+    config: Path | None = None
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config, os.environ)
+        return self._settings
+
+
+state = _State()
+
+
+@app.callback()
+def _main(
+    config: Annotated[
+        Optional[Path], typer.Option("--config", "-c", help="Settings file (default: ./config.yaml if present).")
+    ] = None,
+) -> None:
+    state.config = config
+    state._settings = None
+
+
+def _open_index(settings: Settings):
+    from chatrec_agent.embeddings import Embedder
+    from chatrec_agent.index import ItemIndex
+
+    return ItemIndex(settings, Embedder(settings.embeddings))
+
+
+def _load_catalog(settings: Settings):
+    from chatrec_agent.loaders import load_catalog
+
+    with console.status("Loading catalog..."):
+        catalog = load_catalog(settings.catalog)
+    if catalog.skipped:
+        err.print(f"[yellow]Skipped {len(catalog.skipped)} bad rows[/] (catalog.on_error: skip); first ones:")
+        for line in catalog.skipped[:5]:
+            err.print(f"  {line}")
+    return catalog
+
+
+def _sync(settings: Settings, full: bool) -> None:
+    catalog = _load_catalog(settings)
+    console.print(f"Catalog: {len(catalog)} items, {len(catalog.interactions)} interactions ({catalog.source}).")
+    index = _open_index(settings)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=console, transient=True,
+    ) as bar:
+        task = bar.add_task("Embedding", total=None)
+
+        def progress(done: int, total: int, stage: str) -> None:
+            bar.update(task, completed=done, total=total, description=stage.capitalize())
+
+        report = index.sync(catalog, full=full, progress=progress)
+    if report.reason:
+        console.print(f"Full rebuild because {report.reason}.")
+    console.print(report.summary())
+
+
+@app.command()
+def index(
+    full: Annotated[bool, typer.Option("--full", help="Rebuild into a new collection, switch when complete.")] = False,
+) -> None:
+    """Embed new or changed catalog items into the Chroma index (incremental by content hash)."""
+    _sync(state.settings, full)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for, in words.")],
+    genre: Annotated[Optional[list[str]], typer.Option("--genre", "-g", help="Required genre (repeatable).")] = None,
+    year_from: Annotated[Optional[int], typer.Option("--year-from", help="Earliest year.")] = None,
+    year_to: Annotated[Optional[int], typer.Option("--year-to", help="Latest year.")] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many results.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Search the index by meaning, with optional genre and year filters."""
+    from chatrec_agent.filters import SearchFilter
+
+    if not query.strip():
+        raise ChatrecError("The query is empty; say what you are looking for, e.g. chatrec search \"space adventure\".")
+    index = _open_index(state.settings)
+    flt = SearchFilter(genres=tuple(genre or ()), year_from=year_from, year_to=year_to)
+    index.embedder.model  # load the model first so the timing below is the search alone
+    started = time.perf_counter()
+    hits = index.search(query, k=k, flt=flt)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    if as_json:
+        print(json.dumps([
+            {"id": h.item_id, "title": h.title, "year": h.year, "genres": list(h.genres), "score": h.score}
+            for h in hits
+        ], ensure_ascii=False))
+        return
+    if not hits:
+        console.print("No items match those filters.")
+        return
+    table = Table(title=f"{len(hits)} results for “{query}” ({elapsed_ms:.0f} ms)")
+    table.add_column("score", justify="right")
+    table.add_column("title")
+    table.add_column("year", justify="right")
+    table.add_column("genres")
+    for hit in hits:
+        table.add_row(f"{hit.score:.3f}", hit.title, str(hit.year or ""), ", ".join(hit.genres))
+    console.print(table)
+
+
+@app.command()
+def doctor() -> None:
+    """Check config, catalog, embedding model, index and chat tokens; say what to fix."""
+    from chatrec_agent.doctor import run_checks
+
+    checks = run_checks(state.config, os.environ)
+    marks = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "fail": "[red]✗[/]"}
+    for check in checks:
+        console.print(f"{marks[check.level]} {check.name}: {check.detail}")
+    failed = [c for c in checks if c.level == "fail"]
+    if failed:
+        console.print(f"\n{len(failed)} problem(s) to fix.")
+        raise typer.Exit(1)
+    console.print("\nAll checks passed.")
+
+
+@app.command()
+def chat() -> None:
+    """Talk to chatrec in the terminal (type 'quit' to leave)."""
+    from chatrec_agent.terminal import run_terminal
+
+    run_terminal(_open_index(state.settings), console)
+
+
+@app.command()
+def run() -> None:
+    """The main job: bring the index up to date, then chat (or serve when tokens are set)."""
+    settings = state.settings
+    _sync(settings, full=False)
+    if settings.slack.bot_token or settings.discord.token:
+        console.print(
+            "Slack/Discord tokens are set, but the chat adapters are not part of this version yet; "
+            "starting the terminal chat instead."
+        )
+    chat()
+
+
+def main() -> None:
+    try:
+        app()
+    except ChatrecError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("Interrupted.")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

