@@ -1,0 +1,83 @@
+"""Shared fixtures: a small film catalog written to temp dirs, settings, the real embedder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chatrec_agent.catalog import Catalog, Item
+from chatrec_agent.embeddings import Embedder
+from chatrec_agent.index import ItemIndex
+from chatrec_agent.settings import EmbeddingSettings, Settings, settings_from_dict
+
+FILMS = [
+    ("fargo", "Fargo", 1996, ["Crime", "Thriller"], "A pregnant police chief investigates roadside murders in snowy Minnesota after a car salesman's kidnapping scheme goes wrong."),
+    ("alien", "Alien", 1979, ["Horror", "Sci-Fi"], "The crew of a commercial space freighter is hunted through the ship by a deadly extraterrestrial creature."),
+    ("blade-runner", "Blade Runner", 1982, ["Sci-Fi", "Thriller"], "In a rain-soaked future Los Angeles, a detective hunts down escaped synthetic humans."),
+    ("toy-story", "Toy Story", 1995, ["Animation", "Children", "Comedy"], "A pull-string cowboy doll feels threatened when a flashy space ranger toy becomes his owner's favourite."),
+    ("unforgiven", "Unforgiven", 1992, ["Western"], "A retired gunslinger takes one last bounty job on the lawless American frontier."),
+    ("good-bad-ugly", "The Good, the Bad and the Ugly", 1966, ["Western"], "Three gunfighters race across the Civil War frontier to find a buried cache of Confederate gold."),
+    ("rio-bravo", "Rio Bravo", 1959, ["Western"], "A small-town sheriff and a drunk deputy hold a killer in jail while his rancher brother besieges the town."),
+    ("casablanca", "Casablanca", 1942, ["Drama", "Romance"], "A cynical nightclub owner in wartime Morocco must choose between love and helping a resistance leader escape."),
+    ("double-indemnity", "Double Indemnity", 1944, ["Crime", "Film-Noir"], "An insurance salesman is seduced into a murder plot to collect on a husband's accident policy."),
+    ("psycho", "Psycho", 1960, ["Horror", "Thriller"], "A secretary on the run stops at a lonely motel run by a troubled young man and his mother."),
+    ("shining", "The Shining", 1980, ["Horror"], "A writer wintering as caretaker of an isolated mountain hotel slides into madness and violence."),
+    ("annie-hall", "Annie Hall", 1977, ["Comedy", "Romance"], "A neurotic New York comedian looks back on his bittersweet romance with an aspiring singer."),
+    ("groundhog-day", "Groundhog Day", 1993, ["Comedy", "Fantasy", "Romance"], "A cynical weatherman relives the same small-town winter day again and again."),
+    ("matrix", "The Matrix", 1999, ["Action", "Sci-Fi"], "A hacker learns that reality is a simulation run by machines and joins a rebellion against them."),
+    ("jurassic-park", "Jurassic Park", 1993, ["Adventure", "Sci-Fi"], "Visitors to an island theme park of cloned dinosaurs fight to survive when the fences fail."),
+    ("heat", "Heat", 1995, ["Action", "Crime", "Thriller"], "A dogged Los Angeles detective pursues a disciplined crew of professional bank robbers."),
+    ("spirited-away", "Spirited Away", 2001, ["Animation", "Fantasy"], "A ten-year-old girl trapped in a spirit world works in a bathhouse to free her parents."),
+    ("some-like-it-hot", "Some Like It Hot", 1959, ["Comedy"], "Two musicians who witnessed a gangland killing hide from the mob by joining an all-female band."),
+    ("get-out", "Get Out", 2017, ["Horror", "Mystery"], "A young Black man visiting his white girlfriend's family uncovers a sinister secret."),
+    ("paddington-2", "Paddington 2", 2017, ["Children", "Comedy"], "A polite bear from Peru is framed for stealing a pop-up book and sent to prison."),
+    ("mad-max-fury-road", "Mad Max: Fury Road", 2015, ["Action", "Adventure"], "In a desert wasteland a drifter and a rebel warrior flee a tyrant in a war rig."),
+    ("parasite", "Parasite", 2019, ["Comedy", "Drama", "Thriller"], "A poor family cons its way into working for a wealthy household, with escalating consequences."),
+    ("singin-in-the-rain", "Singin' in the Rain", 1952, ["Comedy", "Musical", "Romance"], "A silent film star navigates Hollywood's chaotic switch to talking pictures."),
+    ("saving-private-ryan", "Saving Private Ryan", 1998, ["Drama", "War"], "After the Normandy landings, a squad of soldiers searches for a paratrooper whose brothers were killed."),
+]
+
+
+def film_records() -> list[dict]:
+    return [
+        {"id": i, "title": t, "year": y, "genres": g, "description": d, "tags": []}
+        for i, t, y, g, d in FILMS
+    ]
+
+
+def film_items() -> list[Item]:
+    return [Item(id=i, title=t, year=y, genres=tuple(g), description=d) for i, t, y, g, d in FILMS]
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real default model, loaded once for the whole run."""
+    return Embedder(EmbeddingSettings())
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return settings_from_dict({"storage": {"dir": str(tmp_path / "store")}}, environ={}, base_dir=tmp_path)
+
+
+@pytest.fixture
+def catalog() -> Catalog:
+    return Catalog.from_items(film_items(), source="test films")
+
+
+@pytest.fixture
+def index(settings: Settings, embedder: Embedder) -> ItemIndex:
+    return ItemIndex(settings, embedder)
+
+
+@pytest.fixture
+def built_index(index: ItemIndex, catalog: Catalog) -> ItemIndex:
+    index.sync(catalog)
+    return index

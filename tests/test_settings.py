@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chatrec_agent.errors import ConfigError
+from chatrec_agent.settings import load_settings, settings_from_dict
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_run_the_demo_catalog_in_embedded_mode():
+    s = settings_from_dict({}, environ={}, base_dir=Path("/srv/bot"))
+    assert s.catalog.format == "demo"
+    assert s.vector_store.mode == "embedded"
+    assert s.storage.dir == Path("/srv/bot/.chatrec")
+    assert s.slack.bot_token is None and s.discord.token is None
+
+
+def test_shipped_config_yaml_is_valid_and_keeps_secrets_out():
+    text = (REPO / "config.yaml").read_text()
+    assert "xoxb-" not in text and "xapp-" not in text
+    s = load_settings(REPO / "config.yaml", environ={"SLACK_BOT_TOKEN": "xoxb-123"})
+    assert s.catalog.format == "demo"
+    assert s.slack.bot_token.get_secret_value() == "xoxb-123"
+    assert s.discord.token is None  # unset ${DISCORD_TOKEN} means "not configured"
+    assert s.storage.dir == REPO / ".chatrec"
+
+
+def test_placeholders_are_filled_from_the_given_environment(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("vector_store:\n  host: ${CHROMA_HOST:-localhost}\n  port: ${CHROMA_PORT}\n")
+    s = load_settings(cfg, environ={"CHROMA_PORT": "9100"})
+    assert s.vector_store.host == "localhost"
+    assert s.vector_store.port == 9100
+    s = load_settings(cfg, environ={"CHROMA_PORT": "9100", "CHROMA_HOST": "chroma.internal"})
+    assert s.vector_store.host == "chroma.internal"
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path):
+    (tmp_path / "conf").mkdir()
+    cfg = tmp_path / "conf" / "c.yaml"
+    cfg.write_text("catalog: {format: csv, path: data/items.csv}\nstorage: {dir: state}\n")
+    s = load_settings(cfg, environ={})
+    assert s.catalog.path == tmp_path / "conf" / "data" / "items.csv"
+    assert s.storage.dir == tmp_path / "conf" / "state"
+
+
+def test_unknown_key_is_named(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("catalog:\n  fromat: csv\n")
+    with pytest.raises(ConfigError, match=r"unknown key 'catalog\.fromat'"):
+        load_settings(cfg, environ={})
+
+
+def test_wrong_type_is_named_with_the_value(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("vector_store:\n  port: eighty\n")
+    with pytest.raises(ConfigError, match=r"'vector_store\.port'.*eighty"):
+        load_settings(cfg, environ={})
+
+
+def test_bad_format_lists_the_choices(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("catalog: {format: excel}\n")
+    with pytest.raises(ConfigError, match=r"catalog\.format.*movielens-100k"):
+        load_settings(cfg, environ={})
+
+
+def test_missing_file_and_bad_yaml(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.yaml", environ={})
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("catalog: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML at line"):
+        load_settings(cfg, environ={})
+    cfg.write_text("- just\n- a list\n")
+    with pytest.raises(ConfigError, match="top level must be a mapping"):
+        load_settings(cfg, environ={})
+
+
+def test_cli_reports_config_errors_in_one_line_without_traceback(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("storage:\n  dri: x\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "chatrec_agent.cli", "--config", str(cfg), "index"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2
+    assert "unknown key 'storage.dri'" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
