@@ -1,0 +1,186 @@
+"""Index benchmark: embedding+upsert throughput, no-change reindex time, search latency.
+
+Prints one JSON report. Runs on the demo catalog, on MovieLens-100K when --movielens is
+given, and on a synthetic catalog (--synthetic N items, default 100,000) whose vectors are
+synthetic so the run stays short; its search latency still includes embedding the query
+with the real model.
+
+    python benchmarks/index_bench.py --movielens ../shared/datasets/ml-100k
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from chatrec_agent.catalog import Catalog, Item
+from chatrec_agent.embeddings import Embedder
+from chatrec_agent.filters import SearchFilter
+from chatrec_agent.index import ItemIndex
+from chatrec_agent.loaders import load_catalog
+from chatrec_agent.settings import CatalogSettings, EmbeddingSettings, settings_from_dict
+
+QUERIES = [
+    "a mind-bending science fiction film", "something light and funny", "a scary movie for tonight",
+    "gritty crime drama with heists", "a romantic comedy in New York", "animated film for kids",
+    "epic war movie", "a classic western with gunfights", "a detective mystery", "musical with great songs",
+    "space adventure with aliens", "a heartwarming family film", "dark thriller with a twist ending",
+    "a documentary about nature", "coming of age story", "superhero action", "film noir with a femme fatale",
+    "time travel adventure", "a sad drama that makes you cry", "monster movie", "political thriller",
+    "sports underdog story", "fantasy quest with magic", "post-apocalyptic survival", "courtroom drama",
+    "a road trip comedy", "martial arts action", "a love story set in Paris", "historical epic", "spy movie",
+]
+GENRES = ["Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
+          "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western"]
+# Rough MovieLens genre frequencies, so synthetic filters are as selective as real ones.
+GENRE_WEIGHTS = [13, 8, 3, 7, 30, 6, 3, 43, 2, 1, 6, 3, 4, 14, 6, 15, 4, 2]
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+class SyntheticEmbedder:
+    """Deterministic random unit vectors per text: indexes 100k items in seconds, not hours."""
+
+    def __init__(self, model_name: str, dimension: int):
+        self.model_name, self.dimension = model_name, dimension
+
+    def encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            seed = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+            out[row] = np.random.default_rng(seed).standard_normal(self.dimension)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def synthetic_catalog(n: int, seed: int = 0) -> Catalog:
+    rng = random.Random(seed)
+    words = "quiet storm city river ghost heart empire night summer machine garden winter shadow road".split()
+    items = []
+    for i in range(n):
+        genres = tuple(dict.fromkeys(rng.choices(GENRES, weights=GENRE_WEIGHTS, k=rng.randint(1, 3))))
+        title = " ".join(rng.sample(words, 2)).title()
+        items.append(Item(id=f"s{i}", title=f"{title} {i}", year=rng.randint(1925, 2024), genres=genres,
+                          description=f"A {genres[0].lower()} story about {' and '.join(rng.sample(words, 3))}."))
+    return Catalog.from_items(items, source=f"synthetic {n}")
+
+
+def search_latency(index: ItemIndex, flt: SearchFilter | None, n: int = 200, k: int = 10) -> dict:
+    queries = [f"{QUERIES[i % len(QUERIES)]} #{i}" for i in range(n)]  # distinct texts: no caching
+    index.search(queries[0], k=k, flt=flt)  # warm-up: facet table, HNSW pages
+    times, counts = [], []
+    for q in queries:
+        started = time.perf_counter()
+        hits = index.search(q, k=k, flt=flt)
+        times.append((time.perf_counter() - started) * 1000)
+        counts.append(len(hits))
+    return {"p50_ms": round(percentile(times, 50), 2), "p95_ms": round(percentile(times, 95), 2),
+            "mean_results": round(statistics.mean(counts), 1), "queries": n}
+
+
+def token_stats(embedder: Embedder, catalog: Catalog) -> float:
+    tokenizer = embedder.model.tokenizer
+    docs = [item.document() for item in list(catalog.items.values())[:500]]
+    return round(statistics.mean(len(tokenizer(d)["input_ids"]) for d in docs), 1)
+
+
+def bench_real(name: str, catalog: Catalog, embedder: Embedder, workdir: Path, filters: dict[str, SearchFilter]) -> dict:
+    settings = settings_from_dict({"storage": {"dir": str(workdir / name)}}, environ={})
+    index = ItemIndex(settings, embedder)
+    started = time.perf_counter()
+    report = index.sync(catalog, full=True)
+    build_s = time.perf_counter() - started
+    started = time.perf_counter()
+    again = index.sync(catalog)
+    nochange_s = time.perf_counter() - started
+    assert again.embedded == 0
+    return {
+        "items": len(catalog),
+        "mean_tokens_per_document": token_stats(embedder, catalog),
+        "index_items_per_s": round(report.added / build_s, 1),
+        "index_seconds": round(build_s, 2),
+        "nochange_reindex_s": round(nochange_s, 3),
+        "search": {label: search_latency(index, flt) for label, flt in filters.items()},
+    }
+
+
+def bench_encoder_only(embedder: Embedder, catalog: Catalog) -> float:
+    docs = [item.document() for item in catalog.items.values()]
+    started = time.perf_counter()
+    embedder.encode(docs)
+    return round(len(docs) / (time.perf_counter() - started), 1)
+
+
+def bench_synthetic(n: int, embedder: Embedder, workdir: Path) -> dict:
+    catalog = synthetic_catalog(n)
+    settings = settings_from_dict({"storage": {"dir": str(workdir / "synthetic")}}, environ={})
+    fake = SyntheticEmbedder(embedder.model_name, embedder.dimension)
+    builder = ItemIndex(settings, fake)  # type: ignore[arg-type]
+    started = time.perf_counter()
+    builder.sync(catalog, full=True)
+    build_s = time.perf_counter() - started
+    started = time.perf_counter()
+    again = builder.sync(catalog)
+    nochange_s = time.perf_counter() - started
+    assert again.embedded == 0
+    # Search with the real model for queries (same model name, so no rebuild is triggered).
+    searcher = ItemIndex(settings, embedder)
+    filters = {
+        "unfiltered": None,
+        "genre+decade (Drama, 1990s)": SearchFilter(genres=("Drama",), year_from=1990, year_to=1999),
+        "genre+decade (Comedy, 1970s)": SearchFilter(genres=("Comedy",), year_from=1970, year_to=1979),
+        "selective (Western, 1950s)": SearchFilter(genres=("Western",), year_from=1950, year_to=1959),
+    }
+    return {
+        "items": n,
+        "vectors": "synthetic (query embedding is real)",
+        "index_items_per_s_without_encoder": round(n / build_s, 1),
+        "nochange_reindex_s": round(nochange_s, 3),
+        "search": {label: search_latency(searcher, flt) for label, flt in filters.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--movielens", type=Path, help="MovieLens-100K folder (u.item, u.data, u.genre)")
+    parser.add_argument("--synthetic", type=int, default=100_000, help="items in the synthetic catalog (0: skip)")
+    parser.add_argument("--skip-demo", action="store_true")
+    args = parser.parse_args()
+
+    embedder = Embedder(EmbeddingSettings())
+    started = time.perf_counter()
+    embedder.model
+    report: dict = {
+        "machine": {"python": platform.python_version(), "cpu_count": __import__("os").cpu_count(),
+                    "device": embedder.device, "model": embedder.model_name},
+        "model_load_s": round(time.perf_counter() - started, 2),
+    }
+    decade = {"unfiltered": None, "genre+decade (Drama, 1990s)": SearchFilter(genres=("Drama",), year_from=1990, year_to=1999)}
+    with tempfile.TemporaryDirectory(prefix="chatrec-bench-") as tmp:
+        work = Path(tmp)
+        if not args.skip_demo:
+            demo = load_catalog(CatalogSettings(format="demo"))
+            report["demo"] = bench_real("demo", demo, embedder, work, decade)
+            report["demo"]["encoder_only_items_per_s"] = bench_encoder_only(embedder, demo)
+        if args.movielens:
+            ml = load_catalog(CatalogSettings(format="movielens-100k", path=args.movielens))
+            report["movielens_100k"] = bench_real("ml100k", ml, embedder, work, decade)
+        if args.synthetic:
+            report["synthetic"] = bench_synthetic(args.synthetic, embedder, work)
+    json.dump(report, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""The `chatrec` command as a user runs it, on a small catalog in a temp dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import film_records, write_jsonl
+
+
+def chatrec(*args: str, cwd: Path, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "chatrec_agent.cli", *args],
+        cwd=cwd, capture_output=True, text=True, timeout=300, env=environ, input=input,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    write_jsonl(tmp_path / "films.jsonl", film_records())
+    (tmp_path / "config.yaml").write_text(
+        "catalog: {format: jsonl, path: films.jsonl}\nstorage: {dir: state}\n"
+        "discord: {token: '${DISCORD_TOKEN}'}\n"
+    )
+    return tmp_path
+
+
+def test_index_search_and_doctor(project):
+    first = chatrec("index", cwd=project)
+    assert first.returncode == 0, first.stderr
+    assert f"{len(film_records())} added" in first.stdout
+    again = chatrec("index", cwd=project)
+    assert "up to date" in again.stdout and "nothing embedded" in again.stdout
+
+    found = chatrec("search", "cowboys in the old west", "--genre", "Western", "--year-to", "1970", "-k", "5", "--json", cwd=project)
+    assert found.returncode == 0, found.stderr
+    hits = json.loads(found.stdout)
+    assert {h["id"] for h in hits} == {"good-bad-ugly", "rio-bravo"}
+    assert all(set(h) == {"id", "title", "year", "genres", "score"} for h in hits)
+
+    table = chatrec("search", "space monster", "-k", "3", cwd=project)
+    assert "Alien" in table.stdout and "score" in table.stdout
+
+    doctor = chatrec("doctor", cwd=project, env={"DISCORD_TOKEN": "abc.def.ghi"})
+    assert doctor.returncode == 0, doctor.stdout
+    assert "✓ index: 24 items" in doctor.stdout
+    assert "✓ discord: bot token set" in doctor.stdout
+    assert "! slack: not configured" in doctor.stdout
+
+
+def test_full_reindex_switches_collections(project):
+    chatrec("index", cwd=project)
+    rebuilt = chatrec("index", "--full", cwd=project)
+    assert rebuilt.returncode == 0 and "Rebuilt index" in rebuilt.stdout
+
+
+def test_doctor_says_what_to_fix(project):
+    doctor = chatrec("doctor", cwd=project)
+    assert doctor.returncode == 1
+    assert "✗ index: empty" in doctor.stdout and "run `chatrec index`" in doctor.stdout
+    (project / "config.yaml").write_text(
+        "catalog: {format: jsonl, path: missing.jsonl}\nslack: {bot_token: not-a-token}\n"
+    )
+    doctor = chatrec("doctor", cwd=project)
+    assert "✗ catalog:" in doctor.stdout and "missing.jsonl: file not found" in doctor.stdout
+    assert "✗ slack: SLACK_BOT_TOKEN should start with 'xoxb-'" in doctor.stdout
+
+
+def test_bad_catalog_row_stops_index_with_file_and_line(project):
+    path = project / "films.jsonl"
+    path.write_text(path.read_text() + '{"id": "fargo", "title": "Fargo again"}\n')
+    result = chatrec("index", cwd=project)
+    assert result.returncode == 2
+    assert f"films.jsonl:{len(film_records()) + 1}: duplicate item id 'fargo'" in result.stderr.replace("\n", "")
+    assert "Traceback" not in result.stderr
+    assert not (project / "state" / "chroma").exists()  # nothing half-imported
+
+
+def test_empty_query_is_refused(project):
+    result = chatrec("search", "   ", cwd=project)
+    assert result.returncode == 2 and "query is empty" in result.stderr
+
+
+def test_terminal_chat_answers_from_the_catalog(project):
+    chatrec("index", cwd=project)
+    result = chatrec("chat", cwd=project, input="a scary film set in a hotel\n\nquit\n")
+    assert result.returncode == 0, result.stderr
+    assert "The Shining (1980)" in result.stdout
+    assert "Say what you are in the mood for" in result.stdout  # the empty line
