@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+# Up to this many texts are encoded in one direct forward pass (the query path).
+SMALL_BATCH = 8
 
 
 def resolve_model(name: str) -> tuple[str, str]:
@@ -93,6 +95,8 @@ class Embedder(Embeddings):
         """Normalised float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) <= SMALL_BATCH:
+            return self._encode_small(texts)
         vectors = self.model.encode(
             texts,
             batch_size=batch_size or self.settings.batch_size,
@@ -101,6 +105,18 @@ class Embedder(Embeddings):
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def _encode_small(self, texts: list[str]) -> np.ndarray:
+        """Queries: one forward pass without encode()'s batching machinery (~1-3 ms less)."""
+        import torch
+
+        model = self.model
+        with torch.inference_mode():
+            features = model.preprocess(texts)
+            features = {key: value.to(model.device) if hasattr(value, "to") else value for key, value in features.items()}
+            vectors = model(features)["sentence_embedding"]
+            vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
+        return vectors.float().cpu().numpy()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(list(texts)).tolist()
