@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -173,6 +174,14 @@ def main() -> None:
             demo = load_catalog(CatalogSettings(format="demo"))
             report["demo"] = bench_real("demo", demo, embedder, work, decade)
             report["demo"]["encoder_only_items_per_s"] = bench_encoder_only(embedder, demo)
+            # The throughput target is stated for ~45-token documents: the same films
+            # with descriptions cut to their first 14 words.
+            short = Catalog.from_items(
+                replace(item, description=" ".join(item.description.split()[:14]))
+                for item in demo.items.values()
+            )
+            report["demo_45_tokens"] = bench_real("demo45", short, embedder, work, {"unfiltered": None})
+            report["demo_45_tokens"]["encoder_only_items_per_s"] = bench_encoder_only(embedder, short)
         if args.movielens:
             ml = load_catalog(CatalogSettings(format="movielens-100k", path=args.movielens))
             report["movielens_100k"] = bench_real("ml100k", ml, embedder, work, decade)
