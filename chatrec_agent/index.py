@@ -338,6 +338,22 @@ class ItemIndex:
                 if progress:
                     progress(total, total, "embedding")
 
+    def vectors(self, ids: list[str]) -> np.ndarray:
+        """Stored item vectors in the order of `ids`; zero rows for ids not in the index."""
+        collection = self._collection()
+        out = np.zeros((len(ids), 0), dtype=np.float32)
+        position = {item_id: n for n, item_id in enumerate(ids)}
+        size = page_size(self.client)
+        for start in range(0, len(ids), size):
+            page = collection.get(ids=ids[start : start + size], include=["embeddings"])
+            if len(page["ids"]) == 0:
+                continue
+            vectors = np.asarray(page["embeddings"], dtype=np.float32)
+            if out.shape[1] == 0:
+                out = np.zeros((len(ids), vectors.shape[1]), dtype=np.float32)
+            out[[position[i] for i in page["ids"]]] = vectors
+        return out
+
     # --- search -----------------------------------------------------------------------
 
     def search(self, query: str, k: int = 10, flt: SearchFilter | None = None) -> list[SearchHit]:

@@ -88,6 +88,14 @@ class VectorStoreSettings(_Section):
     exact_scan_max: int = Field(default=3000, ge=0)
 
 
+class RecommenderSettings(_Section):
+    # popularity | itemknn | ease | als | hybrid (the default: see the README's evaluation)
+    model: Literal["popularity", "itemknn", "ease", "als", "hybrid"] = "hybrid"
+    ease_l2: float = Field(default=400.0, gt=0)
+    # A folder of Jinja2 templates overriding the shipped explanation templates by name.
+    template_dir: Path | None = None
+
+
 class SlackSettings(_Section):
     bot_token: SecretStr | None = None
     app_token: SecretStr | None = None
@@ -108,6 +116,7 @@ class Settings(_Section):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
+    recommender: RecommenderSettings = Field(default_factory=RecommenderSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     # Where the settings came from (None: built-in defaults); not a config key.
@@ -149,6 +158,7 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     settings.storage.dir = resolve(settings.storage.dir)  # type: ignore[assignment]
     settings.catalog.path = resolve(settings.catalog.path)
     settings.catalog.interactions_path = resolve(settings.catalog.interactions_path)
+    settings.recommender.template_dir = resolve(settings.recommender.template_dir)
     model = settings.embeddings.model
     if model.startswith((".", "~")) or model.startswith("/"):
         settings.embeddings.model = str(resolve(Path(model)))

@@ -1,0 +1,154 @@
+"""Offline evaluation: seeded per-user splits, top-N metrics and rating error, model by model.
+
+Protocol: each user's interactions are split 80/20 at random (seeded), or ML-100K's own
+u1.base/u1.test; models are fitted on the training part; for each user with test items,
+the top-k unseen items are compared with the user's held-out items (every held-out item
+counts as relevant: "what will they watch next"). Catalog coverage is the share of items
+that appear in anyone's top-k.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from chatrec_agent.catalog import Catalog, Interaction
+from chatrec_agent.errors import CatalogError
+from chatrec_agent.recommender import BiasedMF, Dataset, UserState, make_model
+from chatrec_agent.recommender.hybrid import HybridRecommender
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Split:
+    train: list[Interaction]
+    test: list[Interaction]
+    name: str
+
+
+def split_per_user(interactions: Sequence[Interaction], test_fraction: float = 0.2, seed: int = 42) -> Split:
+    by_user: dict[str, list[Interaction]] = defaultdict(list)
+    for i in interactions:
+        by_user[i.user_id].append(i)
+    rng = random.Random(seed)
+    train, test = [], []
+    for user in sorted(by_user):
+        rows = sorted(by_user[user], key=lambda i: (i.item_id, i.timestamp))
+        rng.shuffle(rows)
+        n_test = int(round(len(rows) * test_fraction)) if len(rows) >= 2 else 0
+        test.extend(rows[:n_test])
+        train.extend(rows[n_test:])
+    return Split(train, test, f"random per-user {1 - test_fraction:.0%}/{test_fraction:.0%} (seed {seed})")
+
+
+def movielens_u1_split(folder: Path, catalog: Catalog) -> Split:
+    def read(name: str) -> list[Interaction]:
+        path = folder / name
+        if not path.is_file():
+            raise CatalogError("file not found; the u1 split needs the full ml-100k folder.", path)
+        out = []
+        for line in path.read_text(encoding="latin-1").splitlines():
+            user, item, rating, ts = line.split("\t")
+            if item in catalog:
+                out.append(Interaction(user, item, float(rating), int(ts)))
+        return out
+
+    return Split(read("u1.base"), read("u1.test"), "MovieLens u1.base/u1.test")
+
+
+def ranking_metrics(recommended: Sequence[str], relevant: set[str], k: int) -> tuple[float, float, float, float]:
+    """(precision, recall, NDCG, hit) at k for one user."""
+    top = list(recommended)[:k]
+    gains = [1.0 if item in relevant else 0.0 for item in top]
+    hits = sum(gains)
+    dcg = sum(g / math.log2(rank + 2) for rank, g in enumerate(gains))
+    ideal = sum(1.0 / math.log2(rank + 2) for rank in range(min(len(relevant), k)))
+    return hits / k, hits / len(relevant), (dcg / ideal if ideal else 0.0), 1.0 if hits else 0.0
+
+
+def item_vectors(catalog: Catalog, dataset: Dataset, embedder) -> np.ndarray:
+    return embedder.encode([catalog[item_id].document() for item_id in dataset.item_ids])
+
+
+def evaluate_ranking(
+    catalog: Catalog, split: Split, models: Sequence[str], ks: Sequence[int],
+    embedder=None, progress: Progress | None = None,
+) -> dict[str, dict]:
+    dataset = Dataset(split.train, list(catalog.items.values()))
+    train_by_user: dict[str, list[Interaction]] = defaultdict(list)
+    for i in split.train:
+        train_by_user[i.user_id].append(i)
+    test_by_user: dict[str, set[str]] = defaultdict(set)
+    for i in split.test:
+        test_by_user[i.user_id].add(i.item_id)
+    users = sorted(u for u in test_by_user if u in train_by_user)
+    vectors = None
+    results: dict[str, dict] = {}
+    k_max = max(ks)
+    for name in models:
+        model = make_model(name, n_items=dataset.n_items)
+        if isinstance(model, HybridRecommender):
+            if embedder is None:
+                raise ValueError("the hybrid model needs an embedder for item vectors")
+            vectors = item_vectors(catalog, dataset, embedder) if vectors is None else vectors
+            model.set_vectors(vectors)
+        started = time.perf_counter()
+        model.fit(dataset)
+        fit_s = time.perf_counter() - started
+        sums = {k: np.zeros(4) for k in ks}
+        shown = {k: set() for k in ks}
+        latencies = []
+        for n, user in enumerate(users):
+            state = UserState.from_interactions(user, train_by_user[user])
+            started = time.perf_counter()
+            recs = model.recommend(state, k=k_max)
+            latencies.append((time.perf_counter() - started) * 1000)
+            ids = [r.item_id for r in recs]
+            for k in ks:
+                sums[k] += ranking_metrics(ids, test_by_user[user], k)
+                shown[k].update(ids[:k])
+            if progress and (n % 50 == 0 or n == len(users) - 1):
+                progress(name, n + 1, len(users))
+        row: dict = {"fit_s": round(fit_s, 3), "users": len(users),
+                     "recommend_ms_p50": round(float(np.percentile(latencies, 50)), 3),
+                     "recommend_ms_p95": round(float(np.percentile(latencies, 95)), 3)}
+        for k in ks:
+            p, r, ndcg, hit = sums[k] / max(len(users), 1)
+            row.update({f"precision@{k}": round(p, 4), f"recall@{k}": round(r, 4), f"ndcg@{k}": round(ndcg, 4),
+                        f"hit_rate@{k}": round(hit, 4), f"coverage@{k}": round(len(shown[k]) / dataset.n_items, 4)})
+        results[name] = row
+    return results
+
+
+def evaluate_rating(catalog: Catalog, split: Split) -> dict:
+    """RMSE/MAE of the biased-MF rating model, and of the user-mean baseline beside it."""
+    train = [i for i in split.train if i.rating is not None]
+    test = [i for i in split.test if i.rating is not None]
+    if not train or not test:
+        return {}
+    users = {u: n for n, u in enumerate(sorted({i.user_id for i in train}))}
+    items = {item_id: n for n, item_id in enumerate(catalog.items)}
+    started = time.perf_counter()
+    model = BiasedMF().fit([(users[i.user_id], items[i.item_id], i.rating) for i in train], len(users), len(items))
+    fit_s = time.perf_counter() - started
+    known = [i for i in test if i.user_id in users]
+    truth = np.array([i.rating for i in known])
+    predicted = model.predict(np.array([users[i.user_id] for i in known]), np.array([items[i.item_id] for i in known]))
+    means: dict[str, list[float]] = defaultdict(list)
+    for i in train:
+        means[i.user_id].append(i.rating)
+    baseline = np.array([np.mean(means[i.user_id]) for i in known])
+    return {
+        "model": model.name, "fit_s": round(fit_s, 3), "ratings": len(known),
+        "rmse": round(float(np.sqrt(np.mean((predicted - truth) ** 2))), 4),
+        "mae": round(float(np.mean(np.abs(predicted - truth))), 4),
+        "user_mean_rmse": round(float(np.sqrt(np.mean((baseline - truth) ** 2))), 4),
+    }

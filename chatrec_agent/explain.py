@@ -1,0 +1,184 @@
+"""Explanations: evidence that was really computed, rendered through Jinja2 templates.
+
+Each kind of evidence has a template (shipped in chatrec_agent/templates, overridable by
+`recommender.template_dir`). An explanation joins the strongest one or two pieces of
+evidence into one sentence and returns the evidence as data beside it, so tests (and
+users) can check every claim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+
+from chatrec_agent.catalog import Item
+from chatrec_agent.history import TasteProfile, era_of
+from chatrec_agent.recommender.base import Dataset, Recommendation, UserState
+
+EvidenceKind = Literal["because_you_liked", "shared_features", "era", "people_like_you", "matches_wish", "popular", "new"]
+
+# Minimum share of the user's favourites for a genre to be called "theirs".
+GENRE_SHARE_MIN = 0.15
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: EvidenceKind
+    weight: float
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    item_id: str
+    text: str
+    evidence: tuple[Evidence, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"item_id": self.item_id, "text": self.text, "evidence": [e.as_dict() for e in self.evidence]}
+
+
+def _stars(value: float) -> str:
+    return f"{value:g}★"
+
+
+def _join_and(values) -> str:
+    values = [str(v) for v in values]
+    if len(values) <= 1:
+        return "".join(values)
+    return ", ".join(values[:-1]) + " and " + values[-1]
+
+
+class Explainer:
+    def __init__(self, template_dir: Path | None = None):
+        loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("chatrec_agent", "templates")]
+        if template_dir is not None:
+            loaders.insert(0, jinja2.FileSystemLoader(str(template_dir)))
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders), autoescape=False, trim_blocks=True,
+            keep_trailing_newline=False, undefined=jinja2.StrictUndefined,
+        )
+        self.env.filters["stars"] = _stars
+        self.env.filters["join_and"] = _join_and
+
+    # --- gathering ----------------------------------------------------------------------
+
+    def gather(
+        self, item: Item, user: UserState, profile: TasteProfile, dataset: Dataset,
+        rec: Recommendation | None = None, wish: str | None = None, items: dict[str, Item] | None = None,
+    ) -> list[Evidence]:
+        """Every piece of evidence for `item` and `user`, strongest first."""
+        items = items or {i.id: i for i in dataset.items}
+        out: list[Evidence] = []
+        liked = [i for i in (rec.contributions if rec else []) if user.preferences.get(i.item_id, 0) > 0 and i.item_id in items]
+        if liked:
+            total = sum(c.weight for c in liked)
+            top = liked[:2]
+            out.append(Evidence("because_you_liked", 1.0 + sum(c.weight for c in top) / total, {
+                "items": [{"id": c.item_id, "title": items[c.item_id].title, "rating": user.ratings.get(c.item_id),
+                           "weight": round(c.weight / total, 3)} for c in top],
+            }))
+        shared = [g for g in profile.genres if g.name in item.genres and g.share >= GENRE_SHARE_MIN][:2]
+        era = next((e for e in profile.eras if e.name == era_of(item.year) and e.share >= 0.2), None)
+        if shared:
+            share = _union_share(shared, user, items)
+            out.append(Evidence("shared_features", 0.5 + share, {
+                "genres": [{"name": g.name, "share": round(g.share, 3)} for g in shared],
+                "share": round(share, 3),
+                "era": {"name": era.name, "share": round(era.share, 3)} if era else None,
+            }))
+        elif era:
+            out.append(Evidence("era", 0.3 + era.share, {"era": {"name": era.name, "share": round(era.share, 3)}}))
+        neighbours = _co_likers(dataset, item.id, user)
+        if neighbours["count"] > 0:
+            out.append(Evidence("people_like_you", 0.4 + min(0.5, neighbours["count"] / 50), neighbours))
+        if wish and rec is not None and rec.wish_similarity is not None:
+            out.append(Evidence("matches_wish", 1.2 + rec.wish_similarity, {
+                "wish": wish, "similarity": round(rec.wish_similarity, 3), "matched": _matched_terms(wish, item),
+            }))
+        fans = int(_fans(dataset, item.id))
+        if fans == 0 and user.liked:
+            anchors = [items[c.item_id].title for c in liked[:1]]
+            out.append(Evidence("new", 0.6, {"anchors": anchors, "content_similarity":
+                                            None if rec is None or rec.content_similarity is None else round(rec.content_similarity, 3)}))
+        elif fans > 0 and (not user.liked or not out):
+            out.append(Evidence("popular", 0.2 + min(0.3, fans / 200), {"count": fans}))
+        return sorted(out, key=lambda e: -e.weight)
+
+    # --- rendering ----------------------------------------------------------------------
+
+    def render(self, item_id: str, evidence: list[Evidence], limit: int = 2) -> Explanation:
+        parts = []
+        for ev in evidence[:limit]:
+            facts = dict(ev.facts)
+            if ev.kind == "people_like_you":
+                facts["anchors"] = [a["title"] for a in facts["anchors"]]
+            text = self.env.get_template(f"{ev.kind}.j2").render(**facts).strip()
+            if text:
+                parts.append(text)
+        if not parts:
+            return Explanation(item_id, "It matches what you asked for.", tuple(evidence))
+        sentence = parts[0][0].upper() + parts[0][1:]
+        if len(parts) > 1:
+            sentence += " — " + parts[1]
+        return Explanation(item_id, sentence + ".", tuple(evidence[:limit]))
+
+    def explain(self, item: Item, user: UserState, profile: TasteProfile, dataset: Dataset,
+                rec: Recommendation | None = None, wish: str | None = None,
+                items: dict[str, Item] | None = None) -> Explanation:
+        return self.render(item.id, self.gather(item, user, profile, dataset, rec, wish, items))
+
+
+def _union_share(genres, user: UserState, items: dict[str, Item]) -> float:
+    """Share of the user's favourites that have at least one of these genres."""
+    names = {g.name for g in genres}
+    favourites = [items[i] for i in user.liked if i in items]
+    if not favourites:
+        return 0.0
+    return sum(1 for f in favourites if names & set(f.genres)) / len(favourites)
+
+
+def _fans(dataset: Dataset, item_id: str) -> float:
+    n = dataset.item_index.get(item_id)
+    if n is None:
+        return 0.0
+    column = dataset.preferences[:, n]
+    return float((column > 0).sum())
+
+
+def _co_likers(dataset: Dataset, item_id: str, user: UserState) -> dict[str, Any]:
+    """How many other users liked this item and also liked one of the user's favourites."""
+    n = dataset.item_index.get(item_id)
+    liked = [dataset.item_index[i] for i in user.liked if i in dataset.item_index]
+    if n is None or not liked:
+        return {"count": 0, "anchors": []}
+    prefs = dataset.preferences.tocsc()
+    fans_of_item = set(prefs[:, n].multiply(prefs[:, n] > 0).nonzero()[0].tolist())
+    me = dataset.user_index.get(user.user_id)
+    fans_of_item.discard(me)
+    best: list[tuple[int, int]] = []
+    together: set[int] = set()
+    for j in liked:
+        fans = set(prefs[:, j].multiply(prefs[:, j] > 0).nonzero()[0].tolist()) & fans_of_item
+        together |= fans
+        if fans:
+            best.append((len(fans), j))
+    best.sort(reverse=True)
+    anchors = [{"id": dataset.item_ids[j], "title": dataset.items[j].title, "count": c} for c, j in best[:1]]
+    return {"count": len(together), "anchors": anchors}
+
+
+def _matched_terms(wish: str, item: Item) -> list[str]:
+    """Genres and tags of the item whose words appear in the wish (what visibly matched)."""
+    words = set(_WORD.findall(wish.lower()))
+    terms = [g for g in item.genres if set(_WORD.findall(g.lower())) & words]
+    terms += [t for t in item.tags if set(_WORD.findall(t.lower())) & words]
+    return terms[:3]

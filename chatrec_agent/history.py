@@ -1,0 +1,290 @@
+"""The history store (SQLite under storage.dir): imported interactions, feedback, identity links.
+
+Feedback is committed before `record_feedback` returns and is read by the next
+recommendation directly (recommenders fold a user's current history in at query time), so
+nobody has to retrain anything for a click to count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from chatrec_agent.catalog import Catalog, Interaction, Item
+
+FeedbackKind = Literal["liked", "disliked", "rated", "seen"]
+FEEDBACK_KINDS: tuple[str, ...] = ("liked", "disliked", "rated", "seen")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS interactions (
+    user_id   TEXT NOT NULL,
+    item_id   TEXT NOT NULL,
+    rating    REAL,
+    timestamp INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, item_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS feedback (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id    TEXT NOT NULL,
+    item_id    TEXT NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('liked', 'disliked', 'rated', 'seen')),
+    rating     REAL,
+    created_at REAL NOT NULL,
+    source     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS feedback_by_user ON feedback (user_id, created_at);
+CREATE TABLE IF NOT EXISTS identity_links (
+    platform         TEXT NOT NULL,
+    workspace        TEXT NOT NULL,
+    platform_user_id TEXT NOT NULL,
+    catalog_user_id  TEXT NOT NULL,
+    linked_at        REAL NOT NULL,
+    linked_by        TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (platform, workspace, platform_user_id)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One item in a user's history: the latest signal about it wins."""
+
+    item_id: str
+    signal: Literal["rated", "liked", "disliked", "seen", "interacted"]
+    rating: float | None
+    timestamp: float
+    source: str  # "catalog" for imported interactions, else the feedback's source
+
+    @property
+    def preference(self) -> float:
+        """-1 (hated) .. +1 (loved); 0 means seen without an opinion."""
+        if self.signal == "liked":
+            return 1.0
+        if self.signal == "disliked":
+            return -1.0
+        if self.signal == "seen":
+            return 0.0
+        if self.rating is None:
+            return 0.5  # an implicit interaction (a view, a purchase) is a mild positive
+        return max(-1.0, min(1.0, (self.rating - 3.0) / 2.0))
+
+
+@dataclass(frozen=True)
+class TasteWeight:
+    name: str
+    share: float  # fraction of the user's favourites with this genre / in this era
+    count: int
+
+
+@dataclass(frozen=True)
+class TasteProfile:
+    favourites: int
+    genres: tuple[TasteWeight, ...]
+    eras: tuple[TasteWeight, ...]
+
+    def genre_share(self, genre: str) -> float:
+        return next((g.share for g in self.genres if g.name == genre), 0.0)
+
+
+def era_of(year: int | None) -> str | None:
+    return f"{year // 10 * 10}s" if year else None
+
+
+class HistoryStore:
+    """Thread-safe access to one SQLite file; every write is committed before returning."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, storage_dir: Path) -> HistoryStore:
+        return cls(storage_dir / "history.sqlite3")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    # --- interactions -----------------------------------------------------------------
+
+    @staticmethod
+    def fingerprint(interactions: Iterable[Interaction]) -> str:
+        digest = hashlib.blake2b(digest_size=16)
+        for i in interactions:
+            digest.update(f"{i.user_id}\t{i.item_id}\t{i.rating}\t{i.timestamp}\n".encode())
+        return digest.hexdigest()
+
+    def import_interactions(self, catalog: Catalog) -> bool:
+        """Replace the imported interactions with the catalog's, in one transaction.
+
+        Returns False (and writes nothing) when they are unchanged since the last import.
+        Feedback and identity links are kept.
+        """
+        fingerprint = self.fingerprint(catalog.interactions)
+        if self.get_meta("interactions_fingerprint") == fingerprint:
+            return False
+        with self._tx() as db:
+            db.execute("DELETE FROM interactions")
+            db.executemany(
+                "INSERT OR REPLACE INTO interactions VALUES (?, ?, ?, ?)",
+                ((i.user_id, i.item_id, i.rating, i.timestamp) for i in catalog.interactions),
+            )
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('interactions_fingerprint', ?)", (fingerprint,))
+        return True
+
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def all_interactions(self) -> list[Interaction]:
+        """Imported interactions plus feedback, as the recommenders are fitted on."""
+        with self._lock:
+            rows = self._conn.execute("SELECT user_id, item_id, rating, timestamp FROM interactions").fetchall()
+        out = [Interaction(u, i, r, t) for u, i, r, t in rows]
+        for user_id in self.feedback_users():
+            for entry in self.user_history(user_id, include_imported=False):
+                out.append(Interaction(user_id, entry.item_id, _as_rating(entry), int(entry.timestamp)))
+        return out
+
+    def feedback_users(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._conn.execute("SELECT DISTINCT user_id FROM feedback ORDER BY user_id")]
+
+    def users(self) -> list[str]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT user_id FROM interactions UNION SELECT user_id FROM feedback ORDER BY 1"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    # --- feedback ---------------------------------------------------------------------
+
+    def record_feedback(
+        self, user_id: str, item_id: str, kind: FeedbackKind, rating: float | None = None, source: str = ""
+    ) -> HistoryEntry:
+        """Store one signal; committed when this returns."""
+        if kind not in FEEDBACK_KINDS:
+            raise ValueError(f"unknown feedback kind {kind!r}")
+        if kind == "rated" and rating is None:
+            raise ValueError("a 'rated' feedback needs a rating")
+        now = time.time()
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO feedback (user_id, item_id, kind, rating, created_at, source) VALUES (?, ?, ?, ?, ?, ?)",
+                (user_id, item_id, kind, rating if kind == "rated" else None, now, source),
+            )
+        return HistoryEntry(item_id, kind, rating if kind == "rated" else None, now, source)
+
+    # --- a user's history -------------------------------------------------------------
+
+    def user_history(self, user_id: str, include_imported: bool = True) -> list[HistoryEntry]:
+        """Every item the user has a signal for, latest signal per item, newest first."""
+        latest: dict[str, HistoryEntry] = {}
+        with self._lock:
+            if include_imported:
+                for item_id, rating, ts in self._conn.execute(
+                    "SELECT item_id, rating, timestamp FROM interactions WHERE user_id = ?", (user_id,)
+                ):
+                    signal = "rated" if rating is not None else "interacted"
+                    latest[item_id] = HistoryEntry(item_id, signal, rating, float(ts), "catalog")
+            for item_id, kind, rating, created, source in self._conn.execute(
+                "SELECT item_id, kind, rating, created_at, source FROM feedback WHERE user_id = ? ORDER BY id",
+                (user_id,),
+            ):
+                previous = latest.get(item_id)
+                if kind == "seen" and previous is not None:
+                    continue  # "seen it" adds nothing to an existing opinion
+                latest[item_id] = HistoryEntry(item_id, kind, rating, created, source or "feedback")
+        return sorted(latest.values(), key=lambda e: -e.timestamp)
+
+    def recent(self, user_id: str, n: int = 10) -> list[HistoryEntry]:
+        return self.user_history(user_id)[:n]
+
+    def top_rated(self, user_id: str, n: int = 10) -> list[HistoryEntry]:
+        liked = [e for e in self.user_history(user_id) if e.preference > 0]
+        return sorted(liked, key=lambda e: (-e.preference, -e.timestamp))[:n]
+
+    def disliked(self, user_id: str) -> list[HistoryEntry]:
+        return [e for e in self.user_history(user_id) if e.preference < 0]
+
+    def seen(self, user_id: str) -> set[str]:
+        return {e.item_id for e in self.user_history(user_id)}
+
+    def taste_profile(self, user_id: str, items: dict[str, Item], top: int = 8) -> TasteProfile:
+        """Genres and eras among the user's favourites (positive preference), with shares."""
+        favourites = [items[e.item_id] for e in self.user_history(user_id) if e.preference > 0 and e.item_id in items]
+        n = len(favourites)
+        genres = Counter(g for item in favourites for g in item.genres)
+        eras = Counter(era for item in favourites if (era := era_of(item.year)))
+        return TasteProfile(
+            favourites=n,
+            genres=tuple(TasteWeight(g, c / n, c) for g, c in genres.most_common(top)) if n else (),
+            eras=tuple(TasteWeight(e, c / n, c) for e, c in eras.most_common(top)) if n else (),
+        )
+
+    # --- identity links ---------------------------------------------------------------
+
+    def link(self, platform: str, workspace: str, platform_user_id: str, catalog_user_id: str, linked_by: str = "") -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO identity_links VALUES (?, ?, ?, ?, ?, ?)",
+                (platform, workspace, platform_user_id, catalog_user_id, time.time(), linked_by),
+            )
+
+    def unlink(self, platform: str, workspace: str, platform_user_id: str) -> bool:
+        with self._tx() as db:
+            cursor = db.execute(
+                "DELETE FROM identity_links WHERE platform = ? AND workspace = ? AND platform_user_id = ?",
+                (platform, workspace, platform_user_id),
+            )
+        return cursor.rowcount > 0
+
+    def catalog_user(self, platform: str, workspace: str, platform_user_id: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT catalog_user_id FROM identity_links WHERE platform = ? AND workspace = ? AND platform_user_id = ?",
+                (platform, workspace, platform_user_id),
+            ).fetchone()
+        return row[0] if row else None
+
+    def resolve_user(self, platform: str, workspace: str, platform_user_id: str) -> str:
+        """The catalog user behind a chat identity; unlinked people get their own empty history."""
+        return self.catalog_user(platform, workspace, platform_user_id) or f"{platform}:{workspace}:{platform_user_id}"
+
+
+def _as_rating(entry: HistoryEntry) -> float | None:
+    """Feedback as a rating for fitting: liked 5, disliked 1, rated N, seen none."""
+    if entry.signal == "liked":
+        return 5.0
+    if entry.signal == "disliked":
+        return 1.0
+    return entry.rating

@@ -1,0 +1,274 @@
+"""The recommender API shared by every model, in the spirit of `implicit`.
+
+`fit(dataset)` learns from interactions; `recommend(user, k, filters, exclude, like_items,
+query_vector)`, `similar_items(items, k, filters)` and `score(user, items)` answer at query
+time. A user is passed as their *current* history (UserState), folded in when asked, so
+feedback counts at the next call without refitting. Filters and exclusions are applied to
+the whole score vector before the top-k cut, so asking for 5 Westerns gives 5 Westerns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+from scipy import sparse
+
+from chatrec_agent.catalog import Interaction, Item
+from chatrec_agent.filters import FacetTable, SearchFilter, item_metadata
+from chatrec_agent.history import HistoryEntry
+
+
+def preference_of(rating: float | None) -> float:
+    """-1..1 from 1-5 stars; an interaction without a rating is a mild positive."""
+    if rating is None:
+        return 0.5
+    return max(-1.0, min(1.0, (rating - 3.0) / 2.0))
+
+
+@dataclass
+class UserState:
+    """What a recommender sees of one user: their items with a preference in -1..1."""
+
+    user_id: str
+    preferences: dict[str, float] = field(default_factory=dict)
+    ratings: dict[str, float] = field(default_factory=dict)  # stars, where known
+    # Items the user explicitly disliked (👎, "hated it"): these push their neighbours down.
+    disliked: set[str] = field(default_factory=set)
+
+    @classmethod
+    def from_history(cls, user_id: str, entries: Iterable[HistoryEntry]) -> UserState:
+        state = cls(user_id)
+        for entry in entries:
+            state.preferences[entry.item_id] = entry.preference
+            if entry.rating is not None:
+                state.ratings[entry.item_id] = entry.rating
+            if entry.signal == "disliked" or (entry.signal == "rated" and entry.source != "catalog" and entry.preference < 0):
+                state.disliked.add(entry.item_id)
+        return state
+
+    @classmethod
+    def from_interactions(cls, user_id: str, interactions: Iterable[Interaction]) -> UserState:
+        state = cls(user_id)
+        for i in interactions:
+            state.preferences[i.item_id] = preference_of(i.rating)
+            if i.rating is not None:
+                state.ratings[i.item_id] = i.rating
+        return state
+
+    @property
+    def liked(self) -> list[str]:
+        return [item for item, pref in self.preferences.items() if pref > 0]
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One of the user's items and how much it pulled a recommendation in."""
+
+    item_id: str
+    weight: float
+
+
+@dataclass
+class Recommendation:
+    item_id: str
+    score: float
+    # Model-specific evidence, filled by recommend(): which of the user's items pulled it in.
+    contributions: list[Contribution] = field(default_factory=list)
+    # Similarity to the text wish / the liked items (content), when computed.
+    wish_similarity: float | None = None
+    content_similarity: float | None = None
+
+
+class Dataset:
+    """Interactions as a users x items matrix over a fixed item universe (the catalog)."""
+
+    def __init__(self, interactions: Sequence[Interaction], items: Sequence[Item]):
+        self.items = list(items)
+        self.item_ids = [item.id for item in self.items]
+        self.item_index = {item_id: n for n, item_id in enumerate(self.item_ids)}
+        known = [i for i in interactions if i.item_id in self.item_index]
+        self.user_ids = sorted({i.user_id for i in known})
+        self.user_index = {user_id: n for n, user_id in enumerate(self.user_ids)}
+        rows = np.fromiter((self.user_index[i.user_id] for i in known), dtype=np.int32, count=len(known))
+        cols = np.fromiter((self.item_index[i.item_id] for i in known), dtype=np.int32, count=len(known))
+        prefs = np.fromiter((preference_of(i.rating) for i in known), dtype=np.float32, count=len(known))
+        stars = np.fromiter((np.nan if i.rating is None else i.rating for i in known), dtype=np.float32, count=len(known))
+        shape = (len(self.user_ids), len(self.item_ids))
+        # Binary "interacted" matrix: co-occurrence structure for the CF models.
+        self.matrix = sparse.csr_matrix((np.ones_like(prefs), (rows, cols)), shape=shape)
+        self.matrix.sum_duplicates()
+        self.matrix.data[:] = 1.0
+        self.preferences = sparse.csr_matrix((prefs, (rows, cols)), shape=shape)
+        self.ratings = [(r, c, s) for r, c, s in zip(rows.tolist(), cols.tolist(), stars.tolist()) if s == s]
+        self.facets = FacetTable.from_metadata((item.id, item_metadata(item)) for item in self.items)
+        self.item_popularity = np.asarray(self.matrix.sum(axis=0)).ravel()
+
+    @property
+    def n_users(self) -> int:
+        return len(self.user_ids)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_ids)
+
+    def user_vector(self, user: UserState, like_items: Sequence[str] | None = None) -> np.ndarray:
+        """Dense fold-in vector: liked items count fully, lukewarm ones less, disliked ones negatively."""
+        x = np.zeros(self.n_items, dtype=np.float32)
+        for item_id, pref in user.preferences.items():
+            n = self.item_index.get(item_id)
+            if n is not None:
+                x[n] = -1.0 if item_id in user.disliked else fold_in_weight(pref)
+        for item_id in like_items or ():
+            n = self.item_index.get(item_id)
+            if n is not None:
+                x[n] = 2.0  # "more like these" outweighs the rest of the history
+        return x
+
+    def user_row(self, user: UserState) -> sparse.csr_matrix:
+        """Binary row of the items the user interacted with (for models fitted on `matrix`)."""
+        cols = [self.item_index[i] for i, p in user.preferences.items() if i in self.item_index and p >= 0]
+        data = np.ones(len(cols), dtype=np.float32)
+        return sparse.csr_matrix((data, ([0] * len(cols), cols)), shape=(1, self.n_items))
+
+
+def fold_in_weight(preference: float) -> float:
+    """How a history item enters a CF fold-in: like the binary matrix the models are fitted
+    on. Even a low rating says what someone chooses to watch (treating low ratings as
+    negative cost ~14% precision@5 on MovieLens-100K), so only explicit dislikes
+    (UserState.disliked) are negative."""
+    return 1.0
+
+
+class Recommender:
+    """Base class: subclasses implement `_fit`, `_scores` and (for evidence) `_contributions`."""
+
+    name: ClassVar[str] = "base"
+    uses_content: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        self.dataset: Dataset | None = None
+
+    # --- what subclasses provide ------------------------------------------------------
+
+    def _fit(self, dataset: Dataset) -> None:
+        raise NotImplementedError
+
+    def _scores(self, x: np.ndarray, user: UserState, query_vector: np.ndarray | None) -> np.ndarray:
+        raise NotImplementedError
+
+    def _contributions(self, x: np.ndarray, item: int) -> list[tuple[int, float]]:
+        """(history item, weight) that pulled `item` in; empty when the model cannot say."""
+        return []
+
+    def _item_similarities(self, seeds: list[int]) -> np.ndarray:
+        """Similarity of every item to the seed items (default: the fold-in of the seeds)."""
+        x = np.zeros(self.ds.n_items, dtype=np.float32)
+        x[seeds] = 1.0
+        return self._scores(x, UserState("seed"), None)
+
+    # --- the public API ---------------------------------------------------------------
+
+    @property
+    def ds(self) -> Dataset:
+        if self.dataset is None:
+            raise RuntimeError(f"{self.name} recommender used before fit()")
+        return self.dataset
+
+    def fit(self, dataset: Dataset) -> Recommender:
+        self.dataset = dataset
+        self._fit(dataset)
+        return self
+
+    def allowed(self, filters: SearchFilter | None, exclude: Iterable[str] = ()) -> np.ndarray:
+        flt = filters or SearchFilter()
+        excluded = frozenset(exclude) | flt.exclude_ids
+        return self.ds.facets.mask(SearchFilter(
+            genres=flt.genres, any_genres=flt.any_genres, exclude_genres=flt.exclude_genres,
+            year_from=flt.year_from, year_to=flt.year_to, exclude_ids=excluded,
+        ))
+
+    def score(self, user: UserState, items: Sequence[str]) -> dict[str, float]:
+        """The model's score of each given item for this user (unknown items are left out)."""
+        return {r.item_id: r.score for r in self.score_items(user, items)}
+
+    def score_items(self, user: UserState, items: Sequence[str], query_vector: np.ndarray | None = None) -> list[Recommendation]:
+        """Given items with their scores and evidence, in the given order (for "why this one?")."""
+        x = self.ds.user_vector(user)
+        scores = self._scores(x, user, query_vector)
+        recs = [
+            Recommendation(i, float(scores[n]), self._contributions_of(x, n))
+            for i in items if (n := self.ds.item_index.get(i)) is not None
+        ]
+        return self._decorate(recs, x, query_vector)
+
+    def _contributions_of(self, x: np.ndarray, n: int) -> list[Contribution]:
+        return [Contribution(self.ds.item_ids[j], float(w)) for j, w in self._contributions(x, n) if w > 0]
+
+    def _decorate(self, recs: list[Recommendation], x: np.ndarray, query_vector: np.ndarray | None) -> list[Recommendation]:
+        """Hook for models that can add more evidence (content similarity) to results."""
+        return recs
+
+    def recommend(
+        self,
+        user: UserState,
+        k: int = 10,
+        filters: SearchFilter | None = None,
+        exclude: Iterable[str] = (),
+        like_items: Sequence[str] | None = None,
+        query_vector: np.ndarray | None = None,
+        include_seen: bool = False,
+    ) -> list[Recommendation]:
+        """Top-k items for the user; already-seen items are never returned unless asked."""
+        ds = self.ds
+        x = ds.user_vector(user, like_items)
+        scores = np.asarray(self._scores(x, user, query_vector), dtype=np.float64)
+        allowed = self.allowed(filters, exclude)
+        if not include_seen:
+            for item_id in user.preferences:
+                n = ds.item_index.get(item_id)
+                if n is not None:
+                    allowed[n] = False
+        for item_id in like_items or ():
+            n = ds.item_index.get(item_id)
+            if n is not None:
+                allowed[n] = False  # "like X" never answers X itself
+        return self._decorate(self._top(scores, allowed, k, x), x, query_vector)
+
+    def similar_items(self, items: Sequence[str], k: int = 10, filters: SearchFilter | None = None) -> list[Recommendation]:
+        seeds = [self.ds.item_index[i] for i in items if i in self.ds.item_index]
+        if not seeds:
+            return []
+        scores = np.asarray(self._item_similarities(seeds), dtype=np.float64)
+        allowed = self.allowed(filters, items)
+        x = np.zeros(self.ds.n_items, dtype=np.float32)
+        x[seeds] = 1.0
+        return self._top(scores, allowed, k, x)
+
+    def _top(self, scores: np.ndarray, allowed: np.ndarray, k: int, x: np.ndarray) -> list[Recommendation]:
+        candidates = np.flatnonzero(allowed & np.isfinite(scores))
+        if len(candidates) == 0 or k <= 0:
+            return []
+        take = min(k, len(candidates))
+        part = candidates[np.argpartition(-scores[candidates], take - 1)[:take]]
+        # Ties (e.g. all-zero scores for a cold user) fall back to popularity, then catalog order.
+        order = sorted(part, key=lambda n: (-scores[n], -self.ds.item_popularity[n], n))
+        return [Recommendation(self.ds.item_ids[n], float(scores[n]), self._contributions_of(x, n)) for n in order]
+
+
+def top_contributions(x: np.ndarray, column: np.ndarray, limit: int = 5) -> list[tuple[int, float]]:
+    """The history items whose (fold-in weight x item-item weight) adds most to a score."""
+    parts = x * column
+    positive = np.flatnonzero(parts > 0)
+    if len(positive) == 0:
+        return []
+    best = positive[np.argsort(-parts[positive])[:limit]]
+    return [(int(j), float(parts[j])) for j in best]
+
+
+def normalise(scores: np.ndarray) -> np.ndarray:
+    """Scale to [0, 1] by the maximum absolute value (keeps zero at zero)."""
+    top = float(np.max(np.abs(scores))) if scores.size else 0.0
+    return scores / top if top > 0 else scores
