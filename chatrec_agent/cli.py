@@ -90,6 +90,22 @@ def _sync(settings: Settings, full: bool) -> None:
     if report.reason:
         console.print(f"Full rebuild because {report.reason}.")
     console.print(report.summary())
+    with console.status("Fitting the recommender..."):
+        started = time.perf_counter()
+        recs = _recommendations(settings, catalog, index)
+        refitted = recs.refresh()
+    model = settings.recommender.model
+    if refitted:
+        console.print(f"Recommender '{model}' fitted on {len(catalog.interactions)} interactions in {time.perf_counter() - started:.1f}s.")
+    else:
+        console.print(f"Recommender '{model}' is up to date.")
+
+
+def _recommendations(settings: Settings, catalog, index):
+    from chatrec_agent.history import HistoryStore
+    from chatrec_agent.recommendations import Recommendations
+
+    return Recommendations(settings, catalog, HistoryStore.open(settings.storage.dir), index)
 
 
 @app.command()
@@ -137,6 +153,74 @@ def search(
     for hit in hits:
         table.add_row(f"{hit.score:.3f}", hit.title, str(hit.year or ""), ", ".join(hit.genres))
     console.print(table)
+
+
+@app.command()
+def recommend(
+    user: Annotated[str, typer.Option("--user", "-u", help="Catalog user id (e.g. demo-01).")],
+    wish: Annotated[Optional[str], typer.Option("--wish", "-w", help="What they are in the mood for, in words.")] = None,
+    genre: Annotated[Optional[list[str]], typer.Option("--genre", "-g", help="Required genre (repeatable).")] = None,
+    year_from: Annotated[Optional[int], typer.Option("--year-from")] = None,
+    year_to: Annotated[Optional[int], typer.Option("--year-to")] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=50)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON with the evidence.")] = False,
+) -> None:
+    """Personal recommendations for a catalog user, each with its explanation."""
+    from chatrec_agent.filters import SearchFilter
+    from chatrec_agent.loaders import load_catalog
+
+    settings = state.settings
+    catalog = load_catalog(settings.catalog)
+    recs = _recommendations(settings, catalog, _open_index(settings))
+    flt = SearchFilter(genres=tuple(genre or ()), year_from=year_from, year_to=year_to)
+    results = recs.recommend(user, k=k, filters=flt, wish=wish)
+    if as_json:
+        print(json.dumps([r.as_dict() for r in results], ensure_ascii=False))
+        return
+    if not results:
+        console.print("Nothing in the catalog matches those filters that this user has not seen.")
+    for n, r in enumerate(results, 1):
+        console.print(f"{n}. [bold]{r.item.label}[/] — {', '.join(r.item.genres)}\n   {r.explanation.text}")
+
+
+@app.command(name="eval")
+def evaluate(
+    dataset: Annotated[str, typer.Option("--dataset", help="movielens-100k, movielens-csv or demo.")] = "movielens-100k",
+    path: Annotated[Optional[Path], typer.Option("--path", help="The dataset folder (MovieLens formats).")] = None,
+    models: Annotated[str, typer.Option("--models", help="Comma-separated models.")] = "popularity,itemknn,ease,als,hybrid",
+    k: Annotated[str, typer.Option("--k", help="Cut-offs, comma-separated.")] = "5,10",
+    split: Annotated[str, typer.Option("--split", help="random (per-user, seeded) or u1 (ML-100K u1.base/u1.test).")] = "random",
+    seed: Annotated[int, typer.Option("--seed")] = 42,
+    test_fraction: Annotated[float, typer.Option("--test-fraction", min=0.05, max=0.5)] = 0.2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Compare recommenders offline: precision, recall, NDCG, hit rate, coverage, RMSE/MAE."""
+    from chatrec_agent.evaluate import run_evaluation
+
+    report = run_evaluation(
+        dataset, path, [m.strip() for m in models.split(",") if m.strip()],
+        [int(x) for x in k.split(",") if x.strip()], split, seed, test_fraction,
+        settings=state.settings, console=err if as_json else console,
+    )
+    if as_json:
+        print(json.dumps(report, indent=2))
+        return
+    metrics = ("precision", "recall", "ndcg", "hit_rate", "coverage")
+    for cut in report["k"]:
+        table = Table(title=f"{report['dataset']} @{cut} — {report['split']}")
+        table.add_column("model")
+        for metric in metrics:
+            table.add_column(f"{metric}@{cut}", justify="right")
+        table.add_column("fit s", justify="right")
+        table.add_column("ms p95", justify="right")
+        for name, row in report["models"].items():
+            table.add_row(name, *[f"{row[f'{m}@{cut}']:.4f}" for m in metrics],
+                          f"{row['fit_s']:.2f}", f"{row['recommend_ms_p95']:.1f}")
+        console.print(table)
+    rating = report.get("rating")
+    if rating:
+        console.print(f"Rating prediction ({rating['model']}): RMSE {rating['rmse']:.4f}, MAE {rating['mae']:.4f} "
+                      f"(user-mean baseline RMSE {rating['user_mean_rmse']:.4f}) on {rating['ratings']} held-out ratings.")
 
 
 @app.command()

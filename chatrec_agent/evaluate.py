@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from chatrec_agent.catalog import Catalog, Interaction
-from chatrec_agent.errors import CatalogError
+from chatrec_agent.errors import CatalogError, ChatrecError
 from chatrec_agent.recommender import BiasedMF, Dataset, UserState, make_model
 from chatrec_agent.recommender.hybrid import HybridRecommender
 
@@ -151,4 +151,55 @@ def evaluate_rating(catalog: Catalog, split: Split) -> dict:
         "rmse": round(float(np.sqrt(np.mean((predicted - truth) ** 2))), 4),
         "mae": round(float(np.mean(np.abs(predicted - truth))), 4),
         "user_mean_rmse": round(float(np.sqrt(np.mean((baseline - truth) ** 2))), 4),
+    }
+
+
+REFERENCES = {
+    "Chat-REC (ML-100K, with an LLM)": {"precision@5": 0.3240, "ndcg@5": 0.3802, "rmse": 0.785},
+    "LightGCN (as reported by Chat-REC)": {"precision@5": 0.3030, "ndcg@5": 0.3425},
+}
+
+
+def run_evaluation(
+    dataset: str, path: Path | None, models: Sequence[str], ks: Sequence[int], split_name: str, seed: int,
+    test_fraction: float, settings, console=None,
+) -> dict:
+    """Load a dataset, split it, evaluate every model and the rating model; one report dict."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from chatrec_agent.embeddings import Embedder
+    from chatrec_agent.loaders import load_catalog
+    from chatrec_agent.recommender import MODELS
+    from chatrec_agent.settings import CatalogSettings
+
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise ChatrecError(f"Unknown model(s) {', '.join(unknown)}; choose from {', '.join(MODELS)}.")
+    if dataset not in ("movielens-100k", "movielens-csv", "demo"):
+        raise ChatrecError(f"Unknown dataset '{dataset}'; use movielens-100k, movielens-csv or demo.")
+    if dataset != "demo" and path is None:
+        raise ChatrecError(f"--path is required for {dataset} (the folder with its files).")
+    catalog = load_catalog(CatalogSettings(format=dataset, path=path))
+    if split_name == "u1":
+        if dataset != "movielens-100k":
+            raise ChatrecError("The u1 split exists only for movielens-100k.")
+        split = movielens_u1_split(path, catalog)
+    elif split_name == "random":
+        split = split_per_user(catalog.interactions, test_fraction, seed)
+    else:
+        raise ChatrecError(f"Unknown split '{split_name}'; use random or u1.")
+    embedder = Embedder(settings.embeddings) if "hybrid" in models else None
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("Evaluating", total=None)
+
+        def progress(model: str, done: int, total: int) -> None:
+            bar.update(task, description=f"Evaluating {model}", completed=done, total=total)
+
+        results = evaluate_ranking(catalog, split, models, ks, embedder, progress)
+    return {
+        "dataset": dataset, "split": split.name, "k": list(ks),
+        "users": len({i.user_id for i in split.test}), "items": len(catalog),
+        "train_interactions": len(split.train), "test_interactions": len(split.test),
+        "models": results, "rating": evaluate_rating(catalog, split), "references": REFERENCES,
     }

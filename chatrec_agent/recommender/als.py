@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from chatrec_agent.recommender.base import Dataset, Recommender, UserState
@@ -16,17 +18,22 @@ class ALSRecommender(Recommender):
         self.params = dict(factors=factors, regularization=regularization, alpha=alpha,
                            iterations=iterations, random_state=seed, num_threads=threads)
 
-    def _make(self):
+    def _make(self, dataset: Dataset):
         from implicit.cpu.als import AlternatingLeastSquares
 
-        return AlternatingLeastSquares(**self.params, calculate_training_loss=False)
+        params = dict(self.params)
+        # More factors than the data can support just fits noise (tiny catalogs, few users).
+        params["factors"] = max(2, min(params["factors"], min(dataset.n_users, dataset.n_items) // 4))
+        return AlternatingLeastSquares(**params, calculate_training_loss=False)
 
     def _fit(self, dataset: Dataset) -> None:
         import threadpoolctl
 
-        self._model = self._make()
         # implicit asks for single-threaded BLAS: its own threads already use the cores.
-        with threadpoolctl.threadpool_limits(1, "blas"):
+        with threadpoolctl.threadpool_limits(1, "blas"), warnings.catch_warnings():
+            # implicit warns about BLAS threads at construction, before the limit applies.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            self._model = self._make(dataset)
             self._model.fit(dataset.matrix.astype(np.float32), show_progress=False)
 
     def _user_factors(self, x: np.ndarray) -> np.ndarray:

@@ -121,10 +121,10 @@ class Dataset:
             n = self.item_index.get(item_id)
             if n is not None:
                 x[n] = -1.0 if item_id in user.disliked else fold_in_weight(pref)
-        for item_id in like_items or ():
-            n = self.item_index.get(item_id)
-            if n is not None:
-                x[n] = 2.0  # "more like these" outweighs the rest of the history
+        seeds = [n for i in like_items or () if (n := self.item_index.get(i)) is not None]
+        if seeds:
+            x *= LIKE_ITEMS_HISTORY_WEIGHT  # "more like these": the seeds lead, history only tilts
+            x[seeds] = 1.0
         return x
 
     def user_row(self, user: UserState) -> sparse.csr_matrix:
@@ -132,6 +132,9 @@ class Dataset:
         cols = [self.item_index[i] for i, p in user.preferences.items() if i in self.item_index and p >= 0]
         data = np.ones(len(cols), dtype=np.float32)
         return sparse.csr_matrix((data, ([0] * len(cols), cols)), shape=(1, self.n_items))
+
+
+LIKE_ITEMS_HISTORY_WEIGHT = 0.2
 
 
 def fold_in_weight(preference: float) -> float:

@@ -1,0 +1,140 @@
+"""Recommenders on small synthetic data where the right answer is known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chatrec_agent.catalog import Interaction, Item
+from chatrec_agent.filters import SearchFilter
+from chatrec_agent.recommender import Dataset, UserState, make_model
+from chatrec_agent.recommender.hybrid import HybridRecommender
+
+# Two taste clusters: westerns (w0..w9) and cartoons (c0..c9), plus one popular crossover.
+ITEMS = (
+    [Item(f"w{i}", f"Western {i}", genres=("Western",), year=1950 + i) for i in range(10)]
+    + [Item(f"c{i}", f"Cartoon {i}", genres=("Animation", "Children"), year=2000 + i) for i in range(10)]
+    + [Item("hit", "Crossover Hit", genres=("Comedy",), year=1999), Item("new", "Brand New Western", genres=("Western",), year=2024)]
+)
+
+
+def interactions() -> list[Interaction]:
+    out = []
+    rng = np.random.default_rng(0)
+    for u in range(30):
+        cluster = "w" if u < 15 else "c"
+        for i in rng.choice(10, size=7, replace=False):
+            out.append(Interaction(f"u{u}", f"{cluster}{i}", 5.0, u))
+        if u % 4 != 3:
+            out.append(Interaction(f"u{u}", "hit", 4.0, u))
+    return out
+
+
+def vectors(dataset: Dataset) -> np.ndarray:
+    """Content vectors: westerns point one way, cartoons another; the new western is a western."""
+    out = np.zeros((dataset.n_items, 3), dtype=np.float32)
+    for n, item_id in enumerate(dataset.item_ids):
+        out[n] = [1, 0.1, 0] if item_id.startswith(("w", "new")) else ([0, 1, 0.1] if item_id.startswith("c") else [0.5, 0.5, 1])
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+@pytest.fixture(scope="module")
+def dataset() -> Dataset:
+    return Dataset(interactions(), ITEMS)
+
+
+def fitted(name: str, dataset: Dataset):
+    model = make_model(name, n_items=dataset.n_items)
+    if isinstance(model, HybridRecommender):
+        model.set_vectors(vectors(dataset))
+    return model.fit(dataset)
+
+
+western_fan = UserState.from_interactions("fan", [Interaction("fan", "w1", 5.0), Interaction("fan", "w2", 5.0), Interaction("fan", "w3", 4.0)])
+
+
+@pytest.mark.parametrize("name", ["itemknn", "ease", "als", "hybrid"])
+def test_recommendations_stay_in_the_users_cluster(dataset, name):
+    recs = fitted(name, dataset).recommend(western_fan, k=5)
+    assert len(recs) == 5
+    # Westerns, or the crossover hit both clusters like; never the other cluster's cartoons.
+    assert all(r.item_id.startswith("w") or r.item_id == "hit" for r in recs), [r.item_id for r in recs]
+    assert sum(r.item_id.startswith("w") for r in recs) >= 4
+    assert [r.score for r in recs] == sorted((r.score for r in recs), reverse=True)
+
+
+@pytest.mark.parametrize("name", ["popularity", "itemknn", "ease", "als", "hybrid"])
+def test_seen_items_are_never_recommended_unless_asked(dataset, name):
+    model = fitted(name, dataset)
+    ids = {r.item_id for r in model.recommend(western_fan, k=30)}
+    assert not ids & {"w1", "w2", "w3"}
+    with_seen = {r.item_id for r in model.recommend(western_fan, k=30, include_seen=True)}
+    assert {"w1", "w2", "w3"} <= with_seen
+
+
+@pytest.mark.parametrize("name", ["popularity", "itemknn", "ease", "als", "hybrid"])
+def test_filters_apply_before_the_top_k_cut(dataset, name):
+    model = fitted(name, dataset)
+    recs = model.recommend(western_fan, k=5, filters=SearchFilter(genres=("Animation",)))
+    assert len(recs) == 5 and all(r.item_id.startswith("c") for r in recs)
+    recs = model.recommend(western_fan, k=10, filters=SearchFilter(year_from=1955, year_to=1958), exclude=["w6"])
+    assert {r.item_id for r in recs} == {"w5", "w7", "w8"}
+
+
+def test_a_new_item_without_ratings_is_reachable_through_content(dataset):
+    plain = fitted("ease", dataset)
+    assert plain.score(western_fan, ["new"]) == {"new": 0.0}  # no CF evidence at all
+    hybrid = fitted("hybrid", dataset)
+    ranked = [r.item_id for r in hybrid.recommend(western_fan, k=30)]
+    # Content puts the unrated western among the westerns, above every cartoon.
+    assert ranked.index("new") < min(ranked.index(f"c{i}") for i in range(10))
+    new = hybrid.score_items(western_fan, ["new"])[0]
+    assert new.content_similarity is not None and new.content_similarity > 0.9
+    recent = hybrid.recommend(western_fan, k=1, filters=SearchFilter(year_from=2020))
+    assert [r.item_id for r in recent] == ["new"]
+
+
+def test_a_new_user_gets_popular_items_or_their_wish(dataset):
+    hybrid = fitted("hybrid", dataset)
+    cold = UserState("nobody")
+    assert hybrid.recommend(cold, k=1)[0].item_id == "hit"  # most interacted
+    cartoon_wish = np.array([0, 1, 0.1], dtype=np.float32) / np.linalg.norm([0, 1, 0.1])
+    recs = hybrid.recommend(cold, k=3, query_vector=cartoon_wish)
+    assert all(r.item_id.startswith("c") for r in recs)
+    assert recs[0].wish_similarity == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.parametrize("name", ["itemknn", "ease", "hybrid"])
+def test_disliking_an_item_demotes_its_neighbours(dataset, name):
+    model = fitted(name, dataset)
+    # A user who liked both clusters equally; disliking a cartoon must tip the balance.
+    both = UserState.from_interactions("both", [Interaction("both", i, 5.0) for i in ("w1", "w2", "c1", "c2")])
+    before = model.score(both, ["c5", "w5"])
+    both.preferences["c3"] = -1.0
+    both.disliked.add("c3")
+    after = model.score(both, ["c5", "w5"])
+    assert after["c5"] < before["c5"]
+    assert "c3" not in {r.item_id for r in model.recommend(both, k=30)}
+
+
+@pytest.mark.parametrize("name", ["itemknn", "ease", "als", "hybrid"])
+def test_similar_items_and_evidence(dataset, name):
+    model = fitted(name, dataset)
+    similar = model.similar_items(["c1"], k=5)
+    assert all(r.item_id.startswith("c") and r.item_id != "c1" for r in similar)
+    rec = model.recommend(western_fan, k=1)[0]
+    pulled_in_by = {c.item_id for c in rec.contributions}
+    assert pulled_in_by and pulled_in_by <= {"w1", "w2", "w3"}  # only the user's own items
+
+
+def test_like_items_steers_toward_the_given_titles(dataset):
+    model = fitted("ease", dataset)
+    recs = model.recommend(western_fan, k=5, like_items=["c4", "c5"])
+    assert all(r.item_id.startswith("c") or r.item_id == "hit" for r in recs)
+    assert sum(r.item_id.startswith("c") for r in recs) >= 4
+    assert not {"c4", "c5"} & {r.item_id for r in recs}
+
+
+def test_unknown_model_name():
+    with pytest.raises(ValueError, match="unknown model"):
+        make_model("magic")
