@@ -1,0 +1,116 @@
+"""Explanations on real (demo) data: every claim in a sentence must be true for that user."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from chatrec_agent.filters import SearchFilter
+from chatrec_agent.history import HistoryStore
+from chatrec_agent.loaders import load_catalog
+from chatrec_agent.recommendations import Recommendations
+from chatrec_agent.settings import settings_from_dict
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory, embedder):
+    folder = tmp_path_factory.mktemp("engine")
+    settings = settings_from_dict({"storage": {"dir": str(folder)}}, environ={})
+    catalog = load_catalog(settings.catalog)
+    recs = Recommendations(settings, catalog, HistoryStore.open(settings.storage.dir), embedder=embedder)
+    recs.refresh()
+    return recs
+
+
+def check_truthful(engine: Recommendations, user_id: str, explained) -> None:
+    """Titles with stars are the user's own ratings; genres and shares are the user's profile."""
+    catalog = engine.catalog
+    history = {e.item_id: e for e in engine.history.user_history(user_id)}
+    by_title = {}
+    for item_id in history:
+        by_title.setdefault(catalog[item_id].title, []).append(item_id)
+    favourites = [catalog[i] for i, e in history.items() if e.preference > 0]
+    item, text = explained.item, explained.explanation.text
+    assert item.id in catalog.items and item.id not in history
+    for title, stars in re.findall(r"\*([^*]+)\* (\d(?:\.\d)?)★", text):
+        assert any(history[i].rating == float(stars) for i in by_title.get(title, [])), (title, stars, text)
+    for title in re.findall(r"liked \*([^*]+)\*", text):
+        assert title in by_title, text
+    match = re.search(r"it shares (.+?), which makes? up (\d+)% of your favourites", text)
+    if match:
+        genres = re.split(r", | and ", match.group(1))
+        assert set(genres) <= set(item.genres), text
+        share = sum(1 for f in favourites if set(genres) & set(f.genres)) / len(favourites)
+        assert int(match.group(2)) == round(share * 100), text
+    era = re.search(r"from the (\d{4})s, like (\d+)% of", text)
+    if era:
+        assert item.year // 10 * 10 == int(era.group(1))
+        share = sum(1 for f in favourites if f.year // 10 * 10 == int(era.group(1))) / len(favourites)
+        assert int(era.group(2)) == round(share * 100)
+    for evidence in explained.explanation.evidence:
+        if evidence.kind == "because_you_liked":
+            for it in evidence.facts["items"]:
+                assert history[it["id"]].preference > 0
+        if evidence.kind == "people_like_you":
+            assert evidence.facts["count"] > 0
+
+
+@pytest.mark.parametrize("user_id", ["demo-01", "demo-02", "demo-03", "demo-04", "demo-06", "demo-10"])
+def test_every_claim_in_an_explanation_is_true(engine, user_id):
+    results = engine.recommend(user_id, k=5)
+    assert len(results) == 5
+    for explained in results:
+        assert explained.explanation.text.endswith(".")
+        check_truthful(engine, user_id, explained)
+    assert any("because you rated" in r.explanation.text.lower() for r in results)
+
+
+def test_wish_and_filters_are_explained_truthfully(engine):
+    results = engine.recommend("demo-02", k=3, wish="a scary movie", filters=SearchFilter(genres=("Horror",)))
+    assert results and all("Horror" in r.item.genres for r in results)
+    for explained in results:
+        check_truthful(engine, "demo-02", explained)
+        kinds = {e.kind for e in explained.explanation.evidence}
+        assert "matches_wish" in kinds or "because_you_liked" in kinds
+
+
+def test_feedback_changes_the_very_next_recommendation(engine):
+    first = [r.item.id for r in engine.recommend("demo-05", k=5)]
+    engine.history.record_feedback("demo-05", first[0], "disliked", source="test")
+    second = [r.item.id for r in engine.recommend("demo-05", k=5)]
+    assert first[0] not in second
+    engine.history.record_feedback("demo-05", first[1], "seen", source="test")
+    assert first[1] not in [r.item.id for r in engine.recommend("demo-05", k=5)]
+
+
+def test_a_new_chat_user_starts_empty_and_learns_from_feedback(engine):
+    cold = engine.recommend("slack:T1:U9", k=3)
+    assert all(e.kind == "popular" for r in cold for e in r.explanation.evidence)
+    engine.history.record_feedback("slack:T1:U9", "alien-1979", "liked")
+    engine.history.record_feedback("slack:T1:U9", "blade-runner-1982", "liked")
+    warm = engine.recommend("slack:T1:U9", k=3)
+    assert any("Sci-Fi" in r.item.genres for r in warm)
+    assert any("*Alien*" in r.explanation.text or "*Blade Runner*" in r.explanation.text for r in warm)
+
+
+def test_explain_any_item_on_request(engine):
+    explanation = engine.explain("demo-01", "fargo-1996")
+    assert explanation.text and explanation.evidence
+    assert engine.explain("demo-01", "no-such-item").text == "That item is not in the catalog."
+
+
+def test_templates_can_be_overridden_from_config(tmp_path, engine):
+    (tmp_path / "popular.j2").write_text("a crowd favourite with {{ count }} fans")
+    settings = engine.settings.model_copy(update={"recommender": engine.settings.recommender.model_copy(
+        update={"template_dir": tmp_path})})
+    custom = Recommendations(settings, engine.catalog, engine.history, embedder=engine.embedder)
+    custom._model = engine.model
+    text = custom.recommend("brand-new-user", k=1)[0].explanation.text
+    assert re.fullmatch(r"A crowd favourite with \d+ fans\.", text)
+
+
+def test_saved_model_is_reused_until_interactions_change(engine):
+    again = Recommendations(engine.settings, engine.catalog, engine.history, embedder=engine.embedder)
+    assert again.refresh() is False  # loaded from storage.dir/models, not refitted
+    assert again.recommend("demo-01", k=3)
