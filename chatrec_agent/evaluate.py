@@ -21,6 +21,7 @@ import numpy as np
 
 from chatrec_agent.catalog import Catalog, Interaction
 from chatrec_agent.errors import CatalogError, ChatrecError
+from chatrec_agent.filters import SearchFilter
 from chatrec_agent.recommender import BiasedMF, Dataset, UserState, make_model
 from chatrec_agent.recommender.hybrid import HybridRecommender
 
@@ -128,6 +129,72 @@ def evaluate_ranking(
     return results
 
 
+def evaluate_cold_start(
+    catalog: Catalog, interactions: Sequence[Interaction], models: Sequence[str], k: int = 10, seed: int = 42,
+    embedder=None, cold_fraction: float = 0.1, new_user_history: int = 3,
+) -> dict[str, dict]:
+    """Two cold-start scenarios, per model.
+
+    cold items: a seeded 10% of the interacted items lose all their interactions in training
+    (as if just added to the catalog); each user's "new arrivals" shelf ranks only those items,
+    and recall/hit rate@k count the user's real interactions with them. new users: users keep only `new_user_history` training items (a few feedback
+    clicks); precision/NDCG@k of the rest, as in evaluate_ranking.
+    """
+    rng = random.Random(seed)
+    interacted = sorted({i.item_id for i in interactions})
+    cold = set(rng.sample(interacted, max(1, int(len(interacted) * cold_fraction))))
+    train = [i for i in interactions if i.item_id not in cold]
+    held: dict[str, set[str]] = defaultdict(set)
+    for i in interactions:
+        if i.item_id in cold:
+            held[i.user_id].add(i.item_id)
+    by_user: dict[str, list[Interaction]] = defaultdict(list)
+    for i in interactions:
+        by_user[i.user_id].append(i)
+    new_users = {u: sorted(rows, key=lambda i: i.timestamp) for u, rows in by_user.items() if len(rows) >= new_user_history + 5}
+    dataset = Dataset(train, list(catalog.items.values()))
+    full = Dataset(interactions, list(catalog.items.values()))
+    vectors = None
+    out: dict[str, dict] = {}
+    for name in models:
+        row: dict = {}
+        for scenario, data in (("cold_items", dataset), ("new_users", full)):
+            model = make_model(name, n_items=data.n_items)
+            if isinstance(model, HybridRecommender):
+                vectors = item_vectors(catalog, data, embedder) if vectors is None else vectors
+                model.set_vectors(vectors)
+            if scenario == "new_users":
+                # Fit without the new users' later interactions, then fold in their first few.
+                kept = [i for i in interactions if i.user_id not in new_users]
+                kept += [i for rows in new_users.values() for i in rows[:new_user_history]]
+                data = Dataset(kept, list(catalog.items.values()))
+            model.fit(data)
+            totals = np.zeros(4)
+            users = 0
+            if scenario == "cold_items":
+                shelf = SearchFilter(exclude_ids=frozenset(i for i in catalog.items if i not in cold))
+                for user, items in held.items():
+                    train_rows = [i for i in by_user[user] if i.item_id not in cold]
+                    if not train_rows:
+                        continue
+                    state = UserState.from_interactions(user, train_rows)
+                    ids = [r.item_id for r in model.recommend(state, k=k, filters=shelf)]
+                    totals += ranking_metrics(ids, items, k)
+                    users += 1
+                row.update({f"cold_recall@{k}": round(totals[1] / max(users, 1), 4),
+                            f"cold_hit_rate@{k}": round(totals[3] / max(users, 1), 4)})
+            else:
+                for user, rows in new_users.items():
+                    state = UserState.from_interactions(user, rows[:new_user_history])
+                    relevant = {i.item_id for i in rows[new_user_history:]}
+                    totals += ranking_metrics([r.item_id for r in model.recommend(state, k=k)], relevant, k)
+                    users += 1
+                row.update({f"new_user_precision@{k}": round(totals[0] / max(users, 1), 4),
+                            f"new_user_ndcg@{k}": round(totals[2] / max(users, 1), 4)})
+        out[name] = row
+    return out
+
+
 def evaluate_rating(catalog: Catalog, split: Split) -> dict:
     """RMSE/MAE of the biased-MF rating model, and of the user-mean baseline beside it."""
     train = [i for i in split.train if i.rating is not None]
@@ -189,6 +256,10 @@ def run_evaluation(
     else:
         raise ChatrecError(f"Unknown split '{split_name}'; use random or u1.")
     embedder = Embedder(settings.embeddings) if "hybrid" in models else None
+    if console is None:
+        from rich.console import Console
+
+        console = Console(stderr=True)  # stdout stays clean for JSON
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True) as bar:
         task = bar.add_task("Evaluating", total=None)
@@ -197,9 +268,11 @@ def run_evaluation(
             bar.update(task, description=f"Evaluating {model}", completed=done, total=total)
 
         results = evaluate_ranking(catalog, split, models, ks, embedder, progress)
+        bar.update(task, description="Cold-start scenarios", completed=0, total=None)
+        cold = evaluate_cold_start(catalog, split.train, models, max(ks), seed, embedder)
     return {
         "dataset": dataset, "split": split.name, "k": list(ks),
         "users": len({i.user_id for i in split.test}), "items": len(catalog),
         "train_interactions": len(split.train), "test_interactions": len(split.test),
-        "models": results, "rating": evaluate_rating(catalog, split), "references": REFERENCES,
+        "models": results, "cold_start": cold, "rating": evaluate_rating(catalog, split), "references": REFERENCES,
     }

@@ -12,6 +12,10 @@ import numpy as np
 from chatrec_agent.recommender.base import Dataset, Recommender, UserState, normalise
 
 
+# How many interacted items a never-interacted item borrows its CF score from.
+BORROW_NEIGHBOURS = 10
+
+
 class HybridRecommender(Recommender):
     name = "hybrid"
     uses_content = True
@@ -38,6 +42,34 @@ class HybridRecommender(Recommender):
     def _fit(self, dataset: Dataset) -> None:
         self.cf.fit(dataset)
         self._popularity = normalise(np.log1p(dataset.item_popularity).astype(np.float32))
+        self._borrow = self._borrowed_neighbours(dataset)
+
+    def _borrowed_neighbours(self, dataset: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """For items nobody has interacted with: their closest interacted items by content.
+
+        A cold item then borrows a CF score from those neighbours (weighted by similarity),
+        so a new western can outrank old westerns for a western fan, not only trail them.
+        """
+        cold = np.flatnonzero(dataset.item_popularity == 0)
+        warm = np.flatnonzero(dataset.item_popularity > 0)
+        if self.vectors is None or len(cold) == 0 or len(warm) == 0:
+            return None
+        m = min(BORROW_NEIGHBOURS, len(warm))
+        sims = self.vectors[cold] @ self.vectors[warm].T
+        top = np.argpartition(-sims, m - 1, axis=1)[:, :m]
+        top_sims = np.clip(np.take_along_axis(sims, top, axis=1), 0, None)
+        weights = top_sims / np.maximum(top_sims.sum(axis=1, keepdims=True), 1e-9)
+        # Confidence: a cold item only borrows as much as it resembles its neighbours.
+        weights *= top_sims.max(axis=1, keepdims=True)
+        return cold, warm[top], weights.astype(np.float32)
+
+    def _cf_with_borrowing(self, x: np.ndarray, user: UserState) -> np.ndarray:
+        cf = normalise(self.cf._scores(x, user, None))
+        if self._borrow is not None:
+            cold, neighbours, weights = self._borrow
+            cf = cf.copy()
+            cf[cold] = (cf[neighbours] * weights).sum(axis=1)
+        return cf
 
     def content_profile(self, x: np.ndarray) -> np.ndarray | None:
         """The user's taste as a direction in embedding space: liked minus disliked items."""
@@ -61,7 +93,7 @@ class HybridRecommender(Recommender):
         warmth = min(1.0, history / self.warm_history)
         scores = self.popularity_weight * self._popularity
         if history:
-            scores = scores + warmth * normalise(self.cf._scores(x, user, None))
+            scores = scores + warmth * self._cf_with_borrowing(x, user)
             content = self.content_scores(x)
             if content is not None:
                 # New users lean on content more; content also lifts never-rated items.
