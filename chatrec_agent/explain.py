@@ -104,7 +104,7 @@ class Explainer:
             out.append(Evidence("matches_wish", 1.2 + rec.wish_similarity, {
                 "wish": wish, "similarity": round(rec.wish_similarity, 3), "matched": _matched_terms(wish, item),
             }))
-        fans = int(_fans(dataset, item.id))
+        fans = _fans(dataset, item.id)
         if fans == 0 and user.liked:
             anchors = [items[c.item_id].title for c in liked[:1]]
             out.append(Evidence("new", 0.6, {"anchors": anchors, "content_similarity":
@@ -146,12 +146,14 @@ def _union_share(genres, user: UserState, items: dict[str, Item]) -> float:
     return sum(1 for f in favourites if names & set(f.genres)) / len(favourites)
 
 
-def _fans(dataset: Dataset, item_id: str) -> float:
+def _fans(dataset: Dataset, item_id: str) -> int:
     n = dataset.item_index.get(item_id)
-    if n is None:
-        return 0.0
-    column = dataset.preferences[:, n]
-    return float((column > 0).sum())
+    return 0 if n is None else int(dataset.liked_by_item[:, n].nnz)
+
+
+def _likers(dataset: Dataset, column: int) -> set[int]:
+    start, end = dataset.liked_by_item.indptr[column], dataset.liked_by_item.indptr[column + 1]
+    return set(dataset.liked_by_item.indices[start:end].tolist())
 
 
 def _co_likers(dataset: Dataset, item_id: str, user: UserState) -> dict[str, Any]:
@@ -160,14 +162,12 @@ def _co_likers(dataset: Dataset, item_id: str, user: UserState) -> dict[str, Any
     liked = [dataset.item_index[i] for i in user.liked if i in dataset.item_index]
     if n is None or not liked:
         return {"count": 0, "anchors": []}
-    prefs = dataset.preferences.tocsc()
-    fans_of_item = set(prefs[:, n].multiply(prefs[:, n] > 0).nonzero()[0].tolist())
-    me = dataset.user_index.get(user.user_id)
-    fans_of_item.discard(me)
+    fans_of_item = _likers(dataset, n)
+    fans_of_item.discard(dataset.user_index.get(user.user_id, -1))
     best: list[tuple[int, int]] = []
     together: set[int] = set()
     for j in liked:
-        fans = set(prefs[:, j].multiply(prefs[:, j] > 0).nonzero()[0].tolist()) & fans_of_item
+        fans = _likers(dataset, j) & fans_of_item
         together |= fans
         if fans:
             best.append((len(fans), j))

@@ -76,6 +76,9 @@ def test_chatrec_eval_reports_every_model_side_by_side(tmp_path):
     # Two clean taste groups: collaborative models must beat popularity clearly.
     assert report["models"]["ease"]["precision@5"] > report["models"]["popularity"]["precision@5"] + 0.1
     assert 0 < report["rating"]["rmse"] < 2 and report["rating"]["ratings"] > 0
+    cold = report["cold_start"]["ease"]
+    assert set(cold) == {"cold_recall@10", "cold_hit_rate@10", "new_user_precision@10", "new_user_ndcg@10"}
+    assert all(0 <= v <= 1 for v in cold.values())
     assert report["references"]["Chat-REC (ML-100K, with an LLM)"]["precision@5"] == 0.324
 
     u1 = subprocess.run(
@@ -93,3 +96,24 @@ def test_eval_errors_are_clear(tmp_path):
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
     )
     assert result.returncode == 2 and "Unknown model(s) magic" in result.stderr
+
+
+def test_eval_on_movielens_csv_layout(tmp_path):
+    folder = tmp_path / "ml-latest-small"
+    folder.mkdir()
+    rng = random.Random(5)
+    (folder / "movies.csv").write_text("movieId,title,genres\n" + "".join(
+        f"{i},Film {i} ({1960 + i}),{'Western' if i <= 10 else 'Animation|Children'}\n" for i in range(1, 21)))
+    rows = ["userId,movieId,rating,timestamp"]
+    for u in range(1, 31):
+        group = range(1, 11) if u % 2 else range(11, 21)
+        rows += [f"{u},{i},{rng.choice([3.5, 4.0, 4.5, 5.0])},{964982703 + i}" for i in rng.sample(list(group), 6)]
+    (folder / "ratings.csv").write_text("\n".join(rows) + "\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "chatrec_agent.cli", "eval", "--dataset", "movielens-csv", "--path", str(folder),
+         "--models", "popularity,ease", "--k", "5", "--json"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["items"] == 20 and report["models"]["ease"]["precision@5"] > report["models"]["popularity"]["precision@5"]

@@ -114,3 +114,43 @@ def test_saved_model_is_reused_until_interactions_change(engine):
     again = Recommendations(engine.settings, engine.catalog, engine.history, embedder=engine.embedder)
     assert again.refresh() is False  # loaded from storage.dir/models, not refitted
     assert again.recommend("demo-01", k=3)
+
+
+def test_people_like_you_counts_are_real(engine):
+    """The co-liker count equals a brute-force count over the history store."""
+    user = "demo-01"
+    for explained in engine.recommend(user, k=5):
+        for evidence in explained.explanation.evidence:
+            if evidence.kind != "people_like_you":
+                continue
+            mine = {e.item_id for e in engine.history.user_history(user) if e.preference > 0}
+            fans: dict[str, set[str]] = {}
+            for other in engine.history.users():
+                if other == user:
+                    continue
+                liked = {e.item_id for e in engine.history.user_history(other) if e.preference > 0}
+                if explained.item.id in liked and liked & mine:
+                    fans[other] = liked
+            assert evidence.facts["count"] == len(fans)
+
+
+def test_model_is_refitted_only_when_interactions_change(tmp_path, embedder):
+    from chatrec_agent.catalog import Catalog, Interaction
+
+    from .conftest import film_items
+
+    settings = settings_from_dict({"storage": {"dir": str(tmp_path)}}, environ={})
+    catalog = Catalog.from_items(film_items(), [
+        Interaction("a", "fargo", 5.0, 1), Interaction("a", "heat", 4.0, 2), Interaction("b", "alien", 5.0, 3),
+    ])
+
+    def engine_for(cat):
+        return Recommendations(settings, cat, HistoryStore.open(tmp_path), embedder=embedder)
+
+    assert engine_for(catalog).refresh() is True
+    assert engine_for(catalog).refresh() is False
+    catalog.interactions.append(Interaction("b", "psycho", 4.0, 4))
+    changed = engine_for(catalog)
+    assert changed.refresh() is True
+    assert "psycho" in changed.history.seen("b")
+    assert (tmp_path / "models" / "hybrid.pkl").is_file()

@@ -102,6 +102,8 @@ class Dataset:
         self.matrix.sum_duplicates()
         self.matrix.data[:] = 1.0
         self.preferences = sparse.csr_matrix((prefs, (rows, cols)), shape=shape)
+        # Column access for explanations ("people who liked X also liked it").
+        self.liked_by_item = (self.preferences > 0).astype(np.int8).tocsc()
         self.ratings = [(r, c, s) for r, c, s in zip(rows.tolist(), cols.tolist(), stars.tolist()) if s == s]
         self.facets = FacetTable.from_metadata((item.id, item_metadata(item)) for item in self.items)
         self.item_popularity = np.asarray(self.matrix.sum(axis=0)).ravel()
