@@ -239,25 +239,59 @@ def doctor() -> None:
     console.print("\nAll checks passed.")
 
 
-@app.command()
-def chat() -> None:
-    """Talk to chatrec in the terminal (type 'quit' to leave)."""
-    from chatrec_agent.terminal import run_terminal
+def _default_user(runtime) -> str:
+    users = runtime.catalog.users
+    return "demo-01" if "demo-01" in users else (users[0] if users else "terminal")
 
-    run_terminal(_open_index(state.settings), console)
+
+def _runtime(settings: Settings, sync: bool):
+    from chatrec_agent.runtime import Runtime
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("Starting", total=None)
+
+        def progress(done: int, total: int, stage: str) -> None:
+            bar.update(task, completed=done, total=total, description=stage.capitalize())
+
+        runtime = Runtime.start(settings, sync=sync, progress=progress)
+    if runtime.sync_report is not None and runtime.sync_report.changed:
+        err.print(runtime.sync_report.summary())
+    return runtime
+
+
+@app.command()
+def chat(
+    user: Annotated[Optional[str], typer.Option("--user", "-u", help="Catalog user id (default: a demo user).")] = None,
+    script: Annotated[Optional[Path], typer.Option("--script", help="JSONL turns {channel, user, text} to run without a prompt.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where --script writes its JSONL replies (default: stdout).")] = None,
+) -> None:
+    """Talk to chatrec in the terminal, or run a conversation script."""
+    from chatrec_agent.terminal import run_script, run_terminal
+
+    runtime = _runtime(state.settings, sync=True)
+    if script is not None:
+        if output is None:
+            count = run_script(runtime.agent, script, sys.stdout)
+        else:
+            with output.open("w", encoding="utf-8") as handle:
+                count = run_script(runtime.agent, script, handle)
+            err.print(f"{count} turns answered; replies in {output}.")
+        return
+    run_terminal(runtime.agent, user or _default_user(runtime), console)
 
 
 @app.command()
 def run() -> None:
     """The main job: bring the index up to date, then chat (or serve when tokens are set)."""
     settings = state.settings
-    _sync(settings, full=False)
     if settings.slack.bot_token or settings.discord.token:
         console.print(
             "Slack/Discord tokens are set, but the chat adapters are not part of this version yet; "
             "starting the terminal chat instead."
         )
-    chat()
+    runtime = _runtime(settings, sync=True)
+    run_terminal(runtime.agent, _default_user(runtime), console)
 
 
 def main() -> None:

@@ -96,6 +96,22 @@ class RecommenderSettings(_Section):
     template_dir: Path | None = None
 
 
+class LLMSettings(_Section):
+    # offline: the built-in planner (no network, no weights). openai: any OpenAI-compatible
+    # endpoint via base_url (OpenAI, vLLM, llama.cpp server, LM Studio, Ollama's /v1).
+    provider: Literal["offline", "openai", "ollama", "huggingface"] = "offline"
+    model: str = ""
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    timeout_s: float = Field(default=60.0, gt=0)
+
+
+class MemorySettings(_Section):
+    # How many of a conversation's latest messages are sent to the model each turn.
+    window_messages: int = Field(default=40, ge=4, le=1000)
+
+
 class SlackSettings(_Section):
     bot_token: SecretStr | None = None
     app_token: SecretStr | None = None
@@ -117,6 +133,8 @@ class Settings(_Section):
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
     recommender: RecommenderSettings = Field(default_factory=RecommenderSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    memory: MemorySettings = Field(default_factory=MemorySettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     # Where the settings came from (None: built-in defaults); not a config key.

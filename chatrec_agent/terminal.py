@@ -1,35 +1,27 @@
-"""Terminal chat loop.
-
-Until the agent lands, the terminal answers by searching the catalog index: each line is a
-wish, the reply is the closest items. The loop, limits and messages stay when the agent
-replaces `answer`.
-"""
+"""Terminal chat (interactive) and scripted chat (JSONL in, JSONL out) over the shared agent."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
 from rich.console import Console
 
-from chatrec_agent.index import ItemIndex
+from chatrec_agent.agent import Agent, Reply
+from chatrec_agent.errors import ChatrecError
 
-MAX_MESSAGE_CHARS = 2000
-GREETING = "chatrec: tell me what you'd like to watch (e.g. 'a mind-bending sci-fi'). 'quit' leaves."
-
-
-def answer(index: ItemIndex, text: str, k: int = 5) -> str:
-    text = text.strip()
-    if not text:
-        return "Say what you are in the mood for, e.g. 'a light comedy from the 90s'."
-    if len(text) > MAX_MESSAGE_CHARS:
-        return f"That message is {len(text)} characters; please keep it under {MAX_MESSAGE_CHARS}."
-    hits = index.search(text, k=k)
-    if not hits:
-        return "I found nothing in the catalog for that."
-    lines = [f"{n}. {hit.label} — {', '.join(hit.genres)} (match {hit.score:.2f})" for n, hit in enumerate(hits, 1)]
-    return "Closest in the catalog:\n" + "\n".join(lines)
+GREETING = "chatrec: tell me what you'd like to watch (e.g. 'a mind-bending sci-fi'). 'help' explains, 'quit' leaves."
 
 
-def run_terminal(index: ItemIndex, console: Console) -> None:
+def render(reply: Reply) -> str:
+    return reply.text.replace("*", "")
+
+
+def run_terminal(agent: Agent, user: str, console: Console, conversation: str = "terminal:local") -> None:
     console.print(GREETING)
+    console.print(f"[dim]You are catalog user {user}; conversation memory: {conversation}.[/]")
     while True:
         try:
             text = console.input("[bold]you>[/] ")
@@ -37,4 +29,40 @@ def run_terminal(index: ItemIndex, console: Console) -> None:
             break
         if text.strip().lower() in {"quit", "exit", ":q"}:
             break
-        console.print(answer(index, text))
+        console.print(render(agent.respond(conversation, user, text, source="terminal")))
+
+
+def read_script(path: Path) -> Iterator[tuple[int, dict]]:
+    """Lines of {"channel": str, "user": str, "text": str}; a bad line names file and line."""
+    if not path.is_file():
+        raise ChatrecError(f"{path}: script file not found.")
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                turn = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ChatrecError(f"{path}:{number}: invalid JSON ({exc.msg}).") from None
+            missing = [k for k in ("channel", "user", "text") if not isinstance(turn, dict) or not isinstance(turn.get(k), str)]
+            if missing:
+                raise ChatrecError(f"{path}:{number}: each line needs string fields channel, user and text (missing {', '.join(missing)}).")
+            yield number, turn
+
+
+def run_script(agent: Agent, script: Path, output: IO[str]) -> int:
+    """Runs every turn in order; channels are separate conversations. Returns the turn count."""
+    turns = list(read_script(script))  # validate the whole script before answering anything
+    for _, turn in turns:
+        reply = agent.respond(f"script:{turn['channel']}", turn["user"], turn["text"], source="script")
+        record = {
+            **turn,
+            "reply": reply.text,
+            "items": [{"id": i.id, "title": i.title, "year": i.year, "genres": i.genres, "explanation": i.explanation}
+                      for i in reply.items],
+            "tool_calls": reply.tool_calls,
+            "latency_ms": reply.latency_ms,
+        }
+        output.write(json.dumps(record, ensure_ascii=False) + "\n")
+        output.flush()
+    return len(turns)

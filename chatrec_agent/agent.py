@@ -1,0 +1,136 @@
+"""The agent that Slack, Discord and the terminal share.
+
+`Agent.respond(conversation, user, text)` runs one turn of a LangChain agent (create_agent on
+LangGraph) over chatrec's tools and returns a neutral Reply: the text, the items shown with
+their explanations, and the tool calls made. Memory is a LangGraph SQLite checkpointer under
+storage.dir, one thread per conversation id; the model sees a bounded window of it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+
+from langchain.agents import create_agent
+from langchain.agents.middleware import ModelRequest, wrap_model_call
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from chatrec_agent.planner.intents import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
+from chatrec_agent.planner.memory import LIST_TOOLS, tool_payload
+from chatrec_agent.tools import ChatContext, Services, build_tools
+
+SYSTEM_PROMPT = """You are chatrec, a film recommender in a team chat.
+Rules:
+- Recommend only items returned by your tools in this conversation; never invent titles.
+- Use `recommend` for personal suggestions (pass the user's wish, genres, years, titles to be
+  like, and items to exclude), `similar_items` for "more like X", `search_catalog` to find a
+  title, `explain` for "why", `user_history` for the user's own history and `record_feedback`
+  when they say they liked, disliked, rated or saw something.
+- Cite the evidence the tools return (the user's own ratings, shared genres); claim nothing else.
+- If nothing matches, say so plainly. You only know the current user's history; decline
+  questions about other people and admin actions (reindex, forget, link).
+- Keep answers short: a numbered list with one line of explanation per item."""
+
+
+@dataclass
+class ReplyItem:
+    id: str
+    title: str
+    year: int | None
+    genres: list[str]
+    explanation: str
+
+
+@dataclass
+class Reply:
+    text: str
+    items: list[ReplyItem] = field(default_factory=list)
+    tool_calls: list[dict] = field(default_factory=list)
+    latency_ms: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Agent:
+    def __init__(self, services: Services, model, storage_dir, window_messages: int = 40):
+        self.services = services
+        storage_dir.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(str(storage_dir / "memory.sqlite3"), check_same_thread=False)
+        self.checkpointer = SqliteSaver(self._conn)
+        self.window = window_messages
+        self._lock = threading.Lock()  # one turn at a time per process: the SQLite saver is shared
+        self.graph = create_agent(
+            model, build_tools(services), system_prompt=SYSTEM_PROMPT, checkpointer=self.checkpointer,
+            context_schema=ChatContext, middleware=[self._trim_middleware()],
+        )
+
+    def _trim_middleware(self):
+        window = self.window
+
+        @wrap_model_call
+        def trim_context(request: ModelRequest, handler):
+            messages = list(request.messages)
+            if len(messages) > window:
+                start = len(messages) - window
+                # Start at a human message so no tool result loses its tool call.
+                while start < len(messages) and not isinstance(messages[start], HumanMessage):
+                    start += 1
+                request = request.override(messages=messages[start:])
+            return handler(request)
+
+        return trim_context
+
+    def respond(self, conversation: str, user: str, text: str, source: str = "chat") -> Reply:
+        """One turn: `user` is the catalog user bound by the caller, never taken from `text`."""
+        started = time.perf_counter()
+        if not text.strip():
+            return Reply(EMPTY, latency_ms=(time.perf_counter() - started) * 1000)
+        if len(text) > MAX_MESSAGE_CHARS:
+            return Reply(TOO_LONG, latency_ms=(time.perf_counter() - started) * 1000)
+        with self._lock:
+            result = self.graph.invoke(
+                {"messages": [HumanMessage(content=text)]},
+                {"configurable": {"thread_id": conversation}, "recursion_limit": 12},
+                context=ChatContext(user_id=user, source=source),
+            )
+        reply = self._reply(result["messages"])
+        reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        return reply
+
+    def forget(self, conversation: str) -> None:
+        with self._lock:
+            self.checkpointer.delete_thread(conversation)
+
+    def history(self, conversation: str) -> list:
+        state = self.graph.get_state({"configurable": {"thread_id": conversation}})
+        return list(state.values.get("messages", [])) if state and state.values else []
+
+    @staticmethod
+    def _reply(messages: list) -> Reply:
+        start = max((n for n, m in enumerate(messages) if isinstance(m, HumanMessage)), default=0)
+        turn = messages[start + 1 :]
+        calls = [{"name": c["name"], "args": c["args"]} for m in turn if isinstance(m, AIMessage) for c in m.tool_calls]
+        items: list[ReplyItem] = []
+        for message in turn:
+            if not isinstance(message, ToolMessage):
+                continue
+            payload = tool_payload(message)
+            cards = payload.get("items", []) if payload.get("tool") in LIST_TOOLS else []
+            if payload.get("tool") == "explain" and payload.get("item"):
+                cards = [{**payload["item"], "explanation": payload.get("text", "")}]
+            for card in cards:
+                if card["id"] not in {i.id for i in items}:
+                    items.append(ReplyItem(card["id"], card["title"], card.get("year"), card.get("genres", []),
+                                           card.get("explanation", "")))
+        final = next((m for m in reversed(turn) if isinstance(m, AIMessage) and not m.tool_calls), None)
+        text = final.content if final is not None and isinstance(final.content, str) else ""
+        return Reply(text or "I have nothing to add.", items, calls)
+
+
+def reply_json(reply: Reply) -> str:
+    return json.dumps(reply.as_dict(), ensure_ascii=False)

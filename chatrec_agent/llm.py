@@ -1,0 +1,40 @@
+"""The language model behind the agent, chosen by `llm.provider` in config.yaml."""
+
+from __future__ import annotations
+
+from chatrec_agent.catalog import Catalog
+from chatrec_agent.errors import ChatrecError
+from chatrec_agent.settings import LLMSettings
+from chatrec_agent.titles import TitleLinker
+
+
+def make_chat_model(settings: LLMSettings, catalog: Catalog, titles: TitleLinker | None = None):
+    if settings.provider == "offline":
+        from chatrec_agent.planner.model import OfflinePlanner
+
+        return OfflinePlanner.for_catalog(catalog, titles)
+    if not settings.model:
+        raise ChatrecError(f"llm.provider is {settings.provider}; set llm.model to the model's name.")
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    if settings.provider == "openai":
+        try:
+            from langchain_openai import ChatOpenAI
+        except ImportError:
+            raise ChatrecError("llm.provider openai needs `pip install langchain-openai`.") from None
+        return ChatOpenAI(model=settings.model, base_url=settings.base_url, api_key=key or "not-needed",
+                          temperature=settings.temperature, timeout=settings.timeout_s, max_retries=1)
+    if settings.provider == "ollama":
+        try:
+            from langchain_ollama import ChatOllama
+        except ImportError:
+            raise ChatrecError("llm.provider ollama needs `pip install langchain-ollama`.") from None
+        return ChatOllama(model=settings.model, base_url=settings.base_url or "http://localhost:11434",
+                          temperature=settings.temperature)
+    try:
+        from langchain_huggingface import ChatHuggingFace, HuggingFacePipeline
+    except ImportError:
+        raise ChatrecError("llm.provider huggingface needs `pip install langchain-huggingface`.") from None
+    pipeline = HuggingFacePipeline.from_model_id(
+        model_id=settings.model, task="text-generation", pipeline_kwargs={"max_new_tokens": 512},
+    )
+    return ChatHuggingFace(llm=pipeline)

@@ -1,0 +1,108 @@
+"""The planner's answer, written only from this turn's tool results (so it is grounded)."""
+
+from __future__ import annotations
+
+from chatrec_agent.planner.memory import tool_payload
+
+
+def _label(card: dict) -> str:
+    return f"*{card['title']}* ({card['year']})" if card.get("year") else f"*{card['title']}*"
+
+
+def _unknown(payload: dict) -> list[str]:
+    lines = []
+    for entry in payload.get("unknown", []):
+        suggestions = [_label(s) for s in entry.get("suggestions", [])]
+        hint = f" Did you mean {', '.join(suggestions[:-1]) + ' or ' + suggestions[-1] if len(suggestions) > 1 else suggestions[0]}?" if suggestions else ""
+        lines.append(f"I couldn't find “{entry['query']}” in the catalog.{hint}")
+    return lines
+
+
+def _items(payload: dict, intro: str) -> list[str]:
+    items = payload.get("items", [])
+    if not items:
+        return []
+    lines = [intro.format(n=len(items))]
+    for n, card in enumerate(items, 1):
+        genres = ", ".join(card.get("genres", []))
+        explanation = card.get("explanation")
+        lines.append(f"{n}. {_label(card)} — {genres}" + (f". {explanation}" if explanation else ""))
+    return lines
+
+
+def _filters_text(filters: dict | None) -> str:
+    if not filters:
+        return ""
+    parts = []
+    if filters.get("genres"):
+        parts.append(" and ".join(filters["genres"]))
+    if filters.get("exclude_genres"):
+        parts.append("no " + " or ".join(filters["exclude_genres"]))
+    if filters.get("year_from") and filters.get("year_to"):
+        parts.append(f"{filters['year_from']}–{filters['year_to']}")
+    elif filters.get("year_from"):
+        parts.append(f"from {filters['year_from']} on")
+    elif filters.get("year_to"):
+        parts.append(f"up to {filters['year_to']}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def compose(tool_messages: list) -> str:
+    lines: list[str] = []
+    for message in tool_messages:
+        payload = tool_payload(message)
+        name = payload.get("tool") or getattr(message, "name", "")
+        if not payload:
+            lines.append(f"Something went wrong looking that up: {message.content}")
+            continue
+        lines += _unknown(payload)
+        if name == "recommend":
+            seeds = payload.get("like") or []
+            count = len(payload.get("items", []))
+            noun = "pick" if count == 1 else "picks"
+            like = " like " + " and ".join(_label(s) for s in seeds) if seeds else ""
+            intro = f"Here {'is' if count == 1 else 'are'} {{n}} {noun}{like} for you:"
+            found = _items(payload, intro)
+            lines += found or [f"Nothing in the catalog matches that{_filters_text(payload.get('filters'))} "
+                               "that you haven't already seen. Try loosening a constraint."]
+        elif name == "similar_items":
+            seeds = " and ".join(_label(s) for s in payload.get("seeds", []))
+            found = _items(payload, f"More like {seeds}:" if seeds else "Similar picks:")
+            lines += found or ([f"I found nothing new for you like {seeds}."] if seeds else [])
+        elif name == "search_catalog":
+            items = payload.get("items", [])
+            if payload.get("match") == "title" and items:
+                card = items[0]
+                lines.append(f"Yes: {_label(card)} — {', '.join(card.get('genres', []))}. Ask “why” or “more like it”.")
+            elif items:
+                lines += _items(payload, "Closest matches in the catalog:")
+            else:
+                lines.append("I found nothing like that in the catalog.")
+        elif name == "explain":
+            if payload.get("item"):
+                lines.append(f"{_label(payload['item'])}: {payload.get('text', '')}")
+        elif name == "record_feedback":
+            if payload.get("error"):
+                lines.append(f"I couldn't save that: {payload['error']}.")
+            elif payload.get("item"):
+                label, kind = _label(payload["item"]), payload.get("kind")
+                if kind == "liked":
+                    lines.append(f"Noted: you liked {label}. I'll lean that way.")
+                elif kind == "disliked":
+                    lines.append(f"Noted: you didn't like {label}. I'll steer away from it and things like it.")
+                elif kind == "rated":
+                    lines.append(f"Saved: {label} {payload.get('rating') or 0:g}★.")
+                else:
+                    lines.append(f"Noted that you've seen {label}; I won't suggest it again.")
+        elif name == "user_history":
+            top = payload.get("top_rated", [])
+            if not top and not payload.get("recent"):
+                lines.append("I don't have any ratings from you yet. Tell me what you liked, e.g. “I loved Alien”.")
+                continue
+            if top:
+                lines.append("You liked most: " + ", ".join(
+                    _label(c) + (f" {c['rating']:g}★" if c.get("rating") is not None else "") for c in top) + ".")
+            disliked = payload.get("disliked", [])
+            if disliked:
+                lines.append("Not for you: " + ", ".join(_label(c) for c in disliked) + ".")
+    return "\n".join(lines) if lines else "I have nothing to add."

@@ -1,0 +1,40 @@
+"""Era phrases ("90s", "from the eighties", "before 1960", "recent") as a year range."""
+
+from __future__ import annotations
+
+import re
+
+DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
+                "seventies": 1970, "eighties": 1980, "nineties": 1990, "noughties": 2000, "two thousands": 2000}
+
+
+def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
+    """(year_from, year_to), either None when not stated. `latest_year` anchors "recent"."""
+    t = text.lower()
+    if m := re.search(r"\bbetween (\d{4}) and (\d{4})\b", t):
+        a, b = sorted((int(m.group(1)), int(m.group(2))))
+        return a, b
+    if m := re.search(r"\b(?:before|earlier than|older than|prior to|pre)[ -](\d{4})s?\b", t):
+        return None, int(m.group(1)) - 1
+    if m := re.search(r"\b(?:after|later than|newer than|since|post)[ -](\d{4})s?\b", t):
+        year = int(m.group(1))
+        return (year if "since" in m.group(0) else year + 1), None
+    if m := re.search(r"\b(1[89]\d|20\d)0s\b", t):
+        start = int(m.group(1)) * 10
+        return start, start + 9
+    if m := re.search(r"(?<![\d£$€])'?\b([2-9]0)s\b", t):
+        start = 1900 + int(m.group(1))
+        return start, start + 9
+    if m := re.search(r"\b00s\b|\b(?:2000s)\b", t):
+        return 2000, 2009
+    for word, start in DECADE_WORDS.items():
+        if re.search(rf"\b{word}\b", t):
+            return start, start + 9
+    if m := re.search(r"\b(?:from|in|of) (\d{4})\b", t):
+        year = int(m.group(1))
+        return year, year
+    if re.search(r"\b(recent|latest|new releases?|newest|brand new|modern)\b", t):
+        return latest_year - 7, None
+    if re.search(r"\b(classic|old|golden age|black and white|vintage)\b(?! (one|ones)\b)", t) and "older" not in t:
+        return None, 1969
+    return None, None

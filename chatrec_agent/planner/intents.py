@@ -1,0 +1,257 @@
+"""From one message (and what the conversation recalls) to the tool calls a capable LLM would make."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from chatrec_agent.planner.eras import parse_era
+from chatrec_agent.planner.lexicon import GenreLexicon
+from chatrec_agent.planner.memory import Recall
+from chatrec_agent.planner.references import count_in, ordinal_in, pick
+from chatrec_agent.titles import TitleLinker
+
+MAX_MESSAGE_CHARS = 2000
+
+HELP = (
+    "I recommend films from this catalog and explain why. Try: “what should I watch tonight?”, "
+    "“a mind-bending sci-fi from the 90s”, “something like Fargo, no horror”, “give me 3 comedies”, "
+    "then “why the second one?”, “something older”, “not those, others”. Tell me what you thought "
+    "(“I loved Alien”, “rate Fargo 5”, “seen it”) and I'll learn; “what have I liked?” shows your history."
+)
+GREETING = "Hi! Tell me what you're in the mood for, or ask “what should I watch tonight?”."
+DECLINE_ADMIN = ("I can't run admin actions from a conversation. Admins use the slash command "
+                 "(/chatrec reindex, status, forget, link) for that.")
+DECLINE_OTHERS = "I can only use your own history, not other people's; ask me about your own taste instead."
+EMPTY = "Say what you're in the mood for, e.g. “a light comedy from the 90s”."
+TOO_LONG = f"That message is too long for me; please keep it under {MAX_MESSAGE_CHARS} characters."
+
+_ADMIN = re.compile(
+    r"\b(re-?index|rebuild (the )?index|(delete|drop|wipe|reset) (the )?(index|database|memory|history)|"
+    r"forget (this|the) (channel|conversation)|clear (the |your )?(memory|history)|link (user|me|<@|@)|"
+    r"make me (an )?admin|run (an )?admin|sudo|/chatrec)\b"
+)
+_OTHERS = re.compile(
+    r"(<@[A-Za-z0-9]+>|\b(?!my\b|your\b|the\b|this\b|that\b|it\b)[a-z]+'s (history|ratings|favou?rites|likes|profile|watchlist)\b|"
+    r"\bwhat (does|did|has) (?!it\b|that\b|this\b|everyone\b|anyone\b)[a-z]+ (like|liked|rate|rated|watch|watched|seen|love|loved)\b|"
+    r"\b(another|other) user'?s?\b|\buser ?#?\d+\b|\bas user\b)"
+)
+_GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|howdy|good (morning|afternoon|evening)|thanks|thank you|cheers)\b")
+_HELP = re.compile(r"^(help|\?|what can you do|how does (this|it) work|commands|usage)\W*$")
+_HISTORY = re.compile(
+    r"\bwhat (have|did) i (like|liked|rate|rated|watch|watched|love|loved|enjoy|enjoyed)\b|"
+    r"\bmy (ratings|history|favou?rites|likes|taste)\b|\bwhat do i (like|love)\b|\bwhat i('ve| have) (liked|rated)\b"
+)
+_RATE = [
+    re.compile(r"\brate (?P<t>.+?) (?:a |with )?(?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)?\s*[.!]*$"),
+    re.compile(r"\b(?:i'?d )?give (?P<t>.+?) (?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)\b"),
+    re.compile(r"^(?P<t>.+?) (?:is|was|gets|deserves) (?:a )?(?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)\b"),
+]
+_LIKED = re.compile(
+    r"(?:\bi (?:really |absolutely |totally )?(?:loved|liked|enjoyed|adored|love|like)|^(?:really )?(?:loved|liked|enjoyed|adored)) (?P<t>.+)")
+_LIKED_REF = re.compile(r"^(?P<t>.+?) (?:was|is) (?:great|amazing|awesome|excellent|brilliant|good|fantastic)\b")
+_DISLIKED = re.compile(
+    r"(?:\bi (?:really )?(?:hated|disliked|didn'?t like|did not like|couldn'?t stand|hate|dislike|don'?t like)|"
+    r"^(?:really )?(?:hated|disliked|didn'?t like|couldn'?t stand)) (?P<t>.+)")
+_DISLIKED_REF = re.compile(r"^(?P<t>.+?) (?:was|is) (?:awful|terrible|bad|boring|rubbish|dull)\b")
+_SEEN = re.compile(
+    r"\b(?:i'?ve seen|i have seen|already seen|seen|already watched|i'?ve watched|watched|saw)(?: it| that| this)?(?: (?P<t>.+))?$")
+_WHY = re.compile(r"\bwhy\b")
+_MORE_LIKE = re.compile(r"\b(?:more like|similar to|more of|others like|anything like) (?P<t>.+)")
+_LIKE = re.compile(r"\blike (?P<t>[^,.;!?]+?)(?=(?:,| but| from| with| without| no | not | in the| before| after| only|[.;!?]|$))")
+_OLDER = re.compile(r"\b(older|earlier|less recent|more classic)\b")
+_NEWER = re.compile(r"\b(newer|more recent|later|fresher|more modern)\b")
+_OTHERS_AGAIN = re.compile(
+    r"\b(not (those|these|them|that)|others|other ones|something else|different ones?|anything else|more options|"
+    r"show me more|more please|give me more|next|none of (those|these|them))\b")
+_ONLY = re.compile(r"^(?:only|just|but only|now only|and only)\b")
+_SEARCH = re.compile(r"^(?:do you have|have you got|is there|find|search(?: for)?|look up|tell me about|what is|what's) (?P<q>.+?)\??$")
+_FILLER = re.compile(
+    r"\b(what should i watch( tonight| today| next)?|recommend( me)?|suggest( me)?|give me|show me|i want|i'd like|"
+    r"i would like|looking for|in the mood for|something|anything|some|a film|a movie|films|movies|film|movie|"
+    r"please|tonight|today|for me|can you|could you|any|ideas?|good|great|\d+|one|ones|me)\b")
+_ERA_WORDS = re.compile(
+    r"\b(\d0s|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|recent|latest|new|"
+    r"newest|modern|classic|old|older|vintage|before|after|since|between|era|decade|year|years)\b")
+_PRONOUN = re.compile(r"^(it|that|this|that one|this one|them|those)$")
+
+
+@dataclass
+class Plan:
+    tool_calls: list[dict] = field(default_factory=list)  # {"name": ..., "args": {...}}
+    answer: str | None = None
+
+
+class IntentParser:
+    def __init__(self, lexicon: GenreLexicon, titles: TitleLinker, latest_year: int):
+        self.lexicon = lexicon
+        self.titles = titles
+        self.latest_year = latest_year
+
+    def plan(self, text: str, memory: Recall) -> Plan:
+        raw = text.strip()
+        if not raw:
+            return Plan(answer=EMPTY)
+        if len(raw) > MAX_MESSAGE_CHARS:
+            return Plan(answer=TOO_LONG)
+        t = " ".join(raw.lower().split())
+        if _ADMIN.search(t):
+            return Plan(answer=DECLINE_ADMIN)
+        if _OTHERS.search(raw.lower()):
+            return Plan(answer=DECLINE_OTHERS)
+        if _HELP.match(t):
+            return Plan(answer=HELP)
+        if _GREETING.match(t) and len(t.split()) <= 4:
+            return Plan(answer=GREETING)
+        if _HISTORY.search(t):
+            return self._call("user_history")
+        for planner in (self._feedback, self._why, self._more_like, self._follow_up, self._search):
+            plan = planner(t, memory)
+            if plan is not None:
+                return plan
+        return self._recommend(t, memory)
+
+    # --- pieces ------------------------------------------------------------------------
+
+    @staticmethod
+    def _call(name: str, **args) -> Plan:
+        return Plan(tool_calls=[{"name": name, "args": args}])
+
+    def _target(self, phrase: str | None, memory: Recall) -> str | None:
+        """An item named by position ("the third one"), pronoun ("it") or title; None if unclear."""
+        phrase = (phrase or "").strip(" .!?")
+        position = ordinal_in(phrase) if phrase else None
+        if position is not None:
+            card = pick(memory.last_shown, position)
+            return None if card is None else card["id"]
+        if not phrase or _PRONOUN.match(phrase):
+            if memory.last_item:
+                return memory.last_item["id"]
+            if len(memory.last_shown) >= 1 and phrase:
+                return memory.last_shown[0]["id"]
+            return None
+        return phrase  # a title: the tool resolves it, typos included, or offers close matches
+
+    def _feedback(self, t: str, memory: Recall) -> Plan | None:
+        for pattern in _RATE:
+            if m := pattern.search(t):
+                target = self._target(m.group("t"), memory)
+                if target:
+                    return self._call("record_feedback", item=target, kind="rated", rating=float(m.group("n")))
+        for pattern, kind in ((_DISLIKED, "disliked"), (_DISLIKED_REF, "disliked"), (_LIKED, "liked"), (_LIKED_REF, "liked")):
+            m = pattern.search(t)
+            if not m:
+                continue
+            phrase = m.group("t")
+            if kind == "liked" and re.match(r"(something|anything|a |an |some |films?|movies?|to )", phrase):
+                return None  # "I'd like something funny" is a request, not feedback
+            target = self._target(phrase, memory)
+            if target:
+                return self._call("record_feedback", item=target, kind=kind)
+        if m := _SEEN.search(t):
+            if re.search(r"\bhaven'?t\b|\bnot seen\b|\bnever (seen|watched)\b", t):
+                return None
+            target = self._target(m.group("t") or "it", memory)
+            if target:
+                return self._call("record_feedback", item=target, kind="seen")
+            return Plan(answer="Which one have you seen? Say e.g. “seen the second one”.")
+        return None
+
+    def _why(self, t: str, memory: Recall) -> Plan | None:
+        if not _WHY.search(t):
+            return None
+        rest = re.sub(r".*\bwhy\b( (did|do|would|should) you (recommend|suggest|pick|choose))?( (is|was))?", "", t).strip(" ?.!")
+        target = self._target(rest or "it", memory) if (rest or memory.last_shown) else None
+        if not target:
+            return Plan(answer="Why which one? Ask for recommendations first, then “why the second one?”.")
+        return self._call("explain", item=target)
+
+    def _more_like(self, t: str, memory: Recall) -> Plan | None:
+        m = _MORE_LIKE.search(t)
+        if not m:
+            return None
+        phrase = m.group("t").strip(" ?.!")
+        if ordinal_in(phrase) is not None or _PRONOUN.match(phrase):
+            target = self._target(phrase, memory)
+            if target:
+                return self._call("similar_items", items=[target], k=count_in(t))
+        return None  # titles: a personal recommend with like=[...] (below)
+
+    def _follow_up(self, t: str, memory: Recall) -> Plan | None:
+        previous = memory.last_recommend
+        if previous is None:
+            return None
+        args = {k: v for k, v in previous.items() if v not in (None, [], "")}
+        years = [c["year"] for c in memory.last_shown if c.get("year")]
+        changed = False
+        if _OLDER.search(t) and years:
+            args.pop("year_from", None)
+            args["year_to"] = min(years) - 1
+            changed = True
+        elif _NEWER.search(t) and years:
+            args.pop("year_to", None)
+            args["year_from"] = max(years) + 1
+            changed = True
+        genres, excluded = self.lexicon.parse(t)
+        if _ONLY.search(t) and genres:
+            args["genres"] = genres
+            changed = True
+        elif excluded and len(t.split()) <= 5:
+            args["exclude_genres"] = sorted(set(args.get("exclude_genres", [])) | set(excluded))
+            changed = True
+        if _OTHERS_AGAIN.search(t):
+            changed = True
+        if not changed:
+            return None
+        args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
+        if re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|couple|few)\b", t):
+            args["k"] = count_in(t)
+        return self._call("recommend", **args)
+
+    def _search(self, t: str, memory: Recall) -> Plan | None:
+        m = _SEARCH.match(t)
+        if not m:
+            return None
+        query = m.group("q").strip()
+        if self.titles.resolve(query) is None and (self.lexicon.parse(query)[0] or len(query.split()) > 4):
+            return None  # "is there a good sci-fi from the 90s?" is a request
+        return self._call("search_catalog", query=query)
+
+    def _recommend(self, t: str, memory: Recall) -> Plan:
+        args: dict = {}
+        genres, excluded = self.lexicon.parse(t)
+        if genres:
+            args["genres"] = genres
+        if excluded:
+            args["exclude_genres"] = excluded
+        year_from, year_to = parse_era(t, self.latest_year)
+        if year_from is not None:
+            args["year_from"] = year_from
+        if year_to is not None:
+            args["year_to"] = year_to
+        like: list[str] = []
+        if m := _LIKE.search(t):
+            phrase = m.group("t").strip()
+            like = [i.id for i in self.titles.find_in_text(phrase)]
+            if not like:
+                pieces = [p.strip() for p in re.split(r",| and | & ", phrase) if p.strip()]
+                like = [p for p in pieces if not self.lexicon.parse(p)[0]]
+        if like:
+            args["like"] = like
+        wish = self._wish(t, like)
+        if wish:
+            args["wish"] = wish
+        args["k"] = count_in(t)
+        return self._call("recommend", **args)
+
+    def _wish(self, t: str, like: list[str]) -> str | None:
+        """The descriptive part of a request ("mind-bending", "light and funny"), if any."""
+        text = _LIKE.sub(" ", t) if like else t
+        content = _FILLER.sub(" ", text)
+        content = re.sub(r"\b(a|an|the|to|watch|i|for|from|with|and|or|of|in|no|not|without|s)\b", " ", content)
+        content = re.sub(r"[^a-z' -]", " ", content)
+        content = _ERA_WORDS.sub(" ", content)
+        words = [w for w in content.replace("-", " ").split() if len(w) > 2 and not any(self.lexicon.parse(w))]
+        if not words:
+            return None
+        return t.strip(" ?.!")

@@ -1,0 +1,78 @@
+"""Genre words people use, mapped onto whatever genres the catalog actually has."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from chatrec_agent.catalog import genre_key
+
+# Phrase -> canonical genre names (first one present in the catalog wins; a "+" joins two).
+SYNONYMS: dict[str, str] = {
+    "sci fi": "Sci-Fi", "scifi": "Sci-Fi", "science fiction": "Sci-Fi", "sf": "Sci-Fi", "space opera": "Sci-Fi",
+    "romcom": "Romance+Comedy", "rom com": "Romance+Comedy", "romantic comedy": "Romance+Comedy",
+    "romantic comedies": "Romance+Comedy",
+    "kids": "Children", "kid": "Children", "family": "Children", "children": "Children", "childrens": "Children",
+    "cartoon": "Animation", "cartoons": "Animation", "animated": "Animation", "anime": "Animation", "animation": "Animation",
+    "scary": "Horror", "horror": "Horror", "creepy": "Horror", "frightening": "Horror", "spooky": "Horror",
+    "funny": "Comedy", "comedy": "Comedy", "comedies": "Comedy", "hilarious": "Comedy", "laugh": "Comedy",
+    "western": "Western", "westerns": "Western", "cowboy": "Western", "cowboys": "Western",
+    "war": "War", "war movie": "War", "war film": "War",
+    "noir": "Film-Noir", "film noir": "Film-Noir",
+    "musical": "Musical", "musicals": "Musical",
+    "documentary": "Documentary", "documentaries": "Documentary", "doc": "Documentary",
+    "thriller": "Thriller", "thrillers": "Thriller", "suspense": "Thriller", "suspenseful": "Thriller",
+    "mystery": "Mystery", "mysteries": "Mystery", "whodunit": "Mystery", "detective": "Mystery",
+    "crime": "Crime", "gangster": "Crime", "gangsters": "Crime", "heist": "Crime", "mob": "Crime", "mafia": "Crime",
+    "action": "Action", "action packed": "Action",
+    "adventure": "Adventure", "adventures": "Adventure",
+    "fantasy": "Fantasy", "magic": "Fantasy", "magical": "Fantasy", "fairy tale": "Fantasy",
+    "drama": "Drama", "dramas": "Drama",
+    "romance": "Romance", "romantic": "Romance", "love story": "Romance", "love stories": "Romance",
+}
+
+_NEGATION = r"(?:no|not|without|nothing|except|but not|anything but|avoid|skip|hate|don'?t want|no more)"
+
+
+class GenreLexicon:
+    def __init__(self, catalog_genres: Iterable[str]):
+        self.by_key = {genre_key(g): g for g in catalog_genres}
+        # A catalog's own genre names always count as words for themselves.
+        phrases: dict[str, list[str]] = {}
+        for name in self.by_key.values():
+            phrases.setdefault(_words(name), []).append(name)
+        for phrase, target in SYNONYMS.items():
+            names = [self._present(t) for t in target.split("+")]
+            if all(names):
+                phrases.setdefault(phrase, [n for n in names if n])
+        # Longest phrases first so "romantic comedy" beats "comedy".
+        self.phrases = sorted(phrases.items(), key=lambda kv: -len(kv[0]))
+
+    def _present(self, name: str) -> str | None:
+        key = genre_key(name)
+        if key in self.by_key:
+            return self.by_key[key]
+        # "Children" also finds MovieLens' "Children's".
+        return next((g for k, g in self.by_key.items() if k.startswith(key)), None)
+
+    def parse(self, text: str) -> tuple[list[str], list[str]]:
+        """(genres asked for, genres excluded) in the text."""
+        text = " " + _words(text) + " "
+        include: list[str] = []
+        exclude: list[str] = []
+        taken = text
+        for phrase, names in self.phrases:
+            pattern = rf" {re.escape(phrase)} "
+            for match in re.finditer(pattern, taken):
+                before = taken[max(0, match.start() - 25) : match.start()]
+                target = exclude if re.search(rf"\b{_NEGATION}(?: \w+)?\s*$", before) else include
+                for name in names:
+                    if name not in target:
+                        target.append(name)
+            taken = re.sub(pattern, " # ", taken)
+        include = [g for g in include if g not in exclude]
+        return include, exclude
+
+
+def _words(text: str) -> str:
+    return re.sub(r"[^a-z0-9']+", " ", text.lower().replace("-", " ")).replace("'s", "s").strip()

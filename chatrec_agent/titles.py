@@ -1,0 +1,98 @@
+"""Title linking: find catalog items named in free text, typo-tolerant (rapidfuzz)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from chatrec_agent.catalog import Catalog, Item
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_YEAR = re.compile(r"\((\d{4})\)|\b(1[89]\d{2}|20\d{2})\b")
+
+
+def normalise_title(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = _NON_WORD.sub(" ", text.lower()).strip()
+    return re.sub(r"^(the|a|an) ", "", text)
+
+
+@dataclass(frozen=True)
+class TitleMatch:
+    item: Item
+    score: float  # 0..100
+
+
+class TitleLinker:
+    """Resolves titles (with typos, without articles, with or without a year) to items."""
+
+    def __init__(self, catalog: Catalog):
+        self.items = list(catalog.items.values())
+        self.keys = [normalise_title(item.title) for item in self.items]
+        self.by_key: dict[str, list[Item]] = {}
+        for key, item in zip(self.keys, self.items):
+            self.by_key.setdefault(key, []).append(item)
+
+    def resolve(self, text: str, min_score: float = 85.0) -> TitleMatch | None:
+        """The item a title names, or None when nothing is close enough."""
+        year = _year_in(text)
+        key = normalise_title(_YEAR.sub(" ", text))
+        if not key:
+            return None
+        exact = self.by_key.get(key)
+        if exact:
+            return TitleMatch(_prefer_year(exact, year), 100.0)
+        best = process.extractOne(key, self.keys, scorer=fuzz.ratio, score_cutoff=min_score)
+        if best is None:
+            return None
+        candidates = self.by_key[best[0]]
+        return TitleMatch(_prefer_year(candidates, year), float(best[1]))
+
+    def suggest(self, text: str, limit: int = 3) -> list[Item]:
+        """Close titles to offer when `resolve` found nothing."""
+        key = normalise_title(_YEAR.sub(" ", text))
+        if not key:
+            return []
+        found = process.extract(key, self.keys, scorer=fuzz.WRatio, limit=limit * 2, score_cutoff=50)
+        out: list[Item] = []
+        for match_key, _, _ in found:
+            for item in self.by_key[match_key]:
+                if item not in out:
+                    out.append(item)
+        return out[:limit]
+
+    def find_in_text(self, text: str) -> list[Item]:
+        """Items whose exact titles appear in a phrase ("Alien and Blade Runner"), in order.
+
+        Exact spans only (dictionary look-ups, so it is fast on any message); the planner
+        fuzzy-resolves the pieces it cuts at "and" / "," when this finds nothing.
+        """
+        words = normalise_title(text).split()
+        found: list[tuple[int, Item]] = []
+        used: set[int] = set()
+        for size in range(min(10, len(words)), 0, -1):  # longest first: "blade runner" over "blade"
+            for start in range(0, len(words) - size + 1):
+                span = set(range(start, start + size))
+                if used & span:
+                    continue
+                items = self.by_key.get(" ".join(words[start : start + size]))
+                if items:
+                    found.append((start, items[0]))
+                    used |= span
+        return [item for _, item in sorted(found, key=lambda pair: pair[0])]
+
+
+def _year_in(text: str) -> int | None:
+    match = _YEAR.search(text)
+    return int(match.group(1) or match.group(2)) if match else None
+
+
+def _prefer_year(items: list[Item], year: int | None) -> Item:
+    if year is not None:
+        for item in items:
+            if item.year == year:
+                return item
+    return items[0]
