@@ -267,8 +267,10 @@ def chat(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where --script writes its JSONL replies (default: stdout).")] = None,
 ) -> None:
     """Talk to chatrec in the terminal, or run a conversation script."""
-    from chatrec_agent.terminal import run_script, run_terminal
+    from chatrec_agent.terminal import read_script, run_script, run_terminal
 
+    if script is not None:
+        list(read_script(script))  # a bad script fails before the model loads
     runtime = _runtime(state.settings, sync=True)
     if script is not None:
         if output is None:

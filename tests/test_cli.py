@@ -93,4 +93,4 @@ def test_terminal_chat_answers_from_the_catalog(project):
     result = chatrec("chat", cwd=project, input="a scary film set in a hotel\n\nquit\n")
     assert result.returncode == 0, result.stderr
     assert "The Shining (1980)" in result.stdout
-    assert "Say what you are in the mood for" in result.stdout  # the empty line
+    assert "Say what you're in the mood for" in result.stdout  # the empty line

@@ -1,0 +1,129 @@
+"""The agent loop with real language-model clients: a scripted tool-calling chat model, and
+the OpenAI-compatible path over real HTTP against a local stand-in server."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from chatrec_agent.agent import Agent
+from chatrec_agent.llm import make_chat_model
+from chatrec_agent.runtime import Runtime
+from chatrec_agent.settings import LLMSettings, settings_from_dict
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory, embedder) -> Runtime:
+    folder = tmp_path_factory.mktemp("llm")
+    return Runtime.start(settings_from_dict({"storage": {"dir": str(folder)}}, environ={}), embedder=embedder)
+
+
+class ScriptedModel(BaseChatModel):
+    """Plays back AIMessages in order, like an LLM that always makes the same decisions."""
+
+    script: list
+    seen: list = []
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def bind_tools(self, tools, **kwargs):
+        return self
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        self.seen.append(list(messages))
+        return ChatResult(generations=[ChatGeneration(message=self.script.pop(0))])
+
+
+def test_agent_loop_runs_the_model_tool_calls_for_the_bound_user(runtime, tmp_path):
+    model = ScriptedModel(script=[
+        # The model even tries to name another user; tools take the user from the context only.
+        AIMessage(content="", tool_calls=[{"name": "record_feedback", "id": "t1",
+                                           "args": {"item": "Fargo", "kind": "liked", "user_id": "demo-05"}}]),
+        AIMessage(content="", tool_calls=[{"name": "recommend", "id": "t2", "args": {"genres": ["Crime"], "k": 2}}]),
+        AIMessage(content="Two crime films for you."),
+    ], seen=[])
+    agent = Agent(runtime.agent.services, model, tmp_path)
+    reply = agent.respond("chan", "llm-user", "I loved Fargo, now two crime films")
+    assert [c["name"] for c in reply.tool_calls] == ["record_feedback", "recommend"]
+    assert reply.text == "Two crime films for you."
+    assert len(reply.items) == 2 and all("Crime" in runtime.catalog[i.id].genres for i in reply.items)
+    assert "fargo-1996" in runtime.history.seen("llm-user")
+    assert "fargo-1996" not in {e.item_id for e in runtime.history.user_history("demo-05") if e.source != "catalog"}
+    # The model saw the system prompt and the tool results of its own calls.
+    last = model.seen[-1]
+    assert "Recommend only items returned by your tools" in last[0].content
+    assert sum(isinstance(m, ToolMessage) for m in last) == 2
+
+
+class FakeOpenAI(BaseHTTPRequestHandler):
+    """Just enough of POST /v1/chat/completions: a tool call first, then an answer from the tool result."""
+
+    requests: list = []
+
+    def do_POST(self):  # noqa: N802 - the stdlib's name
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        FakeOpenAI.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+        last = body["messages"][-1]
+        if last["role"] == "user":
+            message = {"role": "assistant", "content": None, "tool_calls": [{
+                "id": "call_1", "type": "function",
+                "function": {"name": "recommend", "arguments": json.dumps({"genres": ["Western"], "k": 3})},
+            }]}
+            finish = "tool_calls"
+        else:
+            titles = [item["title"] for item in json.loads(last["content"])["items"]]
+            message = {"role": "assistant", "content": "Westerns: " + "; ".join(titles)}
+            finish = "stop"
+        payload = {"id": "cmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
+                   "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                   "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+        data = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def openai_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
+    FakeOpenAI.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+
+
+def test_openai_compatible_endpoint_over_http(runtime, openai_server, tmp_path):
+    settings = LLMSettings(provider="openai", model="local-model", base_url=openai_server, api_key="sk-test")
+    agent = Agent(runtime.agent.services, make_chat_model(settings, runtime.catalog), tmp_path)
+    reply = agent.respond("chan", "demo-01", "three westerns please")
+    assert [c["name"] for c in reply.tool_calls] == ["recommend"]
+    assert len(reply.items) == 3 and all("Western" in runtime.catalog[i.id].genres for i in reply.items)
+    assert reply.text == "Westerns: " + "; ".join(i.title for i in reply.items)
+    first, second = FakeOpenAI.requests
+    assert first["path"] == "/v1/chat/completions" and first["auth"] == "Bearer sk-test"
+    tools = {t["function"]["name"]: t["function"] for t in first["body"]["tools"]}
+    assert set(tools) == {"recommend", "search_catalog", "similar_items", "user_history", "explain", "record_feedback"}
+    assert "runtime" not in json.dumps(tools["recommend"]["parameters"])  # the user is not a model argument
+    assert first["body"]["messages"][0]["role"] == "system"
+    assert second["body"]["messages"][-1]["role"] == "tool"
+
+
+def test_llm_settings_need_a_model_name(runtime):
+    from chatrec_agent.errors import ChatrecError
+
+    with pytest.raises(ChatrecError, match="set llm.model"):
+        make_chat_model(LLMSettings(provider="openai"), runtime.catalog)

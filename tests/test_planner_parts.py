@@ -1,0 +1,100 @@
+"""The offline planner's small parsers, each on its own."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from chatrec_agent.catalog import Catalog, Item
+from chatrec_agent.planner.eras import parse_era
+from chatrec_agent.planner.lexicon import GenreLexicon
+from chatrec_agent.planner.references import count_in, ordinal_in
+from chatrec_agent.titles import TitleLinker
+
+from .conftest import film_items
+
+
+@pytest.mark.parametrize("text, include, exclude", [
+    ("a sci-fi film", ["Sci-Fi"], []),
+    ("science fiction please", ["Sci-Fi"], []),
+    ("a romcom", ["Romance", "Comedy"], []),
+    ("something for kids", ["Children"], []),
+    ("a funny western, no horror", ["Comedy", "Western"], ["Horror"]),
+    ("nothing scary", [], ["Horror"]),
+    ("a thriller without romance", ["Thriller"], ["Romance"]),
+    ("what should I watch", [], []),
+])
+def test_genre_lexicon(text, include, exclude):
+    lexicon = GenreLexicon(["Action", "Children", "Comedy", "Horror", "Romance", "Sci-Fi", "Thriller", "Western"])
+    got_in, got_out = lexicon.parse(text)
+    assert sorted(got_in) == sorted(include) and got_out == exclude
+
+
+def test_lexicon_maps_onto_the_catalogs_own_genre_names():
+    lexicon = GenreLexicon(["Children's", "Sci-Fi"])  # MovieLens-100K spelling
+    assert lexicon.parse("for the kids")[0] == ["Children's"]
+    assert lexicon.parse("a musical")[0] == []  # not in this catalog: no phantom genre
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("from the 90s", (1990, 1999)), ("the eighties", (1980, 1989)), ("1970s classics", (1970, 1979)),
+    ("before 1960", (None, 1959)), ("after 2000", (2001, None)), ("since 2010", (2010, None)),
+    ("between 1985 and 1975", (1975, 1985)), ("something recent", (2017, None)), ("an old classic", (None, 1969)),
+    ("give me 3 comedies", (None, None)), ("from 1994", (1994, 1994)),
+])
+def test_era_parser(text, expected):
+    assert parse_era(text, latest_year=2024) == expected
+
+
+@pytest.mark.parametrize("text, position", [
+    ("why the second one?", 2), ("the 3rd", 3), ("#4 please", 4), ("the last one", -1), ("why that?", None),
+])
+def test_ordinals(text, position):
+    assert ordinal_in(text) == position
+
+
+@pytest.mark.parametrize("text, n", [
+    ("give me 3", 3), ("top ten westerns", 10), ("a few comedies", 3), ("films from the 90s", 5),
+    ("just one", 1), ("something before 1960", 5), ("a couple of dramas", 2),
+])
+def test_counts(text, n):
+    assert count_in(text) == n
+
+
+def test_title_linker_handles_typos_articles_and_years():
+    catalog = Catalog.from_items(film_items() + [Item("alien-2", "Alien", year=2003)])
+    titles = TitleLinker(catalog)
+    assert titles.resolve("Blade Runer").item.id == "blade-runner"
+    assert titles.resolve("good, the bad and the ugly").item.id == "good-bad-ugly"
+    assert titles.resolve("Alien (2003)").item.id == "alien-2"
+    assert titles.resolve("Alien").item.id == "alien"
+    assert titles.resolve("Zorblax") is None
+    assert [i.id for i in titles.suggest("Fargoo")][0] == "fargo"
+    assert [i.id for i in titles.find_in_text("alien and blade runner")] == ["alien", "blade-runner"]
+
+
+def test_chat_script_output_format(tmp_path):
+    script = tmp_path / "in.jsonl"
+    script.write_text("\n".join(json.dumps(t) for t in [
+        {"channel": "a", "user": "demo-01", "text": "give me 2 westerns"},
+        {"channel": "a", "user": "demo-01", "text": "why the first one?"},
+        {"channel": "b", "user": "demo-01", "text": "why the first one?"},
+    ]) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = subprocess.run([sys.executable, "-m", "chatrec_agent.cli", "chat", "--script", str(script), "--output", str(out)],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 3
+    assert set(rows[0]) == {"channel", "user", "text", "reply", "items", "tool_calls", "latency_ms"}
+    assert len(rows[0]["items"]) == 2 and set(rows[0]["items"][0]) == {"id", "title", "year", "genres", "explanation"}
+    assert rows[1]["tool_calls"] == [{"name": "explain", "args": {"item": rows[0]["items"][0]["id"]}}]
+    assert rows[2]["tool_calls"] == []  # channel b has no memory of channel a
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"channel": "a", "user": "u"}\n')
+    failed = subprocess.run([sys.executable, "-m", "chatrec_agent.cli", "chat", "--script", str(bad)],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert failed.returncode == 2 and "bad.jsonl:1: each line needs string fields" in failed.stderr
