@@ -33,6 +33,7 @@ class Runtime:
               embedder: Embedder | None = None) -> Runtime:
         catalog = load_catalog(settings.catalog)
         index = ItemIndex(settings, embedder or Embedder(settings.embeddings))
+        index.embedder.model  # load now, so the first person to ask does not wait for it
         report = index.sync(catalog, progress=progress) if sync else None
         history = HistoryStore.open(settings.storage.dir)
         recommendations = Recommendations(settings, catalog, history, index)
