@@ -127,3 +127,62 @@ def test_llm_settings_need_a_model_name(runtime):
 
     with pytest.raises(ChatrecError, match="set llm.model"):
         make_chat_model(LLMSettings(provider="openai"), runtime.catalog)
+
+
+class FakeOllama(BaseHTTPRequestHandler):
+    """Just enough of Ollama's POST /api/chat (streamed NDJSON or one JSON object)."""
+
+    requests: list = []
+
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        FakeOllama.requests.append({"path": self.path, "body": body})
+        last = body["messages"][-1]
+        if last["role"] == "user":
+            message = {"role": "assistant", "content": "", "tool_calls": [
+                {"function": {"name": "search_catalog", "arguments": {"query": "Casablanca"}}}]}
+        else:
+            found = json.loads(last["content"])["items"][0]
+            message = {"role": "assistant", "content": f"Found {found['title']} ({found['year']})."}
+        chunks = [{"model": body["model"], "created_at": "2026-01-01T00:00:00Z", "message": message, "done": False},
+                  {"model": body["model"], "created_at": "2026-01-01T00:00:00Z", "message": {"role": "assistant", "content": ""},
+                   "done": True, "done_reason": "stop"}]
+        data = ("".join(json.dumps(c) + "\n" for c in chunks) if body.get("stream", True) else json.dumps(
+            {**chunks[0], "done": True, "done_reason": "stop"})).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_ollama_endpoint_over_http(runtime, tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOllama)
+    FakeOllama.requests = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = LLMSettings(provider="ollama", model="llama3.1", base_url=f"http://127.0.0.1:{server.server_address[1]}")
+        agent = Agent(runtime.agent.services, make_chat_model(settings, runtime.catalog), tmp_path)
+        reply = agent.respond("chan", "demo-01", "do you have Casablanca?")
+    finally:
+        server.shutdown()
+    assert [c["name"] for c in reply.tool_calls] == ["search_catalog"]
+    assert [i.id for i in reply.items] == ["casablanca-1942"]
+    assert reply.text == "Found Casablanca (1942)."
+    assert FakeOllama.requests[0]["path"] == "/api/chat"
+    assert {t["function"]["name"] for t in FakeOllama.requests[0]["body"]["tools"]} >= {"recommend", "explain"}
+
+
+def test_the_model_sees_a_bounded_window_of_the_conversation(runtime, tmp_path):
+    answers = [AIMessage(content=f"answer {n}") for n in range(6)]
+    model = ScriptedModel(script=answers, seen=[])
+    agent = Agent(runtime.agent.services, model, tmp_path, window_messages=4)
+    for n in range(6):
+        agent.respond("long", "demo-01", f"message {n}")
+    assert len(agent.history("long")) == 12  # everything is kept in memory...
+    last = model.seen[-1]
+    assert len(last) <= 5  # ...but the model gets the system prompt and at most 4 messages
+    assert last[-1].content == "message 5"
