@@ -35,6 +35,10 @@ def make_chat_model(settings: LLMSettings, catalog: Catalog, titles: TitleLinker
     except ImportError:
         raise ChatrecError("llm.provider huggingface needs `pip install langchain-huggingface`.") from None
     pipeline = HuggingFacePipeline.from_model_id(
-        model_id=settings.model, task="text-generation", pipeline_kwargs={"max_new_tokens": 512},
+        model_id=settings.model, task="text-generation",
+        pipeline_kwargs={"max_new_tokens": 512, "return_full_text": False},
     )
-    return ChatHuggingFace(llm=pipeline)
+    tokenizer = pipeline.pipeline.tokenizer
+    if tokenizer.pad_token_id is None:  # many chat models ship without one; pipelines need it
+        tokenizer.pad_token_id = tokenizer.eos_token_id
+    return ChatHuggingFace(llm=pipeline, tokenizer=tokenizer, model_id=settings.model)

@@ -186,3 +186,34 @@ def test_the_model_sees_a_bounded_window_of_the_conversation(runtime, tmp_path):
     last = model.seen[-1]
     assert len(last) <= 5  # ...but the model gets the system prompt and at most 4 messages
     assert last[-1].content == "message 5"
+
+
+@pytest.fixture
+def tiny_local_model(tmp_path):
+    """A 1-layer GPT-2 with a byte-level tokenizer, saved to a folder: a real (if silly) local model."""
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(["a tiny model for chatrec tests"] * 5, vocab_size=300, min_frequency=1,
+                            special_tokens=["<|endoftext|>"], show_progress=False)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, eos_token="<|endoftext|>",
+                                        bos_token="<|endoftext|>", unk_token="<|endoftext|>")
+    tokenizer.chat_template = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}assistant:"
+    folder = tmp_path / "tiny-gpt2"
+    tokenizer.save_pretrained(str(folder))
+    eos = tokenizer.eos_token_id
+    config = GPT2Config(vocab_size=len(tokenizer), n_layer=1, n_head=2, n_embd=16, n_positions=8192,
+                        bos_token_id=eos, eos_token_id=eos)
+    GPT2LMHeadModel(config).save_pretrained(str(folder))
+    return folder
+
+
+def test_local_huggingface_model_by_path(runtime, tiny_local_model, tmp_path):
+    model = make_chat_model(LLMSettings(provider="huggingface", model=str(tiny_local_model)), runtime.catalog)
+    assert model.llm.pipeline.model.config.n_layer == 1  # loaded from the folder, nothing downloaded
+    agent = Agent(runtime.agent.services, model, tmp_path / "memory")
+    reply = agent.respond("chan", "demo-01", "recommend a film")
+    # Random weights make no tool calls; the reply is the model's own (generated, not echoed) text.
+    assert reply.tool_calls == [] and reply.items == []
+    assert "You are chatrec" not in reply.text
