@@ -42,6 +42,7 @@ _HISTORY = re.compile(
     r"\bwhat (have|did) i (like|liked|rate|rated|watch|watched|love|loved|enjoy|enjoyed)\b|"
     r"\bmy (ratings|history|favou?rites|likes|taste)\b|\bwhat do i (like|love)\b|\bwhat i('ve| have) (liked|rated)\b"
 )
+_REQUEST = re.compile(r"\b(something|anything|recommend|suggest|give me|show me some|films? like|movies? like)\b")
 _RATE = [
     re.compile(r"\brate (?P<t>.+?) (?:a |with )?(?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)?\s*[.!]*$"),
     re.compile(r"\b(?:i'?d )?give (?P<t>.+?) (?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)\b"),
@@ -103,7 +104,7 @@ class IntentParser:
             return Plan(answer=HELP)
         if _GREETING.match(t) and len(t.split()) <= 4:
             return Plan(answer=GREETING)
-        if _HISTORY.search(t):
+        if _HISTORY.search(t) and not _REQUEST.search(t):
             return self._call("user_history")
         for planner in (self._feedback, self._why, self._more_like, self._follow_up, self._search):
             plan = planner(t, memory)
@@ -194,16 +195,17 @@ class IntentParser:
             changed = True
         genres, excluded = self.lexicon.parse(t)
         if _ONLY.search(t) and genres:
-            args["genres"] = genres
+            # "only comedies" narrows the current list: its genres and the new ones.
+            args["genres"] = list(dict.fromkeys(list(args.get("genres", [])) + genres))
             changed = True
         elif excluded and len(t.split()) <= 5:
             args["exclude_genres"] = sorted(set(args.get("exclude_genres", [])) | set(excluded))
             changed = True
-        if _OTHERS_AGAIN.search(t):
-            changed = True
-        if not changed:
+        others = bool(_OTHERS_AGAIN.search(t))
+        if not (changed or others):
             return None
-        args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
+        if others:  # "not those": everything shown so far is out; a refinement keeps them eligible
+            args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
         if re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|couple|few)\b", t):
             args["k"] = count_in(t)
         return self._call("recommend", **args)
@@ -230,7 +232,7 @@ class IntentParser:
         if year_to is not None:
             args["year_to"] = year_to
         like: list[str] = []
-        if m := _LIKE.search(t):
+        if (m := _LIKE.search(t)) and not re.match(r"(my|what i|the ones i)\b", m.group("t").strip()):
             phrase = m.group("t").strip()
             like = [i.id for i in self.titles.find_in_text(phrase)]
             if not like:
