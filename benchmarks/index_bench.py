@@ -162,10 +162,12 @@ def main() -> None:
     embedder = Embedder(EmbeddingSettings())
     started = time.perf_counter()
     embedder.model
+    load_s = time.perf_counter() - started
+    embedder.encode(["warm-up sentence for the encoder"] * 128)  # first batches pay one-off costs
     report: dict = {
         "machine": {"python": platform.python_version(), "cpu_count": __import__("os").cpu_count(),
                     "device": embedder.device, "model": embedder.model_name},
-        "model_load_s": round(time.perf_counter() - started, 2),
+        "model_load_s": round(load_s, 2),
     }
     decade = {"unfiltered": None, "genre+decade (Drama, 1990s)": SearchFilter(genres=("Drama",), year_from=1990, year_to=1999)}
     with tempfile.TemporaryDirectory(prefix="chatrec-bench-") as tmp:
@@ -174,14 +176,13 @@ def main() -> None:
             demo = load_catalog(CatalogSettings(format="demo"))
             report["demo"] = bench_real("demo", demo, embedder, work, decade)
             report["demo"]["encoder_only_items_per_s"] = bench_encoder_only(embedder, demo)
-            # The throughput target is stated for ~45-token documents: the same films
-            # with descriptions cut to their first 14 words.
-            short = Catalog.from_items(
-                replace(item, description=" ".join(item.description.split()[:14]))
-                for item in demo.items.values()
-            )
-            report["demo_45_tokens"] = bench_real("demo45", short, embedder, work, {"unfiltered": None})
-            report["demo_45_tokens"]["encoder_only_items_per_s"] = bench_encoder_only(embedder, short)
+            # The throughput target is stated for ~45-token documents: the same films with
+            # descriptions cut to 9 words and 2 tags (~41 tokens), three copies (990 items).
+            short = [replace(item, description=" ".join(item.description.split()[:9]), tags=item.tags[:2])
+                     for item in demo.items.values()]
+            short_catalog = Catalog.from_items(replace(i, id=f"{i.id}-{n}") for n in range(3) for i in short)
+            report["demo_short_docs"] = bench_real("short", short_catalog, embedder, work, {"unfiltered": None})
+            report["demo_short_docs"]["encoder_only_items_per_s"] = bench_encoder_only(embedder, short_catalog)
         if args.movielens:
             ml = load_catalog(CatalogSettings(format="movielens-100k", path=args.movielens))
             report["movielens_100k"] = bench_real("ml100k", ml, embedder, work, decade)
