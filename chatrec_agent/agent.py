@@ -59,6 +59,7 @@ class Reply:
 class Agent:
     def __init__(self, services: Services, model, storage_dir, window_messages: int = 40):
         self.services = services
+        self.model = model
         storage_dir.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(str(storage_dir / "memory.sqlite3"), check_same_thread=False)
         self.checkpointer = SqliteSaver(self._conn)

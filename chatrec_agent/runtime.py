@@ -3,7 +3,8 @@ recommender, tools and the agent. The CLI, Slack and Discord all start from here
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from chatrec_agent.agent import Agent
 from chatrec_agent.catalog import Catalog
@@ -27,6 +28,7 @@ class Runtime:
     recommendations: Recommendations
     agent: Agent
     sync_report: SyncReport | None = None
+    _reindex_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def start(cls, settings: Settings, sync: bool = True, progress: Progress | None = None,
@@ -43,3 +45,35 @@ class Runtime:
         model = make_chat_model(settings.llm, catalog, titles)
         agent = Agent(services, model, settings.storage.dir, settings.memory.window_messages)
         return cls(settings, catalog, index, history, recommendations, agent, report)
+
+    @property
+    def reindexing(self) -> bool:
+        return self._reindex_lock.locked()
+
+    def reindex(self, full: bool = False, progress: Progress | None = None) -> SyncReport:
+        """Reload the catalog, sync the index, refit if needed, then swap the new catalog in.
+
+        Until the swap, everything keeps answering from the old catalog and index; if any
+        step fails, nothing is swapped (and a full rebuild leaves the old collection active).
+        """
+        from chatrec_agent.errors import VectorIndexError
+
+        if not self._reindex_lock.acquire(blocking=False):
+            raise VectorIndexError("A reindex is already running; wait for it to finish.")
+        try:
+            catalog = load_catalog(self.settings.catalog)
+            report = self.index.sync(catalog, full=full, progress=progress)
+            recommendations = Recommendations(self.settings, catalog, self.history, self.index)
+            recommendations.refresh()
+            titles = TitleLinker(catalog)
+            services = self.agent.services
+            services.catalog, services.titles, services.recommendations = catalog, titles, recommendations
+            self.catalog, self.recommendations = catalog, recommendations
+            planner = getattr(self.agent, "model", None)
+            if hasattr(planner, "parser"):
+                from chatrec_agent.planner.model import OfflinePlanner
+
+                planner.parser = OfflinePlanner.for_catalog(catalog, titles).parser
+            return report
+        finally:
+            self._reindex_lock.release()

@@ -112,12 +112,21 @@ class MemorySettings(_Section):
     window_messages: int = Field(default=40, ge=4, le=1000)
 
 
+class BotSettings(_Section):
+    # Memory of a conversation in a thread: the thread's own ("thread") or the channel's.
+    thread_memory: Literal["thread", "channel"] = "thread"
+    rate_limit_per_minute: int = Field(default=20, ge=1)
+
+
 class SlackSettings(_Section):
     bot_token: SecretStr | None = None
     app_token: SecretStr | None = None
     signing_secret: SecretStr | None = None
     api_url: str | None = None
     admin_user_ids: list[str] = Field(default_factory=list)
+    # Also treat workspace admins and owners (users.info) as chatrec admins.
+    workspace_admins: bool = True
+    port: int = Field(default=3000, ge=1, le=65535)
 
 
 class DiscordSettings(_Section):
@@ -135,6 +144,7 @@ class Settings(_Section):
     recommender: RecommenderSettings = Field(default_factory=RecommenderSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     memory: MemorySettings = Field(default_factory=MemorySettings)
+    bot: BotSettings = Field(default_factory=BotSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     # Where the settings came from (None: built-in defaults); not a config key.

@@ -1,0 +1,198 @@
+"""The platform-neutral chat service that Slack and Discord adapters share.
+
+An adapter turns a platform event into an `Incoming` message and renders the `Outgoing`
+reply; everything else lives here once: conversation ids, identity links, duplicate
+suppression, rate limits, feedback buttons and the admin commands (reindex, status,
+forget, link, help).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from chatrec_agent.agent import ReplyItem
+from chatrec_agent.errors import ChatrecError
+from chatrec_agent.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+HELP = """*chatrec* recommends films and explains why.
+Talk to me: mention me (or DM me) with what you're in the mood for, then follow up: “why the second one?”, “something older”, “not those”. 👍 / 👎 under a card teach me your taste.
+Admin commands: `reindex [full]` (re-read the catalog), `status`, `forget` (this channel's memory), `link @user CATALOG_USER_ID`, `help`."""
+
+RATE_LIMITED = "You're sending messages faster than I can think; give me a few seconds."
+APOLOGY = "Sorry, something went wrong on my side; please try again."
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One chat message, whatever platform it came from."""
+
+    platform: str  # "slack" | "discord"
+    workspace: str  # Slack team id, Discord guild id ("dm" for Discord DMs)
+    channel: str
+    user: str  # the platform's user id
+    text: str
+    thread: str | None = None  # the thread it was written in, if any
+    event_id: str | None = None  # the platform's id for the event, for duplicate suppression
+
+
+@dataclass
+class Outgoing:
+    text: str
+    items: list[ReplyItem] = field(default_factory=list)
+
+
+@dataclass
+class CommandResult:
+    text: str
+    public: bool = False  # False: only the caller sees it
+    # Work to run after the acknowledgement (a reindex); returns the text to post when done.
+    background: Callable[[], str] | None = None
+
+
+class _Seen:
+    """A bounded set of recent event ids."""
+
+    def __init__(self, size: int = 10_000):
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_time(self, key: str) -> bool:
+        with self._lock:
+            if key in self._ids:
+                return False
+            self._ids[key] = None
+            if len(self._ids) > self.size:
+                self._ids.popitem(last=False)
+            return True
+
+
+class _RateLimiter:
+    """At most `limit` messages per person per minute (a sliding window)."""
+
+    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic):
+        self.limit, self.clock = limit, clock
+        self._times: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        now = self.clock()
+        with self._lock:
+            times = self._times.setdefault(key, deque())
+            while times and now - times[0] > 60:
+                times.popleft()
+            if len(times) >= self.limit:
+                return False
+            times.append(now)
+            return True
+
+
+class ChatService:
+    def __init__(self, runtime: Runtime, clock: Callable[[], float] = time.monotonic):
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self._seen = _Seen()
+        self.limiter = _RateLimiter(self.settings.bot.rate_limit_per_minute, clock)
+
+    # --- conversation -----------------------------------------------------------------
+
+    def conversation_id(self, platform: str, workspace: str, channel: str, thread: str | None = None) -> str:
+        base = f"{platform}:{workspace}:{channel}"
+        if thread and self.settings.bot.thread_memory == "thread":
+            return f"{base}:{thread}"
+        return base
+
+    def catalog_user(self, platform: str, workspace: str, user: str) -> str:
+        return self.runtime.history.resolve_user(platform, workspace, user)
+
+    def handle(self, message: Incoming) -> Outgoing | None:
+        """The reply to a message, or None for a duplicate delivery."""
+        if message.event_id and not self._seen.first_time(f"{message.platform}:{message.event_id}"):
+            return None
+        if not self.limiter.allow(f"{message.platform}:{message.workspace}:{message.user}"):
+            return Outgoing(RATE_LIMITED)
+        conversation = self.conversation_id(message.platform, message.workspace, message.channel, message.thread)
+        user = self.catalog_user(message.platform, message.workspace, message.user)
+        try:
+            reply = self.runtime.agent.respond(conversation, user, message.text, source=message.platform)
+        except ChatrecError as exc:
+            return Outgoing(str(exc))
+        except Exception:  # a failing turn must never take the bot down
+            log.exception("turn failed in %s", conversation)
+            return Outgoing(APOLOGY)
+        return Outgoing(reply.text, reply.items)
+
+    def feedback(self, platform: str, workspace: str, user: str, item_id: str, kind: str) -> str:
+        """A 👍/👎 click, recorded for the clicking person; returns the acknowledgement."""
+        item = self.runtime.catalog.items.get(item_id)
+        if item is None or kind not in ("liked", "disliked"):
+            return "That item is no longer in the catalog."
+        self.runtime.history.record_feedback(self.catalog_user(platform, workspace, user), item_id, kind, source=platform)
+        return f"Thanks! Noted that you {'liked' if kind == 'liked' else 'did not like'} {item.label}."
+
+    # --- admin commands ---------------------------------------------------------------
+
+    def command(self, platform: str, workspace: str, channel: str, user: str, text: str,
+                is_admin: Callable[[], bool], thread: str | None = None,
+                link_target: str | None = None) -> CommandResult:
+        """`/chatrec <text>`. `is_admin` is asked only for admin-only commands."""
+        words = text.strip().split()
+        name = words[0].lower() if words else "help"
+        if name == "help":
+            return CommandResult(HELP)
+        if name == "status":
+            return CommandResult(self.status())
+        if name not in ("reindex", "forget", "link"):
+            return CommandResult(f"Unknown command `{name}`.\n{HELP}")
+        if not is_admin():
+            return CommandResult(f"Only chatrec admins can run `{name}`; nothing was changed.")
+        if name == "forget":
+            conversation = self.conversation_id(platform, workspace, channel, thread)
+            self.runtime.agent.forget(conversation)
+            return CommandResult("Done: I've forgotten this channel's conversation.", public=True)
+        if name == "link":
+            target = link_target or (words[1] if len(words) > 1 else None)
+            if target is None or len(words) < 3:
+                return CommandResult("Usage: `link @user CATALOG_USER_ID`.")
+            catalog_user = words[2]
+            self.runtime.history.link(platform, workspace, target, catalog_user, linked_by=user)
+            known = catalog_user in set(self.runtime.history.users())
+            note = "" if known else " (that catalog user has no history yet; it will grow from feedback)"
+            return CommandResult(f"Linked {words[1]} to catalog user `{catalog_user}`{note}.", public=True)
+        full = len(words) > 1 and words[1].lower() == "full"
+        if self.runtime.reindexing:
+            return CommandResult("A reindex is already running; I'll post its result here when it's done.")
+        return CommandResult(
+            f"Reindexing{' from scratch' if full else ''}… I'll post the result here. The current index keeps answering meanwhile.",
+            public=True, background=lambda: self._reindex(full))
+
+    def _reindex(self, full: bool) -> str:
+        started = time.perf_counter()
+        try:
+            report = self.runtime.reindex(full=full)
+        except ChatrecError as exc:
+            return f"Reindex failed: {exc} The previous index is still serving."
+        except Exception as exc:
+            log.exception("reindex failed")
+            return f"Reindex failed ({exc.__class__.__name__}: {exc}). The previous index is still serving."
+        return (f"Reindex done in {time.perf_counter() - started:.1f}s: {report.added} added, {report.updated} changed, "
+                f"{report.deleted} removed, {report.unchanged} unchanged; {len(self.runtime.catalog)} items in the catalog.")
+
+    def status(self) -> str:
+        index = self.runtime.index.status()
+        history = self.runtime.history
+        lines = [
+            f"Catalog: {len(self.runtime.catalog)} items from {self.runtime.catalog.source}.",
+            f"Index: {index.get('items', 0)} items in `{index.get('collection')}` (updated {index.get('updated_at') or 'never'}).",
+            f"Recommender: {self.settings.recommender.model}; {len(history.users())} users with history.",
+            f"Language model: {self.settings.llm.provider}.",
+            "A reindex is running." if self.runtime.reindexing else "No reindex running.",
+        ]
+        return "\n".join(lines)

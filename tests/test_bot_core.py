@@ -1,0 +1,147 @@
+"""The platform-neutral chat service: behaviour tested once here, thinly per adapter."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.core import APOLOGY, RATE_LIMITED, ChatService, Incoming
+from chatrec_agent.runtime import Runtime
+from chatrec_agent.settings import settings_from_dict
+
+from .conftest import film_records, write_jsonl
+
+
+@pytest.fixture
+def runtime(tmp_path, embedder) -> Runtime:
+    path = write_jsonl(tmp_path / "films.jsonl", film_records())
+    settings = settings_from_dict(
+        {"catalog": {"format": "jsonl", "path": str(path)}, "storage": {"dir": str(tmp_path / "store")},
+         "bot": {"rate_limit_per_minute": 100}}, environ={})
+    return Runtime.start(settings, embedder=embedder)
+
+
+def msg(text, channel="C1", user="U1", thread=None, event_id=None):
+    return Incoming("slack", "T1", channel, user, text, thread, event_id)
+
+
+def test_messages_get_grounded_replies_and_duplicates_are_dropped(runtime):
+    service = ChatService(runtime)
+    reply = service.handle(msg("give me 2 westerns", event_id="Ev1"))
+    assert len(reply.items) == 2 and all("Western" in runtime.catalog[i.id].genres for i in reply.items)
+    assert service.handle(msg("give me 2 westerns", event_id="Ev1")) is None  # a redelivery
+
+
+def test_thread_and_channel_memory(runtime):
+    service = ChatService(runtime)
+    assert service.conversation_id("slack", "T1", "C1", "171.2") == "slack:T1:C1:171.2"
+    first = service.handle(msg("give me 2 westerns", thread="171.2"))
+    why = service.handle(msg("why the second one?", thread="171.2"))
+    assert why.items[0].id == first.items[1].id
+    elsewhere = service.handle(msg("why the second one?", channel="C2"))
+    assert elsewhere.items == []
+
+
+def test_linked_users_get_their_catalog_history(runtime):
+    service = ChatService(runtime)
+    runtime.history.record_feedback("ann", "alien", "liked")
+    result = service.command("slack", "T1", "C1", "UADMIN", "link <@U9> ann", is_admin=lambda: True, link_target="U9")
+    assert "Linked" in result.text and result.public
+    assert service.catalog_user("slack", "T1", "U9") == "ann"
+    reply = service.handle(msg("what have I liked?", user="U9"))
+    assert "*Alien*" in reply.text
+
+
+def test_feedback_buttons_record_for_the_clicking_user(runtime):
+    service = ChatService(runtime)
+    ack = service.feedback("slack", "T1", "U5", "fargo", "liked")
+    assert ack == "Thanks! Noted that you liked Fargo (1996)."
+    assert "fargo" in runtime.history.seen("slack:T1:U5")
+    assert service.feedback("slack", "T1", "U5", "no-such-item", "liked").startswith("That item")
+
+
+def test_rate_limit_per_person(runtime):
+    now = [0.0]
+    service = ChatService(runtime, clock=lambda: now[0])
+    service.limiter.limit = 3
+    for n in range(3):
+        assert service.handle(msg("hello", user="U7")).text != RATE_LIMITED
+    assert service.handle(msg("hello", user="U7")).text == RATE_LIMITED
+    assert service.handle(msg("hello", user="U8")).text != RATE_LIMITED  # others are not affected
+    now[0] = 61.0
+    assert service.handle(msg("hello", user="U7")).text != RATE_LIMITED
+
+
+def test_non_admins_are_refused_and_nothing_happens(runtime):
+    service = ChatService(runtime)
+    service.handle(msg("give me 2 westerns"))
+    for command in ("reindex", "reindex full", "forget", "link <@U9> ann"):
+        result = service.command("slack", "T1", "C1", "U1", command, is_admin=lambda: False)
+        assert result.text.startswith("Only chatrec admins") and result.background is None and not result.public
+    assert service.handle(msg("why the first one?")).items  # memory was not forgotten
+    assert runtime.history.catalog_user("slack", "T1", "U9") is None
+
+
+def test_help_status_and_unknown_commands_need_no_admin(runtime):
+    service = ChatService(runtime)
+    asked = []
+
+    def is_admin():
+        asked.append(True)
+        return False
+
+    assert "Admin commands" in service.command("slack", "T1", "C1", "U1", "help", is_admin).text
+    assert "Catalog: 24 items" in service.command("slack", "T1", "C1", "U1", "status", is_admin).text
+    assert "Unknown command `dance`" in service.command("slack", "T1", "C1", "U1", "dance", is_admin).text
+    assert asked == []
+
+
+def test_forget_clears_only_this_channel(runtime):
+    service = ChatService(runtime)
+    service.handle(msg("give me 2 westerns", channel="C1"))
+    service.handle(msg("give me 2 westerns", channel="C2"))
+    service.command("slack", "T1", "C1", "UADMIN", "forget", is_admin=lambda: True)
+    assert service.handle(msg("why the first one?", channel="C1")).items == []
+    assert service.handle(msg("why the first one?", channel="C2")).items
+
+
+def test_admin_reindex_runs_in_the_background_and_reports(runtime, tmp_path):
+    service = ChatService(runtime)
+    records = film_records() + [{"id": "aliens", "title": "Aliens", "year": 1986, "genres": ["Action", "Sci-Fi"],
+                                 "description": "Marines return to the colony moon to fight the creatures.", "tags": []}]
+    write_jsonl(tmp_path / "films.jsonl", records)
+    result = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True)
+    assert result.background is not None and "keeps answering" in result.text
+    done = result.background()
+    assert done.startswith("Reindex done") and "1 added" in done and "25 items" in done
+    reply = service.handle(msg("tell me about Aliens"))
+    assert reply.items[0].id == "aliens"  # the new catalog is live for the agent
+
+
+def test_a_second_reindex_is_refused_while_one_runs(runtime):
+    service = ChatService(runtime)
+    runtime._reindex_lock.acquire()
+    try:
+        result = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True)
+    finally:
+        runtime._reindex_lock.release()
+    assert "already running" in result.text and result.background is None
+
+
+def test_a_failed_reindex_reports_and_the_old_index_keeps_serving(runtime, tmp_path):
+    service = ChatService(runtime)
+    (tmp_path / "films.jsonl").write_text(json.dumps({"id": "x"}) + "\n")  # no title: a bad row
+    done = service.command("slack", "T1", "C1", "UADMIN", "reindex full", is_admin=lambda: True).background()
+    assert done.startswith("Reindex failed") and "films.jsonl:1" in done and "previous index is still serving" in done
+    assert service.handle(msg("tell me about Alien")).items[0].id == "alien"
+
+
+def test_a_crashing_turn_gets_an_apology(runtime, monkeypatch):
+    service = ChatService(runtime)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(runtime.agent, "respond", boom)
+    assert service.handle(msg("hello")).text == APOLOGY
