@@ -1,0 +1,228 @@
+"""End to end over real HTTP on loopback: signed Slack requests into the app, a recording
+stand-in for the Slack Web API, the demo-sized test catalog and the offline planner."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from bot.core import ChatService
+from bot.slack_app import build_app, http_server, render
+from chatrec_agent.agent import ReplyItem
+from chatrec_agent.runtime import Runtime
+from chatrec_agent.settings import settings_from_dict
+
+from .conftest import film_records, write_jsonl
+from .slack_mock import MockSlackAPI
+
+SECRET = "test-signing-secret"
+
+
+@pytest.fixture
+def slack(tmp_path, embedder):
+    api = MockSlackAPI().start()
+    path = write_jsonl(tmp_path / "films.jsonl", film_records())
+    settings = settings_from_dict({
+        "catalog": {"format": "jsonl", "path": str(path)}, "storage": {"dir": str(tmp_path / "store")},
+        "slack": {"bot_token": "xoxb-test", "signing_secret": SECRET, "api_url": api.url, "admin_user_ids": ["UCONFIGADMIN"]},
+    }, environ={})
+    runtime = Runtime.start(settings, embedder=embedder)
+    app = build_app(ChatService(runtime), settings.slack)
+    server = http_server(app, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    client = SlackClient(f"http://127.0.0.1:{server.server_port}/slack/events")
+    yield client, api, runtime
+    server.shutdown()
+    api.stop()
+
+
+class SlackClient:
+    """Sends requests the way Slack does: signed, JSON events or form-encoded payloads."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.n = 0
+
+    def post(self, body: str, content_type: str, secret: str = SECRET, timestamp: int | None = None,
+             headers: dict | None = None) -> tuple[int, str]:
+        ts = str(timestamp or int(time.time()))
+        signature = "v0=" + hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+        request = urllib.request.Request(self.url, data=body.encode(), method="POST", headers={
+            "Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature, **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, ""
+
+    def event(self, event: dict, event_id: str | None = None, **kw) -> int:
+        self.n += 1
+        body = {"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event": event,
+                "event_id": event_id or f"Ev{self.n}", "event_time": int(time.time())}
+        return self.post(json.dumps(body), "application/json", **kw)[0]
+
+    def mention(self, text: str, channel="C1", user="U1", ts=None, thread_ts=None, **kw) -> int:
+        event = {"type": "app_mention", "user": user, "text": f"<@UBOT> {text}", "channel": channel,
+                 "ts": ts or f"{time.time():.6f}"}
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        return self.event(event, **kw)
+
+    def command(self, text: str, user="U1", channel="C1") -> dict:
+        """The command's acknowledgement, as Slack shows it to the caller."""
+        form = {"command": "/chatrec", "text": text, "team_id": "T1", "channel_id": channel, "user_id": user,
+                "response_url": "http://127.0.0.1:9/unused", "trigger_id": "1.2.3"}
+        status, body = self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded")
+        assert status == 200, status
+        return json.loads(body)
+
+    def click(self, action_id: str, item_id: str, user="U1", channel="C1") -> int:
+        payload = {"type": "block_actions", "user": {"id": user}, "team": {"id": "T1"}, "channel": {"id": channel},
+                   "api_app_id": "A1", "container": {"type": "message"}, "trigger_id": "1.2.3",
+                   "actions": [{"type": "button", "action_id": action_id, "block_id": f"feedback:{item_id}",
+                                "value": item_id, "action_ts": f"{time.time():.6f}"}]}
+        return self.post(urllib.parse.urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")[0]
+
+
+def item_buttons(message: dict) -> list[str]:
+    return [el["value"] for block in message["blocks"] if block["type"] == "actions" for el in block["elements"]
+            if el["action_id"] == "chatrec_like"]
+
+
+def test_mention_gets_recommendations_with_blocks_and_buttons(slack):
+    client, api, runtime = slack
+    assert client.mention("give me 3 westerns", ts="100.1") == 200
+    (posted,) = api.wait_for("chat.postMessage")
+    assert posted["channel"] == "C1" and posted["thread_ts"] == "100.1"  # a thread under the message
+    ids = item_buttons(posted)
+    assert len(ids) == 3 and all("Western" in runtime.catalog[i].genres for i in ids)
+    assert posted["text"].startswith("Here are 3 picks")  # the plain-text fallback
+    assert any(b["type"] == "context" for b in posted["blocks"])  # explanations
+    api.wait_for("reactions.remove")
+    assert api.of("reactions.add")[0]["name"] == "eyes"
+
+
+def test_follow_up_in_the_thread_uses_its_memory(slack):
+    client, api, _ = slack
+    client.mention("give me 3 westerns", ts="200.1")
+    first = api.wait_for("chat.postMessage")[0]
+    client.mention("why the second one?", ts="200.2", thread_ts="200.1")
+    why = api.wait_for("chat.postMessage", 2)[1]
+    assert why["thread_ts"] == "200.1"
+    assert item_buttons(why) == [item_buttons(first)[1]]
+
+
+def test_channels_are_isolated(slack):
+    client, api, _ = slack
+    client.mention("give me 3 westerns", channel="C1", ts="300.1")
+    api.wait_for("chat.postMessage")
+    client.mention("why the second one?", channel="C2", ts="300.2", thread_ts="300.1")
+    other = api.wait_for("chat.postMessage", 2)[1]
+    assert other["channel"] == "C2" and item_buttons(other) == [] and "Ask for recommendations first" in other["text"]
+
+
+def test_direct_messages_work(slack):
+    client, api, _ = slack
+    client.event({"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "text": "tell me about Alien",
+                  "ts": "400.1"})
+    (posted,) = api.wait_for("chat.postMessage")
+    assert posted["channel"] == "D1" and "thread_ts" not in posted and item_buttons(posted) == ["alien"]
+
+
+def test_bot_messages_are_ignored(slack):
+    client, api, _ = slack
+    client.event({"type": "message", "channel_type": "im", "channel": "D1", "bot_id": "BOTHER", "subtype": "bot_message",
+                  "text": "give me westerns", "ts": "500.1"})
+    client.mention("hello", ts="500.2")
+    (posted,) = api.wait_for("chat.postMessage")
+    time.sleep(0.5)
+    assert len(api.of("chat.postMessage")) == 1 and "mood" in posted["text"]
+
+
+def test_button_click_records_feedback_for_the_clicker_only(slack):
+    client, api, runtime = slack
+    assert client.click("chatrec_like", "fargo", user="U7") == 200
+    (ack,) = api.wait_for("chat.postEphemeral")
+    assert ack["user"] == "U7" and "liked Fargo (1996)" in ack["text"]
+    assert "fargo" in runtime.history.seen("slack:T1:U7")
+    client.click("chatrec_dislike", "alien", user="U7")
+    api.wait_for("chat.postEphemeral", 2)
+    assert [e.item_id for e in runtime.history.disliked("slack:T1:U7")] == ["alien"]
+
+
+def test_a_retried_event_is_not_answered_twice(slack):
+    client, api, _ = slack
+    client.mention("give me 2 comedies", ts="600.1", event_id="EvSame")
+    client.mention("give me 2 comedies", ts="600.1", event_id="EvSame", headers={"X-Slack-Retry-Num": "1"})
+    api.wait_for("chat.postMessage")
+    time.sleep(1.0)
+    assert len(api.of("chat.postMessage")) == 1
+
+
+def test_bad_or_stale_signatures_get_401_and_no_work(slack):
+    client, api, _ = slack
+    assert client.mention("give me westerns", secret="wrong-secret") == 401
+    assert client.mention("give me westerns", timestamp=int(time.time()) - 3600) == 401
+    time.sleep(0.5)
+    assert api.of("chat.postMessage") == [] and api.of("reactions.add") == []
+
+
+def test_non_admin_reindex_is_refused(slack):
+    client, api, runtime = slack
+    ack = client.command("reindex", user="U1")
+    assert ack == {"response_type": "ephemeral", "text": "Only chatrec admins can run `reindex`; nothing was changed."}
+    assert api.wait_for("users.info")[0]["user"] == "U1"  # workspace admins are asked about
+    time.sleep(0.5)
+    assert api.of("chat.postMessage") == [] and not runtime.reindexing
+
+
+def test_admin_reindex_posts_its_result_and_a_second_is_refused(slack, tmp_path, monkeypatch):
+    client, api, runtime = slack
+    write_jsonl(tmp_path / "films.jsonl", film_records() + [{"id": "aliens", "title": "Aliens", "year": 1986,
+                                                             "genres": ["Action", "Sci-Fi"], "description": "Marines fight the creatures."}])
+    release = threading.Event()
+    real_sync = runtime.index.sync
+
+    def slow_sync(*args, **kwargs):
+        release.wait(30)
+        return real_sync(*args, **kwargs)
+
+    monkeypatch.setattr(runtime.index, "sync", slow_sync)
+    started = client.command("reindex", user="UADMIN")  # a workspace admin, per users.info
+    assert started["response_type"] == "in_channel" and "keeps answering" in started["text"]
+    second = client.command("reindex full", user="UCONFIGADMIN")  # an admin from config
+    assert second["response_type"] == "ephemeral" and "already running" in second["text"]
+    release.set()
+    (done,) = api.wait_for("chat.postMessage", where=lambda a: a["text"].startswith("Reindex"))
+    assert done["text"].startswith("Reindex done") and "1 added" in done["text"] and done["channel"] == "C1"
+    assert "aliens" in runtime.catalog.items
+
+
+def test_status_help_forget_and_link_commands(slack):
+    client, api, runtime = slack
+    assert "Catalog: 24 items" in client.command("status")["text"]
+    assert "Admin commands" in client.command("help")["text"]
+    linked = client.command("link <@U42|bob> ann", user="UADMIN")
+    assert linked["response_type"] == "in_channel" and "catalog user `ann`" in linked["text"]
+    assert runtime.history.catalog_user("slack", "T1", "U42") == "ann"
+    assert "forgotten" in client.command("forget", user="UCONFIGADMIN")["text"]
+
+
+def test_long_replies_are_split_under_slacks_limits():
+    items = [ReplyItem(f"id{n}", f"Film {n}", 2000, ["Drama"], "x" * 5000) for n in range(20)]
+    from bot.core import Outgoing
+
+    messages = render(Outgoing("Here are 20 picks for you:\n...", items))
+    assert len(messages) == 2
+    for message in messages:
+        assert len(message["blocks"]) <= 50 and len(message["text"]) <= 4000
+        assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in message["blocks"])
+    assert sum(len(item_buttons(m)) for m in messages) == 20
