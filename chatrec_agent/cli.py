@@ -224,6 +224,36 @@ def evaluate(
 
 
 @app.command()
+def serve(
+    platform: Annotated[str, typer.Argument(help="slack, discord or all.")],
+    port: Annotated[Optional[int], typer.Option("--port", help="HTTP port for Slack events (default: slack.port, 3000).")] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on in Slack HTTP mode.")] = "0.0.0.0",
+) -> None:
+    """Run the bot in Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP) and/or Discord."""
+    import logging
+
+    from bot.core import ChatService
+
+    settings = state.settings
+    if platform not in ("slack", "discord", "all"):
+        raise ChatrecError(f"Unknown platform '{platform}'; use slack, discord or all.")
+    if platform in ("slack", "all") and settings.slack.bot_token is None:
+        raise ChatrecError("SLACK_BOT_TOKEN is not set; see the README's Slack section.")
+    if platform in ("discord", "all") and settings.discord.token is None:
+        raise ChatrecError("DISCORD_TOKEN is not set; see the README's Discord section.")
+    if platform == "slack" and settings.slack.app_token is None and settings.slack.signing_secret is None:
+        raise ChatrecError("Set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) as well as SLACK_BOT_TOKEN.")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    service = ChatService(_runtime(settings, sync=True))
+    if platform in ("discord", "all"):
+        raise ChatrecError("The Discord adapter is not part of this version yet; run `chatrec serve slack`.")
+    from bot.slack_app import serve as serve_slack
+
+    console.print("Serving Slack" + (" over Socket Mode." if settings.slack.app_token else f" over HTTP on port {port or settings.slack.port} at /slack/events."))
+    serve_slack(service, settings.slack, host, port)
+
+
+@app.command()
 def doctor() -> None:
     """Check config, catalog, embedding model, index and chat tokens; say what to fix."""
     from chatrec_agent.doctor import run_checks
@@ -287,11 +317,9 @@ def chat(
 def run() -> None:
     """The main job: bring the index up to date, then chat (or serve when tokens are set)."""
     settings = state.settings
-    if settings.slack.bot_token or settings.discord.token:
-        console.print(
-            "Slack/Discord tokens are set, but the chat adapters are not part of this version yet; "
-            "starting the terminal chat instead."
-        )
+    if settings.slack.bot_token and (settings.slack.app_token or settings.slack.signing_secret):
+        serve("slack")
+        return
     runtime = _runtime(settings, sync=True)
     run_terminal(runtime.agent, _default_user(runtime), console)
 

@@ -226,3 +226,40 @@ def test_long_replies_are_split_under_slacks_limits():
         assert len(message["blocks"]) <= 50 and len(message["text"]) <= 4000
         assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in message["blocks"])
     assert sum(len(item_buttons(m)) for m in messages) == 20
+
+
+def test_chatrec_serve_slack_runs_the_http_app(tmp_path):
+    """The real command: `chatrec serve slack --port P` with the Web API URL from the environment."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    api = MockSlackAPI().start()
+    write_jsonl(tmp_path / "films.jsonl", film_records())
+    (tmp_path / "config.yaml").write_text(
+        "catalog: {format: jsonl, path: films.jsonl}\nstorage: {dir: state}\n"
+        "slack: {bot_token: '${SLACK_BOT_TOKEN}', signing_secret: '${SLACK_SIGNING_SECRET}', api_url: '${SLACK_API_URL}'}\n")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api.url}
+    proc = subprocess.Popen([sys.executable, "-m", "chatrec_agent.cli", "serve", "slack", "--port", str(port), "--host", "127.0.0.1"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        client = SlackClient(f"http://127.0.0.1:{port}/slack/events")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                time.sleep(0.3)
+        assert client.mention("tell me about Fargo", ts="900.1") == 200
+        (posted,) = api.wait_for("chat.postMessage")
+        assert item_buttons(posted) == ["fargo"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        api.stop()
