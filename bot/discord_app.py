@@ -1,0 +1,241 @@
+"""Discord adapter (discord.py): mentions and DMs in, embeds with 👍/👎 buttons out, and the
+admin application commands. Behaviour lives in bot.core.ChatService."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+import discord
+from discord import app_commands
+
+from bot.core import APOLOGY, HELP, ChatService, Incoming, Outgoing
+from chatrec_agent.settings import DiscordSettings
+
+log = logging.getLogger(__name__)
+
+# Discord's limits: 2000 characters of content, 10 embeds and 6000 embed characters per
+# message, 25 fields per embed, 1024 characters per field value, 256 per field name, and
+# 25 components (5 rows of 5) per view.
+MAX_CONTENT = 2000
+MAX_FIELD_VALUE = 1024
+MAX_FIELD_NAME = 256
+MAX_EMBED_TOTAL = 6000
+ITEMS_PER_MESSAGE = 10  # one field each, two buttons each: 20 of the 25 components
+_MENTION = re.compile(r"<@!?\d+>")
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def split_text(text: str, limit: int = MAX_CONTENT) -> list[str]:
+    """Split at line breaks (an over-long line at spaces) so no piece exceeds `limit`."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:cut])
+            line = line[cut:].lstrip()
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return [p for p in pieces if p.strip()]
+
+
+def render(reply: Outgoing) -> list[dict]:
+    """Keyword arguments for one or more `channel.send` calls."""
+    if not reply.items:
+        return [{"content": piece} for piece in split_text(reply.text)]
+    lead = reply.text.split("\n", 1)[0]
+    messages = []
+    for start in range(0, len(reply.items), ITEMS_PER_MESSAGE):
+        chunk = reply.items[start : start + ITEMS_PER_MESSAGE]
+        embed = discord.Embed(title=_clip(lead, 256) if start == 0 else None, colour=discord.Colour.blurple())
+        view = discord.ui.View(timeout=None)
+        for n, item in enumerate(chunk, start + 1):
+            name = _clip(f"{n}. {item.title}" + (f" ({item.year})" if item.year else ""), MAX_FIELD_NAME)
+            value = _clip(((", ".join(item.genres) + "\n") if item.genres else "") + (item.explanation or "—"), MAX_FIELD_VALUE)
+            embed.add_field(name=name, value=value, inline=False)
+            view.add_item(FeedbackButton(item.id, "like", n))
+            view.add_item(FeedbackButton(item.id, "dislike", n))
+        while len(embed) > MAX_EMBED_TOTAL and embed.fields:  # keep the total under 6000
+            field = embed.fields[-1]
+            embed.set_field_at(len(embed.fields) - 1, name=field.name, value=_clip(field.value, max(20, len(field.value) // 2)), inline=False)
+        messages.append({"embed": embed, "view": view})
+    return messages
+
+
+class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"chatrec:(?P<kind>like|dislike):(?P<item>.+)"):
+    """👍/👎 under a card. Dynamic, so clicks on old messages still work after a restart."""
+
+    service: ChatService | None = None  # set by ChatrecDiscord at start-up
+
+    def __init__(self, item_id: str, kind: str, position: int = 0):
+        label = "👍" if kind == "like" else "👎"
+        super().__init__(discord.ui.Button(
+            label=f"{label} {position}" if position else label,
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"chatrec:{kind}:{item_id}"[:100],
+        ))
+        self.item_id, self.kind = item_id, kind
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
+        return cls(match["item"], match["kind"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await record_click(interaction, self.item_id, self.kind)
+
+
+async def record_click(interaction: discord.Interaction, item_id: str, kind: str) -> None:
+    service = FeedbackButton.service
+    assert service is not None
+    workspace = str(interaction.guild_id) if interaction.guild_id else "dm"
+    text = await asyncio.to_thread(
+        service.feedback, "discord", workspace, str(interaction.user.id), item_id, "liked" if kind == "like" else "disliked")
+    await interaction.response.send_message(text, ephemeral=True)
+
+
+def is_admin(user: discord.abc.User, settings: DiscordSettings) -> bool:
+    """Administrator or Manage Server permission, or a user/role id listed in config."""
+    if user.id in settings.admin_user_ids:
+        return True
+    permissions = getattr(user, "guild_permissions", None)
+    if permissions is not None and (permissions.administrator or permissions.manage_guild):
+        return True
+    roles = {role.id for role in getattr(user, "roles", [])}
+    return bool(roles & set(settings.admin_role_ids))
+
+
+class ChatrecDiscord(discord.Client):
+    def __init__(self, service: ChatService, settings: DiscordSettings, **options):
+        intents = discord.Intents.default()
+        intents.message_content = True  # privileged: enable it in the developer portal
+        super().__init__(intents=intents, **options)
+        self.service = service
+        self.settings = settings
+        self.tree = app_commands.CommandTree(self)
+        FeedbackButton.service = service
+        add_commands(self.tree, service, settings)
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(FeedbackButton)
+        await sync_commands(self.tree, self.settings)
+
+    async def on_message(self, message: discord.Message) -> None:
+        await answer(self, message)
+
+
+async def sync_commands(tree: app_commands.CommandTree, settings: DiscordSettings) -> None:
+    """Configured guilds get the commands at once; otherwise they sync globally (slower to appear)."""
+    if settings.guild_ids:
+        for guild_id in settings.guild_ids:
+            guild = discord.Object(id=guild_id)
+            tree.copy_global_to(guild=guild)
+            await tree.sync(guild=guild)
+    else:
+        await tree.sync()
+
+
+async def answer(client: discord.Client, message: discord.Message) -> None:
+    """Answer DMs and mentions; never other bots (itself included); never crash the client."""
+    if message.author.bot:
+        return
+    is_dm = message.guild is None
+    if not is_dm and (client.user is None or client.user not in message.mentions):
+        return
+    service: ChatService = client.service  # type: ignore[attr-defined]
+    incoming = Incoming(
+        "discord", str(message.guild.id) if message.guild else "dm", str(message.channel.id), str(message.author.id),
+        _MENTION.sub("", message.content).strip(), None, str(message.id),
+    )
+    try:
+        async with message.channel.typing():
+            reply = await asyncio.to_thread(service.handle, incoming)
+        if reply is None:
+            return
+        for kwargs in render(reply):
+            await message.channel.send(**kwargs)
+    except Exception:
+        log.exception("failed to answer message %s", message.id)
+        try:
+            await message.channel.send(APOLOGY)
+        except Exception:
+            log.exception("could not send the apology either")
+
+
+def add_commands(tree: app_commands.CommandTree, service: ChatService, settings: DiscordSettings) -> None:
+    def where(interaction: discord.Interaction) -> tuple[str, str]:
+        return (str(interaction.guild_id) if interaction.guild_id else "dm"), str(interaction.channel_id)
+
+    async def run(interaction: discord.Interaction, text: str, link_target: str | None = None) -> None:
+        workspace, channel = where(interaction)
+        result = service.command("discord", workspace, channel, str(interaction.user.id), text,
+                                 lambda: is_admin(interaction.user, settings), link_target=link_target)
+        if result.background is None:
+            await interaction.response.send_message(result.text, ephemeral=not result.public)
+            return
+        await interaction.response.defer(thinking=True)  # a reindex outlasts Discord's 3 seconds
+        done = await asyncio.to_thread(result.background)
+        await interaction.followup.send(done)
+
+    @tree.command(name="reindex", description="Re-read the catalog and update the index (admins).")
+    @app_commands.describe(full="Rebuild the index from scratch instead of updating it.")
+    @app_commands.default_permissions(manage_guild=True)
+    async def reindex(interaction: discord.Interaction, full: bool = False) -> None:
+        await run(interaction, "reindex full" if full else "reindex")
+
+    @tree.command(name="status", description="What chatrec has indexed and how it is configured.")
+    async def status(interaction: discord.Interaction) -> None:
+        await run(interaction, "status")
+
+    @tree.command(name="forget", description="Forget this channel's conversation (admins).")
+    @app_commands.default_permissions(manage_guild=True)
+    async def forget(interaction: discord.Interaction) -> None:
+        await run(interaction, "forget")
+
+    @tree.command(name="link", description="Personalise a member with a catalog user's history (admins).")
+    @app_commands.describe(user="The member to link.", catalog_user_id="Their user id in the catalog.")
+    @app_commands.default_permissions(manage_guild=True)
+    async def link(interaction: discord.Interaction, user: discord.User, catalog_user_id: str) -> None:
+        await run(interaction, f"link {user.mention} {catalog_user_id}", link_target=str(user.id))
+
+    @tree.command(name="help", description="How to talk to chatrec.")
+    async def help_(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(HELP.replace("`link @user", "`/link user"), ephemeral=True)
+
+
+def invite_url(application_id: int) -> str:
+    """The OAuth2 URL that adds the bot with the permissions it needs."""
+    permissions = discord.Permissions(send_messages=True, embed_links=True, read_message_history=True,
+                                      view_channel=True, send_messages_in_threads=True, use_application_commands=True)
+    return discord.utils.oauth_url(application_id, permissions=permissions, scopes=("bot", "applications.commands"))
+
+
+def application_id_from_token(token: str) -> int | None:
+    """A bot token's first part is the base64 of its application's id."""
+    import base64
+
+    head = token.split(".", 1)[0]
+    try:
+        return int(base64.b64decode(head + "=" * (-len(head) % 4)).decode())
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def serve(service: ChatService, settings: DiscordSettings) -> None:
+    assert settings.token is not None
+    client = ChatrecDiscord(service, settings)
+    client.run(settings.token.get_secret_value(), log_handler=None)
