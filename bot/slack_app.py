@@ -36,17 +36,12 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def slack_markdown(text: str) -> str:
-    """Our replies use *Title* for titles, which is already Slack's bold."""
-    return text
-
-
 def render(reply: Outgoing) -> list[dict]:
     """One or more Slack messages (text + blocks) for a neutral reply."""
     lead = reply.text.split("\n", 1)[0] if reply.items else reply.text
     if not reply.items:
         return [{"text": _clip(reply.text, MAX_TEXT),
-                 "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": _clip(slack_markdown(reply.text), MAX_SECTION)}}]}]
+                 "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": _clip(reply.text, MAX_SECTION)}}]}]
     per_message = (MAX_BLOCKS - 1) // BLOCKS_PER_ITEM
     messages = []
     for start in range(0, len(reply.items), per_message):

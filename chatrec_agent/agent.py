@@ -8,7 +8,6 @@ storage.dir, one thread per conversation id; the model sees a bounded window of 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -131,7 +130,3 @@ class Agent:
         final = next((m for m in reversed(turn) if isinstance(m, AIMessage) and not m.tool_calls), None)
         text = final.content if final is not None and isinstance(final.content, str) else ""
         return Reply(text or "I have nothing to add.", items, calls)
-
-
-def reply_json(reply: Reply) -> str:
-    return json.dumps(reply.as_dict(), ensure_ascii=False)

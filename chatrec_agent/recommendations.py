@@ -51,6 +51,7 @@ class Recommendations:
         self.embedder = embedder if embedder is not None else getattr(index, "embedder", None)
         self.explainer = Explainer(settings.recommender.template_dir)
         self._model: Recommender | None = None
+        self._fingerprint: str | None = None  # of the data the loaded model was fitted on
 
     # --- the fitted model ---------------------------------------------------------------
 
@@ -74,11 +75,11 @@ class Recommendations:
             try:
                 saved = pickle.loads(self.model_path.read_bytes())
                 if saved.get("fingerprint") == fingerprint:
-                    self._model = self._attach(saved["model"])
+                    self._model, self._fingerprint = self._attach(saved["model"]), fingerprint
                     return False
             except Exception as exc:  # an unreadable model file is rebuilt, not fatal
                 log.warning("could not load %s (%s); refitting", self.model_path, exc)
-        if not force and self._model is not None and getattr(self, "_fingerprint", None) == fingerprint:
+        if not force and self._model is not None and self._fingerprint == fingerprint:
             return False
         dataset = Dataset(self.history.all_interactions(), list(self.catalog.items.values()))
         params = {"l2": self.settings.recommender.ease_l2} if self.settings.recommender.model in ("ease", "hybrid") else {}
@@ -96,7 +97,6 @@ class Recommendations:
         if isinstance(model, HybridRecommender):
             ids = (dataset or model.ds).item_ids
             model.set_vectors(self._vectors(ids))
-        self._fingerprint = self.fingerprint()
         return model
 
     def _vectors(self, ids: list[str]) -> np.ndarray:
