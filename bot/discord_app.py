@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 
 from bot.core import APOLOGY, HELP, ChatService, Incoming, Outgoing
+from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
@@ -62,17 +63,18 @@ def render(reply: Outgoing) -> list[dict]:
     messages = []
     for start in range(0, len(reply.items), ITEMS_PER_MESSAGE):
         chunk = reply.items[start : start + ITEMS_PER_MESSAGE]
-        embed = discord.Embed(title=_clip(lead, 256) if start == 0 else None, colour=discord.Colour.blurple())
+        title = _clip(lead, 256) if start == 0 else None
+        names = [_clip(f"{n}. {item.title}" + (f" ({item.year})" if item.year else ""), MAX_FIELD_NAME)
+                 for n, item in enumerate(chunk, start + 1)]
+        # Share what the title and names leave of the 6000-character total among the values.
+        budget = min(MAX_FIELD_VALUE, (MAX_EMBED_TOTAL - len(title or "") - sum(map(len, names))) // len(chunk))
+        embed = discord.Embed(title=title, colour=discord.Colour.blurple())
         view = discord.ui.View(timeout=None)
-        for n, item in enumerate(chunk, start + 1):
-            name = _clip(f"{n}. {item.title}" + (f" ({item.year})" if item.year else ""), MAX_FIELD_NAME)
-            value = _clip(((", ".join(item.genres) + "\n") if item.genres else "") + (item.explanation or "—"), MAX_FIELD_VALUE)
-            embed.add_field(name=name, value=value, inline=False)
+        for n, (item, name) in enumerate(zip(chunk, names), start + 1):
+            value = ((", ".join(item.genres) + "\n") if item.genres else "") + (item.explanation or "—")
+            embed.add_field(name=name, value=_clip(value, budget), inline=False)
             view.add_item(FeedbackButton(item.id, "like", n))
             view.add_item(FeedbackButton(item.id, "dislike", n))
-        while len(embed) > MAX_EMBED_TOTAL and embed.fields:  # keep the total under 6000
-            field = embed.fields[-1]
-            embed.set_field_at(len(embed.fields) - 1, name=field.name, value=_clip(field.value, max(20, len(field.value) // 2)), inline=False)
         messages.append({"embed": embed, "view": view})
     return messages
 
@@ -224,18 +226,18 @@ def invite_url(application_id: int) -> str:
     return discord.utils.oauth_url(application_id, permissions=permissions, scopes=("bot", "applications.commands"))
 
 
-def application_id_from_token(token: str) -> int | None:
-    """A bot token's first part is the base64 of its application's id."""
-    import base64
-
-    head = token.split(".", 1)[0]
-    try:
-        return int(base64.b64decode(head + "=" * (-len(head) % 4)).decode())
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
 def serve(service: ChatService, settings: DiscordSettings) -> None:
-    assert settings.token is not None
+    """Log in and answer until stopped; reconnecting after network trouble is discord.py's job."""
+    if settings.token is None:
+        raise ChatrecError("DISCORD_TOKEN is not set; see the README's Discord section.")
+    if settings.api_url:  # an API proxy; process-wide, as discord.py keeps its base URL on the class
+        discord.http.Route.BASE = settings.api_url.rstrip("/")
     client = ChatrecDiscord(service, settings)
-    client.run(settings.token.get_secret_value(), log_handler=None)
+    try:
+        client.run(settings.token.get_secret_value(), log_handler=None)
+    except discord.LoginFailure as exc:
+        raise ChatrecError(f"Discord rejected DISCORD_TOKEN ({exc}). Copy the bot token again from the "
+                           "developer portal (Bot → Reset Token).") from None
+    except discord.PrivilegedIntentsRequired:
+        raise ChatrecError("Discord refused the Message Content intent. Turn on 'Message Content Intent' under "
+                           "Bot → Privileged Gateway Intents in the developer portal.") from None

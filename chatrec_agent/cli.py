@@ -241,16 +241,29 @@ def serve(
         raise ChatrecError("SLACK_BOT_TOKEN is not set; see the README's Slack section.")
     if platform in ("discord", "all") and settings.discord.token is None:
         raise ChatrecError("DISCORD_TOKEN is not set; see the README's Discord section.")
-    if platform == "slack" and settings.slack.app_token is None and settings.slack.signing_secret is None:
+    if platform in ("slack", "all") and settings.slack.app_token is None and settings.slack.signing_secret is None:
         raise ChatrecError("Set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) as well as SLACK_BOT_TOKEN.")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     service = ChatService(_runtime(settings, sync=True))
-    if platform in ("discord", "all"):
-        raise ChatrecError("The Discord adapter is not part of this version yet; run `chatrec serve slack`.")
-    from bot.slack_app import serve as serve_slack
+    slack_note = " over Socket Mode." if settings.slack.app_token else f" over HTTP on port {port or settings.slack.port} at /slack/events."
+    if platform == "slack":
+        from bot.slack_app import serve as serve_slack
 
-    console.print("Serving Slack" + (" over Socket Mode." if settings.slack.app_token else f" over HTTP on port {port or settings.slack.port} at /slack/events."))
-    serve_slack(service, settings.slack, host, port)
+        console.print("Serving Slack" + slack_note)
+        serve_slack(service, settings.slack, host, port)
+        return
+    from bot.discord_app import serve as serve_discord
+
+    if platform == "all":
+        import threading
+
+        from bot.slack_app import serve as serve_slack
+
+        # Slack's server (or socket) runs beside the Discord client, which owns the main thread.
+        threading.Thread(target=serve_slack, args=(service, settings.slack, host, port), name="slack", daemon=True).start()
+        console.print("Serving Slack" + slack_note)
+    console.print("Serving Discord (Ctrl-C to stop).")
+    serve_discord(service, settings.discord)
 
 
 @app.command()
@@ -262,6 +275,13 @@ def doctor() -> None:
     marks = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "fail": "[red]✗[/]"}
     for check in checks:
         console.print(f"{marks[check.level]} {check.name}: {check.detail}")
+    discord_ok = any(c.name == "discord" and c.level == "ok" for c in checks)
+    if discord_ok:  # the token's application gets an invite link with the permissions the bot needs
+        from bot.discord_app import invite_url
+        from chatrec_agent.doctor import discord_application_id
+
+        app_id = discord_application_id(state.settings.discord.token.get_secret_value())
+        console.print(f"  Invite the Discord bot: {invite_url(app_id)}")
     failed = [c for c in checks if c.level == "fail"]
     if failed:
         console.print(f"\n{len(failed)} problem(s) to fix.")
@@ -317,8 +337,10 @@ def chat(
 def run() -> None:
     """The main job: bring the index up to date, then chat (or serve when tokens are set)."""
     settings = state.settings
-    if settings.slack.bot_token and (settings.slack.app_token or settings.slack.signing_secret):
-        serve("slack")
+    slack = bool(settings.slack.bot_token and (settings.slack.app_token or settings.slack.signing_secret))
+    discord = settings.discord.token is not None
+    if slack or discord:
+        serve("all" if slack and discord else "slack" if slack else "discord")
         return
     runtime = _runtime(settings, sync=True)
     run_terminal(runtime.agent, _default_user(runtime), console)

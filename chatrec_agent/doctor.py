@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,9 +48,24 @@ def _check_tokens(settings: Settings) -> list[Check]:
         checks.append(Check("slack", "ok", f"bot token set, {mode}."))
     if settings.discord.token is None:
         checks.append(Check("discord", "warn", "not configured (set DISCORD_TOKEN to serve Discord)."))
+    elif (app_id := discord_application_id(settings.discord.token.get_secret_value())) is None:
+        checks.append(Check("discord", "fail", "DISCORD_TOKEN does not look like a bot token; copy it from the "
+                                               "developer portal (Bot → Reset Token)."))
     else:
-        checks.append(Check("discord", "ok", "bot token set."))
+        checks.append(Check("discord", "ok", f"bot token set for application {app_id}."))
     return checks
+
+
+def discord_application_id(token: str) -> int | None:
+    """A Discord bot token's first part is its application's id in base64."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    head = parts[0]
+    try:
+        return int(base64.b64decode(head + "=" * (-len(head) % 4), validate=True).decode())
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def run_checks(config: Path | None, environ: Mapping[str, str]) -> list[Check]:

@@ -134,6 +134,7 @@ class DiscordSettings(_Section):
     guild_ids: list[int] = Field(default_factory=list)
     admin_user_ids: list[int] = Field(default_factory=list)
     admin_role_ids: list[int] = Field(default_factory=list)
+    api_url: str | None = None  # e.g. an API proxy; default https://discord.com/api/v10
 
 
 class Settings(_Section):

@@ -48,10 +48,12 @@ def test_index_search_and_doctor(project):
     table = chatrec("search", "space monster", "-k", "3", cwd=project)
     assert "Alien" in table.stdout and "score" in table.stdout
 
-    doctor = chatrec("doctor", cwd=project, env={"DISCORD_TOKEN": "abc.def.ghi"})
+    doctor = chatrec("doctor", cwd=project, env={"DISCORD_TOKEN": "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.secret"})
     assert doctor.returncode == 0, doctor.stdout
     assert "✓ index: 24 items" in doctor.stdout
-    assert "✓ discord: bot token set" in doctor.stdout
+    assert "✓ discord: bot token set for application 123456789012345678" in doctor.stdout
+    invite = "https://discord.com/oauth2/authorize?client_id=123456789012345678"
+    assert f"Invite the Discord bot: {invite}" in doctor.stdout.replace("\n", "")
     assert "! slack: not configured" in doctor.stdout
 
 
@@ -62,9 +64,11 @@ def test_full_reindex_switches_collections(project):
 
 
 def test_doctor_says_what_to_fix(project):
-    doctor = chatrec("doctor", cwd=project)
+    doctor = chatrec("doctor", cwd=project, env={"DISCORD_TOKEN": "not-a-bot-token"})
     assert doctor.returncode == 1
     assert "✗ index: empty" in doctor.stdout and "run `chatrec index`" in doctor.stdout
+    assert "✗ discord: DISCORD_TOKEN does not look like a bot token" in doctor.stdout
+    assert "Invite" not in doctor.stdout
     (project / "config.yaml").write_text(
         "catalog: {format: jsonl, path: missing.jsonl}\nslack: {bot_token: not-a-token}\n"
     )

@@ -1,0 +1,387 @@
+"""The real discord.py client driven by dpytest (guilds, members, messages, the gateway
+events), with interactions fed in as INTERACTION_CREATE payloads so app commands and
+buttons run through discord.py's own dispatch; their responses and follow-ups go over
+real HTTP to a local stand-in. Test catalog and offline planner; no network."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import subprocess
+import sys
+import time
+
+import aiohttp
+import discord
+import discord.ext.test as dpytest
+import pytest
+import pytest_asyncio
+
+from bot.core import APOLOGY, ChatService, Outgoing
+from bot.discord_app import (
+    MAX_CONTENT, MAX_EMBED_TOTAL, MAX_FIELD_VALUE, ChatrecDiscord, FeedbackButton, invite_url,
+    render, split_text,
+)
+from chatrec_agent.agent import ReplyItem
+from chatrec_agent.doctor import discord_application_id
+from chatrec_agent.runtime import Runtime
+from chatrec_agent.settings import settings_from_dict
+
+from .conftest import film_records, write_jsonl
+from .discord_mock import MockDiscordAPI
+
+EPHEMERAL = 64
+_ids = itertools.count(1_300_000_000_000_000_000)
+
+
+class Harness:
+    """The client, its fake guild and the recorded traffic."""
+
+    def __init__(self, client: ChatrecDiscord, api: MockDiscordAPI, runtime: Runtime):
+        self.client, self.api, self.runtime = client, api, runtime
+        config = dpytest.get_config()
+        self.guild = config.guilds[0]
+        self.channels = config.channels
+        self.members = config.members
+        self.sent: list[dict] = []  # every message payload the bot sent, as Discord receives it
+        self.typing: list[int] = []
+
+    def payloads(self, channel: discord.abc.Messageable | None = None) -> list[dict]:
+        return [p for p in self.sent if channel is None or p["channel_id"] == channel.id]
+
+    async def interaction(self, member: discord.Member, kind: int, data: dict, channel=None, message=None) -> dict:
+        """Feed Discord's INTERACTION_CREATE payload to the client; return the recorded response."""
+        channel = channel or self.channels[0]
+        token = f"tok{next(_ids)}"
+        permissions = member.guild_permissions.value
+        self.client._connection.parse_interaction_create({
+            "id": str(next(_ids)), "application_id": str(self.client.application_id), "type": kind, "token": token,
+            "version": 1, "guild_id": str(self.guild.id), "channel_id": str(channel.id),
+            "channel": {"id": str(channel.id), "type": 0, "guild_id": str(self.guild.id), "name": channel.name, "position": 0},
+            "member": {"user": _user_payload(member), "roles": [str(r.id) for r in member.roles if not r.is_default()],
+                       "joined_at": "2025-01-01T00:00:00+00:00", "deaf": False, "mute": False, "flags": 0,
+                       "permissions": str(permissions)},
+            "data": data, "locale": "en-GB", "guild_locale": "en-GB", "app_permissions": "0", "entitlements": [],
+            "authorizing_integration_owners": {}, "context": 0, "attachment_size_limit": 10_485_760,
+            **({"message": message} if message else {}),
+        })
+        (callback,) = await asyncio.to_thread(self.api.wait_for, "callback", where=lambda a: a["token"] == token)
+        return callback
+
+    async def command(self, member: discord.Member, name: str, options: list[dict] | None = None,
+                      resolved: dict | None = None, channel=None) -> dict:
+        data = {"id": str(next(_ids)), "name": name, "type": 1, "options": options or []}
+        if resolved:
+            data["resolved"] = resolved
+        return await self.interaction(member, 2, data, channel)
+
+    async def click(self, member: discord.Member, custom_id: str, sent: dict) -> dict:
+        """Click a button of a message the bot sent; the interaction carries that message."""
+        message = {
+            "id": str(sent["message_id"]), "channel_id": str(sent["channel_id"]), "author": _user_payload(self.client.user),
+            "content": sent.get("content") or "", "embeds": sent.get("embeds", []), "components": sent["components"],
+            "timestamp": "2026-01-01T00:00:00+00:00", "edited_timestamp": None, "tts": False, "mention_everyone": False,
+            "mentions": [], "mention_roles": [], "attachments": [], "pinned": False, "type": 0, "flags": 0,
+        }
+        return await self.interaction(member, 3, {"custom_id": custom_id, "component_type": 2}, message=message)
+
+
+def _user_payload(user: discord.abc.User) -> dict:
+    return {"id": str(user.id), "username": user.name, "discriminator": "0001", "global_name": None, "avatar": None}
+
+
+def buttons(payload: dict) -> list[str]:
+    return [c["custom_id"] for row in payload.get("components", []) for c in row["components"]]
+
+
+def item_ids(payload: dict) -> list[str]:
+    return [cid.split(":", 2)[2] for cid in buttons(payload) if cid.startswith("chatrec:like:")]
+
+
+@pytest_asyncio.fixture
+async def bot(tmp_path, embedder, monkeypatch):
+    api = MockDiscordAPI().start()
+    monkeypatch.setattr(discord.http.Route, "BASE", api.url)  # interaction responses and follow-ups
+    path = write_jsonl(tmp_path / "films.jsonl", film_records())
+    settings = settings_from_dict({
+        "catalog": {"format": "jsonl", "path": str(path)}, "storage": {"dir": str(tmp_path / "store")},
+        "discord": {"token": "test-token"},
+    }, environ={})
+    runtime = Runtime.start(settings, embedder=embedder)
+    client = ChatrecDiscord(ChatService(runtime), settings.discord)
+    await client._async_setup_hook()
+    # dpytest resolves mentions through the guild's member cache, which needs the members
+    # intent; the real gateway sends mentioned users inside the message, so the bot doesn't.
+    client._connection._intents.members = True
+    client._connection.member_cache_flags = discord.MemberCacheFlags.all()
+    dpytest.configure(client, text_channels=2, members=3)
+    harness = Harness(client, api, runtime)
+    if harness.guild.get_member(client.user.id) is None:
+        await dpytest.member_join(0, client.user)
+    state = client._connection
+    state.application_id = 1_200_000_000_000_000_001  # READY carries it on a real login
+    state._command_tree = client.tree
+    state.loop = asyncio.get_running_loop()  # what the gateway login would have set
+    client.add_dynamic_items(FeedbackButton)
+    session = aiohttp.ClientSession()
+    state.http._HTTPClient__session = session  # Interaction.response/followup use the client's session
+
+    original_send = state.http.send_message
+
+    async def send_message(channel_id, *, params):  # record the payload Discord would receive
+        channel = client.get_channel(channel_id) or state._get_private_channel(channel_id)  # noqa: F841 (read by dpytest)
+        data = await original_send(channel_id, params=params)
+        harness.sent.append({"channel_id": channel_id, "message_id": int(data["id"]), **params.payload})
+        return data
+
+    async def send_typing(channel_id):
+        harness.typing.append(channel_id)
+
+    monkeypatch.setattr(state.http, "send_message", send_message)
+    monkeypatch.setattr(state.http, "send_typing", send_typing, raising=False)
+    yield harness
+    await dpytest.empty_queue()
+    await session.close()
+    api.stop()
+
+
+async def mention(bot: Harness, text: str, channel=0, member=0) -> None:
+    await dpytest.message(f"<@{bot.client.user.id}> {text}", channel=channel, member=member)
+
+
+@pytest.mark.asyncio
+async def test_mention_gets_an_embed_with_items_and_buttons(bot):
+    await mention(bot, "give me 3 westerns")
+    (payload,) = bot.payloads()
+    (embed,) = payload["embeds"]
+    assert embed["title"].startswith("Here are 3 picks")
+    ids = item_ids(payload)
+    assert len(ids) == 3 and all("Western" in bot.runtime.catalog[i].genres for i in ids)
+    for field, item_id in zip(embed["fields"], ids):
+        item = bot.runtime.catalog[item_id]
+        assert item.title in field["name"] and str(item.year) in field["name"] and "Western" in field["value"]
+    assert buttons(payload)[:2] == [f"chatrec:like:{ids[0]}", f"chatrec:dislike:{ids[0]}"]
+    assert bot.typing == [bot.channels[0].id]  # typing shown while the agent worked
+
+
+@pytest.mark.asyncio
+async def test_messages_without_a_mention_and_from_bots_are_ignored(bot):
+    await dpytest.message("give me 3 westerns")  # no mention in a guild channel
+    other_bot = await dpytest.member_join(0, name="OtherBot")
+    other_bot._user.bot = True
+    await dpytest.message(f"<@{bot.client.user.id}> give me 3 westerns", member=other_bot)
+    assert bot.sent == []
+    await bot.client.get_channel(bot.channels[0].id).send("a message of the bot's own")
+    await dpytest.run_all_events()
+    assert len(bot.sent) == 1  # only the message it sent itself: it did not answer itself
+
+
+@pytest.mark.asyncio
+async def test_follow_up_uses_channel_memory_and_channels_are_isolated(bot):
+    await mention(bot, "give me 3 westerns", channel=0)
+    first = item_ids(bot.payloads(bot.channels[0])[0])
+    await mention(bot, "why the second one?", channel=0)
+    why = bot.payloads(bot.channels[0])[1]
+    assert item_ids(why) == [first[1]]
+    await mention(bot, "why the second one?", channel=1)
+    elsewhere = bot.payloads(bot.channels[1])[0]
+    assert item_ids(elsewhere) == [] and "embeds" not in elsewhere or not elsewhere.get("embeds")
+
+
+@pytest.mark.asyncio
+async def test_direct_messages_are_answered_without_a_mention(bot):
+    member = bot.members[0]
+    dm = await member.create_dm()
+    await dpytest.message("give me 2 horror films", channel=dm, member=member)
+    (payload,) = bot.payloads(dm)
+    ids = item_ids(payload)
+    assert len(ids) == 2 and all("Horror" in bot.runtime.catalog[i].genres for i in ids)
+
+
+@pytest.mark.asyncio
+async def test_a_failing_handler_apologises_and_the_client_keeps_answering(bot):
+    calls = []
+
+    def broken(message):
+        calls.append(message)
+        raise RuntimeError("boom")
+
+    bot.client.service.handle = broken
+    await mention(bot, "give me 3 westerns")
+    assert bot.payloads()[0]["content"] == APOLOGY and calls
+    del bot.client.service.handle  # the class's method again
+    await mention(bot, "give me 2 westerns")
+    assert len(item_ids(bot.payloads()[-1])) == 2
+
+
+@pytest.mark.asyncio
+async def test_button_click_records_feedback_for_the_clicker_ephemerally(bot):
+    await mention(bot, "give me 3 westerns")
+    payload = bot.payloads()[0]
+    like = buttons(payload)[0]
+    clicker = bot.members[1]
+    response = await bot.click(clicker, like, payload)
+    item = bot.runtime.catalog[like.split(":", 2)[2]]
+    assert response["type"] == 4 and response["data"]["flags"] & EPHEMERAL
+    assert response["data"]["content"] == f"Thanks! Noted that you liked {item.label}."
+    history = bot.runtime.history
+    assert [(e.item_id, e.signal) for e in history.user_history(f"discord:{bot.guild.id}:{clicker.id}")] == [(item.id, "liked")]
+    assert history.user_history(f"discord:{bot.guild.id}:{bot.members[0].id}") == []  # not the asker's
+
+
+@pytest.mark.asyncio
+async def test_button_clicks_survive_a_restart(bot):
+    """The buttons are dynamic items: a click on a message from before a restart still works."""
+    old_message = {"channel_id": bot.channels[0].id, "message_id": 1_100_000_000_000_000_001, "components": [
+        {"type": 1, "components": [{"type": 2, "style": 2, "label": "👎 1", "custom_id": "chatrec:dislike:fargo"}]}]}
+    response = await bot.click(bot.members[0], "chatrec:dislike:fargo", old_message)
+    assert response["data"]["content"] == "Thanks! Noted that you did not like Fargo (1996)."
+    disliked = bot.runtime.history.disliked(f"discord:{bot.guild.id}:{bot.members[0].id}")
+    assert [e.item_id for e in disliked] == ["fargo"]
+
+
+def _wait_until(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+async def make_admin(bot: Harness, member: discord.Member) -> discord.Member:
+    role = dpytest.backend.make_role("Moderators", bot.guild, permissions=discord.Permissions(manage_guild=True).value)
+    await dpytest.add_role(member, role)
+    return bot.guild.get_member(member.id)
+
+
+@pytest.mark.asyncio
+async def test_non_admins_are_refused_ephemerally_and_nothing_changes(bot):
+    member = bot.members[1]
+    await mention(bot, "give me 3 westerns")
+    for name, options in (("reindex", [{"name": "full", "type": 5, "value": True}]), ("forget", [])):
+        response = await bot.command(member, name, options)
+        assert response["data"]["flags"] & EPHEMERAL
+        assert response["data"]["content"].startswith(f"Only chatrec admins can run `{name}`")
+    assert not bot.runtime.reindexing
+    await mention(bot, "why the second one?")  # the memory is still there
+    assert len(item_ids(bot.payloads()[-1])) == 1
+    target = bot.members[2]
+    response = await bot.command(member, "link", [{"name": "user", "type": 6, "value": str(target.id)},
+                                                  {"name": "catalog_user_id", "type": 3, "value": "ann"}],
+                                 {"users": {str(target.id): _user_payload(target)}})
+    assert response["data"]["content"].startswith("Only chatrec admins can run `link`")
+    assert bot.client.service.catalog_user("discord", str(bot.guild.id), str(target.id)) != "ann"
+
+
+@pytest.mark.asyncio
+async def test_admin_commands_forget_link_status_help(bot):
+    admin = await make_admin(bot, bot.members[0])
+    await mention(bot, "give me 3 westerns")
+    response = await bot.command(admin, "forget")
+    assert response["data"]["content"].startswith("Done: I've forgotten")
+    assert not response["data"].get("flags", 0) & EPHEMERAL  # the channel sees it
+    await mention(bot, "why the second one?")
+    assert item_ids(bot.payloads()[-1]) == []  # nothing left to refer to
+
+    target = bot.members[2]
+    bot.runtime.history.record_feedback("ann", "alien", "liked")
+    response = await bot.command(admin, "link", [{"name": "user", "type": 6, "value": str(target.id)},
+                                                 {"name": "catalog_user_id", "type": 3, "value": "ann"}],
+                                 {"users": {str(target.id): _user_payload(target)}})
+    assert response["data"]["content"].startswith(f"Linked <@{target.id}> to catalog user `ann`")
+    assert bot.client.service.catalog_user("discord", str(bot.guild.id), str(target.id)) == "ann"
+    await mention(bot, "what have I liked?", member=2)
+    assert "Alien" in str(bot.payloads()[-1])
+
+    status = await bot.command(bot.members[1], "status")  # anyone may ask
+    assert f"Catalog: {len(bot.runtime.catalog)} items" in status["data"]["content"]
+    assert status["data"]["flags"] & EPHEMERAL
+    help_ = await bot.command(bot.members[1], "help")
+    assert "/link user" in help_["data"]["content"]
+
+
+@pytest.mark.asyncio
+async def test_reindex_defers_follows_up_and_a_second_is_refused(bot, monkeypatch):
+    admin = await make_admin(bot, bot.members[0])
+    release = asyncio.Event()
+    original_sync = bot.runtime.index.sync
+    loop = asyncio.get_running_loop()
+
+    def slow_sync(*args, **kwargs):  # holds the reindex (and its lock) until released
+        asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=60)
+        return original_sync(*args, **kwargs)
+
+    monkeypatch.setattr(bot.runtime.index, "sync", slow_sync)
+    records = film_records() + [{"id": "high-noon", "title": "High Noon", "year": 1952, "genres": ["Western"],
+                                 "description": "A town marshal must face a gang of killers alone.", "tags": []}]
+    write_jsonl(bot.runtime.settings.catalog.path, records)
+
+    first = await bot.command(admin, "reindex")
+    assert first["type"] == 5  # deferred: "chatrec is thinking…"
+    await asyncio.to_thread(_wait_until, lambda: bot.runtime.reindexing)
+    second = await bot.command(admin, "reindex", [{"name": "full", "type": 5, "value": True}])
+    assert second["data"]["content"].startswith("A reindex is already running")
+    assert second["data"]["flags"] & EPHEMERAL
+    release.set()
+    (followup,) = await asyncio.to_thread(bot.api.wait_for, "followup", timeout=120)
+    assert followup["content"].startswith("Reindex done") and "1 added" in followup["content"]
+    assert followup["token"] == first["token"]
+    assert "high-noon" in bot.runtime.catalog.items
+
+
+# --- rendering, without a client ---------------------------------------------------------
+
+
+def test_split_text_keeps_every_piece_under_the_limit():
+    text = "\n".join(f"line {n} " + "word " * (n % 40) for n in range(400)) + "\n" + "x" * 4500
+    pieces = split_text(text)
+    assert all(0 < len(p) <= MAX_CONTENT for p in pieces)
+    assert "".join(pieces).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
+
+
+def test_long_replies_are_split_into_messages_within_discords_limits():
+    items = [ReplyItem(id=f"film-{n}", title="T" * 300, year=1990, genres=["Drama"] * 60, explanation="because " * 400)
+             for n in range(23)]
+    messages = render(Outgoing("Here are 23 picks.\nMore text.", items))
+    assert len(messages) == 3
+    for message in messages:
+        embed = message["embed"]
+        assert len(embed) <= MAX_EMBED_TOTAL and len(embed.fields) <= 10
+        assert all(len(f.value) <= MAX_FIELD_VALUE and len(f.name) <= 256 for f in embed.fields)
+        assert len(message["view"].children) <= 25
+    assert sum(len(m["embed"].fields) for m in messages) == 23
+    plain = render(Outgoing("word " * 1500))
+    assert len(plain) == 4 and all(len(m["content"]) <= MAX_CONTENT for m in plain)
+
+
+def test_invite_url_and_application_id():
+    assert discord_application_id("MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.secret") == 123456789012345678
+    assert discord_application_id("not a token") is None and discord_application_id("a.b.c") is None
+    url = invite_url(123456789012345678)
+    assert "client_id=123456789012345678" in url and "scope=bot+applications.commands" in url
+    permissions = int(url.split("permissions=")[1].split("&")[0])
+    assert discord.Permissions(permissions).send_messages and discord.Permissions(permissions).embed_links
+
+
+def _chatrec(args: list[str], cwd, env: dict, timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "chatrec_agent.cli", *args], cwd=cwd, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_chatrec_serve_discord_needs_a_token_and_reports_a_rejected_one(tmp_path):
+    """The real command up to Discord's login, which a local stand-in refuses."""
+    api = MockDiscordAPI().start()
+    write_jsonl(tmp_path / "films.jsonl", film_records())
+    (tmp_path / "config.yaml").write_text(
+        "catalog: {format: jsonl, path: films.jsonl}\nstorage: {dir: state}\n"
+        "discord: {token: '${DISCORD_TOKEN}', api_url: '${DISCORD_API_URL}'}\n")
+    try:
+        missing = _chatrec(["serve", "discord"], tmp_path, {"DISCORD_TOKEN": "", "DISCORD_API_URL": api.url})
+        assert missing.returncode == 2 and "DISCORD_TOKEN is not set" in missing.stderr
+        token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.revoked"
+        rejected = _chatrec(["serve", "discord"], tmp_path, {"DISCORD_TOKEN": token, "DISCORD_API_URL": api.url})
+        assert rejected.returncode == 2, rejected.stdout + rejected.stderr
+        assert "Discord rejected DISCORD_TOKEN" in rejected.stderr and "Reset Token" in rejected.stderr
+        assert [call["authorization"] for call in api.of("login")] == [f"Bot {token}"]
+    finally:
+        api.stop()
