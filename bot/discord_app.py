@@ -8,6 +8,7 @@ import logging
 import re
 
 import discord
+import yarl
 from discord import app_commands
 
 from bot.core import APOLOGY, HELP, ChatService, Incoming, Outgoing
@@ -230,8 +231,11 @@ def serve(service: ChatService, settings: DiscordSettings) -> None:
     """Log in and answer until stopped; reconnecting after network trouble is discord.py's job."""
     if settings.token is None:
         raise ChatrecError("DISCORD_TOKEN is not set; see the README's Discord section.")
-    if settings.api_url:  # an API proxy; process-wide, as discord.py keeps its base URL on the class
+    # Proxies; process-wide, as discord.py keeps both addresses on classes.
+    if settings.api_url:
         discord.http.Route.BASE = settings.api_url.rstrip("/")
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
     client = ChatrecDiscord(service, settings)
     try:
         client.run(settings.token.get_secret_value(), log_handler=None)

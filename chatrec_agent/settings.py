@@ -134,7 +134,10 @@ class DiscordSettings(_Section):
     guild_ids: list[int] = Field(default_factory=list)
     admin_user_ids: list[int] = Field(default_factory=list)
     admin_role_ids: list[int] = Field(default_factory=list)
-    api_url: str | None = None  # e.g. an API proxy; default https://discord.com/api/v10
+    # A REST proxy (e.g. for shared rate limits) and a gateway proxy, for big deployments;
+    # by default discord.com/api/v10 and gateway.discord.gg.
+    api_url: str | None = None
+    gateway_url: str | None = None
 
 
 class Settings(_Section):

@@ -16,6 +16,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802
         self._reply({"authorization": self.headers.get("Authorization")})
 
+    def do_PUT(self):  # noqa: N802
+        self.do_POST()
+
     def do_POST(self):  # noqa: N802
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode()
@@ -27,7 +30,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reply(self, args: dict) -> None:
         method, body, status = (*self.server.answer(self.command, self.path, args), 200)[:3]
-        self.server.record(method, args)
+        if method:  # an empty name: answer() recorded the call itself
+            self.server.record(method, args)
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -47,8 +51,8 @@ class RecordingAPI(ThreadingHTTPServer):
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     def answer(self, verb: str, path: str, args: dict) -> tuple:
-        """The name to record the call under, the JSON body to answer with, and optionally
-        the status (200 if left out)."""
+        """The name to record the call under ("" if recorded here), the JSON body to answer
+        with, and optionally the status (200 if left out)."""
         raise NotImplementedError
 
     @property

@@ -385,3 +385,77 @@ def test_chatrec_serve_discord_needs_a_token_and_reports_a_rejected_one(tmp_path
         assert [call["authorization"] for call in api.of("login")] == [f"Bot {token}"]
     finally:
         api.stop()
+
+
+def test_chatrec_serve_all_runs_slack_and_discord_in_one_process(tmp_path):
+    """The real command, end to end over local sockets: the Discord client logs in over HTTP,
+    syncs its commands to the configured guild, identifies on a gateway stand-in and answers
+    a mention pushed through it, while Slack answers signed events in the same process."""
+    import socket
+
+    from .discord_gateway import GatewayStandIn
+    from .discord_mock import BOT_USER
+    from .slack_mock import MockSlackAPI
+    from .test_slack_app import SECRET, SlackClient, item_buttons
+
+    token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.valid"
+    guild, channel = "555000000000000001", "555000000000000002"
+    discord_api, slack_api = MockDiscordAPI(tokens=(token,)).start(), MockSlackAPI().start()
+    gateway = GatewayStandIn(guild, channel).start()
+    write_jsonl(tmp_path / "films.jsonl", film_records())
+    (tmp_path / "config.yaml").write_text(
+        "catalog: {format: jsonl, path: films.jsonl}\nstorage: {dir: state}\n"
+        "slack: {bot_token: xoxb-test, signing_secret: '${SLACK_SIGNING_SECRET}', api_url: '${SLACK_API_URL}'}\n"
+        f"discord: {{token: '${{DISCORD_TOKEN}}', api_url: '${{DISCORD_API_URL}}', gateway_url: '${{DISCORD_GATEWAY_URL}}', "
+        f"guild_ids: [{guild}]}}\n")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_api.url,
+           "DISCORD_TOKEN": token, "DISCORD_API_URL": discord_api.url, "DISCORD_GATEWAY_URL": gateway.url}
+    proc = subprocess.Popen([sys.executable, "-m", "chatrec_agent.cli", "serve", "all", "--port", str(port), "--host", "127.0.0.1"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        (sync,) = discord_api.wait_for("sync", timeout=120)
+        assert sync["guild"] == guild  # a configured guild gets the commands at once
+        commands = {c["name"]: c for c in sync["commands"]}
+        assert set(commands) == {"reindex", "status", "forget", "link", "help"}
+        manage_guild = str(discord.Permissions(manage_guild=True).value)
+        assert {n for n, c in commands.items() if str(c.get("default_member_permissions")) == manage_guild} == {"reindex", "forget", "link"}
+        assert [o["name"] for o in commands["link"]["options"]] == ["user", "catalog_user_id"]
+
+        identify = gateway.wait_identified()
+        assert identify["token"] == token
+        intents = discord.Intents._from_value(identify["intents"])
+        assert intents.message_content and intents.guild_messages and intents.dm_messages and not intents.members
+        # Frames are read in order, so the guild from GUILD_CREATE is known when the message arrives.
+        person = {"id": "777000000000000001", "username": "ann", "discriminator": "0", "global_name": None, "avatar": None}
+        gateway.message(f"<@{BOT_USER['id']}> give me 2 westerns", person, "888000000000000001", mentions=[BOT_USER])
+        (sent,) = discord_api.wait_for("message", timeout=60)
+        assert sent["channel_id"] == channel and sent["embeds"][0]["title"].startswith("Here are 2 picks")
+        like = [c["custom_id"] for row in sent["components"] for c in row["components"]][0]
+        assert like.startswith("chatrec:like:") and "Western" in str(sent["embeds"][0]["fields"][0]["value"])
+        assert discord_api.of("typing")[0]["channel_id"] == channel
+
+        _wait_until(lambda: _listening(port), timeout=60)
+        assert SlackClient(f"http://127.0.0.1:{port}/slack/events").mention("tell me about Fargo") == 200
+        (posted,) = slack_api.wait_for("chat.postMessage")
+        assert item_buttons(posted) == ["fargo"]
+        assert proc.poll() is None  # both still serving
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0]
+        gateway.stop()
+        discord_api.stop()
+        slack_api.stop()
+    assert "Serving Slack" in output and "Serving Discord" in output, output
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False

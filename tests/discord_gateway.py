@@ -1,0 +1,115 @@
+"""A local stand-in for Discord's gateway (a websocket), enough for the real client of
+`chatrec serve discord` to identify, become ready, see one guild and receive messages.
+
+It speaks the documented protocol: HELLO, then READY (and GUILD_CREATE) after IDENTIFY,
+heartbeat ACKs, and dispatches the test pushes in. Frames go out as plain JSON text, which
+discord.py reads whatever compression it asked for."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+
+from websockets.asyncio.server import ServerConnection, serve
+
+from .discord_mock import APP_ID, BOT_USER
+
+
+class GatewayStandIn:
+    def __init__(self, guild_id: str, channel_id: str):
+        self.guild_id, self.channel_id = guild_id, channel_id
+        self.received: list[dict] = []  # what the client sent (IDENTIFY, heartbeats, …)
+        self._connections: set[ServerConnection] = set()
+        self._sequence = 0
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/"
+
+    def start(self) -> GatewayStandIn:
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._serve())
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        async with serve(self._handle, "127.0.0.1", 0) as server:
+            self.port = server.sockets[0].getsockname()[1]
+            self._ready.set()
+            await self._stop.wait()
+
+    async def _send(self, ws: ServerConnection, op: int, data, event: str | None = None) -> None:
+        payload = {"op": op, "d": data, "s": None, "t": event}
+        if event is not None:
+            self._sequence += 1
+            payload["s"] = self._sequence
+        await ws.send(json.dumps(payload))
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        await self._send(ws, 10, {"heartbeat_interval": 41250})
+        async for raw in ws:
+            message = json.loads(raw)
+            self.received.append(message)
+            if message["op"] == 1:  # heartbeat
+                await self._send(ws, 11, None)
+            elif message["op"] == 2:  # identify
+                await self._send(ws, 0, {
+                    "v": 10, "user": BOT_USER, "guilds": [{"id": self.guild_id, "unavailable": True}],
+                    "session_id": "session-1", "resume_gateway_url": self.url,
+                    "application": {"id": APP_ID, "flags": 0}}, "READY")
+                await self._send(ws, 0, self.guild(), "GUILD_CREATE")
+                self._connections.add(ws)  # pushes start after the guild is known
+
+    def guild(self) -> dict:
+        return {
+            "id": self.guild_id, "name": "Test Guild", "icon": None, "owner_id": "1", "unavailable": False,
+            "member_count": 2, "large": False, "features": [], "emojis": [], "stickers": [], "threads": [],
+            "voice_states": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [],
+            "joined_at": "2026-01-01T00:00:00+00:00", "premium_tier": 0, "preferred_locale": "en-GB",
+            "roles": [{"id": self.guild_id, "name": "@everyone", "permissions": str(1 << 11 | 1 << 14 | 1 << 10 | 1 << 16),
+                       "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
+            "channels": [{"id": self.channel_id, "type": 0, "name": "general", "position": 0,
+                          "permission_overwrites": [], "guild_id": self.guild_id}],
+            "members": [{"user": BOT_USER, "roles": [], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False,
+                         "mute": False, "flags": 0}],
+        }
+
+    def message(self, content: str, author: dict, message_id: str, mentions: list[dict] = ()) -> None:
+        """Deliver a MESSAGE_CREATE in the guild's channel, as Discord would."""
+        data = {
+            "id": message_id, "channel_id": self.channel_id, "guild_id": self.guild_id, "author": author,
+            "member": {"roles": [], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False, "flags": 0},
+            "content": content, "timestamp": "2026-11-23T12:00:00+00:00", "edited_timestamp": None, "tts": False,
+            "mention_everyone": False, "mentions": list(mentions), "mention_roles": [], "attachments": [], "embeds": [],
+            "pinned": False, "type": 0, "flags": 0,
+        }
+
+        async def push() -> None:
+            for ws in list(self._connections):
+                await self._send(ws, 0, data, "MESSAGE_CREATE")
+
+        asyncio.run_coroutine_threadsafe(push(), self._loop).result(10)
+
+    def wait_identified(self, timeout: float = 120) -> dict:
+        """The IDENTIFY payload, once READY and the guild have been sent back."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            identify = [m["d"] for m in self.received if m["op"] == 2]
+            if identify and self._connections:
+                return identify[0]
+            time.sleep(0.05)
+        raise AssertionError(f"the client never identified; got {self.received}")
