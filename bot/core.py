@@ -21,9 +21,17 @@ from chatrec_agent.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-HELP = """*chatrec* recommends films and explains why.
+_HELP = """{bold}chatrec{bold} recommends films and explains why.
 Talk to me: mention me (or DM me) with what you're in the mood for, then follow up: “why the second one?”, “something older”, “not those”. 👍 / 👎 under a card teach me your taste.
-Admin commands: `reindex [full]` (re-read the catalog), `status`, `forget` (this channel's memory), `link @user CATALOG_USER_ID`, `help`."""
+Admin commands: `{c}reindex [full]` (re-read the catalog), `{c}forget` (this channel's memory), `{c}link {link}`. Anyone: `{c}status`, `{c}help`."""
+
+
+def help_text(platform: str) -> str:
+    """The help, in the platform's markup and with its way of calling commands."""
+    if platform == "discord":  # one application command each
+        return _HELP.format(bold="**", c="/", link="user catalog_user_id")
+    return _HELP.format(bold="*", c="/chatrec ", link="@user CATALOG_USER_ID")
+
 
 RATE_LIMITED = "You're sending messages faster than I can think; give me a few seconds."
 APOLOGY = "Sorry, something went wrong on my side; please try again."
@@ -146,11 +154,11 @@ class ChatService:
         words = text.strip().split()
         name = words[0].lower() if words else "help"
         if name == "help":
-            return CommandResult(HELP)
+            return CommandResult(help_text(platform))
         if name == "status":
             return CommandResult(self.status())
         if name not in ("reindex", "forget", "link"):
-            return CommandResult(f"Unknown command `{name}`.\n{HELP}")
+            return CommandResult(f"Unknown command `{name}`.\n{help_text(platform)}")
         if not is_admin():
             return CommandResult(f"Only chatrec admins can run `{name}`; nothing was changed.")
         if name == "forget":

@@ -11,7 +11,7 @@ import discord
 import yarl
 from discord import app_commands
 
-from bot.core import APOLOGY, HELP, ChatService, Incoming, Outgoing
+from bot.core import APOLOGY, ChatService, Incoming, Outgoing
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import DiscordSettings
 
@@ -217,7 +217,7 @@ def add_commands(tree: app_commands.CommandTree, service: ChatService, settings:
 
     @tree.command(name="help", description="How to talk to chatrec.")
     async def help_(interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(HELP.replace("`link @user", "`/link user"), ephemeral=True)
+        await run(interaction, "help")
 
 
 def invite_url(application_id: int) -> str:

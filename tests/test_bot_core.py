@@ -91,7 +91,8 @@ def test_help_status_and_unknown_commands_need_no_admin(runtime):
         asked.append(True)
         return False
 
-    assert "Admin commands" in service.command("slack", "T1", "C1", "U1", "help", is_admin).text
+    assert "`/chatrec reindex [full]`" in service.command("slack", "T1", "C1", "U1", "help", is_admin).text
+    assert "`/reindex [full]`" in service.command("discord", "G1", "C1", "U1", "help", is_admin).text
     assert "Catalog: 24 items" in service.command("slack", "T1", "C1", "U1", "status", is_admin).text
     assert "Unknown command `dance`" in service.command("slack", "T1", "C1", "U1", "dance", is_admin).text
     assert asked == []

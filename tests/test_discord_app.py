@@ -25,6 +25,7 @@ from bot.discord_app import (
 )
 from chatrec_agent.agent import ReplyItem
 from chatrec_agent.doctor import discord_application_id
+from chatrec_agent.planner.intents import EMPTY, TOO_LONG
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
 
@@ -190,6 +191,13 @@ async def test_follow_up_uses_channel_memory_and_channels_are_isolated(bot):
 
 
 @pytest.mark.asyncio
+async def test_a_bare_mention_and_an_over_long_message_get_clear_answers(bot):
+    await dpytest.message(f"<@{bot.client.user.id}>")
+    await mention(bot, "a film like " * 300)  # 3600 characters: Nitro members may send 4000
+    assert [p["content"] for p in bot.payloads()] == [EMPTY, TOO_LONG]
+
+
+@pytest.mark.asyncio
 async def test_direct_messages_are_answered_without_a_mention(bot):
     member = bot.members[0]
     dm = await member.create_dm()
@@ -297,7 +305,7 @@ async def test_admin_commands_forget_link_status_help(bot):
     assert f"Catalog: {len(bot.runtime.catalog)} items" in status["data"]["content"]
     assert status["data"]["flags"] & EPHEMERAL
     help_ = await bot.command(bot.members[1], "help")
-    assert "/link user" in help_["data"]["content"]
+    assert "`/link user catalog_user_id`" in help_["data"]["content"] and "/chatrec" not in help_["data"]["content"]
 
 
 @pytest.mark.asyncio
