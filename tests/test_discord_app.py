@@ -282,6 +282,18 @@ async def test_non_admins_are_refused_ephemerally_and_nothing_changes(bot):
 
 
 @pytest.mark.asyncio
+async def test_admins_by_configured_role_or_user_id(bot):
+    role = dpytest.backend.make_role("chatrec admins", bot.guild, permissions=0)  # no server permissions
+    await dpytest.add_role(bot.members[1], role)
+    by_role, by_id, other = bot.guild.get_member(bot.members[1].id), bot.members[2], bot.members[0]
+    bot.client.settings.admin_role_ids.append(role.id)
+    bot.client.settings.admin_user_ids.append(by_id.id)
+    for member in (by_role, by_id):
+        assert (await bot.command(member, "forget"))["data"]["content"].startswith("Done: I've forgotten")
+    assert (await bot.command(other, "forget"))["data"]["content"].startswith("Only chatrec admins")
+
+
+@pytest.mark.asyncio
 async def test_admin_commands_forget_link_status_help(bot):
     admin = await make_admin(bot, bot.members[0])
     await mention(bot, "give me 3 westerns")
