@@ -83,8 +83,6 @@ def render(reply: Outgoing) -> list[dict]:
 class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"chatrec:(?P<kind>like|dislike):(?P<item>.+)"):
     """👍/👎 under a card. Dynamic, so clicks on old messages still work after a restart."""
 
-    service: ChatService | None = None  # set by ChatrecDiscord at start-up
-
     def __init__(self, item_id: str, kind: str, position: int = 0):
         label = "👍" if kind == "like" else "👎"
         super().__init__(discord.ui.Button(
@@ -103,8 +101,7 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"chatr
 
 
 async def record_click(interaction: discord.Interaction, item_id: str, kind: str) -> None:
-    service = FeedbackButton.service
-    assert service is not None
+    service: ChatService = interaction.client.service  # type: ignore[attr-defined]
     workspace = str(interaction.guild_id) if interaction.guild_id else "dm"
     text = await asyncio.to_thread(
         service.feedback, "discord", workspace, str(interaction.user.id), item_id, "liked" if kind == "like" else "disliked")
@@ -130,7 +127,6 @@ class ChatrecDiscord(discord.Client):
         self.service = service
         self.settings = settings
         self.tree = app_commands.CommandTree(self)
-        FeedbackButton.service = service
         add_commands(self.tree, service, settings)
 
     async def setup_hook(self) -> None:
@@ -185,8 +181,9 @@ def add_commands(tree: app_commands.CommandTree, service: ChatService, settings:
 
     async def run(interaction: discord.Interaction, text: str, link_target: str | None = None) -> None:
         workspace, channel = where(interaction)
-        result = service.command("discord", workspace, channel, str(interaction.user.id), text,
-                                 lambda: is_admin(interaction.user, settings), link_target=link_target)
+        # In a thread: `forget` waits for a turn in progress, which must not stall the client.
+        result = await asyncio.to_thread(service.command, "discord", workspace, channel, str(interaction.user.id), text,
+                                         lambda: is_admin(interaction.user, settings), link_target=link_target)
         if result.background is None:
             await interaction.response.send_message(result.text, ephemeral=not result.public)
             return
