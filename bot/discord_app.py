@@ -26,6 +26,8 @@ MAX_FIELD_NAME = 256
 MAX_EMBED_TOTAL = 6000
 ITEMS_PER_MESSAGE = 10  # one field each, two buttons each: 20 of the 25 components
 _MENTION = re.compile(r"<@!?\d+>")
+# Replies may quote what people wrote: never let them ping @everyone, roles or anyone.
+NO_PINGS = discord.AllowedMentions.none()
 
 
 def _clip(text: str, limit: int) -> str:
@@ -123,7 +125,7 @@ class ChatrecDiscord(discord.Client):
     def __init__(self, service: ChatService, settings: DiscordSettings, **options):
         intents = discord.Intents.default()
         intents.message_content = True  # privileged: enable it in the developer portal
-        super().__init__(intents=intents, **options)
+        super().__init__(intents=intents, allowed_mentions=NO_PINGS, **options)
         self.service = service
         self.settings = settings
         self.tree = app_commands.CommandTree(self)
@@ -165,12 +167,14 @@ async def answer(client: discord.Client, message: discord.Message) -> None:
             reply = await asyncio.to_thread(service.handle, incoming)
         if reply is None:
             return
-        for kwargs in render(reply):
-            await message.channel.send(**kwargs)
+        # The first message replies to the question (no ping), so busy channels show what it answers.
+        reference = None if is_dm else message.to_reference(fail_if_not_exists=False)
+        for n, kwargs in enumerate(render(reply)):
+            await message.channel.send(**kwargs, reference=reference if n == 0 else None, allowed_mentions=NO_PINGS)
     except Exception:
         log.exception("failed to answer message %s", message.id)
         try:
-            await message.channel.send(APOLOGY)
+            await message.channel.send(APOLOGY, allowed_mentions=NO_PINGS)
         except Exception:
             log.exception("could not send the apology either")
 
@@ -185,11 +189,11 @@ def add_commands(tree: app_commands.CommandTree, service: ChatService, settings:
         result = await asyncio.to_thread(service.command, "discord", workspace, channel, str(interaction.user.id), text,
                                          lambda: is_admin(interaction.user, settings), link_target=link_target)
         if result.background is None:
-            await interaction.response.send_message(result.text, ephemeral=not result.public)
+            await interaction.response.send_message(result.text, ephemeral=not result.public, allowed_mentions=NO_PINGS)
             return
         await interaction.response.defer(thinking=True)  # a reindex outlasts Discord's 3 seconds
         done = await asyncio.to_thread(result.background)
-        await interaction.followup.send(done)
+        await interaction.followup.send(done, allowed_mentions=NO_PINGS)
 
     @tree.command(name="reindex", description="Re-read the catalog and update the index (admins).")
     @app_commands.describe(full="Rebuild the index from scratch instead of updating it.")

@@ -147,13 +147,13 @@ async def bot(tmp_path, embedder, monkeypatch):
     api.stop()
 
 
-async def mention(bot: Harness, text: str, channel=0, member=0) -> None:
-    await dpytest.message(f"<@{bot.client.user.id}> {text}", channel=channel, member=member)
+async def mention(bot: Harness, text: str, channel=0, member=0) -> discord.Message:
+    return await dpytest.message(f"<@{bot.client.user.id}> {text}", channel=channel, member=member)
 
 
 @pytest.mark.asyncio
 async def test_mention_gets_an_embed_with_items_and_buttons(bot):
-    await mention(bot, "give me 3 westerns")
+    question = await mention(bot, "give me 3 westerns")
     (payload,) = bot.payloads()
     (embed,) = payload["embeds"]
     assert embed["title"].startswith("Here are 3 picks")
@@ -164,6 +164,8 @@ async def test_mention_gets_an_embed_with_items_and_buttons(bot):
         assert item.title in field["name"] and str(item.year) in field["name"] and "Western" in field["value"]
     assert buttons(payload)[:2] == [f"chatrec:like:{ids[0]}", f"chatrec:dislike:{ids[0]}"]
     assert bot.typing == [bot.channels[0].id]  # typing shown while the agent worked
+    assert int(payload["message_reference"]["message_id"]) == question.id  # a reply to the question
+    assert payload["allowed_mentions"]["parse"] == [] and not payload["allowed_mentions"].get("replied_user")  # pings nobody
 
 
 @pytest.mark.asyncio
@@ -309,6 +311,7 @@ async def test_admin_commands_forget_link_status_help(bot):
                                                  {"name": "catalog_user_id", "type": 3, "value": "ann"}],
                                  {"users": {str(target.id): _user_payload(target)}})
     assert response["data"]["content"].startswith(f"Linked <@{target.id}> to catalog user `ann`")
+    assert response["data"]["allowed_mentions"]["parse"] == []  # names the member without pinging
     assert bot.client.service.catalog_user("discord", str(bot.guild.id), str(target.id)) == "ann"
     await mention(bot, "what have I liked?", member=2)
     assert "Alien" in str(bot.payloads()[-1])
