@@ -13,6 +13,7 @@ import threading
 import time
 
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
 
 from .discord_mock import APP_ID, BOT_USER
 
@@ -60,6 +61,14 @@ class GatewayStandIn:
         await ws.send(json.dumps(payload))
 
     async def _handle(self, ws: ServerConnection) -> None:
+        try:
+            await self._converse(ws)
+        except ConnectionClosed:  # the client went away (stopped or killed)
+            pass
+        finally:
+            self._connections.discard(ws)
+
+    async def _converse(self, ws: ServerConnection) -> None:
         await self._send(ws, 10, {"heartbeat_interval": 41250})
         async for raw in ws:
             message = json.loads(raw)
