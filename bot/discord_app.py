@@ -25,6 +25,7 @@ MAX_FIELD_VALUE = 1024
 MAX_FIELD_NAME = 256
 MAX_EMBED_TOTAL = 6000
 ITEMS_PER_MESSAGE = 10  # one field each, two buttons each: 20 of the 25 components
+ANSWER_WITHIN_S = 2.0  # an interaction must be answered (or deferred) within 3 seconds
 _MENTION = re.compile(r"<@!?\d+>")
 # Replies may quote what people wrote: never let them ping @everyone, roles or anyone.
 NO_PINGS = discord.AllowedMentions.none()
@@ -186,14 +187,23 @@ def add_commands(tree: app_commands.CommandTree, service: ChatService, settings:
     async def run(interaction: discord.Interaction, text: str, link_target: str | None = None) -> None:
         workspace, channel = where(interaction)
         # In a thread: `forget` waits for a turn in progress, which must not stall the client.
-        result = await asyncio.to_thread(service.command, "discord", workspace, channel, str(interaction.user.id), text,
-                                         lambda: is_admin(interaction.user, settings), link_target=link_target)
+        command = asyncio.ensure_future(asyncio.to_thread(
+            service.command, "discord", workspace, channel, str(interaction.user.id), text,
+            lambda: is_admin(interaction.user, settings), link_target=link_target))
+        done, _ = await asyncio.wait({command}, timeout=ANSWER_WITHIN_S)
+        if not done:  # Discord drops interactions unanswered after 3 s: say "thinking…" first
+            await interaction.response.defer(thinking=True)
+        result = await command
         if result.background is None:
-            await interaction.response.send_message(result.text, ephemeral=not result.public, allowed_mentions=NO_PINGS)
+            if interaction.response.is_done():
+                await interaction.followup.send(result.text, ephemeral=not result.public, allowed_mentions=NO_PINGS)
+            else:
+                await interaction.response.send_message(result.text, ephemeral=not result.public, allowed_mentions=NO_PINGS)
             return
-        await interaction.response.defer(thinking=True)  # a reindex outlasts Discord's 3 seconds
-        done = await asyncio.to_thread(result.background)
-        await interaction.followup.send(done, allowed_mentions=NO_PINGS)
+        if not interaction.response.is_done():
+            await interaction.response.defer(thinking=True)  # a reindex outlasts the 3 seconds
+        finished = await asyncio.to_thread(result.background)
+        await interaction.followup.send(finished, allowed_mentions=NO_PINGS)
 
     @tree.command(name="reindex", description="Re-read the catalog and update the index (admins).")
     @app_commands.describe(full="Rebuild the index from scratch instead of updating it.")

@@ -324,6 +324,26 @@ async def test_admin_commands_forget_link_status_help(bot):
 
 
 @pytest.mark.asyncio
+async def test_a_slow_command_is_deferred_then_answered(bot, monkeypatch):
+    """/forget waits for a turn in progress; past the deadline the interaction is deferred first."""
+    import bot.discord_app as discord_app
+
+    monkeypatch.setattr(discord_app, "ANSWER_WITHIN_S", 0.2)
+    admin = await make_admin(bot, bot.members[0])
+    forget = bot.runtime.agent.forget
+
+    def slow_forget(conversation):
+        time.sleep(1.0)
+        forget(conversation)
+
+    monkeypatch.setattr(bot.runtime.agent, "forget", slow_forget)
+    response = await bot.command(admin, "forget")
+    assert response["type"] == 5  # deferred: "chatrec is thinking…"
+    (followup,) = await asyncio.to_thread(bot.api.wait_for, "followup")
+    assert followup["token"] == response["token"] and followup["content"].startswith("Done: I've forgotten")
+
+
+@pytest.mark.asyncio
 async def test_reindex_defers_follows_up_and_a_second_is_refused(bot, monkeypatch):
     admin = await make_admin(bot, bot.members[0])
     release = asyncio.Event()
