@@ -33,6 +33,7 @@ def help_text(platform: str) -> str:
     return _HELP.format(bold="*", c="/chatrec ", link="@user CATALOG_USER_ID")
 
 
+ADMIN_COMMANDS = ("reindex", "forget", "link")
 RATE_LIMITED = "You're sending messages faster than I can think; give me a few seconds."
 APOLOGY = "Sorry, something went wrong on my side; please try again."
 
@@ -157,7 +158,7 @@ class ChatService:
             return CommandResult(help_text(platform))
         if name == "status":
             return CommandResult(self.status())
-        if name not in ("reindex", "forget", "link"):
+        if name not in ADMIN_COMMANDS:
             return CommandResult(f"Unknown command `{name}`.\n{help_text(platform)}")
         if not is_admin():
             return CommandResult(f"Only chatrec admins can run `{name}`; nothing was changed.")
@@ -175,16 +176,17 @@ class ChatService:
             note = "" if known else " (that catalog user has no history yet; it will grow from feedback)"
             return CommandResult(f"Linked {words[1]} to catalog user `{catalog_user}`{note}.", public=True)
         full = len(words) > 1 and words[1].lower() == "full"
-        if self.runtime.reindexing:
+        if not self.runtime.reserve_reindex():  # claimed here, so a second request is refused at once
             return CommandResult("A reindex is already running; I'll post its result here when it's done.")
         return CommandResult(
             f"Reindexing{' from scratch' if full else ''}… I'll post the result here. The current index keeps answering meanwhile.",
             public=True, background=lambda: self._reindex(full))
 
     def _reindex(self, full: bool) -> str:
+        """The reserved reindex; adapters must run it once they have acknowledged the command."""
         started = time.perf_counter()
         try:
-            report = self.runtime.reindex(full=full)
+            report = self.runtime.reindex(full=full, reserved=True)
         except ChatrecError as exc:
             return f"Reindex failed: {exc} The previous index is still serving."
         except Exception as exc:

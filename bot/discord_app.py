@@ -4,14 +4,18 @@ admin application commands. Behaviour lives in bot.core.ChatService."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import logging
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 import discord
 import yarl
 from discord import app_commands
 
-from bot.core import APOLOGY, ChatService, Incoming, Outgoing
+from bot.core import ADMIN_COMMANDS, APOLOGY, ChatService, Incoming, Outgoing
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import DiscordSettings
 
@@ -25,7 +29,9 @@ MAX_FIELD_VALUE = 1024
 MAX_FIELD_NAME = 256
 MAX_EMBED_TOTAL = 6000
 ITEMS_PER_MESSAGE = 10  # one field each, two buttons each: 20 of the 25 components
+MAX_CUSTOM_ID = 100
 ANSWER_WITHIN_S = 2.0  # an interaction must be answered (or deferred) within 3 seconds
+T = TypeVar("T")
 _MENTION = re.compile(r"<@!?\d+>")
 # Replies may quote what people wrote: never let them ping @everyone, roles or anyone.
 NO_PINGS = discord.AllowedMentions.none()
@@ -77,45 +83,96 @@ def render(reply: Outgoing) -> list[dict]:
         for n, (item, name) in enumerate(zip(chunk, names), start + 1):
             value = ((", ".join(item.genres) + "\n") if item.genres else "") + (item.explanation or "—")
             embed.add_field(name=name, value=_clip(value, budget), inline=False)
-            view.add_item(FeedbackButton(item.id, "like", n))
-            view.add_item(FeedbackButton(item.id, "dislike", n))
+            view.add_item(FeedbackButton.for_item(item.id, "like", n))
+            view.add_item(FeedbackButton.for_item(item.id, "dislike", n))
         messages.append({"embed": embed, "view": view})
     return messages
 
 
-class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"chatrec:(?P<kind>like|dislike):(?P<item>.+)"):
+class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"chatrec:(?P<kind>like|dislike):(?P<key>.+)"):
     """👍/👎 under a card. Dynamic, so clicks on old messages still work after a restart."""
 
-    def __init__(self, item_id: str, kind: str, position: int = 0):
+    def __init__(self, key: str, kind: str, position: int = 0):
         label = "👍" if kind == "like" else "👎"
         super().__init__(discord.ui.Button(
             label=f"{label} {position}" if position else label,
             style=discord.ButtonStyle.secondary,
-            custom_id=f"chatrec:{kind}:{item_id}"[:100],
+            custom_id=f"chatrec:{kind}:{key}",
         ))
-        self.item_id, self.kind = item_id, kind
+        self.key, self.kind = key, kind
+
+    @classmethod
+    def for_item(cls, item_id: str, kind: str, position: int = 0) -> FeedbackButton:
+        return cls(button_key(item_id), kind, position)
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(match["item"], match["kind"])
+        return cls(match["key"], match["kind"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await record_click(interaction, self.item_id, self.kind)
+        await record_click(interaction, self.key, self.kind)
 
 
-async def record_click(interaction: discord.Interaction, item_id: str, kind: str) -> None:
+def button_key(item_id: str) -> str:
+    """The item id itself when it fits Discord's 100-character custom_id, else `#` + a digest."""
+    if len(f"chatrec:dislike:{item_id}") <= MAX_CUSTOM_ID:
+        return item_id
+    return "#" + hashlib.sha1(item_id.encode()).hexdigest()[:24]
+
+
+_digests: dict[int, dict[str, str]] = {}
+
+
+def item_for_key(service: ChatService, key: str) -> str:
+    """The catalog id a button key stands for (digests are looked up in the live catalog)."""
+    if not key.startswith("#"):
+        return key
+    catalog = service.runtime.catalog
+    table = _digests.get(id(catalog))
+    if table is None:  # once per catalog generation
+        table = {button_key(i): i for i in catalog.items if len(i) > MAX_CUSTOM_ID - 16}
+        _digests.clear()
+        _digests[id(catalog)] = table
+    return table.get(key, key)
+
+
+async def record_click(interaction: discord.Interaction, key: str, kind: str) -> None:
     service: ChatService = interaction.client.service  # type: ignore[attr-defined]
     workspace = str(interaction.guild_id) if interaction.guild_id else "dm"
-    text = await asyncio.to_thread(
-        service.feedback, "discord", workspace, str(interaction.user.id), item_id, "liked" if kind == "like" else "disliked")
-    await interaction.response.send_message(text, ephemeral=True)
+    signal = "liked" if kind == "like" else "disliked"
+    try:
+        text = await _within_deadline(interaction, lambda: service.feedback(
+            "discord", workspace, str(interaction.user.id), item_for_key(service, key), signal), ephemeral=True)
+    except Exception:
+        log.exception("could not record a %s click on %s", kind, key)
+        text = APOLOGY
+    await _send(interaction, text, ephemeral=True)
 
 
-def is_admin(user: discord.abc.User, settings: DiscordSettings) -> bool:
-    """Administrator or Manage Server permission, or a user/role id listed in config."""
+async def _within_deadline(interaction: discord.Interaction, job: Callable[[], T], *, ephemeral: bool) -> T:
+    """Run a blocking job off the event loop; if it outlasts ANSWER_WITHIN_S, defer the
+    interaction first (Discord drops it unanswered after 3 s). `ephemeral` is fixed by the
+    deferral: Discord keeps the visibility chosen there."""
+    task = asyncio.ensure_future(asyncio.to_thread(job))
+    done, _ = await asyncio.wait({task}, timeout=ANSWER_WITHIN_S)
+    if not done:
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    return await task
+
+
+async def _send(interaction: discord.Interaction, text: str, *, ephemeral: bool) -> None:
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=ephemeral, allowed_mentions=NO_PINGS)
+    else:
+        await interaction.response.send_message(text, ephemeral=ephemeral, allowed_mentions=NO_PINGS)
+
+
+def is_admin(user: discord.abc.User, settings: DiscordSettings, permissions: discord.Permissions | None = None) -> bool:
+    """Administrator or Manage Server permission (as Discord resolved it for the interaction,
+    else from the cached roles), or a user/role id listed in config."""
     if user.id in settings.admin_user_ids:
         return True
-    permissions = getattr(user, "guild_permissions", None)
+    permissions = permissions if permissions is not None else getattr(user, "guild_permissions", None)
     if permissions is not None and (permissions.administrator or permissions.manage_guild):
         return True
     roles = {role.id for role in getattr(user, "roles", [])}
@@ -141,30 +198,59 @@ class ChatrecDiscord(discord.Client):
 
 
 async def sync_commands(tree: app_commands.CommandTree, settings: DiscordSettings) -> None:
-    """Configured guilds get the commands at once; otherwise they sync globally (slower to appear)."""
-    if settings.guild_ids:
-        for guild_id in settings.guild_ids:
-            guild = discord.Object(id=guild_id)
-            tree.copy_global_to(guild=guild)
-            await tree.sync(guild=guild)
-    else:
+    """Configured guilds get the commands at once; otherwise they sync globally (slower to
+    appear). A guild that refuses (wrong id, bot not in it) is logged, not fatal."""
+    if not settings.guild_ids:
         await tree.sync()
+        return
+    for guild_id in settings.guild_ids:
+        guild = discord.Object(id=guild_id)
+        tree.copy_global_to(guild=guild)
+        try:
+            await tree.sync(guild=guild)
+        except discord.HTTPException as exc:
+            log.warning("could not sync slash commands to guild %s (is the bot in it, with the "
+                        "applications.commands scope?): %s", guild_id, exc)
+
+
+def _addressed(client: discord.Client, message: discord.Message) -> bool:
+    """A DM, a mention of the bot, or a mention of the role Discord made for it."""
+    if message.guild is None:
+        return True
+    if client.user is None:
+        return False
+    return client.user in message.mentions or any(
+        role.tags is not None and role.tags.bot_id == client.user.id for role in message.role_mentions)
+
+
+@contextlib.asynccontextmanager
+async def _typing(channel: discord.abc.Messageable):
+    """Typing while the agent works, if Discord lets us; a failure here never blocks the answer."""
+    try:
+        typing = channel.typing()
+        await typing.__aenter__()
+    except Exception as exc:
+        log.warning("no typing indicator in %s: %s", getattr(channel, "id", "?"), exc)
+        yield
+        return
+    try:
+        yield
+    finally:
+        await typing.__aexit__(None, None, None)
 
 
 async def answer(client: discord.Client, message: discord.Message) -> None:
     """Answer DMs and mentions; never other bots (itself included); never crash the client."""
-    if message.author.bot:
+    if message.author.bot or not _addressed(client, message):
         return
     is_dm = message.guild is None
-    if not is_dm and (client.user is None or client.user not in message.mentions):
-        return
     service: ChatService = client.service  # type: ignore[attr-defined]
     incoming = Incoming(
         "discord", str(message.guild.id) if message.guild else "dm", str(message.channel.id), str(message.author.id),
         _MENTION.sub("", message.content).strip(), None, str(message.id),
     )
     try:
-        async with message.channel.typing():
+        async with _typing(message.channel):
             reply = await asyncio.to_thread(service.handle, incoming)
         if reply is None:
             return
@@ -186,24 +272,33 @@ def add_commands(tree: app_commands.CommandTree, service: ChatService, settings:
 
     async def run(interaction: discord.Interaction, text: str, link_target: str | None = None) -> None:
         workspace, channel = where(interaction)
-        # In a thread: `forget` waits for a turn in progress, which must not stall the client.
-        command = asyncio.ensure_future(asyncio.to_thread(
-            service.command, "discord", workspace, channel, str(interaction.user.id), text,
-            lambda: is_admin(interaction.user, settings), link_target=link_target))
-        done, _ = await asyncio.wait({command}, timeout=ANSWER_WITHIN_S)
-        if not done:  # Discord drops interactions unanswered after 3 s: say "thinking…" first
-            await interaction.response.defer(thinking=True)
-        result = await command
+        name = text.split()[0]
+        # In a DM the conversation is the caller's own, so anyone may make the bot forget it.
+        admin = (interaction.guild_id is None and name == "forget") or is_admin(
+            interaction.user, settings, interaction.permissions if interaction.guild_id else None)
+        try:
+            # In a thread: `forget` waits for a turn in progress, which must not stall the client.
+            result = await _within_deadline(interaction, lambda: service.command(
+                "discord", workspace, channel, str(interaction.user.id), text, lambda: admin, link_target=link_target),
+                ephemeral=not (admin and name in ADMIN_COMMANDS))
+        except Exception:
+            log.exception("/%s failed", name)
+            await _send(interaction, APOLOGY, ephemeral=True)
+            return
         if result.background is None:
-            if interaction.response.is_done():
-                await interaction.followup.send(result.text, ephemeral=not result.public, allowed_mentions=NO_PINGS)
-            else:
-                await interaction.response.send_message(result.text, ephemeral=not result.public, allowed_mentions=NO_PINGS)
+            await _send(interaction, result.text, ephemeral=not result.public)
             return
         if not interaction.response.is_done():
             await interaction.response.defer(thinking=True)  # a reindex outlasts the 3 seconds
-        finished = await asyncio.to_thread(result.background)
-        await interaction.followup.send(finished, allowed_mentions=NO_PINGS)
+        try:
+            finished = await asyncio.to_thread(result.background)
+        except Exception:
+            log.exception("/%s failed in the background", name)
+            finished = APOLOGY
+        try:
+            await interaction.followup.send(finished, allowed_mentions=NO_PINGS)
+        except discord.HTTPException:  # the interaction expires after 15 minutes: post in the channel
+            await interaction.channel.send(finished, allowed_mentions=NO_PINGS)  # type: ignore[union-attr]
 
     @tree.command(name="reindex", description="Re-read the catalog and update the index (admins).")
     @app_commands.describe(full="Rebuild the index from scratch instead of updating it.")

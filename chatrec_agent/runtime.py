@@ -50,7 +50,12 @@ class Runtime:
     def reindexing(self) -> bool:
         return self._reindex_lock.locked()
 
-    def reindex(self, full: bool = False, progress: Progress | None = None) -> SyncReport:
+    def reserve_reindex(self) -> bool:
+        """Claim the one reindex slot now (False if taken), for a `reindex(reserved=True)` to
+        come: a chat command refuses a second reindex at once, not when its thread starts."""
+        return self._reindex_lock.acquire(blocking=False)
+
+    def reindex(self, full: bool = False, progress: Progress | None = None, reserved: bool = False) -> SyncReport:
         """Reload the catalog, sync the index, refit if needed, then swap the new catalog in.
 
         Until the swap, everything keeps answering from the old catalog and index; if any
@@ -58,7 +63,7 @@ class Runtime:
         """
         from chatrec_agent.errors import VectorIndexError
 
-        if not self._reindex_lock.acquire(blocking=False):
+        if not reserved and not self.reserve_reindex():
             raise VectorIndexError("A reindex is already running; wait for it to finish.")
         try:
             catalog = load_catalog(self.settings.catalog)

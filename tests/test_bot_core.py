@@ -120,14 +120,18 @@ def test_admin_reindex_runs_in_the_background_and_reports(runtime, tmp_path):
     assert reply.items[0].id == "aliens"  # the new catalog is live for the agent
 
 
-def test_a_second_reindex_is_refused_while_one_runs(runtime):
+def test_a_second_reindex_is_refused_from_the_moment_the_first_is_accepted(runtime):
     service = ChatService(runtime)
-    runtime._reindex_lock.acquire()
-    try:
-        result = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True)
-    finally:
-        runtime._reindex_lock.release()
-    assert "already running" in result.text and result.background is None
+    first = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True)
+    # Its background has not started yet, and still a second request is refused.
+    second = service.command("slack", "T1", "C1", "UADMIN", "reindex full", is_admin=lambda: True)
+    assert "already running" in second.text and second.background is None and not second.public
+    assert runtime.reindexing
+    assert first.background().startswith("Reindex done")
+    assert not runtime.reindexing  # released when it ends
+    third = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True)
+    assert third.background is not None
+    assert third.background().startswith("Reindex done")
 
 
 def test_a_failed_reindex_reports_and_the_old_index_keeps_serving(runtime, tmp_path):

@@ -18,9 +18,10 @@ import discord.ext.test as dpytest
 import pytest
 import pytest_asyncio
 
+import bot.discord_app as discord_app
 from bot.core import APOLOGY, ChatService, Outgoing
 from bot.discord_app import (
-    MAX_CONTENT, MAX_EMBED_TOTAL, MAX_FIELD_VALUE, ChatrecDiscord, FeedbackButton, invite_url,
+    MAX_CONTENT, MAX_EMBED_TOTAL, MAX_FIELD_VALUE, ChatrecDiscord, invite_url,
     render, split_text,
 )
 from chatrec_agent.agent import ReplyItem
@@ -33,6 +34,10 @@ from .conftest import film_records, write_jsonl
 from .discord_mock import MockDiscordAPI
 
 EPHEMERAL = 64
+# An id longer than a button's custom_id can carry (catalog ids can be URLs or paths).
+LONG_ID_FILM = {"id": "https://films.example.org/catalogue/documentary/" + "koyaanisqatsi-life-out-of-balance-" * 3,
+                "title": "Koyaanisqatsi", "year": 1982, "genres": ["Documentary"],
+                "description": "A wordless portrait of modern life set to a Philip Glass score.", "tags": []}
 _ids = itertools.count(1_300_000_000_000_000_000)
 
 
@@ -52,21 +57,26 @@ class Harness:
         return [p for p in self.sent if channel is None or p["channel_id"] == channel.id]
 
     async def interaction(self, member: discord.Member, kind: int, data: dict, channel=None, message=None) -> dict:
-        """Feed Discord's INTERACTION_CREATE payload to the client; return the recorded response."""
+        """Feed Discord's INTERACTION_CREATE payload to the client; return the recorded response.
+        In a DM channel it carries a `user` and no guild, as Discord sends it."""
         channel = channel or self.channels[0]
         token = f"tok{next(_ids)}"
-        permissions = member.guild_permissions.value
-        self.client._connection.parse_interaction_create({
+        payload = {
             "id": str(next(_ids)), "application_id": str(self.client.application_id), "type": kind, "token": token,
-            "version": 1, "guild_id": str(self.guild.id), "channel_id": str(channel.id),
-            "channel": {"id": str(channel.id), "type": 0, "guild_id": str(self.guild.id), "name": channel.name, "position": 0},
-            "member": {"user": _user_payload(member), "roles": [str(r.id) for r in member.roles if not r.is_default()],
-                       "joined_at": "2025-01-01T00:00:00+00:00", "deaf": False, "mute": False, "flags": 0,
-                       "permissions": str(permissions)},
-            "data": data, "locale": "en-GB", "guild_locale": "en-GB", "app_permissions": "0", "entitlements": [],
-            "authorizing_integration_owners": {}, "context": 0, "attachment_size_limit": 10_485_760,
+            "version": 1, "channel_id": str(channel.id), "data": data, "locale": "en-GB", "app_permissions": "0",
+            "entitlements": [], "authorizing_integration_owners": {}, "attachment_size_limit": 10_485_760,
             **({"message": message} if message else {}),
-        })
+        }
+        if isinstance(channel, discord.DMChannel):
+            payload.update(user=_user_payload(member), channel={"id": str(channel.id), "type": 1}, context=1)
+        else:
+            payload.update(
+                guild_id=str(self.guild.id), guild_locale="en-GB", context=0,
+                channel={"id": str(channel.id), "type": 0, "guild_id": str(self.guild.id), "name": channel.name, "position": 0},
+                member={"user": _user_payload(member), "roles": [str(r.id) for r in member.roles if not r.is_default()],
+                        "joined_at": "2025-01-01T00:00:00+00:00", "deaf": False, "mute": False, "flags": 0,
+                        "permissions": str(member.guild_permissions.value)})
+        self.client._connection.parse_interaction_create(payload)
         (callback,) = await asyncio.to_thread(self.api.wait_for, "callback", where=lambda a: a["token"] == token)
         return callback
 
@@ -77,7 +87,7 @@ class Harness:
             data["resolved"] = resolved
         return await self.interaction(member, 2, data, channel)
 
-    async def click(self, member: discord.Member, custom_id: str, sent: dict) -> dict:
+    async def click(self, member: discord.Member, custom_id: str, sent: dict, channel=None) -> dict:
         """Click a button of a message the bot sent; the interaction carries that message."""
         message = {
             "id": str(sent["message_id"]), "channel_id": str(sent["channel_id"]), "author": _user_payload(self.client.user),
@@ -85,7 +95,7 @@ class Harness:
             "timestamp": "2026-01-01T00:00:00+00:00", "edited_timestamp": None, "tts": False, "mention_everyone": False,
             "mentions": [], "mention_roles": [], "attachments": [], "pinned": False, "type": 0, "flags": 0,
         }
-        return await self.interaction(member, 3, {"custom_id": custom_id, "component_type": 2}, message=message)
+        return await self.interaction(member, 3, {"custom_id": custom_id, "component_type": 2}, channel, message)
 
 
 def _user_payload(user: discord.abc.User) -> dict:
@@ -104,7 +114,7 @@ def item_ids(payload: dict) -> list[str]:
 async def bot(tmp_path, embedder, monkeypatch):
     api = MockDiscordAPI().start()
     monkeypatch.setattr(discord.http.Route, "BASE", api.url)  # interaction responses and follow-ups
-    path = write_jsonl(tmp_path / "films.jsonl", film_records())
+    path = write_jsonl(tmp_path / "films.jsonl", film_records() + [LONG_ID_FILM])
     settings = settings_from_dict({
         "catalog": {"format": "jsonl", "path": str(path)}, "storage": {"dir": str(tmp_path / "store")},
         "discord": {"token": "test-token"},
@@ -124,7 +134,14 @@ async def bot(tmp_path, embedder, monkeypatch):
     state.application_id = 1_200_000_000_000_000_001  # READY carries it on a real login
     state._command_tree = client.tree
     state.loop = asyncio.get_running_loop()  # what the gateway login would have set
-    client.add_dynamic_items(FeedbackButton)
+    synced = []
+
+    async def sync_commands(tree, settings):  # no command sync through dpytest's HTTP
+        synced.append(tree)
+
+    monkeypatch.setattr(discord_app, "sync_commands", sync_commands)
+    await client.setup_hook()  # what start-up runs: registers the buttons, syncs the commands
+    assert synced == [client.tree]
     session = aiohttp.ClientSession()
     state.http._HTTPClient__session = session  # Interaction.response/followup use the client's session
 
@@ -175,7 +192,7 @@ async def test_messages_without_a_mention_and_from_bots_are_ignored(bot):
     other_bot._user.bot = True
     await dpytest.message(f"<@{bot.client.user.id}> give me 3 westerns", member=other_bot)
     assert bot.sent == []
-    await bot.client.get_channel(bot.channels[0].id).send("a message of the bot's own")
+    await bot.client.get_channel(bot.channels[0].id).send(f"<@{bot.client.user.id}> give me 3 westerns")
     await dpytest.run_all_events()
     assert len(bot.sent) == 1  # only the message it sent itself: it did not answer itself
 
@@ -189,7 +206,8 @@ async def test_follow_up_uses_channel_memory_and_channels_are_isolated(bot):
     assert item_ids(why) == [first[1]]
     await mention(bot, "why the second one?", channel=1)
     elsewhere = bot.payloads(bot.channels[1])[0]
-    assert item_ids(elsewhere) == [] and "embeds" not in elsewhere or not elsewhere.get("embeds")
+    assert item_ids(elsewhere) == []
+    assert not elsewhere.get("embeds") and elsewhere["content"]  # a plain answer: nothing to refer to
 
 
 @pytest.mark.asyncio
@@ -370,6 +388,65 @@ async def test_reindex_defers_follows_up_and_a_second_is_refused(bot, monkeypatc
     assert followup["content"].startswith("Reindex done") and "1 added" in followup["content"]
     assert followup["token"] == first["token"]
     assert "high-noon" in bot.runtime.catalog.items
+
+
+@pytest.mark.asyncio
+async def test_a_mention_of_the_bots_own_role_counts(bot):
+    """Picking the bot's managed role from the mention list also addresses it."""
+    role_id = next(_ids)
+    bot.client._connection.parse_guild_role_create({"guild_id": str(bot.guild.id), "role": {
+        "id": str(role_id), "name": "chatrec", "permissions": "0", "position": 1, "color": 0, "hoist": False,
+        "managed": True, "mentionable": False, "flags": 0, "tags": {"bot_id": str(bot.client.user.id)}}})
+    other = dpytest.backend.make_role("Movie club", bot.guild)
+    await dpytest.message(f"<@&{other.id}> give me 2 westerns")
+    assert bot.sent == []  # another role: not for the bot
+    await dpytest.message(f"<@&{role_id}> give me 2 westerns")
+    assert len(item_ids(bot.payloads()[0])) == 2
+
+
+@pytest.mark.asyncio
+async def test_items_with_ids_too_long_for_a_button_still_get_working_buttons(bot):
+    await mention(bot, "tell me about Koyaanisqatsi")
+    payload = bot.payloads()[0]
+    ids = buttons(payload)
+    assert ids and all(len(custom_id) <= 100 for custom_id in ids) and len(set(ids)) == len(ids)
+    response = await bot.click(bot.members[1], ids[0], payload)
+    assert response["data"]["content"] == "Thanks! Noted that you liked Koyaanisqatsi (1982)."
+    entries = bot.runtime.history.user_history(f"discord:{bot.guild.id}:{bot.members[1].id}")
+    assert [e.item_id for e in entries] == [LONG_ID_FILM["id"]]
+
+
+@pytest.mark.asyncio
+async def test_clicks_and_commands_in_a_dm(bot):
+    member = bot.members[1]
+    dm = await member.create_dm()
+    await dpytest.message("give me 2 horror films", channel=dm, member=member)
+    payload = bot.payloads(dm)[0]
+    response = await bot.click(member, buttons(payload)[2], payload, channel=dm)  # 👍 on the second card
+    assert response["data"]["content"].startswith("Thanks! Noted that you liked")
+    entries = bot.runtime.history.user_history(f"discord:dm:{member.id}")
+    assert [e.item_id for e in entries] == [item_ids(payload)[1]]
+    refused = await bot.command(member, "reindex", channel=dm)
+    assert refused["data"]["content"].startswith("Only chatrec admins") and not bot.runtime.reindexing
+    forgot = await bot.command(member, "forget", channel=dm)  # their own conversation: allowed
+    assert forgot["data"]["content"].startswith("Done: I've forgotten")
+    await dpytest.message("why the first one?", channel=dm, member=member)
+    assert item_ids(bot.payloads(dm)[-1]) == []
+
+
+@pytest.mark.asyncio
+async def test_a_failing_command_or_click_gets_an_apology(bot, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(bot.client.service, "command", broken)
+    monkeypatch.setattr(bot.client.service, "feedback", broken)
+    response = await bot.command(bot.members[0], "status")
+    assert response["data"]["content"] == APOLOGY and response["data"]["flags"] & EPHEMERAL
+    old_message = {"channel_id": bot.channels[0].id, "message_id": 1_100_000_000_000_000_002, "components": [
+        {"type": 1, "components": [{"type": 2, "style": 2, "label": "👍 1", "custom_id": "chatrec:like:fargo"}]}]}
+    response = await bot.click(bot.members[0], "chatrec:like:fargo", old_message)
+    assert response["data"]["content"] == APOLOGY and response["data"]["flags"] & EPHEMERAL
 
 
 # --- rendering, without a client ---------------------------------------------------------
