@@ -9,6 +9,7 @@ forget, link, help).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict, deque
@@ -51,10 +52,20 @@ class Incoming:
     event_id: str | None = None  # the platform's id for the event, for duplicate suppression
 
 
+_ITEM_LINE = re.compile(r"^\s*\d+[.)] ")
+
+
 @dataclass
 class Outgoing:
     text: str
     items: list[ReplyItem] = field(default_factory=list)
+
+    def lead_and_notes(self) -> tuple[str, str]:
+        """For replies with cards: the first line, and whatever else the text says besides
+        its numbered item lines (which the cards show), e.g. a language model's closing remark."""
+        lead, _, rest = self.text.partition("\n")
+        notes = "\n".join(line for line in rest.split("\n") if line.strip() and not _ITEM_LINE.match(line))
+        return lead, notes
 
 
 @dataclass

@@ -28,6 +28,7 @@ MAX_CONTENT = 2000
 MAX_FIELD_VALUE = 1024
 MAX_FIELD_NAME = 256
 MAX_EMBED_TOTAL = 6000
+MAX_DESCRIPTION = 1500  # of the 4096 allowed, so the cards keep most of the 6000
 ITEMS_PER_MESSAGE = 10  # one field each, two buttons each: 20 of the 25 components
 MAX_CUSTOM_ID = 100
 ANSWER_WITHIN_S = 2.0  # an interaction must be answered (or deferred) within 3 seconds
@@ -69,16 +70,18 @@ def render(reply: Outgoing) -> list[dict]:
     """Keyword arguments for one or more `channel.send` calls."""
     if not reply.items:
         return [{"content": piece} for piece in split_text(reply.text)]
-    lead = reply.text.split("\n", 1)[0]
+    lead, notes = reply.lead_and_notes()
     messages = []
     for start in range(0, len(reply.items), ITEMS_PER_MESSAGE):
         chunk = reply.items[start : start + ITEMS_PER_MESSAGE]
         title = _clip(lead, 256) if start == 0 else None
+        description = _clip(notes, MAX_DESCRIPTION) if start == 0 and notes else None
         names = [_clip(f"{n}. {item.title}" + (f" ({item.year})" if item.year else ""), MAX_FIELD_NAME)
                  for n, item in enumerate(chunk, start + 1)]
-        # Share what the title and names leave of the 6000-character total among the values.
-        budget = min(MAX_FIELD_VALUE, (MAX_EMBED_TOTAL - len(title or "") - sum(map(len, names))) // len(chunk))
-        embed = discord.Embed(title=title, colour=discord.Colour.blurple())
+        # Share what the title, description and names leave of the 6000-character total among the values.
+        used = len(title or "") + len(description or "") + sum(map(len, names))
+        budget = min(MAX_FIELD_VALUE, (MAX_EMBED_TOTAL - used) // len(chunk))
+        embed = discord.Embed(title=title, description=description, colour=discord.Colour.blurple())
         view = discord.ui.View(timeout=None)
         for n, (item, name) in enumerate(zip(chunk, names), start + 1):
             value = ((", ".join(item.genres) + "\n") if item.genres else "") + (item.explanation or "—")

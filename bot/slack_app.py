@@ -38,16 +38,17 @@ def _clip(text: str, limit: int) -> str:
 
 def render(reply: Outgoing) -> list[dict]:
     """One or more Slack messages (text + blocks) for a neutral reply."""
-    lead = reply.text.split("\n", 1)[0] if reply.items else reply.text
+    lead, notes = reply.lead_and_notes() if reply.items else (reply.text, "")
     if not reply.items:
         return [{"text": _clip(reply.text, MAX_TEXT),
                  "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": _clip(reply.text, MAX_SECTION)}}]}]
-    per_message = (MAX_BLOCKS - 1) // BLOCKS_PER_ITEM
+    per_message = (MAX_BLOCKS - 2) // BLOCKS_PER_ITEM  # room for the lead and the notes
     messages = []
     for start in range(0, len(reply.items), per_message):
         chunk = reply.items[start : start + per_message]
-        blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": _clip(lead, MAX_SECTION)}}] if start == 0 else []
-        lines = [lead] if start == 0 else []
+        opening = [lead, notes] if start == 0 else []
+        blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": _clip(t, MAX_SECTION)}} for t in opening if t]
+        lines = [t for t in opening if t]
         for n, item in enumerate(chunk, start + 1):
             heading = f"*{n}. {item.title}*" + (f" ({item.year})" if item.year else "") + (f" — {', '.join(item.genres)}" if item.genres else "")
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(heading, MAX_SECTION)}})

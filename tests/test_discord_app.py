@@ -474,6 +474,16 @@ def test_long_replies_are_split_into_messages_within_discords_limits():
     assert len(plain) == 4 and all(len(m["content"]) <= MAX_CONTENT for m in plain)
 
 
+def test_what_a_reply_says_besides_its_cards_is_kept():
+    items = [ReplyItem(id="fargo", title="Fargo", year=1996, genres=["Crime"], explanation="Snow and crime.")]
+    text = "Two picks:\n1. *Fargo* (1996) — Snow and crime.\n\nWant something older? Just say so."
+    (message,) = render(Outgoing(text, items))
+    assert message["embed"].title == "Two picks:"
+    assert message["embed"].description == "Want something older? Just say so."  # the item line is a card
+    (plain,) = render(Outgoing("Two picks:\n1. *Fargo* (1996) — Snow and crime.", items))
+    assert plain["embed"].description is None
+
+
 def test_invite_url_and_application_id():
     assert discord_application_id("MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.secret") == 123456789012345678
     assert discord_application_id("not a token") is None and discord_application_id("a.b.c") is None

@@ -220,8 +220,10 @@ def test_long_replies_are_split_under_slacks_limits():
     items = [ReplyItem(f"id{n}", f"Film {n}", 2000, ["Drama"], "x" * 5000) for n in range(20)]
     from bot.core import Outgoing
 
-    messages = render(Outgoing("Here are 20 picks for you:\n...", items))
+    messages = render(Outgoing("Here are 20 picks for you:\n1. Film 0 (2000)\nAsk for more.", items))
     assert len(messages) == 2
+    # The lead and what the text says besides its item lines open the first message.
+    assert [b["text"]["text"] for b in messages[0]["blocks"][:3]] == ["Here are 20 picks for you:", "Ask for more.", "*1. Film 0* (2000) — Drama"]
     for message in messages:
         assert len(message["blocks"]) <= 50 and len(message["text"]) <= 4000
         assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in message["blocks"])
