@@ -88,6 +88,9 @@ DIALOGUES = {
         ("give me 2 more", all_of(count(2), new_items()))],
     "war before 1970, newer": [
         ("a war film before 1970", all_of(genre("War"), years(None, 1969))), ("something newer", newer_than_before())],
+    "westerns, then like Alien without horror": [
+        ("give me 3 westerns", genre("Western")), ("something older", genre("Western")),
+        ("something like Alien, no horror", all_of(no_genre("Horror"), no_genre("Western"), says("*Alien* (1979)")))],
     "like Heat, more like the first": [
         ("something like Heat", says("*Heat* (1995)")), ("more like the first", tool("similar_items"))],
     "musical, seen the first, others": [

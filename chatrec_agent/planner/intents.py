@@ -182,6 +182,8 @@ class IntentParser:
         previous = memory.last_recommend
         if previous is None:
             return None
+        if (m := _LIKE.search(t)) and self.titles.find_in_text(m.group("t")):
+            return None  # "something like Alien, no horror" starts a new request, anchored on a title
         args = {k: v for k, v in previous.items() if v not in (None, [], "")}
         years = [c["year"] for c in memory.last_shown if c.get("year")]
         changed = False
