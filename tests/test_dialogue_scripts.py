@@ -91,6 +91,21 @@ DIALOGUES = {
     "westerns, then like Alien without horror": [
         ("give me 3 westerns", genre("Western")), ("something older", genre("Western")),
         ("something like Alien, no horror", all_of(no_genre("Horror"), no_genre("Western"), says("*Alien* (1979)")))],
+    "horror, then another era, then a correction": [
+        ("a horror movie that isn't too gory", genre("Horror")),
+        ("no, something from the 2010s", all_of(genre("Horror"), years(2010, 2019))),
+        ("what about the 70s?", all_of(genre("Horror"), years(1970, 1979))),
+        ("no, a comedy from the 80s", all_of(genre("Comedy"), years(1980, 1989), lambda cat, r, prev: "horror" not in r.text.lower())),
+        ("nope, no comedies", all_of(no_genre("Comedy"), years(1980, 1989)))],
+    "comedies, narrowed by genre and era, what else": [
+        ("something funny", genre("Comedy")), ("only comedies from the 80s", all_of(genre("Comedy"), years(1980, 1989))),
+        ("ok what else", all_of(genre("Comedy"), years(1980, 1989), new_items()))],
+    "is it in the catalog, tell me about it, why would I like it": [
+        ("is Parasite in the catalog?", all_of(tool("search_catalog"), says("*Parasite* (2019)"))),
+        ("tell me about it", all_of(tool("explain"), says("*Parasite* (2019)"))),
+        ("why would I like it?", all_of(tool("explain"), says("*Parasite* (2019)"))),
+        ("would I like Heat?", all_of(tool("explain"), says("*Heat* (1995)"))),
+        ("did I like Fargo?", tool("user_history"))],
     "like Heat, more like the first": [
         ("something like Heat", says("*Heat* (1995)")), ("more like the first", tool("similar_items"))],
     "musical, seen the first, others": [

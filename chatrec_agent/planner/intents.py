@@ -40,6 +40,7 @@ _GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|howdy|good (morning|afternoon|ev
 _HELP = re.compile(r"^(help|\?|what can you do|how does (this|it) work|commands|usage)\W*$")
 _HISTORY = re.compile(
     r"\bwhat (have|did) i (like|liked|rate|rated|watch|watched|love|loved|enjoy|enjoyed)\b|"
+    r"^(did|have) i (ever )?(like|liked|rate|rated|watch|watched|see|seen|love|loved|enjoy|enjoyed)\b|"
     r"\bmy (ratings|history|favou?rites|likes|taste)\b|\bwhat do i (like|love)\b|\bwhat i('ve| have) (liked|rated)\b"
 )
 _REQUEST = re.compile(r"\b(something|anything|recommend|suggest|give me|show me some|films? like|movies? like)\b")
@@ -58,15 +59,21 @@ _DISLIKED_REF = re.compile(r"^(?P<t>.+?) (?:was|is) (?:awful|terrible|bad|boring
 _SEEN = re.compile(
     r"\b(?:i'?ve seen|i have seen|already seen|seen|already watched|i'?ve watched|watched|saw)(?: it| that| this)?(?: (?P<t>.+))?$")
 _WHY = re.compile(r"\bwhy\b")
+# "would I like Heat?": a question about fit, answered like a "why" (never recorded as feedback).
+_WOULD_I = re.compile(r"^(?:would|will|do you think|should|might) i (?:like|love|enjoy|dig) (?P<t>.+?)\??$")
+_QUESTION = re.compile(r"^(?:would|will|do|does|did|should|could|can|might|is|are|was)\b")
 _MORE_LIKE = re.compile(r"\b(?:more like|similar to|more of|others like|anything like) (?P<t>.+)")
 _LIKE = re.compile(r"\blike (?P<t>[^,.;!?]+?)(?=(?:,| but| from| with| without| no | not | in the| before| after| only|[.;!?]|$))")
 _OLDER = re.compile(r"\b(older|earlier|less recent|more classic)\b")
 _NEWER = re.compile(r"\b(newer|more recent|later|fresher|more modern)\b")
 _OTHERS_AGAIN = re.compile(
     r"\b(not (those|these|them|that)|others|other ones|something else|different ones?|anything else|more options|"
-    r"show me more|more please|give me more|next|none of (those|these|them))\b")
+    r"show me more|more please|give me more|next|none of (those|these|them)|what else|^more)\b")
 _ONLY = re.compile(r"^(?:only|just|but only|now only|and only)\b")
 _SEARCH = re.compile(r"^(?:do you have|have you got|is there|find|search(?: for)?|look up|tell me about|what is|what's) (?P<q>.+?)\??$")
+_IN_CATALOG = re.compile(
+    r"^(?:is|are) (?P<q>.+?) (?:in (?:the|your) (?:catalog(?:ue)?|list|library|collection)|available|on here|there)\??$")
+_REFINE_OPENER = re.compile(r"^(?:no|nope|hmm|ok|okay|well|and|but|then|now|what about|how about|maybe)\b")
 _FILLER = re.compile(
     r"\b(what should i watch( tonight| today| next)?|recommend( me)?|suggest( me)?|give me|show me|i want|i'd like|"
     r"i would like|looking for|in the mood for|something|anything|some|a film|a movie|films|movies|film|movie|"
@@ -75,6 +82,11 @@ _ERA_WORDS = re.compile(
     r"\b(\d0s|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|recent|latest|new|"
     r"newest|modern|classic|old|older|vintage|before|after|since|between|era|decade|year|years)\b")
 _PRONOUN = re.compile(r"^(it|that|this|that one|this one|them|those)$")
+
+
+def _without_interjection(t: str) -> str:
+    """"no, a comedy" is a correction, not "no comedy"."""
+    return re.sub(r"^(?:no|nope|nah|hmm|ok|okay)\s*[,.!]\s*", "", t)
 
 
 @dataclass
@@ -134,6 +146,8 @@ class IntentParser:
         return phrase  # a title: the tool resolves it, typos included, or offers close matches
 
     def _feedback(self, t: str, memory: Recall) -> Plan | None:
+        if _WHY.search(t) or _QUESTION.match(t):
+            return None  # "why would I like it?", "did I like Fargo?" are questions, not feedback
         for pattern in _RATE:
             if m := pattern.search(t):
                 target = self._target(m.group("t"), memory)
@@ -159,9 +173,13 @@ class IntentParser:
         return None
 
     def _why(self, t: str, memory: Recall) -> Plan | None:
+        if m := _WOULD_I.match(t):
+            target = self._target(m.group("t"), memory)
+            return self._call("explain", item=target) if target else None
         if not _WHY.search(t):
             return None
-        rest = re.sub(r".*\bwhy\b( (did|do|would|should) you (recommend|suggest|pick|choose))?( (is|was))?", "", t).strip(" ?.!")
+        rest = re.sub(r".*\bwhy\b( (did|do|would|should) you (recommend|suggest|pick|choose))?( (is|was))?"
+                      r"( (would|will|do|should|might) i (like|love|enjoy|watch|see))?", "", t).strip(" ?.!")
         target = self._target(rest or "it", memory) if (rest or memory.last_shown) else None
         if not target:
             return Plan(answer="Why which one? Ask for recommendations first, then “why the second one?”.")
@@ -195,13 +213,31 @@ class IntentParser:
             args.pop("year_to", None)
             args["year_from"] = max(years) + 1
             changed = True
-        genres, excluded = self.lexicon.parse(t)
+        genres, excluded = self.lexicon.parse(_without_interjection(t))
+        year_from, year_to = parse_era(t, self.latest_year)
+        era = year_from is not None or year_to is not None
+        refining = bool(_ONLY.search(t) or _REFINE_OPENER.search(t)) or (not genres and len(t.split()) <= 6)
+        if era and refining and not changed:
+            # "no, something from the 2010s" / "only comedies from the 80s": the same list, another era.
+            args.pop("year_from", None)
+            args.pop("year_to", None)
+            args.update({k: v for k, v in (("year_from", year_from), ("year_to", year_to)) if v is not None})
+            changed = True
         if _ONLY.search(t) and genres:
             # "only comedies" narrows the current list: its genres and the new ones.
             args["genres"] = list(dict.fromkeys(list(args.get("genres", [])) + genres))
             changed = True
+        elif era and changed and genres and _REFINE_OPENER.search(t):
+            args["genres"] = genres  # "no, a comedy from the 80s": the genre is replaced too,
+            args.pop("wish", None)  # and the old wish went with the old genre
         elif excluded and len(t.split()) <= 5:
             args["exclude_genres"] = sorted(set(args.get("exclude_genres", [])) | set(excluded))
+            # "no comedies" after "a comedy": the exclusion wins over the old genre.
+            kept = [g for g in args.get("genres", []) if g not in excluded]
+            if kept:
+                args["genres"] = kept
+            else:
+                args.pop("genres", None)
             changed = True
         others = bool(_OTHERS_AGAIN.search(t))
         if not (changed or others):
@@ -213,17 +249,20 @@ class IntentParser:
         return self._call("recommend", **args)
 
     def _search(self, t: str, memory: Recall) -> Plan | None:
-        m = _SEARCH.match(t)
+        m = _SEARCH.match(t) or _IN_CATALOG.match(t)
         if not m:
             return None
         query = m.group("q").strip()
+        if _PRONOUN.match(query):  # "tell me about it": the item just talked about
+            target = self._target(query, memory)
+            return self._call("explain", item=target) if target else Plan(answer="About which one? Name a title.")
         if self.titles.resolve(query) is None and (self.lexicon.parse(query)[0] or len(query.split()) > 4):
             return None  # "is there a good sci-fi from the 90s?" is a request
         return self._call("search_catalog", query=query)
 
     def _recommend(self, t: str, memory: Recall) -> Plan:
         args: dict = {}
-        genres, excluded = self.lexicon.parse(t)
+        genres, excluded = self.lexicon.parse(_without_interjection(t))
         if genres:
             args["genres"] = genres
         if excluded:
