@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -11,6 +12,8 @@ from rich.console import Console
 
 from chatrec_agent.agent import Agent, Reply
 from chatrec_agent.errors import ChatrecError
+
+log = logging.getLogger(__name__)
 
 GREETING = "chatrec: tell me what you'd like to watch (e.g. 'a mind-bending sci-fi'). 'help' explains, 'quit' leaves."
 
@@ -29,7 +32,16 @@ def run_terminal(agent: Agent, user: str, console: Console, conversation: str = 
             break
         if text.strip().lower() in {"quit", "exit", ":q"}:
             break
-        console.print(render(agent.respond(conversation, user, text, source="terminal")))
+        try:
+            reply = agent.respond(conversation, user, text, source="terminal")
+        except ChatrecError as exc:
+            console.print(f"[yellow]{exc}[/]")
+            continue
+        except Exception:  # one failing turn must not end the chat
+            log.exception("turn failed")
+            console.print("[red]Sorry, something went wrong on my side; please try again (details in the log).[/]")
+            continue
+        console.print(render(reply))
 
 
 def read_script(path: Path) -> Iterator[tuple[int, dict]]:

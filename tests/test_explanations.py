@@ -154,3 +154,17 @@ def test_model_is_refitted_only_when_interactions_change(tmp_path, embedder):
     assert changed.refresh() is True
     assert "psycho" in changed.history.seen("b")
     assert (tmp_path / "models" / "hybrid.pkl").is_file()
+
+
+def test_a_wish_naming_a_catalog_tag_ranks_the_tagged_items_first(engine):
+    tagged = {i.id for i in engine.catalog.items.values() if "feel-good" in i.tags}
+    unseen = tagged - engine.history.seen("demo-05")
+    assert 3 <= len(unseen) < 10
+    results = engine.recommend("demo-05", k=len(unseen) + 2, wish="a feel-good movie")
+    ids = [r.item.id for r in results]
+    assert set(ids[: len(unseen)]) == unseen  # every tagged film first, then the best of the rest
+    assert not set(ids[len(unseen):]) & tagged
+    assert "feel-good" in results[0].explanation.text  # the matched tag is the stated evidence
+    # Without the tag's words, the wish is only a similarity: the tagged films don't take over.
+    plain = [r.item.id for r in engine.recommend("demo-05", k=len(unseen), wish="a movie that makes me happy")]
+    assert set(plain) != unseen

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from chatrec_agent.planner.eras import parse_era
-from chatrec_agent.planner.lexicon import GenreLexicon
+from chatrec_agent.planner.lexicon import GenreLexicon, mood_exclusions
 from chatrec_agent.planner.memory import Recall
 from chatrec_agent.planner.references import count_in, ordinal_in, pick
 from chatrec_agent.titles import TitleLinker
@@ -78,6 +78,10 @@ _FILLER = re.compile(
     r"\b(what should i watch( tonight| today| next)?|recommend( me)?|suggest( me)?|give me|show me|i want|i'd like|"
     r"i would like|looking for|in the mood for|something|anything|some|a film|a movie|films|movies|film|movie|"
     r"please|tonight|today|for me|can you|could you|any|ideas?|good|great|\d+|one|ones|me)\b")
+_ASKING = re.compile(
+    r"^(?:(?:hey|hi|ok|okay|so|please|can you|could you|would you)[, ]+)*"
+    r"(?:i want|i'd like|i would like|i'm looking for|i am looking for|looking for|i'm in the mood for|in the mood for|"
+    r"give me|show me|find me|recommend(?: me)?|suggest(?: me)?|what about|how about|any)\s+(?:(?:a|an|some)\s+)?")
 _ERA_WORDS = re.compile(
     r"\b(\d0s|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|recent|latest|new|"
     r"newest|modern|classic|old|older|vintage|before|after|since|between|era|decade|year|years)\b")
@@ -265,6 +269,7 @@ class IntentParser:
         genres, excluded = self.lexicon.parse(_without_interjection(t))
         if genres:
             args["genres"] = genres
+        excluded = excluded + [g for g in mood_exclusions(self.lexicon, t, genres) if g not in excluded]
         if excluded:
             args["exclude_genres"] = excluded
         year_from, year_to = parse_era(t, self.latest_year)
@@ -297,4 +302,7 @@ class IntentParser:
         words = [w for w in content.replace("-", " ").split() if len(w) > 2 and not any(self.lexicon.parse(w))]
         if not words:
             return None
-        return t.strip(" ?.!")
+        # The wish is embedded and quoted back: drop the asking ("i want a …", "… please").
+        wish = _ASKING.sub("", t.strip(" ?.!"))
+        wish = re.sub(r"\s+(?:please|tonight|today|for me|thanks)$", "", wish).strip(" ,")
+        return wish or t.strip(" ?.!")

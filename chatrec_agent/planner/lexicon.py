@@ -31,6 +31,19 @@ SYNONYMS: dict[str, str] = {
     "romance": "Romance", "romantic": "Romance", "love story": "Romance", "love stories": "Romance",
 }
 
+# Moods the genres can't name rule some genres out: a feel-good pick is not a horror film,
+# a dark one is not a cartoon. (Genres the person asked for are never ruled out.)
+MOODS: dict[str, tuple[str, ...]] = {
+    "feel good": ("Horror", "War", "Film-Noir"), "uplifting": ("Horror", "War", "Film-Noir"),
+    "heartwarming": ("Horror", "War", "Film-Noir"), "cheerful": ("Horror", "War", "Film-Noir"),
+    "light hearted": ("Horror", "War", "Film-Noir"), "lighter": ("Horror", "War", "Film-Noir"),
+    "something light": ("Horror", "War", "Film-Noir"), "cosy": ("Horror", "War", "Film-Noir"),
+    "cozy": ("Horror", "War", "Film-Noir"),
+    "dark": ("Children", "Animation", "Musical"), "darker": ("Children", "Animation", "Musical"),
+    "bleak": ("Children", "Animation", "Musical"), "gritty": ("Children", "Animation", "Musical"),
+    "disturbing": ("Children", "Animation", "Musical"), "grim": ("Children", "Animation", "Musical"),
+}
+
 _NEGATION = r"(?:no|not|without|nothing|except|but not|anything but|avoid|skip|hate|don'?t want|no more)"
 
 
@@ -72,6 +85,20 @@ class GenreLexicon:
             taken = re.sub(pattern, " # ", taken)
         include = [g for g in include if g not in exclude]
         return include, exclude
+
+
+def mood_exclusions(lexicon: GenreLexicon, text: str, asked: Iterable[str]) -> list[str]:
+    """The catalog genres a mood word in the text rules out, minus the genres asked for."""
+    words = " " + _words(text) + " "
+    asked = set(asked)
+    out: list[str] = []
+    for phrase, genres in MOODS.items():
+        if f" {phrase} " in words:
+            for name in genres:
+                present = lexicon._present(name)
+                if present and present not in asked and present not in out:
+                    out.append(present)
+    return out
 
 
 def _words(text: str) -> str:

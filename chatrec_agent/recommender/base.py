@@ -225,11 +225,19 @@ class Recommender:
         like_items: Sequence[str] | None = None,
         query_vector: np.ndarray | None = None,
         include_seen: bool = False,
+        prefer: Iterable[str] = (),
     ) -> list[Recommendation]:
-        """Top-k items for the user; already-seen items are never returned unless asked."""
+        """Top-k items for the user; already-seen items are never returned unless asked.
+        `prefer`red items (e.g. tagged with what was asked for) rank first, in the model's order."""
         ds = self.ds
         x = ds.user_vector(user, like_items)
         scores = np.asarray(self._scores(x, user, query_vector), dtype=np.float64)
+        preferred = [n for i in prefer if (n := ds.item_index.get(i)) is not None]
+        if preferred:
+            finite = scores[np.isfinite(scores)]
+            lift = float(finite.max() - finite.min()) + 1.0 if len(finite) else 1.0
+            scores = scores.copy()
+            scores[preferred] += lift
         allowed = self.allowed(filters, exclude)
         if not include_seen:
             for item_id in user.preferences:

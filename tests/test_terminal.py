@@ -1,0 +1,33 @@
+"""The terminal chat keeps going when a turn fails."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from chatrec_agent.terminal import run_terminal
+
+from .test_dialogues import runtime  # noqa: F401 - the shared module fixture
+
+
+def test_a_failing_turn_is_reported_and_the_chat_goes_on(runtime, monkeypatch):  # noqa: F811
+    agent = runtime.agent
+    real = agent.respond
+    calls = []
+
+    def respond(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("tool crashed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(agent, "respond", respond)
+    lines = iter(["give me 2 westerns", "give me 2 westerns", "quit"])
+    out = io.StringIO()
+    console = Console(file=out, width=200)
+    monkeypatch.setattr(console, "input", lambda prompt="": next(lines))
+    run_terminal(agent, "demo-02", console, conversation="terminal:test")
+    text = out.getvalue()
+    assert "Sorry, something went wrong on my side" in text
+    assert "Here are 2 picks" in text and len(calls) == 2
