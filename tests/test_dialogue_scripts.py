@@ -106,6 +106,9 @@ DIALOGUES = {
         ("why would I like it?", all_of(tool("explain"), says("*Parasite* (2019)"))),
         ("would I like Heat?", all_of(tool("explain"), says("*Heat* (1995)"))),
         ("did I like Fargo?", tool("user_history"))],
+    "a heist, a feel-good one": [
+        ("a heist film", all_of(genre("Crime"), lambda cat, r, prev: "heist" in cat[r.items[0].id].tags)),
+        ("I want a feel-good movie", all_of(no_genre("Horror"), lambda cat, r, prev: "feel-good" in cat[r.items[0].id].tags))],
     "like Heat, more like the first": [
         ("something like Heat", says("*Heat* (1995)")), ("more like the first", tool("similar_items"))],
     "musical, seen the first, others": [

@@ -100,10 +100,11 @@ class Plan:
 
 
 class IntentParser:
-    def __init__(self, lexicon: GenreLexicon, titles: TitleLinker, latest_year: int):
+    def __init__(self, lexicon: GenreLexicon, titles: TitleLinker, latest_year: int, tags: set[str] = frozenset()):
         self.lexicon = lexicon
         self.titles = titles
         self.latest_year = latest_year
+        self.tags = tags  # the catalog's tags, as words: a wish naming one is worth passing on
 
     def plan(self, text: str, memory: Recall) -> Plan:
         raw = text.strip()
@@ -300,7 +301,8 @@ class IntentParser:
         content = re.sub(r"[^a-z' -]", " ", content)
         content = _ERA_WORDS.sub(" ", content)
         words = [w for w in content.replace("-", " ").split() if len(w) > 2 and not any(self.lexicon.parse(w))]
-        if not words:
+        padded = " " + " ".join(re.findall(r"[a-z0-9]+", text)) + " "
+        if not words and not any(f" {tag} " in padded for tag in self.tags):  # "a heist film": genre and tag
             return None
         # The wish is embedded and quoted back: drop the asking ("i want a …", "… please").
         wish = _ASKING.sub("", t.strip(" ?.!"))
