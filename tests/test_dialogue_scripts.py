@@ -109,6 +109,11 @@ DIALOGUES = {
     "a heist, a feel-good one": [
         ("a heist film", all_of(genre("Crime"), lambda cat, r, prev: "heist" in cat[r.items[0].id].tags)),
         ("I want a feel-good movie", all_of(no_genre("Horror"), lambda cat, r, prev: "feel-good" in cat[r.items[0].id].tags))],
+    "a year's films, thanks": [
+        ("any good 2023 films?", years(2023, 2023)), ("thanks!", all_of(no_tools(), says("you're welcome")))],
+    "is there a good thriller, your favourite": [
+        ("is there a good thriller?", all_of(tool("recommend"), genre("Thriller"))),
+        ("what's your favourite movie?", tool("recommend"))],
     "like Heat, more like the first": [
         ("something like Heat", says("*Heat* (1995)")), ("more like the first", tool("similar_items"))],
     "musical, seen the first, others": [

@@ -30,8 +30,8 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
     for word, start in DECADE_WORDS.items():
         if re.search(rf"\b{word}\b", t):
             return start, start + 9
-    if m := re.search(r"\b(?:from|in|of) (\d{4})\b", t):
-        year = int(m.group(1))
+    if m := re.search(r"\b(?:from|in|of) (\d{4})\b|\b((?:19|20)\d\d) (?:films?|movies?|releases?)\b", t):
+        year = int(m.group(1) or m.group(2))
         return year, year
     if re.search(r"\b(recent|latest|new releases?|newest|brand new|modern)\b", t):
         return latest_year - 7, None

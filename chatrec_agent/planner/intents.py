@@ -19,6 +19,7 @@ HELP = (
     "then “why the second one?”, “something older”, “not those, others”. Tell me what you thought "
     "(“I loved Alien”, “rate Fargo 5”, “seen it”) and I'll learn; “what have I liked?” shows your history."
 )
+THANKS = "You're welcome! Tell me how it went (“I loved it”, “rate it 4”) and I'll tune the next picks."
 GREETING = "Hi! Tell me what you're in the mood for, or ask “what should I watch tonight?”."
 DECLINE_ADMIN = ("I can't run admin actions from a conversation. Admins use the slash command "
                  "(/chatrec reindex, status, forget, link) for that.")
@@ -36,7 +37,8 @@ _OTHERS = re.compile(
     r"\bwhat (does|did|has) (?!it\b|that\b|this\b|everyone\b|anyone\b)[a-z]+ (like|liked|rate|rated|watch|watched|seen|love|loved)\b|"
     r"\b(another|other) user'?s?\b|\buser ?#?\d+\b|\bas user\b)"
 )
-_GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|howdy|good (morning|afternoon|evening)|thanks|thank you|cheers)\b")
+_THANKS = re.compile(r"^(thanks|thank you|cheers|ta|thx)\b")
+_GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|howdy|good (morning|afternoon|evening)|thanks|thank you|cheers|ta|thx)\b")
 _HELP = re.compile(r"^(help|\?|what can you do|how does (this|it) work|commands|usage)\W*$")
 _HISTORY = re.compile(
     r"\bwhat (have|did) i (like|liked|rate|rated|watch|watched|love|loved|enjoy|enjoyed)\b|"
@@ -81,7 +83,7 @@ _FILLER = re.compile(
 _ASKING = re.compile(
     r"^(?:(?:hey|hi|ok|okay|so|please|can you|could you|would you)[, ]+)*"
     r"(?:i want|i'd like|i would like|i'm looking for|i am looking for|looking for|i'm in the mood for|in the mood for|"
-    r"give me|show me|find me|recommend(?: me)?|suggest(?: me)?|what about|how about|any)\s+(?:(?:a|an|some)\s+)?")
+    r"give me|show me|find me|recommend(?: me)?|suggest(?: me)?|what about|how about|is there|are there|any)\s+(?:(?:a|an|some|good|great)\s+)?")
 _ERA_WORDS = re.compile(
     r"\b(\d0s|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|recent|latest|new|"
     r"newest|modern|classic|old|older|vintage|before|after|since|between|era|decade|year|years)\b")
@@ -120,7 +122,7 @@ class IntentParser:
         if _HELP.match(t):
             return Plan(answer=HELP)
         if _GREETING.match(t) and len(t.split()) <= 4:
-            return Plan(answer=GREETING)
+            return Plan(answer=THANKS if _THANKS.match(t) else GREETING)
         if _HISTORY.search(t) and not _REQUEST.search(t):
             return self._call("user_history")
         for planner in (self._feedback, self._why, self._more_like, self._follow_up, self._search):
@@ -258,6 +260,8 @@ class IntentParser:
         if not m:
             return None
         query = m.group("q").strip()
+        if re.match(r"(your|a good|good|the best|popular|trending|worth)\b", query):
+            return None  # "what's your favourite movie?", "is there a good thriller?": a request
         if _PRONOUN.match(query):  # "tell me about it": the item just talked about
             target = self._target(query, memory)
             return self._call("explain", item=target) if target else Plan(answer="About which one? Name a title.")
