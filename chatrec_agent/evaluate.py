@@ -22,7 +22,7 @@ import numpy as np
 from chatrec_agent.catalog import Catalog, Interaction
 from chatrec_agent.errors import CatalogError, ChatrecError
 from chatrec_agent.filters import SearchFilter
-from chatrec_agent.recommender import BiasedMF, Dataset, UserState, make_model
+from chatrec_agent.recommender import BlendedRating, Dataset, UserState, make_model
 from chatrec_agent.recommender.hybrid import HybridRecommender
 
 Progress = Callable[[str, int, int], None]
@@ -196,7 +196,8 @@ def evaluate_cold_start(
 
 
 def evaluate_rating(catalog: Catalog, split: Split) -> dict:
-    """RMSE/MAE of the biased-MF rating model, and of the user-mean baseline beside it."""
+    """RMSE/MAE of the rating model (BiasedMF + AutoRec), of each part, and of the user-mean
+    baseline beside them."""
     train = [i for i in split.train if i.rating is not None]
     test = [i for i in split.test if i.rating is not None]
     if not train or not test:
@@ -204,20 +205,26 @@ def evaluate_rating(catalog: Catalog, split: Split) -> dict:
     users = {u: n for n, u in enumerate(sorted({i.user_id for i in train}))}
     items = {item_id: n for n, item_id in enumerate(catalog.items)}
     started = time.perf_counter()
-    model = BiasedMF().fit([(users[i.user_id], items[i.item_id], i.rating) for i in train], len(users), len(items))
+    model = BlendedRating().fit([(users[i.user_id], items[i.item_id], i.rating) for i in train], len(users), len(items))
     fit_s = time.perf_counter() - started
     known = [i for i in test if i.user_id in users]
     truth = np.array([i.rating for i in known])
-    predicted = model.predict(np.array([users[i.user_id] for i in known]), np.array([items[i.item_id] for i in known]))
+    u = np.array([users[i.user_id] for i in known])
+    v = np.array([items[i.item_id] for i in known])
+    predicted = model.predict(u, v)
     means: dict[str, list[float]] = defaultdict(list)
     for i in train:
         means[i.user_id].append(i.rating)
     baseline = np.array([np.mean(means[i.user_id]) for i in known])
+
+    def rmse(p: np.ndarray) -> float:
+        return round(float(np.sqrt(np.mean((p - truth) ** 2))), 4)
+
     return {
         "model": model.name, "fit_s": round(fit_s, 3), "ratings": len(known),
-        "rmse": round(float(np.sqrt(np.mean((predicted - truth) ** 2))), 4),
-        "mae": round(float(np.mean(np.abs(predicted - truth))), 4),
-        "user_mean_rmse": round(float(np.sqrt(np.mean((baseline - truth) ** 2))), 4),
+        "rmse": rmse(predicted), "mae": round(float(np.mean(np.abs(predicted - truth))), 4),
+        "biased_mf_rmse": rmse(model.mf.predict(u, v)), "autorec_rmse": rmse(model.autorec.predict(u, v)),
+        "user_mean_rmse": rmse(baseline),
     }
 
 

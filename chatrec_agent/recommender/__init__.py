@@ -14,12 +14,12 @@ from chatrec_agent.recommender.ease import EASERecommender
 from chatrec_agent.recommender.hybrid import HybridRecommender
 from chatrec_agent.recommender.itemknn import ItemKNNRecommender
 from chatrec_agent.recommender.popularity import PopularityRecommender
-from chatrec_agent.recommender.rating import BiasedMF
+from chatrec_agent.recommender.rating import AutoRec, BiasedMF, BlendedRating
 
 MODELS = ("popularity", "itemknn", "ease", "als", "hybrid")
 
 __all__ = [
-    "MODELS", "BiasedMF", "Contribution", "Dataset", "Recommendation", "Recommender", "UserState", "make_model",
+    "MODELS", "AutoRec", "BiasedMF", "BlendedRating", "Contribution", "Dataset", "Recommendation", "Recommender", "UserState", "make_model",
 ]
 
 
