@@ -218,6 +218,23 @@ async def test_a_bare_mention_and_an_over_long_message_get_clear_answers(bot):
 
 
 @pytest.mark.asyncio
+async def test_a_thread_is_its_own_conversation(bot):
+    parent = bot.channels[0]
+    thread_id = next(_ids)
+    bot.client._connection.parse_thread_create({
+        "id": str(thread_id), "guild_id": str(bot.guild.id), "parent_id": str(parent.id), "owner_id": str(bot.members[0].id),
+        "name": "movie night", "type": 11, "last_message_id": None, "rate_limit_per_user": 0, "message_count": 0,
+        "member_count": 1, "flags": 0, "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
+                                                         "archive_timestamp": "2026-11-23T12:00:00+00:00", "locked": False}})
+    thread = bot.guild.get_thread(thread_id)
+    await mention(bot, "give me 3 westerns", channel=thread)
+    in_thread = item_ids(bot.payloads(thread)[0])
+    await mention(bot, "give me 2 horror films", channel=parent)
+    await mention(bot, "why the second one?", channel=thread)  # the thread's own list, not the channel's
+    assert item_ids(bot.payloads(thread)[-1]) == [in_thread[1]]
+
+
+@pytest.mark.asyncio
 async def test_direct_messages_are_answered_without_a_mention(bot):
     member = bot.members[0]
     dm = await member.create_dm()
