@@ -224,12 +224,21 @@ def settings_from_dict(
     return _resolve_paths(settings, base_dir or Path.cwd())
 
 
+ENVIRONMENT_DEFAULTS: dict[str, dict[str, str]] = {
+    "slack": {"bot_token": "${SLACK_BOT_TOKEN}", "app_token": "${SLACK_APP_TOKEN}",
+              "signing_secret": "${SLACK_SIGNING_SECRET}", "api_url": "${SLACK_API_URL}"},
+    "discord": {"token": "${DISCORD_TOKEN}", "api_url": "${DISCORD_API_URL}", "gateway_url": "${DISCORD_GATEWAY_URL}"},
+}
+
+
 def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Load settings from `path`, or from ./config.yaml when it exists, or built-in defaults."""
     if path is None:
         candidate = Path("config.yaml")
         if not candidate.is_file():
-            return settings_from_dict({}, environ, Path.cwd())
+            # No file: the defaults, with the chat platforms' settings from the environment
+            # exactly as the shipped config.yaml takes them.
+            return settings_from_dict(ENVIRONMENT_DEFAULTS, environ, Path.cwd())
         path = candidate
     path = Path(path)
     if not path.is_file():

@@ -30,6 +30,15 @@ def test_shipped_config_yaml_is_valid_and_keeps_secrets_out():
     assert s.storage.dir == REPO / ".chatrec"
 
 
+def test_without_a_config_file_the_platform_tokens_still_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no config.yaml here
+    s = load_settings(None, environ={"DISCORD_TOKEN": "d-token", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"})
+    assert s.discord.token.get_secret_value() == "d-token"
+    assert s.slack.bot_token.get_secret_value() == "xoxb-1" and s.slack.app_token.get_secret_value() == "xapp-1"
+    assert s.slack.signing_secret is None and s.catalog.format == "demo"
+    assert load_settings(None, environ={}).discord.token is None
+
+
 def test_placeholders_are_filled_from_the_given_environment(tmp_path):
     cfg = tmp_path / "c.yaml"
     cfg.write_text("vector_store:\n  host: ${CHROMA_HOST:-localhost}\n  port: ${CHROMA_PORT}\n")
