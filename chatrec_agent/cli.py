@@ -237,6 +237,13 @@ def serve(
     settings = state.settings
     if platform not in ("slack", "discord", "all"):
         raise ChatrecError(f"Unknown platform '{platform}'; use slack, discord or all.")
+    if platform == "all":  # whichever are configured; both tokens missing is the error
+        slack, discord = settings.slack.bot_token is not None, settings.discord.token is not None
+        if not (slack or discord):
+            raise ChatrecError("Neither SLACK_BOT_TOKEN nor DISCORD_TOKEN is set; see the README's Slack and Discord sections.")
+        if not (slack and discord):
+            err.print(f"Only {'Slack' if slack else 'Discord'} is configured; serving it alone.")
+            platform = "slack" if slack else "discord"
     if platform in ("slack", "all") and settings.slack.bot_token is None:
         raise ChatrecError("SLACK_BOT_TOKEN is not set; see the README's Slack section.")
     if platform in ("discord", "all") and settings.discord.token is None:

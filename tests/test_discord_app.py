@@ -530,6 +530,9 @@ def test_chatrec_serve_discord_needs_a_token_and_reports_a_rejected_one(tmp_path
         assert rejected.returncode == 2, rejected.stdout + rejected.stderr
         assert "Discord rejected DISCORD_TOKEN" in rejected.stderr and "Reset Token" in rejected.stderr
         assert [call["authorization"] for call in api.of("login")] == [f"Bot {token}"]
+        alone = _chatrec(["serve", "all"], tmp_path, {"DISCORD_TOKEN": token, "DISCORD_API_URL": api.url})
+        assert alone.returncode == 2 and "Only Discord is configured" in alone.stderr  # Slack isn't: Discord alone
+        assert "Discord rejected DISCORD_TOKEN" in alone.stderr
         run = _chatrec(["run"], tmp_path, {"DISCORD_TOKEN": token, "DISCORD_API_URL": api.url})
         assert run.returncode == 2 and "Discord rejected DISCORD_TOKEN" in run.stderr  # `run` serves Discord too
     finally:
