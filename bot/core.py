@@ -52,6 +52,11 @@ class Incoming:
     event_id: str | None = None  # the platform's id for the event, for duplicate suppression
 
 
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, an ellipsis marking a cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 _ITEM_LINE = re.compile(r"^\s*\d+[.)] ")
 
 
@@ -161,8 +166,9 @@ class ChatService:
 
     def command(self, platform: str, workspace: str, channel: str, user: str, text: str,
                 is_admin: Callable[[], bool], thread: str | None = None,
-                link_target: str | None = None) -> CommandResult:
-        """`/chatrec <text>`. `is_admin` is asked only for admin-only commands."""
+                link_target: str | None = None, private: bool = False) -> CommandResult:
+        """`/chatrec <text>`. `is_admin` is asked only for admin-only commands. In a `private`
+        conversation (a DM with the bot) anyone may `forget` it: it is their own."""
         words = text.strip().split()
         name = words[0].lower() if words else "help"
         if name == "help":
@@ -171,7 +177,7 @@ class ChatService:
             return CommandResult(self.status())
         if name not in ADMIN_COMMANDS:
             return CommandResult(f"Unknown command `{name}`.\n{help_text(platform)}")
-        if not is_admin():
+        if not (name == "forget" and private) and not is_admin():
             return CommandResult(f"Only chatrec admins can run `{name}`; nothing was changed.")
         if name == "forget":
             conversation = self.conversation_id(platform, workspace, channel, thread)

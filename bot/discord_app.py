@@ -15,7 +15,7 @@ import discord
 import yarl
 from discord import app_commands
 
-from bot.core import ADMIN_COMMANDS, APOLOGY, ChatService, Incoming, Outgoing
+from bot.core import ADMIN_COMMANDS, APOLOGY, ChatService, Incoming, Outgoing, clip
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import DiscordSettings
 
@@ -36,10 +36,6 @@ T = TypeVar("T")
 _MENTION = re.compile(r"<@!?\d+>")
 # Replies may quote what people wrote: never let them ping @everyone, roles or anyone.
 NO_PINGS = discord.AllowedMentions.none()
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def split_text(text: str, limit: int = MAX_CONTENT) -> list[str]:
@@ -74,9 +70,9 @@ def render(reply: Outgoing) -> list[dict]:
     messages = []
     for start in range(0, len(reply.items), ITEMS_PER_MESSAGE):
         chunk = reply.items[start : start + ITEMS_PER_MESSAGE]
-        title = _clip(lead, 256) if start == 0 else None
-        description = _clip(notes, MAX_DESCRIPTION) if start == 0 and notes else None
-        names = [_clip(f"{n}. {item.title}" + (f" ({item.year})" if item.year else ""), MAX_FIELD_NAME)
+        title = clip(lead, 256) if start == 0 else None
+        description = clip(notes, MAX_DESCRIPTION) if start == 0 and notes else None
+        names = [clip(f"{n}. {item.title}" + (f" ({item.year})" if item.year else ""), MAX_FIELD_NAME)
                  for n, item in enumerate(chunk, start + 1)]
         # Share what the title, description and names leave of the 6000-character total among the values.
         used = len(title or "") + len(description or "") + sum(map(len, names))
@@ -85,7 +81,7 @@ def render(reply: Outgoing) -> list[dict]:
         view = discord.ui.View(timeout=None)
         for n, (item, name) in enumerate(zip(chunk, names), start + 1):
             value = ((", ".join(item.genres) + "\n") if item.genres else "") + (item.explanation or "—")
-            embed.add_field(name=name, value=_clip(value, budget), inline=False)
+            embed.add_field(name=name, value=clip(value, budget), inline=False)
             view.add_item(FeedbackButton.for_item(item.id, "like", n))
             view.add_item(FeedbackButton.for_item(item.id, "dislike", n))
         messages.append({"embed": embed, "view": view})
@@ -123,25 +119,17 @@ def button_key(item_id: str) -> str:
     return "#" + hashlib.sha1(item_id.encode()).hexdigest()[:24]
 
 
-_digests: dict[int, dict[str, str]] = {}
-
-
 def item_for_key(service: ChatService, key: str) -> str:
-    """The catalog id a button key stands for (digests are looked up in the live catalog)."""
+    """The catalog id a button key stands for (a digest is matched against the live catalog;
+    clicks are rare, so no table is kept)."""
     if not key.startswith("#"):
         return key
-    catalog = service.runtime.catalog
-    table = _digests.get(id(catalog))
-    if table is None:  # once per catalog generation
-        table = {button_key(i): i for i in catalog.items if len(i) > MAX_CUSTOM_ID - 16}
-        _digests.clear()
-        _digests[id(catalog)] = table
-    return table.get(key, key)
+    return next((i for i in service.runtime.catalog.items if button_key(i) == key), key)
 
 
 async def record_click(interaction: discord.Interaction, key: str, kind: str) -> None:
     service: ChatService = interaction.client.service  # type: ignore[attr-defined]
-    workspace = str(interaction.guild_id) if interaction.guild_id else "dm"
+    workspace = _workspace(interaction.guild_id)
     signal = "liked" if kind == "like" else "disliked"
     try:
         text = await _within_deadline(interaction, lambda: service.feedback(
@@ -229,17 +217,16 @@ def _addressed(client: discord.Client, message: discord.Message) -> bool:
 @contextlib.asynccontextmanager
 async def _typing(channel: discord.abc.Messageable):
     """Typing while the agent works, if Discord lets us; a failure here never blocks the answer."""
-    try:
-        typing = channel.typing()
-        await typing.__aenter__()
-    except Exception as exc:
-        log.warning("no typing indicator in %s: %s", getattr(channel, "id", "?"), exc)
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            await stack.enter_async_context(channel.typing())
+        except Exception as exc:
+            log.warning("no typing indicator in %s: %s", getattr(channel, "id", "?"), exc)
         yield
-        return
-    try:
-        yield
-    finally:
-        await typing.__aexit__(None, None, None)
+
+
+def _workspace(guild_id: int | None) -> str:
+    return str(guild_id) if guild_id else "dm"
 
 
 async def answer(client: discord.Client, message: discord.Message) -> None:
@@ -249,7 +236,7 @@ async def answer(client: discord.Client, message: discord.Message) -> None:
     is_dm = message.guild is None
     service: ChatService = client.service  # type: ignore[attr-defined]
     incoming = Incoming(
-        "discord", str(message.guild.id) if message.guild else "dm", str(message.channel.id), str(message.author.id),
+        "discord", _workspace(message.guild and message.guild.id), str(message.channel.id), str(message.author.id),
         _MENTION.sub("", message.content).strip(), None, str(message.id),
     )
     try:
@@ -270,20 +257,16 @@ async def answer(client: discord.Client, message: discord.Message) -> None:
 
 
 def add_commands(tree: app_commands.CommandTree, service: ChatService, settings: DiscordSettings) -> None:
-    def where(interaction: discord.Interaction) -> tuple[str, str]:
-        return (str(interaction.guild_id) if interaction.guild_id else "dm"), str(interaction.channel_id)
-
     async def run(interaction: discord.Interaction, text: str, link_target: str | None = None) -> None:
-        workspace, channel = where(interaction)
         name = text.split()[0]
-        # In a DM the conversation is the caller's own, so anyone may make the bot forget it.
-        admin = (interaction.guild_id is None and name == "forget") or is_admin(
-            interaction.user, settings, interaction.permissions if interaction.guild_id else None)
+        private = interaction.guild_id is None
+        admin = is_admin(interaction.user, settings, None if private else interaction.permissions)
         try:
             # In a thread: `forget` waits for a turn in progress, which must not stall the client.
             result = await _within_deadline(interaction, lambda: service.command(
-                "discord", workspace, channel, str(interaction.user.id), text, lambda: admin, link_target=link_target),
-                ephemeral=not (admin and name in ADMIN_COMMANDS))
+                "discord", _workspace(interaction.guild_id), str(interaction.channel_id), str(interaction.user.id), text,
+                lambda: admin, link_target=link_target, private=private),
+                ephemeral=not ((admin or private) and name in ADMIN_COMMANDS))
         except Exception:
             log.exception("/%s failed", name)
             await _send(interaction, APOLOGY, ephemeral=True)

@@ -17,7 +17,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.core import ChatService, Incoming, Outgoing
+from bot.core import ChatService, Incoming, Outgoing, clip
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import SlackSettings
 
@@ -32,34 +32,30 @@ BLOCKS_PER_ITEM = 3
 _MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def render(reply: Outgoing) -> list[dict]:
     """One or more Slack messages (text + blocks) for a neutral reply."""
     lead, notes = reply.lead_and_notes() if reply.items else (reply.text, "")
     if not reply.items:
-        return [{"text": _clip(reply.text, MAX_TEXT),
-                 "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": _clip(reply.text, MAX_SECTION)}}]}]
+        return [{"text": clip(reply.text, MAX_TEXT),
+                 "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": clip(reply.text, MAX_SECTION)}}]}]
     per_message = (MAX_BLOCKS - 2) // BLOCKS_PER_ITEM  # room for the lead and the notes
     messages = []
     for start in range(0, len(reply.items), per_message):
         chunk = reply.items[start : start + per_message]
         opening = [lead, notes] if start == 0 else []
-        blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": _clip(t, MAX_SECTION)}} for t in opening if t]
+        blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": clip(t, MAX_SECTION)}} for t in opening if t]
         lines = [t for t in opening if t]
         for n, item in enumerate(chunk, start + 1):
             heading = f"*{n}. {item.title}*" + (f" ({item.year})" if item.year else "") + (f" — {', '.join(item.genres)}" if item.genres else "")
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(heading, MAX_SECTION)}})
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(heading, MAX_SECTION)}})
             if item.explanation:
-                blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(item.explanation, MAX_SECTION)}]})
+                blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(item.explanation, MAX_SECTION)}]})
             blocks.append({"type": "actions", "block_id": f"feedback:{item.id}"[:255], "elements": [
                 {"type": "button", "action_id": "chatrec_like", "value": item.id, "text": {"type": "plain_text", "text": "👍"}},
                 {"type": "button", "action_id": "chatrec_dislike", "value": item.id, "text": {"type": "plain_text", "text": "👎"}},
             ]})
             lines.append(f"{n}. {item.title}" + (f" ({item.year})" if item.year else "") + (f" — {item.explanation}" if item.explanation else ""))
-        messages.append({"text": _clip("\n".join(lines), MAX_TEXT), "blocks": blocks})
+        messages.append({"text": clip("\n".join(lines), MAX_TEXT), "blocks": blocks})
     return messages
 
 
@@ -133,7 +129,8 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         text = command.get("text", "")
         target = _MENTION.search(text)
         result = service.command("slack", command.get("team_id", ""), command["channel_id"], command["user_id"], text,
-                                 is_admin(command["user_id"]), link_target=target.group(1) if target else None)
+                                 is_admin(command["user_id"]), link_target=target.group(1) if target else None,
+                                 private=command["channel_id"].startswith("D"))  # D…: a direct message
         ack(response_type="in_channel" if result.public else "ephemeral", text=result.text)
         if result.background is not None:
             def run() -> None:

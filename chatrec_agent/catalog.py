@@ -7,6 +7,12 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+
+
+def phrase_words(text: str) -> str:
+    """Lowercase words joined by single spaces, for matching phrases ("Feel-Good" -> "feel good")."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 def genre_key(name: str) -> str:
@@ -92,3 +98,14 @@ class Catalog:
     @property
     def users(self) -> list[str]:
         return sorted({i.user_id for i in self.interactions})
+
+    @cached_property
+    def tag_index(self) -> dict[str, frozenset[str]]:
+        """Tag (as `phrase_words`) -> the items carrying it. Tags on more than 5% of the catalog
+        pick nothing out, and one- or two-letter ones are noise: both are left out."""
+        tags: dict[str, set[str]] = {}
+        for item in self.items.values():
+            for tag in item.tags:
+                tags.setdefault(phrase_words(tag), set()).add(item.id)
+        limit = max(20, len(self.items) // 20)
+        return {t: frozenset(ids) for t, ids in tags.items() if len(t) > 2 and len(ids) <= limit}

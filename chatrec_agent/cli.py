@@ -343,11 +343,11 @@ def chat(
 @app.command()
 def run() -> None:
     """The main job: bring the index up to date, then chat (or serve when tokens are set)."""
+    from chatrec_agent.terminal import run_terminal
+
     settings = state.settings
-    slack = bool(settings.slack.bot_token and (settings.slack.app_token or settings.slack.signing_secret))
-    discord = settings.discord.token is not None
-    if slack or discord:
-        serve("all" if slack and discord else "slack" if slack else "discord")
+    if settings.slack.bot_token is not None or settings.discord.token is not None:
+        serve("all")  # whichever platforms are configured
         return
     runtime = _runtime(settings, sync=True)
     run_terminal(runtime.agent, _default_user(runtime), console)

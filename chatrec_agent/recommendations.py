@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from chatrec_agent.catalog import Catalog, Item
+from chatrec_agent.catalog import Catalog, Item, phrase_words
 from chatrec_agent.explain import Explainer, Explanation
 from chatrec_agent.filters import SearchFilter
 from chatrec_agent.history import HistoryStore
@@ -53,7 +52,6 @@ class Recommendations:
         self.explainer = Explainer(settings.recommender.template_dir)
         self._model: Recommender | None = None
         self._fingerprint: str | None = None  # of the data the loaded model was fitted on
-        self._tags: dict[str, set[str]] | None = None  # tag words -> items, built on first use
 
     # --- the fitted model ---------------------------------------------------------------
 
@@ -133,16 +131,8 @@ class Recommendations:
     def tagged(self, wish: str) -> set[str]:
         """Items carrying a tag the wish names word for word (“a feel-good movie”, “a heist”):
         the catalog's own words beat embedding similarity, which is weak on moods and themes."""
-        if self._tags is None:
-            tags: dict[str, set[str]] = {}
-            for item in self.catalog.items.values():
-                for tag in item.tags:
-                    tags.setdefault(_tag_words(tag), set()).add(item.id)
-            # A tag on most of the catalog says nothing; one-letter noise neither.
-            limit = max(20, len(self.catalog) // 20)
-            self._tags = {t: ids for t, ids in tags.items() if len(t) > 2 and len(ids) <= limit}
-        words = f" {_tag_words(wish)} "
-        return {i for tag, ids in self._tags.items() if f" {tag} " in words for i in ids}
+        words = f" {phrase_words(wish)} "
+        return {i for tag, ids in self.catalog.tag_index.items() if f" {tag} " in words for i in ids}
 
     def similar_items(self, item_ids: Sequence[str], k: int = 5, filters: SearchFilter | None = None,
                       user_id: str | None = None) -> list[ExplainedItem]:
@@ -172,7 +162,3 @@ class Recommendations:
             explanation = self.explainer.explain(item, user, profile, self.model.ds, rec, wish, self.catalog.items)
             out.append(ExplainedItem(item, rec.score, explanation))
         return out
-
-
-def _tag_words(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -54,6 +59,52 @@ def film_items() -> list[Item]:
 def write_jsonl(path: Path, records: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return path
+
+
+def film_project(folder: Path, settings_yaml: str = "") -> Path:
+    """A folder with the test films and a config.yaml using them, plus `settings_yaml`."""
+    write_jsonl(folder / "films.jsonl", film_records())
+    (folder / "config.yaml").write_text(
+        "catalog: {format: jsonl, path: films.jsonl}\nstorage: {dir: state}\n" + settings_yaml)
+    return folder
+
+
+def _environment(env: dict | None) -> dict:
+    """This process's environment without chat tokens (the test sets what it needs)."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    environ.update(env or {})
+    return environ
+
+
+def chatrec(*args: str, cwd: Path, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    """Run the `chatrec` command to completion."""
+    return subprocess.run([sys.executable, "-m", "chatrec_agent.cli", *args],
+                          cwd=cwd, capture_output=True, text=True, timeout=300, env=_environment(env), input=input)
+
+
+def start_chatrec(*args: str, cwd: Path, env: dict | None = None) -> subprocess.Popen:
+    """Start a long-running `chatrec` command (a server); its output is piped."""
+    return subprocess.Popen([sys.executable, "-m", "chatrec_agent.cli", *args], cwd=cwd, env=_environment(env),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Until something accepts connections on the port; fails early if the process died."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            assert proc.poll() is None, proc.stdout.read()
+            assert time.monotonic() < deadline, f"nothing listening on port {port}"
+            time.sleep(0.3)
 
 
 @pytest.fixture(scope="session")

@@ -21,20 +21,24 @@ class MockDiscordAPI(RecordingAPI):
     def __init__(self, tokens: tuple[str, ...] = ()):
         super().__init__()
         self.tokens = set(tokens)  # the bot tokens it accepts at login
+        self.followups_expired = False  # as after an interaction token's 15 minutes
 
     @property
     def url(self) -> str:
         return f"{self.root}/api/v10"
 
-    def answer(self, verb: str, path: str, args: dict) -> tuple:
+    def answer(self, verb: str, path: str, args, headers) -> tuple:
         if match := _CALLBACK.match(path):
             args["token"] = match["token"]
             return "callback", {"interaction": {"id": match["id"], "type": 2,
                                                 "response_message_ephemeral": bool(args.get("data", {}).get("flags", 0) & 64)}}
         if match := _WEBHOOK.match(path):
             args["token"] = match["token"]
+            if self.followups_expired:
+                return "followup", {"message": "Unknown Webhook", "code": 10015}, 404
             return "followup", {}
         if path.startswith("/api/v10/users/@me"):  # login
+            args["authorization"] = headers.get("Authorization", "")
             if args["authorization"].removeprefix("Bot ") not in self.tokens:
                 return "login", {"message": "401: Unauthorized", "code": 0}, 401
             return "login", BOT_USER

@@ -1,5 +1,5 @@
-"""A local HTTP stand-in for a chat platform's Web API: records every call and answers with
-the JSON a subclass chooses. The Slack and Discord test stand-ins build on it."""
+"""A local HTTP stand-in for a remote API: records every call and answers with what a
+subclass chooses. The Slack, Discord, OpenAI-compatible and Ollama stand-ins build on it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: RecordingAPI
 
     def do_GET(self):  # noqa: N802
-        self._reply({"authorization": self.headers.get("Authorization")})
+        self._reply({})
 
     def do_PUT(self):  # noqa: N802
         self.do_POST()
@@ -28,13 +28,14 @@ class _Handler(BaseHTTPRequestHandler):
             args = {k: v[0] for k, v in parse_qs(raw).items()}
         self._reply(args)
 
-    def _reply(self, args: dict) -> None:
-        method, body, status = (*self.server.answer(self.command, self.path, args), 200)[:3]
+    def _reply(self, args) -> None:
+        answer = self.server.answer(self.command, self.path, args, self.headers)
+        method, body, status, content_type = (*answer, *(200, "application/json")[len(answer) - 2 :])
         if method:  # an empty name: answer() recorded the call itself
             self.server.record(method, args)
-        data = json.dumps(body).encode()
+        data = (body if isinstance(body, str) else json.dumps(body)).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -50,9 +51,9 @@ class RecordingAPI(ThreadingHTTPServer):
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
-    def answer(self, verb: str, path: str, args: dict) -> tuple:
-        """The name to record the call under ("" if recorded here), the JSON body to answer
-        with, and optionally the status (200 if left out)."""
+    def answer(self, verb: str, path: str, args, headers) -> tuple:
+        """(name to record the call under, "" if recorded here; body: JSON-able, or a str sent
+        as it is; optionally the status, 200; optionally the content type, JSON)."""
         raise NotImplementedError
 
     @property

@@ -16,7 +16,7 @@ class MockSlackAPI(RecordingAPI):
     def url(self) -> str:
         return f"{self.root}/api/"
 
-    def answer(self, verb: str, path: str, args: dict) -> tuple:
+    def answer(self, verb: str, path: str, args, headers) -> tuple:
         if isinstance(args.get("blocks"), str):
             args["blocks"] = json.loads(args["blocks"])
         method = path.rsplit("/", 1)[-1]

@@ -4,8 +4,6 @@ the OpenAI-compatible path over real HTTP against a local stand-in server."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -16,6 +14,8 @@ from chatrec_agent.agent import Agent
 from chatrec_agent.llm import make_chat_model
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import LLMSettings, settings_from_dict
+
+from .recording_api import RecordingAPI
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +63,11 @@ def test_agent_loop_runs_the_model_tool_calls_for_the_bound_user(runtime, tmp_pa
     assert sum(isinstance(m, ToolMessage) for m in last) == 2
 
 
-class FakeOpenAI(BaseHTTPRequestHandler):
+class MockOpenAI(RecordingAPI):
     """Just enough of POST /v1/chat/completions: a tool call first, then an answer from the tool result."""
 
-    requests: list = []
-
-    def do_POST(self):  # noqa: N802 - the stdlib's name
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeOpenAI.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+    def answer(self, verb, path, body, headers):
+        self.record("chat", {"path": path, "auth": headers.get("Authorization"), "body": body})
         last = body["messages"][-1]
         if last["role"] == "user":
             message = {"role": "assistant", "content": None, "tool_calls": [{
@@ -82,38 +79,26 @@ class FakeOpenAI(BaseHTTPRequestHandler):
             titles = [item["title"] for item in json.loads(last["content"])["items"]]
             message = {"role": "assistant", "content": "Westerns: " + "; ".join(titles)}
             finish = "stop"
-        payload = {"id": "cmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
-                   "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-                   "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
-        data = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        return "", {"id": "cmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
+                    "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
 
 
 @pytest.fixture
 def openai_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
-    FakeOpenAI.requests = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
+    server = MockOpenAI().start()
+    yield server
+    server.stop()
 
 
 def test_openai_compatible_endpoint_over_http(runtime, openai_server, tmp_path):
-    settings = LLMSettings(provider="openai", model="local-model", base_url=openai_server, api_key="sk-test")
+    settings = LLMSettings(provider="openai", model="local-model", base_url=f"{openai_server.root}/v1", api_key="sk-test")
     agent = Agent(runtime.agent.services, make_chat_model(settings, runtime.catalog), tmp_path)
     reply = agent.respond("chan", "demo-01", "three westerns please")
     assert [c["name"] for c in reply.tool_calls] == ["recommend"]
     assert len(reply.items) == 3 and all("Western" in runtime.catalog[i.id].genres for i in reply.items)
     assert reply.text == "Westerns: " + "; ".join(i.title for i in reply.items)
-    first, second = FakeOpenAI.requests
+    first, second = openai_server.of("chat")
     assert first["path"] == "/v1/chat/completions" and first["auth"] == "Bearer sk-test"
     tools = {t["function"]["name"]: t["function"] for t in first["body"]["tools"]}
     assert set(tools) == {"recommend", "search_catalog", "similar_items", "user_history", "explain", "record_feedback"}
@@ -129,14 +114,11 @@ def test_llm_settings_need_a_model_name(runtime):
         make_chat_model(LLMSettings(provider="openai"), runtime.catalog)
 
 
-class FakeOllama(BaseHTTPRequestHandler):
+class MockOllama(RecordingAPI):
     """Just enough of Ollama's POST /api/chat (streamed NDJSON or one JSON object)."""
 
-    requests: list = []
-
-    def do_POST(self):  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeOllama.requests.append({"path": self.path, "body": body})
+    def answer(self, verb, path, body, headers):
+        self.record("chat", {"path": path, "body": body})
         last = body["messages"][-1]
         if last["role"] == "user":
             message = {"role": "assistant", "content": "", "tool_calls": [
@@ -147,33 +129,25 @@ class FakeOllama(BaseHTTPRequestHandler):
         chunks = [{"model": body["model"], "created_at": "2026-01-01T00:00:00Z", "message": message, "done": False},
                   {"model": body["model"], "created_at": "2026-01-01T00:00:00Z", "message": {"role": "assistant", "content": ""},
                    "done": True, "done_reason": "stop"}]
-        data = ("".join(json.dumps(c) + "\n" for c in chunks) if body.get("stream", True) else json.dumps(
-            {**chunks[0], "done": True, "done_reason": "stop"})).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-ndjson")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        if not body.get("stream", True):
+            return "", {**chunks[0], "done": True, "done_reason": "stop"}
+        return "", "".join(json.dumps(c) + "\n" for c in chunks), 200, "application/x-ndjson"
 
 
 def test_ollama_endpoint_over_http(runtime, tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOllama)
-    FakeOllama.requests = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = MockOllama().start()
     try:
-        settings = LLMSettings(provider="ollama", model="llama3.1", base_url=f"http://127.0.0.1:{server.server_address[1]}")
+        settings = LLMSettings(provider="ollama", model="llama3.1", base_url=server.root)
         agent = Agent(runtime.agent.services, make_chat_model(settings, runtime.catalog), tmp_path)
         reply = agent.respond("chan", "demo-01", "do you have Casablanca?")
     finally:
-        server.shutdown()
+        server.stop()
     assert [c["name"] for c in reply.tool_calls] == ["search_catalog"]
     assert [i.id for i in reply.items] == ["casablanca-1942"]
     assert reply.text == "Found Casablanca (1942)."
-    assert FakeOllama.requests[0]["path"] == "/api/chat"
-    assert {t["function"]["name"] for t in FakeOllama.requests[0]["body"]["tools"]} >= {"recommend", "explain"}
+    first = server.of("chat")[0]
+    assert first["path"] == "/api/chat"
+    assert {t["function"]["name"] for t in first["body"]["tools"]} >= {"recommend", "explain"}
 
 
 def test_the_model_sees_a_bounded_window_of_the_conversation(runtime, tmp_path):

@@ -83,6 +83,17 @@ def test_non_admins_are_refused_and_nothing_happens(runtime):
     assert runtime.history.catalog_user("slack", "T1", "U9") is None
 
 
+def test_in_a_private_conversation_anyone_may_forget_it_but_nothing_else(runtime):
+    service = ChatService(runtime)
+    service.handle(msg("give me 2 westerns", channel="D1"))
+    for command in ("reindex", "link <@U9> ann"):
+        refused = service.command("slack", "T1", "D1", "U1", command, is_admin=lambda: False, private=True)
+        assert refused.text.startswith("Only chatrec admins")
+    done = service.command("slack", "T1", "D1", "U1", "forget", is_admin=lambda: False, private=True)
+    assert done.text.startswith("Done: I've forgotten")
+    assert service.handle(msg("why the first one?", channel="D1")).items == []
+
+
 def test_help_status_and_unknown_commands_need_no_admin(runtime):
     service = ChatService(runtime)
     asked = []

@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import film_records, write_jsonl
-
-
-def chatrec(*args: str, cwd: Path, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
-    environ.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "chatrec_agent.cli", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=300, env=environ, input=input,
-    )
+from .conftest import chatrec, film_project, film_records
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    write_jsonl(tmp_path / "films.jsonl", film_records())
-    (tmp_path / "config.yaml").write_text(
-        "catalog: {format: jsonl, path: films.jsonl}\nstorage: {dir: state}\n"
-        "discord: {token: '${DISCORD_TOKEN}'}\n"
-    )
-    return tmp_path
+    return film_project(tmp_path, "discord: {token: '${DISCORD_TOKEN}'}\n")
 
 
 def test_index_search_and_doctor(project):
@@ -98,3 +81,12 @@ def test_terminal_chat_answers_from_the_catalog(project):
     assert result.returncode == 0, result.stderr
     assert "The Shining (1980)" in result.stdout
     assert "Say what you're in the mood for" in result.stdout  # the empty line
+
+
+def test_run_without_tokens_indexes_then_opens_the_terminal_chat(project):
+    """The main job, as `scripts/demo.sh` runs it."""
+    result = chatrec("run", cwd=project, input="give me 2 westerns\nquit\n")
+    assert result.returncode == 0, result.stderr
+    assert "chatrec: tell me what you'd like to watch" in result.stdout
+    assert "Here are 2 picks" in result.stdout
+

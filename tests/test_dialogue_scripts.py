@@ -109,6 +109,10 @@ DIALOGUES = {
     "a heist, a feel-good one": [
         ("a heist film", all_of(genre("Crime"), lambda cat, r, prev: "heist" in cat[r.items[0].id].tags)),
         ("I want a feel-good movie", all_of(no_genre("Horror"), lambda cat, r, prev: "feel-good" in cat[r.items[0].id].tags))],
+    "moods rule genres out": [
+        ("something dark", all_of(no_genre("Animation"), no_genre("Children"), no_genre("Musical"))),
+        ("a dark comedy", all_of(genre("Comedy"), no_genre("Animation"))),  # asked-for genres stay
+        ("something uplifting", all_of(no_genre("Horror"), no_genre("War")))],
     "a year's films, thanks": [
         ("any good 2023 films?", years(2023, 2023)), ("thanks!", all_of(no_tools(), says("you're welcome")))],
     "is there a good thriller, your favourite": [

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import subprocess
-import sys
 import time
 
 import aiohttp
@@ -30,7 +27,7 @@ from chatrec_agent.planner.intents import EMPTY, TOO_LONG
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
 
-from .conftest import film_records, write_jsonl
+from .conftest import chatrec, film_project, film_records, free_port, start_chatrec, wait_listening, write_jsonl
 from .discord_mock import MockDiscordAPI
 
 EPHEMERAL = 64
@@ -466,6 +463,51 @@ async def test_a_failing_command_or_click_gets_an_apology(bot, monkeypatch):
     assert response["data"]["content"] == APOLOGY and response["data"]["flags"] & EPHEMERAL
 
 
+@pytest.mark.asyncio
+async def test_a_reindex_result_outliving_the_interaction_is_posted_in_the_channel(bot):
+    admin = await make_admin(bot, bot.members[0])
+    bot.api.followups_expired = True
+    assert (await bot.command(admin, "reindex"))["type"] == 5
+    await asyncio.to_thread(bot.api.wait_for, "followup", timeout=120)  # refused: the token has expired
+    await asyncio.to_thread(_wait_until, lambda: bot.payloads(bot.channels[0]), 30)
+    assert bot.payloads(bot.channels[0])[0]["content"].startswith("Reindex done")
+
+
+@pytest.mark.asyncio
+async def test_no_typing_indicator_still_gets_an_answer(bot, monkeypatch):
+    async def refused(channel_id):
+        raise discord.Forbidden(_Response(403), "Missing Permissions")
+
+    monkeypatch.setattr(bot.client._connection.http, "send_typing", refused)
+    await mention(bot, "give me 2 westerns")
+    assert len(item_ids(bot.payloads()[0])) == 2
+
+
+@pytest.mark.asyncio
+async def test_command_sync_goes_to_each_guild_and_a_refusing_guild_is_not_fatal(caplog):
+    client = ChatrecDiscord(None, settings_from_dict({"discord": {"guild_ids": [11, 22]}}, environ={}).discord)
+    synced = []
+
+    async def sync(*, guild=None):
+        if guild is not None and guild.id == 11:
+            raise discord.Forbidden(_Response(403), "Missing Access")
+        synced.append(guild and guild.id)
+
+    client.tree.sync = sync
+    await discord_app.sync_commands(client.tree, client.settings)
+    assert synced == [22] and "could not sync slash commands to guild 11" in caplog.text
+    assert {c.name for c in client.tree.get_commands(guild=discord.Object(22))} == {"reindex", "status", "forget", "link", "help"}
+    await discord_app.sync_commands(client.tree, client.settings.model_copy(update={"guild_ids": []}))
+    assert synced == [22, None]  # no guilds configured: one global sync
+
+
+class _Response:
+    """What discord.HTTPException reads off an aiohttp response."""
+
+    def __init__(self, status: int):
+        self.status, self.reason = status, "refused"
+
+
 # --- rendering, without a client ---------------------------------------------------------
 
 
@@ -510,30 +552,22 @@ def test_invite_url_and_application_id():
     assert discord.Permissions(permissions).send_messages and discord.Permissions(permissions).embed_links
 
 
-def _chatrec(args: list[str], cwd, env: dict, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "chatrec_agent.cli", *args], cwd=cwd, env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=timeout)
-
-
 def test_chatrec_serve_discord_needs_a_token_and_reports_a_rejected_one(tmp_path):
     """The real command up to Discord's login, which a local stand-in refuses."""
     api = MockDiscordAPI().start()
-    write_jsonl(tmp_path / "films.jsonl", film_records())
-    (tmp_path / "config.yaml").write_text(
-        "catalog: {format: jsonl, path: films.jsonl}\nstorage: {dir: state}\n"
-        "discord: {token: '${DISCORD_TOKEN}', api_url: '${DISCORD_API_URL}'}\n")
+    film_project(tmp_path, "discord: {token: '${DISCORD_TOKEN}', api_url: '${DISCORD_API_URL}'}\n")
     try:
-        missing = _chatrec(["serve", "discord"], tmp_path, {"DISCORD_TOKEN": "", "DISCORD_API_URL": api.url})
+        missing = chatrec("serve", "discord", cwd=tmp_path, env={"DISCORD_TOKEN": "", "DISCORD_API_URL": api.url})
         assert missing.returncode == 2 and "DISCORD_TOKEN is not set" in missing.stderr
         token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.revoked"
-        rejected = _chatrec(["serve", "discord"], tmp_path, {"DISCORD_TOKEN": token, "DISCORD_API_URL": api.url})
+        rejected = chatrec("serve", "discord", cwd=tmp_path, env={"DISCORD_TOKEN": token, "DISCORD_API_URL": api.url})
         assert rejected.returncode == 2, rejected.stdout + rejected.stderr
         assert "Discord rejected DISCORD_TOKEN" in rejected.stderr and "Reset Token" in rejected.stderr
         assert [call["authorization"] for call in api.of("login")] == [f"Bot {token}"]
-        alone = _chatrec(["serve", "all"], tmp_path, {"DISCORD_TOKEN": token, "DISCORD_API_URL": api.url})
+        alone = chatrec("serve", "all", cwd=tmp_path, env={"DISCORD_TOKEN": token, "DISCORD_API_URL": api.url})
         assert alone.returncode == 2 and "Only Discord is configured" in alone.stderr  # Slack isn't: Discord alone
         assert "Discord rejected DISCORD_TOKEN" in alone.stderr
-        run = _chatrec(["run"], tmp_path, {"DISCORD_TOKEN": token, "DISCORD_API_URL": api.url})
+        run = chatrec("run", cwd=tmp_path, env={"DISCORD_TOKEN": token, "DISCORD_API_URL": api.url})
         assert run.returncode == 2 and "Discord rejected DISCORD_TOKEN" in run.stderr  # `run` serves Discord too
     finally:
         api.stop()
@@ -543,8 +577,6 @@ def test_chatrec_serve_all_runs_slack_and_discord_in_one_process(tmp_path):
     """The real command, end to end over local sockets: the Discord client logs in over HTTP,
     syncs its commands to the configured guild, identifies on a gateway stand-in and answers
     a mention pushed through it, while Slack answers signed events in the same process."""
-    import socket
-
     from .discord_gateway import GatewayStandIn
     from .discord_mock import BOT_USER
     from .slack_mock import MockSlackAPI
@@ -554,19 +586,14 @@ def test_chatrec_serve_all_runs_slack_and_discord_in_one_process(tmp_path):
     guild, channel = "555000000000000001", "555000000000000002"
     discord_api, slack_api = MockDiscordAPI(tokens=(token,)).start(), MockSlackAPI().start()
     gateway = GatewayStandIn(guild, channel).start()
-    write_jsonl(tmp_path / "films.jsonl", film_records())
-    (tmp_path / "config.yaml").write_text(
-        "catalog: {format: jsonl, path: films.jsonl}\nstorage: {dir: state}\n"
+    film_project(tmp_path, (
         "slack: {bot_token: xoxb-test, signing_secret: '${SLACK_SIGNING_SECRET}', api_url: '${SLACK_API_URL}'}\n"
         f"discord: {{token: '${{DISCORD_TOKEN}}', api_url: '${{DISCORD_API_URL}}', gateway_url: '${{DISCORD_GATEWAY_URL}}', "
-        f"guild_ids: [{guild}]}}\n")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_api.url,
-           "DISCORD_TOKEN": token, "DISCORD_API_URL": discord_api.url, "DISCORD_GATEWAY_URL": gateway.url}
-    proc = subprocess.Popen([sys.executable, "-m", "chatrec_agent.cli", "serve", "all", "--port", str(port), "--host", "127.0.0.1"],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        f"guild_ids: [{guild}]}}\n"))
+    port = free_port()
+    proc = start_chatrec("serve", "all", "--port", str(port), "--host", "127.0.0.1", cwd=tmp_path, env={
+        "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_api.url,
+        "DISCORD_TOKEN": token, "DISCORD_API_URL": discord_api.url, "DISCORD_GATEWAY_URL": gateway.url})
     try:
         (sync,) = discord_api.wait_for("sync", timeout=120)
         assert sync["guild"] == guild  # a configured guild gets the commands at once
@@ -589,7 +616,7 @@ def test_chatrec_serve_all_runs_slack_and_discord_in_one_process(tmp_path):
         assert like.startswith("chatrec:like:") and "Western" in str(sent["embeds"][0]["fields"][0]["value"])
         assert discord_api.of("typing")[0]["channel_id"] == channel
 
-        _wait_until(lambda: _listening(port), timeout=60)
+        wait_listening(port, proc)
         assert SlackClient(f"http://127.0.0.1:{port}/slack/events").mention("tell me about Fargo") == 200
         (posted,) = slack_api.wait_for("chat.postMessage")
         assert item_buttons(posted) == ["fargo"]
@@ -602,12 +629,3 @@ def test_chatrec_serve_all_runs_slack_and_discord_in_one_process(tmp_path):
         slack_api.stop()
     assert "Serving Slack" in output and "Serving Discord" in output, output
 
-
-def _listening(port: int) -> bool:
-    import socket
-
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False

@@ -5,9 +5,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from chatrec_agent.errors import ConfigError
-from chatrec_agent.settings import load_settings, settings_from_dict
+from chatrec_agent.settings import ENVIRONMENT_DEFAULTS, load_settings, settings_from_dict
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -37,6 +38,10 @@ def test_without_a_config_file_the_platform_tokens_still_come_from_the_environme
     assert s.slack.bot_token.get_secret_value() == "xoxb-1" and s.slack.app_token.get_secret_value() == "xapp-1"
     assert s.slack.signing_secret is None and s.catalog.format == "demo"
     assert load_settings(None, environ={}).discord.token is None
+    # The same placeholders as the shipped config.yaml, so the two ways can't drift apart.
+    shipped = yaml.safe_load((REPO / "config.yaml").read_text())
+    for section, values in ENVIRONMENT_DEFAULTS.items():
+        assert {k: shipped[section][k] for k in values} == values
 
 
 def test_placeholders_are_filled_from_the_given_environment(tmp_path):

@@ -20,7 +20,7 @@ from chatrec_agent.agent import ReplyItem
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
 
-from .conftest import film_records, write_jsonl
+from .conftest import film_project, film_records, free_port, start_chatrec, wait_listening, write_jsonl
 from .slack_mock import MockSlackAPI
 
 SECRET = "test-signing-secret"
@@ -214,6 +214,10 @@ def test_status_help_forget_and_link_commands(slack):
     assert linked["response_type"] == "in_channel" and "catalog user `ann`" in linked["text"]
     assert runtime.history.catalog_user("slack", "T1", "U42") == "ann"
     assert "forgotten" in client.command("forget", user="UCONFIGADMIN")["text"]
+    # In a DM with the bot (a D… channel) anyone may clear their own conversation, nothing more.
+    assert "forgotten" in client.command("forget", user="U7", channel="D7")["text"]
+    assert client.command("reindex", user="U7", channel="D7")["text"].startswith("Only chatrec admins")
+    assert client.command("forget", user="U7", channel="C7")["text"].startswith("Only chatrec admins")
 
 
 def test_long_replies_are_split_under_slacks_limits():
@@ -232,32 +236,15 @@ def test_long_replies_are_split_under_slacks_limits():
 
 def test_chatrec_serve_slack_runs_the_http_app(tmp_path):
     """The real command: `chatrec serve slack --port P` with the Web API URL from the environment."""
-    import os
-    import socket
-    import subprocess
-    import sys
-
     api = MockSlackAPI().start()
-    write_jsonl(tmp_path / "films.jsonl", film_records())
-    (tmp_path / "config.yaml").write_text(
-        "catalog: {format: jsonl, path: films.jsonl}\nstorage: {dir: state}\n"
-        "slack: {bot_token: '${SLACK_BOT_TOKEN}', signing_secret: '${SLACK_SIGNING_SECRET}', api_url: '${SLACK_API_URL}'}\n")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api.url}
-    proc = subprocess.Popen([sys.executable, "-m", "chatrec_agent.cli", "serve", "slack", "--port", str(port), "--host", "127.0.0.1"],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    film_project(tmp_path, "slack: {bot_token: '${SLACK_BOT_TOKEN}', signing_secret: '${SLACK_SIGNING_SECRET}', "
+                           "api_url: '${SLACK_API_URL}'}\n")
+    port = free_port()
+    proc = start_chatrec("serve", "slack", "--port", str(port), "--host", "127.0.0.1", cwd=tmp_path,
+                         env={"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api.url})
     try:
         client = SlackClient(f"http://127.0.0.1:{port}/slack/events")
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read()
-                time.sleep(0.3)
+        wait_listening(port, proc)
         assert client.mention("tell me about Fargo", ts="900.1") == 200
         (posted,) = api.wait_for("chat.postMessage")
         assert item_buttons(posted) == ["fargo"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from chatrec_agent.catalog import phrase_words
 from chatrec_agent.planner.eras import parse_era
-from chatrec_agent.planner.lexicon import GenreLexicon, mood_exclusions
+from chatrec_agent.planner.lexicon import GenreLexicon
 from chatrec_agent.planner.memory import Recall
 from chatrec_agent.planner.references import count_in, ordinal_in, pick
 from chatrec_agent.titles import TitleLinker
@@ -274,7 +275,7 @@ class IntentParser:
         genres, excluded = self.lexicon.parse(_without_interjection(t))
         if genres:
             args["genres"] = genres
-        excluded = excluded + [g for g in mood_exclusions(self.lexicon, t, genres) if g not in excluded]
+        excluded = excluded + [g for g in self.lexicon.mood_exclusions(t, genres) if g not in excluded]
         if excluded:
             args["exclude_genres"] = excluded
         year_from, year_to = parse_era(t, self.latest_year)
@@ -305,7 +306,7 @@ class IntentParser:
         content = re.sub(r"[^a-z' -]", " ", content)
         content = _ERA_WORDS.sub(" ", content)
         words = [w for w in content.replace("-", " ").split() if len(w) > 2 and not any(self.lexicon.parse(w))]
-        padded = " " + " ".join(re.findall(r"[a-z0-9]+", text)) + " "
+        padded = f" {phrase_words(text)} "
         if not words and not any(f" {tag} " in padded for tag in self.tags):  # "a heist film": genre and tag
             return None
         # The wish is embedded and quoted back: drop the asking ("i want a …", "… please").

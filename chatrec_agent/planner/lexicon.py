@@ -68,6 +68,18 @@ class GenreLexicon:
         # "Children" also finds MovieLens' "Children's".
         return next((g for k, g in self.by_key.items() if k.startswith(key)), None)
 
+    def mood_exclusions(self, text: str, asked: Iterable[str]) -> list[str]:
+        """The catalog genres a mood word in the text rules out, minus the genres asked for."""
+        words = " " + _words(text) + " "
+        asked = set(asked)
+        out: list[str] = []
+        for phrase, genres in MOODS.items():
+            if f" {phrase} " in words:
+                for present in filter(None, map(self._present, genres)):
+                    if present not in asked and present not in out:
+                        out.append(present)
+        return out
+
     def parse(self, text: str) -> tuple[list[str], list[str]]:
         """(genres asked for, genres excluded) in the text."""
         text = " " + _words(text) + " "
@@ -85,20 +97,6 @@ class GenreLexicon:
             taken = re.sub(pattern, " # ", taken)
         include = [g for g in include if g not in exclude]
         return include, exclude
-
-
-def mood_exclusions(lexicon: GenreLexicon, text: str, asked: Iterable[str]) -> list[str]:
-    """The catalog genres a mood word in the text rules out, minus the genres asked for."""
-    words = " " + _words(text) + " "
-    asked = set(asked)
-    out: list[str] = []
-    for phrase, genres in MOODS.items():
-        if f" {phrase} " in words:
-            for name in genres:
-                present = lexicon._present(name)
-                if present and present not in asked and present not in out:
-                    out.append(present)
-    return out
 
 
 def _words(text: str) -> str:

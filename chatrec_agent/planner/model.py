@@ -7,7 +7,6 @@ results are back it writes the reply from them alone.
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -31,9 +30,8 @@ class OfflinePlanner(BaseChatModel):
     @classmethod
     def for_catalog(cls, catalog: Catalog, titles: TitleLinker | None = None) -> OfflinePlanner:
         years = [item.year for item in catalog.items.values() if item.year]
-        tags = {" ".join(re.findall(r"[a-z0-9]+", tag.lower())) for item in catalog.items.values() for tag in item.tags}
         parser = IntentParser(GenreLexicon(catalog.genres), titles or TitleLinker(catalog), max(years, default=2024),
-                              tags={t for t in tags if len(t) > 2})
+                              tags=set(catalog.tag_index))
         return cls(parser=parser)
 
     @property
