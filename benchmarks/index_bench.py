@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from chatrec_agent.catalog import Catalog, Item
-from chatrec_agent.embeddings import Embedder
-from chatrec_agent.filters import SearchFilter
-from chatrec_agent.index import ItemIndex
-from chatrec_agent.loaders import load_catalog
+from chatrec_agent.catalog.filters import SearchFilter
+from chatrec_agent.catalog.load import load_catalog
+from chatrec_agent.search.embeddings import Embedder
+from chatrec_agent.search.index import ItemIndex
 from chatrec_agent.settings import CatalogSettings, EmbeddingSettings, settings_from_dict
 
 QUERIES = [

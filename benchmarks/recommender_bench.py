@@ -15,8 +15,8 @@ import statistics
 import sys
 from pathlib import Path
 
-from chatrec_agent.evaluate import REFERENCES, run_evaluation
 from chatrec_agent.recommender import MODELS
+from chatrec_agent.recommender.evaluate import REFERENCES, run_evaluation
 from chatrec_agent.settings import settings_from_dict
 
 

@@ -16,7 +16,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from chatrec_agent.agent import ReplyItem
+from chatrec_agent.conversation.agent import ReplyItem
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.runtime import Runtime
 

@@ -55,14 +55,14 @@ def _main(
 
 
 def _open_index(settings: Settings):
-    from chatrec_agent.embeddings import Embedder
-    from chatrec_agent.index import ItemIndex
+    from chatrec_agent.search.embeddings import Embedder
+    from chatrec_agent.search.index import ItemIndex
 
     return ItemIndex(settings, Embedder(settings.embeddings))
 
 
 def _load_catalog(settings: Settings):
-    from chatrec_agent.loaders import load_catalog
+    from chatrec_agent.catalog.load import load_catalog
 
     with console.status("Loading catalog..."):
         catalog = load_catalog(settings.catalog)
@@ -102,8 +102,8 @@ def _sync(settings: Settings, full: bool) -> None:
 
 
 def _recommendations(settings: Settings, catalog, index):
-    from chatrec_agent.history import HistoryStore
-    from chatrec_agent.recommendations import Recommendations
+    from chatrec_agent.recommender.recommendations import Recommendations
+    from chatrec_agent.store.history import HistoryStore
 
     return Recommendations(settings, catalog, HistoryStore.open(settings.storage.dir), index)
 
@@ -126,7 +126,7 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Search the index by meaning, with optional genre and year filters."""
-    from chatrec_agent.filters import SearchFilter
+    from chatrec_agent.catalog.filters import SearchFilter
 
     if not query.strip():
         raise ChatrecError("The query is empty; say what you are looking for, e.g. chatrec search \"space adventure\".")
@@ -166,8 +166,8 @@ def recommend(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON with the evidence.")] = False,
 ) -> None:
     """Personal recommendations for a catalog user, each with its explanation."""
-    from chatrec_agent.filters import SearchFilter
-    from chatrec_agent.loaders import load_catalog
+    from chatrec_agent.catalog.filters import SearchFilter
+    from chatrec_agent.catalog.load import load_catalog
 
     settings = state.settings
     catalog = load_catalog(settings.catalog)
@@ -195,7 +195,7 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Compare recommenders offline: precision, recall, NDCG, hit rate, coverage, RMSE/MAE."""
-    from chatrec_agent.evaluate import run_evaluation
+    from chatrec_agent.recommender.evaluate import run_evaluation
 
     report = run_evaluation(
         dataset, path, [m.strip() for m in models.split(",") if m.strip()],
@@ -324,7 +324,7 @@ def chat(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where --script writes its JSONL replies (default: stdout).")] = None,
 ) -> None:
     """Talk to chatrec in the terminal, or run a conversation script."""
-    from chatrec_agent.terminal import read_script, run_script, run_terminal
+    from bot.terminal import read_script, run_script, run_terminal
 
     if script is not None:
         list(read_script(script))  # a bad script fails before the model loads
@@ -343,7 +343,7 @@ def chat(
 @app.command()
 def run() -> None:
     """The main job: bring the index up to date, then chat (or serve when tokens are set)."""
-    from chatrec_agent.terminal import run_terminal
+    from bot.terminal import run_terminal
 
     settings = state.settings
     if settings.slack.bot_token is not None or settings.discord.token is not None:

@@ -77,7 +77,7 @@ def run_checks(config: Path | None, environ: Mapping[str, str]) -> list[Check]:
     checks = [Check("config", "ok", str(settings.source or "built-in defaults (no config.yaml here)"))]
     checks.append(_check_storage(settings))
 
-    from chatrec_agent.loaders import load_catalog
+    from chatrec_agent.catalog.load import load_catalog
 
     catalog = None
     try:
@@ -90,7 +90,7 @@ def run_checks(config: Path | None, environ: Mapping[str, str]) -> list[Check]:
     except ChatrecError as exc:
         checks.append(Check("catalog", "fail", str(exc)))
 
-    from chatrec_agent.embeddings import Embedder
+    from chatrec_agent.search.embeddings import Embedder
 
     embedder = Embedder(settings.embeddings)
     try:
@@ -105,7 +105,7 @@ def run_checks(config: Path | None, environ: Mapping[str, str]) -> list[Check]:
         embedder = None
 
     if embedder is not None:
-        from chatrec_agent.index import ItemIndex
+        from chatrec_agent.search.index import ItemIndex
 
         try:
             index = ItemIndex(settings, embedder)

@@ -6,17 +6,17 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from chatrec_agent.agent import Agent
 from chatrec_agent.catalog import Catalog
-from chatrec_agent.embeddings import Embedder
-from chatrec_agent.history import HistoryStore
-from chatrec_agent.index import ItemIndex, Progress, SyncReport
-from chatrec_agent.llm import make_chat_model
-from chatrec_agent.loaders import load_catalog
-from chatrec_agent.recommendations import Recommendations
+from chatrec_agent.catalog.load import load_catalog
+from chatrec_agent.catalog.titles import TitleLinker
+from chatrec_agent.conversation.agent import Agent
+from chatrec_agent.conversation.llm import make_chat_model
+from chatrec_agent.conversation.tools import Services
+from chatrec_agent.recommender.recommendations import Recommendations
+from chatrec_agent.search.embeddings import Embedder
+from chatrec_agent.search.index import ItemIndex, Progress, SyncReport
 from chatrec_agent.settings import Settings
-from chatrec_agent.titles import TitleLinker
-from chatrec_agent.tools import Services
+from chatrec_agent.store.history import HistoryStore
 
 
 @dataclass
@@ -76,7 +76,7 @@ class Runtime:
             self.catalog, self.recommendations = catalog, recommendations
             planner = getattr(self.agent, "model", None)
             if hasattr(planner, "parser"):
-                from chatrec_agent.planner.model import OfflinePlanner
+                from chatrec_agent.conversation.planner.model import OfflinePlanner
 
                 planner.parser = OfflinePlanner.for_catalog(catalog, titles).parser
             return report

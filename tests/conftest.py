@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from chatrec_agent.catalog import Catalog, Item
-from chatrec_agent.embeddings import Embedder
-from chatrec_agent.index import ItemIndex
+from chatrec_agent.search.embeddings import Embedder
+from chatrec_agent.search.index import ItemIndex
 from chatrec_agent.settings import EmbeddingSettings, Settings, settings_from_dict
 
 FILMS = [

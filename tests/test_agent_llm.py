@@ -10,8 +10,8 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from chatrec_agent.agent import Agent
-from chatrec_agent.llm import make_chat_model
+from chatrec_agent.conversation.agent import Agent
+from chatrec_agent.conversation.llm import make_chat_model
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import LLMSettings, settings_from_dict
 

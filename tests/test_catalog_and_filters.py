@@ -4,7 +4,7 @@ import random
 from dataclasses import replace
 
 from chatrec_agent.catalog import Item, genre_key
-from chatrec_agent.filters import FacetTable, SearchFilter, item_metadata
+from chatrec_agent.catalog.filters import FacetTable, SearchFilter, item_metadata
 
 from .conftest import film_items
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from chatrec_agent.errors import VectorIndexError
-from chatrec_agent.index import ItemIndex
+from chatrec_agent.search.index import ItemIndex
 from chatrec_agent.settings import settings_from_dict
 
 
@@ -56,7 +56,7 @@ def test_index_and_search_through_a_chroma_server(chroma_server, tmp_path, embed
     assert report.added == len(catalog)
     assert index.sync(catalog).embedded == 0
     assert [h.item_id for h in index.search("monster on a spaceship", k=1)] == ["alien"]
-    from chatrec_agent.filters import SearchFilter
+    from chatrec_agent.catalog.filters import SearchFilter
 
     westerns = index.search("gunfight", k=5, flt=SearchFilter(genres=("Western",), year_to=1970))
     assert {h.item_id for h in westerns} == {"good-bad-ugly", "rio-bravo"}

@@ -3,8 +3,8 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 
-from chatrec_agent.demo import ARCHETYPES, archetype_of, demo_items, synthetic_interactions
-from chatrec_agent.loaders import load_catalog
+from chatrec_agent.catalog.demo import ARCHETYPES, archetype_of, demo_items, synthetic_interactions
+from chatrec_agent.catalog.load import load_catalog
 from chatrec_agent.settings import CatalogSettings
 
 

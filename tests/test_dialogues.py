@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from chatrec_agent.agent import Agent
+from chatrec_agent.conversation.agent import Agent
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
 
@@ -204,7 +204,7 @@ def test_memory_survives_recreating_the_agent(runtime, say):
 
 
 def _planner(runtime):
-    from chatrec_agent.llm import make_chat_model
+    from chatrec_agent.conversation.llm import make_chat_model
 
     return make_chat_model(runtime.settings.llm, runtime.catalog)
 

@@ -18,12 +18,17 @@ import pytest_asyncio
 import bot.discord_app as discord_app
 from bot.core import APOLOGY, ChatService, Outgoing
 from bot.discord_app import (
-    MAX_CONTENT, MAX_EMBED_TOTAL, MAX_FIELD_VALUE, ChatrecDiscord, invite_url,
-    render, split_text,
+    MAX_CONTENT,
+    MAX_EMBED_TOTAL,
+    MAX_FIELD_VALUE,
+    ChatrecDiscord,
+    invite_url,
+    render,
+    split_text,
 )
-from chatrec_agent.agent import ReplyItem
+from chatrec_agent.conversation.agent import ReplyItem
+from chatrec_agent.conversation.planner.intents import EMPTY, TOO_LONG
 from chatrec_agent.doctor import discord_application_id
-from chatrec_agent.planner.intents import EMPTY, TOO_LONG
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
 

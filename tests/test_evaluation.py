@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from chatrec_agent.catalog import Interaction
-from chatrec_agent.evaluate import ranking_metrics, split_per_user
+from chatrec_agent.recommender.evaluate import ranking_metrics, split_per_user
 
 from .test_loaders import GENRES, flags
 

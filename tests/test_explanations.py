@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from chatrec_agent.filters import SearchFilter
-from chatrec_agent.history import HistoryStore
-from chatrec_agent.loaders import load_catalog
-from chatrec_agent.recommendations import Recommendations
+from chatrec_agent.catalog.filters import SearchFilter
+from chatrec_agent.catalog.load import load_catalog
+from chatrec_agent.recommender.recommendations import Recommendations
 from chatrec_agent.settings import settings_from_dict
+from chatrec_agent.store.history import HistoryStore
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from chatrec_agent.catalog import Catalog, Interaction, Item
-from chatrec_agent.history import HistoryStore
+from chatrec_agent.store.history import HistoryStore
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from chatrec_agent.catalog import Catalog
+from chatrec_agent.catalog.filters import SearchFilter
 from chatrec_agent.errors import VectorIndexError
-from chatrec_agent.filters import SearchFilter
-from chatrec_agent.index import ItemIndex
+from chatrec_agent.search.index import ItemIndex
 
 from .conftest import film_items
 
@@ -141,9 +141,9 @@ def test_killed_full_rebuild_keeps_the_old_index(index, catalog, settings, tmp_p
     collection = index.status()["collection"]
     script = textwrap.dedent(f"""
         import os, signal
-        from chatrec_agent import index as index_module
+        from chatrec_agent.search import index as index_module
         from chatrec_agent.catalog import Catalog
-        from chatrec_agent.embeddings import Embedder
+        from chatrec_agent.search.embeddings import Embedder
         from chatrec_agent.settings import settings_from_dict
         from tests.conftest import film_items
         index_module.EMBED_CHUNK = 8
@@ -200,7 +200,7 @@ def test_chroma_never_loads_its_default_embedding_function(built_index):
 
 def test_large_reads_are_paged(settings, embedder, monkeypatch):
     """Reading back more ids than one page holds (SQLite's variable limit at 100k ids)."""
-    from chatrec_agent import index as index_module
+    from chatrec_agent.search import index as index_module
 
     monkeypatch.setattr(index_module, "page_size", lambda client: 7)
     idx = ItemIndex(settings, embedder)

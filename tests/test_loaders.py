@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from chatrec_agent.catalog.load import load_catalog
+from chatrec_agent.catalog.loaders import clean_movielens_title
 from chatrec_agent.errors import CatalogError
-from chatrec_agent.loaders import clean_movielens_title, load_catalog
 from chatrec_agent.settings import CatalogSettings
 
 from .conftest import film_records, write_jsonl

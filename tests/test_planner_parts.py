@@ -9,10 +9,10 @@ import sys
 import pytest
 
 from chatrec_agent.catalog import Catalog, Item
-from chatrec_agent.planner.eras import parse_era
-from chatrec_agent.planner.lexicon import GenreLexicon
-from chatrec_agent.planner.references import count_in, ordinal_in
-from chatrec_agent.titles import TitleLinker
+from chatrec_agent.catalog.titles import TitleLinker
+from chatrec_agent.conversation.planner.eras import parse_era
+from chatrec_agent.conversation.planner.lexicon import GenreLexicon
+from chatrec_agent.conversation.planner.references import count_in, ordinal_in
 
 from .conftest import film_items
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from chatrec_agent.catalog import Interaction, Item
-from chatrec_agent.filters import SearchFilter
+from chatrec_agent.catalog.filters import SearchFilter
 from chatrec_agent.recommender import Dataset, UserState, make_model
 from chatrec_agent.recommender.hybrid import HybridRecommender
 

@@ -16,7 +16,7 @@ import pytest
 
 from bot.core import ChatService
 from bot.slack_app import build_app, http_server, render
-from chatrec_agent.agent import ReplyItem
+from chatrec_agent.conversation.agent import ReplyItem
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
 

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from chatrec_agent.terminal import run_terminal
+from bot.terminal import run_terminal
 
 from .test_dialogues import runtime  # noqa: F401 - the shared module fixture
 

@@ -17,8 +17,8 @@ import numpy as np
 from scipy import sparse
 
 from chatrec_agent.catalog import Interaction, Item
-from chatrec_agent.filters import FacetTable, SearchFilter, item_metadata
-from chatrec_agent.history import HistoryEntry
+from chatrec_agent.catalog.filters import FacetTable, SearchFilter, item_metadata
+from chatrec_agent.store.history import HistoryEntry
 
 
 def preference_of(rating: float | None) -> float:

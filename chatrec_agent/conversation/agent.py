@@ -18,9 +18,9 @@ from langchain.agents.middleware import ModelRequest, wrap_model_call
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-from chatrec_agent.planner.intents import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
-from chatrec_agent.planner.memory import LIST_TOOLS, tool_payload
-from chatrec_agent.tools import ChatContext, Services, build_tools
+from chatrec_agent.conversation.planner.intents import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
+from chatrec_agent.conversation.planner.memory import LIST_TOOLS, tool_payload
+from chatrec_agent.conversation.tools import ChatContext, Services, build_tools
 
 SYSTEM_PROMPT = """You are chatrec, a film recommender in a team chat.
 Rules:

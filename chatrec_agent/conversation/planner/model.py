@@ -16,11 +16,11 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict
 
 from chatrec_agent.catalog import Catalog
-from chatrec_agent.planner.compose import compose
-from chatrec_agent.planner.intents import IntentParser
-from chatrec_agent.planner.lexicon import GenreLexicon
-from chatrec_agent.planner.memory import current_turn, latest_human, recall
-from chatrec_agent.titles import TitleLinker
+from chatrec_agent.catalog.titles import TitleLinker
+from chatrec_agent.conversation.planner.compose import compose
+from chatrec_agent.conversation.planner.intents import IntentParser
+from chatrec_agent.conversation.planner.lexicon import GenreLexicon
+from chatrec_agent.conversation.planner.memory import current_turn, latest_human, recall
 
 
 class OfflinePlanner(BaseChatModel):

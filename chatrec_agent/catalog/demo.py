@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from chatrec_agent.catalog import Catalog, Interaction, Item
+from chatrec_agent.catalog.loaders import read_items
+from chatrec_agent.catalog.model import Catalog, Interaction, Item
 from chatrec_agent.settings import CatalogSettings
 
 DEMO_FILE = "demo_catalog.jsonl"
@@ -48,9 +49,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
 
 def demo_items() -> list[Item]:
     """The packaged demo films, parsed with the same JSONL loader users' catalogs go through."""
-    from chatrec_agent.loaders import read_items
-
-    with resources.as_file(resources.files("chatrec_agent") / "data" / DEMO_FILE) as path:
+    with resources.as_file(resources.files("chatrec_agent.catalog") / "data" / DEMO_FILE) as path:
         return list(read_items(Path(path), CatalogSettings(format="jsonl", path=Path(path))).values())
 
 

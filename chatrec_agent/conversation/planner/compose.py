@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatrec_agent.planner.memory import tool_payload
+from chatrec_agent.conversation.planner.memory import tool_payload
 
 
 def _label(card: dict) -> str:

@@ -14,8 +14,8 @@ import json
 import math
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 
 from chatrec_agent.catalog import Catalog, Item
-from chatrec_agent.embeddings import Embedder
+from chatrec_agent.catalog.filters import FacetTable, SearchFilter, item_metadata
 from chatrec_agent.errors import VectorIndexError
-from chatrec_agent.filters import FacetTable, SearchFilter, item_metadata
+from chatrec_agent.search.embeddings import Embedder
+from chatrec_agent.search.vector_store import make_client, page_size
 from chatrec_agent.settings import Settings
-from chatrec_agent.vector_store import make_client, page_size
 
 # (done, total, stage) after every batch; raising from it aborts the sync.
 Progress = Callable[[int, int, str], None]

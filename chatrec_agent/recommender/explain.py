@@ -1,6 +1,6 @@
 """Explanations: evidence that was really computed, rendered through Jinja2 templates.
 
-Each kind of evidence has a template (shipped in chatrec_agent/templates, overridable by
+Each kind of evidence has a template (shipped in chatrec_agent/recommender/templates, overridable by
 `recommender.template_dir`). An explanation joins the strongest one or two pieces of
 evidence into one sentence and returns the evidence as data beside it, so tests (and
 users) can check every claim.
@@ -16,8 +16,8 @@ from typing import Any, Literal
 import jinja2
 
 from chatrec_agent.catalog import Item
-from chatrec_agent.history import TasteProfile, era_of
 from chatrec_agent.recommender.base import Dataset, Recommendation, UserState
+from chatrec_agent.store.history import TasteProfile, era_of
 
 EvidenceKind = Literal["because_you_liked", "shared_features", "era", "people_like_you", "matches_wish", "popular", "new"]
 
@@ -59,7 +59,7 @@ def _join_and(values) -> str:
 
 class Explainer:
     def __init__(self, template_dir: Path | None = None):
-        loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("chatrec_agent", "templates")]
+        loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("chatrec_agent.recommender", "templates")]
         if template_dir is not None:
             loaders.insert(0, jinja2.FileSystemLoader(str(template_dir)))
         self.env = jinja2.Environment(

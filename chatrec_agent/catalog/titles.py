@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from chatrec_agent.catalog import Catalog, Item
+from chatrec_agent.catalog.model import Catalog, Item
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _YEAR = re.compile(r"\((\d{4})\)|\b(1[89]\d{2}|20\d{2})\b")

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass, field
 
 from chatrec_agent.catalog import phrase_words
-from chatrec_agent.planner.eras import parse_era
-from chatrec_agent.planner.lexicon import GenreLexicon
-from chatrec_agent.planner.memory import Recall
-from chatrec_agent.planner.references import count_in, ordinal_in, pick
-from chatrec_agent.titles import TitleLinker
+from chatrec_agent.catalog.titles import TitleLinker
+from chatrec_agent.conversation.planner.eras import parse_era
+from chatrec_agent.conversation.planner.lexicon import GenreLexicon
+from chatrec_agent.conversation.planner.memory import Recall
+from chatrec_agent.conversation.planner.references import count_in, ordinal_in, pick
 
 MAX_MESSAGE_CHARS = 2000
 

@@ -15,11 +15,11 @@ from langchain.tools import ToolRuntime, tool
 from pydantic import BaseModel, Field
 
 from chatrec_agent.catalog import Catalog, Item
-from chatrec_agent.filters import SearchFilter
-from chatrec_agent.history import HistoryStore
-from chatrec_agent.index import ItemIndex
-from chatrec_agent.recommendations import Recommendations
-from chatrec_agent.titles import TitleLinker
+from chatrec_agent.catalog.filters import SearchFilter
+from chatrec_agent.catalog.titles import TitleLinker
+from chatrec_agent.recommender.recommendations import Recommendations
+from chatrec_agent.search.index import ItemIndex
+from chatrec_agent.store.history import HistoryStore
 
 MAX_K = 20
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from chatrec_agent.catalog import Item, genre_key
+from chatrec_agent.catalog.model import Item, genre_key
 
 GENRE_PREFIX = "g_"
 

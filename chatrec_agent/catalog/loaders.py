@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from chatrec_agent.catalog import Catalog, Interaction, Item
+from chatrec_agent.catalog.model import Catalog, Interaction, Item
 from chatrec_agent.errors import CatalogError
 from chatrec_agent.settings import CatalogSettings
 
@@ -340,16 +340,3 @@ def load_movielens_csv(settings: CatalogSettings) -> Catalog:
     interactions = _collect_interactions(ratings_path, _read_records(ratings_path), items, ratings_settings, rows)
     return Catalog(items, interactions, rows.skipped, str(folder))
 
-
-def load_catalog(settings: CatalogSettings) -> Catalog:
-    """Load the catalog named by the config, whatever its format."""
-    from chatrec_agent import demo  # the demo generator is only needed for the demo format
-
-    loaders = {
-        "demo": demo.load_demo_catalog,
-        "csv": load_generic,
-        "jsonl": load_generic,
-        "movielens-100k": load_movielens_100k,
-        "movielens-csv": load_movielens_csv,
-    }
-    return loaders[settings.format](settings)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from chatrec_agent.catalog import Catalog
+from chatrec_agent.catalog.titles import TitleLinker
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import LLMSettings
-from chatrec_agent.titles import TitleLinker
 
 
 def make_chat_model(settings: LLMSettings, catalog: Catalog, titles: TitleLinker | None = None):
     if settings.provider == "offline":
-        from chatrec_agent.planner.model import OfflinePlanner
+        from chatrec_agent.conversation.planner.model import OfflinePlanner
 
         return OfflinePlanner.for_catalog(catalog, titles)
     if not settings.model:

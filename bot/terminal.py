@@ -10,7 +10,7 @@ from typing import IO
 
 from rich.console import Console
 
-from chatrec_agent.agent import Agent, Reply
+from chatrec_agent.conversation.agent import Agent, Reply
 from chatrec_agent.errors import ChatrecError
 
 log = logging.getLogger(__name__)

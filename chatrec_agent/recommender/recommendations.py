@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from chatrec_agent.catalog import Catalog, Item, phrase_words
-from chatrec_agent.explain import Explainer, Explanation
-from chatrec_agent.filters import SearchFilter
-from chatrec_agent.history import HistoryStore
+from chatrec_agent.catalog.filters import SearchFilter
 from chatrec_agent.recommender import Dataset, Recommender, UserState, make_model
+from chatrec_agent.recommender.explain import Explainer, Explanation
 from chatrec_agent.recommender.hybrid import HybridRecommender
 from chatrec_agent.settings import Settings
+from chatrec_agent.store.history import HistoryStore
 
 log = logging.getLogger(__name__)
 

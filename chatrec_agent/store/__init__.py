@@ -1,0 +1,1 @@
+"""The store wing: what the bot remembers about people (history, feedback, identity links)."""
