@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 
 from chatrec_agent.catalog import Catalog
+from chatrec_agent.catalog.attributes import AttributeVocabulary
 from chatrec_agent.catalog.load import load_catalog
 from chatrec_agent.catalog.titles import TitleLinker
 from chatrec_agent.conversation.agent import Agent
@@ -41,8 +42,9 @@ class Runtime:
         recommendations = Recommendations(settings, catalog, history, index)
         recommendations.refresh()
         titles = TitleLinker(catalog)
-        services = Services(catalog, index, recommendations, history, titles)
-        model = make_chat_model(settings.llm, catalog, titles)
+        attributes = AttributeVocabulary(catalog, index.embedder.vocabulary())
+        services = Services(catalog, index, recommendations, history, titles, attributes)
+        model = make_chat_model(settings.llm, catalog, titles, attributes)
         agent = Agent(services, model, settings.storage.dir, settings.memory.window_messages)
         return cls(settings, catalog, index, history, recommendations, agent, report)
 
@@ -71,14 +73,16 @@ class Runtime:
             recommendations = Recommendations(self.settings, catalog, self.history, self.index)
             recommendations.refresh()
             titles = TitleLinker(catalog)
+            attributes = AttributeVocabulary(catalog, self.index.embedder.vocabulary())
             services = self.agent.services
             services.catalog, services.titles, services.recommendations = catalog, titles, recommendations
+            services.attributes = attributes
             self.catalog, self.recommendations = catalog, recommendations
             planner = getattr(self.agent, "model", None)
             if hasattr(planner, "parser"):
                 from chatrec_agent.conversation.planner.model import OfflinePlanner
 
-                planner.parser = OfflinePlanner.for_catalog(catalog, titles).parser
+                planner.parser = OfflinePlanner.for_catalog(catalog, titles, attributes).parser
             return report
         finally:
             self._reindex_lock.release()

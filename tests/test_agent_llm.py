@@ -101,7 +101,8 @@ def test_openai_compatible_endpoint_over_http(runtime, openai_server, tmp_path):
     first, second = openai_server.of("chat")
     assert first["path"] == "/v1/chat/completions" and first["auth"] == "Bearer sk-test"
     tools = {t["function"]["name"]: t["function"] for t in first["body"]["tools"]}
-    assert set(tools) == {"recommend", "search_catalog", "similar_items", "user_history", "explain", "record_feedback"}
+    assert set(tools) == {"recommend", "search_catalog", "similar_items", "user_history", "explain", "item_details",
+                          "record_feedback"}
     assert "runtime" not in json.dumps(tools["recommend"]["parameters"])  # the user is not a model argument
     assert first["body"]["messages"][0]["role"] == "system"
     assert second["body"]["messages"][-1]["role"] == "tool"

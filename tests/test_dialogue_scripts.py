@@ -31,6 +31,10 @@ def tool(name):
     return lambda cat, r, prev: [c["name"] for c in r.tool_calls] == [name]
 
 
+def tools(*names):
+    return lambda cat, r, prev: [c["name"] for c in r.tool_calls] == list(names)
+
+
 def no_tools():
     return lambda cat, r, prev: r.tool_calls == []
 
@@ -102,12 +106,12 @@ DIALOGUES = {
         ("ok what else", all_of(genre("Comedy"), years(1980, 1989), new_items()))],
     "is it in the catalog, tell me about it, why would I like it": [
         ("is Parasite in the catalog?", all_of(tool("search_catalog"), says("*Parasite* (2019)"))),
-        ("tell me about it", all_of(tool("explain"), says("*Parasite* (2019)"))),
+        ("tell me about it", all_of(tool("item_details"), says("*Parasite* (2019)"))),
         ("why would I like it?", all_of(tool("explain"), says("*Parasite* (2019)"))),
-        ("would I like Heat?", all_of(tool("explain"), says("*Heat* (1995)"))),
+        ("would I like Heat?", all_of(tools("explain", "item_details"), says("*Heat* (1995)"), says("★"))),
         ("did I like Fargo?", tool("user_history"))],
     "a heist, a feel-good one": [
-        ("a heist film", all_of(genre("Crime"), lambda cat, r, prev: "heist" in cat[r.items[0].id].tags)),
+        ("a heist film", lambda cat, r, prev: "heist" in cat[r.items[0].id].tags),
         ("I want a feel-good movie", all_of(no_genre("Horror"), lambda cat, r, prev: "feel-good" in cat[r.items[0].id].tags))],
     "moods rule genres out": [
         ("something dark", all_of(no_genre("Animation"), no_genre("Children"), no_genre("Musical"))),

@@ -313,7 +313,8 @@ def test_the_user_is_bound_by_the_caller_not_the_message(runtime, say):
 
 def test_search_by_title_and_description(runtime, say):
     found, described = say("tell me about Alien", "find a heist in Los Angeles")
-    assert found.items[0].id == "alien-1979" and "Yes: *Alien* (1979)" in found.text
+    assert found.items[0].id == "alien-1979" and "*Alien* (1979) — Horror, Sci-Fi." in found.text
+    assert "Director: Ridley Scott" in found.text
     assert calls(described, "search_catalog") or calls(described, "recommend")
     assert described.items
 

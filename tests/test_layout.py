@@ -109,10 +109,11 @@ def test_a_built_wheel_installs_into_a_fresh_venv_with_its_data(tmp_path):
     assert "chatrec_agent/conversation/planner/model.py" in names
 
     venv = tmp_path / "venv"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
-                    "--no-deps", "--no-index", str(wheel)], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--ignore-installed",
+                    "--no-deps", "--no-index", str(wheel)], check=True, env=env)
     # The fresh venv takes the dependencies (not chatrec itself) from this environment.
     fresh_site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                 check=True, capture_output=True, text=True).stdout.strip()
@@ -129,11 +130,12 @@ def test_a_built_wheel_installs_into_a_fresh_venv_with_its_data(tmp_path):
         print(chatrec_agent.__file__)
         print(len(catalog), len(Explainer().env.list_templates()), "slash_commands" in manifest)
     """)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
-    out = subprocess.run([python, "-c", probe], check=True, capture_output=True, text=True,
-                         cwd=tmp_path, env=env).stdout.split("\n")
+    run = subprocess.run([python, "-c", probe], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout.split("\n")
     assert out[0].startswith(fresh_site), out[0]
-    assert out[1] == "330 7 True"
+    templates = len(list((ROOT / "chatrec_agent" / "recommender" / "templates").glob("*.j2")))
+    assert out[1] == f"330 {templates} True"
     console = subprocess.run([venv / "bin" / "chatrec", "--help"], capture_output=True, text=True,
                              cwd=tmp_path, env=env)
     assert console.returncode == 0 and "index" in console.stdout

@@ -114,10 +114,11 @@ def _item_from_record(record: Mapping[str, Any], settings: CatalogSettings) -> I
     except ValueError as exc:
         raise ValueError(f"bad year {record.get(cols.year)!r}: {exc}") from None
     known = {cols.id, cols.title, cols.description, cols.genres, cols.year, cols.tags, cols.url}
+    # Extra columns are kept as metadata (director, author, …); a JSON list becomes "A|B".
     extra = {
-        str(k): str(v).strip()
+        str(k): "|".join(str(x).strip() for x in v if str(x).strip()) if isinstance(v, list) else str(v).strip()
         for k, v in record.items()
-        if k not in known and k is not None and v is not None and str(v).strip()
+        if k not in known and k is not None and v is not None and str(v).strip() and v != []
     }
     url = record.get(cols.url) or None
     return Item(

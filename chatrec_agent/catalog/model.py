@@ -20,6 +20,11 @@ def genre_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
+# Bumped when the metadata stored beside each vector changes shape (2: attribute values), so
+# the next sync rewrites every item once.
+METADATA_VERSION = 2
+
+
 @dataclass(frozen=True, slots=True)
 class Item:
     id: str
@@ -45,15 +50,16 @@ class Item:
         if self.description:
             parts.append(self.description.strip())
         for key, value in self.extra.items():
-            parts.append(f"{key.replace('_', ' ').capitalize()}: {value}.")
+            parts.append(f"{key.replace('_', ' ').capitalize()}: {value.replace('|', ', ')}.")
         if self.tags:
             parts.append("Tags: " + ", ".join(self.tags) + ".")
         return " ".join(parts)
 
     def content_hash(self) -> str:
-        """Changes whenever anything that is embedded or stored as metadata changes."""
+        """Changes whenever anything that is embedded or stored as metadata changes (and when
+        the metadata layout does: METADATA_VERSION)."""
         payload = json.dumps(
-            [self.document(), self.title, self.year, list(self.genres), list(self.tags), self.url],
+            [self.document(), self.title, self.year, list(self.genres), list(self.tags), self.url, METADATA_VERSION],
             ensure_ascii=False,
         )
         return hashlib.blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()

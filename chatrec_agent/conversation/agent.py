@@ -27,8 +27,14 @@ Rules:
 - Recommend only items returned by your tools in this conversation; never invent titles.
 - Use `recommend` for personal suggestions (pass the user's wish, genres, years, titles to be
   like, and items to exclude), `similar_items` for "more like X", `search_catalog` to find a
-  title, `explain` for "why", `user_history` for the user's own history and `record_feedback`
-  when they say they liked, disliked, rated or saw something.
+  title, `explain` for "why", `item_details` for questions about one item (who directed it, what
+  it is about, when it came out, is it a comedy, would I like it: predicted stars),
+  `user_history` for the user's own history and `record_feedback` when they say they liked,
+  disliked, rated or saw something.
+- Put every constraint the user states into the tool call: genres, years, `attributes` for
+  metadata such as a director (`{"field": "director", "values": ["Kubrick"]}`, negate for
+  "nothing by …"), `like` for "like X" / "a mix of A and B". Keep the earlier constraints on
+  follow-ups ("just two", "something older") unless the user replaces the request.
 - Cite the evidence the tools return (the user's own ratings, shared genres); claim nothing else.
 - If nothing matches, say so plainly. You only know the current user's history; decline
   questions about other people and admin actions (reindex, forget, link).
@@ -123,6 +129,8 @@ class Agent:
             cards = payload.get("items", []) if payload.get("tool") in LIST_TOOLS else []
             if payload.get("tool") == "explain" and payload.get("item"):
                 cards = [{**payload["item"], "explanation": payload.get("text", "")}]
+            if payload.get("tool") == "item_details" and payload.get("item"):
+                cards = [{**payload["item"], "explanation": ""}]
             for card in cards:
                 if card["id"] not in {i.id for i in items}:
                     items.append(ReplyItem(card["id"], card["title"], card.get("year"), card.get("genres", []),

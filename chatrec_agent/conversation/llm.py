@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from chatrec_agent.catalog import Catalog
+from chatrec_agent.catalog.attributes import AttributeVocabulary
 from chatrec_agent.catalog.titles import TitleLinker
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import LLMSettings
 
 
-def make_chat_model(settings: LLMSettings, catalog: Catalog, titles: TitleLinker | None = None):
+def make_chat_model(settings: LLMSettings, catalog: Catalog, titles: TitleLinker | None = None,
+                    attributes: AttributeVocabulary | None = None):
     if settings.provider == "offline":
         from chatrec_agent.conversation.planner.model import OfflinePlanner
 
-        return OfflinePlanner.for_catalog(catalog, titles)
+        return OfflinePlanner.for_catalog(catalog, titles, attributes)
     if not settings.model:
         raise ChatrecError(f"llm.provider is {settings.provider}; set llm.model to the model's name.")
     key = settings.api_key.get_secret_value() if settings.api_key else None

@@ -14,7 +14,8 @@ from typing import Literal
 from langchain.tools import ToolRuntime, tool
 from pydantic import BaseModel, Field
 
-from chatrec_agent.catalog import Catalog, Item
+from chatrec_agent.catalog import Catalog, Item, phrase_words
+from chatrec_agent.catalog.attributes import TAGS, AttributeCondition, AttributeVocabulary, item_values
 from chatrec_agent.catalog.filters import SearchFilter
 from chatrec_agent.catalog.titles import TitleLinker
 from chatrec_agent.recommender.recommendations import Recommendations
@@ -39,10 +40,23 @@ class Services:
     recommendations: Recommendations
     history: HistoryStore
     titles: TitleLinker
+    attributes: AttributeVocabulary | None = None
+
+    def __post_init__(self) -> None:
+        if self.attributes is None:
+            self.attributes = AttributeVocabulary(self.catalog)
 
 
 def item_card(item: Item, **extra) -> dict:
     return {"id": item.id, "title": item.title, "year": item.year, "genres": list(item.genres), **extra}
+
+
+class AttributeFilter(BaseModel):
+    """One metadata constraint: `field` is (or with negate, is not) any of `values`."""
+
+    field: str = Field(description="A catalog metadata field, e.g. 'director', or 'tags'.")
+    values: list[str] = Field(min_length=1, description="Values as people say them, e.g. ['Kubrick'] or ['Stanley Kubrick'].")
+    negate: bool = Field(default=False, description="True for 'nothing by …' / 'not tagged …'.")
 
 
 class Filters(BaseModel):
@@ -50,6 +64,9 @@ class Filters(BaseModel):
     exclude_genres: list[str] = Field(default_factory=list, description="Genres no result may have, e.g. ['Horror'].")
     year_from: int | None = Field(default=None, description="Earliest release year, inclusive.")
     year_to: int | None = Field(default=None, description="Latest release year, inclusive.")
+    attributes: list[AttributeFilter] = Field(default_factory=list, description=(
+        "Metadata constraints, all of which must hold: e.g. [{'field': 'director', 'values': ['Kubrick']}] or "
+        "[{'field': 'director', 'values': ['Spielberg'], 'negate': true}]. Fields are listed in the tool description."))
 
 
 class RecommendArgs(Filters):
@@ -74,19 +91,48 @@ class ItemArgs(BaseModel):
     wish: str | None = Field(default=None, description="The user's stated wish, if any, to explain against.")
 
 
+class DetailsArgs(BaseModel):
+    item: str = Field(description="A title or id from the catalog.")
+    fields: list[str] = Field(default_factory=list, description=(
+        "What the user asked about, e.g. ['director'], ['year'], ['description'], ['genres'], ['predicted_stars'];"
+        " empty for everything."))
+    check: str | None = Field(default=None, description="A genre or tag to check, e.g. 'Comedy' for 'is it a comedy?'.")
+
+
 class FeedbackArgs(BaseModel):
     item: str = Field(description="A title or id from the catalog.")
     kind: Literal["liked", "disliked", "rated", "seen"] = Field(description="What the user said about the item.")
     rating: float | None = Field(default=None, ge=0.5, le=5, description="Stars (1-5), only with kind='rated'.")
 
 
-def _filter(args: Filters, exclude_ids: frozenset[str] = frozenset()) -> SearchFilter:
-    return SearchFilter(genres=tuple(args.genres), exclude_genres=tuple(args.exclude_genres),
-                        year_from=args.year_from, year_to=args.year_to, exclude_ids=exclude_ids)
-
-
 def build_tools(services: Services) -> list:
     s = services
+    vocabulary = s.attributes
+
+    def conditions(args: Filters) -> tuple[tuple[AttributeCondition, ...], list[dict]]:
+        """The attribute filters as catalog values; values the catalog lacks come back as unknown."""
+        out, unknown = [], []
+        for flt in args.attributes:
+            values, missing = vocabulary.resolve(flt.field, flt.values)
+            for value in missing:
+                unknown.append({"query": value, "field": flt.field,
+                                "suggestions": [{"title": v} for v in vocabulary.suggest(flt.field, value)]})
+            if values:
+                out.append(AttributeCondition(flt.field, tuple(values), flt.negate))
+            elif not flt.negate:
+                # Nothing the catalog knows matches: an empty "any of" keeps nothing, as asked.
+                out.append(AttributeCondition(flt.field, (), False))
+        return tuple(out), unknown
+
+    def _filter(args: Filters) -> tuple[SearchFilter, list[dict]]:
+        attributes, unknown = conditions(args)
+        flt = SearchFilter(genres=tuple(args.genres), exclude_genres=tuple(args.exclude_genres),
+                           year_from=args.year_from, year_to=args.year_to, attributes=attributes)
+        return flt, unknown
+
+    def echo(args: Filters, flt: SearchFilter) -> dict:
+        return {**args.model_dump(include={"genres", "exclude_genres", "year_from", "year_to"}),
+                "attributes": [c.as_dict() for c in flt.attributes]}
 
     def resolve(names: list[str]) -> tuple[list[Item], list[dict]]:
         found, unknown = [], []
@@ -106,30 +152,34 @@ def build_tools(services: Services) -> list:
     def recommend(runtime: ToolRuntime[ChatContext], wish: str | None = None, like: list[str] | None = None,
                   exclude: list[str] | None = None, genres: list[str] | None = None,
                   exclude_genres: list[str] | None = None, year_from: int | None = None,
-                  year_to: int | None = None, k: int = 5) -> str:
-        """Personal recommendations for the current user from their history, a free-text wish and/or
-        titles to be like, with genre and year filters. Never returns items the user has rated.
-        Each item comes with an explanation built from real evidence."""
+                  year_to: int | None = None, attributes: list | None = None, k: int = 5) -> str:
+        """Personal recommendations for the current user. `like` titles set the neighbourhood
+        (the user's taste only re-ranks within it); genres, years and attribute filters are hard
+        constraints; the wish is matched by meaning and by catalog tags. Never returns items
+        the user has rated. Each item comes with an explanation built from real evidence."""
         args = RecommendArgs(wish=wish, like=like or [], exclude=exclude or [], genres=genres or [],
-                             exclude_genres=exclude_genres or [], year_from=year_from, year_to=year_to, k=k)
+                             exclude_genres=exclude_genres or [], year_from=year_from, year_to=year_to,
+                             attributes=attributes or [], k=k)
         like_items, unknown = resolve(args.like)
         excluded, _ = resolve(args.exclude)
+        flt, unknown_values = _filter(args)
         results = s.recommendations.recommend(
-            runtime.context.user_id, k=args.k, filters=_filter(args), exclude=[i.id for i in excluded],
+            runtime.context.user_id, k=args.k, filters=flt, exclude=[i.id for i in excluded],
             like_items=[i.id for i in like_items] or None, wish=args.wish,
         )
         return dump({"tool": "recommend", "items": [r.as_dict() for r in results],
-                     "like": [item_card(i) for i in like_items], "unknown": unknown,
-                     "filters": args.model_dump(exclude={"k", "like", "exclude"})})
+                     "like": [item_card(i) for i in like_items], "unknown": unknown + unknown_values,
+                     "filters": {**echo(args, flt), "wish": args.wish}})
 
     @tool("search_catalog", args_schema=SearchArgs)
     def search_catalog(query: str, genres: list[str] | None = None, exclude_genres: list[str] | None = None,
-                       year_from: int | None = None, year_to: int | None = None, k: int = 5) -> str:
+                       year_from: int | None = None, year_to: int | None = None, attributes: list | None = None,
+                       k: int = 5) -> str:
         """Find catalog items by title (typo-tolerant) or by description, with optional filters."""
         args = SearchArgs(query=query, genres=genres or [], exclude_genres=exclude_genres or [],
-                          year_from=year_from, year_to=year_to, k=k)
+                          year_from=year_from, year_to=year_to, attributes=attributes or [], k=k)
         match = s.titles.resolve(args.query)
-        flt = _filter(args)
+        flt, _ = _filter(args)
         if match and flt.accepts(match.item):
             return dump({"tool": "search_catalog", "match": "title", "items": [item_card(match.item, score=match.score / 100)]})
         hits = s.index.search(args.query, k=args.k, flt=flt)
@@ -140,13 +190,14 @@ def build_tools(services: Services) -> list:
     @tool("similar_items", args_schema=SimilarArgs)
     def similar_items(runtime: ToolRuntime[ChatContext], items: list[str], genres: list[str] | None = None,
                       exclude_genres: list[str] | None = None, year_from: int | None = None,
-                      year_to: int | None = None, k: int = 5) -> str:
-        """Items similar to the given titles (by who liked them and by content), excluding ones the
-        current user has already rated."""
+                      year_to: int | None = None, attributes: list | None = None, k: int = 5) -> str:
+        """Items in the neighbourhood of the given titles (by who liked them and by content),
+        re-ranked for the current user, excluding ones they have already rated."""
         args = SimilarArgs(items=items, genres=genres or [], exclude_genres=exclude_genres or [],
-                           year_from=year_from, year_to=year_to, k=k)
+                           year_from=year_from, year_to=year_to, attributes=attributes or [], k=k)
         seeds, unknown = resolve(args.items)
-        results = s.recommendations.similar_items([i.id for i in seeds], args.k, _filter(args), runtime.context.user_id) if seeds else []
+        flt, _ = _filter(args)
+        results = s.recommendations.similar_items([i.id for i in seeds], args.k, flt, runtime.context.user_id) if seeds else []
         return dump({"tool": "similar_items", "seeds": [item_card(i) for i in seeds], "unknown": unknown,
                      "items": [r.as_dict() for r in results]})
 
@@ -171,6 +222,33 @@ def build_tools(services: Services) -> list:
         explanation = s.recommendations.explain(runtime.context.user_id, found[0].id, wish)
         return dump({"tool": "explain", "item": item_card(found[0]), **explanation.as_dict()})
 
+    @tool("item_details", args_schema=DetailsArgs)
+    def item_details(runtime: ToolRuntime[ChatContext], item: str, fields: list[str] | None = None,
+                     check: str | None = None) -> str:
+        """An item's catalog record (title, year, genres, tags, description and every metadata
+        field, e.g. director) to answer questions about it, with the current user's rating of it
+        if any and the predicted stars for them. A field the catalog lacks is listed as unknown."""
+        found, unknown = resolve([item])
+        if not found:
+            return dump({"tool": "item_details", "unknown": unknown})
+        it = found[0]
+        record = {"title": it.title, "year": it.year, "genres": list(it.genres), "tags": list(it.tags),
+                  "description": it.description or None, **{f: list(item_values(it, f)) or v for f, v in it.extra.items()}}
+        asked = [f.strip().lower() for f in fields or [] if f.strip()]
+        asked = [f if f == "predicted_stars" else (_field_of(f, record) or f) for f in asked]
+        missing = [f for f in asked if f != "predicted_stars" and record.get(f) in (None, [], "")]
+        user = runtime.context.user_id
+        checked = None
+        if check:
+            wanted = phrase_words(check)
+            checked = {"asked": check, "matches": [v for v in (*it.genres, *it.tags)
+                                                   if phrase_words(v) == wanted or wanted in phrase_words(v).split()]}
+        return dump({"tool": "item_details", "item": item_card(it), "record": record, "check": checked,
+                     "asked": asked, "unknown_fields": missing,
+                     "your_history": None if (entry := s.history.entry(user, it.id)) is None
+                     else {"signal": entry.signal, "rating": entry.rating},
+                     "predicted_stars": s.recommendations.predicted_stars(user, it.id)})
+
     @tool("record_feedback", args_schema=FeedbackArgs)
     def record_feedback(runtime: ToolRuntime[ChatContext], item: str, kind: str, rating: float | None = None) -> str:
         """Record that the current user liked, disliked, rated (1-5 stars) or has seen an item."""
@@ -182,4 +260,23 @@ def build_tools(services: Services) -> list:
         s.history.record_feedback(runtime.context.user_id, found[0].id, kind, rating, source=runtime.context.source)  # type: ignore[arg-type]
         return dump({"tool": "record_feedback", "item": item_card(found[0]), "kind": kind, "rating": rating})
 
-    return [recommend, search_catalog, similar_items, user_history, explain, record_feedback]
+    fields = ", ".join(vocabulary.fields + [TAGS]) if vocabulary else TAGS
+    for t in (recommend, search_catalog, similar_items):
+        t.description += f" Attribute fields in this catalog: {fields}."
+    return [recommend, search_catalog, similar_items, user_history, explain, item_details, record_feedback]
+
+
+_FIELD_ALIASES = {"about": "description", "plot": "description", "summary": "description", "story": "description",
+                  "released": "year", "release": "year", "when": "year", "date": "year", "genre": "genres",
+                  "kind": "genres", "tag": "tags", "keywords": "tags", "themes": "tags"}
+
+
+def _field_of(name: str, record: dict) -> str | None:
+    """The record field a question names ("genre" -> genres, "directed" -> director)."""
+    name = _FIELD_ALIASES.get(name, name)
+    if name in record:
+        return name
+    for key in record:
+        if key.startswith(name[:6]) or name.startswith(key[:6]) or key.rstrip("s") == name.rstrip("s"):
+            return key
+    return None

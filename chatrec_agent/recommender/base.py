@@ -10,7 +10,7 @@ the whole score vector before the top-k cut, so asking for 5 Westerns gives 5 We
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 import numpy as np
@@ -80,6 +80,8 @@ class Recommendation:
     # Similarity to the text wish / the liked items (content), when computed.
     wish_similarity: float | None = None
     content_similarity: float | None = None
+    # For "like X": (seed id, similarity to that seed scaled to the seed's best neighbour).
+    like: list[tuple[str, float]] = field(default_factory=list)
 
 
 class Dataset:
@@ -125,8 +127,7 @@ class Dataset:
                 x[n] = -1.0 if item_id in user.disliked else fold_in_weight(pref)
         seeds = [n for i in like_items or () if (n := self.item_index.get(i)) is not None]
         if seeds:
-            x *= LIKE_ITEMS_HISTORY_WEIGHT  # "more like these": the seeds lead, history only tilts
-            x[seeds] = 1.0
+            x[seeds] = 1.0  # a seed counts as liked (for models scored on the whole fold-in)
         return x
 
     def user_row(self, user: UserState) -> sparse.csr_matrix:
@@ -136,7 +137,10 @@ class Dataset:
         return sparse.csr_matrix((data, ([0] * len(cols), cols)), shape=(1, self.n_items))
 
 
-LIKE_ITEMS_HISTORY_WEIGHT = 0.2
+# "Like X": candidates are the seeds' nearest items (at least this many, at least 2k), and the
+# person's own score only re-ranks within them, at this weight against the seed similarity.
+LIKE_POOL = 10
+LIKE_PERSONAL_WEIGHT = 0.5
 
 
 def fold_in_weight(preference: float) -> float:
@@ -190,10 +194,17 @@ class Recommender:
     def allowed(self, filters: SearchFilter | None, exclude: Iterable[str] = ()) -> np.ndarray:
         flt = filters or SearchFilter()
         excluded = frozenset(exclude) | flt.exclude_ids
-        return self.ds.facets.mask(SearchFilter(
-            genres=flt.genres, any_genres=flt.any_genres, exclude_genres=flt.exclude_genres,
-            year_from=flt.year_from, year_to=flt.year_to, exclude_ids=excluded,
-        ))
+        return self.ds.facets.mask(replace(flt, exclude_ids=excluded))
+
+    def available(self, user: UserState, filters: SearchFilter | None, exclude: Iterable[str] = (),
+                  like_items: Sequence[str] | None = None, include_seen: bool = False) -> int:
+        """How many items `recommend` could choose from under these constraints."""
+        allowed = self.allowed(filters, [*exclude, *(like_items or ())])
+        if not include_seen:
+            for item_id in user.preferences:
+                if (n := self.ds.item_index.get(item_id)) is not None:
+                    allowed[n] = False
+        return int(allowed.sum())
 
     def score(self, user: UserState, items: Sequence[str]) -> dict[str, float]:
         """The model's score of each given item for this user (unknown items are left out)."""
@@ -228,37 +239,75 @@ class Recommender:
         prefer: Iterable[str] = (),
     ) -> list[Recommendation]:
         """Top-k items for the user; already-seen items are never returned unless asked.
-        `prefer`red items (e.g. tagged with what was asked for) rank first, in the model's order."""
+
+        With `like_items`, the candidates are the seeds' neighbourhood (see `like_scores`) and
+        the person's history only re-ranks within it. `prefer`red items (e.g. tagged with what
+        was asked for) rank first, in the model's order."""
         ds = self.ds
-        x = ds.user_vector(user, like_items)
-        scores = np.asarray(self._scores(x, user, query_vector), dtype=np.float64)
-        preferred = [n for i in prefer if (n := ds.item_index.get(i)) is not None]
-        if preferred:
-            finite = scores[np.isfinite(scores)]
-            lift = float(finite.max() - finite.min()) + 1.0 if len(finite) else 1.0
-            scores = scores.copy()
-            scores[preferred] += lift
+        x = ds.user_vector(user)
         allowed = self.allowed(filters, exclude)
         if not include_seen:
             for item_id in user.preferences:
                 n = ds.item_index.get(item_id)
                 if n is not None:
                     allowed[n] = False
-        for item_id in like_items or ():
-            n = ds.item_index.get(item_id)
-            if n is not None:
-                allowed[n] = False  # "like X" never answers X itself
-        return self._decorate(self._top(scores, allowed, k, x), x, query_vector)
+        seeds = [n for i in like_items or () if (n := ds.item_index.get(i)) is not None]
+        allowed[seeds] = False  # "like X" never answers X itself
+        personal = np.asarray(self._scores(x, user, query_vector), dtype=np.float64)
+        per_seed = {ds.item_ids[s]: self._seed_similarities(s) for s in seeds}
+        if seeds:
+            scores = self._within_neighbourhood(np.mean(list(per_seed.values()), axis=0), personal, allowed, k)
+        else:
+            scores = personal
+        preferred = [n for i in prefer if (n := ds.item_index.get(i)) is not None]
+        if preferred:
+            finite = scores[np.isfinite(scores)]
+            lift = float(finite.max() - finite.min()) + 1.0 if len(finite) else 1.0
+            scores = scores.copy()
+            scores[preferred] += lift
+        recs = self._decorate(self._top(scores, allowed, k, x), x, query_vector)
+        if seeds:
+            for rec in recs:
+                n = ds.item_index[rec.item_id]
+                rec.like = [(seed, float(sims[n])) for seed, sims in per_seed.items()]
+        return recs
+
+    def _seed_similarities(self, seed: int) -> np.ndarray:
+        """How close every item is to one seed, scaled to the seed's best neighbour; several
+        seeds are averaged, so "a mix of A and B" favours items near both."""
+        sims = np.asarray(self._item_similarities([seed]), dtype=np.float64).copy()
+        sims[seed] = -np.inf
+        finite = sims[np.isfinite(sims)]
+        top = float(finite.max()) if len(finite) else 0.0
+        sims[seed] = 1.0
+        return sims / top if top > 0 else sims
+
+    def _within_neighbourhood(self, seed_sims: np.ndarray, personal: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
+        """Scores that keep only the seeds' nearest allowed items, ordered by a blend of
+        nearness and the person's own score (both scaled within the pool)."""
+        pool_size = max(LIKE_POOL, 2 * k)
+        candidates = np.flatnonzero(allowed & np.isfinite(seed_sims))
+        out = np.full(len(seed_sims), -np.inf)
+        if len(candidates) == 0:
+            return out
+        take = min(pool_size, len(candidates))
+        pool = candidates[np.argpartition(-seed_sims[candidates], take - 1)[:take]]
+        out[pool] = (1 - LIKE_PERSONAL_WEIGHT) * _minmax(seed_sims[pool]) + LIKE_PERSONAL_WEIGHT * _minmax(personal[pool])
+        return out
 
     def similar_items(self, items: Sequence[str], k: int = 10, filters: SearchFilter | None = None) -> list[Recommendation]:
         seeds = [self.ds.item_index[i] for i in items if i in self.ds.item_index]
         if not seeds:
             return []
-        scores = np.asarray(self._item_similarities(seeds), dtype=np.float64)
+        per_seed = {self.ds.item_ids[s]: self._seed_similarities(s) for s in seeds}
         allowed = self.allowed(filters, items)
         x = np.zeros(self.ds.n_items, dtype=np.float32)
         x[seeds] = 1.0
-        return self._top(scores, allowed, k, x)
+        recs = self._top(np.mean(list(per_seed.values()), axis=0), allowed, k, x)
+        for rec in recs:
+            n = self.ds.item_index[rec.item_id]
+            rec.like = [(seed, float(sims[n])) for seed, sims in per_seed.items()]
+        return recs
 
     def _top(self, scores: np.ndarray, allowed: np.ndarray, k: int, x: np.ndarray) -> list[Recommendation]:
         candidates = np.flatnonzero(allowed & np.isfinite(scores))
@@ -279,6 +328,11 @@ def top_contributions(x: np.ndarray, column: np.ndarray, limit: int = 5) -> list
         return []
     best = positive[np.argsort(-parts[positive])[:limit]]
     return [(int(j), float(parts[j])) for j in best]
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    return (values - low) / (high - low) if high > low else np.ones_like(values)
 
 
 def normalise(scores: np.ndarray) -> np.ndarray:

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from chatrec_agent.catalog import Catalog, Interaction
-from chatrec_agent.errors import CatalogError, ChatrecError
 from chatrec_agent.catalog.filters import SearchFilter
+from chatrec_agent.errors import CatalogError, ChatrecError
 from chatrec_agent.recommender import BlendedRating, Dataset, UserState, make_model
 from chatrec_agent.recommender.hybrid import HybridRecommender
 
@@ -241,9 +241,9 @@ def run_evaluation(
     """Load a dataset, split it, evaluate every model and the rating model; one report dict."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from chatrec_agent.search.embeddings import Embedder
     from chatrec_agent.catalog.load import load_catalog
     from chatrec_agent.recommender import MODELS
+    from chatrec_agent.search.embeddings import Embedder
     from chatrec_agent.settings import CatalogSettings
 
     unknown = [m for m in models if m not in MODELS]

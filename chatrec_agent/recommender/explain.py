@@ -1,9 +1,10 @@
 """Explanations: evidence that was really computed, rendered through Jinja2 templates.
 
 Each kind of evidence has a template (shipped in chatrec_agent/recommender/templates, overridable by
-`recommender.template_dir`). An explanation joins the strongest one or two pieces of
-evidence into one sentence and returns the evidence as data beside it, so tests (and
-users) can check every claim.
+`recommender.template_dir`). An explanation speaks to the request first (how the item meets
+"like X", the asked director/genre/era, the wish), then to the person (their strongest
+evidence), and returns the evidence as data beside the sentence, so tests (and users) can
+check every claim.
 """
 
 from __future__ import annotations
@@ -16,10 +17,15 @@ from typing import Any, Literal
 import jinja2
 
 from chatrec_agent.catalog import Item
+from chatrec_agent.catalog.attributes import TAGS, item_values, value_key
+from chatrec_agent.catalog.filters import SearchFilter
 from chatrec_agent.recommender.base import Dataset, Recommendation, UserState
 from chatrec_agent.store.history import TasteProfile, era_of
 
-EvidenceKind = Literal["because_you_liked", "shared_features", "era", "people_like_you", "matches_wish", "popular", "new"]
+EvidenceKind = Literal["like_seed", "asked_for", "because_you_liked", "shared_features", "era", "people_like_you",
+                       "matches_wish", "popular", "new"]
+# Evidence about the request, said before evidence about the person.
+REQUEST_KINDS = ("like_seed", "asked_for", "matches_wish")
 
 # Minimum share of the user's favourites for a genre to be called "theirs".
 GENRE_SHARE_MIN = 0.15
@@ -74,10 +80,21 @@ class Explainer:
     def gather(
         self, item: Item, user: UserState, profile: TasteProfile, dataset: Dataset,
         rec: Recommendation | None = None, wish: str | None = None, items: dict[str, Item] | None = None,
+        filters: SearchFilter | None = None,
     ) -> list[Evidence]:
         """Every piece of evidence for `item` and `user`, strongest first."""
         items = items or {i.id: i for i in dataset.items}
         out: list[Evidence] = []
+        seeds = [(seed, sim) for seed, sim in (rec.like if rec else []) if seed in items]
+        if seeds:
+            out.append(Evidence("like_seed", 3.0 + max(sim for _, sim in seeds), {"seeds": [
+                {"id": seed, "title": items[seed].title, "similarity": round(sim, 3),
+                 "shared": [g for g in item.genres if g in items[seed].genres][:3],
+                 "co_likers": _both_liked(dataset, seed, item.id)}
+                for seed, sim in sorted(seeds, key=lambda pair: -pair[1])]}))
+        asked = _asked_for(item, filters)
+        if asked:
+            out.append(Evidence("asked_for", 2.5, {"parts": asked}))
         liked = [i for i in (rec.contributions if rec else []) if user.preferences.get(i.item_id, 0) > 0 and i.item_id in items]
         if liked:
             total = sum(c.weight for c in liked)
@@ -116,8 +133,12 @@ class Explainer:
     # --- rendering ----------------------------------------------------------------------
 
     def render(self, item_id: str, evidence: list[Evidence], limit: int = 2) -> Explanation:
+        request = [e for e in evidence if e.kind in REQUEST_KINDS]
+        personal = [e for e in evidence if e.kind not in REQUEST_KINDS]
+        # The request first, then the person: one clause each when both have something to say.
+        chosen = (request[:1] + personal[:1]) if request and personal else evidence[:limit]
         parts = []
-        for ev in evidence[:limit]:
+        for ev in chosen:
             facts = dict(ev.facts)
             if ev.kind == "people_like_you":
                 facts["anchors"] = [a["title"] for a in facts["anchors"]]
@@ -129,12 +150,12 @@ class Explainer:
         sentence = parts[0][0].upper() + parts[0][1:]
         if len(parts) > 1:
             sentence += " — " + parts[1]
-        return Explanation(item_id, sentence + ".", tuple(evidence[:limit]))
+        return Explanation(item_id, sentence + ".", tuple(chosen))
 
     def explain(self, item: Item, user: UserState, profile: TasteProfile, dataset: Dataset,
                 rec: Recommendation | None = None, wish: str | None = None,
-                items: dict[str, Item] | None = None) -> Explanation:
-        return self.render(item.id, self.gather(item, user, profile, dataset, rec, wish, items))
+                items: dict[str, Item] | None = None, filters: SearchFilter | None = None) -> Explanation:
+        return self.render(item.id, self.gather(item, user, profile, dataset, rec, wish, items, filters))
 
 
 def _union_share(genres, user: UserState, items: dict[str, Item]) -> float:
@@ -144,6 +165,39 @@ def _union_share(genres, user: UserState, items: dict[str, Item]) -> float:
     if not favourites:
         return 0.0
     return sum(1 for f in favourites if names & set(f.genres)) / len(favourites)
+
+
+def _asked_for(item: Item, filters: SearchFilter | None) -> list[str]:
+    """What the request constrained that this item really has: genres, era, attribute values."""
+    if filters is None:
+        return []
+    parts: list[str] = []
+    genres = [g for g in item.genres if g.lower() in {n.lower() for n in (*filters.genres, *filters.any_genres)}]
+    if genres:
+        parts.append(_join_and(genres))
+    if item.year is not None and (filters.year_from is not None or filters.year_to is not None):
+        if filters.year_from is not None and filters.year_to is not None and filters.year_to - filters.year_from == 9 \
+                and filters.year_from % 10 == 0:
+            parts.append(f"from the {filters.year_from}s")
+        else:
+            parts.append(f"from {item.year}")
+    for condition in filters.attributes:
+        if condition.negate:
+            continue
+        wanted = {value_key(v) for v in condition.values}
+        has = [v for v in item_values(item, condition.field) if value_key(v) in wanted]
+        if has:
+            parts.append(f"tagged {_join_and(has)}" if condition.field == TAGS
+                         else f"{_join_and(has)} ({condition.field.replace('_', ' ')})")
+    return parts
+
+
+def _both_liked(dataset: Dataset, seed_id: str, item_id: str) -> int:
+    """How many people liked both the seed and the item."""
+    a, b = dataset.item_index.get(seed_id), dataset.item_index.get(item_id)
+    if a is None or b is None:
+        return 0
+    return len(_likers(dataset, a) & _likers(dataset, b))
 
 
 def _fans(dataset: Dataset, item_id: str) -> int:

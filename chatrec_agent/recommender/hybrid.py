@@ -11,7 +11,6 @@ import numpy as np
 
 from chatrec_agent.recommender.base import Dataset, Recommender, UserState, normalise
 
-
 # How many interacted items a never-interacted item borrows its CF score from.
 BORROW_NEIGHBOURS = 10
 

@@ -12,16 +12,18 @@ import hashlib
 import logging
 import pickle
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from chatrec_agent.catalog import Catalog, Item, phrase_words
+from chatrec_agent.catalog.attributes import TAGS, AttributeCondition
 from chatrec_agent.catalog.filters import SearchFilter
 from chatrec_agent.recommender import Dataset, Recommender, UserState, make_model
 from chatrec_agent.recommender.explain import Explainer, Explanation
 from chatrec_agent.recommender.hybrid import HybridRecommender
+from chatrec_agent.recommender.rating import BiasedMF
 from chatrec_agent.settings import Settings
 from chatrec_agent.store.history import HistoryStore
 
@@ -52,6 +54,7 @@ class Recommendations:
         self.explainer = Explainer(settings.recommender.template_dir)
         self._model: Recommender | None = None
         self._fingerprint: str | None = None  # of the data the loaded model was fitted on
+        self._rating_model = None
 
     # --- the fitted model ---------------------------------------------------------------
 
@@ -123,42 +126,73 @@ class Recommendations:
         like_items: Sequence[str] | None = None, wish: str | None = None, include_seen: bool = False,
     ) -> list[ExplainedItem]:
         user = self.user_state(user_id)
+        filters = filters or SearchFilter()
         query_vector = self.embedder.encode([wish])[0] if wish and self.embedder is not None else None
-        prefer = self.tagged(wish) if wish else set()
+        prefer: set[str] = set()
+        tags = self.tags_named(wish) if wish else []
+        if tags:
+            # A tag the wish names is a constraint when enough unseen items carry it, else a preference.
+            constrained = replace(filters, attributes=filters.attributes + (AttributeCondition(TAGS, tuple(tags)),))
+            if self.model.available(user, constrained, exclude, like_items, include_seen) >= k:
+                filters = constrained
+            else:
+                prefer = {i for tag in tags for i in self.catalog.tag_index.get(tag, ())}
         recs = self.model.recommend(user, k, filters, exclude, like_items, query_vector, include_seen, prefer)
-        return self._explained(user, recs, wish)
+        return self._explained(user, recs, wish, filters)
 
-    def tagged(self, wish: str) -> set[str]:
-        """Items carrying a tag the wish names word for word (“a feel-good movie”, “a heist”):
-        the catalog's own words beat embedding similarity, which is weak on moods and themes."""
+    def tags_named(self, wish: str) -> list[str]:
+        """Catalog tags the wish names word for word (“a feel-good movie”, “a heist”): the
+        catalog's own words beat embedding similarity, which is weak on moods and themes."""
         words = f" {phrase_words(wish)} "
-        return {i for tag, ids in self.catalog.tag_index.items() if f" {tag} " in words for i in ids}
+        return [tag for tag in self.catalog.tag_index if f" {tag} " in words]
 
     def similar_items(self, item_ids: Sequence[str], k: int = 5, filters: SearchFilter | None = None,
                       user_id: str | None = None) -> list[ExplainedItem]:
-        user = self.user_state(user_id) if user_id else UserState("anonymous")
-        recs = self.model.similar_items(item_ids, k, filters)
+        """The items' neighbourhood; for a person, re-ranked by their taste and without what
+        they have rated (the same path as `recommend(like_items=…)`)."""
         if user_id:
-            seen = set(user.preferences)
-            recs = [r for r in recs if r.item_id not in seen]
-        return self._explained(user, recs, None)
+            return self.recommend(user_id, k, filters, like_items=item_ids)
+        user = UserState("anonymous")
+        return self._explained(user, self.model.similar_items(item_ids, k, filters), None, filters)
+
+    def predicted_stars(self, user_id: str, item_id: str) -> float | None:
+        """The rating model's guess of the person's stars for an item (their ratings folded in),
+        or None when the catalog has no star ratings to learn from."""
+        model = self.rating_model
+        n = self.model.ds.item_index.get(item_id)
+        if model is None or n is None:
+            return None
+        user = self.user_state(user_id)
+        rated = {self.model.ds.item_index[i]: r for i, r in user.ratings.items() if i in self.model.ds.item_index}
+        factors, bias = model.fold_in(np.fromiter(rated, dtype=np.int64, count=len(rated)),
+                                      np.fromiter(rated.values(), dtype=np.float64, count=len(rated)))
+        return round(float(model.predict_for(factors, bias, np.array([n]))[0]), 2)
+
+    @property
+    def rating_model(self):
+        if self._rating_model is None:
+            ds = self.model.ds
+            if len(ds.ratings) < 20:
+                return None
+            self._rating_model = BiasedMF().fit(ds.ratings, ds.n_users, ds.n_items)
+        return self._rating_model
 
     def explain(self, user_id: str, item_id: str, wish: str | None = None) -> Explanation:
         """Why `item_id` suits the user (also for items that were not recommended)."""
         user = self.user_state(user_id)
         query_vector = self.embedder.encode([wish])[0] if wish and self.embedder is not None else None
-        explained = self._explained(user, self.model.score_items(user, [item_id], query_vector), wish)
+        explained = self._explained(user, self.model.score_items(user, [item_id], query_vector), wish, None)
         if not explained:
             return Explanation(item_id, "That item is not in the catalog.", ())
         return explained[0].explanation
 
-    def _explained(self, user: UserState, recs, wish: str | None) -> list[ExplainedItem]:
+    def _explained(self, user: UserState, recs, wish: str | None, filters: SearchFilter | None) -> list[ExplainedItem]:
         profile = self.history.taste_profile(user.user_id, self.catalog.items)
         out = []
         for rec in recs:
             item = self.catalog.items.get(rec.item_id)
             if item is None:
                 continue  # never name an item that is not in the catalog
-            explanation = self.explainer.explain(item, user, profile, self.model.ds, rec, wish, self.catalog.items)
+            explanation = self.explainer.explain(item, user, profile, self.model.ds, rec, wish, self.catalog.items, filters)
             out.append(ExplainedItem(item, rec.score, explanation))
         return out

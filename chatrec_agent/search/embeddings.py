@@ -83,6 +83,13 @@ class Embedder(Embeddings):
         except OSError as exc:
             raise ChatrecError(f"Cannot load embedding model '{self._location}': {exc}") from None
 
+    def vocabulary(self) -> frozenset[str]:
+        """Whole lowercase words the model's tokenizer knows: a cheap stand-in for "ordinary
+        English words" (the planner asks a surname that is also a word for a cue)."""
+        tokenizer = getattr(self.model, "tokenizer", None)
+        vocab = tokenizer.get_vocab() if tokenizer is not None else {}
+        return frozenset(w for w in vocab if w.isalpha() and w.islower() and len(w) > 2)
+
     @property
     def dimension(self) -> int:
         return int(self.model.get_embedding_dimension())

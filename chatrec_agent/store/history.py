@@ -236,6 +236,10 @@ class HistoryStore:
     def disliked(self, user_id: str) -> list[HistoryEntry]:
         return [e for e in self.user_history(user_id) if e.preference < 0]
 
+    def entry(self, user_id: str, item_id: str) -> HistoryEntry | None:
+        """The user's latest signal about one item, if any."""
+        return next((e for e in self.user_history(user_id) if e.item_id == item_id), None)
+
     def seen(self, user_id: str) -> set[str]:
         return {e.item_id for e in self.user_history(user_id)}
 

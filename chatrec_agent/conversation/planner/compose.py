@@ -47,6 +47,58 @@ def _filters_text(filters: dict | None) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
+def _values(value) -> str:
+    if isinstance(value, list):
+        return value[0] if len(value) == 1 else ", ".join(value[:-1]) + " and " + value[-1]
+    return str(value)
+
+
+def _details(payload: dict) -> list[str]:
+    """Answers from the item's catalog record, and nothing else."""
+    card, record = payload.get("item"), payload.get("record") or {}
+    if not card:
+        return []
+    label, lines = _label(card), []
+    check = payload.get("check")
+    if check:
+        genres = _values(record.get("genres") or []) or "not labelled with a genre"
+        if check.get("matches"):
+            lines.append(f"Yes: {label} is {_values(check['matches'])} ({genres}).")
+        else:
+            lines.append(f"No: {label} is {genres}, not {check['asked']}.")
+    asked = [f for f in payload.get("asked", []) if f not in payload.get("unknown_fields", [])]
+    for field in asked:
+        value = record.get(field)
+        if field == "predicted_stars":
+            history = payload.get("your_history") or {}
+            if history.get("rating") is not None:
+                lines.append(f"You rated {label} {history['rating']:g}★.")
+            elif payload.get("predicted_stars") is not None:
+                lines.append(f"My guess: you'd give {label} about {payload['predicted_stars']:.1f}★.")
+        elif field == "description":
+            lines.append(f"{label}: {value}")
+        elif field == "year":
+            lines.append(f"{label} came out in {value}.")
+        elif field == "genres":
+            lines.append(f"{label} is {_values(value)}.")
+        elif field == "tags":
+            lines.append(f"{label} is tagged {_values(value)}.")
+        elif field != "title":
+            lines.append(f"{label} — {field.replace('_', ' ')}: {_values(value)}.")
+    for field in payload.get("unknown_fields", []):
+        lines.append(f"The catalog doesn't list a {field.replace('_', ' ')} for {label}, so I can't say.")
+    if not payload.get("asked") and not check:
+        genres = ", ".join(record.get("genres") or [])
+        lines.append(f"{label}" + (f" — {genres}" if genres else "") + "." + (f" {record['description']}" if record.get("description") else ""))
+        extras = [f"{k.replace('_', ' ').capitalize()}: {_values(v)}" for k, v in record.items()
+                  if k not in ("title", "year", "genres", "tags", "description") and v]
+        if record.get("tags"):
+            extras.append("Tags: " + ", ".join(record["tags"]))
+        if extras:
+            lines.append(". ".join(extras) + ".")
+    return lines
+
+
 def compose(tool_messages: list) -> str:
     lines: list[str] = []
     for message in tool_messages:
@@ -78,6 +130,8 @@ def compose(tool_messages: list) -> str:
                 lines += _items(payload, "Closest matches in the catalog:")
             else:
                 lines.append("I found nothing like that in the catalog.")
+        elif name == "item_details":
+            lines += _details(payload)
         elif name == "explain":
             if payload.get("item"):
                 lines.append(f"{_label(payload['item'])}: {payload.get('text', '')}")

@@ -19,6 +19,20 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
     if m := re.search(r"\b(?:after|later than|newer than|since|post)[ -](\d{4})s?\b", t):
         year = int(m.group(1))
         return (year if "since" in m.group(0) else year + 1), None
+    # "early 80s", "mid-1990s", "late nineties": a third of the decade.
+    part = r"(?P<part>early|mid|middle|late)[ -](?:(?:the )?)"
+    if m := re.search(part + r"(?:(?P<century>1[89]|20)?(?P<decade>\d)0s|'(?P<short>\d)0s|(?P<word>" + "|".join(DECADE_WORDS) + r"))\b", t):
+        if m.group("word"):
+            start = DECADE_WORDS[m.group("word")]
+        else:
+            digit = int(m.group("decade") or m.group("short"))
+            century = int(m.group("century")) * 100 if m.group("century") else (2000 if digit <= 1 else 1900)
+            start = century + digit * 10
+        low, high = {"early": (0, 4), "mid": (3, 7), "middle": (3, 7), "late": (5, 9)}[m.group("part")]
+        return start + low, start + high
+    if m := re.search(r"\b(?:around|about|circa|roughly|approximately|somewhere around|c\.) ?((?:19|20)\d\d)\b", t):
+        year = int(m.group(1))
+        return year - 2, year + 2
     if m := re.search(r"\b(1[89]\d|20\d)0s\b", t):
         start = int(m.group(1)) * 10
         return start, start + 9

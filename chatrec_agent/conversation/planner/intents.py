@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from chatrec_agent.catalog import phrase_words
+from chatrec_agent.catalog import Item, phrase_words
+from chatrec_agent.catalog.attributes import AttributeMention, AttributeVocabulary
 from chatrec_agent.catalog.titles import TitleLinker
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.lexicon import GenreLexicon
 from chatrec_agent.conversation.planner.memory import Recall
+from chatrec_agent.conversation.planner.questions import item_question
 from chatrec_agent.conversation.planner.references import count_in, ordinal_in, pick
 
 MAX_MESSAGE_CHARS = 2000
@@ -65,14 +67,40 @@ _WHY = re.compile(r"\bwhy\b")
 # "would I like Heat?": a question about fit, answered like a "why" (never recorded as feedback).
 _WOULD_I = re.compile(r"^(?:would|will|do you think|should|might) i (?:like|love|enjoy|dig) (?P<t>.+?)\??$")
 _QUESTION = re.compile(r"^(?:would|will|do|does|did|should|could|can|might|is|are|was)\b")
+_WH_QUESTION = re.compile(r"^(?:what|which|who|when|where|how|any)\b")
+_HYPOTHETICAL = re.compile(r"\b(?:would|will|might|could|should|do|does|to) i (?:like|love|enjoy|dig)\b|\bi(?:'d| would) (?:like|love|enjoy)\b")
 _MORE_LIKE = re.compile(r"\b(?:more like|similar to|more of|others like|anything like) (?P<t>.+)")
-_LIKE = re.compile(r"\blike (?P<t>[^,.;!?]+?)(?=(?:,| but| from| with| without| no | not | in the| before| after| only|[.;!?]|$))")
+# "like X" and its paraphrases: what the neighbourhood is seeded with.
+_LIKE_CUE = (r"(?:(?<!would i )(?<!i'd )(?<!i )(?<!you )(?<!we )\blike|similar to|in the (?:vein|style|spirit) of|along the lines of|"
+             r"reminds? me of|the same (?:vibe|feel) as|(?:a )?(?:mix|cross|blend|combination|mashup) (?:of|between)|"
+             r"somewhere between|halfway between|crossed with)")
+_LIKE = re.compile(_LIKE_CUE + r" (?P<t>[^,.;!?]+?)(?=(?:,| but| from| with| without| no | not | in the| before| after| only| by| directed|[.;!?]|$))")
+# "along those lines", "like that", "something similar": the item just talked about.
+_LIKE_THAT = re.compile(r"\b(?:along (?:those|these|the same) lines|like (?:that|this|it|those|them)(?: one)?|something similar|"
+                        r"similar ones?|in that vein|in the same vein)\b")
 _OLDER = re.compile(r"\b(older|earlier|less recent|more classic)\b")
 _NEWER = re.compile(r"\b(newer|more recent|later|fresher|more modern)\b")
 _OTHERS_AGAIN = re.compile(
     r"\b(not (those|these|them|that)|others|other ones|something else|different ones?|anything else|more options|"
     r"show me more|more please|give me more|next|none of (those|these|them)|what else|^more)\b")
 _ONLY = re.compile(r"^(?:only|just|but only|now only|and only)\b")
+# "scratch that", "actually …", "rather …": the request is replaced, not refined.
+_CORRECTION = re.compile(r"^(?:scratch that|forget (?:that|it)|never ?mind|actually|rather|instead|on second thought|"
+                         r"change of plan|let'?s do|make it)\b[ ,.!:-]*")
+_COUNT_ONLY = re.compile(r"^(?:(?:ok|okay|hmm|no|well)[, ]+)?(?:(?:just|only|give me|show me|make it|how about|i only want|"
+                         r"i only need|maybe|can you|could you|please)\s*)*(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|a couple|a few)"
+                         r"(?: (?:of them|please|instead|then|more|picks?|options?|ones?|films?|movies?))*\W*$")
+_FEWER = re.compile(r"^(?:(?:ok|okay|hmm|no)[, ]+)?(?:fewer|less|not so many|too many)\b")
+_REF_FIELD = re.compile(r"\b(?:that|the same|this|same) (?P<what>[a-z]+)\b")
+# "no, not those", "nope, none of these", "close, but no": the last list missed.
+_REJECTION = re.compile(
+    r"^(?:(?:no+|nope|nah|wrong)(?=\s*(?:[,.!–—-]|$))|nope|nah|not quite|not really|not it|close,? but(?: no)?|"
+    r"hmm+,? (?:no|not quite)|none of (?:those|these|them|that)|not (?:those|these|them|that)(?: ones?)?|"
+    r"not what i(?:'m| am) (?:after|looking for))\b[ ,.!–—-]*")
+_CUE_BEFORE_WORDS = {"directed", "written", "starring", "featuring", "by", "from", "nothing", "no", "not", "without",
+                     "anything", "except", "but", "the", "a", "an", "director", "author"}
+_CUE_AFTER_WORDS = {"s", "brothers", "bros", "film", "films", "movie", "movies", "picture", "pictures", "classic", "classics"}
+_SPLIT = re.compile(r"\s*(?:[,;]|\bso\b|\bbut\b|\band\b|\bthen\b| - )\s*")
 _SEARCH = re.compile(r"^(?:do you have|have you got|is there|find|search(?: for)?|look up|tell me about|what is|what's) (?P<q>.+?)\??$")
 _IN_CATALOG = re.compile(
     r"^(?:is|are) (?P<q>.+?) (?:in (?:the|your) (?:catalog(?:ue)?|list|library|collection)|available|on here|there)\??$")
@@ -100,14 +128,23 @@ def _without_interjection(t: str) -> str:
 class Plan:
     tool_calls: list[dict] = field(default_factory=list)  # {"name": ..., "args": {...}}
     answer: str | None = None
+    # Calls that need the first ones' results to be in first ("I hated the first one, show me
+    # others": the dislike is recorded before the next list is chosen).
+    then: list[Plan] = field(default_factory=list)
+
+    def steps(self) -> list[list[dict]]:
+        return [self.tool_calls, *(call for plan in self.then for call in plan.steps())] if self.tool_calls else []
 
 
 class IntentParser:
-    def __init__(self, lexicon: GenreLexicon, titles: TitleLinker, latest_year: int, tags: set[str] = frozenset()):
+    def __init__(self, lexicon: GenreLexicon, titles: TitleLinker, latest_year: int, tags: set[str] = frozenset(),
+                 attributes: AttributeVocabulary | None = None):
         self.lexicon = lexicon
         self.titles = titles
         self.latest_year = latest_year
         self.tags = tags  # the catalog's tags, as words: a wish naming one is worth passing on
+        self.attributes = attributes
+        self.items: dict[str, Item] = {item.id: item for item in titles.items}
 
     def plan(self, text: str, memory: Recall) -> Plan:
         raw = text.strip()
@@ -126,11 +163,41 @@ class IntentParser:
             return Plan(answer=THANKS if _THANKS.match(t) else GREETING)
         if _HISTORY.search(t) and not _REQUEST.search(t):
             return self._call("user_history")
-        for planner in (self._feedback, self._why, self._more_like, self._follow_up, self._search):
+        compound = self._compound(t, memory)
+        if compound is not None:
+            return compound
+        return self._single(t, memory, raw)
+
+    def _single(self, t: str, memory: Recall, raw: str = "") -> Plan:
+        if m := _CORRECTION.match(t):
+            rest = t[m.end():].strip()
+            if rest and not _ONLY.search(rest):
+                return self._recommend(rest, memory, raw)  # "scratch that, a comedy": a new request
+            t = rest or t
+        for planner in (self._feedback, self._why, self._question, self._more_like, self._follow_up, self._search):
             plan = planner(t, memory)
             if plan is not None:
                 return plan
-        return self._recommend(t, memory)
+        return self._recommend(t, memory, raw)
+
+    def _compound(self, t: str, memory: Recall) -> Plan | None:
+        """Feedback and a request in one message: "I hated the first one, show me others"."""
+        for m in _SPLIT.finditer(t):
+            head, tail = t[:m.start()].strip(), t[m.end():].strip()
+            if not head or not tail or not (_REQUEST.search(tail) or _OTHERS_AGAIN.search(tail) or _LIKE_THAT.search(tail)):
+                continue
+            feedback = self._feedback(head, memory)
+            if feedback is None or not feedback.tool_calls:
+                continue
+            item = feedback.tool_calls[0]["args"]["item"]
+            after = Recall(memory.last_shown, memory.shown_ids, memory.last_recommend,
+                           self._card(item) or memory.last_item)
+            return Plan(feedback.tool_calls, then=[self._single(tail, after)])
+        return None
+
+    def _card(self, item_id: str) -> dict | None:
+        item = self.items.get(item_id)
+        return None if item is None else {"id": item.id, "title": item.title, "year": item.year, "genres": list(item.genres)}
 
     # --- pieces ------------------------------------------------------------------------
 
@@ -154,8 +221,8 @@ class IntentParser:
         return phrase  # a title: the tool resolves it, typos included, or offers close matches
 
     def _feedback(self, t: str, memory: Recall) -> Plan | None:
-        if _WHY.search(t) or _QUESTION.match(t):
-            return None  # "why would I like it?", "did I like Fargo?" are questions, not feedback
+        if _WHY.search(t) or _QUESTION.match(t) or _WH_QUESTION.match(t) or _HYPOTHETICAL.search(t):
+            return None  # "why would I like it?", "what else would I like?" are questions, not feedback
         for pattern in _RATE:
             if m := pattern.search(t):
                 target = self._target(m.group("t"), memory)
@@ -183,7 +250,10 @@ class IntentParser:
     def _why(self, t: str, memory: Recall) -> Plan | None:
         if m := _WOULD_I.match(t):
             target = self._target(m.group("t"), memory)
-            return self._call("explain", item=target) if target else None
+            if not target:
+                return None
+            return Plan(tool_calls=[{"name": "explain", "args": {"item": target}},
+                                    {"name": "item_details", "args": {"item": target, "fields": ["predicted_stars"]}}])
         if not _WHY.search(t):
             return None
         rest = re.sub(r".*\bwhy\b( (did|do|would|should) you (recommend|suggest|pick|choose))?( (is|was))?"
@@ -192,6 +262,21 @@ class IntentParser:
         if not target:
             return Plan(answer="Why which one? Ask for recommendations first, then “why the second one?”.")
         return self._call("explain", item=target)
+
+    def _question(self, t: str, memory: Recall) -> Plan | None:
+        """"who directed it?", "what's Heat about?", "is the second one a comedy?": the record answers."""
+        named = self.titles.find_in_text(t)
+        question = item_question(t, self.attributes, bool(named))
+        if question is None:
+            return None
+        target = named[0].id if named else self._target(question.reference, memory)
+        if target is None:
+            return Plan(answer="Which film do you mean? Name a title, or ask about “the second one”.")
+        args: dict = {"item": target, "fields": list(question.fields)}
+        if question.genre_check:
+            genres = self.lexicon.parse(question.genre_check)[0]
+            args["check"] = genres[0] if genres else question.genre_check
+        return self._call("item_details", **args)
 
     def _more_like(self, t: str, memory: Recall) -> Plan | None:
         m = _MORE_LIKE.search(t)
@@ -208,11 +293,31 @@ class IntentParser:
         previous = memory.last_recommend
         if previous is None:
             return None
+        if _REJECTION.match(t):
+            return self._rejected(t, memory)
         if (m := _LIKE.search(t)) and self.titles.find_in_text(m.group("t")):
             return None  # "something like Alien, no horror" starts a new request, anchored on a title
         args = {k: v for k, v in previous.items() if v not in (None, [], "")}
+        if _COUNT_ONLY.match(t):  # "just give me two": every other constraint stays
+            args["k"] = count_in(t)
+            if re.search(r"\b(more|other|others|else|different|new)\b", t):  # "give me 2 more": not those again
+                args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
+            return self._call("recommend", **args)
+        if _FEWER.match(t):
+            args["k"] = max(1, min(int(args.get("k", 5)), len(memory.last_shown) or 5) // 2)
+            return self._call("recommend", **args)
         years = [c["year"] for c in memory.last_shown if c.get("year")]
         changed = False
+        mentions = self._mentions(t)
+        if mentions and (len(t.split()) <= 8 or _ONLY.search(t) or _REFINE_OPENER.search(t)):
+            # "only Kubrick", "nothing by Spielberg", "what about Hitchcock?": the list's other
+            # constraints stay, this field's condition is replaced.
+            fields = {m.condition.field for m in mentions}
+            kept = [a for a in args.get("attributes", []) if a["field"] not in fields]
+            args["attributes"] = kept + [m.condition.as_dict() for m in mentions]
+            if not _ONLY.search(t):
+                args.pop("like", None)  # "what about Hitchcock?" is no longer "like Fargo"
+            changed = True
         if _OLDER.search(t) and years:
             args.pop("year_from", None)
             args["year_to"] = min(years) - 1
@@ -256,6 +361,58 @@ class IntentParser:
             args["k"] = count_in(t)
         return self._call("recommend", **args)
 
+    def _rejected(self, t: str, memory: Recall) -> Plan:
+        """"no, not those — more like Forrest Gump", "nope, it's a sci-fi too", "close, but
+        late 90s": still looking for the same thing. What was shown is out; what the message
+        adds (genre, era, director, a title to be like, a tag) joins the constraints."""
+        rest = t
+        while m := _REJECTION.match(rest):
+            rest = rest[m.end():].strip(" ,.;:!-–—")
+        args = {k: v for k, v in (memory.last_recommend or {}).items() if v not in (None, [], "")}
+        args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
+        if not rest or _OTHERS_AGAIN.fullmatch(rest):
+            return self._call("recommend", **args)
+        additive = bool(re.search(r"\b(?:too|also|as well|both|plus|and)\b", rest))
+        mentions = self._mentions(rest)
+        if mentions:
+            fields = {m.condition.field for m in mentions}
+            args["attributes"] = [a for a in args.get("attributes", []) if a["field"] not in fields] + \
+                [m.condition.as_dict() for m in mentions]
+        genres, excluded = self.lexicon.parse(self._without_mentions(rest, mentions))
+        if genres:
+            args["genres"] = list(dict.fromkeys([*args.get("genres", []), *genres])) if additive else genres
+            if not additive:
+                args.pop("wish", None)  # the old wish went with the old genre
+        if excluded:
+            args["exclude_genres"] = sorted(set(args.get("exclude_genres", [])) | set(excluded))
+            args["genres"] = [g for g in args.get("genres", []) if g not in excluded]
+        year_from, year_to = parse_era(rest, self.latest_year)
+        years = [c["year"] for c in memory.last_shown if c.get("year")]
+        if year_from is not None or year_to is not None:
+            args.pop("year_from", None)
+            args.pop("year_to", None)
+            args.update({k: v for k, v in (("year_from", year_from), ("year_to", year_to)) if v is not None})
+        elif _OLDER.search(rest) and years:
+            args.pop("year_from", None)
+            args["year_to"] = min(years) - 1
+        elif _NEWER.search(rest) and years:
+            args.pop("year_to", None)
+            args["year_from"] = max(years) + 1
+        like = []
+        if (m := _LIKE.search(rest)) and not _ERA_WORDS.search(m.group("t")):
+            like = [i.id for i in self.titles.find_in_text(m.group("t"))]
+        like = like or [i.id for i in self._titles_named(rest, rest) if len(phrase_words(i.title)) > 3]
+        if like:
+            args["like"] = list(dict.fromkeys([*args.get("like", []), *like]))
+        padded = f" {phrase_words(rest)} "
+        if any(f" {tag} " in padded for tag in self.tags):
+            args["wish"] = rest  # a catalog tag named: the new words are the wish now
+        if re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|couple|few)\b", rest) and \
+                year_from is None and year_to is None:
+            args["k"] = count_in(rest)
+        args = {k: v for k, v in args.items() if v not in (None, [], "")}
+        return self._call("recommend", **args)
+
     def _search(self, t: str, memory: Recall) -> Plan | None:
         m = _SEARCH.match(t) or _IN_CATALOG.match(t)
         if not m:
@@ -263,15 +420,75 @@ class IntentParser:
         query = m.group("q").strip()
         if re.match(r"(your|a good|good|the best|popular|trending|worth)\b", query):
             return None  # "what's your favourite movie?", "is there a good thriller?": a request
-        if _PRONOUN.match(query):  # "tell me about it": the item just talked about
+        if _PRONOUN.match(query) or ordinal_in(query) is not None:  # "tell me about it": the item just talked about
             target = self._target(query, memory)
-            return self._call("explain", item=target) if target else Plan(answer="About which one? Name a title.")
-        if self.titles.resolve(query) is None and (self.lexicon.parse(query)[0] or len(query.split()) > 4):
-            return None  # "is there a good sci-fi from the 90s?" is a request
+            return self._call("item_details", item=target, fields=[]) if target else Plan(answer="About which one? Name a title.")
+        match = self.titles.resolve(query)
+        if match is None and (self.lexicon.parse(query)[0] or self._mentions(query) or len(query.split()) > 4):
+            return None  # "is there a good sci-fi from the 90s?", "do you have anything by Kubrick?": requests
+        if match is not None and re.match(r"^(?:tell me about|what is|what's)\b", t):
+            return self._call("item_details", item=match.item.id, fields=[])  # "tell me about Inception"
         return self._call("search_catalog", query=query)
 
-    def _recommend(self, t: str, memory: Recall) -> Plan:
+    def _mentions(self, t: str) -> list[AttributeMention]:
+        """Attribute values named in the text, minus those inside a title it names ("Hitchcock"
+        the film, in "something like Hitchcock")."""
+        if not self.attributes:
+            return []
+        mentions = self.attributes.find(t)
+        if mentions and (m := _LIKE.search(t)) and self.titles.find_in_text(m.group("t")):
+            title_words = set(phrase_words(m.group("t")).split())
+            words = phrase_words(t).split()
+            mentions = [x for x in mentions if not set(words[x.start:x.end]) <= title_words]
+        return mentions
+
+    def _referenced(self, t: str, memory: Recall) -> tuple[list[str], list[dict], dict]:
+        """What "along those lines", "that director", "the same era" point at, from the item
+        the conversation just talked about: (like ids, attribute conditions, year range)."""
+        item = self.items.get((memory.last_item or {}).get("id", "")) if memory.last_item else None
+        if item is None and memory.last_shown:
+            item = self.items.get(memory.last_shown[0]["id"]) if len(memory.last_shown) == 1 else None
+        if item is None:
+            return [], [], {}
+        like = [item.id] if _LIKE_THAT.search(t) else []
+        conditions: list[dict] = []
+        years: dict = {}
+        for m in _REF_FIELD.finditer(t):
+            what = m.group("what")
+            field = self.attributes.field_named(what) if self.attributes else None
+            if field and item.extra.get(field):
+                values = self.attributes.resolve(field, [item.extra[field]])[0] if self.attributes else []
+                conditions.append({"field": field, "values": values or [item.extra[field]], "negate": False})
+            elif what in ("era", "decade", "period", "time") and item.year:
+                years = {"year_from": item.year // 10 * 10, "year_to": item.year // 10 * 10 + 9}
+            elif what == "year" and item.year:
+                years = {"year_from": item.year, "year_to": item.year}
+            elif what in ("genre", "genres", "kind", "type", "sort") and item.genres:
+                years.setdefault("genres", list(item.genres[:1]))
+        return like, conditions, years
+
+    def _titles_named(self, t: str, raw: str) -> list[Item]:
+        """Catalog titles a request names without a "like" ("anything akin to Jaws?"): they are
+        its reference points. A one-word title that is also an ordinary word ("Up", "Heat"), a
+        genre or a tag only counts when written with a capital."""
+        common = self.attributes.common if self.attributes else frozenset()
+        out = []
+        for item in self.titles.find_in_text(t):
+            key = phrase_words(item.title)
+            if " " not in key and (key in common or key in self.tags or self.lexicon.parse(key)[0]):
+                if not re.search(rf"(?<![\w])(?:{re.escape(item.title)})(?![\w])", raw):
+                    continue
+            out.append(item)
+        return out
+
+    def _recommend(self, t: str, memory: Recall, raw: str = "") -> Plan:
         args: dict = {}
+        mentions = self._mentions(t)
+        if mentions:
+            args["attributes"] = [m.condition.as_dict() for m in mentions]
+        like_ref, ref_conditions, ref_range = self._referenced(t, memory)
+        if ref_conditions:
+            args["attributes"] = args.get("attributes", []) + ref_conditions
         genres, excluded = self.lexicon.parse(_without_interjection(t))
         if genres:
             args["genres"] = genres
@@ -283,24 +500,59 @@ class IntentParser:
             args["year_from"] = year_from
         if year_to is not None:
             args["year_to"] = year_to
-        like: list[str] = []
-        if (m := _LIKE.search(t)) and not re.match(r"(my|what i|the ones i)\b", m.group("t").strip()):
+        for key, value in ref_range.items():
+            args.setdefault(key, value)
+        like: list[str] = list(like_ref)
+        m = _LIKE.search(t)
+        if not like and m and not re.match(r"(my|what i|the ones i|that|this|it|those|them)\b", m.group("t").strip()):
             phrase = m.group("t").strip()
             like = [i.id for i in self.titles.find_in_text(phrase)]
             if not like:
-                pieces = [p.strip() for p in re.split(r",| and | & ", phrase) if p.strip()]
-                like = [p for p in pieces if not self.lexicon.parse(p)[0]]
+                pieces = [p.strip() for p in re.split(r",| and | & | or ", phrase) if p.strip()]
+                like = [p for p in pieces if not self.lexicon.parse(p)[0] and not self._mentions(p)]
+        if not like and raw:
+            like = [i.id for i in self._titles_named(t, raw)]
+        seeds = [self.items[i] for i in like if i in self.items]
+        if seeds and "year_from" not in args and "year_to" not in args:
+            # "similar to The Matrix but older": older or newer than the seeds themselves.
+            if _OLDER.search(t) and all(s.year for s in seeds):
+                args["year_to"] = min(s.year for s in seeds) - 1
+            elif _NEWER.search(t) and all(s.year for s in seeds):
+                args["year_from"] = max(s.year for s in seeds) + 1
         if like:
             args["like"] = like
-        wish = self._wish(t, like)
+        elif _LIKE_THAT.search(t) and not like_ref:
+            return Plan(answer="Like which one? Name a title, e.g. “something like Fargo”.")
+        wish = self._wish(self._without_mentions(t, mentions), like)
         if wish:
             args["wish"] = wish
         args["k"] = count_in(t)
         return self._call("recommend", **args)
 
+    @staticmethod
+    def _without_mentions(t: str, mentions: list[AttributeMention]) -> str:
+        """The text less the attribute values it names and their cue words ("directed by",
+        "…'s film"): they are filters, not a wish."""
+        if not mentions:
+            return t
+        words = phrase_words(t).split()
+        drop = {n for m in mentions for n in range(m.start, m.end)}
+        for m in mentions:
+            n = m.start - 1
+            while n >= 0 and words[n] in _CUE_BEFORE_WORDS:
+                drop.add(n)
+                n -= 1
+            n = m.end
+            while n < len(words) and words[n] in _CUE_AFTER_WORDS:
+                drop.add(n)
+                n += 1
+        return " ".join(w for n, w in enumerate(words) if n not in drop)
+
     def _wish(self, t: str, like: list[str]) -> str | None:
         """The descriptive part of a request ("mind-bending", "light and funny"), if any."""
         text = _LIKE.sub(" ", t) if like else t
+        text = _LIKE_THAT.sub(" ", text)
+        text = re.sub(r"\bwhat else\b|\b(?:would|will|might) i (?:like|love|enjoy)\b", " ", text)
         content = _FILLER.sub(" ", text)
         content = re.sub(r"\b(a|an|the|to|watch|i|for|from|with|and|or|of|in|no|not|without|s)\b", " ", content)
         content = re.sub(r"[^a-z' -]", " ", content)
@@ -310,6 +562,8 @@ class IntentParser:
         if not words and not any(f" {tag} " in padded for tag in self.tags):  # "a heist film": genre and tag
             return None
         # The wish is embedded and quoted back: drop the asking ("i want a …", "… please").
+        if text != t and not words:
+            return None
         wish = _ASKING.sub("", t.strip(" ?.!"))
         wish = re.sub(r"\s+(?:please|tonight|today|for me|thanks)$", "", wish).strip(" ,")
         return wish or t.strip(" ?.!")

@@ -48,13 +48,21 @@ _NEGATION = r"(?:no|not|without|nothing|except|but not|anything but|avoid|skip|h
 
 
 class GenreLexicon:
-    def __init__(self, catalog_genres: Iterable[str]):
+    def __init__(self, catalog_genres: Iterable[str], tags: Iterable[str] = ()):
+        """`tags`: the catalog's tags (as phrase words). A synonym that is also a tag ("heist")
+        is left to the tag: the catalog knows exactly which items it names."""
         self.by_key = {genre_key(g): g for g in catalog_genres}
+        tag_phrases = {_words(t) for t in tags}
+        # Tags of several words that contain a genre word ("live action", "war hero") are read
+        # as the tag, so "live-action" is not the genre Action.
+        self.tag_phrases = sorted((t for t in tag_phrases if " " in t), key=len, reverse=True)
         # A catalog's own genre names always count as words for themselves.
         phrases: dict[str, list[str]] = {}
         for name in self.by_key.values():
             phrases.setdefault(_words(name), []).append(name)
         for phrase, target in SYNONYMS.items():
+            if phrase in tag_phrases:
+                continue
             names = [self._present(t) for t in target.split("+")]
             if all(names):
                 phrases.setdefault(phrase, [n for n in names if n])
@@ -83,6 +91,12 @@ class GenreLexicon:
     def parse(self, text: str) -> tuple[list[str], list[str]]:
         """(genres asked for, genres excluded) in the text."""
         text = " " + _words(text) + " "
+        for phrase in self.tag_phrases:
+            if f" {phrase} " in text:
+                # The head word stays: a "dark comedy" is a comedy, "live action hybrid" no action film.
+                head = phrase.split()[-1]
+                keep = f" {head} " if any(p == head for p, _ in self.phrases) else " "
+                text = text.replace(f" {phrase} ", " #" + keep)
         include: list[str] = []
         exclude: list[str] = []
         taken = text
@@ -100,4 +114,5 @@ class GenreLexicon:
 
 
 def _words(text: str) -> str:
-    return re.sub(r"[^a-z0-9']+", " ", text.lower().replace("-", " ")).replace("'s", "s").strip()
+    text = re.sub(r"[^a-z0-9']+", " ", text.lower().replace("-", " ")).replace("'s", "s")
+    return re.sub(r"'(?=\s|$)|(?<=\s)'|^'", "", text).strip()  # "kids'" -> "kids"

@@ -54,7 +54,7 @@ def recall(messages: list[BaseMessage]) -> Recall:
                 # Keep only the titles the tool understood, as ids, for follow-ups.
                 args["like"] = [card["id"] for card in payload.get("like", [])]
                 state.last_recommend = args
-            if name in ("explain", "record_feedback") and payload.get("item"):
+            if name in ("explain", "record_feedback", "item_details") and payload.get("item"):
                 state.last_item = payload["item"]
     return state
 

@@ -16,6 +16,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict
 
 from chatrec_agent.catalog import Catalog
+from chatrec_agent.catalog.attributes import AttributeVocabulary
 from chatrec_agent.catalog.titles import TitleLinker
 from chatrec_agent.conversation.planner.compose import compose
 from chatrec_agent.conversation.planner.intents import IntentParser
@@ -28,10 +29,11 @@ class OfflinePlanner(BaseChatModel):
     parser: Any
 
     @classmethod
-    def for_catalog(cls, catalog: Catalog, titles: TitleLinker | None = None) -> OfflinePlanner:
+    def for_catalog(cls, catalog: Catalog, titles: TitleLinker | None = None,
+                    attributes: AttributeVocabulary | None = None) -> OfflinePlanner:
         years = [item.year for item in catalog.items.values() if item.year]
-        parser = IntentParser(GenreLexicon(catalog.genres), titles or TitleLinker(catalog), max(years, default=2024),
-                              tags=set(catalog.tag_index))
+        parser = IntentParser(GenreLexicon(catalog.genres, catalog.tag_index), titles or TitleLinker(catalog), max(years, default=2024),
+                              tags=set(catalog.tag_index), attributes=attributes or AttributeVocabulary(catalog))
         return cls(parser=parser)
 
     @property
@@ -44,16 +46,19 @@ class OfflinePlanner(BaseChatModel):
     def _generate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs) -> ChatResult:
         turn = current_turn(messages)
         tool_results = [m for m in turn if isinstance(m, ToolMessage)]
-        if tool_results:
-            message = AIMessage(content=compose(tool_results))
+        # Planning is deterministic, so each step re-plans the message and takes the next
+        # step not yet made ("record the dislike" before "show me others").
+        before_turn = messages[: len(messages) - len(turn) - 1]
+        plan = self.parser.plan(latest_human(messages), recall(before_turn))
+        steps = plan.steps()
+        made = sum(1 for m in turn if isinstance(m, AIMessage) and m.tool_calls)
+        if plan.answer is not None and not tool_results:
+            message = AIMessage(content=plan.answer)
+        elif made < len(steps):
+            calls = [{"name": c["name"], "args": c["args"], "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
+                     for c in steps[made]]
+            message = AIMessage(content="", tool_calls=calls)
         else:
-            history = messages[:-1]
-            plan = self.parser.plan(latest_human(messages), recall(history))
-            if plan.answer is not None:
-                message = AIMessage(content=plan.answer)
-            else:
-                calls = [{"name": c["name"], "args": c["args"], "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
-                         for c in plan.tool_calls]
-                message = AIMessage(content="", tool_calls=calls)
+            message = AIMessage(content=compose(tool_results))
         return ChatResult(generations=[ChatGeneration(message=message)])
 

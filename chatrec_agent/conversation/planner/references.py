@@ -37,7 +37,7 @@ def count_in(text: str, default: int = 5, maximum: int = 20) -> int:
     t = text.lower()
     if m := re.search(r"\b(\d{1,2})\b(?! ?(?:s\b|stars?|★|/5|out of))", t):
         n = int(m.group(1))
-        if 1 <= n <= maximum and not re.search(rf"\b(?:19|20)\d{{2}}\b", m.group(0)):
+        if 1 <= n <= maximum and not re.search(r"\b(?:19|20)\d{2}\b", m.group(0)):
             return n
     for word, n in sorted(NUMBERS.items(), key=lambda kv: -len(kv[0])):
         if re.search(rf"\b(?:give me|show me|recommend|suggest|top|just|only|need|want|get me) {word}\b", t) or re.search(rf"^\s*{word}\b", t):

@@ -1,0 +1,110 @@
+"""Questions about one item ("who directed it?", "what's Heat about?", "is the second one a
+comedy?"): which record fields are asked for, and which item is meant.
+
+Fields come from the catalog: the record's own names (title, year, genres, tags,
+description) and every metadata field the catalog carries, matched by stem ("directed" ->
+director, "written" -> writer), plus the few question words that name a record field
+without naming it ("when" -> year, "about" -> description).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chatrec_agent.catalog.attributes import AttributeVocabulary
+
+# Question words that point at a record field without naming it.
+_CUES: tuple[tuple[re.Pattern, str], ...] = (
+    (re.compile(r"\b(?:what(?:'s| is| was)? (?:it|that|this|the (?:\w+ )?one|.+?) about|plot|premise|story(?:line)?|synopsis|summary|describe)\b"), "description"),
+    (re.compile(r"\b(?:when|what year|which year|how old|come out|came out|released?|release date)\b"), "year"),
+    (re.compile(r"\b(?:what|which) (?:kind|sort|type|genres?)\b|\bgenres?\b"), "genres"),
+    (re.compile(r"\b(?:tags?|themes?|keywords?)\b"), "tags"),
+)
+_ASKS = re.compile(r"^(?:who|what|when|which|where|how|is|was|are|does|did|tell me|do you know)\b|\?\s*$")
+_IS_A = re.compile(r"^(?:is|was|are) (?P<ref>.+?) (?:an?|some kind of|a kind of) (?P<what>[a-z][a-z' -]*?)(?: (?:film|movie|one))?\s*\??$|"
+                   r"^(?:is|was) (?P<ref2>it|that|this|that one|this one|the \w+ one) (?P<what2>[a-z][a-z' -]*?)\s*\??$")
+# "who directed …", "who wrote …": the verb names a field by stem.
+_WHO = re.compile(r"^(?:who|which (?:person|people))\s+(?:(?:is|was|were)\s+)?(?P<verb>\w+)(?: (?:by|in))?\b")
+_REFERENCE = re.compile(
+    r"\b(?:it|that|this|that one|this one|the (?:first|second|third|fourth|fifth|last|\d+(?:st|nd|rd|th)) one|"
+    r"the (?:first|second|third|fourth|fifth|last)|#\d+|number \d+)\b")
+
+
+@dataclass(frozen=True)
+class ItemQuestion:
+    fields: tuple[str, ...]
+    reference: str  # the words naming the item ("it", "the second one", "Heat")
+    genre_check: str | None = None  # "is it a comedy?" -> "comedy"
+
+
+def item_question(text: str, attributes: AttributeVocabulary | None, titled: bool) -> ItemQuestion | None:
+    """The fields a question asks about one item, or None when it is not such a question.
+
+    `titled`: the text names a catalog title (so "what's Heat about?" has a target without
+    a pronoun)."""
+    t = text.strip().lower()
+    if not _ASKS.search(t) or re.search(r"\b(recommend|suggest|something|anything|give me|show me)\b", t):
+        return None
+    fields: list[str] = []
+    who = _WHO.match(t)
+    if who and who.group("verb") not in ("is", "was", "are", "in", "the", "it"):
+        noun = _agent_noun(who.group("verb"))
+        field = None
+        if attributes is not None:
+            field = attributes.field_named(who.group("verb")) or next(
+                (f for name in (noun, *_ROLE_SYNONYMS.get(noun, ())) if (f := attributes.field_named(name))), None)
+        # A role this catalog does not record ("who wrote it?") is still a question about the
+        # item: the answer says the catalog doesn't list it.
+        fields.append(field or noun)
+    if attributes is not None and not fields:
+        field = attributes.field_named(t)
+        if field:
+            fields.append(field)
+    for pattern, field in _CUES:
+        if pattern.search(t) and field not in fields:
+            fields.append(field)
+    if not (_REFERENCE.search(t) or titled):
+        # "who's the director?" names a field and asks about the item in hand; without a field
+        # ("what's good?") it is no question about one item.
+        if not (fields and re.match(r"^(?:who|what|when|which)\b", t)):
+            return None
+        return ItemQuestion(tuple(fields), "it")
+    reference = _reference_part(t)
+    if m := _IS_A.match(t):
+        ref, what = m.group("ref") or m.group("ref2"), (m.group("what") or m.group("what2")).strip()
+        if not fields and not what.startswith(("good", "worth", "any ", "ok", "available", "there", "in ")):
+            return ItemQuestion((), ref, what)
+    if not fields:
+        if re.match(r"^(?:who|what) (?:is|was) in\b|\bwho stars\b|\bstarring\b|\bcast\b", t):
+            return ItemQuestion(("cast",), reference)  # a field this catalog may lack: said unknown
+        return None
+    return ItemQuestion(tuple(fields), reference)
+
+
+_IRREGULAR = {"wrote": "writer", "written": "writer", "made": "maker", "sang": "singer", "sung": "singer",
+              "shot": "cinematographer", "starred": "cast", "stars": "cast", "played": "cast", "drew": "artist"}
+
+
+# The same role under the names catalogs give it.
+_ROLE_SYNONYMS = {"writer": ("author", "authors", "writers", "screenwriter", "novelist"),
+                  "cast": ("actors", "starring", "stars", "actor"), "maker": ("director", "creator", "author", "brand"),
+                  "director": ("directed_by", "directors"), "singer": ("artist", "performer"),
+                  "artist": ("illustrator", "author")}
+
+
+def _agent_noun(verb: str) -> str:
+    """"directed" -> "director", "produced" -> "producer", "wrote" -> "writer"."""
+    if verb in _IRREGULAR:
+        return _IRREGULAR[verb]
+    stem = re.sub(r"(?:ed|d)$", "", verb) if verb.endswith("ed") else verb
+    return stem + ("or" if stem.endswith(("ct", "it", "at")) else "er")
+
+
+def _reference_part(t: str) -> str:
+    if m := _REFERENCE.search(t):
+        return m.group(0)
+    # "what's Heat about?", "when did Alien come out?": the words between the asking and the field cue.
+    rest = re.sub(r"^(?:who|what|when|which|how|is|was|did|does|tell me|do you know)(?:'s| is| was| did| does)?\s+", "", t)
+    rest = re.sub(r"\b(?:directed|wrote|written|made|about|come out|came out|released?|from|genre|year)\b.*$", "", rest)
+    return rest.strip(" ?.!") or "it"
