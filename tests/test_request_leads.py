@@ -366,3 +366,12 @@ def test_a_tag_containing_a_genre_word_is_not_that_genre(runtime, say):
     assert "Action" not in only_call(reply, "recommend").get("genres", [])
     (kids,) = say("a kids' film please")
     assert only_call(kids, "recommend")["genres"] == ["Children"]
+
+
+@pytest.mark.parametrize("text", ["what's a good comedy that came out in the 80s?",
+                                  "any recs for a western released in the 60s?",
+                                  "what are the best thrillers from the 2000s?"])
+def test_requests_phrased_as_questions_are_requests(runtime, say, text):
+    (reply,) = say(text, user=f"qq-{next(_ids)}")
+    args = only_call(reply, "recommend")
+    assert args.get("genres") and args.get("year_from") and reply.items

@@ -44,8 +44,9 @@ def item_question(text: str, attributes: AttributeVocabulary | None, titled: boo
     `titled`: the text names a catalog title (so "what's Heat about?" has a target without
     a pronoun)."""
     t = text.strip().lower()
-    if not _ASKS.search(t) or re.search(r"\b(recommend|suggest|something|anything|give me|show me)\b", t):
-        return None
+    if not _ASKS.search(t) or re.search(
+            r"\b(recommend|suggest|something|anything|give me|show me|good|best|great|any|got|recs?|for me|films|movies)\b", t):
+        return None  # "what's a good drama that came out in the 90s?" asks for items, not about one
     fields: list[str] = []
     who = _WHO.match(t)
     if who and who.group("verb") not in ("is", "was", "are", "in", "the", "it"):
@@ -67,7 +68,8 @@ def item_question(text: str, attributes: AttributeVocabulary | None, titled: boo
     if not (_REFERENCE.search(t) or titled):
         # "who's the director?" names a field and asks about the item in hand; without a field
         # ("what's good?") it is no question about one item.
-        if not (fields and re.match(r"^(?:who|what|when|which)\b", t)):
+        named = attributes is not None and attributes.field_named(t) is not None
+        if not (named or who) or not re.match(r"^(?:who|what|when|which)\b", t):
             return None
         return ItemQuestion(tuple(fields), "it")
     reference = _reference_part(t)
