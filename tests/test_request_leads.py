@@ -375,3 +375,12 @@ def test_requests_phrased_as_questions_are_requests(runtime, say, text):
     (reply,) = say(text, user=f"qq-{next(_ids)}")
     args = only_call(reply, "recommend")
     assert args.get("genres") and args.get("year_from") and reply.items
+
+
+def test_ordinary_words_are_not_titles_unless_written_as_one(runtime, say):
+    # The demo catalog has *Up*, *Heat* and *M*: "cheer me up", "I'm in the mood" name none of them.
+    for text in ("something to cheer me up", "I'm in the mood for a comedy", "a movie with some heat"):
+        (reply,) = say(text, user=f"ord-{next(_ids)}")
+        assert "like" not in only_call(reply, "recommend"), text
+    (reply,) = say("anything close to Heat?", user=f"ord-{next(_ids)}")
+    assert only_call(reply, "recommend")["like"] == ["heat-1995"]

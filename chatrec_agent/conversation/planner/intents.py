@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from chatrec_agent.catalog import Item, phrase_words
 from chatrec_agent.catalog.attributes import AttributeMention, AttributeVocabulary
-from chatrec_agent.catalog.titles import TitleLinker
+from chatrec_agent.catalog.titles import TitleLinker, normalise_title
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.lexicon import GenreLexicon
 from chatrec_agent.conversation.planner.memory import Recall
@@ -174,7 +174,8 @@ class IntentParser:
             if rest and not _ONLY.search(rest):
                 return self._recommend(rest, memory, raw)  # "scratch that, a comedy": a new request
             t = rest or t
-        for planner in (self._feedback, self._why, self._question, self._more_like, self._follow_up, self._search):
+        for planner in (self._feedback, self._why, self._question, self._more_like,
+                        lambda t, memory: self._follow_up(t, memory, raw), self._search):
             plan = planner(t, memory)
             if plan is not None:
                 return plan
@@ -266,7 +267,10 @@ class IntentParser:
     def _question(self, t: str, memory: Recall) -> Plan | None:
         """"who directed it?", "what's Heat about?", "is the second one a comedy?": the record answers."""
         named = self.titles.find_in_text(t)
-        question = item_question(t, self.attributes, bool(named))
+        untitled = normalise_title(t)
+        for item in named:
+            untitled = untitled.replace(normalise_title(item.title), " ")
+        question = item_question(t, self.attributes, bool(named), untitled)
         if question is None:
             return None
         target = named[0].id if named else self._target(question.reference, memory)
@@ -289,12 +293,12 @@ class IntentParser:
                 return self._call("similar_items", items=[target], k=count_in(t))
         return None  # titles: a personal recommend with like=[...] (below)
 
-    def _follow_up(self, t: str, memory: Recall) -> Plan | None:
+    def _follow_up(self, t: str, memory: Recall, raw: str = "") -> Plan | None:
         previous = memory.last_recommend
         if previous is None:
             return None
         if _REJECTION.match(t):
-            return self._rejected(t, memory)
+            return self._rejected(t, memory, raw)
         if (m := _LIKE.search(t)) and self.titles.find_in_text(m.group("t")):
             return None  # "something like Alien, no horror" starts a new request, anchored on a title
         args = {k: v for k, v in previous.items() if v not in (None, [], "")}
@@ -361,7 +365,7 @@ class IntentParser:
             args["k"] = count_in(t)
         return self._call("recommend", **args)
 
-    def _rejected(self, t: str, memory: Recall) -> Plan:
+    def _rejected(self, t: str, memory: Recall, raw: str = "") -> Plan:
         """"no, not those — more like Forrest Gump", "nope, it's a sci-fi too", "close, but
         late 90s": still looking for the same thing. What was shown is out; what the message
         adds (genre, era, director, a title to be like, a tag) joins the constraints."""
@@ -401,7 +405,7 @@ class IntentParser:
         like = []
         if (m := _LIKE.search(rest)) and not _ERA_WORDS.search(m.group("t")):
             like = [i.id for i in self.titles.find_in_text(m.group("t"))]
-        like = like or [i.id for i in self._titles_named(rest, rest) if len(phrase_words(i.title)) > 3]
+        like = like or [i.id for i in self._titles_named(rest, raw)]
         if like:
             args["like"] = list(dict.fromkeys([*args.get("like", []), *like]))
         padded = f" {phrase_words(rest)} "
@@ -474,10 +478,12 @@ class IntentParser:
         common = self.attributes.common if self.attributes else frozenset()
         out = []
         for item in self.titles.find_in_text(t):
-            key = phrase_words(item.title)
-            if " " not in key and (key in common or key in self.tags or self.lexicon.parse(key)[0]):
-                if not re.search(rf"(?<![\w])(?:{re.escape(item.title)})(?![\w])", raw):
-                    continue
+            words = normalise_title(item.title).split()
+            ordinary = all(len(w) <= 2 or w in common or w in self.tags or self.lexicon.parse(w)[0] for w in words)
+            # "I'm in the mood…" names neither *M* nor *The Mood*: a title made only of ordinary
+            # words counts when written as a title, capitals and all.
+            if ordinary and not re.search(rf"(?<![\w]){re.escape(item.title)}(?![\w])", raw):
+                continue
             out.append(item)
         return out
 

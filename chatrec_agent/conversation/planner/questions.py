@@ -38,14 +38,17 @@ class ItemQuestion:
     genre_check: str | None = None  # "is it a comedy?" -> "comedy"
 
 
-def item_question(text: str, attributes: AttributeVocabulary | None, titled: bool) -> ItemQuestion | None:
+def item_question(text: str, attributes: AttributeVocabulary | None, titled: bool,
+                  untitled: str | None = None) -> ItemQuestion | None:
     """The fields a question asks about one item, or None when it is not such a question.
 
     `titled`: the text names a catalog title (so "what's Heat about?" has a target without
     a pronoun)."""
     t = text.strip().lower()
+    # `untitled`: the text without the titles it names ("who wrote Good Omens?" has no "good").
     if not _ASKS.search(t) or re.search(
-            r"\b(recommend|suggest|something|anything|give me|show me|good|best|great|any|got|recs?|for me|films|movies)\b", t):
+            r"\b(recommend|suggest|something|anything|give me|show me|good|best|great|any|got|recs?|for me|films|movies)\b",
+            (untitled if untitled is not None else t).lower()):
         return None  # "what's a good drama that came out in the 90s?" asks for items, not about one
     fields: list[str] = []
     who = _WHO.match(t)
