@@ -1,5 +1,8 @@
 """Held-out request phrasings: checked, never tuned on.
 
+Batch 1 was written first and its failures then fixed by mechanism (so it is no longer held
+out); batch 2 was written after that and is the held-out one.
+
 Each case is a short conversation on the demo catalog with the offline planner and a check
 that reads the catalog (director, genre, era, the seed's neighbourhood…). The cases were
 written once, before looking at how the planner handles them; when one fails, the fix goes
@@ -82,25 +85,52 @@ CASES = [
     (["give me 4 dramas", "the second one was boring, show me others"], both(genre("Drama"), lambda rt, r: len(r.tool_calls) == 2)),
 ]
 
+# Written after the first batch's failures had been fixed (by mechanism), and not tuned on:
+# the first batch is no longer held out, this one is.
+CASES_V2 = [
+    (["films by the director of Jaws"], lambda rt, r: True),  # may ask or answer; must not crash
+    (["i'd love a nolan film from the 2010s"], both(director("Christopher Nolan"), years(2010, 2019))),
+    (["an adventure movie, nothing from Spielberg please"], both(genre("Adventure"), not_director("Steven Spielberg"))),
+    (["show me Wes Anderson's work"], director("Wes Anderson")),
+    (["got any Kurosawa?"], director("Akira Kurosawa")),
+    (["something comparable to Blade Runner from before 1980"],
+     lambda rt, r: bool(r.items) and all(rt.catalog[i.id].year < 1980 for i in r.items)),
+    (["tell me about Spirited Away", "and who made it?"], says("Hayao Miyazaki")),
+    (["give me 3 musicals", "what's the first one about?"], lambda rt, r: bool(r.items) and rt.catalog[r.items[0].id].description[:30] in r.text),
+    (["tell me about Casablanca", "is it a romance?"], says("yes")),
+    (["recommend some thrillers", "hmm, not those, more from the late 70s"], both(genre("Thriller"), years(1975, 1979))),
+    (["a sci-fi movie", "give me just 1"], both(genre("Sci-Fi"), count(1))),
+    (["some horror", "on second thought, a musical"], genre("Musical")),
+    (["I liked Toy Story a lot", "anything similar?"], near("toy-story-1995", 0.6)),
+    (["a film like Heat and Goodfellas"], lambda rt, r: bool(r.items) and not {i.id for i in r.items} & {"heat-1995", "goodfellas-1990"}),
+    (["a crime film from the mid 90s"], both(genre("Crime"), years(1993, 1997))),
+]
+
+
+def run_cases(runtime, cases, prefix: str) -> list[dict]:
+    failures = []
+    for n, (turns, check) in enumerate(cases):
+        replies = [runtime.agent.respond(f"{prefix}-{n}", "demo-02", text) for text in turns]
+        try:
+            ok = bool(check(runtime, replies[-1]))
+        except Exception as exc:  # a check that breaks is a failure, not a crash
+            ok = False
+            replies[-1].text += f" [check raised {exc!r}]"
+        if not ok:
+            failures.append({"turns": turns, "calls": replies[-1].tool_calls, "reply": replies[-1].text[:300]})
+    return failures
+
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         runtime = Runtime.start(settings_from_dict({"storage": {"dir": folder}}, environ={}))
-        failures = []
-        for n, (turns, check) in enumerate(CASES):
-            replies = [runtime.agent.respond(f"held-{n}", "demo-02", text) for text in turns]
-            ok = False
-            try:
-                ok = bool(check(runtime, replies[-1]))
-            except Exception as exc:  # a check that breaks is a failure, not a crash
-                ok = False
-                replies[-1].text += f" [check raised {exc!r}]"
-            if not ok:
-                failures.append({"turns": turns, "calls": replies[-1].tool_calls, "reply": replies[-1].text[:300]})
-        report = {"cases": len(CASES), "passed": len(CASES) - len(failures),
-                  "pass_rate": round(1 - len(failures) / len(CASES), 3),
-                  "seconds": round(time.perf_counter() - started, 1), "failures": failures}
+        report = {"seconds": 0.0}
+        for name, cases in (("batch_1", CASES), ("batch_2_held_out", CASES_V2)):
+            failures = run_cases(runtime, cases, name)
+            report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
+                            "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
+        report["seconds"] = round(time.perf_counter() - started, 1)
         json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
         print()
 
