@@ -41,6 +41,7 @@ class Runtime:
         history = HistoryStore.open(settings.storage.dir)
         recommendations = Recommendations(settings, catalog, history, index)
         recommendations.refresh()
+        recommendations.warm_rating_model()
         titles = TitleLinker(catalog)
         attributes = AttributeVocabulary(catalog, index.embedder.vocabulary())
         services = Services(catalog, index, recommendations, history, titles, attributes)
@@ -72,6 +73,7 @@ class Runtime:
             report = self.index.sync(catalog, full=full, progress=progress)
             recommendations = Recommendations(self.settings, catalog, self.history, self.index)
             recommendations.refresh()
+            recommendations.rating_model  # noqa: B018 - fitted before the swap, like the recommender
             titles = TitleLinker(catalog)
             attributes = AttributeVocabulary(catalog, self.index.embedder.vocabulary())
             services = self.agent.services

@@ -384,3 +384,22 @@ def test_ordinary_words_are_not_titles_unless_written_as_one(runtime, say):
         assert "like" not in only_call(reply, "recommend"), text
     (reply,) = say("anything close to Heat?", user=f"ord-{next(_ids)}")
     assert only_call(reply, "recommend")["like"] == ["heat-1995"]
+
+
+def test_predicted_stars_follow_chat_ratings_and_the_model_is_loaded_not_refitted_after_a_restart(runtime, monkeypatch):
+    from chatrec_agent.recommender.rating_model import RatingModel
+    from chatrec_agent.recommender.recommendations import Recommendations
+
+    user, target = f"stars-{next(_ids)}", "the-godfather-1972"
+    before = runtime.recommendations.predicted_stars(user, target)
+    for item in ("goodfellas-1990", "heat-1995", "the-departed-2006", "casino-1995", "scarface-1983"):
+        if item in runtime.catalog:
+            runtime.history.record_feedback(user, item, "rated", 1.0)
+    after = runtime.recommendations.predicted_stars(user, target)
+    assert after < before  # a person who panned five crime films is predicted to like this one less
+
+    folder = runtime.settings.storage.dir / "models" / "rating"
+    assert (folder / "rating_model.npz").is_file() and (folder / "rating_model.json").is_file()
+    monkeypatch.setattr(RatingModel, "fit", classmethod(lambda cls, *a, **k: (_ for _ in ()).throw(AssertionError("refit"))))
+    again = Recommendations(runtime.settings, runtime.catalog, runtime.history, runtime.index)
+    assert again.predicted_stars(user, target) == after

@@ -15,11 +15,13 @@ from chatrec_agent.recommender.hybrid import HybridRecommender
 from chatrec_agent.recommender.itemknn import ItemKNNRecommender
 from chatrec_agent.recommender.popularity import PopularityRecommender
 from chatrec_agent.recommender.rating import AutoRec, BiasedMF, BlendedRating
+from chatrec_agent.recommender.rating_model import RatingModel
 
 MODELS = ("popularity", "itemknn", "ease", "als", "hybrid")
 
 __all__ = [
-    "MODELS", "AutoRec", "BiasedMF", "BlendedRating", "Contribution", "Dataset", "Recommendation", "Recommender", "UserState", "make_model",
+    "MODELS", "AutoRec", "BiasedMF", "BlendedRating", "Contribution", "Dataset", "RatingModel", "Recommendation",
+    "Recommender", "UserState", "make_model",
 ]
 
 

@@ -22,8 +22,9 @@ import numpy as np
 from chatrec_agent.catalog import Catalog, Interaction
 from chatrec_agent.catalog.filters import SearchFilter
 from chatrec_agent.errors import CatalogError, ChatrecError
-from chatrec_agent.recommender import BlendedRating, Dataset, UserState, make_model
+from chatrec_agent.recommender import Dataset, UserState, make_model
 from chatrec_agent.recommender.hybrid import HybridRecommender
+from chatrec_agent.recommender.rating_model import RatingModel
 
 Progress = Callable[[str, int, int], None]
 
@@ -195,9 +196,10 @@ def evaluate_cold_start(
     return out
 
 
-def evaluate_rating(catalog: Catalog, split: Split) -> dict:
-    """RMSE/MAE of the rating model (BiasedMF + AutoRec), of each part, and of the user-mean
-    baseline beside them."""
+def evaluate_rating(catalog: Catalog, split: Split, seed: int = 7) -> dict:
+    """RMSE/MAE of the tuned rating model (`RatingModel`: settings chosen by validation inside
+    the training part), of each of its parts, and of the user-mean baseline beside them.
+    A part's RMSE is None when the chosen model does without it."""
     train = [i for i in split.train if i.rating is not None]
     test = [i for i in split.test if i.rating is not None]
     if not train or not test:
@@ -205,26 +207,29 @@ def evaluate_rating(catalog: Catalog, split: Split) -> dict:
     users = {u: n for n, u in enumerate(sorted({i.user_id for i in train}))}
     items = {item_id: n for n, item_id in enumerate(catalog.items)}
     started = time.perf_counter()
-    model = BlendedRating().fit([(users[i.user_id], items[i.item_id], i.rating) for i in train], len(users), len(items))
+    model = RatingModel.fit([(users[i.user_id], items[i.item_id], i.rating) for i in train], len(users), len(items),
+                            seed=seed)
     fit_s = time.perf_counter() - started
     known = [i for i in test if i.user_id in users]
     truth = np.array([i.rating for i in known])
-    u = np.array([users[i.user_id] for i in known])
-    v = np.array([items[i.item_id] for i in known])
+    u = np.array([users[i.user_id] for i in known], dtype=np.int64)
+    v = np.array([items[i.item_id] for i in known], dtype=np.int64)
     predicted = model.predict(u, v)
+    parts = model.predict_parts(u, v)
     means: dict[str, list[float]] = defaultdict(list)
     for i in train:
         means[i.user_id].append(i.rating)
     baseline = np.array([np.mean(means[i.user_id]) for i in known])
 
-    def rmse(p: np.ndarray) -> float:
-        return round(float(np.sqrt(np.mean((p - truth) ** 2))), 4)
+    def rmse(p: np.ndarray | None) -> float | None:
+        return None if p is None else round(float(np.sqrt(np.mean((p - truth) ** 2))), 4)
 
     return {
-        "model": model.name, "fit_s": round(fit_s, 3), "ratings": len(known),
+        "model": f"tuned: {model.chosen['model']}", "fit_s": round(fit_s, 3), "ratings": len(known),
         "rmse": rmse(predicted), "mae": round(float(np.mean(np.abs(predicted - truth))), 4),
-        "biased_mf_rmse": rmse(model.mf.predict(u, v)), "autorec_rmse": rmse(model.autorec.predict(u, v)),
-        "user_mean_rmse": rmse(baseline),
+        "biases_rmse": rmse(parts["baseline"]), "biased_mf_rmse": rmse(parts.get("biased-mf")),
+        "autorec_rmse": rmse(parts.get("autorec")), "user_mean_rmse": rmse(baseline),
+        "chosen": {k: val for k, val in model.chosen.items() if k != "candidates"},
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,11 +24,14 @@ from chatrec_agent.catalog.filters import SearchFilter
 from chatrec_agent.recommender import Dataset, Recommender, UserState, make_model
 from chatrec_agent.recommender.explain import Explainer, Explanation
 from chatrec_agent.recommender.hybrid import HybridRecommender
-from chatrec_agent.recommender.rating import BiasedMF
+from chatrec_agent.recommender.rating_model import RatingModel
 from chatrec_agent.settings import Settings
 from chatrec_agent.store.history import HistoryStore
 
 log = logging.getLogger(__name__)
+
+# Fewer star ratings than this teach the rating model nothing: no predicted stars then.
+MIN_RATINGS_FOR_STARS = 20
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,9 @@ class Recommendations:
         self.explainer = Explainer(settings.recommender.template_dir)
         self._model: Recommender | None = None
         self._fingerprint: str | None = None  # of the data the loaded model was fitted on
-        self._rating_model = None
+        self._rating_model: RatingModel | None = None
+        self._rating_fingerprint: str | None = None
+        self._rating_lock = threading.Lock()
 
     # --- the fitted model ---------------------------------------------------------------
 
@@ -156,26 +162,50 @@ class Recommendations:
         return self._explained(user, self.model.similar_items(item_ids, k, filters), None, filters)
 
     def predicted_stars(self, user_id: str, item_id: str) -> float | None:
-        """The rating model's guess of the person's stars for an item (their ratings folded in),
-        or None when the catalog has no star ratings to learn from."""
+        """The rating model's guess of the person's stars for an item, their own ratings folded
+        in (so chat ratings count at once), or None when the catalog has no star ratings."""
         model = self.rating_model
         n = self.model.ds.item_index.get(item_id)
         if model is None or n is None:
             return None
         user = self.user_state(user_id)
         rated = {self.model.ds.item_index[i]: r for i, r in user.ratings.items() if i in self.model.ds.item_index}
-        factors, bias = model.fold_in(np.fromiter(rated, dtype=np.int64, count=len(rated)),
-                                      np.fromiter(rated.values(), dtype=np.float64, count=len(rated)))
-        return round(float(model.predict_for(factors, bias, np.array([n]))[0]), 2)
+        return round(float(model.predict_for_history(rated, np.array([n]))[0]), 2)
 
     @property
-    def rating_model(self):
-        if self._rating_model is None:
-            ds = self.model.ds
-            if len(ds.ratings) < 20:
-                return None
-            self._rating_model = BiasedMF().fit(ds.ratings, ds.n_users, ds.n_items)
-        return self._rating_model
+    def rating_model(self) -> RatingModel | None:
+        """Fitted once per data fingerprint (settings chosen by validation), saved as arrays +
+        JSON beside the recommender and loaded from there after a restart."""
+        self.model  # noqa: B018 - refreshed first: the fingerprint names the data
+        with self._rating_lock:
+            if self._rating_model is None or self._rating_fingerprint != self._fingerprint:
+                self._rating_model = self._load_or_fit_rating()
+                self._rating_fingerprint = self._fingerprint
+            return self._rating_model
+
+    def warm_rating_model(self) -> threading.Thread:
+        """Fit or load the rating model in the background, so the first "would I like …?"
+        rarely waits (a question asked meanwhile waits for it)."""
+        thread = threading.Thread(target=lambda: self.rating_model, name="rating-model", daemon=True)
+        thread.start()
+        return thread
+
+    def _load_or_fit_rating(self) -> RatingModel | None:
+        ds = self.model.ds
+        if len(ds.ratings) < MIN_RATINGS_FOR_STARS:
+            return None
+        folder = self.settings.storage.dir / "models" / "rating"
+        stamp = folder / "fingerprint.txt"
+        if stamp.is_file() and stamp.read_text().strip() == self._fingerprint:
+            try:
+                return RatingModel.load(folder)
+            except (OSError, ValueError) as exc:  # unreadable: refit, not fatal
+                log.warning("could not load the rating model from %s (%s); refitting", folder, exc)
+        model = RatingModel.fit(ds.ratings, ds.n_users, ds.n_items)
+        stamp.unlink(missing_ok=True)  # a crash mid-save leaves no stamp, so no half model is trusted
+        model.save(folder)
+        stamp.write_text(self._fingerprint or "")
+        return model
 
     def explain(self, user_id: str, item_id: str, wish: str | None = None) -> Explanation:
         """Why `item_id` suits the user (also for items that were not recommended)."""
