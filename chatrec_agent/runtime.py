@@ -45,7 +45,10 @@ class Runtime:
         titles = TitleLinker(catalog)
         attributes = AttributeVocabulary(catalog, index.embedder.vocabulary())
         services = Services(catalog, index, recommendations, history, titles, attributes)
-        model = make_chat_model(settings.llm, catalog, titles, attributes)
+        model = make_chat_model(settings.llm, catalog, titles, attributes, index.embedder.encode)
+        meaning = getattr(getattr(model, "parser", None), "meaning", None)
+        if meaning is not None:
+            meaning.vectors  # noqa: B018 - encode the labelled examples now, not in someone's turn
         agent = Agent(services, model, settings.storage.dir, settings.memory.window_messages)
         return cls(settings, catalog, index, history, recommendations, agent, report)
 
@@ -84,7 +87,7 @@ class Runtime:
             if hasattr(planner, "parser"):
                 from chatrec_agent.conversation.planner.model import OfflinePlanner
 
-                planner.parser = OfflinePlanner.for_catalog(catalog, titles, attributes).parser
+                planner.parser = OfflinePlanner.for_catalog(catalog, titles, attributes, self.index.embedder.encode).parser
             return report
         finally:
             self._reindex_lock.release()

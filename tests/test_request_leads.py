@@ -403,3 +403,29 @@ def test_predicted_stars_follow_chat_ratings_and_the_model_is_loaded_not_refitte
     monkeypatch.setattr(RatingModel, "fit", classmethod(lambda cls, *a, **k: (_ for _ in ()).throw(AssertionError("refit"))))
     again = Recommendations(runtime.settings, runtime.catalog, runtime.history, runtime.index)
     assert again.predicted_stars(user, target) == after
+
+
+# --- follow-ups with no slot are read by meaning --------------------------------------------------
+
+@pytest.mark.parametrize("first, follow_up, tool, check", [
+    ("tell me about Vertigo", "and the plot?", "item_details",
+     lambda args: args == {"item": "vertigo-1958", "fields": ["description"]}),
+    ("loved Arrival", "recommend similar stuff", "recommend", lambda args: args.get("like") == ["arrival-2016"]),
+    ("give me 2 westerns", "show me some alternatives", "recommend",
+     lambda args: args.get("genres") == ["Western"] and len(args.get("exclude", [])) == 2),
+    ("tell me about Psycho", "who is responsible for it?", "item_details",
+     lambda args: args["item"] == "psycho-1960"),
+])
+def test_follow_ups_without_slots_are_read_by_meaning(runtime, say, first, follow_up, tool, check):
+    _, reply = say(first, follow_up, user=f"m-{next(_ids)}")
+    assert check(only_call(reply, tool)), reply.tool_calls
+
+
+def test_the_meaning_classifier_needs_a_clear_winner(runtime):
+    meaning = runtime.agent.model.parser.meaning
+    # Between "like that" and "others": no clear winner, so no guess (the rules' reading stands).
+    close_call = meaning.classify("could you show me a few more like that one")
+    assert close_call is None or close_call.intent in ("like_last", "others")
+    assert meaning.classify("whats it about").intent == "item_question"
+    found = meaning.classify("a gritty western from the sixties with a great score")
+    assert found is None or found.intent == "request"

@@ -10,11 +10,11 @@ from chatrec_agent.settings import LLMSettings
 
 
 def make_chat_model(settings: LLMSettings, catalog: Catalog, titles: TitleLinker | None = None,
-                    attributes: AttributeVocabulary | None = None):
+                    attributes: AttributeVocabulary | None = None, encode=None):
     if settings.provider == "offline":
         from chatrec_agent.conversation.planner.model import OfflinePlanner
 
-        return OfflinePlanner.for_catalog(catalog, titles, attributes)
+        return OfflinePlanner.for_catalog(catalog, titles, attributes, encode)
     if not settings.model:
         raise ChatrecError(f"llm.provider is {settings.provider}; set llm.model to the model's name.")
     key = settings.api_key.get_secret_value() if settings.api_key else None

@@ -10,6 +10,7 @@ from chatrec_agent.catalog.attributes import AttributeMention, AttributeVocabula
 from chatrec_agent.catalog.titles import TitleLinker, normalise_title
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.lexicon import GenreLexicon
+from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.questions import item_question
 from chatrec_agent.conversation.planner.references import count_in, ordinal_in, pick
@@ -138,12 +139,13 @@ class Plan:
 
 class IntentParser:
     def __init__(self, lexicon: GenreLexicon, titles: TitleLinker, latest_year: int, tags: set[str] = frozenset(),
-                 attributes: AttributeVocabulary | None = None):
+                 attributes: AttributeVocabulary | None = None, meaning: MeaningClassifier | None = None):
         self.lexicon = lexicon
         self.titles = titles
         self.latest_year = latest_year
         self.tags = tags  # the catalog's tags, as words: a wish naming one is worth passing on
         self.attributes = attributes
+        self.meaning = meaning  # nearest labelled examples, for follow-ups the rules find no slot in
         self.items: dict[str, Item] = {item.id: item for item in titles.items}
 
     def plan(self, text: str, memory: Recall) -> Plan:
@@ -179,7 +181,38 @@ class IntentParser:
             plan = planner(t, memory)
             if plan is not None:
                 return plan
-        return self._recommend(t, memory, raw)
+        plan = self._recommend(t, memory, raw)
+        if self._bare(plan) and (memory.last_item or memory.last_shown) and len(t.split()) <= 10:
+            return self._by_meaning(t, memory) or plan
+        return plan
+
+    @staticmethod
+    def _bare(plan: Plan) -> bool:
+        """A request the rules found no slot in: nothing but a wish and a count."""
+        return len(plan.tool_calls) == 1 and plan.tool_calls[0]["name"] == "recommend" and \
+            set(plan.tool_calls[0]["args"]) <= {"wish", "k"}
+
+    def _by_meaning(self, t: str, memory: Recall) -> Plan | None:
+        """"anything similar?", "and who made it?", "got other ones?": decided by the nearest
+        labelled examples, about what the conversation just showed."""
+        if self.meaning is None:
+            return None
+        meaning = self.meaning.classify(t)
+        if meaning is None or meaning.intent == "request":
+            return None
+        target = (memory.last_item or {}).get("id") or (memory.last_shown[0]["id"] if len(memory.last_shown) == 1 else None)
+        if meaning.intent == "others" and memory.last_recommend is not None:
+            args = {k: v for k, v in memory.last_recommend.items() if v not in (None, [], "")}
+            args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
+            return self._call("recommend", **args)
+        if meaning.intent in ("like_last", "item_question") and target is None:
+            return Plan(answer="Which one do you mean? Say e.g. “the second one”.")
+        if meaning.intent == "like_last":
+            return self._call("recommend", like=[target], k=count_in(t))
+        if meaning.intent == "item_question":
+            question = item_question(re.sub(r"^(?:and|so|ok|okay|but|then)\s+", "", t), self.attributes, True)
+            return self._call("item_details", item=target, fields=list(question.fields) if question else [])
+        return None
 
     def _compound(self, t: str, memory: Recall) -> Plan | None:
         """Feedback and a request in one message: "I hated the first one, show me others"."""
@@ -219,6 +252,9 @@ class IntentParser:
             if len(memory.last_shown) >= 1 and phrase:
                 return memory.last_shown[0]["id"]
             return None
+        named = self.titles.find_in_text(phrase)
+        if named and len(phrase.split()) > len(named[0].title.split()):
+            return named[0].id  # "toy story a lot": the title inside the phrase
         return phrase  # a title: the tool resolves it, typos included, or offers close matches
 
     def _feedback(self, t: str, memory: Recall) -> Plan | None:
@@ -428,6 +464,10 @@ class IntentParser:
             target = self._target(query, memory)
             return self._call("item_details", item=target, fields=[]) if target else Plan(answer="About which one? Name a title.")
         match = self.titles.resolve(query)
+        if match is None and (memory.last_item or memory.last_shown):
+            by_meaning = self._by_meaning(t, memory)  # "what's the story?" is about the item in hand
+            if by_meaning is not None:
+                return by_meaning
         if match is None and (self.lexicon.parse(query)[0] or self._mentions(query) or len(query.split()) > 4):
             return None  # "is there a good sci-fi from the 90s?", "do you have anything by Kubrick?": requests
         if match is not None and re.match(r"^(?:tell me about|what is|what's)\b", t):

@@ -8,8 +8,10 @@ results are back it writes the reply from them alone.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
@@ -21,6 +23,7 @@ from chatrec_agent.catalog.titles import TitleLinker
 from chatrec_agent.conversation.planner.compose import compose
 from chatrec_agent.conversation.planner.intents import IntentParser
 from chatrec_agent.conversation.planner.lexicon import GenreLexicon
+from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import current_turn, latest_human, recall
 
 
@@ -30,10 +33,15 @@ class OfflinePlanner(BaseChatModel):
 
     @classmethod
     def for_catalog(cls, catalog: Catalog, titles: TitleLinker | None = None,
-                    attributes: AttributeVocabulary | None = None) -> OfflinePlanner:
+                    attributes: AttributeVocabulary | None = None,
+                    encode: Callable[[list[str]], np.ndarray] | None = None) -> OfflinePlanner:
+        """`encode`: the sentence encoder (the index's), for intents by meaning; without it
+        the planner reads by its rules alone."""
         years = [item.year for item in catalog.items.values() if item.year]
-        parser = IntentParser(GenreLexicon(catalog.genres, catalog.tag_index), titles or TitleLinker(catalog), max(years, default=2024),
-                              tags=set(catalog.tag_index), attributes=attributes or AttributeVocabulary(catalog))
+        parser = IntentParser(GenreLexicon(catalog.genres, catalog.tag_index), titles or TitleLinker(catalog),
+                              max(years, default=2024), tags=set(catalog.tag_index),
+                              attributes=attributes or AttributeVocabulary(catalog),
+                              meaning=MeaningClassifier(encode) if encode is not None else None)
         return cls(parser=parser)
 
     @property

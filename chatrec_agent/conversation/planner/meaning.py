@@ -1,0 +1,88 @@
+"""Intent by meaning: the nearest labelled example decides, with a margin.
+
+The planner's rules read slots (titles, genres, eras, attributes) well, but a follow-up with
+no slot at all ("anything similar?", "and who made it?", "got other ones?") is only a
+meaning. The embedding model is already loaded, so such a message is compared with many
+paraphrases per intent; the best intent wins only if it is close enough and clearly ahead
+of the runner-up, otherwise the rules' reading stands.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    # More like the item the conversation is about.
+    "like_last": (
+        "more like that", "anything similar?", "something similar please", "got anything like it?",
+        "more in that vein", "along those lines", "same kind of thing", "more of the same", "similar ones?",
+        "what else is like that one", "other films like it", "more like this one", "something close to it",
+        "films that feel like that", "that but different", "recommend me similar films", "in the same spirit",
+        "another one like that", "anything comparable?", "more movies of that sort",
+    ),
+    # A question about the item the conversation is about.
+    "item_question": (
+        "who made it?", "who directed it?", "what is it about?", "when did it come out?", "who is in it?",
+        "who wrote it?", "what year is it from?", "what's the story?", "tell me more about it",
+        "and who made that one?", "what kind of film is it?", "is it any good?", "how old is it?",
+        "what's the plot?", "give me the details", "who's behind it?", "describe it", "what genre is that?",
+    ),
+    # Not those: another list for the same request.
+    "others": (
+        "other ones please", "show me different ones", "what else?", "anything else?", "more options",
+        "none of those", "not those", "different suggestions", "give me others", "next ones",
+        "something else", "other picks?", "got more?", "another batch", "not these, others",
+    ),
+    # A fresh request.
+    "request": (
+        "what should I watch tonight?", "recommend me a movie", "something fun", "I need a film for tonight",
+        "any suggestions?", "surprise me", "pick something for me", "what's good?", "something to watch",
+        "I'm bored, what should I see?", "give me a recommendation", "find me a good movie",
+        "something new to watch", "a film for a rainy evening", "what do you suggest?",
+    ),
+}
+
+MIN_SIMILARITY = 0.55
+MIN_MARGIN = 0.04
+
+
+@dataclass(frozen=True)
+class Meaning:
+    intent: str
+    similarity: float
+    margin: float
+
+
+class MeaningClassifier:
+    """Nearest labelled example by cosine similarity of the sentence embeddings."""
+
+    def __init__(self, encode: Callable[[list[str]], np.ndarray], examples: dict[str, tuple[str, ...]] = EXAMPLES):
+        self.encode = encode
+        self.labels = [intent for intent, phrases in examples.items() for _ in phrases]
+        self.phrases = [phrase for phrases in examples.values() for phrase in phrases]
+        self._vectors: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def vectors(self) -> np.ndarray:
+        with self._lock:
+            if self._vectors is None:  # encoded on first use, once
+                self._vectors = np.asarray(self.encode(self.phrases), dtype=np.float32)
+            return self._vectors
+
+    def classify(self, text: str) -> Meaning | None:
+        """The intent whose nearest example is close enough and clearly ahead, or None."""
+        vector = np.asarray(self.encode([text])[0], dtype=np.float32)
+        sims = self.vectors @ vector
+        best: dict[str, float] = {}
+        for label, sim in zip(self.labels, sims.tolist()):
+            best[label] = max(best.get(label, -1.0), sim)
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])
+        (intent, top), (_, second) = ranked[0], ranked[1]
+        if top < MIN_SIMILARITY or top - second < MIN_MARGIN:
+            return None
+        return Meaning(intent, round(top, 3), round(top - second, 3))
