@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO
 
 from rich.console import Console
+from rich.markup import escape
 
 from chatrec_agent.conversation.agent import Agent, Reply
 from chatrec_agent.errors import ChatrecError
@@ -35,13 +36,13 @@ def run_terminal(agent: Agent, user: str, console: Console, conversation: str = 
         try:
             reply = agent.respond(conversation, user, text, source="terminal")
         except ChatrecError as exc:
-            console.print(f"[yellow]{exc}[/]")
+            console.print(f"[yellow]{escape(str(exc))}[/]")
             continue
         except Exception:  # one failing turn must not end the chat
             log.exception("turn failed")
             console.print("[red]Sorry, something went wrong on my side; please try again (details in the log).[/]")
             continue
-        console.print(render(reply))
+        console.print(render(reply), markup=False, highlight=False)  # user text is quoted back verbatim
 
 
 def read_script(path: Path) -> Iterator[tuple[int, dict]]:

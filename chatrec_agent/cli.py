@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -69,13 +70,13 @@ def _load_catalog(settings: Settings):
     if catalog.skipped:
         err.print(f"[yellow]Skipped {len(catalog.skipped)} bad rows[/] (catalog.on_error: skip); first ones:")
         for line in catalog.skipped[:5]:
-            err.print(f"  {line}")
+            err.print(f"  {escape(line)}")
     return catalog
 
 
 def _sync(settings: Settings, full: bool) -> None:
     catalog = _load_catalog(settings)
-    console.print(f"Catalog: {len(catalog)} items, {len(catalog.interactions)} interactions ({catalog.source}).")
+    console.print(f"Catalog: {len(catalog)} items, {len(catalog.interactions)} interactions ({escape(catalog.source)}).")
     index = _open_index(settings)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -88,7 +89,7 @@ def _sync(settings: Settings, full: bool) -> None:
 
         report = index.sync(catalog, full=full, progress=progress)
     if report.reason:
-        console.print(f"Full rebuild because {report.reason}.")
+        console.print(f"Full rebuild because {escape(report.reason)}.")
     console.print(report.summary())
     with console.status("Fitting the recommender..."):
         started = time.perf_counter()
@@ -151,7 +152,7 @@ def search(
     table.add_column("year", justify="right")
     table.add_column("genres")
     for hit in hits:
-        table.add_row(f"{hit.score:.3f}", hit.title, str(hit.year or ""), ", ".join(hit.genres))
+        table.add_row(f"{hit.score:.3f}", escape(hit.title), str(hit.year or ""), escape(", ".join(hit.genres)))
     console.print(table)
 
 
@@ -180,7 +181,7 @@ def recommend(
     if not results:
         console.print("Nothing in the catalog matches those filters that this user has not seen.")
     for n, r in enumerate(results, 1):
-        console.print(f"{n}. [bold]{r.item.label}[/] — {', '.join(r.item.genres)}\n   {r.explanation.text}")
+        console.print(f"{n}. [bold]{escape(r.item.label)}[/] — {escape(', '.join(r.item.genres))}\n   {escape(r.explanation.text)}")
 
 
 @app.command(name="eval")
@@ -281,7 +282,7 @@ def doctor() -> None:
     checks = run_checks(state.config, os.environ)
     marks = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "fail": "[red]✗[/]"}
     for check in checks:
-        console.print(f"{marks[check.level]} {check.name}: {check.detail}")
+        console.print(f"{marks[check.level]} {check.name}: {escape(check.detail)}")
     discord_ok = any(c.name == "discord" and c.level == "ok" for c in checks)
     if discord_ok:  # the token's application gets an invite link with the permissions the bot needs
         from bot.discord_app import invite_url
@@ -357,7 +358,7 @@ def main() -> None:
     try:
         app()
     except ChatrecError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("Interrupted.")

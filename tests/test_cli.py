@@ -90,3 +90,21 @@ def test_run_without_tokens_indexes_then_opens_the_terminal_chat(project):
     assert "chatrec: tell me what you'd like to watch" in result.stdout
     assert "Here are 2 picks" in result.stdout
 
+
+
+def test_titles_with_brackets_print_as_written(tmp_path):
+    from .conftest import write_jsonl
+
+    records = film_records() + [{"id": "rec", "title": "[REC]", "year": 2007, "genres": ["Horror"],
+                                 "description": "A television crew is trapped in a quarantined Barcelona apartment block."},
+                                {"id": "slash", "title": "Odd [/] Title [bold]", "year": 2001, "genres": ["Drama"],
+                                 "description": "A film whose title looks like console markup."}]
+    write_jsonl(tmp_path / "films.jsonl", records)
+    (tmp_path / "config.yaml").write_text("catalog: {format: jsonl, path: films.jsonl}\nstorage: {dir: state}\n")
+    assert chatrec("index", cwd=tmp_path).returncode == 0
+    found = chatrec("search", "quarantined apartment block in Barcelona", "-k", "1", cwd=tmp_path)
+    assert found.returncode == 0, found.stderr
+    assert "[REC]" in found.stdout
+    odd = chatrec("search", "a title that looks like console markup", "-k", "1", cwd=tmp_path)
+    assert odd.returncode == 0, odd.stderr
+    assert "Odd [/] Title [bold]" in odd.stdout

@@ -31,3 +31,13 @@ def test_a_failing_turn_is_reported_and_the_chat_goes_on(runtime, monkeypatch): 
     text = out.getvalue()
     assert "Sorry, something went wrong on my side" in text
     assert "Here are 2 picks" in text and len(calls) == 2
+
+
+def test_rich_markup_in_what_people_type_is_printed_not_interpreted(runtime, monkeypatch):  # noqa: F811
+    lines = iter(["something like [/] and [bold]dark[/bold]", "[red]a western[/red]", "quit"])
+    out = io.StringIO()
+    console = Console(file=out, width=200)
+    monkeypatch.setattr(console, "input", lambda prompt="": next(lines))
+    run_terminal(runtime.agent, "demo-02", console, conversation="terminal:markup")
+    text = out.getvalue()
+    assert "went wrong" not in text and "Here are" in text  # no MarkupError ended the chat
