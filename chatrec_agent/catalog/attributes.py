@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from chatrec_agent.catalog.model import Catalog, Item, genre_key, phrase_words
+from chatrec_agent.catalog.model import Catalog, Item, genre_key, longest_matches, phrase_words
 
 # Several values in one metadata field are written "A|B" (JSON lists are joined so).
 VALUE_SEPARATOR = "|"
@@ -158,16 +158,10 @@ class AttributeVocabulary:
         originals = set(re.findall(r"\b[A-Z][a-z]+", text))
         used: set[int] = set()
         found: list[tuple[int, int, str, tuple[str, ...], bool]] = []  # start, end, field, keys, exact
-        for size in range(min(self.max_words, len(words)), 1, -1):
-            for start in range(0, len(words) - size + 1):
-                span = set(range(start, start + size))
-                if used & span:
-                    continue
-                hits = self.full.get(" ".join(words[start:start + size]))
-                if hits:
-                    for field in dict.fromkeys(f for f, _ in hits):
-                        found.append((start, start + size, field, tuple(k for f, k in hits if f == field), True))
-                    used |= span
+        for start, end, hits in longest_matches(words, self.full, self.max_words, min_size=2):
+            for field in dict.fromkeys(f for f, _ in hits):
+                found.append((start, end, field, tuple(k for f, k in hits if f == field), True))
+            used |= set(range(start, end))
         for n, word in enumerate(words):
             if n in used or len(word) < 3 or word.isdigit():
                 continue

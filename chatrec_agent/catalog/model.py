@@ -15,6 +15,24 @@ def phrase_words(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
+def longest_matches(words: list[str], lookup: Mapping, max_size: int, min_size: int = 1) -> list[tuple[int, int, object]]:
+    """Non-overlapping spans of `words` that are keys of `lookup` ("blade runner" over
+    "blade"), longest first: (start, end, value), in text order. Dictionary look-ups only,
+    so it is fast on any message."""
+    used: set[int] = set()
+    found: list[tuple[int, int, object]] = []
+    for size in range(min(max_size, len(words)), min_size - 1, -1):
+        for start in range(0, len(words) - size + 1):
+            span = set(range(start, start + size))
+            if used & span:
+                continue
+            value = lookup.get(" ".join(words[start:start + size]))
+            if value:
+                found.append((start, start + size, value))
+                used |= span
+    return sorted(found, key=lambda match: match[0])
+
+
 def genre_key(name: str) -> str:
     """A stable, metadata-safe key for a genre name ("Sci-Fi" -> "sci_fi")."""
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from chatrec_agent.catalog.model import Catalog, Item
+from chatrec_agent.catalog.model import Catalog, Item, longest_matches
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _YEAR = re.compile(r"\((\d{4})\)|\b(1[89]\d{2}|20\d{2})\b")
@@ -71,19 +71,7 @@ class TitleLinker:
         fuzzy-resolves the pieces it cuts at "and" / "," when this finds nothing.
         """
         words = normalise_title(text).split()
-        found: list[tuple[int, Item]] = []
-        used: set[int] = set()
-        for size in range(min(10, len(words)), 0, -1):  # longest first: "blade runner" over "blade"
-            for start in range(0, len(words) - size + 1):
-                span = set(range(start, start + size))
-                if used & span:
-                    continue
-                items = self.by_key.get(" ".join(words[start : start + size]))
-                if items:
-                    found.append((start, items[0]))
-                    used |= span
-        return [item for _, item in sorted(found, key=lambda pair: pair[0])]
-
+        return [items[0] for _, _, items in longest_matches(words, self.by_key, 10)]
 
 def _year_in(text: str) -> int | None:
     match = _YEAR.search(text)
