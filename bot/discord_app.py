@@ -33,7 +33,9 @@ ITEMS_PER_MESSAGE = 10  # one field each, two buttons each: 20 of the 25 compone
 MAX_CUSTOM_ID = 100
 ANSWER_WITHIN_S = 2.0  # an interaction must be answered (or deferred) within 3 seconds
 T = TypeVar("T")
-_MENTION = re.compile(r"<@!?\d+>")
+# User and role mentions and broadcasts are dropped before the text is read (a reply can't
+# ping anyway: every send carries AllowedMentions.none()).
+_MENTION = re.compile(r"<@[!&]?\d+>|@(?:everyone|here)\b")
 # Replies may quote what people wrote: never let them ping @everyone, roles or anyone.
 NO_PINGS = discord.AllowedMentions.none()
 

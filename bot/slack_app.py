@@ -29,15 +29,36 @@ MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_TEXT = 4000
 BLOCKS_PER_ITEM = 3
-_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+# Slack's control sequences in message text: user and broadcast mentions (<@U1>, <!here>,
+# <!subteam^S1>) are dropped before the text is read; channels and links keep their label.
+_MENTION = re.compile(r"<[@!][^>]*>")
+_USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_LABELLED = re.compile(r"<(?:#[A-Z0-9]+|[a-z]+:[^|>]*)\|([^>]*)>")
+_BARE_LINK = re.compile(r"<([a-z]+:[^|>]*)>")
+
+
+def inbound_text(text: str) -> str:
+    """What a person typed, as plain text: mentions and broadcasts out, labels kept, and
+    Slack's escapes (&amp; &lt; &gt;) decoded."""
+    text = _LABELLED.sub(lambda m: m.group(1), _MENTION.sub(" ", text))
+    text = _BARE_LINK.sub(lambda m: m.group(1), text)
+    return " ".join(text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").split())
+
+
+def escape(text: str) -> str:
+    """Text for mrkdwn and the fallback text: <, > and & escaped, so quoted user text can
+    never form a mention or a broadcast (Slack's own escaping rule)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render(reply: Outgoing) -> list[dict]:
     """One or more Slack messages (text + blocks) for a neutral reply."""
     lead, notes = reply.lead_and_notes() if reply.items else (reply.text, "")
+    lead, notes = escape(lead), escape(notes)
     if not reply.items:
-        return [{"text": clip(reply.text, MAX_TEXT),
-                 "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": clip(reply.text, MAX_SECTION)}}]}]
+        text = escape(reply.text)
+        return [{"text": clip(text, MAX_TEXT),
+                 "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION)}}]}]
     per_message = (MAX_BLOCKS - 2) // BLOCKS_PER_ITEM  # room for the lead and the notes
     messages = []
     for start in range(0, len(reply.items), per_message):
@@ -46,15 +67,16 @@ def render(reply: Outgoing) -> list[dict]:
         blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": clip(t, MAX_SECTION)}} for t in opening if t]
         lines = [t for t in opening if t]
         for n, item in enumerate(chunk, start + 1):
-            heading = f"*{n}. {item.title}*" + (f" ({item.year})" if item.year else "") + (f" — {', '.join(item.genres)}" if item.genres else "")
+            title, explanation = escape(item.title), escape(item.explanation)
+            heading = f"*{n}. {title}*" + (f" ({item.year})" if item.year else "") + (f" — {escape(', '.join(item.genres))}" if item.genres else "")
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(heading, MAX_SECTION)}})
-            if item.explanation:
-                blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(item.explanation, MAX_SECTION)}]})
+            if explanation:
+                blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(explanation, MAX_SECTION)}]})
             blocks.append({"type": "actions", "block_id": f"feedback:{item.id}"[:255], "elements": [
                 {"type": "button", "action_id": "chatrec_like", "value": item.id, "text": {"type": "plain_text", "text": "👍"}},
                 {"type": "button", "action_id": "chatrec_dislike", "value": item.id, "text": {"type": "plain_text", "text": "👎"}},
             ]})
-            lines.append(f"{n}. {item.title}" + (f" ({item.year})" if item.year else "") + (f" — {item.explanation}" if item.explanation else ""))
+            lines.append(f"{n}. {title}" + (f" ({item.year})" if item.year else "") + (f" — {explanation}" if explanation else ""))
         messages.append({"text": clip("\n".join(lines), MAX_TEXT), "blocks": blocks})
     return messages
 
@@ -82,7 +104,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         if event.get("bot_id") or event.get("subtype"):
             return  # other bots, edits, joins: not messages to answer
         channel, ts = event["channel"], event["ts"]
-        incoming = Incoming("slack", team, channel, event.get("user", ""), _MENTION.sub("", event.get("text", "")).strip(),
+        incoming = Incoming("slack", team, channel, event.get("user", ""), inbound_text(event.get("text", "")),
                             thread_root, event.get("event_id_for_dedupe"))
         try:
             client.reactions_add(channel=channel, timestamp=ts, name="eyes")
@@ -127,7 +149,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
     @app.command("/chatrec")
     def on_command(ack, command: dict) -> None:
         text = command.get("text", "")
-        target = _MENTION.search(text)
+        target = _USER.search(text)
         result = service.command("slack", command.get("team_id", ""), command["channel_id"], command["user_id"], text,
                                  is_admin(command["user_id"]), link_target=target.group(1) if target else None,
                                  private=command["channel_id"].startswith("D"))  # D…: a direct message

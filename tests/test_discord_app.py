@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import time
 
 import aiohttp
@@ -32,7 +33,15 @@ from chatrec_agent.doctor import discord_application_id
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
 
-from .conftest import chatrec, film_project, film_records, free_port, start_chatrec, wait_listening, write_jsonl
+from .conftest import (
+    chatrec,
+    film_project,
+    film_records,
+    free_port,
+    start_chatrec,
+    wait_listening,
+    write_jsonl,
+)
 from .discord_mock import MockDiscordAPI
 
 EPHEMERAL = 64
@@ -421,6 +430,8 @@ async def test_a_mention_of_the_bots_own_role_counts(bot):
     assert bot.sent == []  # another role: not for the bot
     await dpytest.message(f"<@&{role_id}> give me 2 westerns")
     assert len(item_ids(bot.payloads()[0])) == 2
+    await dpytest.message(f"<@&{role_id}> help")  # the role mention is dropped before the text is read
+    assert "i recommend films from this catalog" in json.dumps(bot.payloads()[-1]).lower()  # the help answer
 
 
 @pytest.mark.asyncio

@@ -252,3 +252,20 @@ def test_chatrec_serve_slack_runs_the_http_app(tmp_path):
         proc.terminate()
         proc.wait(timeout=30)
         api.stop()
+
+
+def test_control_sequences_are_read_as_plain_text_and_never_echoed(slack):
+    client, api, runtime = slack
+    assert client.mention("something like <!everyone> and <@U999|bob> Zorblax <b> &amp; co", ts="300.1") == 200
+    (posted,) = api.wait_for("chat.postMessage")
+    everything = json.dumps(posted)
+    for raw in ("<!everyone>", "<@U999", "<b>"):
+        assert raw not in everything, posted
+    assert "zorblax &lt;b&gt;" in posted["text"]  # quoted back, escaped for Slack
+
+
+def test_inbound_text_drops_mentions_and_broadcasts_and_keeps_labels():
+    from bot.slack_app import inbound_text
+
+    assert inbound_text("<@UBOT> I loved <!here>") == "I loved"
+    assert inbound_text("<!subteam^S1|@team> in <#C1|general>: <https://x.test/a|this> &lt;3") == "in general: this <3"
