@@ -32,7 +32,6 @@ _NEGATION = re.compile(
     r"(?: \w+){0,3}\s*$")
 _CUE_BEFORE = re.compile(r"\b(?:by|from|directed|written|starring|featuring|directors?|authors?)\s*$")
 _CUE_AFTER = re.compile(r"^\s*(?:s|brothers|bros|film|films|movie|movies|picture|pictures|classic|classics|book|books)\b")
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 def item_values(item: Item, field: str) -> tuple[str, ...]:

@@ -5,14 +5,26 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
 
+def fold(text: str) -> str:
+    """Case- and accent-folded text that keeps every script: "Amélie" -> "amelie",
+    "Сталкер" -> "сталкер", "七人の侍" unchanged. Accents go, letters of other scripts stay."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+_WORDS = re.compile(r"[^\W_]+")
+
+
 def phrase_words(text: str) -> str:
-    """Lowercase words joined by single spaces, for matching phrases ("Feel-Good" -> "feel good")."""
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+    """Folded words joined by single spaces, for matching phrases ("Feel-Good" -> "feel good",
+    "Научная фантастика" -> "научная фантастика")."""
+    return " ".join(_WORDS.findall(fold(text)))
 
 
 def longest_matches(words: list[str], lookup: Mapping, max_size: int, min_size: int = 1) -> list[tuple[int, int, object]]:
@@ -35,7 +47,7 @@ def longest_matches(words: list[str], lookup: Mapping, max_size: int, min_size: 
 
 def genre_key(name: str) -> str:
     """A stable, metadata-safe key for a genre name ("Sci-Fi" -> "sci_fi")."""
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    return re.sub(r"[\W_]+", "_", fold(name)).strip("_")
 
 
 # Bumped when the metadata stored beside each vector changes shape (2: attribute values), so

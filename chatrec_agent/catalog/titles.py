@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from chatrec_agent.catalog.model import Catalog, Item, longest_matches
+from chatrec_agent.catalog.model import Catalog, Item, longest_matches, phrase_words
 
-_NON_WORD = re.compile(r"[^a-z0-9]+")
 _YEAR = re.compile(r"\((\d{4})\)|\b(1[89]\d{2}|20\d{2})\b")
 
 
 def normalise_title(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = _NON_WORD.sub(" ", text.lower()).strip()
-    return re.sub(r"^(the|a|an) ", "", text)
+    """Folded words without a leading article: "The Shawshank Redemption" -> "shawshank
+    redemption", "Amélie" -> "amelie"; titles in other scripts keep their letters."""
+    return re.sub(r"^(the|a|an) ", "", phrase_words(text))
 
 
 @dataclass(frozen=True)

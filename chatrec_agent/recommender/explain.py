@@ -29,7 +29,7 @@ REQUEST_KINDS = ("like_seed", "asked_for", "matches_wish")
 
 # Minimum share of the user's favourites for a genre to be called "theirs".
 GENRE_SHARE_MIN = 0.15
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from chatrec_agent.catalog import genre_key
+from chatrec_agent.catalog.model import fold
 
 # Phrase -> canonical genre names (first one present in the catalog wins; a "+" joins two).
 SYNONYMS: dict[str, str] = {
@@ -114,5 +115,5 @@ class GenreLexicon:
 
 
 def _words(text: str) -> str:
-    text = re.sub(r"[^a-z0-9']+", " ", text.lower().replace("-", " ")).replace("'s", "s")
+    text = re.sub(r"[^\w']+|_", " ", fold(text).replace("-", " ")).replace("'s", "s")
     return re.sub(r"'(?=\s|$)|(?<=\s)'|^'", "", text).strip()  # "kids'" -> "kids"
