@@ -49,7 +49,8 @@ class Runtime:
         meaning = getattr(getattr(model, "parser", None), "meaning", None)
         if meaning is not None:
             meaning.vectors  # noqa: B018 - encode the labelled examples now, not in someone's turn
-        agent = Agent(services, model, settings.storage.dir, settings.memory.window_messages)
+        retries = settings.llm.max_retries if settings.llm.provider != "offline" else 0
+        agent = Agent(services, model, settings.storage.dir, settings.memory.window_messages, retries)
         return cls(settings, catalog, index, history, recommendations, agent, report)
 
     @property

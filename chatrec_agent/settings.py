@@ -105,6 +105,9 @@ class LLMSettings(_Section):
     api_key: SecretStr | None = None
     temperature: float = Field(default=0.0, ge=0, le=2)
     timeout_s: float = Field(default=60.0, gt=0)
+    # A call that times out or fails is tried again this many times (with backoff), then the
+    # turn fails with an apology instead of hanging the conversation.
+    max_retries: int = Field(default=1, ge=0, le=5)
 
 
 class MemorySettings(_Section):

@@ -4,6 +4,7 @@ the OpenAI-compatible path over real HTTP against a local stand-in server."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -192,3 +193,44 @@ def test_local_huggingface_model_by_path(runtime, tiny_local_model, tmp_path):
     # Random weights make no tool calls; the reply is the model's own (generated, not echoed) text.
     assert reply.tool_calls == [] and reply.items == []
     assert "You are chatrec" not in reply.text
+
+
+class SlowOllama(MockOllama):
+    """Ollama that hangs on its first `slow` calls (longer than the client's timeout)."""
+
+    def __init__(self, slow: int):
+        super().__init__()
+        self.slow = slow
+
+    def answer(self, verb, path, body, headers):
+        self.record("attempt", {})
+        if len(self.of("attempt")) <= self.slow:
+            time.sleep(3)
+        return super().answer(verb, path, body, headers)
+
+
+def test_a_hung_model_call_times_out_and_is_retried(runtime, tmp_path):
+    server = SlowOllama(slow=1).start()
+    try:
+        settings = LLMSettings(provider="ollama", model="llama3.1", base_url=server.root, timeout_s=0.5, max_retries=1)
+        agent = Agent(runtime.agent.services, make_chat_model(settings, runtime.catalog), tmp_path, model_retries=1)
+        started = time.monotonic()
+        reply = agent.respond("chan", "demo-01", "do you have Casablanca?")
+    finally:
+        server.stop()
+    assert reply.text == "Found Casablanca (1942)." and time.monotonic() - started < 10
+    assert len(server.of("attempt")) >= 2  # the first call timed out and was tried again
+
+
+def test_a_model_that_never_answers_fails_the_turn_in_bounded_time(runtime, tmp_path):
+    server = SlowOllama(slow=100).start()
+    try:
+        settings = LLMSettings(provider="ollama", model="llama3.1", base_url=server.root, timeout_s=0.5, max_retries=1)
+        agent = Agent(runtime.agent.services, make_chat_model(settings, runtime.catalog), tmp_path, model_retries=1)
+        started = time.monotonic()
+        with pytest.raises(Exception):
+            agent.respond("chan", "demo-01", "do you have Casablanca?")
+        assert time.monotonic() - started < 5  # two tries of 0.5 s and a 0.5 s pause, not a hang
+    finally:
+        server.stop()
+    assert len(server.of("attempt")) == 2

@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from langchain.agents import create_agent
-from langchain.agents.middleware import ModelRequest, wrap_model_call
+from langchain.agents.middleware import ModelRequest, ModelRetryMiddleware, wrap_model_call
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.checkpoint.sqlite import SqliteSaver
 
@@ -62,7 +62,9 @@ class Reply:
 
 
 class Agent:
-    def __init__(self, services: Services, model, storage_dir, window_messages: int = 40):
+    def __init__(self, services: Services, model, storage_dir, window_messages: int = 40, model_retries: int = 0):
+        """`model_retries`: how often a failed or timed-out model call is tried again (with
+        backoff) before the turn fails; 0 for the offline planner, which makes no calls."""
         self.services = services
         self.model = model
         storage_dir.mkdir(parents=True, exist_ok=True)
@@ -72,8 +74,17 @@ class Agent:
         self._lock = threading.Lock()  # one turn at a time per process: the SQLite saver is shared
         self.graph = create_agent(
             model, build_tools(services), system_prompt=SYSTEM_PROMPT, checkpointer=self.checkpointer,
-            context_schema=ChatContext, middleware=[self._trim_middleware()],
+            context_schema=ChatContext, middleware=[self._trim_middleware(), *self._retry_middleware(model_retries)],
         )
+
+    @staticmethod
+    def _retry_middleware(retries: int) -> list:
+        if retries <= 0:
+            return []
+        # on_failure="error": after the last try the turn fails (the adapters apologise) rather
+        # than sending the person the client's error text as if it were an answer.
+        return [ModelRetryMiddleware(max_retries=retries, on_failure="error", initial_delay=0.5,
+                                     backoff_factor=2.0, max_delay=5.0, jitter=False)]
 
     def _trim_middleware(self):
         window = self.window

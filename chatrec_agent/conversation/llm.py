@@ -23,15 +23,16 @@ def make_chat_model(settings: LLMSettings, catalog: Catalog, titles: TitleLinker
             from langchain_openai import ChatOpenAI
         except ImportError:
             raise ChatrecError("llm.provider openai needs `pip install langchain-openai`.") from None
+        # Retries are the agent's (one policy for every provider), not the client's.
         return ChatOpenAI(model=settings.model, base_url=settings.base_url, api_key=key or "not-needed",
-                          temperature=settings.temperature, timeout=settings.timeout_s, max_retries=1)
+                          temperature=settings.temperature, timeout=settings.timeout_s, max_retries=0)
     if settings.provider == "ollama":
         try:
             from langchain_ollama import ChatOllama
         except ImportError:
             raise ChatrecError("llm.provider ollama needs `pip install langchain-ollama`.") from None
         return ChatOllama(model=settings.model, base_url=settings.base_url or "http://localhost:11434",
-                          temperature=settings.temperature)
+                          temperature=settings.temperature, client_kwargs={"timeout": settings.timeout_s})
     try:
         from langchain_huggingface import ChatHuggingFace, HuggingFacePipeline
     except ImportError:
