@@ -209,11 +209,16 @@ class SlowOllama(MockOllama):
         return super().answer(verb, path, body, headers)
 
 
+def _impatient_agent(runtime, server, tmp_path) -> Agent:
+    """An agent over the stand-in with a 0.5 s timeout and one retry."""
+    settings = LLMSettings(provider="ollama", model="llama3.1", base_url=server.root, timeout_s=0.5, max_retries=1)
+    return Agent(runtime.agent.services, make_chat_model(settings, runtime.catalog), tmp_path, model_retries=1)
+
+
 def test_a_hung_model_call_times_out_and_is_retried(runtime, tmp_path):
     server = SlowOllama(slow=1).start()
     try:
-        settings = LLMSettings(provider="ollama", model="llama3.1", base_url=server.root, timeout_s=0.5, max_retries=1)
-        agent = Agent(runtime.agent.services, make_chat_model(settings, runtime.catalog), tmp_path, model_retries=1)
+        agent = _impatient_agent(runtime, server, tmp_path)
         started = time.monotonic()
         reply = agent.respond("chan", "demo-01", "do you have Casablanca?")
     finally:
@@ -225,8 +230,7 @@ def test_a_hung_model_call_times_out_and_is_retried(runtime, tmp_path):
 def test_a_model_that_never_answers_fails_the_turn_in_bounded_time(runtime, tmp_path):
     server = SlowOllama(slow=100).start()
     try:
-        settings = LLMSettings(provider="ollama", model="llama3.1", base_url=server.root, timeout_s=0.5, max_retries=1)
-        agent = Agent(runtime.agent.services, make_chat_model(settings, runtime.catalog), tmp_path, model_retries=1)
+        agent = _impatient_agent(runtime, server, tmp_path)
         started = time.monotonic()
         with pytest.raises(Exception):
             agent.respond("chan", "demo-01", "do you have Casablanca?")

@@ -65,12 +65,6 @@ class AttributeCondition:
     def as_dict(self) -> dict:
         return {"field": self.field, "values": list(self.values), "negate": self.negate}
 
-    def describe(self) -> str:
-        names = " or ".join(self.values)
-        if self.field == TAGS:
-            return f"not {names}" if self.negate else names
-        verb = "not " if self.negate else ""
-        return f"{self.field.replace('_', ' ')} {verb}{names}"
 
 
 def attribute_fields(items: Iterable[Item]) -> list[str]:
@@ -146,9 +140,6 @@ class AttributeVocabulary:
     def __bool__(self) -> bool:
         return bool(self.full)
 
-    def describe_fields(self) -> list[str]:
-        return list(self.fields)
-
     def find(self, text: str) -> list[AttributeMention]:
         """Attribute values named in `text`, each with whether it is negated."""
         if not self.full:
@@ -207,9 +198,6 @@ class AttributeVocabulary:
             pick = named or sorted(entries, key=lambda e: -sum(self.counts[e[2]][k] for k in e[3]))
             out.append(pick[0])
         return out
-
-    def values_of(self, field: str) -> list[str]:
-        return list(self.values.get(field, {}).values())
 
     def field_for(self, name: str) -> str | None:
         """The catalog field a tool argument names ("Director", "directors", "tags")."""

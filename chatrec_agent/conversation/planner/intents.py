@@ -488,7 +488,7 @@ class IntentParser:
 
     def _referenced(self, t: str, memory: Recall) -> tuple[list[str], list[dict], dict]:
         """What "along those lines", "that director", "the same era" point at, from the item
-        the conversation just talked about: (like ids, attribute conditions, year range)."""
+        the conversation just talked about: (like ids, attribute conditions, other constraints: years, genre)."""
         item = self.items.get((memory.last_item or {}).get("id", "")) if memory.last_item else None
         if item is None and memory.last_shown:
             item = self.items.get(memory.last_shown[0]["id"]) if len(memory.last_shown) == 1 else None
@@ -496,7 +496,7 @@ class IntentParser:
             return [], [], {}
         like = [item.id] if _LIKE_THAT.search(t) else []
         conditions: list[dict] = []
-        years: dict = {}
+        constraints: dict = {}
         for m in _REF_FIELD.finditer(t):
             what = m.group("what")
             field = self.attributes.field_named(what) if self.attributes else None
@@ -504,12 +504,12 @@ class IntentParser:
                 values = self.attributes.resolve(field, [item.extra[field]])[0] if self.attributes else []
                 conditions.append({"field": field, "values": values or [item.extra[field]], "negate": False})
             elif what in ("era", "decade", "period", "time") and item.year:
-                years = {"year_from": item.year // 10 * 10, "year_to": item.year // 10 * 10 + 9}
+                constraints.update(year_from=item.year // 10 * 10, year_to=item.year // 10 * 10 + 9)
             elif what == "year" and item.year:
-                years = {"year_from": item.year, "year_to": item.year}
+                constraints.update(year_from=item.year, year_to=item.year)
             elif what in ("genre", "genres", "kind", "type", "sort") and item.genres:
-                years.setdefault("genres", list(item.genres[:1]))
-        return like, conditions, years
+                constraints.setdefault("genres", list(item.genres[:1]))
+        return like, conditions, constraints
 
     def _titles_named(self, t: str, raw: str) -> list[Item]:
         """Catalog titles a request names without a "like" ("anything akin to Jaws?"): they are
@@ -532,7 +532,7 @@ class IntentParser:
         mentions = self._mentions(t)
         if mentions:
             args["attributes"] = [m.condition.as_dict() for m in mentions]
-        like_ref, ref_conditions, ref_range = self._referenced(t, memory)
+        like_ref, ref_conditions, ref_constraints = self._referenced(t, memory)
         if ref_conditions:
             args["attributes"] = args.get("attributes", []) + ref_conditions
         genres, excluded = self.lexicon.parse(_without_interjection(t))
@@ -546,7 +546,7 @@ class IntentParser:
             args["year_from"] = year_from
         if year_to is not None:
             args["year_to"] = year_to
-        for key, value in ref_range.items():
+        for key, value in ref_constraints.items():
             args.setdefault(key, value)
         like: list[str] = list(like_ref)
         m = _LIKE.search(t)
