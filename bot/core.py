@@ -17,14 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chatrec_agent.conversation.agent import ReplyItem
+from rapidfuzz import fuzz, process
+
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.runtime import Runtime
+from chatrec_agent.store.history import PLATFORM_PREFIXES
 
 log = logging.getLogger(__name__)
 
 _HELP = """{bold}chatrec{bold} recommends films and explains why.
 Talk to me: mention me (or DM me) with what you're in the mood for, then follow up: “why the second one?”, “something older”, “not those”. 👍 / 👎 under a card teach me your taste.
-Admin commands: `{c}reindex [full]` (re-read the catalog), `{c}forget` (this channel's memory), `{c}link {link}`. Anyone: `{c}status`, `{c}help`."""
+Server admins: `{c}forget` (what I remember of this channel), `{c}link {link}` (personalise a member with a catalog user's history). Operators: `{c}reindex [full]` (re-read the catalog every server shares). Anyone: `{c}status`, `{c}help`; and `{c}forget` in a DM with me."""
 
 
 def help_text(platform: str) -> str:
@@ -36,6 +39,7 @@ def help_text(platform: str) -> str:
 
 ADMIN_COMMANDS = ("reindex", "forget", "link")
 RATE_LIMITED = "You're sending messages faster than I can think; give me a few seconds."
+CLICKS_LIMITED = "You're clicking faster than I can keep up; that click was not recorded. Try again in a few seconds."
 APOLOGY = "Sorry, something went wrong on my side; please try again."
 
 
@@ -50,6 +54,10 @@ class Incoming:
     text: str
     thread: str | None = None  # the thread it was written in, if any
     event_id: str | None = None  # the platform's id for the event, for duplicate suppression
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def clip(text: str, limit: int) -> str:
@@ -125,6 +133,7 @@ class ChatService:
         self.settings = runtime.settings
         self._seen = _Seen()
         self.limiter = _RateLimiter(self.settings.bot.rate_limit_per_minute, clock)
+        self.click_limiter = _RateLimiter(self.settings.bot.rate_limit_per_minute, clock)  # its own budget
 
     # --- conversation -----------------------------------------------------------------
 
@@ -155,20 +164,32 @@ class ChatService:
         return Outgoing(reply.text, reply.items)
 
     def feedback(self, platform: str, workspace: str, user: str, item_id: str, kind: str) -> str:
-        """A 👍/👎 click, recorded for the clicking person; returns the acknowledgement."""
+        """A 👍/👎 click, recorded for the clicking person; returns the acknowledgement. The same
+        click again is acknowledged but stored once (the store drops repeats)."""
         item = self.runtime.catalog.items.get(item_id)
         if item is None or kind not in ("liked", "disliked"):
             return "That item is no longer in the catalog."
-        self.runtime.history.record_feedback(self.catalog_user(platform, workspace, user), item_id, kind, source=platform)
-        return f"Thanks! Noted that you {'liked' if kind == 'liked' else 'did not like'} {item.label}."
+        if not self.click_limiter.allow(f"{platform}:{workspace}:{user}"):
+            return CLICKS_LIMITED
+        catalog_user = self.catalog_user(platform, workspace, user)
+        before = self.runtime.history.entry(catalog_user, item_id)
+        self.runtime.history.record_feedback(catalog_user, item_id, kind, source=platform)
+        verb = "liked" if kind == "liked" else "did not like"
+        if before is not None and before.signal == kind:
+            return f"Already noted: you {verb} {item.label}."
+        return f"Thanks! Noted that you {verb} {item.label}."
 
     # --- admin commands ---------------------------------------------------------------
 
     def command(self, platform: str, workspace: str, channel: str, user: str, text: str,
-                is_admin: Callable[[], bool], thread: str | None = None,
+                is_admin: Callable[[], bool], *, is_operator: bool = False, thread: str | None = None,
                 link_target: str | None = None, private: bool = False) -> CommandResult:
-        """`/chatrec <text>`. `is_admin` is asked only for admin-only commands. In a `private`
-        conversation (a DM with the bot) anyone may `forget` it: it is their own."""
+        """`/chatrec <text>`. Who may do what (the README's admin table):
+        - `is_operator` (the bot's operators, from config) may do everything, and alone may
+          `reindex` (one catalog serves every server) and create catalog users with `link`;
+        - `is_admin()`, this server's admins, may `forget` a channel here and `link` a member
+          here to an existing catalog user; it is asked only when needed (a Web API call);
+        - anyone may `forget` a `private` conversation (a DM with the bot): it is their own."""
         words = text.strip().split()
         name = words[0].lower() if words else "help"
         if name == "help":
@@ -177,27 +198,64 @@ class ChatService:
             return CommandResult(self.status())
         if name not in ADMIN_COMMANDS:
             return CommandResult(f"Unknown command `{name}`.\n{help_text(platform)}")
-        if not (name == "forget" and private) and not is_admin():
-            return CommandResult(f"Only chatrec admins can run `{name}`; nothing was changed.")
+        if name == "reindex" and not is_operator:
+            return CommandResult("Only chatrec's operators can run `reindex`: every server shares the catalog it "
+                                 "re-reads. Nothing was changed.")
+        if not (is_operator or (name == "forget" and private) or is_admin()):
+            return CommandResult(f"Only this server's admins can run `{name}`; nothing was changed.")
         if name == "forget":
-            conversation = self.conversation_id(platform, workspace, channel, thread)
-            self.runtime.agent.forget(conversation)
-            return CommandResult("Done: I've forgotten this channel's conversation.", public=True)
+            return self._forget(platform, workspace, channel, thread)
         if name == "link":
-            target = link_target or (words[1] if len(words) > 1 else None)
-            if target is None or len(words) < 3:
-                return CommandResult("Usage: `link @user CATALOG_USER_ID`.")
-            catalog_user = words[2]
-            self.runtime.history.link(platform, workspace, target, catalog_user, linked_by=user)
-            known = catalog_user in set(self.runtime.history.users())
-            note = "" if known else " (that catalog user has no history yet; it will grow from feedback)"
-            return CommandResult(f"Linked {words[1]} to catalog user `{catalog_user}`{note}.", public=True)
+            return self._link(platform, workspace, user, words, link_target, is_operator)
         full = len(words) > 1 and words[1].lower() == "full"
         if not self.runtime.reserve_reindex():  # claimed here, so a second request is refused at once
             return CommandResult("A reindex is already running; I'll post its result here when it's done.")
         return CommandResult(
             f"Reindexing{' from scratch' if full else ''}… I'll post the result here. The current index keeps answering meanwhile.",
             public=True, background=lambda: self._reindex(full))
+
+    def _forget(self, platform: str, workspace: str, channel: str, thread: str | None) -> CommandResult:
+        """A thread's memory when the command names one, else the channel's: the channel's own
+        conversation and every thread in it."""
+        base = self.conversation_id(platform, workspace, channel)
+        if thread is not None:
+            base = self.conversation_id(platform, workspace, channel, thread)
+            cleared = [base] if self.runtime.agent.forget(base) else []
+        else:
+            cleared = self.runtime.agent.forget_all(base)
+        threads = sum(c != base for c in cleared)
+        if not cleared:
+            what = None
+        elif thread is not None or not threads:
+            what = f"this {'thread' if thread is not None else 'channel'}'s conversation"
+        else:
+            what = f"the conversations in {_count(threads, 'thread')} of this channel" + (
+                " and the channel's own" if base in cleared else "")
+        if what is None:
+            return CommandResult("There was nothing to forget here: I remember no conversation in this channel.")
+        return CommandResult(f"Done: I've forgotten {what}.", public=True)
+
+    def _link(self, platform: str, workspace: str, user: str, words: list[str], target: str | None,
+              is_operator: bool) -> CommandResult:
+        target = target or (words[1] if len(words) > 1 else None)
+        if target is None or len(words) < 3:
+            return CommandResult("Usage: `link @user CATALOG_USER_ID`.")
+        catalog_user = words[2]
+        history = self.runtime.history
+        if catalog_user.startswith(PLATFORM_PREFIXES):
+            return CommandResult(f"`{catalog_user}` is a chat identity, not a catalog user: a member can be linked "
+                                 "only to a user of the catalog. Nothing was changed.")
+        created = ""
+        if not history.is_catalog_user(catalog_user):
+            if not is_operator:
+                close = process.extract(catalog_user, history.catalog_users(), scorer=fuzz.WRatio, limit=3, score_cutoff=80)
+                hint = f" Did you mean {', '.join(f'`{c}`' for c, _, _ in close)}?" if close else ""
+                return CommandResult(f"`{catalog_user}` is not a catalog user.{hint} Only chatrec's operators can "
+                                     "create new catalog users. Nothing was changed.")
+            history.create_user(catalog_user, created_by=f"{platform}:{workspace}:{user}")
+            created = " (a new catalog user: their history grows from feedback)"
+        history.link(platform, workspace, target, catalog_user, linked_by=user)
+        return CommandResult(f"Linked {words[1]} to catalog user `{catalog_user}`{created}.", public=True)
 
     def _reindex(self, full: bool) -> str:
         """The reserved reindex; adapters must run it once they have acknowledged the command."""

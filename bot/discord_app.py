@@ -160,16 +160,17 @@ async def _send(interaction: discord.Interaction, text: str, *, ephemeral: bool)
         await interaction.response.send_message(text, ephemeral=ephemeral, allowed_mentions=NO_PINGS)
 
 
-def is_admin(user: discord.abc.User, settings: DiscordSettings, permissions: discord.Permissions | None = None) -> bool:
-    """Administrator or Manage Server permission (as Discord resolved it for the interaction,
-    else from the cached roles), or a user/role id listed in config."""
-    if user.id in settings.admin_user_ids:
-        return True
-    permissions = permissions if permissions is not None else getattr(user, "guild_permissions", None)
-    if permissions is not None and (permissions.administrator or permissions.manage_guild):
-        return True
+def is_operator(user: discord.abc.User, settings: DiscordSettings) -> bool:
+    """One of the bot's operators: a user id or an owner role id listed in config."""
     roles = {role.id for role in getattr(user, "roles", [])}
-    return bool(roles & set(settings.admin_role_ids))
+    return user.id in settings.admin_user_ids or bool(roles & set(settings.admin_role_ids))
+
+
+def is_admin(user: discord.abc.User, permissions: discord.Permissions | None = None) -> bool:
+    """This server's admin: Administrator or Manage Server (as Discord resolved it for the
+    interaction, else from the cached roles)."""
+    permissions = permissions if permissions is not None else getattr(user, "guild_permissions", None)
+    return permissions is not None and (permissions.administrator or permissions.manage_guild)
 
 
 class ChatrecDiscord(discord.Client):
@@ -262,13 +263,14 @@ def add_commands(tree: app_commands.CommandTree, service: ChatService, settings:
     async def run(interaction: discord.Interaction, text: str, link_target: str | None = None) -> None:
         name = text.split()[0]
         private = interaction.guild_id is None
-        admin = is_admin(interaction.user, settings, None if private else interaction.permissions)
+        operator = is_operator(interaction.user, settings)
+        admin = operator or (not private and is_admin(interaction.user, interaction.permissions))
         try:
             # In a thread: `forget` waits for a turn in progress, which must not stall the client.
             result = await _within_deadline(interaction, lambda: service.command(
                 "discord", _workspace(interaction.guild_id), str(interaction.channel_id), str(interaction.user.id), text,
-                lambda: admin, link_target=link_target, private=private),
-                ephemeral=not ((admin or private) and name in ADMIN_COMMANDS))
+                lambda: admin, is_operator=operator, link_target=link_target, private=private),
+                ephemeral=not (name in ADMIN_COMMANDS and (operator if name == "reindex" else admin or private)))
         except Exception:
             log.exception("/%s failed", name)
             await _send(interaction, APOLOGY, ephemeral=True)

@@ -91,9 +91,8 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
               request_verification_enabled=secret is not None, token_verification_enabled=True)
 
     def is_admin(user: str) -> Callable[[], bool]:
+        """A workspace admin or owner (users.info), asked only for the commands that need it."""
         def check() -> bool:
-            if user in settings.admin_user_ids:
-                return True
             if not settings.workspace_admins:
                 return False
             info = client.users_info(user=user).get("user", {})
@@ -151,7 +150,8 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         text = command.get("text", "")
         target = _USER.search(text)
         result = service.command("slack", command.get("team_id", ""), command["channel_id"], command["user_id"], text,
-                                 is_admin(command["user_id"]), link_target=target.group(1) if target else None,
+                                 is_admin(command["user_id"]), is_operator=command["user_id"] in settings.admin_user_ids,
+                                 link_target=target.group(1) if target else None,
                                  private=command["channel_id"].startswith("D"))  # D…: a direct message
         ack(response_type="in_channel" if result.public else "ephemeral", text=result.text)
         if result.background is not None:

@@ -126,8 +126,9 @@ class SlackSettings(_Section):
     app_token: SecretStr | None = None
     signing_secret: SecretStr | None = None
     api_url: str | None = None
+    # The bot's operators: they alone may reindex the catalog every workspace shares.
     admin_user_ids: list[str] = Field(default_factory=list)
-    # Also treat workspace admins and owners (users.info) as chatrec admins.
+    # Workspace admins and owners (users.info) may forget and link in their workspace.
     workspace_admins: bool = True
     port: int = Field(default=3000, ge=1, le=65535)
 
@@ -135,6 +136,8 @@ class SlackSettings(_Section):
 class DiscordSettings(_Section):
     token: SecretStr | None = None
     guild_ids: list[int] = Field(default_factory=list)
+    # The bot's operators, by user id or by role: they alone may reindex. Members with
+    # Administrator or Manage Server may forget and link in their server.
     admin_user_ids: list[int] = Field(default_factory=list)
     admin_role_ids: list[int] = Field(default_factory=list)
     # A REST proxy (e.g. for shared rate limits) and a gateway proxy, for big deployments;

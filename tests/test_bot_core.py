@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.core import APOLOGY, RATE_LIMITED, ChatService, Incoming
+from bot.core import APOLOGY, CLICKS_LIMITED, RATE_LIMITED, ChatService, Incoming
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
 
@@ -16,8 +16,13 @@ from .conftest import film_records, write_jsonl
 @pytest.fixture
 def runtime(tmp_path, embedder) -> Runtime:
     path = write_jsonl(tmp_path / "films.jsonl", film_records())
+    # Two catalog users, ann and bob, who may be linked to.
+    ratings = write_jsonl(tmp_path / "ratings.jsonl", [
+        {"user_id": "ann", "item_id": "alien", "rating": 5, "timestamp": 1},
+        {"user_id": "bob", "item_id": "heat", "rating": 4, "timestamp": 1}])
     settings = settings_from_dict(
-        {"catalog": {"format": "jsonl", "path": str(path)}, "storage": {"dir": str(tmp_path / "store")},
+        {"catalog": {"format": "jsonl", "path": str(path), "interactions_path": str(ratings)},
+         "storage": {"dir": str(tmp_path / "store")},
          "bot": {"rate_limit_per_minute": 100}}, environ={})
     return Runtime.start(settings, embedder=embedder)
 
@@ -45,12 +50,42 @@ def test_thread_and_channel_memory(runtime):
 
 def test_linked_users_get_their_catalog_history(runtime):
     service = ChatService(runtime)
-    runtime.history.record_feedback("ann", "alien", "liked")
     result = service.command("slack", "T1", "C1", "UADMIN", "link <@U9> ann", is_admin=lambda: True, link_target="U9")
     assert "Linked" in result.text and result.public
     assert service.catalog_user("slack", "T1", "U9") == "ann"
     reply = service.handle(msg("what have I liked?", user="U9"))
     assert "*Alien*" in reply.text
+
+
+@pytest.mark.parametrize("platform, home, elsewhere", [("slack", "T1", "T2"), ("discord", "111", "222")])
+def test_a_server_admin_cannot_link_to_a_person_of_another_server(runtime, platform, home, elsewhere):
+    """An admin of one server tries to take over someone in another server (whose unlinked
+    catalog id is `<platform>:<their server>:<their id>`, or the other platform's)."""
+    service = ChatService(runtime)
+    victim = service.catalog_user(platform, elsewhere, "U77")
+    service.feedback(platform, elsewhere, "U77", "fargo", "liked")
+    assert "fargo" in runtime.history.seen(victim)
+    other_platform = service.catalog_user("discord" if platform == "slack" else "slack", "X1", "U78")
+    for target in (victim, other_platform):
+        for operator in (False, True):  # not even the bot's operators may
+            result = service.command(platform, home, "C1", "UADMIN", f"link <@U9> {target}", is_admin=lambda: True,
+                                     is_operator=operator, link_target="U9")
+            assert "is a chat identity, not a catalog user" in result.text and not result.public
+    assert service.catalog_user(platform, home, "U9") == f"{platform}:{home}:U9"  # still their own
+    assert service.handle(Incoming(platform, home, "C1", "U9", "what have I liked?")).items == []
+
+
+def test_only_operators_create_catalog_users_and_misspelt_ids_get_close_matches(runtime):
+    service = ChatService(runtime)
+    refused = service.command("slack", "T1", "C1", "UADMIN", "link <@U9> anne", is_admin=lambda: True, link_target="U9")
+    assert refused.text.startswith("`anne` is not a catalog user. Did you mean `ann`?") and not refused.public
+    assert not runtime.history.is_catalog_user("anne")
+    created = service.command("slack", "T1", "C1", "UOP", "link <@U9> carol", is_admin=lambda: False, is_operator=True,
+                              link_target="U9")
+    assert created.text == "Linked <@U9> to catalog user `carol` (a new catalog user: their history grows from feedback)."
+    # Now that it exists, a server admin may link another member of their own server to it.
+    again = service.command("slack", "T1", "C1", "UADMIN", "link <@U8> carol", is_admin=lambda: True, link_target="U8")
+    assert again.text == "Linked <@U8> to catalog user `carol`."
 
 
 def test_feedback_buttons_record_for_the_clicking_user(runtime):
@@ -76,11 +111,22 @@ def test_rate_limit_per_person(runtime):
 def test_non_admins_are_refused_and_nothing_happens(runtime):
     service = ChatService(runtime)
     service.handle(msg("give me 2 westerns"))
-    for command in ("reindex", "reindex full", "forget", "link <@U9> ann"):
+    for command in ("forget", "link <@U9> ann"):
         result = service.command("slack", "T1", "C1", "U1", command, is_admin=lambda: False)
-        assert result.text.startswith("Only chatrec admins") and result.background is None and not result.public
+        assert result.text.startswith("Only this server's admins") and result.background is None and not result.public
     assert service.handle(msg("why the first one?")).items  # memory was not forgotten
     assert runtime.history.catalog_user("slack", "T1", "U9") is None
+
+
+def test_reindex_belongs_to_the_operators_not_to_any_server_admin(runtime):
+    service = ChatService(runtime)
+    for command in ("reindex", "reindex full"):
+        for admin in (False, True):
+            result = service.command("slack", "T1", "C1", "UADMIN", command, is_admin=lambda: admin)
+            assert result.text.startswith("Only chatrec's operators can run `reindex`") and result.background is None
+    assert not runtime.reindexing
+    accepted = service.command("slack", "T1", "C1", "UOP", "reindex", is_admin=lambda: False, is_operator=True)
+    assert accepted.background is not None and accepted.background().startswith("Reindex done")
 
 
 def test_in_a_private_conversation_anyone_may_forget_it_but_nothing_else(runtime):
@@ -88,9 +134,9 @@ def test_in_a_private_conversation_anyone_may_forget_it_but_nothing_else(runtime
     service.handle(msg("give me 2 westerns", channel="D1"))
     for command in ("reindex", "link <@U9> ann"):
         refused = service.command("slack", "T1", "D1", "U1", command, is_admin=lambda: False, private=True)
-        assert refused.text.startswith("Only chatrec admins")
+        assert refused.text.startswith("Only")
     done = service.command("slack", "T1", "D1", "U1", "forget", is_admin=lambda: False, private=True)
-    assert done.text.startswith("Done: I've forgotten")
+    assert done.text == "Done: I've forgotten this channel's conversation."
     assert service.handle(msg("why the first one?", channel="D1")).items == []
 
 
@@ -118,12 +164,44 @@ def test_forget_clears_only_this_channel(runtime):
     assert service.handle(msg("why the first one?", channel="C2")).items
 
 
+def test_forget_in_a_channel_clears_every_thread_in_it_and_says_so(runtime):
+    """Mentions in Slack are remembered per thread; the command carries no thread."""
+    service = ChatService(runtime)
+    for thread in ("171.1", "171.2"):
+        service.handle(msg("give me 2 westerns", channel="C1", thread=thread))
+    service.handle(msg("give me 2 westerns", channel="C1"))  # the channel's own (bot.thread_memory: channel)
+    service.handle(msg("give me 2 westerns", channel="C11", thread="171.3"))  # C11 is not under C1
+    done = service.command("slack", "T1", "C1", "UADMIN", "forget", is_admin=lambda: True)
+    assert done.text == "Done: I've forgotten the conversations in 2 threads of this channel and the channel's own."
+    for thread in ("171.1", "171.2", None):
+        assert service.handle(msg("why the first one?", channel="C1", thread=thread)).items == []
+    assert service.handle(msg("why the first one?", channel="C11", thread="171.3")).items
+    nothing = service.command("slack", "T1", "C2", "UADMIN", "forget", is_admin=lambda: True)
+    assert nothing.text.startswith("There was nothing to forget here") and not nothing.public
+
+
+def test_repeated_clicks_are_stored_once_and_rate_limited(runtime):
+    now = [0.0]
+    service = ChatService(runtime, clock=lambda: now[0])
+    service.click_limiter.limit = 3
+    assert service.feedback("slack", "T1", "U5", "fargo", "liked").startswith("Thanks!")
+    assert service.feedback("slack", "T1", "U5", "fargo", "liked") == "Already noted: you liked Fargo (1996)."
+    rows = runtime.history._conn.execute("SELECT COUNT(*) FROM feedback WHERE user_id = 'slack:T1:U5'").fetchone()[0]
+    assert rows == 1
+    assert service.feedback("slack", "T1", "U5", "heat", "disliked").startswith("Thanks!")
+    assert service.feedback("slack", "T1", "U5", "alien", "liked") == CLICKS_LIMITED
+    assert "alien" not in runtime.history.seen("slack:T1:U5")
+    assert service.handle(msg("hello", user="U5")).text != RATE_LIMITED  # messages have their own budget
+    now[0] = 61.0
+    assert service.feedback("slack", "T1", "U5", "alien", "liked").startswith("Thanks!")
+
+
 def test_admin_reindex_runs_in_the_background_and_reports(runtime, tmp_path):
     service = ChatService(runtime)
     records = film_records() + [{"id": "aliens", "title": "Aliens", "year": 1986, "genres": ["Action", "Sci-Fi"],
                                  "description": "Marines return to the colony moon to fight the creatures.", "tags": []}]
     write_jsonl(tmp_path / "films.jsonl", records)
-    result = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True)
+    result = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True, is_operator=True)
     assert result.background is not None and "keeps answering" in result.text
     done = result.background()
     assert done.startswith("Reindex done") and "1 added" in done and "25 items" in done
@@ -133,14 +211,14 @@ def test_admin_reindex_runs_in_the_background_and_reports(runtime, tmp_path):
 
 def test_a_second_reindex_is_refused_from_the_moment_the_first_is_accepted(runtime):
     service = ChatService(runtime)
-    first = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True)
+    first = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True, is_operator=True)
     # Its background has not started yet, and still a second request is refused.
-    second = service.command("slack", "T1", "C1", "UADMIN", "reindex full", is_admin=lambda: True)
+    second = service.command("slack", "T1", "C1", "UADMIN", "reindex full", is_admin=lambda: True, is_operator=True)
     assert "already running" in second.text and second.background is None and not second.public
     assert runtime.reindexing
     assert first.background().startswith("Reindex done")
     assert not runtime.reindexing  # released when it ends
-    third = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True)
+    third = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True, is_operator=True)
     assert third.background is not None
     assert third.background().startswith("Reindex done")
 
@@ -148,7 +226,7 @@ def test_a_second_reindex_is_refused_from_the_moment_the_first_is_accepted(runti
 def test_a_failed_reindex_reports_and_the_old_index_keeps_serving(runtime, tmp_path):
     service = ChatService(runtime)
     (tmp_path / "films.jsonl").write_text(json.dumps({"id": "x"}) + "\n")  # no title: a bad row
-    done = service.command("slack", "T1", "C1", "UADMIN", "reindex full", is_admin=lambda: True).background()
+    done = service.command("slack", "T1", "C1", "UADMIN", "reindex full", is_admin=lambda: True, is_operator=True).background()
     assert done.startswith("Reindex failed") and "films.jsonl:1" in done and "previous index is still serving" in done
     assert service.handle(msg("tell me about Alien")).items[0].id == "alien"
 

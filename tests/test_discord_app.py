@@ -310,14 +310,24 @@ async def make_admin(bot: Harness, member: discord.Member) -> discord.Member:
     return bot.guild.get_member(member.id)
 
 
+async def make_operator(bot: Harness, member: discord.Member) -> discord.Member:
+    """One of the bot's operators (config), who also manages this server (so sees the commands)."""
+    bot.client.settings.admin_user_ids.append(member.id)
+    return await make_admin(bot, member)
+
+
 @pytest.mark.asyncio
 async def test_non_admins_are_refused_ephemerally_and_nothing_changes(bot):
     member = bot.members[1]
     await mention(bot, "give me 3 westerns")
-    for name, options in (("reindex", [{"name": "full", "type": 5, "value": True}]), ("forget", [])):
-        response = await bot.command(member, name, options)
+    server_admin = await make_admin(bot, bot.members[0])
+    for who, name, options, refusal in (
+            (member, "reindex", [{"name": "full", "type": 5, "value": True}], "Only chatrec's operators can run `reindex`"),
+            (server_admin, "reindex", [], "Only chatrec's operators can run `reindex`"),  # one server's admin
+            (member, "forget", [], "Only this server's admins can run `forget`")):
+        response = await bot.command(who, name, options)
         assert response["data"]["flags"] & EPHEMERAL
-        assert response["data"]["content"].startswith(f"Only chatrec admins can run `{name}`")
+        assert response["data"]["content"].startswith(refusal)
     assert not bot.runtime.reindexing
     await mention(bot, "why the second one?")  # the memory is still there
     assert len(item_ids(bot.payloads()[-1])) == 1
@@ -325,7 +335,7 @@ async def test_non_admins_are_refused_ephemerally_and_nothing_changes(bot):
     response = await bot.command(member, "link", [{"name": "user", "type": 6, "value": str(target.id)},
                                                   {"name": "catalog_user_id", "type": 3, "value": "ann"}],
                                  {"users": {str(target.id): _user_payload(target)}})
-    assert response["data"]["content"].startswith("Only chatrec admins can run `link`")
+    assert response["data"]["content"].startswith("Only this server's admins can run `link`")
     assert bot.client.service.catalog_user("discord", str(bot.guild.id), str(target.id)) != "ann"
 
 
@@ -337,8 +347,9 @@ async def test_admins_by_configured_role_or_user_id(bot):
     bot.client.settings.admin_role_ids.append(role.id)
     bot.client.settings.admin_user_ids.append(by_id.id)
     for member in (by_role, by_id):
+        await mention(bot, "give me 3 westerns")
         assert (await bot.command(member, "forget"))["data"]["content"].startswith("Done: I've forgotten")
-    assert (await bot.command(other, "forget"))["data"]["content"].startswith("Only chatrec admins")
+    assert (await bot.command(other, "forget"))["data"]["content"].startswith("Only this server's admins")
 
 
 @pytest.mark.asyncio
@@ -352,6 +363,7 @@ async def test_admin_commands_forget_link_status_help(bot):
     assert item_ids(bot.payloads()[-1]) == []  # nothing left to refer to
 
     target = bot.members[2]
+    bot.runtime.history.create_user("ann")  # as an operator's link would
     bot.runtime.history.record_feedback("ann", "alien", "liked")
     response = await bot.command(admin, "link", [{"name": "user", "type": 6, "value": str(target.id)},
                                                  {"name": "catalog_user_id", "type": 3, "value": "ann"}],
@@ -370,19 +382,35 @@ async def test_admin_commands_forget_link_status_help(bot):
 
 
 @pytest.mark.asyncio
+async def test_a_server_admin_cannot_link_to_a_member_of_another_server(bot):
+    """Someone with Manage Server here tries to become a person in another server (or in Slack)."""
+    admin = await make_admin(bot, bot.members[0])
+    service = bot.client.service
+    for stranger in (service.catalog_user("discord", "999", "4242"), service.catalog_user("slack", "T9", "U9")):
+        service.feedback(*stranger.split(":"), "fargo", "liked")  # the stranger's history exists
+        response = await bot.command(admin, "link", [{"name": "user", "type": 6, "value": str(admin.id)},
+                                                     {"name": "catalog_user_id", "type": 3, "value": stranger}],
+                                     {"users": {str(admin.id): _user_payload(admin)}})
+        assert f"`{stranger}` is a chat identity, not a catalog user" in response["data"]["content"]
+        assert response["data"]["flags"] & EPHEMERAL
+    assert service.catalog_user("discord", str(bot.guild.id), str(admin.id)) == f"discord:{bot.guild.id}:{admin.id}"
+
+
+@pytest.mark.asyncio
 async def test_a_slow_command_is_deferred_then_answered(bot, monkeypatch):
     """/forget waits for a turn in progress; past the deadline the interaction is deferred first."""
     import bot.discord_app as discord_app
 
     monkeypatch.setattr(discord_app, "ANSWER_WITHIN_S", 0.2)
     admin = await make_admin(bot, bot.members[0])
-    forget = bot.runtime.agent.forget
+    forget_all = bot.runtime.agent.forget_all
 
-    def slow_forget(conversation):
+    def slow_forget_all(conversation):
         time.sleep(1.0)
-        forget(conversation)
+        return forget_all(conversation)
 
-    monkeypatch.setattr(bot.runtime.agent, "forget", slow_forget)
+    await mention(bot, "give me 3 westerns")
+    monkeypatch.setattr(bot.runtime.agent, "forget_all", slow_forget_all)
     response = await bot.command(admin, "forget")
     assert response["type"] == 5  # deferred: "chatrec is thinking…"
     (followup,) = await asyncio.to_thread(bot.api.wait_for, "followup")
@@ -391,7 +419,7 @@ async def test_a_slow_command_is_deferred_then_answered(bot, monkeypatch):
 
 @pytest.mark.asyncio
 async def test_reindex_defers_follows_up_and_a_second_is_refused(bot, monkeypatch):
-    admin = await make_admin(bot, bot.members[0])
+    admin = await make_operator(bot, bot.members[0])
     release = asyncio.Event()
     original_sync = bot.runtime.index.sync
     loop = asyncio.get_running_loop()
@@ -457,7 +485,7 @@ async def test_clicks_and_commands_in_a_dm(bot):
     entries = bot.runtime.history.user_history(f"discord:dm:{member.id}")
     assert [e.item_id for e in entries] == [item_ids(payload)[1]]
     refused = await bot.command(member, "reindex", channel=dm)
-    assert refused["data"]["content"].startswith("Only chatrec admins") and not bot.runtime.reindexing
+    assert refused["data"]["content"].startswith("Only chatrec's operators") and not bot.runtime.reindexing
     forgot = await bot.command(member, "forget", channel=dm)  # their own conversation: allowed
     assert forgot["data"]["content"].startswith("Done: I've forgotten")
     await dpytest.message("why the first one?", channel=dm, member=member)
@@ -481,7 +509,7 @@ async def test_a_failing_command_or_click_gets_an_apology(bot, monkeypatch):
 
 @pytest.mark.asyncio
 async def test_a_reindex_result_outliving_the_interaction_is_posted_in_the_channel(bot):
-    admin = await make_admin(bot, bot.members[0])
+    admin = await make_operator(bot, bot.members[0])
     bot.api.followups_expired = True
     assert (await bot.command(admin, "reindex"))["type"] == 5
     await asyncio.to_thread(bot.api.wait_for, "followup", timeout=120)  # refused: the token has expired

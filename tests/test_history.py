@@ -92,6 +92,35 @@ def test_identity_links(store):
     assert store.unlink("slack", "T1", "U1") is False
 
 
+def test_links_point_only_at_catalog_users(store):
+    store.record_feedback("slack:T9:U7", "toy", "liked")  # a stranger's own history, in another workspace
+    for target in ("slack:T9:U7", "discord:G9:55", "nobody"):
+        assert not store.is_catalog_user(target)
+        with pytest.raises(ValueError):
+            store.link("discord", "G1", "42", target)
+    assert store.resolve_user("discord", "G1", "42") == "discord:G1:42"
+    with pytest.raises(ValueError):
+        store.create_user("discord:G9:55")  # not even an operator can make a chat identity a catalog user
+    assert store.create_user("carol", created_by="slack:T1:UOP") is True
+    assert store.create_user("ann") is False  # already one, from the imported interactions
+    store.link("discord", "G1", "42", "carol")
+    assert store.catalog_users() == ["ann", "bob", "carol"]
+
+
+def test_repeated_identical_feedback_is_stored_once(store):
+    rows = lambda: store._conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]  # noqa: E731
+    first = store.record_feedback("ann", "toy", "liked")
+    again = store.record_feedback("ann", "toy", "liked")
+    assert rows() == 1 and again.timestamp == first.timestamp
+    store.record_feedback("ann", "toy", "disliked")  # a change of mind is new
+    store.record_feedback("ann", "toy", "liked")  # and so is changing it back
+    store.record_feedback("ann", "toy", "rated", rating=4.0)
+    store.record_feedback("ann", "toy", "rated", rating=4.0)
+    store.record_feedback("ann", "toy", "rated", rating=2.0)
+    assert rows() == 5
+    assert store.entry("ann", "toy").rating == 2.0
+
+
 def test_reopened_store_keeps_everything(store, tmp_path):
     store.record_feedback("ann", "toy", "liked")
     store.link("discord", "G1", "42", "ann")

@@ -175,11 +175,11 @@ def test_bad_or_stale_signatures_get_401_and_no_work(slack):
     assert api.of("chat.postMessage") == [] and api.of("reactions.add") == []
 
 
-def test_non_admin_reindex_is_refused(slack):
+def test_reindex_is_refused_to_everyone_but_the_operators(slack):
     client, api, runtime = slack
-    ack = client.command("reindex", user="U1")
-    assert ack == {"response_type": "ephemeral", "text": "Only chatrec admins can run `reindex`; nothing was changed."}
-    assert api.wait_for("users.info")[0]["user"] == "U1"  # workspace admins are asked about
+    for user in ("U1", "UADMIN"):  # a member, and a workspace admin (per users.info)
+        ack = client.command("reindex", user=user)
+        assert ack["response_type"] == "ephemeral" and ack["text"].startswith("Only chatrec's operators can run `reindex`")
     time.sleep(0.5)
     assert api.of("chat.postMessage") == [] and not runtime.reindexing
 
@@ -196,9 +196,9 @@ def test_admin_reindex_posts_its_result_and_a_second_is_refused(slack, tmp_path,
         return real_sync(*args, **kwargs)
 
     monkeypatch.setattr(runtime.index, "sync", slow_sync)
-    started = client.command("reindex", user="UADMIN")  # a workspace admin, per users.info
+    started = client.command("reindex", user="UCONFIGADMIN")  # an operator, from config
     assert started["response_type"] == "in_channel" and "keeps answering" in started["text"]
-    second = client.command("reindex full", user="UCONFIGADMIN")  # an admin from config
+    second = client.command("reindex full", user="UCONFIGADMIN")
     assert second["response_type"] == "ephemeral" and "already running" in second["text"]
     release.set()
     (done,) = api.wait_for("chat.postMessage", where=lambda a: a["text"].startswith("Reindex"))
@@ -209,15 +209,23 @@ def test_admin_reindex_posts_its_result_and_a_second_is_refused(slack, tmp_path,
 def test_status_help_forget_and_link_commands(slack):
     client, api, runtime = slack
     assert "Catalog: 24 items" in client.command("status")["text"]
-    assert "Admin commands" in client.command("help")["text"]
+    assert "Server admins:" in client.command("help")["text"]
+    # A workspace admin may link a member only to an existing catalog user; an operator may create one.
+    refused = client.command("link <@U42|bob> ann", user="UADMIN")
+    assert refused["response_type"] == "ephemeral" and refused["text"].startswith("`ann` is not a catalog user")
+    created = client.command("link <@U41|cy> ann", user="UCONFIGADMIN")
+    assert created["response_type"] == "in_channel" and "(a new catalog user" in created["text"]
     linked = client.command("link <@U42|bob> ann", user="UADMIN")
     assert linked["response_type"] == "in_channel" and "catalog user `ann`" in linked["text"]
     assert runtime.history.catalog_user("slack", "T1", "U42") == "ann"
-    assert "forgotten" in client.command("forget", user="UCONFIGADMIN")["text"]
+    client.mention("give me 2 westerns")
+    api.wait_for("chat.postMessage")
+    forgot = client.command("forget", user="UADMIN")  # the mention's thread, though the command names none
+    assert forgot["text"] == "Done: I've forgotten the conversations in 1 thread of this channel."
     # In a DM with the bot (a D… channel) anyone may clear their own conversation, nothing more.
-    assert "forgotten" in client.command("forget", user="U7", channel="D7")["text"]
-    assert client.command("reindex", user="U7", channel="D7")["text"].startswith("Only chatrec admins")
-    assert client.command("forget", user="U7", channel="C7")["text"].startswith("Only chatrec admins")
+    assert client.command("forget", user="U7", channel="D7")["text"].startswith("There was nothing to forget")
+    assert client.command("reindex", user="U7", channel="D7")["text"].startswith("Only chatrec's operators")
+    assert client.command("forget", user="U7", channel="C7")["text"].startswith("Only this server's admins")
 
 
 def test_long_replies_are_split_under_slacks_limits():

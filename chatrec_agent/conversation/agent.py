@@ -119,9 +119,28 @@ class Agent:
         reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         return reply
 
-    def forget(self, conversation: str) -> None:
+    def forget(self, conversation: str) -> bool:
+        """Forget one conversation; False if there was nothing to forget."""
         with self._lock:
+            known = self._conversations("thread_id = ?", (conversation,))
             self.checkpointer.delete_thread(conversation)
+        return bool(known)
+
+    def forget_all(self, conversation: str) -> list[str]:
+        """Forget a conversation and every conversation under it (`<id>:<thread>`, a channel's
+        threads); returns the ids forgotten."""
+        escaped = conversation.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with self._lock:
+            ids = self._conversations("thread_id = ? OR thread_id LIKE ? ESCAPE '\\'", (conversation, f"{escaped}:%"))
+            for conversation_id in ids:
+                self.checkpointer.delete_thread(conversation_id)
+        return ids
+
+    def _conversations(self, where: str, params: tuple) -> list[str]:
+        # The saver has no query by id prefix; its `checkpoints` table is keyed by thread_id.
+        self.checkpointer.setup()
+        rows = self._conn.execute(f"SELECT DISTINCT thread_id FROM checkpoints WHERE {where} ORDER BY 1", params)
+        return [row[0] for row in rows]
 
     def history(self, conversation: str) -> list:
         state = self.graph.get_state({"configurable": {"thread_id": conversation}})

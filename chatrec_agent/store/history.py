@@ -50,8 +50,19 @@ CREATE TABLE IF NOT EXISTS identity_links (
     linked_by        TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (platform, workspace, platform_user_id)
 );
+-- Catalog users an operator created (for people with no imported history); a link may
+-- point only at these or at users of the imported interactions.
+CREATE TABLE IF NOT EXISTS catalog_users (
+    user_id    TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    created_by TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+# The prefixes of the catalog ids unlinked chat identities get (see `resolve_user`): never
+# a link target, or an admin anywhere could read and change a stranger's history.
+PLATFORM_PREFIXES = ("slack:", "discord:")
 
 
 @dataclass(frozen=True)
@@ -191,18 +202,26 @@ class HistoryStore:
     def record_feedback(
         self, user_id: str, item_id: str, kind: FeedbackKind, rating: float | None = None, source: str = ""
     ) -> HistoryEntry:
-        """Store one signal; committed when this returns."""
+        """Store one signal; committed when this returns. The same signal again (a double
+        click, a repeated "I loved it") is not stored twice: the earlier one is returned."""
         if kind not in FEEDBACK_KINDS:
             raise ValueError(f"unknown feedback kind {kind!r}")
         if kind == "rated" and rating is None:
             raise ValueError("a 'rated' feedback needs a rating")
+        rating = rating if kind == "rated" else None
         now = time.time()
         with self._tx() as db:
+            last = db.execute(
+                "SELECT kind, rating, created_at, source FROM feedback WHERE user_id = ? AND item_id = ? ORDER BY id DESC LIMIT 1",
+                (user_id, item_id),
+            ).fetchone()
+            if last is not None and last[0] == kind and last[1] == rating:
+                return HistoryEntry(item_id, kind, rating, last[2], last[3] or "feedback")
             db.execute(
                 "INSERT INTO feedback (user_id, item_id, kind, rating, created_at, source) VALUES (?, ?, ?, ?, ?, ?)",
-                (user_id, item_id, kind, rating if kind == "rated" else None, now, source),
+                (user_id, item_id, kind, rating, now, source),
             )
-        return HistoryEntry(item_id, kind, rating if kind == "rated" else None, now, source)
+        return HistoryEntry(item_id, kind, rating, now, source)
 
     # --- a user's history -------------------------------------------------------------
 
@@ -255,9 +274,40 @@ class HistoryStore:
             eras=tuple(TasteWeight(e, c / n, c) for e, c in eras.most_common(top)) if n else (),
         )
 
-    # --- identity links ---------------------------------------------------------------
+    # --- catalog users and identity links ----------------------------------------------
+
+    def is_catalog_user(self, user_id: str) -> bool:
+        """A user of the imported interactions or one an operator created; chat identities
+        that only left feedback are not."""
+        if user_id.startswith(PLATFORM_PREFIXES):
+            return False
+        with self._lock:
+            return self._conn.execute(
+                "SELECT 1 FROM interactions WHERE user_id = ? UNION ALL SELECT 1 FROM catalog_users WHERE user_id = ? LIMIT 1",
+                (user_id, user_id),
+            ).fetchone() is not None
+
+    def catalog_users(self) -> list[str]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT DISTINCT user_id FROM interactions UNION SELECT user_id FROM catalog_users ORDER BY 1"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def create_user(self, user_id: str, created_by: str = "") -> bool:
+        """Make `user_id` a catalog user (operators only; the caller checks). False if it already was."""
+        if not user_id.strip() or user_id.startswith(PLATFORM_PREFIXES):
+            raise ValueError(f"{user_id!r} is a chat identity, not a catalog user id")
+        if self.is_catalog_user(user_id):
+            return False
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO catalog_users VALUES (?, ?, ?)", (user_id, time.time(), created_by))
+        return True
 
     def link(self, platform: str, workspace: str, platform_user_id: str, catalog_user_id: str, linked_by: str = "") -> None:
+        """Link a chat identity to a catalog user; refused (ValueError) for anything else."""
+        if not self.is_catalog_user(catalog_user_id):
+            raise ValueError(f"{catalog_user_id!r} is not a catalog user")
         with self._tx() as db:
             db.execute(
                 "INSERT OR REPLACE INTO identity_links VALUES (?, ?, ?, ?, ?, ?)",
