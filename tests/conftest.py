@@ -132,3 +132,24 @@ def index(settings: Settings, embedder: Embedder) -> ItemIndex:
 def built_index(index: ItemIndex, catalog: Catalog) -> ItemIndex:
     index.sync(catalog)
     return index
+
+
+def collection_names(index: ItemIndex) -> list[str]:
+    return sorted(c if isinstance(c, str) else c.name for c in index.client.list_collections())
+
+
+def check_full_rebuilds_spare_the_neighbour(deployment, catalog: Catalog, ours: str, theirs: str) -> None:
+    """Two deployments share one Chroma; `deployment(base)` opens one. Rebuilding `ours` in
+    full, again and again, leaves `theirs` (collections and pointer) as it was, still answering."""
+    neighbour = deployment(theirs)
+    neighbour.sync(catalog)
+    served = neighbour.status()["collection"]
+    rebuilt = deployment(ours)
+    previous = rebuilt.status()["collection"]  # None the first time; opens our pointer either way
+    before = set(collection_names(rebuilt))
+    for _ in range(3):
+        report = rebuilt.sync(catalog, full=True)
+    assert collection_names(rebuilt) == sorted(before - {previous} | {report.collection})
+    fresh = deployment(theirs)  # reads the pointer anew, no cached collection
+    assert fresh.status()["collection"] == served
+    assert [h.item_id for h in fresh.search("monster on a spaceship", k=1)] == ["alien"]

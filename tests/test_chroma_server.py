@@ -13,6 +13,8 @@ from chatrec_agent.errors import VectorIndexError
 from chatrec_agent.search.index import ItemIndex
 from chatrec_agent.settings import settings_from_dict
 
+from .conftest import check_full_rebuilds_spare_the_neighbour
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -62,6 +64,21 @@ def test_index_and_search_through_a_chroma_server(chroma_server, tmp_path, embed
     assert {h.item_id for h in westerns} == {"good-bad-ugly", "rio-bravo"}
     # Nothing was written locally: the server holds the index.
     assert not (tmp_path / "store" / "chroma").exists()
+
+
+@pytest.mark.server
+def test_full_rebuild_spares_a_deployment_on_the_same_server(chroma_server, tmp_path, embedder, catalog):
+    """`movies` and `movies-kids` share one server; each base is a prefix of the other's names one way."""
+    def deployment(base):
+        settings = settings_from_dict(
+            {"storage": {"dir": str(tmp_path / "store")},
+             "vector_store": {"mode": "server", "host": "127.0.0.1", "port": chroma_server, "collection": base}},
+            environ={},
+        )
+        return ItemIndex(settings, embedder)
+
+    check_full_rebuilds_spare_the_neighbour(deployment, catalog, ours="movies", theirs="movies-kids")
+    check_full_rebuilds_spare_the_neighbour(deployment, catalog, ours="movies-kids", theirs="movies")
 
 
 def test_unreachable_server_gives_a_clear_error(tmp_path, embedder):

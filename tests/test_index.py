@@ -15,8 +15,9 @@ from chatrec_agent.catalog import Catalog
 from chatrec_agent.catalog.filters import SearchFilter
 from chatrec_agent.errors import VectorIndexError
 from chatrec_agent.search.index import ItemIndex
+from chatrec_agent.settings import settings_from_dict
 
-from .conftest import film_items
+from .conftest import check_full_rebuilds_spare_the_neighbour, collection_names, film_items
 
 
 def ids(hits):
@@ -159,10 +160,21 @@ def test_killed_full_rebuild_keeps_the_old_index(index, catalog, settings, tmp_p
     fresh = ItemIndex(settings, index.embedder)
     assert fresh.status()["collection"] == collection
     assert ids(fresh.search("space monster", k=5)) == before
-    leftovers = [c.name for c in fresh.client.list_collections()]
-    assert len(leftovers) == 3  # old, pointer, and the killed rebuild's partial collection
+    assert len(collection_names(fresh)) == 3  # old, pointer, and the killed rebuild's partial collection
     report = fresh.sync(catalog, full=True)
-    assert sorted(c.name for c in fresh.client.list_collections()) == sorted([report.collection, "chatrec_items-active"])
+    assert collection_names(fresh) == sorted([report.collection, "chatrec_items-active"])
+
+
+@pytest.mark.parametrize("ours, theirs", [("movies", "movies-kids"), ("movies-kids", "movies")])
+def test_full_rebuild_spares_a_deployment_whose_name_shares_a_prefix(tmp_path, embedder, catalog, ours, theirs):
+    def deployment(base):
+        settings = settings_from_dict(
+            {"storage": {"dir": str(tmp_path / "store")}, "vector_store": {"collection": base}},
+            environ={}, base_dir=tmp_path,
+        )
+        return ItemIndex(settings, embedder)
+
+    check_full_rebuilds_spare_the_neighbour(deployment, catalog, ours, theirs)
 
 
 def test_second_concurrent_sync_is_refused(index, catalog):

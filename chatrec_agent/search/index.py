@@ -1,17 +1,19 @@
 """The item index: one Chroma document per catalog item, kept in sync incrementally.
 
-Layout in Chroma: data collections named `<base>-<stamp>` and one small pointer collection
-`<base>-active` whose metadata names the data collection that serves searches. A full
-rebuild fills a new data collection and moves the pointer only when it is complete, so a
-crash mid-way leaves the old index answering; an incremental sync edits the active
-collection in place, item by item, so a crash there loses nothing either (the next run
-redoes what is left, by content hash).
+Layout in Chroma: data collections named `<base>-<stamp>` (the stamp is exactly 20 digits)
+and one small pointer collection `<base>-active` whose metadata names the data collection
+that serves searches. A full rebuild fills a new data collection and moves the pointer only
+when it is complete, so a crash mid-way leaves the old index answering (the next rebuild
+drops the half-built one); an incremental sync edits the active collection in place, item
+by item, so a crash there loses nothing either (the next run redoes what is left, by
+content hash).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -37,6 +39,9 @@ EMBED_CHUNK = 512
 EXACT_COST = 4
 # How often a long-lived process re-reads the pointer to notice another process's reindex.
 POINTER_TTL_S = 5.0
+# A data collection's suffix: UTC time to the microsecond, always 20 digits (years 1000-9999).
+STAMP_FORMAT = "%Y%m%d%H%M%S%f"
+STAMP_DIGITS = 20
 
 
 @dataclass
@@ -266,7 +271,7 @@ class ItemIndex:
         return report
 
     def _rebuild(self, catalog: Catalog, state: dict[str, Any], progress: Progress | None) -> SyncReport:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
+        stamp = datetime.now(timezone.utc).strftime(STAMP_FORMAT)
         name = f"{self.base}-{stamp}"
         collection = self.client.create_collection(
             name,
@@ -297,12 +302,21 @@ class ItemIndex:
         self._active = None
 
     def _remove_unused(self, keep: str) -> None:
-        prefix = f"{self.base}-"
-        pointer = f"{self.base}-active"
+        """Drop this index's other data collections: old generations and crashed rebuilds."""
         for collection in self.client.list_collections():
             name = collection if isinstance(collection, str) else collection.name
-            if name.startswith(prefix) and name not in (keep, pointer):
+            if name != keep and self._owns(name):
                 self._drop_quietly(name)
+
+    def _owns(self, name: str) -> bool:
+        """Whether `name` is one of this index's data collections.
+
+        Not a mere prefix match: on a shared Chroma, `movies-kids-<stamp>` and `movies-kids-active`
+        belong to another deployment, not to `movies`. `<base>-<20 digits>` is exact: another
+        base's data collections end in `-<20 digits>` too, so the rest must equal our base, and
+        pointers end in `-active`. Existing deployments' collections already have this shape.
+        """
+        return re.fullmatch(rf"{re.escape(self.base)}-[0-9]{{{STAMP_DIGITS}}}", name) is not None
 
     def _drop_quietly(self, name: str) -> None:
         try:
