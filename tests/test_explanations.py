@@ -153,7 +153,7 @@ def test_model_is_refitted_only_when_interactions_change(tmp_path, embedder):
     changed = engine_for(catalog)
     assert changed.refresh() is True
     assert "psycho" in changed.history.seen("b")
-    assert (tmp_path / "models" / "hybrid.pkl").is_file()
+    assert (tmp_path / "models" / "hybrid.json").is_file() and (tmp_path / "models" / "hybrid.npz").is_file()
 
 
 def test_a_wish_naming_a_catalog_tag_ranks_the_tagged_items_first(engine):

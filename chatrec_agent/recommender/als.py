@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from chatrec_agent.recommender.base import Dataset, Recommender, UserState
+from chatrec_agent.recommender.model_files import StoredArrays
 
 
 class ALSRecommender(Recommender):
@@ -18,23 +21,41 @@ class ALSRecommender(Recommender):
         self.params = dict(factors=factors, regularization=regularization, alpha=alpha,
                            iterations=iterations, random_state=seed, num_threads=threads)
 
-    def _make(self, dataset: Dataset):
+    def _make(self, factors: int):
+        """implicit's model with these settings and `factors` factors, not fitted."""
         from implicit.cpu.als import AlternatingLeastSquares
 
-        params = dict(self.params)
-        # More factors than the data can support just fits noise (tiny catalogs, few users).
-        params["factors"] = max(2, min(params["factors"], min(dataset.n_users, dataset.n_items) // 4))
-        return AlternatingLeastSquares(**params, calculate_training_loss=False)
+        with warnings.catch_warnings():
+            # implicit warns about BLAS threads at construction, before any limit applies.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return AlternatingLeastSquares(**{**self.params, "factors": factors}, calculate_training_loss=False)
 
     def _fit(self, dataset: Dataset) -> None:
         import threadpoolctl
 
+        # More factors than the data can support just fits noise (tiny catalogs, few users).
+        factors = max(2, min(self.params["factors"], min(dataset.n_users, dataset.n_items) // 4))
         # implicit asks for single-threaded BLAS: its own threads already use the cores.
-        with threadpoolctl.threadpool_limits(1, "blas"), warnings.catch_warnings():
-            # implicit warns about BLAS threads at construction, before the limit applies.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            self._model = self._make(dataset)
+        with threadpoolctl.threadpool_limits(1, "blas"):
+            self._model = self._make(factors)
             self._model.fit(dataset.matrix.astype(np.float32), show_progress=False)
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        # Answering folds a user in on the item factors (recalculate_user, explain): the
+        # fitted users' factors are never used, so they are not saved.
+        return {"params": self.params}, {"item_factors": self._model.item_factors}
+
+    @classmethod
+    def _from_state(cls, settings: Mapping[str, Any], arrays: StoredArrays, dataset: Dataset) -> ALSRecommender:
+        p = settings["params"]
+        model = cls(int(p["factors"]), float(p["regularization"]), float(p["alpha"]), int(p["iterations"]),
+                    int(p["random_state"]), int(p["num_threads"]))
+        if model.params["num_threads"] < 0:
+            raise ValueError("a saved ALS model with a negative thread count")
+        item_factors = arrays.array("item_factors", (dataset.n_items, None))
+        model._model = model._make(item_factors.shape[1])
+        model._model.item_factors = item_factors
+        return model
 
     def _user_factors(self, x: np.ndarray) -> np.ndarray:
         from scipy import sparse

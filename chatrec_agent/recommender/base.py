@@ -9,15 +9,16 @@ the whole score vector before the top-k cut, so asking for 5 Westerns gives 5 We
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import sparse
 
 from chatrec_agent.catalog import Interaction, Item
 from chatrec_agent.catalog.filters import FacetTable, SearchFilter, item_metadata
+from chatrec_agent.recommender.model_files import StoredArrays
 from chatrec_agent.store.history import HistoryEntry
 
 
@@ -88,16 +89,25 @@ class Dataset:
     """Interactions as a users x items matrix over a fixed item universe (the catalog)."""
 
     def __init__(self, interactions: Sequence[Interaction], items: Sequence[Item]):
+        item_index = {item.id: n for n, item in enumerate(items)}
+        known = [i for i in interactions if i.item_id in item_index]
+        user_ids = sorted({i.user_id for i in known})
+        user_index = {user_id: n for n, user_id in enumerate(user_ids)}
+        rows = np.fromiter((user_index[i.user_id] for i in known), dtype=np.int32, count=len(known))
+        cols = np.fromiter((item_index[i.item_id] for i in known), dtype=np.int32, count=len(known))
+        prefs = np.fromiter((preference_of(i.rating) for i in known), dtype=np.float32, count=len(known))
+        stars = np.fromiter((np.nan if i.rating is None else i.rating for i in known), dtype=np.float32, count=len(known))
+        self._build(items, user_ids, rows, cols, prefs, stars)
+
+    def _build(self, items: Sequence[Item], user_ids: list[str], rows: np.ndarray, cols: np.ndarray,
+               prefs: np.ndarray, stars: np.ndarray) -> None:
+        """Everything else follows from the interactions as (user, item, preference, stars)."""
         self.items = list(items)
         self.item_ids = [item.id for item in self.items]
         self.item_index = {item_id: n for n, item_id in enumerate(self.item_ids)}
-        known = [i for i in interactions if i.item_id in self.item_index]
-        self.user_ids = sorted({i.user_id for i in known})
-        self.user_index = {user_id: n for n, user_id in enumerate(self.user_ids)}
-        rows = np.fromiter((self.user_index[i.user_id] for i in known), dtype=np.int32, count=len(known))
-        cols = np.fromiter((self.item_index[i.item_id] for i in known), dtype=np.int32, count=len(known))
-        prefs = np.fromiter((preference_of(i.rating) for i in known), dtype=np.float32, count=len(known))
-        stars = np.fromiter((np.nan if i.rating is None else i.rating for i in known), dtype=np.float32, count=len(known))
+        self.user_ids = user_ids
+        self.user_index = {user_id: n for n, user_id in enumerate(user_ids)}
+        self._interactions = (rows, cols, prefs, stars)
         shape = (len(self.user_ids), len(self.item_ids))
         # Binary "interacted" matrix: co-occurrence structure for the CF models.
         self.matrix = sparse.csr_matrix((np.ones_like(prefs), (rows, cols)), shape=shape)
@@ -109,6 +119,32 @@ class Dataset:
         self.ratings = [(r, c, s) for r, c, s in zip(rows.tolist(), cols.tolist(), stars.tolist()) if s == s]
         self.facets = FacetTable.from_metadata((item.id, item_metadata(item)) for item in self.items)
         self.item_popularity = np.asarray(self.matrix.sum(axis=0)).ravel()
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The ids (JSON) and interactions (arrays) the dataset is rebuilt from when a saved
+        model is loaded. They are saved rather than re-read because chat feedback, folded into
+        the fit, does not change the data fingerprint."""
+        rows, cols, prefs, stars = self._interactions
+        return ({"item_ids": self.item_ids, "user_ids": self.user_ids},
+                {"rows": rows, "cols": cols, "preferences": prefs, "stars": stars})
+
+    @classmethod
+    def from_state(cls, settings: Mapping[str, Any], arrays: StoredArrays, items: Sequence[Item]) -> Dataset:
+        """The dataset a model was fitted on, over the catalog's `items` (which must be the
+        saved ones, in order); ValueError when the saved state does not fit them."""
+        if settings["item_ids"] != [item.id for item in items]:
+            raise ValueError("the saved dataset is over other items than the catalog's")
+        user_ids = settings["user_ids"]
+        if not isinstance(user_ids, list) or not all(isinstance(u, str) for u in user_ids) \
+                or len(set(user_ids)) != len(user_ids):
+            raise ValueError("the saved user ids are not distinct strings")
+        rows = arrays.array("rows", (None,), np.int32, below=len(user_ids))
+        n = len(rows)
+        cols = arrays.array("cols", (n,), np.int32, below=len(items))
+        prefs, stars = arrays.array("preferences", (n,)), arrays.array("stars", (n,))
+        dataset = cls.__new__(cls)  # not __init__: the interactions are already indexed
+        dataset._build(items, user_ids, rows, cols, prefs, stars)
+        return dataset
 
     @property
     def n_users(self) -> int:
@@ -177,6 +213,33 @@ class Recommender:
         x = np.zeros(self.ds.n_items, dtype=np.float32)
         x[seeds] = 1.0
         return self._scores(x, UserState("seed"), None)
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The fitted model's settings (JSON) and arrays: exactly what answering needs."""
+        raise NotImplementedError
+
+    @classmethod
+    def _from_state(cls, settings: Mapping[str, Any], arrays: StoredArrays, dataset: Dataset) -> Recommender:
+        """A model holding what `_state` saved; ValueError when an array does not fit `dataset`."""
+        raise NotImplementedError
+
+    # --- saving and loading (see model_files) -------------------------------------------
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The fitted model as JSON settings and numpy arrays, nothing pickled. Its dataset
+        is saved beside it (`Dataset.state`); a hybrid's content vectors are not (they are
+        in the index and are re-attached after loading)."""
+        settings, arrays = self._state()
+        return {"kind": self.name, **settings}, arrays
+
+    @classmethod
+    def from_state(cls, settings: Mapping[str, Any], arrays: StoredArrays, dataset: Dataset) -> Recommender:
+        """The fitted model back from `state()`, answering as it did when it was saved."""
+        if settings.get("kind") != cls.name:
+            raise ValueError(f"a saved {settings.get('kind')!r} model is not a {cls.name!r} model")
+        model = cls._from_state(settings, arrays, dataset)
+        model.dataset = dataset
+        return model
 
     # --- the public API ---------------------------------------------------------------
 

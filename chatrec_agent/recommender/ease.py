@@ -6,10 +6,14 @@ B = -P / diag(P) with P = (XᵀX + λI)⁻¹ and a zero diagonal. The inverse is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.recommender.base import Dataset, Recommender, UserState, top_contributions
+from chatrec_agent.recommender.model_files import StoredArrays
 
 
 class EASERecommender(Recommender):
@@ -34,6 +38,15 @@ class EASERecommender(Recommender):
         B = P / (-np.diag(P))
         B[np.diag_indices(n)] = 0.0
         self._B = B.astype(np.float32)
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {"l2": self.l2, "max_items": self.max_items}, {"B": self._B}
+
+    @classmethod
+    def _from_state(cls, settings: Mapping[str, Any], arrays: StoredArrays, dataset: Dataset) -> EASERecommender:
+        model = cls(float(settings["l2"]), int(settings["max_items"]))
+        model._B = arrays.array("B", (dataset.n_items, dataset.n_items))
+        return model
 
     def _scores(self, x: np.ndarray, user: UserState, query_vector: np.ndarray | None) -> np.ndarray:
         return x @ self._B

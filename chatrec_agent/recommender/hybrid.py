@@ -7,9 +7,15 @@ with no history still gets sensible results (popularity plus their stated wish).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from chatrec_agent.recommender.base import Dataset, Recommender, UserState, normalise
+from chatrec_agent.recommender.ease import EASERecommender
+from chatrec_agent.recommender.itemknn import ItemKNNRecommender
+from chatrec_agent.recommender.model_files import StoredArrays, prefixed
 
 # How many interacted items a never-interacted item borrows its CF score from.
 BORROW_NEIGHBOURS = 10
@@ -34,14 +40,36 @@ class HybridRecommender(Recommender):
         self.vectors = np.asarray(vectors, dtype=np.float32)
         return self
 
-    def __getstate__(self) -> dict:
-        # Vectors live in Chroma; a saved model is re-attached to them when loaded.
-        return {**self.__dict__, "vectors": None}
-
     def _fit(self, dataset: Dataset) -> None:
         self.cf.fit(dataset)
         self._popularity = normalise(np.log1p(dataset.item_popularity).astype(np.float32))
         self._borrow = self._borrowed_neighbours(dataset)
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        # The vectors are not saved: they live in the index, and are re-attached after loading.
+        cf_settings, cf_arrays = self.cf.state()
+        settings = {"content_weight": self.content_weight, "wish_weight": self.wish_weight,
+                    "popularity_weight": self.popularity_weight, "warm_history": self.warm_history, "cf": cf_settings}
+        arrays = {"popularity": self._popularity, **prefixed("cf.", cf_arrays)}
+        if self._borrow is not None:
+            arrays.update(zip(("borrow_cold", "borrow_neighbours", "borrow_weights"), self._borrow))
+        return settings, arrays
+
+    @classmethod
+    def _from_state(cls, settings: Mapping[str, Any], arrays: StoredArrays, dataset: Dataset) -> HybridRecommender:
+        cf = _cf_model(settings["cf"]).from_state(settings["cf"], arrays.within("cf."), dataset)
+        model = cls(cf, float(settings["content_weight"]), float(settings["wish_weight"]),
+                    float(settings["popularity_weight"]), int(settings["warm_history"]))
+        if model.warm_history < 1:
+            raise ValueError("a saved hybrid model with no warm-up history size")
+        n = dataset.n_items
+        model._popularity = arrays.array("popularity", (n,))
+        model._borrow = None
+        if arrays.has("borrow_cold"):
+            cold = arrays.array("borrow_cold", (None,), np.int64, below=n)
+            neighbours = arrays.array("borrow_neighbours", (len(cold), None), np.int64, below=n)
+            model._borrow = cold, neighbours, arrays.array("borrow_weights", neighbours.shape)
+        return model
 
     def _borrowed_neighbours(self, dataset: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """For items nobody has interacted with: their closest interacted items by content.
@@ -120,3 +148,11 @@ class HybridRecommender(Recommender):
             rec.wish_similarity = None if wish is None else float(wish[n])
             rec.content_similarity = None if content is None else float(content[n])
         return recs
+
+
+def _cf_model(settings: Mapping[str, Any]) -> type[Recommender]:
+    """The class of a saved hybrid's CF part: one of those `make_model` wraps."""
+    for cls in (EASERecommender, ItemKNNRecommender):
+        if settings.get("kind") == cls.name:
+            return cls
+    raise ValueError(f"a hybrid model does not wrap {settings.get('kind')!r}")

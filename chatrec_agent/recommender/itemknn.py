@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 from scipy import sparse
 
 from chatrec_agent.recommender.base import Dataset, Recommender, UserState, top_contributions
+from chatrec_agent.recommender.model_files import StoredArrays, csr_arrays
 
 
 class ItemKNNRecommender(Recommender):
@@ -28,6 +32,16 @@ class ItemKNNRecommender(Recommender):
         sim = sparse.csr_matrix((data.astype(np.float32), (co.row, co.col)), shape=co.shape)
         self._sim = _keep_top_per_row(sim, self.neighbours)
         self._sim_t = self._sim.T.tocsr()
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {"neighbours": self.neighbours, "shrink": self.shrink}, csr_arrays("sim", self._sim)
+
+    @classmethod
+    def _from_state(cls, settings: Mapping[str, Any], arrays: StoredArrays, dataset: Dataset) -> ItemKNNRecommender:
+        model = cls(int(settings["neighbours"]), float(settings["shrink"]))
+        model._sim = arrays.csr("sim", (dataset.n_items, dataset.n_items))
+        model._sim_t = model._sim.T.tocsr()
+        return model
 
     def _scores(self, x: np.ndarray, user: UserState, query_vector: np.ndarray | None) -> np.ndarray:
         # score_i = sum_j x_j * sim(j, i)

@@ -1,16 +1,15 @@
 """Explained recommendations for catalog users: the recommender, history and explanations
 wired together. This is what the agent's tools call.
 
-The fitted model is saved under storage.dir/models and refitted only when the catalog's
-items or interactions changed; a user's own feedback needs no refit, because their current
-history is folded in at every call.
+The fitted model is saved under storage.dir/models as numpy arrays + JSON (model_files.py,
+never pickle) and refitted only when the catalog's items or interactions changed; a user's
+own feedback needs no refit, because their current history is folded in at every call.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import pickle
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -21,9 +20,10 @@ import numpy as np
 from chatrec_agent.catalog import Catalog, Item, phrase_words
 from chatrec_agent.catalog.attributes import TAGS, AttributeCondition
 from chatrec_agent.catalog.filters import SearchFilter
-from chatrec_agent.recommender import Dataset, Recommender, UserState, make_model
+from chatrec_agent.recommender import Dataset, Recommender, UserState, make_model, restore_model
 from chatrec_agent.recommender.explain import Explainer, Explanation
 from chatrec_agent.recommender.hybrid import HybridRecommender
+from chatrec_agent.recommender.model_files import prefixed, read_model, write_model
 from chatrec_agent.recommender.rating_model import RatingModel
 from chatrec_agent.settings import Settings
 from chatrec_agent.store.history import HistoryStore
@@ -66,7 +66,8 @@ class Recommendations:
 
     @property
     def model_path(self) -> Path:
-        return self.settings.storage.dir / "models" / f"{self.settings.recommender.model}.pkl"
+        """Where the fitted model is saved: this stem with .json (settings) and .npz (arrays)."""
+        return self.settings.storage.dir / "models" / self.settings.recommender.model
 
     def fingerprint(self) -> str:
         digest = hashlib.blake2b(digest_size=16)
@@ -80,14 +81,9 @@ class Recommendations:
         """Import the catalog's interactions and refit if anything changed; True if refitted."""
         self.history.import_interactions(self.catalog)
         fingerprint = self.fingerprint()
-        if not force and self._model is None and self.model_path.is_file():
-            try:
-                saved = pickle.loads(self.model_path.read_bytes())
-                if saved.get("fingerprint") == fingerprint:
-                    self._model, self._fingerprint = self._attach(saved["model"]), fingerprint
-                    return False
-            except Exception as exc:  # an unreadable model file is rebuilt, not fatal
-                log.warning("could not load %s (%s); refitting", self.model_path, exc)
+        if not force and self._model is None and (saved := self._load(fingerprint)) is not None:
+            self._model, self._fingerprint = saved, fingerprint
+            return False
         if not force and self._model is not None and self._fingerprint == fingerprint:
             return False
         dataset = Dataset(self.history.all_interactions(), list(self.catalog.items.values()))
@@ -95,12 +91,34 @@ class Recommendations:
         model = make_model(self.settings.recommender.model, n_items=dataset.n_items, **params)
         self._attach(model, dataset)
         model.fit(dataset)
-        self.model_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.model_path.with_suffix(".tmp")
-        tmp.write_bytes(pickle.dumps({"fingerprint": fingerprint, "model": model}))
-        tmp.replace(self.model_path)  # atomic: a crash never leaves half a model file
+        self._save(model, fingerprint)
         self._model, self._fingerprint = model, fingerprint
         return True
+
+    def _save(self, model: Recommender, fingerprint: str) -> None:
+        data, data_arrays = model.ds.state()
+        settings, arrays = model.state()
+        write_model(self.model_path, fingerprint, {"dataset": data, "model": settings},
+                    {**prefixed("dataset.", data_arrays), **prefixed("model.", arrays)})
+        # Older versions pickled the model here; such a file is never read (unpickling runs
+        # code), and is removed so that nobody takes it for the live model.
+        self.model_path.with_suffix(".pkl").unlink(missing_ok=True)
+
+    def _load(self, fingerprint: str) -> Recommender | None:
+        """The saved model fitted on data with this fingerprint, or None: none saved, fitted
+        on other data, or the files are damaged (then with a warning; they are refitted)."""
+        try:
+            saved = read_model(self.model_path, fingerprint)
+            if saved is None:
+                return None
+            settings, arrays = saved
+            dataset = Dataset.from_state(settings["dataset"], arrays.within("dataset."),
+                                         list(self.catalog.items.values()))
+            model = restore_model(self.settings.recommender.model, settings["model"], arrays.within("model."), dataset)
+        except Exception as exc:  # the files are data from disk: whatever is wrong with them, refit
+            log.warning("could not load the model saved at %s (%s); refitting", self.model_path, exc)
+            return None
+        return self._attach(model)
 
     def _attach(self, model: Recommender, dataset: Dataset | None = None) -> Recommender:
         if isinstance(model, HybridRecommender):
