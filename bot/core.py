@@ -155,7 +155,8 @@ class ChatService:
         conversation = self.conversation_id(message.platform, message.workspace, message.channel, message.thread)
         user = self.catalog_user(message.platform, message.workspace, message.user)
         try:
-            reply = self.runtime.agent.respond(conversation, user, message.text, source=message.platform)
+            reply = self.runtime.agent.respond(conversation, user, message.text, source=message.platform,
+                                               speaker=message.user)
         except ChatrecError as exc:
             return Outgoing(str(exc))
         except Exception:  # a failing turn must never take the bot down

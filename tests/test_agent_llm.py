@@ -161,7 +161,7 @@ def test_the_model_sees_a_bounded_window_of_the_conversation(runtime, tmp_path):
     assert len(agent.history("long")) == 12  # everything is kept in memory...
     last = model.seen[-1]
     assert len(last) <= 5  # ...but the model gets the system prompt and at most 4 messages
-    assert last[-1].content == "message 5"
+    assert last[-1].content == "[demo-01] message 5"  # labelled with its speaker
 
 
 @pytest.fixture
@@ -238,3 +238,50 @@ def test_a_model_that_never_answers_fails_the_turn_in_bounded_time(runtime, tmp_
     finally:
         server.stop()
     assert len(server.of("attempt")) == 2
+
+
+def test_in_a_shared_conversation_the_model_sees_only_the_speakers_personal_results(runtime, tmp_path):
+    """Ann and Ben share a channel. In Ben's turn the model sees Ann's list and wish, but not
+    her history or the explanations built from her ratings; Ben's "why" and "I loved" are his."""
+    from chatrec_agent.conversation.speakers import WITHHELD
+
+    model = ScriptedModel(script=[
+        AIMessage(content="", tool_calls=[{"name": "user_history", "id": "a1", "args": {}},
+                                          {"name": "recommend", "id": "a2", "args": {"wish": "a tense western", "genres": ["Western"], "k": 2}}]),
+        AIMessage(content="Two westerns for you."),
+        AIMessage(content="", tool_calls=[{"name": "explain", "id": "b1", "args": {"item": "<second>"}}]),
+        AIMessage(content="Because of what you rated."),
+        AIMessage(content="", tool_calls=[{"name": "record_feedback", "id": "b2", "args": {"item": "<first>", "kind": "liked"}}]),
+        AIMessage(content="Noted."),
+    ], seen=[])
+    agent = Agent(runtime.agent.services, model, tmp_path)
+    shown = agent.respond("team", "demo-01", "what do I like? then two tense westerns", speaker="UANN").items
+    first, second = shown[0].id, shown[1].id
+    model.script[0].tool_calls[0]["args"]["item"] = second
+    model.script[2].tool_calls[0]["args"]["item"] = first
+    before = len(model.seen)
+    agent.respond("team", "demo-02", "why the second one?", speaker="UBEN")
+    system, *seen = model.seen[before]
+    assert [type(m).__name__ for m in seen] == ["HumanMessage", "AIMessage", "ToolMessage", "ToolMessage", "AIMessage", "HumanMessage"]
+    assert seen[0].content == "[UANN] what do I like? then two tense westerns" and seen[-1].content == "[UBEN] why the second one?"
+    assert json.loads(seen[2].content) == {"tool": "user_history", "withheld": WITHHELD}
+    listed = json.loads(seen[3].content)
+    assert listed["items"] == [{"id": i.id, "title": i.title, "year": i.year, "genres": i.genres} for i in shown]
+    assert listed["filters"]["wish"] == "a tense western" and listed["withheld"] == WITHHELD  # the wish is shared
+    ann_titles = {runtime.catalog[e.item_id].title for e in runtime.history.user_history("demo-01")} - {i.title for i in shown}
+    assert not any(title in m.content for m in seen for title in ann_titles)  # nothing of Ann's history
+    # Ben's own explanation, from his history, as the tool returned it in his turn.
+    explained = json.loads(model.seen[before + 1][-1].content)
+    assert explained["text"] == runtime.recommendations.explain("demo-02", second).text
+    assert explained["text"] != runtime.recommendations.explain("demo-01", second).text
+    agent.respond("team", "demo-02", "I loved the first one", speaker="UBEN")
+    assert runtime.history.entry("demo-02", first).signal == "liked"
+    assert first not in {e.item_id for e in runtime.history.user_history("demo-01") if e.source != "catalog"}
+    # In her own next turn Ann sees her results whole again; Ben's now hold only their shared part.
+    model.script = [AIMessage(content="ok")]
+    agent.respond("team", "demo-01", "thanks", speaker="UANN")
+    own = [json.loads(m.content) for m in model.seen[-1] if isinstance(m, ToolMessage)]
+    assert "top_rated" in own[0] and "explanation" in own[1]["items"][0]
+    card = {"id": shown[1].id, "title": shown[1].title, "year": shown[1].year, "genres": shown[1].genres}
+    assert own[2] == {"tool": "explain", "item": card, "withheld": WITHHELD}  # no text, no evidence
+    assert set(own[3]) == {"tool", "item", "withheld"}  # which film Ben talked about, not what he felt

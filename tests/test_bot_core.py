@@ -239,3 +239,15 @@ def test_a_crashing_turn_gets_an_apology(runtime, monkeypatch):
 
     monkeypatch.setattr(runtime.agent, "respond", boom)
     assert service.handle(msg("hello")).text == APOLOGY
+
+
+def test_in_a_shared_thread_each_speakers_follow_ups_are_their_own(runtime):
+    service = ChatService(runtime)
+    service.handle(msg("I loved Heat", user="U2", thread="9.1"))  # ben's own taste, in the same thread
+    shown = service.handle(msg("give me 2 crime films", user="U1", thread="9.1")).items  # ann's list
+    why = service.handle(msg("why the second one?", user="U2", thread="9.1"))
+    assert why.items[0].id == shown[1].id
+    assert why.items[0].explanation == runtime.recommendations.explain("slack:T1:U2", shown[1].id).text
+    service.handle(msg("I loved the first one", user="U2", thread="9.1"))
+    assert runtime.history.entry("slack:T1:U2", shown[0].id).signal == "liked"
+    assert runtime.history.entry("slack:T1:U1", shown[0].id) is None

@@ -20,6 +20,8 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 
 from chatrec_agent.conversation.planner.intents import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.planner.memory import LIST_TOOLS, tool_payload
+from chatrec_agent.conversation.planner.model import OfflinePlanner
+from chatrec_agent.conversation.speakers import scoped, speaker_label
 from chatrec_agent.conversation.tools import ChatContext, Services, build_tools
 
 SYSTEM_PROMPT = """You are chatrec, a film recommender in a team chat.
@@ -36,6 +38,10 @@ Rules:
   "nothing by …"), `like` for "like X" / "a mix of A and B". Keep the earlier constraints on
   follow-ups ("just two", "something older") unless the user replaces the request.
 - Cite the evidence the tools return (the user's own ratings, shared genres); claim nothing else.
+- Several people may share a conversation: each user message starts with its speaker's id.
+  The current user is the speaker of the last message; only their request applies now, and
+  the tools act for them alone. Earlier lists and wishes are shared context; other people's
+  histories and explanations are withheld, so never guess at them.
 - If nothing matches, say so plainly. You only know the current user's history; decline
   questions about other people and admin actions (reindex, forget, link).
 - Keep answers short: a numbered list with one line of explanation per item."""
@@ -74,7 +80,9 @@ class Agent:
         self._lock = threading.Lock()  # one turn at a time per process: the SQLite saver is shared
         self.graph = create_agent(
             model, build_tools(services), system_prompt=SYSTEM_PROMPT, checkpointer=self.checkpointer,
-            context_schema=ChatContext, middleware=[self._trim_middleware(), *self._retry_middleware(model_retries)],
+            context_schema=ChatContext,
+            middleware=[self._trim_middleware(), self._speaker_middleware(not isinstance(model, OfflinePlanner)),
+                        *self._retry_middleware(model_retries)],
         )
 
     @staticmethod
@@ -102,8 +110,26 @@ class Agent:
 
         return trim_context
 
-    def respond(self, conversation: str, user: str, text: str, source: str = "chat") -> Reply:
-        """One turn: `user` is the catalog user bound by the caller, never taken from `text`."""
+    @staticmethod
+    def _speaker_middleware(label_messages: bool):
+        """The model sees other speakers' tool results only in their shared part; a language
+        model also reads each message's speaker in its text (not every provider passes the
+        message name on). The offline planner reads the words alone."""
+
+        @wrap_model_call
+        def scope_to_speaker(request: ModelRequest, handler):
+            messages = scoped(list(request.messages), request.runtime.context.speaker)
+            if label_messages:
+                messages = [m.model_copy(update={"content": f"[{m.name or 'unknown'}] {m.content}"})
+                            if isinstance(m, HumanMessage) and isinstance(m.content, str) else m for m in messages]
+            return handler(request.override(messages=messages))
+
+        return scope_to_speaker
+
+    def respond(self, conversation: str, user: str, text: str, source: str = "chat", speaker: str | None = None) -> Reply:
+        """One turn: `user` is the catalog user bound by the caller, never taken from `text`;
+        `speaker` names who wrote it in a shared conversation (the platform's user id; the
+        catalog user by default)."""
         started = time.perf_counter()
         if not text.strip():
             return Reply(EMPTY, latency_ms=(time.perf_counter() - started) * 1000)
@@ -111,9 +137,9 @@ class Agent:
             return Reply(TOO_LONG, latency_ms=(time.perf_counter() - started) * 1000)
         with self._lock:
             result = self.graph.invoke(
-                {"messages": [HumanMessage(content=text)]},
+                {"messages": [HumanMessage(content=text, name=speaker_label(speaker or user))]},
                 {"configurable": {"thread_id": conversation}, "recursion_limit": 12},
-                context=ChatContext(user_id=user, source=source),
+                context=ChatContext(user_id=user, source=source, speaker=speaker or user),
             )
         reply = self._reply(result["messages"])
         reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)

@@ -31,6 +31,7 @@ class ChatContext:
 
     user_id: str
     source: str = "chat"
+    speaker: str = ""  # who wrote the turn, in a conversation several people share
 
 
 @dataclass
