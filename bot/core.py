@@ -73,6 +73,10 @@ class Outgoing:
     text: str
     items: list[ReplyItem] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        if not self.text.strip() and not self.items:  # neither platform sends an empty message
+            self.text = "…"
+
     def lead_and_notes(self) -> tuple[str, str]:
         """For replies with cards: the first line, and whatever else the text says besides
         its numbered item lines (which the cards show), e.g. a language model's closing remark."""

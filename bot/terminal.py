@@ -20,7 +20,9 @@ GREETING = "chatrec: tell me what you'd like to watch (e.g. 'a mind-bending sci-
 
 
 def render(reply: Reply) -> str:
-    return reply.text.replace("*", "")
+    """The reply's text (it lists the items itself), without Slack-style bold marks."""
+    text = reply.text.replace("*", "")
+    return text if text.strip() else "…"
 
 
 def run_terminal(agent: Agent, user: str, console: Console, conversation: str = "terminal:local") -> None:

@@ -8,6 +8,7 @@ storage.dir, one thread per conversation id; the model sees a bounded window of 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
@@ -45,6 +46,17 @@ Rules:
 - If nothing matches, say so plainly. You only know the current user's history; decline
   questions about other people and admin actions (reindex, forget, link).
 - Keep answers short: a numbered list with one line of explanation per item."""
+
+
+# C0 controls but tab and newline, DEL and C1 controls: nothing a person means to type.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain_text(text: str) -> str:
+    """What a person typed, safe for every layer: a lone surrogate (which no encoder
+    accepts) becomes U+FFFD, control characters go; emoji, joiners and RTL text stay."""
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return _CONTROL.sub(" ", text.replace("\r\n", "\n"))
 
 
 @dataclass
@@ -131,6 +143,7 @@ class Agent:
         `speaker` names who wrote it in a shared conversation (the platform's user id; the
         catalog user by default)."""
         started = time.perf_counter()
+        text = plain_text(text)
         if not text.strip():
             return Reply(EMPTY, latency_ms=(time.perf_counter() - started) * 1000)
         if len(text) > MAX_MESSAGE_CHARS:
