@@ -246,3 +246,20 @@ def test_a_hybrid_over_item_knn_round_trips(tmp_path):
     user = UserState("u", {"alien": 1.0, "fargo": 1.0, "psycho": -1.0}, disliked={"psycho"})
     assert again.score(user, dataset.item_ids) == model.score(user, dataset.item_ids)
     assert [r.item_id for r in again.recommend(user, k=5)] == [r.item_id for r in model.recommend(user, k=5)]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "json without keys"])
+def test_a_damaged_rating_model_is_refitted_not_fatal(tmp_path, caplog, damage):
+    first = engine(tmp_path)
+    expected = first.predicted_stars("u3", "psycho")
+    folder = tmp_path / "models" / "rating"
+    if damage == "json without keys":
+        (folder / "rating_model.json").write_text("{}")
+    else:
+        npz = folder / "rating_model.npz"
+        npz.write_bytes(npz.read_bytes()[:100] if damage == "truncated" else b"")
+    fresh = engine(tmp_path)
+    fresh.refresh()
+    with caplog.at_level(logging.WARNING):
+        assert fresh.predicted_stars("u3", "psycho") == expected
+    assert "could not load the rating model" in caplog.text

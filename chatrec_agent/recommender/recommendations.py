@@ -217,7 +217,7 @@ class Recommendations:
         if stamp.is_file() and stamp.read_text().strip() == self._fingerprint:
             try:
                 return RatingModel.load(folder)
-            except (OSError, ValueError) as exc:  # unreadable: refit, not fatal
+            except Exception as exc:  # unreadable (truncated zip, missing key, bad shape): refit, not fatal
                 log.warning("could not load the rating model from %s (%s); refitting", folder, exc)
         model = RatingModel.fit(ds.ratings, ds.n_users, ds.n_items)
         stamp.unlink(missing_ok=True)  # a crash mid-save leaves no stamp, so no half model is trusted
