@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -24,6 +23,7 @@ from chatrec_agent.conversation.planner.memory import LIST_TOOLS, tool_payload
 from chatrec_agent.conversation.planner.model import OfflinePlanner
 from chatrec_agent.conversation.speakers import scoped, speaker_label
 from chatrec_agent.conversation.tools import ChatContext, Services, build_tools
+from chatrec_agent.conversation.turns import TurnOrder
 
 SYSTEM_PROMPT = """You are chatrec, a film recommender in a team chat.
 Rules:
@@ -89,7 +89,9 @@ class Agent:
         self._conn = sqlite3.connect(str(storage_dir / "memory.sqlite3"), check_same_thread=False)
         self.checkpointer = SqliteSaver(self._conn)
         self.window = window_messages
-        self._lock = threading.Lock()  # one turn at a time per process: the SQLite saver is shared
+        # One turn at a time per conversation, in arrival order; conversations run side by side
+        # (the saver serialises its own use of the connection).
+        self.turns = TurnOrder()
         self.graph = create_agent(
             model, build_tools(services), system_prompt=SYSTEM_PROMPT, checkpointer=self.checkpointer,
             context_schema=ChatContext,
@@ -148,7 +150,7 @@ class Agent:
             return Reply(EMPTY, latency_ms=(time.perf_counter() - started) * 1000)
         if len(text) > MAX_MESSAGE_CHARS:
             return Reply(TOO_LONG, latency_ms=(time.perf_counter() - started) * 1000)
-        with self._lock:
+        with self.turns.turn(conversation):
             result = self.graph.invoke(
                 {"messages": [HumanMessage(content=text, name=speaker_label(speaker or user))]},
                 {"configurable": {"thread_id": conversation}, "recursion_limit": 12},
@@ -160,7 +162,7 @@ class Agent:
 
     def forget(self, conversation: str) -> bool:
         """Forget one conversation; False if there was nothing to forget."""
-        with self._lock:
+        with self.turns.turn(conversation):  # after a turn in progress, never under it
             known = self._conversations("thread_id = ?", (conversation,))
             self.checkpointer.delete_thread(conversation)
         return bool(known)
@@ -169,17 +171,17 @@ class Agent:
         """Forget a conversation and every conversation under it (`<id>:<thread>`, a channel's
         threads); returns the ids forgotten."""
         escaped = conversation.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        with self._lock:
-            ids = self._conversations("thread_id = ? OR thread_id LIKE ? ESCAPE '\\'", (conversation, f"{escaped}:%"))
-            for conversation_id in ids:
+        ids = self._conversations("thread_id = ? OR thread_id LIKE ? ESCAPE '\\'", (conversation, f"{escaped}:%"))
+        for conversation_id in ids:
+            with self.turns.turn(conversation_id):
                 self.checkpointer.delete_thread(conversation_id)
         return ids
 
     def _conversations(self, where: str, params: tuple) -> list[str]:
         # The saver has no query by id prefix; its `checkpoints` table is keyed by thread_id.
-        self.checkpointer.setup()
-        rows = self._conn.execute(f"SELECT DISTINCT thread_id FROM checkpoints WHERE {where} ORDER BY 1", params)
-        return [row[0] for row in rows]
+        with self.checkpointer.cursor(transaction=False) as cursor:  # under the saver's own lock
+            cursor.execute(f"SELECT DISTINCT thread_id FROM checkpoints WHERE {where} ORDER BY 1", params)
+            return [row[0] for row in cursor.fetchall()]
 
     def history(self, conversation: str) -> list:
         state = self.graph.get_state({"configurable": {"thread_id": conversation}})
