@@ -65,6 +65,31 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` characters, split at line breaks (an over-long line at
+    spaces, a space-less run where it must): long replies become several messages, not a cut one."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:cut])
+            line = line[cut:].lstrip()
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return [p for p in pieces if p.strip()]
+
+
 _ITEM_LINE = re.compile(r"^\s*\d+[.)] ")
 
 
@@ -91,6 +116,9 @@ class CommandResult:
     public: bool = False  # False: only the caller sees it
     # Work to run after the acknowledgement (a reindex); returns the text to post when done.
     background: Callable[[], str] | None = None
+    # Gives back what `background` holds (the reindex slot) when the adapter will not run it:
+    # the command's acknowledgement or first answer failed, so nobody would hear of it.
+    cancel: Callable[[], None] | None = None
 
 
 class _Seen:
@@ -217,7 +245,7 @@ class ChatService:
             return CommandResult("A reindex is already running; I'll post its result here when it's done.")
         return CommandResult(
             f"Reindexing{' from scratch' if full else ''}… I'll post the result here. The current index keeps answering meanwhile.",
-            public=True, background=lambda: self._reindex(full))
+            public=True, background=lambda: self._reindex(full), cancel=self.runtime.release_reindex)
 
     def _forget(self, platform: str, workspace: str, channel: str, thread: str | None) -> CommandResult:
         """A thread's memory when the command names one, else the channel's: the channel's own

@@ -15,7 +15,15 @@ import discord
 import yarl
 from discord import app_commands
 
-from bot.core import ADMIN_COMMANDS, APOLOGY, ChatService, Incoming, Outgoing, clip
+from bot.core import (
+    ADMIN_COMMANDS,
+    APOLOGY,
+    ChatService,
+    Incoming,
+    Outgoing,
+    clip,
+    split_text,
+)
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import DiscordSettings
 
@@ -40,34 +48,10 @@ _MENTION = re.compile(r"<@[!&]?\d+>|@(?:everyone|here)\b")
 NO_PINGS = discord.AllowedMentions.none()
 
 
-def split_text(text: str, limit: int = MAX_CONTENT) -> list[str]:
-    """Split at line breaks (an over-long line at spaces) so no piece exceeds `limit`."""
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > 0 else limit
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:cut])
-            line = line[cut:].lstrip()
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        pieces.append(current)
-    return [p for p in pieces if p.strip()]
-
-
 def render(reply: Outgoing) -> list[dict]:
     """Keyword arguments for one or more `channel.send` calls."""
     if not reply.items:
-        return [{"content": piece} for piece in split_text(reply.text)]
+        return [{"content": piece} for piece in split_text(reply.text, MAX_CONTENT)]
     lead, notes = reply.lead_and_notes()
     messages = []
     for start in range(0, len(reply.items), ITEMS_PER_MESSAGE):

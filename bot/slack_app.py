@@ -10,14 +10,30 @@ import logging
 import re
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
-from bot.core import ChatService, Incoming, Outgoing, clip
+from bot.core import (
+    APOLOGY,
+    ChatService,
+    CommandResult,
+    Incoming,
+    Outgoing,
+    clip,
+    split_text,
+)
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import SlackSettings
 
@@ -29,6 +45,11 @@ MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_TEXT = 4000
 BLOCKS_PER_ITEM = 3
+# Web API calls retried on 429 (after Slack's Retry-After), 500/503 and dropped connections;
+# the count is shared by the handlers, so a call is tried at most 1 + RETRIES times.
+RETRIES = 3
+MAX_RETRY_AFTER = 30  # seconds; a longer wait would hold a worker, so that reply is given up
+TURN_WORKERS = 4  # turns run one at a time (the agent's lock); these also post and react
 # Slack's control sequences in message text: user and broadcast mentions (<@U1>, <!here>,
 # <!subteam^S1>) are dropped before the text is read; channels and links keep their label.
 _MENTION = re.compile(r"<[@!][^>]*>")
@@ -53,12 +74,11 @@ def escape(text: str) -> str:
 
 def render(reply: Outgoing) -> list[dict]:
     """One or more Slack messages (text + blocks) for a neutral reply."""
-    lead, notes = reply.lead_and_notes() if reply.items else (reply.text, "")
+    if not reply.items:  # split, never cut: one section per message, within both limits
+        return [{"text": piece, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": piece}}]}
+                for piece in split_text(escape(reply.text), MAX_SECTION)]  # MAX_SECTION < MAX_TEXT
+    lead, notes = reply.lead_and_notes()
     lead, notes = escape(lead), escape(notes)
-    if not reply.items:
-        text = escape(reply.text)
-        return [{"text": clip(text, MAX_TEXT),
-                 "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION)}}]}]
     per_message = (MAX_BLOCKS - 2) // BLOCKS_PER_ITEM  # room for the lead and the notes
     messages = []
     for start in range(0, len(reply.items), per_message):
@@ -81,14 +101,42 @@ def render(reply: Outgoing) -> list[dict]:
     return messages
 
 
+class _BoundedRateLimitRetry(RateLimitErrorRetryHandler):
+    """Slack's 429, retried after its Retry-After unless that is unreadable or too long."""
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        after = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["1"])
+        after = after[0] if isinstance(after, list) else after
+        return str(after).isdigit() and int(after) <= MAX_RETRY_AFTER
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """Rate limits and Slack's passing failures are waited out, so a reply is not dropped."""
+    return [ConnectionErrorRetryHandler(max_retry_count=RETRIES), _BoundedRateLimitRetry(max_retry_count=RETRIES),
+            ServerErrorRetryHandler(max_retry_count=RETRIES)]
+
+
 def build_app(service: ChatService, settings: SlackSettings, client: WebClient | None = None) -> App:
     if settings.bot_token is None:
         raise ChatrecError("SLACK_BOT_TOKEN is not set; create the Slack app from bot/slack_manifest.yaml and export its Bot User OAuth Token.")
     token = settings.bot_token.get_secret_value()
-    client = client or WebClient(token=token, base_url=_api_url(settings))
+    client = client or WebClient(token=token, base_url=_api_url(settings), retry_handlers=retry_handlers())
     secret = settings.signing_secret.get_secret_value() if settings.signing_secret else None
     app = App(token=token, signing_secret=secret, client=client,
               request_verification_enabled=secret is not None, token_verification_enabled=True)
+    # Turns wait for the agent's lock and a model; on Bolt's small listener pool they would
+    # leave no thread to acknowledge a command or a click within Slack's 3 seconds.
+    turns = ThreadPoolExecutor(max_workers=TURN_WORKERS, thread_name_prefix="chatrec-turn")
+
+    def in_background(work: Callable[[], None]) -> None:
+        def run() -> None:
+            try:
+                work()
+            except Exception:
+                log.exception("answering a Slack event failed")
+        turns.submit(run)
 
     def is_admin(user: str) -> Callable[[], bool]:
         """A workspace admin or owner (users.info), asked only for the commands that need it."""
@@ -125,18 +173,18 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
     def on_mention(body: dict, event: dict) -> None:
         # In a channel the reply goes in a thread under the message; that thread is the conversation.
         event = {**event, "event_id_for_dedupe": body.get("event_id")}
-        answer(event, body.get("team_id", ""), event.get("thread_ts") or event["ts"])
+        in_background(lambda: answer(event, body.get("team_id", ""), event.get("thread_ts") or event["ts"]))
 
     @app.event("message")
     def on_message(body: dict, event: dict) -> None:
         if event.get("channel_type") != "im":
             return  # channel messages arrive as app_mention
         event = {**event, "event_id_for_dedupe": body.get("event_id")}
-        answer(event, body.get("team_id", ""), event.get("thread_ts"))
+        in_background(lambda: answer(event, body.get("team_id", ""), event.get("thread_ts")))
 
     @app.action(re.compile(r"^chatrec_(like|dislike)$"))
     def on_feedback(ack, body: dict, action: dict) -> None:
-        ack()
+        ack()  # first: Slack waits 3 seconds for it, and recording may wait for the database
         user = body["user"]["id"]
         team = (body.get("team") or {}).get("id", "")
         kind = "liked" if action["action_id"] == "chatrec_like" else "disliked"
@@ -145,19 +193,55 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         if channel:
             client.chat_postEphemeral(channel=channel, user=user, text=text)
 
-    @app.command("/chatrec")
-    def on_command(ack, command: dict) -> None:
+    def run_command(command: dict) -> CommandResult:
         text = command.get("text", "")
         target = _USER.search(text)
-        result = service.command("slack", command.get("team_id", ""), command["channel_id"], command["user_id"], text,
-                                 is_admin(command["user_id"]), is_operator=command["user_id"] in settings.admin_user_ids,
-                                 link_target=target.group(1) if target else None,
-                                 private=command["channel_id"].startswith("D"))  # D…: a direct message
-        ack(response_type="in_channel" if result.public else "ephemeral", text=result.text)
-        if result.background is not None:
-            def run() -> None:
-                client.chat_postMessage(channel=command["channel_id"], text=result.background())
-            threading.Thread(target=run, name="chatrec-reindex", daemon=True).start()
+        return service.command("slack", command.get("team_id", ""), command["channel_id"], command["user_id"], text,
+                               is_admin(command["user_id"]), is_operator=command["user_id"] in settings.admin_user_ids,
+                               link_target=target.group(1) if target else None,
+                               private=command["channel_id"].startswith("D"))  # D…: a direct message
+
+    def reply(command: dict, respond: Respond, text: str, public: bool) -> None:
+        """Through the command's response_url, which works where the bot is no member (valid for
+        30 minutes and 5 answers); failing that, as the bot itself. Raises if both fail."""
+        try:
+            sent = respond(text=text, response_type="in_channel" if public else "ephemeral")
+            if sent.status_code == 200:
+                return
+            log.warning("the /chatrec response_url answered %s %s; posting as the bot", sent.status_code, sent.body)
+        except Exception:
+            log.warning("could not answer /chatrec through its response_url; posting as the bot", exc_info=True)
+        if public:
+            client.chat_postMessage(channel=command["channel_id"], text=text)
+        else:
+            client.chat_postEphemeral(channel=command["channel_id"], user=command["user_id"], text=text)
+
+    def finish(command: dict, respond: Respond, background: Callable[[], str]) -> None:
+        try:
+            reply(command, respond, background(), public=True)
+        except Exception:
+            log.exception("could not post the result of /chatrec %s", command.get("text", ""))
+
+    @app.command("/chatrec")
+    def on_command(ack, command: dict, respond: Respond) -> None:
+        # The empty acknowledgement goes first and alone: users.info (is_admin) and the agent's
+        # lock (forget) can take longer than Slack's 3 seconds. With process_before_response
+        # off, Bolt sends it as soon as ack() returns and this listener carries on in its thread.
+        ack()
+        try:
+            result = run_command(command)
+        except Exception:  # e.g. users.info failing: say so rather than leave the caller waiting
+            log.exception("/chatrec %s failed", command.get("text", ""))
+            result = CommandResult(APOLOGY)
+        try:
+            reply(command, respond, result.text, result.public)
+            if result.background is not None:
+                threading.Thread(target=finish, args=(command, respond, result.background), name="chatrec-reindex",
+                                 daemon=True).start()
+        except Exception:
+            if result.cancel is not None:  # the reindex will not run, or nobody heard of it: free its slot
+                result.cancel()
+            raise
 
     return app
 

@@ -62,6 +62,10 @@ class Runtime:
         come: a chat command refuses a second reindex at once, not when its thread starts."""
         return self._reindex_lock.acquire(blocking=False)
 
+    def release_reindex(self) -> None:
+        """Give back a slot `reserve_reindex` claimed for a reindex that will not run after all."""
+        self._reindex_lock.release()
+
     def reindex(self, full: bool = False, progress: Progress | None = None, reserved: bool = False) -> SyncReport:
         """Reload the catalog, sync the index, refit if needed, then swap the new catalog in.
 
@@ -91,4 +95,4 @@ class Runtime:
                 planner.parser = OfflinePlanner.for_catalog(catalog, titles, attributes, self.index.embedder.encode).parser
             return report
         finally:
-            self._reindex_lock.release()
+            self.release_reindex()

@@ -30,12 +30,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reply(self, args) -> None:
         answer = self.server.answer(self.command, self.path, args, self.headers)
-        method, body, status, content_type = (*answer, *(200, "application/json")[len(answer) - 2 :])
+        method, body, status, content_type, headers = (*answer, *(200, "application/json", {})[len(answer) - 2 :])
         if method:  # an empty name: answer() recorded the call itself
             self.server.record(method, args)
         data = (body if isinstance(body, str) else json.dumps(body)).encode()
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -53,7 +55,8 @@ class RecordingAPI(ThreadingHTTPServer):
 
     def answer(self, verb: str, path: str, args, headers) -> tuple:
         """(name to record the call under, "" if recorded here; body: JSON-able, or a str sent
-        as it is; optionally the status, 200; optionally the content type, JSON)."""
+        as it is; optionally the status, 200; optionally the content type, JSON; optionally
+        more headers, e.g. Retry-After)."""
         raise NotImplementedError
 
     @property

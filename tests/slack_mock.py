@@ -1,10 +1,13 @@
 """A local stand-in for the Slack Web API that records every call (like slack-bolt's own
-tests/mock_web_api_server)."""
+tests/mock_web_api_server). Commands' response URLs point here too, under /respond/…, and
+a test may script the next answers of a method: a 429, a 5xx, an error, a slow reply."""
 
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections import defaultdict, deque
 
 from .recording_api import RecordingAPI
 
@@ -12,14 +15,37 @@ ADMINS = {"UADMIN"}
 
 
 class MockSlackAPI(RecordingAPI):
+    def __init__(self):
+        super().__init__()
+        self._scripted: defaultdict[str, deque[dict]] = defaultdict(deque)
+        self._script_lock = threading.Lock()
+
     @property
     def url(self) -> str:
         return f"{self.root}/api/"
 
+    def script(self, method: str, status: int = 200, body=None, headers: dict | None = None, delay: float = 0.0) -> None:
+        """The next call of `method` waits `delay` seconds, then gets this answer, recorded as
+        "<method> (scripted)"; with neither status nor body, the usual answer, late."""
+        with self._script_lock:
+            self._scripted[method].append({"status": status, "body": body, "headers": headers or {}, "delay": delay})
+
+    def _next_scripted(self, method: str) -> dict | None:
+        with self._script_lock:
+            queue = self._scripted.get(method)
+            return queue.popleft() if queue else None
+
     def answer(self, verb: str, path: str, args, headers) -> tuple:
         if isinstance(args.get("blocks"), str):
             args["blocks"] = json.loads(args["blocks"])
-        method = path.rsplit("/", 1)[-1]
+        method = path.lstrip("/") if path.startswith("/respond/") else path.rsplit("/", 1)[-1]
+        scripted = self._next_scripted(method)
+        if scripted is not None:
+            time.sleep(scripted["delay"])
+            if scripted["status"] != 200 or scripted["body"] is not None:
+                return f"{method} (scripted)", scripted["body"] or "", scripted["status"], "application/json", scripted["headers"]
+        if method.startswith("respond/"):  # a command's response_url answers "ok" as text
+            return method, "ok", 200, "text/plain"
         body = {"ok": True}
         if method == "auth.test":
             body.update(user_id="UBOT", bot_id="BBOT", team_id="T1", team="Test", user="chatrec", url="https://test.slack.com/")

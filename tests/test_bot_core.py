@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from bot.core import APOLOGY, CLICKS_LIMITED, RATE_LIMITED, ChatService, Incoming
+from bot.core import (
+    APOLOGY,
+    CLICKS_LIMITED,
+    RATE_LIMITED,
+    ChatService,
+    Incoming,
+    split_text,
+)
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
 
@@ -221,6 +228,23 @@ def test_a_second_reindex_is_refused_from_the_moment_the_first_is_accepted(runti
     third = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True, is_operator=True)
     assert third.background is not None
     assert third.background().startswith("Reindex done")
+
+
+def test_a_reindex_the_adapter_cannot_run_gives_its_slot_back(runtime):
+    service = ChatService(runtime)
+    first = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True, is_operator=True)
+    assert runtime.reindexing
+    first.cancel()  # e.g. its acknowledgement failed: the background never starts
+    assert not runtime.reindexing
+    again = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True, is_operator=True)
+    assert again.background is not None and again.background().startswith("Reindex done")
+
+
+def test_split_text_keeps_every_piece_under_the_limit():
+    text = "\n".join(f"line {n} " + "word " * (n % 40) for n in range(400)) + "\n" + "x" * 4500
+    pieces = split_text(text, 2000)
+    assert all(0 < len(p) <= 2000 for p in pieces)
+    assert "".join(pieces).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
 
 
 def test_a_failed_reindex_reports_and_the_old_index_keeps_serving(runtime, tmp_path):

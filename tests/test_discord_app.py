@@ -25,7 +25,6 @@ from bot.discord_app import (
     ChatrecDiscord,
     invite_url,
     render,
-    split_text,
 )
 from chatrec_agent.conversation.agent import ReplyItem
 from chatrec_agent.conversation.planner.intents import EMPTY, TOO_LONG
@@ -553,13 +552,6 @@ class _Response:
 
 
 # --- rendering, without a client ---------------------------------------------------------
-
-
-def test_split_text_keeps_every_piece_under_the_limit():
-    text = "\n".join(f"line {n} " + "word " * (n % 40) for n in range(400)) + "\n" + "x" * 4500
-    pieces = split_text(text)
-    assert all(0 < len(p) <= MAX_CONTENT for p in pieces)
-    assert "".join(pieces).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
 
 
 def test_long_replies_are_split_into_messages_within_discords_limits():

@@ -38,7 +38,7 @@ def slack(tmp_path, embedder):
     app = build_app(ChatService(runtime), settings.slack)
     server = http_server(app, "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    client = SlackClient(f"http://127.0.0.1:{server.server_port}/slack/events")
+    client = SlackClient(f"http://127.0.0.1:{server.server_port}/slack/events", api)
     yield client, api, runtime
     server.shutdown()
     api.stop()
@@ -47,8 +47,9 @@ def slack(tmp_path, embedder):
 class SlackClient:
     """Sends requests the way Slack does: signed, JSON events or form-encoded payloads."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, api: MockSlackAPI | None = None):
         self.url = url
+        self.api = api  # where commands' response URLs point
         self.n = 0
 
     def post(self, body: str, content_type: str, secret: str = SECRET, timestamp: int | None = None,
@@ -76,13 +77,21 @@ class SlackClient:
             event["thread_ts"] = thread_ts
         return self.event(event, **kw)
 
-    def command(self, text: str, user="U1", channel="C1") -> dict:
-        """The command's acknowledgement, as Slack shows it to the caller."""
+    def send_command(self, text: str, user="U1", channel="C1", response_path: str | None = None) -> tuple[int, str, str]:
+        """(HTTP status, acknowledgement body, the name its response_url's calls are recorded under)."""
+        self.n += 1
+        response_path = response_path or f"respond/{self.n}"
         form = {"command": "/chatrec", "text": text, "team_id": "T1", "channel_id": channel, "user_id": user,
-                "response_url": "http://127.0.0.1:9/unused", "trigger_id": "1.2.3"}
+                "response_url": f"{self.api.root}/{response_path}", "trigger_id": "1.2.3"}
         status, body = self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded")
+        return status, body, response_path
+
+    def command(self, text: str, user="U1", channel="C1") -> dict:
+        """What the caller first sees: the acknowledgement's text, else the first answer sent
+        to the command's response_url."""
+        status, body, response_path = self.send_command(text, user, channel)
         assert status == 200, status
-        return json.loads(body)
+        return json.loads(body) if body else self.api.wait_for(response_path)[0]
 
     def click(self, action_id: str, item_id: str, user="U1", channel="C1") -> int:
         payload = {"type": "block_actions", "user": {"id": user}, "team": {"id": "T1"}, "channel": {"id": channel},
@@ -196,14 +205,26 @@ def test_admin_reindex_posts_its_result_and_a_second_is_refused(slack, tmp_path,
         return real_sync(*args, **kwargs)
 
     monkeypatch.setattr(runtime.index, "sync", slow_sync)
-    started = client.command("reindex", user="UCONFIGADMIN")  # an operator, from config
-    assert started["response_type"] == "in_channel" and "keeps answering" in started["text"]
+    status, _, response_path = client.send_command("reindex", user="UCONFIGADMIN")  # an operator, from config
+    (started,) = api.wait_for(response_path)
+    assert status == 200 and started["response_type"] == "in_channel" and "keeps answering" in started["text"]
     second = client.command("reindex full", user="UCONFIGADMIN")
     assert second["response_type"] == "ephemeral" and "already running" in second["text"]
     release.set()
-    (done,) = api.wait_for("chat.postMessage", where=lambda a: a["text"].startswith("Reindex"))
-    assert done["text"].startswith("Reindex done") and "1 added" in done["text"] and done["channel"] == "C1"
-    assert "aliens" in runtime.catalog.items
+    # Through the command's response URL, which works in channels the bot is not a member of.
+    done = api.wait_for(response_path, 2)[1]
+    assert done["text"].startswith("Reindex done") and "1 added" in done["text"] and done["response_type"] == "in_channel"
+    assert "aliens" in runtime.catalog.items and api.of("chat.postMessage") == []
+
+
+def test_a_reindex_result_is_posted_as_the_bot_when_the_response_url_has_expired(slack):
+    client, api, runtime = slack
+    api.script("respond/expiring")  # the first answer goes through as usual
+    api.script("respond/expiring", status=404, body="expired_url")  # past its 30 minutes
+    status, _, _ = client.send_command("reindex", user="UCONFIGADMIN", response_path="respond/expiring")
+    (done,) = api.wait_for("chat.postMessage")
+    assert status == 200 and done["channel"] == "C1" and done["text"].startswith("Reindex done")
+    assert api.of("respond/expiring")[0]["text"].startswith("Reindexing") and not runtime.reindexing
 
 
 def test_status_help_forget_and_link_commands(slack):
@@ -277,3 +298,105 @@ def test_inbound_text_drops_mentions_and_broadcasts_and_keeps_labels():
 
     assert inbound_text("<@UBOT> I loved <!here>") == "I loved"
     assert inbound_text("<!subteam^S1|@team> in <#C1|general>: <https://x.test/a|this> &lt;3") == "in general: this <3"
+
+
+# --- the hostile-input / Web API issue: prompt acknowledgements, response URLs, retries, splitting
+
+
+def wait_until(condition, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
+def timed(send):
+    started = time.monotonic()
+    result = send()
+    return result, time.monotonic() - started
+
+
+def test_commands_and_clicks_are_acknowledged_at_once_while_turns_run(slack):
+    client, api, runtime = slack
+    with runtime.agent._lock:  # a turn in progress: the agent runs one at a time
+        for n in range(6):  # more waiting turns than Bolt has listener threads (5)
+            assert client.mention(f"give me {n + 1} comedies", user=f"U{n}", ts=f"700.{n}") == 200
+        (status, body, response_path), command_took = timed(lambda: client.send_command("forget", user="UCONFIGADMIN"))
+        click, click_took = timed(lambda: client.click("chatrec_like", "fargo", user="U7"))
+        assert (status, click) == (200, 200) and command_took < 3 and click_took < 3, (command_took, click_took)
+        assert body == ""  # an empty acknowledgement; forget waits for the turn's lock
+        assert "liked Fargo" in api.wait_for("chat.postEphemeral")[0]["text"]  # a click needs no turn
+        assert api.of(response_path) == []
+    (forgot,) = api.wait_for(response_path)
+    assert forgot["text"].startswith(("Done: I've forgotten", "There was nothing to forget"))
+    api.wait_for("chat.postMessage", 6)
+
+
+def test_a_command_is_acknowledged_before_slack_is_asked_who_is_an_admin(slack):
+    client, api, _ = slack
+    api.script("users.info", delay=4)  # a slow Web API: longer than Slack waits for the acknowledgement
+    (status, body, response_path), took = timed(lambda: client.send_command("forget", user="UADMIN"))
+    assert status == 200 and body == "" and took < 3, took
+    (answer,) = api.wait_for(response_path)
+    assert answer["response_type"] == "ephemeral" and answer["text"].startswith("There was nothing to forget")
+    assert api.of("users.info")[0]["user"] == "UADMIN"
+
+
+def test_a_reindex_whose_command_was_not_acknowledged_gives_its_slot_back(slack, monkeypatch):
+    from slack_bolt.context.ack.ack import Ack
+
+    client, _, runtime = slack
+    real_ack = Ack.__call__
+
+    def failing_ack(self, *args, **kwargs):
+        raise ConnectionResetError("the acknowledgement could not be sent")
+
+    monkeypatch.setattr(Ack, "__call__", failing_ack)
+    status, _, _ = client.send_command("reindex", user="UCONFIGADMIN")
+    assert status == 500
+    assert not runtime.reindexing
+    monkeypatch.setattr(Ack, "__call__", real_ack)
+    assert client.command("reindex", user="UCONFIGADMIN")["text"].startswith("Reindexing")
+
+
+def test_a_reindex_whose_start_could_not_be_told_gives_its_slot_back(slack, monkeypatch):
+    client, api, runtime = slack
+    synced = []
+    real_sync = runtime.index.sync
+    monkeypatch.setattr(runtime.index, "sync", lambda *a, **kw: synced.append(1) or real_sync(*a, **kw))
+    api.script("respond/lost", status=404, body="expired_url")
+    api.script("chat.postMessage", body={"ok": False, "error": "not_in_channel"})  # and the bot is no member
+    status, _, _ = client.send_command("reindex", user="UCONFIGADMIN", response_path="respond/lost")
+    api.wait_for("chat.postMessage (scripted)")
+    assert status == 200 and wait_until(lambda: not runtime.reindexing)
+    time.sleep(0.5)
+    assert synced == []  # nobody was told, so it never ran
+    _, _, response_path = client.send_command("reindex", user="UCONFIGADMIN")
+    assert api.wait_for(response_path, 2)[1]["text"].startswith("Reindex done") and synced == [1]
+
+
+def test_rate_limits_and_server_errors_are_waited_out_not_dropped(slack):
+    client, api, _ = slack
+    api.script("chat.postMessage", status=429, body={"ok": False, "error": "ratelimited"}, headers={"Retry-After": "1"})
+    api.script("chat.postMessage", status=503, body={"ok": False, "error": "service_unavailable"})
+    assert client.mention("tell me about Fargo", ts="800.1") == 200
+    (posted,) = api.wait_for("chat.postMessage")
+    assert item_buttons(posted) == ["fargo"] and len(api.of("chat.postMessage (scripted)")) == 2
+
+
+def test_long_text_replies_are_split_into_messages_not_cut():
+    from bot.core import Outgoing
+    from bot.slack_app import escape
+
+    lines = [f"Line {n}: " + " ".join(f"w{n}.{k}" for k in range(12)) + " <&>" for n in range(80)]
+    lines.insert(40, " ".join(f"long{k}" for k in range(600)))  # one line longer than a message
+    text = "\n".join(lines)
+    assert len(text) > 10_000
+    messages = render(Outgoing(text))
+    assert len(messages) > 3
+    for message in messages:
+        (block,) = message["blocks"]
+        assert block["text"]["text"] == message["text"] and 0 < len(message["text"]) <= 3000
+    joined = "\n".join(m["text"] for m in messages)
+    assert joined.split() == escape(text).split()  # every word, in order: only the split whitespace differs
+    assert "<" not in joined  # still escaped
