@@ -9,6 +9,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import discord
@@ -164,6 +165,7 @@ class ChatrecDiscord(discord.Client):
         super().__init__(intents=intents, allowed_mentions=NO_PINGS, **options)
         self.service = service
         self.settings = settings
+        self.turns = ThreadPoolExecutor(max_workers=service.settings.bot.turn_workers, thread_name_prefix="chatrec-turn")
         self.tree = app_commands.CommandTree(self)
         add_commands(self.tree, service, settings)
 
@@ -228,7 +230,9 @@ async def answer(client: discord.Client, message: discord.Message) -> None:
     )
     try:
         async with _typing(message.channel):
-            reply = await asyncio.to_thread(service.handle, incoming)
+            # Turns have their own bounded pool, so commands and clicks (on the default
+            # executor) are answered within Discord's 3 seconds however many turns wait.
+            reply = await asyncio.get_running_loop().run_in_executor(client.turns, service.handle, incoming)
         if reply is None:
             return
         # The first message replies to the question (no ping), so busy channels show what it answers.
@@ -262,8 +266,13 @@ def add_commands(tree: app_commands.CommandTree, service: ChatService, settings:
         if result.background is None:
             await _send(interaction, result.text, ephemeral=not result.public)
             return
-        if not interaction.response.is_done():
-            await interaction.response.defer(thinking=True)  # a reindex outlasts the 3 seconds
+        try:
+            if not interaction.response.is_done():
+                await interaction.response.defer(thinking=True)  # a reindex outlasts the 3 seconds
+        except Exception:
+            if result.cancel is not None:  # nobody was told it started: free its slot, run nothing
+                result.cancel()
+            raise
         try:
             finished = await asyncio.to_thread(result.background)
         except Exception:

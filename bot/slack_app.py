@@ -49,7 +49,6 @@ BLOCKS_PER_ITEM = 3
 # the count is shared by the handlers, so a call is tried at most 1 + RETRIES times.
 RETRIES = 3
 MAX_RETRY_AFTER = 30  # seconds; a longer wait would hold a worker, so that reply is given up
-TURN_WORKERS = 4  # turns run one at a time (the agent's lock); these also post and react
 # Slack's control sequences in message text: user and broadcast mentions (<@U1>, <!here>,
 # <!subteam^S1>) are dropped before the text is read; channels and links keep their label.
 _MENTION = re.compile(r"<[@!][^>]*>")
@@ -126,9 +125,9 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
     secret = settings.signing_secret.get_secret_value() if settings.signing_secret else None
     app = App(token=token, signing_secret=secret, client=client,
               request_verification_enabled=secret is not None, token_verification_enabled=True)
-    # Turns wait for the agent's lock and a model; on Bolt's small listener pool they would
-    # leave no thread to acknowledge a command or a click within Slack's 3 seconds.
-    turns = ThreadPoolExecutor(max_workers=TURN_WORKERS, thread_name_prefix="chatrec-turn")
+    # Turns wait for a model (seconds with a remote one); on Bolt's small listener pool they
+    # would leave no thread to acknowledge a command or a click within Slack's 3 seconds.
+    turns = ThreadPoolExecutor(max_workers=service.settings.bot.turn_workers, thread_name_prefix="chatrec-turn")
 
     def in_background(work: Callable[[], None]) -> None:
         def run() -> None:

@@ -119,6 +119,8 @@ class BotSettings(_Section):
     # Memory of a conversation in a thread: the thread's own ("thread") or the channel's.
     thread_memory: Literal["thread", "channel"] = "thread"
     rate_limit_per_minute: int = Field(default=20, ge=1)
+    # Turns answered at once (each waits mostly on the language model); more wait their turn.
+    turn_workers: int = Field(default=8, ge=1, le=256)
 
 
 class SlackSettings(_Section):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import threading
 import time
 
 import aiohttp
@@ -67,8 +68,14 @@ class Harness:
         return [p for p in self.sent if channel is None or p["channel_id"] == channel.id]
 
     async def interaction(self, member: discord.Member, kind: int, data: dict, channel=None, message=None) -> dict:
-        """Feed Discord's INTERACTION_CREATE payload to the client; return the recorded response.
-        In a DM channel it carries a `user` and no guild, as Discord sends it."""
+        """Feed Discord's INTERACTION_CREATE payload to the client; return the recorded response."""
+        token = self.send_interaction(member, kind, data, channel, message)
+        (callback,) = await asyncio.to_thread(self.api.wait_for, "callback", where=lambda a: a["token"] == token)
+        return callback
+
+    def send_interaction(self, member: discord.Member, kind: int, data: dict, channel=None, message=None) -> str:
+        """Feed Discord's INTERACTION_CREATE payload to the client; returns its token. In a DM
+        channel it carries a `user` and no guild, as Discord sends it."""
         channel = channel or self.channels[0]
         token = f"tok{next(_ids)}"
         payload = {
@@ -87,8 +94,7 @@ class Harness:
                         "joined_at": "2025-01-01T00:00:00+00:00", "deaf": False, "mute": False, "flags": 0,
                         "permissions": str(member.guild_permissions.value)})
         self.client._connection.parse_interaction_create(payload)
-        (callback,) = await asyncio.to_thread(self.api.wait_for, "callback", where=lambda a: a["token"] == token)
-        return callback
+        return token
 
     async def command(self, member: discord.Member, name: str, options: list[dict] | None = None,
                       resolved: dict | None = None, channel=None) -> dict:
@@ -665,3 +671,40 @@ def test_chatrec_serve_all_runs_slack_and_discord_in_one_process(tmp_path):
         slack_api.stop()
     assert "Serving Slack" in output and "Serving Discord" in output, output
 
+
+
+@pytest.mark.asyncio
+async def test_clicks_and_commands_are_answered_while_every_turn_worker_is_busy(bot, monkeypatch):
+    """Turns have their own bounded pool: with every worker waiting on a slow model, a click and
+    a command still answer within Discord's three seconds."""
+    await mention(bot, "give me 2 westerns")
+    payload = bot.payloads()[0]
+    gate, real = threading.Event(), bot.runtime.agent.respond
+    monkeypatch.setattr(bot.runtime.agent, "respond", lambda *a, **k: (gate.wait(30), real(*a, **k))[1])
+    workers = bot.client.service.settings.bot.turn_workers
+    waiting = [asyncio.create_task(mention(bot, f"give me {n + 1} comedies")) for n in range(workers + 2)]
+    await asyncio.sleep(0.5)
+    started = time.monotonic()
+    clicked = await bot.click(bot.members[1], buttons(payload)[0], payload)
+    status = await bot.command(bot.members[1], "status")
+    assert time.monotonic() - started < 2.0
+    assert clicked["data"]["content"].startswith("Thanks! Noted") and "Catalog:" in status["data"]["content"]
+    gate.set()
+    await asyncio.gather(*waiting)
+
+
+@pytest.mark.asyncio
+async def test_a_reindex_that_cannot_be_deferred_gives_its_slot_back(bot, monkeypatch):
+    admin = await make_operator(bot, bot.members[0])
+
+    async def refused(*args, **kwargs):
+        raise discord.HTTPException(_Response(500), "the interaction could not be answered")
+
+    monkeypatch.setattr(discord.InteractionResponse, "defer", refused)
+    reserved = []
+    real_reserve = bot.runtime.reserve_reindex
+    monkeypatch.setattr(bot.runtime, "reserve_reindex", lambda: reserved.append(real_reserve()) or reserved[-1])
+    bot.send_interaction(admin, 2, {"id": "1", "name": "reindex", "type": 1, "options": []})
+    await asyncio.to_thread(_wait_until, lambda: reserved, 10)
+    await asyncio.to_thread(_wait_until, lambda: not bot.runtime.reindexing, 10)  # released, not held forever
+    assert reserved == [True] and bot.api.of("followup") == []
