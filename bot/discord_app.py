@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import re
@@ -165,9 +166,13 @@ class ChatrecDiscord(discord.Client):
         super().__init__(intents=intents, allowed_mentions=NO_PINGS, **options)
         self.service = service
         self.settings = settings
-        self.turns = ThreadPoolExecutor(max_workers=service.settings.bot.turn_workers, thread_name_prefix="chatrec-turn")
         self.tree = app_commands.CommandTree(self)
         add_commands(self.tree, service, settings)
+
+    @functools.cached_property
+    def turns(self) -> ThreadPoolExecutor:
+        """The bounded pool turns run on (bot.turn_workers)."""
+        return ThreadPoolExecutor(max_workers=self.service.settings.bot.turn_workers, thread_name_prefix="chatrec-turn")
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(FeedbackButton)
