@@ -91,6 +91,10 @@ def split_text(text: str, limit: int) -> list[str]:
 
 
 _ITEM_LINE = re.compile(r"^\s*\d+[.)] ")
+_PLATFORM_ID = re.compile(r"[A-Z0-9]{1,32}")  # Slack user ids (U…, W…) and Discord snowflakes
+# Catalog user ids as a link may name them; ":" is allowed so the chat-identity check below can
+# name the refusal, and nothing that could form markup (`<`, `>`, `` ` ``, `*`) gets through.
+_CATALOG_ID = re.compile(r"[\w.@+:-]{1,64}")
 
 
 @dataclass
@@ -270,11 +274,14 @@ class ChatService:
 
     def _link(self, platform: str, workspace: str, user: str, words: list[str], target: str | None,
               is_operator: bool) -> CommandResult:
-        target = target or (words[1] if len(words) > 1 else None)
-        if target is None or len(words) < 3:
-            return CommandResult("Usage: `link @user CATALOG_USER_ID`.")
+        # The member comes from the platform's own mention (an id), never from the typed words,
+        # so the reply names them as a mention and nothing else the caller typed is echoed.
+        if target is None or not _PLATFORM_ID.fullmatch(target) or len(words) < 3:
+            return CommandResult("Usage: `link @user CATALOG_USER_ID` (mention the member).")
         catalog_user = words[2]
         history = self.runtime.history
+        if not _CATALOG_ID.fullmatch(catalog_user):
+            return CommandResult("A catalog user id is letters, digits and `_ . @ + -` (at most 64). Nothing was changed.")
         if catalog_user.startswith(PLATFORM_PREFIXES):
             return CommandResult(f"`{catalog_user}` is a chat identity, not a catalog user: a member can be linked "
                                  "only to a user of the catalog. Nothing was changed.")
@@ -288,7 +295,7 @@ class ChatService:
             history.create_user(catalog_user, created_by=f"{platform}:{workspace}:{user}")
             created = " (a new catalog user: their history grows from feedback)"
         history.link(platform, workspace, target, catalog_user, linked_by=user)
-        return CommandResult(f"Linked {words[1]} to catalog user `{catalog_user}`{created}.", public=True)
+        return CommandResult(f"Linked <@{target}> to catalog user `{catalog_user}`{created}.", public=True)
 
     def _reindex(self, full: bool) -> str:
         """The reserved reindex; adapters must run it once they have acknowledged the command."""

@@ -275,3 +275,13 @@ def test_in_a_shared_thread_each_speakers_follow_ups_are_their_own(runtime):
     service.handle(msg("I loved the first one", user="U2", thread="9.1"))
     assert runtime.history.entry("slack:T1:U2", shown[0].id).signal == "liked"
     assert runtime.history.entry("slack:T1:U1", shown[0].id) is None
+
+
+def test_link_echoes_nothing_the_caller_typed(runtime):
+    """The reply is public: it names the member by their id and the catalog user only if it is a plain id."""
+    service = ChatService(runtime)
+    for text, target in (("link <!everyone> ann", None), ("link @here ann", None), ("link <@U9> <!here>", "U9"),
+                         ("link <@U9> ann*bold*", "U9")):
+        result = service.command("slack", "T1", "C1", "UOP", text, is_admin=lambda: True, is_operator=True, link_target=target)
+        assert not result.public and "<!" not in result.text and "*bold*" not in result.text, result.text
+    assert runtime.history.catalog_user("slack", "T1", "U9") is None
