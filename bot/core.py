@@ -20,6 +20,7 @@ from chatrec_agent.conversation.agent import ReplyItem
 from rapidfuzz import fuzz, process
 
 from chatrec_agent.errors import ChatrecError
+from chatrec_agent.metrics import Metrics
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.store.history import PLATFORM_PREFIXES
 
@@ -164,12 +165,13 @@ class _RateLimiter:
 
 
 class ChatService:
-    def __init__(self, runtime: Runtime, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, runtime: Runtime, clock: Callable[[], float] = time.monotonic, metrics: Metrics | None = None):
         self.runtime = runtime
         self.settings = runtime.settings
         self._seen = _Seen()
         self.limiter = _RateLimiter(self.settings.bot.rate_limit_per_minute, clock)
         self.click_limiter = _RateLimiter(self.settings.bot.rate_limit_per_minute, clock)  # its own budget
+        self.metrics = metrics or Metrics(self.settings.llm.provider)
 
     # --- conversation -----------------------------------------------------------------
 
@@ -184,36 +186,52 @@ class ChatService:
 
     def handle(self, message: Incoming) -> Outgoing | None:
         """The reply to a message, or None for a duplicate delivery."""
+        turns = self.metrics.turns
         if message.event_id and not self._seen.first_time(f"{message.platform}:{message.event_id}"):
+            turns.labels(message.platform, "duplicate").inc()
             return None
         if not self.limiter.allow(f"{message.platform}:{message.workspace}:{message.user}"):
+            turns.labels(message.platform, "rate_limited").inc()
             return Outgoing(RATE_LIMITED)
         conversation = self.conversation_id(message.platform, message.workspace, message.channel, message.thread)
         user = self.catalog_user(message.platform, message.workspace, message.user)
+        started = time.perf_counter()
         try:
             reply = self.runtime.agent.respond(conversation, user, message.text, source=message.platform,
                                                speaker=message.user)
         except ChatrecError as exc:
+            turns.labels(message.platform, "refused").inc()
             return Outgoing(str(exc))
         except Exception:  # a failing turn must never take the bot down
             log.exception("turn failed in %s", conversation)
+            turns.labels(message.platform, "error").inc()
+            self.metrics.errors.labels("turn").inc()
             return Outgoing(APOLOGY)
+        self.metrics.turn_seconds.labels(self.metrics.provider).observe(time.perf_counter() - started)
+        turns.labels(message.platform, "answered").inc()
+        for call in reply.tool_calls:
+            self.metrics.tool_calls.labels(call["name"]).inc()
         return Outgoing(reply.text, reply.items)
 
     def feedback(self, platform: str, workspace: str, user: str, item_id: str, kind: str) -> str:
         """A 👍/👎 click, recorded for the clicking person; returns the acknowledgement. The same
         click again is acknowledged but stored once (the store drops repeats)."""
+        clicks = self.metrics.clicks
         item = self.runtime.catalog.items.get(item_id)
         if item is None or kind not in ("liked", "disliked"):
+            clicks.labels(platform, "unknown_item").inc()
             return "That item is no longer in the catalog."
         if not self.click_limiter.allow(f"{platform}:{workspace}:{user}"):
+            clicks.labels(platform, "rate_limited").inc()
             return CLICKS_LIMITED
         catalog_user = self.catalog_user(platform, workspace, user)
         before = self.runtime.history.entry(catalog_user, item_id)
         self.runtime.history.record_feedback(catalog_user, item_id, kind, source=platform)
         verb = "liked" if kind == "liked" else "did not like"
         if before is not None and before.signal == kind:
+            clicks.labels(platform, "repeat").inc()
             return f"Already noted: you {verb} {item.label}."
+        clicks.labels(platform, "recorded").inc()
         return f"Thanks! Noted that you {verb} {item.label}."
 
     # --- admin commands ---------------------------------------------------------------
@@ -229,6 +247,8 @@ class ChatService:
         - anyone may `forget` a `private` conversation (a DM with the bot): it is their own."""
         words = text.strip().split()
         name = words[0].lower() if words else "help"
+        known = name in ("help", "status", *ADMIN_COMMANDS)
+        self.metrics.commands.labels(platform, name if known else "unknown").inc()
         if name == "help":
             return CommandResult(help_text(platform))
         if name == "status":

@@ -237,7 +237,7 @@ async def answer(client: discord.Client, message: discord.Message) -> None:
         async with _typing(message.channel):
             # Turns have their own bounded pool, so commands and clicks (on the default
             # executor) are answered within Discord's 3 seconds however many turns wait.
-            reply = await asyncio.get_running_loop().run_in_executor(client.turns, service.handle, incoming)
+            reply = await asyncio.get_running_loop().run_in_executor(client.turns, service.metrics.queued(service.handle), incoming)
         if reply is None:
             return
         # The first message replies to the question (no ping), so busy channels show what it answers.
@@ -246,6 +246,7 @@ async def answer(client: discord.Client, message: discord.Message) -> None:
             await message.channel.send(**kwargs, reference=reference if n == 0 else None, allowed_mentions=NO_PINGS)
     except Exception:
         log.exception("failed to answer message %s", message.id)
+        service.metrics.errors.labels("discord_answer").inc()
         try:
             await message.channel.send(APOLOGY, allowed_mentions=NO_PINGS)
         except Exception:

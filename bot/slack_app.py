@@ -135,7 +135,8 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
                 work()
             except Exception:
                 log.exception("answering a Slack event failed")
-        turns.submit(run)
+                service.metrics.errors.labels("slack_answer").inc()
+        turns.submit(service.metrics.queued(run))
 
     def is_admin(user: str) -> Callable[[], bool]:
         """A workspace admin or owner (users.info), asked only for the commands that need it."""

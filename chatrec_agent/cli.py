@@ -231,9 +231,10 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on in Slack HTTP mode.")] = "0.0.0.0",
 ) -> None:
     """Run the bot in Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP) and/or Discord."""
-    import logging
-
     from bot.core import ChatService
+    from bot.ops_server import OpsState, start_ops_server
+    from chatrec_agent.logs import configure_logging
+    from chatrec_agent.metrics import Metrics
 
     settings = state.settings
     if platform not in ("slack", "discord", "all"):
@@ -251,8 +252,18 @@ def serve(
         raise ChatrecError("DISCORD_TOKEN is not set; see the README's Discord section.")
     if platform in ("slack", "all") and settings.slack.app_token is None and settings.slack.signing_secret is None:
         raise ChatrecError("Set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) as well as SLACK_BOT_TOKEN.")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    service = ChatService(_runtime(settings, sync=True))
+    configure_logging(settings.ops.json_logs)
+    metrics = Metrics(settings.llm.provider)
+    ops = OpsState(metrics)
+    if settings.ops.port is not None:  # up before the runtime: a load balancer sees "starting"
+        try:
+            server = start_ops_server(ops, settings.ops.host, settings.ops.port)
+        except OSError as exc:
+            raise ChatrecError(f"Cannot serve /healthz and /metrics on {settings.ops.host}:{settings.ops.port} ({exc}); "
+                               "set ops.port to a free port, or null to turn them off.") from None
+        console.print(f"Health and metrics on port {server.server_port} (/healthz, /metrics).")
+    service = ChatService(_runtime(settings, sync=True), metrics=metrics)
+    ops.service = service
     slack_note = " over Socket Mode." if settings.slack.app_token else f" over HTTP on port {port or settings.slack.port} at /slack/events."
     if platform == "slack":
         from bot.slack_app import serve as serve_slack

@@ -53,6 +53,27 @@ class Runtime:
         agent = Agent(services, model, settings.storage.dir, settings.memory.window_messages, retries)
         return cls(settings, catalog, index, history, recommendations, agent, report)
 
+    def health(self) -> dict[str, str]:
+        """Each part a replica needs to answer: "ok", or what is wrong. For /healthz."""
+        checks: dict[str, str] = {}
+        for name, probe in (("index", self._index_ready), ("model", self._model_ready), ("store", self._store_ready)):
+            try:
+                checks[name] = probe()
+            except Exception as exc:  # a probe that fails is the answer, not a crash
+                checks[name] = f"{exc.__class__.__name__}: {exc}"
+        return checks
+
+    def _index_ready(self) -> str:
+        items = self.index.status().get("items", 0)
+        return "ok" if items else "the index is empty"
+
+    def _model_ready(self) -> str:
+        return "ok" if self.recommendations.fitted else "the recommender is not fitted yet"
+
+    def _store_ready(self) -> str:
+        self.history.get_meta("interactions_fingerprint")  # a round trip to the store
+        return "ok"
+
     @property
     def reindexing(self) -> bool:
         return self._reindex_lock.locked()

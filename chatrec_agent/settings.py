@@ -148,6 +148,15 @@ class DiscordSettings(_Section):
     gateway_url: str | None = None
 
 
+class OpsSettings(_Section):
+    """Health, metrics and logs of a serving process."""
+
+    host: str = "0.0.0.0"
+    # /healthz and /metrics; null turns them off, 0 takes any free port (logged at start).
+    port: int | None = Field(default=9464, ge=0, le=65535)
+    json_logs: bool = False  # one JSON object per log line, for log collectors
+
+
 class Settings(_Section):
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -159,6 +168,7 @@ class Settings(_Section):
     bot: BotSettings = Field(default_factory=BotSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
     # Where the settings came from (None: built-in defaults); not a config key.
     source: Path | None = Field(default=None, exclude=True)
 

@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RANKS = {
     "chatrec_agent.errors": 0,
     "chatrec_agent.settings": 0,
+    "chatrec_agent.metrics": 0,  # what a serving process counts, and how it logs
+    "chatrec_agent.logs": 0,
     "chatrec_agent.catalog": 1,
     "chatrec_agent.search": 2,
     "chatrec_agent.store": 2,

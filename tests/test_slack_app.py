@@ -266,21 +266,27 @@ def test_long_replies_are_split_under_slacks_limits():
 def test_chatrec_serve_slack_runs_the_http_app(tmp_path):
     """The real command: `chatrec serve slack --port P` with the Web API URL from the environment."""
     api = MockSlackAPI().start()
+    port, ops = free_port(), free_port()
     film_project(tmp_path, "slack: {bot_token: '${SLACK_BOT_TOKEN}', signing_secret: '${SLACK_SIGNING_SECRET}', "
-                           "api_url: '${SLACK_API_URL}'}\n")
-    port = free_port()
+                           f"api_url: '${{SLACK_API_URL}}'}}\nops: {{port: {ops}, json_logs: true}}\n")
     proc = start_chatrec("serve", "slack", "--port", str(port), "--host", "127.0.0.1", cwd=tmp_path,
                          env={"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api.url})
     try:
         client = SlackClient(f"http://127.0.0.1:{port}/slack/events")
         wait_listening(port, proc)
+        health = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{ops}/healthz", timeout=10).read())
+        assert health["ready"] and set(health["checks"].values()) == {"ok"}
         assert client.mention("tell me about Fargo", ts="900.1") == 200
         (posted,) = api.wait_for("chat.postMessage")
         assert item_buttons(posted) == ["fargo"]
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{ops}/metrics", timeout=10).read().decode()
+        assert 'chatrec_turns_total{outcome="answered",platform="slack"} 1.0' in metrics
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        output = proc.communicate(timeout=30)[0]
         api.stop()
+    logged = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert any(entry["logger"] == "bot.ops_server" for entry in logged)  # ops.json_logs: one object per line
 
 
 def test_control_sequences_are_read_as_plain_text_and_never_echoed(slack):

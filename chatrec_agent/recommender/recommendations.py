@@ -134,6 +134,11 @@ class Recommendations:
         return self.embedder.encode([self.catalog[i].document() for i in ids])
 
     @property
+    def fitted(self) -> bool:
+        """Whether a fitted model is loaded (answering needs no fit first)."""
+        return self._model is not None
+
+    @property
     def model(self) -> Recommender:
         if self._model is None:
             self.refresh()
