@@ -50,7 +50,8 @@ class Runtime:
         if meaning is not None:
             meaning.vectors  # noqa: B018 - encode the labelled examples now, not in someone's turn
         retries = settings.llm.max_retries if settings.llm.provider != "offline" else 0
-        agent = Agent(services, model, settings.storage.dir, settings.memory.window_messages, retries)
+        agent = Agent(services, model, settings.storage.dir, settings.memory.window_messages, retries,
+                      settings.memory.retention_days)
         return cls(settings, catalog, index, history, recommendations, agent, report)
 
     def health(self) -> dict[str, str]:

@@ -113,6 +113,8 @@ class LLMSettings(_Section):
 class MemorySettings(_Section):
     # How many of a conversation's latest messages are sent to the model each turn.
     window_messages: int = Field(default=40, ge=4, le=1000)
+    # A conversation nobody wrote in for this many days is forgotten; 0 keeps them forever.
+    retention_days: float = Field(default=30.0, ge=0)
 
 
 class BotSettings(_Section):

@@ -156,12 +156,35 @@ def test_the_model_sees_a_bounded_window_of_the_conversation(runtime, tmp_path):
     answers = [AIMessage(content=f"answer {n}") for n in range(6)]
     model = ScriptedModel(script=answers, seen=[])
     agent = Agent(runtime.agent.services, model, tmp_path, window_messages=4)
+    sizes = []
     for n in range(6):
         agent.respond("long", "demo-01", f"message {n}")
-    assert len(agent.history("long")) == 12  # everything is kept in memory...
+        sizes.append(len(agent.history("long")))
+    # Memory keeps what the window can reach: past twice the window it drops back to the window.
+    assert sizes == [2, 4, 6, 8, 4, 6]
+    assert [m.content for m in agent.history("long")][:2] == ["message 3", "answer 3"]
     last = model.seen[-1]
-    assert len(last) <= 5  # ...but the model gets the system prompt and at most 4 messages
+    assert len(last) <= 5  # the model gets the system prompt and at most 4 messages
     assert last[-1].content == "[demo-01] message 5"  # labelled with its speaker
+
+
+def test_memory_keeps_one_checkpoint_per_conversation_and_forgets_idle_ones(runtime, tmp_path, monkeypatch):
+    import sqlite3
+
+    model = ScriptedModel(script=[AIMessage(content=f"answer {n}") for n in range(5)], seen=[])
+    agent = Agent(runtime.agent.services, model, tmp_path, retention_days=1)
+    for n in range(3):
+        agent.respond("busy", "demo-01", f"message {n}")
+    agent.respond("quiet", "demo-01", "hello")
+    db = sqlite3.connect(tmp_path / "memory.sqlite3")
+    counts = dict(db.execute("SELECT thread_id, COUNT(*) FROM checkpoints GROUP BY thread_id").fetchall())
+    assert counts == {"busy": 1, "quiet": 1}  # not one per step of every turn
+    assert len(agent.history("busy")) == 6  # and the conversation is whole
+    later = time.time() + 2 * 86_400  # two days on, "busy" speaks again and "quiet" has expired
+    monkeypatch.setattr(time, "time", lambda: later)
+    agent.respond("busy", "demo-01", "still here")
+    assert agent.forget_idle() == ["quiet"]
+    assert agent.history("quiet") == [] and len(agent.history("busy")) == 8
 
 
 @pytest.fixture

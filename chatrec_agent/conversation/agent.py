@@ -14,8 +14,8 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from langchain.agents import create_agent
-from langchain.agents.middleware import ModelRequest, ModelRetryMiddleware, wrap_model_call
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain.agents.middleware import ModelRequest, ModelRetryMiddleware, after_agent, wrap_model_call
+from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, ToolMessage
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from chatrec_agent.conversation.planner.intents import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
@@ -47,6 +47,8 @@ Rules:
   questions about other people and admin actions (reindex, forget, link).
 - Keep answers short: a numbered list with one line of explanation per item."""
 
+
+SWEEP_EVERY_TURNS = 500  # how often idle conversations past their retention are looked for
 
 # C0 controls but tab and newline, DEL and C1 controls: nothing a person means to type.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -80,22 +82,31 @@ class Reply:
 
 
 class Agent:
-    def __init__(self, services: Services, model, storage_dir, window_messages: int = 40, model_retries: int = 0):
+    def __init__(self, services: Services, model, storage_dir, window_messages: int = 40, model_retries: int = 0,
+                 retention_days: float = 30.0):
         """`model_retries`: how often a failed or timed-out model call is tried again (with
-        backoff) before the turn fails; 0 for the offline planner, which makes no calls."""
+        backoff) before the turn fails; 0 for the offline planner, which makes no calls.
+        `retention_days`: a conversation nobody wrote in for this long is forgotten (0: never)."""
         self.services = services
         self.model = model
         storage_dir.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(str(storage_dir / "memory.sqlite3"), check_same_thread=False)
         self.checkpointer = SqliteSaver(self._conn)
         self.window = window_messages
+        self.retention_s = retention_days * 86_400
+        self._conn.execute("CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, last_turn_at REAL NOT NULL)")
+        self._conn.commit()
+        self._turns_since_sweep = 0
+        if self.retention_s:
+            self.forget_idle()  # what expired while the bot was down
         # One turn at a time per conversation, in arrival order; conversations run side by side
         # (the saver serialises its own use of the connection).
         self.turns = TurnOrder()
         self.graph = create_agent(
             model, build_tools(services), system_prompt=SYSTEM_PROMPT, checkpointer=self.checkpointer,
             context_schema=ChatContext,
-            middleware=[self._trim_middleware(), self._speaker_middleware(not isinstance(model, OfflinePlanner)),
+            middleware=[self._trim_middleware(), self._compact_middleware(),
+                        self._speaker_middleware(not isinstance(model, OfflinePlanner)),
                         *self._retry_middleware(model_retries)],
         )
 
@@ -123,6 +134,50 @@ class Agent:
             return handler(request)
 
         return trim_context
+
+    def _compact_middleware(self):
+        """Memory keeps what the window can reach: once a conversation holds twice the window,
+        the messages before the window's first human message are removed from its state."""
+        window = self.window
+
+        @after_agent
+        def compact_memory(state, runtime):
+            messages = state["messages"]
+            if len(messages) <= 2 * window:
+                return None
+            start = len(messages) - window
+            while start < len(messages) and not isinstance(messages[start], HumanMessage):
+                start += 1
+            return {"messages": [RemoveMessage(id=m.id) for m in messages[:start] if m.id]}
+
+        return compact_memory
+
+    def _after_turn(self, conversation: str) -> None:
+        """Keep only the conversation's latest checkpoint (it holds the whole state; earlier
+        ones are per-step history nobody reads), note the turn, and now and then forget the
+        conversations past their retention."""
+        with self.checkpointer.cursor() as cursor:
+            cursor.execute("SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = '' "
+                           "ORDER BY checkpoint_id DESC LIMIT 1", (conversation,))
+            latest = cursor.fetchone()
+            if latest is not None:
+                for table in ("checkpoints", "writes"):
+                    cursor.execute(f"DELETE FROM {table} WHERE thread_id = ? AND checkpoint_id != ?", (conversation, latest[0]))
+            cursor.execute("INSERT OR REPLACE INTO conversations VALUES (?, ?)", (conversation, time.time()))
+        self._turns_since_sweep += 1
+        if self.retention_s and self._turns_since_sweep >= SWEEP_EVERY_TURNS:
+            self._turns_since_sweep = 0
+            self.forget_idle()
+
+    def forget_idle(self) -> list[str]:
+        """Forget every conversation with no turn for `retention_days`; returns their ids."""
+        cutoff = time.time() - self.retention_s
+        with self.checkpointer.cursor(transaction=False) as cursor:
+            cursor.execute("SELECT id FROM conversations WHERE last_turn_at < ?", (cutoff,))
+            idle = [row[0] for row in cursor.fetchall()]
+        for conversation in idle:
+            self.forget(conversation)
+        return idle
 
     @staticmethod
     def _speaker_middleware(label_messages: bool):
@@ -156,6 +211,7 @@ class Agent:
                 {"configurable": {"thread_id": conversation}, "recursion_limit": 12},
                 context=ChatContext(user_id=user, source=source, speaker=speaker or user),
             )
+            self._after_turn(conversation)
         reply = self._reply(result["messages"])
         reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         return reply
@@ -165,6 +221,8 @@ class Agent:
         with self.turns.turn(conversation):  # after a turn in progress, never under it
             known = self._conversations("thread_id = ?", (conversation,))
             self.checkpointer.delete_thread(conversation)
+            with self.checkpointer.cursor() as cursor:
+                cursor.execute("DELETE FROM conversations WHERE id = ?", (conversation,))
         return bool(known)
 
     def forget_all(self, conversation: str) -> list[str]:
@@ -173,8 +231,7 @@ class Agent:
         escaped = conversation.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         ids = self._conversations("thread_id = ? OR thread_id LIKE ? ESCAPE '\\'", (conversation, f"{escaped}:%"))
         for conversation_id in ids:
-            with self.turns.turn(conversation_id):
-                self.checkpointer.delete_thread(conversation_id)
+            self.forget(conversation_id)
         return ids
 
     def _conversations(self, where: str, params: tuple) -> list[str]:
