@@ -53,6 +53,7 @@ def ops_app(state: OpsState):
 
 class _Server(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = 128  # probes and scrapes from many replicas' balancers at once
 
 
 class _QuietHandler(WSGIRequestHandler):

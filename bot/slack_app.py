@@ -253,6 +253,9 @@ def _api_url(settings: SlackSettings) -> str:
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when a burst of events arrives
+    # at once (16 mentions: several acknowledged a second late, some reset and redelivered later).
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):
