@@ -81,6 +81,13 @@ class VectorStoreSettings(_Section):
     host: str = "localhost"
     port: int = Field(default=8000, ge=1, le=65535)
     ssl: bool = False
+    # A server behind authentication: the token goes in `auth_header` ("Authorization" sends
+    # "Bearer <token>"; Chroma's own "X-Chroma-Token" sends it bare); `headers` adds any others.
+    auth_token: SecretStr | None = None
+    auth_header: str = "Authorization"
+    headers: dict[str, str] = Field(default_factory=dict)
+    tenant: str = "default_tenant"
+    database: str = "default_database"
     collection: str = Field(default="chatrec_items", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,40}$")
     # Filtered search: over-fetch at most this many neighbours and filter locally ...
     overfetch_max: int = Field(default=1500, ge=10)

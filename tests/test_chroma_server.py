@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -87,3 +88,85 @@ def test_unreachable_server_gives_a_clear_error(tmp_path, embedder):
     )
     with pytest.raises(VectorIndexError, match=r"Cannot reach the Chroma server at 127\.0\.0\.1:\d+.*chroma run"):
         ItemIndex(settings, embedder).search("x")
+
+
+class TokenGate:
+    """An authenticating reverse proxy in front of the Chroma server (as a deployment puts
+    one): requests without the right header get 401, the rest are forwarded."""
+
+    def __init__(self, upstream: int, header: str, value: str):
+        import http.client
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        gate = self
+        self.seen: list[str | None] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                gate.seen.append(self.headers.get(header))
+                if self.headers.get(header) != value:
+                    self.send_response(401)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                conn = http.client.HTTPConnection("127.0.0.1", upstream, timeout=60)
+                conn.request(self.command, self.path, body, {k: v for k, v in self.headers.items() if k.lower() != "host"})
+                answer = conn.getresponse()
+                data = answer.read()
+                self.send_response(answer.status)
+                for key, val in answer.getheaders():
+                    if key.lower() not in ("transfer-encoding", "content-length", "connection"):
+                        self.send_header(key, val)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                conn.close()
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_port
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def _server_settings(tmp_path, port, **vector_store):
+    return settings_from_dict({"storage": {"dir": str(tmp_path / "store")},
+                               "vector_store": {"mode": "server", "host": "127.0.0.1", "port": port, **vector_store}},
+                              environ={})
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("header, value, token", [("Authorization", "Bearer s3cret", "s3cret"),
+                                                  ("X-Chroma-Token", "s3cret", "s3cret")])
+def test_a_server_behind_token_authentication(chroma_server, tmp_path, embedder, catalog, header, value, token):
+    gate = TokenGate(chroma_server, header, value)
+    with pytest.raises(VectorIndexError, match="refused chatrec's credentials"):
+        ItemIndex(_server_settings(tmp_path, gate.port), embedder).sync(catalog)
+    index = ItemIndex(_server_settings(tmp_path, gate.port, auth_token=token, auth_header=header,
+                                       headers={"X-Deployment": "test"}), embedder)
+    assert index.sync(catalog).added == len(catalog)
+    assert [h.item_id for h in index.search("monster on a spaceship", k=1)] == ["alien"]
+    assert gate.seen[-1] == value
+
+
+@pytest.mark.server
+def test_a_tenant_and_database_of_its_own(chroma_server, tmp_path, embedder, catalog):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    admin = chromadb.AdminClient(ChromaSettings(chroma_api_impl="chromadb.api.fastapi.FastAPI", chroma_server_host="127.0.0.1",
+                                                chroma_server_http_port=chroma_server, anonymized_telemetry=False))
+    admin.create_tenant("acme")
+    admin.create_database("bots", tenant="acme")
+    index = ItemIndex(_server_settings(tmp_path, chroma_server, tenant="acme", database="bots"), embedder)
+    assert index.sync(catalog).added == len(catalog)
+    default = chromadb.HttpClient(host="127.0.0.1", port=chroma_server, settings=ChromaSettings(anonymized_telemetry=False))
+    assert default.list_collections() == []  # everything went into acme/bots
+    with pytest.raises(VectorIndexError, match="no tenant `acme` with database `nope`"):
+        ItemIndex(_server_settings(tmp_path, chroma_server, tenant="acme", database="nope"), embedder).sync(catalog)
