@@ -74,7 +74,7 @@ class PostgresServer:
 
     def _pg_ctl(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([*self.run_as, str(self.pg_ctl), "-D", str(self.folder / "data"), "-w", *args],
-                              cwd=self.folder, capture_output=True, text=True, timeout=120)
+                              cwd=self.folder, capture_output=True, text=True, timeout=120, check=False)
 
 
 def start_postgres() -> PostgresServer:
@@ -97,7 +97,7 @@ def start_postgres() -> PostgresServer:
     init = subprocess.run(
         [*run_as, str(initdb), "-D", str(folder / "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8",
          "--locale=C", "--no-sync"],
-        cwd=folder, capture_output=True, text=True, timeout=300,
+        cwd=folder, capture_output=True, text=True, timeout=300, check=False,
     )
     if init.returncode != 0:
         raise RuntimeError(f"initdb failed: {init.stderr or init.stdout}")
@@ -105,6 +105,7 @@ def start_postgres() -> PostgresServer:
     # A throw-away cluster: durability is not what the tests check, speed is welcome.
     options = (f"-c listen_addresses=127.0.0.1 -c port={server.port} -c unix_socket_directories={folder} "
                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+    # -l: the server writes to its log; without it, it would hold our output pipe open forever.
     started = server._pg_ctl("start", "-t", "60", "-l", str(folder / "server.log"), "-o", options)
     if started.returncode != 0:
         log = server.log()

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from chatrec_agent.catalog import Catalog, Interaction, Item
 from chatrec_agent.doctor import Check, _check_history
-from chatrec_agent.errors import StoreError
+from chatrec_agent.errors import ConfigError, StoreError
 from chatrec_agent.settings import Settings, StorageSettings
 from chatrec_agent.store.backends import open_history
 from chatrec_agent.store.history import HistoryStore
@@ -236,10 +236,14 @@ def test_a_database_from_a_newer_chatrec_is_refused(pg):
 
 
 @pytest.mark.postgres
-def test_an_unreachable_database_is_a_clear_error(tmp_path, postgres_server):
+def test_an_unreachable_database_or_a_wrong_url_is_a_clear_error(tmp_path, postgres_server):
     url = postgres_server.url("no_such_database")
-    with pytest.raises(StoreError, match=r"Cannot connect to the PostgreSQL history database at 127\.0\.0\.1:\d+/no_such_database"):
+    with pytest.raises(StoreError, match=r"Cannot connect to the PostgreSQL history database at "
+                                         r"127\.0\.0\.1:\d+/no_such_database \(storage\.url\): .*no_such_database"):
         open_history(StorageSettings(dir=tmp_path, backend="postgres", url=url))
+    with pytest.raises(ConfigError, match=r"storage\.url is not a PostgreSQL URL") as refused:
+        open_history(StorageSettings(dir=tmp_path, backend="postgres", url="user=bot password=s3cret host"))
+    assert "s3cret" not in str(refused.value)
 
 
 @pytest.mark.postgres

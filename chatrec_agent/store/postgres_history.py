@@ -11,7 +11,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
-from chatrec_agent.errors import StoreError
+from chatrec_agent.errors import ConfigError, StoreError
 from chatrec_agent.store.history import Executor, HistoryStore, Rows
 from chatrec_agent.store.postgres_migrations import migrate
 
@@ -34,6 +34,8 @@ class PostgresHistoryStore(HistoryStore):
         self.location = _where(url)
         try:
             conn = psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout_s)
+        except psycopg.ProgrammingError:  # not a URL; its message could quote the password
+            raise ConfigError("storage.url is not a PostgreSQL URL like postgresql://user:password@host:5432/dbname.") from None
         except psycopg.Error as exc:
             reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
             raise StoreError(f"Cannot connect to the PostgreSQL history database at {self.location} (storage.url): "
