@@ -104,9 +104,9 @@ def _sync(settings: Settings, full: bool) -> None:
 
 def _recommendations(settings: Settings, catalog, index):
     from chatrec_agent.recommender.recommendations import Recommendations
-    from chatrec_agent.store.history import HistoryStore
+    from chatrec_agent.store.backends import open_history
 
-    return Recommendations(settings, catalog, HistoryStore.open(settings.storage.dir), index)
+    return Recommendations(settings, catalog, open_history(settings.storage), index)
 
 
 @app.command()

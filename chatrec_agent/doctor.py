@@ -32,6 +32,20 @@ def _check_storage(settings: Settings) -> Check:
     return Check("storage", "ok", str(folder))
 
 
+def _check_history(settings: Settings) -> Check | None:
+    """A PostgreSQL history: reachable, and migrated to this version (opening it migrates)."""
+    if settings.storage.backend != "postgres":
+        return None  # the SQLite file lives in storage.dir, checked above
+    from chatrec_agent.store.backends import open_history
+
+    try:
+        history = open_history(settings.storage)
+    except ChatrecError as exc:
+        return Check("history", "fail", str(exc))
+    history.close()
+    return Check("history", "ok", f"PostgreSQL at {history.location}, schema up to date.")
+
+
 def _check_tokens(settings: Settings) -> list[Check]:
     checks = []
     slack = settings.slack
@@ -76,6 +90,8 @@ def run_checks(config: Path | None, environ: Mapping[str, str]) -> list[Check]:
         return [Check("config", "fail", str(exc))]
     checks = [Check("config", "ok", str(settings.source or "built-in defaults (no config.yaml here)"))]
     checks.append(_check_storage(settings))
+    if (history := _check_history(settings)) is not None:
+        checks.append(history)
 
     from chatrec_agent.catalog.load import load_catalog
 

@@ -30,3 +30,7 @@ class CatalogError(ChatrecError):
 
 class VectorIndexError(ChatrecError):
     """The vector index cannot be reached or used."""
+
+
+class StoreError(ChatrecError):
+    """The history store's database cannot be reached or used."""

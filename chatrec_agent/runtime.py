@@ -17,6 +17,7 @@ from chatrec_agent.recommender.recommendations import Recommendations
 from chatrec_agent.search.embeddings import Embedder
 from chatrec_agent.search.index import ItemIndex, Progress, SyncReport
 from chatrec_agent.settings import Settings
+from chatrec_agent.store.backends import open_history
 from chatrec_agent.store.history import HistoryStore
 
 
@@ -38,7 +39,7 @@ class Runtime:
         index = ItemIndex(settings, embedder or Embedder(settings.embeddings))
         index.embedder.model  # load now, so the first person to ask does not wait for it
         report = index.sync(catalog, progress=progress) if sync else None
-        history = HistoryStore.open(settings.storage.dir)
+        history = open_history(settings.storage)
         recommendations = Recommendations(settings, catalog, history, index)
         recommendations.refresh()
         recommendations.warm_rating_model()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
 from chatrec_agent.errors import ConfigError
 
@@ -64,7 +64,20 @@ class CatalogSettings(_Section):
 
 
 class StorageSettings(_Section):
+    # Local state (the embedded index, models, conversation memory; the history on sqlite).
     dir: Path = Path(".chatrec")
+    # sqlite: history in storage.dir, for one bot process. postgres: history in the database
+    # at storage.url, which several bot replicas share.
+    backend: Literal["sqlite", "postgres"] = "sqlite"
+    url: SecretStr | None = None  # postgresql://user:password@host:5432/dbname
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_needs_a_url(cls, url: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if info.data.get("backend") == "postgres" and (url is None or not url.get_secret_value().strip()):
+            raise ValueError("storage.backend postgres needs storage.url, e.g. ${DATABASE_URL} "
+                             "set to postgresql://user:password@host:5432/dbname")
+        return url
 
 
 class EmbeddingSettings(_Section):

@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
+scripts/ensure_postgres.sh
 . .venv/bin/activate
 exec python -m pytest "$@"

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from chatrec_agent.catalog import Catalog, Item
 from chatrec_agent.search.embeddings import Embedder
 from chatrec_agent.search.index import ItemIndex
 from chatrec_agent.settings import EmbeddingSettings, Settings, settings_from_dict
+
+from .postgres_server import PostgresServer, start_postgres
 
 FILMS = [
     ("fargo", "Fargo", 1996, ["Crime", "Thriller"], "A pregnant police chief investigates roadside murders in snowy Minnesota after a car salesman's kidnapping scheme goes wrong."),
@@ -111,6 +114,26 @@ def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 120) -> N
 def embedder() -> Embedder:
     """The real default model, loaded once for the whole run."""
     return Embedder(EmbeddingSettings())
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of the tests' own, started once for the whole run. Missing
+    PostgreSQL fails the tests that need it (with how to install it): never a skip."""
+    try:
+        server = start_postgres()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The URL of a fresh, empty database, dropped after the test."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url)
 
 
 @pytest.fixture

@@ -1,11 +1,23 @@
+"""The history store, every behaviour on both backends (SQLite and a real PostgreSQL
+server), then what only PostgreSQL promises: replicas sharing one database."""
+
 from __future__ import annotations
 
 import sqlite3
+import threading
+from contextlib import closing
 
+import psycopg
 import pytest
+from pydantic import SecretStr
 
 from chatrec_agent.catalog import Catalog, Interaction, Item
+from chatrec_agent.doctor import Check, _check_history
+from chatrec_agent.errors import ConfigError, StoreError
+from chatrec_agent.settings import Settings, StorageSettings
+from chatrec_agent.store.backends import open_history
 from chatrec_agent.store.history import HistoryStore
+from chatrec_agent.store.postgres_migrations import migrate, shipped_migrations
 
 
 @pytest.fixture
@@ -18,20 +30,38 @@ def items() -> dict[str, Item]:
     }
 
 
+def interactions() -> list[Interaction]:
+    return [Interaction("ann", "fargo", 5.0, 100), Interaction("ann", "heat", 4.0, 200),
+            Interaction("ann", "alien", 2.0, 300), Interaction("bob", "toy", 3.0, 50)]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def storage(request, tmp_path) -> StorageSettings:
+    if request.param == "sqlite":
+        return StorageSettings(dir=tmp_path)
+    return StorageSettings(dir=tmp_path, backend="postgres", url=request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture
-def store(tmp_path, items) -> HistoryStore:
-    s = HistoryStore.open(tmp_path)
-    s.import_interactions(Catalog(items, [
-        Interaction("ann", "fargo", 5.0, 100), Interaction("ann", "heat", 4.0, 200),
-        Interaction("ann", "alien", 2.0, 300), Interaction("bob", "toy", 3.0, 50),
-    ]))
-    return s
+def store(storage, items):
+    s = open_history(storage)
+    s.import_interactions(Catalog(items, interactions()))
+    yield s
+    s.close()
+
+
+def committed(storage: StorageSettings, sql: str) -> list[tuple]:
+    """The rows as another process sees them, through a connection of its own."""
+    if storage.backend == "sqlite":
+        with closing(sqlite3.connect(str(storage.dir / "history.sqlite3"))) as db:
+            return db.execute(sql).fetchall()
+    with psycopg.connect(storage.url.get_secret_value()) as db:
+        return db.execute(sql).fetchall()
 
 
 def test_import_is_idempotent_and_keeps_feedback(store, items):
     store.record_feedback("ann", "toy", "liked")
-    catalog = Catalog(items, [Interaction("ann", "fargo", 5.0, 100), Interaction("ann", "heat", 4.0, 200),
-                              Interaction("ann", "alien", 2.0, 300), Interaction("bob", "toy", 3.0, 50)])
+    catalog = Catalog(items, interactions())
     assert store.import_interactions(catalog) is False  # unchanged: nothing rewritten
     catalog.interactions.append(Interaction("cy", "fargo", 1.0, 400))
     assert store.import_interactions(catalog) is True
@@ -39,10 +69,9 @@ def test_import_is_idempotent_and_keeps_feedback(store, items):
     assert "toy" in {e.item_id for e in store.top_rated("ann")}
 
 
-def test_feedback_is_committed_before_the_call_returns(store, tmp_path):
+def test_feedback_is_committed_before_the_call_returns(store, storage):
     store.record_feedback("ann", "toy", "rated", rating=4.0, source="slack")
-    other = sqlite3.connect(str(tmp_path / "history.sqlite3"))
-    rows = other.execute("SELECT user_id, item_id, kind, rating, source FROM feedback").fetchall()
+    rows = committed(storage, "SELECT user_id, item_id, kind, rating, source FROM feedback")
     assert rows == [("ann", "toy", "rated", 4.0, "slack")]
 
 
@@ -107,8 +136,8 @@ def test_links_point_only_at_catalog_users(store):
     assert store.catalog_users() == ["ann", "bob", "carol"]
 
 
-def test_repeated_identical_feedback_is_stored_once(store):
-    rows = lambda: store._conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]  # noqa: E731
+def test_repeated_identical_feedback_is_stored_once(store, storage):
+    rows = lambda: committed(storage, "SELECT COUNT(*) FROM feedback")[0][0]  # noqa: E731
     first = store.record_feedback("ann", "toy", "liked")
     again = store.record_feedback("ann", "toy", "liked")
     assert rows() == 1 and again.timestamp == first.timestamp
@@ -121,11 +150,163 @@ def test_repeated_identical_feedback_is_stored_once(store):
     assert store.entry("ann", "toy").rating == 2.0
 
 
-def test_reopened_store_keeps_everything(store, tmp_path):
+def test_reopened_store_keeps_everything(store, storage):
     store.record_feedback("ann", "toy", "liked")
     store.link("discord", "G1", "42", "ann")
     store.close()
-    again = HistoryStore.open(tmp_path)
+    again = open_history(storage)
     assert "toy" in {e.item_id for e in again.top_rated("ann")}
     assert again.catalog_user("discord", "G1", "42") == "ann"
     assert len(again.all_interactions()) == 5
+    again.close()
+
+
+def test_a_catalog_listing_one_pair_twice_keeps_the_last(store, items):
+    assert store.import_interactions(Catalog(items, [*interactions(), Interaction("bob", "toy", 1.0, 60)]))
+    assert store.entry("bob", "toy").rating == 1.0 and len(store.all_interactions()) == 4
+
+
+def test_history_store_open_is_still_the_sqlite_file_in_a_folder(tmp_path):
+    store = HistoryStore.open(tmp_path)
+    store.record_feedback("ann", "toy", "liked")
+    store.close()
+    assert (tmp_path / "history.sqlite3").is_file()
+
+
+# --- PostgreSQL: replicas sharing one database ---------------------------------------------
+
+
+@pytest.fixture
+def pg(postgres_url, tmp_path) -> StorageSettings:
+    return StorageSettings(dir=tmp_path, backend="postgres", url=postgres_url)
+
+
+@pytest.fixture
+def replicas(pg, items):
+    """Two stores on one database, as two bot processes would have."""
+    first, second = open_history(pg), open_history(pg)
+    first.import_interactions(Catalog(items, interactions()))
+    yield first, second
+    first.close()
+    second.close()
+
+
+@pytest.mark.postgres
+def test_migrations_run_once_and_reopening_changes_nothing(pg):
+    newest = shipped_migrations()[-1].version
+    open_history(pg).close()
+    applied = committed(pg, "SELECT version, applied_at FROM schema_migrations ORDER BY version")
+    assert [v for v, _ in applied] == [m.version for m in shipped_migrations()] and applied[-1][0] == newest
+    open_history(pg).close()
+    assert committed(pg, "SELECT version, applied_at FROM schema_migrations ORDER BY version") == applied
+    with psycopg.connect(pg.url.get_secret_value(), autocommit=True) as conn:
+        assert migrate(conn) == []
+
+
+@pytest.mark.postgres
+def test_replicas_starting_together_migrate_once(pg):
+    stores, errors = [], []
+    start = threading.Barrier(4)
+
+    def replica():
+        start.wait()
+        try:
+            stores.append(open_history(pg))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=replica) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in stores:
+        s.close()
+    assert errors == [] and len(stores) == 4
+    assert committed(pg, "SELECT COUNT(*) FROM schema_migrations") == [(len(shipped_migrations()),)]
+
+
+@pytest.mark.postgres
+def test_a_database_from_a_newer_chatrec_is_refused(pg):
+    open_history(pg).close()
+    with psycopg.connect(pg.url.get_secret_value(), autocommit=True) as conn:
+        conn.execute("INSERT INTO schema_migrations (version, name) VALUES (9999, 'from_the_future')")
+    with pytest.raises(StoreError, match=r"schema version 9999, newer than this chatrec knows \(up to \d+\): upgrade"):
+        open_history(pg)
+
+
+@pytest.mark.postgres
+def test_an_unreachable_database_or_a_wrong_url_is_a_clear_error(tmp_path, postgres_server):
+    url = postgres_server.url("no_such_database")
+    with pytest.raises(StoreError, match=r"Cannot connect to the PostgreSQL history database at "
+                                         r"127\.0\.0\.1:\d+/no_such_database \(storage\.url\): .*no_such_database"):
+        open_history(StorageSettings(dir=tmp_path, backend="postgres", url=url))
+    with pytest.raises(ConfigError, match=r"storage\.url is not a PostgreSQL URL") as refused:
+        open_history(StorageSettings(dir=tmp_path, backend="postgres", url="user=bot password=s3cret host"))
+    assert "s3cret" not in str(refused.value)
+
+
+@pytest.mark.postgres
+def test_doctor_checks_that_the_postgres_history_is_reachable(pg, postgres_server):
+    settings = Settings(storage=pg)
+    database = pg.url.get_secret_value().rsplit("/", 1)[1]
+    assert _check_history(settings) == Check(
+        "history", "ok", f"PostgreSQL at 127.0.0.1:{postgres_server.port}/{database}, schema up to date.")
+    settings.storage.url = SecretStr(postgres_server.url("no_such_database"))
+    check = _check_history(settings)
+    assert check.level == "fail" and "no_such_database" in check.detail
+
+
+@pytest.mark.postgres
+def test_replicas_see_each_others_feedback_and_links_at_once(replicas):
+    first, second = replicas
+    first.record_feedback("slack:T1:U1", "alien", "liked")
+    assert second.entry("slack:T1:U1", "alien").signal == "liked"
+    second.record_feedback("ann", "fargo", "disliked")
+    assert [e.item_id for e in first.disliked("ann")] == ["fargo", "alien"]
+    assert second.create_user("carol") is True and first.is_catalog_user("carol")
+    assert first.create_user("carol") is False
+    second.link("slack", "T1", "U1", "carol")
+    assert first.resolve_user("slack", "T1", "U1") == "carol"
+    assert first.unlink("slack", "T1", "U1") and second.resolve_user("slack", "T1", "U1") == "slack:T1:U1"
+
+
+@pytest.mark.postgres
+def test_the_same_click_on_two_replicas_at_once_is_stored_once(replicas, pg):
+    items = [f"item{i}" for i in range(30)]
+    start = threading.Barrier(4)
+
+    def clicks(store):
+        start.wait()
+        for item in items:
+            store.record_feedback("slack:T1:U9", item, "liked", source="slack")
+
+    threads = [threading.Thread(target=clicks, args=(store,)) for store in (*replicas, *replicas)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert committed(pg, "SELECT item_id, COUNT(*) FROM feedback GROUP BY item_id HAVING COUNT(*) > 1") == []
+    assert committed(pg, "SELECT COUNT(*) FROM feedback") == [(len(items),)]
+
+
+@pytest.mark.postgres
+def test_replicas_importing_the_same_new_catalog_at_once_import_it_once(replicas, items, pg):
+    catalog = Catalog(items, [*interactions(), *(Interaction(f"u{n}", "fargo", 4.0, n) for n in range(2000))])
+    start = threading.Barrier(2)
+    imported, errors = [], []
+
+    def refresh(store):
+        start.wait()
+        try:
+            imported.append(store.import_interactions(catalog))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=refresh, args=(store,)) for store in replicas]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and sorted(imported) == [False, True]
+    assert committed(pg, "SELECT COUNT(*) FROM interactions") == [(2004,)]

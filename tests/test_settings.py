@@ -44,6 +44,19 @@ def test_without_a_config_file_the_platform_tokens_still_come_from_the_environme
         assert {k: shipped[section][k] for k in values} == values
 
 
+def test_history_backend_is_sqlite_unless_postgres_is_asked_for_with_a_url(tmp_path):
+    assert settings_from_dict({}, environ={}).storage.backend == "sqlite"
+    shipped = load_settings(REPO / "config.yaml", environ={"DATABASE_URL": "postgresql://bot:pw@db:5432/chatrec"})
+    assert shipped.storage.backend == "sqlite"  # a URL alone changes nothing
+    s = settings_from_dict({"storage": {"backend": "postgres", "url": "${DATABASE_URL}"}},
+                           environ={"DATABASE_URL": "postgresql://bot:pw@db:5432/chatrec"})
+    assert s.storage.url.get_secret_value() == "postgresql://bot:pw@db:5432/chatrec" and "pw" not in repr(s.storage)
+    with pytest.raises(ConfigError, match=r"'storage\.url'.*storage\.backend postgres needs storage\.url"):
+        settings_from_dict({"storage": {"backend": "postgres", "url": "${DATABASE_URL}"}}, environ={})
+    with pytest.raises(ConfigError, match=r"'storage\.backend'"):
+        settings_from_dict({"storage": {"backend": "mysql"}}, environ={})
+
+
 def test_placeholders_are_filled_from_the_given_environment(tmp_path):
     cfg = tmp_path / "c.yaml"
     cfg.write_text("vector_store:\n  host: ${CHROMA_HOST:-localhost}\n  port: ${CHROMA_PORT}\n")

@@ -1,68 +1,52 @@
-"""The history store (SQLite under storage.dir): imported interactions, feedback, identity links.
+"""The history store: imported interactions, feedback, identity links.
 
 Feedback is committed before `record_feedback` returns and is read by the next
 recommendation directly (recommenders fold a user's current history in at query time), so
 nobody has to retrain anything for a click to count.
+
+`HistoryStore` holds every rule and every query; a backend only says how to reach its
+database (sqlite_history.py: one file under storage.dir; postgres_history.py: a database
+several bot replicas share). The queries are plain SQL both understand, with `?` for values.
 """
 
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-import threading
 import time
+from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 from chatrec_agent.catalog import Catalog, Interaction, Item
 
 FeedbackKind = Literal["liked", "disliked", "rated", "seen"]
 FEEDBACK_KINDS: tuple[str, ...] = ("liked", "disliked", "rated", "seen")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS interactions (
-    user_id   TEXT NOT NULL,
-    item_id   TEXT NOT NULL,
-    rating    REAL,
-    timestamp INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (user_id, item_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS feedback (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    user_id    TEXT NOT NULL,
-    item_id    TEXT NOT NULL,
-    kind       TEXT NOT NULL CHECK (kind IN ('liked', 'disliked', 'rated', 'seen')),
-    rating     REAL,
-    created_at REAL NOT NULL,
-    source     TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS feedback_by_user ON feedback (user_id, created_at);
-CREATE TABLE IF NOT EXISTS identity_links (
-    platform         TEXT NOT NULL,
-    workspace        TEXT NOT NULL,
-    platform_user_id TEXT NOT NULL,
-    catalog_user_id  TEXT NOT NULL,
-    linked_at        REAL NOT NULL,
-    linked_by        TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (platform, workspace, platform_user_id)
-);
--- Catalog users an operator created (for people with no imported history); a link may
--- point only at these or at users of the imported interactions.
-CREATE TABLE IF NOT EXISTS catalog_users (
-    user_id    TEXT PRIMARY KEY,
-    created_at REAL NOT NULL,
-    created_by TEXT NOT NULL DEFAULT ''
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
-
 # The prefixes of the catalog ids unlinked chat identities get (see `resolve_user`): never
 # a link target, or an admin anywhere could read and change a stranger's history.
 PLATFORM_PREFIXES = ("slack:", "discord:")
+
+_FINGERPRINT_KEY = "interactions_fingerprint"
+
+
+class Rows(Protocol):
+    """What a backend's `execute` returns (an sqlite3 or a psycopg cursor)."""
+
+    rowcount: int
+
+    def fetchone(self) -> Sequence[Any] | None: ...
+    def fetchall(self) -> Sequence[Sequence[Any]]: ...
+    def __iter__(self) -> Iterator[Sequence[Any]]: ...
+
+
+class Executor(Protocol):
+    """Runs one statement with `?` placeholders."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Rows: ...
 
 
 @dataclass(frozen=True)
@@ -110,35 +94,40 @@ def era_of(year: int | None) -> str | None:
     return f"{year // 10 * 10}s" if year else None
 
 
-class HistoryStore:
-    """Thread-safe access to one SQLite file; every write is committed before returning."""
+class HistoryStore(ABC):
+    """The rules of the history; every write is committed before the method returns."""
 
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
-        self._lock = threading.RLock()
+    location: str  # where the data lives, for messages: a file, or host:port/dbname
 
-    @classmethod
-    def open(cls, storage_dir: Path) -> HistoryStore:
-        return cls(storage_dir / "history.sqlite3")
+    @staticmethod
+    def open(storage_dir: Path) -> HistoryStore:
+        """The SQLite store under `storage_dir` (`backends.open_history` opens any backend)."""
+        from chatrec_agent.store.sqlite_history import SqliteHistoryStore
 
-    def close(self) -> None:
-        self._conn.close()
+        return SqliteHistoryStore.in_dir(storage_dir)
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+    # --- what a backend provides ------------------------------------------------------
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def _read(self) -> AbstractContextManager[Executor]:
+        """A connection for reading; each statement sees what is committed when it starts."""
+
+    @abstractmethod
+    def _tx(self) -> AbstractContextManager[Executor]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+
+    @abstractmethod
+    def _serialise(self, db: Executor, scope: str, key: str = "") -> None:
+        """Inside `_tx`: wait until no other transaction (thread or replica) holds (scope,
+        key), and hold it until this one ends, so that a check and the write it decides on
+        cannot interleave with another's."""
+
+    @abstractmethod
+    def _load_interactions(self, db: Executor, rows: list[tuple[str, str, float | None, int]]) -> None:
+        """Inside `_tx`: insert these rows into the emptied interactions table."""
 
     # --- interactions -----------------------------------------------------------------
 
@@ -152,34 +141,35 @@ class HistoryStore:
     def import_interactions(self, catalog: Catalog) -> bool:
         """Replace the imported interactions with the catalog's, in one transaction.
 
-        Returns False (and writes nothing) when they are unchanged since the last import.
-        Feedback and identity links are kept.
+        Returns False (and writes nothing) when they are unchanged since the last import,
+        here or by another replica. Feedback and identity links are kept.
         """
         fingerprint = self.fingerprint(catalog.interactions)
-        if self.get_meta("interactions_fingerprint") == fingerprint:
+        if self.get_meta(_FINGERPRINT_KEY) == fingerprint:
             return False
+        # One row per (user, item): the last of the catalog's wins.
+        rows = {(i.user_id, i.item_id): (i.user_id, i.item_id, i.rating, i.timestamp) for i in catalog.interactions}
         with self._tx() as db:
+            self._serialise(db, "import")
+            if _meta(db, _FINGERPRINT_KEY) == fingerprint:
+                return False  # a replica starting at the same time imported it meanwhile
             db.execute("DELETE FROM interactions")
-            db.executemany(
-                "INSERT OR REPLACE INTO interactions VALUES (?, ?, ?, ?)",
-                ((i.user_id, i.item_id, i.rating, i.timestamp) for i in catalog.interactions),
-            )
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('interactions_fingerprint', ?)", (fingerprint,))
+            self._load_interactions(db, list(rows.values()))
+            _put_meta(db, _FINGERPRINT_KEY, fingerprint)
         return True
 
     def get_meta(self, key: str) -> str | None:
-        with self._lock:
-            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        with self._read() as db:
+            return _meta(db, key)
 
     def set_meta(self, key: str, value: str) -> None:
         with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+            _put_meta(db, key, value)
 
     def all_interactions(self) -> list[Interaction]:
         """Imported interactions plus feedback, as the recommenders are fitted on."""
-        with self._lock:
-            rows = self._conn.execute("SELECT user_id, item_id, rating, timestamp FROM interactions").fetchall()
+        with self._read() as db:
+            rows = db.execute("SELECT user_id, item_id, rating, timestamp FROM interactions").fetchall()
         out = [Interaction(u, i, r, t) for u, i, r, t in rows]
         for user_id in self.feedback_users():
             for entry in self.user_history(user_id, include_imported=False):
@@ -187,14 +177,12 @@ class HistoryStore:
         return out
 
     def feedback_users(self) -> list[str]:
-        with self._lock:
-            return [r[0] for r in self._conn.execute("SELECT DISTINCT user_id FROM feedback ORDER BY user_id")]
+        with self._read() as db:
+            return [r[0] for r in db.execute("SELECT DISTINCT user_id FROM feedback ORDER BY user_id")]
 
     def users(self) -> list[str]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT user_id FROM interactions UNION SELECT user_id FROM feedback ORDER BY 1"
-            ).fetchall()
+        with self._read() as db:
+            rows = db.execute("SELECT user_id FROM interactions UNION SELECT user_id FROM feedback ORDER BY 1").fetchall()
         return [r[0] for r in rows]
 
     # --- feedback ---------------------------------------------------------------------
@@ -203,7 +191,8 @@ class HistoryStore:
         self, user_id: str, item_id: str, kind: FeedbackKind, rating: float | None = None, source: str = ""
     ) -> HistoryEntry:
         """Store one signal; committed when this returns. The same signal again (a double
-        click, a repeated "I loved it") is not stored twice: the earlier one is returned."""
+        click, a repeated "I loved it") is not stored twice, even when two replicas get it at
+        once: the earlier one is returned."""
         if kind not in FEEDBACK_KINDS:
             raise ValueError(f"unknown feedback kind {kind!r}")
         if kind == "rated" and rating is None:
@@ -211,6 +200,7 @@ class HistoryStore:
         rating = rating if kind == "rated" else None
         now = time.time()
         with self._tx() as db:
+            self._serialise(db, "feedback", f"{user_id}\x1f{item_id}")
             last = db.execute(
                 "SELECT kind, rating, created_at, source FROM feedback WHERE user_id = ? AND item_id = ? ORDER BY id DESC LIMIT 1",
                 (user_id, item_id),
@@ -228,14 +218,14 @@ class HistoryStore:
     def user_history(self, user_id: str, include_imported: bool = True) -> list[HistoryEntry]:
         """Every item the user has a signal for, latest signal per item, newest first."""
         latest: dict[str, HistoryEntry] = {}
-        with self._lock:
+        with self._read() as db:
             if include_imported:
-                for item_id, rating, ts in self._conn.execute(
+                for item_id, rating, ts in db.execute(
                     "SELECT item_id, rating, timestamp FROM interactions WHERE user_id = ?", (user_id,)
                 ):
                     signal = "rated" if rating is not None else "interacted"
                     latest[item_id] = HistoryEntry(item_id, signal, rating, float(ts), "catalog")
-            for item_id, kind, rating, created, source in self._conn.execute(
+            for item_id, kind, rating, created, source in db.execute(
                 "SELECT item_id, kind, rating, created_at, source FROM feedback WHERE user_id = ? ORDER BY id",
                 (user_id,),
             ):
@@ -281,15 +271,15 @@ class HistoryStore:
         that only left feedback are not."""
         if user_id.startswith(PLATFORM_PREFIXES):
             return False
-        with self._lock:
-            return self._conn.execute(
+        with self._read() as db:
+            return db.execute(
                 "SELECT 1 FROM interactions WHERE user_id = ? UNION ALL SELECT 1 FROM catalog_users WHERE user_id = ? LIMIT 1",
                 (user_id, user_id),
             ).fetchone() is not None
 
     def catalog_users(self) -> list[str]:
-        with self._lock:
-            rows = self._conn.execute(
+        with self._read() as db:
+            rows = db.execute(
                 "SELECT DISTINCT user_id FROM interactions UNION SELECT user_id FROM catalog_users ORDER BY 1"
             ).fetchall()
         return [r[0] for r in rows]
@@ -301,8 +291,10 @@ class HistoryStore:
         if self.is_catalog_user(user_id):
             return False
         with self._tx() as db:
-            db.execute("INSERT OR IGNORE INTO catalog_users VALUES (?, ?, ?)", (user_id, time.time(), created_by))
-        return True
+            cursor = db.execute(
+                "INSERT INTO catalog_users VALUES (?, ?, ?) ON CONFLICT DO NOTHING", (user_id, time.time(), created_by)
+            )
+        return cursor.rowcount > 0  # 0: another replica created it just now
 
     def link(self, platform: str, workspace: str, platform_user_id: str, catalog_user_id: str, linked_by: str = "") -> None:
         """Link a chat identity to a catalog user; refused (ValueError) for anything else."""
@@ -310,7 +302,9 @@ class HistoryStore:
             raise ValueError(f"{catalog_user_id!r} is not a catalog user")
         with self._tx() as db:
             db.execute(
-                "INSERT OR REPLACE INTO identity_links VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO identity_links VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (platform, workspace, platform_user_id) DO UPDATE SET"
+                " catalog_user_id = excluded.catalog_user_id, linked_at = excluded.linked_at, linked_by = excluded.linked_by",
                 (platform, workspace, platform_user_id, catalog_user_id, time.time(), linked_by),
             )
 
@@ -323,8 +317,8 @@ class HistoryStore:
         return cursor.rowcount > 0
 
     def catalog_user(self, platform: str, workspace: str, platform_user_id: str) -> str | None:
-        with self._lock:
-            row = self._conn.execute(
+        with self._read() as db:
+            row = db.execute(
                 "SELECT catalog_user_id FROM identity_links WHERE platform = ? AND workspace = ? AND platform_user_id = ?",
                 (platform, workspace, platform_user_id),
             ).fetchone()
@@ -333,6 +327,15 @@ class HistoryStore:
     def resolve_user(self, platform: str, workspace: str, platform_user_id: str) -> str:
         """The catalog user behind a chat identity; unlinked people get their own empty history."""
         return self.catalog_user(platform, workspace, platform_user_id) or f"{platform}:{workspace}:{platform_user_id}"
+
+
+def _meta(db: Executor, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _put_meta(db: Executor, key: str, value: str) -> None:
+    db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
 
 
 def _as_rating(entry: HistoryEntry) -> float | None:
