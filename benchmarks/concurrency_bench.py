@@ -175,21 +175,20 @@ def wait_replies(slack: SlackWebAPI, channels: set[str], timeout_s: float) -> di
         time.sleep(0.005)
 
 
-def burst(url: str, slack: SlackWebAPI, n: int, run: str, timeout_s: float) -> dict[str, Any]:
-    """N mentions released together from N threads; timed until the last reply is posted."""
+def together(work: Callable[[int], None], n: int, what: str) -> float:
+    """Run work(0..n-1) on n threads released at once; the seconds from release to the last
+    thread's end. A thread's failure is raised here, not lost."""
     gate = threading.Barrier(n + 1)
-    acks: list[float] = [0.0] * n
-    retries: list[int] = [0] * n
     errors: list[BaseException] = []
 
-    def send(i: int) -> None:
+    def run(i: int) -> None:
         gate.wait()
         try:
-            acks[i], retries[i] = deliver(url, i, run, REQUESTS[i % len(REQUESTS)])
-        except Exception as exc:  # reported below, not lost in a thread
+            work(i)
+        except Exception as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=send, args=(i,), daemon=True) for i in range(n)]
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
     for thread in threads:
         thread.start()
     gate.wait()
@@ -197,7 +196,19 @@ def burst(url: str, slack: SlackWebAPI, n: int, run: str, timeout_s: float) -> d
     for thread in threads:
         thread.join()
     if errors:
-        raise RuntimeError(f"{len(errors)} events failed: {errors[0]!r}")
+        raise RuntimeError(f"{what}: {len(errors)} failed: {errors[0]!r}")
+    return started
+
+
+def burst(url: str, slack: SlackWebAPI, n: int, run: str, timeout_s: float) -> dict[str, Any]:
+    """N mentions released together from N threads; timed until the last reply is posted."""
+    acks: list[float] = [0.0] * n
+    retries: list[int] = [0] * n
+
+    def send(i: int) -> None:
+        acks[i], retries[i] = deliver(url, i, run, REQUESTS[i % len(REQUESTS)])
+
+    started = together(send, n, "events")
     posted = wait_replies(slack, {f"CB{run}{i}" for i in range(n)}, timeout_s)
     latencies = [at - started for at, _ in posted.values()]
     return {
@@ -255,29 +266,15 @@ def timed_turns(respond: Callable[[str, str, str], Any], users: list[str], level
     turns), together `turns` turns; returns throughput and latency."""
     per_thread = max(1, turns // level)
     latencies: list[list[float]] = [[] for _ in range(level)]
-    errors: list[BaseException] = []
-    gate = threading.Barrier(level + 1)
 
     def converse(t: int) -> None:
-        gate.wait()
-        try:
-            for j in range(per_thread):
-                started = time.perf_counter()
-                respond(f"bench-b:{tag}:{t}:{j // len(REQUESTS)}", users[t % len(users)], REQUESTS[j % len(REQUESTS)])
-                latencies[t].append(time.perf_counter() - started)
-        except Exception as exc:
-            errors.append(exc)
+        for j in range(per_thread):
+            started = time.perf_counter()
+            respond(f"bench-b:{tag}:{t}:{j // len(REQUESTS)}", users[t % len(users)], REQUESTS[j % len(REQUESTS)])
+            latencies[t].append(time.perf_counter() - started)
 
-    threads = [threading.Thread(target=converse, args=(t,), daemon=True) for t in range(level)]
-    for thread in threads:
-        thread.start()
-    gate.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    if errors:
-        raise RuntimeError(f"part B: {len(errors)} threads failed: {errors[0]!r}")
+    released = together(converse, level, "part B threads")
+    wall = time.perf_counter() - released
     flat = [s for per in latencies for s in per]
     return {"concurrency": level, "turns": len(flat), "wall_s": round(wall, 3),
             "turns_per_s": round(len(flat) / wall, 2), "latency": percentiles_ms(flat)}
