@@ -18,7 +18,11 @@ from chatrec_agent.errors import StoreError
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import StorageSettings, settings_from_dict
 from chatrec_agent.store.backends import open_coordination
-from chatrec_agent.store.coordination import Coordination, InProcessCoordination, RateLimit
+from chatrec_agent.store.coordination import (
+    Coordination,
+    InProcessCoordination,
+    RateLimit,
+)
 
 from .conftest import film_records, write_jsonl
 
