@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
-from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +20,7 @@ from rapidfuzz import fuzz, process
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.metrics import Metrics
 from chatrec_agent.runtime import Runtime
+from chatrec_agent.store.coordination import Coordination, InProcessCoordination, RateLimit
 from chatrec_agent.store.history import PLATFORM_PREFIXES
 
 log = logging.getLogger(__name__)
@@ -126,51 +125,17 @@ class CommandResult:
     cancel: Callable[[], None] | None = None
 
 
-class _Seen:
-    """A bounded set of recent event ids."""
-
-    def __init__(self, size: int = 10_000):
-        self.size = size
-        self._ids: OrderedDict[str, None] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def first_time(self, key: str) -> bool:
-        with self._lock:
-            if key in self._ids:
-                return False
-            self._ids[key] = None
-            if len(self._ids) > self.size:
-                self._ids.popitem(last=False)
-            return True
-
-
-class _RateLimiter:
-    """At most `limit` messages per person per minute (a sliding window)."""
-
-    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic):
-        self.limit, self.clock = limit, clock
-        self._times: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        now = self.clock()
-        with self._lock:
-            times = self._times.setdefault(key, deque())
-            while times and now - times[0] > 60:
-                times.popleft()
-            if len(times) >= self.limit:
-                return False
-            times.append(now)
-            return True
-
-
 class ChatService:
     def __init__(self, runtime: Runtime, clock: Callable[[], float] = time.monotonic, metrics: Metrics | None = None):
         self.runtime = runtime
         self.settings = runtime.settings
-        self._seen = _Seen()
-        self.limiter = _RateLimiter(self.settings.bot.rate_limit_per_minute, clock)
-        self.click_limiter = _RateLimiter(self.settings.bot.rate_limit_per_minute, clock)  # its own budget
+        # Replicas sharing a database share seen events and rate limits (a retry landing on
+        # another replica is still a duplicate); one process keeps its own, on `clock`.
+        shared = runtime.coordination
+        self.coordination: Coordination = shared if shared.shared else InProcessCoordination(clock)
+        limit = self.settings.bot.rate_limit_per_minute
+        self.limiter = RateLimit(self.coordination, "messages", limit)
+        self.click_limiter = RateLimit(self.coordination, "clicks", limit)  # its own budget
         self.metrics = metrics or Metrics(self.settings.llm.provider)
 
     # --- conversation -----------------------------------------------------------------
@@ -187,7 +152,7 @@ class ChatService:
     def handle(self, message: Incoming) -> Outgoing | None:
         """The reply to a message, or None for a duplicate delivery."""
         turns = self.metrics.turns
-        if message.event_id and not self._seen.first_time(f"{message.platform}:{message.event_id}"):
+        if message.event_id and not self.coordination.first_time(f"{message.platform}:{message.event_id}"):
             turns.labels(message.platform, "duplicate").inc()
             return None
         if not self.limiter.allow(f"{message.platform}:{message.workspace}:{message.user}"):

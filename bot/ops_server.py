@@ -32,7 +32,11 @@ class OpsState:
             return False, {"ready": False, "checks": {"runtime": "starting: loading the catalog, index and model"}}
         checks = self.service.runtime.health()
         ready = all(v == "ok" for v in checks.values())
-        return ready, {"ready": ready, "checks": checks, "reindexing": self.service.runtime.reindexing}
+        try:  # on postgres a question to the database, which the store check may have found down
+            reindexing: bool | None = self.service.runtime.reindexing
+        except Exception:  # noqa: BLE001 - the probe answers; the store check says what is wrong
+            reindexing = None
+        return ready, {"ready": ready, "checks": checks, "reindexing": reindexing}
 
 
 def ops_app(state: OpsState):

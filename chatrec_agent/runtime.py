@@ -3,7 +3,6 @@ recommender, tools and the agent. The CLI, Slack and Discord all start from here
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 from chatrec_agent.catalog import Catalog
@@ -17,7 +16,8 @@ from chatrec_agent.recommender.recommendations import Recommendations
 from chatrec_agent.search.embeddings import Embedder
 from chatrec_agent.search.index import ItemIndex, Progress, SyncReport
 from chatrec_agent.settings import Settings
-from chatrec_agent.store.backends import open_history
+from chatrec_agent.store.backends import open_coordination, open_history
+from chatrec_agent.store.coordination import Coordination, InProcessCoordination
 from chatrec_agent.store.history import HistoryStore
 
 
@@ -30,7 +30,8 @@ class Runtime:
     recommendations: Recommendations
     agent: Agent
     sync_report: SyncReport | None = None
-    _reindex_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Seen events, rate limits and the reindex slot: shared by every replica on postgres.
+    coordination: Coordination = field(default_factory=InProcessCoordination, repr=False)
 
     @classmethod
     def start(cls, settings: Settings, sync: bool = True, progress: Progress | None = None,
@@ -40,6 +41,7 @@ class Runtime:
         index.embedder.model  # load now, so the first person to ask does not wait for it
         report = index.sync(catalog, progress=progress) if sync else None
         history = open_history(settings.storage)
+        coordination = open_coordination(settings.storage)
         recommendations = Recommendations(settings, catalog, history, index)
         recommendations.refresh()
         recommendations.warm_rating_model()
@@ -53,7 +55,7 @@ class Runtime:
         retries = settings.llm.max_retries if settings.llm.provider != "offline" else 0
         agent = Agent(services, model, settings.storage.dir, settings.memory.window_messages, retries,
                       settings.memory.retention_days)
-        return cls(settings, catalog, index, history, recommendations, agent, report)
+        return cls(settings, catalog, index, history, recommendations, agent, report, coordination)
 
     def health(self) -> dict[str, str]:
         """Each part a replica needs to answer: "ok", or what is wrong. For /healthz."""
@@ -78,16 +80,18 @@ class Runtime:
 
     @property
     def reindexing(self) -> bool:
-        return self._reindex_lock.locked()
+        """Whether a reindex runs here or, on postgres, on any replica."""
+        return self.coordination.reindex_lock.held
 
     def reserve_reindex(self) -> bool:
         """Claim the one reindex slot now (False if taken), for a `reindex(reserved=True)` to
-        come: a chat command refuses a second reindex at once, not when its thread starts."""
-        return self._reindex_lock.acquire(blocking=False)
+        come: a chat command refuses a second reindex at once, not when its thread starts.
+        On postgres the slot is one for all replicas."""
+        return self.coordination.reindex_lock.try_acquire()
 
     def release_reindex(self) -> None:
         """Give back a slot `reserve_reindex` claimed for a reindex that will not run after all."""
-        self._reindex_lock.release()
+        self.coordination.reindex_lock.release()
 
     def reindex(self, full: bool = False, progress: Progress | None = None, reserved: bool = False) -> SyncReport:
         """Reload the catalog, sync the index, refit if needed, then swap the new catalog in.

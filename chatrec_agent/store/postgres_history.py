@@ -32,17 +32,9 @@ class PostgresHistoryStore(HistoryStore):
 
     def __init__(self, url: str, max_connections: int = 10, connect_timeout_s: int = 10):
         self.location = _where(url)
-        try:
-            conn = psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout_s)
-        except psycopg.ProgrammingError:  # not a URL; its message could quote the password
-            raise ConfigError("storage.url is not a PostgreSQL URL like postgresql://user:password@host:5432/dbname.") from None
-        except psycopg.Error as exc:
-            reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
-            raise StoreError(f"Cannot connect to the PostgreSQL history database at {self.location} (storage.url): "
-                             f"{reason}. Check that the server runs and the URL is right.") from None
         # Migrate on a connection of its own, before any pool exists: a database from a
         # newer chatrec stops this replica here.
-        with conn:
+        with connect(url, connect_timeout_s) as conn:
             migrate(conn)
         self._pool = ConnectionPool(
             url, min_size=1, max_size=max_connections, kwargs={"autocommit": True},
@@ -74,6 +66,19 @@ class PostgresHistoryStore(HistoryStore):
         with db.conn.cursor().copy("COPY interactions (user_id, item_id, rating, timestamp) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+
+
+def connect(url: str, connect_timeout_s: int = 10) -> psycopg.Connection:
+    """An autocommit connection to storage.url; a ConfigError or StoreError that never
+    quotes the URL when that fails."""
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout_s)
+    except psycopg.ProgrammingError:  # not a URL; its message could quote the password
+        raise ConfigError("storage.url is not a PostgreSQL URL like postgresql://user:password@host:5432/dbname.") from None
+    except psycopg.Error as exc:
+        reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        raise StoreError(f"Cannot connect to the PostgreSQL history database at {_where(url)} (storage.url): "
+                         f"{reason}. Check that the server runs and the URL is right.") from None
 
 
 def _where(url: str) -> str:
