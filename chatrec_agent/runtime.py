@@ -11,6 +11,7 @@ from chatrec_agent.catalog.load import load_catalog
 from chatrec_agent.catalog.titles import TitleLinker
 from chatrec_agent.conversation.agent import Agent
 from chatrec_agent.conversation.llm import make_chat_model
+from chatrec_agent.conversation.memory_store import open_memory
 from chatrec_agent.conversation.tools import Services
 from chatrec_agent.recommender.recommendations import Recommendations
 from chatrec_agent.search.embeddings import Embedder
@@ -53,7 +54,9 @@ class Runtime:
         if meaning is not None:
             meaning.vectors  # noqa: B018 - encode the labelled examples now, not in someone's turn
         retries = settings.llm.max_retries if settings.llm.provider != "offline" else 0
-        agent = Agent(services, model, settings.storage.dir, settings.memory.window_messages, retries,
+        # Slack and Discord may serve from one process, each with its own turn workers.
+        memory = open_memory(settings.storage, concurrent_turns=2 * settings.bot.turn_workers + 2)
+        agent = Agent(services, model, memory, settings.memory.window_messages, retries,
                       settings.memory.retention_days)
         return cls(settings, catalog, index, history, recommendations, agent, report, coordination)
 

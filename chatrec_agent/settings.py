@@ -64,10 +64,10 @@ class CatalogSettings(_Section):
 
 
 class StorageSettings(_Section):
-    # Local state (the embedded index, models, conversation memory; the history on sqlite).
+    # Local state (the embedded index, models; the history and conversation memory on sqlite).
     dir: Path = Path(".chatrec")
-    # sqlite: history in storage.dir, for one bot process. postgres: history in the database
-    # at storage.url, which several bot replicas share.
+    # sqlite: history and conversation memory in storage.dir, for one bot process. postgres:
+    # both in the database at storage.url, which several bot replicas share.
     backend: Literal["sqlite", "postgres"] = "sqlite"
     url: SecretStr | None = None  # postgresql://user:password@host:5432/dbname
 

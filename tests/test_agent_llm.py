@@ -187,6 +187,15 @@ def test_memory_keeps_one_checkpoint_per_conversation_and_forgets_idle_ones(runt
     assert agent.history("quiet") == [] and len(agent.history("busy")) == 8
 
 
+def test_an_agent_starting_forgets_what_expired_while_it_was_down(runtime, tmp_path, monkeypatch):
+    model = ScriptedModel(script=[AIMessage(content="hello")], seen=[])
+    Agent(runtime.agent.services, model, tmp_path, retention_days=1).respond("old", "demo-01", "hi")
+    later = time.time() + 2 * 86_400
+    monkeypatch.setattr(time, "time", lambda: later)
+    restarted = Agent(runtime.agent.services, model, tmp_path, retention_days=1)
+    assert restarted.history("old") == [] and restarted.forget_idle() == []
+
+
 @pytest.fixture
 def tiny_local_model(tmp_path):
     """A 1-layer GPT-2 with a byte-level tokenizer, saved to a folder: a real (if silly) local model."""

@@ -2,26 +2,28 @@
 
 `Agent.respond(conversation, user, text)` runs one turn of a LangChain agent (create_agent on
 LangGraph) over chatrec's tools and returns a neutral Reply: the text, the items shown with
-their explanations, and the tool calls made. Memory is a LangGraph SQLite checkpointer under
-storage.dir, one thread per conversation id; the model sees a bounded window of it.
+their explanations, and the tool calls made. Memory is a LangGraph checkpointer in a
+MemoryStore (SQLite under storage.dir, or the PostgreSQL database replicas share), one
+thread per conversation id; the model sees a bounded window of it.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from langchain.agents import create_agent
 from langchain.agents.middleware import ModelRequest, ModelRetryMiddleware, after_agent, wrap_model_call
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, ToolMessage
-from langgraph.checkpoint.sqlite import SqliteSaver
 
+from chatrec_agent.conversation.memory_store import MemoryStore
 from chatrec_agent.conversation.planner.intents import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.planner.memory import LIST_TOOLS, tool_payload
 from chatrec_agent.conversation.planner.model import OfflinePlanner
 from chatrec_agent.conversation.speakers import scoped, speaker_label
+from chatrec_agent.conversation.sqlite_memory import SqliteMemory
 from chatrec_agent.conversation.tools import ChatContext, Services, build_tools
 from chatrec_agent.conversation.turns import TurnOrder
 
@@ -82,28 +84,25 @@ class Reply:
 
 
 class Agent:
-    def __init__(self, services: Services, model, storage_dir, window_messages: int = 40, model_retries: int = 0,
-                 retention_days: float = 30.0):
-        """`model_retries`: how often a failed or timed-out model call is tried again (with
+    def __init__(self, services: Services, model, memory: MemoryStore | Path, window_messages: int = 40,
+                 model_retries: int = 0, retention_days: float = 30.0):
+        """`memory`: where conversations are kept; a folder means SQLite memory in it.
+        `model_retries`: how often a failed or timed-out model call is tried again (with
         backoff) before the turn fails; 0 for the offline planner, which makes no calls.
         `retention_days`: a conversation nobody wrote in for this long is forgotten (0: never)."""
         self.services = services
         self.model = model
-        storage_dir.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(storage_dir / "memory.sqlite3"), check_same_thread=False)
-        self.checkpointer = SqliteSaver(self._conn)
+        self.memory: MemoryStore = SqliteMemory(Path(memory)) if isinstance(memory, (str, Path)) else memory
         self.window = window_messages
         self.retention_s = retention_days * 86_400
-        self._conn.execute("CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, last_turn_at REAL NOT NULL)")
-        self._conn.commit()
         self._turns_since_sweep = 0
+        # One turn at a time per conversation, in arrival order; conversations run side by side.
+        # Across replicas, the memory store's exclusive() keeps one conversation's turns apart.
+        self.turns = TurnOrder()
         if self.retention_s:
             self.forget_idle()  # what expired while the bot was down
-        # One turn at a time per conversation, in arrival order; conversations run side by side
-        # (the saver serialises its own use of the connection).
-        self.turns = TurnOrder()
         self.graph = create_agent(
-            model, build_tools(services), system_prompt=SYSTEM_PROMPT, checkpointer=self.checkpointer,
+            model, build_tools(services), system_prompt=SYSTEM_PROMPT, checkpointer=self.memory.checkpointer,
             context_schema=ChatContext,
             middleware=[self._trim_middleware(), self._compact_middleware(),
                         self._speaker_middleware(not isinstance(model, OfflinePlanner)),
@@ -153,17 +152,14 @@ class Agent:
         return compact_memory
 
     def _after_turn(self, conversation: str) -> None:
-        """Keep only the conversation's latest checkpoint (it holds the whole state; earlier
-        ones are per-step history nobody reads), note the turn, and now and then forget the
-        conversations past their retention."""
-        with self.checkpointer.cursor() as cursor:
-            cursor.execute("SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = '' "
-                           "ORDER BY checkpoint_id DESC LIMIT 1", (conversation,))
-            latest = cursor.fetchone()
-            if latest is not None:
-                for table in ("checkpoints", "writes"):
-                    cursor.execute(f"DELETE FROM {table} WHERE thread_id = ? AND checkpoint_id != ?", (conversation, latest[0]))
-            cursor.execute("INSERT OR REPLACE INTO conversations VALUES (?, ?)", (conversation, time.time()))
+        """Keep only the conversation's latest checkpoint and note the turn; inside the turn
+        and its lock, so no other turn of the conversation is writing meanwhile."""
+        self.memory.keep_latest(conversation)
+        self.memory.touch(conversation, time.time())
+
+    def _sweep_now_and_then(self) -> None:
+        """Every SWEEP_EVERY_TURNS turns, forget the conversations past their retention; outside
+        any turn, so no conversation's lock is ever taken under another's."""
         self._turns_since_sweep += 1
         if self.retention_s and self._turns_since_sweep >= SWEEP_EVERY_TURNS:
             self._turns_since_sweep = 0
@@ -171,10 +167,7 @@ class Agent:
 
     def forget_idle(self) -> list[str]:
         """Forget every conversation with no turn for `retention_days`; returns their ids."""
-        cutoff = time.time() - self.retention_s
-        with self.checkpointer.cursor(transaction=False) as cursor:
-            cursor.execute("SELECT id FROM conversations WHERE last_turn_at < ?", (cutoff,))
-            idle = [row[0] for row in cursor.fetchall()]
+        idle = self.memory.idle_since(time.time() - self.retention_s)
         for conversation in idle:
             self.forget(conversation)
         return idle
@@ -205,40 +198,36 @@ class Agent:
             return Reply(EMPTY, latency_ms=(time.perf_counter() - started) * 1000)
         if len(text) > MAX_MESSAGE_CHARS:
             return Reply(TOO_LONG, latency_ms=(time.perf_counter() - started) * 1000)
-        with self.turns.turn(conversation):
+        with self.turns.turn(conversation), self.memory.exclusive(conversation):
             result = self.graph.invoke(
                 {"messages": [HumanMessage(content=text, name=speaker_label(speaker or user))]},
                 {"configurable": {"thread_id": conversation}, "recursion_limit": 12},
                 context=ChatContext(user_id=user, source=source, speaker=speaker or user),
             )
             self._after_turn(conversation)
+        self._sweep_now_and_then()
         reply = self._reply(result["messages"])
         reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         return reply
 
     def forget(self, conversation: str) -> bool:
         """Forget one conversation; False if there was nothing to forget."""
-        with self.turns.turn(conversation):  # after a turn in progress, never under it
-            known = self._conversations("thread_id = ?", (conversation,))
-            self.checkpointer.delete_thread(conversation)
-            with self.checkpointer.cursor() as cursor:
-                cursor.execute("DELETE FROM conversations WHERE id = ?", (conversation,))
+        # After a turn in progress (here or on another replica), never under it.
+        with self.turns.turn(conversation), self.memory.exclusive(conversation):
+            known = self.memory.conversations(conversation)
+            self.memory.delete(conversation)
         return bool(known)
 
     def forget_all(self, conversation: str) -> list[str]:
         """Forget a conversation and every conversation under it (`<id>:<thread>`, a channel's
         threads); returns the ids forgotten."""
-        escaped = conversation.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        ids = self._conversations("thread_id = ? OR thread_id LIKE ? ESCAPE '\\'", (conversation, f"{escaped}:%"))
+        ids = self.memory.conversations(conversation, threads=True)
         for conversation_id in ids:
             self.forget(conversation_id)
         return ids
 
-    def _conversations(self, where: str, params: tuple) -> list[str]:
-        # The saver has no query by id prefix; its `checkpoints` table is keyed by thread_id.
-        with self.checkpointer.cursor(transaction=False) as cursor:  # under the saver's own lock
-            cursor.execute(f"SELECT DISTINCT thread_id FROM checkpoints WHERE {where} ORDER BY 1", params)
-            return [row[0] for row in cursor.fetchall()]
+    def close(self) -> None:
+        self.memory.close()
 
     def history(self, conversation: str) -> list:
         state = self.graph.get_state({"configurable": {"thread_id": conversation}})

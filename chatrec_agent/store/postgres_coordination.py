@@ -15,7 +15,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from chatrec_agent.store.coordination import Coordination
-from chatrec_agent.store.postgres_history import connect
+from chatrec_agent.store.postgres_connection import connect
 from chatrec_agent.store.postgres_migrations import migrate
 
 # Advisory lock keys, as (hashtext(a), hashtext(b)) pairs; the history store's are
@@ -58,7 +58,7 @@ class PostgresReindexLock:
         with self._guard:
             if self._conn is not None:
                 return False  # this replica holds it already
-            conn = connect(self._url, self._connect_timeout_s)
+            conn = connect(self._url, "coordination database", self._connect_timeout_s)
             try:
                 # A replica cut off by the network must lose the lock in a minute or two,
                 # not after the kernel's default two hours of TCP keepalive.
@@ -109,7 +109,7 @@ class PostgresCoordination(Coordination):
 
     def __init__(self, url: str, max_connections: int = 5, connect_timeout_s: int = 10,
                  seen_for_s: float = 86_400, prune_every_s: float = 300):
-        with connect(url, connect_timeout_s) as conn:
+        with connect(url, "coordination database", connect_timeout_s) as conn:
             migrate(conn)  # its tables may be newer than a history store opened earlier
         self._pool = ConnectionPool(
             url, min_size=1, max_size=max_connections, kwargs={"autocommit": True},

@@ -8,11 +8,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
-from chatrec_agent.errors import ConfigError, StoreError
 from chatrec_agent.store.history import Executor, HistoryStore, Rows
+from chatrec_agent.store.postgres_connection import connect, where
 from chatrec_agent.store.postgres_migrations import migrate
 
 
@@ -31,10 +30,11 @@ class PostgresHistoryStore(HistoryStore):
     once, and a write is one transaction, committed before the method returns."""
 
     def __init__(self, url: str, max_connections: int = 10, connect_timeout_s: int = 10):
-        self.location = _where(url)
+        self.location = where(url)
+        conn = connect(url, "history database", connect_timeout_s)
         # Migrate on a connection of its own, before any pool exists: a database from a
         # newer chatrec stops this replica here.
-        with connect(url, connect_timeout_s) as conn:
+        with conn:
             migrate(conn)
         self._pool = ConnectionPool(
             url, min_size=1, max_size=max_connections, kwargs={"autocommit": True},
@@ -66,25 +66,3 @@ class PostgresHistoryStore(HistoryStore):
         with db.conn.cursor().copy("COPY interactions (user_id, item_id, rating, timestamp) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-
-
-def connect(url: str, connect_timeout_s: int = 10) -> psycopg.Connection:
-    """An autocommit connection to storage.url; a ConfigError or StoreError that never
-    quotes the URL when that fails."""
-    try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout_s)
-    except psycopg.ProgrammingError:  # not a URL; its message could quote the password
-        raise ConfigError("storage.url is not a PostgreSQL URL like postgresql://user:password@host:5432/dbname.") from None
-    except psycopg.Error as exc:
-        reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
-        raise StoreError(f"Cannot connect to the PostgreSQL history database at {_where(url)} (storage.url): "
-                         f"{reason}. Check that the server runs and the URL is right.") from None
-
-
-def _where(url: str) -> str:
-    """host:port/dbname of a connection URL, without its password, for messages."""
-    try:
-        parts = conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "(an unreadable storage.url)"
-    return f"{parts.get('host', 'localhost')}:{parts.get('port', 5432)}/{parts.get('dbname', '')}"
