@@ -181,7 +181,7 @@ def test_a_reindex_lock_whose_connection_dies_is_released_by_postgres(replicas, 
 @pytest.mark.postgres
 def test_an_unreachable_database_is_a_clear_error(tmp_path, postgres_server):
     url = postgres_server.url("no_such_database")
-    with pytest.raises(StoreError, match=r"Cannot connect to the PostgreSQL history database at 127\.0\.0\.1:\d+/no_such"):
+    with pytest.raises(StoreError, match=r"Cannot connect to the PostgreSQL coordination database at 127\.0\.0\.1:\d+/no_such"):
         open_coordination(StorageSettings(dir=tmp_path, backend="postgres", url=url))
 
 

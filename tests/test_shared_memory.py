@@ -195,4 +195,4 @@ def test_replicas_starting_together_set_memory_up_once(postgres_url):
         memory.close()
     assert errors == [] and len(memories) == 3
     assert rows(postgres_url, "SELECT COUNT(*), MAX(v) FROM checkpoint_migrations") == [(len(MIGRATIONS), len(MIGRATIONS) - 1)]
-    assert rows(postgres_url, "SELECT name FROM schema_migrations ORDER BY version")[-1] == ("conversations",)
+    assert ("conversations",) in rows(postgres_url, "SELECT name FROM schema_migrations ORDER BY version")
