@@ -182,6 +182,36 @@ class ChatrecDiscord(discord.Client):
         await answer(self, message)
 
 
+class ShardedChatrecDiscord(ChatrecDiscord, discord.AutoShardedClient):
+    """ChatrecDiscord on the shards in discord.shard_ids (all of discord.shard_count when none
+    are listed): Discord sends each shard only the events of its servers, so processes with
+    different ids split the servers. The unsharded bot stays a plain Client: AutoShardedClient
+    without a count asks /gateway/bot for one and takes that call's gateway address (bypassing
+    discord.gateway_url), and with a count of 1 it runs the one shard through a queue and
+    per-shard state for nothing. The MRO puts AutoShardedClient under ChatrecDiscord, so
+    commands, buttons, answer() and the turn pool are the same code."""
+
+    def __init__(self, service: ChatService, settings: DiscordSettings, **options):
+        super().__init__(service, settings, shard_count=settings.shard_count,
+                         shard_ids=settings.shard_ids or None, **options)
+
+
+def make_client(service: ChatService, settings: DiscordSettings) -> ChatrecDiscord:
+    """The sharded client when discord.shard_count is set, else the plain one."""
+    if settings.shard_count is None:
+        return ChatrecDiscord(service, settings)
+    return ShardedChatrecDiscord(service, settings)
+
+
+def shards_note(settings: DiscordSettings) -> str:
+    """Which shards this process runs, for the start-up log."""
+    if settings.shard_count is None:
+        return "unsharded (every server)"
+    if not settings.shard_ids:
+        return f"all {settings.shard_count} shards"
+    return f"shards {', '.join(map(str, settings.shard_ids))} of {settings.shard_count}"
+
+
 async def sync_commands(tree: app_commands.CommandTree, settings: DiscordSettings) -> None:
     """Configured guilds get the commands at once; otherwise they sync globally (slower to
     appear). A guild that refuses (wrong id, bot not in it) is logged, not fatal."""
@@ -331,7 +361,8 @@ def serve(service: ChatService, settings: DiscordSettings) -> None:
         discord.http.Route.BASE = settings.api_url.rstrip("/")
     if settings.gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
-    client = ChatrecDiscord(service, settings)
+    client = make_client(service, settings)
+    log.info("Discord client: %s", shards_note(settings))
     try:
         client.run(settings.token.get_secret_value(), log_handler=None)
     except discord.LoginFailure as exc:

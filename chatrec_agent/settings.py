@@ -168,6 +168,37 @@ class DiscordSettings(_Section):
     # by default discord.com/api/v10 and gateway.discord.gg.
     api_url: str | None = None
     gateway_url: str | None = None
+    # Sharding (Discord requires it past 2,500 servers): the total number of shards, and the
+    # ones this process runs; several processes split the servers, each answering its own.
+    # Ids empty: this process runs every shard. Both null/empty: no sharding.
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: list[int] = Field(default_factory=list)
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _ids_from_the_environment(cls, ids: Any) -> Any:
+        """`${DISCORD_SHARD_IDS}` gives "0,1" (or nothing): each process of a fleet shares one
+        config and has its own environment."""
+        if ids is None:
+            return []
+        if isinstance(ids, str):
+            return [part.strip() for part in ids.split(",") if part.strip()]
+        return ids
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _ids_within_the_count(cls, ids: list[int], info: ValidationInfo) -> list[int]:
+        count = info.data.get("shard_count")
+        if ids and count is None:
+            raise ValueError("discord.shard_ids needs discord.shard_count, the total number of shards "
+                             "over every process")
+        for shard in ids:
+            if shard not in range(count):
+                raise ValueError(f"discord.shard_ids: shard {shard} is not one of the discord.shard_count "
+                                 f"{count} shards (0 to {count - 1})")
+        if twice := sorted({shard for shard in ids if ids.count(shard) > 1}):
+            raise ValueError(f"discord.shard_ids lists shard {twice[0]} twice")
+        return ids
 
 
 class OpsSettings(_Section):
@@ -267,7 +298,8 @@ def settings_from_dict(
 ENVIRONMENT_DEFAULTS: dict[str, dict[str, str]] = {
     "slack": {"bot_token": "${SLACK_BOT_TOKEN}", "app_token": "${SLACK_APP_TOKEN}",
               "signing_secret": "${SLACK_SIGNING_SECRET}", "api_url": "${SLACK_API_URL}"},
-    "discord": {"token": "${DISCORD_TOKEN}", "api_url": "${DISCORD_API_URL}", "gateway_url": "${DISCORD_GATEWAY_URL}"},
+    "discord": {"token": "${DISCORD_TOKEN}", "api_url": "${DISCORD_API_URL}", "gateway_url": "${DISCORD_GATEWAY_URL}",
+                "shard_count": "${DISCORD_SHARD_COUNT}", "shard_ids": "${DISCORD_SHARD_IDS}"},
 }
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import shutil
+import subprocess
 import threading
 import time
 
@@ -25,13 +27,15 @@ from bot.discord_app import (
     MAX_FIELD_VALUE,
     ChatrecDiscord,
     invite_url,
+    make_client,
     render,
+    shards_note,
 )
 from chatrec_agent.conversation.agent import ReplyItem
 from chatrec_agent.conversation.planner.intents import EMPTY, TOO_LONG
 from chatrec_agent.doctor import discord_application_id
 from chatrec_agent.runtime import Runtime
-from chatrec_agent.settings import settings_from_dict
+from chatrec_agent.settings import DiscordSettings, settings_from_dict
 
 from .conftest import (
     chatrec,
@@ -670,6 +674,84 @@ def test_chatrec_serve_all_runs_slack_and_discord_in_one_process(tmp_path):
         discord_api.stop()
         slack_api.stop()
     assert "Serving Slack" in output and "Serving Discord" in output, output
+
+
+def test_a_shard_count_makes_the_same_bot_a_sharded_client():
+    """Only built, never logged in: no connection to close."""
+    plain = make_client(None, DiscordSettings())
+    assert type(plain) is ChatrecDiscord and shards_note(plain.settings) == "unsharded (every server)"
+    some = make_client(None, DiscordSettings(shard_count=4, shard_ids=[1, 3]))
+    assert isinstance(some, ChatrecDiscord) and isinstance(some, discord.AutoShardedClient)
+    assert (some.shard_ids, some.shard_count) == ([1, 3], 4) and shards_note(some.settings) == "shards 1, 3 of 4"
+    every = make_client(None, DiscordSettings(shard_count=2))
+    assert every.shard_ids is None and shards_note(every.settings) == "all 2 shards"  # discord.py runs 0 and 1
+    assert {c.name for c in some.tree.get_commands()} == {c.name for c in plain.tree.get_commands()}
+
+
+def _wait_ready(gateway, procs: list[subprocess.Popen], connections: int, timeout: float = 120) -> list[dict]:
+    """The gateway's IDENTIFY payloads once `connections` clients are ready; fails at once,
+    with its output, if a process died (a config error, say)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return gateway.wait_ready(connections, timeout=1)
+        except AssertionError:
+            for proc in procs:
+                assert proc.poll() is None, proc.stdout.read()
+            if time.monotonic() > deadline:
+                raise
+
+
+def test_two_sharded_serve_discord_processes_each_answer_only_their_own_guilds(tmp_path):
+    """Two real `chatrec serve discord` processes split the servers, as past 2,500 servers:
+    shard 0 and shard 1 of 2 (from the environment, as a fleet sharing one config runs). Each
+    IDENTIFYs with its shard, so the gateway stand-in sends each only its guilds' events
+    (Discord's rule: (guild_id >> 22) % shard_count), and a mention is answered once, by the
+    process of its guild's shard."""
+    from .discord_gateway import GatewayStandIn, shard_of
+    from .discord_mock import BOT_USER
+
+    token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.valid"
+    guilds = {0: ("556000000000000001", "556000000000000002"), 1: ("555000000000000001", "555000000000000002")}
+    assert {shard: shard_of(guild, 2) for shard, (guild, _) in guilds.items()} == {0: 0, 1: 1}
+    # The index is built once, then copied: each process keeps its own storage.dir (sqlite history).
+    (tmp_path / "shard0").mkdir()
+    first = film_project(tmp_path / "shard0", (
+        "ops: {port: 0}\n"
+        "discord: {token: '${DISCORD_TOKEN}', api_url: '${DISCORD_API_URL}', gateway_url: '${DISCORD_GATEWAY_URL}', "
+        "shard_count: '${DISCORD_SHARD_COUNT}', shard_ids: '${DISCORD_SHARD_IDS}'}\n"))
+    built = chatrec("index", cwd=first)
+    assert built.returncode == 0, built.stdout + built.stderr
+    shutil.copytree(first, tmp_path / "shard1")
+    gateway = GatewayStandIn(*guilds[0], guilds[1]).start()
+    apis = [MockDiscordAPI(tokens=(token,)).start() for _ in guilds]  # one each, to tell who answered
+    procs = [start_chatrec("serve", "discord", cwd=tmp_path / f"shard{n}", env={
+        "DISCORD_TOKEN": token, "DISCORD_API_URL": apis[n].url, "DISCORD_GATEWAY_URL": gateway.url,
+        "DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": str(n)}) for n in guilds]
+    try:
+        identified = _wait_ready(gateway, procs, 2)
+        assert sorted((d.get("shard") for d in identified), key=repr) == [[0, 2], [1, 2]]
+        assert all(d["token"] == token for d in identified)
+
+        person = {"id": "777000000000000001", "username": "ann", "discriminator": "0", "global_name": None, "avatar": None}
+        for n, (guild, _) in guilds.items():
+            gateway.message(f"<@{BOT_USER['id']}> give me 2 westerns", person, f"88800000000000000{n}",
+                            mentions=[BOT_USER], guild_id=guild)
+        for n, (_, channel) in guilds.items():
+            (sent,) = apis[n].wait_for("message", timeout=60)
+            assert sent["channel_id"] == channel and sent["embeds"][0]["title"].startswith("Here are 2 picks")
+        time.sleep(1.0)  # room for a wrong process's answer to show up
+        assert [[m["channel_id"] for m in api.of("message")] for api in apis] == [[guilds[0][1]], [guilds[1][1]]]
+        assert all(proc.poll() is None for proc in procs)
+    finally:
+        outputs = []
+        for proc in procs:
+            proc.terminate()
+            outputs.append(proc.communicate(timeout=30)[0])
+        gateway.stop()
+        for api in apis:
+            api.stop()
+    assert "Discord client: shards 0 of 2" in outputs[0] and "Discord client: shards 1 of 2" in outputs[1], outputs
 
 
 

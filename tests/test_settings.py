@@ -57,6 +57,30 @@ def test_history_backend_is_sqlite_unless_postgres_is_asked_for_with_a_url(tmp_p
         settings_from_dict({"storage": {"backend": "mysql"}}, environ={})
 
 
+def test_discord_sharding_needs_a_count_and_ids_within_it():
+    unsharded = settings_from_dict({}, environ={}).discord
+    assert unsharded.shard_count is None and unsharded.shard_ids == []
+    assert settings_from_dict({"discord": {"shard_count": 4}}, environ={}).discord.shard_ids == []  # all four here
+    one = settings_from_dict({"discord": {"shard_count": 4, "shard_ids": [3, 1]}}, environ={}).discord
+    assert (one.shard_count, one.shard_ids) == (4, [3, 1])
+    # A fleet shares one config; each process names its shards in its environment.
+    shipped = load_settings(REPO / "config.yaml", environ={"DISCORD_SHARD_COUNT": "4", "DISCORD_SHARD_IDS": "0, 2"})
+    assert (shipped.discord.shard_count, shipped.discord.shard_ids) == (4, [0, 2])
+    assert load_settings(REPO / "config.yaml", environ={}).discord.shard_ids == []
+    with pytest.raises(ConfigError, match=r"'discord\.shard_ids'.*needs discord\.shard_count"):
+        settings_from_dict({"discord": {"shard_ids": [0]}}, environ={})
+    with pytest.raises(ConfigError, match=r"'discord\.shard_ids'.*shard 2 is not one of the discord\.shard_count 2 shards \(0 to 1\)"):
+        settings_from_dict({"discord": {"shard_count": 2, "shard_ids": [0, 2]}}, environ={})
+    with pytest.raises(ConfigError, match=r"'discord\.shard_ids'.*shard -1 is not one of"):
+        settings_from_dict({"discord": {"shard_count": 2, "shard_ids": [-1]}}, environ={})
+    with pytest.raises(ConfigError, match=r"'discord\.shard_ids'.*lists shard 1 twice"):
+        settings_from_dict({"discord": {"shard_count": 2, "shard_ids": [1, 1]}}, environ={})
+    with pytest.raises(ConfigError, match=r"'discord\.shard_count'.*greater than or equal to 1"):
+        settings_from_dict({"discord": {"shard_count": 0}}, environ={})
+    with pytest.raises(ConfigError, match=r"'discord\.shard_ids\.1'.*valid integer"):
+        settings_from_dict({"discord": {"shard_count": 2, "shard_ids": "0,one"}}, environ={})
+
+
 def test_placeholders_are_filled_from_the_given_environment(tmp_path):
     cfg = tmp_path / "c.yaml"
     cfg.write_text("vector_store:\n  host: ${CHROMA_HOST:-localhost}\n  port: ${CHROMA_PORT}\n")
