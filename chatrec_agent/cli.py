@@ -263,6 +263,7 @@ def serve(
                                "set ops.port to a free port, or null to turn them off.") from None
         console.print(f"Health and metrics on port {server.server_port} (/healthz, /metrics).")
     service = ChatService(_runtime(settings, sync=True), metrics=metrics)
+    service.runtime.follow()  # on postgres: pick up other replicas' reindexes (storage.poll_s)
     ops.service = service
     slack_note = " over Socket Mode." if settings.slack.app_token else f" over HTTP on port {port or settings.slack.port} at /slack/events."
     if platform == "slack":

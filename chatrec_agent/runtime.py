@@ -3,6 +3,9 @@ recommender, tools and the agent. The CLI, Slack and Discord all start from here
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import threading
 from dataclasses import dataclass, field
 
 from chatrec_agent.catalog import Catalog
@@ -21,6 +24,20 @@ from chatrec_agent.store.backends import open_coordination, open_history
 from chatrec_agent.store.coordination import Coordination, InProcessCoordination
 from chatrec_agent.store.history import HistoryStore
 
+log = logging.getLogger(__name__)
+
+
+def catalog_generation(catalog: Catalog) -> str:
+    """What a replica must load to answer like the one that reindexed: a digest of every
+    item's content (in file order) and of the interactions. It depends on the catalog alone
+    (no clock, no counter), so a replica can check that the file it loaded is the one that
+    was published, and costs one hash per item, as an index sync does anyway."""
+    digest = hashlib.blake2b(digest_size=16)
+    for item_id, item in catalog.items.items():
+        digest.update(f"{item_id}\t{item.content_hash()}\n".encode())
+    digest.update(HistoryStore.fingerprint(catalog.interactions).encode())
+    return digest.hexdigest()
+
 
 @dataclass
 class Runtime:
@@ -33,6 +50,13 @@ class Runtime:
     sync_report: SyncReport | None = None
     # Seen events, rate limits and the reindex slot: shared by every replica on postgres.
     coordination: Coordination = field(default_factory=InProcessCoordination, repr=False)
+    # The catalog_generation this replica answers from; None until start() sets it.
+    served_generation: str | None = None
+    # Held while a new catalog is built and swapped in, by a reindex or by following one.
+    _swap_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _followed: str | None = field(default=None, repr=False)  # the last published generation handled
+    _follower: threading.Thread | None = field(default=None, repr=False)
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @classmethod
     def start(cls, settings: Settings, sync: bool = True, progress: Progress | None = None,
@@ -58,7 +82,8 @@ class Runtime:
         memory = open_memory(settings.storage, concurrent_turns=2 * settings.bot.turn_workers + 2)
         agent = Agent(services, model, memory, settings.memory.window_messages, retries,
                       settings.memory.retention_days)
-        return cls(settings, catalog, index, history, recommendations, agent, report, coordination)
+        return cls(settings, catalog, index, history, recommendations, agent, report, coordination,
+                   catalog_generation(catalog))
 
     def health(self) -> dict[str, str]:
         """Each part a replica needs to answer: "ok", or what is wrong. For /healthz."""
@@ -97,7 +122,8 @@ class Runtime:
         self.coordination.reindex_lock.release()
 
     def reindex(self, full: bool = False, progress: Progress | None = None, reserved: bool = False) -> SyncReport:
-        """Reload the catalog, sync the index, refit if needed, then swap the new catalog in.
+        """Reload the catalog, sync the index, refit if needed, then swap the new catalog in
+        and publish its generation, so that the other replicas (on postgres) follow.
 
         Until the swap, everything keeps answering from the old catalog and index; if any
         step fails, nothing is swapped (and a full rebuild leaves the old collection active).
@@ -107,22 +133,93 @@ class Runtime:
         if not reserved and not self.reserve_reindex():
             raise VectorIndexError("A reindex is already running; wait for it to finish.")
         try:
-            catalog = load_catalog(self.settings.catalog)
-            report = self.index.sync(catalog, full=full, progress=progress)
-            recommendations = Recommendations(self.settings, catalog, self.history, self.index)
-            recommendations.refresh()
-            recommendations.rating_model  # noqa: B018 - fitted before the swap, like the recommender
-            titles = TitleLinker(catalog)
-            attributes = AttributeVocabulary(catalog, self.index.embedder.vocabulary())
-            services = self.agent.services
-            services.catalog, services.titles, services.recommendations = catalog, titles, recommendations
-            services.attributes = attributes
-            self.catalog, self.recommendations = catalog, recommendations
-            planner = getattr(self.agent, "model", None)
-            if hasattr(planner, "parser"):
-                from chatrec_agent.conversation.planner.model import OfflinePlanner
-
-                planner.parser = OfflinePlanner.for_catalog(catalog, titles, attributes, self.index.embedder.encode).parser
+            with self._swap_lock:  # waits for a catch_up in flight: this swap must come last
+                catalog = load_catalog(self.settings.catalog)
+                report = self.index.sync(catalog, full=full, progress=progress)
+                generation = self._serve(catalog)
+                self._followed = generation  # ours: nothing to follow when the poll sees it
+            # Published after the shared index is synced, so a follower finds it ready.
+            self.coordination.publish_generation(generation)
             return report
         finally:
             self.release_reindex()
+
+    def _serve(self, catalog: Catalog) -> str:
+        """Build everything that answers from `catalog` (recommender and rating model fitted,
+        titles, attributes, planner), then swap it in; its generation. Call under _swap_lock.
+        The index is not touched: the caller synced it, or another replica did."""
+        recommendations = Recommendations(self.settings, catalog, self.history, self.index)
+        recommendations.refresh()
+        recommendations.rating_model  # noqa: B018 - fitted before the swap, like the recommender
+        titles = TitleLinker(catalog)
+        attributes = AttributeVocabulary(catalog, self.index.embedder.vocabulary())
+        planner = getattr(self.agent, "model", None)
+        parser = None
+        if hasattr(planner, "parser"):
+            from chatrec_agent.conversation.planner.model import OfflinePlanner
+
+            parser = OfflinePlanner.for_catalog(catalog, titles, attributes, self.index.embedder.encode).parser
+        generation = catalog_generation(catalog)
+        services = self.agent.services
+        services.catalog, services.titles, services.recommendations = catalog, titles, recommendations
+        services.attributes = attributes
+        self.catalog, self.recommendations = catalog, recommendations
+        if parser is not None:
+            planner.parser = parser
+        self.served_generation = generation
+        return generation
+
+    # --- following other replicas' reindexes ---------------------------------------------
+
+    def follow(self, interval_s: float | None = None) -> threading.Thread | None:
+        """Poll the shared catalog generation every `interval_s` (storage.poll_s) on a daemon
+        thread and catch up when another replica reindexed. Only where coordination is shared
+        (postgres): one process has no one else to follow. None when not following."""
+        if not self.coordination.shared:
+            return None
+        if self._follower is None:
+            interval = self.settings.storage.poll_s if interval_s is None else interval_s
+            self._stop.clear()
+            self._follower = threading.Thread(target=self._follow_loop, args=(interval,),
+                                              name="chatrec-follow", daemon=True)
+            self._follower.start()
+        return self._follower
+
+    def stop_following(self) -> None:
+        self._stop.set()
+        if self._follower is not None:
+            self._follower.join()
+            self._follower = None
+
+    def _follow_loop(self, interval_s: float) -> None:
+        while not self._stop.wait(interval_s):
+            try:
+                self.catch_up()
+            except Exception:  # the old catalog keeps serving; the next poll tries again
+                log.exception("Could not load the catalog another replica published; retrying in %g s", interval_s)
+
+    def catch_up(self) -> bool:
+        """Serve the catalog generation another replica published, if it is not this one's:
+        load the catalog and swap it in as reindex does, without syncing the shared index
+        (the publisher did) or taking the reindex slot. True when something was swapped in."""
+        published = self.coordination.generation()
+        if published is None or published in (self.served_generation, self._followed):
+            return False
+        if not self._swap_lock.acquire(blocking=False):
+            return False  # a reindex here is swapping; it publishes its own generation
+        try:
+            catalog = load_catalog(self.settings.catalog)
+            loaded = catalog_generation(catalog)
+            if loaded != published:
+                # Replicas must read the same catalog; loading it again every poll would not help.
+                log.warning("The catalog at %s is not the one another replica published (%s, not %s); "
+                            "serving it anyway", self.settings.catalog.path, loaded, published)
+            self._followed = published
+            if loaded == self.served_generation:
+                return False
+            self.index.refresh()  # see the publisher's collection now, not within POINTER_TTL_S
+            self._serve(catalog)
+            log.info("Now serving catalog generation %s, published by another replica", loaded)
+            return True
+        finally:
+            self._swap_lock.release()

@@ -70,6 +70,9 @@ class StorageSettings(_Section):
     # both in the database at storage.url, which several bot replicas share.
     backend: Literal["sqlite", "postgres"] = "sqlite"
     url: SecretStr | None = None  # postgresql://user:password@host:5432/dbname
+    # On postgres, how often a serving replica checks whether another one reindexed, and
+    # then loads the new catalog (seconds); a reindex reaches every replica within this.
+    poll_s: float = Field(default=10.0, gt=0)
 
     @field_validator("url")
     @classmethod

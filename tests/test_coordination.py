@@ -25,6 +25,7 @@ from chatrec_agent.store.coordination import (
 )
 
 from .conftest import film_records, write_jsonl
+from .test_chroma_server import chroma_server  # noqa: F401 - a fixture: two replicas share its index
 
 
 def race(workers: int, work: Callable[[int], None]) -> None:
@@ -76,6 +77,14 @@ def test_in_process_seen_events_are_bounded_and_rate_limits_slide_on_the_clock()
     assert local.reindex_lock.try_acquire() and not local.reindex_lock.try_acquire() and local.reindex_lock.held
     local.reindex_lock.release()
     assert not local.reindex_lock.held
+
+
+def test_in_process_catalog_generation_round_trips():
+    local = InProcessCoordination()
+    assert local.generation() is None
+    local.publish_generation("g1")
+    local.publish_generation("g2")
+    assert local.generation() == "g2"
 
 
 # --- replicas sharing PostgreSQL ---------------------------------------------------------
@@ -163,6 +172,16 @@ def test_one_reindex_at_a_time_across_replicas(replicas):
 
 
 @pytest.mark.postgres
+def test_a_published_catalog_generation_is_seen_by_every_replica(replicas):
+    a, b = replicas
+    assert a.generation() is None and b.generation() is None
+    a.publish_generation("g1")
+    assert b.generation() == "g1"
+    b.publish_generation("g2")
+    assert a.generation() == "g2"
+
+
+@pytest.mark.postgres
 def test_a_reindex_lock_whose_connection_dies_is_released_by_postgres(replicas, pg):
     a, b = replicas
     assert a.reindex_lock.try_acquire()
@@ -240,3 +259,62 @@ def test_replicas_share_rate_limits_and_the_reindex_slot(two_runtimes):
     assert not a.runtime.reindexing and not b.runtime.reindexing
     third = b.command("slack", "T1", "C1", "UOP", "reindex", is_admin=lambda: False, is_operator=True)
     assert third.background is not None and third.background().startswith("Reindex done")
+
+
+NEW_FILM = {"id": "princess-bride", "title": "The Princess Bride", "year": 1987, "genres": ["Adventure", "Comedy", "Romance"],
+            "description": "A farmhand turned masked pirate crosses a fantasy kingdom to rescue his true love.", "tags": []}
+
+
+@pytest.mark.server
+@pytest.mark.postgres
+def test_a_reindex_on_one_replica_reaches_the_others_without_a_restart(tmp_path, embedder, postgres_url, chroma_server):  # noqa: F811
+    path = write_jsonl(tmp_path / "films.jsonl", film_records())
+    runtimes: list[Runtime] = []
+    for name in ("a", "b"):
+        settings = settings_from_dict(
+            {"catalog": {"format": "jsonl", "path": str(path)},
+             "storage": {"dir": str(tmp_path / name), "backend": "postgres", "url": postgres_url, "poll_s": 0.2},
+             "vector_store": {"mode": "server", "host": "127.0.0.1", "port": chroma_server}}, environ={})
+        runtimes.append(Runtime.start(settings, embedder=embedder))
+    a, b = runtimes
+    try:
+        assert b.follow() is not None and b.follow() is b.follow()  # one follower per runtime
+        b_reindexed: list[bool] = []
+        take = b.coordination.reindex_lock.try_acquire
+        b.coordination.reindex_lock.try_acquire = lambda: b_reindexed.append(True) or take()  # type: ignore[method-assign]
+
+        write_jsonl(path, [*film_records(), NEW_FILM])
+        old_catalog = b.catalog
+        assert a.reindex().added == 1
+        assert "princess-bride" in a.catalog and a.coordination.generation() == a.served_generation
+        assert wait_until(lambda: "princess-bride" in b.catalog, timeout=20)
+        assert b.served_generation == a.served_generation and b.catalog is not old_catalog
+        reply = b.agent.respond("C1", "u1", "tell me about The Princess Bride")
+        assert reply.items and reply.items[0].id == "princess-bride"
+        assert not b_reindexed  # followed without the shared reindex slot
+        time.sleep(0.6)
+        assert b.catalog is b.agent.services.catalog  # polls after catching up swap nothing more
+    finally:
+        for runtime in runtimes:
+            runtime.stop_following()
+            runtime.coordination.close()
+            runtime.history.close()
+
+
+@pytest.mark.postgres
+def test_a_follower_whose_load_fails_keeps_serving_and_retries(two_runtimes, caplog):
+    a, b = two_runtimes
+    b.coordination.publish_generation("from another replica")
+    path = b.settings.catalog.path
+    saved = path.read_text()
+    path.write_text("{not json\n")
+    old = b.catalog
+    assert b.follow(0.05) is not None
+    try:
+        assert wait_until(lambda: "Could not load the catalog" in caplog.text)
+        assert b.catalog is old  # the old catalog still answers
+        write_jsonl(path, [*film_records(), NEW_FILM])
+        assert wait_until(lambda: "princess-bride" in b.catalog)  # the next poll got it
+    finally:
+        b.stop_following()
+        path.write_text(saved)

@@ -214,6 +214,11 @@ class ItemIndex:
     def count(self) -> int:
         return self._size()
 
+    def refresh(self) -> None:
+        """Re-read which collection is active now, not within POINTER_TTL_S: for a replica
+        told that another one synced the shared index."""
+        self._active_state(refresh=True)
+
     # --- sync -------------------------------------------------------------------------
 
     def sync(self, catalog: Catalog, full: bool = False, progress: Progress | None = None) -> SyncReport:

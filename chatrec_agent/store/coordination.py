@@ -1,5 +1,6 @@
 """What bot replicas must agree on besides the history: which chat events were already
-answered, how many messages a person sent lately, and whether a reindex is running.
+answered, how many messages a person sent lately, whether a reindex is running, and which
+catalog generation they should all serve.
 
 One process (storage.backend sqlite) keeps all three in memory (`InProcessCoordination`);
 replicas sharing a PostgreSQL database keep them there (postgres_coordination.py), so a
@@ -47,6 +48,14 @@ class Coordination(ABC):
         """Count one event for `key` unless `limit` were counted in the last `window_s`
         seconds; False (and nothing counted) when the limit is reached."""
 
+    @abstractmethod
+    def publish_generation(self, value: str) -> None:
+        """Record `value` as the catalog generation every replica should serve."""
+
+    @abstractmethod
+    def generation(self) -> str | None:
+        """The catalog generation last published (None before the first)."""
+
     def close(self) -> None:
         pass
 
@@ -88,6 +97,7 @@ class InProcessCoordination(Coordination):
         self.reindex_lock = InProcessReindexLock()
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._times: dict[str, deque[float]] = {}
+        self._generation: str | None = None  # one process: nobody else to tell
         self._lock = threading.Lock()
 
     def first_time(self, key: str) -> bool:
@@ -109,3 +119,9 @@ class InProcessCoordination(Coordination):
                 return False
             times.append(now)
             return True
+
+    def publish_generation(self, value: str) -> None:
+        self._generation = value
+
+    def generation(self) -> str | None:
+        return self._generation

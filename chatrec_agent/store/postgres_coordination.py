@@ -1,6 +1,7 @@
 """Coordination for bot replicas that share a PostgreSQL database (storage.backend
 postgres): seen events, rate limits and the reindex slot live in the database
-(migration 0003_coordination.sql), so every replica sees the same ones.
+(migration 0003_coordination.sql), so every replica sees the same ones; so does the
+catalog generation to serve (0004_generations.sql).
 
 Times come from the database's clock, never a replica's, so replicas whose clocks
 disagree still count the same window.
@@ -136,6 +137,16 @@ class PostgresCoordination(Coordination):
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s), hashtext(%s))", (_RATE, key))
             cursor = conn.execute(_COUNT_ONE, {"key": key, "window": window_s, "limit": limit})
         return cursor.rowcount == 1
+
+    def publish_generation(self, value: str) -> None:
+        with self._pool.connection() as conn:
+            conn.execute("INSERT INTO generations (key, value) VALUES ('catalog', %s)"
+                         " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()", (value,))
+
+    def generation(self) -> str | None:
+        with self._pool.connection() as conn:
+            row = conn.execute("SELECT value FROM generations WHERE key = 'catalog'").fetchone()
+        return row[0] if row else None
 
     def prune(self) -> None:
         """Delete seen events older than `seen_for_s` and counted events past their window.
