@@ -303,7 +303,7 @@ def test_a_reindex_on_one_replica_reaches_the_others_without_a_restart(tmp_path,
 
 @pytest.mark.postgres
 def test_a_follower_whose_load_fails_keeps_serving_and_retries(two_runtimes, caplog):
-    a, b = two_runtimes
+    _, b = two_runtimes
     b.coordination.publish_generation("from another replica")
     path = b.settings.catalog.path
     saved = path.read_text()
