@@ -7,8 +7,9 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,24 @@ def check_full_rebuilds_spare_the_neighbour(deployment, catalog: Catalog, ours: 
     fresh = deployment(theirs)  # reads the pointer anew, no cached collection
     assert fresh.status()["collection"] == served
     assert [h.item_id for h in fresh.search("monster on a spaceship", k=1)] == ["alien"]
+
+
+def race(workers: int, work: Callable[[int], None]) -> None:
+    """Run `work(n)` for n in range(workers) on threads released together; re-raise a failure."""
+    start = threading.Barrier(workers)
+    errors: list[BaseException] = []
+
+    def run(n: int) -> None:
+        start.wait()
+        try:
+            work(n)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]

@@ -24,29 +24,8 @@ from chatrec_agent.store.coordination import (
     RateLimit,
 )
 
-from .conftest import film_records, write_jsonl
+from .conftest import film_records, race, write_jsonl
 from .test_chroma_server import chroma_server  # noqa: F401 - a fixture: two replicas share its index
-
-
-def race(workers: int, work: Callable[[int], None]) -> None:
-    """Run `work(n)` for n in range(workers) on threads released together; re-raise a failure."""
-    start = threading.Barrier(workers)
-    errors: list[BaseException] = []
-
-    def run(n: int) -> None:
-        start.wait()
-        try:
-            work(n)
-        except BaseException as exc:  # noqa: BLE001 - re-raised below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10) -> bool:

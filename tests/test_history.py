@@ -4,7 +4,6 @@ server), then what only PostgreSQL promises: replicas sharing one database."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 from contextlib import closing
 
 import psycopg
@@ -18,6 +17,8 @@ from chatrec_agent.settings import Settings, StorageSettings
 from chatrec_agent.store.backends import open_history
 from chatrec_agent.store.history import HistoryStore
 from chatrec_agent.store.postgres_migrations import migrate, shipped_migrations
+
+from .conftest import race
 
 
 @pytest.fixture
@@ -205,24 +206,13 @@ def test_migrations_run_once_and_reopening_changes_nothing(pg):
 
 @pytest.mark.postgres
 def test_replicas_starting_together_migrate_once(pg):
-    stores, errors = [], []
-    start = threading.Barrier(4)
-
-    def replica():
-        start.wait()
-        try:
-            stores.append(open_history(pg))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=replica) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for s in stores:
-        s.close()
-    assert errors == [] and len(stores) == 4
+    stores = []
+    try:
+        race(4, lambda n: stores.append(open_history(pg)))  # a replica's failure is raised here
+    finally:
+        for s in stores:
+            s.close()
+    assert len(stores) == 4
     assert committed(pg, "SELECT COUNT(*) FROM schema_migrations") == [(len(shipped_migrations()),)]
 
 
@@ -274,18 +264,13 @@ def test_replicas_see_each_others_feedback_and_links_at_once(replicas):
 @pytest.mark.postgres
 def test_the_same_click_on_two_replicas_at_once_is_stored_once(replicas, pg):
     items = [f"item{i}" for i in range(30)]
-    start = threading.Barrier(4)
+    stores = (*replicas, *replicas)
 
-    def clicks(store):
-        start.wait()
+    def clicks(n):
         for item in items:
-            store.record_feedback("slack:T1:U9", item, "liked", source="slack")
+            stores[n].record_feedback("slack:T1:U9", item, "liked", source="slack")
 
-    threads = [threading.Thread(target=clicks, args=(store,)) for store in (*replicas, *replicas)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    race(len(stores), clicks)
     assert committed(pg, "SELECT item_id, COUNT(*) FROM feedback GROUP BY item_id HAVING COUNT(*) > 1") == []
     assert committed(pg, "SELECT COUNT(*) FROM feedback") == [(len(items),)]
 
@@ -293,20 +278,7 @@ def test_the_same_click_on_two_replicas_at_once_is_stored_once(replicas, pg):
 @pytest.mark.postgres
 def test_replicas_importing_the_same_new_catalog_at_once_import_it_once(replicas, items, pg):
     catalog = Catalog(items, [*interactions(), *(Interaction(f"u{n}", "fargo", 4.0, n) for n in range(2000))])
-    start = threading.Barrier(2)
-    imported, errors = [], []
-
-    def refresh(store):
-        start.wait()
-        try:
-            imported.append(store.import_interactions(catalog))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=refresh, args=(store,)) for store in replicas]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == [] and sorted(imported) == [False, True]
+    imported = []
+    race(2, lambda n: imported.append(replicas[n].import_interactions(catalog)))  # a failure is raised here
+    assert sorted(imported) == [False, True]
     assert committed(pg, "SELECT COUNT(*) FROM interactions") == [(2004,)]

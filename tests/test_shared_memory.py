@@ -5,7 +5,6 @@ agents of their own (over the same services) test retention, pruning and races."
 from __future__ import annotations
 
 import itertools
-import threading
 import time
 from collections.abc import Iterator
 
@@ -19,7 +18,7 @@ from chatrec_agent.conversation.postgres_memory import PostgresMemory
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
 
-from .conftest import film_records, write_jsonl
+from .conftest import film_records, race, write_jsonl
 
 pytestmark = pytest.mark.postgres
 
@@ -149,24 +148,15 @@ def test_idle_conversations_past_retention_are_forgotten_by_any_replica(replicas
 def test_two_replicas_answering_one_conversation_at_once_keep_both_turns(replicas, postgres_url):
     a, b = replicas
     first, second = _agent(a, postgres_url), _agent(b, postgres_url)
-    start = threading.Barrier(2)
-    errors: list[Exception] = []
+    speakers = ((first, "demo-01"), (second, "demo-02"))
 
-    def turns(agent: Agent, user: str) -> None:
-        start.wait()
-        try:
-            for n in range(4):
-                agent.respond("shared", user, f"give me {n + 2} westerns")
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+    def turns(n: int) -> None:
+        agent, user = speakers[n]
+        for turn in range(4):
+            agent.respond("shared", user, f"give me {turn + 2} westerns")
 
     try:
-        threads = [threading.Thread(target=turns, args=(agent, user)) for agent, user in ((first, "demo-01"), (second, "demo-02"))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == []
+        race(2, turns)  # a replica's failure is raised here
         said = [m.content for m in first.history("shared") if type(m).__name__ == "HumanMessage"]
         assert len(said) == 8  # not one turn lost to the other replica's write of the same checkpoint
         assert rows(postgres_url, "SELECT COUNT(*) FROM checkpoints") == [(1,)]
@@ -176,23 +166,12 @@ def test_two_replicas_answering_one_conversation_at_once_keep_both_turns(replica
 
 
 def test_replicas_starting_together_set_memory_up_once(postgres_url):
-    memories, errors = [], []
-    start = threading.Barrier(3)
-
-    def replica() -> None:
-        start.wait()
-        try:
-            memories.append(PostgresMemory(postgres_url))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=replica) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    for memory in memories:
-        memory.close()
-    assert errors == [] and len(memories) == 3
+    memories = []
+    try:
+        race(3, lambda n: memories.append(PostgresMemory(postgres_url)))  # a replica's failure is raised here
+    finally:
+        for memory in memories:
+            memory.close()
+    assert len(memories) == 3
     assert rows(postgres_url, "SELECT COUNT(*), MAX(v) FROM checkpoint_migrations") == [(len(MIGRATIONS), len(MIGRATIONS) - 1)]
     assert ("conversations",) in rows(postgres_url, "SELECT name FROM schema_migrations ORDER BY version")
