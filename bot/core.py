@@ -190,10 +190,9 @@ class ChatService:
             clicks.labels(platform, "rate_limited").inc()
             return CLICKS_LIMITED
         catalog_user = self.catalog_user(platform, workspace, user)
-        before = self.runtime.history.entry(catalog_user, item_id)
-        self.runtime.history.record_feedback(catalog_user, item_id, kind, source=platform)
+        entry = self.runtime.history.record_feedback(catalog_user, item_id, kind, source=platform)
         verb = "liked" if kind == "liked" else "did not like"
-        if before is not None and before.signal == kind:
+        if not entry.stored:  # the same click again: the store kept the first
             clicks.labels(platform, "repeat").inc()
             return f"Already noted: you {verb} {item.label}."
         clicks.labels(platform, "recorded").inc()

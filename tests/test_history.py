@@ -142,6 +142,7 @@ def test_repeated_identical_feedback_is_stored_once(store, storage):
     first = store.record_feedback("ann", "toy", "liked")
     again = store.record_feedback("ann", "toy", "liked")
     assert rows() == 1 and again.timestamp == first.timestamp
+    assert first.stored and not again.stored  # what a click acknowledgement says "Already noted" from
     store.record_feedback("ann", "toy", "disliked")  # a change of mind is new
     store.record_feedback("ann", "toy", "liked")  # and so is changing it back
     store.record_feedback("ann", "toy", "rated", rating=4.0)

@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -58,6 +58,8 @@ class HistoryEntry:
     rating: float | None
     timestamp: float
     source: str  # "catalog" for imported interactions, else the feedback's source
+    # False when record_feedback found this very signal already the latest and stored nothing.
+    stored: bool = field(default=True, compare=False)
 
     @property
     def preference(self) -> float:
@@ -206,7 +208,7 @@ class HistoryStore(ABC):
                 (user_id, item_id),
             ).fetchone()
             if last is not None and last[0] == kind and last[1] == rating:
-                return HistoryEntry(item_id, kind, rating, last[2], last[3] or "feedback")
+                return HistoryEntry(item_id, kind, rating, last[2], last[3] or "feedback", stored=False)
             db.execute(
                 "INSERT INTO feedback (user_id, item_id, kind, rating, created_at, source) VALUES (?, ?, ?, ?, ?, ?)",
                 (user_id, item_id, kind, rating, now, source),
