@@ -50,6 +50,11 @@ _MENTION = re.compile(r"<@[!&]?\d+>|@(?:everyone|here)\b")
 NO_PINGS = discord.AllowedMentions.none()
 
 
+def inbound_text(text: str) -> str:
+    """What a person typed, without user and role mentions or broadcasts."""
+    return _MENTION.sub("", text).strip()
+
+
 def render(reply: Outgoing) -> list[dict]:
     """Keyword arguments for one or more `channel.send` calls."""
     if not reply.items:
@@ -261,7 +266,7 @@ async def answer(client: discord.Client, message: discord.Message) -> None:
     service: ChatService = client.service  # type: ignore[attr-defined]
     incoming = Incoming(
         "discord", _workspace(message.guild and message.guild.id), str(message.channel.id), str(message.author.id),
-        _MENTION.sub("", message.content).strip(), None, str(message.id),
+        inbound_text(message.content), None, str(message.id),
     )
     try:
         async with _typing(message.channel):

@@ -98,7 +98,7 @@ def test_any_text_through_the_slack_path_gets_a_safe_reply(runtime, text):  # no
 @example(text=HUGE)
 @example(text="<@&123> help")
 def test_any_text_through_the_discord_path_gets_a_safe_reply(runtime, text):  # noqa: F811
-    inbound = discord_app._MENTION.sub("", text).strip()
+    inbound = discord_app.inbound_text(text)
     assert not re.search(r"<@[!&]?\d+>|@(everyone|here)\b", inbound)  # nothing to ping with is read, so none quoted
     reply = _service(runtime).handle(Incoming("discord", "G1", "C1", "42", inbound))
     assert reply is not None and reply.text.strip() and reply.text != APOLOGY
