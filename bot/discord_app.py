@@ -181,7 +181,8 @@ class ChatrecDiscord(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(FeedbackButton)
-        await sync_commands(self.tree, self.settings)
+        if registers_commands(self.settings):
+            await sync_commands(self.tree, self.settings)
 
     async def on_message(self, message: discord.Message) -> None:
         await answer(self, message)
@@ -215,6 +216,13 @@ def shards_note(settings: DiscordSettings) -> str:
     if not settings.shard_ids:
         return f"all {settings.shard_count} shards"
     return f"shards {', '.join(map(str, settings.shard_ids))} of {settings.shard_count}"
+
+
+def registers_commands(settings: DiscordSettings) -> bool:
+    """Slash commands belong to the application, not to a shard: only the process that runs
+    shard 0 (or every shard) registers them, so N shard processes do not spend Discord's
+    daily command-registration budget N times over."""
+    return settings.shard_count is None or not settings.shard_ids or 0 in settings.shard_ids
 
 
 async def sync_commands(tree: app_commands.CommandTree, settings: DiscordSettings) -> None:

@@ -554,6 +554,23 @@ async def test_command_sync_goes_to_each_guild_and_a_refusing_guild_is_not_fatal
     assert synced == [22, None]  # no guilds configured: one global sync
 
 
+@pytest.mark.asyncio
+@pytest.mark.parametrize("shards, registers", [({}, True), ({"shard_count": 2}, True),
+                                               ({"shard_count": 2, "shard_ids": [0]}, True),
+                                               ({"shard_count": 3, "shard_ids": [1, 2]}, False)])
+async def test_only_the_process_with_shard_0_registers_the_slash_commands(monkeypatch, shards, registers):
+    settings = settings_from_dict({"discord": shards}, environ={}).discord
+    client = discord_app.make_client(None, settings)
+    synced = []
+
+    async def sync_commands(tree, settings):
+        synced.append(settings.shard_ids)
+
+    monkeypatch.setattr(discord_app, "sync_commands", sync_commands)
+    await client.setup_hook()
+    assert bool(synced) is registers
+
+
 class _Response:
     """What discord.HTTPException reads off an aiohttp response."""
 
