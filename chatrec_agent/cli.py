@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -104,9 +105,10 @@ def _sync(settings: Settings, full: bool) -> None:
 
 def _recommendations(settings: Settings, catalog, index):
     from chatrec_agent.recommender.recommendations import Recommendations
-    from chatrec_agent.store.backends import open_history
+    from chatrec_agent.store.backends import open_history, open_models
 
-    return Recommendations(settings, catalog, open_history(settings.storage), index)
+    return Recommendations(settings, catalog, open_history(settings.storage), index,
+                           models=open_models(settings.storage))
 
 
 @app.command()
@@ -341,16 +343,16 @@ def chat(
 
     if script is not None:
         list(read_script(script))  # a bad script fails before the model loads
-    runtime = _runtime(state.settings, sync=True)
-    if script is not None:
-        if output is None:
-            count = run_script(runtime.agent, script, sys.stdout)
-        else:
-            with output.open("w", encoding="utf-8") as handle:
-                count = run_script(runtime.agent, script, handle)
-            err.print(f"{count} turns answered; replies in {output}.")
-        return
-    run_terminal(runtime.agent, user or _default_user(runtime), console)
+    with closing(_runtime(state.settings, sync=True)) as runtime:
+        if script is not None:
+            if output is None:
+                count = run_script(runtime.agent, script, sys.stdout)
+            else:
+                with output.open("w", encoding="utf-8") as handle:
+                    count = run_script(runtime.agent, script, handle)
+                err.print(f"{count} turns answered; replies in {output}.")
+            return
+        run_terminal(runtime.agent, user or _default_user(runtime), console)
 
 
 @app.command()
@@ -362,8 +364,8 @@ def run() -> None:
     if settings.slack.bot_token is not None or settings.discord.token is not None:
         serve("all")  # whichever platforms are configured
         return
-    runtime = _runtime(settings, sync=True)
-    run_terminal(runtime.agent, _default_user(runtime), console)
+    with closing(_runtime(settings, sync=True)) as runtime:
+        run_terminal(runtime.agent, _default_user(runtime), console)
 
 
 def main() -> None:

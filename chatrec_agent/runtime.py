@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from chatrec_agent.catalog import Catalog
@@ -20,7 +23,7 @@ from chatrec_agent.recommender.recommendations import Recommendations
 from chatrec_agent.search.embeddings import Embedder
 from chatrec_agent.search.index import ItemIndex, Progress, SyncReport
 from chatrec_agent.settings import Settings
-from chatrec_agent.store.backends import open_coordination, open_history
+from chatrec_agent.store.backends import open_coordination, open_history, open_models
 from chatrec_agent.store.coordination import Coordination, InProcessCoordination
 from chatrec_agent.store.history import HistoryStore
 
@@ -37,6 +40,26 @@ def catalog_generation(catalog: Catalog) -> str:
         digest.update(f"{item_id}\t{item.content_hash()}\n".encode())
     digest.update(HistoryStore.fingerprint(catalog.interactions).encode())
     return digest.hexdigest()
+
+
+@contextmanager
+def _startup_slot(coordination: Coordination, sync: bool, wait_s: float = 1.0) -> Iterator[None]:
+    """Where replicas share the index and models, a starting replica syncs and fits in the
+    reindex slot: replicas starting together take turns (the later ones find the index in
+    sync and the model fitted), and none syncs while another reindexes."""
+    if not (sync and coordination.shared):
+        yield
+        return
+    waited = 0.0
+    while not coordination.reindex_lock.try_acquire():
+        if waited % 30 == 0:
+            log.info("Another replica is reindexing or starting; waiting for it before syncing the shared index")
+        time.sleep(wait_s)
+        waited += wait_s
+    try:
+        yield
+    finally:
+        coordination.reindex_lock.release()
 
 
 @dataclass
@@ -64,11 +87,17 @@ class Runtime:
         catalog = load_catalog(settings.catalog)
         index = ItemIndex(settings, embedder or Embedder(settings.embeddings))
         index.embedder.model  # load now, so the first person to ask does not wait for it
-        report = index.sync(catalog, progress=progress) if sync else None
         history = open_history(settings.storage)
         coordination = open_coordination(settings.storage)
-        recommendations = Recommendations(settings, catalog, history, index)
-        recommendations.refresh()
+        recommendations = Recommendations(settings, catalog, history, index, models=open_models(settings.storage))
+        with _startup_slot(coordination, sync):
+            report = index.sync(catalog, progress=progress) if sync else None
+            recommendations.refresh()
+            generation = catalog_generation(catalog)
+            if sync and coordination.shared and coordination.generation() != generation:
+                # Started on another catalog than the others serve (a new file, a new
+                # deployment): it is in the shared index now, so the others follow it.
+                coordination.publish_generation(generation)
         recommendations.warm_rating_model()
         titles = TitleLinker(catalog)
         attributes = AttributeVocabulary(catalog, index.embedder.vocabulary())
@@ -82,8 +111,15 @@ class Runtime:
         memory = open_memory(settings.storage, concurrent_turns=2 * settings.bot.turn_workers + 2)
         agent = Agent(services, model, memory, settings.memory.window_messages, retries,
                       settings.memory.retention_days)
-        return cls(settings, catalog, index, history, recommendations, agent, report, coordination,
-                   catalog_generation(catalog))
+        return cls(settings, catalog, index, history, recommendations, agent, report, coordination, generation)
+
+    def close(self) -> None:
+        """Stop following and close every connection (memory, history, models, coordination);
+        a reindex slot this replica holds is given back."""
+        self.stop_following()
+        self.agent.close()
+        for part in (self.recommendations.models, self.coordination, self.history):
+            part.close()
 
     def health(self) -> dict[str, str]:
         """Each part a replica needs to answer: "ok", or what is wrong. For /healthz."""
@@ -148,7 +184,8 @@ class Runtime:
         """Build everything that answers from `catalog` (recommender and rating model fitted,
         titles, attributes, planner), then swap it in; its generation. Call under _swap_lock.
         The index is not touched: the caller synced it, or another replica did."""
-        recommendations = Recommendations(self.settings, catalog, self.history, self.index)
+        recommendations = Recommendations(self.settings, catalog, self.history, self.index,
+                                          models=self.recommendations.models)
         recommendations.refresh()
         recommendations.rating_model  # noqa: B018 - fitted before the swap, like the recommender
         titles = TitleLinker(catalog)

@@ -64,7 +64,7 @@ class CatalogSettings(_Section):
 
 
 class StorageSettings(_Section):
-    # Local state (the embedded index, models; the history and conversation memory on sqlite).
+    # Local state (the embedded index; the fitted models, history and conversation memory on sqlite).
     dir: Path = Path(".chatrec")
     # sqlite: history and conversation memory in storage.dir, for one bot process. postgres:
     # both in the database at storage.url, which several bot replicas share.

@@ -200,8 +200,7 @@ def two_runtimes(tmp_path: Path, embedder, postgres_url) -> Iterator[tuple[Runti
         runtimes.append(Runtime.start(settings, embedder=embedder))
     yield runtimes[0], runtimes[1]
     for runtime in runtimes:
-        runtime.coordination.close()
-        runtime.history.close()
+        runtime.close()
 
 
 @pytest.mark.postgres
@@ -275,9 +274,7 @@ def test_a_reindex_on_one_replica_reaches_the_others_without_a_restart(tmp_path,
         assert b.catalog is b.agent.services.catalog  # polls after catching up swap nothing more
     finally:
         for runtime in runtimes:
-            runtime.stop_following()
-            runtime.coordination.close()
-            runtime.history.close()
+            runtime.close()
 
 
 @pytest.mark.postgres

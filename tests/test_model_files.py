@@ -19,6 +19,7 @@ from chatrec_agent.recommender.model_files import write_model
 from chatrec_agent.recommender.recommendations import Recommendations
 from chatrec_agent.settings import settings_from_dict
 from chatrec_agent.store.history import HistoryStore
+from chatrec_agent.store.model_store import DirectoryModelStore
 
 from .conftest import FILMS, film_items
 
@@ -78,7 +79,7 @@ def saved(folder: Path, model: str = "hybrid") -> tuple[dict, dict[str, np.ndarr
 
 def rewrite(folder: Path, meta: dict, arrays: dict[str, np.ndarray], model: str = "hybrid") -> None:
     """Save changed contents the way the bot does (a consistent pair, as a tamperer could)."""
-    write_model(folder / "models" / model, meta["fingerprint"], meta["settings"], arrays)
+    write_model(DirectoryModelStore(folder / "models"), model, meta["fingerprint"], meta["settings"], arrays)
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -118,7 +119,7 @@ class Marker:
 def test_a_pickle_at_the_old_path_is_never_unpickled(tmp_path):
     marker = tmp_path / "unpickled"
     recs = engine(tmp_path / "store")
-    old = recs.model_path.with_suffix(".pkl")
+    old = recs.settings.storage.dir / "models" / f"{recs.model_name}.pkl"
     old.parent.mkdir(parents=True, exist_ok=True)
     recs.history.import_interactions(recs.catalog)
     old.write_bytes(pickle.dumps({"fingerprint": recs.fingerprint(), "model": Marker(marker)}))
@@ -222,7 +223,7 @@ def test_a_model_of_another_kind_is_refused(tmp_path):
     meta, arrays = saved(tmp_path, "popularity")
     ease = engine(tmp_path, "ease")
     ease.history.import_interactions(ease.catalog)
-    write_model(models / "ease", ease.fingerprint(), meta["settings"], arrays)
+    write_model(DirectoryModelStore(models), "ease", ease.fingerprint(), meta["settings"], arrays)
     assert ease.refresh() is True
     assert type(ease.model).__name__ == "EASERecommender"
     assert ease.recommend("u3", k=3)
@@ -240,23 +241,29 @@ def test_a_hybrid_over_item_knn_round_trips(tmp_path):
     vectors = WordVectors().encode([item.document() for item in items])
     model = HybridRecommender(ItemKNNRecommender(neighbours=5)).set_vectors(vectors).fit(dataset)
     settings, arrays = model.state()
-    write_model(tmp_path / "hybrid", "fp", settings, arrays)
-    saved_settings, saved_arrays = read_model(tmp_path / "hybrid", "fp")
+    write_model(DirectoryModelStore(tmp_path), "hybrid", "fp", settings, arrays)
+    saved_settings, saved_arrays = read_model(DirectoryModelStore(tmp_path), "hybrid", "fp")
     again = restore_model("hybrid", saved_settings, saved_arrays, dataset).set_vectors(vectors)
     user = UserState("u", {"alien": 1.0, "fargo": 1.0, "psycho": -1.0}, disliked={"psycho"})
     assert again.score(user, dataset.item_ids) == model.score(user, dataset.item_ids)
     assert [r.item_id for r in again.recommend(user, k=5)] == [r.item_id for r in model.recommend(user, k=5)]
 
 
-@pytest.mark.parametrize("damage", ["truncated", "empty", "json without keys"])
+@pytest.mark.parametrize("damage", ["truncated", "empty", "json without keys", "a consistent pair, wrong shapes"])
 def test_a_damaged_rating_model_is_refitted_not_fatal(tmp_path, caplog, damage):
     first = engine(tmp_path)
     expected = first.predicted_stars("u3", "psycho")
-    folder = tmp_path / "models" / "rating"
+    folder = tmp_path / "models"
     if damage == "json without keys":
-        (folder / "rating_model.json").write_text("{}")
+        (folder / "rating.json").write_text("{}")
+    elif damage == "a consistent pair, wrong shapes":
+        meta = json.loads((folder / "rating.json").read_text())
+        with np.load(folder / "rating.npz") as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        arrays["baseline_bi"] = arrays["baseline_bi"][:-1]
+        write_model(DirectoryModelStore(folder), "rating", meta["fingerprint"], meta["settings"], arrays)
     else:
-        npz = folder / "rating_model.npz"
+        npz = folder / "rating.npz"
         npz.write_bytes(npz.read_bytes()[:100] if damage == "truncated" else b"")
     fresh = engine(tmp_path)
     fresh.refresh()

@@ -398,8 +398,8 @@ def test_predicted_stars_follow_chat_ratings_and_the_model_is_loaded_not_refitte
     after = runtime.recommendations.predicted_stars(user, target)
     assert after < before  # a person who panned five crime films is predicted to like this one less
 
-    folder = runtime.settings.storage.dir / "models" / "rating"
-    assert (folder / "rating_model.npz").is_file() and (folder / "rating_model.json").is_file()
+    folder = runtime.settings.storage.dir / "models"
+    assert (folder / "rating.npz").is_file() and (folder / "rating.json").is_file()
     monkeypatch.setattr(RatingModel, "fit", classmethod(lambda cls, *a, **k: (_ for _ in ()).throw(AssertionError("refit"))))
     again = Recommendations(runtime.settings, runtime.catalog, runtime.history, runtime.index)
     assert again.predicted_stars(user, target) == after

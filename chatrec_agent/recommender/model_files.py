@@ -1,27 +1,28 @@
-"""A fitted recommender on disk: numpy arrays in `<name>.npz` (read with allow_pickle=False)
-and settings, ids and the data fingerprint in `<name>.json`. Loading runs no code, whoever
-wrote the files: storage.dir is data, never a program.
+"""A fitted model as data: numpy arrays in an .npz (read with allow_pickle=False) and
+settings, ids and the data fingerprint in a JSON header, kept in a ModelStore (files in
+storage.dir/models, or the PostgreSQL database replicas share). Loading runs no code,
+whoever wrote them: the store holds data, never a program.
 
-    write_model(stem, fingerprint, settings, arrays)
-    read_model(stem, fingerprint) -> (settings, StoredArrays) or None
+    write_model(store, name, fingerprint, settings, arrays)
+    read_model(store, name, fingerprint) -> (settings, StoredArrays) or None
 
-The JSON is written last and names the digest of the .npz it belongs to, so it is the commit
-point: after a crash between the two writes, or beside an .npz from another fit, it is
-refused. Every array is handed out only with the shape and kind its reader expects.
+The header names the digest of the arrays it belongs to, so arrays from another fit (or a
+crash between two file writes) are refused. Every array is handed out only with the shape
+and kind its reader expects.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
-import tempfile
-from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import IO, Any
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from scipy import sparse
+
+from chatrec_agent.store.model_store import ModelStore
 
 FORMAT = "chatrec-recommender/1"
 
@@ -40,6 +41,10 @@ class StoredArrays:
     def within(self, prefix: str) -> StoredArrays:
         """The arrays saved under `prefix` (see `prefixed`), named without it."""
         return StoredArrays(self._arrays, self._origin, self._prefix + prefix)
+
+    def unchecked(self) -> Mapping[str, np.ndarray]:
+        """Every array as read, for a reader that checks shapes itself (RatingModel.from_state)."""
+        return {name[len(self._prefix):]: value for name, value in self._arrays.items() if name.startswith(self._prefix)}
 
     def has(self, name: str) -> bool:
         return self._prefix + name in self._arrays
@@ -77,49 +82,38 @@ def prefixed(prefix: str, arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndar
     return {prefix + name: value for name, value in arrays.items()}
 
 
-def write_model(stem: Path, fingerprint: str, settings: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
-    """Write `stem`.npz and then `stem`.json, each through a temporary file and a rename."""
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    _replace(stem.with_suffix(".npz"), lambda f: np.savez(f, **arrays))
-    meta = {"format": FORMAT, "fingerprint": fingerprint, "npz_blake2b": _digest(stem.with_suffix(".npz")),
-            "settings": settings}
-    _replace(stem.with_suffix(".json"), lambda f: f.write(json.dumps(meta, allow_nan=False).encode()))
+def write_model(store: ModelStore, name: str, fingerprint: str, settings: Mapping[str, Any],
+                arrays: Mapping[str, np.ndarray]) -> None:
+    """Save the arrays and a JSON header naming their digest under `name` in `store`."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    blob = buffer.getvalue()
+    header = {"format": FORMAT, "fingerprint": fingerprint, "npz_blake2b": _digest(blob), "settings": settings}
+    store.put(name, json.dumps(header, allow_nan=False).encode(), blob)
 
 
-def read_model(stem: Path, fingerprint: str) -> tuple[dict[str, Any], StoredArrays] | None:
+def read_model(store: ModelStore, name: str, fingerprint: str) -> tuple[dict[str, Any], StoredArrays] | None:
     """The settings and arrays saved for data with this fingerprint; None when there is no
-    such model. ValueError (or another plain exception) when the files are damaged."""
-    meta_path, npz_path = stem.with_suffix(".json"), stem.with_suffix(".npz")
-    if not meta_path.is_file():
+    such model. ValueError (or another plain exception) when what is saved is damaged."""
+    saved = store.get(name)
+    if saved is None:
         return None
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ValueError(f"{meta_path}: not a {FORMAT} file")
-    if meta.get("fingerprint") != fingerprint:
+    header_bytes, blob = saved
+    origin = store.where(name)
+    header = json.loads(header_bytes.decode("utf-8"))
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError(f"{origin}: not a {FORMAT} model")
+    if header.get("fingerprint") != fingerprint:
         return None  # fitted on other data: not an error, just out of date
-    if meta.get("npz_blake2b") != _digest(npz_path):
-        raise ValueError(f"{npz_path} is not the array file {meta_path.name} was written with")
-    settings = meta.get("settings")
+    if header.get("npz_blake2b") != _digest(blob):
+        raise ValueError(f"{origin}: the arrays are not the ones its header was written with")
+    settings = header.get("settings")
     if not isinstance(settings, dict):
-        raise ValueError(f"{meta_path}: no settings")
-    with np.load(npz_path, allow_pickle=False) as npz:  # an object array raises here, it is never unpickled
-        arrays = {name: npz[name] for name in npz.files}
-    return settings, StoredArrays(arrays, str(npz_path))
+        raise ValueError(f"{origin}: no settings")
+    with np.load(io.BytesIO(blob), allow_pickle=False) as npz:  # an object array raises here, it is never unpickled
+        arrays = {key: npz[key] for key in npz.files}
+    return settings, StoredArrays(arrays, origin)
 
 
-def _digest(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
-
-
-def _replace(path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Atomic: readers see the old file or the whole new one, never half of it. The temporary
-    name is unique, so two processes saving at once do not write into one file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _digest(blob: bytes) -> str:
+    return hashlib.blake2b(blob, digest_size=16).hexdigest()

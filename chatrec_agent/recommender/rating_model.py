@@ -312,17 +312,14 @@ class RatingModel:
         return np.where(rated, mixed, other)
 
     # ------------------------------------------------------------ persistence
-    def save(self, path: str | Path) -> Path:
-        """Write the model into the folder `path`: rating_model.npz (arrays) and
-        rating_model.json (settings and what was chosen). Nothing is pickled."""
-        folder = Path(path)
-        folder.mkdir(parents=True, exist_ok=True)
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """The model as a JSON-able header (settings and what was chosen) and numpy arrays:
+        what `save` writes and the ModelStore keeps. Nothing is pickled."""
         arrays = {"baseline_bu": self.baseline.bu, "baseline_bi": self.baseline.bi, "seen": self.seen}
         if self.mf is not None:
             arrays.update(mf_bu=self.mf.bu, mf_bi=self.mf.bi, mf_P=self.mf.P, mf_Q=self.mf.Q)
         if self.autorec is not None:
             arrays.update({f"autorec_{k}": v for k, v in self.autorec.items()})
-        np.savez(folder / "rating_model.npz", **arrays)
         meta = {
             "format": FORMAT, "n_users": self.n_users, "n_items": self.n_items, "low": self.low, "high": self.high,
             "weight": self.weight,
@@ -331,6 +328,15 @@ class RatingModel:
                                                 "bias_l2": self.mf.bias_l2, "item_bias_l2": self.mf.item_bias_l2},
             "chosen": self.chosen,
         }
+        return meta, arrays
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model into the folder `path`: rating_model.npz (arrays) and
+        rating_model.json (settings and what was chosen)."""
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        meta, arrays = self.state()
+        np.savez(folder / "rating_model.npz", **arrays)
         (folder / "rating_model.json").write_text(json.dumps(meta, indent=2, allow_nan=False))
         return folder
 
@@ -340,11 +346,17 @@ class RatingModel:
         allow_pickle=False), with every shape checked: loading runs no code."""
         folder = Path(path)
         meta = json.loads((folder / "rating_model.json").read_text())
+        with np.load(folder / "rating_model.npz", allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        return cls.from_state(meta, arrays, str(folder))
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: Mapping[str, np.ndarray], origin: str = "rating model") -> RatingModel:
+        """The model `state` described, with every array's shape and kind checked."""
+        folder = origin  # named in every error
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise ValueError(f"{folder}: not a {FORMAT} model")
         n_users, n_items = int(meta["n_users"]), int(meta["n_items"])
-        with np.load(folder / "rating_model.npz", allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
 
         def array(name: str, shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
             value = arrays.get(name)

@@ -1,9 +1,12 @@
 """Explained recommendations for catalog users: the recommender, history and explanations
 wired together. This is what the agent's tools call.
 
-The fitted model is saved under storage.dir/models as numpy arrays + JSON (model_files.py,
-never pickle) and refitted only when the catalog's items or interactions changed; a user's
-own feedback needs no refit, because their current history is folded in at every call.
+The fitted models (recommender and rating model) are saved as numpy arrays + JSON
+(model_files.py, never pickle) in a ModelStore: storage.dir/models, or on postgres the
+database every replica loads them from. They are refitted only when the catalog's items or
+interactions changed, one fit at a time (replicas starting together wait, then load what the
+first one fitted); a user's own feedback needs no refit, because their current history is
+folded in at every call.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import logging
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
@@ -27,8 +29,11 @@ from chatrec_agent.recommender.model_files import prefixed, read_model, write_mo
 from chatrec_agent.recommender.rating_model import RatingModel
 from chatrec_agent.settings import Settings
 from chatrec_agent.store.history import HistoryStore
+from chatrec_agent.store.model_store import DirectoryModelStore, ModelStore
 
 log = logging.getLogger(__name__)
+
+RATING_MODEL = "rating"  # its name in the model store
 
 # Fewer star ratings than this teach the rating model nothing: no predicted stars then.
 MIN_RATINGS_FOR_STARS = 20
@@ -49,8 +54,10 @@ class ExplainedItem:
 
 
 class Recommendations:
-    def __init__(self, settings: Settings, catalog: Catalog, history: HistoryStore, index=None, embedder=None):
+    def __init__(self, settings: Settings, catalog: Catalog, history: HistoryStore, index=None, embedder=None,
+                 models: ModelStore | None = None):
         self.settings = settings
+        self.models = models if models is not None else DirectoryModelStore(settings.storage.dir / "models")
         self.catalog = catalog
         self.history = history
         self.index = index
@@ -65,9 +72,9 @@ class Recommendations:
     # --- the fitted model ---------------------------------------------------------------
 
     @property
-    def model_path(self) -> Path:
-        """Where the fitted model is saved: this stem with .json (settings) and .npz (arrays)."""
-        return self.settings.storage.dir / "models" / self.settings.recommender.model
+    def model_name(self) -> str:
+        """The name the fitted recommender is saved under in the model store."""
+        return self.settings.recommender.model
 
     def fingerprint(self) -> str:
         digest = hashlib.blake2b(digest_size=16)
@@ -86,29 +93,34 @@ class Recommendations:
             return False
         if not force and self._model is not None and self._fingerprint == fingerprint:
             return False
-        dataset = Dataset(self.history.all_interactions(), list(self.catalog.items.values()))
-        params = {"l2": self.settings.recommender.ease_l2} if self.settings.recommender.model in ("ease", "hybrid") else {}
-        model = make_model(self.settings.recommender.model, n_items=dataset.n_items, **params)
-        self._attach(model, dataset)
-        model.fit(dataset)
-        self._save(model, fingerprint)
+        with self.models.fitting(self.model_name):
+            # Whoever fitted while this waited (another replica, another thread) saved it.
+            if not force and (saved := self._load(fingerprint)) is not None:
+                self._model, self._fingerprint = saved, fingerprint
+                return False
+            dataset = Dataset(self.history.all_interactions(), list(self.catalog.items.values()))
+            params = {"l2": self.settings.recommender.ease_l2} if self.settings.recommender.model in ("ease", "hybrid") else {}
+            model = make_model(self.settings.recommender.model, n_items=dataset.n_items, **params)
+            self._attach(model, dataset)
+            model.fit(dataset)
+            self._save(model, fingerprint)
         self._model, self._fingerprint = model, fingerprint
         return True
 
     def _save(self, model: Recommender, fingerprint: str) -> None:
         data, data_arrays = model.ds.state()
         settings, arrays = model.state()
-        write_model(self.model_path, fingerprint, {"dataset": data, "model": settings},
+        write_model(self.models, self.model_name, fingerprint, {"dataset": data, "model": settings},
                     {**prefixed("dataset.", data_arrays), **prefixed("model.", arrays)})
-        # Older versions pickled the model here; such a file is never read (unpickling runs
-        # code), and is removed so that nobody takes it for the live model.
-        self.model_path.with_suffix(".pkl").unlink(missing_ok=True)
+        # Older versions pickled the model beside it; such a file is never read (unpickling
+        # runs code), and is removed so that nobody takes it for the live model.
+        (self.settings.storage.dir / "models" / f"{self.model_name}.pkl").unlink(missing_ok=True)
 
     def _load(self, fingerprint: str) -> Recommender | None:
         """The saved model fitted on data with this fingerprint, or None: none saved, fitted
         on other data, or the files are damaged (then with a warning; they are refitted)."""
         try:
-            saved = read_model(self.model_path, fingerprint)
+            saved = read_model(self.models, self.model_name, fingerprint)
             if saved is None:
                 return None
             settings, arrays = saved
@@ -116,7 +128,7 @@ class Recommendations:
                                          list(self.catalog.items.values()))
             model = restore_model(self.settings.recommender.model, settings["model"], arrays.within("model."), dataset)
         except Exception as exc:  # the files are data from disk: whatever is wrong with them, refit
-            log.warning("could not load the model saved at %s (%s); refitting", self.model_path, exc)
+            log.warning("could not load the model saved at %s (%s); refitting", self.models.where(self.model_name), exc)
             return None
         return self._attach(model)
 
@@ -217,18 +229,18 @@ class Recommendations:
         ds = self.model.ds
         if len(ds.ratings) < MIN_RATINGS_FOR_STARS:
             return None
-        folder = self.settings.storage.dir / "models" / "rating"
-        stamp = folder / "fingerprint.txt"
-        if stamp.is_file() and stamp.read_text().strip() == self._fingerprint:
+        fingerprint = self._fingerprint or ""
+        with self.models.fitting(RATING_MODEL):
             try:
-                return RatingModel.load(folder)
-            except Exception as exc:  # unreadable (truncated zip, missing key, bad shape): refit, not fatal
-                log.warning("could not load the rating model from %s (%s); refitting", folder, exc)
-        model = RatingModel.fit(ds.ratings, ds.n_users, ds.n_items)
-        stamp.unlink(missing_ok=True)  # a crash mid-save leaves no stamp, so no half model is trusted
-        model.save(folder)
-        stamp.write_text(self._fingerprint or "")
-        return model
+                saved = read_model(self.models, RATING_MODEL, fingerprint)
+                if saved is not None:
+                    meta, arrays = saved
+                    return RatingModel.from_state(meta, arrays.unchecked(), self.models.where(RATING_MODEL))
+            except Exception as exc:  # unreadable (damaged, missing key, bad shape): refit, not fatal
+                log.warning("could not load the rating model saved at %s (%s); refitting", self.models.where(RATING_MODEL), exc)
+            model = RatingModel.fit(ds.ratings, ds.n_users, ds.n_items)
+            write_model(self.models, RATING_MODEL, fingerprint, *model.state())
+            return model
 
     def explain(self, user_id: str, item_id: str, wish: str | None = None) -> Explanation:
         """Why `item_id` suits the user (also for items that were not recommended)."""
