@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 _HELP = """{bold}chatrec{bold} recommends films and explains why.
 Talk to me: mention me (or DM me) with what you're in the mood for, then follow up: “why the second one?”, “something older”, “not those”. 👍 / 👎 under a card teach me your taste.
+Group picks: mention the people it is for (“a film for @ana, @ben and me”). Your own ratings are never named in a channel unless you allow it: `{c}share-taste on` (`off` to stop; DMs are always fine).
 Server admins: `{c}forget` (what I remember of this channel), `{c}link {link}` (personalise a member with a catalog user's history). Operators: `{c}reindex [full]` (re-read the catalog every server shares). Anyone: `{c}status`, `{c}help`; and `{c}forget` in a DM with me."""
 
 
@@ -211,12 +212,14 @@ class ChatService:
         - anyone may `forget` a `private` conversation (a DM with the bot): it is their own."""
         words = text.strip().split()
         name = words[0].lower() if words else "help"
-        known = name in ("help", "status", *ADMIN_COMMANDS)
+        known = name in ("help", "status", "share-taste", *ADMIN_COMMANDS)
         self.metrics.commands.labels(platform, name if known else "unknown").inc()
         if name == "help":
             return CommandResult(help_text(platform))
         if name == "status":
             return CommandResult(self.status())
+        if name == "share-taste":  # anyone, for themselves
+            return self._share_taste(platform, workspace, user, words[1:])
         if name not in ADMIN_COMMANDS:
             return CommandResult(f"Unknown command `{name}`.\n{help_text(platform)}")
         if name == "reindex" and not is_operator:
@@ -234,6 +237,21 @@ class ChatService:
         return CommandResult(
             f"Reindexing{' from scratch' if full else ''}… I'll post the result here. The current index keeps answering meanwhile.",
             public=True, background=lambda: self._reindex(full), cancel=self.runtime.release_reindex)
+
+    def _share_taste(self, platform: str, workspace: str, user: str, args: list[str]) -> CommandResult:
+        catalog_user = self.catalog_user(platform, workspace, user)
+        history = self.runtime.history
+        choice = args[0].lower() if args else ""
+        if choice not in ("on", "off", ""):
+            return CommandResult("Usage: `share-taste on` or `share-taste off` (nothing else changes).")
+        if choice:
+            history.set_taste_sharing(catalog_user, choice == "on")
+        sharing = catalog_user in history.sharing_taste([catalog_user])
+        if sharing:
+            return CommandResult("Taste sharing is on: a group answer in a channel may say how you rated films "
+                                 "(“Ana gave Fargo 5★”). `share-taste off` stops it.")
+        return CommandResult("Taste sharing is off: in a channel, group answers describe the group's taste without "
+                             "naming your own ratings. `share-taste on` allows it; DMs always can.")
 
     def _forget(self, platform: str, workspace: str, channel: str, thread: str | None) -> CommandResult:
         """A thread's memory when the command names one, else the channel's: the channel's own

@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import discord
 import yarl
@@ -352,6 +352,11 @@ def add_commands(tree: app_commands.CommandTree, service: ChatService, settings:
     @app_commands.default_permissions(manage_guild=True)
     async def link(interaction: discord.Interaction, user: discord.User, catalog_user_id: str) -> None:
         await run(interaction, f"link {user.mention} {catalog_user_id}", link_target=str(user.id))
+
+    @tree.command(name="share-taste", description="Whether group answers in a channel may name your own ratings.")
+    @app_commands.describe(share="on: group answers may say how you rated films; off (the default): never in a channel.")
+    async def share_taste(interaction: discord.Interaction, share: Literal["on", "off"] | None = None) -> None:
+        await run(interaction, f"share-taste {share or ''}".strip())
 
     @tree.command(name="help", description="How to talk to chatrec.")
     async def help_(interaction: discord.Interaction) -> None:

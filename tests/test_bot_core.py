@@ -162,6 +162,28 @@ def test_help_status_and_unknown_commands_need_no_admin(runtime):
     assert asked == []
 
 
+@pytest.mark.parametrize("platform", ["slack", "discord"])
+def test_anyone_turns_their_own_taste_sharing_on_and_off(runtime, platform):
+    service = ChatService(runtime)
+
+    def share(user: str, text: str) -> str:
+        result = service.command(platform, "T1", "C1", user, text, lambda: False)
+        assert not result.public and result.background is None  # only the asker sees it
+        return result.text
+
+    assert share("U1", "share-taste").startswith("Taste sharing is off")  # the default
+    assert share("U1", "share-taste on").startswith("Taste sharing is on")
+    assert share("U1", "share-taste").startswith("Taste sharing is on")
+    assert share("U2", "share-taste").startswith("Taste sharing is off")  # one person's choice only
+    assert share("U1", "share-taste maybe").startswith("Usage:")
+    assert share("U1", "share-taste OFF").startswith("Taste sharing is off")
+    runtime.history.create_user("ann")
+    runtime.history.link(platform, "T1", "U2", "ann")
+    share("U2", "share-taste on")  # a linked person shares as their catalog user
+    assert runtime.history.sharing_taste(["ann", f"{platform}:T1:U1", f"{platform}:T1:U2"]) == {"ann"}
+    assert "share-taste on" in service.command(platform, "T1", "C1", "U1", "help", lambda: False).text
+
+
 def test_forget_clears_only_this_channel(runtime):
     service = ChatService(runtime)
     service.handle(msg("give me 2 westerns", channel="C1"))

@@ -388,6 +388,10 @@ async def test_admin_commands_forget_link_status_help(bot):
     assert status["data"]["flags"] & EPHEMERAL
     help_ = await bot.command(bot.members[1], "help")
     assert "`/link user catalog_user_id`" in help_["data"]["content"] and "/chatrec" not in help_["data"]["content"]
+    shared = await bot.command(bot.members[1], "share-taste", [{"name": "share", "type": 3, "value": "on"}])
+    assert shared["data"]["content"].startswith("Taste sharing is on") and shared["data"]["flags"] & EPHEMERAL
+    member = bot.client.service.catalog_user("discord", str(bot.guild.id), str(bot.members[1].id))
+    assert bot.runtime.history.sharing_taste([member]) == {member}
 
 
 @pytest.mark.asyncio
@@ -549,7 +553,7 @@ async def test_command_sync_goes_to_each_guild_and_a_refusing_guild_is_not_fatal
     client.tree.sync = sync
     await discord_app.sync_commands(client.tree, client.settings)
     assert synced == [22] and "could not sync slash commands to guild 11" in caplog.text
-    assert {c.name for c in client.tree.get_commands(guild=discord.Object(22))} == {"reindex", "status", "forget", "link", "help"}
+    assert {c.name for c in client.tree.get_commands(guild=discord.Object(22))} == {"reindex", "status", "forget", "link", "share-taste", "help"}
     await discord_app.sync_commands(client.tree, client.settings.model_copy(update={"guild_ids": []}))
     assert synced == [22, None]  # no guilds configured: one global sync
 
@@ -661,7 +665,7 @@ def test_chatrec_serve_all_runs_slack_and_discord_in_one_process(tmp_path):
         (sync,) = discord_api.wait_for("sync", timeout=120)
         assert sync["guild"] == guild  # a configured guild gets the commands at once
         commands = {c["name"]: c for c in sync["commands"]}
-        assert set(commands) == {"reindex", "status", "forget", "link", "help"}
+        assert set(commands) == {"reindex", "status", "forget", "link", "share-taste", "help"}
         manage_guild = str(discord.Permissions(manage_guild=True).value)
         assert {n for n, c in commands.items() if str(c.get("default_member_permissions")) == manage_guild} == {"reindex", "forget", "link"}
         assert [o["name"] for o in commands["link"]["options"]] == ["user", "catalog_user_id"]

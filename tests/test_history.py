@@ -122,6 +122,17 @@ def test_identity_links(store):
     assert store.unlink("slack", "T1", "U1") is False
 
 
+def test_taste_sharing_is_off_until_each_person_turns_it_on(store, storage):
+    assert store.sharing_taste(["ann", "bob"]) == set() and store.sharing_taste([]) == set()
+    store.set_taste_sharing("ann", True)
+    store.set_taste_sharing("bob", False)
+    assert store.sharing_taste(["ann", "bob", "cy"]) == {"ann"}
+    store.set_taste_sharing("ann", False)
+    store.set_taste_sharing("bob", True)
+    assert store.sharing_taste(["ann", "bob"]) == {"bob"}
+    assert committed(storage, "SELECT user_id, share FROM taste_sharing ORDER BY user_id") == [("ann", 0), ("bob", 1)]
+
+
 def test_links_point_only_at_catalog_users(store):
     store.record_feedback("slack:T9:U7", "toy", "liked")  # a stranger's own history, in another workspace
     for target in ("slack:T9:U7", "discord:G9:55", "nobody"):

@@ -247,6 +247,9 @@ def test_status_help_forget_and_link_commands(slack):
     assert client.command("forget", user="U7", channel="D7")["text"].startswith("There was nothing to forget")
     assert client.command("reindex", user="U7", channel="D7")["text"].startswith("Only chatrec's operators")
     assert client.command("forget", user="U7", channel="C7")["text"].startswith("Only this server's admins")
+    shared = client.command("share-taste on", user="U7", channel="C7")  # anyone, for themselves
+    assert shared["response_type"] == "ephemeral" and shared["text"].startswith("Taste sharing is on")
+    assert runtime.history.sharing_taste(["slack:T1:U7"]) == {"slack:T1:U7"}
 
 
 def test_long_replies_are_split_under_slacks_limits():

@@ -326,6 +326,25 @@ class HistoryStore(ABC):
             ).fetchone()
         return row[0] if row else None
 
+    # --- who lets a group answer name their own ratings -----------------------------------
+
+    def set_taste_sharing(self, user_id: str, share: bool) -> None:
+        """`/chatrec share-taste on|off`: whether a group answer in a channel may name this
+        person's own ratings (off until they turn it on)."""
+        with self._tx() as db:
+            db.execute("INSERT INTO taste_sharing VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+                       " share = excluded.share, changed_at = excluded.changed_at", (user_id, int(share), time.time()))
+
+    def sharing_taste(self, user_ids: Iterable[str]) -> set[str]:
+        """Those of `user_ids` who turned taste sharing on."""
+        wanted = list(dict.fromkeys(user_ids))
+        if not wanted:
+            return set()
+        with self._read() as db:
+            rows = db.execute(f"SELECT user_id FROM taste_sharing WHERE share = 1 AND user_id IN ({', '.join('?' * len(wanted))})",
+                              wanted).fetchall()
+        return {r[0] for r in rows}
+
     def resolve_user(self, platform: str, workspace: str, platform_user_id: str) -> str:
         """The catalog user behind a chat identity; unlinked people get their own empty history."""
         return self.catalog_user(platform, workspace, platform_user_id) or f"{platform}:{workspace}:{platform_user_id}"

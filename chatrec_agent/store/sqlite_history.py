@@ -45,6 +45,12 @@ CREATE TABLE IF NOT EXISTS catalog_users (
     created_by TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Who lets a group answer in a channel name their own ratings (/chatrec share-taste).
+CREATE TABLE IF NOT EXISTS taste_sharing (
+    user_id    TEXT PRIMARY KEY,
+    share      INTEGER NOT NULL CHECK (share IN (0, 1)),
+    changed_at REAL NOT NULL
+) WITHOUT ROWID;
 """
 
 
