@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chatrec_agent.conversation.agent import ReplyItem
+from chatrec_agent.conversation.people import Person
 from rapidfuzz import fuzz, process
 
 from chatrec_agent.errors import ChatrecError
@@ -102,6 +103,9 @@ _CATALOG_ID = re.compile(r"[\w.@+:-]{1,64}")
 class Outgoing:
     text: str
     items: list[ReplyItem] = field(default_factory=list)
+    # A group's picks carry a poll: a vote button per item, for the people in `group`.
+    poll: str | None = None
+    group: tuple[Person, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.text.strip() and not self.items:  # neither platform sends an empty message

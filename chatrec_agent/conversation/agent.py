@@ -19,6 +19,7 @@ from langchain.agents.middleware import ModelRequest, ModelRetryMiddleware, afte
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, ToolMessage
 
 from chatrec_agent.conversation.memory_store import MemoryStore
+from chatrec_agent.conversation.people import Person
 from chatrec_agent.conversation.planner.intents import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.planner.memory import LIST_TOOLS, tool_payload
 from chatrec_agent.conversation.planner.model import OfflinePlanner
@@ -77,6 +78,8 @@ class Reply:
     text: str
     items: list[ReplyItem] = field(default_factory=list)
     tool_calls: list[dict] = field(default_factory=list)
+    # When the items are a group's picks (recommend_for_group): who the group is, for votes.
+    group: tuple[Person, ...] = ()
     latency_ms: float = 0.0
 
     def as_dict(self) -> dict:
