@@ -119,6 +119,26 @@ class RecommenderSettings(_Section):
     template_dir: Path | None = None
 
 
+GroupStrategy = Literal["fair", "average", "least_misery", "most_pleasure"]
+
+
+class GroupSettings(_Section):
+    """Picks for several people at once (recommender/group.py). Its own section, not part of
+    `recommender`, whose settings are in the fitted model's fingerprint: changing how a
+    group is served never refits a model."""
+
+    # fair (average with a least-misery floor) | average | least_misery | most_pleasure
+    strategy: GroupStrategy = "fair"
+    # A member predicted to rate an item below this many stars would be miserable with it
+    # (3: where a rating turns into a dislike); `fair` picks such an item only when too few
+    # others are left.
+    misery_stars: float = Field(default=3.0, ge=0, le=10)
+    # Leave out what any member has already seen (the tool may still ask to include it).
+    exclude_seen: bool = True
+    # Candidates: each member's top this many, and the group's as a whole, pooled.
+    candidate_pool: int = Field(default=100, ge=10, le=5000)
+
+
 class LLMSettings(_Section):
     # offline: the built-in planner (no network, no weights). openai: any OpenAI-compatible
     # endpoint via base_url (OpenAI, vLLM, llama.cpp server, LM Studio, Ollama's /v1).
@@ -219,6 +239,7 @@ class Settings(_Section):
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
     recommender: RecommenderSettings = Field(default_factory=RecommenderSettings)
+    group: GroupSettings = Field(default_factory=GroupSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     memory: MemorySettings = Field(default_factory=MemorySettings)
     bot: BotSettings = Field(default_factory=BotSettings)

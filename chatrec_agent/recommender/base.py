@@ -269,6 +269,11 @@ class Recommender:
                     allowed[n] = False
         return int(allowed.sum())
 
+    def scores(self, user: UserState, query_vector: np.ndarray | None = None) -> np.ndarray:
+        """The score of every dataset item for this user, unfiltered and without evidence
+        (for callers that rank many people's scores together, as group picks do)."""
+        return np.asarray(self._scores(self.ds.user_vector(user), user, query_vector), dtype=np.float64)
+
     def score(self, user: UserState, items: Sequence[str]) -> dict[str, float]:
         """The model's score of each given item for this user (unknown items are left out)."""
         return {r.item_id: r.score for r in self.score_items(user, items)}
