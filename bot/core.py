@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from chatrec_agent.conversation.agent import ReplyItem
-from chatrec_agent.conversation.people import Person
 from rapidfuzz import fuzz, process
 
+from chatrec_agent.conversation.agent import ReplyItem
+from chatrec_agent.conversation.people import Audience, Person
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.metrics import Metrics
 from chatrec_agent.runtime import Runtime
@@ -56,6 +56,21 @@ class Incoming:
     text: str
     thread: str | None = None  # the thread it was written in, if any
     event_id: str | None = None  # the platform's id for the event, for duplicate suppression
+    # The people the message mentions (the bot aside), as (platform user id, display name):
+    # the adapter reads them off the platform's own mentions, for group requests.
+    mentions: tuple[tuple[str, str], ...] = ()
+    user_name: str = ""  # the speaker's display name ("" when the platform did not say)
+    private: bool = False  # a direct message with the bot: only the speaker reads the answer
+
+
+_NAME_NOISE = re.compile(r"[<>@*_~`|\[\]#:\\]")
+
+
+def person_name(name: str, fallback: str = "someone") -> str:
+    """A display name safe to show the model and to quote in a reply: no markup or mention
+    characters, one line, at most 40 characters (names are whatever people chose)."""
+    clean = " ".join(_NAME_NOISE.sub(" ", "".join(c for c in name if c.isprintable())).split())
+    return clip(clean, 40) or fallback
 
 
 def _count(n: int, noun: str) -> str:
@@ -154,6 +169,14 @@ class ChatService:
     def catalog_user(self, platform: str, workspace: str, user: str) -> str:
         return self.runtime.history.resolve_user(platform, workspace, user)
 
+    def audience(self, message: Incoming, user: str) -> Audience:
+        """Who the message is from and whom it names, each with their catalog user."""
+        me = Person(message.user, message.user_name or "you", user)
+        named = {pid: name for pid, name in message.mentions if pid != message.user}
+        mentioned = tuple(Person(pid, name, self.catalog_user(message.platform, message.workspace, pid))
+                          for pid, name in named.items())
+        return Audience(me, mentioned, message.private)
+
     def handle(self, message: Incoming) -> Outgoing | None:
         """The reply to a message, or None for a duplicate delivery."""
         turns = self.metrics.turns
@@ -168,7 +191,7 @@ class ChatService:
         started = time.perf_counter()
         try:
             reply = self.runtime.agent.respond(conversation, user, message.text, source=message.platform,
-                                               speaker=message.user)
+                                               speaker=message.user, audience=self.audience(message, user))
         except ChatrecError as exc:
             turns.labels(message.platform, "refused").inc()
             return Outgoing(str(exc))

@@ -9,7 +9,7 @@ import functools
 import hashlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal, TypeVar
 
@@ -24,6 +24,7 @@ from bot.core import (
     Incoming,
     Outgoing,
     clip,
+    person_name,
     split_text,
 )
 from chatrec_agent.errors import ChatrecError
@@ -46,13 +47,38 @@ T = TypeVar("T")
 # User and role mentions and broadcasts are dropped before the text is read (a reply can't
 # ping anyway: every send carries AllowedMentions.none()).
 _MENTION = re.compile(r"<@[!&]?\d+>|@(?:everyone|here)\b")
+_NAMED = re.compile(r"<@[!&]?(\d+)>")
 # Replies may quote what people wrote: never let them ping @everyone, roles or anyone.
 NO_PINGS = discord.AllowedMentions.none()
 
 
-def inbound_text(text: str) -> str:
-    """What a person typed, without user and role mentions or broadcasts."""
-    return _MENTION.sub("", text).strip()
+def inbound_text(text: str, names: Mapping[str, str] | None = None) -> str:
+    """What a person typed: a mention (of a member or a role) in `names` becomes "@Name" (who
+    a group request is for); other mentions and broadcasts go."""
+    names = names or {}
+    text = _NAMED.sub(lambda m: f" @{names[m.group(1)]} " if m.group(1) in names else " ", text)
+    return " ".join(_MENTION.sub(" ", text).split())
+
+
+def mentioned_people(client: discord.Client, message: discord.Message) -> tuple[dict[str, str], dict[str, str]]:
+    """(the people a message names, by id, for a group request; the names its mentions are
+    read as). A role stands for its members; the bot, other bots and the author are left out."""
+    people: dict[str, str] = {}
+    spoken: dict[str, str] = {}
+    me = client.user.id if client.user else None
+    for user in message.mentions:
+        if user.id != me:
+            spoken[str(user.id)] = person_name(getattr(user, "display_name", "") or user.name)
+            if not user.bot and user.id != message.author.id:
+                people[str(user.id)] = spoken[str(user.id)]
+    for role in message.role_mentions:
+        if role.tags is not None and role.tags.bot_id is not None:
+            continue  # the role Discord made for a bot: addressing it, not a group
+        spoken[str(role.id)] = person_name(role.name)
+        for member in role.members:
+            if not member.bot and member.id != message.author.id:
+                people[str(member.id)] = person_name(member.display_name)
+    return people, spoken
 
 
 def render(reply: Outgoing) -> list[dict]:
@@ -272,9 +298,11 @@ async def answer(client: discord.Client, message: discord.Message) -> None:
         return
     is_dm = message.guild is None
     service: ChatService = client.service  # type: ignore[attr-defined]
+    people, spoken = mentioned_people(client, message)
     incoming = Incoming(
         "discord", _workspace(message.guild and message.guild.id), str(message.channel.id), str(message.author.id),
-        inbound_text(message.content), None, str(message.id),
+        inbound_text(message.content, spoken), None, str(message.id), mentions=tuple(people.items()),
+        user_name=person_name(getattr(message.author, "display_name", "") or message.author.name), private=is_dm,
     )
     try:
         async with _typing(message.channel):

@@ -6,15 +6,17 @@ into `Incoming` messages and renders `Outgoing` replies as Block Kit with 👍/�
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
@@ -32,6 +34,7 @@ from bot.core import (
     Incoming,
     Outgoing,
     clip,
+    person_name,
     split_text,
 )
 from chatrec_agent.errors import ChatrecError
@@ -52,14 +55,23 @@ MAX_RETRY_AFTER = 30  # seconds; a longer wait would hold a worker, so that repl
 # Slack's control sequences in message text: user and broadcast mentions (<@U1>, <!here>,
 # <!subteam^S1>) are dropped before the text is read; channels and links keep their label.
 _MENTION = re.compile(r"<[@!][^>]*>")
+_PERSON = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 _LABELLED = re.compile(r"<(?:#[A-Z0-9]+|[a-z]+:[^|>]*)\|([^>]*)>")
 _BARE_LINK = re.compile(r"<([a-z]+:[^|>]*)>")
 
 
-def inbound_text(text: str) -> str:
-    """What a person typed, as plain text: mentions and broadcasts out, labels kept, and
-    Slack's escapes (&amp; &lt; &gt;) decoded."""
+def mentioned_users(text: str) -> list[str]:
+    """The user ids a message mentions (<@U…>), each once, in order."""
+    return list(dict.fromkeys(m.group(1) for m in _PERSON.finditer(text)))
+
+
+def inbound_text(text: str, names: Mapping[str, str] | None = None) -> str:
+    """What a person typed, as plain text: a mention of someone in `names` becomes "@Name"
+    (who a group request is for), other mentions and broadcasts go, labels stay, and
+    Slack's escapes (&amp; &lt; &gt;) are decoded."""
+    names = names or {}
+    text = _PERSON.sub(lambda m: f" @{names[m.group(1)]} " if m.group(1) in names else " ", text)
     text = _LABELLED.sub(lambda m: m.group(1), _MENTION.sub(" ", text))
     text = _BARE_LINK.sub(lambda m: m.group(1), text)
     return " ".join(text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").split())
@@ -117,6 +129,12 @@ def retry_handlers() -> list[RetryHandler]:
             ServerErrorRetryHandler(max_retry_count=RETRIES)]
 
 
+def _display_name(user: dict) -> str:
+    profile = user.get("profile") or {}
+    return person_name(profile.get("display_name") or profile.get("real_name") or user.get("real_name")
+                       or user.get("name") or "", fallback=user.get("id") or "someone")
+
+
 def build_app(service: ChatService, settings: SlackSettings, client: WebClient | None = None) -> App:
     if settings.bot_token is None:
         raise ChatrecError("SLACK_BOT_TOKEN is not set; create the Slack app from bot/slack_manifest.yaml and export its Bot User OAuth Token.")
@@ -147,12 +165,26 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
             return bool(info.get("is_admin") or info.get("is_owner"))
         return check
 
-    def answer(event: dict, team: str, thread_root: str | None) -> None:
+    @functools.lru_cache(maxsize=4096)
+    def looked_up(user: str, hour: int) -> str:  # `hour` in the key: a renamed person shows within the hour
+        return _display_name(client.users_info(user=user).get("user") or {})
+
+    def name_of(user: str) -> str:
+        try:
+            return looked_up(user, int(time.time() // 3600))
+        except Exception:  # e.g. no users:read scope: the group still works, unnamed (not cached)
+            log.warning("could not look up the name of Slack user %s", user, exc_info=True)
+            return "someone"
+
+    def answer(event: dict, team: str, thread_root: str | None, bot_user: str | None) -> None:
         if event.get("bot_id") or event.get("subtype"):
             return  # other bots, edits, joins: not messages to answer
-        channel, ts = event["channel"], event["ts"]
-        incoming = Incoming("slack", team, channel, event.get("user", ""), inbound_text(event.get("text", "")),
-                            thread_root, event.get("event_id_for_dedupe"))
+        channel, ts, speaker, text = event["channel"], event["ts"], event.get("user", ""), event.get("text", "")
+        # Whom it names, by Slack's own mentions (a group request): the bot and the speaker aside.
+        named = {user: name_of(user) for user in mentioned_users(text) if user not in (bot_user, speaker)}
+        incoming = Incoming("slack", team, channel, speaker, inbound_text(text, named), thread_root,
+                            event.get("event_id_for_dedupe"), mentions=tuple(named.items()),
+                            user_name=name_of(speaker) if named else "", private=channel.startswith("D"))
         try:
             client.reactions_add(channel=channel, timestamp=ts, name="eyes")
         except Exception:  # a missing reactions:write scope must not stop the answer
@@ -170,17 +202,19 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
                 log.debug("could not remove the progress reaction", exc_info=True)
 
     @app.event("app_mention")
-    def on_mention(body: dict, event: dict) -> None:
+    def on_mention(body: dict, event: dict, context: BoltContext) -> None:
         # In a channel the reply goes in a thread under the message; that thread is the conversation.
         event = {**event, "event_id_for_dedupe": body.get("event_id")}
-        in_background(lambda: answer(event, body.get("team_id", ""), event.get("thread_ts") or event["ts"]))
+        bot_user = context.bot_user_id
+        in_background(lambda: answer(event, body.get("team_id", ""), event.get("thread_ts") or event["ts"], bot_user))
 
     @app.event("message")
-    def on_message(body: dict, event: dict) -> None:
+    def on_message(body: dict, event: dict, context: BoltContext) -> None:
         if event.get("channel_type") != "im":
             return  # channel messages arrive as app_mention
         event = {**event, "event_id_for_dedupe": body.get("event_id")}
-        in_background(lambda: answer(event, body.get("team_id", ""), event.get("thread_ts")))
+        bot_user = context.bot_user_id
+        in_background(lambda: answer(event, body.get("team_id", ""), event.get("thread_ts"), bot_user))
 
     @app.action(re.compile(r"^chatrec_(like|dislike)$"))
     def on_feedback(ack, body: dict, action: dict) -> None:

@@ -18,8 +18,9 @@ from langchain.agents import create_agent
 from langchain.agents.middleware import ModelRequest, ModelRetryMiddleware, after_agent, wrap_model_call
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, ToolMessage
 
+from chatrec_agent.conversation.group_members import GROUP_TOOL
 from chatrec_agent.conversation.memory_store import MemoryStore
-from chatrec_agent.conversation.people import Person
+from chatrec_agent.conversation.people import Audience, Person
 from chatrec_agent.conversation.planner.intents import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.planner.memory import LIST_TOOLS, tool_payload
 from chatrec_agent.conversation.planner.model import OfflinePlanner
@@ -46,6 +47,13 @@ Rules:
   The current user is the speaker of the last message; only their request applies now, and
   the tools act for them alone. Earlier lists and wishes are shared context; other people's
   histories and explanations are withheld, so never guess at them.
+- Group picks: when a message is for several people ("for @Ana, @Ben and me", "for all of
+  us", a role), use `recommend_for_group`; the members come from the message's mentions or
+  the conversation, never from ids you type: choose `group` ('mentioned', 'same' for the
+  current group, 'everyone_here'), `add_mentioned` for "add @Cleo", `without` for "without
+  Ben". Follow-ups on a group's list stay with the group (`group: 'same'`), and "why" about a
+  group pick uses `explain_for_group`. Say who counts as neutral (no history). In a channel
+  never state a member's own ratings beyond what the group explanation says.
 - If nothing matches, say so plainly. You only know the current user's history; decline
   questions about other people and admin actions (reindex, forget, link).
 - Keep answers short: a numbered list with one line of explanation per item."""
@@ -191,10 +199,12 @@ class Agent:
 
         return scope_to_speaker
 
-    def respond(self, conversation: str, user: str, text: str, source: str = "chat", speaker: str | None = None) -> Reply:
+    def respond(self, conversation: str, user: str, text: str, source: str = "chat", speaker: str | None = None,
+                audience: Audience | None = None) -> Reply:
         """One turn: `user` is the catalog user bound by the caller, never taken from `text`;
         `speaker` names who wrote it in a shared conversation (the platform's user id; the
-        catalog user by default)."""
+        catalog user by default); `audience`, the speaker and the people the message
+        mentions, bound by the adapter, from which group requests take their members."""
         started = time.perf_counter()
         text = plain_text(text)
         if not text.strip():
@@ -202,10 +212,15 @@ class Agent:
         if len(text) > MAX_MESSAGE_CHARS:
             return Reply(TOO_LONG, latency_ms=(time.perf_counter() - started) * 1000)
         with self.turns.turn(conversation), self.memory.exclusive(conversation):
+            audience = audience or Audience(Person(speaker or user, "you", user))
+            # The speaker rides along with their message (providers send only its content and
+            # name), so a later "for the three of us" finds who took part.
+            said = HumanMessage(content=text, name=speaker_label(speaker or user),
+                                additional_kwargs={"person": audience.me.as_dict()})
             result = self.graph.invoke(
-                {"messages": [HumanMessage(content=text, name=speaker_label(speaker or user))]},
+                {"messages": [said]},
                 {"configurable": {"thread_id": conversation}, "recursion_limit": 12},
-                context=ChatContext(user_id=user, source=source, speaker=speaker or user),
+                context=ChatContext(user_id=user, source=source, speaker=speaker or user, audience=audience),
             )
             self._after_turn(conversation)
         self._sweep_now_and_then()
@@ -242,12 +257,15 @@ class Agent:
         turn = messages[start + 1 :]
         calls = [{"name": c["name"], "args": c["args"]} for m in turn if isinstance(m, AIMessage) for c in m.tool_calls]
         items: list[ReplyItem] = []
+        group: tuple[Person, ...] = ()
         for message in turn:
             if not isinstance(message, ToolMessage):
                 continue
             payload = tool_payload(message)
             cards = payload.get("items", []) if payload.get("tool") in LIST_TOOLS else []
-            if payload.get("tool") == "explain" and payload.get("item"):
+            if payload.get("tool") == GROUP_TOOL and cards:  # the picks a group votes on
+                group = tuple(Person.from_dict(m) for m in payload.get("members", []))
+            if payload.get("tool") in ("explain", "explain_for_group") and payload.get("item"):
                 cards = [{**payload["item"], "explanation": payload.get("text", "")}]
             if payload.get("tool") == "item_details" and payload.get("item"):
                 cards = [{**payload["item"], "explanation": ""}]
@@ -257,4 +275,4 @@ class Agent:
                                            card.get("explanation", "")))
         final = next((m for m in reversed(turn) if isinstance(m, AIMessage) and not m.tool_calls), None)
         text = final.content if final is not None and isinstance(final.content, str) else ""
-        return Reply(text or "I have nothing to add.", items, calls)
+        return Reply(text or "I have nothing to add.", items, calls, group if items else ())

@@ -23,3 +23,12 @@ class Person:
     @classmethod
     def from_dict(cls, data: dict) -> Person:
         return cls(str(data["id"]), str(data["name"]), str(data["user"]))
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a turn is from and whom it names: what group requests may draw members from."""
+
+    me: Person
+    mentioned: tuple[Person, ...] = ()  # the people this message mentions, the speaker aside
+    private: bool = False  # a DM: only the speaker reads the answer, so ratings may be named

@@ -21,6 +21,9 @@ _CARD = ("id", "title", "year", "genres")
 # The parts of a tool result that are the conversation's, not the person's.
 _SHARED = ("tool", "match", "like", "seeds", "unknown", "suggestions", "filters", "record", "check", "asked",
            "unknown_fields", "error")
+# A group's answer is everyone's: its explanations speak of the group and name a member's own
+# ratings only with their consent, so the whole of it stays in every speaker's view.
+_GROUP_TOOLS = ("recommend_for_group", "explain_for_group")
 
 
 def speaker_label(speaker: str) -> str:
@@ -37,6 +40,8 @@ def shared_part(payload: dict) -> dict:
     filters and wishes, the catalog record; never the person's own evidence."""
     if payload.get("tool") == "user_history":
         return {"tool": "user_history", "withheld": WITHHELD}
+    if payload.get("tool") in _GROUP_TOOLS:
+        return payload
     out = {k: payload[k] for k in _SHARED if k in payload}
     if isinstance(payload.get("items"), list):
         out["items"] = [_card(i) for i in payload["items"] if isinstance(i, dict)]

@@ -18,6 +18,7 @@ from chatrec_agent.catalog import Catalog, Item, phrase_words
 from chatrec_agent.catalog.attributes import TAGS, AttributeCondition, AttributeVocabulary, item_values
 from chatrec_agent.catalog.filters import SearchFilter
 from chatrec_agent.catalog.titles import TitleLinker
+from chatrec_agent.conversation.people import Audience
 from chatrec_agent.recommender.recommendations import Recommendations
 from chatrec_agent.search.index import ItemIndex
 from chatrec_agent.store.history import HistoryStore
@@ -32,6 +33,7 @@ class ChatContext:
     user_id: str
     source: str = "chat"
     speaker: str = ""  # who wrote the turn, in a conversation several people share
+    audience: Audience | None = None  # the speaker and whom the message mentions (group requests)
 
 
 @dataclass
@@ -261,10 +263,13 @@ def build_tools(services: Services) -> list:
         s.history.record_feedback(runtime.context.user_id, found[0].id, kind, rating, source=runtime.context.source)  # type: ignore[arg-type]
         return dump({"tool": "record_feedback", "item": item_card(found[0]), "kind": kind, "rating": rating})
 
+    from chatrec_agent.conversation.group_tools import build_group_tools  # it builds on this module
+
+    group_tools = build_group_tools(s, _filter, echo, resolve)
     fields = ", ".join(vocabulary.fields + [TAGS]) if vocabulary else TAGS
-    for t in (recommend, search_catalog, similar_items):
+    for t in (recommend, search_catalog, similar_items, group_tools[0]):
         t.description += f" Attribute fields in this catalog: {fields}."
-    return [recommend, search_catalog, similar_items, user_history, explain, item_details, record_feedback]
+    return [recommend, search_catalog, similar_items, user_history, explain, item_details, record_feedback, *group_tools]
 
 
 _FIELD_ALIASES = {"about": "description", "plot": "description", "summary": "description", "story": "description",

@@ -165,8 +165,10 @@ class GroupRecommender:
     def recommend(
         self, members: Sequence[UserState], k: int = 5, strategy: Strategy | None = None,
         filters: SearchFilter | None = None, exclude: Iterable[str] = (), query_vector: np.ndarray | None = None,
-        exclude_seen: bool | None = None,
+        exclude_seen: bool | None = None, only: Collection[str] | None = None,
     ) -> GroupPicks:
+        """`only`: rank just these items (still never one a member disliked), e.g. to explain
+        one; each member's relevance stays relative to everything they could be offered."""
         strategy = strategy or self.settings.strategy
         _check(strategy)
         exclude_seen = self.settings.exclude_seen if exclude_seen is None else exclude_seen
@@ -183,7 +185,7 @@ class GroupRecommender:
             return GroupPicks(strategy, tuple(m.user_id for m in members), neutral, tuple(
                 GroupPick(ds.items[ds.item_index[r.item_id]], round(r.score, 4), (), GroupEvidence((), (), (), ()))
                 for r in recs))
-        candidates, rel = self._candidates(informed, self.model.allowed(filters, blocked), query_vector)
+        candidates, rel = self._candidates(informed, self.model.allowed(filters, blocked), query_vector, only)
         stars = self._stars(informed, candidates)
         lowest = None if stars is None else stars.min(axis=0)
         prefs = self._preferences(rel, stars)
@@ -203,13 +205,18 @@ class GroupRecommender:
             GroupPick(item, score, views, self._evidence(item, informed, traits, views, anchors.get(item.id, [])))
             for item, score, views in picks))
 
-    def _candidates(self, informed: list[UserState], allowed: np.ndarray,
-                    query_vector: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def _candidates(self, informed: list[UserState], allowed: np.ndarray, query_vector: np.ndarray | None,
+                    only: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The pooled candidates' dataset indices, and members × candidates relevance."""
         scores = [self.model.scores(m, query_vector) for m in informed]
-        pooled = self.model.scores(_pooled(informed), query_vector)
-        pool = self.settings.candidate_pool
-        candidates = np.unique(np.concatenate([_top(s, allowed, pool) for s in (*scores, pooled)]))
+        if only is not None:
+            index = self.model.ds.item_index
+            wanted = np.array(sorted(index[i] for i in only if i in index), dtype=np.int64)
+            candidates = wanted[allowed[wanted]] if len(wanted) else wanted
+        else:
+            pooled = self.model.scores(_pooled(informed), query_vector)
+            pool = self.settings.candidate_pool
+            candidates = np.unique(np.concatenate([_top(s, allowed, pool) for s in (*scores, pooled)]))
         return candidates, np.array([_relevance(s, allowed)[candidates] for s in scores])
 
     def _preferences(self, relevance: np.ndarray, stars: np.ndarray | None) -> np.ndarray:
@@ -257,14 +264,15 @@ class GroupRecommender:
 
 def group_picks(recommendations: Recommendations, member_ids: Sequence[str], k: int = 5,
                 strategy: Strategy | None = None, filters: SearchFilter | None = None, exclude: Iterable[str] = (),
-                wish: str | None = None, exclude_seen: bool | None = None) -> GroupPicks:
+                wish: str | None = None, exclude_seen: bool | None = None,
+                only: Collection[str] | None = None) -> GroupPicks:
     """Group picks for people of the history store, their feedback so far included (what a
     chat tool calls); settings from `group:` in the config."""
     embedder = recommendations.embedder
     query_vector = embedder.encode([wish])[0] if wish and embedder is not None else None
     picker = GroupRecommender(recommendations.model, recommendations.settings.group, recommendations.rating_model)
     members = [recommendations.user_state(m) for m in member_ids]
-    return picker.recommend(members, k, strategy, filters, exclude, query_vector, exclude_seen)
+    return picker.recommend(members, k, strategy, filters, exclude, query_vector, exclude_seen, only)
 
 
 def _relevance(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:

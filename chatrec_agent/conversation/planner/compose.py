@@ -99,6 +99,37 @@ def _details(payload: dict) -> list[str]:
     return lines
 
 
+_STRATEGY_NOTES = {"average": " (by the group's average)", "least_misery": " (the least happy member decides)",
+                   "most_pleasure": " (someone will love it)"}
+
+
+def _people(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else "the group"
+
+
+def _group(payload: dict) -> list[str]:
+    """A group's picks: for whom, the picks, who counts as neutral, and names it did not know."""
+    lines = []
+    unknown = payload.get("unknown_members") or []
+    if unknown:
+        lines.append(f"I don't see {_people(unknown)} in this group, so I left the group as it is.")
+    if payload.get("error"):
+        return [*lines, payload["error"]]
+    who = _people(payload.get("member_names") or [])
+    count = len(payload.get("items", []))
+    note = _STRATEGY_NOTES.get(payload.get("strategy", ""), "")
+    found = _items(payload, f"Here {'is' if count == 1 else 'are'} {{n}} pick{'' if count == 1 else 's'} for {who}{note}:")
+    lines += found or [f"Nothing in the catalog suits all of {who}{_filters_text(payload.get('filters'))} without "
+                       "someone having seen it or disliked it. Try loosening a constraint."]
+    neutral = payload.get("neutral") or []
+    if neutral:
+        verb = "have" if len(neutral) > 1 or neutral == ["you"] else "has"
+        line = (f"{_people(neutral)} {verb} no history with me yet, so {'count' if verb == 'have' else 'counts'} "
+                "as neutral: tell me a few films you liked and the picks will follow your taste too.")
+        lines.append(line[0].upper() + line[1:])
+    return lines
+
+
 def compose(tool_messages: list) -> str:
     lines: list[str] = []
     for message in tool_messages:
@@ -117,6 +148,13 @@ def compose(tool_messages: list) -> str:
             found = _items(payload, intro)
             lines += found or [f"Nothing in the catalog matches that{_filters_text(payload.get('filters'))} "
                                "that you haven't already seen. Try loosening a constraint."]
+        elif name == "recommend_for_group":
+            lines += _group(payload)
+        elif name == "explain_for_group":
+            if payload.get("error"):
+                lines.append(payload["error"])
+            elif payload.get("item"):
+                lines.append(f"{_label(payload['item'])} for {_people(payload.get('member_names') or [])}: {payload.get('text', '')}")
         elif name == "similar_items":
             seeds = " and ".join(_label(s) for s in payload.get("seeds", []))
             found = _items(payload, f"More like {seeds}:" if seeds else "Similar picks:")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chatrec_agent.catalog import Item, phrase_words
 from chatrec_agent.catalog.attributes import AttributeMention, AttributeVocabulary
 from chatrec_agent.catalog.titles import TitleLinker, normalise_title
 from chatrec_agent.conversation.planner.eras import parse_era
+from chatrec_agent.conversation.planner.groups import (GroupAsk, membership_call, personal, read_group, regroup,
+                                                       without_mentions)
 from chatrec_agent.conversation.planner.lexicon import GenreLexicon
 from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
@@ -165,10 +167,35 @@ class IntentParser:
             return Plan(answer=THANKS if _THANKS.match(t) else GREETING)
         if _HISTORY.search(t) and not _REQUEST.search(t):
             return self._call("user_history")
+        alone = personal(t, memory)
+        if alone is not None:  # "just for me": back from the group's list to the speaker's own
+            rest, last = alone
+            if not re.sub(r"[\W_]+", "", rest):
+                return self._call("recommend", **last)
+            t = rest
+        ask = read_group(t, memory)
+        if ask is not None:
+            return self._for_group(ask, memory, without_mentions(raw))
         compound = self._compound(t, memory)
         if compound is not None:
             return compound
         return self._single(t, memory, raw)
+
+    def _for_group(self, ask: GroupAsk, memory: Recall, raw: str) -> Plan:
+        """A group request: its words read by the usual rules, its calls made the group's."""
+        if ask.membership_only and memory.last_group is not None:
+            return Plan(tool_calls=[membership_call(ask, memory)])
+        if ask.rest:
+            plan = self._compound(ask.rest, memory) or self._single(ask.rest, memory, raw)
+        else:
+            plan = self._call("recommend")
+        if plan.answer is not None:
+            return plan
+
+        def grouped(p: Plan) -> Plan:
+            return Plan(regroup(p.tool_calls, ask, memory), p.answer, [grouped(t) for t in p.then])
+
+        return grouped(plan)
 
     def _single(self, t: str, memory: Recall, raw: str = "") -> Plan:
         if m := _CORRECTION.match(t):
@@ -224,8 +251,7 @@ class IntentParser:
             if feedback is None or not feedback.tool_calls:
                 continue
             item = feedback.tool_calls[0]["args"]["item"]
-            after = Recall(memory.last_shown, memory.shown_ids, memory.last_recommend,
-                           self._card(item) or memory.last_item)
+            after = replace(memory, last_item=self._card(item) or memory.last_item)
             return Plan(feedback.tool_calls, then=[self._single(tail, after)])
         return None
 

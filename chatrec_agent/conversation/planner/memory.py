@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-LIST_TOOLS = ("recommend", "similar_items", "search_catalog")
+LIST_TOOLS = ("recommend", "similar_items", "search_catalog", "recommend_for_group")
+# What a group's list shares with a personal one: a follow-up keeps these ("something older").
+_SHARED_ARGS = ("wish", "genres", "exclude_genres", "year_from", "year_to", "attributes", "exclude", "k")
 
 
 @dataclass
@@ -21,6 +23,9 @@ class Recall:
     shown_ids: list[str] = field(default_factory=list)  # every item shown in this conversation
     last_recommend: dict | None = None  # args of the latest recommend call
     last_item: dict | None = None  # the latest single item talked about (explained, rated, found)
+    list_tool: str | None = None  # the tool that made the latest list ("recommend_for_group": a group's)
+    last_group: dict | None = None  # args of the latest recommend_for_group call
+    group_names: list[str] = field(default_factory=list)  # its members' names
 
 
 def tool_payload(message: ToolMessage) -> dict:
@@ -43,6 +48,7 @@ def recall(messages: list[BaseMessage]) -> Recall:
             name = payload.get("tool") or message.name
             call = calls.get(message.tool_call_id, {})
             if name in LIST_TOOLS and payload.get("items"):
+                state.list_tool = name
                 state.last_shown = payload["items"]
                 for card in payload["items"]:
                     if card["id"] not in state.shown_ids:
@@ -54,7 +60,11 @@ def recall(messages: list[BaseMessage]) -> Recall:
                 # Keep only the titles the tool understood, as ids, for follow-ups.
                 args["like"] = [card["id"] for card in payload.get("like", [])]
                 state.last_recommend = args
-            if name in ("explain", "record_feedback", "item_details") and payload.get("item"):
+            if name == "recommend_for_group" and call and payload.get("items"):
+                state.last_group = dict(call.get("args", {}))
+                state.group_names = [m.get("name", "") for m in payload.get("members", [])]
+                state.last_recommend = {k: v for k, v in state.last_group.items() if k in _SHARED_ARGS}
+            if name in ("explain", "explain_for_group", "record_feedback", "item_details") and payload.get("item"):
                 state.last_item = payload["item"]
     return state
 

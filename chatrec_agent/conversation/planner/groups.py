@@ -1,0 +1,159 @@
+"""Group requests in the offline planner: whether a message asks for a group, and for whom.
+
+A message is a group request when it mentions people ("a comedy for @Ana, @Ben and me": the
+adapter renders each mention as "@Name"), or speaks of "us" ("movie night for the three of
+us"). In a conversation whose current list is a group's, the usual follow-ups ("something
+older", "not those", "why the second one?") stay with the group, "without Ben" leaves a member
+out (only a name of the current group counts, so "without horror" stays a filter), "add
+@Cleo" adds the people it mentions, and "just for me" goes back to personal picks.
+
+The rest of the message is read by the usual rules (filters, wishes, follow-ups); `regroup`
+then turns their personal calls into group calls.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from chatrec_agent.conversation.group_members import GROUP_TOOL, MIN_NAME_SCORE
+from chatrec_agent.conversation.planner.memory import Recall
+
+_MENTION = re.compile(r"(?<![\w@])@(\w[\w.'’-]*(?: \w[\w.'’-]*)?)")
+_US = re.compile(
+    r"\b(?:for (?:all of |both of |the (?:two|three|four|five|six|\d+) of )?us|(?:all|both|the (?:two|three|four|five|six|\d+)) of us|"
+    r"(?:for )?the (?:whole )?(?:group|gang|crew)|every(?:one|body) here|(?:the )?rest of us)\b")
+_OCCASION = re.compile(r"\b(?:movie|film|cinema|watch) (?:night|party|evening|club)\b")
+_ME = re.compile(r"(?:,|\band)?\s*\b(?:and |& )?(?:me|myself)\b")
+_NOT_ME = re.compile(r"\b(?:not (?:for )?me|without me|leave me out|except me|(?:i'?m|i am) out)\b")
+_PERSONAL = re.compile(r"\b(?:just|only) (?:for )?(?:me|myself)\b|\bfor me (?:alone|only)\b|\bjust mine\b")
+_ADD = re.compile(r"\b(?:add|include|invite|bring in|with)\b|\b(?:too|as well|also)\b|^(?:and|plus)\b")
+_DROP = r"(?:without|minus|except(?: for)?|leave out|leaving out|drop|skip|exclude|remove|not (?:with|for|including))"
+_WITHOUT = re.compile(rf"\b{_DROP}\s+(?P<names>[^.;!?]+)")
+_STRATEGIES = (
+    (re.compile(r"\bleast[- ]misery\b|\bnobody (?:hates|would hate)\b|\bno ?one (?:hates|would hate)\b"), "least_misery"),
+    (re.compile(r"\bmost[- ]pleasure\b|\bsomeone (?:loves|would love)\b"), "most_pleasure"),
+    (re.compile(r"\b(?:on )?average\b"), "average"),
+)
+_LIST_CALLS = ("recommend",)
+
+
+@dataclass
+class GroupAsk:
+    source: str  # "mentioned" | "same" | "everyone_here" (group_members.GroupSource)
+    rest: str  # the message without its group words, for the usual rules
+    add_mentioned: bool = False
+    without: list[str] = field(default_factory=list)
+    include_me: bool = True
+    strategy: str | None = None
+    membership_only: bool = False  # "without Ben", "add @Cleo": the same request, other people
+
+
+def without_mentions(text: str) -> str:
+    """The message without its "@Name" mentions (a name is not a title or a wish)."""
+    return " ".join(_MENTION.sub(" ", text).split())
+
+
+def personal(t: str, memory: Recall) -> tuple[str, dict | None] | None:
+    """"just for me" in a group's conversation: (the rest of the message; the group's last
+    request as a personal one, for when nothing else is asked). None when not said."""
+    if not _PERSONAL.search(t) or memory.list_tool != GROUP_TOOL:
+        return None
+    rest = " ".join(_PERSONAL.sub(" ", t).strip(" ,.!?").split())
+    last = {k: v for k, v in (memory.last_group or {}).items()
+            if k in ("wish", "genres", "exclude_genres", "year_from", "year_to", "attributes", "k")}
+    return rest, last
+
+
+def read_group(t: str, memory: Recall) -> GroupAsk | None:
+    """The group a message (lower-cased) asks for, or None for a personal message."""
+    in_group = memory.list_tool == GROUP_TOOL
+    if _PERSONAL.search(t):
+        return None
+    mentions = _MENTION.findall(t)
+    rest = _MENTION.sub(" ", t)
+    without, words = _members_named(t, memory.group_names) if in_group else ([], [])
+    for word in words:  # "without Ben": the name and its cue go; "without horror" stays a filter
+        rest = re.sub(rf"(?:\b{_DROP}\s+)?@?\b{re.escape(word)}\b", " ", rest)
+    if _NOT_ME.search(t):
+        without.append("me")
+    strategy = next((name for pattern, name in _STRATEGIES if pattern.search(t)), None)
+    for pattern in (_NOT_ME, _US, _OCCASION, *(p for p, _ in _STRATEGIES)):
+        rest = pattern.sub(" ", rest)
+    if mentions:
+        rest = _ME.sub(" ", rest)
+    rest = " ".join(re.sub(r"\b(?:for|and|with|add|include|invite|too|also|as well)\b\s*(?=[,.!?]|$)", " ", rest).split())
+    rest = re.sub(r"^(?:[,.!?&]\s*)+|(?:\s*[,&])+$", "", rest).strip()
+    bare = not re.sub(r"[\W_]+", "", rest)
+    if mentions and in_group and _ADD.search(t):
+        return GroupAsk("same", rest, add_mentioned=True, without=without, strategy=strategy, membership_only=bare)
+    if mentions:
+        return GroupAsk("mentioned", rest, without=[w for w in without if w != "me"], include_me="me" not in without,
+                        strategy=strategy)
+    if _US.search(t) and not in_group:
+        return GroupAsk("everyone_here", rest, without=without, strategy=strategy)
+    if in_group:
+        return GroupAsk("same", rest, without=without, strategy=strategy, membership_only=bare and bool(without))
+    return None
+
+
+def _members_named(t: str, names: list[str]) -> tuple[list[str], list[str]]:
+    """(the current group's members a "without …" names, fuzzy by full or first name; the
+    words of the message that named them)."""
+    found: list[str] = []
+    words: list[str] = []
+    choices = {n.lower(): n for n in names} | {n.split()[0].lower(): n for n in names if n.split()}
+    for m in _WITHOUT.finditer(t):
+        for word in re.split(r"\s*(?:,|\band\b|&|\bor\b|\bnor\b)\s*", m.group("names")):
+            word = word.strip().lstrip("@")
+            if word in ("me", "myself"):
+                found.append("me")
+                words.append(word)
+                continue
+            match = process.extractOne(word, list(choices), scorer=fuzz.ratio, score_cutoff=MIN_NAME_SCORE) if word else None
+            if match:
+                found.append(choices[match[0]])
+                words.append(word)
+    return found, words
+
+
+def regroup(steps: list[dict], ask: GroupAsk, memory: Recall) -> list[dict]:
+    """The personal calls of a plan's step as the group's: a list becomes the group's list
+    (its filters kept), a "why" the group's explanation; anything else (feedback, a title's
+    details, the speaker's history) stays the speaker's own."""
+    out = []
+    for call in steps:
+        name, args = call["name"], dict(call["args"])
+        if name in _LIST_CALLS:
+            args.pop("like", None)  # "like X" seeds a personal neighbourhood; the group has its own
+            args.update(_who(ask, memory))
+            out.append({"name": GROUP_TOOL, "args": args})
+        elif name == "explain" and memory.list_tool == GROUP_TOOL:
+            out.append({"name": "explain_for_group", "args": args})
+        else:
+            out.append(call)
+    return out
+
+
+def membership_call(ask: GroupAsk, memory: Recall) -> dict:
+    """"without Ben" / "add @Cleo": the group's last request again, for the new group."""
+    args = {k: v for k, v in (memory.last_group or {}).items()
+            if k in ("wish", "genres", "exclude_genres", "year_from", "year_to", "attributes", "k", "strategy")}
+    args.update(_who(ask, memory))
+    return {"name": GROUP_TOOL, "args": args}
+
+
+def _who(ask: GroupAsk, memory: Recall) -> dict:
+    who: dict = {"group": ask.source}
+    if ask.add_mentioned:
+        who["add_mentioned"] = True
+    if ask.without:
+        who["without"] = list(ask.without)
+    if not ask.include_me:
+        who["include_me"] = False
+    strategy = ask.strategy or (memory.last_group or {}).get("strategy")
+    if strategy:
+        who["strategy"] = strategy
+    return who
