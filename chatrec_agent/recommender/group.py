@@ -165,8 +165,10 @@ class GroupRecommender:
     def recommend(
         self, members: Sequence[UserState], k: int = 5, strategy: Strategy | None = None,
         filters: SearchFilter | None = None, exclude: Iterable[str] = (), query_vector: np.ndarray | None = None,
-        exclude_seen: bool | None = None,
+        exclude_seen: bool | None = None, evidence: bool = True,
     ) -> GroupPicks:
+        """The group's top k. `evidence=False` leaves out the shared tastes and anchors (a
+        scoring per member) for callers that only rank, such as the benchmark."""
         strategy = strategy or self.settings.strategy
         _check(strategy)
         exclude_seen = self.settings.exclude_seen if exclude_seen is None else exclude_seen
@@ -197,8 +199,8 @@ class GroupRecommender:
                                            round(float(prefs[row, column]), 4))
                           for row, m in enumerate(informed))
             picks.append((ds.items[n], round(float(score[column]), 4), views))
-        anchors = self._anchors(informed, [item.id for item, _, _ in picks])
-        traits = {m.user_id: _favourite_traits(m, ds.items, ds.item_index) for m in informed}
+        anchors = self._anchors(informed, [item.id for item, _, _ in picks]) if evidence else {}
+        traits = {m.user_id: _favourite_traits(m, ds.items, ds.item_index) if evidence else set() for m in informed}
         return GroupPicks(strategy, tuple(m.user_id for m in members), neutral, tuple(
             GroupPick(item, score, views, self._evidence(item, informed, traits, views, anchors.get(item.id, [])))
             for item, score, views in picks))
