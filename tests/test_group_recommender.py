@@ -256,3 +256,11 @@ def test_group_settings_are_checked_when_the_config_is_read():
                      ({"candidate_pool": 3}, "group.candidate_pool"), ({"floor": 2}, "group.floor")):
         with pytest.raises(ConfigError, match=re.escape(f"'{key}'")):
             settings_from_dict({"group": bad}, environ={})
+
+
+def test_ranking_without_evidence_ranks_the_same(model):
+    group = picker(model)
+    full, bare = (group.recommend([ANA, BEN, CY], k=6, evidence=e) for e in (True, False))
+    assert ids(full) == ids(bare) and [p.members for p in full.picks] == [p.members for p in bare.picks]
+    assert any(p.evidence.anchors for p in full.picks) and not any(p.evidence.anchors or p.evidence.shared
+                                                                    for p in bare.picks)

@@ -165,10 +165,12 @@ class GroupRecommender:
     def recommend(
         self, members: Sequence[UserState], k: int = 5, strategy: Strategy | None = None,
         filters: SearchFilter | None = None, exclude: Iterable[str] = (), query_vector: np.ndarray | None = None,
-        exclude_seen: bool | None = None, only: Collection[str] | None = None,
+        exclude_seen: bool | None = None, evidence: bool = True, only: Collection[str] | None = None,
     ) -> GroupPicks:
-        """`only`: rank just these items (still never one a member disliked), e.g. to explain
-        one; each member's relevance stays relative to everything they could be offered."""
+        """The group's top k. `evidence=False` leaves out the shared tastes and anchors (a
+        scoring per member) for callers that only rank, such as the benchmark. `only`: rank
+        just these items (still never one a member disliked), e.g. to explain one; each
+        member's relevance stays relative to everything they could be offered."""
         strategy = strategy or self.settings.strategy
         _check(strategy)
         exclude_seen = self.settings.exclude_seen if exclude_seen is None else exclude_seen
@@ -199,8 +201,8 @@ class GroupRecommender:
                                            round(float(prefs[row, column]), 4))
                           for row, m in enumerate(informed))
             picks.append((ds.items[n], round(float(score[column]), 4), views))
-        anchors = self._anchors(informed, [item.id for item, _, _ in picks])
-        traits = {m.user_id: _favourite_traits(m, ds.items, ds.item_index) for m in informed}
+        anchors = self._anchors(informed, [item.id for item, _, _ in picks]) if evidence else {}
+        traits = {m.user_id: _favourite_traits(m, ds.items, ds.item_index) if evidence else set() for m in informed}
         return GroupPicks(strategy, tuple(m.user_id for m in members), neutral, tuple(
             GroupPick(item, score, views, self._evidence(item, informed, traits, views, anchors.get(item.id, [])))
             for item, score, views in picks))
@@ -272,7 +274,7 @@ def group_picks(recommendations: Recommendations, member_ids: Sequence[str], k: 
     query_vector = embedder.encode([wish])[0] if wish and embedder is not None else None
     picker = GroupRecommender(recommendations.model, recommendations.settings.group, recommendations.rating_model)
     members = [recommendations.user_state(m) for m in member_ids]
-    return picker.recommend(members, k, strategy, filters, exclude, query_vector, exclude_seen, only)
+    return picker.recommend(members, k, strategy, filters, exclude, query_vector, exclude_seen, only=only)
 
 
 def _relevance(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:
