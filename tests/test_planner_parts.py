@@ -44,6 +44,10 @@ def test_lexicon_maps_onto_the_catalogs_own_genre_names():
     ("before 1960", (None, 1959)), ("after 2000", (2001, None)), ("since 2010", (2010, None)),
     ("between 1985 and 1975", (1975, 1985)), ("something recent", (2017, None)), ("an old classic", (None, 1969)),
     ("give me 3 comedies", (None, None)), ("from 1994", (1994, 1994)),
+    # A negated bound turns round: what is ruled out is the other side.
+    ("a drama, nothing before 1985", (1985, None)), ("no films older than 1975", (1975, None)),
+    ("not after 2005", (None, 2005)), ("nothing since 2015", (None, 2014)),
+    ("a western before 1970 with no gore", (None, 1969)),
 ])
 def test_era_parser(text, expected):
     assert parse_era(text, latest_year=2024) == expected

@@ -14,10 +14,15 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
     if m := re.search(r"\bbetween (\d{4}) and (\d{4})\b", t):
         a, b = sorted((int(m.group(1)), int(m.group(2))))
         return a, b
-    if m := re.search(r"\b(?:before|earlier than|older than|prior to|pre)[ -](\d{4})s?\b", t):
-        return None, int(m.group(1)) - 1
-    if m := re.search(r"\b(?:after|later than|newer than|since|post)[ -](\d{4})s?\b", t):
-        year = int(m.group(1))
+    # "nothing before 1990", "no films older than 1990", "not after 2000": the bound turns round.
+    negated = r"(?P<neg>\b(?:nothing|not|no|none|never|nowt)\b(?:\s+\w+){0,2}?\s+)?"
+    if m := re.search(negated + r"\b(?:before|earlier than|older than|prior to|pre)[ -](\d{4})s?\b", t):
+        year = int(m.group(2))
+        return (year, None) if m.group("neg") else (None, year - 1)
+    if m := re.search(negated + r"\b(?:after|later than|newer than|since|post)[ -](\d{4})s?\b", t):
+        year = int(m.group(2))
+        if m.group("neg"):
+            return None, (year - 1 if "since" in m.group(0) else year)
         return (year if "since" in m.group(0) else year + 1), None
     # "early 80s", "mid-1990s", "late nineties": a third of the decade.
     part = r"(?P<part>early|mid|middle|late)[ -](?:(?:the )?)"

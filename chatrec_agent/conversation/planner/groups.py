@@ -85,7 +85,7 @@ def read_group(t: str, memory: Recall) -> GroupAsk | None:
     if mentions:
         rest = _ME.sub(" ", rest)
     rest = " ".join(re.sub(r"\b(?:for|and|with|add|include|invite|too|also|as well)\b\s*(?=[,.!?]|$)", " ", rest).split())
-    rest = re.sub(r"^(?:[,.!?&]\s*)+|(?:\s*[,&])+$", "", rest).strip()
+    rest = re.sub(r"\s+([,.!?])", r"\1", re.sub(r"^(?:[,.!?&]\s*)+|(?:\s*[,&])+$", "", rest)).strip()
     bare = not re.sub(r"[\W_]+", "", rest)
     if mentions and in_group and _ADD.search(t):
         return GroupAsk("same", rest, add_mentioned=True, without=without, strategy=strategy, membership_only=bare)
