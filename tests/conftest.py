@@ -75,9 +75,15 @@ def film_project(folder: Path, settings_yaml: str = "") -> Path:
     return folder
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def _environment(env: dict | None) -> dict:
-    """This process's environment without chat tokens (the test sets what it needs)."""
+    """This process's environment without chat tokens (the test sets what it needs), with
+    this checkout first on PYTHONPATH: the child runs the chatrec under test, whichever one
+    the virtualenv has installed."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     environ.update(env or {})
     return environ
 
@@ -88,10 +94,15 @@ def chatrec(*args: str, cwd: Path, env: dict | None = None, input: str | None = 
                           cwd=cwd, capture_output=True, text=True, timeout=300, env=_environment(env), input=input)
 
 
-def start_chatrec(*args: str, cwd: Path, env: dict | None = None) -> subprocess.Popen:
-    """Start a long-running `chatrec` command (a server); its output is piped."""
-    return subprocess.Popen([sys.executable, "-m", "chatrec_agent.cli", *args], cwd=cwd, env=_environment(env),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def start_chatrec(*args: str, cwd: Path, env: dict | None = None, log: Path | None = None) -> subprocess.Popen:
+    """Start a long-running `chatrec` command (a server); its output is piped, or written
+    to `log` (for a server that logs more than a pipe nobody reads can hold)."""
+    if log is None:
+        return subprocess.Popen([sys.executable, "-m", "chatrec_agent.cli", *args], cwd=cwd, env=_environment(env),
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with log.open("w") as out:  # the child has its own copy of the file
+        return subprocess.Popen([sys.executable, "-m", "chatrec_agent.cli", *args], cwd=cwd, env=_environment(env),
+                                stdout=out, stderr=subprocess.STDOUT)
 
 
 def free_port() -> int:
