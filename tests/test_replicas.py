@@ -18,8 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from chatrec_agent.catalog.load import load_catalog
+from chatrec_agent.search.embeddings import Embedder
+from chatrec_agent.search.index import ItemIndex
+from chatrec_agent.settings import load_settings
+
 from .conftest import (
-    chatrec,
     chroma_running,
     film_records,
     free_port,
@@ -155,7 +159,7 @@ def _stop(replica: Replica) -> None:
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory, postgres_server: PostgresServer) -> Iterator[Deployment]:
+def deployment(tmp_path_factory, postgres_server: PostgresServer, embedder: Embedder) -> Iterator[Deployment]:
     root = tmp_path_factory.mktemp("replicas")
     catalog = write_jsonl(root / "films.jsonl", film_records())
     database = postgres_server.create_database()
@@ -163,11 +167,12 @@ def deployment(tmp_path_factory, postgres_server: PostgresServer) -> Iterator[De
     try:
         with chroma_running(root / "chroma") as chroma:
             folders = [_config(root / name, catalog, database, chroma, api) for name in ("a", "b")]
-            # As the README's "Running at scale" says: `chatrec index` once builds the shared index.
-            # (Replicas that start together on an empty Chroma server each rebuild it, and one
-            # drops the collection the other is filling.)
-            built = chatrec("index", cwd=folders[0])
-            assert built.returncode == 0, built.stdout + built.stderr
+            # As the README's "Running at scale" says, the shared index is built once before the
+            # replicas start: what `chatrec index` does, here with the embedder this process has
+            # loaded already. (Replicas that start together on an empty Chroma server each
+            # rebuild it, and one drops the collection the other is filling.)
+            settings = load_settings(folders[0] / "config.yaml", environ={})
+            ItemIndex(settings, embedder).sync(load_catalog(settings.catalog))
             replicas = [_start(name, folder, api) for name, folder in zip(("a", "b"), folders)]  # in parallel
             deployed = Deployment(*replicas, api, catalog)
             try:
