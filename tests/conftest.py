@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -73,9 +75,15 @@ def film_project(folder: Path, settings_yaml: str = "") -> Path:
     return folder
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def _environment(env: dict | None) -> dict:
-    """This process's environment without chat tokens (the test sets what it needs)."""
+    """This process's environment without chat tokens (the test sets what it needs), with
+    this checkout first on PYTHONPATH: the child runs the chatrec under test, whichever one
+    the virtualenv has installed."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     environ.update(env or {})
     return environ
 
@@ -86,10 +94,15 @@ def chatrec(*args: str, cwd: Path, env: dict | None = None, input: str | None = 
                           cwd=cwd, capture_output=True, text=True, timeout=300, env=_environment(env), input=input)
 
 
-def start_chatrec(*args: str, cwd: Path, env: dict | None = None) -> subprocess.Popen:
-    """Start a long-running `chatrec` command (a server); its output is piped."""
-    return subprocess.Popen([sys.executable, "-m", "chatrec_agent.cli", *args], cwd=cwd, env=_environment(env),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def start_chatrec(*args: str, cwd: Path, env: dict | None = None, log: Path | None = None) -> subprocess.Popen:
+    """Start a long-running `chatrec` command (a server); its output is piped, or written
+    to `log` (for a server that logs more than a pipe nobody reads can hold)."""
+    if log is None:
+        return subprocess.Popen([sys.executable, "-m", "chatrec_agent.cli", *args], cwd=cwd, env=_environment(env),
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with log.open("w") as out:  # the child has its own copy of the file
+        return subprocess.Popen([sys.executable, "-m", "chatrec_agent.cli", *args], cwd=cwd, env=_environment(env),
+                                stdout=out, stderr=subprocess.STDOUT)
 
 
 def free_port() -> int:
@@ -135,6 +148,44 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     url = postgres_server.create_database()
     yield url
     postgres_server.drop_database(url)
+
+
+@contextmanager
+def chroma_running(folder: Path) -> Iterator[int]:
+    """A real Chroma server (`chroma run`) keeping its data in `folder`, on a free loopback
+    port (yielded) until the block ends; its output goes to folder/chroma.log."""
+    exe = shutil.which("chroma")
+    assert exe, "the chromadb package installs the `chroma` command"
+    port = free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    log = (folder / "chroma.log").open("w")
+    proc = subprocess.Popen(
+        [exe, "run", "--path", str(folder / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if proc.poll() is not None:
+                pytest.fail(f"chroma run exited: {(folder / 'chroma.log').read_text()}")
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"chroma run not listening on port {port} after 60 s: {(folder / 'chroma.log').read_text()}")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[int]:
+    """The port of a Chroma server of this test's own."""
+    with chroma_running(tmp_path) as port:
+        yield port
 
 
 @pytest.fixture

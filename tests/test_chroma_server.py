@@ -1,12 +1,9 @@
-"""A real Chroma server (`chroma run`) on a free loopback port, used through HttpClient."""
+"""A real Chroma server (`chroma run`, the `chroma_server` fixture of conftest.py) on a free
+loopback port, used through HttpClient."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import threading
-import time
 
 import pytest
 
@@ -14,37 +11,7 @@ from chatrec_agent.errors import VectorIndexError
 from chatrec_agent.search.index import ItemIndex
 from chatrec_agent.settings import settings_from_dict
 
-from .conftest import check_full_rebuilds_spare_the_neighbour
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def chroma_server(tmp_path):
-    exe = shutil.which("chroma")
-    assert exe, "the chromadb package installs the `chroma` command"
-    port = free_port()
-    log = (tmp_path / "chroma.log").open("w")
-    proc = subprocess.Popen(
-        [exe, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        if proc.poll() is not None:
-            pytest.fail(f"chroma run exited: {(tmp_path / 'chroma.log').read_text()}")
-        time.sleep(0.2)
-    yield port
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+from .conftest import check_full_rebuilds_spare_the_neighbour, free_port
 
 
 @pytest.mark.server

@@ -25,7 +25,6 @@ from chatrec_agent.store.coordination import (
 )
 
 from .conftest import film_records, race, write_jsonl
-from .test_chroma_server import chroma_server  # noqa: F401 - a fixture: two replicas share its index
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10) -> bool:
@@ -245,7 +244,7 @@ NEW_FILM = {"id": "princess-bride", "title": "The Princess Bride", "year": 1987,
 
 @pytest.mark.server
 @pytest.mark.postgres
-def test_a_reindex_on_one_replica_reaches_the_others_without_a_restart(tmp_path, embedder, postgres_url, chroma_server):  # noqa: F811
+def test_a_reindex_on_one_replica_reaches_the_others_without_a_restart(tmp_path, embedder, postgres_url, chroma_server):
     path = write_jsonl(tmp_path / "films.jsonl", film_records())
     runtimes: list[Runtime] = []
     for name in ("a", "b"):
