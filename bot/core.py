@@ -260,7 +260,8 @@ class ChatService:
             return self._link(platform, workspace, user, words, link_target, is_operator)
         full = len(words) > 1 and words[1].lower() == "full"
         if not self.runtime.reserve_reindex():  # claimed here, so a second request is refused at once
-            return CommandResult("A reindex is already running; I'll post its result here when it's done.")
+            return CommandResult("A reindex is already running; its result goes to whoever started it. "
+                                 "`status` says when it has finished.")
         return CommandResult(
             f"Reindexing{' from scratch' if full else ''}… I'll post the result here. The current index keeps answering meanwhile.",
             public=True, background=lambda: self._reindex(full), cancel=self.runtime.release_reindex)

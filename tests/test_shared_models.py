@@ -193,3 +193,29 @@ def test_a_replica_starting_during_a_reindex_waits_for_it(tmp_path, embedder, po
         other.close()
         for runtime in started:
             runtime.close()
+
+
+@pytest.mark.server
+def test_replicas_starting_together_on_an_empty_index_take_turns(tmp_path, embedder, postgres_url, chroma_server):
+    """Each would build the shared index from scratch and delete the other's collection; in
+    the start-up slot the first builds it and the second finds it in sync."""
+    path = write_jsonl(tmp_path / "films.jsonl", film_records())
+    started: list[Runtime | None] = [None, None]
+
+    def start(n: int) -> None:
+        settings = settings_from_dict(
+            {"catalog": {"format": "jsonl", "path": str(path)},
+             "storage": {"dir": str(tmp_path / f"r{n}"), "backend": "postgres", "url": postgres_url},
+             "vector_store": {"mode": "server", "host": "127.0.0.1", "port": chroma_server}}, environ={})
+        started[n] = Runtime.start(settings, embedder=embedder)
+
+    try:
+        race(2, start)
+        a, b = started
+        assert sorted([a.sync_report.added, b.sync_report.added]) == [0, len(film_records())]
+        assert a.index.status()["collection"] == b.index.status()["collection"]
+        assert [h.item_id for h in b.index.search("monster on a spaceship", k=1)] == ["alien"]
+    finally:
+        for runtime in started:
+            if runtime is not None:
+                runtime.close()
