@@ -130,6 +130,14 @@ def test_follow_ups_stay_with_the_group(runtime, chat):
     assert called(runtime, mine) == ["recommend"] and not mine.group
 
 
+def test_people_leave_and_the_speaker_goes_back_to_their_own_picks_in_other_words(runtime, chat):
+    chat("a drama for @Ana, @Ben and me", mentions=[ANA, BEN])
+    out = chat("count Ana out")
+    assert {p.id for p in out.group} == {"UBEN", "UME"} and out.tool_calls[0]["args"].get("genres") == ["Drama"]
+    mine = chat("hmm, only for me please")
+    assert called(runtime, mine) == ["recommend"] and mine.tool_calls[0]["args"].get("genres") == ["Drama"]
+
+
 def test_without_a_genre_is_a_filter_and_without_a_member_is_not(runtime, chat):
     chat("a film for @Ana and @Ben", mentions=[ANA, BEN])
     reply = chat("without horror")

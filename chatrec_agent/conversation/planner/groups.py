@@ -31,7 +31,9 @@ _NOT_ME = re.compile(r"\b(?:not (?:for )?me|without me|leave me out|except me|(?
 _PERSONAL = re.compile(r"\b(?:just|only) (?:for )?(?:me|myself)\b|\bfor me (?:alone|only)\b|\bjust mine\b")
 _ADD = re.compile(r"\b(?:add|include|invite|bring in|with)\b|\b(?:too|as well|also)\b|^(?:and|plus)\b")
 _DROP = r"(?:without|minus|except(?: for)?|leave out|leaving out|drop|skip|exclude|remove|not (?:with|for|including))"
-_WITHOUT = re.compile(rf"\b{_DROP}\s+(?P<names>[^.;!?]+)")
+# "leave Ben out", "take Ana off", "count Cleo out": the verb's particle after the names.
+_SPLIT_VERB = r"(?:leave|leaving|take|taking|count|counting|cut|kick|drop|strike|cross)"
+_WITHOUT = re.compile(rf"\b{_DROP}\s+(?P<names>[^.;!?]+)|\b{_SPLIT_VERB}\s+(?P<split>[^.;!?]+?)\s+(?:out|off)\b")
 _STRATEGIES = (
     (re.compile(r"\bleast[- ]misery\b|\bnobody (?:hates|would hate)\b|\bno ?one (?:hates|would hate)\b"), "least_misery"),
     (re.compile(r"\bmost[- ]pleasure\b|\bsomeone (?:loves|would love)\b"), "most_pleasure"),
@@ -76,7 +78,7 @@ def read_group(t: str, memory: Recall) -> GroupAsk | None:
     rest = _MENTION.sub(" ", t)
     without, words = _members_named(t, memory.group_names) if in_group else ([], [])
     for word in words:  # "without Ben": the name and its cue go; "without horror" stays a filter
-        rest = re.sub(rf"(?:\b{_DROP}\s+)?@?\b{re.escape(word)}\b", " ", rest)
+        rest = re.sub(rf"(?:\b(?:{_DROP}|{_SPLIT_VERB})\s+)?@?\b{re.escape(word)}\b(?:\s+(?:out|off)\b)?", " ", rest)
     if _NOT_ME.search(t):
         without.append("me")
     strategy = next((name for pattern, name in _STRATEGIES if pattern.search(t)), None)
@@ -106,7 +108,7 @@ def _members_named(t: str, names: list[str]) -> tuple[list[str], list[str]]:
     words: list[str] = []
     choices = {n.lower(): n for n in names} | {n.split()[0].lower(): n for n in names if n.split()}
     for m in _WITHOUT.finditer(t):
-        for word in re.split(r"\s*(?:,|\band\b|&|\bor\b|\bnor\b)\s*", m.group("names")):
+        for word in re.split(r"\s*(?:,|\band\b|&|\bor\b|\bnor\b)\s*", m.group("names") or m.group("split")):
             word = word.strip().lstrip("@")
             if word in ("me", "myself"):
                 found.append("me")

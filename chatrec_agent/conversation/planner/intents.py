@@ -170,9 +170,9 @@ class IntentParser:
         alone = personal(t, memory)
         if alone is not None:  # "just for me": back from the group's list to the speaker's own
             rest, last = alone
-            if not re.sub(r"[\W_]+", "", rest):
-                return self._call("recommend", **last)
-            t = rest
+            plan = (self._compound(rest, memory) or self._single(rest, memory, raw)) if re.sub(r"[\W_]+", "", rest) else None
+            # Nothing asked besides: the group's request, for the speaker alone.
+            return self._call("recommend", **last) if plan is None or self._bare(plan) else plan
         ask = read_group(t, memory)
         if ask is not None:
             return self._for_group(ask, memory, without_mentions(raw))
