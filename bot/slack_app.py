@@ -56,6 +56,7 @@ MAX_RETRY_AFTER = 30  # seconds; a longer wait would hold a worker, so that repl
 # <!subteam^S1>) are dropped before the text is read; channels and links keep their label.
 _MENTION = re.compile(r"<[@!][^>]*>")
 _PERSON = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_MARKED = re.compile("\ue000([UW][A-Z0-9]+)\ue001")  # a named mention, until the names go in
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 _LABELLED = re.compile(r"<(?:#[A-Z0-9]+|[a-z]+:[^|>]*)\|([^>]*)>")
 _BARE_LINK = re.compile(r"<([a-z]+:[^|>]*)>")
@@ -71,10 +72,13 @@ def inbound_text(text: str, names: Mapping[str, str] | None = None) -> str:
     (who a group request is for), other mentions and broadcasts go, labels stay, and
     Slack's escapes (&amp; &lt; &gt;) are decoded."""
     names = names or {}
-    text = _PERSON.sub(lambda m: f" @{names[m.group(1)]} " if m.group(1) in names else " ", text)
+    # Names go in last, after the escapes are decoded: a name is text, never Slack markup.
+    text = _PERSON.sub(lambda m: f" \ue000{m.group(1)}\ue001 " if m.group(1) in names else " ",
+                       text.replace("\ue000", "").replace("\ue001", ""))
     text = _LABELLED.sub(lambda m: m.group(1), _MENTION.sub(" ", text))
     text = _BARE_LINK.sub(lambda m: m.group(1), text)
-    return " ".join(text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").split())
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return " ".join(_MARKED.sub(lambda m: f"@{names[m.group(1)]}", text).split())
 
 
 def escape(text: str) -> str:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from bot import discord_app, slack_app, terminal
-from bot.core import APOLOGY, ChatService, Incoming, Outgoing
+from bot.core import APOLOGY, ChatService, Incoming, Outgoing, person_name
 from chatrec_agent.conversation.agent import Reply, ReplyItem
 
 from .test_dialogues import runtime  # noqa: F401 - the shared module fixture (demo catalog)
@@ -129,3 +129,20 @@ def test_every_renderer_keeps_any_reply_within_its_platforms_limits(text, items)
     check_slack(reply)
     check_discord(reply)
     check_terminal(Reply(reply.text, items))
+
+
+@PROPERTY
+@given(text=hostile, name=hostile)
+@example(text="a film for <@U2> and me", name="<!everyone> *bold* <@U9|x>\u202e")
+def test_a_group_request_with_any_names_gets_a_safe_grounded_reply(runtime, text, name):  # noqa: F811
+    """Display names are whatever people chose: as they reach the model and the reply they are
+    plain, short, and can neither mention nor mark anything up."""
+    safe = person_name(name)
+    assert safe and len(safe) <= 40 and not re.search(r"[<>@*_~`|]", safe)
+    inbound = slack_app.inbound_text(f"<@U2> {text}", {"U2": safe})
+    assert inbound.startswith(f"@{safe}")  # the name goes in as it is: plain text
+    reply = _service(runtime).handle(Incoming("slack", "T1", "C1", "U1", inbound, mentions=(("U2", safe),),
+                                              user_name=person_name(text)))
+    assert reply is not None and reply.text.strip() and reply.text != APOLOGY
+    assert all(item.id in runtime.catalog.items for item in reply.items)
+    check_slack(reply)

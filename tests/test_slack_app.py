@@ -309,6 +309,15 @@ def test_inbound_text_drops_mentions_and_broadcasts_and_keeps_labels():
     assert inbound_text("<!subteam^S1|@team> in <#C1|general>: <https://x.test/a|this> &lt;3") == "in general: this <3"
 
 
+def test_the_people_a_message_mentions_are_read_by_id_and_shown_by_name():
+    from bot.slack_app import inbound_text, mentioned_users
+
+    text = "<@UBOT> a film for <@U2|ana>, <@W3> and me (cc <@U2>)"
+    assert mentioned_users(text) == ["UBOT", "U2", "W3"]  # each once, in order; the adapter drops the bot
+    assert inbound_text(text, {"U2": "Ana", "W3": "Ben Okafor"}) == "a film for @Ana, @Ben Okafor and me (cc @Ana)"
+    assert inbound_text(text) == "a film for , and me (cc )"  # unnamed: gone, as before
+
+
 # --- the hostile-input / Web API issue: prompt acknowledgements, response URLs, retries, splitting
 
 

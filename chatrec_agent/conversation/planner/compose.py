@@ -118,7 +118,9 @@ def _group(payload: dict) -> list[str]:
     who = _people(payload.get("member_names") or [])
     count = len(payload.get("items", []))
     note = _STRATEGY_NOTES.get(payload.get("strategy", ""), "")
-    found = _items(payload, f"Here {'is' if count == 1 else 'are'} {{n}} pick{'' if count == 1 else 's'} for {who}{note}:")
+    # `_items` fills in {n}; a name's own braces ("{ana}") must stay text.
+    intro = f"Here {'is' if count == 1 else 'are'} {{n}} pick{'' if count == 1 else 's'} for "
+    found = _items(payload, intro + (who + note).replace("{", "{{").replace("}", "}}") + ":")
     lines += found or [f"Nothing in the catalog suits all of {who}{_filters_text(payload.get('filters'))} without "
                        "someone having seen it or disliked it. Try loosening a constraint."]
     neutral = payload.get("neutral") or []
