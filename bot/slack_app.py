@@ -73,7 +73,7 @@ def inbound_text(text: str, names: Mapping[str, str] | None = None) -> str:
     Slack's escapes (&amp; &lt; &gt;) are decoded."""
     names = names or {}
     # Names go in last, after the escapes are decoded: a name is text, never Slack markup.
-    text = _PERSON.sub(lambda m: f" \ue000{m.group(1)}\ue001 " if m.group(1) in names else " ",
+    text = _PERSON.sub(lambda m: f"\ue000{m.group(1)}\ue001" if m.group(1) in names else " ",
                        text.replace("\ue000", "").replace("\ue001", ""))
     text = _LABELLED.sub(lambda m: m.group(1), _MENTION.sub(" ", text))
     text = _BARE_LINK.sub(lambda m: m.group(1), text)
