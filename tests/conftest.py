@@ -230,6 +230,16 @@ def check_full_rebuilds_spare_the_neighbour(deployment, catalog: Catalog, ours: 
     assert [h.item_id for h in fresh.search("monster on a spaceship", k=1)] == ["alien"]
 
 
+def wait_until(condition: Callable[[], object], timeout: float = 10, every: float = 0.05) -> bool:
+    """Poll `condition` until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(every)
+    return True
+
+
 def race(workers: int, work: Callable[[int], None]) -> None:
     """Run `work(n)` for n in range(workers) on threads released together; re-raise a failure."""
     start = threading.Barrier(workers)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -24,16 +24,7 @@ from chatrec_agent.store.coordination import (
     RateLimit,
 )
 
-from .conftest import film_records, race, write_jsonl
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+from .conftest import film_records, race, wait_until, write_jsonl
 
 
 # --- one process -----------------------------------------------------------------------

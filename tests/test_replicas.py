@@ -12,7 +12,7 @@ import json
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from .conftest import (
     free_port,
     race,
     start_chatrec,
+    wait_until,
     write_jsonl,
 )
 from .postgres_server import PostgresServer
@@ -112,15 +113,6 @@ class Deployment:
 
     def command(self, replica: Replica, text: str, user: str = OPERATOR, channel: str = "COPS") -> dict:
         return replica.client.command(text, user=user, channel=channel)
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 def _config(folder: Path, catalog: Path, database: str, chroma: int, api: MockSlackAPI) -> Path:

@@ -25,8 +25,8 @@ from chatrec_agent.store.backends import open_coordination
 from chatrec_agent.store.postgres_history import PostgresHistoryStore
 from chatrec_agent.store.postgres_models import PostgresModelStore
 
-from .conftest import film_items, film_records, race, write_jsonl
-from .test_coordination import NEW_FILM, wait_until
+from .conftest import film_items, film_records, race, wait_until, write_jsonl
+from .test_coordination import NEW_FILM
 from .test_model_files import WordVectors, interactions
 
 pytestmark = pytest.mark.postgres
