@@ -155,6 +155,18 @@ def test_the_people_who_spoke_in_a_thread_are_the_group(runtime, chat):
     assert {p.id for p in reply.group} == {"UANA", "UBEN", "UME"}
 
 
+def test_the_number_counted_takes_the_latest_speakers_and_says_who_is_missing(runtime, chat):
+    chat("hello", who=CLEO)
+    chat("hi", who=ANA)
+    chat("hey", who=BEN)
+    two = chat("a film for both of us", who=BEN)
+    assert {p.id for p in two.group} == {"UBEN", "UANA"}  # Ben and the latest other to speak
+    chat("and me?", who=ME)
+    five = chat("something for the five of us")
+    assert {p.id for p in five.group} == {"UME", "UBEN", "UANA", "UCLEO"}
+    assert five.text.startswith("I only know of") and "mention anyone else" in five.text
+
+
 def test_one_person_is_not_a_group(runtime, chat):
     reply = chat("something for all of us")  # nobody else has spoken here, nobody is mentioned
     assert not reply.items and not reply.group

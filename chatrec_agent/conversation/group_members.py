@@ -28,6 +28,7 @@ MIN_NAME_SCORE = 85  # how close "without Bne" must be to a member's name to lea
 class Chosen:
     members: list[Person]
     unknown_names: list[str] = field(default_factory=list)  # "without X" where X is nobody in the group
+    missing: int = 0  # "the four of us" where only three have spoken here
 
 
 def previous_group(messages: Sequence[BaseMessage]) -> list[Person]:
@@ -41,9 +42,9 @@ def previous_group(messages: Sequence[BaseMessage]) -> list[Person]:
 
 
 def participants(messages: Sequence[BaseMessage]) -> list[Person]:
-    """Everyone who has written in the conversation, in order of their first message."""
+    """Everyone who has written in the conversation, the most recent speaker first."""
     seen: dict[str, Person] = {}
-    for message in messages:
+    for message in reversed(messages):
         person = message.additional_kwargs.get("person") if isinstance(message, HumanMessage) else None
         if isinstance(person, dict) and {"id", "name", "user"} <= person.keys():
             seen.setdefault(str(person["id"]), Person.from_dict(person))
@@ -51,14 +52,21 @@ def participants(messages: Sequence[BaseMessage]) -> list[Person]:
 
 
 def choose(audience: Audience, messages: Sequence[BaseMessage], source: GroupSource = "mentioned",
-           add_mentioned: bool = False, without: Sequence[str] = (), include_me: bool = True) -> Chosen:
+           add_mentioned: bool = False, without: Sequence[str] = (), include_me: bool = True,
+           size: int | None = None) -> Chosen:
     """The group: from `source`, plus this message's mentions when `add_mentioned`, less the
-    members named in `without` ("me" for the speaker)."""
+    members named in `without` ("me" for the speaker). `size` ("the three of us") keeps the
+    speaker and the latest others to speak; fewer than that is reported as `missing`."""
     before = previous_group(messages)
+    missing = 0
     if source == "same" and before:
         members = list(before)
     elif source == "everyone_here":
-        members = [*participants(messages), audience.me]
+        others = [p for p in participants(messages) if p.id != audience.me.id]
+        if size is not None:
+            missing = max(0, size - 1 - len(others))
+            others = others[: max(size - 1, 0)]
+        members = [audience.me, *reversed(others)]
     else:
         # "mentioned" with nobody mentioned continues the current group, if there is one.
         members = [*audience.mentioned, audience.me] if audience.mentioned or not before else list(before)
@@ -70,7 +78,7 @@ def choose(audience: Audience, messages: Sequence[BaseMessage], source: GroupSou
     # The speaker's latest name wins over one remembered from an earlier turn.
     unique = [audience.me if p.id == audience.me.id else p for p in unique]
     kept, unknown = _without(unique, without, audience.me)
-    return Chosen(kept, unknown)
+    return Chosen(kept, unknown, missing)
 
 
 def _without(members: list[Person], names: Sequence[str], me: Person) -> tuple[list[Person], list[str]]:

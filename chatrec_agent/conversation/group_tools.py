@@ -37,6 +37,8 @@ class GroupArgs(Filters):
     add_mentioned: bool = Field(default=False, description="Add the people this message mentions to the group ('add @cleo').")
     without: list[str] = Field(default_factory=list, description="Members to leave out, by name ('without Ben'); 'me' for the speaker.")
     include_me: bool = Field(default=True, description="False when the speaker asks for others only ('for @ana and @ben, not me').")
+    size: int | None = Field(default=None, ge=2, le=50, description=(
+        "How many people the speaker counted ('the three of us'), with group 'everyone_here'."))
     strategy: GroupStrategy | None = Field(default=None, description=(
         "How preferences combine: 'fair' (average, but nothing one member would hate; the default), 'average', "
         "'least_misery' (the least happy member decides), 'most_pleasure' (someone loves it)."))
@@ -54,7 +56,8 @@ def build_group_tools(s: Services, filter_of: Callable[[Filters], tuple[SearchFi
         messages = list((runtime.state or {}).get("messages", []))
         if args is None:
             return audience, choose(audience, messages, "same")
-        return audience, choose(audience, messages, args.group, args.add_mentioned, args.without, args.include_me)
+        return audience, choose(audience, messages, args.group, args.add_mentioned, args.without, args.include_me,
+                                args.size)
 
     def names(members: list[Person], audience: Audience) -> dict[str, str]:
         """Catalog user → how the answer names them ("you" for the speaker)."""
@@ -81,7 +84,7 @@ def build_group_tools(s: Services, filter_of: Callable[[Filters], tuple[SearchFi
         args = GroupArgs(**kwargs)
         audience, chosen = members_of(runtime, args)
         payload: dict = {"tool": GROUP_TOOL, **members_payload(chosen.members, audience),
-                         "unknown_members": chosen.unknown_names}
+                         "unknown_members": chosen.unknown_names, "missing": chosen.missing}
         if len(chosen.members) < 2:
             return json.dumps({**payload, "items": [], "error": TOO_FEW}, ensure_ascii=False)
         excluded, _ = resolve(args.exclude)

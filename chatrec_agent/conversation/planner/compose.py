@@ -116,6 +116,8 @@ def _group(payload: dict) -> list[str]:
     if payload.get("error"):
         return [*lines, payload["error"]]
     who = _people(payload.get("member_names") or [])
+    if payload.get("missing"):
+        lines.append(f"I only know of {who} in this conversation: mention anyone else (@name) to add them.")
     count = len(payload.get("items", []))
     note = _STRATEGY_NOTES.get(payload.get("strategy", ""), "")
     # `_items` fills in {n}; a name's own braces ("{ana}") must stay text.

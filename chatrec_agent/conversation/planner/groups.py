@@ -51,6 +51,7 @@ class GroupAsk:
     include_me: bool = True
     strategy: str | None = None
     membership_only: bool = False  # "without Ben", "add @Cleo": the same request, other people
+    size: int | None = None  # "the three of us"
 
 
 def without_mentions(text: str) -> str:
@@ -94,11 +95,22 @@ def read_group(t: str, memory: Recall) -> GroupAsk | None:
     if mentions:
         return GroupAsk("mentioned", rest, without=[w for w in without if w != "me"], include_me="me" not in without,
                         strategy=strategy)
-    if _US.search(t) and not in_group:
-        return GroupAsk("everyone_here", rest, without=without, strategy=strategy)
+    if us := _US.search(t):  # said again in a group's conversation, it re-counts who is here
+        return GroupAsk("everyone_here", rest, without=without, strategy=strategy, size=_counted(us.group(0)))
     if in_group:
         return GroupAsk("same", rest, without=without, strategy=strategy, membership_only=bare and bool(without))
     return None
+
+
+_NUMBERS = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+def _counted(phrase: str) -> int | None:
+    """How many "the three of us" / "both of us" counts (None: "all of us", "for us")."""
+    m = re.search(r"\b(both|two|three|four|five|six|\d+) of us\b", phrase)
+    if not m:
+        return None
+    return _NUMBERS.get(m.group(1)) or int(m.group(1))
 
 
 def _members_named(t: str, names: list[str]) -> tuple[list[str], list[str]]:
@@ -155,6 +167,8 @@ def _who(ask: GroupAsk, memory: Recall) -> dict:
         who["without"] = list(ask.without)
     if not ask.include_me:
         who["include_me"] = False
+    if ask.size is not None and 2 <= ask.size <= 50:
+        who["size"] = ask.size
     strategy = ask.strategy or (memory.last_group or {}).get("strategy")
     if strategy:
         who["strategy"] = strategy
