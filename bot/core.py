@@ -8,11 +8,13 @@ forget, link, help).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
@@ -23,6 +25,9 @@ from chatrec_agent.metrics import Metrics
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.store.coordination import Coordination, InProcessCoordination, RateLimit
 from chatrec_agent.store.history import PLATFORM_PREFIXES
+
+if TYPE_CHECKING:
+    from bot.votes import Votes
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +119,39 @@ _PLATFORM_ID = re.compile(r"[A-Z0-9]{1,32}")  # Slack user ids (U…, W…) and 
 _CATALOG_ID = re.compile(r"[\w.@+:-]{1,64}")
 
 
+def names(people: list[str] | tuple[str, ...]) -> str:
+    """“Ana”, “Ana and Ben”, “Ana, Ben and Cy”."""
+    return " and ".join(filter(None, [", ".join(people[:-1]), *people[-1:]]))
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How a group's vote stands, as its poll message shows it."""
+
+    voters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # item id -> who voted for it, in the group's order
+    waiting: tuple[str, ...] = ()  # who has not voted yet
+    winner: str | None = None  # the chosen item's id, once everyone has voted
+
+    @property
+    def open(self) -> bool:
+        return self.winner is None
+
+    def marks(self, item_id: str) -> str:
+        """“Ana ✓ Ben ✓”: who voted for this item."""
+        return " ".join(f"{name} ✓" for name in self.voters.get(item_id, ()))
+
+    def status(self, items: list[ReplyItem]) -> str:
+        if self.winner is None:
+            return f"🗳 Vote for the one you want; waiting for {names(self.waiting)}."
+        winner = next((card_label(item) for item in items if item.id == self.winner), self.winner)
+        return f"🏆 Everyone has voted: {winner} it is."
+
+
+def card_label(item: ReplyItem) -> str:
+    """“Fargo (1996)”, as a card names its item."""
+    return f"{item.title} ({item.year})" if item.year else item.title
+
+
 @dataclass
 class Outgoing:
     text: str
@@ -121,10 +159,13 @@ class Outgoing:
     # A group's picks carry a poll: a vote button per item, for the people in `group`.
     poll: str | None = None
     group: tuple[Person, ...] = ()
+    tally: Tally | None = None  # how the poll's vote stands; on a new poll, nobody has voted
 
     def __post_init__(self) -> None:
         if not self.text.strip() and not self.items:  # neither platform sends an empty message
             self.text = "…"
+        if self.poll and self.tally is None:
+            self.tally = Tally(waiting=tuple(person.name for person in self.group))
 
     def lead_and_notes(self) -> tuple[str, str]:
         """For replies with cards: the first line, and whatever else the text says besides
@@ -204,7 +245,23 @@ class ChatService:
         turns.labels(message.platform, "answered").inc()
         for call in reply.tool_calls:
             self.metrics.tool_calls.labels(call["name"]).inc()
+        if reply.group and reply.items:  # a group's picks: its members vote on them
+            try:
+                poll = self.votes.open_poll(message.platform, message.workspace, conversation, reply.group, reply.items,
+                                            reply.text)
+            except Exception:  # the picks still go out, without their vote buttons
+                log.exception("could not open a poll in %s", conversation)
+                self.metrics.errors.labels("poll").inc()
+                return Outgoing(reply.text, reply.items)
+            return Outgoing(reply.text, reply.items, poll=poll, group=reply.group)
         return Outgoing(reply.text, reply.items)
+
+    @functools.cached_property
+    def votes(self) -> Votes:
+        """Group polls: votes and the winner (bot/votes.py, which builds on this module)."""
+        from bot.votes import Votes
+
+        return Votes(self)
 
     def feedback(self, platform: str, workspace: str, user: str, item_id: str, kind: str) -> str:
         """A 👍/👎 click, recorded for the clicking person; returns the acknowledgement. The same

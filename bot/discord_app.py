@@ -27,6 +27,7 @@ from bot.core import (
     person_name,
     split_text,
 )
+from bot.votes import Announcement
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import DiscordSettings
 
@@ -41,6 +42,8 @@ MAX_FIELD_NAME = 256
 MAX_EMBED_TOTAL = 6000
 MAX_DESCRIPTION = 1500  # of the 4096 allowed, so the cards keep most of the 6000
 ITEMS_PER_MESSAGE = 10  # one field each, two buttons each: 20 of the 25 components
+POLL_ITEMS_PER_MESSAGE = 5  # a group's picks: a row of buttons (👍, 👎, Vote) per card, and 5 rows
+MAX_FOOTER = 2048
 MAX_CUSTOM_ID = 100
 ANSWER_WITHIN_S = 2.0  # an interaction must be answered (or deferred) within 3 seconds
 T = TypeVar("T")
@@ -81,47 +84,75 @@ def mentioned_people(client: discord.Client, message: discord.Message) -> tuple[
     return people, spoken
 
 
+def items_per_message(reply: Outgoing) -> int:
+    return POLL_ITEMS_PER_MESSAGE if reply.tally else ITEMS_PER_MESSAGE
+
+
 def render(reply: Outgoing) -> list[dict]:
     """Keyword arguments for one or more `channel.send` calls."""
     if not reply.items:
         return [{"content": piece} for piece in split_text(reply.text, MAX_CONTENT)]
     lead, notes = reply.lead_and_notes()
+    tally = reply.tally  # a group's picks: a Vote button per card while the vote is open, who voted for what
+    per_message = items_per_message(reply)
     messages = []
-    for start in range(0, len(reply.items), ITEMS_PER_MESSAGE):
-        chunk = reply.items[start : start + ITEMS_PER_MESSAGE]
+    for start in range(0, len(reply.items), per_message):
+        chunk = reply.items[start : start + per_message]
         title = clip(lead, 256) if start == 0 else None
         description = clip(notes, MAX_DESCRIPTION) if start == 0 and notes else None
-        names = [clip(f"{n}. {item.title}" + (f" ({item.year})" if item.year else ""), MAX_FIELD_NAME)
+        footer = clip(tally.status(reply.items), MAX_FOOTER) if tally else ""
+        names = [clip(("🏆 " if tally and tally.winner == item.id else "") + f"{n}. {item.title}"
+                      + (f" ({item.year})" if item.year else ""), MAX_FIELD_NAME)
                  for n, item in enumerate(chunk, start + 1)]
-        # Share what the title, description and names leave of the 6000-character total among the values.
-        used = len(title or "") + len(description or "") + sum(map(len, names))
+        # Share what the title, description, footer and names leave of the 6000-character total among the values.
+        used = len(title or "") + len(description or "") + len(footer) + sum(map(len, names))
         budget = min(MAX_FIELD_VALUE, (MAX_EMBED_TOTAL - used) // len(chunk))
         embed = discord.Embed(title=title, description=description, colour=discord.Colour.blurple())
+        if footer:
+            embed.set_footer(text=footer)
         view = discord.ui.View(timeout=None)
-        for n, (item, name) in enumerate(zip(chunk, names), start + 1):
+        for offset, (item, name) in enumerate(zip(chunk, names)):
+            n, row = start + offset + 1, offset if tally else None  # a poll's cards: one row of buttons each
             value = ((", ".join(item.genres) + "\n") if item.genres else "") + (item.explanation or "—")
-            embed.add_field(name=name, value=clip(value, budget), inline=False)
-            view.add_item(FeedbackButton.for_item(item.id, "like", n))
-            view.add_item(FeedbackButton.for_item(item.id, "dislike", n))
+            marks = clip(tally.marks(item.id), budget // 2) if tally else ""  # kept whole: the explanation gives way
+            embed.add_field(name=name, value=clip(value, budget - len(marks) - 1) + f"\n{marks}" if marks else clip(value, budget),
+                            inline=False)
+            view.add_item(FeedbackButton.for_item(item.id, "like", n, row))
+            view.add_item(FeedbackButton.for_item(item.id, "dislike", n, row))
+            if tally and tally.open:
+                view.add_item(VoteButton.for_item(reply.poll or "", item.id, n, row))
         messages.append({"embed": embed, "view": view})
     return messages
+
+
+def render_page(reply: Outgoing, item_id: str) -> dict:
+    """The one message of `render(reply)` that holds this item's card (the one clicked)."""
+    position = next((n for n, item in enumerate(reply.items) if item.id == item_id), 0)
+    return render(reply)[position // items_per_message(reply)]
+
+
+def render_announcement(announcement: Announcement) -> dict:
+    """The winner, with the “We watched it” button each member presses for themselves."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(WatchedButton(announcement.poll))
+    return {"content": clip(announcement.text, MAX_CONTENT), "view": view}
 
 
 class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"chatrec:(?P<kind>like|dislike):(?P<key>.+)"):
     """👍/👎 under a card. Dynamic, so clicks on old messages still work after a restart."""
 
-    def __init__(self, key: str, kind: str, position: int = 0):
+    def __init__(self, key: str, kind: str, position: int = 0, row: int | None = None):
         label = "👍" if kind == "like" else "👎"
         super().__init__(discord.ui.Button(
             label=f"{label} {position}" if position else label,
             style=discord.ButtonStyle.secondary,
             custom_id=f"chatrec:{kind}:{key}",
-        ))
+        ), row=row)
         self.key, self.kind = key, kind
 
     @classmethod
-    def for_item(cls, item_id: str, kind: str, position: int = 0) -> FeedbackButton:
-        return cls(button_key(item_id), kind, position)
+    def for_item(cls, item_id: str, kind: str, position: int = 0, row: int | None = None) -> FeedbackButton:
+        return cls(button_key(item_id), kind, position, row)
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
@@ -131,10 +162,56 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"chatr
         await record_click(interaction, self.key, self.kind)
 
 
-def button_key(item_id: str) -> str:
-    """The item id itself when it fits Discord's 100-character custom_id, else `#` + a digest."""
-    if len(f"chatrec:dislike:{item_id}") <= MAX_CUSTOM_ID:
+class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"chatrec:vote:(?P<poll>[^:]+):(?P<key>.+)"):
+    """Vote under a card of a group's picks (dynamic, like FeedbackButton)."""
+
+    def __init__(self, poll: str, key: str, position: int = 0, row: int | None = None):
+        super().__init__(discord.ui.Button(
+            label=f"Vote {position}" if position else "Vote",
+            style=discord.ButtonStyle.primary,
+            custom_id=f"chatrec:vote:{poll}:{key}",
+        ), row=row)
+        self.poll, self.key = poll, key
+
+    @classmethod
+    def for_item(cls, poll: str, item_id: str, position: int = 0, row: int | None = None) -> VoteButton:
+        return cls(poll, button_key(item_id, f"chatrec:vote:{poll}:"), position, row)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
+        return cls(match["poll"], match["key"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await record_vote(interaction, self.poll, self.key)
+
+
+class WatchedButton(discord.ui.DynamicItem[discord.ui.Button], template=r"chatrec:watched:(?P<poll>[^:]+)"):
+    """“We watched it” under a winner's announcement: the winner becomes seen for the member who presses it."""
+
+    def __init__(self, poll: str):
+        super().__init__(discord.ui.Button(label="We watched it", style=discord.ButtonStyle.success,
+                                           custom_id=f"chatrec:watched:{poll}"))
+        self.poll = poll
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
+        return cls(match["poll"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        service: ChatService = interaction.client.service  # type: ignore[attr-defined]
+        await _answer_click(interaction, lambda: service.votes.watched(
+            "discord", _workspace(interaction.guild_id), str(interaction.user.id), self.poll), f"watched {self.poll}")
+
+
+def button_key(item_id: str, prefix: str = "chatrec:dislike:") -> str:
+    """The item id itself when it fits Discord's 100-character custom_id after `prefix`, else
+    `#` + a digest."""
+    if len(prefix + item_id) <= MAX_CUSTOM_ID:
         return item_id
+    return _digest(item_id)
+
+
+def _digest(item_id: str) -> str:
     return "#" + hashlib.sha1(item_id.encode()).hexdigest()[:24]
 
 
@@ -143,30 +220,80 @@ def item_for_key(service: ChatService, key: str) -> str:
     clicks are rare, so no table is kept)."""
     if not key.startswith("#"):
         return key
-    return next((i for i in service.runtime.catalog.items if button_key(i) == key), key)
+    return next((i for i in service.runtime.catalog.items if _digest(i) == key), key)
 
 
 async def record_click(interaction: discord.Interaction, key: str, kind: str) -> None:
     service: ChatService = interaction.client.service  # type: ignore[attr-defined]
     workspace = _workspace(interaction.guild_id)
     signal = "liked" if kind == "like" else "disliked"
+    await _answer_click(interaction, lambda: service.feedback(
+        "discord", workspace, str(interaction.user.id), item_for_key(service, key), signal), f"a {kind} click on {key}")
+
+
+async def _answer_click(interaction: discord.Interaction, job: Callable[[], str], what: str) -> None:
+    """Run the click's job and answer with its text, which only the clicker sees."""
     try:
-        text = await _within_deadline(interaction, lambda: service.feedback(
-            "discord", workspace, str(interaction.user.id), item_for_key(service, key), signal), ephemeral=True)
+        text = await _within_deadline(interaction, job, ephemeral=True)
     except Exception:
-        log.exception("could not record a %s click on %s", kind, key)
+        log.exception("could not record %s", what)
         text = APOLOGY
     await _send(interaction, text, ephemeral=True)
 
 
-async def _within_deadline(interaction: discord.Interaction, job: Callable[[], T], *, ephemeral: bool) -> T:
+async def record_vote(interaction: discord.Interaction, poll: str, key: str) -> None:
+    """A vote: the message shows the new tally, the voter alone gets the acknowledgement, and
+    the vote that completes the poll announces the winner in the channel."""
+    service: ChatService = interaction.client.service  # type: ignore[attr-defined]
+    workspace, user = _workspace(interaction.guild_id), str(interaction.user.id)
+
+    def vote():
+        item_id = item_for_key(service, key)
+        return item_id, service.votes.vote("discord", workspace, user, poll, item_id)
+
+    try:
+        item_id, result = await _within_deadline(interaction, vote, ephemeral=True, update=True)
+        if result.message is not None:
+            page = render_page(result.message, item_id)
+            if interaction.response.is_done():  # deferred: the clicked message is the original response
+                await interaction.edit_original_response(**page)
+            else:
+                await interaction.response.edit_message(**page)
+    except Exception:
+        log.exception("could not record a vote on %s in poll %s", key, poll)
+        await _send(interaction, APOLOGY, ephemeral=True)
+        return
+    await _send(interaction, result.text, ephemeral=True)
+    if result.announcement is not None:
+        await _announce(interaction, result.announcement)
+
+
+async def _announce(interaction: discord.Interaction, announcement: Announcement) -> None:
+    """In the channel, as a reply to the poll; through the interaction's follow-up where the
+    bot may not post in the channel."""
+    message = render_announcement(announcement)
+    reference = interaction.message.to_reference(fail_if_not_exists=False) if interaction.message else None
+    try:
+        await interaction.channel.send(**message, reference=reference, allowed_mentions=NO_PINGS)  # type: ignore[union-attr]
+    except (AttributeError, discord.HTTPException):
+        log.warning("could not post the winner in channel %s; sending it as a follow-up", interaction.channel_id,
+                    exc_info=True)
+        await interaction.followup.send(**message, allowed_mentions=NO_PINGS)
+
+
+async def _within_deadline(interaction: discord.Interaction, job: Callable[[], T], *, ephemeral: bool,
+                           update: bool = False) -> T:
     """Run a blocking job off the event loop; if it outlasts ANSWER_WITHIN_S, defer the
     interaction first (Discord drops it unanswered after 3 s). `ephemeral` is fixed by the
-    deferral: Discord keeps the visibility chosen there."""
+    deferral: Discord keeps the visibility chosen there. `update`: the job's answer edits
+    the clicked message, so the deferral promises an update of it instead of a new reply."""
     task = asyncio.ensure_future(asyncio.to_thread(job))
     done, _ = await asyncio.wait({task}, timeout=ANSWER_WITHIN_S)
     if not done:
-        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        if update:
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(thinking=True, ephemeral=ephemeral)
     return await task
 
 
@@ -206,7 +333,7 @@ class ChatrecDiscord(discord.Client):
         return ThreadPoolExecutor(max_workers=self.service.settings.bot.turn_workers, thread_name_prefix="chatrec-turn")
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(FeedbackButton)
+        self.add_dynamic_items(FeedbackButton, VoteButton, WatchedButton)
         if registers_commands(self.settings):
             await sync_commands(self.tree, self.settings)
 

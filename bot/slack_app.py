@@ -37,6 +37,7 @@ from bot.core import (
     person_name,
     split_text,
 )
+from bot.votes import Announcement
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import SlackSettings
 
@@ -87,6 +88,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def items_per_message(reply: Outgoing) -> int:
+    """Cards per message: room is kept for the lead, the notes and a poll's status line."""
+    return (MAX_BLOCKS - (3 if reply.tally else 2)) // BLOCKS_PER_ITEM
+
+
 def render(reply: Outgoing) -> list[dict]:
     """One or more Slack messages (text + blocks) for a neutral reply."""
     if not reply.items:  # split, never cut: one section per message, within both limits
@@ -94,7 +100,8 @@ def render(reply: Outgoing) -> list[dict]:
                 for piece in split_text(escape(reply.text), MAX_SECTION)]  # MAX_SECTION < MAX_TEXT
     lead, notes = reply.lead_and_notes()
     lead, notes = escape(lead), escape(notes)
-    per_message = (MAX_BLOCKS - 2) // BLOCKS_PER_ITEM  # room for the lead and the notes
+    tally = reply.tally  # a group's picks: a Vote button per card while the vote is open, who voted for what
+    per_message = items_per_message(reply)
     messages = []
     for start in range(0, len(reply.items), per_message):
         chunk = reply.items[start : start + per_message]
@@ -103,17 +110,43 @@ def render(reply: Outgoing) -> list[dict]:
         lines = [t for t in opening if t]
         for n, item in enumerate(chunk, start + 1):
             title, explanation = escape(item.title), escape(item.explanation)
-            heading = f"*{n}. {title}*" + (f" ({item.year})" if item.year else "") + (f" — {escape(', '.join(item.genres))}" if item.genres else "")
+            marks = escape(tally.marks(item.id)) if tally else ""
+            heading = ("🏆 " if tally and tally.winner == item.id else "") + f"*{n}. {title}*" + (f" ({item.year})" if item.year else "") + (f" — {escape(', '.join(item.genres))}" if item.genres else "")
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(heading, MAX_SECTION)}})
-            if explanation:
-                blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(explanation, MAX_SECTION)}]})
-            blocks.append({"type": "actions", "block_id": f"feedback:{item.id}"[:255], "elements": [
+            if explanation or marks:
+                blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(t, MAX_SECTION)} for t in (explanation, marks) if t]})
+            buttons = [
                 {"type": "button", "action_id": "chatrec_like", "value": item.id, "text": {"type": "plain_text", "text": "👍"}},
                 {"type": "button", "action_id": "chatrec_dislike", "value": item.id, "text": {"type": "plain_text", "text": "👎"}},
-            ]})
-            lines.append(f"{n}. {title}" + (f" ({item.year})" if item.year else "") + (f" — {explanation}" if explanation else ""))
+            ]
+            if tally and tally.open:
+                buttons.append({"type": "button", "action_id": "chatrec_vote", "value": f"{reply.poll}:{item.id}", "style": "primary",
+                                "text": {"type": "plain_text", "text": "Vote"}})
+            blocks.append({"type": "actions", "block_id": f"feedback:{item.id}"[:255], "elements": buttons})
+            lines.append(f"{n}. {title}" + (f" ({item.year})" if item.year else "") + (f" — {explanation}" if explanation else "")
+                         + (f" — {marks}" if marks else ""))
+        if tally:
+            status = escape(tally.status(reply.items))
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(status, MAX_SECTION)}]})
+            lines.append(status)
         messages.append({"text": clip("\n".join(lines), MAX_TEXT), "blocks": blocks})
     return messages
+
+
+def render_page(reply: Outgoing, item_id: str) -> dict:
+    """The one message of `render(reply)` that holds this item's card (the one clicked)."""
+    position = next((n for n, item in enumerate(reply.items) if item.id == item_id), 0)
+    return render(reply)[position // items_per_message(reply)]
+
+
+def render_announcement(announcement: Announcement) -> dict:
+    """The winner, with the “We watched it” button each member presses for themselves."""
+    text = escape(announcement.text)
+    return {"text": clip(text, MAX_TEXT), "blocks": [
+        {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION)}},
+        {"type": "actions", "elements": [{"type": "button", "action_id": "chatrec_watched", "value": announcement.poll,
+                                          "text": {"type": "plain_text", "text": "We watched it"}}]},
+    ]}
 
 
 class _BoundedRateLimitRetry(RateLimitErrorRetryHandler):
@@ -230,6 +263,41 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         channel = (body.get("channel") or {}).get("id")
         if channel:
             client.chat_postEphemeral(channel=channel, user=user, text=text)
+
+    @app.action("chatrec_vote")
+    def on_vote(ack, body: dict, action: dict, respond: Respond | None) -> None:
+        ack()
+        user, team = body["user"]["id"], (body.get("team") or {}).get("id", "")
+        poll, _, item_id = action["value"].partition(":")
+        result = service.votes.vote("slack", team, user, poll, item_id)
+        channel = (body.get("channel") or {}).get("id")
+        if result.message is not None:  # the message shows the new tally
+            show_tally(body, respond, render_page(result.message, item_id))
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user, text=escape(result.text))  # names people chose
+            if result.announcement is not None:  # in the poll's thread, by the one vote that completed it
+                thread = (body.get("message") or {}).get("thread_ts") or (body.get("container") or {}).get("thread_ts")
+                client.chat_postMessage(channel=channel, thread_ts=thread, **render_announcement(result.announcement))
+
+    def show_tally(body: dict, respond: Respond | None, message: dict) -> None:
+        """Replace the clicked message through the click's response_url (no Web API rate
+        limit; 30 minutes, 5 uses); failing that, as the bot with chat.update."""
+        try:
+            if respond is not None and respond(replace_original=True, **message).status_code == 200:
+                return
+        except Exception:
+            log.warning("could not update the poll through its response_url; updating as the bot", exc_info=True)
+        container = body.get("container") or {}
+        client.chat_update(channel=container.get("channel_id") or body["channel"]["id"], ts=container["message_ts"], **message)
+
+    @app.action("chatrec_watched")
+    def on_watched(ack, body: dict, action: dict) -> None:
+        ack()
+        user, team = body["user"]["id"], (body.get("team") or {}).get("id", "")
+        text = service.votes.watched("slack", team, user, action["value"])
+        channel = (body.get("channel") or {}).get("id")
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user, text=escape(text))
 
     def run_command(command: dict) -> CommandResult:
         text = command.get("text", "")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO
 
 from rich.console import Console
+from rich.control import strip_control_codes
 from rich.markup import escape
 
 from chatrec_agent.conversation.agent import Agent, Reply
@@ -22,7 +23,8 @@ GREETING = "chatrec: tell me what you'd like to watch (e.g. 'a mind-bending sci-
 def render(reply: Reply) -> str:
     """The reply's text (it lists the items itself), without Slack-style bold marks."""
     text = reply.text.replace("*", "")
-    return text if text.strip() else "…"
+    # A text of nothing but the control codes rich drops (backspace, bell…) would print as nothing.
+    return text if strip_control_codes(text).strip() else "…"
 
 
 def run_terminal(agent: Agent, user: str, console: Console, conversation: str = "terminal:local") -> None:

@@ -24,7 +24,7 @@ class Metrics:
         self.turn_seconds = Histogram("chatrec_turn_seconds", "Time to answer a turn, by language-model provider.",
                                       ["provider"], buckets=LATENCY_BUCKETS, registry=r)
         self.tool_calls = Counter("chatrec_tool_calls", "Tool calls made by the agent.", ["tool"], registry=r)
-        self.clicks = Counter("chatrec_feedback_clicks", "👍/👎 clicks, by outcome.", ["platform", "outcome"], registry=r)
+        self.clicks = Counter("chatrec_feedback_clicks", "👍/👎 and vote clicks, by outcome.", ["platform", "outcome"], registry=r)
         self.commands = Counter("chatrec_commands", "Slash commands run.", ["platform", "command"], registry=r)
         self.errors = Counter("chatrec_errors", "Failures answered with an apology, by where they happened.", ["where"], registry=r)
         self.pending = Gauge("chatrec_turns_pending", "Turns handed to the turn pool and not yet answered (queue depth).",

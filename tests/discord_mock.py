@@ -36,7 +36,7 @@ class MockDiscordAPI(RecordingAPI):
             args["token"] = match["token"]
             if self.followups_expired:
                 return "followup", {"message": "Unknown Webhook", "code": 10015}, 404
-            return "followup", {}
+            return "followup", self._message(args.get("channel_id", "1"), args)  # the message it sent, as Discord answers
         if path.startswith("/api/v10/users/@me"):  # login
             args["authorization"] = headers.get("Authorization", "")
             if args["authorization"].removeprefix("Bot ") not in self.tokens:
@@ -52,13 +52,17 @@ class MockDiscordAPI(RecordingAPI):
             args["channel_id"] = match["channel"]
             if match["what"] == "typing":
                 return "typing", {}
-            self.sent_ids = getattr(self, "sent_ids", 1_400_000_000_000_000_000) + 1
-            return "message", {
-                "id": str(self.sent_ids), "channel_id": match["channel"], "author": BOT_USER, "content": args.get("content", ""),
-                "timestamp": "2026-11-23T12:00:00+00:00", "edited_timestamp": None, "tts": False, "mention_everyone": False,
-                "mentions": [], "mention_roles": [], "attachments": [], "embeds": args.get("embeds", []), "pinned": False,
-                "type": 0, "flags": 0, "components": args.get("components", [])}
+            return "message", self._message(match["channel"], args)
         if path.startswith("/api/v10/gateway/bot"):  # a gateway that refuses connections: the client keeps retrying
             return "gateway", {"url": "ws://127.0.0.1:9", "shards": 1,
                                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}
         return path, {}
+
+    def _message(self, channel_id: str, args: dict) -> dict:
+        """A message payload as Discord returns it for one the bot sent."""
+        self.sent_ids = getattr(self, "sent_ids", 1_400_000_000_000_000_000) + 1
+        return {
+            "id": str(self.sent_ids), "channel_id": channel_id, "author": BOT_USER, "content": args.get("content", ""),
+            "timestamp": "2026-11-23T12:00:00+00:00", "edited_timestamp": None, "tts": False, "mention_everyone": False,
+            "mentions": [], "mention_roles": [], "attachments": [], "embeds": args.get("embeds", []), "pinned": False,
+            "type": 0, "flags": args.get("flags", 0), "components": args.get("components", [])}

@@ -19,6 +19,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PUT(self):  # noqa: N802
         self.do_POST()
 
+    def do_PATCH(self):  # noqa: N802 - Discord edits messages with PATCH
+        self.do_POST()
+
     def do_POST(self):  # noqa: N802
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode()

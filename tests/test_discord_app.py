@@ -811,3 +811,77 @@ async def test_a_reindex_that_cannot_be_deferred_gives_its_slot_back(bot, monkey
     await asyncio.to_thread(_wait_until, lambda: reserved, 10)
     await asyncio.to_thread(_wait_until, lambda: not bot.runtime.reindexing, 10)  # released, not held forever
     assert reserved == [True] and bot.api.of("followup") == []
+
+
+# --- group picks: votes
+
+
+@pytest.mark.asyncio
+async def test_a_group_votes_on_its_picks_and_marks_the_winner_watched(bot, monkeypatch):
+    from chatrec_agent.conversation.people import Person
+
+    from .test_votes import group_reply
+
+    ana, ben, other = bot.members
+    group = tuple(Person(str(m.id), name, f"discord:{bot.guild.id}:{m.id}") for m, name in ((ana, "Ana"), (ben, "Ben")))
+    monkeypatch.setattr(bot.runtime.agent, "respond", lambda *a, **kw: group_reply(bot.runtime, group=group))
+    await mention(bot, f"a film for <@{ben.id}> and me", member=0)
+    (poll,) = bot.payloads()
+    votes = [cid for cid in buttons(poll) if cid.startswith("chatrec:vote:")]
+    assert [cid.rsplit(":", 1)[1] for cid in votes] == ["fargo", "heat", "alien"] and all(len(c) <= 100 for c in votes)
+    assert [[c["custom_id"].split(":")[1] for c in row["components"]] for row in poll["components"]] == [
+        ["like", "dislike", "vote"]] * 3  # one row per card
+    assert poll["embeds"][0]["footer"]["text"] == "🗳 Vote for the one you want; waiting for Ana and Ben."
+
+    refused = await bot.click(other, votes[0], poll)  # not one of the group
+    assert refused["type"] == 4 and refused["data"]["flags"] & EPHEMERAL
+    assert refused["data"]["content"] == "This vote is for Ana and Ben; ask me for picks of your own."
+
+    counted = await bot.click(ana, votes[1], poll)  # Ana: Heat
+    assert counted["type"] == 7  # the message itself, edited
+    (embed,) = counted["data"]["embeds"]
+    assert embed["fields"][1]["value"].endswith("\nAna ✓") and embed["footer"]["text"].endswith("waiting for Ben.")
+    ack = await asyncio.to_thread(bot.api.wait_for, "followup", where=lambda a: a["content"].startswith("You voted"))
+    assert ack[0]["content"] == "You voted for Heat (1995); waiting for Ben." and ack[0]["flags"] & EPHEMERAL
+
+    final = await bot.click(ben, votes[1], poll)  # Ben: Heat, the last vote
+    (embed,) = final["data"]["embeds"]
+    assert embed["footer"]["text"] == "🏆 Everyone has voted: Heat (1995) it is." and embed["fields"][1]["name"].startswith("🏆")
+    assert not [cid for cid in buttons(final["data"]) if cid.startswith("chatrec:vote:")]  # the vote has closed
+    await asyncio.to_thread(_wait_until, lambda: len(bot.payloads()) == 2)
+    announcement = bot.payloads()[1]
+    assert "Heat (1995) it is (Ana ✓ Ben ✓)" in announcement["content"]
+    assert int(announcement["message_reference"]["message_id"]) == poll["message_id"]  # a reply to the poll
+    (watched,) = buttons(announcement)
+    assert watched == "chatrec:watched:" + votes[0].split(":")[2]
+
+    noted = await bot.click(ben, watched, announcement)
+    assert noted["data"]["content"] == "Noted: you've seen Heat (1995); I won't suggest it to you again."
+    assert (await bot.click(other, watched, announcement))["data"]["content"].startswith("This pick was for Ana and Ben")
+    history = bot.runtime.history
+    assert [(e.item_id, e.signal) for e in history.user_history(f"discord:{bot.guild.id}:{ben.id}")] == [("heat", "seen")]
+    assert history.user_history(f"discord:{bot.guild.id}:{ana.id}") == []  # she has not confirmed
+    late = await bot.click(other, votes[0], poll)  # the old buttons of a decided poll
+    assert late["data"]["content"] == "This vote has closed: the group chose Heat (1995)."
+
+
+@pytest.mark.asyncio
+async def test_a_slow_vote_is_deferred_then_the_poll_message_is_edited(bot, monkeypatch):
+    from chatrec_agent.conversation.people import Person
+
+    from .test_votes import group_reply
+
+    ana = bot.members[0]
+    group = (Person(str(ana.id), "Ana", f"discord:{bot.guild.id}:{ana.id}"), Person("42", "Ben", "discord:x:42"))
+    monkeypatch.setattr(bot.runtime.agent, "respond", lambda *a, **kw: group_reply(bot.runtime, group=group))
+    await mention(bot, "a film for Ben and me")
+    (poll,) = bot.payloads()
+    monkeypatch.setattr(discord_app, "ANSWER_WITHIN_S", 0.2)
+    real_vote = bot.client.service.votes.vote
+    monkeypatch.setattr(bot.client.service.votes, "vote", lambda *a: time.sleep(1) or real_vote(*a))  # a slow database
+    vote = next(cid for cid in buttons(poll) if cid.startswith("chatrec:vote:"))
+    assert (await bot.click(ana, vote, poll))["type"] == 6  # deferred: the message will be updated
+    (edit,) = await asyncio.to_thread(bot.api.wait_for, "followup", where=lambda a: "embeds" in a)
+    assert edit["embeds"][0]["fields"][0]["value"].endswith("\nAna ✓")
+    (ack,) = await asyncio.to_thread(bot.api.wait_for, "followup", where=lambda a: a.get("content", "").startswith("You voted"))
+    assert ack["flags"] & EPHEMERAL

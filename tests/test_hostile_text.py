@@ -146,3 +146,22 @@ def test_a_group_request_with_any_names_gets_a_safe_grounded_reply(runtime, text
     assert reply is not None and reply.text.strip() and reply.text != APOLOGY
     assert all(item.id in runtime.catalog.items for item in reply.items)
     check_slack(reply)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=hostile, items=st.lists(cards, min_size=1, max_size=12), names=st.lists(hostile, min_size=1, max_size=8),
+       data=st.data())
+def test_a_groups_poll_renders_within_the_limits_whatever_its_names(text, items, names, data):
+    """A group's picks with the tally, people's display names as hostile as any text."""
+    from bot.votes import poll_message
+    from chatrec_agent.store.polls import Poll
+
+    members = tuple({"id": f"U{n}", "name": name, "user": f"u{n}"} for n, name in enumerate(names))
+    cards = tuple({"id": i.id, "title": i.title, "year": i.year, "genres": i.genres, "explanation": i.explanation} for i in items)
+    votes = {m["id"]: data.draw(st.sampled_from([c["id"] for c in cards])) for m in members if data.draw(st.booleans())}
+    winner = data.draw(st.sampled_from([c["id"] for c in cards])) if len(votes) == len(members) else None
+    reply = poll_message(Poll("AbCdEfGhIj-_", "c", "slack", "T1", members, cards, text, 0.0, votes, winner))
+    check_slack(reply)
+    check_discord(reply)
+    for message in discord_app.render(reply):
+        assert all(len(button.custom_id) <= discord_app.MAX_CUSTOM_ID for button in message["view"].children)

@@ -100,6 +100,17 @@ class SlackClient:
                                 "value": item_id, "action_ts": f"{time.time():.6f}"}]}
         return self.post(urllib.parse.urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")[0]
 
+    def press(self, button: dict, message: dict, user: str, response_path: str) -> int:
+        """Click a button of a message the bot posted, with the click's own response_url."""
+        payload = {"type": "block_actions", "user": {"id": user}, "team": {"id": "T1"}, "channel": {"id": message["channel"]},
+                   "api_app_id": "A1", "trigger_id": "1.2.3", "response_url": f"{self.api.root}/{response_path}",
+                   "container": {"type": "message", "message_ts": message["ts"], "channel_id": message["channel"],
+                                 "is_ephemeral": False, "thread_ts": message.get("thread_ts")},
+                   "message": {"type": "message", "ts": message["ts"], "thread_ts": message.get("thread_ts"),
+                               "text": message["text"], "blocks": message["blocks"]},
+                   "actions": [{**button, "block_id": "b", "action_ts": f"{time.time():.6f}"}]}
+        return self.post(urllib.parse.urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")[0]
+
 
 def item_buttons(message: dict) -> list[str]:
     return [el["value"] for block in message["blocks"] if block["type"] == "actions" for el in block["elements"]
@@ -422,3 +433,65 @@ def test_long_text_replies_are_split_into_messages_not_cut():
     joined = "\n".join(m["text"] for m in messages)
     assert joined.split() == escape(text).split()  # every word, in order: only the split whitespace differs
     assert "<" not in joined  # still escaped
+
+
+# --- group picks: votes
+
+
+def buttons_of(message: dict, action_id: str) -> list[dict]:
+    return [el for block in message["blocks"] if block["type"] == "actions" for el in block["elements"]
+            if el["action_id"] == action_id]
+
+
+def contexts(message: dict) -> list[str]:
+    return [el["text"] for block in message["blocks"] if block["type"] == "context" for el in block["elements"]]
+
+
+def test_a_group_votes_on_its_picks_and_marks_the_winner_watched(slack, monkeypatch):
+    from chatrec_agent.conversation.people import Person
+
+    from .test_votes import group_reply
+
+    client, api, runtime = slack
+    ana, ben = Person("U1", "Ana", "slack:T1:U1"), Person("U2", "Ben <b>", "slack:T1:U2")
+    monkeypatch.setattr(runtime.agent, "respond", lambda *a, **kw: group_reply(runtime, group=(ana, ben)))
+    assert client.mention("a film for <@U2> and me", ts="900.1") == 200
+    (poll,) = api.wait_for("chat.postMessage")
+    poll.setdefault("ts", "900.2")
+    votes = buttons_of(poll, "chatrec_vote")
+    assert [v["value"].split(":", 1)[1] for v in votes] == ["fargo", "heat", "alien"]
+    assert len(buttons_of(poll, "chatrec_like")) == 3  # 👍/👎 stay
+    assert contexts(poll)[-1] == "🗳 Vote for the one you want; waiting for Ana and Ben &lt;b&gt;."
+
+    client.press(votes[0], poll, "U9", "respond/v0")  # not one of the group
+    (refusal,) = api.wait_for("chat.postEphemeral")
+    assert refusal["user"] == "U9" and refusal["text"] == "This vote is for Ana and Ben &lt;b&gt;; ask me for picks of your own."
+
+    client.press(votes[1], poll, "U1", "respond/v1")  # Ana: Heat
+    (update,) = api.wait_for("respond/v1")
+    assert update["replace_original"] and "Ana ✓" in contexts(update)
+    assert contexts(update)[-1] == "🗳 Vote for the one you want; waiting for Ben &lt;b&gt;."
+    api.script("respond/v2", status=404, body="expired_url")  # the response_url gone: the bot edits its message
+    client.press(votes[0], poll, "U1", "respond/v2")  # Ana changes her mind: Fargo
+    (edited,) = api.wait_for("chat.update")
+    assert edited["ts"] == poll["ts"] and edited["channel"] == "C1" and "Ana ✓" in contexts(edited)
+    api.wait_for("chat.postEphemeral", where=lambda a: a["user"] == "U1" and "changed your vote to Fargo (1996)" in a["text"])
+    assert api.of("respond/v0") == []  # a refused vote changes nothing
+
+    client.press(votes[0], poll, "U2", "respond/v3")  # Ben: Fargo, the last vote
+    (final,) = api.wait_for("respond/v3")
+    assert buttons_of(final, "chatrec_vote") == [] and len(buttons_of(final, "chatrec_like")) == 3
+    assert contexts(final)[-1] == "🏆 Everyone has voted: Fargo (1996) it is."
+    announcement = api.wait_for("chat.postMessage", 2)[1]
+    assert announcement["thread_ts"] == "900.1" and "Fargo (1996) it is (Ana ✓ Ben &lt;b&gt; ✓)" in announcement["text"]
+    (watched,) = buttons_of(announcement, "chatrec_watched")
+    assert watched["value"] == votes[0]["value"].split(":", 1)[0]
+
+    announcement.setdefault("ts", "900.3")
+    client.press(watched, announcement, "U2", "respond/w1")
+    api.wait_for("chat.postEphemeral", where=lambda a: (a["user"], a["text"]) == (
+        "U2", "Noted: you've seen Fargo (1996); I won't suggest it to you again."))
+    client.press(watched, announcement, "U9", "respond/w2")
+    api.wait_for("chat.postEphemeral", where=lambda a: a["user"] == "U9" and a["text"].startswith("This pick was for Ana and Ben"))
+    assert "fargo" in runtime.history.seen("slack:T1:U2") and runtime.history.user_history("slack:T1:U9") == []
+    assert runtime.history.user_history("slack:T1:U1") == []  # Ana has not confirmed

@@ -51,6 +51,26 @@ CREATE TABLE IF NOT EXISTS taste_sharing (
     share      INTEGER NOT NULL CHECK (share IN (0, 1)),
     changed_at REAL NOT NULL
 ) WITHOUT ROWID;
+-- Group polls (store/polls.py): a group's picks, and one vote per member.
+CREATE TABLE IF NOT EXISTS polls (
+    id           TEXT PRIMARY KEY,
+    conversation TEXT NOT NULL,
+    platform     TEXT NOT NULL,
+    workspace    TEXT NOT NULL,
+    members      TEXT NOT NULL,
+    items        TEXT NOT NULL,
+    text         TEXT NOT NULL DEFAULT '',
+    created_at   REAL NOT NULL,
+    winner       TEXT,
+    decided_at   REAL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS poll_votes (
+    poll_id  TEXT NOT NULL REFERENCES polls (id) ON DELETE CASCADE,
+    voter    TEXT NOT NULL,
+    item_id  TEXT NOT NULL,
+    voted_at REAL NOT NULL,
+    PRIMARY KEY (poll_id, voter)
+) WITHOUT ROWID;
 """
 
 
