@@ -53,3 +53,65 @@ async def test_discord_mentions_and_a_role_make_the_group(bot):  # noqa: F811
     await mention(bot, f"movie night for <@&{role.id}>")
     title = bot.payloads()[-1]["embeds"][0]["title"]
     assert f"picks for {a}, {b} and you" in title
+
+
+# --- end to end: mentions → picks → votes → winner → “We watched it”, nothing stubbed ------
+
+
+def test_slack_group_from_mention_to_winner(slack):  # noqa: F811
+    from .test_slack_app import buttons_of, contexts
+
+    client, api, runtime = slack
+    runtime.history.record_feedback("slack:T1:U2", "heat", "liked")  # Ana has a taste; Mo has none
+    for uid, name in (("U2", "Ana"), ("U1", "Mo")):
+        api.script("users.info", body=user_info(uid, name))
+    assert client.mention("a film for <@U2> and me, no horror", ts="700.1") == 200
+    (poll,) = api.wait_for("chat.postMessage")
+    poll.setdefault("ts", "700.2")
+    assert "picks for Ana and you" in poll["text"] and "You have no history with me yet" in poll["text"]
+    votes = buttons_of(poll, "chatrec_vote")
+    picks = [v["value"].split(":", 1)[1] for v in votes]
+    assert picks and all(p in runtime.catalog and "Horror" not in runtime.catalog[p].genres for p in picks)
+    assert "heat" not in picks  # Ana has seen it
+    assert contexts(poll)[-1].endswith("waiting for Ana and Mo.")
+
+    client.press(votes[1], poll, "U2", "respond/e1")  # Ana
+    api.wait_for("respond/e1")
+    client.press(votes[1], poll, "U1", "respond/e2")  # Mo, the last vote
+    (final,) = api.wait_for("respond/e2")
+    title = runtime.catalog[picks[1]].label
+    assert contexts(final)[-1] == f"🏆 Everyone has voted: {title} it is."
+    announcement = api.wait_for("chat.postMessage", 2)[1]
+    assert announcement["thread_ts"] == "700.1" and f"{title} it is (Ana ✓ Mo ✓)" in announcement["text"]
+    (watched,) = buttons_of(announcement, "chatrec_watched")
+    announcement.setdefault("ts", "700.3")
+    client.press(watched, announcement, "U1", "respond/e3")
+    api.wait_for("chat.postEphemeral", where=lambda a: a["user"] == "U1" and a["text"].startswith("Noted: you've seen"))
+    assert picks[1] in runtime.history.seen("slack:T1:U1")
+    assert picks[1] not in runtime.history.seen("slack:T1:U2")  # Ana has not confirmed yet
+
+
+@pytest.mark.asyncio
+async def test_discord_group_from_mention_to_winner(bot):  # noqa: F811
+    import asyncio
+
+    from .test_discord_app import _wait_until, buttons
+
+    me, ana, _ = bot.members
+    await mention(bot, f"a comedy for <@{ana.id}> and me", member=0)
+    (poll,) = bot.payloads()
+    votes = [cid for cid in buttons(poll) if cid.startswith("chatrec:vote:")]
+    picks = [cid.rsplit(":", 1)[1] for cid in votes]
+    assert picks and all("Comedy" in bot.runtime.catalog[p].genres for p in picks)
+    assert poll["embeds"][0]["title"].startswith("Here are") and "and you" in poll["embeds"][0]["title"]
+
+    await bot.click(ana, votes[0], poll)
+    final = await bot.click(me, votes[0], poll)  # the last vote
+    title = bot.runtime.catalog[picks[0]].label
+    assert final["data"]["embeds"][0]["footer"]["text"] == f"🏆 Everyone has voted: {title} it is."
+    await asyncio.to_thread(_wait_until, lambda: len(bot.payloads()) == 2)
+    announcement = bot.payloads()[1]
+    (watched,) = buttons(announcement)
+    noted = await bot.click(ana, watched, announcement)
+    assert noted["data"]["content"] == f"Noted: you've seen {title}; I won't suggest it to you again."
+    assert picks[0] in bot.runtime.history.seen(f"discord:{bot.guild.id}:{ana.id}")
