@@ -345,8 +345,11 @@ class ChatService:
         if thread is not None:
             base = self.conversation_id(platform, workspace, channel, thread)
             cleared = [base] if self.runtime.agent.forget(base) else []
+            polls = self.votes.polls.forget([base])
         else:
+            known = self.runtime.agent.memory.conversations(base, threads=True)  # before forgetting them
             cleared = self.runtime.agent.forget_all(base)
+            polls = self.votes.polls.forget(list({base, *known, *cleared}))  # their votes and members' names too
         threads = sum(c != base for c in cleared)
         if not cleared:
             what = None
@@ -357,7 +360,8 @@ class ChatService:
                 " and the channel's own" if base in cleared else "")
         if what is None:
             return CommandResult("There was nothing to forget here: I remember no conversation in this channel.")
-        return CommandResult(f"Done: I've forgotten {what}.", public=True)
+        votes = f" and {_count(polls, 'group vote')} in it" if polls else ""
+        return CommandResult(f"Done: I've forgotten {what}{votes}.", public=True)
 
     def _link(self, platform: str, workspace: str, user: str, words: list[str], target: str | None,
               is_operator: bool) -> CommandResult:

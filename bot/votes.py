@@ -9,6 +9,7 @@ what each outcome means to the people clicking.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,16 +50,29 @@ class VoteResult:
         return self.tally.winner if self.tally else None
 
 
+PRUNE_EVERY_S = 3600  # how often opening a poll also deletes polls past the retention
+
+
 class Votes:
     def __init__(self, service: ChatService):
         self.service = service
         self.polls = PollStore(service.runtime.history)
+        self._next_prune = 0.0  # monotonic time of the next sweep of old polls
 
     def open_poll(self, platform: str, workspace: str, conversation: str, group: Sequence[Person],
                   items: Sequence[ReplyItem], text: str = "") -> str:
-        """A poll on a group's picks; its id goes into the vote buttons."""
+        """A poll on a group's picks; its id goes into the vote buttons. Polls past the
+        conversation memory's retention go now and then, like the conversations."""
+        self._prune_now_and_then()
         return self.polls.open(platform, workspace, conversation, [p.as_dict() for p in group],
                                [_card(item) for item in items], text)
+
+    def _prune_now_and_then(self) -> None:
+        days = self.service.settings.memory.retention_days
+        if not days or time.monotonic() < self._next_prune:
+            return
+        self._next_prune = time.monotonic() + PRUNE_EVERY_S
+        self.polls.forget(opened_before=time.time() - days * 86_400)
 
     def vote(self, platform: str, workspace: str, user: str, poll_id: str, item_id: str) -> VoteResult:
         """A Vote click by `user` (a platform id): counted only for a member of the group."""

@@ -134,3 +134,26 @@ def test_vote_clicks_are_rate_limited_like_other_clicks(service):
     assert limited.text == CLICKS_LIMITED and limited.message is None
     assert service.votes.polls.get("slack", "T1", poll).votes == {"U3": "fargo"}
     assert service.votes.vote("slack", "T1", "U2", poll, "heat").message is not None  # others still vote
+
+
+def test_forget_and_the_retention_take_a_conversations_polls_with_it(runtime, monkeypatch):
+    """Polls hold members' names and votes: they go with the conversation they belong to."""
+    from bot.core import ChatService, Incoming
+
+    service = ChatService(runtime)
+    polls = service.votes.polls
+    members = [{"id": "U1", "name": "Ana", "user": "u1"}, {"id": "U2", "name": "Ben", "user": "u2"}]
+    card = [{"id": "fargo", "title": "Fargo", "year": 1996, "genres": [], "explanation": ""}]
+    thread = service.conversation_id("slack", "T1", "C7", "t1")
+    kept = polls.open("slack", "T1", service.conversation_id("slack", "T1", "C2", "t9"), members, card)
+    gone = polls.open("slack", "T1", thread, members, card)
+    polls.vote("slack", "T1", gone, "U1", "fargo")
+    service.handle(Incoming("slack", "T1", "C7", "U1", "hello", "t1"))  # the thread has a conversation too
+    result = service.command("slack", "T1", "C7", "UADMIN", "forget", lambda: True)
+    assert result.text == "Done: I've forgotten the conversations in 1 thread of this channel and 1 group vote in it."
+    assert polls.get("slack", "T1", gone) is None and polls.get("slack", "T1", kept) is not None
+
+    old = polls.open("slack", "T1", "slack:T1:C3", members, card)
+    monkeypatch.setattr("bot.votes.time.time", lambda: 10 ** 12)  # far past memory.retention_days
+    service.votes._prune_now_and_then()  # what opening a poll does, at most hourly
+    assert polls.get("slack", "T1", old) is None and polls.get("slack", "T1", kept) is None

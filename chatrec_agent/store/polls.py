@@ -12,6 +12,7 @@ import json
 import secrets
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -82,6 +83,24 @@ class PollStore:
                 (poll_id, conversation, platform, workspace, json.dumps(members), json.dumps(items), text, time.time()),
             )
         return poll_id
+
+    def forget(self, conversations: Sequence[str] = (), opened_before: float | None = None) -> int:
+        """Delete the polls of `conversations` (a `forget`: they hold names and votes) and
+        those opened before `opened_before` (memory.retention_days); how many went."""
+        clauses, params = [], []
+        if conversations:
+            clauses.append(f"conversation IN ({', '.join('?' * len(conversations))})")
+            params += list(conversations)
+        if opened_before is not None:
+            clauses.append("created_at < ?")
+            params.append(opened_before)
+        if not clauses:
+            return 0
+        where = " OR ".join(clauses)
+        with self.history._tx() as db:
+            # Votes first: SQLite enforces ON DELETE CASCADE only with foreign keys switched on.
+            db.execute(f"DELETE FROM poll_votes WHERE poll_id IN (SELECT id FROM polls WHERE {where})", params)
+            return db.execute(f"DELETE FROM polls WHERE {where}", params).rowcount
 
     def get(self, platform: str, workspace: str, poll_id: str) -> Poll | None:
         """The poll, if it exists in this workspace (a poll id from elsewhere is unknown here)."""

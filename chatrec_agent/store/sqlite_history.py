@@ -71,6 +71,8 @@ CREATE TABLE IF NOT EXISTS poll_votes (
     voted_at REAL NOT NULL,
     PRIMARY KEY (poll_id, voter)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS polls_by_conversation ON polls (conversation);
+CREATE INDEX IF NOT EXISTS polls_by_age ON polls (created_at);
 """
 
 

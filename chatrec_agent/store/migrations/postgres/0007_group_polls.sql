@@ -21,3 +21,7 @@ CREATE TABLE poll_votes (
     voted_at DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (poll_id, voter)
 );
+
+-- `forget` clears a conversation's polls; memory.retention_days clears old ones.
+CREATE INDEX polls_by_conversation ON polls (conversation);
+CREATE INDEX polls_by_age ON polls (created_at);
