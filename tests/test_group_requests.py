@@ -210,6 +210,24 @@ def test_a_language_model_cannot_put_anyone_in_a_group(runtime, tmp_path):
     assert "A group needs at least two people" in payload and '"ana"' not in payload
 
 
+def test_a_language_model_picks_the_strategy_and_the_adapters_people_are_the_group(runtime, tmp_path):
+    from chatrec_agent.conversation.people import Audience, Person
+
+    model = ScriptedModel(script=[
+        AIMessage(content="", tool_calls=[{"name": "recommend_for_group", "id": "g1", "args": {
+            "group": "mentioned", "strategy": "least_misery", "genres": ["Drama"], "k": 3}}]),
+        AIMessage(content="Three dramas nobody will hate."),
+    ], seen=[])
+    agent = Agent(runtime.agent.services, model, tmp_path)
+    audience = Audience(Person("UME", "Mo", "slack:T1:UME"), (Person("UANA", "Ana", "ana"), Person("UBEN", "Ben", "ben")))
+    reply = agent.respond("chan-s", "slack:T1:UME", "three dramas for @Ana and @Ben, nobody should hate them",
+                          speaker="UME", audience=audience)
+    assert {p.user for p in reply.group} == {"slack:T1:UME", "ana", "ben"} and len(reply.items) == 3
+    assert all("Drama" in runtime.catalog[i.id].genres for i in reply.items)
+    assert '"strategy": "least_misery"' in model.seen[-1][-1].content
+    assert ANA_HATED not in {i.id for i in reply.items}
+
+
 # Phrasings written for these tests (the held-out ones live in benchmarks/heldout_requests.py).
 @pytest.mark.parametrize("text, mentions, source", [
     ("what should @Ana and I watch tonight?", [ANA], "mentioned"),
