@@ -138,6 +138,17 @@ def test_people_leave_and_the_speaker_goes_back_to_their_own_picks_in_other_word
     assert called(runtime, mine) == ["recommend"] and mine.tool_calls[0]["args"].get("genres") == ["Drama"]
 
 
+def test_like_a_title_steers_a_groups_picks_and_a_long_name_stays_a_name(runtime, chat):
+    okafor = ("UOK", "Ben Okafor")
+    reply = chat("something like Fargo for @Ben Okafor and me", mentions=[okafor])
+    assert called(runtime, reply) == ["recommend_for_group"]
+    assert {p.id for p in reply.group} == {"UOK", "UME"}
+    assert reply.text.startswith("Here are") and "like *Fargo* (1996) for Ben Okafor and you" in reply.text
+    assert "fargo" not in {i.id for i in reply.items} and "okafor" not in str(reply.tool_calls[0]["args"]).lower()
+    unknown = chat("something like Fargoh Zorblax for @Ben Okafor and me", mentions=[okafor])
+    assert "I couldn't find" in unknown.text  # an unknown seed is said, with close matches
+
+
 def test_without_a_genre_is_a_filter_and_without_a_member_is_not(runtime, chat):
     chat("a film for @Ana and @Ben", mentions=[ANA, BEN])
     reply = chat("without horror")

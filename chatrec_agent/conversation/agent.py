@@ -216,7 +216,8 @@ class Agent:
             # The speaker rides along with their message (providers send only its content and
             # name), so a later "for the three of us" finds who took part.
             said = HumanMessage(content=text, name=speaker_label(speaker or user),
-                                additional_kwargs={"person": audience.me.as_dict()})
+                                additional_kwargs={"person": audience.me.as_dict(),
+                                                   "mentioned": [p.name for p in audience.mentioned]})
             result = self.graph.invoke(
                 {"messages": [said]},
                 {"configurable": {"thread_id": conversation}, "recursion_limit": 12},

@@ -28,6 +28,7 @@ TOO_FEW = ("A group needs at least two people: mention them (“a film for @ana,
 
 class GroupArgs(Filters):
     wish: str | None = Field(default=None, description="What the group is in the mood for, in their words.")
+    like: list[str] = Field(default_factory=list, description="Titles or ids the picks should be like ('like Fargo').")
     exclude: list[str] = Field(default_factory=list, description="Titles or ids not to pick (e.g. ones already shown).")
     k: int = Field(default=5, ge=1, le=MAX_K, description="How many picks.")
     group: GroupSource = Field(default="mentioned", description=(
@@ -88,16 +89,18 @@ def build_group_tools(s: Services, filter_of: Callable[[Filters], tuple[SearchFi
         if len(chosen.members) < 2:
             return json.dumps({**payload, "items": [], "error": TOO_FEW}, ensure_ascii=False)
         excluded, _ = resolve(args.exclude)
+        seeds, unknown_seeds = resolve(args.like)
         flt, unknown = filter_of(args)
         picks = group_picks(s.recommendations, [p.user for p in chosen.members], k=args.k, strategy=args.strategy,
                             filters=flt, exclude=[i.id for i in excluded], wish=args.wish,
-                            exclude_seen=None if not args.include_seen else False)
+                            exclude_seen=None if not args.include_seen else False, like_items=[i.id for i in seeds])
+        unknown = unknown_seeds + unknown
         called, allowed = names(chosen.members, audience), sharing(chosen.members, audience)
         items = [item_card(p.item, score=round(p.score, 4), explanation=explainer.explain(p, called, allowed))
                  for p in picks.picks]
         return json.dumps({**payload, **members_payload(chosen.members, audience, picks), "strategy": picks.strategy,
-                           "items": items, "unknown": unknown, "filters": {**echo(args, flt), "wish": args.wish}},
-                          ensure_ascii=False)
+                           "items": items, "like": [item_card(i) for i in seeds], "unknown": unknown,
+                           "filters": {**echo(args, flt), "wish": args.wish}}, ensure_ascii=False)
 
     @tool("explain_for_group", args_schema=ItemArgs)
     def explain_for_group(runtime: ToolRuntime[ChatContext], item: str, wish: str | None = None) -> str:

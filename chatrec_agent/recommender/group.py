@@ -267,14 +267,24 @@ class GroupRecommender:
 def group_picks(recommendations: Recommendations, member_ids: Sequence[str], k: int = 5,
                 strategy: Strategy | None = None, filters: SearchFilter | None = None, exclude: Iterable[str] = (),
                 wish: str | None = None, exclude_seen: bool | None = None,
-                only: Collection[str] | None = None) -> GroupPicks:
+                only: Collection[str] | None = None, like_items: Sequence[str] = ()) -> GroupPicks:
     """Group picks for people of the history store, their feedback so far included (what a
-    chat tool calls); settings from `group:` in the config."""
+    chat tool calls); settings from `group:` in the config. `like_items` ("something like
+    Fargo for the three of us") steer by meaning, as a wish does: the query is the mean of
+    their embeddings and the wish's, and they are not picked themselves."""
     embedder = recommendations.embedder
-    query_vector = embedder.encode([wish])[0] if wish and embedder is not None else None
+    queries = [embedder.encode([wish])[0]] if wish and embedder is not None else []
+    if like_items:
+        queries += list(recommendations.item_vectors(list(like_items)))
+    queries = [q for q in queries if len(q) and np.linalg.norm(q) > 0]
+    query_vector = None
+    if queries:
+        mean = np.mean(np.stack(queries), axis=0)
+        query_vector = (mean / max(float(np.linalg.norm(mean)), 1e-9)).astype(np.float32)
     picker = GroupRecommender(recommendations.model, recommendations.settings.group, recommendations.rating_model)
     members = [recommendations.user_state(m) for m in member_ids]
-    return picker.recommend(members, k, strategy, filters, exclude, query_vector, exclude_seen, only=only)
+    return picker.recommend(members, k, strategy, filters, [*exclude, *like_items], query_vector, exclude_seen,
+                            only=only)
 
 
 def _relevance(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:

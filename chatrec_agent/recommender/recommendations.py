@@ -138,6 +138,10 @@ class Recommendations:
             model.set_vectors(self._vectors(ids))
         return model
 
+    def item_vectors(self, ids: list[str]) -> np.ndarray:
+        """The items' embeddings (from the index when there is one), a row each."""
+        return self._vectors(ids)
+
     def _vectors(self, ids: list[str]) -> np.ndarray:
         if self.index is not None:
             return self.index.vectors(ids)

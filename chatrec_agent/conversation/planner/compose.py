@@ -121,7 +121,9 @@ def _group(payload: dict) -> list[str]:
     count = len(payload.get("items", []))
     note = _STRATEGY_NOTES.get(payload.get("strategy", ""), "")
     # `_items` fills in {n}; a name's own braces ("{ana}") must stay text.
-    intro = f"Here {'is' if count == 1 else 'are'} {{n}} pick{'' if count == 1 else 's'} for "
+    seeds = payload.get("like") or []
+    like = (" like " + " and ".join(_label(c) for c in seeds)) if seeds else ""
+    intro = f"Here {'is' if count == 1 else 'are'} {{n}} pick{'' if count == 1 else 's'}{like.replace('{', '{{').replace('}', '}}')} for "
     found = _items(payload, intro + (who + note).replace("{", "{{").replace("}", "}}") + ":")
     lines += found or [f"Nothing in the catalog suits all of {who}{_filters_text(payload.get('filters'))} without "
                        "someone having seen it or disliked it. Try loosening a constraint."]

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from chatrec_agent.conversation.group_members import GROUP_TOOL, MIN_NAME_SCORE
 from chatrec_agent.conversation.planner.memory import Recall
 
-_MENTION = re.compile(r"(?<![\w@])@(\w[\w.'’-]*(?: \w[\w.'’-]*)?)")
+_MENTION = re.compile(r"(?<![\w@])@(\w[\w.'’-]*)")  # one word: latest_human made each mention one
 _US = re.compile(
     r"\b(?:for (?:all of |both of |the (?:two|three|four|five|six|\d+) of )?us|(?:all|both|the (?:two|three|four|five|six|\d+)) of us|"
     r"(?:for )?the (?:whole )?(?:group|gang|crew)|every(?:one|body) here|(?:the )?rest of us)\b")
@@ -141,7 +141,6 @@ def regroup(steps: list[dict], ask: GroupAsk, memory: Recall) -> list[dict]:
     for call in steps:
         name, args = call["name"], dict(call["args"])
         if name in _LIST_CALLS:
-            args.pop("like", None)  # "like X" seeds a personal neighbourhood; the group has its own
             args.update(_who(ask, memory))
             out.append({"name": GROUP_TOOL, "args": args})
         elif name == "explain" and memory.list_tool == GROUP_TOOL:
@@ -154,7 +153,7 @@ def regroup(steps: list[dict], ask: GroupAsk, memory: Recall) -> list[dict]:
 def membership_call(ask: GroupAsk, memory: Recall) -> dict:
     """"without Ben" / "add @Cleo": the group's last request again, for the new group."""
     args = {k: v for k, v in (memory.last_group or {}).items()
-            if k in ("wish", "genres", "exclude_genres", "year_from", "year_to", "attributes", "k", "strategy")}
+            if k in ("wish", "like", "genres", "exclude_genres", "year_from", "year_to", "attributes", "k", "strategy")}
     args.update(_who(ask, memory))
     return {"name": GROUP_TOOL, "args": args}
 

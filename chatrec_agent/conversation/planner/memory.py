@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 
 LIST_TOOLS = ("recommend", "similar_items", "search_catalog", "recommend_for_group")
 # What a group's list shares with a personal one: a follow-up keeps these ("something older").
-_SHARED_ARGS = ("wish", "genres", "exclude_genres", "year_from", "year_to", "attributes", "exclude", "k")
+_SHARED_ARGS = ("wish", "like", "genres", "exclude_genres", "year_from", "year_to", "attributes", "exclude", "k")
 
 
 @dataclass
@@ -64,6 +64,7 @@ def recall(messages: list[BaseMessage]) -> Recall:
                 state.last_group = dict(call.get("args", {}))
                 state.group_names = [m.get("name", "") for m in payload.get("members", [])]
                 state.last_recommend = {k: v for k, v in state.last_group.items() if k in _SHARED_ARGS}
+                state.last_recommend["like"] = [card["id"] for card in payload.get("like", [])]
             if name in ("explain", "explain_for_group", "record_feedback", "item_details") and payload.get("item"):
                 state.last_item = payload["item"]
     return state
@@ -78,7 +79,14 @@ def current_turn(messages: list[BaseMessage]) -> list[BaseMessage]:
 
 
 def latest_human(messages: list[BaseMessage]) -> str:
+    """The latest human message's text; the people it mentions ("@Ben Okafor", as the adapter
+    wrote their names) as one-word "@member1" tokens, so a name never runs into the request."""
     for message in reversed(messages):
         if isinstance(message, HumanMessage):
-            return message.content if isinstance(message.content, str) else str(message.content)
+            text = message.content if isinstance(message.content, str) else str(message.content)
+            names = message.additional_kwargs.get("mentioned") or []
+            for n, name in sorted(enumerate(names), key=lambda pair: -len(pair[1])):
+                if isinstance(name, str) and name:
+                    text = text.replace(f"@{name}", f"@member{n + 1}")
+            return text
     return ""
