@@ -65,10 +65,12 @@ def build_group_tools(s: Services, filter_of: Callable[[Filters], tuple[SearchFi
         return {p.user: ("you" if p.id == audience.me.id else p.name) for p in members}
 
     def sharing(members: list[Person], audience: Audience) -> set[str]:
-        """Whose own ratings this answer may name: everyone's in a DM (only the speaker reads
-        it), else those who turned taste sharing on."""
+        """Whose own ratings this answer may name: those who turned taste sharing on, and in a
+        DM the speaker's own too (only they read it). Another member's never without consent,
+        DM or not: the speaker could otherwise read them in a DM."""
         users = [p.user for p in members]
-        return set(users) if audience.private else s.history.sharing_taste(users)
+        allowed = s.history.sharing_taste(users)
+        return allowed | {audience.me.user} if audience.private else allowed
 
     def members_payload(members: list[Person], audience: Audience, picks: GroupPicks | None = None) -> dict:
         neutral = set(picks.neutral) if picks else set()
