@@ -19,7 +19,7 @@ import pytest
 from chatrec_agent.catalog import Catalog, Item
 from chatrec_agent.search.embeddings import Embedder
 from chatrec_agent.search.index import ItemIndex
-from chatrec_agent.settings import EmbeddingSettings, Settings, settings_from_dict
+from chatrec_agent.settings import EmbeddingSettings, Settings, StorageSettings, settings_from_dict
 
 from .postgres_server import PostgresServer, start_postgres
 
@@ -186,6 +186,14 @@ def chroma_server(tmp_path: Path) -> Iterator[int]:
     """The port of a Chroma server of this test's own."""
     with chroma_running(tmp_path) as port:
         yield port
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def storage(request, tmp_path) -> StorageSettings:
+    """Each store test runs on both backends: SQLite in a temp dir, and a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return StorageSettings(dir=tmp_path)
+    return StorageSettings(dir=tmp_path, backend="postgres", url=request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

@@ -36,13 +36,6 @@ def interactions() -> list[Interaction]:
             Interaction("ann", "alien", 2.0, 300), Interaction("bob", "toy", 3.0, 50)]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def storage(request, tmp_path) -> StorageSettings:
-    if request.param == "sqlite":
-        return StorageSettings(dir=tmp_path)
-    return StorageSettings(dir=tmp_path, backend="postgres", url=request.getfixturevalue("postgres_url"))
-
-
 @pytest.fixture
 def store(storage, items):
     s = open_history(storage)

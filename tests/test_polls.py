@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from chatrec_agent.settings import StorageSettings
 from chatrec_agent.store.backends import open_history
 from chatrec_agent.store.polls import PollStore
 
@@ -15,13 +14,6 @@ from .test_history import committed
 ANA, BEN, CY = ({"id": f"U{n}", "name": name, "user": f"slack:T1:U{n}"} for n, name in enumerate(("Ana", "Ben", "Cy"), 1))
 CARDS = [{"id": i, "title": i.title(), "year": 1990 + n, "genres": ["Crime"], "explanation": "because"}
          for n, i in enumerate(("fargo", "heat", "alien"))]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def storage(request, tmp_path) -> StorageSettings:
-    if request.param == "sqlite":
-        return StorageSettings(dir=tmp_path)
-    return StorageSettings(dir=tmp_path, backend="postgres", url=request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture
