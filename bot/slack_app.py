@@ -57,7 +57,9 @@ MAX_RETRY_AFTER = 30  # seconds; a longer wait would hold a worker, so that repl
 # <!subteam^S1>) are dropped before the text is read; channels and links keep their label.
 _MENTION = re.compile(r"<[@!][^>]*>")
 _PERSON = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_MARKED = re.compile("\ue000([UW][A-Z0-9]+)\ue001")  # a named mention, until the names go in
+_TEAM = re.compile(r"<!subteam\^([A-Z0-9]+)(?:\|@?([^>]*))?>")  # a user group: its members are the group
+_MARKED = re.compile("\ue000([UWS][A-Z0-9]+)\ue001")  # a named mention, until the names go in
+MAX_TEAM = 25  # members read from one user group; a bigger one is not a movie night
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 _LABELLED = re.compile(r"<(?:#[A-Z0-9]+|[a-z]+:[^|>]*)\|([^>]*)>")
 _BARE_LINK = re.compile(r"<([a-z]+:[^|>]*)>")
@@ -68,6 +70,11 @@ def mentioned_users(text: str) -> list[str]:
     return list(dict.fromkeys(m.group(1) for m in _PERSON.finditer(text)))
 
 
+def mentioned_teams(text: str) -> dict[str, str]:
+    """The user groups a message mentions (<!subteam^S…|@handle>): id → handle."""
+    return {m.group(1): m.group(2) or m.group(1) for m in _TEAM.finditer(text)}
+
+
 def inbound_text(text: str, names: Mapping[str, str] | None = None) -> str:
     """What a person typed, as plain text: a mention of someone in `names` becomes "@Name"
     (who a group request is for), other mentions and broadcasts go, labels stay, and
@@ -76,6 +83,7 @@ def inbound_text(text: str, names: Mapping[str, str] | None = None) -> str:
     # Names go in last, after the escapes are decoded: a name is text, never Slack markup.
     text = _PERSON.sub(lambda m: f"\ue000{m.group(1)}\ue001" if m.group(1) in names else " ",
                        text.replace("\ue000", "").replace("\ue001", ""))
+    text = _TEAM.sub(lambda m: f"\ue000{m.group(1)}\ue001" if m.group(1) in names else " ", text)
     text = _LABELLED.sub(lambda m: m.group(1), _MENTION.sub(" ", text))
     text = _BARE_LINK.sub(lambda m: m.group(1), text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -206,6 +214,17 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
     def looked_up(user: str, hour: int) -> str:  # `hour` in the key: a renamed person shows within the hour
         return _display_name(client.users_info(user=user).get("user") or {})
 
+    @functools.lru_cache(maxsize=512)
+    def team_looked_up(usergroup: str, hour: int) -> tuple[str, ...]:
+        return tuple(client.usergroups_users_list(usergroup=usergroup).get("users") or ())[:MAX_TEAM]
+
+    def team_members(usergroup: str) -> tuple[str, ...]:
+        try:
+            return team_looked_up(usergroup, int(time.time() // 3600))
+        except Exception:  # e.g. no usergroups:read scope: the people mentioned one by one still count
+            log.warning("could not list the members of Slack user group %s", usergroup, exc_info=True)
+            return ()
+
     def name_of(user: str) -> str:
         try:
             return looked_up(user, int(time.time() // 3600))
@@ -218,8 +237,13 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
             return  # other bots, edits, joins: not messages to answer
         channel, ts, speaker, text = event["channel"], event["ts"], event.get("user", ""), event.get("text", "")
         # Whom it names, by Slack's own mentions (a group request): the bot and the speaker aside.
-        named = {user: name_of(user) for user in mentioned_users(text) if user not in (bot_user, speaker)}
-        incoming = Incoming("slack", team, channel, speaker, inbound_text(text, named), thread_root,
+        people = [user for user in mentioned_users(text) if user not in (bot_user, speaker)]
+        teams = mentioned_teams(text)
+        for members in map(team_members, teams):  # a user group stands for its members
+            people += [user for user in members if user not in (bot_user, speaker)]
+        named = {user: name_of(user) for user in dict.fromkeys(people)}
+        spoken = {**named, **{sid: person_name(handle) for sid, handle in teams.items()}}
+        incoming = Incoming("slack", team, channel, speaker, inbound_text(text, spoken), thread_root,
                             event.get("event_id_for_dedupe"), mentions=tuple(named.items()),
                             user_name=name_of(speaker) if named else "", private=channel.startswith("D"))
         try:

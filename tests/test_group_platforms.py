@@ -39,6 +39,17 @@ def test_a_slack_name_lookup_that_fails_still_answers_the_group(slack):  # noqa:
     assert "picks for someone and you" in posted["text"]
 
 
+def test_a_slack_user_group_stands_for_its_members(slack):  # noqa: F811
+    client, api, runtime = slack
+    api.script("usergroups.users.list", body={"ok": True, "users": ["U2", "UBOT", "U3", "U1"]})
+    for uid, name in (("U2", "Ana"), ("U3", "Ben"), ("U1", "Mo")):  # the group's members, then the speaker
+        api.script("users.info", body=user_info(uid, name))
+    client.mention("movie night for <!subteam^S9|@film-club>, a western")
+    (posted,) = api.wait_for("chat.postMessage")
+    assert "picks for Ana, Ben and you" in posted["text"]
+    assert [a["usergroup"] for a in api.of("usergroups.users.list (scripted)")] == ["S9"]
+
+
 @pytest.mark.asyncio
 async def test_discord_mentions_and_a_role_make_the_group(bot):  # noqa: F811
     ana, ben = bot.members[1], bot.members[2]
