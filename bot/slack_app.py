@@ -286,7 +286,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         text = service.feedback("slack", team, user, action["value"], kind)
         channel = (body.get("channel") or {}).get("id")
         if channel:
-            client.chat_postEphemeral(channel=channel, user=user, text=text)
+            client.chat_postEphemeral(channel=channel, user=user, text=escape(text))  # the title is catalog data
 
     @app.action("chatrec_vote")
     def on_vote(ack, body: dict, action: dict, respond: Respond | None) -> None:

@@ -178,6 +178,16 @@ def test_button_click_records_feedback_for_the_clicker_only(slack):
     assert [e.item_id for e in runtime.history.disliked("slack:T1:U7")] == ["alien"]
 
 
+def test_a_clicks_acknowledgement_escapes_the_catalogs_title(slack):
+    import dataclasses
+
+    client, api, runtime = slack
+    runtime.catalog.items["heat"] = dataclasses.replace(runtime.catalog["heat"], title="<!channel> Heat & co")
+    client.click("chatrec_like", "heat", user="U8")
+    (ack,) = api.wait_for("chat.postEphemeral")
+    assert "&lt;!channel&gt; Heat &amp; co" in ack["text"] and "<!channel>" not in ack["text"]
+
+
 def test_a_retried_event_is_not_answered_twice(slack):
     client, api, _ = slack
     client.mention("give me 2 comedies", ts="600.1", event_id="EvSame")
