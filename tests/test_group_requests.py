@@ -255,6 +255,12 @@ def test_ways_to_ask_for_a_group(runtime, chat, text, mentions, source):
     assert reply.tool_calls[0]["args"]["group"] == source
 
 
+@pytest.mark.parametrize("text", ["what does @Ana like?", "show me @Ana's ratings", "what has @Ana watched lately"])
+def test_asking_about_a_mentioned_persons_taste_is_declined(runtime, chat, text):
+    reply = chat(text, mentions=[ANA])
+    assert not reply.tool_calls and not reply.items and "other people's" in reply.text
+
+
 @pytest.mark.parametrize("text", ["a film everyone loves", "a movie for the whole family", "something to watch together",
                                   "recommend me a crowd-pleaser"])
 def test_personal_requests_that_sound_social_stay_personal(runtime, chat, text):

@@ -39,8 +39,8 @@ _ADMIN = re.compile(
     r"make me (an )?admin|run (an )?admin|sudo|/chatrec)\b"
 )
 _OTHERS = re.compile(
-    r"(<@[A-Za-z0-9]+>|\b(?!my\b|your\b|the\b|this\b|that\b|it\b)[a-z]+'s (history|ratings|favou?rites|likes|profile|watchlist)\b|"
-    r"\bwhat (does|did|has) (?!it\b|that\b|this\b|everyone\b|anyone\b)[a-z]+ (like|liked|rate|rated|watch|watched|seen|love|loved)\b|"
+    r"(<@[A-Za-z0-9]+>|(?:\b|@)(?!my\b|your\b|the\b|this\b|that\b|it\b)[a-z]+\d*'s (history|ratings|favou?rites|likes|profile|watchlist)\b|"
+    r"\bwhat (does|did|has) (?!it\b|that\b|this\b|everyone\b|anyone\b)@?[a-z]+\d* (like|liked|rate|rated|watch|watched|seen|love|loved)\b|"
     r"\b(another|other) user'?s?\b|\buser ?#?\d+\b|\bas user\b)"
 )
 _THANKS = re.compile(r"^(thanks|thank you|cheers|ta|thx)\b")
