@@ -622,7 +622,8 @@ def test_invite_url_and_application_id():
 def test_chatrec_serve_discord_needs_a_token_and_reports_a_rejected_one(tmp_path):
     """The real command up to Discord's login, which a local stand-in refuses."""
     api = MockDiscordAPI().start()
-    film_project(tmp_path, "discord: {token: '${DISCORD_TOKEN}', api_url: '${DISCORD_API_URL}'}\n")
+    # ops.port 0: any free port, never a running bot's 9464 (or another test run's)
+    film_project(tmp_path, "discord: {token: '${DISCORD_TOKEN}', api_url: '${DISCORD_API_URL}'}\nops: {port: 0}\n")
     try:
         missing = chatrec("serve", "discord", cwd=tmp_path, env={"DISCORD_TOKEN": "", "DISCORD_API_URL": api.url})
         assert missing.returncode == 2 and "DISCORD_TOKEN is not set" in missing.stderr
@@ -656,7 +657,7 @@ def test_chatrec_serve_all_runs_slack_and_discord_in_one_process(tmp_path):
     film_project(tmp_path, (
         "slack: {bot_token: xoxb-test, signing_secret: '${SLACK_SIGNING_SECRET}', api_url: '${SLACK_API_URL}'}\n"
         f"discord: {{token: '${{DISCORD_TOKEN}}', api_url: '${{DISCORD_API_URL}}', gateway_url: '${{DISCORD_GATEWAY_URL}}', "
-        f"guild_ids: [{guild}]}}\n"))
+        f"guild_ids: [{guild}]}}\nops: {{port: 0}}\n"))
     port = free_port()
     proc = start_chatrec("serve", "all", "--port", str(port), "--host", "127.0.0.1", cwd=tmp_path, env={
         "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_api.url,
