@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -246,6 +247,18 @@ def wait_until(condition: Callable[[], object], timeout: float = 10, every: floa
             return False
         time.sleep(every)
     return True
+
+
+@contextmanager
+def opened_together(n: int, open_one: Callable[[], Any]) -> Iterator[list]:
+    """`n` stores (or memories) opened at once, as replicas starting together would; closed after."""
+    opened: list = []
+    try:
+        race(n, lambda _: opened.append(open_one()))  # a replica's failure is raised here
+        yield opened
+    finally:
+        for part in opened:
+            part.close()
 
 
 def race(workers: int, work: Callable[[int], None]) -> None:

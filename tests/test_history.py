@@ -18,7 +18,7 @@ from chatrec_agent.store.backends import open_history
 from chatrec_agent.store.history import HistoryStore
 from chatrec_agent.store.postgres_migrations import migrate, shipped_migrations
 
-from .conftest import race
+from .conftest import opened_together, race
 
 
 @pytest.fixture
@@ -211,13 +211,8 @@ def test_migrations_run_once_and_reopening_changes_nothing(pg):
 
 @pytest.mark.postgres
 def test_replicas_starting_together_migrate_once(pg):
-    stores = []
-    try:
-        race(4, lambda n: stores.append(open_history(pg)))  # a replica's failure is raised here
-    finally:
-        for s in stores:
-            s.close()
-    assert len(stores) == 4
+    with opened_together(4, lambda: open_history(pg)) as stores:
+        assert len(stores) == 4
     assert committed(pg, "SELECT COUNT(*) FROM schema_migrations") == [(len(shipped_migrations()),)]
 
 

@@ -102,3 +102,18 @@ def test_chat_script_output_format(tmp_path):
     failed = subprocess.run([sys.executable, "-m", "chatrec_agent.cli", "chat", "--script", str(bad)],
                             capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert failed.returncode == 2 and "bad.jsonl:1: each line needs string fields" in failed.stderr
+
+
+def test_composed_lists_keep_braces_in_titles_and_names_as_text():
+    import json
+
+    from langchain_core.messages import ToolMessage
+
+    from chatrec_agent.conversation.planner.compose import compose
+
+    card = {"id": "x", "title": "{n} & {0}", "year": 2001, "genres": ["Drama"], "explanation": "because"}
+    personal = {"tool": "recommend", "items": [card], "like": [card]}
+    group = {"tool": "recommend_for_group", "items": [card], "like": [card], "member_names": ["{Ana}", "you"]}
+    texts = [compose([ToolMessage(content=json.dumps(p), tool_call_id="c")]) for p in (personal, group)]
+    assert texts[0].startswith("Here is 1 pick like *{n} & {0}* (2001) for you:")
+    assert texts[1].startswith("Here is 1 pick like *{n} & {0}* (2001) for {Ana} and you:")

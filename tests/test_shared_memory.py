@@ -18,7 +18,7 @@ from chatrec_agent.conversation.postgres_memory import PostgresMemory
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
 
-from .conftest import film_records, race, write_jsonl
+from .conftest import film_records, opened_together, race, write_jsonl
 
 pytestmark = pytest.mark.postgres
 
@@ -166,12 +166,7 @@ def test_two_replicas_answering_one_conversation_at_once_keep_both_turns(replica
 
 
 def test_replicas_starting_together_set_memory_up_once(postgres_url):
-    memories = []
-    try:
-        race(3, lambda n: memories.append(PostgresMemory(postgres_url)))  # a replica's failure is raised here
-    finally:
-        for memory in memories:
-            memory.close()
-    assert len(memories) == 3
+    with opened_together(3, lambda: PostgresMemory(postgres_url)) as memories:
+        assert len(memories) == 3
     assert rows(postgres_url, "SELECT COUNT(*), MAX(v) FROM checkpoint_migrations") == [(len(MIGRATIONS), len(MIGRATIONS) - 1)]
     assert ("conversations",) in rows(postgres_url, "SELECT name FROM schema_migrations ORDER BY version")

@@ -133,6 +133,16 @@ def test_a_load_while_another_replica_saves_gets_one_whole_version(postgres_url)
     assert seen  # the reader read while the writer wrote
 
 
+def test_a_model_fitted_on_other_data_is_never_fetched_whole(replicas, monkeypatch):
+    a, b = replicas
+    a.recs.refresh()
+    fetched: list[str] = []
+    get = b.models.get
+    monkeypatch.setattr(b.models, "get", lambda name: fetched.append(name) or get(name))
+    assert read_model(b.models, "hybrid", "another fingerprint") is None and fetched == []  # the header said so
+    assert read_model(b.models, "hybrid", a.recs.fingerprint()) is not None and fetched == ["hybrid"]
+
+
 def test_a_damaged_model_in_the_database_is_refitted(replicas, fits, postgres_url, caplog):
     a, b = replicas
     a.recs.refresh()

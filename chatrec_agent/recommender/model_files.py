@@ -94,25 +94,35 @@ def write_model(store: ModelStore, name: str, fingerprint: str, settings: Mappin
 
 def read_model(store: ModelStore, name: str, fingerprint: str) -> tuple[dict[str, Any], StoredArrays] | None:
     """The settings and arrays saved for data with this fingerprint; None when there is no
-    such model. ValueError (or another plain exception) when what is saved is damaged."""
+    such model. ValueError (or another plain exception) when what is saved is damaged.
+    The header is read first: a model fitted on other data is never fetched whole (on
+    postgres that is a transfer of the whole matrix)."""
+    origin = store.where(name)
+    header = store.header(name)
+    if header is None or _header(header, origin).get("fingerprint") != fingerprint:
+        return None  # none saved, or fitted on other data: not an error, just out of date
     saved = store.get(name)
     if saved is None:
         return None
-    header_bytes, blob = saved
-    origin = store.where(name)
-    header = json.loads(header_bytes.decode("utf-8"))
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise ValueError(f"{origin}: not a {FORMAT} model")
-    if header.get("fingerprint") != fingerprint:
-        return None  # fitted on other data: not an error, just out of date
-    if header.get("npz_blake2b") != _digest(blob):
+    meta = _header(saved[0], origin)  # the header of the pair read together, a save may have come between
+    blob = saved[1]
+    if meta.get("fingerprint") != fingerprint:
+        return None
+    if meta.get("npz_blake2b") != _digest(blob):
         raise ValueError(f"{origin}: the arrays are not the ones its header was written with")
-    settings = header.get("settings")
+    settings = meta.get("settings")
     if not isinstance(settings, dict):
         raise ValueError(f"{origin}: no settings")
     with np.load(io.BytesIO(blob), allow_pickle=False) as npz:  # an object array raises here, it is never unpickled
         arrays = {key: npz[key] for key in npz.files}
     return settings, StoredArrays(arrays, origin)
+
+
+def _header(raw: bytes, origin: str) -> dict[str, Any]:
+    header = json.loads(raw.decode("utf-8"))
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError(f"{origin}: not a {FORMAT} model")
+    return header
 
 
 def _digest(blob: bytes) -> str:

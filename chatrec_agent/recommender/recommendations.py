@@ -135,14 +135,11 @@ class Recommendations:
     def _attach(self, model: Recommender, dataset: Dataset | None = None) -> Recommender:
         if isinstance(model, HybridRecommender):
             ids = (dataset or model.ds).item_ids
-            model.set_vectors(self._vectors(ids))
+            model.set_vectors(self.item_vectors(ids))
         return model
 
     def item_vectors(self, ids: list[str]) -> np.ndarray:
         """The items' embeddings (from the index when there is one), a row each."""
-        return self._vectors(ids)
-
-    def _vectors(self, ids: list[str]) -> np.ndarray:
         if self.index is not None:
             return self.index.vectors(ids)
         if self.embedder is None:

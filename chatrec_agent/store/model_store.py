@@ -29,6 +29,10 @@ class ModelStore(ABC):
         (a mix that slips through is caught by the header's digest of the arrays)."""
 
     @abstractmethod
+    def header(self, name: str) -> bytes | None:
+        """The header saved under `name` alone (small: whether the arrays are worth fetching)."""
+
+    @abstractmethod
     def get(self, name: str) -> tuple[bytes, bytes] | None:
         """The header and arrays saved under `name`; None when nothing is."""
 
@@ -61,15 +65,19 @@ class DirectoryModelStore(ModelStore):
         _replace(self.folder / f"{name}.npz", lambda f: f.write(arrays))
         _replace(self.folder / f"{name}.json", lambda f: f.write(header))
 
+    def header(self, name: str) -> bytes | None:
+        path = self.folder / f"{name}.json"
+        return path.read_bytes() if path.is_file() else None
+
     def get(self, name: str) -> tuple[bytes, bytes] | None:
-        header_path, arrays_path = self.folder / f"{name}.json", self.folder / f"{name}.npz"
-        if not header_path.is_file():
+        arrays_path = self.folder / f"{name}.npz"
+        header = self.header(name)
+        if header is None:
             return None
-        header = header_path.read_bytes()
         try:
             arrays = arrays_path.read_bytes()
         except FileNotFoundError:
-            raise ValueError(f"{arrays_path} is missing; {header_path.name} names it") from None
+            raise ValueError(f"{arrays_path} is missing; {name}.json names it") from None
         return header, arrays
 
     @contextmanager

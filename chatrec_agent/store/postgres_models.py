@@ -44,6 +44,11 @@ class PostgresModelStore(ModelStore):
                 for seq, start in enumerate(range(0, max(len(arrays), 1), self.chunk_bytes)):
                     copy.write_row((name, seq, arrays[start:start + self.chunk_bytes]))
 
+    def header(self, name: str) -> bytes | None:
+        with self._pool.connection() as conn:
+            row = conn.execute("SELECT header FROM models WHERE name = %s", (name,)).fetchone()
+        return bytes(row[0]) if row else None
+
     def get(self, name: str) -> tuple[bytes, bytes] | None:
         with self._pool.connection() as conn:
             rows = conn.execute(

@@ -22,7 +22,7 @@ def _items(payload: dict, intro: str) -> list[str]:
     items = payload.get("items", [])
     if not items:
         return []
-    lines = [intro.format(n=len(items))]
+    lines = [intro]  # taken as it is: titles and names may hold braces
     for n, card in enumerate(items, 1):
         genres = ", ".join(card.get("genres", []))
         explanation = card.get("explanation")
@@ -120,11 +120,9 @@ def _group(payload: dict) -> list[str]:
         lines.append(f"I only know of {who} in this conversation: mention anyone else (@name) to add them.")
     count = len(payload.get("items", []))
     note = _STRATEGY_NOTES.get(payload.get("strategy", ""), "")
-    # `_items` fills in {n}; a name's own braces ("{ana}") must stay text.
     seeds = payload.get("like") or []
     like = (" like " + " and ".join(_label(c) for c in seeds)) if seeds else ""
-    intro = f"Here {'is' if count == 1 else 'are'} {{n}} pick{'' if count == 1 else 's'}{like.replace('{', '{{').replace('}', '}}')} for "
-    found = _items(payload, intro + (who + note).replace("{", "{{").replace("}", "}}") + ":")
+    found = _items(payload, f"Here {'is' if count == 1 else 'are'} {count} pick{'' if count == 1 else 's'}{like} for {who}{note}:")
     lines += found or [f"Nothing in the catalog suits all of {who}{_filters_text(payload.get('filters'))} without "
                        "someone having seen it or disliked it. Try loosening a constraint."]
     neutral = payload.get("neutral") or []
@@ -150,7 +148,7 @@ def compose(tool_messages: list) -> str:
             count = len(payload.get("items", []))
             noun = "pick" if count == 1 else "picks"
             like = " like " + " and ".join(_label(s) for s in seeds) if seeds else ""
-            intro = f"Here {'is' if count == 1 else 'are'} {{n}} {noun}{like} for you:"
+            intro = f"Here {'is' if count == 1 else 'are'} {count} {noun}{like} for you:"
             found = _items(payload, intro)
             lines += found or [f"Nothing in the catalog matches that{_filters_text(payload.get('filters'))} "
                                "that you haven't already seen. Try loosening a constraint."]

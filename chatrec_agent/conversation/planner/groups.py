@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from chatrec_agent.conversation.group_members import GROUP_TOOL, MIN_NAME_SCORE
-from chatrec_agent.conversation.planner.memory import Recall
+from chatrec_agent.conversation.planner.memory import REQUEST_ARGS, Recall
 
 _MENTION = re.compile(r"(?<![\w@])@(\w[\w.'’-]*)")  # one word: latest_human made each mention one
 _US = re.compile(
@@ -65,8 +65,7 @@ def personal(t: str, memory: Recall) -> tuple[str, dict | None] | None:
     if not _PERSONAL.search(t) or memory.list_tool != GROUP_TOOL:
         return None
     rest = " ".join(_PERSONAL.sub(" ", t).strip(" ,.!?").split())
-    last = {k: v for k, v in (memory.last_group or {}).items()
-            if k in ("wish", "genres", "exclude_genres", "year_from", "year_to", "attributes", "k")}
+    last = {k: v for k, v in (memory.last_group or {}).items() if k in REQUEST_ARGS}
     return rest, last
 
 
@@ -152,8 +151,7 @@ def regroup(steps: list[dict], ask: GroupAsk, memory: Recall) -> list[dict]:
 
 def membership_call(ask: GroupAsk, memory: Recall) -> dict:
     """"without Ben" / "add @Cleo": the group's last request again, for the new group."""
-    args = {k: v for k, v in (memory.last_group or {}).items()
-            if k in ("wish", "like", "genres", "exclude_genres", "year_from", "year_to", "attributes", "k", "strategy")}
+    args = {k: v for k, v in (memory.last_group or {}).items() if k in (*REQUEST_ARGS, "strategy")}
     args.update(_who(ask, memory))
     return {"name": GROUP_TOOL, "args": args}
 

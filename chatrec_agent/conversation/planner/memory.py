@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 
 LIST_TOOLS = ("recommend", "similar_items", "search_catalog", "recommend_for_group")
 # What a group's list shares with a personal one: a follow-up keeps these ("something older").
-_SHARED_ARGS = ("wish", "like", "genres", "exclude_genres", "year_from", "year_to", "attributes", "exclude", "k")
+REQUEST_ARGS = ("wish", "like", "genres", "exclude_genres", "year_from", "year_to", "attributes", "k")
 
 
 @dataclass
@@ -63,7 +63,7 @@ def recall(messages: list[BaseMessage]) -> Recall:
             if name == "recommend_for_group" and call and payload.get("items"):
                 state.last_group = dict(call.get("args", {}))
                 state.group_names = [m.get("name", "") for m in payload.get("members", [])]
-                state.last_recommend = {k: v for k, v in state.last_group.items() if k in _SHARED_ARGS}
+                state.last_recommend = {k: v for k, v in state.last_group.items() if k in (*REQUEST_ARGS, "exclude")}
                 state.last_recommend["like"] = [card["id"] for card in payload.get("like", [])]
             if name in ("explain", "explain_for_group", "record_feedback", "item_details") and payload.get("item"):
                 state.last_item = payload["item"]
