@@ -1,0 +1,233 @@
+"""Real people's words: replays the seeker turns of real dialogues through the bot and scores
+them against our own labels (benchmarks/labels/crs_dialogues.jsonl).
+
+Each labelled dialogue is one conversation of a new person (no history) on a real-size
+catalog (ml-latest-small, 9.7k films, by default); the bot's answers replace the human
+recommender's. Reported separately for the tuning part and the held-out part (conversations
+whose id is divisible by 3), as JSON:
+
+- requests followed: of the request/taste turns naming genres, like-X titles or negations,
+  the share answered with a list that honours them;
+- request turns with no items;
+- false links: turns where a film the person did not name (nor one the bot showed) was
+  recorded in their history, used as a seed or asked about;
+- named films returned: films the person named in the dialogue, recommended back;
+- latency per turn.
+
+    python benchmarks/real_dialogues.py --dialogues ../shared/datasets/crs-dialogues/iard_dev.json \\
+        --catalog ../shared/datasets/ml-latest-small [--part dev|heldout|all] [--failures out.jsonl]
+
+`--failures` writes the failed turns of the tuning part only: the held-out part is scored,
+never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import re
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import unquote
+
+import numpy as np
+
+from chatrec_agent.conversation.planner.memory import tool_payload
+from chatrec_agent.runtime import Runtime
+from chatrec_agent.settings import settings_from_dict
+
+LABELS = Path(__file__).parent / "labels" / "crs_dialogues.jsonl"
+REQUEST_ACTS = ("request", "taste")
+GENRE_SHARE = 0.8  # of the items shown, how many must carry every genre asked for
+LIKE_SHARE = 0.6  # of the items shown, how many must share a genre with the film named
+
+
+def heldout(conversation_id: str) -> bool:
+    return int(conversation_id) % 3 == 0
+
+
+def clean(utterance: str) -> str:
+    """The collection's own encodings undone: "<Title (YYYY)>" repeats the mention before it,
+    `&quot;` and `%3F` stand for `"` and `?`."""
+    text = re.sub(r"\s*<[^<>]*\(\d{4}\)\s*>", "", utterance)
+    return html.unescape(unquote(text)).strip()
+
+
+def load_labels(path: Path) -> dict[tuple[str, int], dict]:
+    labels = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            label = json.loads(line)
+            labels[(str(label["conv"]), int(label["turn"]))] = label
+    return labels
+
+
+def ids(films: list[dict]) -> set[str]:
+    return {str(f["id"]) for f in films if f.get("id") is not None}
+
+
+class Turn:
+    """What the bot did in one turn, read from its tool calls and results."""
+
+    def __init__(self, reply, messages: list):
+        self.items = [i.id for i in reply.items]
+        self.latency_ms = reply.latency_ms
+        self.text = reply.text
+        self.recorded: list[tuple[str, str]] = []  # (item, kind)
+        self.seeds: list[str] = []
+        self.asked_about: list[str] = []
+        self.listed: list[str] = []  # items of the list tools only
+        calls = {}
+        for message in messages:
+            for call in getattr(message, "tool_calls", None) or []:
+                calls[call["id"]] = call
+            if message.type != "tool":
+                continue
+            payload = tool_payload(message)
+            tool = payload.get("tool") or message.name
+            if tool == "record_feedback" and payload.get("item"):
+                self.recorded.append((payload["item"]["id"], payload.get("kind", "")))
+            if tool in ("recommend", "recommend_for_group"):
+                self.seeds += [c["id"] for c in payload.get("like", [])]
+            if tool == "similar_items":
+                self.seeds += [c["id"] for c in payload.get("seeds", [])]
+            if tool in ("explain", "item_details") and payload.get("item"):
+                self.asked_about.append(payload["item"]["id"])
+            if tool in ("recommend", "similar_items", "search_catalog", "recommend_for_group"):
+                self.listed += [c["id"] for c in payload.get("items", [])]
+
+    @property
+    def linked(self) -> set[str]:
+        return {i for i, _ in self.recorded} | set(self.seeds) | set(self.asked_about)
+
+
+def replay(runtime: Runtime, dialogues: list[dict], labels: dict, part: str, run: str) -> tuple[list[dict], list[float]]:
+    """Every labelled seeker turn of the part's dialogues with what the bot did."""
+    results, latencies = [], []
+    for dialogue in dialogues:
+        conv = str(dialogue["conversation_id"])
+        if (part == "dev" and heldout(conv)) or (part == "heldout" and not heldout(conv)):
+            continue
+        if not any(key[0] == conv for key in labels):
+            continue
+        conversation, user = f"real:{run}:{conv}", f"seeker-{run}-{conv}"
+        named_so_far: set[str] = set()
+        shown_so_far: set[str] = set()
+        for n, utterance in enumerate(dialogue["conversation"]):
+            if utterance["participant"] != "USER":
+                continue
+            label = labels.get((conv, n))
+            text = clean(utterance["utterance"])
+            reply = runtime.agent.respond(conversation, user, text)
+            messages = runtime.agent.history(conversation)
+            start = max(i for i, m in enumerate(messages) if m.type == "human")
+            turn = Turn(reply, messages[start + 1:])
+            latencies.append(turn.latency_ms)
+            if label is None:
+                shown_so_far |= set(turn.items)
+                continue
+            named_so_far |= ids(label["named"])
+            results.append({"conv": conv, "turn": n, "label": label, "text": text, "bot": turn,
+                            "named": set(named_so_far), "shown_before": set(shown_so_far)})
+            shown_so_far |= set(turn.items)
+    return results, latencies
+
+
+def score(results: list[dict], catalog) -> tuple[dict, list[dict]]:
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # name -> [hits, of]
+    failures: list[dict] = []
+
+    def tally(name: str, ok: bool, result: dict, why: str = "") -> None:
+        counts[name][0] += int(ok)
+        counts[name][1] += 1
+        if not ok:
+            failures.append({"check": name, "why": why, "conv": result["conv"], "turn": result["turn"],
+                             "text": result["text"], "label": {k: v for k, v in result["label"].items() if k not in ("conv", "turn")},
+                             "items": [catalog[i].label for i in result["bot"].items if i in catalog],
+                             "seeds": [catalog[i].label for i in result["bot"].seeds if i in catalog],
+                             "recorded": [(catalog[i].label, k) for i, k in result["bot"].recorded if i in catalog],
+                             "reply": result["bot"].text[:300]})
+
+    for result in results:
+        label, bot = result["label"], result["bot"]
+        items = [catalog[i] for i in bot.items if i in catalog]
+        # False links: anything acted on that the person did not name and the bot had not shown.
+        allowed = result["named"] | result["shown_before"] | set(bot.listed)
+        wrong = sorted(bot.linked - allowed)
+        tally("no_false_link", not wrong, result, "linked " + ", ".join(catalog[i].label for i in wrong if i in catalog))
+        wrong_writes = sorted({i for i, _ in bot.recorded} - result["named"] - result["shown_before"])
+        tally("no_false_write", not wrong_writes, result,
+              "recorded " + ", ".join(catalog[i].label for i in wrong_writes if i in catalog))
+        returned_named = [i for i in bot.items if i in result["named"]]
+        tally("no_named_returned", not returned_named, result,
+              "returned " + ", ".join(catalog[i].label for i in returned_named if i in catalog))
+        if label["act"] not in REQUEST_ACTS:
+            continue
+        tally("request_has_items", bool(items), result, "no items")
+        genres = [g for g in label["genres"]]
+        if genres:
+            share = sum(all(g in it.genres for g in genres) for it in items) / len(items) if items else 0.0
+            tally("genre_followed", share >= GENRE_SHARE, result, f"{share:.0%} carry {genres}")
+        like = [i for i in ids(label["like"]) if i in catalog]
+        if like:
+            seeded = bool(set(bot.seeds) & set(like))
+            seed_genres = {g for i in like for g in catalog[i].genres}
+            share = sum(bool(seed_genres & set(it.genres)) for it in items) / len(items) if items else 0.0
+            tally("like_followed", seeded and share >= LIKE_SHARE, result,
+                  f"seeded={seeded}, {share:.0%} share genres of {[catalog[i].label for i in like]}")
+        if label["exclude_genres"]:
+            clash = [it.label for it in items if set(it.genres) & set(label["exclude_genres"])]
+            tally("negation_followed", bool(items) and not clash, result,
+                  f"excluded {label['exclude_genres']} but shows {clash}" if items else "no items")
+        disliked = ids(label["disliked"])
+        if disliked:
+            wrong_kind = [catalog[i].label for i, k in bot.recorded if i in disliked and k in ("liked",) and i in catalog]
+            tally("dislike_not_liked", not wrong_kind, result, f"recorded as liked: {wrong_kind}")
+    report = {name: {"rate": round(hits / total, 3), "hits": hits, "of": total} for name, (hits, total) in sorted(counts.items())}
+    return report, failures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dialogues", type=Path, default=Path("../shared/datasets/crs-dialogues/iard_dev.json"))
+    parser.add_argument("--catalog", type=Path, default=Path("../shared/datasets/ml-latest-small"),
+                        help="a MovieLens ratings.csv/movies.csv folder")
+    parser.add_argument("--labels", type=Path, default=LABELS)
+    parser.add_argument("--part", choices=("dev", "heldout", "all"), default="all")
+    parser.add_argument("--storage", type=Path, default=Path("/tmp/chatrec-real-dialogues"),
+                        help="kept between runs so the index is built once; conversations start fresh each run")
+    parser.add_argument("--failures", type=Path, help="write the tuning part's failed turns here (JSONL)")
+    args = parser.parse_args()
+
+    dialogues = json.loads(args.dialogues.read_text(encoding="utf-8"))
+    labels = load_labels(args.labels)
+    settings = settings_from_dict({"catalog": {"format": "movielens-csv", "path": str(args.catalog.resolve())},
+                                   "storage": {"dir": str(args.storage)}}, environ={})
+    started = time.perf_counter()
+    runtime = Runtime.start(settings)
+    report: dict = {"catalog": str(args.catalog), "items": len(runtime.catalog), "labelled_turns": len(labels),
+                    "start_s": round(time.perf_counter() - started, 1)}
+    run = f"{time.time():.0f}"  # each run meets every person afresh: new conversations, new people
+    parts = ("dev", "heldout") if args.part == "all" else (args.part,)
+    for part in parts:
+        results, latencies = replay(runtime, dialogues, labels, part, run)
+        figures, failures = score(results, runtime.catalog)
+        figures["turns"] = len(latencies)
+        if latencies:
+            figures["latency_ms"] = {"p50": round(float(np.percentile(latencies, 50)), 1),
+                                     "p95": round(float(np.percentile(latencies, 95)), 1)}
+        report[part] = figures
+        if part == "dev" and args.failures:
+            with args.failures.open("w", encoding="utf-8") as out:
+                for failure in failures:
+                    out.write(json.dumps(failure, ensure_ascii=False) + "\n")
+    runtime.close()
+    json.dump(report, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()
