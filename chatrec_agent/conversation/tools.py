@@ -137,11 +137,15 @@ def build_tools(services: Services) -> list:
         return {**args.model_dump(include={"genres", "exclude_genres", "year_from", "year_to"}),
                 "attributes": [c.as_dict() for c in flt.attributes]}
 
-    def resolve(names: list[str]) -> tuple[list[Item], list[dict]]:
+    def resolve(names: list[str], exact: bool = False) -> tuple[list[Item], list[dict]]:
+        """Ids or titles to items; `exact`: only an id or a title written in full counts (a
+        typo gets close matches instead), for what is written into someone's history."""
         found, unknown = [], []
         for name in names:
             item = s.catalog.items.get(name)
             match = None if item else s.titles.resolve(name)
+            if match is not None and exact and match.score < 100:
+                match = None
             if item or match:
                 found.append(item or match.item)
             else:
@@ -254,8 +258,9 @@ def build_tools(services: Services) -> list:
 
     @tool("record_feedback", args_schema=FeedbackArgs)
     def record_feedback(runtime: ToolRuntime[ChatContext], item: str, kind: str, rating: float | None = None) -> str:
-        """Record that the current user liked, disliked, rated (1-5 stars) or has seen an item."""
-        found, unknown = resolve([item])
+        """Record that the current user liked, disliked, rated (1-5 stars) or has seen an item.
+        The item must be an id or an exact title; anything else gets close matches to confirm."""
+        found, unknown = resolve([item], exact=True)
         if not found:
             return dump({"tool": "record_feedback", "unknown": unknown})
         if kind == "rated" and rating is None:

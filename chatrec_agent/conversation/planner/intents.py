@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
+
+from wordfreq import zipf_frequency
 
 from chatrec_agent.catalog import Item, phrase_words
 from chatrec_agent.catalog.attributes import AttributeMention, AttributeVocabulary
+from chatrec_agent.catalog.mentions import Mention, MentionLinker, tokens
 from chatrec_agent.catalog.titles import TitleLinker, normalise_title
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.groups import (GroupAsk, membership_call, personal, read_group, regroup,
@@ -30,6 +34,15 @@ GREETING = "Hi! Tell me what you're in the mood for, or ask “what should I wat
 DECLINE_ADMIN = ("I can't run admin actions from a conversation. Admins use the slash command "
                  "(/chatrec reindex, status, forget, link) for that.")
 DECLINE_OTHERS = "I can only use your own history, not other people's; ask me about your own taste instead."
+CHAT = {
+    "smalltalk": "Happy to chat! When you're ready, tell me what you're in the mood for: a genre, a film you loved, "
+                 "or “surprise me”.",
+    "goodbye": "Bye, enjoy the film! Come back and tell me how it went.",
+    "acknowledge": "Enjoy! Tell me how it went (“I loved it”, “rate it 4”), or ask for more whenever you like.",
+    "out_of_scope": "That's outside what I can help with: I recommend films from this catalog. Tell me what you're in "
+                    "the mood for, e.g. “a light comedy from the 90s”.",
+}
+RESET = "Starting over: I've set aside what we talked about. What are you in the mood for?"
 EMPTY = "Say what you're in the mood for, e.g. “a light comedy from the 90s”."
 TOO_LONG = f"That message is too long for me; please keep it under {MAX_MESSAGE_CHARS} characters."
 
@@ -119,7 +132,48 @@ _ASKING = re.compile(
 _ERA_WORDS = re.compile(
     r"\b(\d0s|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|recent|latest|new|"
     r"newest|modern|classic|old|older|vintage|before|after|since|between|era|decade|year|years)\b")
+_YES = re.compile(r"^(?:yes|yeah|yep|yup|ya|sure|correct|right|exactly|indeed|that one|that's (?:it|the one|right)|"
+                  r"that is (?:it|the one)|uh-huh|y)\b(?!.*\b(?:but|not)\b)")
+_RESET = re.compile(r"^(?:(?:ok|okay|please|can we|let'?s|lets)[, ]+)*(?:start (?:over|again|afresh|from scratch)|reset|"
+                    r"restart|new (?:conversation|chat)|clear (?:the |this )?(?:chat|conversation)|"
+                    r"forget (?:everything|all (?:of )?that|what i said))\W*$")
 _PRONOUN = re.compile(r"^(it|that|this|that one|this one|them|those)$")
+
+
+# The titles the message being planned names, found once on its original casing (the linker
+# weighs capitals, quotes and years) and read by every rule below; per call, so concurrent
+# turns never see each other's.
+_MENTIONS: ContextVar[tuple[Mention, ...]] = ContextVar("mentions", default=())
+
+
+def _folded(text: str) -> str:
+    return " " + " ".join(t for t, _, _ in tokens(text)) + " "
+
+
+def _in(phrase: str, decision: str) -> list[Mention]:
+    """The message's mentions with this decision that lie inside the phrase."""
+    words = _folded(phrase)
+    return [m for m in _MENTIONS.get() if m.decision == decision and _folded(m.text) in words]
+
+
+def _without_titles(t: str) -> str:
+    """The text less the titles it surely names: their words are no genre, era or count
+    ("Paddington 2", "2012", "Scary Movie")."""
+    for m in _MENTIONS.get():
+        if m.decision == "link":
+            t = re.sub(rf"(?<!\w){re.escape(m.text.lower())}(?:\s*\(?\d{{4}}\)?)?(?!\w)", " ", t)
+    return " ".join(t.split())
+
+
+def _did_you_mean(mentions: list[Mention]) -> Plan:
+    """Asks whether the likeliest film is meant; a "yes" next turn confirms it (Recall.pending)."""
+    return _did_you_mean_item(mentions[0].item, mentions[0].text)
+
+
+def _did_you_mean_item(item: Item, span: str) -> Plan:
+    label = f"*{item.title}* ({item.year})" if item.year else f"*{item.title}*"
+    return Plan(answer=f"Do you mean the film {label}? Say “yes”, or name the film you meant.",
+                confirm={"item": item.id, "span": span})
 
 
 def _without_interjection(t: str) -> str:
@@ -134,16 +188,23 @@ class Plan:
     # Calls that need the first ones' results to be in first ("I hated the first one, show me
     # others": the dislike is recorded before the next list is chosen).
     then: list[Plan] = field(default_factory=list)
+    # An answer that asks "do you mean the film X?": the item, the words it was read from and
+    # (filled in by `plan`) the message, so that a "yes" next turn re-reads it with X confirmed.
+    confirm: dict | None = None
+    reset: bool = False  # "start over": what came before is set aside (Recall stops reading there)
 
     def steps(self) -> list[list[dict]]:
         return [self.tool_calls, *(call for plan in self.then for call in plan.steps())] if self.tool_calls else []
 
 
 class IntentParser:
-    def __init__(self, lexicon: GenreLexicon, titles: TitleLinker, latest_year: int, tags: set[str] = frozenset(),
+    def __init__(self, lexicon: GenreLexicon, titles: TitleLinker, linker: MentionLinker, latest_year: int,
+                 tags: set[str] = frozenset(),
                  attributes: AttributeVocabulary | None = None, meaning: MeaningClassifier | None = None):
         self.lexicon = lexicon
         self.titles = titles
+        self.linker = linker  # which titles a message names, and how surely
+        self.count_nouns = frozenset(lexicon.words())  # "3 comedies" counts, "two daughters" doesn't
         self.latest_year = latest_year
         self.tags = tags  # the catalog's tags, as words: a wish naming one is worth passing on
         self.attributes = attributes
@@ -151,12 +212,48 @@ class IntentParser:
         self.items: dict[str, Item] = {item.id: item for item in titles.items}
 
     def plan(self, text: str, memory: Recall) -> Plan:
+        pending = memory.pending
+        if pending and _YES.match(" ".join(text.lower().split())):
+            # "yes" to "do you mean the film X?": the question's message, with X taken as meant.
+            memory = replace(memory, pending=None)
+            return self._read(pending["text"], memory, confirmed=(pending["span"], pending["item"]))
+        return self._read(text, memory)
+
+    def _read(self, text: str, memory: Recall, confirmed: tuple[str, str] | None = None) -> Plan:
+        mentions = self.linker.find(text.strip())
+        if confirmed is not None and confirmed[1] in self.items:
+            span, item = confirmed
+            mentions = tuple(replace(m, decision="link", items=(self.items[item], *m.items)) if m.text == span else m
+                             for m in mentions)
+            if not any(m.text == span for m in mentions):  # a typo the linker did not find: take the words
+                start = text.find(span)
+                mentions += (Mention(start, start + len(span), span, (self.items[item],), 1.0, "link"),) if start >= 0 else ()
+        token = _MENTIONS.set(mentions)
+        try:
+            plan = self._plan(text, memory)
+        finally:
+            _MENTIONS.reset(token)
+        if plan.confirm is not None:
+            plan.confirm = {**plan.confirm, "text": text}
+        return plan
+
+    def _count(self, t: str) -> int:
+        """How many picks the text asks for; a title's digits ("Paddington 2") are no count."""
+        return count_in(_without_titles(t), nouns=self.count_nouns)
+
+    def _named(self, phrase: str) -> list[Item]:
+        """The catalog items the phrase surely names (see catalog/mentions.py)."""
+        return [m.item for m in _in(phrase, "link")]
+
+    def _plan(self, text: str, memory: Recall) -> Plan:
         raw = text.strip()
         if not raw:
             return Plan(answer=EMPTY)
         if len(raw) > MAX_MESSAGE_CHARS:
             return Plan(answer=TOO_LONG)
         t = " ".join(raw.lower().split())
+        if _RESET.match(t):
+            return Plan(answer=RESET, reset=True)
         if _ADMIN.search(t):
             return Plan(answer=DECLINE_ADMIN)
         if _OTHERS.search(raw.lower()):
@@ -176,10 +273,27 @@ class IntentParser:
         ask = read_group(t, memory)
         if ask is not None:
             return self._for_group(ask, memory, without_mentions(raw))
+        chat = self._chat(t)
+        if chat is not None:
+            return chat
         compound = self._compound(t, memory)
         if compound is not None:
             return compound
         return self._single(t, memory, raw)
+
+    def _chat(self, t: str) -> Plan | None:
+        """Small talk, goodbyes, reactions that ask for nothing and questions out of scope: by
+        meaning, and only for messages with nothing a request could use (no title, genre, era,
+        attribute, count or reference), so "what's a good comedy?" stays a request."""
+        if self.meaning is None or self._has_slots(t):
+            return None
+        meaning = self.meaning.classify(t)
+        return Plan(answer=CHAT[meaning.intent]) if meaning is not None and meaning.intent in CHAT else None
+
+    def _has_slots(self, t: str) -> bool:
+        return bool(_MENTIONS.get() or any(self.lexicon.parse(t)) or any(parse_era(t, self.latest_year))
+                    or self._mentions(t) or ordinal_in(t) is not None or _REQUEST.search(t)
+                    or any(f" {tag} " in f" {phrase_words(t)} " for tag in self.tags if len(tag) > 3))
 
     def _for_group(self, ask: GroupAsk, memory: Recall, raw: str) -> Plan:
         """A group request: its words read by the usual rules, its calls made the group's."""
@@ -235,7 +349,7 @@ class IntentParser:
         if meaning.intent in ("like_last", "item_question") and target is None:
             return Plan(answer="Which one do you mean? Say e.g. “the second one”.")
         if meaning.intent == "like_last":
-            return self._call("recommend", like=[target], k=count_in(t))
+            return self._call("recommend", like=[target], k=self._count(t))
         if meaning.intent == "item_question":
             question = item_question(re.sub(r"^(?:and|so|ok|okay|but|then)\s+", "", t), self.attributes, True)
             return self._call("item_details", item=target, fields=list(question.fields) if question else [])
@@ -265,8 +379,10 @@ class IntentParser:
     def _call(name: str, **args) -> Plan:
         return Plan(tool_calls=[{"name": name, "args": args}])
 
-    def _target(self, phrase: str | None, memory: Recall) -> str | None:
-        """An item named by position ("the third one"), pronoun ("it") or title; None if unclear."""
+    def _target(self, phrase: str | None, memory: Recall, write: bool = False) -> str | None:
+        """An item named by position ("the third one"), pronoun ("it") or title; None if unclear.
+        `write`: for feedback, where only a sure title counts; a question may take the likeliest
+        film, since the answer names it."""
         phrase = (phrase or "").strip(" .!?")
         position = ordinal_in(phrase) if phrase else None
         if position is not None:
@@ -278,17 +394,25 @@ class IntentParser:
             if len(memory.last_shown) >= 1 and phrase:
                 return memory.last_shown[0]["id"]
             return None
-        named = self.titles.find_in_text(phrase)
-        if named and len(phrase.split()) > len(named[0].title.split()):
+        named = self._named(phrase) or ([] if write else [m.item for m in _in(phrase, "ask")])
+        if named:
             return named[0].id  # "toy story a lot": the title inside the phrase
-        return phrase  # a title: the tool resolves it, typos included, or offers close matches
+        if re.match(r"(?:it|that|this|them|those|these|one)\b", phrase):
+            return self._target(phrase.split()[0], memory, write)  # "it a lot", "that one too"
+        if _in(phrase, "ask"):
+            return None  # unsure: the caller asks
+        # Maybe a title the linker could not weigh, or one with a typo: the tool takes an exact
+        # title only, and offers close matches for anything else.
+        return phrase if len(phrase.split()) <= 8 and self._title_attempt(phrase) else None
 
     def _feedback(self, t: str, memory: Recall) -> Plan | None:
         if _WHY.search(t) or _QUESTION.match(t) or _WH_QUESTION.match(t) or _HYPOTHETICAL.search(t):
             return None  # "why would I like it?", "what else would I like?" are questions, not feedback
         for pattern in _RATE:
             if m := pattern.search(t):
-                target = self._target(m.group("t"), memory)
+                if unsure := _in(m.group("t"), "ask"):
+                    return _did_you_mean(unsure)
+                target = self._target(m.group("t"), memory, write=True)
                 if target:
                     return self._call("record_feedback", item=target, kind="rated", rating=float(m.group("n")))
         for pattern, kind in ((_DISLIKED, "disliked"), (_DISLIKED_REF, "disliked"), (_LIKED, "liked"), (_LIKED_REF, "liked")):
@@ -298,17 +422,47 @@ class IntentParser:
             phrase = m.group("t")
             if kind == "liked" and re.match(r"(something|anything|a |an |some |films?|movies?|to )", phrase):
                 return None  # "I'd like something funny" is a request, not feedback
-            target = self._target(phrase, memory)
+            titles = self._named(phrase)
+            if titles:
+                return self._taste(t, titles, kind, memory)
+            if _in(phrase, "ask"):
+                return (_did_you_mean(_in(phrase, "ask")))  # never recorded from an unsure link
+            genres = self.lexicon.parse(phrase)[0]
+            if genres:  # "I like comedies", "I don't really like horror": a taste, so a request
+                plan = self._recommend(t, memory)
+                args = plan.tool_calls[0]["args"] if plan.tool_calls else None
+                if args is not None and kind == "disliked":
+                    args["genres"] = [g for g in args.get("genres", []) if g not in genres]
+                    args["exclude_genres"] = list(dict.fromkeys([*args.get("exclude_genres", []), *genres]))
+                    args = {k: v for k, v in args.items() if v not in (None, [], "")}
+                    plan.tool_calls[0]["args"] = args
+                return plan
+            target = self._target(phrase, memory, write=True)
             if target:
                 return self._call("record_feedback", item=target, kind=kind)
         if m := _SEEN.search(t):
             if re.search(r"\bhaven'?t\b|\bnot seen\b|\bnever (seen|watched)\b", t):
                 return None
-            target = self._target(m.group("t") or "it", memory)
+            if unsure := _in(m.group("t") or "", "ask"):
+                return _did_you_mean(unsure)
+            target = self._target(m.group("t") or "it", memory, write=True)
             if target:
                 return self._call("record_feedback", item=target, kind="seen")
             return Plan(answer="Which one have you seen? Say e.g. “seen the second one”.")
         return None
+
+    def _taste(self, t: str, titles: list[Item], kind: str, memory: Recall) -> Plan:
+        """"I like Ghostbusters II (1989) and Saw (2004)": each film recorded, and (for likes) picks
+        like them in the same turn, as a person who recommends would answer."""
+        feedback = [{"name": "record_feedback", "args": {"item": item.id, "kind": kind}} for item in titles]
+        if kind != "liked":
+            return Plan(feedback)
+        picks = self._recommend(t, memory)
+        if picks.tool_calls:
+            args = picks.tool_calls[0]["args"]
+            args["like"] = list(dict.fromkeys([*args.get("like", []), *(i.id for i in titles)]))
+            args.pop("wish", None)  # "I loved X": the films are the request, not the words
+        return Plan(feedback, then=[picks])
 
     def _why(self, t: str, memory: Recall) -> Plan | None:
         if m := _WOULD_I.match(t):
@@ -328,7 +482,7 @@ class IntentParser:
 
     def _question(self, t: str, memory: Recall) -> Plan | None:
         """"who directed it?", "what's Heat about?", "is the second one a comedy?": the record answers."""
-        named = self.titles.find_in_text(t)
+        named = self._named(t)
         untitled = normalise_title(t)
         for item in named:
             untitled = untitled.replace(normalise_title(item.title), " ")
@@ -352,7 +506,7 @@ class IntentParser:
         if ordinal_in(phrase) is not None or _PRONOUN.match(phrase):
             target = self._target(phrase, memory)
             if target:
-                return self._call("similar_items", items=[target], k=count_in(t))
+                return self._call("similar_items", items=[target], k=self._count(t))
         return None  # titles: a personal recommend with like=[...] (below)
 
     def _follow_up(self, t: str, memory: Recall, raw: str = "") -> Plan | None:
@@ -361,11 +515,11 @@ class IntentParser:
             return None
         if _REJECTION.match(t):
             return self._rejected(t, memory, raw)
-        if (m := _LIKE.search(t)) and self.titles.find_in_text(m.group("t")):
+        if (m := _LIKE.search(t)) and self._named(m.group("t")):
             return None  # "something like Alien, no horror" starts a new request, anchored on a title
         args = {k: v for k, v in previous.items() if v not in (None, [], "")}
         if _COUNT_ONLY.match(t):  # "just give me two": every other constraint stays
-            args["k"] = count_in(t)
+            args["k"] = self._count(t)
             if re.search(r"\b(more|other|others|else|different|new)\b", t):  # "give me 2 more": not those again
                 args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
             return self._call("recommend", **args)
@@ -424,7 +578,7 @@ class IntentParser:
         if others:  # "not those": everything shown so far is out; a refinement keeps them eligible
             args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
         if re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|couple|few)\b", t):
-            args["k"] = count_in(t)
+            args["k"] = self._count(t)
         return self._call("recommend", **args)
 
     def _rejected(self, t: str, memory: Recall, raw: str = "") -> Plan:
@@ -444,7 +598,8 @@ class IntentParser:
             fields = {m.condition.field for m in mentions}
             args["attributes"] = [a for a in args.get("attributes", []) if a["field"] not in fields] + \
                 [m.condition.as_dict() for m in mentions]
-        genres, excluded = self.lexicon.parse(self._without_mentions(rest, mentions))
+        # Parsed with its opening: "not really into horror, what about thrillers?" rules horror out.
+        genres, excluded = self.lexicon.parse(self._without_mentions(_without_interjection(t), mentions))
         if genres:
             args["genres"] = list(dict.fromkeys([*args.get("genres", []), *genres])) if additive else genres
             if not additive:
@@ -466,8 +621,8 @@ class IntentParser:
             args["year_from"] = max(years) + 1
         like = []
         if (m := _LIKE.search(rest)) and not _ERA_WORDS.search(m.group("t")):
-            like = [i.id for i in self.titles.find_in_text(m.group("t"))]
-        like = like or [i.id for i in self._titles_named(rest, raw)]
+            like = [i.id for i in self._named(m.group("t"))]
+        like = like or [i.id for i in self._named(rest)]
         if like:
             args["like"] = list(dict.fromkeys([*args.get("like", []), *like]))
         padded = f" {phrase_words(rest)} "
@@ -475,7 +630,7 @@ class IntentParser:
             args["wish"] = rest  # a catalog tag named: the new words are the wish now
         if re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|couple|few)\b", rest) and \
                 year_from is None and year_to is None:
-            args["k"] = count_in(rest)
+            args["k"] = self._count(rest)
         args = {k: v for k, v in args.items() if v not in (None, [], "")}
         return self._call("recommend", **args)
 
@@ -506,7 +661,7 @@ class IntentParser:
         if not self.attributes:
             return []
         mentions = self.attributes.find(t)
-        if mentions and (m := _LIKE.search(t)) and self.titles.find_in_text(m.group("t")):
+        if mentions and (m := _LIKE.search(t)) and self._named(m.group("t")):
             title_words = set(phrase_words(m.group("t")).split())
             words = phrase_words(t).split()
             mentions = [x for x in mentions if not set(words[x.start:x.end]) <= title_words]
@@ -537,37 +692,22 @@ class IntentParser:
                 constraints.setdefault("genres", list(item.genres[:1]))
         return like, conditions, constraints
 
-    def _titles_named(self, t: str, raw: str) -> list[Item]:
-        """Catalog titles a request names without a "like" ("anything akin to Jaws?"): they are
-        its reference points. A one-word title that is also an ordinary word ("Up", "Heat"), a
-        genre or a tag only counts when written with a capital."""
-        common = self.attributes.common if self.attributes else frozenset()
-        out = []
-        for item in self.titles.find_in_text(t):
-            words = normalise_title(item.title).split()
-            ordinary = all(len(w) <= 2 or w in common or w in self.tags or self.lexicon.parse(w)[0] for w in words)
-            # "I'm in the mood…" names neither *M* nor *The Mood*: a title made only of ordinary
-            # words counts when written as a title, capitals and all.
-            if ordinary and not re.search(rf"(?<![\w]){re.escape(item.title)}(?![\w])", raw):
-                continue
-            out.append(item)
-        return out
-
     def _recommend(self, t: str, memory: Recall, raw: str = "") -> Plan:
         args: dict = {}
+        bare = _without_titles(t)  # a title's words are no genre, era or count
         mentions = self._mentions(t)
         if mentions:
             args["attributes"] = [m.condition.as_dict() for m in mentions]
         like_ref, ref_conditions, ref_constraints = self._referenced(t, memory)
         if ref_conditions:
             args["attributes"] = args.get("attributes", []) + ref_conditions
-        genres, excluded = self.lexicon.parse(_without_interjection(t))
+        genres, excluded = self.lexicon.parse(_without_interjection(bare))
         if genres:
             args["genres"] = genres
-        excluded = excluded + [g for g in self.lexicon.mood_exclusions(t, genres) if g not in excluded]
+        excluded = excluded + [g for g in self.lexicon.mood_exclusions(bare, genres) if g not in excluded]
         if excluded:
             args["exclude_genres"] = excluded
-        year_from, year_to = parse_era(t, self.latest_year)
+        year_from, year_to = parse_era(bare, self.latest_year)
         if year_from is not None:
             args["year_from"] = year_from
         if year_to is not None:
@@ -578,12 +718,12 @@ class IntentParser:
         m = _LIKE.search(t)
         if not like and m and not re.match(r"(my|what i|the ones i|that|this|it|those|them)\b", m.group("t").strip()):
             phrase = m.group("t").strip()
-            like = [i.id for i in self.titles.find_in_text(phrase)]
-            if not like:
-                pieces = [p.strip() for p in re.split(r",| and | & | or ", phrase) if p.strip()]
-                like = [p for p in pieces if not self.lexicon.parse(p)[0] and not self._mentions(p)]
-        if not like and raw:
-            like = [i.id for i in self._titles_named(t, raw)]
+            found = self._compared(phrase)
+            if isinstance(found, Plan):
+                return found
+            like = found
+        if not like:
+            like = [i.id for i in self._named(t)]
         seeds = [self.items[i] for i in like if i in self.items]
         if seeds and "year_from" not in args and "year_to" not in args:
             # "similar to The Matrix but older": older or newer than the seeds themselves.
@@ -595,11 +735,48 @@ class IntentParser:
             args["like"] = like
         elif _LIKE_THAT.search(t) and not like_ref:
             return Plan(answer="Like which one? Name a title, e.g. “something like Fargo”.")
-        wish = self._wish(self._without_mentions(t, mentions), like)
+        wish = self._wish(self._without_mentions(bare, mentions), like)
         if wish:
             args["wish"] = wish
-        args["k"] = count_in(t)
+        if not like and not (set(args) - {"wish"}) and (unsure := _in(t, "ask")):
+            return (_did_you_mean(unsure))  # "something like heat": the film, or the word?
+        args["k"] = self._count(bare)
         return self._call("recommend", **args)
+
+    def _compared(self, phrase: str) -> list[str] | Plan:
+        """What "like …" names: the titles it surely names; else, when its pieces are one
+        title each spelt with a typo ("blade runer"), that title (asked about when not close);
+        pieces that may be titles the catalog lacks go to the tool, which offers close matches."""
+        pieces = [p.strip() for p in re.split(r",| and | & | or | with | plus ", phrase) if p.strip()] or [phrase]
+        like: list[str] = []
+        for piece in pieces:
+            named = _in(piece, "link")
+            covered = sum(len(tokens(m.text)) for m in named)
+            attempt = len(tokens(piece)) > covered and self._title_attempt(piece)
+            close = self.linker.closest(piece) if attempt else None
+            if close is not None and len(tokens(close[0].title)) > covered:
+                item, score = close
+                if score < 90:
+                    return _did_you_mean_item(item, piece)
+                like.append(item.id)
+            elif named:
+                like += [m.item.id for m in named]
+            elif unsure := _in(piece, "ask"):
+                # A comparison is sure a title follows, and a seed writes nothing: the list goes
+                # ahead on the likeliest film, and its explanations say which one ("Like Heat").
+                like += [m.item.id for m in unsure]
+            elif attempt:
+                like.append(piece)
+        return list(dict.fromkeys(like))
+
+    def _title_attempt(self, phrase: str) -> bool:
+        """Whether a phrase after "like" that names no catalog title may be one it lacks or one
+        misspelt ("Hot Fuzz", "Blade Runer"), worth looking up: not a genre or attribute, and
+        not only everyday words ("the one you said", "something fun")."""
+        if self.lexicon.parse(phrase)[0] or self._mentions(phrase):
+            return False
+        words = [w for w, _, _ in tokens(phrase)]
+        return bool(words) and any(zipf_frequency(w, "en") < 4.5 for w in words)
 
     @staticmethod
     def _without_mentions(t: str, mentions: list[AttributeMention]) -> str:
@@ -624,7 +801,11 @@ class IntentParser:
         """The descriptive part of a request ("mind-bending", "light and funny"), if any."""
         text = _LIKE.sub(" ", t) if like else t
         text = _LIKE_THAT.sub(" ", text)
-        text = re.sub(r"\bwhat else\b|\b(?:would|will|might) i (?:like|love|enjoy)\b", " ", text)
+        # What is left of a comparison once its titles are gone ("something like …"), and taste
+        # verbs ("i like comedies": the genre is the request).
+        text = re.sub(_LIKE_CUE + r"(?=\s*(?:[,.;:!?…]|$))", " ", text)
+        text = re.sub(r"\bwhat else\b|\b(?:would|will|might) i (?:like|love|enjoy)\b|\b(?:i|we)(?:'m| am| are)? (?:really |"
+                      r"absolutely |also |just )?(?:like|love|liked|loved|enjoy|enjoyed|adore|a (?:big |huge )?fan of)\b", " ", text)
         content = _FILLER.sub(" ", text)
         content = re.sub(r"\b(a|an|the|to|watch|i|for|from|with|and|or|of|in|no|not|without|s)\b", " ", content)
         content = re.sub(r"[^a-z' -]", " ", content)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
+
+import simplemma
 
 from chatrec_agent.catalog import genre_key
 from chatrec_agent.catalog.model import fold
@@ -45,7 +48,14 @@ MOODS: dict[str, tuple[str, ...]] = {
     "disturbing": ("Children", "Animation", "Musical"), "grim": ("Children", "Animation", "Musical"),
 }
 
-_NEGATION = r"(?:no|not|without|nothing|except|but not|anything but|avoid|skip|hate|don'?t want|no more)"
+# A negation governs the genre words after it up to the end of its clause ("not really into
+# horror, what about thrillers?": horror is out, thrillers are in).
+_NEGATION = re.compile(
+    r"\b(?:no|not|never|without|nothing|none|except|avoid|skip|hate|hated|dislike|disliked|neither|nor|"
+    r"(?:do|does|did|is|are|was|were|could|would)n'?t|(?:do|does|did|could|would) not|ca?n'?t stand|sick of|tired of|"
+    r"anything but|other than|instead of|rather than)\b")
+_CLAUSE_END = re.compile(r"[,.;!?…()]|\b(?:but|though|although|however|what about|how about|instead|rather|prefer|"
+                         r"more like|and (?:maybe|perhaps|also|some))\b")
 
 
 class GenreLexicon:
@@ -69,6 +79,12 @@ class GenreLexicon:
                 phrases.setdefault(phrase, [n for n in names if n])
         # Longest phrases first so "romantic comedy" beats "comedy".
         self.phrases = sorted(phrases.items(), key=lambda kv: -len(kv[0]))
+        self.known = frozenset(self.words())
+        _lemma("warming")  # loads simplemma's English tables now, not in someone's turn
+
+    def words(self) -> set[str]:
+        """Every word of the genre and mood phrases this catalog understands."""
+        return {w for phrase, _ in self.phrases for w in phrase.split()} | {w for m in MOODS for w in m.split()}
 
     def _present(self, name: str) -> str | None:
         key = genre_key(name)
@@ -90,28 +106,44 @@ class GenreLexicon:
         return out
 
     def parse(self, text: str) -> tuple[list[str], list[str]]:
-        """(genres asked for, genres excluded) in the text."""
-        text = " " + _words(text) + " "
-        for phrase in self.tag_phrases:
-            if f" {phrase} " in text:
-                # The head word stays: a "dark comedy" is a comedy, "live action hybrid" no action film.
-                head = phrase.split()[-1]
-                keep = f" {head} " if any(p == head for p, _ in self.phrases) else " "
-                text = text.replace(f" {phrase} ", " #" + keep)
+        """(genres asked for, genres excluded) in the text. Words count in their everyday forms
+        (plurals, "dramas"); a negation rules out what follows it in its clause, and a negated
+        mix ("not a romcom") after one of its parts was asked for ("a comedy") rules out the rest."""
         include: list[str] = []
-        exclude: list[str] = []
-        taken = text
-        for phrase, names in self.phrases:
-            pattern = rf" {re.escape(phrase)} "
-            for match in re.finditer(pattern, taken):
-                before = taken[max(0, match.start() - 25) : match.start()]
-                target = exclude if re.search(rf"\b{_NEGATION}(?: \w+)?\s*$", before) else include
-                for name in names:
-                    if name not in target:
-                        target.append(name)
-            taken = re.sub(pattern, " # ", taken)
-        include = [g for g in include if g not in exclude]
-        return include, exclude
+        exclude: list[list[str]] = []
+        for clause in _CLAUSE_END.split(fold(text)):
+            taken = " " + _lemmas(_words(clause), self.known) + " "
+            for phrase in self.tag_phrases:
+                if f" {phrase} " in taken:
+                    # The head word stays: a "dark comedy" is a comedy, "live action hybrid" no action film.
+                    head = phrase.split()[-1]
+                    keep = f" {head} " if any(p == head for p, _ in self.phrases) else " "
+                    taken = taken.replace(f" {phrase} ", " #" + keep)
+            for phrase, names in self.phrases:
+                pattern = rf" {re.escape(phrase)} "
+                for match in re.finditer(pattern, taken):
+                    if _NEGATION.search(taken[: match.start() + 1]):
+                        exclude.append(names)
+                    else:
+                        include.extend(n for n in names if n not in include)
+                taken = re.sub(pattern, " # ", taken)
+        excluded: list[str] = []
+        for names in exclude:
+            rest = [n for n in names if n not in include] if len(names) > 1 else names
+            excluded.extend(n for n in rest if n not in excluded)
+        include = [g for g in include if g not in excluded]
+        return include, excluded
+
+
+@lru_cache(maxsize=8192)
+def _lemma(word: str) -> str:
+    return simplemma.lemmatize(word, lang="en") if word.isalpha() and len(word) > 3 else word
+
+
+def _lemmas(words: str, known: frozenset[str] = frozenset()) -> str:
+    """Each word in its dictionary form ("comedies" -> "comedy", "thrillers" -> "thriller"),
+    but for the words the lexicon knows as they are ("animated", "romantic")."""
+    return " ".join(w if w in known else _lemma(w) for w in words.split())
 
 
 def _words(text: str) -> str:

@@ -37,6 +37,28 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "none of those", "not those", "different suggestions", "give me others", "next ones",
         "something else", "other picks?", "got more?", "another batch", "not these, others",
     ),
+    # Chat with no request in it: a short answer, no list.
+    "smalltalk": (
+        "hi, how are you?", "how's your day going?", "I am well, thanks", "nice chatting with you", "you're funny",
+        "lol", "ok cool", "no problem", "I'm good, and you?", "what's your name?", "are you a bot?",
+        "that's great, thank you", "you too!", "haha nice", "good to know", "I'm doing fine",
+    ),
+    "goodbye": (
+        "thanks, bye", "bye!", "have a good day!", "see you later", "good night", "that's all, thanks",
+        "thanks for the help, bye", "talk to you later", "take care", "bye now", "I'm done for today",
+    ),
+    # Reactions to a suggestion that ask for nothing: acknowledged, not answered with a list.
+    "acknowledge": (
+        "sounds good, I'll check it out", "I'll watch it tonight", "I haven't seen that one", "great suggestion",
+        "that sounds interesting", "I'll add it to my list", "maybe I'll try that", "ok I'll give it a go",
+        "I've heard good things about it", "perfect, thanks", "that looks fun", "I will look into it",
+    ),
+    "out_of_scope": (
+        "what's the weather tomorrow?", "what time is it?", "tell me a joke", "who won the game last night?",
+        "how do I cook pasta?", "what's the capital of France?", "can you book a table for two?",
+        "translate this into Spanish", "set a reminder for 5pm", "play some music", "what's in the news today?",
+        "how tall is Mount Everest?", "order me a pizza", "what's the stock price of Apple?", "solve 2+2",
+    ),
     # A fresh request.
     "request": (
         "what should I watch tonight?", "recommend me a movie", "something fun", "I need a film for tonight",

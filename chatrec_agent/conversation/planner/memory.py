@@ -26,6 +26,8 @@ class Recall:
     list_tool: str | None = None  # the tool that made the latest list ("recommend_for_group": a group's)
     last_group: dict | None = None  # args of the latest recommend_for_group call
     group_names: list[str] = field(default_factory=list)  # its members' names
+    # The planner's last answer asked "do you mean the film X?" ({item, span, text}): a "yes" confirms.
+    pending: dict | None = None
 
 
 def tool_payload(message: ToolMessage) -> dict:
@@ -43,6 +45,10 @@ def recall(messages: list[BaseMessage]) -> Recall:
         if isinstance(message, AIMessage):
             for call in message.tool_calls:
                 calls[call["id"]] = call
+            if message.additional_kwargs.get("reset"):
+                state = Recall()  # "start over": nothing before this counts
+                continue
+            state.pending = None if message.tool_calls else message.additional_kwargs.get("confirm")
         elif isinstance(message, ToolMessage):
             payload = tool_payload(message)
             name = payload.get("tool") or message.name

@@ -19,12 +19,20 @@ from pydantic import ConfigDict
 
 from chatrec_agent.catalog import Catalog
 from chatrec_agent.catalog.attributes import AttributeVocabulary
+from chatrec_agent.catalog.mentions import MentionLinker
 from chatrec_agent.catalog.titles import TitleLinker
 from chatrec_agent.conversation.planner.compose import compose
 from chatrec_agent.conversation.planner.intents import IntentParser
 from chatrec_agent.conversation.planner.lexicon import GenreLexicon
 from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import current_turn, latest_human, recall
+
+
+def planner_vocabulary(catalog: Catalog) -> set[str]:
+    """The words the planner reads as genres, moods and tags: a title made only of them
+    ("Drama", "Horror") is more likely the genre than the film."""
+    lexicon = GenreLexicon(catalog.genres, catalog.tag_index)
+    return lexicon.words()
 
 
 class OfflinePlanner(BaseChatModel):
@@ -38,9 +46,11 @@ class OfflinePlanner(BaseChatModel):
         """`encode`: the sentence encoder (the index's), for intents by meaning; without it
         the planner reads by its rules alone."""
         years = [item.year for item in catalog.items.values() if item.year]
-        parser = IntentParser(GenreLexicon(catalog.genres, catalog.tag_index), titles or TitleLinker(catalog),
+        lexicon = GenreLexicon(catalog.genres, catalog.tag_index)
+        vocabulary = AttributeVocabulary(catalog) if attributes is None else attributes
+        parser = IntentParser(lexicon, titles or TitleLinker(catalog), MentionLinker(catalog, planner_vocabulary(catalog)),
                               max(years, default=2024), tags=set(catalog.tag_index),
-                              attributes=attributes or AttributeVocabulary(catalog),
+                              attributes=vocabulary,
                               meaning=MeaningClassifier(encode) if encode is not None else None)
         return cls(parser=parser)
 
@@ -61,7 +71,8 @@ class OfflinePlanner(BaseChatModel):
         steps = plan.steps()
         made = sum(1 for m in turn if isinstance(m, AIMessage) and m.tool_calls)
         if plan.answer is not None and not tool_results:
-            message = AIMessage(content=plan.answer)
+            marks = {"confirm": plan.confirm} if plan.confirm else {"reset": True} if plan.reset else {}
+            message = AIMessage(content=plan.answer, additional_kwargs=marks)
         elif made < len(steps):
             calls = [{"name": c["name"], "args": c["args"], "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
                      for c in steps[made]]

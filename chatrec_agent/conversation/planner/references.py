@@ -32,14 +32,33 @@ def pick(items: list, position: int | None):
     return items[position - 1] if 1 <= position <= len(items) else None
 
 
-def count_in(text: str, default: int = 5, maximum: int = 20) -> int:
-    """How many items were asked for ("give me 3", "top ten", "a few")."""
-    t = text.lower()
-    if m := re.search(r"\b(\d{1,2})\b(?! ?(?:s\b|stars?|★|/5|out of))", t):
-        n = int(m.group(1))
-        if 1 <= n <= maximum and not re.search(r"\b(?:19|20)\d{2}\b", m.group(0)):
-            return n
-    for word, n in sorted(NUMBERS.items(), key=lambda kv: -len(kv[0])):
-        if re.search(rf"\b(?:give me|show me|recommend|suggest|top|just|only|need|want|get me) {word}\b", t) or re.search(rf"^\s*{word}\b", t):
-            return n
+# What a number counts when it asks for a list: "3 comedies", "two more films", "top 10".
+COUNT_NOUNS = frozenset("""films film movies movie picks pick options option ones suggestions suggestion
+recommendations recommendation titles title more others other of them please instead then""".split())
+_ASKS_FOR = r"(?:give me|show me|recommend|suggest|top|just|only|need|want|get me|list|pick|find me|how about|maybe|make it|i'?ll take)"
+
+
+def count_in(text: str, default: int = 5, maximum: int = 20, nouns: frozenset[str] = frozenset()) -> int:
+    """How many items were asked for ("give me 3", "3 comedies", "top ten", "a few"). A number
+    counts only where it asks for a list, so "my daughters are 12 and 10" or "5 stars" don't;
+    `nouns`: more words a count may go with (the catalog's genre words, "comedies")."""
+    t = text.lower().strip()
+    number = r"(\d{1,2}|" + "|".join(sorted(map(re.escape, NUMBERS), key=len, reverse=True)) + r")"
+    counted = [rf"^{number}\W*$", rf"\b{_ASKS_FOR}\s+(?:me\s+)?{number}\b(?! ?(?:s\b|stars?|★|/5|out of))"]
+    counted.append(r"\b(a couple of|a couple|a few|several)\b")  # only ever a count
+    for pattern in counted:
+        if m := re.search(pattern, t):
+            return _bounded(m.group(1), default, maximum)
+    for m in re.finditer(rf"\b{number}\b((?:\s+[\w'-]+){{1,3}})", t):
+        following = m.group(2).split()
+        for word in following:
+            if word in COUNT_NOUNS or word in nouns or word.rstrip("s") in nouns or word[:-3] + "y" in nouns:
+                return _bounded(m.group(1), default, maximum)
+            if word in ("stars", "star", "years", "year", "minutes", "hours", "kids", "daughters", "sons"):
+                break
     return default
+
+
+def _bounded(word: str, default: int, maximum: int) -> int:
+    n = int(word) if word.isdigit() else NUMBERS.get(word, default)
+    return n if 1 <= n <= maximum else default

@@ -1,0 +1,295 @@
+"""Which titles a message names: candidate spans from a gazetteer of the catalog's titles,
+each scored from evidence, and a decision: link, ask, or ordinary text.
+
+On a real catalog "It", "Yes", "Up", "Help!", "The One" and "2012" are films, so a span that
+spells a title is only a candidate. Whether the person meant the film is weighed from what
+the message shows (the spaCy entity-linker idea, with a logistic model instead of a net):
+
+- how it is written: capitals where the rest of the message is lower case, quotes, a
+  "(2004)" or "from 2004" beside it (the year also picks between remakes);
+- cue words before it ("like", "seen", "loved", "in the spirit of");
+- how common its words are in the language (wordfreq: "it", "the one" are everyday words,
+  "Fargo" is not), and whether they are the catalog's genre, tag or attribute words;
+- how long it is, and how popular the film is in the interactions;
+- whether it is the full title or a short form ("Anchorman" for the full title).
+
+The weights and the two thresholds are data (`data/mention_model.json`), fitted on labelled
+real utterances by `benchmarks/fit_mentions.py`; without that file the hand-set prior
+weights below apply.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+from wordfreq import zipf_frequency
+
+from chatrec_agent.catalog.model import Catalog, Item, fold
+
+Decision = Literal["link", "ask", "text"]
+
+MODEL_FILE = "mention_model.json"
+MAX_TITLE_TOKENS = 12
+ARTICLES = ("the", "a", "an")
+
+# Features, in the order of the weights. Each is 0..1 or a small count.
+FEATURES = ("bias", "year", "year_clash", "quoted", "capitalised", "cue", "seen_cue", "compare", "whole", "cue_after", "continues",
+            "common", "everyday", "vocabulary", "tokens", "popular", "short_form", "lowercase_message")
+PRIOR_WEIGHTS = {
+    "bias": -1.0, "year": 4.0, "year_clash": -1.5, "quoted": 3.0, "capitalised": 2.0, "cue": 1.5, "seen_cue": 0.5, "compare": 2.5, "whole": 1.5,
+    "cue_after": 1.0,
+    "continues": -2.0, "everyday": -1.5,
+    "common": -0.9, "vocabulary": -2.0, "tokens": 0.6, "popular": 1.0, "short_form": -0.8,
+    "lowercase_message": 0.0,
+}
+PRIOR_THRESHOLDS = {"link": 0.5, "ask": 0.25}
+
+# Words before a span that say a title follows: a taste ("loved X") or a viewing ("saw X").
+TASTE_CUES = frozenset("""like liked love loved enjoy enjoyed adore adored hate hated dislike disliked favorite
+favourite favorites favourites fan called titled named""".split())
+SEEN_CUES = frozenset("saw seen watch watched rewatch rewatched".split())
+CUE_PHRASES = ("fan of", "version of", "what about", "how about", "heard of")
+# A comparison says a title follows more surely still: "something like X", "in the spirit of X".
+COMPARISONS = re.compile(r"(?:(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bthey )(?<!\bwould )(?<!'d )\blike|similar to|"
+                         r"spirit of|vein of|style of|lines of|reminds? me of|such as|same as|mix of|between|closer? to|akin to|reminiscent of|crossed with|(?:vibe|feel) as)"
+                         r"(?: the movies?| the films?| movies?| films?)?\s*[\"'“‘*_]?$")
+
+# Where a phrase ends: after a cue, a span running up to one of these is all the phrase says.
+_PHRASE_END = re.compile(r"\s*(?:$|[,.;:!?)…]|\(|(?:and|or|but|from|with|without|by|in|on|for|too|though|please|instead)\b)")
+
+# A word after a span that says a title came before it ("Zootopia was great").
+CUES_AFTER = frozenset("was is were looks look sounds sound seemed seems rocks rocked".split())
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_YEAR_AFTER = re.compile(r"^\s*(?:\(\s*(?P<a>1[89]\d\d|20\d\d)\s*\)|(?:from |in |of )?(?P<b>1[89]\d\d|20\d\d)\b)")
+_QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "*": "*", "_": "_", "«": "»", "`": "`"}
+_PARENS = re.compile(r"\s*\((?:a\.k\.a\.\s*)?([^()]*)\)")
+
+
+def tokens(text: str) -> list[tuple[str, int, int]]:
+    """(folded token, start, end) for each word; contractions stay whole, so "don't" is no "Don"."""
+    return [(fold(m.group()).replace("’", "'"), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def key_of(text: str) -> str:
+    words = [t for t, _, _ in tokens(text)]
+    while words and words[0] in ARTICLES and len(words) > 1:
+        words = words[1:]
+    return " ".join(words)
+
+
+def aliases(title: str) -> list[tuple[str, bool]]:
+    """(key, is_short_form) for each way people write a title: as it is, without its
+    parentheses, each "(a.k.a. …)" name, and without a subtitle ("Anchorman: The Legend …")."""
+    main = _PARENS.sub("", title).strip() or title
+    names = [(main, False)] + [(alt, False) for alt in _PARENS.findall(title) if alt.strip()]
+    out: list[tuple[str, bool]] = []
+    for name, short in names:
+        out.append((name, short))
+        head = re.split(r"\s*(?::| - | – )\s*", name)[0]
+        if head != name and len(key_of(head)) >= 3:
+            out.append((head, True))
+    seen: set[str] = set()
+    result = []
+    for name, short in out:
+        key = key_of(name)
+        for variant in {key, key.replace("'", "")}:
+            if variant and variant not in seen:
+                seen.add(variant)
+                result.append((variant, short))
+    return result
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int  # character offsets in the message
+    end: int
+    text: str  # as written
+    items: tuple[Item, ...]  # candidates, best first
+    score: float  # how likely the person means items[0], 0..1
+    decision: Decision
+    evidence: dict[str, float] = field(default_factory=dict, compare=False)
+
+    @property
+    def item(self) -> Item:
+        return self.items[0]
+
+
+@dataclass(frozen=True)
+class MentionModel:
+    weights: dict[str, float]
+    link: float
+    ask: float
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> MentionModel:
+        try:
+            text = path.read_text() if path else resources.files("chatrec_agent.catalog").joinpath("data", MODEL_FILE).read_text()
+            data = json.loads(text)
+            return cls({**PRIOR_WEIGHTS, **data["weights"]}, float(data["link"]), float(data["ask"]))
+        except FileNotFoundError:
+            return cls(dict(PRIOR_WEIGHTS), PRIOR_THRESHOLDS["link"], PRIOR_THRESHOLDS["ask"])
+
+    def probability(self, evidence: dict[str, float]) -> float:
+        z = sum(self.weights.get(name, 0.0) * value for name, value in evidence.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def decide(self, score: float) -> Decision:
+        return "link" if score >= self.link else "ask" if score >= self.ask else "text"
+
+
+class MentionLinker:
+    """Finds the catalog titles a message names and decides, for each, whether it is meant."""
+
+    def __init__(self, catalog: Catalog, vocabulary: Iterable[str] = (), model: MentionModel | None = None):
+        """`vocabulary`: the catalog's genre, tag and attribute words (a span made of them is
+        more likely the genre than the film "Drama")."""
+        self.model = model or MentionModel.load()
+        self.vocabulary = frozenset(fold(w) for w in vocabulary)
+        self.catalog_ids = frozenset(catalog.items)
+        self.by_key: dict[str, list[tuple[Item, bool]]] = {}
+        for item in catalog.items.values():
+            for key, short in aliases(item.title):
+                self.by_key.setdefault(key, []).append((item, short))
+        counts = Counter(i.item_id for i in catalog.interactions)
+        ranked = sorted(counts.values())
+        self._popular = {item_id: _percentile(ranked, n) for item_id, n in counts.items()}
+        for candidates in self.by_key.values():  # the more popular film first
+            candidates.sort(key=lambda c: (c[1], -self._popular.get(c[0].id, 0.0)))
+        self._keys = list(self.by_key)
+        zipf_frequency("warm", "en")  # loads wordfreq's tables now, not in someone's turn
+        self.find = lru_cache(maxsize=4096)(self._find)
+
+    # --- evidence ------------------------------------------------------------------------
+
+    def _evidence(self, text: str, toks: list[tuple[str, int, int]], i: int, j: int, item: Item,
+                  short: bool) -> dict[str, float]:
+        start, end = toks[i][1], toks[j - 1][2]
+        words = [t for t, _, _ in toks[i:j]]
+        content = [w for w in words if w not in ARTICLES]
+        raw = text[start:end]
+        year = _year_after(text[end:])
+        mixed = text != text.lower() and text != text.upper()
+        caps = [text[s].isupper() for t, s, _ in toks[i:j] if text[s].isalpha() and (t not in ARTICLES or s != toks[i][1])]
+        first_in_sentence = i == 0 or re.search(r"[.!?…:]\s*$|^\s*$", text[:start]) is not None
+        if first_in_sentence and len(caps) == 1:
+            capitalised = 0.0  # one capital at a sentence's start says nothing
+        else:
+            capitalised = float(mixed and bool(caps) and all(caps))
+        before = text[:start].lower()
+        compare = COMPARISONS.search(before.rstrip()) is not None
+        cue = not compare and (any(before.rstrip(" \"'“‘*_").endswith(p) for p in CUE_PHRASES) or
+                               any(t in TASTE_CUES for t, _, _ in toks[max(0, i - 3):i]))
+        seen_cue = any(t in SEEN_CUES for t, _, _ in toks[max(0, i - 3):i])
+        # Catalogs and people disagree on release years by one (festival vs release).
+        year_gap = abs(year - item.year) if year is not None and item.year is not None else None
+        after = toks[j][0] if j < len(toks) else ""
+        zipf = min(zipf_frequency(" ".join(content) or raw, "en"), 8.0)
+        return {
+            "bias": 1.0,
+            "year": float(year_gap is not None and year_gap <= 1),
+            "year_clash": float(year_gap is not None and year_gap > 1),
+            "cue_after": float(after in CUES_AFTER),
+            # "John Wick: Chapter 2": the person's title goes on past this one.
+            "continues": float(re.match(r"\s*[:–—-]\s*\w", text[end:]) is not None),
+            "quoted": float(_quoted(text, start, end)),
+            "capitalised": capitalised,
+            "cue": float(cue),
+            "seen_cue": float(seen_cue),
+            "compare": float(compare),
+            # "something like fargo": the title is all the comparison names.
+            "whole": float((cue or seen_cue or compare) and _PHRASE_END.match(text[end:]) is not None),
+            "common": zipf / 2.0,
+            # Everyday words ("it", "yes", "next") are a class apart from merely known ones ("arrival").
+            "everyday": max(0.0, zipf - 5.0),
+            "vocabulary": float(all(w in self.vocabulary or w.isdigit() for w in content)),
+            "tokens": min(len(content), 6) / 2.0,
+            "popular": self._popular.get(item.id, 0.0),
+            "short_form": float(short),
+            "lowercase_message": float(not mixed),
+        }
+
+    # --- finding -------------------------------------------------------------------------
+
+    def candidates(self, text: str) -> list[Mention]:
+        """Every span that spells a title (overlapping ones too), scored."""
+        toks = tokens(text)
+        words = [t for t, _, _ in toks]
+        out: list[Mention] = []
+        for i in range(len(words)):
+            if words[i] in ARTICLES and i + 1 < len(words):
+                continue  # a span starts at its first word; "the" is taken in below
+            for j in range(i + 1, min(len(words), i + MAX_TITLE_TOKENS) + 1):
+                found = self.by_key.get(" ".join(words[i:j]))
+                if not found:
+                    continue
+                start = i - 1 if i > 0 and words[i - 1] in ARTICLES else i
+                out.append(self._scored(text, toks, start, j, found))
+        return out
+
+    def _scored(self, text: str, toks, i: int, j: int, found: list[tuple[Item, bool]]) -> Mention:
+        year = _year_after(text[toks[j - 1][2]:])
+        ranked = sorted(found, key=lambda c: (abs(c[0].year - year) if year and c[0].year else 0, c[1],
+                                              -self._popular.get(c[0].id, 0.0)))
+        item, short = ranked[0]
+        evidence = self._evidence(text, toks, i, j, item, short)
+        score = self.model.probability(evidence)
+        start, end = toks[i][1], toks[j - 1][2]
+        return Mention(start, end, text[start:end], tuple(dict.fromkeys(c[0] for c in ranked)), round(score, 4),
+                       self.model.decide(score), evidence)
+
+    def _find(self, text: str) -> tuple[Mention, ...]:
+        """The best non-overlapping candidates, in text order; ordinary text left out. A longer
+        span wins over the ones inside it ("Paddington 2" over "Paddington") unless it is
+        less sure a title."""
+        chosen: list[Mention] = []
+        rank = {"link": 0, "ask": 1, "text": 2}
+        for m in sorted(self.candidates(text), key=lambda m: (rank[m.decision], -(m.end - m.start), -m.score)):
+            if m.decision != "text" and all(m.end <= c.start or m.start >= c.end for c in chosen):
+                chosen.append(m)
+        return tuple(sorted(chosen, key=lambda m: m.start))
+
+    def closest(self, phrase: str, min_score: float = 80.0) -> tuple[Item, float] | None:
+        """The title a whole phrase spells with a typo or two ("blade runer"), and how close
+        (0..100); for a phrase a cue says is one title ("something like …")."""
+        key = key_of(phrase)
+        if len(key) < 4:
+            return None
+        best = process.extractOne(key, self._keys, scorer=fuzz.ratio, score_cutoff=min_score)
+        return None if best is None else (self.by_key[best[0]][0][0], float(best[1]))
+
+    def suggest(self, text: str, limit: int = 3) -> list[Item]:
+        """Close titles to offer for something that is not one."""
+        found = process.extract(key_of(text), self._keys, scorer=fuzz.WRatio, limit=limit * 2, score_cutoff=50)
+        out: list[Item] = []
+        for key, _, _ in found:
+            item = self.by_key[key][0][0]
+            if item not in out:
+                out.append(item)
+        return out[:limit]
+
+
+def _percentile(ranked: list[int], n: int) -> float:
+    from bisect import bisect_left
+
+    return bisect_left(ranked, n) / max(1, len(ranked))
+
+
+def _year_after(rest: str) -> int | None:
+    m = _YEAR_AFTER.match(rest)
+    return int(m.group("a") or m.group("b")) if m else None
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    before, after = text[:start].rstrip(), text[end:].lstrip()
+    return bool(before) and bool(after) and before[-1] in _QUOTES and after[0] == _QUOTES[before[-1]]
