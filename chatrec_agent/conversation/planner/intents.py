@@ -362,8 +362,8 @@ class IntentParser:
             if not head or not tail or not (_REQUEST.search(tail) or _OTHERS_AGAIN.search(tail) or _LIKE_THAT.search(tail)):
                 continue
             feedback = self._feedback(head, memory)
-            if feedback is None or not feedback.tool_calls:
-                continue
+            if feedback is None or not feedback.tool_calls or feedback.tool_calls[0]["name"] != "record_feedback":
+                continue  # "I like comedies, anything new?" is one request, read whole below
             item = feedback.tool_calls[0]["args"]["item"]
             after = replace(memory, last_item=self._card(item) or memory.last_item)
             return Plan(feedback.tool_calls, then=[self._single(tail, after)])

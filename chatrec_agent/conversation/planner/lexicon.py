@@ -54,7 +54,7 @@ _NEGATION = re.compile(
     r"\b(?:no|not|never|without|nothing|none|except|avoid|skip|hate|hated|dislike|disliked|neither|nor|"
     r"(?:do|does|did|is|are|was|were|could|would)n'?t|(?:do|does|did|could|would) not|ca?n'?t stand|sick of|tired of|"
     r"anything but|other than|instead of|rather than)\b")
-_CLAUSE_END = re.compile(r"[,.;!?…()]|\b(?:but|though|although|however|what about|how about|instead|rather|prefer|"
+_CLAUSE_END = re.compile(r"[,.;!?…()]|\b(?:(?<!anything )(?<!nothing )(?<!all )but|though|although|however|what about|how about|instead|rather|prefer|"
                          r"more like|and (?:maybe|perhaps|also|some))\b")
 
 
