@@ -104,8 +104,10 @@ class Turn:
         return {i for i, _ in self.recorded} | set(self.seeds) | set(self.asked_about)
 
 
-def replay(runtime: Runtime, dialogues: list[dict], labels: dict, part: str, run: str) -> tuple[list[dict], list[float]]:
-    """Every labelled seeker turn of the part's dialogues with what the bot did."""
+def replay(runtime: Runtime, dialogues: list[dict], labels: dict, part: str, run: str,
+           errors: list[dict]) -> tuple[list[dict], list[float]]:
+    """Every labelled seeker turn of the part's dialogues with what the bot did; turns that
+    raised go to `errors`."""
     results, latencies = [], []
     for dialogue in dialogues:
         conv = str(dialogue["conversation_id"])
@@ -121,7 +123,11 @@ def replay(runtime: Runtime, dialogues: list[dict], labels: dict, part: str, run
                 continue
             label = labels.get((conv, n))
             text = clean(utterance["utterance"])
-            reply = runtime.agent.respond(conversation, user, text)
+            try:
+                reply = runtime.agent.respond(conversation, user, text)
+            except Exception as exc:  # a turn the bot cannot answer is a finding, not the end of the run
+                errors.append({"conv": conv, "turn": n, "error": f"{exc.__class__.__name__}: {exc}"})
+                continue
             messages = runtime.agent.history(conversation)
             start = max(i for i, m in enumerate(messages) if m.type == "human")
             turn = Turn(reply, messages[start + 1:])
@@ -213,9 +219,11 @@ def main() -> None:
     run = f"{time.time():.0f}"  # each run meets every person afresh: new conversations, new people
     parts = ("dev", "heldout") if args.part == "all" else (args.part,)
     for part in parts:
-        results, latencies = replay(runtime, dialogues, labels, part, run)
+        errors: list[dict] = []
+        results, latencies = replay(runtime, dialogues, labels, part, run, errors)
         figures, failures = score(results, runtime.catalog)
         figures["turns"] = len(latencies)
+        figures["errors"] = len(errors)
         if latencies:
             figures["latency_ms"] = {"p50": round(float(np.percentile(latencies, 50)), 1),
                                      "p95": round(float(np.percentile(latencies, 95)), 1)}

@@ -190,7 +190,7 @@ def build_tools(services: Services) -> list:
         if match and flt.accepts(match.item):
             return dump({"tool": "search_catalog", "match": "title", "items": [item_card(match.item, score=match.score / 100)]})
         hits = s.index.search(args.query, k=args.k, flt=flt)
-        return dump({"tool": "search_catalog", "match": "description",
+        return dump({"tool": "search_catalog", "match": "description", "query": args.query,
                      "items": [item_card(s.catalog[h.item_id], score=h.score) for h in hits if h.item_id in s.catalog],
                      "suggestions": [item_card(i) for i in s.titles.suggest(args.query)]})
 

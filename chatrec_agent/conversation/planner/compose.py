@@ -169,7 +169,11 @@ def compose(tool_messages: list) -> str:
                 card = items[0]
                 lines.append(f"Yes: {_label(card)} — {', '.join(card.get('genres', []))}. Ask “why” or “more like it”.")
             elif items:
-                lines += _items(payload, "Closest matches in the catalog:")
+                # The planner searches for titles ("have you got Hot Fuzz?"): none is called that.
+                if payload.get("query"):
+                    lines += _unknown({"unknown": [{"query": payload["query"],
+                                                    "suggestions": payload.get("suggestions", [])[:3]}]})
+                lines += _items(payload, "Closest by description:")
             else:
                 lines.append("I found nothing like that in the catalog.")
         elif name == "item_details":

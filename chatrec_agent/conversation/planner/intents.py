@@ -397,8 +397,8 @@ class IntentParser:
         named = self._named(phrase) or ([] if write else [m.item for m in _in(phrase, "ask")])
         if named:
             return named[0].id  # "toy story a lot": the title inside the phrase
-        if re.match(r"(?:it|that|this|them|those|these|one)\b", phrase):
-            return self._target(phrase.split()[0], memory, write)  # "it a lot", "that one too"
+        if re.match(r"(?:it|that|this|them|those|these)\b", phrase):
+            return self._target("it", memory, write)  # "it a lot", "that one too", "it's great"
         if _in(phrase, "ask"):
             return None  # unsure: the caller asks
         # Maybe a title the linker could not weigh, or one with a typo: the tool takes an exact
