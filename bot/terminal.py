@@ -27,9 +27,13 @@ def render(reply: Reply) -> str:
     return text if strip_control_codes(text).strip() else "…"
 
 
-def run_terminal(agent: Agent, user: str, console: Console, conversation: str = "terminal:local") -> None:
+def run_terminal(agent: Agent, user: str, console: Console, conversation: str = "terminal:local",
+                 replies_from: str | None = None) -> None:
+    """The chat at a prompt. `replies_from` says which model answers (llm.describe_model)."""
     console.print(GREETING)
     console.print(f"[dim]You are catalog user {user}; conversation memory: {conversation}.[/]")
+    if replies_from:
+        console.print(f"[dim]Replies come from {escape(replies_from)}.[/]")
     while True:
         try:
             text = console.input("[bold]you>[/] ")

@@ -40,6 +40,8 @@ def test_index_search_and_doctor(project):
     invite = "https://discord.com/oauth2/authorize?client_id=123456789012345678"
     assert f"Invite the Discord bot: {invite}" in doctor.stdout.replace("\n", "")
     assert "! slack: not configured" in doctor.stdout
+    assert "✓ llm: replies come from the offline planner (no language model configured: llm.provider offline)." \
+        in doctor.stdout
 
 
 def test_full_reindex_switches_collections(project):
@@ -49,15 +51,21 @@ def test_full_reindex_switches_collections(project):
 
 
 def test_doctor_says_what_to_fix(project):
+    with (project / "config.yaml").open("a") as config:
+        config.write("llm: {provider: ollama}\n")
     doctor = chatrec("doctor", cwd=project, env={"DISCORD_TOKEN": "not-a-bot-token"})
     assert doctor.returncode == 1
+    assert "✗ llm: llm.provider is ollama; set llm.model to the model's name." in doctor.stdout
     assert "✗ index: empty" in doctor.stdout and "run `chatrec index`" in doctor.stdout
     assert "✗ discord: DISCORD_TOKEN does not look like a bot token" in doctor.stdout
     assert "Invite" not in doctor.stdout
     (project / "config.yaml").write_text(
         "catalog: {format: jsonl, path: missing.jsonl}\nslack: {bot_token: not-a-token}\n"
+        "llm: {provider: openai, model: gpt-4o-mini, base_url: 'http://bot:hunter2@127.0.0.1:8000/v1'}\n"
     )
     doctor = chatrec("doctor", cwd=project)
+    assert "✓ llm: replies come from openai gpt-4o-mini at http://127.0.0.1:8000/v1." in doctor.stdout
+    assert "hunter2" not in doctor.stdout
     assert "✗ catalog:" in doctor.stdout and "missing.jsonl: file not found" in doctor.stdout
     assert "✗ slack: SLACK_BOT_TOKEN should start with 'xoxb-'" in doctor.stdout
 
@@ -83,6 +91,8 @@ def test_terminal_chat_answers_from_the_catalog(project):
     assert result.returncode == 0, result.stderr
     assert "The Shining (1980)" in result.stdout
     assert "Say what you're in the mood for" in result.stdout  # the empty line
+    assert "Replies come from the offline planner (no language model configured: llm.provider offline)." \
+        in result.stdout.splitlines()[:3]
 
 
 def write_many_raters_movielens(folder: Path, users: int = 3000, items: int = 500, per_user: int = 10,

@@ -1,4 +1,4 @@
-"""The terminal chat keeps going when a turn fails."""
+"""The terminal chat: its banner, and it keeps going when a turn fails."""
 
 from __future__ import annotations
 
@@ -7,8 +7,29 @@ import io
 from rich.console import Console
 
 from bot.terminal import run_terminal
+from chatrec_agent.conversation.llm import describe_model
+from chatrec_agent.settings import LLMSettings
 
 from .test_dialogues import runtime  # noqa: F401 - the shared module fixture
+
+
+def chat(runtime, monkeypatch, *lines: str, conversation: str = "terminal:test", **options) -> list[str]:
+    """What the terminal prints for these typed lines (then quit), line by line."""
+    typed = iter([*lines, "quit"])
+    out = io.StringIO()
+    console = Console(file=out, width=200)
+    monkeypatch.setattr(console, "input", lambda prompt="": next(typed))
+    run_terminal(runtime.agent, "demo-02", console, conversation=conversation, **options)
+    return out.getvalue().splitlines()
+
+
+def test_the_banner_says_whether_replies_come_from_the_offline_planner_or_a_model(runtime, monkeypatch):  # noqa: F811
+    offline = chat(runtime, monkeypatch, replies_from=describe_model(runtime.settings.llm))
+    assert offline[0].startswith("chatrec: tell me what you'd like to watch")
+    assert offline[2] == "Replies come from the offline planner (no language model configured: llm.provider offline)."
+    configured = LLMSettings(provider="openai", model="gpt-4o-mini", base_url="http://127.0.0.1:8000/v1")
+    model = chat(runtime, monkeypatch, replies_from=describe_model(configured))
+    assert model[2] == "Replies come from openai gpt-4o-mini at http://127.0.0.1:8000/v1."
 
 
 def test_a_failing_turn_is_reported_and_the_chat_goes_on(runtime, monkeypatch):  # noqa: F811
