@@ -17,7 +17,13 @@ from chatrec_agent.errors import ChatrecError
 
 log = logging.getLogger(__name__)
 
-GREETING = "chatrec: tell me what you'd like to watch (e.g. 'a mind-bending sci-fi'). 'help' explains, 'quit' leaves."
+GREETING = ("chatrec: tell me what you'd like to watch (e.g. 'a mind-bending sci-fi'). 'help' explains, "
+            "'/reset' starts over, 'quit' leaves.")
+QUIT_COMMANDS = {"quit", "exit", ":q"}
+RESET_COMMANDS = {"/reset", "/new"}
+HELP_WORDS = {"help", "?"}  # answered by the model; the terminal adds its own commands below
+TERMINAL_HELP = "In this terminal: /reset (or /new) starts a new conversation, quit leaves."
+RESET_DONE = "New conversation: I've forgotten what we said so far (your ratings and feedback stay)."
 
 
 def render(reply: Reply) -> str:
@@ -39,9 +45,14 @@ def run_terminal(agent: Agent, user: str, console: Console, conversation: str = 
             text = console.input("[bold]you>[/] ")
         except EOFError:
             break
-        if text.strip().lower() in {"quit", "exit", ":q"}:
+        command = text.strip().lower()
+        if command in QUIT_COMMANDS:
             break
         try:
+            if command in RESET_COMMANDS:
+                agent.forget(conversation)
+                console.print(RESET_DONE)
+                continue
             reply = agent.respond(conversation, user, text, source="terminal")
         except ChatrecError as exc:
             console.print(f"[yellow]{escape(str(exc))}[/]")
@@ -51,6 +62,8 @@ def run_terminal(agent: Agent, user: str, console: Console, conversation: str = 
             console.print("[red]Sorry, something went wrong on my side; please try again (details in the log).[/]")
             continue
         console.print(render(reply), markup=False, highlight=False)  # user text is quoted back verbatim
+        if command in HELP_WORDS:
+            console.print(f"[dim]{TERMINAL_HELP}[/]")
 
 
 def read_script(path: Path) -> Iterator[tuple[int, dict]]:

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from bot.terminal import run_terminal
+from bot.terminal import RESET_DONE, TERMINAL_HELP, run_terminal
 from chatrec_agent.conversation.llm import describe_model
 from chatrec_agent.settings import LLMSettings
 
@@ -62,3 +62,22 @@ def test_rich_markup_in_what_people_type_is_printed_not_interpreted(runtime, mon
     run_terminal(runtime.agent, "demo-02", console, conversation="terminal:markup")
     text = out.getvalue()
     assert "went wrong" not in text and "Here are" in text  # no MarkupError ended the chat
+
+
+def test_reset_starts_a_new_conversation_that_no_longer_sees_the_earlier_list(runtime, monkeypatch):  # noqa: F811
+    kept = chat(runtime, monkeypatch, "give me 2 westerns", "why the second one?", conversation="terminal:kept")
+    title = next(line[3:] for line in kept if line.startswith("2. ")).split(" (")[0]
+    assert kept[-1].startswith(title)  # without a reset, "the second one" is the second western
+    for command in ("/reset", "/NEW "):
+        lines = chat(runtime, monkeypatch, "give me 2 westerns", command, "why the second one?",
+                     conversation=f"terminal:{command.strip()}")
+        assert RESET_DONE in lines
+        after = lines[lines.index(RESET_DONE) + 1:]
+        assert title not in "\n".join(after) and "Ask for recommendations first" in after[-1]
+    assert [m.content for m in runtime.agent.history("terminal:/NEW")][0] == "why the second one?"
+
+
+def test_help_lists_the_terminal_commands(runtime, monkeypatch):  # noqa: F811
+    lines = chat(runtime, monkeypatch, "help", conversation="terminal:help")
+    assert "'/reset' starts over" in lines[0]
+    assert "I recommend films from this catalog" in "\n".join(lines) and lines[-1] == TERMINAL_HELP
