@@ -17,7 +17,13 @@ from chatrec_agent.errors import ChatrecError
 
 log = logging.getLogger(__name__)
 
-GREETING = "chatrec: tell me what you'd like to watch (e.g. 'a mind-bending sci-fi'). 'help' explains, 'quit' leaves."
+GREETING = ("chatrec: tell me what you'd like to watch (e.g. 'a mind-bending sci-fi'). 'help' explains, "
+            "'/reset' starts over, 'quit' leaves.")
+QUIT_COMMANDS = {"quit", "exit", ":q"}
+RESET_COMMANDS = {"/reset", "/new"}
+HELP_WORDS = {"help", "?"}  # answered by the model; the terminal adds its own commands below
+TERMINAL_HELP = "In this terminal: /reset (or /new) starts a new conversation, quit leaves."
+RESET_DONE = "New conversation: I've forgotten what we said so far (your ratings and feedback stay)."
 
 
 def render(reply: Reply) -> str:
@@ -27,17 +33,26 @@ def render(reply: Reply) -> str:
     return text if strip_control_codes(text).strip() else "…"
 
 
-def run_terminal(agent: Agent, user: str, console: Console, conversation: str = "terminal:local") -> None:
+def run_terminal(agent: Agent, user: str, console: Console, conversation: str = "terminal:local",
+                 replies_from: str | None = None) -> None:
+    """The chat at a prompt. `replies_from` says which model answers (llm.describe_model)."""
     console.print(GREETING)
     console.print(f"[dim]You are catalog user {user}; conversation memory: {conversation}.[/]")
+    if replies_from:
+        console.print(f"[dim]Replies come from {escape(replies_from)}.[/]")
     while True:
         try:
             text = console.input("[bold]you>[/] ")
         except EOFError:
             break
-        if text.strip().lower() in {"quit", "exit", ":q"}:
+        command = text.strip().lower()
+        if command in QUIT_COMMANDS:
             break
         try:
+            if command in RESET_COMMANDS:
+                agent.forget(conversation)
+                console.print(RESET_DONE)
+                continue
             reply = agent.respond(conversation, user, text, source="terminal")
         except ChatrecError as exc:
             console.print(f"[yellow]{escape(str(exc))}[/]")
@@ -47,6 +62,8 @@ def run_terminal(agent: Agent, user: str, console: Console, conversation: str = 
             console.print("[red]Sorry, something went wrong on my side; please try again (details in the log).[/]")
             continue
         console.print(render(reply), markup=False, highlight=False)  # user text is quoted back verbatim
+        if command in HELP_WORDS:
+            console.print(f"[dim]{TERMINAL_HELP}[/]")
 
 
 def read_script(path: Path) -> Iterator[tuple[int, dict]]:

@@ -316,6 +316,14 @@ def _default_user(runtime) -> str:
     return "demo-01" if "demo-01" in users else (users[0] if users else "terminal")
 
 
+def _terminal(runtime, user: str | None) -> None:
+    from bot.terminal import run_terminal
+    from chatrec_agent.conversation.llm import describe_model
+
+    run_terminal(runtime.agent, user or _default_user(runtime), console,
+                 replies_from=describe_model(runtime.settings.llm))
+
+
 def _runtime(settings: Settings, sync: bool):
     from chatrec_agent.runtime import Runtime
 
@@ -339,7 +347,7 @@ def chat(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where --script writes its JSONL replies (default: stdout).")] = None,
 ) -> None:
     """Talk to chatrec in the terminal, or run a conversation script."""
-    from bot.terminal import read_script, run_script, run_terminal
+    from bot.terminal import read_script, run_script
 
     if script is not None:
         list(read_script(script))  # a bad script fails before the model loads
@@ -352,20 +360,18 @@ def chat(
                     count = run_script(runtime.agent, script, handle)
                 err.print(f"{count} turns answered; replies in {output}.")
             return
-        run_terminal(runtime.agent, user or _default_user(runtime), console)
+        _terminal(runtime, user)
 
 
 @app.command()
 def run() -> None:
     """The main job: bring the index up to date, then chat (or serve when tokens are set)."""
-    from bot.terminal import run_terminal
-
     settings = state.settings
     if settings.slack.bot_token is not None or settings.discord.token is not None:
         serve("all")  # whichever platforms are configured
         return
     with closing(_runtime(settings, sync=True)) as runtime:
-        run_terminal(runtime.agent, _default_user(runtime), console)
+        _terminal(runtime, None)
 
 
 def main() -> None:

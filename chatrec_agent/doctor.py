@@ -46,6 +46,16 @@ def _check_history(settings: Settings) -> Check | None:
     return Check("history", "ok", f"PostgreSQL at {history.location}, schema up to date.")
 
 
+def _check_llm(settings: Settings) -> Check:
+    """Which model writes the replies: the offline planner, or the one configured."""
+    from chatrec_agent.conversation.llm import describe_model
+
+    llm = settings.llm
+    if llm.provider != "offline" and not llm.model:
+        return Check("llm", "fail", f"llm.provider is {llm.provider}; set llm.model to the model's name.")
+    return Check("llm", "ok", f"replies come from {describe_model(llm)}.")
+
+
 def _check_tokens(settings: Settings) -> list[Check]:
     checks = []
     slack = settings.slack
@@ -144,5 +154,6 @@ def run_checks(config: Path | None, environ: Mapping[str, str]) -> list[Check]:
         except ChatrecError as exc:
             checks.append(Check("index", "fail", str(exc)))
 
+    checks.append(_check_llm(settings))
     checks.extend(_check_tokens(settings))
     return checks

@@ -114,9 +114,10 @@ class Runtime:
         return cls(settings, catalog, index, history, recommendations, agent, report, coordination, generation)
 
     def close(self) -> None:
-        """Stop following and close every connection (memory, history, models, coordination);
-        a reindex slot this replica holds is given back."""
+        """Stop following and any background fit, then close every connection (memory,
+        history, models, coordination); a reindex slot this replica holds is given back."""
         self.stop_following()
+        self.recommendations.stop_fitting()  # before the stores it saves into are closed
         self.agent.close()
         for part in (self.recommendations.models, self.coordination, self.history):
             part.close()

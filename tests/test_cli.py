@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
 
-from .conftest import chatrec, film_project, film_records
+from .conftest import chatrec, film_project, film_records, write_jsonl
+from .test_loaders import GENRES, flags
 
 
 @pytest.fixture
@@ -38,6 +40,8 @@ def test_index_search_and_doctor(project):
     invite = "https://discord.com/oauth2/authorize?client_id=123456789012345678"
     assert f"Invite the Discord bot: {invite}" in doctor.stdout.replace("\n", "")
     assert "! slack: not configured" in doctor.stdout
+    assert "✓ llm: replies come from the offline planner (no language model configured: llm.provider offline)." \
+        in doctor.stdout
 
 
 def test_full_reindex_switches_collections(project):
@@ -47,15 +51,21 @@ def test_full_reindex_switches_collections(project):
 
 
 def test_doctor_says_what_to_fix(project):
+    with (project / "config.yaml").open("a") as config:
+        config.write("llm: {provider: ollama}\n")
     doctor = chatrec("doctor", cwd=project, env={"DISCORD_TOKEN": "not-a-bot-token"})
     assert doctor.returncode == 1
+    assert "✗ llm: llm.provider is ollama; set llm.model to the model's name." in doctor.stdout
     assert "✗ index: empty" in doctor.stdout and "run `chatrec index`" in doctor.stdout
     assert "✗ discord: DISCORD_TOKEN does not look like a bot token" in doctor.stdout
     assert "Invite" not in doctor.stdout
     (project / "config.yaml").write_text(
         "catalog: {format: jsonl, path: missing.jsonl}\nslack: {bot_token: not-a-token}\n"
+        "llm: {provider: openai, model: gpt-4o-mini, base_url: 'http://bot:hunter2@127.0.0.1:8000/v1'}\n"
     )
     doctor = chatrec("doctor", cwd=project)
+    assert "✓ llm: replies come from openai gpt-4o-mini at http://127.0.0.1:8000/v1." in doctor.stdout
+    assert "hunter2" not in doctor.stdout
     assert "✗ catalog:" in doctor.stdout and "missing.jsonl: file not found" in doctor.stdout
     assert "✗ slack: SLACK_BOT_TOKEN should start with 'xoxb-'" in doctor.stdout
 
@@ -81,6 +91,43 @@ def test_terminal_chat_answers_from_the_catalog(project):
     assert result.returncode == 0, result.stderr
     assert "The Shining (1980)" in result.stdout
     assert "Say what you're in the mood for" in result.stdout  # the empty line
+    assert "Replies come from the offline planner (no language model configured: llm.provider offline)." \
+        in result.stdout.splitlines()[:3]
+
+
+def write_many_raters_movielens(folder: Path, users: int = 3000, items: int = 500, per_user: int = 10,
+                                seed: int = 6) -> Path:
+    """A MovieLens-100K-format folder whose rating model takes about 25 s to fit, most of it
+    inside torch (AutoRec's decoder is as wide as the 3,000 users), while its 500 items index
+    in a few seconds."""
+    folder.mkdir()
+    rng = random.Random(seed)
+    tastes = ["Western", "Horror", "Comedy"]
+    (folder / "u.genre").write_text("".join(f"{g}|{i}\n" for i, g in enumerate(GENRES)), encoding="latin-1")
+    (folder / "u.item").write_text("".join(
+        f"{i}|Film {i} ({1900 + i // 2})|01-Jan-{1900 + i // 2}||http://example.org/{i}|{flags(tastes[i % 3])}\n"
+        for i in range(1, items + 1)), encoding="latin-1")
+    (folder / "u.data").write_text("".join(
+        f"{u}\t{i}\t{rng.randint(1, 5)}\t{880000000 + i}\n"
+        for u in range(1, users + 1) for i in rng.sample(range(1, items + 1), per_user)))
+    return folder
+
+
+def test_scripted_chat_exits_cleanly_while_the_rating_model_is_still_fitting(tmp_path):
+    """The rating model is fitted on a background thread. A chat that ends first stops that fit
+    (nothing is saved) and exits 0, instead of aborting inside torch as the interpreter exits."""
+    write_many_raters_movielens(tmp_path / "ml")
+    (tmp_path / "config.yaml").write_text("catalog: {format: movielens-100k, path: ml}\nstorage: {dir: state}\n")
+    asks = ["a western", "something older", "only comedies", "just give me two", "a horror film"]
+    write_jsonl(tmp_path / "in.jsonl", [{"channel": f"c{n % 3}", "user": str(n + 1), "text": asks[n % len(asks)]}
+                                        for n in range(20)])
+    result = chatrec("chat", "--script", "in.jsonl", "--output", "out.jsonl", cwd=tmp_path)
+    assert "terminate called" not in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 20
+    models = tmp_path / "state" / "models"
+    assert (models / "hybrid.json").exists()
+    assert not (models / "rating.json").exists()  # still fitting when the chat ended: stopped, not saved
 
 
 def test_run_without_tokens_indexes_then_opens_the_terminal_chat(project):

@@ -3,9 +3,12 @@ without pickle, and the fallback for tiny catalogs. All data is synthetic, built
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
+from chatrec_agent.recommender.rating import FitStopped, train_autorec
 from chatrec_agent.recommender.rating_model import RatingModel, Search
 
 
@@ -148,6 +151,19 @@ def test_a_fit_is_repeatable_and_autorec_can_work_alone(tmp_path):
     again = RatingModel.load(first.save(tmp_path / "autorec"))
     assert np.array_equal(again.predict(tu, ti), first.predict(tu, ti))
     assert np.array_equal(again.predict_for_history({1: 5.0, 2: 1.0}, ti), first.predict_for_history({1: 5.0, 2: 1.0}, ti))
+
+
+def test_a_fit_asked_to_stop_gives_up_instead_of_fitting():
+    """What closing the bot does to a background fit: it ends at the next candidate or epoch."""
+    train, *_ = low_rank_ratings()
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(FitStopped):
+        RatingModel.fit(train, 300, 120, search=QUICK, stop=stop)
+    users, items, ratings = (np.array(column) for column in zip(*train))
+    with pytest.raises(FitStopped):
+        train_autorec(users.astype(np.int64), items.astype(np.int64), ratings, 300, 120, hidden=10, l2=1.0, epochs=5,
+                      stop=stop)
 
 
 def test_tiny_data_falls_back_to_the_biases_baseline():

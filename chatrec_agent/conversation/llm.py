@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from chatrec_agent.catalog import Catalog
 from chatrec_agent.catalog.attributes import AttributeVocabulary
 from chatrec_agent.catalog.titles import TitleLinker
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import LLMSettings
+
+
+def describe_model(settings: LLMSettings) -> str:
+    """Where replies come from, in words ("openai gpt-4o-mini at http://…"), for the terminal's
+    banner and `chatrec doctor`; a password in base_url is left out."""
+    if settings.provider == "offline":
+        return "the offline planner (no language model configured: llm.provider offline)"
+    name = f"{settings.provider} {settings.model or '(no llm.model set)'}"
+    if settings.provider == "huggingface":
+        return f"{name}, run locally"
+    base_url = settings.base_url or ("http://localhost:11434" if settings.provider == "ollama" else None)
+    return f"{name} at {_without_credentials(base_url)}" if base_url else f"{name} at the default endpoint"
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host  # IPv6
+    return urlunsplit(parts._replace(netloc=f"{host}:{parts.port}" if parts.port else host))
 
 
 def make_chat_model(settings: LLMSettings, catalog: Catalog, titles: TitleLinker | None = None,

@@ -21,12 +21,24 @@ the first version.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 Triples = Sequence[tuple[int, int, float]] | np.ndarray
+
+
+class FitStopped(Exception):
+    """A fit gave up because its `stop` event was set (the process is closing); nothing was fitted."""
+
+
+def check_stop(stop: threading.Event | None) -> None:
+    """Raise FitStopped if `stop` is set. Fits call it between epochs and between candidates,
+    so that a fit on another thread ends within one step of being asked to."""
+    if stop is not None and stop.is_set():
+        raise FitStopped("the fit was asked to stop")
 
 
 def as_arrays(triples: Triples) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -257,7 +269,8 @@ def train_autorec(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_u
                   decay: float = 1.0, seed: int = 7, targets: np.ndarray | None = None,
                   validation: tuple[np.ndarray, ...] | None = None,
                   patience: int = 5, min_delta: float = 5e-4, min_epochs: int = 0,
-                  low: float = 1.0, high: float = 5.0, threads: int | None = 1) -> AutoRecFit:
+                  low: float = 1.0, high: float = 5.0, threads: int | None = 1,
+                  stop: threading.Event | None = None) -> AutoRecFit:
     """I-AutoRec by Adam over mini-batches of items, the learning rate × `decay` each epoch.
     The objective is the mean squared error over the batch's observed ratings
     + l2 / (2 N) (‖W‖² + ‖V‖²): the paper's Σ err² + λ/2 ‖W‖² with λ = l2, scaled by 1/N.
@@ -268,7 +281,8 @@ def train_autorec(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_u
     the fallback for items with no training rating. The validation RMSE is taken after every
     epoch; training stops once it has not improved by min_delta for `patience` epochs (never
     before min_epochs: the curve can rise for a few epochs early on and fall again), and the
-    weights of the best epoch are kept. Without validation it trains exactly `epochs` epochs."""
+    weights of the best epoch are kept. Without validation it trains exactly `epochs` epochs.
+    Setting `stop` makes it raise FitStopped before the next epoch."""
     import torch
 
     with torch_threads(threads):
@@ -311,6 +325,7 @@ def train_autorec(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_u
         best: AutoRecFit | None = None
         best_rmse, curve = np.inf, []
         for epoch in range(1, epochs + 1):
+            check_stop(stop)
             for group in optimiser.param_groups:
                 group["lr"] = learning_rate * decay ** (epoch - 1)
             permutation = torch.randperm(n_items, generator=generator).numpy()

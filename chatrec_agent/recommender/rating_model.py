@@ -54,6 +54,7 @@ person gets the average person's predictions.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ from chatrec_agent.recommender.rating import (
     Triples,
     as_arrays,
     blas_threads,
+    check_stop,
     ridge_decoder,
     ridge_one,
     train_autorec,
@@ -176,16 +178,18 @@ class RatingModel:
     # ---------------------------------------------------------------- fitting
     @classmethod
     def fit(cls, triples: Triples, n_users: int, n_items: int, seed: int = 7,
-            search: Search | None = None) -> RatingModel:
+            search: Search | None = None, stop: threading.Event | None = None) -> RatingModel:
         """Choose the settings on a validation slice of `triples`, then refit on all of them.
         Users and items are 0-based indices below n_users / n_items; ratings on any scale
-        (predictions are clipped to the lowest and highest rating seen)."""
+        (predictions are clipped to the lowest and highest rating seen). Setting `stop` (from
+        another thread) ends the fit with FitStopped at its next candidate or epoch."""
         search = search or Search()
         with blas_threads(search.threads):
-            return cls._fit(triples, n_users, n_items, seed, search)
+            return cls._fit(triples, n_users, n_items, seed, search, stop)
 
     @classmethod
-    def _fit(cls, triples: Triples, n_users: int, n_items: int, seed: int, search: Search) -> RatingModel:
+    def _fit(cls, triples: Triples, n_users: int, n_items: int, seed: int, search: Search,
+             stop: threading.Event | None = None) -> RatingModel:
         started = time.perf_counter()
         users, items, ratings = as_arrays(triples)
         if len(users) and (users.min() < 0 or users.max() >= n_users or items.min() < 0 or items.max() >= n_items):
@@ -202,15 +206,15 @@ class RatingModel:
             }
         else:
             train, valid = (users[~held], items[~held], ratings[~held]), (users[held], items[held], ratings[held])
-            chooser = _Chooser(train, valid, n_users, n_items, low, high, seed, search)
+            chooser = _Chooser(train, valid, n_users, n_items, low, high, seed, search, stop)
             chosen = chooser.run(autorec_allowed=search.autorec and len(ratings) >= MIN_AUTOREC_RATINGS)
-        model = cls._refit(users, items, ratings, n_users, n_items, low, high, seed, search, chosen)
+        model = cls._refit(users, items, ratings, n_users, n_items, low, high, seed, search, chosen, stop)
         chosen.update(ratings=len(ratings), fit_s=round(time.perf_counter() - started, 3))
         return model
 
     @classmethod
     def _refit(cls, users, items, ratings, n_users: int, n_items: int, low: float, high: float, seed: int,
-               search: Search, chosen: dict) -> RatingModel:
+               search: Search, chosen: dict, stop: threading.Event | None = None) -> RatingModel:
         b = chosen["baseline"]
         mu = float(ratings.mean()) if len(ratings) else (low + high) / 2
         baseline = BiasBaseline(b["user_l2"], b["item_l2"], low=low, high=high).fit_arrays(
@@ -221,6 +225,7 @@ class RatingModel:
             return model
         model.weight = weight = chosen["blend_weight"]
         if weight > 0:
+            check_stop(stop)
             s = chosen["biased_mf"]
             model.mf = BiasedMF(s["factors"], s["l2"], b["user_l2"], search.mf_iterations, seed, low, high,
                                 item_bias_l2=b["item_l2"]).fit_arrays(users, items, ratings, n_users, n_items, mu)
@@ -230,7 +235,7 @@ class RatingModel:
                                    epochs=s["epochs"], batch_size=search.batch_size(n_items),
                                    learning_rate=search.autorec_learning_rate, decay=search.autorec_decay, seed=seed,
                                    targets=ratings - _raw(baseline, users, items) if s["residual"] else None,
-                                   threads=search.threads)
+                                   threads=search.threads, stop=stop)
             V, c, prior = _exact_decoder(fitted, seen, users, items, ratings, baseline, s, n_users)
             model.autorec = {"H": fitted.H, "V": V, "c": c, "rated": fitted.rated,  # float32, as trained
                              "average_v": prior[0].astype(np.float32), "average_c": np.array([prior[1]], np.float32)}
@@ -414,10 +419,11 @@ def _raw(baseline: BiasBaseline, users: np.ndarray, items: np.ndarray) -> np.nda
 class _Chooser:
     """Fits the candidates on the training part and scores them on the validation part."""
 
-    def __init__(self, train, valid, n_users: int, n_items: int, low: float, high: float, seed: int, search: Search):
+    def __init__(self, train, valid, n_users: int, n_items: int, low: float, high: float, seed: int, search: Search,
+                 stop: threading.Event | None = None):
         (self.tu, self.ti, self.tr), (self.vu, self.vi, self.vr) = train, valid
         self.n_users, self.n_items, self.low, self.high = n_users, n_items, low, high
-        self.seed, self.search = seed, search
+        self.seed, self.search, self.stop = seed, search, stop
         self.mu = float(self.tr.mean())
         self.candidates: list[dict] = []
         self.best: dict[str, tuple] = {}  # part -> (rmse, settings, validation predictions, extra)
@@ -442,6 +448,7 @@ class _Chooser:
 
         # 2. BiasedMF: l2 at one size, then larger (or smaller) sizes while they gain.
         def try_mf(factors: int, l2: float) -> float:
+            check_stop(self.stop)
             started = time.perf_counter()
             model = BiasedMF(factors, l2, bias["user_l2"], s.mf_iterations, self.seed, self.low, self.high,
                              item_bias_l2=bias["item_l2"]).fit_arrays(*data)
@@ -485,7 +492,7 @@ class _Chooser:
                                        targets=targets,
                                        validation=(self.vu, self.vi, self.vr, base, baseline_predictions),
                                        patience=s.autorec_patience, min_epochs=s.autorec_min_epochs, low=self.low,
-                                       high=self.high, threads=s.threads)
+                                       high=self.high, threads=s.threads, stop=self.stop)
                 settings = {"hidden": size, "l2": l2, "epochs": fitted.epochs, "residual": s.autorec_residual}
                 return self.score("autorec", settings, fitted.validation_predictions, fitted,
                                   epochs_run=len(fitted.curve), fit_s=round(time.perf_counter() - started, 3))

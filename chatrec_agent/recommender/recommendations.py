@@ -26,6 +26,7 @@ from chatrec_agent.recommender import Dataset, Recommender, UserState, make_mode
 from chatrec_agent.recommender.explain import Explainer, Explanation
 from chatrec_agent.recommender.hybrid import HybridRecommender
 from chatrec_agent.recommender.model_files import prefixed, read_model, write_model
+from chatrec_agent.recommender.rating import FitStopped
 from chatrec_agent.recommender.rating_model import RatingModel
 from chatrec_agent.settings import Settings
 from chatrec_agent.store.history import HistoryStore
@@ -37,6 +38,10 @@ RATING_MODEL = "rating"  # its name in the model store
 
 # Fewer star ratings than this teach the rating model nothing: no predicted stars then.
 MIN_RATINGS_FOR_STARS = 20
+
+# How long closing waits for a background fit to reach its next step and stop (one epoch or
+# candidate: well under a second on ML-100K, seconds on a busy machine).
+STOP_WAIT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,8 @@ class Recommendations:
         self._rating_model: RatingModel | None = None
         self._rating_fingerprint: str | None = None
         self._rating_lock = threading.Lock()
+        self._stop_fitting = threading.Event()
+        self._warming: threading.Thread | None = None
 
     # --- the fitted model ---------------------------------------------------------------
 
@@ -221,10 +228,30 @@ class Recommendations:
 
     def warm_rating_model(self) -> threading.Thread:
         """Fit or load the rating model in the background, so the first "would I like …?"
-        rarely waits (a question asked meanwhile waits for it)."""
-        thread = threading.Thread(target=lambda: self.rating_model, name="rating-model", daemon=True)
-        thread.start()
-        return thread
+        rarely waits (a question asked meanwhile waits for it). `stop_fitting` ends it."""
+        self._warming = threading.Thread(target=self._warm, name="rating-model", daemon=True)
+        self._warming.start()
+        return self._warming
+
+    def _warm(self) -> None:
+        try:
+            self.rating_model  # noqa: B018 - fitted or loaded, and kept
+        except FitStopped:
+            log.info("stopped fitting the rating model: closing; it is fitted again at the next start")
+
+    def stop_fitting(self, timeout_s: float = STOP_WAIT_S) -> bool:
+        """Ask a rating-model fit in progress to stop at its next epoch or candidate (nothing
+        is saved), and wait up to `timeout_s` for the background one to end. Call it before
+        the process exits: a thread still inside torch when the interpreter shuts down aborts
+        the process. True when no background fit is left running."""
+        self._stop_fitting.set()
+        if self._warming is None:
+            return True
+        self._warming.join(timeout_s)
+        if self._warming.is_alive():
+            log.warning("the rating model's background fit did not stop within %g s", timeout_s)
+            return False
+        return True
 
     def _load_or_fit_rating(self) -> RatingModel | None:
         ds = self.model.ds
@@ -239,7 +266,7 @@ class Recommendations:
                     return RatingModel.from_state(meta, arrays.unchecked(), self.models.where(RATING_MODEL))
             except Exception as exc:  # unreadable (damaged, missing key, bad shape): refit, not fatal
                 log.warning("could not load the rating model saved at %s (%s); refitting", self.models.where(RATING_MODEL), exc)
-            model = RatingModel.fit(ds.ratings, ds.n_users, ds.n_items)
+            model = RatingModel.fit(ds.ratings, ds.n_users, ds.n_items, stop=self._stop_fitting)
             write_model(self.models, RATING_MODEL, fingerprint, *model.state())
             return model
 
