@@ -167,7 +167,8 @@ def score(results: list[dict], catalog) -> tuple[dict, list[dict]]:
         wrong_writes = sorted({i for i, _ in bot.recorded} - result["named"] - result["shown_before"])
         tally("no_false_write", not wrong_writes, result,
               "recorded " + ", ".join(catalog[i].label for i in wrong_writes if i in catalog))
-        returned_named = [i for i in bot.items if i in result["named"]]
+        # Recommended back, that is: a card shown because they asked about the film doesn't count.
+        returned_named = [i for i in bot.listed if i in result["named"]]
         tally("no_named_returned", not returned_named, result,
               "returned " + ", ".join(catalog[i].label for i in returned_named if i in catalog))
         if label["act"] not in REQUEST_ACTS:

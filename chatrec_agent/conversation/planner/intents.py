@@ -15,7 +15,7 @@ from chatrec_agent.catalog.titles import TitleLinker, normalise_title
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.groups import (GroupAsk, membership_call, personal, read_group, regroup,
                                                        without_mentions)
-from chatrec_agent.conversation.planner.lexicon import GenreLexicon
+from chatrec_agent.conversation.planner.lexicon import NEGATION, GenreLexicon
 from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.questions import item_question
@@ -58,6 +58,9 @@ _OTHERS = re.compile(
 )
 _THANKS = re.compile(r"^(thanks|thank you|cheers|ta|thx)\b")
 _GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|howdy|good (morning|afternoon|evening)|thanks|thank you|cheers|ta|thx)\b")
+# Where one sentence ends and the next begins; ReDial joins a person's messages with "...".
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\w)|\s*(?:\.{2,}|…)\s*|\s*\n+\s*")
+_SEEKING = re.compile(r"\b(?:seek|seeking|looking for|want|need|movies?|films?|recommend\w*|suggest\w*|watch)\b")
 _HELP = re.compile(r"^(help|\?|what can you do|how does (this|it) work|commands|usage)\W*$")
 _HISTORY = re.compile(
     r"\bwhat (have|did) i (like|liked|rate|rated|watch|watched|love|loved|enjoy|enjoyed)\b|"
@@ -176,6 +179,23 @@ def _did_you_mean_item(item: Item, span: str) -> Plan:
                 confirm={"item": item.id, "span": span})
 
 
+def _merged(first: dict, second: dict) -> dict:
+    """Two sentences' constraints as one request: lists joined, bounds and wish from the later
+    one where it has them, the count only where one was asked for."""
+    out = dict(first)
+    for key, value in second.items():
+        if isinstance(value, list):
+            out[key] = list(dict.fromkeys([*out.get(key, []), *value], ) if key != "attributes" else [*out.get(key, []), *value])
+        elif key == "k":
+            out[key] = value if value != 5 else out.get(key, value)
+        else:
+            out[key] = value
+    excluded = set(out.get("exclude_genres", []))
+    if excluded and out.get("genres"):
+        out["genres"] = [g for g in out["genres"] if g not in excluded]
+    return {k: v for k, v in out.items() if v not in (None, [], "")}
+
+
 def _without_interjection(t: str) -> str:
     """"no, a comedy" is a correction, not "no comedy"."""
     return re.sub(r"^(?:no|nope|nah|hmm|ok|okay)\s*[,.!]\s*", "", t)
@@ -260,8 +280,12 @@ class IntentParser:
             return Plan(answer=DECLINE_OTHERS)
         if _HELP.match(t):
             return Plan(answer=HELP)
-        if _GREETING.match(t) and len(t.split()) <= 4:
-            return Plan(answer=THANKS if _THANKS.match(t) else GREETING)
+        if (m := _GREETING.match(t)) and len(t.split()) <= 4:
+            rest = t[m.end():].strip(" ,.!?…")
+            # "Hi, seeking a drama." greets and asks: the request is answered.
+            if not rest or not (self._has_slots(rest) or _SEEKING.search(rest)):
+                return Plan(answer=THANKS if _THANKS.match(t) else GREETING)
+            t = rest
         if _HISTORY.search(t) and not _REQUEST.search(t):
             return self._call("user_history")
         alone = personal(t, memory)
@@ -273,6 +297,12 @@ class IntentParser:
         ask = read_group(t, memory)
         if ask is not None:
             return self._for_group(ask, memory, without_mentions(raw))
+        sentences = [x for x in _SENTENCE.split(t) if re.search(r"\w", x)]
+        if len(sentences) > 1:
+            return self._sentences(sentences, memory, raw)
+        return self._one(t, memory, raw)
+
+    def _one(self, t: str, memory: Recall, raw: str = "") -> Plan:
         chat = self._chat(t)
         if chat is not None:
             return chat
@@ -280,6 +310,42 @@ class IntentParser:
         if compound is not None:
             return compound
         return self._single(t, memory, raw)
+
+    def _sentences(self, sentences: list[str], memory: Recall, raw: str) -> Plan:
+        """A message of several sentences ("I liked The Notebook. Any movies like that?"), read one
+        by one: what it says of films is recorded first, in order; then the request it makes
+        answers (the one with most to go on, the later on a tie). Small talk between is dropped."""
+        feedback: list[dict] = []
+        request: Plan | None = None
+        weight = -1
+        answer: Plan | None = None
+        for sentence in sentences:
+            plan = self._one(sentence, memory, raw)
+            if plan.answer is not None:
+                if plan.confirm is not None or (answer is None and sentence not in CHAT.values()):
+                    answer = answer if answer is not None and answer.confirm is not None else plan
+                continue
+            calls, then = plan.tool_calls, plan.then
+            if calls and calls[0]["name"] == "record_feedback":
+                feedback += [c for c in calls if c not in feedback]
+                last = calls[-1]["args"]["item"]
+                memory = replace(memory, last_item=self._card(last) or memory.last_item)
+                calls, then = (then[0].tool_calls, then[0].then) if then else ([], [])
+            if not calls:
+                continue
+            if request is not None and calls[0]["name"] == request.tool_calls[0]["name"] == "recommend" and not then:
+                # "Action... Something like The Rundown": one request, said in two sentences.
+                request = Plan([{"name": "recommend", "args": _merged(request.tool_calls[0]["args"], calls[0]["args"])}])
+                continue
+            args = calls[0]["args"]
+            richness = len(set(args) - {"k", "wish"}) + bool(args.get("wish")) if calls[0]["name"] == "recommend" else 5
+            if richness >= weight:
+                request, weight = Plan(calls, then=then), richness
+        if feedback:
+            return Plan(feedback, then=[request] if request is not None else [])
+        if request is not None:
+            return request
+        return answer if answer is not None else self._one(" ".join(sentences), memory, raw)
 
     def _chat(self, t: str) -> Plan | None:
         """Small talk, goodbyes, reactions that ask for nothing and questions out of scope: by
@@ -440,7 +506,7 @@ class IntentParser:
             target = self._target(phrase, memory, write=True)
             if target:
                 return self._call("record_feedback", item=target, kind=kind)
-        if m := _SEEN.search(t):
+        if (m := _SEEN.search(t)) and not re.match(r"(?:any|anything|something|some|a|an)\b", m.group("t") or ""):
             if re.search(r"\bhaven'?t\b|\bnot seen\b|\bnever (seen|watched)\b", t):
                 return None
             if unsure := _in(m.group("t") or "", "ask"):
@@ -776,7 +842,8 @@ class IntentParser:
         if self.lexicon.parse(phrase)[0] or self._mentions(phrase):
             return False
         words = [w for w, _, _ in tokens(phrase)]
-        return bool(words) and any(zipf_frequency(w, "en") < 4.5 for w in words)
+        # A word the catalog has as a tag or genre ("scary") is a wish, however rare it is.
+        return any(zipf_frequency(w, "en") < 4.5 and w not in self.tags and w not in self.linker.vocabulary for w in words)
 
     @staticmethod
     def _without_mentions(t: str, mentions: list[AttributeMention]) -> str:
@@ -798,7 +865,11 @@ class IntentParser:
         return " ".join(w for n, w in enumerate(words) if n not in drop)
 
     def _wish(self, t: str, like: list[str]) -> str | None:
-        """The descriptive part of a request ("mind-bending", "light and funny"), if any."""
+        """The descriptive part of a request ("mind-bending", "light and funny"), if any; a
+        negated clause is no wish ("I don't really like scary movies" asks for nothing scary)."""
+        t = " ".join(c for c in re.split(r"(?<=[,.;!?…])\s*|\s+(?=but\b)", t) if not NEGATION.search(c)).strip()
+        if not t:
+            return None
         text = _LIKE.sub(" ", t) if like else t
         text = _LIKE_THAT.sub(" ", text)
         # What is left of a comparison once its titles are gone ("something like …"), and taste

@@ -50,7 +50,7 @@ MOODS: dict[str, tuple[str, ...]] = {
 
 # A negation governs the genre words after it up to the end of its clause ("not really into
 # horror, what about thrillers?": horror is out, thrillers are in).
-_NEGATION = re.compile(
+NEGATION = re.compile(
     r"\b(?:no|not|never|without|nothing|none|except|avoid|skip|hate|hated|dislike|disliked|neither|nor|"
     r"(?:do|does|did|is|are|was|were|could|would)n'?t|(?:do|does|did|could|would) not|ca?n'?t stand|sick of|tired of|"
     r"anything but|other than|instead of|rather than)\b")
@@ -66,7 +66,11 @@ class GenreLexicon:
         tag_phrases = {_words(t) for t in tags}
         # Tags of several words that contain a genre word ("live action", "war hero") are read
         # as the tag, so "live-action" is not the genre Action.
-        self.tag_phrases = sorted((t for t in tag_phrases if " " in t), key=len, reverse=True)
+        # Only a tag ending in a genre word is read whole, keeping that head ("dark comedy" is a
+        # comedy, whatever "dark" says); "scary movie" is still scary, "romantic comedy" both.
+        heads = {_words(g) for g in self.by_key.values()} | {p for p in SYNONYMS if " " not in p}
+        self.tag_phrases = sorted((t for t in tag_phrases if " " in t and t not in SYNONYMS and t.split()[-1] in heads),
+                                  key=len, reverse=True)
         # A catalog's own genre names always count as words for themselves.
         phrases: dict[str, list[str]] = {}
         for name in self.by_key.values():
@@ -122,7 +126,7 @@ class GenreLexicon:
             for phrase, names in self.phrases:
                 pattern = rf" {re.escape(phrase)} "
                 for match in re.finditer(pattern, taken):
-                    if _NEGATION.search(taken[: match.start() + 1]):
+                    if NEGATION.search(taken[: match.start() + 1]):
                         exclude.append(names)
                     else:
                         include.extend(n for n in names if n not in include)

@@ -32,7 +32,8 @@ def planner_vocabulary(catalog: Catalog) -> set[str]:
     """The words the planner reads as genres, moods and tags: a title made only of them
     ("Drama", "Horror") is more likely the genre than the film."""
     lexicon = GenreLexicon(catalog.genres, catalog.tag_index)
-    return lexicon.words()
+    # "movie"/"film" make no title of a genre phrase either ("scary movies" is no *Scary Movie*).
+    return lexicon.words() | {"movie", "movies", "film", "films", "flick", "flicks", "story", "stories"}
 
 
 class OfflinePlanner(BaseChatModel):
