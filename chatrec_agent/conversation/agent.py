@@ -19,9 +19,9 @@ from langchain.agents.middleware import ModelRequest, ModelRetryMiddleware, afte
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, ToolMessage
 
 from chatrec_agent.conversation.group_members import GROUP_TOOL
+from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.memory_store import MemoryStore
 from chatrec_agent.conversation.people import Audience, Person
-from chatrec_agent.conversation.planner.intents import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.planner.memory import LIST_TOOLS, tool_payload
 from chatrec_agent.conversation.planner.model import OfflinePlanner
 from chatrec_agent.conversation.speakers import scoped, speaker_label

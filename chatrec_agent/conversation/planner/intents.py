@@ -12,6 +12,7 @@ from chatrec_agent.catalog import Item, phrase_words
 from chatrec_agent.catalog.attributes import AttributeMention, AttributeVocabulary
 from chatrec_agent.catalog.mentions import Mention, MentionLinker, tokens
 from chatrec_agent.catalog.titles import TitleLinker, normalise_title
+from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.groups import (GroupAsk, membership_call, personal, read_group, regroup,
                                                        without_mentions)
@@ -20,8 +21,6 @@ from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.questions import item_question
 from chatrec_agent.conversation.planner.references import count_in, ordinal_in, pick
-
-MAX_MESSAGE_CHARS = 2000
 
 HELP = (
     "I recommend films from this catalog and explain why. Try: “what should I watch tonight?”, "
@@ -43,8 +42,6 @@ CHAT = {
                     "the mood for, e.g. “a light comedy from the 90s”.",
 }
 RESET = "Starting over: I've set aside what we talked about. What are you in the mood for?"
-EMPTY = "Say what you're in the mood for, e.g. “a light comedy from the 90s”."
-TOO_LONG = f"That message is too long for me; please keep it under {MAX_MESSAGE_CHARS} characters."
 
 _ADMIN = re.compile(
     r"\b(re-?index|rebuild (the )?index|(delete|drop|wipe|reset) (the )?(index|database|memory|history)|"
