@@ -23,7 +23,6 @@ from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.memory_store import MemoryStore
 from chatrec_agent.conversation.people import Audience, Person
 from chatrec_agent.conversation.planner.memory import LIST_TOOLS, tool_payload
-from chatrec_agent.conversation.planner.model import OfflinePlanner
 from chatrec_agent.conversation.speakers import scoped, speaker_label
 from chatrec_agent.conversation.sqlite_memory import SqliteMemory
 from chatrec_agent.conversation.tools import ChatContext, Services, build_tools
@@ -96,11 +95,13 @@ class Reply:
 
 class Agent:
     def __init__(self, services: Services, model, memory: MemoryStore | Path, window_messages: int = 40,
-                 model_retries: int = 0, retention_days: float = 30.0):
+                 model_retries: int = 0, retention_days: float = 30.0, speaker_labels: bool = True):
         """`memory`: where conversations are kept; a folder means SQLite memory in it.
         `model_retries`: how often a failed or timed-out model call is tried again (with
         backoff) before the turn fails; 0 for the offline planner, which makes no calls.
-        `retention_days`: a conversation nobody wrote in for this long is forgotten (0: never)."""
+        `retention_days`: a conversation nobody wrote in for this long is forgotten (0: never).
+        `speaker_labels`: whether the model reads each message's speaker in its text
+        (`llm.needs_speaker_labels`: a language model does, the offline planner does not)."""
         self.services = services
         self.model = model
         self.memory: MemoryStore = SqliteMemory(Path(memory)) if isinstance(memory, (str, Path)) else memory
@@ -116,7 +117,7 @@ class Agent:
             model, build_tools(services), system_prompt=SYSTEM_PROMPT, checkpointer=self.memory.checkpointer,
             context_schema=ChatContext,
             middleware=[self._trim_middleware(), self._compact_middleware(),
-                        self._speaker_middleware(not isinstance(model, OfflinePlanner)),
+                        self._speaker_middleware(speaker_labels),
                         *self._retry_middleware(model_retries)],
         )
 
@@ -187,7 +188,7 @@ class Agent:
     def _speaker_middleware(label_messages: bool):
         """The model sees other speakers' tool results only in their shared part; a language
         model also reads each message's speaker in its text (not every provider passes the
-        message name on). The offline planner reads the words alone."""
+        message name on); `label_messages` is False for a model that reads the words alone."""
 
         @wrap_model_call
         def scope_to_speaker(request: ModelRequest, handler):
