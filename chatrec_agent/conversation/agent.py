@@ -18,13 +18,13 @@ from langchain.agents import create_agent
 from langchain.agents.middleware import ModelRequest, ModelRetryMiddleware, after_agent, wrap_model_call
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, ToolMessage
 
-from chatrec_agent.conversation.group_members import GROUP_TOOL
 from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.memory_store import MemoryStore
 from chatrec_agent.conversation.people import Audience, Person
-from chatrec_agent.conversation.planner.memory import LIST_TOOLS, tool_payload
 from chatrec_agent.conversation.speakers import scoped, speaker_label
 from chatrec_agent.conversation.sqlite_memory import SqliteMemory
+from chatrec_agent.conversation.tool_names import LIST_TOOLS, ToolName
+from chatrec_agent.conversation.tool_results import tool_result
 from chatrec_agent.conversation.tools import ChatContext, Services, build_tools
 from chatrec_agent.conversation.turns import TurnOrder
 
@@ -263,17 +263,18 @@ class Agent:
         for message in turn:
             if not isinstance(message, ToolMessage):
                 continue
-            payload = tool_payload(message)
-            cards = payload.get("items", []) if payload.get("tool") in LIST_TOOLS else []
-            if payload.get("tool") == GROUP_TOOL and cards:  # the picks a group votes on
-                group = tuple(Person.from_dict(m) for m in payload.get("members", []))
-            if payload.get("tool") in ("explain", "explain_for_group") and payload.get("item"):
-                cards = [{**payload["item"], "explanation": payload.get("text", "")}]
-            if payload.get("tool") == "item_details" and payload.get("item"):
-                cards = [{**payload["item"], "explanation": ""}]
+            result = tool_result(message)
+            tool = result.get("tool")
+            cards = result.get("items", []) if tool in LIST_TOOLS else []
+            if tool == ToolName.RECOMMEND_FOR_GROUP and cards:  # the picks a group votes on
+                group = tuple(Person.from_dict(m) for m in result.get("members", []))
+            if tool in (ToolName.EXPLAIN, ToolName.EXPLAIN_FOR_GROUP) and result.get("item"):
+                cards = [{**result["item"], "explanation": result.get("text", "")}]
+            if tool == ToolName.ITEM_DETAILS and result.get("item"):
+                cards = [{**result["item"], "explanation": ""}]
             for card in cards:
                 if card["id"] not in {i.id for i in items}:
-                    items.append(ReplyItem(card["id"], card["title"], card.get("year"), card.get("genres", []),
+                    items.append(ReplyItem(card["id"], card["title"], card.get("year"), list(card.get("genres", [])),
                                            card.get("explanation", "")))
         final = next((m for m in reversed(turn) if isinstance(m, AIMessage) and not m.tool_calls), None)
         text = final.content if final is not None and isinstance(final.content, str) else ""
