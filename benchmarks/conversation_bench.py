@@ -75,7 +75,7 @@ from chatrec_agent.catalog.filters import SearchFilter
 from chatrec_agent.catalog.load import load_catalog
 from chatrec_agent.catalog.titles import TitleLinker, normalise_title
 from chatrec_agent.conversation.agent import Agent
-from chatrec_agent.conversation.llm import make_chat_model
+from chatrec_agent.conversation.llm import make_chat_model, needs_speaker_labels
 from chatrec_agent.conversation.tools import Services
 from chatrec_agent.recommender.recommendations import Recommendations
 from chatrec_agent.search.embeddings import Embedder
@@ -309,7 +309,8 @@ def build_bot(catalog_config: dict, storage: Path, catalog: Catalog, index: Item
     titles = TitleLinker(catalog)
     services = Services(catalog, index, recommendations, history, titles)
     model = make_chat_model(settings.llm, catalog, titles)
-    agent = Agent(services, model, settings.storage.dir, settings.memory.window_messages)
+    agent = Agent(services, model, settings.storage.dir, settings.memory.window_messages,
+                  speaker_labels=needs_speaker_labels(settings.llm))
     return Bot(settings, catalog, history, recommendations, agent)
 
 

@@ -35,7 +35,8 @@ from urllib.parse import unquote
 
 import numpy as np
 
-from chatrec_agent.conversation.planner.memory import tool_payload
+from chatrec_agent.conversation.tool_names import LIST_TOOLS, ToolName
+from chatrec_agent.conversation.tool_results import tool_result
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
 
@@ -86,17 +87,17 @@ class Turn:
                 calls[call["id"]] = call
             if message.type != "tool":
                 continue
-            payload = tool_payload(message)
+            payload = tool_result(message)
             tool = payload.get("tool") or message.name
-            if tool == "record_feedback" and payload.get("item"):
+            if tool == ToolName.RECORD_FEEDBACK and payload.get("item"):
                 self.recorded.append((payload["item"]["id"], payload.get("kind", "")))
-            if tool in ("recommend", "recommend_for_group"):
+            if tool in (ToolName.RECOMMEND, ToolName.RECOMMEND_FOR_GROUP):
                 self.seeds += [c["id"] for c in payload.get("like", [])]
-            if tool == "similar_items":
+            if tool == ToolName.SIMILAR_ITEMS:
                 self.seeds += [c["id"] for c in payload.get("seeds", [])]
-            if tool in ("explain", "item_details") and payload.get("item"):
+            if tool in (ToolName.EXPLAIN, ToolName.ITEM_DETAILS) and payload.get("item"):
                 self.asked_about.append(payload["item"]["id"])
-            if tool in ("recommend", "similar_items", "search_catalog", "recommend_for_group"):
+            if tool in LIST_TOOLS:
                 self.listed += [c["id"] for c in payload.get("items", [])]
 
     @property

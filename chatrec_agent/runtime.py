@@ -16,7 +16,7 @@ from chatrec_agent.catalog.attributes import AttributeVocabulary
 from chatrec_agent.catalog.load import load_catalog
 from chatrec_agent.catalog.titles import TitleLinker
 from chatrec_agent.conversation.agent import Agent
-from chatrec_agent.conversation.llm import make_chat_model
+from chatrec_agent.conversation.llm import make_chat_model, needs_speaker_labels
 from chatrec_agent.conversation.memory_store import open_memory
 from chatrec_agent.conversation.tools import Services
 from chatrec_agent.recommender.recommendations import Recommendations
@@ -110,7 +110,7 @@ class Runtime:
         # Slack and Discord may serve from one process, each with its own turn workers.
         memory = open_memory(settings.storage, concurrent_turns=2 * settings.bot.turn_workers + 2)
         agent = Agent(services, model, memory, settings.memory.window_messages, retries,
-                      settings.memory.retention_days)
+                      settings.memory.retention_days, speaker_labels=needs_speaker_labels(settings.llm))
         return cls(settings, catalog, index, history, recommendations, agent, report, coordination, generation)
 
     def close(self) -> None:

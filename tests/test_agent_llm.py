@@ -64,6 +64,49 @@ def test_agent_loop_runs_the_model_tool_calls_for_the_bound_user(runtime, tmp_pa
     assert sum(isinstance(m, ToolMessage) for m in last) == 2
 
 
+def test_a_tool_result_is_text_for_the_model_and_data_for_our_code_after_a_restart(runtime, tmp_path):
+    """A tool result reaches memory twice: the JSON text the model reads, and the same result as
+    plain data (the message's artifact) that our code reads; both come back from SQLite after a
+    restart, and the planner recalls the list shown from the data."""
+    from chatrec_agent.conversation.planner.memory import recall
+    from chatrec_agent.conversation.sqlite_memory import SqliteMemory
+
+    model = ScriptedModel(script=[
+        AIMessage(content="", tool_calls=[{"name": "recommend", "id": "w1", "args": {"genres": ["Western"], "k": 3}}]),
+        AIMessage(content="Three westerns."),
+    ], seen=[])
+    agent = Agent(runtime.agent.services, model, SqliteMemory(tmp_path))
+    shown = [i.id for i in agent.respond("kept", "demo-01", "three westerns").items]
+    agent.close()
+    restarted = Agent(runtime.agent.services, ScriptedModel(script=[], seen=[]), SqliteMemory(tmp_path))
+    stored = restarted.history("kept")
+    restarted.close()
+    (result,) = [m for m in stored if isinstance(m, ToolMessage)]
+    assert len(shown) == 3 and [card["id"] for card in result.artifact["items"]] == shown
+    assert result.artifact["tool"] == "recommend" and type(result.artifact["tool"]) is str  # plain data
+    assert json.loads(result.content) == result.artifact  # the model reads what our code reads
+    assert recall(stored).last_shown == result.artifact["items"]
+
+
+def test_a_tool_result_is_stored_as_plain_data_whatever_the_recommender_computed_it_with():
+    """The checkpointer refuses numpy numbers and turns tuples into lists: a tool's result is
+    made plain first, so what is stored reads the same as the JSON text the model got."""
+    import numpy as np
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    from chatrec_agent.conversation.tool_names import ToolName
+    from chatrec_agent.conversation.tool_results import tool_output
+
+    content, artifact = tool_output({"tool": ToolName.EXPLAIN, "score": np.float64(0.25), "count": np.int64(3),
+                                     "genres": ("Crime", "Drama"), "share": {1: np.float32(0.5)}})
+    assert artifact == {"tool": "explain", "score": 0.25, "count": 3, "genres": ["Crime", "Drama"], "share": {"1": 0.5}}
+    assert json.loads(content) == artifact
+    serde = JsonPlusSerializer()
+    assert serde.loads_typed(serde.dumps_typed(artifact)) == artifact
+    with pytest.raises(TypeError):
+        tool_output({"item": object()})
+
+
 class MockOpenAI(RecordingAPI):
     """Just enough of POST /v1/chat/completions: a tool call first, then an answer from the tool result."""
 
@@ -301,6 +344,8 @@ def test_in_a_shared_conversation_the_model_sees_only_the_speakers_personal_resu
     assert [type(m).__name__ for m in seen] == ["HumanMessage", "AIMessage", "ToolMessage", "ToolMessage", "AIMessage", "HumanMessage"]
     assert seen[0].content == "[UANN] what do I like? then two tense westerns" and seen[-1].content == "[UBEN] why the second one?"
     assert json.loads(seen[2].content) == {"tool": "user_history", "withheld": WITHHELD}
+    # Our own code (the offline planner reads artifacts) sees no more of Ann's turn than the model.
+    assert all(m.artifact == json.loads(m.content) for m in seen if isinstance(m, ToolMessage))
     listed = json.loads(seen[3].content)
     assert listed["items"] == [{"id": i.id, "title": i.title, "year": i.year, "genres": i.genres} for i in shown]
     assert listed["filters"]["wish"] == "a tense western" and listed["withheld"] == WITHHELD  # the wish is shared

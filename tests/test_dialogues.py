@@ -198,7 +198,7 @@ def test_followups_do_not_leak_across_channels(runtime, say):
 
 def test_memory_survives_recreating_the_agent(runtime, say):
     (first,) = say("give me 3 dramas", channel="restart")
-    again = Agent(runtime.agent.services, _planner(runtime), runtime.settings.storage.dir)
+    again = Agent(runtime.agent.services, _planner(runtime), runtime.settings.storage.dir, speaker_labels=False)
     why = again.respond("restart", "demo-02", "why the third one?")
     assert calls(why) == [{"name": "explain", "args": {"item": first.items[2].id}}]
 

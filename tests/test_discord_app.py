@@ -32,7 +32,7 @@ from bot.discord_app import (
     shards_note,
 )
 from chatrec_agent.conversation.agent import ReplyItem
-from chatrec_agent.conversation.planner.intents import EMPTY, TOO_LONG
+from chatrec_agent.conversation.limits import EMPTY, TOO_LONG
 from chatrec_agent.doctor import discord_application_id
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import DiscordSettings, settings_from_dict

@@ -105,15 +105,39 @@ def test_chat_script_output_format(tmp_path):
 
 
 def test_composed_lists_keep_braces_in_titles_and_names_as_text():
-    import json
-
     from langchain_core.messages import ToolMessage
 
     from chatrec_agent.conversation.planner.compose import compose
+    from chatrec_agent.conversation.tool_results import tool_output
 
     card = {"id": "x", "title": "{n} & {0}", "year": 2001, "genres": ["Drama"], "explanation": "because"}
     personal = {"tool": "recommend", "items": [card], "like": [card]}
     group = {"tool": "recommend_for_group", "items": [card], "like": [card], "member_names": ["{Ana}", "you"]}
-    texts = [compose([ToolMessage(content=json.dumps(p), tool_call_id="c")]) for p in (personal, group)]
+    texts = []
+    for payload in (personal, group):
+        content, artifact = tool_output(payload)
+        texts.append(compose([ToolMessage(content=content, artifact=artifact, tool_call_id="c")]))
     assert texts[0].startswith("Here is 1 pick like *{n} & {0}* (2001) for you:")
     assert texts[1].startswith("Here is 1 pick like *{n} & {0}* (2001) for {Ana} and you:")
+
+
+def test_the_planner_recalls_the_list_shown_from_tool_artifacts_and_from_older_text_only_results():
+    """Recall reads a tool's plain-data result, not its text; a result stored before tools had
+    artifacts (a deployed bot's older conversation) is read from its JSON text."""
+    import json
+
+    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+    from chatrec_agent.conversation.planner.memory import recall
+
+    card = {"id": "heat-1995", "title": "Heat", "year": 1995, "genres": ["Crime"], "explanation": "because"}
+    result = {"tool": "recommend", "items": [card], "like": []}
+    call = AIMessage(content="", tool_calls=[{"name": "recommend", "id": "c1", "args": {"genres": ["Crime"], "k": 1}}])
+    now = ToolMessage(content="1 pick: Heat (1995)", artifact=result, tool_call_id="c1", name="recommend")
+    memory = recall([HumanMessage(content="a crime film"), call, now])
+    assert memory.last_shown == [card] and memory.shown_ids == ["heat-1995"] and memory.list_tool == "recommend"
+    assert memory.last_recommend == {"genres": ["Crime"], "k": 1, "like": []}
+    older = ToolMessage(content=json.dumps(result), tool_call_id="c1", name="recommend")
+    assert recall([HumanMessage(content="a crime film"), call, older]) == memory
+    failed = ToolMessage(content="Error: the tool failed", tool_call_id="c1", name="recommend", status="error")
+    assert recall([HumanMessage(content="a crime film"), call, failed]).last_shown == []

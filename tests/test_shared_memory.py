@@ -47,7 +47,7 @@ def replicas(tmp_path_factory, postgres_server, embedder) -> Iterator[tuple[Runt
 def _agent(runtime: Runtime, url: str, **options) -> Agent:
     """Another replica's agent on `url`, with the offline planner over `runtime`'s services."""
     return Agent(runtime.agent.services, make_chat_model(runtime.settings.llm, runtime.catalog), PostgresMemory(url),
-                 **options)
+                 speaker_labels=False, **options)
 
 
 def rows(url: str, sql: str) -> list[tuple]:

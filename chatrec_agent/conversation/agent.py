@@ -18,14 +18,13 @@ from langchain.agents import create_agent
 from langchain.agents.middleware import ModelRequest, ModelRetryMiddleware, after_agent, wrap_model_call
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, ToolMessage
 
-from chatrec_agent.conversation.group_members import GROUP_TOOL
+from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.memory_store import MemoryStore
 from chatrec_agent.conversation.people import Audience, Person
-from chatrec_agent.conversation.planner.intents import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
-from chatrec_agent.conversation.planner.memory import LIST_TOOLS, tool_payload
-from chatrec_agent.conversation.planner.model import OfflinePlanner
 from chatrec_agent.conversation.speakers import scoped, speaker_label
 from chatrec_agent.conversation.sqlite_memory import SqliteMemory
+from chatrec_agent.conversation.tool_names import LIST_TOOLS, ToolName
+from chatrec_agent.conversation.tool_results import tool_result
 from chatrec_agent.conversation.tools import ChatContext, Services, build_tools
 from chatrec_agent.conversation.turns import TurnOrder
 
@@ -96,11 +95,13 @@ class Reply:
 
 class Agent:
     def __init__(self, services: Services, model, memory: MemoryStore | Path, window_messages: int = 40,
-                 model_retries: int = 0, retention_days: float = 30.0):
+                 model_retries: int = 0, retention_days: float = 30.0, speaker_labels: bool = True):
         """`memory`: where conversations are kept; a folder means SQLite memory in it.
         `model_retries`: how often a failed or timed-out model call is tried again (with
         backoff) before the turn fails; 0 for the offline planner, which makes no calls.
-        `retention_days`: a conversation nobody wrote in for this long is forgotten (0: never)."""
+        `retention_days`: a conversation nobody wrote in for this long is forgotten (0: never).
+        `speaker_labels`: whether the model reads each message's speaker in its text
+        (`llm.needs_speaker_labels`: a language model does, the offline planner does not)."""
         self.services = services
         self.model = model
         self.memory: MemoryStore = SqliteMemory(Path(memory)) if isinstance(memory, (str, Path)) else memory
@@ -116,7 +117,7 @@ class Agent:
             model, build_tools(services), system_prompt=SYSTEM_PROMPT, checkpointer=self.memory.checkpointer,
             context_schema=ChatContext,
             middleware=[self._trim_middleware(), self._compact_middleware(),
-                        self._speaker_middleware(not isinstance(model, OfflinePlanner)),
+                        self._speaker_middleware(speaker_labels),
                         *self._retry_middleware(model_retries)],
         )
 
@@ -187,7 +188,7 @@ class Agent:
     def _speaker_middleware(label_messages: bool):
         """The model sees other speakers' tool results only in their shared part; a language
         model also reads each message's speaker in its text (not every provider passes the
-        message name on). The offline planner reads the words alone."""
+        message name on); `label_messages` is False for a model that reads the words alone."""
 
         @wrap_model_call
         def scope_to_speaker(request: ModelRequest, handler):
@@ -262,17 +263,18 @@ class Agent:
         for message in turn:
             if not isinstance(message, ToolMessage):
                 continue
-            payload = tool_payload(message)
-            cards = payload.get("items", []) if payload.get("tool") in LIST_TOOLS else []
-            if payload.get("tool") == GROUP_TOOL and cards:  # the picks a group votes on
-                group = tuple(Person.from_dict(m) for m in payload.get("members", []))
-            if payload.get("tool") in ("explain", "explain_for_group") and payload.get("item"):
-                cards = [{**payload["item"], "explanation": payload.get("text", "")}]
-            if payload.get("tool") == "item_details" and payload.get("item"):
-                cards = [{**payload["item"], "explanation": ""}]
+            result = tool_result(message)
+            tool = result.get("tool")
+            cards = result.get("items", []) if tool in LIST_TOOLS else []
+            if tool == ToolName.RECOMMEND_FOR_GROUP and cards:  # the picks a group votes on
+                group = tuple(Person.from_dict(m) for m in result.get("members", []))
+            if tool in (ToolName.EXPLAIN, ToolName.EXPLAIN_FOR_GROUP) and result.get("item"):
+                cards = [{**result["item"], "explanation": result.get("text", "")}]
+            if tool == ToolName.ITEM_DETAILS and result.get("item"):
+                cards = [{**result["item"], "explanation": ""}]
             for card in cards:
                 if card["id"] not in {i.id for i in items}:
-                    items.append(ReplyItem(card["id"], card["title"], card.get("year"), card.get("genres", []),
+                    items.append(ReplyItem(card["id"], card["title"], card.get("year"), list(card.get("genres", [])),
                                            card.get("explanation", "")))
         final = next((m for m in reversed(turn) if isinstance(m, AIMessage) and not m.tool_calls), None)
         text = final.content if final is not None and isinstance(final.content, str) else ""

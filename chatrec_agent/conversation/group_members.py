@@ -17,10 +17,10 @@ from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
 from rapidfuzz import fuzz, process
 
 from chatrec_agent.conversation.people import Audience, Person
-from chatrec_agent.conversation.planner.memory import tool_payload
+from chatrec_agent.conversation.tool_names import ToolName
+from chatrec_agent.conversation.tool_results import tool_result
 
 GroupSource = Literal["mentioned", "same", "everyone_here"]
-GROUP_TOOL = "recommend_for_group"
 MIN_NAME_SCORE = 85  # how close "without Bne" must be to a member's name to leave them out
 
 
@@ -35,8 +35,8 @@ def previous_group(messages: Sequence[BaseMessage]) -> list[Person]:
     """The members of the conversation's latest group answer (none before the first)."""
     for message in reversed(messages):
         if isinstance(message, ToolMessage):
-            payload = tool_payload(message)
-            if payload.get("tool") == GROUP_TOOL and payload.get("members"):
+            payload = tool_result(message)
+            if payload.get("tool") == ToolName.RECOMMEND_FOR_GROUP and payload.get("members"):
                 return [Person.from_dict(m) for m in payload["members"]]
     return []
 

@@ -9,16 +9,17 @@ only where they allowed it (`/chatrec share-taste on`) or in a DM.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from langchain.tools import ToolRuntime, tool
 from pydantic import Field
 
 from chatrec_agent.catalog import Item
 from chatrec_agent.catalog.filters import SearchFilter
-from chatrec_agent.conversation.group_members import GROUP_TOOL, Chosen, GroupSource, choose
+from chatrec_agent.conversation.group_members import Chosen, GroupSource, choose
 from chatrec_agent.conversation.people import Audience, Person
-from chatrec_agent.conversation.tools import MAX_K, ChatContext, Filters, ItemArgs, Services, item_card
+from chatrec_agent.conversation.tool_names import ToolName
+from chatrec_agent.conversation.tool_results import tool_output
+from chatrec_agent.conversation.tools import MAX_K, RESULT, ChatContext, Filters, ItemArgs, Services, item_card
 from chatrec_agent.recommender.group import GroupExplainer, GroupPicks, group_picks
 from chatrec_agent.settings import GroupStrategy
 
@@ -78,18 +79,18 @@ def build_group_tools(s: Services, filter_of: Callable[[Filters], tuple[SearchFi
                 "member_names": [("you" if p.id == audience.me.id else p.name) for p in members],
                 "neutral": [("you" if p.id == audience.me.id else p.name) for p in members if p.user in neutral]}
 
-    @tool(GROUP_TOOL, args_schema=GroupArgs)
-    def recommend_for_group(runtime: ToolRuntime[ChatContext], **kwargs) -> str:
+    @tool(ToolName.RECOMMEND_FOR_GROUP, response_format=RESULT, args_schema=GroupArgs)
+    def recommend_for_group(runtime: ToolRuntime[ChatContext], **kwargs) -> tuple[str, dict]:
         """Picks for several people together (movie night for @ana, @ben and me). Each member's
         predicted preference is combined by the strategy; never an item a member disliked, and
         by default nothing a member has seen. Filters are hard constraints, as for `recommend`.
         Members with no history count as neutral. Each pick comes with a group explanation."""
         args = GroupArgs(**kwargs)
         audience, chosen = members_of(runtime, args)
-        payload: dict = {"tool": GROUP_TOOL, **members_payload(chosen.members, audience),
+        payload: dict = {"tool": ToolName.RECOMMEND_FOR_GROUP, **members_payload(chosen.members, audience),
                          "unknown_members": chosen.unknown_names, "missing": chosen.missing}
         if len(chosen.members) < 2:
-            return json.dumps({**payload, "items": [], "error": TOO_FEW}, ensure_ascii=False)
+            return tool_output({**payload, "items": [], "error": TOO_FEW})
         excluded, _ = resolve(args.exclude)
         seeds, unknown_seeds = resolve(args.like)
         flt, unknown = filter_of(args)
@@ -100,20 +101,20 @@ def build_group_tools(s: Services, filter_of: Callable[[Filters], tuple[SearchFi
         called, allowed = names(chosen.members, audience), sharing(chosen.members, audience)
         items = [item_card(p.item, score=round(p.score, 4), explanation=explainer.explain(p, called, allowed))
                  for p in picks.picks]
-        return json.dumps({**payload, **members_payload(chosen.members, audience, picks), "strategy": picks.strategy,
-                           "items": items, "like": [item_card(i) for i in seeds], "unknown": unknown,
-                           "filters": {**echo(args, flt), "wish": args.wish}}, ensure_ascii=False)
+        return tool_output({**payload, **members_payload(chosen.members, audience, picks), "strategy": picks.strategy,
+                            "items": items, "like": [item_card(i) for i in seeds], "unknown": unknown,
+                            "filters": {**echo(args, flt), "wish": args.wish}})
 
-    @tool("explain_for_group", args_schema=ItemArgs)
-    def explain_for_group(runtime: ToolRuntime[ChatContext], item: str, wish: str | None = None) -> str:
+    @tool(ToolName.EXPLAIN_FOR_GROUP, response_format=RESULT, args_schema=ItemArgs)
+    def explain_for_group(runtime: ToolRuntime[ChatContext], item: str, wish: str | None = None) -> tuple[str, dict]:
         """Why an item suits the conversation's current group (after a group answer)."""
         found, unknown = resolve([item])
         audience, chosen = members_of(runtime)
-        payload: dict = {"tool": "explain_for_group", **members_payload(chosen.members, audience)}
+        payload: dict = {"tool": ToolName.EXPLAIN_FOR_GROUP, **members_payload(chosen.members, audience)}
         if not found:
-            return json.dumps({**payload, "unknown": unknown}, ensure_ascii=False)
+            return tool_output({**payload, "unknown": unknown})
         if len(chosen.members) < 2:
-            return json.dumps({**payload, "item": item_card(found[0]), "error": TOO_FEW}, ensure_ascii=False)
+            return tool_output({**payload, "item": item_card(found[0]), "error": TOO_FEW})
         picks = group_picks(s.recommendations, [p.user for p in chosen.members], k=1, wish=wish, exclude_seen=False,
                             only=[found[0].id])
         pick = next((p for p in picks.picks if p.item.id == found[0].id), None)
@@ -123,7 +124,7 @@ def build_group_tools(s: Services, filter_of: Callable[[Filters], tuple[SearchFi
             text = "None of you has told me about any films yet, so I can only say it fits what you asked for."
         else:
             text = "One of you didn't like it, so I wouldn't pick it for this group."
-        return json.dumps({**payload, "item": item_card(found[0]), "text": text}, ensure_ascii=False)
+        return tool_output({**payload, "item": item_card(found[0]), "text": text})
 
     return [recommend_for_group, explain_for_group]
 

@@ -68,3 +68,10 @@ def make_chat_model(settings: LLMSettings, catalog: Catalog, titles: TitleLinker
     if tokenizer.pad_token_id is None:  # many chat models ship without one; pipelines need it
         tokenizer.pad_token_id = tokenizer.eos_token_id
     return ChatHuggingFace(llm=pipeline, tokenizer=tokenizer, model_id=settings.model)
+
+
+def needs_speaker_labels(settings: LLMSettings) -> bool:
+    """Whether the model reads who said what from a label in each message's text: a language
+    model does (not every provider passes the message name on); the offline planner reads
+    the words alone."""
+    return settings.provider != "offline"

@@ -9,21 +9,18 @@ message carries its speaker as the message's `name`.
 
 from __future__ import annotations
 
-import json
 import re
 
 from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
 
-from chatrec_agent.conversation.planner.memory import tool_payload
+from chatrec_agent.conversation.tool_names import GROUP_TOOLS, ToolName
+from chatrec_agent.conversation.tool_results import tool_output, tool_result
 
 WITHHELD = "another person's turn: their history, ratings and explanations are not shown"
 _CARD = ("id", "title", "year", "genres")
 # The parts of a tool result that are the conversation's, not the person's.
 _SHARED = ("tool", "match", "like", "seeds", "unknown", "suggestions", "filters", "record", "check", "asked",
            "unknown_fields", "error")
-# A group's answer is everyone's: its explanations speak of the group and name a member's own
-# ratings only with their consent, so the whole of it stays in every speaker's view.
-_GROUP_TOOLS = ("recommend_for_group", "explain_for_group")
 
 
 def speaker_label(speaker: str) -> str:
@@ -38,9 +35,11 @@ def _card(item: dict) -> dict:
 def shared_part(payload: dict) -> dict:
     """A tool result as another person may see it: the items shown (as plain cards), the
     filters and wishes, the catalog record; never the person's own evidence."""
-    if payload.get("tool") == "user_history":
-        return {"tool": "user_history", "withheld": WITHHELD}
-    if payload.get("tool") in _GROUP_TOOLS:
+    if payload.get("tool") == ToolName.USER_HISTORY:
+        return {"tool": ToolName.USER_HISTORY, "withheld": WITHHELD}
+    if payload.get("tool") in GROUP_TOOLS:
+        # A group's answer is everyone's: its explanations speak of the group and name a
+        # member's own ratings only with their consent, so all of it stays in every view.
         return payload
     out = {k: payload[k] for k in _SHARED if k in payload}
     if isinstance(payload.get("items"), list):
@@ -53,7 +52,8 @@ def shared_part(payload: dict) -> dict:
 
 def scoped(messages: list[BaseMessage], speaker: str) -> list[BaseMessage]:
     """The conversation as the model may see it in `speaker`'s turn: tool results of other
-    speakers' turns (and of turns whose speaker is unknown) keep only their shared part."""
+    speakers' turns (and of turns whose speaker is unknown) keep only their shared part, in
+    the text the model reads and in the result our code reads alike."""
     label = speaker_label(speaker)
     turn_speaker: str | None = None
     out: list[BaseMessage] = []
@@ -61,8 +61,8 @@ def scoped(messages: list[BaseMessage], speaker: str) -> list[BaseMessage]:
         if isinstance(message, HumanMessage):
             turn_speaker = message.name
         elif isinstance(message, ToolMessage) and turn_speaker != label:
-            payload = tool_payload(message)
-            content = json.dumps(shared_part(payload), ensure_ascii=False) if payload else json.dumps({"withheld": WITHHELD})
-            message = message.model_copy(update={"content": content})
+            payload = tool_result(message)
+            content, artifact = tool_output(shared_part(payload) if payload else {"withheld": WITHHELD})
+            message = message.model_copy(update={"content": content, "artifact": artifact})
         out.append(message)
     return out

@@ -1,4 +1,5 @@
-"""The agent's LangChain tools. Each returns JSON that carries its evidence.
+"""The agent's LangChain tools. Each answers with its result twice (tool_results.py): as JSON
+text that carries its evidence for the model, and as plain data for our own code.
 
 The current user is bound by the caller through the run's context (`ChatContext`), never
 read from the message or from tool arguments, so a message cannot reach another user's
@@ -7,7 +8,6 @@ history. Admin operations (reindex, forget, link) are deliberately not tools.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -19,11 +19,14 @@ from chatrec_agent.catalog.attributes import TAGS, AttributeCondition, Attribute
 from chatrec_agent.catalog.filters import SearchFilter
 from chatrec_agent.catalog.titles import TitleLinker
 from chatrec_agent.conversation.people import Audience
+from chatrec_agent.conversation.tool_names import ToolName
+from chatrec_agent.conversation.tool_results import tool_output
 from chatrec_agent.recommender.recommendations import Recommendations
 from chatrec_agent.search.index import ItemIndex
 from chatrec_agent.store.history import HistoryStore
 
 MAX_K = 20
+RESULT = "content_and_artifact"  # the text for the model, the plain data for our code
 
 
 @dataclass
@@ -152,14 +155,11 @@ def build_tools(services: Services) -> list:
                 unknown.append({"query": name, "suggestions": [item_card(i) for i in s.titles.suggest(name)]})
         return found, unknown
 
-    def dump(payload: dict) -> str:
-        return json.dumps(payload, ensure_ascii=False)
-
-    @tool("recommend", args_schema=RecommendArgs)
+    @tool(ToolName.RECOMMEND, response_format=RESULT, args_schema=RecommendArgs)
     def recommend(runtime: ToolRuntime[ChatContext], wish: str | None = None, like: list[str] | None = None,
                   exclude: list[str] | None = None, genres: list[str] | None = None,
                   exclude_genres: list[str] | None = None, year_from: int | None = None,
-                  year_to: int | None = None, attributes: list | None = None, k: int = 5) -> str:
+                  year_to: int | None = None, attributes: list | None = None, k: int = 5) -> tuple[str, dict]:
         """Personal recommendations for the current user. `like` titles set the neighbourhood
         (the user's taste only re-ranks within it); genres, years and attribute filters are hard
         constraints; the wish is matched by meaning and by catalog tags. Never returns items
@@ -174,30 +174,31 @@ def build_tools(services: Services) -> list:
             runtime.context.user_id, k=args.k, filters=flt, exclude=[i.id for i in excluded],
             like_items=[i.id for i in like_items] or None, wish=args.wish,
         )
-        return dump({"tool": "recommend", "items": [r.as_dict() for r in results],
-                     "like": [item_card(i) for i in like_items], "unknown": unknown + unknown_values,
-                     "filters": {**echo(args, flt), "wish": args.wish}})
+        return tool_output({"tool": ToolName.RECOMMEND, "items": [r.as_dict() for r in results],
+                            "like": [item_card(i) for i in like_items], "unknown": unknown + unknown_values,
+                            "filters": {**echo(args, flt), "wish": args.wish}})
 
-    @tool("search_catalog", args_schema=SearchArgs)
+    @tool(ToolName.SEARCH_CATALOG, response_format=RESULT, args_schema=SearchArgs)
     def search_catalog(query: str, genres: list[str] | None = None, exclude_genres: list[str] | None = None,
                        year_from: int | None = None, year_to: int | None = None, attributes: list | None = None,
-                       k: int = 5) -> str:
+                       k: int = 5) -> tuple[str, dict]:
         """Find catalog items by title (typo-tolerant) or by description, with optional filters."""
         args = SearchArgs(query=query, genres=genres or [], exclude_genres=exclude_genres or [],
                           year_from=year_from, year_to=year_to, attributes=attributes or [], k=k)
         match = s.titles.resolve(args.query)
         flt, _ = _filter(args)
         if match and flt.accepts(match.item):
-            return dump({"tool": "search_catalog", "match": "title", "items": [item_card(match.item, score=match.score / 100)]})
+            return tool_output({"tool": ToolName.SEARCH_CATALOG, "match": "title",
+                                "items": [item_card(match.item, score=match.score / 100)]})
         hits = s.index.search(args.query, k=args.k, flt=flt)
-        return dump({"tool": "search_catalog", "match": "description", "query": args.query,
-                     "items": [item_card(s.catalog[h.item_id], score=h.score) for h in hits if h.item_id in s.catalog],
-                     "suggestions": [item_card(i) for i in s.titles.suggest(args.query)]})
+        return tool_output({"tool": ToolName.SEARCH_CATALOG, "match": "description", "query": args.query,
+                            "items": [item_card(s.catalog[h.item_id], score=h.score) for h in hits if h.item_id in s.catalog],
+                            "suggestions": [item_card(i) for i in s.titles.suggest(args.query)]})
 
-    @tool("similar_items", args_schema=SimilarArgs)
+    @tool(ToolName.SIMILAR_ITEMS, response_format=RESULT, args_schema=SimilarArgs)
     def similar_items(runtime: ToolRuntime[ChatContext], items: list[str], genres: list[str] | None = None,
                       exclude_genres: list[str] | None = None, year_from: int | None = None,
-                      year_to: int | None = None, attributes: list | None = None, k: int = 5) -> str:
+                      year_to: int | None = None, attributes: list | None = None, k: int = 5) -> tuple[str, dict]:
         """Items in the neighbourhood of the given titles (by who liked them and by content),
         re-ranked for the current user, excluding ones they have already rated."""
         args = SimilarArgs(items=items, genres=genres or [], exclude_genres=exclude_genres or [],
@@ -205,11 +206,11 @@ def build_tools(services: Services) -> list:
         seeds, unknown = resolve(args.items)
         flt, _ = _filter(args)
         results = s.recommendations.similar_items([i.id for i in seeds], args.k, flt, runtime.context.user_id) if seeds else []
-        return dump({"tool": "similar_items", "seeds": [item_card(i) for i in seeds], "unknown": unknown,
-                     "items": [r.as_dict() for r in results]})
+        return tool_output({"tool": ToolName.SIMILAR_ITEMS, "seeds": [item_card(i) for i in seeds], "unknown": unknown,
+                            "items": [r.as_dict() for r in results]})
 
-    @tool("user_history")
-    def user_history(runtime: ToolRuntime[ChatContext]) -> str:
+    @tool(ToolName.USER_HISTORY, response_format=RESULT)
+    def user_history(runtime: ToolRuntime[ChatContext]) -> tuple[str, dict]:
         """The current user's own ratings and feedback: top-rated, most recent and disliked items."""
         user = runtime.context.user_id
 
@@ -217,27 +218,27 @@ def build_tools(services: Services) -> list:
             return [item_card(s.catalog[e.item_id], signal=e.signal, rating=e.rating)
                     for e in entries if e.item_id in s.catalog]
 
-        return dump({"tool": "user_history", "top_rated": cards(s.history.top_rated(user, 5)),
-                     "recent": cards(s.history.recent(user, 5)), "disliked": cards(s.history.disliked(user)[:5])})
+        return tool_output({"tool": ToolName.USER_HISTORY, "top_rated": cards(s.history.top_rated(user, 5)),
+                            "recent": cards(s.history.recent(user, 5)), "disliked": cards(s.history.disliked(user)[:5])})
 
-    @tool("explain", args_schema=ItemArgs)
-    def explain(runtime: ToolRuntime[ChatContext], item: str, wish: str | None = None) -> str:
+    @tool(ToolName.EXPLAIN, response_format=RESULT, args_schema=ItemArgs)
+    def explain(runtime: ToolRuntime[ChatContext], item: str, wish: str | None = None) -> tuple[str, dict]:
         """Why an item suits the current user: the evidence and a sentence built from it."""
         found, unknown = resolve([item])
         if not found:
-            return dump({"tool": "explain", "unknown": unknown})
+            return tool_output({"tool": ToolName.EXPLAIN, "unknown": unknown})
         explanation = s.recommendations.explain(runtime.context.user_id, found[0].id, wish)
-        return dump({"tool": "explain", "item": item_card(found[0]), **explanation.as_dict()})
+        return tool_output({"tool": ToolName.EXPLAIN, "item": item_card(found[0]), **explanation.as_dict()})
 
-    @tool("item_details", args_schema=DetailsArgs)
+    @tool(ToolName.ITEM_DETAILS, response_format=RESULT, args_schema=DetailsArgs)
     def item_details(runtime: ToolRuntime[ChatContext], item: str, fields: list[str] | None = None,
-                     check: str | None = None) -> str:
+                     check: str | None = None) -> tuple[str, dict]:
         """An item's catalog record (title, year, genres, tags, description and every metadata
         field, e.g. director) to answer questions about it, with the current user's rating of it
         if any and the predicted stars for them. A field the catalog lacks is listed as unknown."""
         found, unknown = resolve([item])
         if not found:
-            return dump({"tool": "item_details", "unknown": unknown})
+            return tool_output({"tool": ToolName.ITEM_DETAILS, "unknown": unknown})
         it = found[0]
         record = {"title": it.title, "year": it.year, "genres": list(it.genres), "tags": list(it.tags),
                   "description": it.description or None, **{f: list(item_values(it, f)) or v for f, v in it.extra.items()}}
@@ -250,23 +251,25 @@ def build_tools(services: Services) -> list:
             wanted = phrase_words(check)
             checked = {"asked": check, "matches": [v for v in (*it.genres, *it.tags)
                                                    if phrase_words(v) == wanted or wanted in phrase_words(v).split()]}
-        return dump({"tool": "item_details", "item": item_card(it), "record": record, "check": checked,
-                     "asked": asked, "unknown_fields": missing,
-                     "your_history": None if (entry := s.history.entry(user, it.id)) is None
-                     else {"signal": entry.signal, "rating": entry.rating},
-                     "predicted_stars": s.recommendations.predicted_stars(user, it.id)})
+        return tool_output({"tool": ToolName.ITEM_DETAILS, "item": item_card(it), "record": record, "check": checked,
+                            "asked": asked, "unknown_fields": missing,
+                            "your_history": None if (entry := s.history.entry(user, it.id)) is None
+                            else {"signal": entry.signal, "rating": entry.rating},
+                            "predicted_stars": s.recommendations.predicted_stars(user, it.id)})
 
-    @tool("record_feedback", args_schema=FeedbackArgs)
-    def record_feedback(runtime: ToolRuntime[ChatContext], item: str, kind: str, rating: float | None = None) -> str:
+    @tool(ToolName.RECORD_FEEDBACK, response_format=RESULT, args_schema=FeedbackArgs)
+    def record_feedback(runtime: ToolRuntime[ChatContext], item: str, kind: str,
+                        rating: float | None = None) -> tuple[str, dict]:
         """Record that the current user liked, disliked, rated (1-5 stars) or has seen an item.
         The item must be an id or an exact title; anything else gets close matches to confirm."""
         found, unknown = resolve([item], exact=True)
         if not found:
-            return dump({"tool": "record_feedback", "unknown": unknown})
+            return tool_output({"tool": ToolName.RECORD_FEEDBACK, "unknown": unknown})
         if kind == "rated" and rating is None:
-            return dump({"tool": "record_feedback", "error": "a rating (1-5 stars) is needed"})
+            return tool_output({"tool": ToolName.RECORD_FEEDBACK, "error": "a rating (1-5 stars) is needed"})
         s.history.record_feedback(runtime.context.user_id, found[0].id, kind, rating, source=runtime.context.source)  # type: ignore[arg-type]
-        return dump({"tool": "record_feedback", "item": item_card(found[0]), "kind": kind, "rating": rating})
+        return tool_output({"tool": ToolName.RECORD_FEEDBACK, "item": item_card(found[0]), "kind": kind,
+                            "rating": rating})
 
     from chatrec_agent.conversation.group_tools import build_group_tools  # it builds on this module
 

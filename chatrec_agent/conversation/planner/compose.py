@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from chatrec_agent.conversation.planner.memory import tool_payload
+from chatrec_agent.conversation.tool_names import ToolName
+from chatrec_agent.conversation.tool_results import tool_result
 
 
 def _label(card: dict) -> str:
@@ -137,13 +138,13 @@ def _group(payload: dict) -> list[str]:
 def compose(tool_messages: list) -> str:
     lines: list[str] = []
     for message in tool_messages:
-        payload = tool_payload(message)
+        payload = tool_result(message)
         name = payload.get("tool") or getattr(message, "name", "")
         if not payload:
             lines.append(f"Something went wrong looking that up: {message.content}")
             continue
         lines += _unknown(payload)
-        if name == "recommend":
+        if name == ToolName.RECOMMEND:
             seeds = payload.get("like") or []
             count = len(payload.get("items", []))
             noun = "pick" if count == 1 else "picks"
@@ -152,18 +153,18 @@ def compose(tool_messages: list) -> str:
             found = _items(payload, intro)
             lines += found or [f"Nothing in the catalog matches that{_filters_text(payload.get('filters'))} "
                                "that you haven't already seen. Try loosening a constraint."]
-        elif name == "recommend_for_group":
+        elif name == ToolName.RECOMMEND_FOR_GROUP:
             lines += _group(payload)
-        elif name == "explain_for_group":
+        elif name == ToolName.EXPLAIN_FOR_GROUP:
             if payload.get("error"):
                 lines.append(payload["error"])
             elif payload.get("item"):
                 lines.append(f"{_label(payload['item'])} for {_people(payload.get('member_names') or [])}: {payload.get('text', '')}")
-        elif name == "similar_items":
+        elif name == ToolName.SIMILAR_ITEMS:
             seeds = " and ".join(_label(s) for s in payload.get("seeds", []))
             found = _items(payload, f"More like {seeds}:" if seeds else "Similar picks:")
             lines += found or ([f"I found nothing new for you like {seeds}."] if seeds else [])
-        elif name == "search_catalog":
+        elif name == ToolName.SEARCH_CATALOG:
             items = payload.get("items", [])
             if payload.get("match") == "title" and items:
                 card = items[0]
@@ -176,12 +177,12 @@ def compose(tool_messages: list) -> str:
                 lines += _items(payload, "Closest by description:")
             else:
                 lines.append("I found nothing like that in the catalog.")
-        elif name == "item_details":
+        elif name == ToolName.ITEM_DETAILS:
             lines += _details(payload)
-        elif name == "explain":
+        elif name == ToolName.EXPLAIN:
             if payload.get("item"):
                 lines.append(f"{_label(payload['item'])}: {payload.get('text', '')}")
-        elif name == "record_feedback":
+        elif name == ToolName.RECORD_FEEDBACK:
             if payload.get("error"):
                 lines.append(f"I couldn't save that: {payload['error']}.")
             elif payload.get("item"):
@@ -194,7 +195,7 @@ def compose(tool_messages: list) -> str:
                     lines.append(f"Saved: {label} {payload.get('rating') or 0:g}★.")
                 else:
                     lines.append(f"Noted that you've seen {label}; I won't suggest it again.")
-        elif name == "user_history":
+        elif name == ToolName.USER_HISTORY:
             top = payload.get("top_rated", [])
             if not top and not payload.get("recent"):
                 lines.append("I don't have any ratings from you yet. Tell me what you liked, e.g. “I loved Alien”.")

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from chatrec_agent.conversation.group_members import GROUP_TOOL, MIN_NAME_SCORE
+from chatrec_agent.conversation.group_members import MIN_NAME_SCORE
 from chatrec_agent.conversation.planner.memory import REQUEST_ARGS, Recall
+from chatrec_agent.conversation.tool_names import ToolName
 
 _MENTION = re.compile(r"(?<![\w@])@(\w[\w.'’-]*)")  # one word: latest_human made each mention one
 _US = re.compile(
@@ -39,7 +40,7 @@ _STRATEGIES = (
     (re.compile(r"\bmost[- ]pleasure\b|\bsomeone (?:loves|would love)\b"), "most_pleasure"),
     (re.compile(r"\b(?:on )?average\b"), "average"),
 )
-_LIST_CALLS = ("recommend",)
+_LIST_CALLS = (ToolName.RECOMMEND,)
 
 
 @dataclass
@@ -62,7 +63,7 @@ def without_mentions(text: str) -> str:
 def personal(t: str, memory: Recall) -> tuple[str, dict | None] | None:
     """"just for me" in a group's conversation: (the rest of the message; the group's last
     request as a personal one, for when nothing else is asked). None when not said."""
-    if not _PERSONAL.search(t) or memory.list_tool != GROUP_TOOL:
+    if not _PERSONAL.search(t) or memory.list_tool != ToolName.RECOMMEND_FOR_GROUP:
         return None
     rest = " ".join(_PERSONAL.sub(" ", t).strip(" ,.!?").split())
     last = {k: v for k, v in (memory.last_group or {}).items() if k in REQUEST_ARGS}
@@ -71,7 +72,7 @@ def personal(t: str, memory: Recall) -> tuple[str, dict | None] | None:
 
 def read_group(t: str, memory: Recall) -> GroupAsk | None:
     """The group a message (lower-cased) asks for, or None for a personal message."""
-    in_group = memory.list_tool == GROUP_TOOL
+    in_group = memory.list_tool == ToolName.RECOMMEND_FOR_GROUP
     if _PERSONAL.search(t):
         return None
     mentions = _MENTION.findall(t)
@@ -141,9 +142,9 @@ def regroup(steps: list[dict], ask: GroupAsk, memory: Recall) -> list[dict]:
         name, args = call["name"], dict(call["args"])
         if name in _LIST_CALLS:
             args.update(_who(ask, memory))
-            out.append({"name": GROUP_TOOL, "args": args})
-        elif name == "explain" and memory.list_tool == GROUP_TOOL:
-            out.append({"name": "explain_for_group", "args": args})
+            out.append({"name": ToolName.RECOMMEND_FOR_GROUP, "args": args})
+        elif name == ToolName.EXPLAIN and memory.list_tool == ToolName.RECOMMEND_FOR_GROUP:
+            out.append({"name": ToolName.EXPLAIN_FOR_GROUP, "args": args})
         else:
             out.append(call)
     return out
@@ -153,7 +154,7 @@ def membership_call(ask: GroupAsk, memory: Recall) -> dict:
     """"without Ben" / "add @Cleo": the group's last request again, for the new group."""
     args = {k: v for k, v in (memory.last_group or {}).items() if k in (*REQUEST_ARGS, "strategy")}
     args.update(_who(ask, memory))
-    return {"name": GROUP_TOOL, "args": args}
+    return {"name": ToolName.RECOMMEND_FOR_GROUP, "args": args}
 
 
 def _who(ask: GroupAsk, memory: Recall) -> dict:

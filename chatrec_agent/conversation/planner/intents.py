@@ -12,6 +12,7 @@ from chatrec_agent.catalog import Item, phrase_words
 from chatrec_agent.catalog.attributes import AttributeMention, AttributeVocabulary
 from chatrec_agent.catalog.mentions import Mention, MentionLinker, tokens
 from chatrec_agent.catalog.titles import TitleLinker, normalise_title
+from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.groups import (GroupAsk, membership_call, personal, read_group, regroup,
                                                        without_mentions)
@@ -20,8 +21,7 @@ from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.questions import item_question
 from chatrec_agent.conversation.planner.references import count_in, ordinal_in, pick
-
-MAX_MESSAGE_CHARS = 2000
+from chatrec_agent.conversation.tool_names import ToolName
 
 HELP = (
     "I recommend films from this catalog and explain why. Try: “what should I watch tonight?”, "
@@ -43,8 +43,6 @@ CHAT = {
                     "the mood for, e.g. “a light comedy from the 90s”.",
 }
 RESET = "Starting over: I've set aside what we talked about. What are you in the mood for?"
-EMPTY = "Say what you're in the mood for, e.g. “a light comedy from the 90s”."
-TOO_LONG = f"That message is too long for me; please keep it under {MAX_MESSAGE_CHARS} characters."
 
 _ADMIN = re.compile(
     r"\b(re-?index|rebuild (the )?index|(delete|drop|wipe|reset) (the )?(index|database|memory|history)|"
@@ -287,13 +285,13 @@ class IntentParser:
                 return Plan(answer=THANKS if _THANKS.match(t) else GREETING)
             t = rest
         if _HISTORY.search(t) and not _REQUEST.search(t):
-            return self._call("user_history")
+            return self._call(ToolName.USER_HISTORY)
         alone = personal(t, memory)
         if alone is not None:  # "just for me": back from the group's list to the speaker's own
             rest, last = alone
             plan = (self._compound(rest, memory) or self._single(rest, memory, raw)) if re.sub(r"[\W_]+", "", rest) else None
             # Nothing asked besides: the group's request, for the speaker alone.
-            return self._call("recommend", **last) if plan is None or self._bare(plan) else plan
+            return self._call(ToolName.RECOMMEND, **last) if plan is None or self._bare(plan) else plan
         ask = read_group(t, memory)
         if ask is not None:
             return self._for_group(ask, memory, without_mentions(raw))
@@ -326,19 +324,19 @@ class IntentParser:
                     answer = answer if answer is not None and answer.confirm is not None else plan
                 continue
             calls, then = plan.tool_calls, plan.then
-            if calls and calls[0]["name"] == "record_feedback":
+            if calls and calls[0]["name"] == ToolName.RECORD_FEEDBACK:
                 feedback += [c for c in calls if c not in feedback]
                 last = calls[-1]["args"]["item"]
                 memory = replace(memory, last_item=self._card(last) or memory.last_item)
                 calls, then = (then[0].tool_calls, then[0].then) if then else ([], [])
             if not calls:
                 continue
-            if request is not None and calls[0]["name"] == request.tool_calls[0]["name"] == "recommend" and not then:
+            if request is not None and calls[0]["name"] == request.tool_calls[0]["name"] == ToolName.RECOMMEND and not then:
                 # "Action... Something like The Rundown": one request, said in two sentences.
-                request = Plan([{"name": "recommend", "args": _merged(request.tool_calls[0]["args"], calls[0]["args"])}])
+                request = Plan([{"name": ToolName.RECOMMEND, "args": _merged(request.tool_calls[0]["args"], calls[0]["args"])}])
                 continue
             args = calls[0]["args"]
-            richness = len(set(args) - {"k", "wish"}) + bool(args.get("wish")) if calls[0]["name"] == "recommend" else 5
+            richness = len(set(args) - {"k", "wish"}) + bool(args.get("wish")) if calls[0]["name"] == ToolName.RECOMMEND else 5
             if richness >= weight:
                 request, weight = Plan(calls, then=then), richness
         if feedback:
@@ -368,7 +366,7 @@ class IntentParser:
         if ask.rest:
             plan = self._compound(ask.rest, memory) or self._single(ask.rest, memory, raw)
         else:
-            plan = self._call("recommend")
+            plan = self._call(ToolName.RECOMMEND)
         if plan.answer is not None:
             return plan
 
@@ -396,7 +394,7 @@ class IntentParser:
     @staticmethod
     def _bare(plan: Plan) -> bool:
         """A request the rules found no slot in: nothing but a wish and a count."""
-        return len(plan.tool_calls) == 1 and plan.tool_calls[0]["name"] == "recommend" and \
+        return len(plan.tool_calls) == 1 and plan.tool_calls[0]["name"] == ToolName.RECOMMEND and \
             set(plan.tool_calls[0]["args"]) <= {"wish", "k"}
 
     def _by_meaning(self, t: str, memory: Recall) -> Plan | None:
@@ -411,14 +409,14 @@ class IntentParser:
         if meaning.intent == "others" and memory.last_recommend is not None:
             args = {k: v for k, v in memory.last_recommend.items() if v not in (None, [], "")}
             args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
-            return self._call("recommend", **args)
+            return self._call(ToolName.RECOMMEND, **args)
         if meaning.intent in ("like_last", "item_question") and target is None:
             return Plan(answer="Which one do you mean? Say e.g. “the second one”.")
         if meaning.intent == "like_last":
-            return self._call("recommend", like=[target], k=self._count(t))
+            return self._call(ToolName.RECOMMEND, like=[target], k=self._count(t))
         if meaning.intent == "item_question":
             question = item_question(re.sub(r"^(?:and|so|ok|okay|but|then)\s+", "", t), self.attributes, True)
-            return self._call("item_details", item=target, fields=list(question.fields) if question else [])
+            return self._call(ToolName.ITEM_DETAILS, item=target, fields=list(question.fields) if question else [])
         return None
 
     def _compound(self, t: str, memory: Recall) -> Plan | None:
@@ -428,7 +426,7 @@ class IntentParser:
             if not head or not tail or not (_REQUEST.search(tail) or _OTHERS_AGAIN.search(tail) or _LIKE_THAT.search(tail)):
                 continue
             feedback = self._feedback(head, memory)
-            if feedback is None or not feedback.tool_calls or feedback.tool_calls[0]["name"] != "record_feedback":
+            if feedback is None or not feedback.tool_calls or feedback.tool_calls[0]["name"] != ToolName.RECORD_FEEDBACK:
                 continue  # "I like comedies, anything new?" is one request, read whole below
             item = feedback.tool_calls[0]["args"]["item"]
             after = replace(memory, last_item=self._card(item) or memory.last_item)
@@ -442,7 +440,7 @@ class IntentParser:
     # --- pieces ------------------------------------------------------------------------
 
     @staticmethod
-    def _call(name: str, **args) -> Plan:
+    def _call(name: ToolName, **args) -> Plan:
         return Plan(tool_calls=[{"name": name, "args": args}])
 
     def _target(self, phrase: str | None, memory: Recall, write: bool = False) -> str | None:
@@ -480,7 +478,7 @@ class IntentParser:
                     return _did_you_mean(unsure)
                 target = self._target(m.group("t"), memory, write=True)
                 if target:
-                    return self._call("record_feedback", item=target, kind="rated", rating=float(m.group("n")))
+                    return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="rated", rating=float(m.group("n")))
         for pattern, kind in ((_DISLIKED, "disliked"), (_DISLIKED_REF, "disliked"), (_LIKED, "liked"), (_LIKED_REF, "liked")):
             m = pattern.search(t)
             if not m:
@@ -505,7 +503,7 @@ class IntentParser:
                 return plan
             target = self._target(phrase, memory, write=True)
             if target:
-                return self._call("record_feedback", item=target, kind=kind)
+                return self._call(ToolName.RECORD_FEEDBACK, item=target, kind=kind)
         if (m := _SEEN.search(t)) and not re.match(r"(?:any|anything|something|some|a|an)\b", m.group("t") or ""):
             if re.search(r"\bhaven'?t\b|\bnot seen\b|\bnever (seen|watched)\b", t):
                 return None
@@ -513,14 +511,14 @@ class IntentParser:
                 return _did_you_mean(unsure)
             target = self._target(m.group("t") or "it", memory, write=True)
             if target:
-                return self._call("record_feedback", item=target, kind="seen")
+                return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="seen")
             return Plan(answer="Which one have you seen? Say e.g. “seen the second one”.")
         return None
 
     def _taste(self, t: str, titles: list[Item], kind: str, memory: Recall) -> Plan:
         """"I like Ghostbusters II (1989) and Saw (2004)": each film recorded, and (for likes) picks
         like them in the same turn, as a person who recommends would answer."""
-        feedback = [{"name": "record_feedback", "args": {"item": item.id, "kind": kind}} for item in titles]
+        feedback = [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": item.id, "kind": kind}} for item in titles]
         if kind != "liked":
             return Plan(feedback)
         picks = self._recommend(t, memory)
@@ -535,8 +533,8 @@ class IntentParser:
             target = self._target(m.group("t"), memory)
             if not target:
                 return None
-            return Plan(tool_calls=[{"name": "explain", "args": {"item": target}},
-                                    {"name": "item_details", "args": {"item": target, "fields": ["predicted_stars"]}}])
+            return Plan(tool_calls=[{"name": ToolName.EXPLAIN, "args": {"item": target}},
+                                    {"name": ToolName.ITEM_DETAILS, "args": {"item": target, "fields": ["predicted_stars"]}}])
         if not _WHY.search(t):
             return None
         rest = re.sub(r".*\bwhy\b( (did|do|would|should) you (recommend|suggest|pick|choose))?( (is|was))?"
@@ -544,7 +542,7 @@ class IntentParser:
         target = self._target(rest or "it", memory) if (rest or memory.last_shown) else None
         if not target:
             return Plan(answer="Why which one? Ask for recommendations first, then “why the second one?”.")
-        return self._call("explain", item=target)
+        return self._call(ToolName.EXPLAIN, item=target)
 
     def _question(self, t: str, memory: Recall) -> Plan | None:
         """"who directed it?", "what's Heat about?", "is the second one a comedy?": the record answers."""
@@ -562,7 +560,7 @@ class IntentParser:
         if question.genre_check:
             genres = self.lexicon.parse(question.genre_check)[0]
             args["check"] = genres[0] if genres else question.genre_check
-        return self._call("item_details", **args)
+        return self._call(ToolName.ITEM_DETAILS, **args)
 
     def _more_like(self, t: str, memory: Recall) -> Plan | None:
         m = _MORE_LIKE.search(t)
@@ -572,7 +570,7 @@ class IntentParser:
         if ordinal_in(phrase) is not None or _PRONOUN.match(phrase):
             target = self._target(phrase, memory)
             if target:
-                return self._call("similar_items", items=[target], k=self._count(t))
+                return self._call(ToolName.SIMILAR_ITEMS, items=[target], k=self._count(t))
         return None  # titles: a personal recommend with like=[...] (below)
 
     def _follow_up(self, t: str, memory: Recall, raw: str = "") -> Plan | None:
@@ -588,10 +586,10 @@ class IntentParser:
             args["k"] = self._count(t)
             if re.search(r"\b(more|other|others|else|different|new)\b", t):  # "give me 2 more": not those again
                 args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
-            return self._call("recommend", **args)
+            return self._call(ToolName.RECOMMEND, **args)
         if _FEWER.match(t):
             args["k"] = max(1, min(int(args.get("k", 5)), len(memory.last_shown) or 5) // 2)
-            return self._call("recommend", **args)
+            return self._call(ToolName.RECOMMEND, **args)
         years = [c["year"] for c in memory.last_shown if c.get("year")]
         changed = False
         mentions = self._mentions(t)
@@ -645,7 +643,7 @@ class IntentParser:
             args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
         if re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|couple|few)\b", t):
             args["k"] = self._count(t)
-        return self._call("recommend", **args)
+        return self._call(ToolName.RECOMMEND, **args)
 
     def _rejected(self, t: str, memory: Recall, raw: str = "") -> Plan:
         """"no, not those — more like Forrest Gump", "nope, it's a sci-fi too", "close, but
@@ -657,7 +655,7 @@ class IntentParser:
         args = {k: v for k, v in (memory.last_recommend or {}).items() if v not in (None, [], "")}
         args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
         if not rest or _OTHERS_AGAIN.fullmatch(rest):
-            return self._call("recommend", **args)
+            return self._call(ToolName.RECOMMEND, **args)
         additive = bool(re.search(r"\b(?:too|also|as well|both|plus|and)\b", rest))
         mentions = self._mentions(rest)
         if mentions:
@@ -698,7 +696,7 @@ class IntentParser:
                 year_from is None and year_to is None:
             args["k"] = self._count(rest)
         args = {k: v for k, v in args.items() if v not in (None, [], "")}
-        return self._call("recommend", **args)
+        return self._call(ToolName.RECOMMEND, **args)
 
     def _search(self, t: str, memory: Recall) -> Plan | None:
         m = _SEARCH.match(t) or _IN_CATALOG.match(t)
@@ -709,7 +707,7 @@ class IntentParser:
             return None  # "what's your favourite movie?", "is there a good thriller?": a request
         if _PRONOUN.match(query) or ordinal_in(query) is not None:  # "tell me about it": the item just talked about
             target = self._target(query, memory)
-            return self._call("item_details", item=target, fields=[]) if target else Plan(answer="About which one? Name a title.")
+            return self._call(ToolName.ITEM_DETAILS, item=target, fields=[]) if target else Plan(answer="About which one? Name a title.")
         match = self.titles.resolve(query)
         if match is None and (memory.last_item or memory.last_shown):
             by_meaning = self._by_meaning(t, memory)  # "what's the story?" is about the item in hand
@@ -718,8 +716,8 @@ class IntentParser:
         if match is None and (self.lexicon.parse(query)[0] or self._mentions(query) or len(query.split()) > 4):
             return None  # "is there a good sci-fi from the 90s?", "do you have anything by Kubrick?": requests
         if match is not None and re.match(r"^(?:tell me about|what is|what's)\b", t):
-            return self._call("item_details", item=match.item.id, fields=[])  # "tell me about Inception"
-        return self._call("search_catalog", query=query)
+            return self._call(ToolName.ITEM_DETAILS, item=match.item.id, fields=[])  # "tell me about Inception"
+        return self._call(ToolName.SEARCH_CATALOG, query=query)
 
     def _mentions(self, t: str) -> list[AttributeMention]:
         """Attribute values named in the text, minus those inside a title it names ("Hitchcock"
@@ -807,7 +805,7 @@ class IntentParser:
         if not like and not (set(args) - {"wish"}) and (unsure := _in(t, "ask")):
             return (_did_you_mean(unsure))  # "something like heat": the film, or the word?
         args["k"] = self._count(bare)
-        return self._call("recommend", **args)
+        return self._call(ToolName.RECOMMEND, **args)
 
     def _compared(self, phrase: str) -> list[str] | Plan:
         """What "like …" names: the titles it surely names; else, when its pieces are one

@@ -2,17 +2,18 @@
 
 The conversation itself (in the LangGraph checkpointer) is the only memory: the items shown
 and the arguments of the last recommendation are recovered from earlier tool calls and
-tool results, exactly as an LLM would read them from its context.
+tool results (their plain-data artifacts), as an LLM would read them from its context.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-LIST_TOOLS = ("recommend", "similar_items", "search_catalog", "recommend_for_group")
+from chatrec_agent.conversation.tool_names import ITEM_TOOLS, LIST_TOOLS, ToolName
+from chatrec_agent.conversation.tool_results import tool_result
+
 # What a group's list shares with a personal one: a follow-up keeps these ("something older").
 REQUEST_ARGS = ("wish", "like", "genres", "exclude_genres", "year_from", "year_to", "attributes", "k")
 
@@ -30,14 +31,6 @@ class Recall:
     pending: dict | None = None
 
 
-def tool_payload(message: ToolMessage) -> dict:
-    try:
-        payload = json.loads(message.content if isinstance(message.content, str) else "")
-    except (json.JSONDecodeError, TypeError):
-        return {}
-    return payload if isinstance(payload, dict) else {}
-
-
 def recall(messages: list[BaseMessage]) -> Recall:
     state = Recall()
     calls: dict[str, dict] = {}
@@ -50,7 +43,7 @@ def recall(messages: list[BaseMessage]) -> Recall:
                 continue
             state.pending = None if message.tool_calls else message.additional_kwargs.get("confirm")
         elif isinstance(message, ToolMessage):
-            payload = tool_payload(message)
+            payload = tool_result(message)
             name = payload.get("tool") or message.name
             call = calls.get(message.tool_call_id, {})
             if name in LIST_TOOLS and payload.get("items"):
@@ -61,17 +54,17 @@ def recall(messages: list[BaseMessage]) -> Recall:
                         state.shown_ids.append(card["id"])
                 if len(payload["items"]) == 1:
                     state.last_item = payload["items"][0]
-            if name == "recommend" and call:
+            if name == ToolName.RECOMMEND and call:
                 args = dict(call.get("args", {}))
                 # Keep only the titles the tool understood, as ids, for follow-ups.
                 args["like"] = [card["id"] for card in payload.get("like", [])]
                 state.last_recommend = args
-            if name == "recommend_for_group" and call and payload.get("items"):
+            if name == ToolName.RECOMMEND_FOR_GROUP and call and payload.get("items"):
                 state.last_group = dict(call.get("args", {}))
                 state.group_names = [m.get("name", "") for m in payload.get("members", [])]
                 state.last_recommend = {k: v for k, v in state.last_group.items() if k in (*REQUEST_ARGS, "exclude")}
                 state.last_recommend["like"] = [card["id"] for card in payload.get("like", [])]
-            if name in ("explain", "explain_for_group", "record_feedback", "item_details") and payload.get("item"):
+            if name in ITEM_TOOLS and payload.get("item"):
                 state.last_item = payload["item"]
     return state
 
