@@ -5,6 +5,7 @@ many channels and users on MovieLens-100K (or the demo catalog without --moviele
 prints one JSON report.
 
     python benchmarks/chat_bench.py --movielens ../shared/datasets/ml-100k --turns 400
+    python benchmarks/chat_bench.py --movielens-csv ../shared/datasets/ml-latest-small --turns 400
 """
 
 from __future__ import annotations
@@ -70,9 +71,11 @@ def restart_time(catalog: dict, storage: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--movielens", type=Path, help="MovieLens-100K folder; default: the demo catalog")
+    parser.add_argument("--movielens-csv", type=Path, help="a ratings.csv/movies.csv folder (ml-latest-small)")
     parser.add_argument("--turns", type=int, default=400)
     args = parser.parse_args()
-    catalog = ({"format": "movielens-100k", "path": str(args.movielens)} if args.movielens else {"format": "demo"})
+    catalog = ({"format": "movielens-100k", "path": str(args.movielens)} if args.movielens else
+               {"format": "movielens-csv", "path": str(args.movielens_csv)} if args.movielens_csv else {"format": "demo"})
     report: dict = {"catalog": catalog["format"]}
     with tempfile.TemporaryDirectory(prefix="chatrec-chat-bench-") as tmp:
         settings = settings_from_dict({"catalog": catalog, "storage": {"dir": tmp}}, environ={})
