@@ -146,6 +146,14 @@ class Dataset:
         dataset._build(items, user_ids, rows, cols, prefs, stars)
         return dataset
 
+    def subset(self, keep: np.ndarray) -> Dataset:
+        """The same users and items with only the interactions where `keep` holds (in the
+        order of `state()`'s arrays): a split for validation."""
+        rows, cols, prefs, stars = self._interactions
+        dataset = Dataset.__new__(Dataset)
+        dataset._build(self.items, self.user_ids, rows[keep], cols[keep], prefs[keep], stars[keep])
+        return dataset
+
     @property
     def n_users(self) -> int:
         return len(self.user_ids)
