@@ -212,3 +212,18 @@ def test_the_like_x_shrinkage_is_saved_with_the_model():
     del settings["like_shrinkage"]  # saved by an older version: refitted, not guessed
     with pytest.raises(ValueError, match="older version"):
         HybridRecommender.from_state(settings, StoredArrays(arrays, "test"), model.ds)
+
+
+def test_a_wish_whose_words_are_an_items_tags_lifts_it_within_the_filters(dataset):
+    hybrid = fitted("hybrid", dataset)
+    western_wish = np.array([1, 0.1, 0], dtype=np.float32) / np.linalg.norm([1, 0.1, 0])
+    lexical = np.zeros(dataset.n_items, dtype=np.float32)
+    lexical[dataset.item_index["w7"]] = 2.0  # carries the wish's words as tags
+    lexical[dataset.item_index["c2"]] = 1.0  # carries one of them
+    plain = [r.item_id for r in hybrid.recommend(western_fan, k=3, query_vector=western_wish)]
+    lifted = [r.item_id for r in hybrid.recommend(western_fan, k=3, query_vector=western_wish, lexical=lexical)]
+    assert plain[0] != "w7" and lifted[0] == "w7"
+    cartoons = hybrid.recommend(western_fan, k=3, filters=SearchFilter(genres=("Animation",)),
+                                query_vector=western_wish, lexical=lexical)
+    assert cartoons[0].item_id == "c2"  # the best match the filters allow gets the full lift
+    assert fitted("ease", dataset).recommend(western_fan, k=3, lexical=lexical)[0].item_id != "w7"  # no wishes in pure CF

@@ -19,6 +19,7 @@ from chatrec_agent.recommender.model_files import StoredArrays, prefixed
 from chatrec_agent.recommender.neighbourhood import (
     Shrinkage, blend, co_raters, collaborative_similarities, content_similarities, fit_shrinkage, genre_matrix,
 )
+from chatrec_agent.search.lexical import LEXICAL_WEIGHT
 
 # How many interacted items a never-interacted item borrows its CF score from.
 BORROW_NEIGHBOURS = 10
@@ -39,6 +40,11 @@ class HybridRecommender(Recommender):
         self.vectors: np.ndarray | None = None
         # "Like X": how much X's collaborative neighbours count against its content ones.
         self.shrinkage = Shrinkage(0.0)
+
+    @property
+    def lexical_weight(self) -> float:  # type: ignore[override]
+        """A wish's words as an item's tags count as in search: LEXICAL_WEIGHT on the cosine."""
+        return self.wish_weight * LEXICAL_WEIGHT
 
     def set_vectors(self, vectors: np.ndarray) -> HybridRecommender:
         """Unit item vectors, one row per dataset item (missing items: zero rows)."""
