@@ -48,11 +48,14 @@ class LexicalIndex:
 
     def __init__(self, ids: Sequence[str], tags: Sequence[Iterable[str]]):
         self.ids = list(ids)
-        phrases = [[" ".join(w) for tag in item_tags if (w := _words(tag))] for item_tags in tags]
+        tags = [tuple(item_tags) for item_tags in tags]
+        # Tags repeat across items: each distinct one is normalised once.
+        phrase = {tag: " ".join(_words(tag)) for tag in {tag for item_tags in tags for tag in item_tags}}
         # Words the catalog uses as a whole tag: only these count inside longer tags.
-        self.keywords = frozenset(p for item in phrases for p in item if " " not in p and p not in _STOPWORDS)
-        documents = [self._terms(item) for item in phrases]
-        self.vocabulary = frozenset(term for doc in documents for term in doc)
+        self.keywords = frozenset(p for p in phrase.values() if p and " " not in p and p not in _STOPWORDS)
+        terms = {tag: self._terms([p]) for tag, p in phrase.items() if p}
+        documents = [[term for tag in item_tags for term in terms.get(tag, ())] for item_tags in tags]
+        self.vocabulary = frozenset(term for item_terms in terms.values() for term in item_terms)
         self._bm25: bm25s.BM25 | None = None
         if self.vocabulary:
             self._bm25 = bm25s.BM25()
