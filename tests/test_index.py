@@ -267,3 +267,11 @@ def test_tag_matches_respect_the_filters(tagged_index):
     assert ids(hits)[0] == "paddington-2" and all("Children" in h.genres for h in hits)
     hits = tagged_index.search("a heist film", k=5, flt=SearchFilter(exclude_ids=frozenset({"heat"}), year_to=2000))
     assert "heat" not in ids(hits) and "paddington-2" not in ids(hits) and not any(h.matched for h in hits)
+
+
+def test_the_search_tables_can_be_built_before_the_first_search(index, catalog):
+    index.warm().join()  # an empty index: nothing to build, nothing raised
+    index.sync(catalog)
+    index.warm().join()
+    active = index._active_state()
+    assert active.facets is not None and active.lexical is not None and len(active.lexical) == len(catalog)

@@ -12,6 +12,7 @@ content hash).
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import threading
@@ -31,6 +32,8 @@ from chatrec_agent.search.embeddings import Embedder
 from chatrec_agent.search.lexical import LEXICAL_WEIGHT, LexicalIndex
 from chatrec_agent.search.vector_store import make_client, page_size
 from chatrec_agent.settings import Settings
+
+log = logging.getLogger(__name__)
 
 # (done, total, stage) after every batch; raising from it aborts the sync.
 Progress = Callable[[int, int, str], None]
@@ -117,6 +120,7 @@ class ItemIndex:
         self._client = client
         self._active: _Active | None = None
         self._sync_lock = threading.Lock()
+        self._tables_lock = threading.Lock()  # one build of the filter table and lexical index at a time
 
     # --- plumbing ---------------------------------------------------------------------
 
@@ -208,11 +212,27 @@ class ItemIndex:
         active collection's metadata (in the same item order), once per collection."""
         active = self._active_state()
         assert active is not None
-        if active.facets is None or active.lexical is None:
-            rows = list(self._iter_metadata(self._collection()))
-            active.lexical = LexicalIndex([i for i, _ in rows], [_split(meta.get("tags")) for _, meta in rows])
-            active.facets = FacetTable.from_metadata(rows)
-        return active.facets, active.lexical
+        with self._tables_lock:
+            if active.facets is None or active.lexical is None:
+                rows = list(self._iter_metadata(self._collection()))
+                active.lexical = LexicalIndex([i for i, _ in rows], [_split(meta.get("tags")) for _, meta in rows])
+                active.facets = FacetTable.from_metadata(rows)
+            return active.facets, active.lexical
+
+    def warm(self) -> threading.Thread:
+        """Build the filter table and lexical index in the background (about 10 s at 100k
+        items, most of it reading the metadata back), so the first search rarely waits."""
+
+        def build() -> None:
+            try:
+                if self._active_state() is not None:
+                    self._tables()
+            except Exception as exc:  # the first search builds them then, or says what is wrong
+                log.warning("could not prepare the search tables: %s", exc)
+
+        thread = threading.Thread(target=build, name="search-tables", daemon=True)
+        thread.start()
+        return thread
 
     # --- status -----------------------------------------------------------------------
 
