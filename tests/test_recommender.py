@@ -208,7 +208,8 @@ def test_the_like_x_shrinkage_is_saved_with_the_model():
     again = HybridRecommender.from_state(settings, StoredArrays(arrays, "test"), model.ds)
     again.set_vectors(model.vectors)
     assert again.shrinkage == model.shrinkage
-    assert [r.item_id for r in again.similar_items(["rare"], k=5)] == [r.item_id for r in model.similar_items(["rare"], k=5)]
+    assert ([r.item_id for r in again.similar_items(["rare"], k=5)]
+            == [r.item_id for r in model.similar_items(["rare"], k=5)])
     del settings["like_shrinkage"]  # saved by an older version: refitted, not guessed
     with pytest.raises(ValueError, match="older version"):
         HybridRecommender.from_state(settings, StoredArrays(arrays, "test"), model.ds)
@@ -226,4 +227,5 @@ def test_a_wish_whose_words_are_an_items_tags_lifts_it_within_the_filters(datase
     cartoons = hybrid.recommend(western_fan, k=3, filters=SearchFilter(genres=("Animation",)),
                                 query_vector=western_wish, lexical=lexical)
     assert cartoons[0].item_id == "c2"  # the best match the filters allow gets the full lift
-    assert fitted("ease", dataset).recommend(western_fan, k=3, lexical=lexical)[0].item_id != "w7"  # no wishes in pure CF
+    pure_cf = fitted("ease", dataset)  # scores no wishes, so no lexical lift either
+    assert pure_cf.recommend(western_fan, k=3, lexical=lexical)[0].item_id != "w7"

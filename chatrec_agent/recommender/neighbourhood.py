@@ -137,11 +137,8 @@ def fit_shrinkage(dataset: Dataset, vectors: np.ndarray | None, seed: int = 0) -
     held = rng.random(len(rows)) < HELD_OUT
     train = dataset.subset(~held)
     liked = prefs > 0
-    shape = (dataset.n_users, dataset.n_items)
-    fans = sparse.csr_matrix((np.ones(int((liked & ~held).sum())), (rows[liked & ~held], cols[liked & ~held])), shape=shape)
-    later = sparse.csr_matrix((np.ones(int((liked & held).sum())), (rows[liked & held], cols[liked & held])), shape=shape)
-    fans.data[:] = 1.0
-    later.data[:] = 1.0
+    fans, later = (_binary(rows[part], cols[part], (dataset.n_users, dataset.n_items))
+                   for part in (liked & ~held, liked & held))
     co_liked = (fans.T.tocsr() @ later).tocsr()  # X -> items X's fans liked in the held-out part
     co_liked.setdiag(0)
     co_liked.eliminate_zeros()
@@ -158,7 +155,8 @@ def fit_shrinkage(dataset: Dataset, vectors: np.ndarray | None, seed: int = 0) -
     for k in SHRINKAGE_GRID:
         scores = blend(cf_rows, content, Shrinkage(k).weight(n))
         scores[np.arange(len(seeds)), seeds] = -np.inf
-        top = np.argpartition(-scores, TOP - 1, axis=1)[:, :TOP] if scores.shape[1] > TOP else np.argsort(-scores, axis=1)
+        take = min(TOP, scores.shape[1])
+        top = np.argpartition(-scores, take - 1, axis=1)[:, :take]
         precision[k] = np.take_along_axis(targets, top, axis=1).sum(axis=1) / TOP
     best = max(SHRINKAGE_GRID, key=lambda k: precision[k].mean())
     chosen = best
@@ -169,3 +167,9 @@ def fit_shrinkage(dataset: Dataset, vectors: np.ndarray | None, seed: int = 0) -
             chosen = k
     return Shrinkage(chosen, len(seeds), {("inf" if math.isinf(k) else f"{k:g}"): round(float(p.mean()), 4)
                                          for k, p in precision.items()})
+
+
+def _binary(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sparse.csr_matrix:
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
+    matrix.data[:] = 1.0  # duplicates summed, then counted once
+    return matrix

@@ -459,7 +459,8 @@ class ItemIndex:
         missing = [facets.ids[i] for i in best if facets.ids[i] not in cosine]
         if missing:
             cosine.update(self._exact(collection, vector, len(missing), missing))
-        fused = [(item_id, score + LEXICAL_WEIGHT * float(lexical[n]) if (n := facets.position.get(item_id)) is not None else score)
+        position = facets.position
+        fused = [(item_id, score + LEXICAL_WEIGHT * float(lexical[position[item_id]]) if item_id in position else score)
                  for item_id, score in cosine.items()]
         fused.sort(key=lambda pair: -pair[1])
         return fused[:k]
