@@ -38,6 +38,7 @@ GENRE_WEIGHT = 0.3
 SHRINKAGE_GRID = (0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, math.inf)
 HELD_OUT = 0.2
 VALIDATION_SEEDS = 400
+SEED_CHUNK = 50  # seeds scored at once: 50 rows of every item
 TOP = 10
 
 
@@ -127,37 +128,40 @@ def blend(cf: np.ndarray, content: np.ndarray | None, weight: np.ndarray) -> np.
 
 
 def fit_shrinkage(dataset: Dataset, vectors: np.ndarray | None, seed: int = 0) -> Shrinkage:
-    """k from held-out co-likes: fit item-KNN on 80% of the interactions, and
-    for items X, score how many of X's top-10 blended neighbours X's fans liked in the other
-    20%. The largest k within one standard error of the best (paired over the same X) wins."""
+    """k from held-out co-likes: fit item-KNN on 80% of the interactions, and for items X,
+    score how many of X's top-10 blended neighbours X's fans liked in the other 20%. The
+    largest k within one standard error of the best (paired over the same X) wins."""
     if vectors is None:
         return Shrinkage(0.0)  # no content to lean on: collaborative neighbours alone
     rng = np.random.default_rng(seed)
-    rows, cols, prefs, _ = dataset._interactions
+    _, arrays = dataset.state()
+    rows, cols, prefs = arrays["rows"], arrays["cols"], arrays["preferences"]
     held = rng.random(len(rows)) < HELD_OUT
-    train = dataset.subset(~held)
     liked = prefs > 0
-    fans, later = (_binary(rows[part], cols[part], (dataset.n_users, dataset.n_items))
-                   for part in (liked & ~held, liked & held))
-    co_liked = (fans.T.tocsr() @ later).tocsr()  # X -> items X's fans liked in the held-out part
-    co_liked.setdiag(0)
-    co_liked.eliminate_zeros()
-    candidates = np.flatnonzero(np.diff(co_liked.indptr) > 0)
-    if len(candidates) == 0:
+    shape = (dataset.n_users, dataset.n_items)
+    fans = _binary(rows[liked & ~held], cols[liked & ~held], shape).tocsc()
+    later = _binary(rows[liked & held], cols[liked & held], shape)
+    # Items some of whose fans liked something in the held-out part: the ones that can be checked.
+    checkable = np.flatnonzero(np.asarray(fans.T @ (np.diff(later.indptr) > 0).astype(np.float64)).ravel() > 0)
+    if len(checkable) == 0:
         return Shrinkage(math.inf)  # nothing held out shows that co-ratings say anything
-    seeds = np.sort(rng.choice(candidates, size=min(VALIDATION_SEEDS, len(candidates)), replace=False))
-    probe = ItemKNNRecommender().fit(train)
-    cf_rows = collaborative_similarities(np.stack([probe._item_similarities([int(s)]) for s in seeds]), seeds)
-    content = content_similarities(vectors, genre_matrix(dataset), seeds)
-    targets = co_liked[seeds].toarray() > 0
-    n = co_raters(train.matrix)[seeds]
-    precision = {}
-    for k in SHRINKAGE_GRID:
-        scores = blend(cf_rows, content, Shrinkage(k).weight(n))
-        scores[np.arange(len(seeds)), seeds] = -np.inf
-        take = min(TOP, scores.shape[1])
-        top = np.argpartition(-scores, take - 1, axis=1)[:, :take]
-        precision[k] = np.take_along_axis(targets, top, axis=1).sum(axis=1) / TOP
+    seeds = np.sort(rng.choice(checkable, size=min(VALIDATION_SEEDS, len(checkable)), replace=False))
+    probe = ItemKNNRecommender().fit(dataset.subset(~held))
+    genres = genre_matrix(dataset)
+    n = co_raters(probe.ds.matrix)
+    hits: dict[float, list[np.ndarray]] = {k: [] for k in SHRINKAGE_GRID}
+    for chunk in np.array_split(seeds, max(1, len(seeds) // SEED_CHUNK)):  # bounded memory at 100k items
+        targets = (fans[:, chunk].T @ later).toarray() > 0  # what each X's fans liked, held out
+        targets[np.arange(len(chunk)), chunk] = False
+        cf = collaborative_similarities(np.stack([probe._item_similarities([int(s)]) for s in chunk]), chunk)
+        content = content_similarities(vectors, genres, chunk)
+        for k in SHRINKAGE_GRID:
+            scores = blend(cf, content, Shrinkage(k).weight(n[chunk]))
+            scores[np.arange(len(chunk)), chunk] = -np.inf
+            take = min(TOP, scores.shape[1])
+            top = np.argpartition(-scores, take - 1, axis=1)[:, :take]
+            hits[k].append(np.take_along_axis(targets, top, axis=1).sum(axis=1) / TOP)
+    precision = {k: np.concatenate(parts) for k, parts in hits.items()}
     best = max(SHRINKAGE_GRID, key=lambda k: precision[k].mean())
     chosen = best
     for k in SHRINKAGE_GRID:  # ascending: the last one within noise of the best leans most on content
