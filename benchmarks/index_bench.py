@@ -43,6 +43,11 @@ QUERIES = [
 ]
 GENRES = ["Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
           "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western"]
+# Synthetic items carry one or two of these tags plus a two-word one from `words`, so that
+# queries naming a tag ("heists", "a twist ending") take the lexical path of search.
+THEMES = ["heist", "twist ending", "femme fatale", "road trip", "time travel", "coming of age", "magic",
+          "survival", "courtroom", "spy", "martial arts", "love story", "paris", "new york", "aliens", "monster",
+          "underdog", "superhero", "family", "political", "gunfight", "war", "nature", "detective", "musical"]
 # Rough MovieLens genre frequencies, so synthetic filters are as selective as real ones.
 GENRE_WEIGHTS = [13, 8, 3, 7, 30, 6, 3, 43, 2, 1, 6, 3, 4, 14, 6, 15, 4, 2]
 
@@ -72,7 +77,8 @@ def synthetic_catalog(n: int, seed: int = 0) -> Catalog:
     for i in range(n):
         genres = tuple(dict.fromkeys(rng.choices(GENRES, weights=GENRE_WEIGHTS, k=rng.randint(1, 3))))
         title = " ".join(rng.sample(words, 2)).title()
-        items.append(Item(id=f"s{i}", title=f"{title} {i}", year=rng.randint(1925, 2024), genres=genres,
+        tags = (*rng.sample(THEMES, rng.randint(1, 2)), " ".join(rng.sample(words, 2)))
+        items.append(Item(id=f"s{i}", title=f"{title} {i}", year=rng.randint(1925, 2024), genres=genres, tags=tags,
                           description=f"A {genres[0].lower()} story about {' and '.join(rng.sample(words, 3))}."))
     return Catalog.from_items(items, source=f"synthetic {n}")
 

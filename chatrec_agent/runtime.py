@@ -99,6 +99,7 @@ class Runtime:
                 # deployment): it is in the shared index now, so the others follow it.
                 coordination.publish_generation(generation)
         recommendations.warm_rating_model()
+        index.warm()
         titles = TitleLinker(catalog)
         attributes = AttributeVocabulary(catalog, index.embedder.vocabulary())
         services = Services(catalog, index, recommendations, history, titles, attributes)

@@ -219,3 +219,59 @@ def test_large_reads_are_paged(settings, embedder, monkeypatch):
     idx.sync(Catalog.from_items(film_items()))
     assert idx.sync(Catalog.from_items(film_items())).unchanged == len(film_items())
     assert len(idx._facets()) == len(film_items())
+
+
+# --- words the catalog has as tags ----------------------------------------------------------
+
+TAGS = {
+    "heat": ("heist", "cat and mouse"), "paddington-2": ("heist", "prison"), "fargo": ("kidnapping", "snow"),
+    "psycho": ("twist ending", "motel"), "parasite": ("twist ending", "class divide"), "get-out": ("twist ending",),
+    "some-like-it-hot": ("twist", "cross-dressing"), "groundhog-day": ("time loop",),
+}
+
+
+@pytest.fixture(scope="module")
+def tagged_index(tmp_path_factory, embedder) -> ItemIndex:
+    settings = settings_from_dict({"storage": {"dir": str(tmp_path_factory.mktemp("tagged"))}}, environ={})
+    index = ItemIndex(settings, embedder)
+    index.sync(Catalog.from_items([replace(i, tags=TAGS.get(i.id, ())) for i in film_items()]))
+    return index
+
+
+@pytest.mark.parametrize("query", ["a heist film", "heists", "something with a HEIST in it"])
+def test_a_word_the_catalog_has_as_a_tag_finds_the_tagged_items_first(tagged_index, query):
+    hits = tagged_index.search(query, k=4)
+    assert set(ids(hits[:2])) == {"heat", "paddington-2"}, ids(hits)
+    assert [h.matched for h in hits[:2]] == [("heist",), ("heist",)]
+    assert not any(h.matched for h in hits[2:])
+
+
+def test_a_multi_word_tag_finds_its_items_before_those_sharing_one_word(tagged_index):
+    hits = tagged_index.search("a film with a twist ending", k=5)
+    assert set(ids(hits[:3])) == {"psycho", "parasite", "get-out"}, ids(hits)
+    assert all(h.matched == ("twist ending",) for h in hits[:3])
+    twist = tagged_index.search("a clever twist", k=4)
+    assert set(ids(twist)) == {"psycho", "parasite", "get-out", "some-like-it-hot"}, ids(twist)
+
+
+@pytest.mark.parametrize("query", ["a film about a clever dog", "snowy film noir", "time travel"])
+def test_words_that_are_no_tag_change_nothing(tagged_index, embedder, query):
+    fused = tagged_index.search(query, k=8)
+    plain = tagged_index.search_vector(embedder.encode([query])[0], k=8)
+    assert [(h.item_id, h.score) for h in fused] == [(h.item_id, h.score) for h in plain]
+    assert not any(h.matched for h in fused)
+
+
+def test_tag_matches_respect_the_filters(tagged_index):
+    hits = tagged_index.search("a heist film", k=3, flt=SearchFilter(genres=("Children",)))
+    assert ids(hits)[0] == "paddington-2" and all("Children" in h.genres for h in hits)
+    hits = tagged_index.search("a heist film", k=5, flt=SearchFilter(exclude_ids=frozenset({"heat"}), year_to=2000))
+    assert "heat" not in ids(hits) and "paddington-2" not in ids(hits) and not any(h.matched for h in hits)
+
+
+def test_the_search_tables_can_be_built_before_the_first_search(index, catalog):
+    index.warm().join()  # an empty index: nothing to build, nothing raised
+    index.sync(catalog)
+    index.warm().join()
+    active = index._active_state()
+    assert active.facets is not None and active.lexical is not None and len(active.lexical) == len(catalog)

@@ -9,6 +9,7 @@ from chatrec_agent.catalog import Interaction, Item
 from chatrec_agent.catalog.filters import SearchFilter
 from chatrec_agent.recommender import Dataset, UserState, make_model
 from chatrec_agent.recommender.hybrid import HybridRecommender
+from chatrec_agent.recommender.model_files import StoredArrays
 
 # Two taste clusters: westerns (w0..w9) and cartoons (c0..c9), plus one popular crossover.
 ITEMS = (
@@ -138,3 +139,93 @@ def test_like_items_steers_toward_the_given_titles(dataset):
 def test_unknown_model_name():
     with pytest.raises(ValueError, match="unknown model"):
         make_model("magic")
+
+
+# --- "like X": how much collaborative neighbours count follows the evidence -----------------
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def hybrid_on(items: list[Item], interactions: list[Interaction], content: dict[str, np.ndarray]) -> HybridRecommender:
+    dataset = Dataset(interactions, items)
+    model = make_model("hybrid", n_items=dataset.n_items)
+    model.set_vectors(unit(np.stack([content[i] for i in dataset.item_ids])))
+    return model.fit(dataset)
+
+
+def test_like_x_follows_content_when_the_interactions_are_noise():
+    # Three genres whose content vectors say what they are; people rate items at random.
+    groups = {"w": "Western", "c": "Animation", "h": "Horror"}
+    items = [Item(f"{g}{i}", f"{name} {i}", genres=(name,)) for g, name in groups.items() for i in range(10)]
+    rng = np.random.default_rng(3)
+    content = {item.id: np.eye(3)[list(groups).index(item.id[0])] + rng.normal(0, 0.1, 3) for item in items}
+    noise = [Interaction(f"u{u}", items[j].id, float(rng.integers(1, 6)))
+             for u in range(60) for j in rng.choice(len(items), size=8, replace=False)]
+    model = hybrid_on(items, noise, content)
+    assert model.shrinkage.weight(30) < 0.1  # even a well-rated seed's CF neighbours barely count
+    for seed in ("w0", "c3", "h7"):
+        like = [r.item_id for r in model.similar_items([seed], k=8)]
+        assert all(i[0] == seed[0] for i in like), (seed, like)
+
+
+def clustered() -> tuple[list[Item], list[Interaction], dict[str, np.ndarray]]:
+    """Two groups of people, each rating within its own 10 items (a*, b*), all of one genre;
+    content says little about which group an item belongs to. Plus `rare`, whose content says
+    plainly that it is an a-item, rated by a single b-person."""
+    rng = np.random.default_rng(5)
+    items = [Item(f"{g}{i}", f"Film {g}{i}", genres=("Drama",)) for g in "ab" for i in range(10)]
+    items.append(Item("rare", "Rare film", genres=("Drama",)))
+    content = {}
+    for item in items[:-1]:
+        lean = np.eye(12)[0 if item.id[0] == "a" else 1]
+        content[item.id] = 0.3 * lean + np.concatenate([[0, 0], rng.normal(0, 1, 10)])
+    content["rare"] = np.eye(12)[0]
+    interactions = [Interaction(f"{g}-fan{u}", f"{g}{i}", 5.0)
+                    for g in "ab" for u in range(40) for i in rng.choice(10, size=7, replace=False)]
+    interactions.append(Interaction("b-fan0", "rare", 5.0))
+    return items, interactions, content
+
+
+def test_like_x_follows_co_ratings_where_they_are_strong():
+    model = hybrid_on(*clustered())
+    assert model.shrinkage.weight(28) > 0.5  # validated: co-ratings predict held-out co-likes
+    for seed in ("a0", "b4"):
+        like = [r.item_id for r in model.similar_items([seed], k=5)]
+        assert all(i[0] == seed[0] for i in like), (seed, like)
+
+
+def test_a_seed_few_people_rated_follows_its_content():
+    model = hybrid_on(*clustered())
+    like = [r.item_id for r in model.similar_items(["rare"], k=5)]
+    # Its one rater's other films (b*) are one person's taste, not evidence about it.
+    assert all(i.startswith("a") for i in like), like
+
+
+def test_the_like_x_shrinkage_is_saved_with_the_model():
+    model = hybrid_on(*clustered())
+    settings, arrays = model.state()
+    again = HybridRecommender.from_state(settings, StoredArrays(arrays, "test"), model.ds)
+    again.set_vectors(model.vectors)
+    assert again.shrinkage == model.shrinkage
+    assert ([r.item_id for r in again.similar_items(["rare"], k=5)]
+            == [r.item_id for r in model.similar_items(["rare"], k=5)])
+    del settings["like_shrinkage"]  # saved by an older version: refitted, not guessed
+    with pytest.raises(ValueError, match="older version"):
+        HybridRecommender.from_state(settings, StoredArrays(arrays, "test"), model.ds)
+
+
+def test_a_wish_whose_words_are_an_items_tags_lifts_it_within_the_filters(dataset):
+    hybrid = fitted("hybrid", dataset)
+    western_wish = np.array([1, 0.1, 0], dtype=np.float32) / np.linalg.norm([1, 0.1, 0])
+    lexical = np.zeros(dataset.n_items, dtype=np.float32)
+    lexical[dataset.item_index["w7"]] = 2.0  # carries the wish's words as tags
+    lexical[dataset.item_index["c2"]] = 1.0  # carries one of them
+    plain = [r.item_id for r in hybrid.recommend(western_fan, k=3, query_vector=western_wish)]
+    lifted = [r.item_id for r in hybrid.recommend(western_fan, k=3, query_vector=western_wish, lexical=lexical)]
+    assert plain[0] != "w7" and lifted[0] == "w7"
+    cartoons = hybrid.recommend(western_fan, k=3, filters=SearchFilter(genres=("Animation",)),
+                                query_vector=western_wish, lexical=lexical)
+    assert cartoons[0].item_id == "c2"  # the best match the filters allow gets the full lift
+    pure_cf = fitted("ease", dataset)  # scores no wishes, so no lexical lift either
+    assert pure_cf.recommend(western_fan, k=3, lexical=lexical)[0].item_id != "w7"

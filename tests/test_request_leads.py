@@ -189,6 +189,22 @@ def test_a_tag_with_enough_items_is_a_constraint(runtime, say):
 
 # --- questions about an item ----------------------------------------------------------------
 
+def test_a_wish_s_words_find_the_items_tagged_with_them(runtime):
+    # "twists" is no tag word for word; "twist" and "twist ending" are, on a handful of films.
+    recs = runtime.recommendations.recommend("demo-02", k=5, wish="movies with clever twists")
+    tags = {r.item.title: r.item.tags for r in recs}
+    assert all(any("twist" in t for t in item_tags) for item_tags in tags.values()), tags
+
+
+def test_like_x_on_the_demo_stays_in_x_s_genres(runtime):
+    # The demo's ratings are synthetic and sparse: its neighbourhood is X's content.
+    for title in ("Pulp Fiction", "Interstellar"):
+        seed = next(i for i in runtime.catalog.items.values() if i.title == title)
+        like = [runtime.catalog[r.item_id] for r in runtime.recommendations.model.similar_items([seed.id], 10)]
+        assert all(set(i.genres) & set(seed.genres) for i in like), (title, [i.title for i in like])
+        assert not {i.title for i in like} & {"Charade", "Titanic", "The Graduate", "Ratatouille"}
+
+
 def test_who_directed_it_after_tell_me_about(runtime, say):
     about, who = say("tell me about Inception", "who directed it?")
     assert "dreams" in about.text  # the record's own description

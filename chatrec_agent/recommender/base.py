@@ -146,6 +146,14 @@ class Dataset:
         dataset._build(items, user_ids, rows, cols, prefs, stars)
         return dataset
 
+    def subset(self, keep: np.ndarray) -> Dataset:
+        """The same users and items with only the interactions where `keep` holds (in the
+        order of `state()`'s arrays): a split for validation."""
+        rows, cols, prefs, stars = self._interactions
+        dataset = Dataset.__new__(Dataset)
+        dataset._build(self.items, self.user_ids, rows[keep], cols[keep], prefs[keep], stars[keep])
+        return dataset
+
     @property
     def n_users(self) -> int:
         return len(self.user_ids)
@@ -192,6 +200,9 @@ class Recommender:
 
     name: ClassVar[str] = "base"
     uses_content: ClassVar[bool] = False
+    # What a wish's full lexical match (its words as the item's tags) adds to a score; models
+    # that do not score wishes leave it at 0.
+    lexical_weight: ClassVar[float] = 0.0
 
     def __init__(self) -> None:
         self.dataset: Dataset | None = None
@@ -305,12 +316,15 @@ class Recommender:
         query_vector: np.ndarray | None = None,
         include_seen: bool = False,
         prefer: Iterable[str] = (),
+        lexical: np.ndarray | None = None,
     ) -> list[Recommendation]:
         """Top-k items for the user; already-seen items are never returned unless asked.
 
         With `like_items`, the candidates are the seeds' neighbourhood (see `like_scores`) and
         the person's history only re-ranks within it. `prefer`red items (e.g. tagged with what
-        was asked for) rank first, in the model's order."""
+        was asked for) rank first, in the model's order. `lexical` (a score per item: how well
+        its tags match the wish's words) lifts items by `lexical_weight` x their match over the
+        best allowed one's."""
         ds = self.ds
         x = ds.user_vector(user)
         allowed = self.allowed(filters, exclude)
@@ -322,6 +336,8 @@ class Recommender:
         seeds = [n for i in like_items or () if (n := ds.item_index.get(i)) is not None]
         allowed[seeds] = False  # "like X" never answers X itself
         personal = np.asarray(self._scores(x, user, query_vector), dtype=np.float64)
+        if lexical is not None and self.lexical_weight:
+            personal = personal + self.lexical_weight * _scaled_to_best(lexical, allowed)
         per_seed = {ds.item_ids[s]: self._seed_similarities(s) for s in seeds}
         if seeds:
             scores = self._within_neighbourhood(np.mean(list(per_seed.values()), axis=0), personal, allowed, k)
@@ -396,6 +412,12 @@ def top_contributions(x: np.ndarray, column: np.ndarray, limit: int = 5) -> list
         return []
     best = positive[np.argsort(-parts[positive])[:limit]]
     return [(int(j), float(parts[j])) for j in best]
+
+
+def _scaled_to_best(values: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Values over the best allowed one (zero when none is above zero)."""
+    best = float(values[allowed].max()) if allowed.any() else 0.0
+    return np.asarray(values, dtype=np.float64) / best if best > 0 else np.zeros(len(values))
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:

@@ -53,3 +53,7 @@ class EASERecommender(Recommender):
 
     def _contributions(self, x: np.ndarray, item: int) -> list[tuple[int, float]]:
         return top_contributions(x, self._B[:, item])
+
+    def _item_similarities(self, seeds: list[int]) -> np.ndarray:
+        # The seeds' fold-in times B is the sum of their rows: no items x items product.
+        return self._B[seeds].sum(axis=0)

@@ -16,6 +16,10 @@ from chatrec_agent.recommender.base import Dataset, Recommender, UserState, norm
 from chatrec_agent.recommender.ease import EASERecommender
 from chatrec_agent.recommender.itemknn import ItemKNNRecommender
 from chatrec_agent.recommender.model_files import StoredArrays, prefixed
+from chatrec_agent.recommender.neighbourhood import (
+    Shrinkage, blend, co_raters, collaborative_similarities, content_similarities, fit_shrinkage, genre_matrix,
+)
+from chatrec_agent.search.lexical import LEXICAL_WEIGHT
 
 # How many interacted items a never-interacted item borrows its CF score from.
 BORROW_NEIGHBOURS = 10
@@ -34,6 +38,13 @@ class HybridRecommender(Recommender):
         self.popularity_weight = popularity_weight
         self.warm_history = warm_history  # history size at which CF gets its full weight
         self.vectors: np.ndarray | None = None
+        # "Like X": how much X's collaborative neighbours count against its content ones.
+        self.shrinkage = Shrinkage(0.0)
+
+    @property
+    def lexical_weight(self) -> float:  # type: ignore[override]
+        """A wish's words as an item's tags count as in search: LEXICAL_WEIGHT on the cosine."""
+        return self.wish_weight * LEXICAL_WEIGHT
 
     def set_vectors(self, vectors: np.ndarray) -> HybridRecommender:
         """Unit item vectors, one row per dataset item (missing items: zero rows)."""
@@ -44,12 +55,20 @@ class HybridRecommender(Recommender):
         self.cf.fit(dataset)
         self._popularity = normalise(np.log1p(dataset.item_popularity).astype(np.float32))
         self._borrow = self._borrowed_neighbours(dataset)
+        self._like_evidence(dataset)
+        self.shrinkage = fit_shrinkage(dataset, self.vectors)
+
+    def _like_evidence(self, dataset: Dataset) -> None:
+        """What a like-X blend reads besides the models: co-rater counts and genre sets."""
+        self._co_raters = co_raters(dataset.matrix)
+        self._genres = genre_matrix(dataset)
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         # The vectors are not saved: they live in the index, and are re-attached after loading.
         cf_settings, cf_arrays = self.cf.state()
         settings = {"content_weight": self.content_weight, "wish_weight": self.wish_weight,
-                    "popularity_weight": self.popularity_weight, "warm_history": self.warm_history, "cf": cf_settings}
+                    "popularity_weight": self.popularity_weight, "warm_history": self.warm_history, "cf": cf_settings,
+                    "like_shrinkage": self.shrinkage.state()}
         arrays = {"popularity": self._popularity, **prefixed("cf.", cf_arrays)}
         if self._borrow is not None:
             arrays.update(zip(("borrow_cold", "borrow_neighbours", "borrow_weights"), self._borrow))
@@ -62,6 +81,8 @@ class HybridRecommender(Recommender):
                     float(settings["popularity_weight"]), int(settings["warm_history"]))
         if model.warm_history < 1:
             raise ValueError("a saved hybrid model with no warm-up history size")
+        model.shrinkage = Shrinkage.from_state(settings.get("like_shrinkage"))
+        model._like_evidence(dataset)
         n = dataset.n_items
         model._popularity = arrays.array("popularity", (n,))
         model._borrow = None
@@ -134,11 +155,12 @@ class HybridRecommender(Recommender):
         return self.cf._contributions(x, item)
 
     def _item_similarities(self, seeds: list[int]) -> np.ndarray:
-        cf = normalise(self.cf._item_similarities(seeds))
-        if self.vectors is None:
-            return cf
-        content = (self.vectors @ self.vectors[seeds].T).mean(axis=1)
-        return cf + self.content_weight * 2 * content
+        """Each seed's collaborative and content neighbours, blended by the evidence about
+        the seed (see neighbourhood.py), averaged over the seeds."""
+        at = np.asarray(seeds, dtype=np.int64)
+        cf = collaborative_similarities(np.stack([self.cf._item_similarities([int(s)]) for s in at]), at)
+        content = None if self.vectors is None else content_similarities(self.vectors, self._genres, at)
+        return blend(cf, content, self.shrinkage.weight(self._co_raters[at])).mean(axis=0)
 
     def _decorate(self, recs, x, query_vector):
         wish = self.wish_scores(query_vector)

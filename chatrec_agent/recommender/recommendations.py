@@ -28,6 +28,7 @@ from chatrec_agent.recommender.hybrid import HybridRecommender
 from chatrec_agent.recommender.model_files import prefixed, read_model, write_model
 from chatrec_agent.recommender.rating import FitStopped
 from chatrec_agent.recommender.rating_model import RatingModel
+from chatrec_agent.search.lexical import LexicalIndex
 from chatrec_agent.settings import Settings
 from chatrec_agent.store.history import HistoryStore
 from chatrec_agent.store.model_store import DirectoryModelStore, ModelStore
@@ -75,6 +76,7 @@ class Recommendations:
         self._rating_lock = threading.Lock()
         self._stop_fitting = threading.Event()
         self._warming: threading.Thread | None = None
+        self._lexical: tuple[Dataset, LexicalIndex] | None = None  # over the model's items
 
     # --- the fitted model ---------------------------------------------------------------
 
@@ -186,8 +188,17 @@ class Recommendations:
                 filters = constrained
             else:
                 prefer = {i for tag in tags for i in self.catalog.tag_index.get(tag, ())}
-        recs = self.model.recommend(user, k, filters, exclude, like_items, query_vector, include_seen, prefer)
+        lexical = self.lexical_index().scores(wish) if wish else None
+        recs = self.model.recommend(user, k, filters, exclude, like_items, query_vector, include_seen, prefer, lexical)
         return self._explained(user, recs, wish, filters)
+
+    def lexical_index(self) -> LexicalIndex:
+        """BM25 over the catalog's tags in the model's item order, built once per fitted model."""
+        ds = self.model.ds
+        cached = self._lexical
+        if cached is None or cached[0] is not ds:
+            cached = self._lexical = (ds, LexicalIndex(ds.item_ids, [item.tags for item in ds.items]))
+        return cached[1]
 
     def tags_named(self, wish: str) -> list[str]:
         """Catalog tags the wish names word for word (“a feel-good movie”, “a heist”): the

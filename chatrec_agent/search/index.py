@@ -12,6 +12,7 @@ content hash).
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import threading
@@ -28,8 +29,11 @@ from chatrec_agent.catalog import Catalog, Item
 from chatrec_agent.catalog.filters import FacetTable, SearchFilter, item_metadata
 from chatrec_agent.errors import VectorIndexError
 from chatrec_agent.search.embeddings import Embedder
+from chatrec_agent.search.lexical import LEXICAL_WEIGHT, LexicalIndex
 from chatrec_agent.search.vector_store import make_client, page_size
 from chatrec_agent.settings import Settings
+
+log = logging.getLogger(__name__)
 
 # (done, total, stage) after every batch; raising from it aborts the sync.
 Progress = Callable[[int, int, str], None]
@@ -39,6 +43,8 @@ EMBED_CHUNK = 512
 EXACT_COST = 4
 # How often a long-lived process re-reads the pointer to notice another process's reindex.
 POINTER_TTL_S = 5.0
+# Items whose tags match a query that are scored against it, at least (best lexical first).
+LEXICAL_CANDIDATES = 50
 # A data collection's suffix: UTC time to the microsecond, always 20 digits (years 1000-9999).
 STAMP_FORMAT = "%Y%m%d%H%M%S%f"
 STAMP_DIGITS = 20
@@ -80,9 +86,12 @@ class SearchHit:
     year: int | None
     genres: tuple[str, ...]
     tags: tuple[str, ...]
-    score: float  # cosine similarity of the query and the item, in [-1, 1]
+    # Cosine similarity of the query and the item, plus up to LEXICAL_WEIGHT when the item
+    # carries words or phrases of the query as tags (`matched`).
+    score: float
     document: str = ""
     url: str | None = None
+    matched: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -96,6 +105,7 @@ class _Active:
     model: str
     checked_at: float
     facets: FacetTable | None = field(default=None, repr=False)
+    lexical: LexicalIndex | None = field(default=None, repr=False)
     collection: Any = field(default=None, repr=False)
     size: int | None = None  # count() costs ~5 ms at 100k items, so it is cached here
 
@@ -110,6 +120,7 @@ class ItemIndex:
         self._client = client
         self._active: _Active | None = None
         self._sync_lock = threading.Lock()
+        self._tables_lock = threading.Lock()  # one build of the filter table and lexical index at a time
 
     # --- plumbing ---------------------------------------------------------------------
 
@@ -191,11 +202,37 @@ class ItemIndex:
             offset += size
 
     def _facets(self) -> FacetTable:
+        return self._tables()[0]
+
+    def _lexical(self) -> LexicalIndex:
+        return self._tables()[1]
+
+    def _tables(self) -> tuple[FacetTable, LexicalIndex]:
+        """The filter table and the tags' lexical index, built together from one read of the
+        active collection's metadata (in the same item order), once per collection."""
         active = self._active_state()
         assert active is not None
-        if active.facets is None:
-            active.facets = FacetTable.from_metadata(self._iter_metadata(self._collection()))
-        return active.facets
+        with self._tables_lock:
+            if active.facets is None or active.lexical is None:
+                rows = list(self._iter_metadata(self._collection()))
+                active.lexical = LexicalIndex([i for i, _ in rows], [_split(meta.get("tags")) for _, meta in rows])
+                active.facets = FacetTable.from_metadata(rows)
+            return active.facets, active.lexical
+
+    def warm(self) -> threading.Thread:
+        """Build the filter table and lexical index in the background (about 10 s at 100k
+        items, most of it reading the metadata back), so the first search rarely waits."""
+
+        def build() -> None:
+            try:
+                if self._active_state() is not None:
+                    self._tables()
+            except Exception as exc:  # the first search builds them then, or says what is wrong
+                log.warning("could not prepare the search tables: %s", exc)
+
+        thread = threading.Thread(target=build, name="search-tables", daemon=True)
+        thread.start()
+        return thread
 
     # --- status -----------------------------------------------------------------------
 
@@ -376,25 +413,57 @@ class ItemIndex:
     # --- search -----------------------------------------------------------------------
 
     def search(self, query: str, k: int = 10, flt: SearchFilter | None = None) -> list[SearchHit]:
-        """Items closest in meaning to `query` that pass `flt`, best first."""
+        """Items closest in meaning to `query` that pass `flt`, best first; items carrying a
+        word or phrase of the query as a tag ("heist", "twist ending") rank higher."""
         vector = self.embedder.encode([query])[0]
-        return self.search_vector(vector, k, flt)
+        return self.search_vector(vector, k, flt, text=query)
 
-    def search_vector(self, vector: np.ndarray, k: int = 10, flt: SearchFilter | None = None) -> list[SearchHit]:
+    def search_vector(self, vector: np.ndarray, k: int = 10, flt: SearchFilter | None = None,
+                      text: str | None = None) -> list[SearchHit]:
+        """Nearest items to `vector` that pass `flt`; with `text`, fused with the lexical
+        match of its words against the items' tags."""
         collection = self._collection()
         if k <= 0:
             return []
         flt = flt or SearchFilter()
+        facets, lexical = self._tables() if text else (None, None)
+        terms = lexical.terms(text) if lexical is not None and text else []
         if flt.is_empty():
             ranked = self._query(collection, vector, k)
-            return self._hits(collection, ranked)
-        facets = self._facets()
-        mask = facets.mask(flt)
-        matching = int(mask.sum())
-        if matching == 0:
-            return []
-        ranked = self._filtered(collection, vector, k, facets, mask, matching, flt)
-        return self._hits(collection, ranked)
+            mask = None
+        else:
+            facets = facets or self._facets()
+            mask = facets.mask(flt)
+            matching = int(mask.sum())
+            if matching == 0:
+                return []
+            ranked = self._filtered(collection, vector, k, facets, mask, matching, flt)
+        if terms:
+            assert facets is not None and lexical is not None
+            ranked = self._fused(collection, vector, ranked, lexical.matches(text, mask), k, facets, mask)
+        return self._hits(collection, ranked, lexical, terms)
+
+    def _fused(self, collection: Any, vector: np.ndarray, ranked: list[tuple[str, float]], lexical: np.ndarray | None,
+               k: int, facets: FacetTable, mask: np.ndarray | None) -> list[tuple[str, float]]:
+        """Cosine + LEXICAL_WEIGHT x lexical match, over the vector top-k and the best lexical
+        matches (which are scored against the query whatever their distance). An item that
+        matches nothing and is not in the vector top-k cannot reach the fused top-k."""
+        if lexical is None:
+            return ranked
+        if mask is not None:
+            lexical = np.where(mask, lexical, 0.0)
+        matched = np.flatnonzero(lexical > 0)
+        take = min(len(matched), max(LEXICAL_CANDIDATES, 5 * k))
+        best = matched[np.argpartition(-lexical[matched], take - 1)[:take]] if take else matched
+        cosine = dict(ranked)
+        missing = [facets.ids[i] for i in best if facets.ids[i] not in cosine]
+        if missing:
+            cosine.update(self._exact(collection, vector, len(missing), missing))
+        position = facets.position
+        fused = [(item_id, score + LEXICAL_WEIGHT * float(lexical[position[item_id]]) if item_id in position else score)
+                 for item_id, score in cosine.items()]
+        fused.sort(key=lambda pair: -pair[1])
+        return fused[:k]
 
     def _query(self, collection: Any, vector: np.ndarray, n: int, where: dict | None = None) -> list[tuple[str, float]]:
         n = min(n, max(1, self._size()))
@@ -443,7 +512,8 @@ class ItemIndex:
         scored.sort(key=lambda pair: -pair[1])
         return scored[:k]
 
-    def _hits(self, collection: Any, ranked: list[tuple[str, float]]) -> list[SearchHit]:
+    def _hits(self, collection: Any, ranked: list[tuple[str, float]], lexical: LexicalIndex | None = None,
+              terms: list[str] | None = None) -> list[SearchHit]:
         if not ranked:
             return []
         page = collection.get(ids=[item_id for item_id, _ in ranked], include=["metadatas", "documents"])
@@ -453,16 +523,23 @@ class ItemIndex:
             if item_id not in by_id:
                 continue  # deleted between the query and the read
             meta, doc = by_id[item_id]
+            tags = _split(meta.get("tags"))
             hits.append(
                 SearchHit(
                     item_id=item_id,
                     title=meta.get("title", item_id),
                     year=meta.get("year"),
                     genres=tuple(g for g in (meta.get("genres") or "").split("|") if g),
-                    tags=tuple(t for t in (meta.get("tags") or "").split("|") if t),
+                    tags=tags,
                     score=round(score, 4),
                     document=doc or "",
                     url=meta.get("url"),
+                    matched=lexical.matched(tags, terms) if lexical is not None and terms else (),
                 )
             )
         return hits
+
+
+def _split(tags: Any) -> tuple[str, ...]:
+    """Tags as stored in an item's metadata ("a|b")."""
+    return tuple(t for t in (tags or "").split("|") if t) if isinstance(tags, str) else ()
