@@ -66,10 +66,10 @@ class GenreLexicon:
         tag_phrases = {_words(t) for t in tags}
         # Tags of several words that contain a genre word ("live action", "war hero") are read
         # as the tag, so "live-action" is not the genre Action.
-        # Only a tag ending in a genre word is read whole, keeping that head ("dark comedy" is a
-        # comedy, whatever "dark" says); "scary movie" is still scary, "romantic comedy" both.
-        heads = {_words(g) for g in self.by_key.values()} | {p for p in SYNONYMS if " " not in p}
-        self.tag_phrases = sorted((t for t in tag_phrases if " " in t and t not in SYNONYMS and t.split()[-1] in heads),
+        # Except where the tag is itself how people name a genre: "romantic comedy" is both,
+        # and "scary movie" / "funny film" are still scary and funny.
+        generic = {"movie", "movies", "film", "films", "flick", "flicks"}
+        self.tag_phrases = sorted((t for t in tag_phrases if " " in t and t not in SYNONYMS and t.split()[-1] not in generic),
                                   key=len, reverse=True)
         # A catalog's own genre names always count as words for themselves.
         phrases: dict[str, list[str]] = {}
