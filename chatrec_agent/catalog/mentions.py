@@ -76,9 +76,19 @@ _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "*": "*", "_": "_", "
 _PARENS = re.compile(r"\s*\((?:a\.k\.a\.\s*)?([^()]*)\)")
 
 
+# Sequels are written every way: "Ghostbusters II", "Ghostbusters 2", "Chapter Two".
+_NUMBERS = {"two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+            "ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+
+
 def tokens(text: str) -> list[tuple[str, int, int]]:
-    """(folded token, start, end) for each word; contractions stay whole, so "don't" is no "Don"."""
-    return [(fold(m.group()).replace("’", "'"), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    """(folded token, start, end) for each word; contractions stay whole, so "don't" is no
+    "Don"; numbers in words and Roman numerals as digits."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        word = fold(m.group()).replace("’", "'")
+        out.append((_NUMBERS.get(word, word), m.start(), m.end()))
+    return out
 
 
 def key_of(text: str) -> str:
@@ -179,6 +189,8 @@ class MentionLinker:
         content = [w for w in words if w not in ARTICLES]
         raw = text[start:end]
         year = _year_after(text[end:])
+        if year is None and (go_on := re.match(r"\s*[:–—-][^.!?()]{1,60}(?=\()", text[end:])):
+            year = _year_after(text[end + go_on.end():])  # "John Wick: Chapter 2 (2017)": not 2014's
         mixed = text != text.lower() and text != text.upper()
         caps = [text[s].isupper() for t, s, _ in toks[i:j] if text[s].isalpha() and (t not in ARTICLES or s != toks[i][1])]
         first_in_sentence = i == 0 or re.search(r"[.!?…:]\s*$|^\s*$", text[:start]) is not None
@@ -208,7 +220,8 @@ class MentionLinker:
             "seen_cue": float(seen_cue),
             "compare": float(compare),
             # "something like fargo": the title is all the comparison names.
-            "whole": float((cue or seen_cue or compare) and _PHRASE_END.match(text[end:]) is not None),
+            "whole": float((cue or seen_cue or compare) and _PHRASE_END.match(text[end:]) is not None
+                           and not re.match(r"\s*[:–—-]\s*\w", text[end:])),
             "common": zipf / 2.0,
             # Everyday words ("it", "yes", "next") are a class apart from merely known ones ("arrival").
             "everyday": max(0.0, zipf - 5.0),

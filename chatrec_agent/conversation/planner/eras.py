@@ -54,6 +54,6 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
         return year, year
     if re.search(r"\b(recent|latest|new releases?|newest|brand new|modern)\b", t):
         return latest_year - 7, None
-    if re.search(r"\b(classic|old|golden age|black and white|vintage)\b(?! (one|ones)\b)", t) and "older" not in t:
+    if re.search(r"\b(classics?|old|golden age|black and white|vintage)\b(?! (one|ones)\b)", t) and "older" not in t:
         return None, 1969
     return None, None

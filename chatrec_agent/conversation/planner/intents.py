@@ -72,8 +72,10 @@ _RATE = [
     re.compile(r"^(?P<t>.+?) (?:is|was|gets|deserves) (?:a )?(?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)\b"),
 ]
 _LIKED = re.compile(
-    r"(?:\bi (?:really |absolutely |totally )?(?:loved|liked|enjoyed|adored|love|like)|^(?:really )?(?:loved|liked|enjoyed|adored)) (?P<t>.+)")
-_LIKED_REF = re.compile(r"^(?P<t>.+?) (?:was|is) (?:great|amazing|awesome|excellent|brilliant|good|fantastic)\b")
+    r"(?:\bi (?:really |absolutely |totally |also |just |still |do |did )?(?:loved|liked|enjoyed|adored|love|like)|"
+    r"^(?:really )?(?:loved|liked|enjoyed|adored)|\bmy (?:all[- ]time )?favou?rites? (?:is|are|was|were|include)) (?P<t>.+)")
+_LIKED_REF = re.compile(r"^(?P<t>.+?) (?:was|is) (?:great|amazing|awesome|excellent|brilliant|good|fantastic|"
+                        r"(?:one of )?my (?:all[- ]time )?favou?rites?)\b")
 _DISLIKED = re.compile(
     r"(?:\bi (?:really )?(?:hated|disliked|didn'?t like|did not like|couldn'?t stand|hate|dislike|don'?t like)|"
     r"^(?:really )?(?:hated|disliked|didn'?t like|couldn'?t stand)) (?P<t>.+)")
@@ -284,7 +286,7 @@ class IntentParser:
             if not rest or not (self._has_slots(rest) or _SEEKING.search(rest)):
                 return Plan(answer=THANKS if _THANKS.match(t) else GREETING)
             t = rest
-        if _HISTORY.search(t) and not _REQUEST.search(t):
+        if _HISTORY.search(t) and not _REQUEST.search(t) and not _in(t, "link"):  # "my favourites are X, Y" is a taste
             return self._call(ToolName.USER_HISTORY)
         alone = personal(t, memory)
         if alone is not None:  # "just for me": back from the group's list to the speaker's own
@@ -492,7 +494,7 @@ class IntentParser:
             if _in(phrase, "ask"):
                 return (_did_you_mean(_in(phrase, "ask")))  # never recorded from an unsure link
             genres = self.lexicon.parse(phrase)[0]
-            if genres:  # "I like comedies", "I don't really like horror": a taste, so a request
+            if genres or self._has_slots(phrase):  # "I like comedies", "I like classics": a taste, so a request
                 plan = self._recommend(t, memory)
                 args = plan.tool_calls[0]["args"] if plan.tool_calls else None
                 if args is not None and kind == "disliked":
@@ -811,8 +813,12 @@ class IntentParser:
         """What "like …" names: the titles it surely names; else, when its pieces are one
         title each spelt with a typo ("blade runer"), that title (asked about when not close);
         pieces that may be titles the catalog lacks go to the tool, which offers close matches."""
-        pieces = [p.strip() for p in re.split(r",| and | & | or | with | plus ", phrase) if p.strip()] or [phrase]
-        like: list[str] = []
+        like = [m.item.id for m in _in(phrase, "link")]  # "The Fast and the Furious" is one title
+        rest = phrase
+        for m in _MENTIONS.get():
+            if m.item.id in like:
+                rest = re.sub(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)", " , ", rest)
+        pieces = [p.strip() for p in re.split(r",| and | & | or | with | plus ", rest) if re.search(r"\w", p)]
         for piece in pieces:
             named = _in(piece, "link")
             covered = sum(len(tokens(m.text)) for m in named)

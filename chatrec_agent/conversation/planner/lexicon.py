@@ -75,12 +75,13 @@ class GenreLexicon:
         phrases: dict[str, list[str]] = {}
         for name in self.by_key.values():
             phrases.setdefault(_words(name), []).append(name)
+        # A synonym the catalog has as a tag still rules its genre out when negated ("I didn't
+        # like the scary ones" excludes Horror), though asked for it is left to the tag.
+        self.negated_only: dict[str, list[str]] = {}
         for phrase, target in SYNONYMS.items():
-            if phrase in tag_phrases:
-                continue
             names = [self._present(t) for t in target.split("+")]
             if all(names):
-                phrases.setdefault(phrase, [n for n in names if n])
+                (self.negated_only if phrase in tag_phrases else phrases).setdefault(phrase, [n for n in names if n])
         # Longest phrases first so "romantic comedy" beats "comedy".
         self.phrases = sorted(phrases.items(), key=lambda kv: -len(kv[0]))
         self.known = frozenset(self.words())
@@ -88,7 +89,8 @@ class GenreLexicon:
 
     def words(self) -> set[str]:
         """Every word of the genre and mood phrases this catalog understands."""
-        return {w for phrase, _ in self.phrases for w in phrase.split()} | {w for m in MOODS for w in m.split()}
+        return ({w for phrase, _ in self.phrases for w in phrase.split()} | {w for m in MOODS for w in m.split()} |
+                {w for phrase in getattr(self, "negated_only", {}) for w in phrase.split()})
 
     def _present(self, name: str) -> str | None:
         key = genre_key(name)
@@ -131,6 +133,10 @@ class GenreLexicon:
                     else:
                         include.extend(n for n in names if n not in include)
                 taken = re.sub(pattern, " # ", taken)
+            for phrase, names in self.negated_only.items():
+                match = re.search(rf" {re.escape(phrase)} ", taken)
+                if match and NEGATION.search(taken[: match.start() + 1]):
+                    exclude.append(names)
         excluded: list[str] = []
         for names in exclude:
             rest = [n for n in names if n not in include] if len(names) > 1 else names

@@ -34,7 +34,7 @@ def pick(items: list, position: int | None):
 
 # What a number counts when it asks for a list: "3 comedies", "two more films", "top 10".
 COUNT_NOUNS = frozenset("""films film movies movie picks pick options option ones suggestions suggestion
-recommendations recommendation titles title more others other of them please instead then""".split())
+recommendations recommendation titles title more others other""".split())
 _ASKS_FOR = r"(?:give me|show me|recommend|suggest|top|just|only|need|want|get me|list|pick|find me|how about|maybe|make it|i'?ll take)"
 
 
@@ -44,7 +44,8 @@ def count_in(text: str, default: int = 5, maximum: int = 20, nouns: frozenset[st
     `nouns`: more words a count may go with (the catalog's genre words, "comedies")."""
     t = text.lower().strip()
     number = r"(\d{1,2}|" + "|".join(sorted(map(re.escape, NUMBERS), key=len, reverse=True)) + r")"
-    counted = [rf"^{number}\W*$", rf"\b{_ASKS_FOR}\s+(?:me\s+)?{number}\b(?! ?(?:s\b|stars?|★|/5|out of))"]
+    counted = [rf"^{number}(?:\s+(?:of them|please|instead|then))?\W*$",
+               rf"\b{_ASKS_FOR}\s+(?:me\s+)?{number}\b(?! ?(?:s\b|stars?|★|/5|out of))"]
     counted.append(r"\b(a couple of|a couple|a few|several)\b")  # only ever a count
     for pattern in counted:
         if m := re.search(pattern, t):
