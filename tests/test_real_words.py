@@ -150,10 +150,13 @@ def test_an_unsure_title_is_asked_about_and_a_yes_confirms_it(world):
     assert not parser.plan("yes", Recall()).tool_calls or "Heat" not in str(parser.plan("yes", Recall()).tool_calls)
 
 
-def test_the_most_everyday_titles_are_asked_about_even_with_a_year(big_world):
+def test_the_most_everyday_titles_count_only_written_as_titles(big_world):
     catalog, parser = big_world
-    plan = parser.plan("As a horror fan I loved It (2017)", Recall())
-    assert not plan.steps() and plan.confirm["item"] == by_title(catalog, "It", 2017)  # never written unasked
+    it_2017, it_1927 = by_title(catalog, "It", 2017), by_title(catalog, "It", 1927)
+    written = parser.plan("As a horror fan I loved It (2017)", Recall())
+    assert calls(written)[0]["args"]["item"] == it_2017  # the year says which, and that it is one
+    for text in ("As a horror fan I loved it", "I loved it (the ending!)", "it is a classic"):
+        assert not linked_ids(parser.plan(text, Recall())) & {it_2017, it_1927}, text
 
 
 def test_start_over_sets_the_conversation_aside(world):
