@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from real_dialogues import LABELS, clean, heldout, ids, load_labels  # noqa: E402
+from real_dialogues import LABELS, ids, labelled_turns, load_labels  # noqa: E402
 
 from chatrec_agent.catalog.mentions import FEATURES, MODEL_FILE, PRIOR_WEIGHTS, MentionLinker, MentionModel  # noqa: E402
 from chatrec_agent.conversation.planner.model import planner_vocabulary  # noqa: E402
@@ -34,19 +34,12 @@ OUT = Path(__file__).parent.parent / "chatrec_agent" / "catalog" / "data" / MODE
 
 def examples(linker: MentionLinker, dialogues: list[dict], labels: dict, part: str) -> tuple[np.ndarray, np.ndarray, int]:
     rows, targets, turns = [], [], 0
-    for dialogue in dialogues:
-        conv = str(dialogue["conversation_id"])
-        if heldout(conv) != (part == "heldout"):
-            continue
-        for n, utterance in enumerate(dialogue["conversation"]):
-            label = labels.get((conv, n))
-            if label is None:
-                continue
-            turns += 1
-            named = ids(label["named"])
-            for m in linker.candidates(clean(utterance["utterance"])):
-                rows.append([m.evidence[f] for f in FEATURES])
-                targets.append(float(any(i.id in named for i in m.items[:3])))
+    for text, label in labelled_turns(dialogues, labels, part):
+        turns += 1
+        named = ids(label["named"])
+        for m in linker.candidates(text):
+            rows.append([m.evidence[f] for f in FEATURES])
+            targets.append(float(any(i.id in named for i in m.items[:3])))
     return np.asarray(rows, dtype=float), np.asarray(targets), turns
 
 
@@ -78,29 +71,21 @@ def threshold(p: np.ndarray, y: np.ndarray, precision: float, below: float = 1.0
 def figures(linker: MentionLinker, dialogues: list[dict], labels: dict, part: str, failures: list | None = None) -> dict:
     """What the linker decides on whole messages (overlaps resolved), against the labels."""
     turns = found = named_total = wrong = asked = 0
-    for dialogue in dialogues:
-        conv = str(dialogue["conversation_id"])
-        if heldout(conv) != (part == "heldout"):
-            continue
-        for n, utterance in enumerate(dialogue["conversation"]):
-            label = labels.get((conv, n))
-            if label is None:
-                continue
-            turns += 1
-            text = clean(utterance["utterance"])
-            named = {i for i in ids(label["named"]) if i in linker.catalog_ids}
-            named_total += len(named)
-            mentions = linker.find(text)
-            links = [m for m in mentions if m.decision == "link"]
-            asked += sum(m.decision == "ask" for m in mentions)
-            found += len(named & {m.item.id for m in links})
-            bad = [m for m in links if m.item.id not in named]
-            wrong += len(bad)
-            if failures is not None:
-                missed = named - {m.item.id for m in links}
-                if bad or missed:
-                    failures.append({"text": text, "wrong": [(m.text, m.item.label, m.score) for m in bad],
-                                     "missed": sorted(missed), "asked": [(m.text, m.item.label, m.score) for m in mentions if m.decision == "ask"]})
+    for text, label in labelled_turns(dialogues, labels, part):
+        turns += 1
+        named = {i for i in ids(label["named"]) if i in linker.catalog_ids}
+        named_total += len(named)
+        mentions = linker.find(text)
+        links = [m for m in mentions if m.decision == "link"]
+        asked += sum(m.decision == "ask" for m in mentions)
+        found += len(named & {m.item.id for m in links})
+        bad = [m for m in links if m.item.id not in named]
+        wrong += len(bad)
+        if failures is not None:
+            missed = named - {m.item.id for m in links}
+            if bad or missed:
+                failures.append({"text": text, "wrong": [(m.text, m.item.label, m.score) for m in bad],
+                                 "missed": sorted(missed), "asked": [(m.text, m.item.label, m.score) for m in mentions if m.decision == "ask"]})
     return {"turns": turns, "named_in_catalog": named_total, "link_recall": round(found / max(named_total, 1), 3),
             "false_links": wrong, "false_links_per_200_turns": round(wrong * 200 / max(turns, 1), 2), "asks": asked}
 

@@ -66,6 +66,17 @@ def load_labels(path: Path) -> dict[tuple[str, int], dict]:
     return labels
 
 
+def labelled_turns(dialogues: list[dict], labels: dict, part: str):
+    """(text, label) for each labelled seeker turn of the part ("dev" or "heldout")."""
+    for dialogue in dialogues:
+        conv = str(dialogue["conversation_id"])
+        if heldout(conv) != (part == "heldout"):
+            continue
+        for n, utterance in enumerate(dialogue["conversation"]):
+            if (label := labels.get((conv, n))) is not None:
+                yield clean(utterance["utterance"]), label
+
+
 def ids(films: list[dict]) -> set[str]:
     return {str(f["id"]) for f in films if f.get("id") is not None}
 
