@@ -199,13 +199,14 @@ class Runtime:
 
             parser = OfflinePlanner.for_catalog(catalog, titles, attributes, self.index.embedder.encode).parser
         generation = catalog_generation(catalog)
+        # The generation goes first: whoever sees the new catalog also sees its generation.
+        self.served_generation = generation
         services = self.agent.services
         services.catalog, services.titles, services.recommendations = catalog, titles, recommendations
         services.attributes = attributes
         self.catalog, self.recommendations = catalog, recommendations
         if parser is not None:
             planner.parser = parser
-        self.served_generation = generation
         return generation
 
     # --- following other replicas' reindexes ---------------------------------------------

@@ -322,7 +322,7 @@ class IntentParser:
         for sentence in sentences:
             plan = self._one(sentence, memory, raw)
             if plan.answer is not None:
-                if plan.confirm is not None or (answer is None and sentence not in CHAT.values()):
+                if plan.confirm is not None or (answer is None and plan.answer not in CHAT.values()):
                     answer = answer if answer is not None and answer.confirm is not None else plan
                 continue
             calls, then = plan.tool_calls, plan.then
@@ -494,7 +494,9 @@ class IntentParser:
             if _in(phrase, "ask"):
                 return (_did_you_mean(_in(phrase, "ask")))  # never recorded from an unsure link
             genres = self.lexicon.parse(phrase)[0]
-            if genres or self._has_slots(phrase):  # "I like comedies", "I like classics": a taste, so a request
+            # "I loved the second one" points into the last list; "I like comedies" is a taste, so a request.
+            points = ordinal_in(phrase) is not None and bool(memory.last_shown)
+            if not points and (genres or self._has_slots(phrase)):
                 plan = self._recommend(t, memory)
                 args = plan.tool_calls[0]["args"] if plan.tool_calls else None
                 if args is not None and kind == "disliked":
