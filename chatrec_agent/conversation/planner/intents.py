@@ -6,6 +6,7 @@ import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 from wordfreq import zipf_frequency
 
 from chatrec_agent.catalog import Item, phrase_words
@@ -16,7 +17,7 @@ from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.groups import (GroupAsk, membership_call, personal, read_group, regroup,
                                                        without_mentions)
-from chatrec_agent.conversation.planner.lexicon import NEGATION, GenreLexicon
+from chatrec_agent.conversation.planner.lexicon import NEGATION, GenreLexicon, lemma
 from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.questions import item_question
@@ -128,6 +129,11 @@ _FILLER = re.compile(
     r"\b(what should i watch( tonight| today| next)?|recommend( me)?|suggest( me)?|give me|show me|i want|i'd like|"
     r"i would like|looking for|in the mood for|something|anything|some|a film|a movie|films|movies|film|movie|"
     r"please|tonight|today|for me|can you|could you|any|ideas?|good|great|\d+|one|ones|me)\b")
+# Words that ask rather than describe ("do you know any?", "what would you suggest I see?"):
+# a wish made only of these and the language's function words searches for nothing.
+_ASKING_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset("""suggest suggestion recommend recommendation idea option
+pick know see watch look help need want find tonight tomorrow weekend yes yeah sure okay thank thanks hello hey also
+maybe perhaps really else another other new more please lol great good nice would could should might must shall""".split())
 _ASKING = re.compile(
     r"^(?:(?:hey|hi|ok|okay|so|please|can you|could you|would you)[, ]+)*"
     r"(?:i want|i'd like|i would like|i'm looking for|i am looking for|looking for|i'm in the mood for|in the mood for|"
@@ -226,7 +232,8 @@ class IntentParser:
         self.linker = linker  # which titles a message names, and how surely
         self.count_nouns = frozenset(lexicon.words())  # "3 comedies" counts, "two daughters" doesn't
         self.latest_year = latest_year
-        self.tags = tags  # the catalog's tags, as words: a wish naming one is worth passing on
+        # The catalog's tags, as words: a wish naming one is worth passing on (not "good" or "funny").
+        self.tags = {tag for tag in tags if lemma(tag) not in _ASKING_WORDS}
         self.attributes = attributes
         self.meaning = meaning  # nearest labelled examples, for follow-ups the rules find no slot in
         self.items: dict[str, Item] = {item.id: item for item in titles.items}
@@ -389,8 +396,17 @@ class IntentParser:
             if plan is not None:
                 return plan
         plan = self._recommend(t, memory, raw)
-        if self._bare(plan) and (memory.last_item or memory.last_shown) and len(t.split()) <= 10:
-            return self._by_meaning(t, memory) or plan
+        if not self._bare(plan):
+            return plan
+        if (memory.last_item or memory.last_shown) and len(t.split()) <= 10 and (by_meaning := self._by_meaning(t, memory)):
+            return by_meaning
+        args = plan.tool_calls[0]["args"]
+        if "wish" not in args and memory.last_recommend is not None and memory.last_shown:
+            # "Any suggestion for me?", "what else would you suggest?": asking again in the middle
+            # of a search goes on with it, past what was shown.
+            args = {**{k: v for k, v in memory.last_recommend.items() if v not in (None, [], "")}, "k": args.get("k", 5)}
+            args["exclude"] = list(dict.fromkeys([*args.get("exclude", []), *memory.shown_ids]))
+            return self._call(ToolName.RECOMMEND, **args)
         return plan
 
     @staticmethod
@@ -717,6 +733,8 @@ class IntentParser:
             by_meaning = self._by_meaning(t, memory)  # "what's the story?" is about the item in hand
             if by_meaning is not None:
                 return by_meaning
+        if match is None and not any(lemma(w) not in _ASKING_WORDS for w in phrase_words(query).split()):
+            return None  # "do you have any good recommendations?": a request with nothing to search
         if match is None and (self.lexicon.parse(query)[0] or self._mentions(query) or len(query.split()) > 4):
             return None  # "is there a good sci-fi from the 90s?", "do you have anything by Kubrick?": requests
         if match is not None and re.match(r"^(?:tell me about|what is|what's)\b", t):
@@ -887,7 +905,8 @@ class IntentParser:
         content = re.sub(r"\b(a|an|the|to|watch|i|for|from|with|and|or|of|in|no|not|without|s)\b", " ", content)
         content = re.sub(r"[^a-z' -]", " ", content)
         content = _ERA_WORDS.sub(" ", content)
-        words = [w for w in content.replace("-", " ").split() if len(w) > 2 and not any(self.lexicon.parse(w))]
+        words = [w for w in content.replace("-", " ").split()
+                 if len(w) > 2 and lemma(w) not in _ASKING_WORDS and not any(self.lexicon.parse(w))]
         padded = f" {phrase_words(text)} "
         if not words and not any(f" {tag} " in padded for tag in self.tags):  # "a heist film": genre and tag
             return None

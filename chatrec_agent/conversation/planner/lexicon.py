@@ -60,8 +60,8 @@ _CLAUSE_END = re.compile(r"[,.;!?…()]|\b(?:(?<!anything )(?<!nothing )(?<!all 
 
 class GenreLexicon:
     def __init__(self, catalog_genres: Iterable[str], tags: Iterable[str] = ()):
-        """`tags`: the catalog's tags (as phrase words). A synonym that is also a tag ("heist")
-        is left to the tag: the catalog knows exactly which items it names."""
+        """`tags`: the catalog's tags; one of several words that holds a genre word ("live
+        action") is read whole, so it names no genre."""
         self.by_key = {genre_key(g): g for g in catalog_genres}
         tag_phrases = {_words(t) for t in tags}
         # Tags of several words that contain a genre word ("live action", "war hero") are read
@@ -75,22 +75,20 @@ class GenreLexicon:
         phrases: dict[str, list[str]] = {}
         for name in self.by_key.values():
             phrases.setdefault(_words(name), []).append(name)
-        # A synonym the catalog has as a tag still rules its genre out when negated ("I didn't
-        # like the scary ones" excludes Horror), though asked for it is left to the tag.
-        self.negated_only: dict[str, list[str]] = {}
+        # A synonym the catalog also has as a tag ("scifi", "family", "heist") still names its
+        # genre: the request keeps the word as its wish, so the tagged items rank first within it.
         for phrase, target in SYNONYMS.items():
             names = [self._present(t) for t in target.split("+")]
             if all(names):
-                (self.negated_only if phrase in tag_phrases else phrases).setdefault(phrase, [n for n in names if n])
+                phrases.setdefault(phrase, [n for n in names if n])
         # Longest phrases first so "romantic comedy" beats "comedy".
         self.phrases = sorted(phrases.items(), key=lambda kv: -len(kv[0]))
         self.known = frozenset(self.words())
-        _lemma("warming")  # loads simplemma's English tables now, not in someone's turn
+        lemma("warming")  # loads simplemma's English tables now, not in someone's turn
 
     def words(self) -> set[str]:
         """Every word of the genre and mood phrases this catalog understands."""
-        return ({w for phrase, _ in self.phrases for w in phrase.split()} | {w for m in MOODS for w in m.split()} |
-                {w for phrase in getattr(self, "negated_only", {}) for w in phrase.split()})
+        return {w for phrase, _ in self.phrases for w in phrase.split()} | {w for m in MOODS for w in m.split()}
 
     def _present(self, name: str) -> str | None:
         key = genre_key(name)
@@ -133,10 +131,6 @@ class GenreLexicon:
                     else:
                         include.extend(n for n in names if n not in include)
                 taken = re.sub(pattern, " # ", taken)
-            for phrase, names in self.negated_only.items():
-                match = re.search(rf" {re.escape(phrase)} ", taken)
-                if match and NEGATION.search(taken[: match.start() + 1]):
-                    exclude.append(names)
         excluded: list[str] = []
         for names in exclude:
             rest = [n for n in names if n not in include] if len(names) > 1 else names
@@ -146,14 +140,15 @@ class GenreLexicon:
 
 
 @lru_cache(maxsize=8192)
-def _lemma(word: str) -> str:
+def lemma(word: str) -> str:
+    """A word's dictionary form ("comedies" -> "comedy"); short words as they are."""
     return simplemma.lemmatize(word, lang="en") if word.isalpha() and len(word) > 3 else word
 
 
 def _lemmas(words: str, known: frozenset[str] = frozenset()) -> str:
     """Each word in its dictionary form ("comedies" -> "comedy", "thrillers" -> "thriller"),
     but for the words the lexicon knows as they are ("animated", "romantic")."""
-    return " ".join(w if w in known else _lemma(w) for w in words.split())
+    return " ".join(w if w in known else lemma(w) for w in words.split())
 
 
 def _words(text: str) -> str:
