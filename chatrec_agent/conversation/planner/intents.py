@@ -262,7 +262,21 @@ class IntentParser:
             _MENTIONS.reset(token)
         if plan.confirm is not None:
             plan.confirm = {**plan.confirm, "text": text}
+        self._keep_named_out(plan, [*memory.said, text])
         return plan
+
+    def _keep_named_out(self, plan: Plan, said: list[str]) -> None:
+        """The films a person named in this conversation, even unsure ones, are never their picks:
+        they know them already (liked, disliked or "on my list")."""
+        named = list(dict.fromkeys(m.item.id for text in said for m in self.linker.find(text.strip())))
+        if not named:
+            return
+        for call in (c for step in plan.steps() for c in step):
+            if call["name"] in (ToolName.RECOMMEND, ToolName.RECOMMEND_FOR_GROUP):
+                args = call["args"]
+                out = [i for i in named if i not in args.get("like", []) and i not in args.get("exclude", [])]
+                if out:
+                    args["exclude"] = [*args.get("exclude", []), *out]
 
     def _count(self, t: str) -> int:
         """How many picks the text asks for; a title's digits ("Paddington 2") are no count."""

@@ -29,6 +29,7 @@ class Recall:
     group_names: list[str] = field(default_factory=list)  # its members' names
     # The planner's last answer asked "do you mean the film X?" ({item, span, text}): a "yes" confirms.
     pending: dict | None = None
+    said: list[str] = field(default_factory=list)  # what the people said, oldest first
 
 
 def recall(messages: list[BaseMessage]) -> Recall:
@@ -42,6 +43,8 @@ def recall(messages: list[BaseMessage]) -> Recall:
                 state = Recall()  # "start over": nothing before this counts
                 continue
             state.pending = None if message.tool_calls else message.additional_kwargs.get("confirm")
+        elif isinstance(message, HumanMessage):
+            state.said.append(str(message.content))
         elif isinstance(message, ToolMessage):
             payload = tool_result(message)
             name = payload.get("tool") or message.name
