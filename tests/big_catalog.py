@@ -1,7 +1,8 @@
 """A 10,000-title catalog built in the test, shaped like a real one where it matters to the
 planner: titles made of everyday words, films called "It", "Yes", "Up", "The One", "Saw",
-"Help!", "2012", "Next", "No" and "Don", remakes, sequels with numbers, and interactions in
-which well-known films are popular and most are not."""
+"Help!", "2012", "Next", "No" and "Don", remakes, sequels with numbers, tags people also use as
+genre words ("scifi", "family") or asking words ("good"), and interactions in which well-known
+films are popular and most are not."""
 
 from __future__ import annotations
 
@@ -40,8 +41,19 @@ KNOWN = [
 ]
 
 
+# Tags as people put them on films in MovieLens: some are a genre's everyday name, some say
+# nothing about what a film is ("good"). (genre or None for any film, tag, share of films).
+TAGS = (("Sci-Fi", "scifi", 0.2), ("Children", "family", 0.2), ("Animation", "kids", 0.2), ("Crime", "heist", 0.1),
+        (None, "twist ending", 0.03), (None, "good", 0.05), (None, "funny", 0.03))
+
+
+def _tags(genres: tuple[str, ...], rng: random.Random) -> tuple[str, ...]:
+    return tuple(tag for genre, tag, share in TAGS if (genre is None or genre in genres) and rng.random() < share)
+
+
 def big_catalog(n_items: int = 10_000, n_users: int = 1_500, seed: int = 7) -> Catalog:
     rng = random.Random(seed)
+    tag_rng = random.Random(seed + 1)  # its own draws, so the titles stay those of an untagged catalog
     words = [w for w in top_n_list("en", 6000) if w.isalpha() and len(w) > 2][200:]
     items: list[Item] = []
     popularity: list[int] = []
@@ -61,7 +73,8 @@ def big_catalog(n_items: int = 10_000, n_users: int = 1_500, seed: int = 7) -> C
             continue
         titles.add((title, year))
         genres = tuple(sorted(rng.sample(GENRES, rng.choice((1, 2, 2, 3)))))
-        items.append(Item(f"g{len(items)}", title, f"{title}: a {genres[0].lower()} film.", genres, year=year))
+        items.append(Item(f"g{len(items)}", title, f"{title}: a {genres[0].lower()} film.", genres,
+                          tags=_tags(genres, tag_rng), year=year))
         popularity.append(int(rng.paretovariate(1.2)) - 1)
     interactions: list[Interaction] = []
     weights = [p + 0.01 for p in popularity]

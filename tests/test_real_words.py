@@ -4,6 +4,8 @@ class of failure seen on real dialogues, in several phrasings of our own."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from chatrec_agent.catalog import Catalog
@@ -163,3 +165,58 @@ def test_start_over_sets_the_conversation_aside(world):
     _, parser = world
     plan = parser.plan("let's start over", shown(world[0], "Casablanca"))
     assert plan.reset and plan.answer and not plan.steps()
+
+
+@pytest.mark.parametrize("text, genre, tag", [
+    ("any good family movies?", "Children", "family"), ("scifi movies", "Sci-Fi", "scifi"),
+    ("something for the kids", "Children", "kids"), ("I'm in the mood for scifi tonight", "Sci-Fi", "scifi"),
+])
+def test_a_genre_word_that_is_also_a_tag_names_the_genre_and_ranks_by_the_tag(big_world, text, genre, tag):
+    catalog, parser = big_world
+    assert tag in parser.tags  # the 10k catalog carries it as a tag, as MovieLens does
+    (call,) = calls(parser.plan(text, Recall()))
+    assert call["name"] == "recommend" and genre in call["args"].get("genres", []), call
+    assert tag in call["args"].get("wish", ""), call  # the tagged items of the genre come first
+    assert "like" not in call["args"]
+
+
+@pytest.mark.parametrize("text", [
+    "any suggestion for me?", "what would you suggest I see?", "know any?", "do you have any good recommendations?",
+    "got any ideas?", "what can you recommend?", "anything good?",
+])
+def test_a_request_made_only_of_asking_words_searches_for_no_words(world, text):
+    catalog, parser = world
+    (call,) = calls(parser.plan(text, Recall()))
+    assert call["name"] == "recommend" and not call["args"].get("wish"), call  # no *Any Which Way You Can*
+    assert "like" not in call["args"]
+
+
+def test_a_tag_that_is_an_asking_word_is_no_wish(big_world):
+    _, parser = big_world
+    assert "good" not in parser.tags and "funny" in parser.tags
+
+
+@pytest.mark.parametrize("follow_up", ["any other suggestions?", "what else would you suggest?", "anything else?",
+                                       "got more?"])
+def test_asking_again_in_the_middle_of_a_search_goes_on_with_it(world, follow_up):
+    catalog, parser = world
+    memory = replace(shown(catalog, "Casablanca", "Fargo"),
+                     last_recommend={"genres": ["Horror"], "year_from": 1980, "year_to": 1989, "k": 5})
+    (call,) = calls(parser.plan(follow_up, memory))
+    assert call["name"] == "recommend" and call["args"]["genres"] == ["Horror"], call
+    assert call["args"]["year_from"] == 1980 and call["args"]["year_to"] == 1989
+    assert set(memory.shown_ids) <= set(call["args"].get("exclude", []))  # nothing shown twice
+
+
+@pytest.mark.parametrize("earlier, now", [
+    (["I loved Heat and Fargo"], "something with more action"),
+    (["My favourite is Casablanca", "thanks"], "a romantic drama please"),
+    (["I didn't like The Notebook"], "any good romances?"),
+    (["I've seen Die Hard"], "something like Heat"),
+])
+def test_films_named_earlier_in_the_conversation_are_never_picks(big_world, earlier, now):
+    catalog, parser = big_world
+    named = {i.id for i in catalog.items.values() if i.title in " ".join(earlier) and len(i.title) > 3}
+    assert named
+    requests = [c for c in calls(parser.plan(now, Recall(said=earlier))) if c["name"] == "recommend"]
+    assert requests and named <= set(requests[0]["args"].get("exclude", [])), requests

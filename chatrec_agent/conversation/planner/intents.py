@@ -132,7 +132,7 @@ _FILLER = re.compile(
 # Words that ask rather than describe ("do you know any?", "what would you suggest I see?"):
 # a wish made only of these and the language's function words searches for nothing.
 _ASKING_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset("""suggest suggestion recommend recommendation idea option
-pick know see watch look help need want find tonight tomorrow weekend yes yeah sure okay thank thanks hello hey also
+pick know see watch look help need want find get got give show tell tonight tomorrow weekend yes yeah sure okay thank thanks hello hey also
 maybe perhaps really else another other new more please lol great good nice would could should might must shall""".split())
 _ASKING = re.compile(
     r"^(?:(?:hey|hi|ok|okay|so|please|can you|could you|would you)[, ]+)*"
