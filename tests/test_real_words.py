@@ -156,7 +156,8 @@ def test_the_most_everyday_titles_count_only_written_as_titles(big_world):
     catalog, parser = big_world
     it_2017, it_1927 = by_title(catalog, "It", 2017), by_title(catalog, "It", 1927)
     written = parser.plan("As a horror fan I loved It (2017)", Recall())
-    assert calls(written)[0]["args"]["item"] == it_2017  # the year says which, and that it is one
+    # The year says which, and that it may be one: recorded, or asked about, never the 1927 film.
+    assert (calls(written)[0]["args"]["item"] if written.steps() else written.confirm["item"]) == it_2017
     for text in ("As a horror fan I loved it", "I loved it (the ending!)", "it is a classic"):
         assert not linked_ids(parser.plan(text, Recall())) & {it_2017, it_1927}, text
 
@@ -220,3 +221,42 @@ def test_films_named_earlier_in_the_conversation_are_never_picks(big_world, earl
     assert named
     requests = [c for c in calls(parser.plan(now, Recall(said=earlier))) if c["name"] == "recommend"]
     assert requests and named <= set(requests[0]["args"].get("exclude", [])), requests
+
+
+def feedback_of(plan) -> dict[str, str]:
+    return {c["args"]["item"]: c["args"]["kind"] for c in calls(plan) if c["name"] == "record_feedback"}
+
+
+@pytest.mark.parametrize("text, liked, disliked", [
+    ("I liked Inception, Fargo but not Night of the Living Dead", ["Inception", "Fargo"], ["Night of the Living Dead"]),
+    ("not really a fan of Home Alone but I did like Toy Story", ["Toy Story"], ["Home Alone"]),
+    ("Inception was great but Die Hard was boring", ["Inception"], ["Die Hard"]),
+    ("I didn't like Home Alone but I loved Blade Runner", ["Blade Runner"], ["Home Alone"]),
+    ("I loved Ghostbusters, not so much Blade Runner", ["Ghostbusters"], ["Blade Runner"]),
+    ("I hated Home Alone and Night of the Living Dead", [], ["Home Alone", "Night of the Living Dead"]),
+    ("I liked Inception but I haven't seen Die Hard", ["Inception"], []),
+])
+def test_each_film_in_a_sentence_gets_what_its_own_clause_says(world, text, liked, disliked):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    said = feedback_of(plan)
+    assert said == {**{by_title(catalog, t): "liked" for t in liked}, **{by_title(catalog, t): "disliked" for t in disliked}}, \
+        (text, calls(plan))
+    requests = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert bool(requests) == bool(liked)  # likes are a request too; dislikes alone are not
+    for args in requests:
+        assert set(args["like"]) == {by_title(catalog, t) for t in liked}  # a disliked film is never a seed
+        assert {by_title(catalog, t) for t in disliked} <= set(args.get("exclude", []))
+
+
+@pytest.mark.parametrize("text, said", [
+    ("I loved the first, not so much the second", {1: "liked", 2: "disliked"}),
+    ("the first was great but the third was boring", {1: "liked", 3: "disliked"}),
+    ("I liked the second one but not the third", {2: "liked", 3: "disliked"}),
+    ("I hated the first and the third", {1: "disliked", 3: "disliked"}),
+])
+def test_each_position_in_a_sentence_gets_what_its_own_clause_says(world, text, said):
+    catalog, parser = world
+    memory = shown(catalog, "Casablanca", "Fargo", "Heat")
+    plan = parser.plan(text, memory)
+    assert feedback_of(plan) == {memory.last_shown[n - 1]["id"]: kind for n, kind in said.items()}, calls(plan)

@@ -10,8 +10,15 @@ the message shows (the spaCy entity-linker idea, with a logistic model instead o
 - cue words before it ("like", "seen", "loved", "in the spirit of");
 - how common its words are in the language (wordfreq: "it", "the one" are everyday words,
   "Fargo" is not), and whether they are the catalog's genre, tag or attribute words;
-- how long it is, and how popular the film is in the interactions;
-- whether it is the full title or a short form ("Anchorman" for the full title).
+- how long it is, and how popular the film is in the interactions (in orders of magnitude
+  below the most rated one);
+- whether it is the full title or a short form ("Anchorman" for the full title);
+- whether it is used as a kind of film rather than one: "a superhero movie" (an article the
+  title does not have), "the Spy movies", "the Alice stories" (a plural noun after it).
+
+A written year that matches none of the title's films ("The Three Musketeers (1986)" when the
+catalog has 1973 and 1993) makes the link at most a question; a year in parentheses is never a
+title of its own ("Romancing the Stone (1984)" names no *1984*).
 
 The weights and the two thresholds are data (`data/mention_model.json`), fitted on labelled
 real utterances by `benchmarks/fit_mentions.py`; without that file the hand-set prior
@@ -25,7 +32,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -44,13 +51,14 @@ ARTICLES = ("the", "a", "an")
 
 # Features, in the order of the weights. Each is 0..1 or a small count.
 FEATURES = ("bias", "year", "year_clash", "quoted", "capitalised", "cue", "seen_cue", "compare", "whole", "cue_after", "continues",
-            "common", "everyday", "vocabulary", "tokens", "popular", "short_form", "lowercase_message")
+            "common", "everyday", "vocabulary", "tokens", "popular", "short_form", "lowercase_message", "indefinite",
+            "kind_of")
 PRIOR_WEIGHTS = {
     "bias": -1.0, "year": 4.0, "year_clash": -1.5, "quoted": 3.0, "capitalised": 2.0, "cue": 1.5, "seen_cue": 0.5, "compare": 2.5, "whole": 1.5,
     "cue_after": 1.0,
     "continues": -2.0, "everyday": -1.5,
     "common": -0.9, "vocabulary": -2.0, "tokens": 0.6, "popular": 1.0, "short_form": -0.8,
-    "lowercase_message": 0.0,
+    "lowercase_message": 0.0, "indefinite": -2.0, "kind_of": -1.5,
 }
 PRIOR_THRESHOLDS = {"link": 0.5, "ask": 0.25}
 
@@ -71,7 +79,10 @@ _PHRASE_END = re.compile(r"\s*(?:$|[,.;:!?)…]|\(|(?:and|or|but|from|with|witho
 CUES_AFTER = frozenset("was is were looks look sounds sound seemed seems rocks rocked".split())
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_YEAR_AFTER = re.compile(r"^\s*(?:\(\s*(?P<a>1[89]\d\d|20\d\d)\s*\)|(?:from |in |of )?(?P<b>1[89]\d\d|20\d\d)\b)")
+# Plural nouns after a span that make it a kind or a series: "the Spy movies", "Marvel films".
+KIND_NOUNS = frozenset("movies films stories series franchise trilogy sequels books ones kind type genre".split())
+# "Title (2004)", "Mother! (2017)", "Title from 2004": a year written beside a title.
+_YEAR_AFTER = re.compile(r"^(?:[!?.…]*\s*\(\s*(?P<a>1[89]\d\d|20\d\d)\s*\)|\s*(?:from |in |of )?(?P<b>1[89]\d\d|20\d\d)\b)")
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "*": "*", "_": "_", "«": "»", "`": "`"}
 _PARENS = re.compile(r"\s*\((?:a\.k\.a\.\s*)?([^()]*)\)")
 
@@ -106,9 +117,12 @@ def aliases(title: str) -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
     for name, short in names:
         out.append((name, short))
-        head = re.split(r"\s*(?::| - | – )\s*", name)[0]
-        if head != name and len(key_of(head)) >= 3:
-            out.append((head, True))
+        # Each head before a subtitle: "Avengers: Infinity War - Part I" is also written
+        # "Avengers: Infinity War" and "Avengers".
+        for cut in re.finditer(r"\s*(?::| - | – )\s*", name):
+            head = name[:cut.start()]
+            if len(key_of(head)) >= 3:
+                out.append((head, True))
     seen: set[str] = set()
     result = []
     for name, short in out:
@@ -172,8 +186,10 @@ class MentionLinker:
             for key, short in aliases(item.title):
                 self.by_key.setdefault(key, []).append((item, short))
         counts = Counter(i.item_id for i in catalog.interactions)
-        ranked = sorted(counts.values())
-        self._popular = {item_id: _percentile(ranked, n) for item_id, n in counts.items()}
+        # Orders of magnitude below the most rated film: a curated catalog whose films are all
+        # known stays flat, and a long tail (a few ratings each) counts as little known.
+        most = math.log1p(max(counts.values(), default=0)) or 1.0
+        self._popular = {item_id: math.log1p(n) / most for item_id, n in counts.items()}
         for candidates in self.by_key.values():  # the more popular film first
             candidates.sort(key=lambda c: (c[1], -self._popular.get(c[0].id, 0.0)))
         self._keys = list(self.by_key)
@@ -205,7 +221,8 @@ class MentionLinker:
         seen_cue = any(t in SEEN_CUES for t, _, _ in toks[max(0, i - 3):i])
         # Catalogs and people disagree on release years by one (festival vs release).
         year_gap = abs(year - item.year) if year is not None and item.year is not None else None
-        after = toks[j][0] if j < len(toks) else ""
+        following = [t for t, s, _ in toks[j:j + 2] if not (year is not None and t == str(year) and s - end < 4)]
+        after = following[0] if following else ""  # "Up (2009) is amazing": the word past the year
         zipf = min(zipf_frequency(" ".join(content) or raw, "en"), 8.0)
         return {
             "bias": 1.0,
@@ -230,6 +247,9 @@ class MentionLinker:
             "popular": self._popular.get(item.id, 0.0),
             "short_form": float(short),
             "lowercase_message": float(not mixed),
+            "indefinite": float(toks[i][0] in ("a", "an") and not key_of(item.title).startswith(toks[i][0] + " ")
+                                and not fold(item.title).startswith(toks[i][0] + " ")),
+            "kind_of": float(after in KIND_NOUNS),
         }
 
     # --- finding -------------------------------------------------------------------------
@@ -244,22 +264,27 @@ class MentionLinker:
                 continue  # a span starts at its first word; "the" is taken in below
             for j in range(i + 1, min(len(words), i + MAX_TITLE_TOKENS) + 1):
                 found = self.by_key.get(" ".join(words[i:j]))
-                if not found:
+                if not found or _year_in_parentheses(text, toks[i][1], toks[j - 1][2]):
                     continue
                 start = i - 1 if i > 0 and words[i - 1] in ARTICLES else i
                 out.append(self._scored(text, toks, start, j, found))
         return out
+
+    def _rescored(self, m: Mention, evidence: dict[str, float]) -> Mention:
+        score = self.model.probability(evidence)
+        decision = self.model.decide(score)
+        decision = "ask" if evidence["year_clash"] and decision == "link" else decision
+        return replace(m, score=round(score, 4), decision=decision, evidence=evidence)
 
     def _scored(self, text: str, toks, i: int, j: int, found: list[tuple[Item, bool]]) -> Mention:
         year = _year_after(text[toks[j - 1][2]:])
         ranked = sorted(found, key=lambda c: (abs(c[0].year - year) if year and c[0].year else 0, c[1],
                                               -self._popular.get(c[0].id, 0.0)))
         item, short = ranked[0]
-        evidence = self._evidence(text, toks, i, j, item, short)
-        score = self.model.probability(evidence)
         start, end = toks[i][1], toks[j - 1][2]
-        return Mention(start, end, text[start:end], tuple(dict.fromkeys(c[0] for c in ranked)), round(score, 4),
-                       self.model.decide(score), evidence)
+        mention = Mention(start, end, text[start:end], tuple(dict.fromkeys(c[0] for c in ranked)), 0.0, "text")
+        # A link whose year is another film's is at most a question (see _rescored).
+        return self._rescored(mention, self._evidence(text, toks, i, j, item, short))
 
     def _find(self, text: str) -> tuple[Mention, ...]:
         """The best non-overlapping candidates, in text order; ordinary text left out. A longer
@@ -292,15 +317,15 @@ class MentionLinker:
         return out[:limit]
 
 
-def _percentile(ranked: list[int], n: int) -> float:
-    from bisect import bisect_left
-
-    return bisect_left(ranked, n) / max(1, len(ranked))
-
-
 def _year_after(rest: str) -> int | None:
     m = _YEAR_AFTER.match(rest)
     return int(m.group("a") or m.group("b")) if m else None
+
+
+def _year_in_parentheses(text: str, start: int, end: int) -> bool:
+    """"(1984)" after a title is its year, not the film *1984*."""
+    return re.fullmatch(r"1[89]\d\d|20\d\d", text[start:end]) is not None and \
+        text[:start].rstrip().endswith("(") and text[end:].lstrip().startswith(")")
 
 
 def _quoted(text: str, start: int, end: int) -> bool:

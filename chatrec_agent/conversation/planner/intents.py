@@ -20,8 +20,9 @@ from chatrec_agent.conversation.planner.groups import (GroupAsk, membership_call
 from chatrec_agent.conversation.planner.lexicon import NEGATION, GenreLexicon, lemma
 from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
+from chatrec_agent.conversation.planner.opinions import opinions
 from chatrec_agent.conversation.planner.questions import item_question
-from chatrec_agent.conversation.planner.references import count_in, ordinal_in, pick
+from chatrec_agent.conversation.planner.references import count_in, ordinal_in, ordinals_in, pick
 from chatrec_agent.conversation.tool_names import ToolName
 
 HELP = (
@@ -516,11 +517,12 @@ class IntentParser:
             if not m:
                 continue
             phrase = m.group("t")
+            if len(positions := ordinals_in(t)) > 1 and memory.last_shown:
+                return self._each_position(t, positions, kind, memory)
             if kind == "liked" and re.match(r"(something|anything|a |an |some |films?|movies?|to )", phrase):
                 return None  # "I'd like something funny" is a request, not feedback
-            titles = self._named(phrase)
-            if titles:
-                return self._taste(t, titles, kind, memory)
+            if self._named(phrase):  # every film the sentence names: "not into Saw but I did like Alien"
+                return self._taste(t, self._named(t), kind, memory)
             if _in(phrase, "ask"):
                 return (_did_you_mean(_in(phrase, "ask")))  # never recorded from an unsure link
             genres = self.lexicon.parse(phrase)[0]
@@ -550,17 +552,37 @@ class IntentParser:
         return None
 
     def _taste(self, t: str, titles: list[Item], kind: str, memory: Recall) -> Plan:
-        """"I like Ghostbusters II (1989) and Saw (2004)": each film recorded, and (for likes) picks
-        like them in the same turn, as a person who recommends would answer."""
-        feedback = [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": item.id, "kind": kind}} for item in titles]
-        if kind != "liked":
-            return Plan(feedback)
+        """"I like Ghostbusters II (1989) and Saw (2004)": each film recorded as its clause says
+        ("…but not Alien" is a dislike, see opinions.py), and picks like the liked ones in the
+        same turn, as a person who recommends would answer."""
+        said = dict(zip((i.id for i in titles), opinions(t, [self._span(t, i) for i in titles], kind)))
+        feedback = [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": item, "kind": opinion}}
+                    for item, opinion in said.items() if opinion is not None]
+        liked = [item for item, opinion in said.items() if opinion == "liked"]
+        if not liked:
+            return Plan(feedback) if feedback else self._recommend(t, memory)
         picks = self._recommend(t, memory)
         if picks.tool_calls:
             args = picks.tool_calls[0]["args"]
-            args["like"] = list(dict.fromkeys([*args.get("like", []), *(i.id for i in titles)]))
+            args["like"] = [i for i in dict.fromkeys([*args.get("like", []), *liked]) if said.get(i, "liked") == "liked"]
             args.pop("wish", None)  # "I loved X": the films are the request, not the words
-        return Plan(feedback, then=[picks])
+        return Plan(feedback, then=[picks]) if feedback else picks
+
+    @staticmethod
+    def _each_position(t: str, positions: list[tuple[int, int, int]], kind: str, memory: Recall) -> Plan | None:
+        """"loved the first, not so much the third": each film shown there, as its clause says."""
+        said = opinions(t, [(a, b) for a, b, _ in positions], kind)
+        feedback = [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": card["id"], "kind": opinion}}
+                    for (_, _, n), opinion in zip(positions, said) if opinion and (card := pick(memory.last_shown, n))]
+        return Plan(feedback) if feedback else None
+
+    @staticmethod
+    def _span(t: str, item: Item) -> tuple[int, int]:
+        """Where the message names the item (as the linker found it written); (-1, -1) if nowhere."""
+        for m in _MENTIONS.get():
+            if m.item.id == item.id and (found := re.search(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)", t)):
+                return found.span()
+        return -1, -1
 
     def _why(self, t: str, memory: Recall) -> Plan | None:
         if m := _WOULD_I.match(t):

@@ -24,6 +24,15 @@ def ordinal_in(text: str) -> int | None:
     return None
 
 
+def ordinals_in(text: str) -> list[tuple[int, int, int]]:
+    """Every position the text names, as (start, end, position), in order: "loved the first, not
+    so much the third" -> [(.., .., 1), (.., .., 3)]."""
+    words = "|".join(map(re.escape, ORDINALS))
+    found = [(m.start(), m.end(), ORDINALS[m.group(1)]) for m in re.finditer(rf"\b({words})\b", text.lower())]
+    found += [(m.start(), m.end(), int(m.group(1))) for m in re.finditer(r"(?:#|number |no\. ?)(\d{1,2})\b", text.lower())]
+    return sorted(found)
+
+
 def pick(items: list, position: int | None):
     if position is None or not items:
         return None

@@ -1,0 +1,77 @@
+"""What a person says of each film one sentence names: "I liked Heat, Fargo but not Alien",
+"not really into Saw but I did like The Craft", "Heat was great but Alien was boring".
+
+The sentence is cut into clauses. A clause with an opinion word of its own says what it says
+(negated, a liking turns to a dislike, and a negated dislike or "haven't seen" records nothing);
+a clause with only a negation turns the running opinion round ("but not Alien"); a clause with
+neither keeps the opinion of the one before it ("Heat, Fargo"), unless it opens with a contrast
+("I didn't like Saw but Alien..."), which leaves it unsaid. The sentence's own reading (the rule
+that matched it) starts the run. Titles are masked first: "Love Actually" or "Harry and the
+Hendersons" say nothing and cut nothing."""
+
+from __future__ import annotations
+
+import re
+
+from chatrec_agent.conversation.planner.lexicon import lemma
+
+Opinion = str | None  # "liked", "disliked", "seen", or None: nothing to record
+
+_CLAUSE = re.compile(r"[,;:]|\b(?:but|though|although|however|whereas|while|yet|and|or)\b")
+_CONTRAST = re.compile(r"^\W*(?:but|though|although|however|whereas|while|yet)\b")
+_WORD = re.compile(r"[a-z]+(?:n't|'[a-z]+)?")
+_LIKING = frozenset("like love enjoy adore favourite favorite fan into great amazing awesome excellent brilliant "
+                    "fantastic best dig masterpiece".split())
+_DISLIKING = frozenset("hate dislike awful terrible bad boring rubbish dull worst overrated meh".split())
+_WATCHING = frozenset("see seen saw watch watched".split())
+_NEGATORS = frozenset("no not never nor neither hardly".split())
+# "anything like Heat", "more like Alien": a comparison, not a liking.
+_COMPARING = frozenset("anything something films film movies movie more one ones stuff similar exactly much else".split())
+_STAND = re.compile(r"\b(?:can'?t|cannot|could(?:n'?t| not)) stand\b")  # "couldn't stand it": a dislike
+
+
+def _own(clause: str) -> tuple[bool, Opinion | bool]:
+    """(whether the clause holds a negation, its own opinion: an Opinion, or False for none)."""
+    negated = False
+    words = _WORD.findall(_STAND.sub("hate", clause))
+    for previous, word in zip(["", *words], words):
+        if word in _NEGATORS or word.endswith("n't"):
+            negated = True
+            continue
+        base = lemma(word)
+        if (base in _LIKING or word in _LIKING) and not (base == "like" and previous in _COMPARING):
+            return negated, "disliked" if negated else "liked"
+        if base in _DISLIKING or word in _DISLIKING:
+            return negated, None if negated else "disliked"
+        if word in _WATCHING or base in _WATCHING:
+            return negated, None if negated else "seen"
+    return negated, False
+
+
+def _turned(opinion: Opinion) -> Opinion:
+    return {"liked": "disliked", "disliked": "liked"}.get(opinion or "")
+
+
+def opinions(text: str, spans: list[tuple[int, int]], start: Opinion) -> list[Opinion]:
+    """The opinion the text gives of each (start, end) span, in order; `start` is the reading of
+    the sentence as a whole."""
+    for begin, end in spans:
+        text = text[:begin] + "_" * (end - begin) + text[end:]
+    cuts = [0, *(m.start() for m in _CLAUSE.finditer(text)), len(text)]
+    clauses = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+    running: Opinion = start
+    said: list[Opinion] = []
+    for a, b in clauses:
+        negated, own = _own(text[a:b])
+        if own is not False:
+            running = own
+        elif negated:
+            running = _turned(running)
+        elif _CONTRAST.match(text[a:b]):
+            running = None
+        said.append(running)
+    out: list[Opinion] = []
+    for begin, _ in spans:
+        index = next((n for n, (a, b) in enumerate(clauses) if a <= begin < b), None)
+        out.append(start if index is None else said[index])
+    return out
