@@ -308,7 +308,8 @@ class IntentParser:
             if not rest or not (self._has_slots(rest) or _SEEKING.search(rest)):
                 return Plan(answer=THANKS if _THANKS.match(t) else GREETING)
             t = rest
-        if _HISTORY.search(t) and not _REQUEST.search(t) and not _in(t, "link"):  # "my favourites are X, Y" is a taste
+        # "did I like Fargo?" asks the history; "my favourites are X, Y" is a taste.
+        if _HISTORY.search(t) and not _REQUEST.search(t) and (not _in(t, "link") or _QUESTION.match(t) or _WH_QUESTION.match(t)):
             return self._call(ToolName.USER_HISTORY)
         alone = personal(t, memory)
         if alone is not None:  # "just for me": back from the group's list to the speaker's own
@@ -507,7 +508,11 @@ class IntentParser:
             return None  # "why would I like it?", "what else would I like?" are questions, not feedback
         for pattern in _RATE:
             if m := pattern.search(t):
-                if unsure := _in(m.group("t"), "ask"):
+                unsure = _in(m.group("t"), "ask")
+                if unsure and _folded(unsure[0].text) == _folded(m.group("t")):
+                    # "rate Fargo 5": the slot holds only a title, so the title is meant.
+                    return self._call(ToolName.RECORD_FEEDBACK, item=unsure[0].item.id, kind="rated", rating=float(m.group("n")))
+                if unsure:
                     return _did_you_mean(unsure)
                 target = self._target(m.group("t"), memory, write=True)
                 if target:
