@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from chatrec_agent.catalog import Catalog
+from chatrec_agent.catalog import Catalog, Item
 from chatrec_agent.catalog.load import load_catalog
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.model import OfflinePlanner
@@ -260,3 +260,43 @@ def test_each_position_in_a_sentence_gets_what_its_own_clause_says(world, text, 
     memory = shown(catalog, "Casablanca", "Fargo", "Heat")
     plan = parser.plan(text, memory)
     assert feedback_of(plan) == {memory.last_shown[n - 1]["id"]: kind for n, kind in said.items()}, calls(plan)
+
+
+@pytest.mark.parametrize("text, kind_word", [
+    ("I don't really like the Up movies much", "Up"), ("it didn't feel like a superhero movie", "Superhero"),
+    ("not a fan of the Blade films", "Blade"), ("something like a heat movie", "Heat"),
+])
+def test_a_title_used_as_a_kind_of_film_is_no_seed(big_world, text, kind_word):
+    catalog, parser = big_world
+    plan = parser.plan(text, Recall())
+    named = {i.id for i in catalog.items.values() if i.title.split()[0] == kind_word}
+    assert not any(set(c["args"].get("like", [])) & named for c in calls(plan)), calls(plan)
+    assert not any(c["args"].get("item") in named for c in calls(plan) if c["name"] == "record_feedback")
+
+
+@pytest.mark.parametrize("text, title, year", [
+    ("something like Night of the Living Dead (1968), but newer", "Night of the Living Dead", 1968),
+    ("I want something like Die Hard (1988)", "Die Hard", 1988),
+])
+def test_the_year_after_a_title_is_no_title_of_its_own(big_world, text, title, year):
+    catalog, parser = big_world
+    (call,) = [c for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert call["args"]["like"] == [by_title(catalog, title, year)], call  # not also a film called "1968"
+
+
+def test_a_year_that_is_another_films_writes_nothing(big_world):
+    catalog, parser = big_world
+    things = {by_title(catalog, "The Thing", 1982), by_title(catalog, "The Thing", 2011)}
+    for text in ("I loved The Thing (1995)", "The Thing (1995) was great", "something like The Thing (1995)"):
+        plan = parser.plan(text, Recall())  # the catalog has 1982 and 2011: asked about at most, never written
+        assert not [c for c in calls(plan) if c["name"] == "record_feedback"], calls(plan)
+        assert plan.confirm is None or plan.confirm["item"] in things
+
+
+def test_a_title_runs_on_past_its_own_comma(embedder):
+    catalog = Catalog.from_items([*big_catalog(2_000).items.values(),
+                                  Item("mi", "Monsters, Inc.", "", ("Animation", "Children"), year=2001),
+                                  Item("mo", "Monsters", "", ("Drama", "Sci-Fi"), year=2010)], [])
+    parser = OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
+    (call,) = calls(parser.plan("maybe something like Monsters, Inc. (2001)", Recall()))
+    assert call["args"]["like"] == ["mi"], call

@@ -68,7 +68,10 @@ favourite favorites favourites fan called titled named""".split())
 SEEN_CUES = frozenset("saw seen watch watched rewatch rewatched".split())
 CUE_PHRASES = ("fan of", "version of", "what about", "how about", "heard of")
 # A comparison says a title follows more surely still: "something like X", "in the spirit of X".
-COMPARISONS = re.compile(r"(?:(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bthey )(?<!\bwould )(?<!'d )\blike|similar to|"
+# "like" after a subject, an auxiliary or an adverb is the verb ("I don't really like X").
+NOT_THE_VERB = r"(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bthey )(?<!\bwould )(?<!'d )(?<!\breally )(?<!n't )(?<!\bnot )(?<!\bdo )" \
+               r"(?<!\bdid )(?<!\balso )"
+COMPARISONS = re.compile(r"(?:" + NOT_THE_VERB + r"\blike|similar to|"
                          r"spirit of|vein of|style of|lines of|reminds? me of|such as|same as|mix of|between|closer? to|akin to|reminiscent of|crossed with|(?:vibe|feel) as)"
                          r"(?: the movies?| the films?| movies?| films?)?\s*[\"'“‘*_]?$")
 

@@ -11,7 +11,7 @@ from wordfreq import zipf_frequency
 
 from chatrec_agent.catalog import Item, phrase_words
 from chatrec_agent.catalog.attributes import AttributeMention, AttributeVocabulary
-from chatrec_agent.catalog.mentions import Mention, MentionLinker, tokens
+from chatrec_agent.catalog.mentions import KIND_NOUNS, NOT_THE_VERB, Mention, MentionLinker, tokens
 from chatrec_agent.catalog.titles import TitleLinker, normalise_title
 from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.planner.eras import parse_era
@@ -92,7 +92,7 @@ _WH_QUESTION = re.compile(r"^(?:what|which|who|when|where|how|any)\b")
 _HYPOTHETICAL = re.compile(r"\b(?:would|will|might|could|should|do|does|to) i (?:like|love|enjoy|dig)\b|\bi(?:'d| would) (?:like|love|enjoy)\b")
 _MORE_LIKE = re.compile(r"\b(?:more like|similar to|more of|others like|anything like) (?P<t>.+)")
 # "like X" and its paraphrases: what the neighbourhood is seeded with.
-_LIKE_CUE = (r"(?:(?<!would i )(?<!i'd )(?<!i )(?<!you )(?<!we )\blike|similar to|in the (?:vein|style|spirit) of|along the lines of|"
+_LIKE_CUE = (r"(?:" + NOT_THE_VERB + r"\blike|similar to|in the (?:vein|style|spirit) of|along the lines of|"
              r"reminds? me of|the same (?:vibe|feel) as|(?:a )?(?:mix|cross|blend|combination|mashup) (?:of|between)|"
              r"somewhere between|halfway between|crossed with)")
 _LIKE = re.compile(_LIKE_CUE + r" (?P<t>[^,.;!?]+?)(?=(?:,| but| from| with| without| no | not | in the| before| after| only| by| directed|[.;!?]|$))")
@@ -149,6 +149,8 @@ _RESET = re.compile(r"^(?:(?:ok|okay|please|can we|let'?s|lets)[, ]+)*(?:start (
                     r"forget (?:everything|all (?:of )?that|what i said))\W*$")
 _PRONOUN = re.compile(r"^(it|that|this|that one|this one|them|those)$")
 
+
+_KINDS = KIND_NOUNS | {"movie", "film", "story", "flick", "flicks"}
 
 # The titles the message being planned names, found once on its original casing (the linker
 # weighs capitals, quotes and years) and read by every rule below; per call, so concurrent
@@ -562,14 +564,14 @@ class IntentParser:
         same turn, as a person who recommends would answer."""
         said = dict(zip((i.id for i in titles), opinions(t, [self._span(t, i) for i in titles], kind)))
         feedback = [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": item, "kind": opinion}}
-                    for item, opinion in said.items() if opinion is not None]
-        liked = [item for item, opinion in said.items() if opinion == "liked"]
+                    for item, opinion in said.items() if opinion in ("liked", "disliked", "seen")]
+        liked = [item for item, opinion in said.items() if opinion in ("liked", "seed")]
         if not liked:
             return Plan(feedback) if feedback else self._recommend(t, memory)
         picks = self._recommend(t, memory)
         if picks.tool_calls:
             args = picks.tool_calls[0]["args"]
-            args["like"] = [i for i in dict.fromkeys([*args.get("like", []), *liked]) if said.get(i, "liked") == "liked"]
+            args["like"] = [i for i in dict.fromkeys([*args.get("like", []), *liked]) if said.get(i, "liked") in ("liked", "seed")]
             args.pop("wish", None)  # "I loved X": the films are the request, not the words
         return Plan(feedback, then=[picks]) if feedback else picks
 
@@ -844,7 +846,7 @@ class IntentParser:
         like: list[str] = list(like_ref)
         m = _LIKE.search(t)
         if not like and m and not re.match(r"(my|what i|the ones i|that|this|it|those|them)\b", m.group("t").strip()):
-            phrase = m.group("t").strip()
+            phrase = self._through_titles(t, m.start("t"), m.end("t"))
             found = self._compared(phrase)
             if isinstance(found, Plan):
                 return found
@@ -870,6 +872,17 @@ class IntentParser:
         args["k"] = self._count(bare)
         return self._call(ToolName.RECOMMEND, **args)
 
+    @staticmethod
+    def _through_titles(t: str, start: int, end: int) -> str:
+        """t[start:end], run on to the end of a title that begins inside it: "like Monsters, Inc."
+        is cut at its comma by the rule, not by the title."""
+        for m in _MENTIONS.get():
+            if m.decision == "link":
+                for found in re.finditer(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)", t):
+                    if start <= found.start() < end < found.end():
+                        end = found.end()
+        return t[start:end].strip()
+
     def _compared(self, phrase: str) -> list[str] | Plan:
         """What "like …" names: the titles it surely names; else, when its pieces are one
         title each spelt with a typo ("blade runer"), that title (asked about when not close);
@@ -877,8 +890,8 @@ class IntentParser:
         like = [m.item.id for m in _in(phrase, "link")]  # "The Fast and the Furious" is one title
         rest = phrase
         for m in _MENTIONS.get():
-            if m.item.id in like:
-                rest = re.sub(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)", " , ", rest)
+            if m.item.id in like:  # the title and the year written after it
+                rest = re.sub(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)(?:\W*\(?\d{{4}}\)?)?", " , ", rest)
         pieces = [p.strip() for p in re.split(r",| and | & | or | with | plus ", rest) if re.search(r"\w", p)]
         for piece in pieces:
             named = _in(piece, "link")
@@ -892,7 +905,7 @@ class IntentParser:
                 like.append(item.id)
             elif named:
                 like += [m.item.id for m in named]
-            elif unsure := _in(piece, "ask"):
+            elif unsure := [m for m in _in(piece, "ask") if not (m.evidence.get("indefinite") or m.evidence.get("kind_of"))]:
                 # A comparison is sure a title follows, and a seed writes nothing: the list goes
                 # ahead on the likeliest film, and its explanations say which one ("Like Heat").
                 like += [m.item.id for m in unsure]
@@ -907,6 +920,8 @@ class IntentParser:
         if self.lexicon.parse(phrase)[0] or self._mentions(phrase):
             return False
         words = [w for w, _, _ in tokens(phrase)]
+        if any(w in _KINDS for w in words):
+            return False  # "the Spy movies", "a superhero movie": a kind of film, no title
         # A word the catalog has as a tag or genre ("scary") is a wish, however rare it is.
         return any(zipf_frequency(w, "en") < 4.5 and w not in self.tags and w not in self.linker.vocabulary for w in words)
 

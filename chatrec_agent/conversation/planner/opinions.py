@@ -15,7 +15,9 @@ import re
 
 from chatrec_agent.conversation.planner.lexicon import lemma
 
-Opinion = str | None  # "liked", "disliked", "seen", or None: nothing to record
+# "liked", "disliked", "seen"; "seed": a film asked after ("something like X"), recorded as nothing;
+# None: nothing to record.
+Opinion = str | None
 
 _CLAUSE = re.compile(r"[,;:]|\b(?:but|though|although|however|whereas|while|yet|and|or)\b")
 _CONTRAST = re.compile(r"^\W*(?:but|though|although|however|whereas|while|yet)\b")
@@ -39,7 +41,9 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
             negated = True
             continue
         base = lemma(word)
-        if (base in _LIKING or word in _LIKING) and not (base == "like" and previous in _COMPARING):
+        if base == "like" and previous in _COMPARING:
+            return negated, None if negated else "seed"  # "something like Alien": asked after, not rated
+        if base in _LIKING or word in _LIKING:
             return negated, "disliked" if negated else "liked"
         if base in _DISLIKING or word in _DISLIKING:
             return negated, None if negated else "disliked"
