@@ -300,3 +300,15 @@ def test_a_title_runs_on_past_its_own_comma(embedder):
     parser = OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
     (call,) = calls(parser.plan("maybe something like Monsters, Inc. (2001)", Recall()))
     assert call["args"]["like"] == ["mi"], call
+
+
+@pytest.mark.parametrize("text", ["Can you name a few more just like those?", "more like these please",
+                                  "anything along those lines?", "something like them but older"])
+def test_more_like_those_takes_the_whole_list_within_its_search(world, text):
+    catalog, parser = world
+    memory = replace(shown(catalog, "Casablanca", "Fargo", "Heat"), last_recommend={"genres": ["Drama"], "k": 5})
+    (call,) = calls(parser.plan(text, memory))
+    assert call["name"] == "recommend" and call["args"]["genres"] == ["Drama"], call
+    picked_from = set(call["args"].get("like", [])) | set(call["args"].get("exclude", []))
+    assert set(memory.shown_ids) <= picked_from  # seeds, or kept out: never shown again
+    assert not call["args"].get("wish"), call

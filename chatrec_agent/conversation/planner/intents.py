@@ -99,6 +99,8 @@ _LIKE = re.compile(_LIKE_CUE + r" (?P<t>[^,.;!?]+?)(?=(?:,| but| from| with| wit
 # "along those lines", "like that", "something similar": the item just talked about.
 _LIKE_THAT = re.compile(r"\b(?:along (?:those|these|the same) lines|like (?:that|this|it|those|them)(?: one)?|something similar|"
                         r"similar ones?|in that vein|in the same vein)\b")
+_LIKE_THOSE = re.compile(r"\b(?:like|as|along the lines of) (?:those|these|them)\b|\balong (?:those|these) lines\b")
+_CARRIED = ("genres", "exclude_genres", "year_from", "year_to")
 _OLDER = re.compile(r"\b(older|earlier|less recent|more classic)\b")
 _NEWER = re.compile(r"\b(newer|more recent|later|fresher|more modern)\b")
 _OTHERS_AGAIN = re.compile(
@@ -133,7 +135,7 @@ _FILLER = re.compile(
 # Words that ask rather than describe ("do you know any?", "what would you suggest I see?"):
 # a wish made only of these and the language's function words searches for nothing.
 _ASKING_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset("""suggest suggestion recommend recommendation idea option
-pick know see watch look help need want find get got give show tell tonight tomorrow weekend yes yeah sure okay thank thanks hello hey also
+pick know see watch look help need want find get got give show tell name tonight tomorrow weekend yes yeah sure okay thank thanks hello hey also
 maybe perhaps really else another other new more please lol great good nice would could should might must shall""".split())
 _ASKING = re.compile(
     r"^(?:(?:hey|hi|ok|okay|so|please|can you|could you|would you)[, ]+)*"
@@ -803,6 +805,10 @@ class IntentParser:
         if item is None and memory.last_shown:
             item = self.items.get(memory.last_shown[0]["id"]) if len(memory.last_shown) == 1 else None
         if item is None:
+            if memory.last_shown and _LIKE_THOSE.search(t):
+                # "a few more just like those": the whole list as seeds, within the search it answered.
+                carried = {k: v for k, v in (memory.last_recommend or {}).items() if k in _CARRIED and v}
+                return [card["id"] for card in memory.last_shown], [], carried
             return [], [], {}
         like = [item.id] if _LIKE_THAT.search(t) else []
         conditions: list[dict] = []
