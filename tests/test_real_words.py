@@ -312,3 +312,22 @@ def test_more_like_those_takes_the_whole_list_within_its_search(world, text):
     picked_from = set(call["args"].get("like", [])) | set(call["args"].get("exclude", []))
     assert set(memory.shown_ids) <= picked_from  # seeds, or kept out: never shown again
     assert not call["args"].get("wish"), call
+
+
+@pytest.mark.parametrize("text, genres", [
+    ("Fun. I'll have to check it out.", ["Romance"]),
+    ("I liked When Harry Met Sally... Any movies like that?", ["Romance"]),
+    ("Yes what would you suggest I see tonight?", ["Romance"]),
+    ("something like Alien", None),  # its film shares no genre of the search: another subject
+    ("I want a horror film", ["Horror"]),
+    ("actually, surprise me", None),
+])
+def test_a_request_stays_within_the_conversations_genres(world, text, genres):
+    catalog, parser = world
+    memory = replace(shown(catalog, "Casablanca", "When Harry Met Sally..."),
+                     last_recommend={"genres": ["Romance"], "exclude_genres": ["War"], "k": 5})
+    recommend = [c for c in calls(parser.plan(text, memory)) if c["name"] == "recommend"]
+    assert recommend, text
+    assert recommend[-1]["args"].get("genres") == genres, recommend
+    if text != "actually, surprise me":
+        assert "War" in recommend[-1]["args"].get("exclude_genres", []), recommend  # "no war films" still holds

@@ -14,6 +14,7 @@ from chatrec_agent.catalog.attributes import AttributeMention, AttributeVocabula
 from chatrec_agent.catalog.mentions import KIND_NOUNS, NOT_THE_VERB, Mention, MentionLinker, tokens
 from chatrec_agent.catalog.titles import TitleLinker, normalise_title
 from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
+from chatrec_agent.conversation.planner.carry import within_search
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.groups import (GroupAsk, membership_call, personal, read_group, regroup,
                                                        without_mentions)
@@ -267,6 +268,12 @@ class IntentParser:
             _MENTIONS.reset(token)
         if plan.confirm is not None:
             plan.confirm = {**plan.confirm, "text": text}
+        t = " ".join(text.lower().split())
+        if memory.last_recommend and not _CORRECTION.match(t):
+            for call in (c for step in plan.steps() for c in step if c["name"] == ToolName.RECOMMEND):
+                # "I want a feel-good movie" asks anew in its own words; "fun!" goes on with the search.
+                if not (call["args"].get("wish") and _SEEKING.search(t)):
+                    within_search(call["args"], memory, self.items)
         self._keep_named_out(plan, [*memory.said, text])
         return plan
 
@@ -667,13 +674,14 @@ class IntentParser:
             if not _ONLY.search(t):
                 args.pop("like", None)  # "what about Hitchcock?" is no longer "like Fargo"
             changed = True
+        # "something more recent" than a list that reaches the catalog's newest year: its last years.
         if _OLDER.search(t) and years:
             args.pop("year_from", None)
             args["year_to"] = min(years) - 1
             changed = True
         elif _NEWER.search(t) and years:
             args.pop("year_to", None)
-            args["year_from"] = max(years) + 1
+            args["year_from"] = min(max(years) + 1, self.latest_year - 2)
             changed = True
         genres, excluded = self.lexicon.parse(_without_interjection(t))
         year_from, year_to = parse_era(t, self.latest_year)
@@ -747,7 +755,7 @@ class IntentParser:
             args["year_to"] = min(years) - 1
         elif _NEWER.search(rest) and years:
             args.pop("year_to", None)
-            args["year_from"] = max(years) + 1
+            args["year_from"] = min(max(years) + 1, self.latest_year - 2)
         like = []
         if (m := _LIKE.search(rest)) and not _ERA_WORDS.search(m.group("t")):
             like = [i.id for i in self._named(m.group("t"))]

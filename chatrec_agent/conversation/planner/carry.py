@@ -1,0 +1,34 @@
+"""What a new request keeps of the search it is part of.
+
+People state the kind of film once ("a good romance") and then talk about films, moods and
+what was shown ("I liked The Notebook, any like that?", "something fun", "too dry for me"); a
+person who recommends keeps looking for romances until they ask for something else. So a
+request that names no genre of its own stays within the conversation's genres and keeps its
+exclusions: whole when it names no film; when it does, only the genres its films share (a
+thriller fan who asked for comedies and now says "like Se7en" has changed the subject).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from chatrec_agent.catalog import Item
+from chatrec_agent.conversation.planner.memory import Recall
+
+
+def within_search(args: dict, memory: Recall, items: Mapping[str, Item]) -> None:
+    """Adds to a new recommend call's `args`, in place, the genres and exclusions of the
+    conversation's latest search that it does not override."""
+    previous = memory.last_recommend or {}
+    if args.get("attributes"):
+        return  # "anything by Spielberg?" asks about the director, not within the genre
+    excluded = list(dict.fromkeys([*args.get("exclude_genres", []),
+                                   *(g for g in previous.get("exclude_genres") or [] if g not in args.get("genres", []))]))
+    if excluded:
+        args["exclude_genres"] = excluded
+    if args.get("genres") or not previous.get("genres"):
+        return
+    seeds = [items[i] for i in args.get("like", []) if i in items]
+    kept = [g for g in previous["genres"] if g not in excluded and (not seeds or any(g in s.genres for s in seeds))]
+    if kept:
+        args["genres"] = kept
