@@ -103,7 +103,8 @@ class Runtime:
         titles = TitleLinker(catalog)
         attributes = AttributeVocabulary(catalog, index.embedder.vocabulary())
         services = Services(catalog, index, recommendations, history, titles, attributes)
-        model = make_chat_model(settings.llm, catalog, titles, attributes, index.embedder.encode)
+        model = make_chat_model(settings.llm, catalog, titles, attributes, index.embedder.encode,
+                                cache_dir=settings.storage.dir)
         meaning = getattr(getattr(model, "parser", None), "meaning", None)
         if meaning is not None:
             meaning.vectors  # noqa: B018 - encode the labelled examples now, not in someone's turn
@@ -197,7 +198,8 @@ class Runtime:
         if hasattr(planner, "parser"):
             from chatrec_agent.conversation.planner.model import OfflinePlanner
 
-            parser = OfflinePlanner.for_catalog(catalog, titles, attributes, self.index.embedder.encode).parser
+            parser = OfflinePlanner.for_catalog(catalog, titles, attributes, self.index.embedder.encode,
+                                                cache_dir=self.settings.storage.dir).parser
         generation = catalog_generation(catalog)
         # The generation goes first: whoever sees the new catalog also sees its generation.
         self.served_generation = generation

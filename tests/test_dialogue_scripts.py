@@ -63,9 +63,10 @@ def all_of(*checks):
     return lambda cat, r, prev: all(check(cat, r, prev) for check in checks)
 
 
-def feedback(kind, position=None):
+def feedback(kind, position=None, then_more=False):
     def check(cat, r, prev):
-        if [c["name"] for c in r.tool_calls] != ["record_feedback"] or r.tool_calls[0]["args"]["kind"] != kind:
+        names = ["record_feedback", "recommend"] if then_more else ["record_feedback"]
+        if [c["name"] for c in r.tool_calls] != names or r.tool_calls[0]["args"]["kind"] != kind:
             return False
         shown = next(p.items for p in reversed(prev) if p.items)  # "the second one" of the latest list
         return position is None or r.tool_calls[0]["args"]["item"] == shown[position - 1].id
@@ -158,8 +159,9 @@ DIALOGUES = {
     "empty then real": [
         ("", all_of(no_tools(), says("in the mood"))), ("a drama", genre("Drama"))],
     "adventure, seen it, new": [
-        ("one adventure film", all_of(genre("Adventure"), count(1))), ("seen it", feedback("seen", 1)),
-        ("one adventure film", all_of(genre("Adventure"), count(1), new_items()))],
+        # The only pick is known: recorded, and the next one offered.
+        ("one adventure film", all_of(genre("Adventure"), count(1))), ("seen it", all_of(feedback("seen", 1, then_more=True), new_items())),
+        ("others please", all_of(genre("Adventure"), new_items()))],
     "sci-fi like Alien, why": [
         ("a film like Alien, from the 80s", all_of(years(1980, 1989), says("*Alien* (1979)"))),
         ("why the first one?", explains(1))],

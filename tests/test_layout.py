@@ -110,6 +110,8 @@ def test_a_built_wheel_installs_into_a_fresh_venv_with_its_data(tmp_path):
     assert "chatrec_agent/recommender/templates/because_you_liked.j2" in names
     assert "bot/slack_manifest.yaml" in names
     assert "chatrec_agent/conversation/planner/model.py" in names
+    assert {f"chatrec_agent/conversation/planner/data/{name}" for name in
+            ("genre_words.yaml", "era_words.yaml", "word_forms.json")} <= names
     migrations = sorted((ROOT / "chatrec_agent" / "store" / "migrations" / "postgres").glob("*.sql"))
     assert migrations and {f"chatrec_agent/store/migrations/postgres/{m.name}" for m in migrations} <= names
 

@@ -315,7 +315,7 @@ def test_more_like_those_takes_the_whole_list_within_its_search(world, text):
 
 
 @pytest.mark.parametrize("text, genres", [
-    ("Fun. I'll have to check it out.", ["Romance"]),
+    ("Fun! Something fun for tonight?", ["Romance"]),
     ("I liked When Harry Met Sally... Any movies like that?", ["Romance"]),
     ("Yes what would you suggest I see tonight?", ["Romance"]),
     ("something like Alien", None),  # its film shares no genre of the search: another subject
@@ -331,3 +331,120 @@ def test_a_request_stays_within_the_conversations_genres(world, text, genres):
     assert recommend[-1]["args"].get("genres") == genres, recommend
     if text != "actually, surprise me":
         assert "War" in recommend[-1]["args"].get("exclude_genres", []), recommend  # "no war films" still holds
+
+
+@pytest.fixture(scope="module")
+def dotted(embedder):
+    """A catalog whose titles hold full stops, and films of every age."""
+    catalog = Catalog.from_items([*big_catalog(2_000).items.values(),
+                                  Item("md", "Mrs. Doubtfire", "", ("Comedy", "Drama"), year=1993),
+                                  Item("dn", "Dr. No", "", ("Action", "Adventure", "Thriller"), year=1962)], [])
+    return OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
+
+
+@pytest.mark.parametrize("text, like", [
+    ("I am looking for movies along the lines of Mrs. Doubtfire", ["md"]),
+    ("Hi. I loved Mrs. Doubtfire. Any ideas?", ["md"]),
+    ("Something like Dr. No... but newer", ["dn"]),
+])
+def test_a_titles_full_stop_ends_no_sentence(dotted, text, like):
+    recommend = [c for c in calls(dotted.plan(text, Recall())) if c["name"] == "recommend"]
+    assert recommend and recommend[-1]["args"].get("like") == like, calls(dotted.plan(text, Recall()))
+    assert not recommend[-1]["args"].get("wish"), recommend  # no piece of the title left over as a wish
+
+
+def test_older_before_the_kind_says_how_old_the_kind_is(dotted):
+    (*_, call) = calls(dotted.plan("I also like older comedies such as Mrs. Doubtfire (1993)", Recall()))
+    assert call["args"]["like"] == ["md"] and "year_to" not in call["args"], call
+    (call,) = calls(dotted.plan("something similar to Mrs. Doubtfire but older", Recall()))
+    assert call["args"]["year_to"] == 1992, call
+    (call,) = calls(dotted.plan("anything like Dr. No but newer?", Recall()))
+    assert call["args"]["year_from"] == 1963, call
+
+
+@pytest.mark.parametrize("text, kind, seeded", [
+    ("I just saw Heat (1995) and enjoyed it", "liked", True),
+    ("I saw Heat (1995) it was amazing", "liked", True),
+    ("I watched Heat (1995) last week, it was boring", "disliked", False),
+    ("I've seen Heat (1995) but didn't like it", "disliked", False),
+    ("I recently watched Heat (1995)", "seen", False),
+])
+def test_what_they_thought_of_a_film_they_saw_outranks_that_they_saw_it(world, text, kind, seeded):
+    catalog, parser = world
+    heat = by_title(catalog, "Heat", 1995)
+    plan_calls = calls(parser.plan(text, Recall()))
+    assert [c["args"]["kind"] for c in plan_calls if c["name"] == "record_feedback"] == [kind], plan_calls
+    assert (heat in sum((c["args"].get("like", []) for c in plan_calls if c["name"] == "recommend"), [])) == seeded, plan_calls
+
+
+@pytest.mark.parametrize("text", ["Do you have any movie recommendations?", "do you have any films?"])
+def test_asking_for_films_is_no_catalog_search(world, text):
+    _, parser = world
+    (call,) = calls(parser.plan(text, Recall()))
+    assert call["name"] == "recommend" and not call["args"].get("wish"), call
+
+
+@pytest.mark.parametrize("text, include, exclude", [
+    ("they're a little too romantic for my taste", [], ["Romance"]),
+    ("too much action for me, maybe a drama?", ["Drama"], ["Action"]),
+    ("too scary for the kids, something funny?", ["Children", "Comedy"], ["Horror"]),  # and what the tags teach
+    ("I like horror too", ["Horror"], []),
+])
+def test_too_much_of_a_genre_rules_it_out(world, text, include, exclude):
+    _, parser = world
+    found, ruled_out = parser.lexicon.parse(text)
+    assert set(include) <= set(found) and ruled_out == exclude, (found, ruled_out)
+
+
+def test_too_much_for_my_taste_is_no_history_question(world):
+    catalog, parser = world
+    memory = replace(shown(catalog, "Casablanca", "When Harry Met Sally..."), last_recommend={"genres": ["Comedy"], "k": 5})
+    plan_calls = calls(parser.plan("That was a great movie, I agree! They're a little too romantic for my taste!", memory))
+    assert [c["name"] for c in plan_calls] == ["recommend"], plan_calls
+    assert plan_calls[0]["args"]["exclude_genres"] == ["Romance"] and not plan_calls[0]["args"].get("wish"), plan_calls
+    assert [c["name"] for c in calls(parser.plan("what's my taste?", memory))] == ["user_history"]
+
+
+@pytest.mark.parametrize("text, kind", [("I've seen that one, it's too dry for me", "seen"), ("I've seen it", "seen"),
+                                        ("didn't like it", "disliked")])
+def test_when_the_only_pick_shown_is_known_the_search_goes_on(world, text, kind):
+    catalog, parser = world
+    memory = replace(shown(catalog, "Casablanca"), last_recommend={"genres": ["Romance"], "k": 1})
+    plan = parser.plan(text, memory)
+    (feedback, recommend) = calls(plan)
+    assert feedback["name"] == "record_feedback" and feedback["args"]["kind"] == kind and feedback["args"]["item"] in memory.shown_ids
+    assert recommend["name"] == "recommend" and recommend["args"]["genres"] == ["Romance"], recommend
+    assert set(memory.shown_ids) <= set(recommend["args"]["exclude"])
+
+
+def test_while_picks_are_left_feedback_is_only_recorded(world):
+    catalog, parser = world
+    memory = replace(shown(catalog, "Casablanca", "When Harry Met Sally..."), last_recommend={"genres": ["Romance"], "k": 5})
+    assert [c["name"] for c in calls(parser.plan("I've seen the second one", memory))] == ["record_feedback"]
+
+
+@pytest.mark.parametrize("text", ["Haha, thanks....Can you recommend me some more?", "got anything similar?"])
+def test_more_after_a_list_goes_on_with_its_search(world, text):
+    catalog, parser = world
+    memory = replace(shown(catalog, "Casablanca", "When Harry Met Sally..."), last_recommend={"genres": ["Romance"], "k": 5})
+    (call,) = calls(parser.plan(text, memory))
+    assert call["name"] == "recommend" and call["args"].get("genres") == ["Romance"], call
+    assert set(memory.shown_ids) <= set(call["args"].get("exclude", [])) | set(call["args"].get("like", []))
+
+
+def test_misspelt_genre_and_kind_words_are_read(world):
+    _, parser = world
+    (call,) = calls(parser.plan("Maybe I like scfi more than I think", Recall()))
+    assert call["args"]["genres"] == ["Sci-Fi"], call
+    (call,) = calls(parser.plan("any good thrilers?", Recall()))
+    assert call["args"]["genres"] == ["Thriller"], call
+    assert parser.lexicon.respelled("do you know some great new moveis") == "do you know some great new movies"
+    assert parser.lexicon.respelled("a film like zootopia", keep={"zootopia"}) == "a film like zootopia"
+
+
+@pytest.mark.parametrize("text", ["seen it", "Yes, I have seen that one. What else do you have?", "I liked it"])
+def test_it_after_a_list_of_several_writes_nothing(world, text):
+    catalog, parser = world
+    memory = replace(shown(catalog, "Casablanca", "When Harry Met Sally..."), last_recommend={"genres": ["Romance"], "k": 5})
+    plan = parser.plan(text, memory)
+    assert not [c for c in calls(plan) if c["name"] == "record_feedback"], calls(plan)  # which one? never a guess

@@ -33,11 +33,11 @@ def _without_credentials(url: str) -> str:
 
 
 def make_chat_model(settings: LLMSettings, catalog: Catalog, titles: TitleLinker | None = None,
-                    attributes: AttributeVocabulary | None = None, encode=None):
+                    attributes: AttributeVocabulary | None = None, encode=None, cache_dir=None):
     if settings.provider == "offline":
         from chatrec_agent.conversation.planner.model import OfflinePlanner
 
-        return OfflinePlanner.for_catalog(catalog, titles, attributes, encode)
+        return OfflinePlanner.for_catalog(catalog, titles, attributes, encode, cache_dir=cache_dir)
     if not settings.model:
         raise ChatrecError(f"llm.provider is {settings.provider}; set llm.model to the model's name.")
     key = settings.api_key.get_secret_value() if settings.api_key else None

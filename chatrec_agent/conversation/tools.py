@@ -169,9 +169,12 @@ def build_tools(services: Services) -> list:
                              attributes=attributes or [], k=k)
         like_items, unknown = resolve(args.like)
         excluded, _ = resolve(args.exclude)
+        # The films offered as what an unknown title may mean ("Did you mean The Patriot?") are
+        # likely ones the person knows: not picks in the same answer.
+        offered = [card["id"] for entry in unknown for card in entry["suggestions"]]
         flt, unknown_values = _filter(args)
         results = s.recommendations.recommend(
-            runtime.context.user_id, k=args.k, filters=flt, exclude=[i.id for i in excluded],
+            runtime.context.user_id, k=args.k, filters=flt, exclude=[i.id for i in excluded] + offered,
             like_items=[i.id for i in like_items] or None, wish=args.wish,
         )
         return tool_output({"tool": ToolName.RECOMMEND, "items": [r.as_dict() for r in results],

@@ -1,59 +1,111 @@
-"""Era phrases ("90s", "from the eighties", "before 1960", "recent") as a year range."""
+"""Era phrases ("90s", "from the eighties", "before 1960", "recent", "aus den 80ern", "des années
+90", "de los años 80") as a year range. The words, in each language, are data
+(data/era_words.yaml); the patterns here only say how they combine with years."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
-                "seventies": 1970, "eighties": 1980, "nineties": 1990, "noughties": 2000, "two thousands": 2000}
+from chatrec_agent.catalog.model import fold
+from chatrec_agent.conversation.planner.wordforms import era_words
+
+
+def _norm(text: str) -> str:
+    return " ".join(fold(text).replace("-", " ").split())
+
+
+def _any(words: Iterable[str]) -> str:
+    """An alternation of the words, longest first, each matched as whole words."""
+    return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(map(_norm, words)), key=len, reverse=True)) + ")"
+
+
+_DATA = era_words()
+_DECADES = _DATA["decades"]
+# Decade words: folded word -> first year; those that need a prefix apart.
+DECADE_WORDS = {_norm(w): start for w, start in _DECADES["words"].items()}
+_PREFIXED_WORDS = {_norm(w): start for w, start in _DECADES["words_after_prefix"].items()}
+_SUFFIX = _any(_DECADES["suffixes"])
+_PREFIX = _any(_DECADES["prefixes"])
+_WORD = rf"(?P<word>{_any(DECADE_WORDS)}){_any(_DECADES['word_endings'])}?"
+_PREFIXED_WORD = rf"{_PREFIX}\s+(?P<pword>{_any(_PREFIXED_WORDS)})"
+# A decade, however written: "1980s", "80er", "'80s", "années 1980", "los 90", "eighties", "los ochenta".
+_DECADE = (rf"(?:(?P<century>1[89]|20)?(?P<decade>\d)0{_SUFFIX}|'(?P<short>\d)0s"
+           rf"|{_PREFIX}\s+(?:(?P<pcentury>1[89]|20)(?P<pdecade>\d)|(?P<pshort>[2-9]))0(?!\d)|{_PREFIXED_WORD}|{_WORD})")
+_PART = {_norm(w): part for part, words in _DATA["parts"].items() for w in words}
+_PARTS = re.compile(rf"\b(?P<part>{_any(_PART)})\s+(?:{_any(_DATA['part_fillers'])}\s+)?{_DECADE}\b")
+_BETWEEN = [re.compile(rf"\b{re.escape(_norm(a))} (\d{{4}}) {re.escape(_norm(b))} (\d{{4}})\b") for a, b in _DATA["between"]]
+_NEGATED = rf"(?P<neg>\b{_any(_DATA['negations'])}\b(?:\s+\w+){{0,2}}?\s+)?"
+_BEFORE = re.compile(_NEGATED + rf"\b{_any(_DATA['before'])}\s+(\d{{4}})s?\b")
+_AFTER = re.compile(_NEGATED + rf"\b(?P<word>{_any(_DATA['after'])})\s+(\d{{4}})s?\b")
+_SINCE = {_norm(w) for w in _DATA["since"]}
+_AROUND = re.compile(rf"(?<!\w){_any(_DATA['around'])} ?((?:19|20)\d\d)\b")
+_FULL_DECADE = re.compile(rf"\b(1[89]\d|20\d)0{_SUFFIX}\b")
+_SHORT_DECADE = re.compile(rf"(?<![\d£$€])'?\b([2-9]0){_SUFFIX}\b")
+# "années 1980", "los 90" (not "los 10 mejores": a bare number is a decade from 20 on).
+_PREFIXED_DECADE = re.compile(rf"\b{_PREFIX}\s+(?:(1[89]|20)(\d)|([2-9]))0\b")
+_NOUGHTIES = re.compile(rf"\b00s\b|\b2000{_SUFFIX}\b")
+_WORD_DECADE = re.compile(rf"\b(?:{_PREFIXED_WORD}|{_WORD})\b")
+_YEAR = re.compile(rf"\b{_any(_DATA['from_year'])} (\d{{4}})\b|\b((?:19|20)\d\d) {_any(_DATA['year_nouns'])}\b")
+_RECENT = re.compile(rf"\b{_any(_DATA['recent'])}\b")
+_OLD = re.compile(rf"\b{_any(_DATA['old'])}\b(?! (one|ones)\b)")
+
+
+def _start(m: re.Match) -> int:
+    """The first year of the decade a _DECADE match names."""
+    if m.group("word"):
+        return DECADE_WORDS[m.group("word")]
+    if m.group("pword"):
+        return _PREFIXED_WORDS[m.group("pword")]
+    digit = int(m.group("decade") or m.group("short") or m.group("pdecade") or m.group("pshort"))
+    century = m.group("century") or m.group("pcentury")
+    return int(century) * 100 + digit * 10 if century else (2000 if digit <= 1 else 1900) + digit * 10
 
 
 def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
     """(year_from, year_to), either None when not stated. `latest_year` anchors "recent"."""
-    t = text.lower()
-    if m := re.search(r"\bbetween (\d{4}) and (\d{4})\b", t):
-        a, b = sorted((int(m.group(1)), int(m.group(2))))
-        return a, b
+    t = _norm(text)
+    for between in _BETWEEN:
+        if m := between.search(t):
+            a, b = sorted((int(m.group(1)), int(m.group(2))))
+            return a, b
     # "nothing before 1990", "no films older than 1990", "not after 2000": the bound turns round.
-    negated = r"(?P<neg>\b(?:nothing|not|no|none|never|nowt)\b(?:\s+\w+){0,2}?\s+)?"
-    if m := re.search(negated + r"\b(?:before|earlier than|older than|prior to|pre)[ -](\d{4})s?\b", t):
+    if m := _BEFORE.search(t):
         year = int(m.group(2))
         return (year, None) if m.group("neg") else (None, year - 1)
-    if m := re.search(negated + r"\b(?:after|later than|newer than|since|post)[ -](\d{4})s?\b", t):
-        year = int(m.group(2))
+    if m := _AFTER.search(t):
+        year = int(m.group(3))
+        since = _norm(m.group("word")) in _SINCE
         if m.group("neg"):
-            return None, (year - 1 if "since" in m.group(0) else year)
-        return (year if "since" in m.group(0) else year + 1), None
-    # "early 80s", "mid-1990s", "late nineties": a third of the decade.
-    part = r"(?P<part>early|mid|middle|late)[ -](?:(?:the )?)"
-    if m := re.search(part + r"(?:(?P<century>1[89]|20)?(?P<decade>\d)0s|'(?P<short>\d)0s|(?P<word>" + "|".join(DECADE_WORDS) + r"))\b", t):
-        if m.group("word"):
-            start = DECADE_WORDS[m.group("word")]
-        else:
-            digit = int(m.group("decade") or m.group("short"))
-            century = int(m.group("century")) * 100 if m.group("century") else (2000 if digit <= 1 else 1900)
-            start = century + digit * 10
-        low, high = {"early": (0, 4), "mid": (3, 7), "middle": (3, 7), "late": (5, 9)}[m.group("part")]
+            return None, (year - 1 if since else year)
+        return (year if since else year + 1), None
+    # "early 80s", "mid-1990s", "late nineties", "Anfang der 80er": a third of the decade.
+    if m := _PARTS.search(t):
+        start = _start(m)
+        low, high = {"early": (0, 4), "mid": (3, 7), "late": (5, 9)}[_PART[_norm(m.group("part"))]]
         return start + low, start + high
-    if m := re.search(r"\b(?:around|about|circa|roughly|approximately|somewhere around|c\.) ?((?:19|20)\d\d)\b", t):
+    if m := _AROUND.search(t):
         year = int(m.group(1))
         return year - 2, year + 2
-    if m := re.search(r"\b(1[89]\d|20\d)0s\b", t):
+    if m := _FULL_DECADE.search(t):
         start = int(m.group(1)) * 10
         return start, start + 9
-    if m := re.search(r"(?<![\d£$€])'?\b([2-9]0)s\b", t):
+    if m := _SHORT_DECADE.search(t):
         start = 1900 + int(m.group(1))
         return start, start + 9
-    if m := re.search(r"\b00s\b|\b(?:2000s)\b", t):
+    if m := _PREFIXED_DECADE.search(t):
+        start = int(m.group(1)) * 100 + int(m.group(2)) * 10 if m.group(1) else 1900 + int(m.group(3)) * 10
+        return start, start + 9
+    if _NOUGHTIES.search(t):
         return 2000, 2009
-    for word, start in DECADE_WORDS.items():
-        if re.search(rf"\b{word}\b", t):
-            return start, start + 9
-    if m := re.search(r"\b(?:from|in|of) (\d{4})\b|\b((?:19|20)\d\d) (?:films?|movies?|releases?)\b", t):
+    if m := _WORD_DECADE.search(t):
+        start = _start(m)
+        return start, start + 9
+    if m := _YEAR.search(t):
         year = int(m.group(1) or m.group(2))
         return year, year
-    if re.search(r"\b(recent|latest|new releases?|newest|brand new|modern)\b", t):
+    if _RECENT.search(t):
         return latest_year - 7, None
-    if re.search(r"\b(classics?|old|golden age|black and white|vintage)\b(?! (one|ones)\b)", t) and "older" not in t:
+    if _OLD.search(t) and "older" not in t:
         return None, 1969
     return None, None

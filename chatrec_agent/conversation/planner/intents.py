@@ -18,7 +18,7 @@ from chatrec_agent.conversation.planner.carry import within_search
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.groups import (GroupAsk, membership_call, personal, read_group, regroup,
                                                        without_mentions)
-from chatrec_agent.conversation.planner.lexicon import NEGATION, GenreLexicon, lemma
+from chatrec_agent.conversation.planner.lexicon import EXCESS, NEGATION, GenreLexicon, lemma
 from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions
@@ -62,11 +62,12 @@ _GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|howdy|good (morning|afternoon|ev
 # Where one sentence ends and the next begins; ReDial joins a person's messages with "...".
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\w)|\s*(?:\.{2,}|…)\s*|\s*\n+\s*")
 _SEEKING = re.compile(r"\b(?:seek|seeking|looking for|want|need|movies?|films?|recommend\w*|suggest\w*|watch)\b")
+_ASKS = re.compile(r"\b(?:seek|seeking|looking for|want|need|recommend\w*|suggest\w*|in the mood for|ideas?|options?)\b")
 _HELP = re.compile(r"^(help|\?|what can you do|how does (this|it) work|commands|usage)\W*$")
 _HISTORY = re.compile(
     r"\bwhat (have|did) i (like|liked|rate|rated|watch|watched|love|loved|enjoy|enjoyed)\b|"
     r"^(did|have) i (ever )?(like|liked|rate|rated|watch|watched|see|seen|love|loved|enjoy|enjoyed)\b|"
-    r"\bmy (ratings|history|favou?rites|likes|taste)\b|\bwhat do i (like|love)\b|\bwhat i('ve| have) (liked|rated)\b"
+    r"(?<!\bfor )\bmy (ratings|history|favou?rites|likes|taste)\b|\bwhat do i (like|love)\b|\bwhat i('ve| have) (liked|rated)\b"
 )
 _REQUEST = re.compile(r"\b(something|anything|recommend|suggest|give me|show me some|films? like|movies? like)\b")
 _RATE = [
@@ -98,12 +99,14 @@ _LIKE_CUE = (r"(?:" + NOT_THE_VERB + r"\blike|similar to|in the (?:vein|style|sp
              r"somewhere between|halfway between|crossed with)")
 _LIKE = re.compile(_LIKE_CUE + r" (?P<t>[^,.;!?]+?)(?=(?:,| but| from| with| without| no | not | in the| before| after| only| by| directed|[.;!?]|$))")
 # "along those lines", "like that", "something similar": the item just talked about.
-_LIKE_THAT = re.compile(r"\b(?:along (?:those|these|the same) lines|like (?:that|this|it|those|them)(?: one)?|something similar|"
+_LIKE_THAT = re.compile(r"\b(?:along (?:those|these|the same) lines|" + NOT_THE_VERB + r"like (?:that|this|it|those|them)(?: one)?|something similar|"
                         r"similar ones?|in that vein|in the same vein)\b")
 _LIKE_THOSE = re.compile(r"\b(?:like|as|along the lines of) (?:those|these|them)\b|\balong (?:those|these) lines\b")
 _CARRIED = ("genres", "exclude_genres", "year_from", "year_to")
 _OLDER = re.compile(r"\b(older|earlier|less recent|more classic)\b")
 _NEWER = re.compile(r"\b(newer|more recent|later|fresher|more modern)\b")
+_AGE_OF_KIND = re.compile(r"\b(?:older|earlier|less recent|more classic|newer|more recent|later|fresher|more modern)"
+                          r"(?= (?!than\b)\w+ (?:such as|like|similar to|along the lines of|in the vein of)\b)")
 _OTHERS_AGAIN = re.compile(
     r"\b(not (those|these|them|that)|others|other ones|something else|different ones?|anything else|more options|"
     r"show me more|more please|give me more|next|none of (those|these|them)|what else|^more)\b")
@@ -180,6 +183,18 @@ def _without_titles(t: str) -> str:
     return " ".join(t.split())
 
 
+def _sentences_of(t: str) -> list[str]:
+    """The message's sentences; a title's own full stop ("Mrs. Doubtfire", "Dr. No") ends none."""
+    titles = [found.span() for m in _MENTIONS.get() if m.decision in ("link", "ask")
+              for found in re.finditer(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)", t)]
+    out, start = [], 0
+    for cut in _SENTENCE.finditer(t):
+        if not any(a <= cut.start() < b for a, b in titles):
+            out.append(t[start:cut.start()])
+            start = cut.end()
+    return [*out, t[start:]]
+
+
 def _did_you_mean(mentions: list[Mention]) -> Plan:
     """Asks whether the likeliest film is meant; a "yes" next turn confirms it (Recall.pending)."""
     return _did_you_mean_item(mentions[0].item, mentions[0].text)
@@ -246,7 +261,10 @@ class IntentParser:
 
     def plan(self, text: str, memory: Recall) -> Plan:
         pending = memory.pending
-        if pending and _YES.match(" ".join(text.lower().split())):
+        # "Yes I loved that one... The French Connection is another": a yes that goes on to name
+        # another film surely answers something else.
+        if pending and _YES.match(" ".join(text.lower().split())) and \
+                not any(m.decision == "link" and m.item.id != pending["item"] for m in self.linker.find(text.strip())):
             # "yes" to "do you mean the film X?": the question's message, with X taken as meant.
             memory = replace(memory, pending=None)
             return self._read(pending["text"], memory, confirmed=(pending["span"], pending["item"]))
@@ -269,13 +287,28 @@ class IntentParser:
         if plan.confirm is not None:
             plan.confirm = {**plan.confirm, "text": text}
         t = " ".join(text.lower().split())
+        self._go_on_past_what_they_know(plan, memory)
         if memory.last_recommend and not _CORRECTION.match(t):
             for call in (c for step in plan.steps() for c in step if c["name"] == ToolName.RECOMMEND):
                 # "I want a feel-good movie" asks anew in its own words; "fun!" goes on with the search.
-                if not (call["args"].get("wish") and _SEEKING.search(t)):
+                if not (call["args"].get("wish") and _ASKS.search(t)):
                     within_search(call["args"], memory, self.items)
         self._keep_named_out(plan, [*memory.said, text])
         return plan
+
+    def _go_on_past_what_they_know(self, plan: Plan, memory: Recall) -> None:
+        """"One adventure film" … "seen it": when every pick of the last list is one they have
+        seen or disliked, the list is used up, and the search goes on past it, as a person who
+        recommends would offer the next one. (While picks are left, feedback is only recorded.)"""
+        shown = {card["id"] for card in memory.last_shown}
+        if plan.then or not plan.tool_calls or memory.last_recommend is None or memory.list_tool != ToolName.RECOMMEND:
+            return
+        if all(c["name"] == ToolName.RECORD_FEEDBACK and c["args"].get("kind") in ("seen", "disliked")
+               and c["args"].get("item") in shown for c in plan.tool_calls) and \
+                shown <= {c["args"]["item"] for c in plan.tool_calls}:
+            args = {k: v for k, v in memory.last_recommend.items() if v not in (None, [], "")}
+            args["exclude"] = list(dict.fromkeys([*args.get("exclude", []), *memory.shown_ids]))
+            plan.then = [self._call(ToolName.RECOMMEND, **args)]
 
     def _keep_named_out(self, plan: Plan, said: list[str]) -> None:
         """The films a person named in this conversation, even unsure ones, are never their picks:
@@ -305,6 +338,7 @@ class IntentParser:
         if len(raw) > MAX_MESSAGE_CHARS:
             return Plan(answer=TOO_LONG)
         t = " ".join(raw.lower().split())
+        t = self.lexicon.respelled(t, keep={w for m in _MENTIONS.get() for w in m.text.lower().split()})
         if _RESET.match(t):
             return Plan(answer=RESET, reset=True)
         if _ADMIN.search(t):
@@ -331,7 +365,7 @@ class IntentParser:
         ask = read_group(t, memory)
         if ask is not None:
             return self._for_group(ask, memory, without_mentions(raw))
-        sentences = [x for x in _SENTENCE.split(t) if re.search(r"\w", x)]
+        sentences = [x for x in _sentences_of(t) if re.search(r"\w", x)]
         if len(sentences) > 1:
             return self._sentences(sentences, memory, raw)
         return self._one(t, memory, raw)
@@ -339,7 +373,9 @@ class IntentParser:
     def _one(self, t: str, memory: Recall, raw: str = "") -> Plan:
         chat = self._chat(t)
         if chat is not None:
-            return chat
+            # "I've seen that one, too dry for me" reads like a reaction, and says something of a film.
+            feedback = self._feedback(t, memory)
+            return feedback if feedback is not None and feedback.tool_calls else chat
         compound = self._compound(t, memory)
         if compound is not None:
             return compound
@@ -365,8 +401,8 @@ class IntentParser:
                 last = calls[-1]["args"]["item"]
                 memory = replace(memory, last_item=self._card(last) or memory.last_item)
                 calls, then = (then[0].tool_calls, then[0].then) if then else ([], [])
-            if not calls:
-                continue
+            if not calls or (self._bare(Plan(calls)) and not (_ASKS.search(sentence) or _REQUEST.search(sentence) or "?" in sentence)):
+                continue  # "That was a great movie, I agree!": said of a film, no request
             if request is not None and calls[0]["name"] == request.tool_calls[0]["name"] == ToolName.RECOMMEND and not then:
                 # "Action... Something like The Rundown": one request, said in two sentences.
                 request = Plan([{"name": ToolName.RECOMMEND, "args": _merged(request.tool_calls[0]["args"], calls[0]["args"])}])
@@ -451,6 +487,8 @@ class IntentParser:
         if meaning is None or meaning.intent == "request":
             return None
         target = (memory.last_item or {}).get("id") or (memory.last_shown[0]["id"] if len(memory.last_shown) == 1 else None)
+        if meaning.intent == "like_last" and target is None and memory.last_recommend is not None:
+            meaning = replace(meaning, intent="others")  # "some more?" after a list: more of that search
         if meaning.intent == "others" and memory.last_recommend is not None:
             args = {k: v for k, v in memory.last_recommend.items() if v not in (None, [], "")}
             args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
@@ -500,7 +538,8 @@ class IntentParser:
         if not phrase or _PRONOUN.match(phrase):
             if memory.last_item:
                 return memory.last_item["id"]
-            if len(memory.last_shown) >= 1 and phrase:
+            # "seen it" after a list of five: a question may take the first, a write never guesses.
+            if (len(memory.last_shown) == 1 or (memory.last_shown and not write)) and phrase:
                 return memory.last_shown[0]["id"]
             return None
         named = self._named(phrase) or ([] if write else [m.item for m in _in(phrase, "ask")])
@@ -561,7 +600,12 @@ class IntentParser:
                 return None
             if unsure := _in(m.group("t") or "", "ask"):
                 return _did_you_mean(unsure)
-            target = self._target(m.group("t") or "it", memory, write=True)
+            if self._named(m.group("t") or ""):  # "I just saw Heat and loved it": each film as its clauses say
+                return self._taste(t, self._named(t), "seen", memory)
+            phrase = m.group("t") or ""
+            if re.match(r"(?:ones?)?\s*(?:[,.;!?…]|$)", phrase):
+                phrase = ""  # "seen that one, too dry for me": the film just talked about
+            target = self._target(phrase or "it", memory, write=True)
             if target:
                 return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="seen")
             return Plan(answer="Which one have you seen? Say e.g. “seen the second one”.")
@@ -786,7 +830,7 @@ class IntentParser:
             by_meaning = self._by_meaning(t, memory)  # "what's the story?" is about the item in hand
             if by_meaning is not None:
                 return by_meaning
-        if match is None and not any(lemma(w) not in _ASKING_WORDS for w in phrase_words(query).split()):
+        if match is None and not any(lemma(w) not in _ASKING_WORDS and w not in _KINDS for w in phrase_words(query).split()):
             return None  # "do you have any good recommendations?": a request with nothing to search
         if match is None and (self.lexicon.parse(query)[0] or self._mentions(query) or len(query.split()) > 4):
             return None  # "is there a good sci-fi from the 90s?", "do you have anything by Kubrick?": requests
@@ -869,10 +913,12 @@ class IntentParser:
             like = [i.id for i in self._named(t)]
         seeds = [self.items[i] for i in like if i in self.items]
         if seeds and "year_from" not in args and "year_to" not in args:
-            # "similar to The Matrix but older": older or newer than the seeds themselves.
-            if _OLDER.search(t) and all(s.year for s in seeds):
+            # "similar to The Matrix but older", "newer than Heat": than the seeds themselves;
+            # "older comedies such as Mrs. Doubtfire" says how old the comedies are, not the seeds.
+            relative = _AGE_OF_KIND.sub(" ", t)
+            if _OLDER.search(relative) and all(s.year for s in seeds):
                 args["year_to"] = min(s.year for s in seeds) - 1
-            elif _NEWER.search(t) and all(s.year for s in seeds):
+            elif _NEWER.search(relative) and all(s.year for s in seeds):
                 args["year_from"] = max(s.year for s in seeds) + 1
         if like:
             args["like"] = like
@@ -961,7 +1007,7 @@ class IntentParser:
     def _wish(self, t: str, like: list[str]) -> str | None:
         """The descriptive part of a request ("mind-bending", "light and funny"), if any; a
         negated clause is no wish ("I don't really like scary movies" asks for nothing scary)."""
-        t = " ".join(c for c in re.split(r"(?<=[,.;!?…])\s*|\s+(?=but\b)", t) if not NEGATION.search(c)).strip()
+        t = " ".join(c for c in re.split(r"(?<=[,.;!?…])\s*|\s+(?=but\b)", t) if not (NEGATION.search(c) or EXCESS.search(c))).strip()
         if not t:
             return None
         text = _LIKE.sub(" ", t) if like else t

@@ -1,132 +1,218 @@
-"""Genre words people use, mapped onto whatever genres the catalog actually has."""
+"""Genre words people use, mapped onto whatever genres the catalog actually has.
+
+The words are data: a hand seed in several languages (data/genre_words.yaml, with the other
+languages' inflected forms in data/word_forms.json), and, per catalog, the words its own tags
+and the embedding model show to name a genre (associations.py). A message's words are read in
+their dictionary forms ("dramas", "Komödien", "comédies"), compounds joined or split as the
+phrases need ("super hero", "Horrorfilme")."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
+from pathlib import Path
 
-import simplemma
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from wordfreq import zipf_frequency
 
-from chatrec_agent.catalog import genre_key
+from chatrec_agent.catalog import Catalog, genre_key
 from chatrec_agent.catalog.model import fold
+from chatrec_agent.conversation.planner import wordforms
+from chatrec_agent.conversation.planner.wordforms import Normaliser, genre_words, words_of
 
-# Phrase -> canonical genre names (first one present in the catalog wins; a "+" joins two).
-SYNONYMS: dict[str, str] = {
-    "sci fi": "Sci-Fi", "scifi": "Sci-Fi", "science fiction": "Sci-Fi", "sf": "Sci-Fi", "space opera": "Sci-Fi",
-    "romcom": "Romance+Comedy", "rom com": "Romance+Comedy", "romantic comedy": "Romance+Comedy",
-    "romantic comedies": "Romance+Comedy",
-    "kids": "Children", "kid": "Children", "family": "Children", "children": "Children", "childrens": "Children",
-    "cartoon": "Animation", "cartoons": "Animation", "animated": "Animation", "anime": "Animation", "animation": "Animation",
-    "scary": "Horror", "horror": "Horror", "creepy": "Horror", "frightening": "Horror", "spooky": "Horror",
-    "funny": "Comedy", "comedy": "Comedy", "comedies": "Comedy", "hilarious": "Comedy", "laugh": "Comedy",
-    "western": "Western", "westerns": "Western", "cowboy": "Western", "cowboys": "Western",
-    "war": "War", "war movie": "War", "war film": "War",
-    "noir": "Film-Noir", "film noir": "Film-Noir",
-    "musical": "Musical", "musicals": "Musical",
-    "documentary": "Documentary", "documentaries": "Documentary", "doc": "Documentary",
-    "thriller": "Thriller", "thrillers": "Thriller", "suspense": "Thriller", "suspenseful": "Thriller",
-    "mystery": "Mystery", "mysteries": "Mystery", "whodunit": "Mystery", "detective": "Mystery",
-    "crime": "Crime", "gangster": "Crime", "gangsters": "Crime", "heist": "Crime", "mob": "Crime", "mafia": "Crime",
-    "action": "Action", "action packed": "Action",
-    "adventure": "Adventure", "adventures": "Adventure",
-    "fantasy": "Fantasy", "magic": "Fantasy", "magical": "Fantasy", "fairy tale": "Fantasy",
-    "drama": "Drama", "dramas": "Drama",
-    "romance": "Romance", "romantic": "Romance", "love story": "Romance", "love stories": "Romance",
-}
-
-# Moods the genres can't name rule some genres out: a feel-good pick is not a horror film,
-# a dark one is not a cartoon. (Genres the person asked for are never ruled out.)
-MOODS: dict[str, tuple[str, ...]] = {
-    "feel good": ("Horror", "War", "Film-Noir"), "uplifting": ("Horror", "War", "Film-Noir"),
-    "heartwarming": ("Horror", "War", "Film-Noir"), "cheerful": ("Horror", "War", "Film-Noir"),
-    "light hearted": ("Horror", "War", "Film-Noir"), "lighter": ("Horror", "War", "Film-Noir"),
-    "something light": ("Horror", "War", "Film-Noir"), "cosy": ("Horror", "War", "Film-Noir"),
-    "cozy": ("Horror", "War", "Film-Noir"),
-    "dark": ("Children", "Animation", "Musical"), "darker": ("Children", "Animation", "Musical"),
-    "bleak": ("Children", "Animation", "Musical"), "gritty": ("Children", "Animation", "Musical"),
-    "disturbing": ("Children", "Animation", "Musical"), "grim": ("Children", "Animation", "Musical"),
-}
+_DATA = genre_words()
+GENERIC = frozenset({"movie", "movies", "film", "films", "flick", "flicks"})
 
 # A negation governs the genre words after it up to the end of its clause ("not really into
-# horror, what about thrillers?": horror is out, thrillers are in).
+# horror, what about thrillers?": horror is out, thrillers are in). The other languages' words
+# are data (genre_words.yaml); these English ones the intent parser shares.
 NEGATION = re.compile(
     r"\b(?:no|not|never|without|nothing|none|except|avoid|skip|hate|hated|dislike|disliked|neither|nor|"
     r"(?:do|does|did|is|are|was|were|could|would)n'?t|(?:do|does|did|could|would) not|ca?n'?t stand|sick of|tired of|"
     r"anything but|other than|instead of|rather than)\b")
+# "a little too romantic for my taste", "too much action": more of it than they want; the word
+# right after it only ("too scary for the kids" rules out horror, not children; "horror too" is "also").
+# After a verb "too" is a typo of "to" ("looking too laugh"; words are read in their dictionary form).
+_EXCESS = (r"(?:^\s*|\b(?:is|was|are|were|be|been|it'?s|that'?s|they'?re|bit|little|way|far|much|lot|just|kinda|"
+           r"seems?|seemed|felt|feels?|feel|sounds?|got|getting)\s+)too (?:much |many )?")
+EXCESS = re.compile(_EXCESS + r"(?=\w)")
+_EXCESS_BEFORE = re.compile(_EXCESS + "$")
 _CLAUSE_END = re.compile(r"[,.;!?…()]|\b(?:(?<!anything )(?<!nothing )(?<!all )but|though|although|however|what about|how about|instead|rather|prefer|"
                          r"more like|and (?:maybe|perhaps|also|some))\b")
 
 
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(" ".join(words_of(w))) for w in sorted(words, key=len, reverse=True))
+
+
+# Per language: its negation words and its clause ends, for messages written in it.
+_FOREIGN_NEGATION = {lang: re.compile(rf"\b(?:{_alternation(words)})\b") for lang, words in _DATA["negation"].items()}
+_FOREIGN_CLAUSE_END = {lang: re.compile(rf"\b(?:{_alternation(words)})\b") for lang, words in _DATA["clause_ends"].items()}
+_FUNCTION_WORDS = {lang: frozenset(w for word in words for w in words_of(word)) for lang, words in _DATA["function_words"].items()}
+_COMPOUND_HEADS = sorted({fold(h) for heads in _DATA["compound_heads"].values() for h in heads}, key=len, reverse=True)
+# Mood phrase -> the genres it rules out.
+MOODS: dict[str, tuple[str, ...]] = {" ".join(words_of(w)): tuple(m["rule_out"]) for m in _DATA["moods"] for w in m["words"]}
+# Words that are never read in another form: negations and function words of every language.
+_AS_WRITTEN = frozenset(w for table in (_DATA["negation"], _DATA["function_words"]) for words in table.values()
+                        for word in words for w in words_of(word))
+
+
+def seed_phrases() -> dict[str, list[str]]:
+    """The hand seed: phrase (folded, the other languages' words in dictionary form) -> the
+    genres it names, as MovieLens names them."""
+    forms = wordforms.word_forms()
+    out: dict[str, list[str]] = {}
+    for target, by_language in _DATA["genres"].items():
+        for phrases in by_language.values():
+            for phrase in phrases:
+                key = " ".join(forms.get(w, w) for w in words_of(phrase))
+                out.setdefault(key, [g for g in target.split("+")])
+    return out
+
+
+def message_language(words: Sequence[str]) -> str:
+    """The language the words are written in, told by its function words; English unless
+    another language's are more."""
+    counts = {lang: sum(w in small for w in words) for lang, small in _FUNCTION_WORDS.items()}
+    best = max(counts, key=lambda lang: (counts[lang], lang == "en"))
+    return best if counts[best] > counts.get("en", 0) else "en"
+
+
 class GenreLexicon:
-    def __init__(self, catalog_genres: Iterable[str], tags: Iterable[str] = ()):
+    def __init__(self, catalog_genres: Iterable[str], tags: Iterable[str] = (),
+                 learned: Mapping[str, Sequence[str]] | None = None, language: str = "en"):
         """`tags`: the catalog's tags; one of several words that holds a genre word ("live
-        action") is read whole, so it names no genre."""
+        action") is read whole, so it names no genre. `learned`: phrase -> the catalog's genres
+        it names by the catalog's own evidence (associations.learn); an empty list says the
+        phrase names none here, whatever the seed says. `language`: the catalog's, whose words
+        are lemmatised live."""
         self.by_key = {genre_key(g): g for g in catalog_genres}
-        tag_phrases = {_words(t) for t in tags}
-        # Tags of several words that contain a genre word ("live action", "war hero") are read
-        # as the tag, so "live-action" is not the genre Action.
-        # Except where the tag is itself how people name a genre: "romantic comedy" is both,
-        # and "scary movie" / "funny film" are still scary and funny.
-        generic = {"movie", "movies", "film", "films", "flick", "flicks"}
-        self.tag_phrases = sorted((t for t in tag_phrases if " " in t and t not in SYNONYMS and t.split()[-1] not in generic),
-                                  key=len, reverse=True)
+        self.language = language
+        seed = seed_phrases()
+        learned = dict(learned or {})
         # A catalog's own genre names always count as words for themselves.
         phrases: dict[str, list[str]] = {}
         for name in self.by_key.values():
-            phrases.setdefault(_words(name), []).append(name)
+            phrases.setdefault(" ".join(words_of(name)), []).append(name)
         # A synonym the catalog also has as a tag ("scifi", "family", "heist") still names its
         # genre: the request keeps the word as its wish, so the tagged items rank first within it.
-        for phrase, target in SYNONYMS.items():
-            names = [self._present(t) for t in target.split("+")]
+        for phrase, targets in seed.items():
+            if phrase in learned:
+                continue
+            names = [self.present(t) for t in targets]
             if all(names):
                 phrases.setdefault(phrase, [n for n in names if n])
+        for phrase, names in learned.items():
+            present = [n for n in names if genre_key(n) in self.by_key]
+            if present and phrase not in phrases:
+                phrases[phrase] = present
+        self.normalise = Normaliser(frozenset(w for p in phrases for w in p.split()) | _AS_WRITTEN, language)
+        tag_phrases = {" ".join(self.normalise(words_of(t))) for t in tags}
+        # Tags of several words that contain a genre word ("live action", "war hero") are read as
+        # the tag, so "live-action" is not the genre Action. Except where the tag is itself how
+        # people name a genre: "romantic comedy" is both, "scary movie" is still scary.
+        self.tag_phrases = sorted((t for t in tag_phrases if " " in t and t not in phrases and t.split()[-1] not in GENERIC),
+                                  key=len, reverse=True)
         # Longest phrases first so "romantic comedy" beats "comedy".
         self.phrases = sorted(phrases.items(), key=lambda kv: -len(kv[0]))
+        self._lookup = dict(self.phrases)
+        self._compact = {p.replace(" ", ""): p for p in self._lookup}
         self.known = frozenset(self.words())
-        lemma("warming")  # loads simplemma's English tables now, not in someone's turn
+        self._spellable = sorted(w for w in self.known | GENERIC if len(w) >= 4 and w.isalpha())
+        self._parse = lru_cache(maxsize=4096)(self._parse_text)  # one message is parsed several times
+        wordforms.lemma("warming", language)  # loads simplemma's tables now, not in someone's turn
+
+    @classmethod
+    def for_catalog(cls, catalog: Catalog, encode: Callable[[list[str]], np.ndarray] | None = None,
+                    cache_dir: Path | None = None, threshold: float | None = None) -> GenreLexicon:
+        """The lexicon of a catalog: the seed, and with `encode` (the index's sentence encoder)
+        the words its tags show to name a genre, where their evidence clears the threshold."""
+        learned: dict[str, list[str]] = {}
+        if encode is not None:
+            from chatrec_agent.conversation.planner.associations import Params, decide, weigh
+
+            params = Params.from_data()
+            evidence = weigh(catalog, encode, params, cache_dir=cache_dir)
+            learned = decide(evidence, params.threshold if threshold is None else threshold)
+        return cls(catalog.genres, catalog.tag_index, learned)
+
+    def respelled(self, text: str, keep: Iterable[str] = ()) -> str:
+        """The text with its misspelt genre and kind words set right ("scfi" -> "scifi", "moveis"
+        -> "movies"): a word of four letters or more that the language does not know, one edit (a
+        swap counts one) from exactly one word this lexicon reads. Words in `keep` (a title's)
+        stay as written."""
+        keep = set(keep)
+
+        def fix(m: re.Match) -> str:
+            word = m.group(0)
+            if len(word) < 4 or word in self.known or word in keep or zipf_frequency(word, "en") > 0:
+                return word
+            near = {w for w, _, _ in process.extract(word, self._spellable, scorer=OSA.distance, score_cutoff=1, limit=3)}
+            return near.pop() if len(near) == 1 else word
+
+        return re.sub(r"[a-z]+", fix, text)
 
     def words(self) -> set[str]:
         """Every word of the genre and mood phrases this catalog understands."""
         return {w for phrase, _ in self.phrases for w in phrase.split()} | {w for m in MOODS for w in m.split()}
 
-    def _present(self, name: str) -> str | None:
+    def present(self, name: str) -> str | None:
         key = genre_key(name)
         if key in self.by_key:
             return self.by_key[key]
-        # "Children" also finds MovieLens' "Children's".
-        return next((g for k, g in self.by_key.items() if k.startswith(key)), None)
+        # "Children" also finds MovieLens' "Children's"; a German catalog's "Komödie" is Comedy.
+        found = next((g for k, g in self.by_key.items() if k.startswith(key)), None)
+        if found is None:
+            names = {genre_key(p) for phrases in _DATA["genres"].get(name, {}).values() for p in phrases}
+            found = next((g for k, g in self.by_key.items() if k in names), None)
+        return found
 
     def mood_exclusions(self, text: str, asked: Iterable[str]) -> list[str]:
         """The catalog genres a mood word in the text rules out, minus the genres asked for."""
-        words = " " + _words(text) + " "
+        words = " " + " ".join(words_of(text)) + " "
         asked = set(asked)
         out: list[str] = []
         for phrase, genres in MOODS.items():
             if f" {phrase} " in words:
-                for present in filter(None, map(self._present, genres)):
+                for present in filter(None, map(self.present, genres)):
                     if present not in asked and present not in out:
                         out.append(present)
         return out
 
     def parse(self, text: str) -> tuple[list[str], list[str]]:
         """(genres asked for, genres excluded) in the text. Words count in their everyday forms
-        (plurals, "dramas"); a negation rules out what follows it in its clause, and a negated
-        mix ("not a romcom") after one of its parts was asked for ("a comedy") rules out the rest."""
+        (plurals, "dramas", "Komödien"); a negation rules out what follows it in its clause, and
+        a negated mix ("not a romcom") after one of its parts was asked for ("a comedy") rules
+        out the rest."""
+        include, excluded = self._parse(text)
+        return list(include), list(excluded)
+
+    def _parse_text(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         include: list[str] = []
         exclude: list[list[str]] = []
-        for clause in _CLAUSE_END.split(fold(text)):
-            taken = " " + _lemmas(_words(clause), self.known) + " "
+        folded = fold(text)
+        language = message_language(words_of(folded))
+        clauses = _CLAUSE_END.split(folded)
+        if language in _FOREIGN_CLAUSE_END:
+            clauses = [part for clause in clauses for part in _FOREIGN_CLAUSE_END[language].split(clause)]
+        negation = _FOREIGN_NEGATION.get(language)
+        for clause in clauses:
+            taken = " " + " ".join(self._read(words_of(clause))) + " "
             for phrase in self.tag_phrases:
                 if f" {phrase} " in taken:
                     # The head word stays: a "dark comedy" is a comedy, "live action hybrid" no action film.
                     head = phrase.split()[-1]
-                    keep = f" {head} " if any(p == head for p, _ in self.phrases) else " "
+                    keep = f" {head} " if head in self._lookup else " "
                     taken = taken.replace(f" {phrase} ", " #" + keep)
             for phrase, names in self.phrases:
                 pattern = rf" {re.escape(phrase)} "
                 for match in re.finditer(pattern, taken):
-                    if NEGATION.search(taken[: match.start() + 1]):
+                    before = taken[: match.start() + 1]
+                    if NEGATION.search(before) or _EXCESS_BEFORE.search(before) or \
+                            (negation is not None and negation.search(before)):
                         exclude.append(names)
                     else:
                         include.extend(n for n in names if n not in include)
@@ -136,21 +222,48 @@ class GenreLexicon:
             rest = [n for n in names if n not in include] if len(names) > 1 else names
             excluded.extend(n for n in rest if n not in excluded)
         include = [g for g in include if g not in excluded]
-        return include, excluded
+        return tuple(include), tuple(excluded)
+
+    def _read(self, words: list[str]) -> list[str]:
+        """The words in the forms the phrases are written in: each in its dictionary form, a
+        word written in two joined where the phrase is one ("super hero", "rom coms"), one
+        written whole split where the phrase is two ("chickflick", "Horrorfilme")."""
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            if NEGATION.fullmatch(words[i]):  # "dont" is no "do"
+                out.append(words[i])
+                i += 1
+                continue
+            if i + 1 < len(words) and (joined := self._compound(words[i] + words[i + 1])):
+                out.extend(joined.split())
+                i += 2
+                continue
+            out.extend(self._split(words[i]))
+            i += 1
+        return out
+
+    def _compound(self, word: str) -> str | None:
+        for form in (word, self.normalise.word(word), word[:-1] if word.endswith("s") else ""):
+            if form in self._compact:
+                return self._compact[form]
+        return None
+
+    def _split(self, word: str) -> list[str]:
+        normal = self.normalise.word(word)
+        if normal in self.known or word in self.known:
+            return [normal]
+        if whole := self._compact.get(word) or self._compact.get(normal):
+            return whole.split()
+        for head in _COMPOUND_HEADS:
+            rest = word[: -len(head)]
+            if word.endswith(head) and len(rest) >= 3:
+                for part in (rest, rest[:-1] if rest.endswith("s") else ""):
+                    if part and (phrase := self._compact.get(self.normalise.word(part))) and " " not in phrase:
+                        return [phrase, "film"]
+        return [normal]
 
 
-@lru_cache(maxsize=8192)
 def lemma(word: str) -> str:
-    """A word's dictionary form ("comedies" -> "comedy"); short words as they are."""
-    return simplemma.lemmatize(word, lang="en") if word.isalpha() and len(word) > 3 else word
-
-
-def _lemmas(words: str, known: frozenset[str] = frozenset()) -> str:
-    """Each word in its dictionary form ("comedies" -> "comedy", "thrillers" -> "thriller"),
-    but for the words the lexicon knows as they are ("animated", "romantic")."""
-    return " ".join(w if w in known else lemma(w) for w in words.split())
-
-
-def _words(text: str) -> str:
-    text = re.sub(r"[^\w']+|_", " ", fold(text).replace("-", " ")).replace("'s", "s")
-    return re.sub(r"'(?=\s|$)|(?<=\s)'|^'", "", text).strip()  # "kids'" -> "kids"
+    """A word's dictionary form in English ("comedies" -> "comedy"); short words as they are."""
+    return wordforms.lemma(word, "en")

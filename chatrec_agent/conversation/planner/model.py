@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,8 @@ from chatrec_agent.conversation.planner.memory import current_turn, latest_human
 
 def planner_vocabulary(catalog: Catalog) -> set[str]:
     """The words the planner reads as genres, moods and tags: a title made only of them
-    ("Drama", "Horror") is more likely the genre than the film."""
+    ("Drama", "Horror") is more likely the genre than the film. The hand seed's words only:
+    a tag the catalog teaches as a genre word ("alien", "space") is also a famous title."""
     lexicon = GenreLexicon(catalog.genres, catalog.tag_index)
     # "movie"/"film" make no title of a genre phrase either ("scary movies" is no *Scary Movie*).
     return lexicon.words() | {"movie", "movies", "film", "films", "flick", "flicks", "story", "stories"}
@@ -43,11 +45,14 @@ class OfflinePlanner(BaseChatModel):
     @classmethod
     def for_catalog(cls, catalog: Catalog, titles: TitleLinker | None = None,
                     attributes: AttributeVocabulary | None = None,
-                    encode: Callable[[list[str]], np.ndarray] | None = None) -> OfflinePlanner:
-        """`encode`: the sentence encoder (the index's), for intents by meaning; without it
-        the planner reads by its rules alone."""
+                    encode: Callable[[list[str]], np.ndarray] | None = None,
+                    cache_dir: Path | None = None) -> OfflinePlanner:
+        """`encode`: the sentence encoder (the index's), for intents by meaning and for the
+        genre words the catalog's tags teach; without it the planner reads by its rules and
+        word lists alone. `cache_dir`: where what was learned of a catalog is kept for the
+        next start (storage.dir)."""
         years = [item.year for item in catalog.items.values() if item.year]
-        lexicon = GenreLexicon(catalog.genres, catalog.tag_index)
+        lexicon = GenreLexicon.for_catalog(catalog, encode, cache_dir=cache_dir)
         vocabulary = AttributeVocabulary(catalog) if attributes is None else attributes
         parser = IntentParser(lexicon, titles or TitleLinker(catalog), MentionLinker(catalog, planner_vocabulary(catalog)),
                               max(years, default=2024), tags=set(catalog.tag_index),

@@ -24,17 +24,19 @@ _CONTRAST = re.compile(r"^\W*(?:but|though|although|however|whereas|while|yet)\b
 _WORD = re.compile(r"[a-z]+(?:n't|'[a-z]+)?")
 _LIKING = frozenset("like love enjoy adore favourite favorite fan into great amazing awesome excellent brilliant "
                     "fantastic best dig masterpiece".split())
-_DISLIKING = frozenset("hate dislike awful terrible bad boring rubbish dull worst overrated meh".split())
+_DISLIKING = frozenset("hate dislike awful terrible bad boring rubbish dull worst overrated meh disappointed disappointing".split())
 _WATCHING = frozenset("see seen saw watch watched".split())
 _NEGATORS = frozenset("no not never nor neither hardly".split())
 # "anything like Heat", "more like Alien": a comparison, not a liking.
 _COMPARING = frozenset("anything something films film movies movie more one ones stuff similar exactly much else".split())
+_PRONOUN = re.compile(r"\b(?:it|that|this|that one|this one)\b")
 _STAND = re.compile(r"\b(?:can'?t|cannot|could(?:n'?t| not)) stand\b")  # "couldn't stand it": a dislike
 
 
 def _own(clause: str) -> tuple[bool, Opinion | bool]:
     """(whether the clause holds a negation, its own opinion: an Opinion, or False for none)."""
     negated = False
+    watched: Opinion | bool = False  # "I saw X, it was amazing": what they thought outranks that they saw it
     words = _WORD.findall(_STAND.sub("hate", clause))
     for previous, word in zip(["", *words], words):
         if word in _NEGATORS or word.endswith("n't"):
@@ -47,9 +49,9 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
             return negated, "disliked" if negated else "liked"
         if base in _DISLIKING or word in _DISLIKING:
             return negated, None if negated else "disliked"
-        if word in _WATCHING or base in _WATCHING:
-            return negated, None if negated else "seen"
-    return negated, False
+        if (word in _WATCHING or base in _WATCHING) and watched is False:
+            watched = None if negated else "seen"
+    return negated, watched
 
 
 def _turned(opinion: Opinion) -> Opinion:
@@ -74,8 +76,20 @@ def opinions(text: str, spans: list[tuple[int, int]], start: Opinion) -> list[Op
         elif _CONTRAST.match(text[a:b]):
             running = None
         said.append(running)
+    where = [next((n for n, (a, b) in enumerate(clauses) if a <= begin < b), None) for begin, _ in spans]
     out: list[Opinion] = []
-    for begin, _ in spans:
-        index = next((n for n, (a, b) in enumerate(clauses) if a <= begin < b), None)
-        out.append(start if index is None else said[index])
+    for k, index in enumerate(where):
+        if index is None:
+            out.append(start)
+            continue
+        opinion = said[index]
+        if opinion == "seen":
+            # "I just saw X and enjoyed it": a later clause that speaks of it says what they thought.
+            until = next((w for w in where[k + 1:] if w is not None and w > index), len(clauses))
+            for a, b in clauses[index + 1:until]:
+                _, own = _own(text[a:b])
+                if own in ("liked", "disliked") and _PRONOUN.search(text[a:b]):
+                    opinion = own
+                    break
+        out.append(opinion)
     return out
