@@ -367,7 +367,7 @@ def test_older_before_the_kind_says_how_old_the_kind_is(dotted):
     ("I saw Heat (1995) it was amazing", "liked", True),
     ("I watched Heat (1995) last week, it was boring", "disliked", False),
     ("I've seen Heat (1995) but didn't like it", "disliked", False),
-    ("I recently watched Heat (1995)", "seen", False),
+    ("I recently watched Heat (1995)", "seen", True),  # picks like it; recorded only as seen
 ])
 def test_what_they_thought_of_a_film_they_saw_outranks_that_they_saw_it(world, text, kind, seeded):
     catalog, parser = world
@@ -448,3 +448,27 @@ def test_it_after_a_list_of_several_writes_nothing(world, text):
     memory = replace(shown(catalog, "Casablanca", "When Harry Met Sally..."), last_recommend={"genres": ["Romance"], "k": 5})
     plan = parser.plan(text, memory)
     assert not [c for c in calls(plan) if c["name"] == "record_feedback"], calls(plan)  # which one? never a guess
+
+
+def test_a_film_they_watched_seeds_picks_and_is_recorded_only_as_seen(world):
+    catalog, parser = world
+    heat = by_title(catalog, "Heat", 1995)
+    plan_calls = calls(parser.plan("I recently watched Heat (1995)", Recall()))
+    assert [(c["name"], c["args"].get("kind")) for c in plan_calls] == [("record_feedback", "seen"), ("recommend", None)]
+    assert plan_calls[1]["args"]["like"] == [heat]
+    # One they haven't seen is no seed.
+    assert not any(heat in c["args"].get("like", []) for c in calls(parser.plan("I haven't seen Heat (1995) yet", Recall())))
+
+
+@pytest.mark.parametrize("text, genres", [("a chick flick for tonight", ["Romance"]), ("an 80s comedic horror", ["Comedy", "Horror"]),
+                                          ("Looking for a nice chickflick movie", ["Romance"])])
+def test_everyday_names_of_genres(world, text, genres):
+    _, parser = world
+    assert set(genres) <= set(parser.lexicon.parse(text)[0])
+
+
+def test_a_film_they_have_not_seen_is_a_seed_only_when_they_ask_for_films_like_it(world):
+    catalog, parser = world
+    heat = by_title(catalog, "Heat", 1995)
+    (call,) = calls(parser.plan("I haven't seen Heat (1995) but can you recommend other movies like it?", Recall()))
+    assert call["args"]["like"] == [heat], call

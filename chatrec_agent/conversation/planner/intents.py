@@ -620,11 +620,15 @@ class IntentParser:
                     for item, opinion in said.items() if opinion in ("liked", "disliked", "seen")]
         liked = [item for item, opinion in said.items() if opinion in ("liked", "seed")]
         if not liked:
-            return Plan(feedback) if feedback else self._recommend(t, memory)
+            # "I recently watched John Wick 2": films like it, as a person who recommends would
+            # offer (recorded as seen, never as liked); a film of the list just shown only records.
+            liked = [item for item, opinion in said.items() if opinion == "seen" and item not in memory.shown_ids]
+            if not liked or said.keys() - set(liked):
+                return Plan(feedback) if feedback else self._recommend(t, memory)
         picks = self._recommend(t, memory)
         if picks.tool_calls:
             args = picks.tool_calls[0]["args"]
-            args["like"] = [i for i in dict.fromkeys([*args.get("like", []), *liked]) if said.get(i, "liked") in ("liked", "seed")]
+            args["like"] = [i for i in dict.fromkeys([*args.get("like", []), *liked]) if i in liked or said.get(i, "liked") in ("liked", "seed")]
             args.pop("wish", None)  # "I loved X": the films are the request, not the words
         return Plan(feedback, then=[picks]) if feedback else picks
 
@@ -909,8 +913,11 @@ class IntentParser:
             if isinstance(found, Plan):
                 return found
             like = found
-        if not like:
-            like = [i.id for i in self._named(t)]
+        if not like:  # the films the message names, but those it says they dislike or haven't seen
+            named = self._named(t)
+            said = opinions(t, [self._span(t, i) for i in named], "seed")
+            like = [i.id for i, opinion in zip(named, said)
+                    if opinion in ("seed", "liked", "seen") or (opinion is None and _LIKE_THAT.search(t))]
         seeds = [self.items[i] for i in like if i in self.items]
         if seeds and "year_from" not in args and "year_to" not in args:
             # "similar to The Matrix but older", "newer than Heat": than the seeds themselves;

@@ -22,7 +22,7 @@ Opinion = str | None
 _CLAUSE = re.compile(r"[,;:]|\b(?:but|though|although|however|whereas|while|yet|and|or)\b")
 _CONTRAST = re.compile(r"^\W*(?:but|though|although|however|whereas|while|yet)\b")
 _WORD = re.compile(r"[a-z]+(?:n't|'[a-z]+)?")
-_LIKING = frozenset("like love enjoy adore favourite favorite fan into great amazing awesome excellent brilliant "
+_LIKING = frozenset("like love enjoy adore favourite favorite fave faves fav favs fan into great amazing awesome excellent brilliant "
                     "fantastic best dig masterpiece".split())
 _DISLIKING = frozenset("hate dislike awful terrible bad boring rubbish dull worst overrated meh disappointed disappointing".split())
 _WATCHING = frozenset("see seen saw watch watched".split())
