@@ -6,14 +6,14 @@ import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
-from bm25s.stopwords import STOPWORDS_EN_PLUS
 from wordfreq import zipf_frequency
 
 from chatrec_agent.catalog import Item, phrase_words
 from chatrec_agent.catalog.attributes import AttributeMention, AttributeVocabulary
-from chatrec_agent.catalog.mentions import KIND_NOUNS, NOT_THE_VERB, Mention, MentionLinker, tokens
+from chatrec_agent.catalog.mentions import Mention, MentionLinker, tokens
 from chatrec_agent.catalog.titles import TitleLinker, normalise_title
 from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
+from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.carry import within_search
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.groups import (GroupAsk, membership_call, personal, read_group, regroup,
@@ -47,116 +47,6 @@ CHAT = {
 }
 RESET = "Starting over: I've set aside what we talked about. What are you in the mood for?"
 
-_ADMIN = re.compile(
-    r"\b(re-?index|rebuild (the )?index|(delete|drop|wipe|reset) (the )?(index|database|memory|history)|"
-    r"forget (this|the) (channel|conversation)|clear (the |your )?(memory|history)|link (user|me|<@|@)|"
-    r"make me (an )?admin|run (an )?admin|sudo|/chatrec)\b"
-)
-_OTHERS = re.compile(
-    r"(<@[A-Za-z0-9]+>|(?:\b|@)(?!my\b|your\b|the\b|this\b|that\b|it\b)[a-z]+\d*'s (history|ratings|favou?rites|likes|profile|watchlist)\b|"
-    r"\bwhat (does|did|has) (?!it\b|that\b|this\b|everyone\b|anyone\b)@?[a-z]+\d* (like|liked|rate|rated|watch|watched|seen|love|loved)\b|"
-    r"\b(another|other) user'?s?\b|\buser ?#?\d+\b|\bas user\b)"
-)
-_THANKS = re.compile(r"^(thanks|thank you|cheers|ta|thx)\b")
-_GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|howdy|good (morning|afternoon|evening)|thanks|thank you|cheers|ta|thx)\b")
-# Where one sentence ends and the next begins; ReDial joins a person's messages with "...".
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\w)|\s*(?:\.{2,}|…)\s*|\s*\n+\s*")
-_SEEKING = re.compile(r"\b(?:seek|seeking|looking for|want|need|movies?|films?|recommend\w*|suggest\w*|watch)\b")
-_ASKS = re.compile(r"\b(?:seek|seeking|looking for|want|need|recommend\w*|suggest\w*|in the mood for|ideas?|options?)\b")
-_HELP = re.compile(r"^(help|\?|what can you do|how does (this|it) work|commands|usage)\W*$")
-_HISTORY = re.compile(
-    r"\bwhat (have|did) i (like|liked|rate|rated|watch|watched|love|loved|enjoy|enjoyed)\b|"
-    r"^(did|have) i (ever )?(like|liked|rate|rated|watch|watched|see|seen|love|loved|enjoy|enjoyed)\b|"
-    r"(?<!\bfor )\bmy (ratings|history|favou?rites|likes|taste)\b|\bwhat do i (like|love)\b|\bwhat i('ve| have) (liked|rated)\b"
-)
-_REQUEST = re.compile(r"\b(something|anything|recommend|suggest|give me|show me some|films? like|movies? like)\b")
-_RATE = [
-    re.compile(r"\brate (?P<t>.+?) (?:a |with )?(?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)?\s*[.!]*$"),
-    re.compile(r"\b(?:i'?d )?give (?P<t>.+?) (?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)\b"),
-    re.compile(r"^(?P<t>.+?) (?:is|was|gets|deserves) (?:a )?(?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)\b"),
-]
-_LIKED = re.compile(
-    r"(?:\bi (?:really |absolutely |totally |also |just |still |do |did )?(?:loved|liked|enjoyed|adored|love|like)|"
-    r"^(?:really )?(?:loved|liked|enjoyed|adored)|\bmy (?:all[- ]time )?favou?rites? (?:is|are|was|were|include)) (?P<t>.+)")
-_LIKED_REF = re.compile(r"^(?P<t>.+?) (?:was|is) (?:great|amazing|awesome|excellent|brilliant|good|fantastic|"
-                        r"(?:one of )?my (?:all[- ]time )?favou?rites?)\b")
-_DISLIKED = re.compile(
-    r"(?:\bi (?:really )?(?:hated|disliked|didn'?t like|did not like|couldn'?t stand|hate|dislike|don'?t like)|"
-    r"^(?:really )?(?:hated|disliked|didn'?t like|couldn'?t stand)) (?P<t>.+)")
-_DISLIKED_REF = re.compile(r"^(?P<t>.+?) (?:was|is) (?:awful|terrible|bad|boring|rubbish|dull)\b")
-_SEEN = re.compile(
-    r"\b(?:i'?ve seen|i have seen|already seen|seen|already watched|i'?ve watched|watched|saw)(?: it| that| this)?(?: (?P<t>.+))?$")
-_WHY = re.compile(r"\bwhy\b")
-# "would I like Heat?": a question about fit, answered like a "why" (never recorded as feedback).
-_WOULD_I = re.compile(r"^(?:would|will|do you think|should|might) i (?:like|love|enjoy|dig) (?P<t>.+?)\??$")
-_QUESTION = re.compile(r"^(?:would|will|do|does|did|should|could|can|might|is|are|was)\b")
-_WH_QUESTION = re.compile(r"^(?:what|which|who|when|where|how|any)\b")
-_HYPOTHETICAL = re.compile(r"\b(?:would|will|might|could|should|do|does|to) i (?:like|love|enjoy|dig)\b|\bi(?:'d| would) (?:like|love|enjoy)\b")
-_MORE_LIKE = re.compile(r"\b(?:more like|similar to|more of|others like|anything like) (?P<t>.+)")
-# "like X" and its paraphrases: what the neighbourhood is seeded with.
-_LIKE_CUE = (r"(?:" + NOT_THE_VERB + r"\blike|similar to|in the (?:vein|style|spirit) of|along the lines of|"
-             r"reminds? me of|the same (?:vibe|feel) as|(?:a )?(?:mix|cross|blend|combination|mashup) (?:of|between)|"
-             r"somewhere between|halfway between|crossed with)")
-_LIKE = re.compile(_LIKE_CUE + r" (?P<t>[^,.;!?]+?)(?=(?:,| but| from| with| without| no | not | in the| before| after| only| by| directed|[.;!?]|$))")
-# "along those lines", "like that", "something similar": the item just talked about.
-_LIKE_THAT = re.compile(r"\b(?:along (?:those|these|the same) lines|" + NOT_THE_VERB + r"like (?:that|this|it|those|them)(?: one)?|something similar|"
-                        r"similar ones?|in that vein|in the same vein)\b")
-_LIKE_THOSE = re.compile(r"\b(?:like|as|along the lines of) (?:those|these|them)\b|\balong (?:those|these) lines\b")
-_CARRIED = ("genres", "exclude_genres", "year_from", "year_to")
-_OLDER = re.compile(r"\b(older|earlier|less recent|more classic)\b")
-_NEWER = re.compile(r"\b(newer|more recent|later|fresher|more modern)\b")
-_AGE_OF_KIND = re.compile(r"\b(?:older|earlier|less recent|more classic|newer|more recent|later|fresher|more modern)"
-                          r"(?= (?!than\b)\w+ (?:such as|like|similar to|along the lines of|in the vein of)\b)")
-_OTHERS_AGAIN = re.compile(
-    r"\b(not (those|these|them|that)|others|other ones|something else|different ones?|anything else|more options|"
-    r"show me more|more please|give me more|next|none of (those|these|them)|what else|^more)\b")
-_ONLY = re.compile(r"^(?:only|just|but only|now only|and only)\b")
-# "scratch that", "actually …", "rather …": the request is replaced, not refined.
-_CORRECTION = re.compile(r"^(?:scratch that|forget (?:that|it)|never ?mind|actually|rather|instead|on second thought|"
-                         r"change of plan|let'?s do|make it)\b[ ,.!:-]*")
-_COUNT_ONLY = re.compile(r"^(?:(?:ok|okay|hmm|no|well)[, ]+)?(?:(?:just|only|give me|show me|make it|how about|i only want|"
-                         r"i only need|maybe|can you|could you|please)\s*)*(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|a couple|a few)"
-                         r"(?: (?:of them|please|instead|then|more|picks?|options?|ones?|films?|movies?))*\W*$")
-_FEWER = re.compile(r"^(?:(?:ok|okay|hmm|no)[, ]+)?(?:fewer|less|not so many|too many)\b")
-_REF_FIELD = re.compile(r"\b(?:that|the same|this|same) (?P<what>[a-z]+)\b")
-# "no, not those", "nope, none of these", "close, but no": the last list missed.
-_REJECTION = re.compile(
-    r"^(?:(?:no+|nope|nah|wrong)(?=\s*(?:[,.!–—-]|$))|nope|nah|not quite|not really|not it|close,? but(?: no)?|"
-    r"hmm+,? (?:no|not quite)|none of (?:those|these|them|that)|not (?:those|these|them|that)(?: ones?)?|"
-    r"not what i(?:'m| am) (?:after|looking for))\b[ ,.!–—-]*")
-_CUE_BEFORE_WORDS = {"directed", "written", "starring", "featuring", "by", "from", "nothing", "no", "not", "without",
-                     "anything", "except", "but", "the", "a", "an", "director", "author"}
-_CUE_AFTER_WORDS = {"s", "brothers", "bros", "film", "films", "movie", "movies", "picture", "pictures", "classic", "classics"}
-_SPLIT = re.compile(r"\s*(?:[,;]|\bso\b|\bbut\b|\band\b|\bthen\b| - )\s*")
-_SEARCH = re.compile(r"^(?:do you have|have you got|is there|find|search(?: for)?|look up|tell me about|what is|what's) (?P<q>.+?)\??$")
-_IN_CATALOG = re.compile(
-    r"^(?:is|are) (?P<q>.+?) (?:in (?:the|your) (?:catalog(?:ue)?|list|library|collection)|available|on here|there)\??$")
-_REFINE_OPENER = re.compile(r"^(?:no|nope|hmm|ok|okay|well|and|but|then|now|what about|how about|maybe)\b")
-_FILLER = re.compile(
-    r"\b(what should i watch( tonight| today| next)?|recommend( me)?|suggest( me)?|give me|show me|i want|i'd like|"
-    r"i would like|looking for|in the mood for|something|anything|some|a film|a movie|films|movies|film|movie|"
-    r"please|tonight|today|for me|can you|could you|any|ideas?|good|great|\d+|one|ones|me)\b")
-# Words that ask rather than describe ("do you know any?", "what would you suggest I see?"):
-# a wish made only of these and the language's function words searches for nothing.
-_ASKING_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset("""suggest suggestion recommend recommendation idea option
-pick know see watch look help need want find get got give show tell name tonight tomorrow weekend yes yeah sure okay thank thanks hello hey also
-maybe perhaps really else another other new more please lol great good nice would could should might must shall""".split())
-_ASKING = re.compile(
-    r"^(?:(?:hey|hi|ok|okay|so|please|can you|could you|would you)[, ]+)*"
-    r"(?:i want|i'd like|i would like|i'm looking for|i am looking for|looking for|i'm in the mood for|in the mood for|"
-    r"give me|show me|find me|recommend(?: me)?|suggest(?: me)?|what about|how about|is there|are there|any)\s+(?:(?:a|an|some|good|great)\s+)?")
-_ERA_WORDS = re.compile(
-    r"\b(\d0s|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|recent|latest|new|"
-    r"newest|modern|classic|old|older|vintage|before|after|since|between|era|decade|year|years)\b")
-_YES = re.compile(r"^(?:yes|yeah|yep|yup|ya|sure|correct|right|exactly|indeed|that one|that's (?:it|the one|right)|"
-                  r"that is (?:it|the one)|uh-huh|y)\b(?!.*\b(?:but|not)\b)")
-_RESET = re.compile(r"^(?:(?:ok|okay|please|can we|let'?s|lets)[, ]+)*(?:start (?:over|again|afresh|from scratch)|reset|"
-                    r"restart|new (?:conversation|chat)|clear (?:the |this )?(?:chat|conversation)|"
-                    r"forget (?:everything|all (?:of )?that|what i said))\W*$")
-_PRONOUN = re.compile(r"^(it|that|this|that one|this one|them|those)$")
-
-
-_KINDS = KIND_NOUNS | {"movie", "film", "story", "flick", "flicks"}
 
 # The titles the message being planned names, found once on its original casing (the linker
 # weighs capitals, quotes and years) and read by every rule below; per call, so concurrent
@@ -188,7 +78,7 @@ def _sentences_of(t: str) -> list[str]:
     titles = [found.span() for m in _MENTIONS.get() if m.decision in ("link", "ask")
               for found in re.finditer(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)", t)]
     out, start = [], 0
-    for cut in _SENTENCE.finditer(t):
+    for cut in cues.SENTENCE.finditer(t):
         if not any(a <= cut.start() < b for a, b in titles):
             out.append(t[start:cut.start()])
             start = cut.end()
@@ -254,7 +144,7 @@ class IntentParser:
         self.count_nouns = frozenset(lexicon.words())  # "3 comedies" counts, "two daughters" doesn't
         self.latest_year = latest_year
         # The catalog's tags, as words: a wish naming one is worth passing on (not "good" or "funny").
-        self.tags = {tag for tag in tags if lemma(tag) not in _ASKING_WORDS}
+        self.tags = {tag for tag in tags if lemma(tag) not in cues.ASKING_WORDS}
         self.attributes = attributes
         self.meaning = meaning  # nearest labelled examples, for follow-ups the rules find no slot in
         self.items: dict[str, Item] = {item.id: item for item in titles.items}
@@ -263,7 +153,7 @@ class IntentParser:
         pending = memory.pending
         # "Yes I loved that one... The French Connection is another": a yes that goes on to name
         # another film surely answers something else.
-        if pending and _YES.match(" ".join(text.lower().split())) and \
+        if pending and cues.YES.match(" ".join(text.lower().split())) and \
                 not any(m.decision == "link" and m.item.id != pending["item"] for m in self.linker.find(text.strip())):
             # "yes" to "do you mean the film X?": the question's message, with X taken as meant.
             memory = replace(memory, pending=None)
@@ -288,10 +178,10 @@ class IntentParser:
             plan.confirm = {**plan.confirm, "text": text}
         t = " ".join(text.lower().split())
         self._go_on_past_what_they_know(plan, memory)
-        if memory.last_recommend and not _CORRECTION.match(t):
+        if memory.last_recommend and not cues.CORRECTION.match(t):
             for call in (c for step in plan.steps() for c in step if c["name"] == ToolName.RECOMMEND):
                 # "I want a feel-good movie" asks anew in its own words; "fun!" goes on with the search.
-                if not (call["args"].get("wish") and _ASKS.search(t)):
+                if not (call["args"].get("wish") and cues.ASKS.search(t)):
                     within_search(call["args"], memory, self.items)
         self._keep_named_out(plan, [*memory.said, text])
         return plan
@@ -339,22 +229,22 @@ class IntentParser:
             return Plan(answer=TOO_LONG)
         t = " ".join(raw.lower().split())
         t = self.lexicon.respelled(t, keep={w for m in _MENTIONS.get() for w in m.text.lower().split()})
-        if _RESET.match(t):
+        if cues.RESET.match(t):
             return Plan(answer=RESET, reset=True)
-        if _ADMIN.search(t):
+        if cues.ADMIN.search(t):
             return Plan(answer=DECLINE_ADMIN)
-        if _OTHERS.search(raw.lower()):
+        if cues.OTHERS.search(raw.lower()):
             return Plan(answer=DECLINE_OTHERS)
-        if _HELP.match(t):
+        if cues.HELP.match(t):
             return Plan(answer=HELP)
-        if (m := _GREETING.match(t)) and len(t.split()) <= 4:
+        if (m := cues.GREETING.match(t)) and len(t.split()) <= 4:
             rest = t[m.end():].strip(" ,.!?…")
             # "Hi, seeking a drama." greets and asks: the request is answered.
-            if not rest or not (self._has_slots(rest) or _SEEKING.search(rest)):
-                return Plan(answer=THANKS if _THANKS.match(t) else GREETING)
+            if not rest or not (self._has_slots(rest) or cues.SEEKING.search(rest)):
+                return Plan(answer=THANKS if cues.THANKS.match(t) else GREETING)
             t = rest
         # "did I like Fargo?" asks the history; "my favourites are X, Y" is a taste.
-        if _HISTORY.search(t) and not _REQUEST.search(t) and (not _in(t, "link") or _QUESTION.match(t) or _WH_QUESTION.match(t)):
+        if cues.HISTORY.search(t) and not cues.REQUEST.search(t) and (not _in(t, "link") or cues.QUESTION.match(t) or cues.WH_QUESTION.match(t)):
             return self._call(ToolName.USER_HISTORY)
         alone = personal(t, memory)
         if alone is not None:  # "just for me": back from the group's list to the speaker's own
@@ -401,7 +291,7 @@ class IntentParser:
                 last = calls[-1]["args"]["item"]
                 memory = replace(memory, last_item=self._card(last) or memory.last_item)
                 calls, then = (then[0].tool_calls, then[0].then) if then else ([], [])
-            if not calls or (self._bare(Plan(calls)) and not (_ASKS.search(sentence) or _REQUEST.search(sentence) or "?" in sentence)):
+            if not calls or (self._bare(Plan(calls)) and not (cues.ASKS.search(sentence) or cues.REQUEST.search(sentence) or "?" in sentence)):
                 continue  # "That was a great movie, I agree!": said of a film, no request
             if request is not None and calls[0]["name"] == request.tool_calls[0]["name"] == ToolName.RECOMMEND and not then:
                 # "Action... Something like The Rundown": one request, said in two sentences.
@@ -428,7 +318,7 @@ class IntentParser:
 
     def _has_slots(self, t: str) -> bool:
         return bool(_MENTIONS.get() or any(self.lexicon.parse(t)) or any(parse_era(t, self.latest_year))
-                    or self._mentions(t) or ordinal_in(t) is not None or _REQUEST.search(t)
+                    or self._mentions(t) or ordinal_in(t) is not None or cues.REQUEST.search(t)
                     or any(f" {tag} " in f" {phrase_words(t)} " for tag in self.tags if len(tag) > 3))
 
     def _for_group(self, ask: GroupAsk, memory: Recall, raw: str) -> Plan:
@@ -448,9 +338,9 @@ class IntentParser:
         return grouped(plan)
 
     def _single(self, t: str, memory: Recall, raw: str = "") -> Plan:
-        if m := _CORRECTION.match(t):
+        if m := cues.CORRECTION.match(t):
             rest = t[m.end():].strip()
-            if rest and not _ONLY.search(rest):
+            if rest and not cues.ONLY.search(rest):
                 return self._recommend(rest, memory, raw)  # "scratch that, a comedy": a new request
             t = rest or t
         for planner in (self._feedback, self._why, self._question, self._more_like,
@@ -504,9 +394,9 @@ class IntentParser:
 
     def _compound(self, t: str, memory: Recall) -> Plan | None:
         """Feedback and a request in one message: "I hated the first one, show me others"."""
-        for m in _SPLIT.finditer(t):
+        for m in cues.SPLIT.finditer(t):
             head, tail = t[:m.start()].strip(), t[m.end():].strip()
-            if not head or not tail or not (_REQUEST.search(tail) or _OTHERS_AGAIN.search(tail) or _LIKE_THAT.search(tail)):
+            if not head or not tail or not (cues.REQUEST.search(tail) or cues.OTHERS_AGAIN.search(tail) or cues.LIKE_THAT.search(tail)):
                 continue
             feedback = self._feedback(head, memory)
             if feedback is None or not feedback.tool_calls or feedback.tool_calls[0]["name"] != ToolName.RECORD_FEEDBACK:
@@ -535,7 +425,7 @@ class IntentParser:
         if position is not None:
             card = pick(memory.last_shown, position)
             return None if card is None else card["id"]
-        if not phrase or _PRONOUN.match(phrase):
+        if not phrase or cues.PRONOUN.match(phrase):
             if memory.last_item:
                 return memory.last_item["id"]
             # "seen it" after a list of five: a question may take the first, a write never guesses.
@@ -554,9 +444,9 @@ class IntentParser:
         return phrase if len(phrase.split()) <= 8 and self._title_attempt(phrase) else None
 
     def _feedback(self, t: str, memory: Recall) -> Plan | None:
-        if _WHY.search(t) or _QUESTION.match(t) or _WH_QUESTION.match(t) or _HYPOTHETICAL.search(t):
+        if cues.WHY.search(t) or cues.QUESTION.match(t) or cues.WH_QUESTION.match(t) or cues.HYPOTHETICAL.search(t):
             return None  # "why would I like it?", "what else would I like?" are questions, not feedback
-        for pattern in _RATE:
+        for pattern in cues.RATE:
             if m := pattern.search(t):
                 unsure = _in(m.group("t"), "ask")
                 if unsure and _folded(unsure[0].text) == _folded(m.group("t")):
@@ -567,7 +457,7 @@ class IntentParser:
                 target = self._target(m.group("t"), memory, write=True)
                 if target:
                     return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="rated", rating=float(m.group("n")))
-        for pattern, kind in ((_DISLIKED, "disliked"), (_DISLIKED_REF, "disliked"), (_LIKED, "liked"), (_LIKED_REF, "liked")):
+        for pattern, kind in ((cues.DISLIKED, "disliked"), (cues.DISLIKED_REF, "disliked"), (cues.LIKED, "liked"), (cues.LIKED_REF, "liked")):
             m = pattern.search(t)
             if not m:
                 continue
@@ -595,7 +485,7 @@ class IntentParser:
             target = self._target(phrase, memory, write=True)
             if target:
                 return self._call(ToolName.RECORD_FEEDBACK, item=target, kind=kind)
-        if (m := _SEEN.search(t)) and not re.match(r"(?:any|anything|something|some|a|an)\b", m.group("t") or ""):
+        if (m := cues.SEEN.search(t)) and not re.match(r"(?:any|anything|something|some|a|an)\b", m.group("t") or ""):
             if re.search(r"\bhaven'?t\b|\bnot seen\b|\bnever (seen|watched)\b", t):
                 return None
             if unsure := _in(m.group("t") or "", "ask"):
@@ -649,13 +539,13 @@ class IntentParser:
         return -1, -1
 
     def _why(self, t: str, memory: Recall) -> Plan | None:
-        if m := _WOULD_I.match(t):
+        if m := cues.WOULD_I.match(t):
             target = self._target(m.group("t"), memory)
             if not target:
                 return None
             return Plan(tool_calls=[{"name": ToolName.EXPLAIN, "args": {"item": target}},
                                     {"name": ToolName.ITEM_DETAILS, "args": {"item": target, "fields": ["predicted_stars"]}}])
-        if not _WHY.search(t):
+        if not cues.WHY.search(t):
             return None
         rest = re.sub(r".*\bwhy\b( (did|do|would|should) you (recommend|suggest|pick|choose))?( (is|was))?"
                       r"( (would|will|do|should|might) i (like|love|enjoy|watch|see))?", "", t).strip(" ?.!")
@@ -683,11 +573,11 @@ class IntentParser:
         return self._call(ToolName.ITEM_DETAILS, **args)
 
     def _more_like(self, t: str, memory: Recall) -> Plan | None:
-        m = _MORE_LIKE.search(t)
+        m = cues.MORE_LIKE.search(t)
         if not m:
             return None
         phrase = m.group("t").strip(" ?.!")
-        if ordinal_in(phrase) is not None or _PRONOUN.match(phrase):
+        if ordinal_in(phrase) is not None or cues.PRONOUN.match(phrase):
             target = self._target(phrase, memory)
             if target:
                 return self._call(ToolName.SIMILAR_ITEMS, items=[target], k=self._count(t))
@@ -697,55 +587,55 @@ class IntentParser:
         previous = memory.last_recommend
         if previous is None:
             return None
-        if _REJECTION.match(t):
+        if cues.REJECTION.match(t):
             return self._rejected(t, memory, raw)
-        if (m := _LIKE.search(t)) and self._named(m.group("t")):
+        if (m := cues.LIKE.search(t)) and self._named(m.group("t")):
             return None  # "something like Alien, no horror" starts a new request, anchored on a title
         args = {k: v for k, v in previous.items() if v not in (None, [], "")}
-        if _COUNT_ONLY.match(t):  # "just give me two": every other constraint stays
+        if cues.COUNT_ONLY.match(t):  # "just give me two": every other constraint stays
             args["k"] = self._count(t)
             if re.search(r"\b(more|other|others|else|different|new)\b", t):  # "give me 2 more": not those again
                 args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
             return self._call(ToolName.RECOMMEND, **args)
-        if _FEWER.match(t):
+        if cues.FEWER.match(t):
             args["k"] = max(1, min(int(args.get("k", 5)), len(memory.last_shown) or 5) // 2)
             return self._call(ToolName.RECOMMEND, **args)
         years = [c["year"] for c in memory.last_shown if c.get("year")]
         changed = False
         mentions = self._mentions(t)
-        if mentions and (len(t.split()) <= 8 or _ONLY.search(t) or _REFINE_OPENER.search(t)):
+        if mentions and (len(t.split()) <= 8 or cues.ONLY.search(t) or cues.REFINE_OPENER.search(t)):
             # "only Kubrick", "nothing by Spielberg", "what about Hitchcock?": the list's other
             # constraints stay, this field's condition is replaced.
             fields = {m.condition.field for m in mentions}
             kept = [a for a in args.get("attributes", []) if a["field"] not in fields]
             args["attributes"] = kept + [m.condition.as_dict() for m in mentions]
-            if not _ONLY.search(t):
+            if not cues.ONLY.search(t):
                 args.pop("like", None)  # "what about Hitchcock?" is no longer "like Fargo"
             changed = True
         # "something more recent" than a list that reaches the catalog's newest year: its last years.
-        if _OLDER.search(t) and years:
+        if cues.OLDER.search(t) and years:
             args.pop("year_from", None)
             args["year_to"] = min(years) - 1
             changed = True
-        elif _NEWER.search(t) and years:
+        elif cues.NEWER.search(t) and years:
             args.pop("year_to", None)
             args["year_from"] = min(max(years) + 1, self.latest_year - 2)
             changed = True
         genres, excluded = self.lexicon.parse(_without_interjection(t))
         year_from, year_to = parse_era(t, self.latest_year)
         era = year_from is not None or year_to is not None
-        refining = bool(_ONLY.search(t) or _REFINE_OPENER.search(t)) or (not genres and len(t.split()) <= 6)
+        refining = bool(cues.ONLY.search(t) or cues.REFINE_OPENER.search(t)) or (not genres and len(t.split()) <= 6)
         if era and refining and not changed:
             # "no, something from the 2010s" / "only comedies from the 80s": the same list, another era.
             args.pop("year_from", None)
             args.pop("year_to", None)
             args.update({k: v for k, v in (("year_from", year_from), ("year_to", year_to)) if v is not None})
             changed = True
-        if _ONLY.search(t) and genres:
+        if cues.ONLY.search(t) and genres:
             # "only comedies" narrows the current list: its genres and the new ones.
             args["genres"] = list(dict.fromkeys(list(args.get("genres", [])) + genres))
             changed = True
-        elif era and changed and genres and _REFINE_OPENER.search(t):
+        elif era and changed and genres and cues.REFINE_OPENER.search(t):
             args["genres"] = genres  # "no, a comedy from the 80s": the genre is replaced too,
             args.pop("wish", None)  # and the old wish went with the old genre
         elif excluded and len(t.split()) <= 5:
@@ -757,7 +647,7 @@ class IntentParser:
             else:
                 args.pop("genres", None)
             changed = True
-        others = bool(_OTHERS_AGAIN.search(t))
+        others = bool(cues.OTHERS_AGAIN.search(t))
         if not (changed or others):
             return None
         if others:  # "not those": everything shown so far is out; a refinement keeps them eligible
@@ -771,11 +661,11 @@ class IntentParser:
         late 90s": still looking for the same thing. What was shown is out; what the message
         adds (genre, era, director, a title to be like, a tag) joins the constraints."""
         rest = t
-        while m := _REJECTION.match(rest):
+        while m := cues.REJECTION.match(rest):
             rest = rest[m.end():].strip(" ,.;:!-–—")
         args = {k: v for k, v in (memory.last_recommend or {}).items() if v not in (None, [], "")}
         args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
-        if not rest or _OTHERS_AGAIN.fullmatch(rest):
+        if not rest or cues.OTHERS_AGAIN.fullmatch(rest):
             return self._call(ToolName.RECOMMEND, **args)
         additive = bool(re.search(r"\b(?:too|also|as well|both|plus|and)\b", rest))
         mentions = self._mentions(rest)
@@ -798,14 +688,14 @@ class IntentParser:
             args.pop("year_from", None)
             args.pop("year_to", None)
             args.update({k: v for k, v in (("year_from", year_from), ("year_to", year_to)) if v is not None})
-        elif _OLDER.search(rest) and years:
+        elif cues.OLDER.search(rest) and years:
             args.pop("year_from", None)
             args["year_to"] = min(years) - 1
-        elif _NEWER.search(rest) and years:
+        elif cues.NEWER.search(rest) and years:
             args.pop("year_to", None)
             args["year_from"] = min(max(years) + 1, self.latest_year - 2)
         like = []
-        if (m := _LIKE.search(rest)) and not _ERA_WORDS.search(m.group("t")):
+        if (m := cues.LIKE.search(rest)) and not cues.ERA_WORDS.search(m.group("t")):
             like = [i.id for i in self._named(m.group("t"))]
         like = like or [i.id for i in self._named(rest)]
         if like:
@@ -820,13 +710,13 @@ class IntentParser:
         return self._call(ToolName.RECOMMEND, **args)
 
     def _search(self, t: str, memory: Recall) -> Plan | None:
-        m = _SEARCH.match(t) or _IN_CATALOG.match(t)
+        m = cues.SEARCH.match(t) or cues.IN_CATALOG.match(t)
         if not m:
             return None
         query = m.group("q").strip()
         if re.match(r"(your|a good|good|the best|popular|trending|worth)\b", query):
             return None  # "what's your favourite movie?", "is there a good thriller?": a request
-        if _PRONOUN.match(query) or ordinal_in(query) is not None:  # "tell me about it": the item just talked about
+        if cues.PRONOUN.match(query) or ordinal_in(query) is not None:  # "tell me about it": the item just talked about
             target = self._target(query, memory)
             return self._call(ToolName.ITEM_DETAILS, item=target, fields=[]) if target else Plan(answer="About which one? Name a title.")
         match = self.titles.resolve(query)
@@ -834,7 +724,7 @@ class IntentParser:
             by_meaning = self._by_meaning(t, memory)  # "what's the story?" is about the item in hand
             if by_meaning is not None:
                 return by_meaning
-        if match is None and not any(lemma(w) not in _ASKING_WORDS and w not in _KINDS for w in phrase_words(query).split()):
+        if match is None and not any(lemma(w) not in cues.ASKING_WORDS and w not in cues.KINDS for w in phrase_words(query).split()):
             return None  # "do you have any good recommendations?": a request with nothing to search
         if match is None and (self.lexicon.parse(query)[0] or self._mentions(query) or len(query.split()) > 4):
             return None  # "is there a good sci-fi from the 90s?", "do you have anything by Kubrick?": requests
@@ -848,7 +738,7 @@ class IntentParser:
         if not self.attributes:
             return []
         mentions = self.attributes.find(t)
-        if mentions and (m := _LIKE.search(t)) and self._named(m.group("t")):
+        if mentions and (m := cues.LIKE.search(t)) and self._named(m.group("t")):
             title_words = set(phrase_words(m.group("t")).split())
             words = phrase_words(t).split()
             mentions = [x for x in mentions if not set(words[x.start:x.end]) <= title_words]
@@ -861,15 +751,15 @@ class IntentParser:
         if item is None and memory.last_shown:
             item = self.items.get(memory.last_shown[0]["id"]) if len(memory.last_shown) == 1 else None
         if item is None:
-            if memory.last_shown and _LIKE_THOSE.search(t):
+            if memory.last_shown and cues.LIKE_THOSE.search(t):
                 # "a few more just like those": the whole list as seeds, within the search it answered.
-                carried = {k: v for k, v in (memory.last_recommend or {}).items() if k in _CARRIED and v}
+                carried = {k: v for k, v in (memory.last_recommend or {}).items() if k in cues.CARRIED and v}
                 return [card["id"] for card in memory.last_shown], [], carried
             return [], [], {}
-        like = [item.id] if _LIKE_THAT.search(t) else []
+        like = [item.id] if cues.LIKE_THAT.search(t) else []
         conditions: list[dict] = []
         constraints: dict = {}
-        for m in _REF_FIELD.finditer(t):
+        for m in cues.REF_FIELD.finditer(t):
             what = m.group("what")
             field = self.attributes.field_named(what) if self.attributes else None
             if field and item.extra.get(field):
@@ -906,7 +796,7 @@ class IntentParser:
         for key, value in ref_constraints.items():
             args.setdefault(key, value)
         like: list[str] = list(like_ref)
-        m = _LIKE.search(t)
+        m = cues.LIKE.search(t)
         if not like and m and not re.match(r"(my|what i|the ones i|that|this|it|those|them)\b", m.group("t").strip()):
             phrase = self._through_titles(t, m.start("t"), m.end("t"))
             found = self._compared(phrase)
@@ -917,19 +807,19 @@ class IntentParser:
             named = self._named(t)
             said = opinions(t, [self._span(t, i) for i in named], "seed")
             like = [i.id for i, opinion in zip(named, said)
-                    if opinion in ("seed", "liked", "seen") or (opinion is None and _LIKE_THAT.search(t))]
+                    if opinion in ("seed", "liked", "seen") or (opinion is None and cues.LIKE_THAT.search(t))]
         seeds = [self.items[i] for i in like if i in self.items]
         if seeds and "year_from" not in args and "year_to" not in args:
             # "similar to The Matrix but older", "newer than Heat": than the seeds themselves;
             # "older comedies such as Mrs. Doubtfire" says how old the comedies are, not the seeds.
-            relative = _AGE_OF_KIND.sub(" ", t)
-            if _OLDER.search(relative) and all(s.year for s in seeds):
+            relative = cues.AGE_OF_KIND.sub(" ", t)
+            if cues.OLDER.search(relative) and all(s.year for s in seeds):
                 args["year_to"] = min(s.year for s in seeds) - 1
-            elif _NEWER.search(relative) and all(s.year for s in seeds):
+            elif cues.NEWER.search(relative) and all(s.year for s in seeds):
                 args["year_from"] = max(s.year for s in seeds) + 1
         if like:
             args["like"] = like
-        elif _LIKE_THAT.search(t) and not like_ref:
+        elif cues.LIKE_THAT.search(t) and not like_ref:
             return Plan(answer="Like which one? Name a title, e.g. “something like Fargo”.")
         wish = self._wish(self._without_mentions(bare, mentions), like)
         if wish:
@@ -987,7 +877,7 @@ class IntentParser:
         if self.lexicon.parse(phrase)[0] or self._mentions(phrase):
             return False
         words = [w for w, _, _ in tokens(phrase)]
-        if any(w in _KINDS for w in words):
+        if any(w in cues.KINDS for w in words):
             return False  # "the Spy movies", "a superhero movie": a kind of film, no title
         # A word the catalog has as a tag or genre ("scary") is a wish, however rare it is.
         return any(zipf_frequency(w, "en") < 4.5 and w not in self.tags and w not in self.linker.vocabulary for w in words)
@@ -1002,11 +892,11 @@ class IntentParser:
         drop = {n for m in mentions for n in range(m.start, m.end)}
         for m in mentions:
             n = m.start - 1
-            while n >= 0 and words[n] in _CUE_BEFORE_WORDS:
+            while n >= 0 and words[n] in cues.CUE_BEFORE_WORDS:
                 drop.add(n)
                 n -= 1
             n = m.end
-            while n < len(words) and words[n] in _CUE_AFTER_WORDS:
+            while n < len(words) and words[n] in cues.CUE_AFTER_WORDS:
                 drop.add(n)
                 n += 1
         return " ".join(w for n, w in enumerate(words) if n not in drop)
@@ -1017,25 +907,25 @@ class IntentParser:
         t = " ".join(c for c in re.split(r"(?<=[,.;!?…])\s*|\s+(?=but\b)", t) if not (NEGATION.search(c) or EXCESS.search(c))).strip()
         if not t:
             return None
-        text = _LIKE.sub(" ", t) if like else t
-        text = _LIKE_THAT.sub(" ", text)
+        text = cues.LIKE.sub(" ", t) if like else t
+        text = cues.LIKE_THAT.sub(" ", text)
         # What is left of a comparison once its titles are gone ("something like …"), and taste
         # verbs ("i like comedies": the genre is the request).
-        text = re.sub(_LIKE_CUE + r"(?=\s*(?:[,.;:!?…]|$))", " ", text)
+        text = re.sub(cues.LIKE_CUE + r"(?=\s*(?:[,.;:!?…]|$))", " ", text)
         text = re.sub(r"\bwhat else\b|\b(?:would|will|might) i (?:like|love|enjoy)\b|\b(?:i|we)(?:'m| am| are)? (?:really |"
                       r"absolutely |also |just )?(?:like|love|liked|loved|enjoy|enjoyed|adore|a (?:big |huge )?fan of)\b", " ", text)
-        content = _FILLER.sub(" ", text)
+        content = cues.FILLER.sub(" ", text)
         content = re.sub(r"\b(a|an|the|to|watch|i|for|from|with|and|or|of|in|no|not|without|s)\b", " ", content)
         content = re.sub(r"[^a-z' -]", " ", content)
-        content = _ERA_WORDS.sub(" ", content)
+        content = cues.ERA_WORDS.sub(" ", content)
         words = [w for w in content.replace("-", " ").split()
-                 if len(w) > 2 and lemma(w) not in _ASKING_WORDS and not any(self.lexicon.parse(w))]
+                 if len(w) > 2 and lemma(w) not in cues.ASKING_WORDS and not any(self.lexicon.parse(w))]
         padded = f" {phrase_words(text)} "
         if not words and not any(f" {tag} " in padded for tag in self.tags):  # "a heist film": genre and tag
             return None
         # The wish is embedded and quoted back: drop the asking ("i want a …", "… please").
         if text != t and not words:
             return None
-        wish = _ASKING.sub("", t.strip(" ?.!"))
+        wish = cues.ASKING.sub("", t.strip(" ?.!"))
         wish = re.sub(r"\s+(?:please|tonight|today|for me|thanks)$", "", wish).strip(" ,")
         return wish or t.strip(" ?.!")

@@ -1,0 +1,122 @@
+"""The cue words and phrases the intent parser reads a message by: what asks, what refines the
+running search, what rejects it, what speaks of a film, which words are no description.
+Patterns only; what they mean for a plan is decided in intents.py."""
+
+from __future__ import annotations
+
+import re
+
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+from chatrec_agent.catalog.mentions import KIND_NOUNS, NOT_THE_VERB
+
+ADMIN = re.compile(
+    r"\b(re-?index|rebuild (the )?index|(delete|drop|wipe|reset) (the )?(index|database|memory|history)|"
+    r"forget (this|the) (channel|conversation)|clear (the |your )?(memory|history)|link (user|me|<@|@)|"
+    r"make me (an )?admin|run (an )?admin|sudo|/chatrec)\b"
+)
+OTHERS = re.compile(
+    r"(<@[A-Za-z0-9]+>|(?:\b|@)(?!my\b|your\b|the\b|this\b|that\b|it\b)[a-z]+\d*'s (history|ratings|favou?rites|likes|profile|watchlist)\b|"
+    r"\bwhat (does|did|has) (?!it\b|that\b|this\b|everyone\b|anyone\b)@?[a-z]+\d* (like|liked|rate|rated|watch|watched|seen|love|loved)\b|"
+    r"\b(another|other) user'?s?\b|\buser ?#?\d+\b|\bas user\b)"
+)
+THANKS = re.compile(r"^(thanks|thank you|cheers|ta|thx)\b")
+GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|howdy|good (morning|afternoon|evening)|thanks|thank you|cheers|ta|thx)\b")
+# Where one sentence ends and the next begins; ReDial joins a person's messages with "...".
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\w)|\s*(?:\.{2,}|…)\s*|\s*\n+\s*")
+SEEKING = re.compile(r"\b(?:seek|seeking|looking for|want|need|movies?|films?|recommend\w*|suggest\w*|watch)\b")
+ASKS = re.compile(r"\b(?:seek|seeking|looking for|want|need|recommend\w*|suggest\w*|in the mood for|ideas?|options?)\b")
+HELP = re.compile(r"^(help|\?|what can you do|how does (this|it) work|commands|usage)\W*$")
+HISTORY = re.compile(
+    r"\bwhat (have|did) i (like|liked|rate|rated|watch|watched|love|loved|enjoy|enjoyed)\b|"
+    r"^(did|have) i (ever )?(like|liked|rate|rated|watch|watched|see|seen|love|loved|enjoy|enjoyed)\b|"
+    r"(?<!\bfor )\bmy (ratings|history|favou?rites|likes|taste)\b|\bwhat do i (like|love)\b|\bwhat i('ve| have) (liked|rated)\b"
+)
+REQUEST = re.compile(r"\b(something|anything|recommend|suggest|give me|show me some|films? like|movies? like)\b")
+RATE = [
+    re.compile(r"\brate (?P<t>.+?) (?:a |with )?(?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)?\s*[.!]*$"),
+    re.compile(r"\b(?:i'?d )?give (?P<t>.+?) (?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)\b"),
+    re.compile(r"^(?P<t>.+?) (?:is|was|gets|deserves) (?:a )?(?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)\b"),
+]
+LIKED = re.compile(
+    r"(?:\bi (?:really |absolutely |totally |also |just |still |do |did )?(?:loved|liked|enjoyed|adored|love|like)|"
+    r"^(?:really )?(?:loved|liked|enjoyed|adored)|\bmy (?:all[- ]time )?favou?rites? (?:is|are|was|were|include)) (?P<t>.+)")
+LIKED_REF = re.compile(r"^(?P<t>.+?) (?:was|is) (?:great|amazing|awesome|excellent|brilliant|good|fantastic|"
+                        r"(?:one of )?my (?:all[- ]time )?favou?rites?)\b")
+DISLIKED = re.compile(
+    r"(?:\bi (?:really )?(?:hated|disliked|didn'?t like|did not like|couldn'?t stand|hate|dislike|don'?t like)|"
+    r"^(?:really )?(?:hated|disliked|didn'?t like|couldn'?t stand)) (?P<t>.+)")
+DISLIKED_REF = re.compile(r"^(?P<t>.+?) (?:was|is) (?:awful|terrible|bad|boring|rubbish|dull)\b")
+SEEN = re.compile(
+    r"\b(?:i'?ve seen|i have seen|already seen|seen|already watched|i'?ve watched|watched|saw)(?: it| that| this)?(?: (?P<t>.+))?$")
+WHY = re.compile(r"\bwhy\b")
+# "would I like Heat?": a question about fit, answered like a "why" (never recorded as feedback).
+WOULD_I = re.compile(r"^(?:would|will|do you think|should|might) i (?:like|love|enjoy|dig) (?P<t>.+?)\??$")
+QUESTION = re.compile(r"^(?:would|will|do|does|did|should|could|can|might|is|are|was)\b")
+WH_QUESTION = re.compile(r"^(?:what|which|who|when|where|how|any)\b")
+HYPOTHETICAL = re.compile(r"\b(?:would|will|might|could|should|do|does|to) i (?:like|love|enjoy|dig)\b|\bi(?:'d| would) (?:like|love|enjoy)\b")
+MORE_LIKE = re.compile(r"\b(?:more like|similar to|more of|others like|anything like) (?P<t>.+)")
+# "like X" and its paraphrases: what the neighbourhood is seeded with.
+LIKE_CUE = (r"(?:" + NOT_THE_VERB + r"\blike|similar to|in the (?:vein|style|spirit) of|along the lines of|"
+             r"reminds? me of|the same (?:vibe|feel) as|(?:a )?(?:mix|cross|blend|combination|mashup) (?:of|between)|"
+             r"somewhere between|halfway between|crossed with)")
+LIKE = re.compile(LIKE_CUE + r" (?P<t>[^,.;!?]+?)(?=(?:,| but| from| with| without| no | not | in the| before| after| only| by| directed|[.;!?]|$))")
+# "along those lines", "like that", "something similar": the item just talked about.
+LIKE_THAT = re.compile(r"\b(?:along (?:those|these|the same) lines|" + NOT_THE_VERB + r"like (?:that|this|it|those|them)(?: one)?|something similar|"
+                        r"similar ones?|in that vein|in the same vein)\b")
+LIKE_THOSE = re.compile(r"\b(?:like|as|along the lines of) (?:those|these|them)\b|\balong (?:those|these) lines\b")
+CARRIED = ("genres", "exclude_genres", "year_from", "year_to")
+OLDER = re.compile(r"\b(older|earlier|less recent|more classic)\b")
+NEWER = re.compile(r"\b(newer|more recent|later|fresher|more modern)\b")
+AGE_OF_KIND = re.compile(r"\b(?:older|earlier|less recent|more classic|newer|more recent|later|fresher|more modern)"
+                          r"(?= (?!than\b)\w+ (?:such as|like|similar to|along the lines of|in the vein of)\b)")
+OTHERS_AGAIN = re.compile(
+    r"\b(not (those|these|them|that)|others|other ones|something else|different ones?|anything else|more options|"
+    r"show me more|more please|give me more|next|none of (those|these|them)|what else|^more)\b")
+ONLY = re.compile(r"^(?:only|just|but only|now only|and only)\b")
+# "scratch that", "actually …", "rather …": the request is replaced, not refined.
+CORRECTION = re.compile(r"^(?:scratch that|forget (?:that|it)|never ?mind|actually|rather|instead|on second thought|"
+                         r"change of plan|let'?s do|make it)\b[ ,.!:-]*")
+COUNT_ONLY = re.compile(r"^(?:(?:ok|okay|hmm|no|well)[, ]+)?(?:(?:just|only|give me|show me|make it|how about|i only want|"
+                         r"i only need|maybe|can you|could you|please)\s*)*(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|a couple|a few)"
+                         r"(?: (?:of them|please|instead|then|more|picks?|options?|ones?|films?|movies?))*\W*$")
+FEWER = re.compile(r"^(?:(?:ok|okay|hmm|no)[, ]+)?(?:fewer|less|not so many|too many)\b")
+REF_FIELD = re.compile(r"\b(?:that|the same|this|same) (?P<what>[a-z]+)\b")
+# "no, not those", "nope, none of these", "close, but no": the last list missed.
+REJECTION = re.compile(
+    r"^(?:(?:no+|nope|nah|wrong)(?=\s*(?:[,.!–—-]|$))|nope|nah|not quite|not really|not it|close,? but(?: no)?|"
+    r"hmm+,? (?:no|not quite)|none of (?:those|these|them|that)|not (?:those|these|them|that)(?: ones?)?|"
+    r"not what i(?:'m| am) (?:after|looking for))\b[ ,.!–—-]*")
+CUE_BEFORE_WORDS = {"directed", "written", "starring", "featuring", "by", "from", "nothing", "no", "not", "without",
+                     "anything", "except", "but", "the", "a", "an", "director", "author"}
+CUE_AFTER_WORDS = {"s", "brothers", "bros", "film", "films", "movie", "movies", "picture", "pictures", "classic", "classics"}
+SPLIT = re.compile(r"\s*(?:[,;]|\bso\b|\bbut\b|\band\b|\bthen\b| - )\s*")
+SEARCH = re.compile(r"^(?:do you have|have you got|is there|find|search(?: for)?|look up|tell me about|what is|what's) (?P<q>.+?)\??$")
+IN_CATALOG = re.compile(
+    r"^(?:is|are) (?P<q>.+?) (?:in (?:the|your) (?:catalog(?:ue)?|list|library|collection)|available|on here|there)\??$")
+REFINE_OPENER = re.compile(r"^(?:no|nope|hmm|ok|okay|well|and|but|then|now|what about|how about|maybe)\b")
+FILLER = re.compile(
+    r"\b(what should i watch( tonight| today| next)?|recommend( me)?|suggest( me)?|give me|show me|i want|i'd like|"
+    r"i would like|looking for|in the mood for|something|anything|some|a film|a movie|films|movies|film|movie|"
+    r"please|tonight|today|for me|can you|could you|any|ideas?|good|great|\d+|one|ones|me)\b")
+# Words that ask rather than describe ("do you know any?", "what would you suggest I see?"):
+# a wish made only of these and the language's function words searches for nothing.
+ASKING_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset("""suggest suggestion recommend recommendation idea option
+pick know see watch look help need want find get got give show tell name tonight tomorrow weekend yes yeah sure okay thank thanks hello hey also
+maybe perhaps really else another other new more please lol great good nice would could should might must shall""".split())
+ASKING = re.compile(
+    r"^(?:(?:hey|hi|ok|okay|so|please|can you|could you|would you)[, ]+)*"
+    r"(?:i want|i'd like|i would like|i'm looking for|i am looking for|looking for|i'm in the mood for|in the mood for|"
+    r"give me|show me|find me|recommend(?: me)?|suggest(?: me)?|what about|how about|is there|are there|any)\s+(?:(?:a|an|some|good|great)\s+)?")
+ERA_WORDS = re.compile(
+    r"\b(\d0s|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|recent|latest|new|"
+    r"newest|modern|classic|old|older|vintage|before|after|since|between|era|decade|year|years)\b")
+YES = re.compile(r"^(?:yes|yeah|yep|yup|ya|sure|correct|right|exactly|indeed|that one|that's (?:it|the one|right)|"
+                  r"that is (?:it|the one)|uh-huh|y)\b(?!.*\b(?:but|not)\b)")
+RESET = re.compile(r"^(?:(?:ok|okay|please|can we|let'?s|lets)[, ]+)*(?:start (?:over|again|afresh|from scratch)|reset|"
+                    r"restart|new (?:conversation|chat)|clear (?:the |this )?(?:chat|conversation)|"
+                    r"forget (?:everything|all (?:of )?that|what i said))\W*$")
+PRONOUN = re.compile(r"^(it|that|this|that one|this one|them|those)$")
+
+
+KINDS = KIND_NOUNS | {"movie", "film", "story", "flick", "flicks"}
