@@ -338,7 +338,9 @@ def dotted(embedder):
     """A catalog whose titles hold full stops, and films of every age."""
     catalog = Catalog.from_items([*big_catalog(2_000).items.values(),
                                   Item("md", "Mrs. Doubtfire", "", ("Comedy", "Drama"), year=1993),
-                                  Item("dn", "Dr. No", "", ("Action", "Adventure", "Thriller"), year=1962)], [])
+                                  Item("dn", "Dr. No", "", ("Action", "Adventure", "Thriller"), year=1962),
+                                  Item("dm1", "Despicable Me", "", ("Animation", "Children", "Comedy"), year=2010),
+                                  Item("dm2", "Despicable Me 2", "", ("Animation", "Children", "Comedy"), year=2013)], [])
     return OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
 
 
@@ -472,3 +474,12 @@ def test_a_film_they_have_not_seen_is_a_seed_only_when_they_ask_for_films_like_i
     heat = by_title(catalog, "Heat", 1995)
     (call,) = calls(parser.plan("I haven't seen Heat (1995) but can you recommend other movies like it?", Recall()))
     assert call["args"]["like"] == [heat], call
+
+
+@pytest.mark.parametrize("text, out", [("I loved Mrs Dobtfire (1993), anything funny?", {"md"}),
+                                       ("Oh I do love the Despicable Me movies a lot!! Anything else for the kids?", {"dm1", "dm2"})])
+def test_films_they_named_however_written_are_no_picks(dotted, text, out):
+    recommend = [c for c in calls(dotted.plan(text, Recall())) if c["name"] == "recommend"]
+    assert recommend, calls(dotted.plan(text, Recall()))
+    args = recommend[-1]["args"]
+    assert out <= set(args.get("exclude", [])) | set(args.get("like", [])), args

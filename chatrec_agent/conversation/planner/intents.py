@@ -54,6 +54,10 @@ RESET = "Starting over: I've set aside what we talked about. What are you in the
 _MENTIONS: ContextVar[tuple[Mention, ...]] = ContextVar("mentions", default=())
 
 
+# Capitalised words and a year in parentheses: how people write a title ("Saw (2004)").
+_WRITTEN_TITLE = re.compile(r"(?P<t>(?:[A-Z0-9][\w'’:&!.,-]*\s+){0,7}[A-Z0-9][\w'’:&!.-]*)\s*\((?:19|20)\d\d\)")
+
+
 def _folded(text: str) -> str:
     return " " + " ".join(t for t, _, _ in tokens(text)) + " "
 
@@ -203,7 +207,19 @@ class IntentParser:
     def _keep_named_out(self, plan: Plan, said: list[str]) -> None:
         """The films a person named in this conversation, even unsure ones, are never their picks:
         they know them already (liked, disliked or "on my list")."""
-        named = list(dict.fromkeys(m.item.id for text in said for m in self.linker.find(text.strip())))
+        named: list[str] = []
+        for text in said:
+            for m in self.linker.find(text.strip()):
+                named.append(m.item.id)
+                if m.evidence.get("kind_of"):  # "the Despicable Me movies": the whole series
+                    head = normalise_title(m.item.title)
+                    named += [i.id for i in self.items.values() if normalise_title(i.title).startswith(head)]
+            # "Aladin (2009)", "The Patriots (1994)": written as a title, spelt otherwise than the
+            # catalog. Keeping a film out costs little, so the closest title is kept out too.
+            for written in _WRITTEN_TITLE.finditer(text):
+                if close := self.linker.closest(written.group("t")):
+                    named.append(close[0].id)
+        named = list(dict.fromkeys(named))
         if not named:
             return
         for call in (c for step in plan.steps() for c in step):
