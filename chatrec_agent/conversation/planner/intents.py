@@ -58,6 +58,22 @@ _MENTIONS: ContextVar[tuple[Mention, ...]] = ContextVar("mentions", default=())
 _WRITTEN_TITLE = re.compile(r"(?P<t>(?:[A-Z0-9][\w'’:&!.,-]*\s+){0,7}[A-Z0-9][\w'’:&!.-]*)\s*\((?:19|20)\d\d\)")
 
 
+def _last_search(memory: Recall) -> dict:
+    """The arguments of the conversation's latest recommend call that say something."""
+    return {k: v for k, v in (memory.last_recommend or {}).items() if v not in (None, [], "")}
+
+
+def _past_shown(args: dict, memory: Recall) -> dict:
+    """`args`, keeping out everything the conversation has shown."""
+    return {**args, "exclude": list(dict.fromkeys([*args.get("exclude", []), *memory.shown_ids]))}
+
+
+def _spans(t: str, decisions: tuple[str, ...] | None = None) -> list[tuple[Mention, tuple[int, int]]]:
+    """Where in `t` (lower case) the message's mentions (with these decisions) are written."""
+    return [(m, found.span()) for m in _MENTIONS.get() if decisions is None or m.decision in decisions
+            for found in re.finditer(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)", t)]
+
+
 def _folded(text: str) -> str:
     return " " + " ".join(t for t, _, _ in tokens(text)) + " "
 
@@ -79,8 +95,7 @@ def _without_titles(t: str) -> str:
 
 def _sentences_of(t: str) -> list[str]:
     """The message's sentences; a title's own full stop ("Mrs. Doubtfire", "Dr. No") ends none."""
-    titles = [found.span() for m in _MENTIONS.get() if m.decision in ("link", "ask")
-              for found in re.finditer(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)", t)]
+    titles = [span for _, span in _spans(t, ("link", "ask"))]
     out, start = [], 0
     for cut in cues.SENTENCE.finditer(t):
         if not any(a <= cut.start() < b for a, b in titles):
@@ -200,9 +215,7 @@ class IntentParser:
         if all(c["name"] == ToolName.RECORD_FEEDBACK and c["args"].get("kind") in ("seen", "disliked")
                and c["args"].get("item") in shown for c in plan.tool_calls) and \
                 shown <= {c["args"]["item"] for c in plan.tool_calls}:
-            args = {k: v for k, v in memory.last_recommend.items() if v not in (None, [], "")}
-            args["exclude"] = list(dict.fromkeys([*args.get("exclude", []), *memory.shown_ids]))
-            plan.then = [self._call(ToolName.RECOMMEND, **args)]
+            plan.then = [self._call(ToolName.RECOMMEND, **_past_shown(_last_search(memory), memory))]
 
     def _keep_named_out(self, plan: Plan, said: list[str]) -> None:
         """The films a person named in this conversation, even unsure ones, are never their picks:
@@ -213,7 +226,7 @@ class IntentParser:
                 named.append(m.item.id)
                 if m.evidence.get("kind_of"):  # "the Despicable Me movies": the whole series
                     head = normalise_title(m.item.title)
-                    named += [i.id for i in self.items.values() if normalise_title(i.title).startswith(head)]
+                    named += [i.id for i, key in zip(self.titles.items, self.titles.keys) if key.startswith(head)]
             # "Aladin (2009)", "The Patriots (1994)": written as a title, spelt otherwise than the
             # catalog. Keeping a film out costs little, so the closest title is kept out too.
             for written in _WRITTEN_TITLE.finditer(text):
@@ -373,9 +386,7 @@ class IntentParser:
         if "wish" not in args and memory.last_recommend is not None and memory.last_shown:
             # "Any suggestion for me?", "what else would you suggest?": asking again in the middle
             # of a search goes on with it, past what was shown.
-            args = {**{k: v for k, v in memory.last_recommend.items() if v not in (None, [], "")}, "k": args.get("k", 5)}
-            args["exclude"] = list(dict.fromkeys([*args.get("exclude", []), *memory.shown_ids]))
-            return self._call(ToolName.RECOMMEND, **args)
+            return self._call(ToolName.RECOMMEND, **_past_shown({**_last_search(memory), "k": args.get("k", 5)}, memory))
         return plan
 
     @staticmethod
@@ -396,9 +407,7 @@ class IntentParser:
         if meaning.intent == "like_last" and target is None and memory.last_recommend is not None:
             meaning = replace(meaning, intent="others")  # "some more?" after a list: more of that search
         if meaning.intent == "others" and memory.last_recommend is not None:
-            args = {k: v for k, v in memory.last_recommend.items() if v not in (None, [], "")}
-            args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
-            return self._call(ToolName.RECOMMEND, **args)
+            return self._call(ToolName.RECOMMEND, **_past_shown(_last_search(memory), memory))
         if meaning.intent in ("like_last", "item_question") and target is None:
             return Plan(answer="Which one do you mean? Say e.g. “the second one”.")
         if meaning.intent == "like_last":
@@ -549,10 +558,7 @@ class IntentParser:
     @staticmethod
     def _span(t: str, item: Item) -> tuple[int, int]:
         """Where the message names the item (as the linker found it written); (-1, -1) if nowhere."""
-        for m in _MENTIONS.get():
-            if m.item.id == item.id and (found := re.search(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)", t)):
-                return found.span()
-        return -1, -1
+        return next((span for m, span in _spans(t) if m.item.id == item.id), (-1, -1))
 
     def _why(self, t: str, memory: Recall) -> Plan | None:
         if m := cues.WOULD_I.match(t):
@@ -600,18 +606,17 @@ class IntentParser:
         return None  # titles: a personal recommend with like=[...] (below)
 
     def _follow_up(self, t: str, memory: Recall, raw: str = "") -> Plan | None:
-        previous = memory.last_recommend
-        if previous is None:
+        if memory.last_recommend is None:
             return None
         if cues.REJECTION.match(t):
             return self._rejected(t, memory, raw)
         if (m := cues.LIKE.search(t)) and self._named(m.group("t")):
             return None  # "something like Alien, no horror" starts a new request, anchored on a title
-        args = {k: v for k, v in previous.items() if v not in (None, [], "")}
+        args = _last_search(memory)
         if cues.COUNT_ONLY.match(t):  # "just give me two": every other constraint stays
             args["k"] = self._count(t)
             if re.search(r"\b(more|other|others|else|different|new)\b", t):  # "give me 2 more": not those again
-                args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
+                args = _past_shown(args, memory)
             return self._call(ToolName.RECOMMEND, **args)
         if cues.FEWER.match(t):
             args["k"] = max(1, min(int(args.get("k", 5)), len(memory.last_shown) or 5) // 2)
@@ -667,7 +672,7 @@ class IntentParser:
         if not (changed or others):
             return None
         if others:  # "not those": everything shown so far is out; a refinement keeps them eligible
-            args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
+            args = _past_shown(args, memory)
         if re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|couple|few)\b", t):
             args["k"] = self._count(t)
         return self._call(ToolName.RECOMMEND, **args)
@@ -679,8 +684,7 @@ class IntentParser:
         rest = t
         while m := cues.REJECTION.match(rest):
             rest = rest[m.end():].strip(" ,.;:!-–—")
-        args = {k: v for k, v in (memory.last_recommend or {}).items() if v not in (None, [], "")}
-        args["exclude"] = list(dict.fromkeys(list(args.get("exclude", [])) + memory.shown_ids))
+        args = _past_shown(_last_search(memory), memory)
         if not rest or cues.OTHERS_AGAIN.fullmatch(rest):
             return self._call(ToolName.RECOMMEND, **args)
         additive = bool(re.search(r"\b(?:too|also|as well|both|plus|and)\b", rest))
@@ -769,7 +773,7 @@ class IntentParser:
         if item is None:
             if memory.last_shown and cues.LIKE_THOSE.search(t):
                 # "a few more just like those": the whole list as seeds, within the search it answered.
-                carried = {k: v for k, v in (memory.last_recommend or {}).items() if k in cues.CARRIED and v}
+                carried = {k: v for k, v in _last_search(memory).items() if k in cues.CARRIED}
                 return [card["id"] for card in memory.last_shown], [], carried
             return [], [], {}
         like = [item.id] if cues.LIKE_THAT.search(t) else []
@@ -849,11 +853,9 @@ class IntentParser:
     def _through_titles(t: str, start: int, end: int) -> str:
         """t[start:end], run on to the end of a title that begins inside it: "like Monsters, Inc."
         is cut at its comma by the rule, not by the title."""
-        for m in _MENTIONS.get():
-            if m.decision == "link":
-                for found in re.finditer(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)", t):
-                    if start <= found.start() < end < found.end():
-                        end = found.end()
+        for _, (a, b) in _spans(t, ("link",)):
+            if start <= a < end < b:
+                end = b
         return t[start:end].strip()
 
     def _compared(self, phrase: str) -> list[str] | Plan:
