@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from chatrec_agent.catalog import Catalog, Item
+from chatrec_agent.catalog import Catalog, Interaction, Item
 from chatrec_agent.catalog.load import load_catalog
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.model import OfflinePlanner
@@ -483,3 +483,58 @@ def test_films_they_named_however_written_are_no_picks(dotted, text, out):
     assert recommend, calls(dotted.plan(text, Recall()))
     args = recommend[-1]["args"]
     assert out <= set(args.get("exclude", [])) | set(args.get("like", [])), args
+
+
+@pytest.fixture(scope="module")
+def names(embedder):
+    """Films whose titles are also part of longer names, roles and people: *The Game* in
+    "Game of Thrones", *Spider-Man* the role, a stand-up special named for its comedian, whom
+    the catalog's tags also name."""
+    extra = [Item("game", "The Game", "", ("Drama", "Mystery", "Thriller"), year=1997),
+             Item("pitch", "Pitch Perfect", "", ("Comedy", "Musical"), year=2012),
+             Item("spider", "Spider-Man", "", ("Action", "Adventure"), year=2002),
+             Item("robin", "Robin Williams: Live on Broadway", "", ("Comedy",), year=2002),
+             Item("sw4", "Star Wars: Episode IV - A New Hope", "", ("Action", "Sci-Fi"), year=1977),
+             Item("sw5", "Star Wars: Episode V - The Empire Strikes Back", "", ("Action", "Sci-Fi"), year=1980),
+             *(Item(f"rw{n}", f"A Robin Williams Film {n}", "", ("Comedy",), tags=("Robin Williams",), year=1990 + n)
+               for n in range(4))]
+    base = big_catalog(2_000)
+    # As well known as the best-known films there, so only what the words say decides.
+    ratings = [Interaction(f"u{u}", item, 4.0, 1_600_000_000) for item in ("game", "pitch", "spider", "sw4") for u in range(300)]
+    catalog = Catalog.from_items([*base.items.values(), *extra], [*base.interactions, *ratings])
+    return catalog, OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
+
+
+@pytest.mark.parametrize("text, not_meant", [
+    ("Can you recommend something like Game of Thrones?", "game"),  # a longer name holds the title
+    ("I loved Pitch Perfect 3, anything like it?", "pitch"),  # a sequel the catalog lacks
+    ("He is a great actor but didn't he play Spider Man?", "spider"),  # a role
+    ("my son loves playing Spider-Man on his console, any films for him?", "spider"),
+    ("As someone who loved Robin Williams, any comedies?", "robin"),  # a person the tags name
+    ("Oh I dont like any of the star wars", "sw4"),  # a series
+])
+def test_a_title_inside_a_longer_name_a_role_or_a_person_is_not_meant(names, text, not_meant):
+    catalog, parser = names
+    plan = parser.plan(text, Recall())
+    assert not_meant not in linked_ids(plan), calls(plan)
+
+
+@pytest.mark.parametrize("text, meant", [
+    ("Can you recommend something like The Game?", "game"), ("I loved Pitch Perfect, anything like it?", "pitch"),
+    ("I really liked Spider-Man (2002)", "spider"),
+])
+def test_the_same_titles_written_alone_are_meant(names, text, meant):
+    catalog, parser = names
+    assert meant in linked_ids(parser.plan(text, Recall()))
+
+
+@pytest.mark.parametrize("text", ["Oh I dont like any of the star wars... I know Im wierd",
+                                  "not a fan of the Star Wars movies tbh"])
+def test_a_series_disliked_is_kept_out_whole_and_its_words_are_no_genre(names, text):
+    catalog, parser = names
+    plan = parser.plan(text, Recall())
+    assert plan.confirm is None and not plan.answer, plan  # no "Do you mean Episode IV?"
+    (call,) = [c for c in calls(plan) if c["name"] == "recommend"]
+    assert {"sw4", "sw5"} <= set(call["args"].get("exclude", [])), call
+    assert "War" not in call["args"].get("exclude_genres", []), call  # "wars" is the series' word
+    assert not [c for c in calls(plan) if c["name"] == "record_feedback"]

@@ -52,13 +52,14 @@ ARTICLES = ("the", "a", "an")
 # Features, in the order of the weights. Each is 0..1 or a small count.
 FEATURES = ("bias", "year", "year_clash", "quoted", "capitalised", "cue", "seen_cue", "compare", "whole", "cue_after", "continues",
             "common", "everyday", "vocabulary", "tokens", "popular", "short_form", "lowercase_message", "indefinite",
-            "kind_of")
+            "kind_of", "inside_name", "role", "attribute")
 PRIOR_WEIGHTS = {
     "bias": -1.0, "year": 4.0, "year_clash": -1.5, "quoted": 3.0, "capitalised": 2.0, "cue": 1.5, "seen_cue": 0.5, "compare": 2.5, "whole": 1.5,
     "cue_after": 1.0,
     "continues": -2.0, "everyday": -1.5,
     "common": -0.9, "vocabulary": -2.0, "tokens": 0.6, "popular": 1.0, "short_form": -0.8,
-    "lowercase_message": 0.0, "indefinite": -2.0, "kind_of": -1.5,
+    "lowercase_message": 0.0, "indefinite": -2.0, "kind_of": -1.5, "inside_name": -2.5, "role": -2.0,
+    "attribute": -2.0,
 }
 PRIOR_THRESHOLDS = {"link": 0.5, "ask": 0.25}
 
@@ -77,6 +78,11 @@ COMPARISONS = re.compile(r"(?:" + NOT_THE_VERB + r"\blike|similar to|"
 
 # Where a phrase ends: after a cue, a span running up to one of these is all the phrase says.
 _PHRASE_END = re.compile(r"\s*(?:$|[,.;:!?)…]|\(|(?:and|or|but|from|with|without|by|in|on|for|too|though|please|instead)\b)")
+
+# "any of the star wars": a quantifier before a span makes it a series.
+_SERIES_BEFORE = re.compile(r"\b(?:any|all|none|some|each|both|most) of(?: the)?\s*$")
+# A verb before a span that makes it a role or a game, not a film: "didn't he play Spider Man?"
+ROLE_CUES = frozenset("play plays played playing".split())
 
 # A word after a span that says a title came before it ("Zootopia was great").
 CUES_AFTER = frozenset("was is were looks look sounds sound seemed seems rocks rocked".split())
@@ -184,6 +190,11 @@ class MentionLinker:
         self.model = model or MentionModel.load()
         self.vocabulary = frozenset(fold(w) for w in vocabulary)
         self.catalog_ids = frozenset(catalog.items)
+        # Tags and attribute values several films carry ("Robin Williams", "Stephen King"):
+        # a span spelling one names them, more likely than the one film of that title.
+        carriers = Counter(key_of(value) for item in catalog.items.values()
+                           for value in {*item.tags, *(v.strip() for vs in item.extra.values() for v in vs.split(","))})
+        self.attributes = frozenset(key for key, n in carriers.items() if n >= 3 and key)
         self.by_key: dict[str, list[tuple[Item, bool]]] = {}
         for item in catalog.items.values():
             for key, short in aliases(item.title):
@@ -252,7 +263,10 @@ class MentionLinker:
             "lowercase_message": float(not mixed),
             "indefinite": float(toks[i][0] in ("a", "an") and not key_of(item.title).startswith(toks[i][0] + " ")
                                 and not fold(item.title).startswith(toks[i][0] + " ")),
-            "kind_of": float(after in KIND_NOUNS),
+            "kind_of": float(after in KIND_NOUNS or _SERIES_BEFORE.search(before) is not None),
+            "inside_name": float(mixed and _inside_name(text, toks, i, j, year)),
+            "role": float(i > 0 and toks[i - 1][0] in ROLE_CUES),
+            "attribute": float(key_of(raw) in self.attributes),
         }
 
     # --- finding -------------------------------------------------------------------------
@@ -318,6 +332,29 @@ class MentionLinker:
             if item not in out:
                 out.append(item)
         return out[:limit]
+
+
+def _inside_name(text: str, toks: list[tuple[str, int, int]], i: int, j: int, year: int | None) -> bool:
+    """The span is part of a longer name the person wrote, in capitals or with a number:
+    "Game of Thrones" holds *The Game*, "Pitch Perfect 3" *Pitch Perfect*, "Robin Williams"
+    *Williams*. Said nothing when the person writes every word with a capital."""
+    words = [text[s:e] for _, s, e in toks]
+    if sum(w[:1].isupper() for w in words) > 0.6 * len(words):
+        return False
+
+    def name_word(k: int) -> bool:
+        return 0 <= k < len(toks) and words[k] != "I" and (words[k][:1].isupper() or words[k].isdigit())
+
+    def joined(a: int, b: int) -> bool:  # only spaces between token a and the next token b
+        return 0 <= a and b < len(toks) and not text[toks[a][2]:toks[b][1]].strip()
+
+    if joined(j - 1, j) and (name_word(j) and words[j] != str(year)
+                             or words[j] == "of" and joined(j, j + 1) and name_word(j + 1)):
+        return True
+    # A capital before it counts unless a sentence starts there ("Loved Frozen") or it owns
+    # the film ("Disney's Frozen").
+    starts_sentence = i >= 1 and re.search(r"(?:^|[.!?…:])\s*$", text[:toks[i - 1][1]]) is not None
+    return joined(i - 1, i) and name_word(i - 1) and not starts_sentence and not words[i - 1].endswith(("'s", "’s"))
 
 
 def _year_after(rest: str) -> int | None:

@@ -79,16 +79,18 @@ def _folded(text: str) -> str:
 
 
 def _in(phrase: str, decision: str) -> list[Mention]:
-    """The message's mentions with this decision that lie inside the phrase."""
+    """The message's mentions with this decision that lie inside the phrase. A kind of film
+    ("a superhero movie", "any of the star wars") is never asked about as one film."""
     words = _folded(phrase)
-    return [m for m in _MENTIONS.get() if m.decision == decision and _folded(m.text) in words]
+    return [m for m in _MENTIONS.get() if m.decision == decision and _folded(m.text) in words
+            and not (decision == "ask" and (m.evidence.get("indefinite") or m.evidence.get("kind_of")))]
 
 
 def _without_titles(t: str) -> str:
-    """The text less the titles it surely names: their words are no genre, era or count
-    ("Paddington 2", "2012", "Scary Movie")."""
+    """The text less the titles it surely names, and the series it may name: their words are
+    no genre, era or count ("Paddington 2", "2012", "Scary Movie", "any of the star wars")."""
     for m in _MENTIONS.get():
-        if m.decision == "link":
+        if m.decision == "link" or (m.decision == "ask" and m.evidence.get("kind_of")):
             t = re.sub(rf"(?<!\w){re.escape(m.text.lower())}(?:\s*\(?\d{{4}}\)?)?(?!\w)", " ", t)
     return " ".join(t.split())
 
@@ -225,7 +227,7 @@ class IntentParser:
             for m in self.linker.find(text.strip()):
                 named.append(m.item.id)
                 if m.evidence.get("kind_of"):  # "the Despicable Me movies": the whole series
-                    head = normalise_title(m.item.title)
+                    head = normalise_title(m.text)
                     named += [i.id for i, key in zip(self.titles.items, self.titles.keys) if key.startswith(head)]
             # "Aladin (2009)", "The Patriots (1994)": written as a title, spelt otherwise than the
             # catalog. Keeping a film out costs little, so the closest title is kept out too.
@@ -495,7 +497,7 @@ class IntentParser:
                 return self._taste(t, self._named(t), kind, memory)
             if _in(phrase, "ask"):
                 return (_did_you_mean(_in(phrase, "ask")))  # never recorded from an unsure link
-            genres = self.lexicon.parse(phrase)[0]
+            genres = self.lexicon.parse(_without_titles(phrase))[0]
             # "I loved the second one" points into the last list; "I like comedies" is a taste, so a request.
             points = ordinal_in(phrase) is not None and bool(memory.last_shown)
             if not points and (genres or self._has_slots(phrase)):
@@ -880,7 +882,7 @@ class IntentParser:
                 like.append(item.id)
             elif named:
                 like += [m.item.id for m in named]
-            elif unsure := [m for m in _in(piece, "ask") if not (m.evidence.get("indefinite") or m.evidence.get("kind_of"))]:
+            elif unsure := _in(piece, "ask"):
                 # A comparison is sure a title follows, and a seed writes nothing: the list goes
                 # ahead on the likeliest film, and its explanations say which one ("Like Heat").
                 like += [m.item.id for m in unsure]
