@@ -538,3 +538,15 @@ def test_a_series_disliked_is_kept_out_whole_and_its_words_are_no_genre(names, t
     assert {"sw4", "sw5"} <= set(call["args"].get("exclude", [])), call
     assert "War" not in call["args"].get("exclude_genres", []), call  # "wars" is the series' word
     assert not [c for c in calls(plan) if c["name"] == "record_feedback"]
+
+
+@pytest.mark.parametrize("text", ["have you seen it?", "Have you ever watched it?", "Have you seen Heat?",
+                                  "I didn't care for Casablanca, have you seen it?"])
+def test_asking_the_bot_whether_it_saw_a_film_records_nothing(world, text):
+    catalog, parser = world
+    memory = shown(catalog, "Heat")
+    memory = replace(memory, last_item=memory.last_shown[0])
+    plan = parser.plan(text, memory)
+    assert not [c for c in calls(plan) if c["name"] == "record_feedback" and c["args"]["kind"] == "seen"], calls(plan)
+    if text.startswith("have you seen it"):
+        assert [c["args"]["item"] for c in calls(plan) if c["name"] == "item_details"] == [memory.last_item["id"]]

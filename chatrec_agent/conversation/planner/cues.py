@@ -47,8 +47,10 @@ DISLIKED = re.compile(
     r"(?:\bi (?:really )?(?:hated|disliked|didn'?t like|did not like|couldn'?t stand|hate|dislike|don'?t like)|"
     r"^(?:really )?(?:hated|disliked|didn'?t like|couldn'?t stand)) (?P<t>.+)")
 DISLIKED_REF = re.compile(r"^(?P<t>.+?) (?:was|is) (?:awful|terrible|bad|boring|rubbish|dull)\b")
+# "have you seen it?" asks the bot: only what the person saw is theirs to record.
 SEEN = re.compile(
-    r"\b(?:i'?ve seen|i have seen|already seen|seen|already watched|i'?ve watched|watched|saw)(?: it| that| this)?(?: (?P<t>.+))?$")
+    r"\b(?<!you )(?<!you've )(?<!you ever )(?:i'?ve seen|i have seen|already seen|seen|already watched|i'?ve watched|watched|saw)"
+    r"(?: it| that| this)?(?: (?P<t>.+))?$")
 WHY = re.compile(r"\bwhy\b")
 # "would I like Heat?": a question about fit, answered like a "why" (never recorded as feedback).
 WOULD_I = re.compile(r"^(?:would|will|do you think|should|might) i (?:like|love|enjoy|dig) (?P<t>.+?)\??$")
