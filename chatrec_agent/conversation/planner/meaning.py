@@ -30,7 +30,6 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "who wrote it?", "what year is it from?", "what's the story?", "tell me more about it",
         "and who made that one?", "what kind of film is it?", "is it any good?", "how old is it?",
         "what's the plot?", "give me the details", "who's behind it?", "describe it", "what genre is that?",
-        "have you seen it?", "what did you think of it?", "did you like that one?",
     ),
     # Not those: another list for the same request.
     "others": (
