@@ -64,7 +64,8 @@ def threshold(p: np.ndarray, y: np.ndarray, precision: float, below: float = 1.0
     p, y = p[keep], y[keep]
     order = np.argsort(-p)
     prec = np.cumsum(y[order]) / np.arange(1, len(order) + 1)
-    ok = np.where(prec >= precision)[0]
+    # A cut that ends on a wrong candidate only adds it: the cut ends on a right one.
+    ok = np.where((prec >= precision) & (y[order] == 1))[0]
     return float(p[order][ok.max()]) if len(ok) else below
 
 

@@ -496,11 +496,12 @@ def names(embedder):
              Item("robin", "Robin Williams: Live on Broadway", "", ("Comedy",), year=2002),
              Item("sw4", "Star Wars: Episode IV - A New Hope", "", ("Action", "Sci-Fi"), year=1977),
              Item("sw5", "Star Wars: Episode V - The Empire Strikes Back", "", ("Action", "Sci-Fi"), year=1980),
+             Item("thieves", "Thieves", "", ("Crime", "Drama"), year=1996),
              *(Item(f"rw{n}", f"A Robin Williams Film {n}", "", ("Comedy",), tags=("Robin Williams",), year=1990 + n)
                for n in range(4))]
     base = big_catalog(2_000)
     # As well known as the best-known films there, so only what the words say decides.
-    ratings = [Interaction(f"u{u}", item, 4.0, 1_600_000_000) for item in ("game", "pitch", "spider", "sw4") for u in range(300)]
+    ratings = [Interaction(f"u{u}", item, 4.0, 1_600_000_000) for item in ("game", "pitch", "spider", "sw4", "thieves") for u in range(300)]
     catalog = Catalog.from_items([*base.items.values(), *extra], [*base.interactions, *ratings])
     return catalog, OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
 
@@ -512,6 +513,8 @@ def names(embedder):
     ("my son loves playing Spider-Man on his console, any films for him?", "spider"),
     ("As someone who loved Robin Williams, any comedies?", "robin"),  # a person the tags name
     ("Oh I dont like any of the star wars", "sw4"),  # a series
+    ("Den of Thieves (2018) sounds amazing, any others like that?", "thieves"),
+    ("the Spider-Man guy in that one was great, any comedies?", "spider"),  # a person
 ])
 def test_a_title_inside_a_longer_name_a_role_or_a_person_is_not_meant(names, text, not_meant):
     catalog, parser = names
@@ -548,3 +551,33 @@ def test_asking_the_bot_whether_it_saw_a_film_records_nothing(world, text):
     memory = replace(memory, last_item=memory.last_shown[0])
     plan = parser.plan(text, memory)
     assert not [c for c in calls(plan) if c["name"] == "record_feedback" and c["args"]["kind"] == "seen"], calls(plan)
+
+
+@pytest.mark.parametrize("text, title", [("Die Hard is a classic", "Die Hard"), ("Inception was such a classic!", "Inception"),
+                                         ("The Matrix is an old favourite of mine", "The Matrix")])
+def test_what_a_sentence_says_of_a_title_is_no_request(world, text, title):
+    catalog, parser = world
+    for memory in (Recall(), replace(shown(catalog, "Casablanca", "Fargo"), last_recommend={"k": 5, "genres": ["Comedy"]})):
+        (call,) = [c for c in calls(parser.plan(text, memory)) if c["name"] == "recommend"]
+        assert call["args"].get("like") == [by_title(catalog, title)], call  # anchored on it, not the old search
+        assert "year_to" not in call["args"] and "year_from" not in call["args"], call  # "classic", "old" said of it
+
+
+@pytest.mark.parametrize("text", ["Heat is a true classic, anything like it?", "I watched Heat last night. Got more like it?"])
+def test_it_is_the_film_the_message_names_before_the_one_last_shown(world, text):
+    catalog, parser = world
+    memory = shown(catalog, "Casablanca")
+    memory = replace(memory, last_item=memory.last_shown[0])
+    plan = parser.plan(text, memory)
+    seeds = {s for c in calls(plan) for s in c["args"].get("like", []) + c["args"].get("items", [])}
+    assert seeds == {by_title(catalog, "Heat")}, calls(plan)
+
+
+def test_a_title_just_shown_is_taken_as_meant(world):
+    catalog, parser = world
+    memory = shown(catalog, "Heat", "Fargo", "Casablanca")
+    plan = parser.plan("not heat, something else", memory)
+    assert plan.confirm is None and by_title(catalog, "Heat") in calls(plan)[0]["args"].get("exclude", []), plan
+    plan = parser.plan("I've seen heat", memory)
+    assert [(c["args"]["item"], c["args"]["kind"]) for c in calls(plan) if c["name"] == "record_feedback"] == \
+        [(by_title(catalog, "Heat"), "seen")], plan

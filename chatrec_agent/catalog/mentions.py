@@ -81,8 +81,10 @@ _PHRASE_END = re.compile(r"\s*(?:$|[,.;:!?)…]|\(|(?:and|or|but|from|with|witho
 
 # "any of the star wars": a quantifier before a span makes it a series.
 _SERIES_BEFORE = re.compile(r"\b(?:any|all|none|some|each|both|most) of(?: the)?\s*$")
-# A verb before a span that makes it a role or a game, not a film: "didn't he play Spider Man?"
+# A verb before a span that makes it a role or a game, not a film: "didn't he play Spider Man?";
+# a noun after it that makes it a person: "this Jack guy", "the Rocky character".
 ROLE_CUES = frozenset("play plays played playing".split())
+PERSON_NOUNS = frozenset("guy guys girl actor actress character person dude lady man woman fella".split())
 
 # A word after a span that says a title came before it ("Zootopia was great").
 CUES_AFTER = frozenset("was is were looks look sounds sound seemed seems rocks rocked".split())
@@ -224,7 +226,8 @@ class MentionLinker:
         mixed = text != text.lower() and text != text.upper()
         caps = [text[s].isupper() for t, s, _ in toks[i:j] if text[s].isalpha() and (t not in ARTICLES or s != toks[i][1])]
         first_in_sentence = i == 0 or re.search(r"[.!?…:]\s*$|^\s*$", text[:start]) is not None
-        if first_in_sentence and len(caps) == 1:
+        # "The Matrix is…": the article starts the sentence, the capital of "Matrix" still counts.
+        if first_in_sentence and len(caps) == 1 and not (words[0] in ARTICLES and len(words) > 1):
             capitalised = 0.0  # one capital at a sentence's start says nothing
         else:
             capitalised = float(mixed and bool(caps) and all(caps))
@@ -265,7 +268,7 @@ class MentionLinker:
                                 and not fold(item.title).startswith(toks[i][0] + " ")),
             "kind_of": float(after in KIND_NOUNS or _SERIES_BEFORE.search(before) is not None),
             "inside_name": float(mixed and _inside_name(text, toks, i, j, year)),
-            "role": float(i > 0 and toks[i - 1][0] in ROLE_CUES),
+            "role": float(i > 0 and toks[i - 1][0] in ROLE_CUES or after in PERSON_NOUNS),
             "attribute": float(key_of(raw) in self.attributes),
         }
 
@@ -354,7 +357,9 @@ def _inside_name(text: str, toks: list[tuple[str, int, int]], i: int, j: int, ye
     # A capital before it counts unless a sentence starts there ("Loved Frozen") or it owns
     # the film ("Disney's Frozen").
     starts_sentence = i >= 1 and re.search(r"(?:^|[.!?…:])\s*$", text[:toks[i - 1][1]]) is not None
-    return joined(i - 1, i) and name_word(i - 1) and not starts_sentence and not words[i - 1].endswith(("'s", "’s"))
+    if joined(i - 1, i) and name_word(i - 1) and not starts_sentence and not words[i - 1].endswith(("'s", "’s")):
+        return True
+    return i >= 2 and words[i - 1] == "of" and joined(i - 2, i - 1) and joined(i - 1, i) and name_word(i - 2)  # "Den of Thieves"
 
 
 def _year_after(rest: str) -> int | None:

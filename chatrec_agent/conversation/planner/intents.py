@@ -88,10 +88,12 @@ def _in(phrase: str, decision: str) -> list[Mention]:
 
 def _without_titles(t: str) -> str:
     """The text less the titles it surely names, and the series it may name: their words are
-    no genre, era or count ("Paddington 2", "2012", "Scary Movie", "any of the star wars")."""
+    no genre, era or count ("Paddington 2", "2012", "Scary Movie", "any of the star wars").
+    What the clause says of a title goes with it: "Die Hard is a classic" asks for no old films."""
     for m in _MENTIONS.get():
         if m.decision == "link" or (m.decision == "ask" and m.evidence.get("kind_of")):
-            t = re.sub(rf"(?<!\w){re.escape(m.text.lower())}(?:\s*\(?\d{{4}}\)?)?(?!\w)", " ", t)
+            t = re.sub(rf"(?<!\w){re.escape(m.text.lower())}(?:\s*\(?\d{{4}}\)?)?(?!\w)"
+                       r"(?:\s+(?:is|was|are|were|'s)\b(?:(?!\b(?:but|and|so)\b)[^,.;!?])*)?", " ", t)
     return " ".join(t.split())
 
 
@@ -182,7 +184,10 @@ class IntentParser:
         return self._read(text, memory)
 
     def _read(self, text: str, memory: Recall, confirmed: tuple[str, str] | None = None) -> Plan:
-        mentions = self.linker.find(text.strip())
+        # A title the bot just showed is one the person may well mean: "not Heat, something newer".
+        shown = set(memory.shown_ids)
+        mentions = tuple(replace(m, decision="link") if m.decision == "ask" and m.item.id in shown else m
+                         for m in self.linker.find(text.strip()))
         if confirmed is not None and confirmed[1] in self.items:
             span, item = confirmed
             mentions = tuple(replace(m, decision="link", items=(self.items[item], *m.items)) if m.text == span else m
@@ -453,6 +458,12 @@ class IntentParser:
             card = pick(memory.last_shown, position)
             return None if card is None else card["id"]
         if not phrase or cues.PRONOUN.match(phrase):
+            # "Jaws is a classic, anything like it?": a film the message names comes first (for a
+            # write, only a sure one).
+            named = [m.item.id for m in _MENTIONS.get()
+                     if m.decision == "link" or (m.decision == "ask" and not write and not m.evidence.get("year_clash"))]
+            if phrase and named:
+                return named[-1]
             if memory.last_item:
                 return memory.last_item["id"]
             # "seen it" after a list of five: a question may take the first, a write never guesses.
@@ -612,8 +623,9 @@ class IntentParser:
             return None
         if cues.REJECTION.match(t):
             return self._rejected(t, memory, raw)
-        if (m := cues.LIKE.search(t)) and self._named(m.group("t")):
-            return None  # "something like Alien, no horror" starts a new request, anchored on a title
+        shown = set(memory.shown_ids)
+        if any(m.decision == "link" and m.item.id not in shown for m in _MENTIONS.get()):
+            return None  # "something like Alien, no horror", "Die Hard is a classic": anchored on a new title
         args = _last_search(memory)
         if cues.COUNT_ONLY.match(t):  # "just give me two": every other constraint stays
             args["k"] = self._count(t)
