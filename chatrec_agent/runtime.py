@@ -165,7 +165,8 @@ class Runtime:
         and publish its generation, so that the other replicas (on postgres) follow.
 
         Until the swap, everything keeps answering from the old catalog and index; if any
-        step fails, nothing is swapped (and a full rebuild leaves the old collection active).
+        step fails, nothing is swapped and the index sync is undone (a full rebuild's pointer
+        goes back to the old collection, an incremental sync's rows are restored).
         """
         from chatrec_agent.errors import VectorIndexError
 
@@ -174,8 +175,9 @@ class Runtime:
         try:
             with self._swap_lock:  # waits for a catch_up in flight: this swap must come last
                 catalog = load_catalog(self.settings.catalog)
-                report = self.index.sync(catalog, full=full, progress=progress)
-                generation = self._serve(catalog)
+                # Both switch or neither: a refit that fails undoes the index sync.
+                with self.index.syncing(catalog, full=full, progress=progress) as report:
+                    generation = self._serve(catalog)
                 self._followed = generation  # ours: nothing to follow when the poll sees it
             # Published after the shared index is synced, so a follower finds it ready.
             self.coordination.publish_generation(generation)

@@ -7,6 +7,12 @@ when it is complete, so a crash mid-way leaves the old index answering (the next
 drops the half-built one); an incremental sync edits the active collection in place, item
 by item, so a crash there loses nothing either (the next run redoes what is left, by
 content hash).
+
+A sync is also undone when what follows it fails (`syncing`): a reindex whose model refit
+fails puts the pointer back and, for an incremental sync, restores the rows it changed from
+a copy taken before (vectors included, nothing re-embedded), so the index answers exactly as
+it did, alongside the catalog still served. A full rebuild's old collection is dropped only
+once the rebuild is kept.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -260,6 +267,14 @@ class ItemIndex:
 
     def sync(self, catalog: Catalog, full: bool = False, progress: Progress | None = None) -> SyncReport:
         """Bring the index in line with `catalog`; only new or changed items are embedded."""
+        with self.syncing(catalog, full, progress) as report:
+            return report
+
+    @contextmanager
+    def syncing(self, catalog: Catalog, full: bool = False, progress: Progress | None = None) -> Iterator[SyncReport]:
+        """`sync`, kept only if the block succeeds: if the block raises (a refit that fails
+        after the sync), the index is put back as it was, and the error goes on. A sync that
+        fails half way is undone the same way."""
         if not self._sync_lock.acquire(blocking=False):
             raise VectorIndexError("A reindex is already running; wait for it to finish.")
         try:
@@ -273,13 +288,19 @@ class ItemIndex:
                     self._open(state["collection"])
                 except Exception:
                     full, reason = True, "the active collection is missing"
-            if full or not state.get("collection"):
-                report = self._rebuild(catalog, state, progress)
-            else:
-                report = self._update(catalog, state, progress)
-            report.reason = reason
-            report.seconds = time.perf_counter() - started
-            return report
+            undo = _Undo(self, state)
+            try:
+                if full or not state.get("collection"):
+                    report = self._rebuild(catalog, state, progress, undo)
+                else:
+                    report = self._update(catalog, state, progress, undo)
+                report.reason = reason
+                report.seconds = time.perf_counter() - started
+                yield report
+            except BaseException:
+                undo.apply()
+                raise
+            undo.keep()
         finally:
             self._sync_lock.release()
 
@@ -287,7 +308,7 @@ class ItemIndex:
     def is_syncing(self) -> bool:
         return self._sync_lock.locked()
 
-    def _update(self, catalog: Catalog, state: dict[str, Any], progress: Progress | None) -> SyncReport:
+    def _update(self, catalog: Catalog, state: dict[str, Any], progress: Progress | None, undo: _Undo) -> SyncReport:
         collection = self._open(state["collection"])
         existing = {item_id: meta.get("content_hash") for item_id, meta in self._iter_metadata(collection)}
         report = SyncReport(full=False, collection=state["collection"])
@@ -303,6 +324,8 @@ class ItemIndex:
             else:
                 report.unchanged += 1
         stale = [item_id for item_id in existing if item_id not in catalog.items]
+        undo.remember(collection, changing=[i.id for i in todo if i.id in existing] + stale,
+                      adding=[i.id for i in todo if i.id not in existing])
         self._embed_into(collection, todo, progress)
         size = page_size(self.client)
         for start in range(0, len(stale), size):
@@ -312,7 +335,7 @@ class ItemIndex:
             self._publish(state["collection"], state)
         return report
 
-    def _rebuild(self, catalog: Catalog, state: dict[str, Any], progress: Progress | None) -> SyncReport:
+    def _rebuild(self, catalog: Catalog, state: dict[str, Any], progress: Progress | None, undo: _Undo) -> SyncReport:
         stamp = datetime.now(timezone.utc).strftime(STAMP_FORMAT)
         name = f"{self.base}-{stamp}"
         collection = self.client.create_collection(
@@ -321,15 +344,11 @@ class ItemIndex:
             configuration={"hnsw": {"space": "cosine"}},
             metadata={"model": self.embedder.model_name},
         )
-        try:
-            self._embed_into(collection, list(catalog.items.values()), progress)
-        except BaseException:
-            # Leave the old index serving; drop the half-built one (best effort: a hard kill
-            # leaves it behind and the next rebuild removes it).
-            self._drop_quietly(name)
-            raise
+        # From here a failure, or the sync undone, drops the new collection and leaves the old
+        # index serving (a hard kill leaves the new one behind; the next rebuild removes it).
+        undo.built = name
+        self._embed_into(collection, list(catalog.items.values()), progress)
         self._publish(name, state)
-        self._remove_unused(keep=name)
         return SyncReport(full=True, collection=name, added=len(catalog))
 
     def _publish(self, name: str, previous: dict[str, Any]) -> None:
@@ -538,6 +557,47 @@ class ItemIndex:
                 )
             )
         return hits
+
+
+class _Undo:
+    """What a sync changed, to put back: the rows an incremental sync overwrites or deletes
+    (copied as they were), the ids it adds, the pointer before it, and a rebuild's collection."""
+
+    def __init__(self, index: ItemIndex, pointer: dict[str, Any]):
+        self.index = index
+        self.pointer = pointer
+        self.collection: Any = None
+        self.rows: dict[str, list] = {"ids": [], "embeddings": [], "documents": [], "metadatas": []}
+        self.added: list[str] = []
+        self.built: str | None = None
+
+    def remember(self, collection: Any, changing: list[str], adding: list[str]) -> None:
+        """Copies the rows about to be overwritten or deleted, before anything is written."""
+        self.collection, self.added = collection, adding
+        size = page_size(self.index.client)
+        for start in range(0, len(changing), size):
+            page = collection.get(ids=changing[start : start + size], include=["embeddings", "documents", "metadatas"])
+            for key in self.rows:
+                self.rows[key] += list(page[key])
+
+    def apply(self) -> None:
+        index = self.index
+        if self.collection is not None:
+            size = page_size(index.client)
+            for start in range(0, len(self.added), size):
+                self.collection.delete(ids=self.added[start : start + size])
+            for start in range(0, len(self.rows["ids"]), size):
+                self.collection.upsert(**{key: values[start : start + size] for key, values in self.rows.items()})
+        if index._read_pointer() != self.pointer:
+            index._write_pointer(self.pointer)
+        if self.built is not None:
+            index._drop_quietly(self.built)
+        index._active = None
+        log.warning("The index sync was undone; the index is as it was before it.")
+
+    def keep(self) -> None:
+        if self.built is not None:
+            self.index._remove_unused(keep=self.built)
 
 
 def _split(tags: Any) -> tuple[str, ...]:
