@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 
 from chatrec_agent.conversation.agent import ReplyItem
 from chatrec_agent.conversation.people import Audience, Person
+from chatrec_agent.conversation.tool_names import ToolName
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.metrics import Metrics
 from chatrec_agent.runtime import Runtime
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from bot.votes import Votes
 
 log = logging.getLogger(__name__)
+_TOOL_NAMES = frozenset(ToolName)
 
 _HELP = """{bold}chatrec{bold} recommends films and explains why.
 Talk to me: mention me (or DM me) with what you're in the mood for, then follow up: “why the second one?”, “something older”, “not those”. 👍 / 👎 under a card teach me your taste.
@@ -244,7 +246,9 @@ class ChatService:
         self.metrics.turn_seconds.labels(self.metrics.provider).observe(time.perf_counter() - started)
         turns.labels(message.platform, "answered").inc()
         for call in reply.tool_calls:
-            self.metrics.tool_calls.labels(call["name"]).inc()
+            # A model may call a tool that does not exist: one label for those, not one each.
+            name = call["name"] if call["name"] in _TOOL_NAMES else "unknown"
+            self.metrics.tool_calls.labels(name).inc()
         if reply.group and reply.items:  # a group's picks: its members vote on them
             try:
                 poll = self.votes.open_poll(message.platform, message.workspace, conversation, reply.group, reply.items,

@@ -131,7 +131,9 @@ class Runtime:
             try:
                 checks[name] = probe()
             except Exception as exc:  # a probe that fails is the answer, not a crash
-                checks[name] = f"{exc.__class__.__name__}: {exc}"
+                # Only its kind goes out (the text may hold a DSN or a path); the log has the rest.
+                log.warning("health check %r failed: %s", name, exc, exc_info=True)
+                checks[name] = f"failing ({exc.__class__.__name__}; see the log)"
         return checks
 
     def _index_ready(self) -> str:

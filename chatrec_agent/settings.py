@@ -227,7 +227,9 @@ class DiscordSettings(_Section):
 class OpsSettings(_Section):
     """Health, metrics and logs of a serving process."""
 
-    host: str = "0.0.0.0"
+    # Loopback by default: /metrics describes the traffic. "0.0.0.0" exposes them (a container
+    # whose port only the orchestrator reaches).
+    host: str = "127.0.0.1"
     # /healthz and /metrics; null turns them off, 0 takes any free port (logged at start).
     port: int | None = Field(default=9464, ge=0, le=65535)
     json_logs: bool = False  # one JSON object per log line, for log collectors

@@ -51,12 +51,34 @@ def test_healthz_is_not_ready_while_starting_then_ready_then_names_a_failing_par
                                                   "reindexing": False}
 
     def down(*args):
-        raise OSError("database is unreachable")
+        raise OSError("could not connect to postgresql://chatrec:s3cret@db.internal/chatrec")
 
     monkeypatch.setattr(runtime.history, "get_meta", down)
     status, _, body = get(f"{url}/healthz")
-    assert status == 503 and json.loads(body)["checks"]["store"] == "OSError: database is unreachable"
+    # The failing part is named, its exception's text (a DSN, a path) is not: that is in the log.
+    assert status == 503 and json.loads(body)["checks"]["store"] == "failing (OSError; see the log)"
+    assert "s3cret" not in body and "db.internal" not in body
     assert get(f"{url}/")[0] == 404
+
+
+def test_the_ops_server_listens_on_loopback_unless_told_otherwise():
+    from chatrec_agent.settings import settings_from_dict
+
+    assert settings_from_dict({}, environ={}).ops.host == "127.0.0.1"
+    assert settings_from_dict({"ops": {"host": "0.0.0.0"}}, environ={}).ops.host == "0.0.0.0"
+
+
+def test_a_tool_the_model_made_up_is_counted_under_one_label(ops, runtime, monkeypatch):  # noqa: F811
+    from chatrec_agent.conversation.agent import Reply
+
+    state, url = ops
+    service = ChatService(runtime, metrics=state.metrics)
+    made_up = [{"name": f"tool_{n}", "args": {}, "id": str(n)} for n in range(50)] + [{"name": "recommend", "args": {}, "id": "r"}]
+    monkeypatch.setattr(runtime.agent, "respond", lambda *a, **k: Reply("ok", [], made_up))
+    service.handle(Incoming("slack", "T1", "C1", "U1", "hello", event_id="E9"))
+    got = samples(get(f"{url}/metrics")[2])
+    tools = {dict(labels)["tool"]: value for (name, labels), value in got.items() if name == "chatrec_tool_calls_total"}
+    assert tools == {"unknown": 50, "recommend": 1}
 
 
 def test_metrics_count_turns_tool_calls_clicks_commands_and_latency(ops, runtime):  # noqa: F811
