@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
@@ -177,12 +178,21 @@ class Outgoing:
         return lead, notes
 
 
+@dataclass(frozen=True)
+class Finished:
+    """What work run after a command's acknowledgement says when done: `text` for where the
+    command was given, `detail` for the caller alone (a failure's error, which may name files)."""
+
+    text: str
+    detail: str = ""
+
+
 @dataclass
 class CommandResult:
     text: str
     public: bool = False  # False: only the caller sees it
-    # Work to run after the acknowledgement (a reindex); returns the text to post when done.
-    background: Callable[[], str] | None = None
+    # Work to run after the acknowledgement (a reindex); what it says when done.
+    background: Callable[[], Finished] | None = None
     # Gives back what `background` holds (the reindex slot) when the adapter will not run it:
     # the command's acknowledgement or first answer failed, so nobody would hear of it.
     cancel: Callable[[], None] | None = None
@@ -305,7 +315,7 @@ class ChatService:
         if name == "help":
             return CommandResult(help_text(platform))
         if name == "status":
-            return CommandResult(self.status())
+            return CommandResult(self.status(detailed=is_operator))
         if name == "share-taste":  # anyone, for themselves
             return self._share_taste(platform, workspace, user, words[1:])
         if name not in ADMIN_COMMANDS:
@@ -392,24 +402,31 @@ class ChatService:
         history.link(platform, workspace, target, catalog_user, linked_by=user)
         return CommandResult(f"Linked <@{target}> to catalog user `{catalog_user}`{created}.", public=True)
 
-    def _reindex(self, full: bool) -> str:
-        """The reserved reindex; adapters must run it once they have acknowledged the command."""
+    def _reindex(self, full: bool) -> Finished:
+        """The reserved reindex; adapters must run it once they have acknowledged the command.
+        A failure is said where the command was given; its error (file paths, a server's
+        address) only to the operator who ran it."""
         started = time.perf_counter()
+        failed = "Reindex failed; the previous catalog and index are still serving. The details went to whoever ran it."
         try:
             report = self.runtime.reindex(full=full, reserved=True)
         except ChatrecError as exc:
-            return f"Reindex failed: {exc} The previous index is still serving."
+            return Finished(failed, f"Reindex failed: {exc}")
         except Exception as exc:
             log.exception("reindex failed")
-            return f"Reindex failed ({exc.__class__.__name__}: {exc}). The previous index is still serving."
-        return (f"Reindex done in {time.perf_counter() - started:.1f}s: {report.added} added, {report.updated} changed, "
-                f"{report.deleted} removed, {report.unchanged} unchanged; {len(self.runtime.catalog)} items in the catalog.")
+            return Finished(failed, f"Reindex failed ({exc.__class__.__name__}: {exc}). The log has the traceback.")
+        return Finished(f"Reindex done in {time.perf_counter() - started:.1f}s: {report.added} added, {report.updated} "
+                        f"changed, {report.deleted} removed, {report.unchanged} unchanged; {len(self.runtime.catalog)} "
+                        "items in the catalog.")
 
-    def status(self) -> str:
+    def status(self, detailed: bool = False) -> str:
+        """What is served; where the catalog lies on the server only for the operators."""
         index = self.runtime.index.status()
         history = self.runtime.history
+        source = self.runtime.catalog.source
+        source = source if detailed or not source.startswith("/") else Path(source).name
         lines = [
-            f"Catalog: {len(self.runtime.catalog)} items from {self.runtime.catalog.source}.",
+            f"Catalog: {len(self.runtime.catalog)} items from {source}.",
             f"Index: {index.get('items', 0)} items in `{index.get('collection')}` (updated {index.get('updated_at') or 'never'}).",
             f"Recommender: {self.settings.recommender.model}; {len(history.users())} users with history.",
             f"Language model: {self.settings.llm.provider}.",

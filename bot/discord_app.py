@@ -21,6 +21,7 @@ from bot.core import (
     ADMIN_COMMANDS,
     APOLOGY,
     ChatService,
+    Finished,
     Incoming,
     Outgoing,
     clip,
@@ -481,11 +482,13 @@ def add_commands(tree: app_commands.CommandTree, service: ChatService, settings:
             finished = await asyncio.to_thread(result.background)
         except Exception:
             log.exception("/%s failed in the background", name)
-            finished = APOLOGY
+            finished = Finished(APOLOGY)
         try:
-            await interaction.followup.send(finished, allowed_mentions=NO_PINGS)
+            await interaction.followup.send(finished.text, allowed_mentions=NO_PINGS)
+            if finished.detail:  # the error only to whoever ran it
+                await interaction.followup.send(finished.detail, ephemeral=True, allowed_mentions=NO_PINGS)
         except discord.HTTPException:  # the interaction expires after 15 minutes: post in the channel
-            await interaction.channel.send(finished, allowed_mentions=NO_PINGS)  # type: ignore[union-attr]
+            await interaction.channel.send(finished.text, allowed_mentions=NO_PINGS)  # type: ignore[union-attr]
 
     @tree.command(name="reindex", description="Re-read the catalog and update the index (admins).")
     @app_commands.describe(full="Rebuild the index from scratch instead of updating it.")

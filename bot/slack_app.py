@@ -31,6 +31,7 @@ from bot.core import (
     APOLOGY,
     ChatService,
     CommandResult,
+    Finished,
     Incoming,
     Outgoing,
     clip,
@@ -346,9 +347,12 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         else:
             client.chat_postEphemeral(channel=command["channel_id"], user=command["user_id"], text=text)
 
-    def finish(command: dict, respond: Respond, background: Callable[[], str]) -> None:
+    def finish(command: dict, respond: Respond, background: Callable[[], Finished]) -> None:
         try:
-            reply(command, respond, background(), public=True)
+            finished = background()
+            reply(command, respond, finished.text, public=True)
+            if finished.detail:
+                reply(command, respond, finished.detail, public=False)
         except Exception:
             log.exception("could not post the result of /chatrec %s", command.get("text", ""))
 

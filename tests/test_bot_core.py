@@ -133,7 +133,7 @@ def test_reindex_belongs_to_the_operators_not_to_any_server_admin(runtime):
             assert result.text.startswith("Only chatrec's operators can run `reindex`") and result.background is None
     assert not runtime.reindexing
     accepted = service.command("slack", "T1", "C1", "UOP", "reindex", is_admin=lambda: False, is_operator=True)
-    assert accepted.background is not None and accepted.background().startswith("Reindex done")
+    assert accepted.background is not None and accepted.background().text.startswith("Reindex done")
 
 
 def test_in_a_private_conversation_anyone_may_forget_it_but_nothing_else(runtime):
@@ -157,7 +157,11 @@ def test_help_status_and_unknown_commands_need_no_admin(runtime):
 
     assert "`/chatrec reindex [full]`" in service.command("slack", "T1", "C1", "U1", "help", is_admin).text
     assert "`/reindex [full]`" in service.command("discord", "G1", "C1", "U1", "help", is_admin).text
-    assert "Catalog: 24 items" in service.command("slack", "T1", "C1", "U1", "status", is_admin).text
+    status = service.command("slack", "T1", "C1", "U1", "status", is_admin).text
+    # Which file, not where it lies on the server: that is for the operators.
+    assert "Catalog: 24 items from films.jsonl." in status and runtime.catalog.source not in status
+    operators = service.command("slack", "T1", "C1", "UOP", "status", is_admin, is_operator=True).text
+    assert f"Catalog: 24 items from {runtime.catalog.source}." in operators and runtime.catalog.source.startswith("/")
     assert "Unknown command `dance`" in service.command("slack", "T1", "C1", "U1", "dance", is_admin).text
     assert asked == []
 
@@ -232,7 +236,7 @@ def test_admin_reindex_runs_in_the_background_and_reports(runtime, tmp_path):
     write_jsonl(tmp_path / "films.jsonl", records)
     result = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True, is_operator=True)
     assert result.background is not None and "keeps answering" in result.text
-    done = result.background()
+    done = result.background().text
     assert done.startswith("Reindex done") and "1 added" in done and "25 items" in done
     reply = service.handle(msg("tell me about Aliens"))
     assert reply.items[0].id == "aliens"  # the new catalog is live for the agent
@@ -245,11 +249,11 @@ def test_a_second_reindex_is_refused_from_the_moment_the_first_is_accepted(runti
     second = service.command("slack", "T1", "C1", "UADMIN", "reindex full", is_admin=lambda: True, is_operator=True)
     assert "already running" in second.text and second.background is None and not second.public
     assert runtime.reindexing
-    assert first.background().startswith("Reindex done")
+    assert first.background().text.startswith("Reindex done")
     assert not runtime.reindexing  # released when it ends
     third = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True, is_operator=True)
     assert third.background is not None
-    assert third.background().startswith("Reindex done")
+    assert third.background().text.startswith("Reindex done")
 
 
 def test_a_reindex_the_adapter_cannot_run_gives_its_slot_back(runtime):
@@ -259,7 +263,7 @@ def test_a_reindex_the_adapter_cannot_run_gives_its_slot_back(runtime):
     first.cancel()  # e.g. its acknowledgement failed: the background never starts
     assert not runtime.reindexing
     again = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True, is_operator=True)
-    assert again.background is not None and again.background().startswith("Reindex done")
+    assert again.background is not None and again.background().text.startswith("Reindex done")
 
 
 def test_split_text_keeps_every_piece_under_the_limit():
@@ -273,7 +277,9 @@ def test_a_failed_reindex_reports_and_the_old_index_keeps_serving(runtime, tmp_p
     service = ChatService(runtime)
     (tmp_path / "films.jsonl").write_text(json.dumps({"id": "x"}) + "\n")  # no title: a bad row
     done = service.command("slack", "T1", "C1", "UADMIN", "reindex full", is_admin=lambda: True, is_operator=True).background()
-    assert done.startswith("Reindex failed") and "films.jsonl:1" in done and "previous index is still serving" in done
+    # Said where it was asked; which file and line (a path on the server) only to the operator.
+    assert done.text.startswith("Reindex failed") and "still serving" in done.text and "films.jsonl" not in done.text
+    assert "films.jsonl:1" in done.detail
     assert service.handle(msg("tell me about Alien")).items[0].id == "alien"
 
 

@@ -223,10 +223,10 @@ def test_replicas_share_rate_limits_and_the_reindex_slot(two_runtimes):
     second = b.command("slack", "T1", "C1", "UOP", "reindex", is_admin=lambda: False, is_operator=True)
     assert "already running" in second.text and second.background is None
     assert "A reindex is running." in b.status()
-    assert first.background().startswith("Reindex done")
+    assert first.background().text.startswith("Reindex done")
     assert not a.runtime.reindexing and not b.runtime.reindexing
     third = b.command("slack", "T1", "C1", "UOP", "reindex", is_admin=lambda: False, is_operator=True)
-    assert third.background is not None and third.background().startswith("Reindex done")
+    assert third.background is not None and third.background().text.startswith("Reindex done")
 
 
 NEW_FILM = {"id": "princess-bride", "title": "The Princess Bride", "year": 1987, "genres": ["Adventure", "Comedy", "Romance"],

@@ -434,14 +434,14 @@ async def test_a_slow_command_is_deferred_then_answered(bot, monkeypatch):
 async def test_reindex_defers_follows_up_and_a_second_is_refused(bot, monkeypatch):
     admin = await make_operator(bot, bot.members[0])
     release = asyncio.Event()
-    original_sync = bot.runtime.index.sync
+    original_syncing = bot.runtime.index.syncing
     loop = asyncio.get_running_loop()
 
-    def slow_sync(*args, **kwargs):  # holds the reindex (and its lock) until released
+    def slow_syncing(*args, **kwargs):  # holds the reindex (and its lock) until released
         asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=60)
-        return original_sync(*args, **kwargs)
+        return original_syncing(*args, **kwargs)
 
-    monkeypatch.setattr(bot.runtime.index, "sync", slow_sync)
+    monkeypatch.setattr(bot.runtime.index, "syncing", slow_syncing)
     records = film_records() + [{"id": "high-noon", "title": "High Noon", "year": 1952, "genres": ["Western"],
                                  "description": "A town marshal must face a gang of killers alone.", "tags": []}]
     write_jsonl(bot.runtime.settings.catalog.path, records)

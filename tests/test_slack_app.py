@@ -219,13 +219,13 @@ def test_admin_reindex_posts_its_result_and_a_second_is_refused(slack, tmp_path,
     write_jsonl(tmp_path / "films.jsonl", film_records() + [{"id": "aliens", "title": "Aliens", "year": 1986,
                                                              "genres": ["Action", "Sci-Fi"], "description": "Marines fight the creatures."}])
     release = threading.Event()
-    real_sync = runtime.index.sync
+    real_syncing = runtime.index.syncing
 
-    def slow_sync(*args, **kwargs):
+    def slow_syncing(*args, **kwargs):
         release.wait(30)
-        return real_sync(*args, **kwargs)
+        return real_syncing(*args, **kwargs)
 
-    monkeypatch.setattr(runtime.index, "sync", slow_sync)
+    monkeypatch.setattr(runtime.index, "syncing", slow_syncing)
     status, _, response_path = client.send_command("reindex", user="UCONFIGADMIN")  # an operator, from config
     (started,) = api.wait_for(response_path)
     assert status == 200 and started["response_type"] == "in_channel" and "keeps answering" in started["text"]
@@ -405,8 +405,8 @@ def test_a_reindex_whose_command_was_not_acknowledged_gives_its_slot_back(slack,
 def test_a_reindex_whose_start_could_not_be_told_gives_its_slot_back(slack, monkeypatch):
     client, api, runtime = slack
     synced = []
-    real_sync = runtime.index.sync
-    monkeypatch.setattr(runtime.index, "sync", lambda *a, **kw: synced.append(1) or real_sync(*a, **kw))
+    real_syncing = runtime.index.syncing
+    monkeypatch.setattr(runtime.index, "syncing", lambda *a, **kw: synced.append(1) or real_syncing(*a, **kw))
     api.script("respond/lost", status=404, body="expired_url")
     api.script("chat.postMessage", body={"ok": False, "error": "not_in_channel"})  # and the bot is no member
     status, _, _ = client.send_command("reindex", user="UCONFIGADMIN", response_path="respond/lost")
