@@ -60,8 +60,19 @@ def test_linked_users_get_their_catalog_history(runtime):
     result = service.command("slack", "T1", "C1", "UADMIN", "link <@U9> ann", is_admin=lambda: True, link_target="U9")
     assert "Linked" in result.text and result.public
     assert service.catalog_user("slack", "T1", "U9") == "ann"
-    reply = service.handle(msg("what have I liked?", user="U9"))
-    assert "*Alien*" in reply.text
+    in_a_dm = Incoming("slack", "T1", "D9", "U9", "what have I liked?", private=True)
+    assert "*Alien*" in service.handle(in_a_dm).text
+
+
+def test_ones_ratings_are_named_in_a_channel_only_with_consent(runtime):
+    """The help's promise: "Your own ratings are never named in a channel unless you allow it"."""
+    service = ChatService(runtime)
+    service.command("slack", "T1", "C1", "UADMIN", "link <@U9> ann", is_admin=lambda: True, link_target="U9")
+    for text in ("what have I liked?", "show me my ratings"):
+        reply = service.handle(msg(text, channel="C7", user="U9"))
+        assert "Alien" not in reply.text and "direct message" in reply.text, reply.text
+    service.command("slack", "T1", "C7", "U9", "share-taste on", lambda: False)
+    assert "*Alien*" in service.handle(msg("what have I liked?", channel="C8", user="U9")).text
 
 
 @pytest.mark.parametrize("platform, home, elsewhere", [("slack", "T1", "T2"), ("discord", "111", "222")])

@@ -381,6 +381,10 @@ async def test_admin_commands_forget_link_status_help(bot):
     assert response["data"]["allowed_mentions"]["parse"] == []  # names the member without pinging
     assert bot.client.service.catalog_user("discord", str(bot.guild.id), str(target.id)) == "ann"
     await mention(bot, "what have I liked?", member=2)
+    # Linked, but in a channel and without consent: their ratings are not named here.
+    assert "Alien" not in str(bot.payloads()[-1]) and "direct message" in str(bot.payloads()[-1])
+    bot.runtime.history.set_taste_sharing("ann", True)
+    await mention(bot, "what have I liked?", member=2)
     assert "Alien" in str(bot.payloads()[-1])
 
     status = await bot.command(bot.members[1], "status")  # anyone may ask

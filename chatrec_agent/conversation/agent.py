@@ -205,7 +205,8 @@ class Agent:
         """One turn: `user` is the catalog user bound by the caller, never taken from `text`;
         `speaker` names who wrote it in a shared conversation (the platform's user id; the
         catalog user by default); `audience`, the speaker and the people the message
-        mentions, bound by the adapter, from which group requests take their members."""
+        mentions, bound by the adapter, from which group requests take their members. Without
+        one, the caller is the person's own terminal or script: a private conversation."""
         started = time.perf_counter()
         text = plain_text(text)
         if not text.strip():
@@ -213,7 +214,7 @@ class Agent:
         if len(text) > MAX_MESSAGE_CHARS:
             return Reply(TOO_LONG, latency_ms=(time.perf_counter() - started) * 1000)
         with self.turns.turn(conversation), self.memory.exclusive(conversation):
-            audience = audience or Audience(Person(speaker or user, "you", user))
+            audience = audience or Audience(Person(speaker or user, "you", user), private=True)
             # The speaker rides along with their message (providers send only its content and
             # name), so a later "for the three of us" finds who took part.
             said = HumanMessage(content=text, name=speaker_label(speaker or user),

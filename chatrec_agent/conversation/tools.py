@@ -214,8 +214,13 @@ def build_tools(services: Services) -> list:
 
     @tool(ToolName.USER_HISTORY, response_format=RESULT)
     def user_history(runtime: ToolRuntime[ChatContext]) -> tuple[str, dict]:
-        """The current user's own ratings and feedback: top-rated, most recent and disliked items."""
+        """The current user's own ratings and feedback: top-rated, most recent and disliked items.
+        In a channel, only for a person who shares their taste (`share-taste on`); else a DM."""
         user = runtime.context.user_id
+        audience = runtime.context.audience
+        if audience is not None and not audience.private and user not in s.history.sharing_taste([user]):
+            return tool_output({"tool": ToolName.USER_HISTORY, "private": True,
+                                "note": "Their ratings are not named in a channel: offer a DM or `share-taste on`."})
 
         def cards(entries):
             return [item_card(s.catalog[e.item_id], signal=e.signal, rating=e.rating)

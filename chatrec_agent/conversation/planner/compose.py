@@ -5,6 +5,10 @@ from __future__ import annotations
 from chatrec_agent.conversation.tool_names import ToolName
 from chatrec_agent.conversation.tool_results import tool_result
 
+# What the help promises: a person's ratings are not named in a channel without their consent.
+PRIVATE_HISTORY = ("I keep your ratings out of the channel. Ask me in a direct message, or turn taste sharing on "
+                   "(the `share-taste on` command) if you don't mind others here reading them.")
+
 
 def _label(card: dict) -> str:
     return f"*{card['title']}* ({card['year']})" if card.get("year") else f"*{card['title']}*"
@@ -196,6 +200,9 @@ def compose(tool_messages: list) -> str:
                 else:
                     lines.append(f"Noted that you've seen {label}; I won't suggest it again.")
         elif name == ToolName.USER_HISTORY:
+            if payload.get("private"):
+                lines.append(PRIVATE_HISTORY)
+                continue
             top = payload.get("top_rated", [])
             if not top and not payload.get("recent"):
                 lines.append("I don't have any ratings from you yet. Tell me what you liked, e.g. “I loved Alien”.")
