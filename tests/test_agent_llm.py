@@ -75,7 +75,10 @@ def test_a_tool_result_is_text_for_the_model_and_data_for_our_code_after_a_resta
         AIMessage(content="", tool_calls=[{"name": "recommend", "id": "w1", "args": {"genres": ["Western"], "k": 3}}]),
         AIMessage(content="Three westerns."),
     ], seen=[])
-    agent = Agent(runtime.agent.services, model, SqliteMemory(tmp_path))
+    memory = SqliteMemory(tmp_path)
+    # Write-ahead logging from the start: saving a turn never blocks another conversation's read.
+    assert memory._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    agent = Agent(runtime.agent.services, model, memory)
     shown = [i.id for i in agent.respond("kept", "demo-01", "three westerns").items]
     agent.close()
     restarted = Agent(runtime.agent.services, ScriptedModel(script=[], seen=[]), SqliteMemory(tmp_path))

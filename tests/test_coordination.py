@@ -48,6 +48,21 @@ def test_in_process_seen_events_are_bounded_and_rate_limits_slide_on_the_clock()
     assert not local.reindex_lock.held
 
 
+def test_in_process_rate_limits_forget_people_gone_quiet():
+    """A long-running bot meets many people once: their windows do not stay in memory."""
+    now = [0.0]
+    local = InProcessCoordination(clock=lambda: now[0])
+    messages = RateLimit(local, "messages", 5)
+    for n in range(20_000):
+        now[0] = n * 0.01  # 100 new people a second, each writing once
+        assert messages.allow(f"U{n}")
+    assert len(local._times) < 7_000  # a minute's worth of people and a sweep's slack, not 20,000
+    assert not [k for k, times in local._times.items() if now[0] - times[-1] > 60 + 1024 * 0.01]
+    for _ in range(5):
+        messages.allow("U19999")
+    assert not messages.allow("U19999")  # the limit still holds for someone active
+
+
 def test_in_process_catalog_generation_round_trips():
     local = InProcessCoordination()
     assert local.generation() is None

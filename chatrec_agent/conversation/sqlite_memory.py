@@ -13,6 +13,9 @@ class SqliteMemory:
     def __init__(self, folder: Path):
         folder.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(str(folder / "memory.sqlite3"), check_same_thread=False)
+        # From the first statement, not the saver's lazy setup: a turn being saved never blocks
+        # another conversation's read, and a crash mid-write leaves the file whole.
+        self._conn.execute("PRAGMA journal_mode=WAL")
         # The saver serialises its own use of the connection; everything here goes through
         # its cursor() to share that lock.
         self.checkpointer = SqliteSaver(self._conn)

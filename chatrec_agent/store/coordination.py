@@ -86,6 +86,10 @@ class InProcessReindexLock:
         return self._lock.locked()
 
 
+# How often (in rate-limit checks) the sliding windows of people gone quiet are dropped.
+SWEEP_EVERY = 1024
+
+
 class InProcessCoordination(Coordination):
     """For one bot process: a bounded set of recent keys and a sliding window per key.
     `clock` is injectable so that tests can move time."""
@@ -97,6 +101,8 @@ class InProcessCoordination(Coordination):
         self.reindex_lock = InProcessReindexLock()
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._times: dict[str, deque[float]] = {}
+        self._window = 0.0  # the longest window asked for: a key idle that long holds nothing
+        self._calls = 0
         self._generation: str | None = None  # one process: nobody else to tell
         self._lock = threading.Lock()
 
@@ -112,6 +118,11 @@ class InProcessCoordination(Coordination):
     def allow(self, key: str, limit: int, window_s: float) -> bool:
         now = self.clock()
         with self._lock:
+            self._window = max(self._window, window_s)
+            self._calls += 1
+            if self._calls % SWEEP_EVERY == 0:  # people who went quiet: their keys go
+                for stale in [k for k, t in self._times.items() if not t or now - t[-1] > self._window]:
+                    del self._times[stale]
             times = self._times.setdefault(key, deque())
             while times and now - times[0] > window_s:
                 times.popleft()
