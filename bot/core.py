@@ -391,14 +391,20 @@ class ChatService:
             return CommandResult(f"`{catalog_user}` is a chat identity, not a catalog user: a member can be linked "
                                  "only to a user of the catalog. Nothing was changed.")
         created = ""
+        # Catalog users are shared by every server: a server's admins link only to those an
+        # operator gave that server (by linking there). Nothing about the others is said, not
+        # even that they exist.
+        if not is_operator and not history.granted(catalog_user, platform, workspace):
+            close = process.extract(catalog_user, history.granted_users(platform, workspace), scorer=fuzz.WRatio,
+                                    limit=3, score_cutoff=80)
+            hint = f" Did you mean {', '.join(f'`{c}`' for c, _, _ in close)}?" if close else ""
+            return CommandResult(f"`{catalog_user}` is not a catalog user this server may use.{hint} chatrec's operators "
+                                 "give a server its catalog users (an operator's `link` here does). Nothing was changed.")
         if not history.is_catalog_user(catalog_user):
-            if not is_operator:
-                close = process.extract(catalog_user, history.catalog_users(), scorer=fuzz.WRatio, limit=3, score_cutoff=80)
-                hint = f" Did you mean {', '.join(f'`{c}`' for c, _, _ in close)}?" if close else ""
-                return CommandResult(f"`{catalog_user}` is not a catalog user.{hint} Only chatrec's operators can "
-                                     "create new catalog users. Nothing was changed.")
             history.create_user(catalog_user, created_by=f"{platform}:{workspace}:{user}")
             created = " (a new catalog user: their history grows from feedback)"
+        if is_operator:
+            history.grant(catalog_user, platform, workspace, granted_by=f"{platform}:{workspace}:{user}")
         history.link(platform, workspace, target, catalog_user, linked_by=user)
         return CommandResult(f"Linked <@{target}> to catalog user `{catalog_user}`{created}.", public=True)
 

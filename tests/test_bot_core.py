@@ -57,7 +57,8 @@ def test_thread_and_channel_memory(runtime):
 
 def test_linked_users_get_their_catalog_history(runtime):
     service = ChatService(runtime)
-    result = service.command("slack", "T1", "C1", "UADMIN", "link <@U9> ann", is_admin=lambda: True, link_target="U9")
+    result = service.command("slack", "T1", "C1", "UOP", "link <@U9> ann", is_admin=lambda: False, is_operator=True,
+                             link_target="U9")
     assert "Linked" in result.text and result.public
     assert service.catalog_user("slack", "T1", "U9") == "ann"
     in_a_dm = Incoming("slack", "T1", "D9", "U9", "what have I liked?", private=True)
@@ -67,7 +68,7 @@ def test_linked_users_get_their_catalog_history(runtime):
 def test_ones_ratings_are_named_in_a_channel_only_with_consent(runtime):
     """The help's promise: "Your own ratings are never named in a channel unless you allow it"."""
     service = ChatService(runtime)
-    service.command("slack", "T1", "C1", "UADMIN", "link <@U9> ann", is_admin=lambda: True, link_target="U9")
+    service.command("slack", "T1", "C1", "UOP", "link <@U9> ann", is_admin=lambda: False, is_operator=True, link_target="U9")
     for text in ("what have I liked?", "show me my ratings"):
         reply = service.handle(msg(text, channel="C7", user="U9"))
         assert "Alien" not in reply.text and "direct message" in reply.text, reply.text
@@ -95,15 +96,36 @@ def test_a_server_admin_cannot_link_to_a_person_of_another_server(runtime, platf
 
 def test_only_operators_create_catalog_users_and_misspelt_ids_get_close_matches(runtime):
     service = ChatService(runtime)
+    runtime.history.grant("ann", "slack", "T1")  # an operator gave this server ann
     refused = service.command("slack", "T1", "C1", "UADMIN", "link <@U9> anne", is_admin=lambda: True, link_target="U9")
-    assert refused.text.startswith("`anne` is not a catalog user. Did you mean `ann`?") and not refused.public
-    assert not runtime.history.is_catalog_user("anne")
+    assert refused.text.startswith("`anne` is not a catalog user this server may use. Did you mean `ann`?")
+    assert not refused.public and not runtime.history.is_catalog_user("anne")
     created = service.command("slack", "T1", "C1", "UOP", "link <@U9> carol", is_admin=lambda: False, is_operator=True,
                               link_target="U9")
     assert created.text == "Linked <@U9> to catalog user `carol` (a new catalog user: their history grows from feedback)."
-    # Now that it exists, a server admin may link another member of their own server to it.
+    # Now that an operator linked someone here to it, this server's admins may link others.
     again = service.command("slack", "T1", "C1", "UADMIN", "link <@U8> carol", is_admin=lambda: True, link_target="U8")
     assert again.text == "Linked <@U8> to catalog user `carol`."
+
+
+@pytest.mark.parametrize("platform, home, other", [("slack", "T1", "T2"), ("discord", "111", "222")])
+def test_an_admin_of_another_server_cannot_take_over_or_even_see_a_catalog_user(runtime, platform, home, other):
+    """Catalog users are shared by every server: carol, given to one server by an operator,
+    can't be linked by another server's admin, who isn't told she exists."""
+    service = ChatService(runtime)
+    service.command(platform, home, "C1", "UOP", "link <@U1> carol", is_admin=lambda: False, is_operator=True, link_target="U1")
+    service.feedback(platform, home, "U1", "fargo", "liked")
+    before = runtime.history.user_history("carol")
+    for typed in ("caro", "carol", "ann", "bob"):  # a typo, the user, the catalog's own users
+        result = service.command(platform, other, "C9", "UEVIL", f"link <@U2> {typed}", is_admin=lambda: True, link_target="U2")
+        assert "not a catalog user this server may use" in result.text and not result.public
+        assert "carol" not in result.text.replace(f"`{typed}`", "") and "`ann`" not in result.text.replace(f"`{typed}`", "")
+    assert service.catalog_user(platform, other, "U2") == f"{platform}:{other}:U2"  # still their own
+    service.feedback(platform, other, "U2", "fargo", "disliked")  # their 👎 is theirs, not carol's
+    assert runtime.history.user_history("carol") == before
+    # In carol's own server the admins may.
+    ok = service.command(platform, home, "C1", "UADMIN", "link <@U3> carol", is_admin=lambda: True, link_target="U3")
+    assert ok.text == "Linked <@U3> to catalog user `carol`."
 
 
 def test_feedback_buttons_record_for_the_clicking_user(runtime):

@@ -372,7 +372,8 @@ async def test_admin_commands_forget_link_status_help(bot):
     assert item_ids(bot.payloads()[-1]) == []  # nothing left to refer to
 
     target = bot.members[2]
-    bot.runtime.history.create_user("ann")  # as an operator's link would
+    bot.runtime.history.create_user("ann")  # as an operator's link here would,
+    bot.runtime.history.grant("ann", "discord", str(bot.guild.id))  # which also gives this server ann
     bot.runtime.history.record_feedback("ann", "alien", "liked")
     response = await bot.command(admin, "link", [{"name": "user", "type": 6, "value": str(target.id)},
                                                  {"name": "catalog_user_id", "type": 3, "value": "ann"}],

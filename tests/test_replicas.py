@@ -218,7 +218,7 @@ def test_a_like_clicked_through_one_replica_changes_what_the_other_recommends(de
     after = item_buttons(deployment.ask(b, "give me 3 comedies", "CFB", "UFAN", ts="2000.3"))
     deployment.check(len(after) == 3 and liked not in after and after != first,
                      f"after a 👍 on {liked} through A, B still recommended {after} (before: {first})")
-    history = deployment.ask(b, "what have I liked?", "CFB", "UFAN", ts="2000.4")
+    history = deployment.ask(b, "what have I liked?", "DFB", "UFAN", ts="2000.4")  # a DM: their ratings may be named
     title = next(r["title"] for r in film_records() if r["id"] == liked)
     deployment.check(title in history["text"], f"B does not know of the like of {title}: {history['text']}")
 

@@ -298,6 +298,25 @@ class HistoryStore(ABC):
             )
         return cursor.rowcount > 0  # 0: another replica created it just now
 
+    def grant(self, user_id: str, platform: str, workspace: str, granted_by: str = "") -> None:
+        """Let the admins of (platform, workspace) link their members to catalog user `user_id`
+        (operators only; the caller checks)."""
+        with self._tx() as db:
+            db.execute("INSERT INTO catalog_user_grants VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                       (user_id, platform, workspace, time.time(), granted_by))
+
+    def granted(self, user_id: str, platform: str, workspace: str) -> bool:
+        with self._read() as db:
+            return db.execute("SELECT 1 FROM catalog_user_grants WHERE user_id = ? AND platform = ? AND workspace = ?",
+                              (user_id, platform, workspace)).fetchone() is not None
+
+    def granted_users(self, platform: str, workspace: str) -> list[str]:
+        """The catalog users this server's admins may link to."""
+        with self._read() as db:
+            rows = db.execute("SELECT user_id FROM catalog_user_grants WHERE platform = ? AND workspace = ? ORDER BY 1",
+                              (platform, workspace)).fetchall()
+        return [r[0] for r in rows]
+
     def link(self, platform: str, workspace: str, platform_user_id: str, catalog_user_id: str, linked_by: str = "") -> None:
         """Link a chat identity to a catalog user; refused (ValueError) for anything else."""
         if not self.is_catalog_user(catalog_user_id):

@@ -71,6 +71,18 @@ CREATE TABLE IF NOT EXISTS poll_votes (
     voted_at REAL NOT NULL,
     PRIMARY KEY (poll_id, voter)
 ) WITHOUT ROWID;
+-- Which servers may link their members to a catalog user: granted by an operator's link (or
+-- creation) there. Links made before grants existed grant their server, once.
+CREATE TABLE IF NOT EXISTS catalog_user_grants (
+    user_id    TEXT NOT NULL,
+    platform   TEXT NOT NULL,
+    workspace  TEXT NOT NULL,
+    granted_at REAL NOT NULL,
+    granted_by TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (user_id, platform, workspace)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO catalog_user_grants
+    SELECT DISTINCT catalog_user_id, platform, workspace, linked_at, 'an earlier link' FROM identity_links;
 CREATE INDEX IF NOT EXISTS polls_by_conversation ON polls (conversation);
 CREATE INDEX IF NOT EXISTS polls_by_age ON polls (created_at);
 """
