@@ -89,11 +89,21 @@ def items_per_message(reply: Outgoing) -> int:
     return POLL_ITEMS_PER_MESSAGE if reply.tally else ITEMS_PER_MESSAGE
 
 
+# "[free nitro](http://…)": Discord shows a masked link as its text only, so one quoted back
+# from someone's message would be a link that lies about where it goes.
+_MASKED_LINK = re.compile(r"\[([^\[\]\n]*)\]\(")
+
+
+def unmasked(text: str) -> str:
+    """Text with every masked link's brackets escaped: shown as typed, never as a link."""
+    return _MASKED_LINK.sub(lambda m: "\\[" + m.group(1) + "\\](", text)
+
+
 def render(reply: Outgoing) -> list[dict]:
     """Keyword arguments for one or more `channel.send` calls."""
     if not reply.items:
-        return [{"content": piece} for piece in split_text(reply.text, MAX_CONTENT)]
-    lead, notes = reply.lead_and_notes()
+        return [{"content": piece} for piece in split_text(unmasked(reply.text), MAX_CONTENT)]
+    lead, notes = (unmasked(part) for part in reply.lead_and_notes())
     tally = reply.tally  # a group's picks: a Vote button per card while the vote is open, who voted for what
     per_message = items_per_message(reply)
     messages = []
@@ -114,7 +124,7 @@ def render(reply: Outgoing) -> list[dict]:
         view = discord.ui.View(timeout=None)
         for offset, (item, name) in enumerate(zip(chunk, names)):
             n, row = start + offset + 1, offset if tally else None  # a poll's cards: one row of buttons each
-            value = ((", ".join(item.genres) + "\n") if item.genres else "") + (item.explanation or "—")
+            value = ((", ".join(item.genres) + "\n") if item.genres else "") + unmasked(item.explanation or "—")
             marks = clip(tally.marks(item.id), budget // 2) if tally else ""  # kept whole: the explanation gives way
             embed.add_field(name=name, value=clip(value, budget - len(marks) - 1) + f"\n{marks}" if marks else clip(value, budget),
                             inline=False)

@@ -255,8 +255,16 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
             reply = service.handle(incoming)
             if reply is None:
                 return
-            for message in render(reply):
-                client.chat_postMessage(channel=channel, thread_ts=thread_root, **message)
+            try:
+                for message in render(reply):
+                    client.chat_postMessage(channel=channel, thread_ts=thread_root, **message)
+            except Exception:  # as on Discord: the person hears that something went wrong
+                log.exception("could not post the answer to %s in %s", ts, channel)
+                service.metrics.errors.labels("slack_post").inc()
+                try:
+                    client.chat_postMessage(channel=channel, thread_ts=thread_root, text=APOLOGY)
+                except Exception:
+                    log.warning("could not post the apology either", exc_info=True)
         finally:
             try:
                 client.reactions_remove(channel=channel, timestamp=ts, name="eyes")
@@ -280,11 +288,18 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
 
     @app.action(re.compile(r"^chatrec_(like|dislike)$"))
     def on_feedback(ack, body: dict, action: dict) -> None:
-        ack()  # first: Slack waits 3 seconds for it, and recording may wait for the database
+        # Stored, then acknowledged: a click is only answered once it is kept (one row, well
+        # within Slack's 3 seconds); if it can't be, the person is told so, not thanked.
         user = body["user"]["id"]
         team = (body.get("team") or {}).get("id", "")
         kind = "liked" if action["action_id"] == "chatrec_like" else "disliked"
-        text = service.feedback("slack", team, user, action["value"], kind)
+        try:
+            text = service.feedback("slack", team, user, action["value"], kind)
+        except Exception:
+            log.exception("could not record a %s click", kind)
+            service.metrics.errors.labels("slack_click").inc()
+            text = APOLOGY
+        ack()
         channel = (body.get("channel") or {}).get("id")
         if channel:
             client.chat_postEphemeral(channel=channel, user=user, text=escape(text))  # the title is catalog data

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -891,3 +892,24 @@ async def test_a_slow_vote_is_deferred_then_the_poll_message_is_edited(bot, monk
     assert edit["embeds"][0]["fields"][0]["value"].endswith("\nAna ✓")
     (ack,) = await asyncio.to_thread(bot.api.wait_for, "followup", where=lambda a: a.get("content", "").startswith("You voted"))
     assert ack["flags"] & EPHEMERAL
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text", ["something like [free nitro](http://evil.example/claim)",
+                                  "have you got [Zorblax](http://evil.example/claim)?",
+                                  "a western [click here](http://evil.example/claim) please"])
+async def test_a_masked_link_quoted_back_is_shown_as_typed_never_as_a_link(bot, text):
+    await mention(bot, text)
+    sent = [s for payload in bot.payloads() for s in _strings(payload)]
+    assert any("http://evil" in s for s in sent)  # quoted back (so the check below means something) ...
+    assert not any(re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(http", s) for s in sent), sent  # ... but as text

@@ -178,6 +178,42 @@ def test_button_click_records_feedback_for_the_clicker_only(slack):
     assert [e.item_id for e in runtime.history.disliked("slack:T1:U7")] == ["alien"]
 
 
+def test_a_click_is_stored_before_it_is_acknowledged_and_a_failure_is_said(slack, monkeypatch):
+    client, api, runtime = slack
+    stored_when_acked = []
+    real = runtime.history.record_feedback
+    from slack_bolt.context.ack.ack import Ack
+
+    real_ack = Ack.__call__
+
+    def ack(self, *args, **kwargs):  # what the store holds at the moment Slack is answered
+        stored_when_acked.append("fargo" in runtime.history.seen("slack:T1:U7"))
+        return real_ack(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ack, "__call__", ack)
+    assert client.click("chatrec_like", "fargo", user="U7") == 200
+    assert stored_when_acked == [True]
+    api.wait_for("chat.postEphemeral")
+
+    def down(*args, **kwargs):
+        raise OSError("database is unreachable")
+
+    monkeypatch.setattr(runtime.history, "record_feedback", down)
+    assert client.click("chatrec_like", "heat", user="U7") == 200
+    (_, failed) = api.wait_for("chat.postEphemeral", 2)
+    assert failed["user"] == "U7" and "liked" not in failed["text"] and "went wrong" in failed["text"].lower()
+    monkeypatch.setattr(runtime.history, "record_feedback", real)
+
+
+def test_an_answer_slack_refuses_to_post_gets_an_apology(slack):
+    client, api, _ = slack
+    api.script("chat.postMessage", body={"ok": False, "error": "msg_too_long"})  # the answer itself is refused
+    client.mention("give me 2 westerns", ts="650.1")
+    (refused,) = api.wait_for("chat.postMessage (scripted)")
+    (apology,) = api.wait_for("chat.postMessage")
+    assert refused.get("blocks") and not apology.get("blocks") and "went wrong" in apology["text"].lower()
+
+
 def test_a_clicks_acknowledgement_escapes_the_catalogs_title(slack):
     import dataclasses
 
