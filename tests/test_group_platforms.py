@@ -23,7 +23,8 @@ def test_a_slack_mention_of_two_people_is_a_group_of_three(slack):  # noqa: F811
     client.mention("a comedy for <@U2>, <@U3|ben> and me")
     (posted,) = api.wait_for("chat.postMessage")
     assert posted["text"].startswith("Here are") and "picks for Ana, Ben and you" in posted["text"]
-    assert "Ana, Ben and you have no history with me yet" in posted["text"]  # nobody is linked here
+    # Nobody is linked here; only the speaker hears so of themselves (the others' data is theirs).
+    assert "You have no history with me yet" in posted["text"] and "Ana, Ben and you have" not in posted["text"]
     cards = [b for b in posted["blocks"] if b.get("type") == "section" and b["text"]["text"].startswith("*1.")]
     assert cards and "Comedy" in cards[0]["text"]["text"]
     looked_up = [a["user"] for a in api.of("users.info (scripted)")]

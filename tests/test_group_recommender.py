@@ -206,8 +206,14 @@ def test_group_evidence_is_true_of_the_members(model):
         member = {"ana": ANA, "cy": CY}[anchor.member_id]
         assert member.preferences[anchor.item_id] >= 0.5 and anchor.stars == member.ratings[anchor.item_id]
     assert {a.member_id for a in pick.evidence.anchors} == {"ana", "cy"}
-    text = GroupExplainer().explain(pick, {"ana": "Ana", "cy": "Cy"})
-    assert text.startswith("Fits everyone's taste for Western; nobody here has seen it; closest to what Ana and Cy")
+    names = {"ana": "Ana", "cy": "Cy"}
+    text = GroupExplainer().explain(pick, names, share_individual={"ana", "cy"})  # both share their taste
+    assert text.startswith("Fits everyone's taste for Western; nobody here has seen it; closest to *")
+    # Without their consent it speaks of the group as a whole: not who rated what, nor even
+    # that nobody has seen it (said only sometimes, its absence would tell who has).
+    assert GroupExplainer().explain(pick, names) == "Fits everyone's taste for Western."
+    only_ana = GroupExplainer().explain(pick, names, share_individual={"ana"})
+    assert "Ana" in only_ana and "Cy" not in only_ana and "nobody" not in only_ana
 
 
 EXPLAINER = GroupExplainer()
@@ -226,8 +232,9 @@ def test_an_explanation_names_ratings_only_of_members_who_allowed_it(anchors, co
              if re.search(rf"\*{title}\* \([^)]*{NAMES[m]} rated it {stars:g}★", text)}
     assert set(named) <= consenting  # only a consenting member's item and stars are named ...
     assert named or not consenting & set(anchors)  # ... and one of them is, when anybody consented
+    for member in NAMES:
+        assert (NAMES[member] in text) <= (member in consenting)  # nobody else is named at all
     for member, (title, _) in anchors.items():
-        assert NAMES[member] in text  # everybody's taste counts, named or not
         if member not in named:
             assert f"{NAMES[member]} rated it" not in text and f"{NAMES[member]} liked it" not in text
             if title not in named.values():

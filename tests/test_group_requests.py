@@ -124,7 +124,8 @@ def test_follow_ups_stay_with_the_group(runtime, chat):
 
     added = chat("add @Cleo", mentions=[CLEO])
     assert {p.id for p in added.group} == {"UANA", "UME", "UCLEO"}
-    assert "You and Cleo have no history with me yet" in added.text
+    # The speaker hears they count as neutral; that Cleo has rated nothing is hers to tell.
+    assert "You have no history with me yet" in added.text and "Cleo have" not in added.text
 
     mine = chat("just for me")
     assert called(runtime, mine) == ["recommend"] and not mine.group
@@ -266,3 +267,17 @@ def test_asking_about_a_mentioned_persons_taste_is_declined(runtime, chat, text)
 def test_personal_requests_that_sound_social_stay_personal(runtime, chat, text):
     reply = chat(text)
     assert [c["name"] for c in reply.tool_calls] == ["recommend"]
+
+
+def test_in_a_dm_a_group_answer_tells_nothing_of_another_members_ratings(runtime, chat):
+    """Mo (no history) asks in a DM for a film for Ana and him: Ana shares nothing, so what
+    Mo reads may not tell what she rated, liked, disliked or has seen."""
+    title = next(f["title"] for f in film_records() if f["id"] == ANA_HATED)
+    picks = chat("a film for @Ana and me", mentions=[ANA], private=True)
+    why_hated = chat(f"why {title}?", private=True)
+    assert called(runtime, why_hated) == ["explain_for_group"]
+    why_pick = chat("why the first one?", private=True)
+    said = " ".join([picks.text, *(i.explanation for i in picks.items), why_hated.text, why_pick.text])
+    assert picks.items and "Ana rated" not in said and "Ana liked" not in said and "Ana's taste" not in said
+    assert "didn't like" not in said and "nobody here has seen" not in said and not re.search(r"\d★", said)
+    assert "Ana has no history" not in said and "Ana and you have" not in said

@@ -74,7 +74,8 @@ def build_group_tools(s: Services, filter_of: Callable[[Filters], tuple[SearchFi
         return allowed | {audience.me.user} if audience.private else allowed
 
     def members_payload(members: list[Person], audience: Audience, picks: GroupPicks | None = None) -> dict:
-        neutral = set(picks.neutral) if picks else set()
+        # Who has no history yet is said of the speaker, and of others who share their taste.
+        neutral = set(picks.neutral) & ({audience.me.user} | sharing(members, audience)) if picks else set()
         return {"members": [p.as_dict() for p in members],
                 "member_names": [("you" if p.id == audience.me.id else p.name) for p in members],
                 "neutral": [("you" if p.id == audience.me.id else p.name) for p in members if p.user in neutral]}
@@ -122,8 +123,8 @@ def build_group_tools(s: Services, filter_of: Callable[[Filters], tuple[SearchFi
             text = explainer.explain(pick, names(chosen.members, audience), sharing(chosen.members, audience))
         elif len(picks.neutral) == len(chosen.members):
             text = "None of you has told me about any films yet, so I can only say it fits what you asked for."
-        else:
-            text = "One of you didn't like it, so I wouldn't pick it for this group."
+        else:  # who disliked it is theirs to tell
+            text = "It isn't one I'd pick for this group as a whole."
         return tool_output({**payload, "item": item_card(found[0]), "text": text})
 
     return [recommend_for_group, explain_for_group]

@@ -329,28 +329,35 @@ class GroupExplainer:
 
     def explain(self, pick: GroupPick, names: Mapping[str, str] | None = None,
                 share_individual: Collection[str] = frozenset()) -> str:
+        """Without every member's consent a sentence speaks of the group as a whole, and of
+        the members in `share_individual` only: whose taste it fits, what they rated, even
+        that nobody has seen it (said only sometimes, its absence would tell who has)."""
         names = names or {}
 
         def name(member_id: str) -> str:
             return names.get(member_id, member_id)
 
         informed = {v.member_id for v in pick.members}
+        everyone_shares = bool(informed) and informed <= set(share_individual)
         parts = []
         if pick.evidence.shared:
             widest = pick.evidence.shared[0].members
             tastes = [s.name for s in pick.evidence.shared if s.members == widest][:2]
             everyone = set(widest) == informed and len(informed) > 1
-            parts.append(self._render("group_shared", tastes=tastes, everyone=everyone,
-                                      members=[name(m) for m in widest]))
-        if pick.evidence.nobody_seen:
+            speakable = list(widest) if everyone else [m for m in widest if m in share_individual]
+            if speakable:
+                parts.append(self._render("group_shared", tastes=tastes, everyone=everyone,
+                                          members=[name(m) for m in speakable]))
+        if pick.evidence.nobody_seen and everyone_shares:
             parts.append(self._render("group_unseen"))
-        anchors = pick.evidence.anchors
+        # Only what the consenting members allowed reaches the template: the others' anchors
+        # are left out whole ("what Ana rated highly" would say that she rated it).
+        anchors = [a for a in pick.evidence.anchors if a.member_id in share_individual]
         if anchors:
-            # Only what the consenting members allowed reaches the template.
             named: dict[str, dict] = {}  # at most two items, by title, with who rated them how
             others = []  # spoken of only as "what they rated highly"
             for a in anchors:
-                if a.member_id in share_individual and (a.item_id in named or len(named) < 2):
+                if a.item_id in named or len(named) < 2:
                     named.setdefault(a.item_id, {"title": a.title, "raters": []})["raters"].append(
                         {"member": name(a.member_id), "stars": a.stars})
                 else:
