@@ -51,6 +51,7 @@ ADMIN_COMMANDS = ("reindex", "forget", "link")
 RATE_LIMITED = "You're sending messages faster than I can think; give me a few seconds."
 CLICKS_LIMITED = "You're clicking faster than I can keep up; that click was not recorded. Try again in a few seconds."
 APOLOGY = "Sorry, something went wrong on my side; please try again."
+BUSY = "I'm answering a lot of people right now; please try again in a minute."
 
 
 @dataclass(frozen=True)
@@ -230,15 +231,29 @@ class ChatService:
                           for pid, name in named.items())
         return Audience(me, mentioned, message.private)
 
-    def handle(self, message: Incoming) -> Outgoing | None:
+    def admit(self, platform: str, workspace: str, user: str, event_id: str | None) -> Outgoing | None | bool:
+        """Before any work on a message (name lookups, the turn queue): False for a duplicate
+        delivery, an answer for someone over their rate limit or a bot too busy to queue
+        more, True to go ahead (then `handle(..., admitted=True)`)."""
+        turns = self.metrics.turns
+        if event_id and not self.coordination.first_time(f"{platform}:{event_id}"):
+            turns.labels(platform, "duplicate").inc()
+            return False
+        if not self.limiter.allow(f"{platform}:{workspace}:{user}"):
+            turns.labels(platform, "rate_limited").inc()
+            return Outgoing(RATE_LIMITED)
+        if self.metrics.waiting >= self.settings.bot.max_pending_turns:
+            turns.labels(platform, "busy").inc()
+            return Outgoing(BUSY)
+        return True
+
+    def handle(self, message: Incoming, admitted: bool = False) -> Outgoing | None:
         """The reply to a message, or None for a duplicate delivery."""
         turns = self.metrics.turns
-        if message.event_id and not self.coordination.first_time(f"{message.platform}:{message.event_id}"):
-            turns.labels(message.platform, "duplicate").inc()
-            return None
-        if not self.limiter.allow(f"{message.platform}:{message.workspace}:{message.user}"):
-            turns.labels(message.platform, "rate_limited").inc()
-            return Outgoing(RATE_LIMITED)
+        if not admitted:
+            gate = self.admit(message.platform, message.workspace, message.user, message.event_id)
+            if gate is not True:
+                return gate or None
         conversation = self.conversation_id(message.platform, message.workspace, message.channel, message.thread)
         user = self.catalog_user(message.platform, message.workspace, message.user)
         started = time.perf_counter()

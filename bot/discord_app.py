@@ -64,9 +64,11 @@ def inbound_text(text: str, names: Mapping[str, str] | None = None) -> str:
     return " ".join(_MENTION.sub(" ", text).split())
 
 
-def mentioned_people(client: discord.Client, message: discord.Message) -> tuple[dict[str, str], dict[str, str]]:
-    """(the people a message names, by id, for a group request; the names its mentions are
-    read as). A role stands for its members; the bot, other bots and the author are left out."""
+def mentioned_people(client: discord.Client, message: discord.Message,
+                     limit: int = 100) -> tuple[dict[str, str], dict[str, str]]:
+    """(the people a message names, by id, for a group request, at most `limit`; the names its
+    mentions are read as). A role stands for its members; the bot, other bots and the author
+    are left out."""
     people: dict[str, str] = {}
     spoken: dict[str, str] = {}
     me = client.user.id if client.user else None
@@ -82,7 +84,7 @@ def mentioned_people(client: discord.Client, message: discord.Message) -> tuple[
         for member in role.members:
             if not member.bot and member.id != message.author.id:
                 people[str(member.id)] = person_name(member.display_name)
-    return people, spoken
+    return dict(list(people.items())[:limit]), spoken
 
 
 def items_per_message(reply: Outgoing) -> int:
@@ -436,7 +438,16 @@ async def answer(client: discord.Client, message: discord.Message) -> None:
         return
     is_dm = message.guild is None
     service: ChatService = client.service  # type: ignore[attr-defined]
-    people, spoken = mentioned_people(client, message)
+    # Duplicates, rate limits and a full queue first, before any other work (off the loop:
+    # on postgres each is a round trip).
+    gate = await asyncio.to_thread(service.admit, "discord", _workspace(message.guild and message.guild.id),
+                                   str(message.author.id), str(message.id))
+    if gate is not True:
+        if gate:
+            with contextlib.suppress(Exception):
+                await message.channel.send(gate.text, allowed_mentions=NO_PINGS)
+        return
+    people, spoken = mentioned_people(client, message, service.settings.bot.max_mentions)
     incoming = Incoming(
         "discord", _workspace(message.guild and message.guild.id), str(message.channel.id), str(message.author.id),
         inbound_text(message.content, spoken), None, str(message.id), mentions=tuple(people.items()),
@@ -446,7 +457,8 @@ async def answer(client: discord.Client, message: discord.Message) -> None:
         async with _typing(message.channel):
             # Turns have their own bounded pool, so commands and clicks (on the default
             # executor) are answered within Discord's 3 seconds however many turns wait.
-            reply = await asyncio.get_running_loop().run_in_executor(client.turns, service.metrics.queued(service.handle), incoming)
+            handle = functools.partial(service.handle, admitted=True)
+            reply = await asyncio.get_running_loop().run_in_executor(client.turns, service.metrics.queued(handle), incoming)
         if reply is None:
             return
         # The first message replies to the question (no ping), so busy channels show what it answers.

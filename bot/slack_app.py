@@ -242,7 +242,8 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         teams = mentioned_teams(text)
         for members in map(team_members, teams):  # a user group stands for its members
             people += [user for user in members if user not in (bot_user, speaker)]
-        named = {user: name_of(user) for user in dict.fromkeys(people)}
+        # Each is a users.info call (minutes on a 429): a message names at most max_mentions.
+        named = {user: name_of(user) for user in list(dict.fromkeys(people))[:service.settings.bot.max_mentions]}
         spoken = {**named, **{sid: person_name(handle) for sid, handle in teams.items()}}
         incoming = Incoming("slack", team, channel, speaker, inbound_text(text, spoken), thread_root,
                             event.get("event_id_for_dedupe"), mentions=tuple(named.items()),
@@ -252,7 +253,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         except Exception:  # a missing reactions:write scope must not stop the answer
             log.debug("could not add the progress reaction", exc_info=True)
         try:
-            reply = service.handle(incoming)
+            reply = service.handle(incoming, admitted=True)
             if reply is None:
                 return
             try:
@@ -271,12 +272,26 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
             except Exception:
                 log.debug("could not remove the progress reaction", exc_info=True)
 
+    def admitted(body: dict, event: dict, thread_root: str | None) -> bool:
+        """Duplicates, people over their rate limit and a full queue are dealt with here, before
+        any lookup or queueing: a flood costs a set lookup and, at most, one short post each."""
+        if event.get("bot_id") or event.get("subtype"):
+            return False
+        gate = service.admit("slack", body.get("team_id", ""), event.get("user", ""), body.get("event_id"))
+        if isinstance(gate, Outgoing):
+            try:
+                client.chat_postMessage(channel=event["channel"], thread_ts=thread_root, text=gate.text)
+            except Exception:
+                log.warning("could not say so to a message turned away", exc_info=True)
+        return gate is True
+
     @app.event("app_mention")
     def on_mention(body: dict, event: dict, context: BoltContext) -> None:
         # In a channel the reply goes in a thread under the message; that thread is the conversation.
         event = {**event, "event_id_for_dedupe": body.get("event_id")}
-        bot_user = context.bot_user_id
-        in_background(lambda: answer(event, body.get("team_id", ""), event.get("thread_ts") or event["ts"], bot_user))
+        bot_user, root = context.bot_user_id, event.get("thread_ts") or event["ts"]
+        if admitted(body, event, root):
+            in_background(lambda: answer(event, body.get("team_id", ""), root, bot_user))
 
     @app.event("message")
     def on_message(body: dict, event: dict, context: BoltContext) -> None:
@@ -284,7 +299,8 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
             return  # channel messages arrive as app_mention
         event = {**event, "event_id_for_dedupe": body.get("event_id")}
         bot_user = context.bot_user_id
-        in_background(lambda: answer(event, body.get("team_id", ""), event.get("thread_ts"), bot_user))
+        if admitted(body, event, event.get("thread_ts")):
+            in_background(lambda: answer(event, body.get("team_id", ""), event.get("thread_ts"), bot_user))
 
     @app.action(re.compile(r"^chatrec_(like|dislike)$"))
     def on_feedback(ack, body: dict, action: dict) -> None:

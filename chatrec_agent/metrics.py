@@ -4,6 +4,7 @@ prometheus_client's process-wide default), so tests and several services never s
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
@@ -29,9 +30,13 @@ class Metrics:
         self.errors = Counter("chatrec_errors", "Failures answered with an apology, by where they happened.", ["where"], registry=r)
         self.pending = Gauge("chatrec_turns_pending", "Turns handed to the turn pool and not yet answered (queue depth).",
                              registry=r)
+        self.waiting = 0  # the same count, for the service's own backpressure
+        self._lock = threading.Lock()
 
     def queued(self, work: Callable[..., T]) -> Callable[..., T]:
         """`work` counted as pending from now (when it is handed to a pool) until it ends."""
+        with self._lock:
+            self.waiting += 1
         self.pending.inc()
 
         @wraps(work)
@@ -39,6 +44,8 @@ class Metrics:
             try:
                 return work(*args, **kwargs)
             finally:
+                with self._lock:
+                    self.waiting -= 1
                 self.pending.dec()
 
         return run

@@ -166,6 +166,11 @@ class BotSettings(_Section):
     rate_limit_per_minute: int = Field(default=20, ge=1)
     # Turns answered at once (each waits mostly on the language model); more wait their turn.
     turn_workers: int = Field(default=8, ge=1, le=256)
+    # Turns waiting beyond these: a flood gets "busy, try again in a minute", not an ever longer
+    # queue (and memory).
+    max_pending_turns: int = Field(default=200, ge=1)
+    # People a message may mention for a group: each is a name lookup, the rest are left out.
+    max_mentions: int = Field(default=12, ge=1, le=100)
 
 
 class SlackSettings(_Section):

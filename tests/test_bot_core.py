@@ -12,6 +12,7 @@ from bot.core import (
     RATE_LIMITED,
     ChatService,
     Incoming,
+    Outgoing,
     split_text,
 )
 from chatrec_agent.runtime import Runtime
@@ -346,3 +347,16 @@ def test_link_echoes_nothing_the_caller_typed(runtime):
         result = service.command("slack", "T1", "C1", "UOP", text, is_admin=lambda: True, is_operator=True, link_target=target)
         assert not result.public and "<!" not in result.text and "*bold*" not in result.text, result.text
     assert runtime.history.catalog_user("slack", "T1", "U9") is None
+
+
+def test_a_flood_is_turned_away_before_any_work_and_recovers(runtime):
+    service = ChatService(runtime)
+    assert service.admit("slack", "T1", "U1", "Ev1") is True
+    assert service.admit("slack", "T1", "U1", "Ev1") is False  # a redelivery: dropped, no answer
+    waiting = [service.metrics.queued(lambda: None) for _ in range(runtime.settings.bot.max_pending_turns)]
+    busy = service.admit("slack", "T1", "U2", "Ev2")
+    assert isinstance(busy, Outgoing) and "try again in a minute" in busy.text
+    assert service.handle(msg("give me 2 westerns", user="U3", event_id="Ev3")).text == busy.text
+    for work in waiting:  # the queue drains ...
+        work()
+    assert service.handle(msg("give me 2 westerns", user="U3", event_id="Ev4")).items  # ... and it answers again

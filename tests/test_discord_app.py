@@ -269,7 +269,7 @@ async def test_direct_messages_are_answered_without_a_mention(bot):
 async def test_a_failing_handler_apologises_and_the_client_keeps_answering(bot):
     calls = []
 
-    def broken(message):
+    def broken(message, admitted=False):
         calls.append(message)
         raise RuntimeError("boom")
 

@@ -275,3 +275,10 @@ def test_the_search_tables_can_be_built_before_the_first_search(index, catalog):
     index.warm().join()
     active = index._active_state()
     assert active.facets is not None and active.lexical is not None and len(active.lexical) == len(catalog)
+
+
+def test_vectors_of_an_id_named_twice_come_twice(built_index):
+    """"a film for @ana and me like Fargo Fargo": Chroma refuses duplicate ids in one get."""
+    vectors = built_index.vectors(["alien", "fargo", "alien", "no-such-film"])
+    assert vectors.shape[0] == 4 and np.allclose(vectors[0], vectors[2]) and not np.allclose(vectors[0], vectors[1])
+    assert np.allclose(vectors[3], 0.0) and np.linalg.norm(vectors[0]) > 0.5

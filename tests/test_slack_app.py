@@ -541,3 +541,20 @@ def test_a_group_votes_on_its_picks_and_marks_the_winner_watched(slack, monkeypa
     api.wait_for("chat.postEphemeral", where=lambda a: a["user"] == "U9" and a["text"].startswith("This pick was for Ana and Ben"))
     assert "fargo" in runtime.history.seen("slack:T1:U2") and runtime.history.user_history("slack:T1:U9") == []
     assert runtime.history.user_history("slack:T1:U1") == []  # Ana has not confirmed
+
+
+def test_a_message_mentioning_crowds_looks_up_a_few_names_and_a_limited_person_none(slack):
+    client, api, runtime = slack
+    crowd = " ".join(f"<@UP{n}>" for n in range(40))
+    client.mention(f"a film for {crowd} and me", user="UCROWD", ts="800.1")
+    api.wait_for("chat.postMessage")
+    looked_up = {call["user"] for call in api.of("users.info")}
+    assert len(looked_up - {"UCROWD"}) <= runtime.settings.bot.max_mentions  # not 40 users.info calls
+    before = len(api.of("users.info"))
+    for n in range(runtime.settings.bot.rate_limit_per_minute + 3):  # over the rate limit
+        client.mention(f"a film for {crowd} and me", user="UFLOOD", ts=f"801.{n}")
+    api.wait_for("chat.postMessage", 1 + runtime.settings.bot.rate_limit_per_minute + 3, timeout=60)
+    refused = [m for m in api.of("chat.postMessage") if "faster than I can think" in m.get("text", "")]
+    assert len(refused) == 3
+    # The refused ones were turned away before any lookup: only the admitted ones asked for names.
+    assert len(api.of("users.info")) - before <= runtime.settings.bot.rate_limit_per_minute * (runtime.settings.bot.max_mentions + 1)

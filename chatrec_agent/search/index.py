@@ -414,20 +414,22 @@ class ItemIndex:
                     progress(total, total, "embedding")
 
     def vectors(self, ids: list[str]) -> np.ndarray:
-        """Stored item vectors in the order of `ids`; zero rows for ids not in the index."""
+        """Stored item vectors in the order of `ids` (an id named twice gets its row twice; Chroma
+        refuses duplicates in one get); zero rows for ids not in the index."""
         collection = self._collection()
-        out = np.zeros((len(ids), 0), dtype=np.float32)
-        position = {item_id: n for n, item_id in enumerate(ids)}
+        unique = list(dict.fromkeys(ids))
+        found = np.zeros((len(unique), 0), dtype=np.float32)
+        position = {item_id: n for n, item_id in enumerate(unique)}
         size = page_size(self.client)
-        for start in range(0, len(ids), size):
-            page = collection.get(ids=ids[start : start + size], include=["embeddings"])
+        for start in range(0, len(unique), size):
+            page = collection.get(ids=unique[start : start + size], include=["embeddings"])
             if len(page["ids"]) == 0:
                 continue
             vectors = np.asarray(page["embeddings"], dtype=np.float32)
-            if out.shape[1] == 0:
-                out = np.zeros((len(ids), vectors.shape[1]), dtype=np.float32)
-            out[[position[i] for i in page["ids"]]] = vectors
-        return out
+            if found.shape[1] == 0:
+                found = np.zeros((len(unique), vectors.shape[1]), dtype=np.float32)
+            found[[position[i] for i in page["ids"]]] = vectors
+        return found[[position[i] for i in ids]] if ids else found
 
     # --- search -----------------------------------------------------------------------
 
