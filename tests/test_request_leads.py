@@ -246,10 +246,34 @@ def test_would_i_like_it_gives_predicted_stars(runtime, say):
     titles = Counter(i.title for i in runtime.catalog.items.values())
     item = next(i for i in runtime.catalog.items.values()
                 if i.id not in runtime.history.seen(user) and titles[i.title] == 1)  # remakes: see below
+    assert runtime.recommendations.rating_model is not None  # fitted, as a minute after start-up
     (reply,) = say(f"would I like {item.title}?", user=user)
     stars = runtime.recommendations.predicted_stars(user, item.id)
     assert stars is not None and 1 <= stars <= 5
     assert f"{stars:.1f}★" in reply.text
+
+
+def test_no_turn_waits_for_the_rating_models_fit(runtime, say, monkeypatch):
+    import threading
+    import time
+
+    recs = runtime.recommendations
+    fitted, release = recs.rating_model, threading.Event()
+
+    def slow_fit():  # a fit that takes as long as it takes (most of a minute on a big catalog)
+        release.wait(60)
+        return fitted
+
+    monkeypatch.setattr(recs, "_load_or_fit_rating", slow_fit)
+    monkeypatch.setattr(recs, "_rating_model", None)
+    item = runtime.catalog["heat-1995"]
+    started = time.perf_counter()
+    (reply,) = say(f"would I like {item.title}?", user="demo-02")
+    assert time.perf_counter() - started < 5 and "still learning" in reply.text  # answered, not waiting
+    release.set()
+    recs._warming.join(10)
+    (reply,) = say(f"would I like {item.title}?", user="demo-02")
+    assert re.search(r"\d\.\d★", reply.text)  # ready now
 
 
 def test_a_year_picks_between_a_film_and_its_remake(runtime, say):

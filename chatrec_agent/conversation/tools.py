@@ -263,7 +263,9 @@ def build_tools(services: Services) -> list:
                             "asked": asked, "unknown_fields": missing,
                             "your_history": None if (entry := s.history.entry(user, it.id)) is None
                             else {"signal": entry.signal, "rating": entry.rating},
-                            "predicted_stars": s.recommendations.predicted_stars(user, it.id)})
+                            "predicted_stars": (stars := s.recommendations.predicted_stars(user, it.id, wait=False)),
+                            # A turn never waits for the rating model's fit: it says so instead.
+                            "stars_pending": stars is None and s.recommendations.rating_model_pending})
 
     @tool(ToolName.RECORD_FEEDBACK, response_format=RESULT, args_schema=FeedbackArgs)
     def record_feedback(runtime: ToolRuntime[ChatContext], item: str, kind: str,

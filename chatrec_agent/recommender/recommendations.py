@@ -215,10 +215,11 @@ class Recommendations:
         user = UserState("anonymous")
         return self._explained(user, self.model.similar_items(item_ids, k, filters), None, filters)
 
-    def predicted_stars(self, user_id: str, item_id: str) -> float | None:
+    def predicted_stars(self, user_id: str, item_id: str, wait: bool = True) -> float | None:
         """The rating model's guess of the person's stars for an item, their own ratings folded
-        in (so chat ratings count at once), or None when the catalog has no star ratings."""
-        model = self.rating_model
+        in (so chat ratings count at once), or None when the catalog has no star ratings.
+        `wait=False` (a chat turn): None too while the model is still being fitted."""
+        model = self.rating_model if wait else self.ready_rating_model()
         n = self.model.ds.item_index.get(item_id)
         if model is None or n is None:
             return None
@@ -236,6 +237,22 @@ class Recommendations:
                 self._rating_model = self._load_or_fit_rating()
                 self._rating_fingerprint = self._fingerprint
             return self._rating_model
+
+    def ready_rating_model(self) -> RatingModel | None:
+        """The rating model if it is ready for the current data, without waiting: no chat turn
+        waits for a fit (the first question after a start could wait most of a minute). If
+        none is being fitted, a background fit starts."""
+        self.model  # noqa: B018 - refreshed first: the fingerprint names the data
+        if self._rating_model is not None and self._rating_fingerprint == self._fingerprint:
+            return self._rating_model
+        if (self._warming is None or not self._warming.is_alive()) and not self._stop_fitting.is_set():
+            self.warm_rating_model()
+        return None
+
+    @property
+    def rating_model_pending(self) -> bool:
+        """A rating model is being fitted for these data and is not ready yet."""
+        return self._warming is not None and self._warming.is_alive()
 
     def warm_rating_model(self) -> threading.Thread:
         """Fit or load the rating model in the background, so the first "would I like …?"

@@ -80,6 +80,9 @@ def _details(payload: dict) -> list[str]:
                 lines.append(f"You rated {label} {history['rating']:g}★.")
             elif payload.get("predicted_stars") is not None:
                 lines.append(f"My guess: you'd give {label} about {payload['predicted_stars']:.1f}★.")
+            elif payload.get("stars_pending"):
+                lines.append(f"I'm still learning how people here rate films, so I can't guess your stars for {label} "
+                             "yet; ask me again in a minute.")
         elif field == "description":
             lines.append(f"{label}: {value}")
         elif field == "year":
