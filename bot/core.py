@@ -445,7 +445,7 @@ class ChatService:
         index = self.runtime.index.status()
         history = self.runtime.history
         source = self.runtime.catalog.source
-        source = source if detailed or not source.startswith("/") else Path(source).name
+        source = source if detailed or not Path(source).is_absolute() else Path(source).name
         lines = [
             f"Catalog: {len(self.runtime.catalog)} items from {source}.",
             f"Index: {index.get('items', 0)} items in `{index.get('collection')}` (updated {index.get('updated_at') or 'never'}).",

@@ -234,8 +234,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
             return "someone"
 
     def answer(event: dict, team: str, thread_root: str | None, bot_user: str | None) -> None:
-        if event.get("bot_id") or event.get("subtype"):
-            return  # other bots, edits, joins: not messages to answer
+        """An admitted message (see `admitted`) answered."""
         channel, ts, speaker, text = event["channel"], event["ts"], event.get("user", ""), event.get("text", "")
         # Whom it names, by Slack's own mentions (a group request): the bot and the speaker aside.
         people = [user for user in mentioned_users(text) if user not in (bot_user, speaker)]
@@ -276,7 +275,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         """Duplicates, people over their rate limit and a full queue are dealt with here, before
         any lookup or queueing: a flood costs a set lookup and, at most, one short post each."""
         if event.get("bot_id") or event.get("subtype"):
-            return False
+            return False  # other bots, edits, joins: not messages to answer
         gate = service.admit("slack", body.get("team_id", ""), event.get("user", ""), body.get("event_id"))
         if isinstance(gate, Outgoing):
             try:

@@ -499,7 +499,7 @@ def names(embedder):
              Item("thieves", "Thieves", "", ("Crime", "Drama"), year=1996),
              *(Item(f"rw{n}", f"A Robin Williams Film {n}", "", ("Comedy",), tags=("Robin Williams",), year=1990 + n)
                for n in range(4))]
-    base = big_catalog(2_000)
+    base = big_catalog()  # 10,000 titles, as the other real-words tests
     # As well known as the best-known films there, so only what the words say decides.
     ratings = [Interaction(f"u{u}", item, 4.0, 1_600_000_000) for item in ("game", "pitch", "spider", "sw4", "thieves") for u in range(300)]
     catalog = Catalog.from_items([*base.items.values(), *extra], [*base.interactions, *ratings])
