@@ -12,12 +12,8 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App, BoltContext
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.http_retry import RetryHandler
@@ -38,9 +34,11 @@ from bot.core import (
     person_name,
     split_text,
 )
+from bot.http_server import HttpServer, TurnPool, web_app
+from bot.ops_server import OpsState
 from bot.votes import Announcement
 from chatrec_agent.errors import ChatrecError
-from chatrec_agent.settings import SlackSettings
+from chatrec_agent.settings import HttpSettings, SlackSettings
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +179,8 @@ def _display_name(user: dict) -> str:
                        or user.get("name") or "", fallback=user.get("id") or "someone")
 
 
-def build_app(service: ChatService, settings: SlackSettings, client: WebClient | None = None) -> App:
+def build_app(service: ChatService, settings: SlackSettings, client: WebClient | None = None,
+              turns: TurnPool | None = None) -> App:
     if settings.bot_token is None:
         raise ChatrecError("SLACK_BOT_TOKEN is not set; create the Slack app from bot/slack_manifest.yaml and export its Bot User OAuth Token.")
     token = settings.bot_token.get_secret_value()
@@ -191,7 +190,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
               request_verification_enabled=secret is not None, token_verification_enabled=True)
     # Turns wait for a model (seconds with a remote one); on Bolt's small listener pool they
     # would leave no thread to acknowledge a command or a click within Slack's 3 seconds.
-    turns = ThreadPoolExecutor(max_workers=service.settings.bot.turn_workers, thread_name_prefix="chatrec-turn")
+    turns = turns or TurnPool(service.settings.bot.turn_workers)
 
     def in_background(work: Callable[[], None]) -> None:
         def run() -> None:
@@ -415,26 +414,20 @@ def _api_url(settings: SlackSettings) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    # socketserver's default backlog of 5 resets connections when a burst of events arrives
-    # at once (16 mentions: several acknowledged a second late, some reset and redelivered later).
-    request_queue_size = 128
+def http_server(app: App, host: str, port: int, limits: HttpSettings, ops: OpsState | None = None,
+                path: str = "/slack/events") -> HttpServer:
+    """Bolt behind uvicorn (signatures are verified by Bolt: 401 when bad), with /healthz and
+    /metrics beside it when `ops` is given."""
+    return HttpServer(web_app(limits, ops=ops, slack=app, slack_path=path), host, port, limits, name="chatrec-slack")
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, *args) -> None:
-        log.debug("http: " + args[0], *args[1:])
-
-
-def http_server(app: App, host: str, port: int, path: str = "/slack/events") -> WSGIServer:
-    """Bolt behind a threading WSGI server: signatures are verified by Bolt (401 when bad)."""
-    handler = SlackRequestHandler(app, path=path)
-    return make_server(host, port, handler, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
-
-
-def serve(service: ChatService, settings: SlackSettings, host: str = "0.0.0.0", port: int | None = None) -> None:
-    app = build_app(service, settings)
+def serve(service: ChatService, settings: SlackSettings, host: str = "0.0.0.0", port: int | None = None,
+          ops: OpsState | None = None) -> None:
+    """Until SIGTERM or Ctrl-C (in the main thread); then requests and turns in flight finish,
+    for up to `http.shutdown_grace_s`."""
+    turns = TurnPool(service.settings.bot.turn_workers)
+    app = build_app(service, settings, turns=turns)
+    limits = service.settings.http
     if settings.app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -442,6 +435,8 @@ def serve(service: ChatService, settings: SlackSettings, host: str = "0.0.0.0", 
         return
     if settings.signing_secret is None:
         raise ChatrecError("Set SLACK_APP_TOKEN for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode.")
-    server = http_server(app, host, port or settings.port)
+    server = http_server(app, host, port or settings.port, limits, ops)
     log.info("Slack events at http://%s:%d/slack/events", host, server.server_port)
-    server.serve_forever()
+    server.run()
+    unfinished = turns.drain(limits.shutdown_grace_s)
+    log.info("stopped serving Slack%s", f"; {unfinished} turn(s) left unfinished" if unfinished else "")

@@ -234,7 +234,8 @@ def serve(
 ) -> None:
     """Run the bot in Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP) and/or Discord."""
     from bot.core import ChatService
-    from bot.ops_server import OpsState, start_ops_server
+    from bot.http_server import start_ops_server
+    from bot.ops_server import OpsState
     from chatrec_agent.logs import configure_logging
     from chatrec_agent.metrics import Metrics
 
@@ -259,7 +260,7 @@ def serve(
     ops = OpsState(metrics)
     if settings.ops.port is not None:  # up before the runtime: a load balancer sees "starting"
         try:
-            server = start_ops_server(ops, settings.ops.host, settings.ops.port)
+            server = start_ops_server(ops, settings.ops.host, settings.ops.port, settings.http)
         except OSError as exc:
             raise ChatrecError(f"Cannot serve /healthz and /metrics on {settings.ops.host}:{settings.ops.port} ({exc}); "
                                "set ops.port to a free port, or null to turn them off.") from None
@@ -267,12 +268,13 @@ def serve(
     service = ChatService(_runtime(settings, sync=True), metrics=metrics)
     service.runtime.follow()  # on postgres: pick up other replicas' reindexes (storage.poll_s)
     ops.service = service
-    slack_note = " over Socket Mode." if settings.slack.app_token else f" over HTTP on port {port or settings.slack.port} at /slack/events."
+    slack_note = " over Socket Mode." if settings.slack.app_token else \
+        f" over HTTP on port {port or settings.slack.port} at /slack/events (and /healthz, /metrics)."
     if platform == "slack":
         from bot.slack_app import serve as serve_slack
 
         console.print("Serving Slack" + slack_note)
-        serve_slack(service, settings.slack, host, port)
+        serve_slack(service, settings.slack, host, port, ops)
         return
     from bot.discord_app import serve as serve_discord
 
@@ -282,7 +284,7 @@ def serve(
         from bot.slack_app import serve as serve_slack
 
         # Slack's server (or socket) runs beside the Discord client, which owns the main thread.
-        threading.Thread(target=serve_slack, args=(service, settings.slack, host, port), name="slack", daemon=True).start()
+        threading.Thread(target=serve_slack, args=(service, settings.slack, host, port, ops), name="slack", daemon=True).start()
         console.print("Serving Slack" + slack_note)
     console.print("Serving Discord (Ctrl-C to stop).")
     serve_discord(service, settings.discord)

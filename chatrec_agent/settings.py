@@ -240,6 +240,23 @@ class OpsSettings(_Section):
     json_logs: bool = False  # one JSON object per log line, for log collectors
 
 
+class HttpSettings(_Section):
+    """Limits of the HTTP servers (Slack's events, /healthz and /metrics): a public port meets
+    floods, stalled clients and huge bodies."""
+
+    # Slack's payloads are a few KiB; a bigger body is refused (413) before it is read.
+    max_body_kib: int = Field(default=1024, ge=16)
+    # A connection whose request head has not arrived by then is closed (slow-loris), and a body
+    # not received by then is answered 408.
+    head_timeout_s: float = Field(default=10.0, gt=0)
+    body_timeout_s: float = Field(default=10.0, gt=0)
+    keep_alive_s: float = Field(default=5.0, gt=0)
+    # Past this many open connections a request is answered 503 at once.
+    max_connections: int = Field(default=1000, ge=8)
+    # On SIGTERM or Ctrl-C: how long requests and turns in flight have to finish.
+    shutdown_grace_s: float = Field(default=30.0, ge=0)
+
+
 class Settings(_Section):
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -253,6 +270,7 @@ class Settings(_Section):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
     # Where the settings came from (None: built-in defaults); not a config key.
     source: Path | None = Field(default=None, exclude=True)
 

@@ -13,7 +13,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.core import ChatService, Incoming
-from bot.ops_server import OpsState, start_ops_server
+from bot.http_server import start_ops_server
+from bot.ops_server import OpsState
 from chatrec_agent.logs import JsonFormatter
 from chatrec_agent.metrics import Metrics
 

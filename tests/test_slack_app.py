@@ -36,8 +36,7 @@ def slack(tmp_path, embedder):
     }, environ={})
     runtime = Runtime.start(settings, embedder=embedder)
     app = build_app(ChatService(runtime), settings.slack)
-    server = http_server(app, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = http_server(app, "127.0.0.1", 0, settings.http).start()
     client = SlackClient(f"http://127.0.0.1:{server.server_port}/slack/events", api)
     yield client, api, runtime
     server.shutdown()
@@ -323,8 +322,9 @@ def test_long_replies_are_split_under_slacks_limits():
     assert sum(len(item_buttons(m)) for m in messages) == 20
 
 
-def test_chatrec_serve_slack_runs_the_http_app(tmp_path):
-    """The real command: `chatrec serve slack --port P` with the Web API URL from the environment."""
+def test_chatrec_serve_slack_runs_the_http_app_and_finishes_its_turns_when_stopped(tmp_path):
+    """The real command: `chatrec serve slack --port P` with the Web API URL from the environment;
+    /healthz and /metrics on its port as well as on ops.port; SIGTERM lets a turn in flight finish."""
     api = MockSlackAPI().start()
     port, ops = free_port(), free_port()
     film_project(tmp_path, "slack: {bot_token: '${SLACK_BOT_TOKEN}', signing_secret: '${SLACK_SIGNING_SECRET}', "
@@ -334,19 +334,30 @@ def test_chatrec_serve_slack_runs_the_http_app(tmp_path):
     try:
         client = SlackClient(f"http://127.0.0.1:{port}/slack/events")
         wait_listening(port, proc)
-        health = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{ops}/healthz", timeout=10).read())
-        assert health["ready"] and set(health["checks"].values()) == {"ok"}
+        wait_listening(ops, proc)
+        for where in (ops, port):
+            health = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{where}/healthz", timeout=10).read())
+            assert health["ready"] and set(health["checks"].values()) == {"ok"}
         assert client.mention("tell me about Fargo", ts="900.1") == 200
         (posted,) = api.wait_for("chat.postMessage")
         assert item_buttons(posted) == ["fargo"]
-        metrics = urllib.request.urlopen(f"http://127.0.0.1:{ops}/metrics", timeout=10).read().decode()
-        assert 'chatrec_turns_total{outcome="answered",platform="slack"} 1.0' in metrics
-    finally:
+        for where in (ops, port):
+            metrics = urllib.request.urlopen(f"http://127.0.0.1:{where}/metrics", timeout=10).read().decode()
+            assert 'chatrec_turns_total{outcome="answered",platform="slack"} 1.0' in metrics
+        # A turn still working (its 👀 takes 3 s) when the process is told to stop.
+        api.script("reactions.add", delay=3.0)
+        assert client.mention("tell me about Heat", ts="900.2") == 200
+        time.sleep(0.5)
         proc.terminate()
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
         output = proc.communicate(timeout=30)[0]
         api.stop()
+    assert len(api.of("chat.postMessage")) == 2  # the second answer was posted before the exit
     logged = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-    assert any(entry["logger"] == "bot.ops_server" for entry in logged)  # ops.json_logs: one object per line
+    assert any(entry["logger"] == "bot.http_server" for entry in logged)  # ops.json_logs: one object per line
+    assert any(entry["message"].startswith("stopped serving Slack") for entry in logged)
 
 
 def test_control_sequences_are_read_as_plain_text_and_never_echoed(slack):
