@@ -88,8 +88,9 @@ def labelled_turns(dialogues: list[dict], labels: dict, part: str):
 class WrittenFilms:
     """The films a recommender's utterance names, found the collection's way and leniently,
     since it only decides what is *not* named: a title (or one of its other names, or its head
-    before a subtitle) right before "(YYYY)" of its year ±1; or, without a year, written with
-    a capital where no sentence starts, in two words or more, or in one rare word."""
+    before a subtitle) right before "(YYYY)" of its year ±1 (or of a film the catalog gives no
+    year); or, without a year, written with a capital in two words or more, or in one rare
+    word, where no sentence starts or in a very rare one ("Anchorman was great")."""
 
     def __init__(self, catalog):
         self.by_key: dict[str, list] = defaultdict(list)
@@ -105,10 +106,10 @@ class WrittenFilms:
                 items = self.by_key.get(key_of(text[toks[i][1]:toks[j - 1][2]]))
                 if not items:
                     continue
-                after = re.match(r"\s*\((\d{4})\)", text[toks[j - 1][2]:])
+                after = re.match(r"[^\w\s(]{0,3}\s*\((\d{4})\)", text[toks[j - 1][2]:])  # "Mother! (2017)"
                 if after:
                     year = int(after.group(1))
-                    found |= {it.id for it in items if it.year and abs(it.year - year) <= 1}
+                    found |= {it.id for it in items if not it.year or abs(it.year - year) <= 1}
                 elif self._written_as_title(text, toks, i, j):
                     found |= {it.id for it in items}
         return found
@@ -121,7 +122,7 @@ class WrittenFilms:
         sentence_start = not text[:toks[i][1]].strip() or text[:toks[i][1]].rstrip()[-1:] in ".!?"
         if j - i >= 2:
             return True
-        return not sentence_start and zipf_frequency(first, "en") < 3.5
+        return zipf_frequency(first, "en") < (2.5 if sentence_start else 3.5)
 
 
 def ids(films: list[dict]) -> set[str]:

@@ -497,11 +497,16 @@ def names(embedder):
              Item("sw4", "Star Wars: Episode IV - A New Hope", "", ("Action", "Sci-Fi"), year=1977),
              Item("sw5", "Star Wars: Episode V - The Empire Strikes Back", "", ("Action", "Sci-Fi"), year=1980),
              Item("thieves", "Thieves", "", ("Crime", "Drama"), year=1996),
+             Item("alice", "Alice", "", ("Comedy", "Fantasy"), year=1990),
+             Item("planes", "Planes", "", ("Animation", "Comedy"), year=2013),
+             Item("ptaa", "Planes, Trains & Automobiles", "", ("Comedy",), year=1987),
+             Item("angels", "City of Angels", "", ("Drama", "Romance"), year=1998),
              *(Item(f"rw{n}", f"A Robin Williams Film {n}", "", ("Comedy",), tags=("Robin Williams",), year=1990 + n)
                for n in range(4))]
     base = big_catalog()  # 10,000 titles, as the other real-words tests
     # As well known as the best-known films there, so only what the words say decides.
-    ratings = [Interaction(f"u{u}", item, 4.0, 1_600_000_000) for item in ("game", "pitch", "spider", "sw4", "thieves") for u in range(300)]
+    ratings = [Interaction(f"u{u}", item, 4.0, 1_600_000_000) for item in ("game", "pitch", "spider", "sw4", "thieves", "alice",
+                                                                             "planes", "angels") for u in range(300)]
     catalog = Catalog.from_items([*base.items.values(), *extra], [*base.interactions, *ratings])
     return catalog, OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
 
@@ -515,6 +520,8 @@ def names(embedder):
     ("Oh I dont like any of the star wars", "sw4"),  # a series
     ("Den of Thieves (2018) sounds amazing, any others like that?", "thieves"),
     ("the Spider-Man guy in that one was great, any comedies?", "spider"),  # a person
+    ("yes .. how about Alice in Wonderland (1976)", "alice"),  # "X in Y", a title the catalog lacks
+    ("How about Planes, Trains and Automobiles (1986)?", "planes"),  # the catalog writes "&"
 ])
 def test_a_title_inside_a_longer_name_a_role_or_a_person_is_not_meant(names, text, not_meant):
     catalog, parser = names
@@ -525,6 +532,7 @@ def test_a_title_inside_a_longer_name_a_role_or_a_person_is_not_meant(names, tex
 @pytest.mark.parametrize("text, meant", [
     ("Can you recommend something like The Game?", "game"), ("I loved Pitch Perfect, anything like it?", "pitch"),
     ("I really liked Spider-Man (2002)", "spider"),
+    ("How about Planes, Trains and Automobiles (1986)?", "ptaa"), ("I liked Meg Ryan in City of Angels", "angels"),
 ])
 def test_the_same_titles_written_alone_are_meant(names, text, meant):
     catalog, parser = names

@@ -89,7 +89,7 @@ PERSON_NOUNS = frozenset("guy guys girl actor actress character person dude lady
 # A word after a span that says a title came before it ("Zootopia was great").
 CUES_AFTER = frozenset("was is were looks look sounds sound seemed seems rocks rocked".split())
 
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|&")
 # Plural nouns after a span that make it a kind or a series: "the Spy movies", "Marvel films".
 KIND_NOUNS = frozenset("movies films stories series franchise trilogy sequels books ones kind type genre".split())
 # "Title (2004)", "Mother! (2017)", "Title from 2004": a year written beside a title.
@@ -99,13 +99,13 @@ _PARENS = re.compile(r"\s*\((?:a\.k\.a\.\s*)?([^()]*)\)")
 
 
 # Sequels are written every way: "Ghostbusters II", "Ghostbusters 2", "Chapter Two".
-_NUMBERS = {"two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+_NUMBERS = {"&": "and", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
             "ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
 
 
 def tokens(text: str) -> list[tuple[str, int, int]]:
     """(folded token, start, end) for each word; contractions stay whole, so "don't" is no
-    "Don"; numbers in words and Roman numerals as digits."""
+    "Don"; numbers in words and Roman numerals as digits, "&" as "and"."""
     out = []
     for m in _TOKEN.finditer(text):
         word = fold(m.group()).replace("’", "'")
@@ -351,15 +351,22 @@ def _inside_name(text: str, toks: list[tuple[str, int, int]], i: int, j: int, ye
     def joined(a: int, b: int) -> bool:  # only spaces between token a and the next token b
         return 0 <= a and b < len(toks) and not text[toks[a][2]:toks[b][1]].strip()
 
+    def capital_after(k: int) -> bool:  # "… of the Apes", "… in Wonderland": a capitalised word, maybe after an article
+        k += words[k].lower() in ARTICLES if k < len(toks) else 0
+        return joined(k - 1, k) and name_word(k) and not words[k].isdigit()
+
+    # "Alice in Wonderland", "Game of Thrones": joined by "of" or "in" to a capitalised name.
+    # Not "and"/"or" (a list of titles), nor "on"/"from" ("Heat on Netflix", "from Ridley Scott").
     if joined(j - 1, j) and (name_word(j) and words[j] != str(year)
-                             or words[j] == "of" and joined(j, j + 1) and name_word(j + 1)):
+                             or words[j] in ("of", "in") and joined(j, j + 1) and capital_after(j + 1)):
         return True
     # A capital before it counts unless a sentence starts there ("Loved Frozen") or it owns
     # the film ("Disney's Frozen").
     starts_sentence = i >= 1 and re.search(r"(?:^|[.!?…:])\s*$", text[:toks[i - 1][1]]) is not None
     if joined(i - 1, i) and name_word(i - 1) and not starts_sentence and not words[i - 1].endswith(("'s", "’s")):
         return True
-    return i >= 2 and words[i - 1] == "of" and joined(i - 2, i - 1) and joined(i - 1, i) and name_word(i - 2)  # "Den of Thieves"
+    # "Den of Thieves"; but "Meg Ryan in City of Angels" is an actor in the film.
+    return i >= 2 and words[i - 1] == "of" and joined(i - 2, i - 1) and joined(i - 1, i) and name_word(i - 2)
 
 
 def _year_after(rest: str) -> int | None:
