@@ -70,6 +70,9 @@ class Incoming:
     mentions: tuple[tuple[str, str], ...] = ()
     user_name: str = ""  # the speaker's display name ("" when the platform did not say)
     private: bool = False  # a direct message with the bot: only the speaker reads the answer
+    # The names of people it mentions who are not in the conversation: left out of any group
+    # pick (their tastes are not for this room), and told so.
+    left_out: tuple[str, ...] = ()
 
 
 _NAME_NOISE = re.compile(r"[<>@*_~`|\[\]#:\\]")
@@ -274,16 +277,20 @@ class ChatService:
             # A model may call a tool that does not exist: one label for those, not one each.
             name = call["name"] if call["name"] in _TOOL_NAMES else "unknown"
             self.metrics.tool_calls.labels(name).inc()
+        text = reply.text
+        if message.left_out:
+            who = ", ".join(message.left_out[:-1]) + (" and " if len(message.left_out) > 1 else "") + message.left_out[-1]
+            text = f"{text}\n\n(I left out {who}: a group pick is only for people in this conversation.)"
         if reply.group and reply.items:  # a group's picks: its members vote on them
             try:
                 poll = self.votes.open_poll(message.platform, message.workspace, conversation, reply.group, reply.items,
-                                            reply.text)
+                                            text)
             except Exception:  # the picks still go out, without their vote buttons
                 log.exception("could not open a poll in %s", conversation)
                 self.metrics.errors.labels("poll").inc()
-                return Outgoing(reply.text, reply.items)
-            return Outgoing(reply.text, reply.items, poll=poll, group=reply.group)
-        return Outgoing(reply.text, reply.items)
+                return Outgoing(text, reply.items)
+            return Outgoing(text, reply.items, poll=poll, group=reply.group)
+        return Outgoing(text, reply.items)
 
     @functools.cached_property
     def votes(self) -> Votes:

@@ -65,10 +65,11 @@ def inbound_text(text: str, names: Mapping[str, str] | None = None) -> str:
 
 
 def mentioned_people(client: discord.Client, message: discord.Message,
-                     limit: int = 100) -> tuple[dict[str, str], dict[str, str]]:
-    """(the people a message names, by id, for a group request, at most `limit`; the names its
-    mentions are read as). A role stands for its members; the bot, other bots and the author
-    are left out."""
+                     limit: int = 100) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """(the people a message names who can read its channel, by id, for a group request, at
+    most `limit`; the names its mentions are read as; the names of those it names who can't,
+    left out: their tastes are not for this room). A role stands for its members; the bot,
+    other bots and the author are left out."""
     people: dict[str, str] = {}
     spoken: dict[str, str] = {}
     me = client.user.id if client.user else None
@@ -77,6 +78,7 @@ def mentioned_people(client: discord.Client, message: discord.Message,
             spoken[str(user.id)] = person_name(getattr(user, "display_name", "") or user.name)
             if not user.bot and user.id != message.author.id:
                 people[str(user.id)] = spoken[str(user.id)]
+    members = {str(user.id): user for user in message.mentions}
     for role in message.role_mentions:
         if role.tags is not None and role.tags.bot_id is not None:
             continue  # the role Discord made for a bot: addressing it, not a group
@@ -84,7 +86,19 @@ def mentioned_people(client: discord.Client, message: discord.Message,
         for member in role.members:
             if not member.bot and member.id != message.author.id:
                 people[str(member.id)] = person_name(member.display_name)
-    return dict(list(people.items())[:limit]), spoken
+                members[str(member.id)] = member
+    people = dict(list(people.items())[:limit])
+    here = {pid: name for pid, name in people.items() if _reads(message.channel, members[pid])}
+    # Those left out are not in the text either: the request is then the speaker's own.
+    left_out = {pid: name for pid, name in people.items() if pid not in here}
+    return here, {sid: name for sid, name in spoken.items() if sid not in left_out}, list(left_out.values())
+
+
+def _reads(channel, user) -> bool:
+    """Whether a member can read the channel; in a DM nobody but its author."""
+    if not isinstance(user, discord.Member) or not hasattr(channel, "permissions_for") or isinstance(channel, discord.DMChannel):
+        return False
+    return channel.permissions_for(user).read_messages
 
 
 def items_per_message(reply: Outgoing) -> int:
@@ -447,11 +461,12 @@ async def answer(client: discord.Client, message: discord.Message) -> None:
             with contextlib.suppress(Exception):
                 await message.channel.send(gate.text, allowed_mentions=NO_PINGS)
         return
-    people, spoken = mentioned_people(client, message, service.settings.bot.max_mentions)
+    people, spoken, left_out = mentioned_people(client, message, service.settings.bot.max_mentions)
     incoming = Incoming(
         "discord", _workspace(message.guild and message.guild.id), str(message.channel.id), str(message.author.id),
         inbound_text(message.content, spoken), None, str(message.id), mentions=tuple(people.items()),
         user_name=person_name(getattr(message.author, "display_name", "") or message.author.name), private=is_dm,
+        left_out=tuple(left_out),
     )
     try:
         async with _typing(message.channel):

@@ -59,6 +59,7 @@ _PERSON = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _TEAM = re.compile(r"<!subteam\^([A-Z0-9]+)(?:\|@?([^>]*))?>")  # a user group: its members are the group
 _MARKED = re.compile("\ue000([UWS][A-Z0-9]+)\ue001")  # a named mention, until the names go in
 MAX_TEAM = 25  # members read from one user group; a bigger one is not a movie night
+MAX_MEMBER_PAGES = 20  # of 1,000 members each: who may be in a group pick in a very big channel
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 _LABELLED = re.compile(r"<(?:#[A-Z0-9]+|[a-z]+:[^|>]*)\|([^>]*)>")
 _BARE_LINK = re.compile(r"<([a-z]+:[^|>]*)>")
@@ -225,6 +226,29 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
             log.warning("could not list the members of Slack user group %s", usergroup, exc_info=True)
             return ()
 
+    @functools.lru_cache(maxsize=512)
+    def members_listed(channel: str, period: int) -> frozenset[str]:  # `period`: a leaver drops out within minutes
+        members: set[str] = set()
+        cursor = None
+        for _ in range(MAX_MEMBER_PAGES):
+            page = client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+            members.update(page.get("members") or ())
+            if not (cursor := (page.get("response_metadata") or {}).get("next_cursor")):
+                break
+        return frozenset(members)
+
+    def present(channel: str, speaker: str, people: list[str]) -> set[str]:
+        """Those of `people` in the conversation. A DM has only the speaker; a channel that can't
+        be listed (no channels:read scope, say) keeps everyone out: a group pick draws on its
+        members' tastes, which nobody outside the conversation may ask for."""
+        if channel.startswith("D"):
+            return set()
+        try:
+            return set(people) & members_listed(channel, int(time.time() // 300))
+        except Exception:
+            log.warning("could not list the members of Slack conversation %s; naming nobody else", channel, exc_info=True)
+            return set()
+
     def name_of(user: str) -> str:
         try:
             return looked_up(user, int(time.time() // 3600))
@@ -241,11 +265,16 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         for members in map(team_members, teams):  # a user group stands for its members
             people += [user for user in members if user not in (bot_user, speaker)]
         # Each is a users.info call (minutes on a 429): a message names at most max_mentions.
-        named = {user: name_of(user) for user in list(dict.fromkeys(people))[:service.settings.bot.max_mentions]}
+        people = list(dict.fromkeys(people))[:service.settings.bot.max_mentions]
+        here = present(channel, speaker, people) if people else set()
+        named = {user: name_of(user) for user in people if user in here}
+        outside = {user: name_of(user) for user in people if user not in here}
+        # Those left out are not in the text either: the request is then the speaker's own.
         spoken = {**named, **{sid: person_name(handle) for sid, handle in teams.items()}}
         incoming = Incoming("slack", team, channel, speaker, inbound_text(text, spoken), thread_root,
                             event.get("event_id_for_dedupe"), mentions=tuple(named.items()),
-                            user_name=name_of(speaker) if named else "", private=channel.startswith("D"))
+                            user_name=name_of(speaker) if named else "", private=channel.startswith("D"),
+                            left_out=tuple(outside.values()))
         try:
             client.reactions_add(channel=channel, timestamp=ts, name="eyes")
         except Exception:  # a missing reactions:write scope must not stop the answer

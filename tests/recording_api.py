@@ -7,14 +7,14 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: RecordingAPI
 
-    def do_GET(self):  # noqa: N802
-        self._reply({})
+    def do_GET(self):  # noqa: N802 - a query string's parameters are the call's arguments
+        self._reply({k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()})
 
     def do_PUT(self):  # noqa: N802
         self.do_POST()
@@ -32,7 +32,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(args)
 
     def _reply(self, args) -> None:
-        answer = self.server.answer(self.command, self.path, args, self.headers)
+        answer = self.server.answer(self.command, urlsplit(self.path).path, args, self.headers)
         method, body, status, content_type, headers = (*answer, *(200, "application/json", {})[len(answer) - 2 :])
         if method:  # an empty name: answer() recorded the call itself
             self.server.record(method, args)

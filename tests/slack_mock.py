@@ -12,12 +12,15 @@ from collections import defaultdict, deque
 from .recording_api import RecordingAPI
 
 ADMINS = {"UADMIN"}
+# conversations.members of a channel the test gave no members: everyone the tests name.
+ROSTER = ["UBOT", "U1", "U2", "U3", "U4", "W3", "UADMIN", "UCONFIGADMIN", "UCROWD", "UFLOOD", *(f"UP{n}" for n in range(40))]
 
 
 class MockSlackAPI(RecordingAPI):
     def __init__(self):
         super().__init__()
         self._scripted: defaultdict[str, deque[dict]] = defaultdict(deque)
+        self.members: dict[str, list[str]] = {}  # channel -> conversations.members
         self._script_lock = threading.Lock()
 
     @property
@@ -51,6 +54,8 @@ class MockSlackAPI(RecordingAPI):
             body.update(user_id="UBOT", bot_id="BBOT", team_id="T1", team="Test", user="chatrec", url="https://test.slack.com/")
         elif method in ("chat.postMessage", "chat.update"):
             body.update(channel=args.get("channel"), ts=f"{time.time():.6f}", message={"text": args.get("text")})
+        elif method == "conversations.members":
+            body.update(members=self.members.get(args.get("channel"), ROSTER), response_metadata={"next_cursor": ""})
         elif method == "users.info":
             user = args.get("user")
             body.update(user={"id": user, "is_admin": user in ADMINS, "is_owner": False})

@@ -3,6 +3,9 @@ names from users.info, Discord members and a role's members) become the group.""
 
 from __future__ import annotations
 
+import json
+
+import discord
 import pytest
 from discord.ext import test as dpytest
 
@@ -127,3 +130,47 @@ async def test_discord_group_from_mention_to_winner(bot):  # noqa: F811
     noted = await bot.click(ana, watched, announcement)
     assert noted["data"]["content"] == f"Noted: you've seen {title}; I won't suggest it to you again."
     assert picks[0] in bot.runtime.history.seen(f"discord:{bot.guild.id}:{ana.id}")
+
+
+# --- who may be in a group: only the people in the conversation (issue 21, item 2)
+
+def test_slack_leaves_out_people_who_are_not_in_the_channel_or_the_dm(slack):  # noqa: F811
+    client, api, runtime = slack
+    api.members["C1"] = ["UBOT", "U1", "U2"]  # Ben (U3) is not in #C1
+    for uid, name in (("U2", "Ana"), ("U3", "Ben"), ("U1", "Mo")):
+        api.script("users.info", body=user_info(uid, name))
+    client.mention("a comedy for <@U2>, <@U3> and me", ts="950.1")
+    (posted,) = api.wait_for("chat.postMessage")
+    assert posted["text"].startswith("Here are") and "picks for Ana and you" in posted["text"], posted["text"]
+    assert "(I left out Ben: a group pick is only for people in this conversation.)" in posted["text"]
+    assert "Ben and you" not in posted["text"]
+    # In a DM with the bot nobody else is there: Ana is left out, and no group is made.
+    api.script("users.info", body=user_info("U2", "Ana"))
+    client.event({"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "text": "a comedy for <@U2> and me",
+                  "ts": "951.1"})
+    (_, dm) = api.wait_for("chat.postMessage", 2)
+    assert "(I left out Ana:" in dm["text"] and "picks for Ana" not in dm["text"], dm["text"]
+    assert not [b for b in dm["blocks"] if "vote" in json.dumps(b).lower()]
+
+
+def test_slack_names_nobody_else_when_the_channel_cannot_be_listed(slack):  # noqa: F811
+    client, api, runtime = slack
+    api.script("conversations.members", body={"ok": False, "error": "missing_scope"})
+    client.mention("a comedy for <@U2> and me", ts="952.1")
+    (posted,) = api.wait_for("chat.postMessage")
+    assert "(I left out U2:" in posted["text"] and "picks for U2" not in posted["text"], posted["text"]
+
+
+@pytest.mark.asyncio
+async def test_discord_leaves_out_a_member_who_cannot_read_the_channel(bot, monkeypatch):  # noqa: F811
+    ana, ben = bot.members[1], bot.members[2]
+    # Ben may not read the channel. (dpytest writes member overwrites in a form discord.py 2
+    # no longer reads, so the channel's answer is set here, at discord.py's API.)
+    readable = discord.TextChannel.permissions_for
+    monkeypatch.setattr(discord.TextChannel, "permissions_for",
+                        lambda channel, member: discord.Permissions.none() if member.id == ben.id else readable(channel, member))
+    await mention(bot, f"a film for <@{ana.id}>, <@{ben.id}> and me")
+    embed = bot.payloads()[-1]["embeds"][0]
+    b = person_name(ben.display_name)
+    assert f"picks for {person_name(ana.display_name)} and you" in embed["title"], embed
+    assert f"(I left out {b}: a group pick is only for people in this conversation.)" in embed["description"], embed
