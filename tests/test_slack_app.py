@@ -63,9 +63,9 @@ class SlackClient:
         except urllib.error.HTTPError as error:
             return error.code, ""
 
-    def event(self, event: dict, event_id: str | None = None, **kw) -> int:
+    def event(self, event: dict, event_id: str | None = None, team: str = "T1", **kw) -> int:
         self.n += 1
-        body = {"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event": event,
+        body = {"type": "event_callback", "team_id": team, "api_app_id": "A1", "event": event,
                 "event_id": event_id or f"Ev{self.n}", "event_time": int(time.time())}
         return self.post(json.dumps(body), "application/json", **kw)[0]
 
@@ -76,24 +76,25 @@ class SlackClient:
             event["thread_ts"] = thread_ts
         return self.event(event, **kw)
 
-    def send_command(self, text: str, user="U1", channel="C1", response_path: str | None = None) -> tuple[int, str, str]:
+    def send_command(self, text: str, user="U1", channel="C1", response_path: str | None = None,
+                     team: str = "T1") -> tuple[int, str, str]:
         """(HTTP status, acknowledgement body, the name its response_url's calls are recorded under)."""
         self.n += 1
         response_path = response_path or f"respond/{self.n}"
-        form = {"command": "/chatrec", "text": text, "team_id": "T1", "channel_id": channel, "user_id": user,
+        form = {"command": "/chatrec", "text": text, "team_id": team, "channel_id": channel, "user_id": user,
                 "response_url": f"{self.api.root}/{response_path}", "trigger_id": "1.2.3"}
         status, body = self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded")
         return status, body, response_path
 
-    def command(self, text: str, user="U1", channel="C1") -> dict:
+    def command(self, text: str, user="U1", channel="C1", team: str = "T1") -> dict:
         """What the caller first sees: the acknowledgement's text, else the first answer sent
         to the command's response_url."""
-        status, body, response_path = self.send_command(text, user, channel)
+        status, body, response_path = self.send_command(text, user, channel, team=team)
         assert status == 200, status
         return json.loads(body) if body else self.api.wait_for(response_path)[0]
 
-    def click(self, action_id: str, item_id: str, user="U1", channel="C1") -> int:
-        payload = {"type": "block_actions", "user": {"id": user}, "team": {"id": "T1"}, "channel": {"id": channel},
+    def click(self, action_id: str, item_id: str, user="U1", channel="C1", team: str = "T1") -> int:
+        payload = {"type": "block_actions", "user": {"id": user}, "team": {"id": team}, "channel": {"id": channel},
                    "api_app_id": "A1", "container": {"type": "message"}, "trigger_id": "1.2.3",
                    "actions": [{"type": "button", "action_id": action_id, "block_id": f"feedback:{item_id}",
                                 "value": item_id, "action_ts": f"{time.time():.6f}"}]}
