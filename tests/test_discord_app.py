@@ -913,3 +913,20 @@ async def test_a_masked_link_quoted_back_is_shown_as_typed_never_as_a_link(bot, 
     sent = [s for payload in bot.payloads() for s in _strings(payload)]
     assert any("http://evil" in s for s in sent)  # quoted back (so the check below means something) ...
     assert not any(re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(http", s) for s in sent), sent  # ... but as text
+
+
+@pytest.mark.asyncio
+async def test_a_full_turn_queue_is_told_busy_before_any_work_and_then_answers_again(bot, monkeypatch):
+    """Issue 21, item 5, through the adapter: past bot.max_pending_turns a mention gets "busy"
+    at once (no typing, no turn), and once the queue drains it is answered again."""
+    service = bot.client.service
+    turns = []
+    monkeypatch.setattr(service, "handle", lambda *a, **k: turns.append(a) or ChatService.handle(service, *a, **k))
+    waiting = [service.metrics.queued(lambda: None) for _ in range(service.settings.bot.max_pending_turns)]
+    await mention(bot, "give me 2 westerns")
+    (busy,) = bot.payloads()
+    assert "try again in a minute" in busy["content"] and not turns and not bot.typing
+    for work in waiting:
+        work()
+    await mention(bot, "give me 2 westerns")
+    assert len(item_ids(bot.payloads()[-1])) == 2 and len(turns) == 1

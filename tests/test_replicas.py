@@ -60,8 +60,9 @@ class ReplicaClient(SlackClient):
     def event(self, event: dict, event_id: str | None = None, **kw) -> int:
         return super().event(event, event_id or f"Ev{self.name}{self.n + 1}", **kw)
 
-    def send_command(self, text: str, user="U1", channel="C1", response_path: str | None = None) -> tuple[int, str, str]:
-        return super().send_command(text, user, channel, response_path or f"respond/{self.name}{self.n + 1}")
+    def send_command(self, text: str, user="U1", channel="C1", response_path: str | None = None,
+                     team: str = "T1") -> tuple[int, str, str]:
+        return super().send_command(text, user, channel, response_path or f"respond/{self.name}{self.n + 1}", team)
 
 
 @dataclass

@@ -27,6 +27,7 @@ weights below apply.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -211,6 +212,13 @@ class MentionLinker:
         self._keys = list(self.by_key)
         zipf_frequency("warm", "en")  # loads wordfreq's tables now, not in someone's turn
         self.find = lru_cache(maxsize=4096)(self._find)
+
+    def with_model(self, model: MentionModel) -> MentionLinker:
+        """The same gazetteer deciding with another model (a fit tries several)."""
+        other = copy.copy(self)
+        other.model = model
+        other.find = lru_cache(maxsize=4096)(other._find)
+        return other
 
     # --- evidence ------------------------------------------------------------------------
 
