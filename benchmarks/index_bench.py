@@ -11,6 +11,7 @@ with the real model.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import platform
@@ -96,8 +97,14 @@ def search_latency(index: ItemIndex, flt: SearchFilter | None, n: int = 200, k: 
             "mean_results": round(statistics.mean(counts), 1), "queries": n}
 
 
+@functools.cache
+def torch_embedder() -> Embedder:
+    """The torch backend: the reference the others are compared with, and the tokenizer."""
+    return Embedder(EmbeddingSettings(backend="torch"))
+
+
 def token_stats(embedder: Embedder, catalog: Catalog) -> float:
-    tokenizer = embedder.model.tokenizer
+    tokenizer = torch_embedder().model.tokenizer
     docs = [item.document() for item in list(catalog.items.values())[:500]]
     return round(statistics.mean(len(tokenizer(d)["input_ids"]) for d in docs), 1)
 
@@ -127,6 +134,37 @@ def bench_encoder_only(embedder: Embedder, catalog: Catalog) -> float:
     started = time.perf_counter()
     embedder.encode(docs)
     return round(len(docs) / (time.perf_counter() - started), 1)
+
+
+def bench_encoders(backends: list[str], reference: Embedder, catalog: Catalog, cache: Path) -> dict:
+    """Each embeddings.backend on the same documents: items/s (encoder only), one query's
+    embedding time, and how far its vectors move from torch's: the queries' top-10 overlap
+    with torch's top-10 over the catalog, and the least cosine between a document's two vectors."""
+    docs = [item.document() for item in catalog.items.values()] * 3
+    want_docs, want_queries = reference.encode(docs[:len(catalog)]), reference.encode(QUERIES)
+    want = np.argsort(-(want_queries @ want_docs.T), axis=1)[:, :10]
+    out = {}
+    for backend in backends:
+        embedder = reference if backend == "torch" else Embedder(EmbeddingSettings(backend=backend), cache)
+        embedder.encode(docs[:64])  # loads (and on the first run exports) the model
+        started = time.perf_counter()
+        vectors = embedder.encode(docs)[:len(catalog)]
+        rate = len(docs) / (time.perf_counter() - started)
+        latencies = []
+        for query in QUERIES * 5:
+            started = time.perf_counter()
+            embedder.encode([query])
+            latencies.append((time.perf_counter() - started) * 1000)
+        got = np.argsort(-(embedder.encode(QUERIES) @ vectors.T), axis=1)[:, :10]
+        out[backend] = {"encoder_items_per_s": round(rate, 1),
+                        "query_embedding_ms": {"p50": round(percentile(latencies, 50), 2), "p95": round(percentile(latencies, 95), 2)},
+                        "recall_at_10_overlap_with_torch": round(float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(want, got)])), 3),
+                        "min_cosine_to_torch": round(float((vectors * want_docs).sum(axis=1).min()), 4)}
+    torch_rate = out.get("torch", {}).get("encoder_items_per_s")
+    for backend, figures in out.items():
+        if torch_rate:
+            figures["speed_vs_torch"] = round(figures["encoder_items_per_s"] / torch_rate, 2)
+    return out
 
 
 def bench_synthetic(n: int, embedder: Embedder, workdir: Path) -> dict:
@@ -163,11 +201,13 @@ def main() -> None:
     parser.add_argument("--movielens", type=Path, help="MovieLens-100K folder (u.item, u.data, u.genre)")
     parser.add_argument("--synthetic", type=int, default=100_000, help="items in the synthetic catalog (0: skip)")
     parser.add_argument("--skip-demo", action="store_true")
+    parser.add_argument("--backends", default="torch,onnx,onnx-int8",
+                        help="embeddings.backend values compared on the demo's documents ('' to skip)")
     args = parser.parse_args()
 
-    embedder = Embedder(EmbeddingSettings())
+    embedder = Embedder(EmbeddingSettings())  # the default backend
     started = time.perf_counter()
-    embedder.model
+    embedder.encode(["loads the model (and on a first run exports it)"])
     load_s = time.perf_counter() - started
     embedder.encode(["warm-up sentence for the encoder"] * 128)  # first batches pay one-off costs
     report: dict = {
@@ -189,6 +229,9 @@ def main() -> None:
             short_catalog = Catalog.from_items(replace(i, id=f"{i.id}-{n}") for n in range(3) for i in short)
             report["demo_short_docs"] = bench_real("short", short_catalog, embedder, work, {"unfiltered": None})
             report["demo_short_docs"]["encoder_only_items_per_s"] = bench_encoder_only(embedder, short_catalog)
+        if args.backends:
+            demo = load_catalog(CatalogSettings(format="demo"))
+            report["encoders"] = bench_encoders(args.backends.split(","), torch_embedder(), demo, work / "onnx")
         if args.movielens:
             ml = load_catalog(CatalogSettings(format="movielens-100k", path=args.movielens))
             report["movielens_100k"] = bench_real("ml100k", ml, embedder, work, decade)

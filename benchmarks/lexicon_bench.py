@@ -95,7 +95,7 @@ def main() -> None:
         from chatrec_agent.conversation.planner.associations import Params, decide, weigh
 
         embedder = Embedder(EmbeddingSettings())
-        embedder.model  # loaded at start-up anyway, for the index: not the lexicon's cost
+        embedder.encode(["warm"])  # loaded at start-up anyway, for the index: not the lexicon's cost
         with tempfile.TemporaryDirectory() as cache:
             for run in ("learned_cold", "learned_cached"):
                 started = time.perf_counter()

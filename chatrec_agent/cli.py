@@ -135,7 +135,7 @@ def search(
         raise ChatrecError("The query is empty; say what you are looking for, e.g. chatrec search \"space adventure\".")
     index = _open_index(state.settings)
     flt = SearchFilter(genres=tuple(genre or ()), year_from=year_from, year_to=year_to)
-    index.embedder.model  # load the model first so the timing below is the search alone
+    index.embedder.load()  # load the model first so the timing below is the search alone
     started = time.perf_counter()
     hits = index.search(query, k=k, flt=flt)
     elapsed_ms = (time.perf_counter() - started) * 1000

