@@ -118,9 +118,11 @@ def run_checks(config: Path | None, environ: Mapping[str, str]) -> list[Check]:
 
     from chatrec_agent.search.embeddings import Embedder
 
-    embedder = Embedder(settings.embeddings)
+    embedder: Embedder | None = None
     try:
         started = time.perf_counter()
+        embedder = Embedder(settings.embeddings)
+        embedder.load()  # on a first run of the onnx backend, the export (a container image can keep it)
         dimension = embedder.dimension
         checks.append(Check(
             "embeddings", "ok",
