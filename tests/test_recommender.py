@@ -229,3 +229,45 @@ def test_a_wish_whose_words_are_an_items_tags_lifts_it_within_the_filters(datase
     assert cartoons[0].item_id == "c2"  # the best match the filters allow gets the full lift
     pure_cf = fitted("ease", dataset)  # scores no wishes, so no lexical lift either
     assert pure_cf.recommend(western_fan, k=3, lexical=lexical)[0].item_id != "w7"
+
+
+@pytest.mark.parametrize("neighbours", [3, 100])
+def test_item_knn_fitted_a_few_rows_at_a_time_equals_the_whole_product(neighbours):
+    """Item-KNN builds its neighbours a block of rows at a time (the whole items x items
+    product is nearly dense when items are popular); the blocks give the same neighbours."""
+    from chatrec_agent.recommender.itemknn import ItemKNNRecommender
+
+    rng = np.random.default_rng(3)
+    items = [Item(f"i{n}", f"Item {n}") for n in range(60)]
+    rows = [Interaction(f"u{u}", f"i{i}", float(rng.uniform(1, 5)), 0) for u in range(80)
+            for i in rng.choice(60, size=int(rng.integers(2, 30)), replace=False)]
+    data = Dataset(rows, items)
+    whole = ItemKNNRecommender(neighbours=neighbours, block_cells=10**9).fit(data)
+    blocks = ItemKNNRecommender(neighbours=neighbours, block_cells=7 * 60).fit(data)  # 7 rows a block
+    assert whole._sim.shape == blocks._sim.shape == (60, 60)
+    assert (whole._sim != blocks._sim).nnz == 0 and whole._sim.diagonal().max() == 0
+    assert max(np.diff(blocks._sim.indptr)) <= neighbours
+
+
+def test_ease_weights_in_place_equal_the_plain_inverse():
+    """EASE's B computed with an in-place Cholesky inverse, written out a block of rows at a
+    time, is the textbook B = -P / diag(P), P = (XᵀX + λI)⁻¹, zero diagonal."""
+    from scipy import sparse
+
+    from chatrec_agent.recommender import ease
+
+    rng = np.random.default_rng(5)
+    X = sparse.random(120, 70, density=0.2, random_state=7, format="csr", dtype=np.float64)
+    X.data[:] = rng.integers(1, 6, X.nnz)
+    gram = (X.T @ X).toarray() + 30.0 * np.eye(70)
+    P = np.linalg.inv(gram)
+    want = P / (-np.diag(P))
+    np.fill_diagonal(want, 0.0)
+    rows = ease._ROWS
+    try:
+        ease._ROWS = 16  # several blocks, the last one short
+        got = ease.ease_weights(X, 30.0)
+    finally:
+        ease._ROWS = rows
+    assert got.dtype == np.float32 and got.shape == (70, 70)
+    assert np.allclose(got, want, atol=1e-6)

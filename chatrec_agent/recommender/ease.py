@@ -10,10 +10,42 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from scipy import linalg
 
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.recommender.base import Dataset, Recommender, UserState, top_contributions
 from chatrec_agent.recommender.model_files import StoredArrays
+
+
+# Rows converted at a time when B is written out in float32.
+_ROWS = 1024
+
+
+def ease_weights(matrix, l2: float) -> np.ndarray:
+    """B as float32, in about 12 bytes per items x items cell at its peak (the float64 Gram
+    matrix, factorised and inverted in place, and B) instead of the 28 a plain inverse and
+    its copies take: 1.2 GB rather than 2.8 GB at 10,000 items."""
+    n = matrix.shape[1]
+    X = matrix.astype(np.float64)
+    P = (X.T @ X).toarray()
+    P[np.diag_indices(n)] += l2
+    # The Gram matrix plus λI is symmetric positive definite: Cholesky, then its inverse, both
+    # in place (LAPACK potrf/potri); potri fills the upper triangle only.
+    factor, lower = linalg.cho_factor(P, lower=False, overwrite_a=True, check_finite=False)
+    P, info = linalg.lapack.dpotri(factor, lower=lower, overwrite_c=True)
+    if info != 0:
+        raise ChatrecError(f"EASE: the regularised Gram matrix could not be inverted (LAPACK info {info}).")
+    scale = -np.diag(P).copy()
+    B = np.empty((n, n), dtype=np.float32)
+    for start in range(0, n, _ROWS):
+        stop = min(start + _ROWS, n)
+        rows = P[start:stop]
+        rows[:, :start] = P[:start, start:stop].T  # the lower triangle, mirrored from the upper
+        block = rows[:, start:stop]
+        block[np.tril_indices(stop - start, -1)] = block.T[np.tril_indices(stop - start, -1)]
+        B[start:stop] = rows / scale
+    B[np.diag_indices(n)] = 0.0
+    return B
 
 
 class EASERecommender(Recommender):
@@ -31,13 +63,7 @@ class EASERecommender(Recommender):
                 f"EASE needs an items x items matrix; {n} items exceeds recommender.ease_max_items "
                 f"({self.max_items}). Use the als or itemknn model for catalogs this large."
             )
-        X = dataset.matrix.astype(np.float64)
-        gram = (X.T @ X).toarray()
-        gram[np.diag_indices(n)] += self.l2
-        P = np.linalg.inv(gram)
-        B = P / (-np.diag(P))
-        B[np.diag_indices(n)] = 0.0
-        self._B = B.astype(np.float32)
+        self._B = ease_weights(dataset.matrix, self.l2)
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return {"l2": self.l2, "max_items": self.max_items}, {"B": self._B}

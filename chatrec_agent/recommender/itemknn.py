@@ -15,22 +15,32 @@ from chatrec_agent.recommender.model_files import StoredArrays, csr_arrays
 class ItemKNNRecommender(Recommender):
     name = "itemknn"
 
-    def __init__(self, neighbours: int = 100, shrink: float = 10.0):
+    def __init__(self, neighbours: int = 100, shrink: float = 10.0, block_cells: int = 20_000_000):
         super().__init__()
         self.neighbours = neighbours
         self.shrink = shrink
+        self.block_cells = block_cells  # items x items cells computed at once, at most (~240 MB as COO)
 
     def _fit(self, dataset: Dataset) -> None:
         X = dataset.matrix.tocsc().astype(np.float32)
-        co = (X.T @ X).tocsr()
         norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=0)).ravel())
-        co.setdiag(0)
-        co.eliminate_zeros()
-        co = co.tocoo()
-        # Shrunk cosine: pairs seen together by few users are trusted less.
-        data = co.data / (norms[co.row] * norms[co.col] + self.shrink)
-        sim = sparse.csr_matrix((data.astype(np.float32), (co.row, co.col)), shape=co.shape)
-        self._sim = _keep_top_per_row(sim, self.neighbours)
+        Xt = X.T.tocsr()
+        # Items' co-occurrence a block of rows at a time, each row cut to its top neighbours at
+        # once: with popular items the whole items x items product is nearly dense (GBs at 30k
+        # items), while a block of it and the kept neighbours stay small.
+        block = max(1, min(dataset.n_items, self.block_cells // max(dataset.n_items, 1)))
+        parts = []
+        for start in range(0, dataset.n_items, block):
+            stop = min(start + block, dataset.n_items)
+            co = (Xt[start:stop] @ X).tocoo()
+            keep = co.row + start != co.col  # not an item with itself
+            rows, cols = co.row[keep], co.col[keep]
+            # Shrunk cosine: pairs seen together by few users are trusted less.
+            data = (co.data[keep] / (norms[rows + start] * norms[cols] + self.shrink)).astype(np.float32)
+            sim = sparse.csr_matrix((data, (rows, cols)), shape=(stop - start, dataset.n_items))
+            parts.append(_keep_top_per_row(sim, self.neighbours))
+        self._sim = sparse.vstack(parts, format="csr", dtype=np.float32) if parts else \
+            sparse.csr_matrix((dataset.n_items, dataset.n_items), dtype=np.float32)
         self._sim_t = self._sim.T.tocsr()
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
