@@ -131,6 +131,11 @@ def change_one_percent(folder: Path, seed: int = 1) -> int:
 # --- one size --------------------------------------------------------------------------------
 
 
+def progress(report: dict[str, Any]) -> None:
+    """What is measured so far, to stderr: a run killed half way (out of memory) still says how far it got."""
+    print(json.dumps(report), file=sys.stderr, flush=True)
+
+
 def one_size(n_items: int, turns: int, backend: str) -> dict[str, Any]:
     from chatrec_agent.catalog.filters import SearchFilter
     from chatrec_agent.catalog.load import load_catalog
@@ -158,12 +163,14 @@ def one_size(n_items: int, turns: int, backend: str) -> dict[str, Any]:
         ItemIndex(settings, embedder).sync(catalog)
         index_s = time.perf_counter() - started
         report["index"] = {"seconds": round(index_s, 1), "items_per_s": round(n_items / index_s, 1), "rss_mb": rss_mb()}
+        progress(report)
         del catalog
         started = time.perf_counter()
         runtime = Runtime.start(settings, embedder=embedder)
         report["start_with_fit_s"] = round(time.perf_counter() - started, 1)
         report["recommender"] = runtime.recommendations.model_name
         report["rss_mb_after_start"] = rss_mb()
+        progress(report)
 
         script = ["a comedy from the 90s", f"something like {named['popular_titles'][0]}", "why the second one?",
                   f"a film with {named['cast']}", f"tell me about {named['popular_titles'][1]}", f"I loved {named['popular_titles'][2]}",
@@ -213,8 +220,8 @@ def main() -> None:
         started = time.perf_counter()
         child = subprocess.run([sys.executable, __file__, "--one", str(size), "--turns", str(args.turns), "--backend", args.backend],
                                capture_output=True, text=True, timeout=args.timeout)
-        if child.returncode != 0:
-            raise SystemExit(f"{size} items failed:\n{child.stderr[-3000:]}")
+        if child.returncode != 0:  # -9: killed, most likely for memory
+            raise SystemExit(f"{size} items failed (exit {child.returncode}):\n{child.stderr[-3000:]}")
         run = json.loads(child.stdout.strip().splitlines()[-1])
         run["wall_s"] = round(time.perf_counter() - started, 1)
         runs.append(run)
