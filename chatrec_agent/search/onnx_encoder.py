@@ -13,6 +13,7 @@ transformers than this project runs on; this module is the part of it chatrec ne
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -82,7 +83,7 @@ class OnnxEncoder:
                 self._session, self._tokenizer = self._load()
             return self._session, self._tokenizer
 
-    @property
+    @functools.cached_property
     def dimension(self) -> int:
         config = json.loads((self.model_dir / "config.json").read_text())
         return int(config["hidden_size"])
