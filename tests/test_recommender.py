@@ -271,3 +271,28 @@ def test_ease_weights_in_place_equal_the_plain_inverse():
         ease._ROWS = rows
     assert got.dtype == np.float32 and got.shape == (70, 70)
     assert np.allclose(got, want, atol=1e-6)
+
+
+def test_cold_items_borrow_the_same_neighbours_a_block_at_a_time(monkeypatch):
+    """Items nobody rated borrow CF scores from their closest rated items; those are found a
+    block of cold items at a time (all of them at once was 10 GB at 100k items)."""
+    from chatrec_agent.recommender import hybrid
+    from chatrec_agent.recommender.itemknn import ItemKNNRecommender
+
+    rng = np.random.default_rng(11)
+    items = [Item(f"i{n}", f"Item {n}") for n in range(80)]
+    rated = [Interaction(f"u{u}", f"i{i}", 5.0, 0) for u in range(40) for i in rng.choice(40, size=6, replace=False)]
+    data = Dataset(rated, items)  # i40..i79: nobody rated them
+    unit = rng.normal(size=(80, 8)).astype(np.float32)
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+
+    def borrowed():
+        return HybridRecommender(ItemKNNRecommender()).set_vectors(unit).fit(data)._borrow
+
+    whole = borrowed()
+    monkeypatch.setattr(hybrid, "BORROW_BLOCK_CELLS", 3 * 40)  # 3 cold items a block
+    blocks = borrowed()
+    (cold, neighbours, weights), (cold_b, neighbours_b, weights_b) = whole, blocks
+    assert len(cold) == 40 and np.array_equal(cold, cold_b)
+    assert np.array_equal(np.sort(neighbours, axis=1), np.sort(neighbours_b, axis=1))
+    assert np.allclose(np.sort(weights, axis=1), np.sort(weights_b, axis=1), atol=1e-6)  # BLAS sums blocks in another order

@@ -23,6 +23,7 @@ from chatrec_agent.search.lexical import LEXICAL_WEIGHT
 
 # How many interacted items a never-interacted item borrows its CF score from.
 BORROW_NEIGHBOURS = 10
+BORROW_BLOCK_CELLS = 20_000_000  # cold x warm similarities computed at once (80 MB)
 
 
 class HybridRecommender(Recommender):
@@ -103,9 +104,17 @@ class HybridRecommender(Recommender):
         if self.vectors is None or len(cold) == 0 or len(warm) == 0:
             return None
         m = min(BORROW_NEIGHBOURS, len(warm))
-        sims = self.vectors[cold] @ self.vectors[warm].T
-        top = np.argpartition(-sims, m - 1, axis=1)[:, :m]
-        top_sims = np.clip(np.take_along_axis(sims, top, axis=1), 0, None)
+        warm_vectors = self.vectors[warm].T
+        top = np.empty((len(cold), m), dtype=np.int64)
+        top_sims = np.empty((len(cold), m), dtype=np.float32)
+        # A block of cold items at a time: all of them against all warm ones at once is
+        # cold x warm floats (10 GB at 100k items with half of them never rated).
+        rows = max(1, BORROW_BLOCK_CELLS // len(warm))
+        for start in range(0, len(cold), rows):
+            sims = self.vectors[cold[start:start + rows]] @ warm_vectors
+            best = np.argpartition(-sims, m - 1, axis=1)[:, :m]
+            top[start:start + rows] = best
+            top_sims[start:start + rows] = np.clip(np.take_along_axis(sims, best, axis=1), 0, None)
         weights = top_sims / np.maximum(top_sims.sum(axis=1, keepdims=True), 1e-9)
         # Confidence: a cold item only borrows as much as it resembles its neighbours.
         weights *= top_sims.max(axis=1, keepdims=True)
