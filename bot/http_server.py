@@ -175,7 +175,6 @@ class HttpServer:
             self._socket.close()
             raise
         self._socket.listen(1024)  # a burst of events must not overflow the backlog
-        self.host = host
         self.server_port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(app, http=_protocol(limits.head_timeout_s), lifespan="off", log_config=None,
                                 access_log=False, timeout_keep_alive=max(1, round(limits.keep_alive_s)),

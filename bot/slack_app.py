@@ -237,7 +237,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
                 break
         return frozenset(members)
 
-    def present(channel: str, speaker: str, people: list[str]) -> set[str]:
+    def present(channel: str, people: list[str]) -> set[str]:
         """Those of `people` in the conversation. A DM has only the speaker; a channel that can't
         be listed (no channels:read scope, say) keeps everyone out: a group pick draws on its
         members' tastes, which nobody outside the conversation may ask for."""
@@ -266,7 +266,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
             people += [user for user in members if user not in (bot_user, speaker)]
         # Each is a users.info call (minutes on a 429): a message names at most max_mentions.
         people = list(dict.fromkeys(people))[:service.settings.bot.max_mentions]
-        here = present(channel, speaker, people) if people else set()
+        here = present(channel, people) if people else set()
         named = {user: name_of(user) for user in people if user in here}
         outside = {user: name_of(user) for user in people if user not in here}
         # Those left out are not in the text either: the request is then the speaker's own.

@@ -522,6 +522,9 @@ def names(embedder):
     ("the Spider-Man guy in that one was great, any comedies?", "spider"),  # a person
     ("yes .. how about Alice in Wonderland (1976)", "alice"),  # "X in Y", a title the catalog lacks
     ("How about Planes, Trains and Automobiles (1986)?", "planes"),  # the catalog writes "&"
+    ("Have you seen Thieves in the Temple?", "thieves"),  # other titles, the same shapes
+    ("Alice in Chains was playing while we watched, any dramas?", "alice"),
+    ("my kids love Planes, Trains & Automobiles", "planes"),
 ])
 def test_a_title_inside_a_longer_name_a_role_or_a_person_is_not_meant(names, text, not_meant):
     catalog, parser = names
@@ -533,6 +536,7 @@ def test_a_title_inside_a_longer_name_a_role_or_a_person_is_not_meant(names, tex
     ("Can you recommend something like The Game?", "game"), ("I loved Pitch Perfect, anything like it?", "pitch"),
     ("I really liked Spider-Man (2002)", "spider"),
     ("How about Planes, Trains and Automobiles (1986)?", "ptaa"), ("I liked Meg Ryan in City of Angels", "angels"),
+    ("my kids love Planes, Trains & Automobiles", "ptaa"), ("Nicolas Cage in City of Angels was great", "angels"),
 ])
 def test_the_same_titles_written_alone_are_meant(names, text, meant):
     catalog, parser = names
