@@ -115,6 +115,11 @@ def run_checks(config: Path | None, environ: Mapping[str, str]) -> list[Check]:
         ))
     except ChatrecError as exc:
         checks.append(Check("catalog", "fail", str(exc)))
+    if catalog is not None:
+        from chatrec_agent.recommender import model_choice
+
+        chosen, why = model_choice(settings.recommender.model, len(catalog))
+        checks.append(Check("recommender", "ok", f"{chosen}: {why}."))
 
     from chatrec_agent.search.embeddings import Embedder
 

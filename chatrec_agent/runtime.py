@@ -80,6 +80,8 @@ class Runtime:
     _followed: str | None = field(default=None, repr=False)  # the last published generation handled
     _follower: threading.Thread | None = field(default=None, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    # Swapped-out recommenders whose rating-model fit may still run (the new one loads it).
+    _retired: list[Recommendations] = field(default_factory=list, repr=False)
 
     @classmethod
     def start(cls, settings: Settings, sync: bool = True, progress: Progress | None = None,
@@ -119,7 +121,8 @@ class Runtime:
         """Stop following and any background fit, then close every connection (memory,
         history, models, coordination); a reindex slot this replica holds is given back."""
         self.stop_following()
-        self.recommendations.stop_fitting()  # before the stores it saves into are closed
+        for recommendations in (*self._retired, self.recommendations):
+            recommendations.stop_fitting()  # before the stores it saves into are closed
         self.agent.close()
         for part in (self.recommendations.models, self.coordination, self.history):
             part.close()
@@ -194,7 +197,8 @@ class Runtime:
         recommendations = Recommendations(self.settings, catalog, self.history, self.index,
                                           models=self.recommendations.models)
         recommendations.refresh()
-        recommendations.rating_model  # noqa: B018 - fitted before the swap, like the recommender
+        if not recommendations.take_rating_model_from(self.recommendations):
+            recommendations.rating_model  # noqa: B018 - new data: fitted before the swap, like the recommender
         titles = TitleLinker(catalog)
         attributes = AttributeVocabulary(catalog, self.index.embedder.vocabulary())
         planner = getattr(self.agent, "model", None)
@@ -210,6 +214,9 @@ class Runtime:
         services = self.agent.services
         services.catalog, services.titles, services.recommendations = catalog, titles, recommendations
         services.attributes = attributes
+        if self.recommendations.rating_model_pending:
+            self._retired.append(self.recommendations)
+        self._retired = [r for r in self._retired if r.rating_model_pending]
         self.catalog, self.recommendations = catalog, recommendations
         if parser is not None:
             planner.parser = parser

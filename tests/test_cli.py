@@ -36,6 +36,7 @@ def test_index_search_and_doctor(project):
     doctor = chatrec("doctor", cwd=project, env={"DISCORD_TOKEN": "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.secret"})
     assert doctor.returncode == 0, doctor.stdout
     assert "✓ index: 24 items" in doctor.stdout
+    assert "✓ recommender: hybrid(ease): 24 items: EASE's item x item matrix fits" in doctor.stdout
     assert "✓ discord: bot token set for application 123456789012345678" in doctor.stdout
     invite = "https://discord.com/oauth2/authorize?client_id=123456789012345678"
     assert f"Invite the Discord bot: {invite}" in doctor.stdout.replace("\n", "")

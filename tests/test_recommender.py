@@ -7,7 +7,7 @@ import pytest
 
 from chatrec_agent.catalog import Interaction, Item
 from chatrec_agent.catalog.filters import SearchFilter
-from chatrec_agent.recommender import Dataset, UserState, make_model
+from chatrec_agent.recommender import Dataset, UserState, make_model, model_choice
 from chatrec_agent.recommender.hybrid import HybridRecommender
 from chatrec_agent.recommender.model_files import StoredArrays
 
@@ -296,3 +296,14 @@ def test_cold_items_borrow_the_same_neighbours_a_block_at_a_time(monkeypatch):
     assert len(cold) == 40 and np.array_equal(cold, cold_b)
     assert np.array_equal(np.sort(neighbours, axis=1), np.sort(neighbours_b, axis=1))
     assert np.allclose(np.sort(weights, axis=1), np.sort(weights_b, axis=1), atol=1e-6)  # BLAS sums blocks in another order
+
+
+@pytest.mark.parametrize("n_items, kind, chosen", [(500, "ease", "hybrid(ease)"), (20_000, "ease", "hybrid(ease)"),
+                                                   (20_001, "itemknn", "hybrid(itemknn)"), (100_000, "itemknn", "hybrid(itemknn)")])
+def test_the_hybrid_chooses_its_cf_model_by_catalog_size_and_says_why(n_items, kind, chosen):
+    model = make_model("hybrid", n_items=n_items)
+    assert model.cf.name == kind  # EASE's matrix is items squared; item-KNN's grows with neighbours kept
+    name, why = model_choice("hybrid", n_items)
+    assert name == chosen and f"{n_items:,} items" in why
+    assert ("GB" in why) == (kind == "itemknn")  # the size EASE would have needed, where it was passed over
+    assert model_choice("als", n_items) == ("als", "as configured (recommender.model)")

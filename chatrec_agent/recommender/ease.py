@@ -48,10 +48,14 @@ def ease_weights(matrix, l2: float) -> np.ndarray:
     return B
 
 
+# Its fit holds an items x items float64 matrix: 3.2 GB at 20k items.
+EASE_MAX_ITEMS = 20_000
+
+
 class EASERecommender(Recommender):
     name = "ease"
 
-    def __init__(self, l2: float = 400.0, max_items: int = 20_000):
+    def __init__(self, l2: float = 400.0, max_items: int = EASE_MAX_ITEMS):
         super().__init__()
         self.l2 = l2
         self.max_items = max_items

@@ -22,7 +22,7 @@ import numpy as np
 from chatrec_agent.catalog import Catalog, Item, phrase_words
 from chatrec_agent.catalog.attributes import TAGS, AttributeCondition
 from chatrec_agent.catalog.filters import SearchFilter
-from chatrec_agent.recommender import Dataset, Recommender, UserState, make_model, restore_model
+from chatrec_agent.recommender import Dataset, Recommender, UserState, make_model, model_choice, restore_model
 from chatrec_agent.recommender.explain import Explainer, Explanation
 from chatrec_agent.recommender.hybrid import HybridRecommender
 from chatrec_agent.recommender.model_files import prefixed, read_model, write_model
@@ -109,6 +109,8 @@ class Recommendations:
                 return False
             dataset = Dataset(self.history.all_interactions(), list(self.catalog.items.values()))
             params = {"l2": self.settings.recommender.ease_l2} if self.settings.recommender.model in ("ease", "hybrid") else {}
+            chosen, why = model_choice(self.settings.recommender.model, dataset.n_items)
+            log.info("fitting the %s recommender: %s", chosen, why)
             model = make_model(self.settings.recommender.model, n_items=dataset.n_items, **params)
             self._attach(model, dataset)
             model.fit(dataset)
@@ -248,6 +250,28 @@ class Recommendations:
         if (self._warming is None or not self._warming.is_alive()) and not self._stop_fitting.is_set():
             self.warm_rating_model()
         return None
+
+    @property
+    def data_fingerprint(self) -> str | None:
+        """The fingerprint of the data the loaded model was fitted on; None before a refresh."""
+        return self._fingerprint
+
+    def take_rating_model_from(self, previous: Recommendations) -> bool:
+        """After a reindex that changed no item or interaction (only text): the previous
+        rating model is this one's too, ready now, or fitted in the background and loaded
+        once the previous fit saves it. No reindex waits for a fit of the same data. A fit
+        for data now gone is stopped. True when this one needs no fit of its own."""
+        if previous is self:
+            return True
+        if previous.data_fingerprint != self.data_fingerprint or self.data_fingerprint is None:
+            previous.stop_fitting(timeout_s=0)
+            return False
+        if previous._rating_model is not None and previous._rating_fingerprint == self._fingerprint:
+            with self._rating_lock:
+                self._rating_model, self._rating_fingerprint = previous._rating_model, self._fingerprint
+            return True
+        self.warm_rating_model()  # waits for the previous fit's lock, then loads what it saved
+        return True
 
     @property
     def rating_model_pending(self) -> bool:
