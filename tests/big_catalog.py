@@ -38,6 +38,9 @@ KNOWN = [
     ("The Thing", 2011, ("Horror", "Sci-Fi"), 40), ("Taken", 2008, ("Action", "Crime"), 260),
     ("Night of the Living Dead", 1968, ("Horror",), 120), ("When Harry Met Sally...", 1989, ("Comedy", "Romance"), 270),
     ("Die Hard", 1988, ("Action", "Thriller"), 500), ("Clueless", 1995, ("Comedy", "Romance"), 220),
+    ("National Lampoon's Van Wilder", 2002, ("Comedy",), 90), ("Monty Python's Life of Brian", 1979, ("Comedy",), 310),
+    ("Star Wars: Episode IV - A New Hope", 1977, ("Action", "Adventure", "Sci-Fi"), 580),
+    ("Star Wars: Episode V - The Empire Strikes Back", 1980, ("Action", "Adventure", "Sci-Fi"), 540),
 ]
 
 

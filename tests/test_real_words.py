@@ -129,6 +129,49 @@ def test_small_talk_and_out_of_scope_get_an_answer_and_no_list(world, text):
     assert plan.answer and not plan.steps(), (text, calls(plan))
 
 
+@pytest.mark.parametrize("text, title", [
+    ("Van Wilder (2002) was great", "National Lampoon's Van Wilder"),
+    ("I loved Life of Brian", "Monty Python's Life of Brian"),
+])
+def test_a_title_is_known_without_its_owners_name(big_world, text, title):
+    catalog, parser = big_world
+    plan = parser.plan(text, Recall())
+    assert feedback_of(plan) == {by_title(catalog, title): "liked"}, calls(plan)
+    assert by_title(catalog, title) not in {i for c in calls(plan) for i in c["args"].get("items", [])}
+
+
+@pytest.mark.parametrize("text, said", [
+    ("Oh I dont like any of the star wars... I know Im weird", {}),
+    ("I loved the Star Wars films", {}),
+    ("I loved Star Wars: Episode V - The Empire Strikes Back", {"Star Wars: Episode V - The Empire Strikes Back": "liked"}),
+    ("Star Wars (1977) was great", {"Star Wars: Episode IV - A New Hope": "liked"}),
+])
+def test_a_series_named_by_its_head_is_no_one_films_feedback(big_world, text, said):
+    catalog, parser = big_world
+    plan = parser.plan(text, Recall())
+    assert feedback_of(plan) == {by_title(catalog, t): kind for t, kind in said.items()}, calls(plan)
+
+
+@pytest.mark.parametrize("text", ["I didn't care for Toy Story", "I don’t like Home Alone", "I really hated Toy Story (1995)"])
+def test_a_dislike_in_the_middle_of_a_search_goes_on_past_it(world, text):
+    catalog, parser = world
+    memory = replace(shown(catalog, "Casablanca", "Heat"), last_recommend={"genres": ["Drama"], "k": 5})
+    plan = parser.plan(text, memory)
+    (disliked,) = feedback_of(plan)
+    recommend = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert feedback_of(plan)[disliked] == "disliked" and len(recommend) == 1, calls(plan)
+    assert recommend[0].get("genres") == ["Drama"] and {disliked, *memory.shown_ids} <= set(recommend[0]["exclude"])
+
+
+@pytest.mark.parametrize("text", ["I didn't care for Toy Story. How about a horror film?",
+                                  "I didn't like Home Alone, any horror films?"])
+def test_a_dislike_said_with_a_new_request_answers_the_request(world, text):
+    catalog, parser = world
+    memory = replace(shown(catalog, "Casablanca", "Heat"), last_recommend={"genres": ["Drama"], "k": 5})
+    recommend = [c["args"] for c in calls(parser.plan(text, memory)) if c["name"] == "recommend"]
+    assert len(recommend) == 1 and "Horror" in recommend[0].get("genres", []), recommend
+
+
 @pytest.mark.parametrize("text, title, k", [
     ("in the spirit of Paddington 2?", "Paddington 2", 5), ("something like Paddington 2, just two", "Paddington 2", 2),
     ("3 films like Paddington 2", "Paddington 2", 3),
@@ -235,6 +278,14 @@ def feedback_of(plan) -> dict[str, str]:
     ("I loved Ghostbusters, not so much Blade Runner", ["Ghostbusters"], ["Blade Runner"]),
     ("I hated Home Alone and Night of the Living Dead", [], ["Home Alone", "Night of the Living Dead"]),
     ("I liked Inception but I haven't seen Die Hard", ["Inception"], []),
+    # Run on, with no comma: a title followed by a new subject starts the next clause.
+    ("I liked Inception I just didn't care for Die Hard", ["Inception"], ["Die Hard"]),
+    ("We loved Toy Story we didn't care much for Home Alone", ["Toy Story"], ["Home Alone"]),
+    ("Fargo was a masterpiece", ["Fargo"], []),
+    ("I didn't care for Home Alone", [], ["Home Alone"]),
+    # Negations as people type them: no apostrophe, or a curly one.
+    ("I didnt really enjoy Home Alone but love Toy Story", ["Toy Story"], ["Home Alone"]),
+    ("I don’t like Home Alone or Night of the Living Dead", [], ["Home Alone", "Night of the Living Dead"]),
 ])
 def test_each_film_in_a_sentence_gets_what_its_own_clause_says(world, text, liked, disliked):
     catalog, parser = world
@@ -247,6 +298,52 @@ def test_each_film_in_a_sentence_gets_what_its_own_clause_says(world, text, like
     for args in requests:
         assert set(args["like"]) == {by_title(catalog, t) for t in liked}  # a disliked film is never a seed
         assert {by_title(catalog, t) for t in disliked} <= set(args.get("exclude", []))
+
+
+@pytest.mark.parametrize("text, genre", [("I like comedies. Thanks, bye!", "Comedy"),
+                                         ("Something scary from the 80s would be great. Bye!", "Horror")])
+def test_a_request_that_ends_in_goodbye_is_still_answered(world, text, genre):
+    _, parser = world
+    recommend = [c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert recommend and genre in recommend[0].get("genres", []), recommend
+
+
+@pytest.mark.parametrize("text, seed, avoided", [
+    ("a comedy, nothing like Home Alone", None, "Home Alone"),
+    ("Hi, a good romance please. Nothing like Casablanca (1942) though", None, "Casablanca"),
+    ("like Fargo but lighter", "Fargo", None), ("Like Toy Story, but for grown-ups", "Toy Story", None),
+])
+def test_a_comparison_records_nothing_and_a_negated_one_seeds_nothing(world, text, seed, avoided):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert not feedback_of(plan), calls(plan)
+    (call,) = calls(plan)
+    assert call["args"].get("like", []) == ([by_title(catalog, seed)] if seed else []), call
+    if avoided:
+        assert by_title(catalog, avoided) in call["args"].get("exclude", []), call
+
+
+@pytest.mark.parametrize("text, film", [
+    ("My wife adored Casablanca", "Casablanca"), ("my kids have seen Frozen five times", "Frozen"),
+    ("They didn't care much for Fargo", "Fargo"), ("my brother hated Heat", "Heat"),
+])
+def test_someone_elses_taste_is_not_the_speakers_to_record(world, text, film):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert not feedback_of(plan), calls(plan)
+    if "adored" in text:  # liked by someone else: still a fair seed for the picks
+        assert [c["args"].get("like") for c in calls(plan)] == [[by_title(catalog, film)]], calls(plan)
+
+
+@pytest.mark.parametrize("text", [
+    "Understand. It looked disturbing from the trailers...Well I believe that is all for now. Have a good day!",
+    "Ok cool. Not my thing. Bye!", "That one sounds fun. Thanks for the help, bye",
+])
+def test_a_message_ending_in_goodbye_gets_no_list(world, text):
+    catalog, parser = world
+    memory = replace(shown(catalog, "Casablanca", "Heat"), last_recommend={"genres": ["Drama"], "k": 5})
+    plan = parser.plan(text, memory)
+    assert not [c for c in calls(plan) if c["name"] == "recommend"] and plan.answer, calls(plan)
 
 
 @pytest.mark.parametrize("text, said", [
@@ -440,8 +537,39 @@ def test_misspelt_genre_and_kind_words_are_read(world):
     assert call["args"]["genres"] == ["Sci-Fi"], call
     (call,) = calls(parser.plan("any good thrilers?", Recall()))
     assert call["args"]["genres"] == ["Thriller"], call
-    assert parser.lexicon.respelled("do you know some great new moveis") == "do you know some great new movies"
-    assert parser.lexicon.respelled("a film like zootopia", keep={"zootopia"}) == "a film like zootopia"
+    assert parser.speller("do you know some great new moveis") == "do you know some great new movies"
+    assert parser.speller("Moveis like Zootopia") == "Movies like Zootopia"
+
+
+@pytest.mark.parametrize("text, kind", [("I liekd casablanca", "liked"), ("I really enjoued casablanca!", "liked"),
+                                        ("Loevd casablanca", "liked")])
+def test_a_misspelt_cue_word_still_records_the_taste(world, text, kind):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert feedback_of(plan) == {by_title(catalog, "Casablanca"): kind}, calls(plan)
+
+
+@pytest.mark.parametrize("text, args", [
+    ("can you reccomend a horor film", {"genres": ["Horror"]}),
+    ("somthing simular to heat", {"like": "Heat"}),
+    ("Sugest me a comdy from the 80s", {"genres": ["Comedy"], "year_from": 1980}),
+])
+def test_a_misspelt_request_is_followed(world, text, args):
+    catalog, parser = world
+    (call,) = calls(parser.plan(text, Recall()))
+    expected = {k: [by_title(catalog, v)] if k == "like" else v for k, v in args.items()}
+    assert call["name"] == "recommend" and {k: call["args"].get(k) for k in expected} == expected, call
+
+
+def test_the_speller_leaves_names_and_far_words_as_written(world):
+    _, parser = world
+    # A capital inside the sentence is a name; an unknown word far from every cue word is the person's own.
+    assert parser.speller("Anything with Wes Andersn or Liekd?") == "Anything with Wes Andersn or Liekd?"
+    assert parser.speller("something quixotish and lieked") == "something quixotish and liked"
+    # Contractions stay whole ("haven" is one edit from "have").
+    assert parser.speller("I haven't seen it, they weren't good") == "I haven't seen it, they weren't good"
+    # Two cue words as near ("hatd": hated, hate): which one is not guessed.
+    assert parser.speller("i hatd it") == "i hatd it"
 
 
 @pytest.mark.parametrize("text", ["seen it", "Yes, I have seen that one. What else do you have?", "I liked it"])

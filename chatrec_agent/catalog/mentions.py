@@ -121,6 +121,9 @@ def key_of(text: str) -> str:
     return " ".join(words)
 
 
+_OWNER = re.compile(r"^(?:[A-Z][\w.]*\s+){0,2}[A-Z][\w.]*(?:'s|s')\s+(?P<rest>\S.*)$")
+
+
 def aliases(title: str) -> list[tuple[str, bool]]:
     """(key, is_short_form) for each way people write a title: as it is, without its
     parentheses, each "(a.k.a. …)" name, and without a subtitle ("Anchorman: The Legend …")."""
@@ -129,6 +132,10 @@ def aliases(title: str) -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
     for name, short in names:
         out.append((name, short))
+        # Without an owner's name before it: "National Lampoon's Van Wilder", "Dr. Seuss' The
+        # Lorax" are written "Van Wilder", "The Lorax". Two words at least ("Schindler's List").
+        if (owned := _OWNER.match(name)) and len(owned.group("rest").split()) >= 2:
+            out.append((owned.group("rest"), True))
         # Each head before a subtitle: "Avengers: Infinity War - Part I" is also written
         # "Avengers: Infinity War" and "Avengers".
         for cut in re.finditer(r"\s*(?::| - | – )\s*", name):
@@ -159,6 +166,12 @@ class Mention:
     @property
     def item(self) -> Item:
         return self.items[0]
+
+    @property
+    def names_a_series(self) -> bool:
+        """"any of the Star Wars": a head several titles share before their subtitles, with no
+        year to pick one. The series, not one film: a seed, never one film's feedback."""
+        return bool(self.evidence.get("short_form")) and not self.evidence.get("year") and len(self.items) > 1
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,13 @@ from chatrec_agent.conversation.planner.carry import within_search
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.groups import (GroupAsk, membership_call, personal, read_group, regroup,
                                                        without_mentions)
-from chatrec_agent.conversation.planner.lexicon import EXCESS, NEGATION, GenreLexicon, lemma
+from chatrec_agent.conversation.planner.lexicon import EXCESS, GENERIC, NEGATION, GenreLexicon, lemma
 from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions
 from chatrec_agent.conversation.planner.questions import item_question
 from chatrec_agent.conversation.planner.references import count_in, ordinal_in, ordinals_in, pick
+from chatrec_agent.conversation.planner.spelling import Speller, cue_words
 from chatrec_agent.conversation.tool_names import ToolName
 
 HELP = (
@@ -171,8 +172,12 @@ class IntentParser:
         self.attributes = attributes
         self.meaning = meaning  # nearest labelled examples, for follow-ups the rules find no slot in
         self.items: dict[str, Item] = {item.id: item for item in titles.items}
+        self.speller = Speller(lexicon.words() | GENERIC | cue_words(),
+                               keep={w for key in linker.by_key for w in key.split()} |
+                                    {w for key in linker.attributes for w in key.split()})
 
     def plan(self, text: str, memory: Recall) -> Plan:
+        text = self.speller(text.replace("’", "'").replace("‘", "'"))  # "don’t" is "don't"
         pending = memory.pending
         # "Yes I loved that one... The French Connection is another": a yes that goes on to name
         # another film surely answers something else.
@@ -215,13 +220,17 @@ class IntentParser:
     def _go_on_past_what_they_know(self, plan: Plan, memory: Recall) -> None:
         """"One adventure film" … "seen it": when every pick of the last list is one they have
         seen or disliked, the list is used up, and the search goes on past it, as a person who
-        recommends would offer the next one. (While picks are left, feedback is only recorded.)"""
+        recommends would offer the next one. (While picks are left, feedback is only recorded.)
+        So it does after a dislike of films that were not picks ("I didn't care for The
+        Campaign"): said in the middle of a search, it is a reason to go on."""
         shown = {card["id"] for card in memory.last_shown}
         if plan.then or not plan.tool_calls or memory.last_recommend is None or memory.list_tool != ToolName.RECOMMEND:
             return
-        if all(c["name"] == ToolName.RECORD_FEEDBACK and c["args"].get("kind") in ("seen", "disliked")
-               and c["args"].get("item") in shown for c in plan.tool_calls) and \
-                shown <= {c["args"]["item"] for c in plan.tool_calls}:
+        if not all(c["name"] == ToolName.RECORD_FEEDBACK for c in plan.tool_calls):
+            return
+        said = {c["args"]["item"]: c["args"].get("kind") for c in plan.tool_calls}
+        used_up = all(kind in ("seen", "disliked") and item in shown for item, kind in said.items()) and shown <= said.keys()
+        if used_up or all(kind == "disliked" and item not in shown for item, kind in said.items()):
             plan.then = [self._call(ToolName.RECOMMEND, **_past_shown(_last_search(memory), memory))]
 
     def _keep_named_out(self, plan: Plan, said: list[str]) -> None:
@@ -264,7 +273,6 @@ class IntentParser:
         if len(raw) > MAX_MESSAGE_CHARS:
             return Plan(answer=TOO_LONG)
         t = " ".join(raw.lower().split())
-        t = self.lexicon.respelled(t, keep={w for m in _MENTIONS.get() for w in m.text.lower().split()})
         if cues.RESET.match(t):
             return Plan(answer=RESET, reset=True)
         if cues.ADMIN.search(t):
@@ -337,6 +345,13 @@ class IntentParser:
             richness = len(set(args) - {"k", "wish"}) + bool(args.get("wish")) if calls[0]["name"] == ToolName.RECOMMEND else 5
             if richness >= weight:
                 request, weight = Plan(calls, then=then), richness
+        # "…Well, that is all for now. Have a good day!": a message that ends in goodbye, asking
+        # nothing and naming no genre or era, closes the conversation ("I like comedies. Thanks!"
+        # does not); what its other sentences said of films still counts.
+        if plan.answer == CHAT["goodbye"] and not any(
+                cues.ASKS.search(s) or cues.REQUEST.search(s) or "?" in s or self.lexicon.parse(s)[0]
+                or any(parse_era(s, self.latest_year)) for s in sentences):
+            return Plan(feedback) if feedback else plan
         if feedback:
             return Plan(feedback, then=[request] if request is not None else [])
         if request is not None:
@@ -537,6 +552,12 @@ class IntentParser:
             if target:
                 return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="seen")
             return Plan(answer="Which one have you seen? Say e.g. “seen the second one”.")
+        # No cue phrase matched, yet the films named may have opinion words of their own ("we
+        # loved Heat", "they didn't care for Fargo"): each is read by its clause.
+        if named := self._named(t):
+            said = opinions(t, [self._span(t, i) for i in named], None)
+            if any(opinion in ("liked", "disliked", "seen") for opinion in said):
+                return self._taste(t, named, None, memory)
         return None
 
     def _taste(self, t: str, titles: list[Item], kind: str, memory: Recall) -> Plan:
@@ -544,15 +565,22 @@ class IntentParser:
         ("…but not Alien" is a dislike, see opinions.py), and picks like the liked ones in the
         same turn, as a person who recommends would answer."""
         said = dict(zip((i.id for i in titles), opinions(t, [self._span(t, i) for i in titles], kind)))
+        series = {m.item.id for m in _MENTIONS.get() if m.names_a_series}
         feedback = [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": item, "kind": opinion}}
-                    for item, opinion in said.items() if opinion in ("liked", "disliked", "seen")]
+                    for item, opinion in said.items() if opinion in ("liked", "disliked", "seen") and item not in series]
         liked = [item for item, opinion in said.items() if opinion in ("liked", "seed")]
         if not liked:
             # "I recently watched John Wick 2": films like it, as a person who recommends would
             # offer (recorded as seen, never as liked); a film of the list just shown only records.
             liked = [item for item, opinion in said.items() if opinion == "seen" and item not in memory.shown_ids]
             if not liked or said.keys() - set(liked):
-                return Plan(feedback) if feedback else self._recommend(t, memory)
+                if not feedback:
+                    return self._recommend(t, memory)
+                # "I didn't like Home Alone, any horror films?": what else it asks is answered too.
+                own = self._recommend(t, memory)
+                asks = own.tool_calls and set(own.tool_calls[0]["args"]) - {"k", "wish", "exclude", "like"} and \
+                    (cues.ASKS.search(t) or cues.REQUEST.search(t) or "?" in t)
+                return Plan(feedback, then=[own]) if asks else Plan(feedback)
         picks = self._recommend(t, memory)
         if picks.tool_calls:
             args = picks.tool_calls[0]["args"]
@@ -836,7 +864,10 @@ class IntentParser:
             found = self._compared(phrase)
             if isinstance(found, Plan):
                 return found
-            like = found
+            # "nothing like Fifty Shades": a comparison its clause negates seeds nothing.
+            known = [i for i in found if i in self.items]  # the rest: titles the catalog may lack
+            said = dict(zip(known, opinions(t, [self._span(t, self.items[i]) for i in known], "seed")))
+            like = [i for i in found if said.get(i, "seed") in ("seed", "liked", "seen") or self._span(t, self.items[i])[0] < 0]
         if not like:  # the films the message names, but those it says they dislike or haven't seen
             named = self._named(t)
             said = opinions(t, [self._span(t, i) for i in named], "seed")

@@ -14,9 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-from wordfreq import zipf_frequency
 
 from chatrec_agent.catalog import Catalog, genre_key
 from chatrec_agent.catalog.model import fold
@@ -121,7 +118,6 @@ class GenreLexicon:
         self._lookup = dict(self.phrases)
         self._compact = {p.replace(" ", ""): p for p in self._lookup}
         self.known = frozenset(self.words())
-        self._spellable = sorted(w for w in self.known | GENERIC if len(w) >= 4 and w.isalpha())
         self._parse = lru_cache(maxsize=4096)(self._parse_text)  # one message is parsed several times
         wordforms.lemma("warming", language)  # loads simplemma's tables now, not in someone's turn
 
@@ -138,22 +134,6 @@ class GenreLexicon:
             evidence = weigh(catalog, encode, params, cache_dir=cache_dir)
             learned = decide(evidence, params.threshold if threshold is None else threshold)
         return cls(catalog.genres, catalog.tag_index, learned)
-
-    def respelled(self, text: str, keep: Iterable[str] = ()) -> str:
-        """The text with its misspelt genre and kind words set right ("scfi" -> "scifi", "moveis"
-        -> "movies"): a word of four letters or more that the language does not know, one edit (a
-        swap counts one) from exactly one word this lexicon reads. Words in `keep` (a title's)
-        stay as written."""
-        keep = set(keep)
-
-        def fix(m: re.Match) -> str:
-            word = m.group(0)
-            if len(word) < 4 or word in self.known or word in keep or zipf_frequency(word, "en") > 0:
-                return word
-            near = {w for w, _, _ in process.extract(word, self._spellable, scorer=OSA.distance, score_cutoff=1, limit=3)}
-            return near.pop() if len(near) == 1 else word
-
-        return re.sub(r"[a-z]+", fix, text)
 
     def words(self) -> set[str]:
         """Every word of the genre and mood phrases this catalog understands."""

@@ -19,7 +19,9 @@ from chatrec_agent.conversation.planner.lexicon import lemma
 # None: nothing to record.
 Opinion = str | None
 
-_CLAUSE = re.compile(r"[,;:]|\b(?:but|though|although|however|whereas|while|yet|and|or)\b")
+# A title straight followed by a new subject starts a new clause: "I liked Anchorman I just
+# didn't care for Anchorman 2" is two, written as one.
+_CLAUSE = re.compile(r"[,;:]|\b(?:but|though|although|however|whereas|while|yet|and|or)\b|(?<=_) (?=(?:i|we|he|she|they)\b)")
 _CONTRAST = re.compile(r"^\W*(?:but|though|although|however|whereas|while|yet)\b")
 _WORD = re.compile(r"[a-z]+(?:n't|'[a-z]+)?")
 _LIKING = frozenset("like love enjoy adore favourite favorite fave faves fav favs fan into great amazing awesome excellent brilliant "
@@ -27,30 +29,40 @@ _LIKING = frozenset("like love enjoy adore favourite favorite fave faves fav fav
 _DISLIKING = frozenset("hate dislike awful terrible bad boring rubbish dull worst overrated meh disappointed disappointing".split())
 _WATCHING = frozenset("see seen saw watch watched".split())
 _NEGATORS = frozenset("no not never nor neither hardly".split())
+_NEGATED = re.compile(r"(?:n't|(?:do|does|did|is|are|was|were|could|would|should|have|has|had|ca|wo|ai)nt)$")  # "didnt" too
 # "anything like Heat", "more like Alien": a comparison, not a liking.
-_COMPARING = frozenset("anything something films film movies movie more one ones stuff similar exactly much else".split())
+_COMPARING = frozenset("anything something nothing films film movies movie more one ones stuff similar exactly much else".split())
+# Someone else's taste ("my wife adored Casablanca", "have you seen Fargo?") seeds the
+# picks but is not the speaker's to record.
+_OTHER_PEOPLE = frozenset("you he she they wife husband son sons daughter daughters kid kids child children friend friends "
+                          "boyfriend girlfriend partner family mom mum dad mother father brother sister parents".split())
 _PRONOUN = re.compile(r"\b(?:it|that|this|that one|this one)\b")
 _STAND = re.compile(r"\b(?:can'?t|cannot|could(?:n'?t| not)) stand\b")  # "couldn't stand it": a dislike
+_CARE_FOR = re.compile(r"\bcar(?:e|ed|ing) (?:much |a lot |too much )?for\b")  # "didn't care for X": a liking, negated
 
 
 def _own(clause: str) -> tuple[bool, Opinion | bool]:
     """(whether the clause holds a negation, its own opinion: an Opinion, or False for none)."""
     negated = False
+    others = False
     watched: Opinion | bool = False  # "I saw X, it was amazing": what they thought outranks that they saw it
-    words = _WORD.findall(_STAND.sub("hate", clause))
+    words = _WORD.findall(_CARE_FOR.sub("like", _STAND.sub("hate", clause)))
     for previous, word in zip(["", *words], words):
-        if word in _NEGATORS or word.endswith("n't"):
+        if word in _NEGATORS or _NEGATED.search(word):
             negated = True
             continue
+        others = others or word in _OTHER_PEOPLE
         base = lemma(word)
-        if base == "like" and previous in _COMPARING:
-            return negated, None if negated else "seed"  # "something like Alien": asked after, not rated
+        if base == "like" and (previous in _COMPARING or (word == "like" and not previous)):
+            # "something like Alien", "like Alien but lighter": asked after, not rated; "nothing
+            # like Alien": neither.
+            return negated, None if negated or previous == "nothing" else "seed"
         if base in _LIKING or word in _LIKING:
-            return negated, "disliked" if negated else "liked"
+            return negated, None if others and negated else "seed" if others else "disliked" if negated else "liked"
         if base in _DISLIKING or word in _DISLIKING:
-            return negated, None if negated else "disliked"
+            return negated, None if negated or others else "disliked"
         if (word in _WATCHING or base in _WATCHING) and watched is False:
-            watched = None if negated else "seen"
+            watched = None if negated or others else "seen"
     return negated, watched
 
 
