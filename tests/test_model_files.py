@@ -66,7 +66,7 @@ def answers(recs: Recommendations) -> dict:
             "explain": recs.explain(user_id, "psycho").text,
         }
     out["similar"] = [(r.item_id, round(r.score, 5)) for r in model.similar_items(["alien", "shining"], k=5)]
-    out["dataset"] = (model.ds.user_ids, model.ds.ratings, model.ds.preferences.toarray().tolist())
+    out["dataset"] = (model.ds.user_ids, model.ds.ratings.tolist(), model.ds.preferences.toarray().tolist())
     return out
 
 

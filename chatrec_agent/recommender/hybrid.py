@@ -130,9 +130,10 @@ class HybridRecommender(Recommender):
 
     def content_profile(self, x: np.ndarray) -> np.ndarray | None:
         """The user's taste as a direction in embedding space: liked minus disliked items."""
-        if self.vectors is None or not np.any(x):
+        history = np.flatnonzero(x)
+        if self.vectors is None or not len(history):
             return None
-        profile = x @ self.vectors
+        profile = x[history] @ self.vectors[history]  # the history's rows only, not all items
         norm = float(np.linalg.norm(profile))
         return profile / norm if norm > 0 else None
 
@@ -172,10 +173,14 @@ class HybridRecommender(Recommender):
         return blend(cf, content, self.shrinkage.weight(self._co_raters[at])).mean(axis=0)
 
     def _decorate(self, recs, x, query_vector):
-        wish = self.wish_scores(query_vector)
-        content = self.content_scores(x)
-        for rec in recs:
-            n = self.ds.item_index[rec.item_id]
+        if not recs:
+            return recs
+        picks = np.array([self.ds.item_index[rec.item_id] for rec in recs])
+        vectors = None if self.vectors is None else self.vectors[picks]  # the picks' rows, not all items'
+        profile = self.content_profile(x)
+        wish = None if query_vector is None or vectors is None else vectors @ np.asarray(query_vector, dtype=np.float32)
+        content = None if profile is None or vectors is None else vectors @ profile
+        for n, rec in enumerate(recs):
             rec.wish_similarity = None if wish is None else float(wish[n])
             rec.content_similarity = None if content is None else float(content[n])
         return recs

@@ -107,7 +107,7 @@ class Recommendations:
             if not force and (saved := self._load(fingerprint)) is not None:
                 self._model, self._fingerprint = saved, fingerprint
                 return False
-            dataset = Dataset(self.history.all_interactions(), list(self.catalog.items.values()))
+            dataset = Dataset(self.history.iter_interactions(), list(self.catalog.items.values()))
             params = {"l2": self.settings.recommender.ease_l2} if self.settings.recommender.model in ("ease", "hybrid") else {}
             chosen, why = model_choice(self.settings.recommender.model, dataset.n_items)
             log.info("fitting the %s recommender: %s", chosen, why)
