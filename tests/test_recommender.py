@@ -307,3 +307,26 @@ def test_the_hybrid_chooses_its_cf_model_by_catalog_size_and_says_why(n_items, k
     assert name == chosen and f"{n_items:,} items" in why
     assert ("GB" in why) == (kind == "itemknn")  # the size EASE would have needed, where it was passed over
     assert model_choice("als", n_items) == ("als", "as configured (recommender.model)")
+
+
+@pytest.mark.parametrize("kind", ["ease", "itemknn"])
+def test_scores_from_the_historys_rows_equal_the_whole_product(kind):
+    """EASE and item-KNN score a person from their history's rows of the item-item weights
+    only; that equals the fold-in times the whole matrix, dislikes (negative) included, and
+    so do the contributions an explanation cites."""
+    rng = np.random.default_rng(2)
+    items = [Item(f"i{n}", f"Item {n}") for n in range(50)]
+    rows = [Interaction(f"u{u}", f"i{i}", float(rng.integers(1, 6)), 0) for u in range(70)
+            for i in rng.choice(50, size=int(rng.integers(2, 20)), replace=False)]
+    model = make_model(kind).fit(Dataset(rows, items))
+    weights = model._B if kind == "ease" else model._sim.toarray()
+    x = np.zeros(50, dtype=np.float32)
+    x[[3, 17, 29]] = 1.0
+    x[41] = -1.0  # a dislike
+    assert np.allclose(model._scores(x, UserState("p"), None), x @ weights, atol=1e-5)
+    for item in (0, 12, 48):
+        want = [(j, float(x[j] * weights[j, item])) for j in np.flatnonzero(x * weights[:, item] > 0)]
+        got = model._contributions(x, item)
+        assert sorted(j for j, _ in got) == sorted(j for j, _ in want)  # three liked items: all of them
+        assert all(np.isclose(w, x[j] * weights[j, item]) for j, w in got)
+    assert not np.any(model._scores(np.zeros(50, dtype=np.float32), UserState("p"), None))
