@@ -1,0 +1,176 @@
+"""What a message says of films: a rating, a liking, a dislike or "seen", each film by its
+own clause (opinions.py), recorded only from a sure link; and when what was said uses up the
+list just shown, the search goes on past it."""
+
+from __future__ import annotations
+
+import re
+
+
+from chatrec_agent.catalog import Item
+from chatrec_agent.conversation.planner import cues
+from chatrec_agent.conversation.planner.memory import Recall
+from chatrec_agent.conversation.planner.opinions import opinions
+from chatrec_agent.conversation.planner.plans import (MENTIONS, Plan, did_you_mean, folded, last_search, mentioned,
+                                                      past_shown, spans_in, without_titles)
+from chatrec_agent.conversation.planner.references import ordinal_in, ordinals_in, pick
+from chatrec_agent.conversation.tool_names import ToolName
+
+
+class FeedbackReading:
+    """The feedback rules of IntentParser (intents.py), which mixes them in; they use its
+    readers (`_recommend`, `_named`, `_call`, the lexicon)."""
+
+    def _go_on_past_what_they_know(self, plan: Plan, memory: Recall) -> None:
+        """"One adventure film" … "seen it": when every pick of the last list is one they have
+        seen or disliked, the list is used up, and the search goes on past it, as a person who
+        recommends would offer the next one. (While picks are left, feedback is only recorded.)
+        So it does after a dislike of films that were not picks ("I didn't care for The
+        Campaign"): said in the middle of a search, it is a reason to go on."""
+        shown = {card["id"] for card in memory.last_shown}
+        if plan.then or not plan.tool_calls or memory.last_recommend is None or memory.list_tool != ToolName.RECOMMEND:
+            return
+        if not all(c["name"] == ToolName.RECORD_FEEDBACK for c in plan.tool_calls):
+            return
+        said = {c["args"]["item"]: c["args"].get("kind") for c in plan.tool_calls}
+        used_up = all(kind in ("seen", "disliked") and item in shown for item, kind in said.items()) and shown <= said.keys()
+        if used_up or all(kind == "disliked" and item not in shown for item, kind in said.items()):
+            plan.then = [self._call(ToolName.RECOMMEND, **past_shown(last_search(memory), memory))]
+
+    def _target(self, phrase: str | None, memory: Recall, write: bool = False) -> str | None:
+        """An item named by position ("the third one"), pronoun ("it") or title; None if unclear.
+        `write`: for feedback, where only a sure title counts; a question may take the likeliest
+        film, since the answer names it."""
+        phrase = (phrase or "").strip(" .!?")
+        position = ordinal_in(phrase) if phrase else None
+        if position is not None:
+            card = pick(memory.last_shown, position)
+            return None if card is None else card["id"]
+        if not phrase or cues.PRONOUN.match(phrase):
+            # "Jaws is a classic, anything like it?": a film the message names comes first (for a
+            # write, only a sure one).
+            named = [m.item.id for m in MENTIONS.get()
+                     if m.decision == "link" or (m.decision == "ask" and not write and not m.evidence.get("year_clash"))]
+            if phrase and named:
+                return named[-1]
+            if memory.last_item:
+                return memory.last_item["id"]
+            # "seen it" after a list of five: a question may take the first, a write never guesses.
+            if (len(memory.last_shown) == 1 or (memory.last_shown and not write)) and phrase:
+                return memory.last_shown[0]["id"]
+            return None
+        named = self._named(phrase) or ([] if write else [m.item for m in mentioned(phrase, "ask")])
+        if named:
+            return named[0].id  # "toy story a lot": the title inside the phrase
+        if re.match(r"(?:it|that|this|them|those|these)\b", phrase):
+            return self._target("it", memory, write)  # "it a lot", "that one too", "it's great"
+        if mentioned(phrase, "ask"):
+            return None  # unsure: the caller asks
+        # Maybe a title the linker could not weigh, or one with a typo: the tool takes an exact
+        # title only, and offers close matches for anything else.
+        return phrase if len(phrase.split()) <= 8 and self._title_attempt(phrase) else None
+
+    def _feedback(self, t: str, memory: Recall) -> Plan | None:
+        if cues.WHY.search(t) or cues.QUESTION.match(t) or cues.WH_QUESTION.match(t) or cues.HYPOTHETICAL.search(t):
+            return None  # "why would I like it?", "what else would I like?" are questions, not feedback
+        for pattern in cues.RATE:
+            if m := pattern.search(t):
+                unsure = mentioned(m.group("t"), "ask")
+                if unsure and folded(unsure[0].text) == folded(m.group("t")):
+                    # "rate Fargo 5": the slot holds only a title, so the title is meant.
+                    return self._call(ToolName.RECORD_FEEDBACK, item=unsure[0].item.id, kind="rated", rating=float(m.group("n")))
+                if unsure:
+                    return did_you_mean(unsure)
+                target = self._target(m.group("t"), memory, write=True)
+                if target:
+                    return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="rated", rating=float(m.group("n")))
+        for pattern, kind in ((cues.DISLIKED, "disliked"), (cues.DISLIKED_REF, "disliked"), (cues.LIKED, "liked"), (cues.LIKED_REF, "liked")):
+            m = pattern.search(t)
+            if not m:
+                continue
+            phrase = m.group("t")
+            if len(positions := ordinals_in(t)) > 1 and memory.last_shown:
+                return self._each_position(t, positions, kind, memory)
+            if kind == "liked" and re.match(r"(something|anything|a |an |some |films?|movies?|to )", phrase):
+                return None  # "I'd like something funny" is a request, not feedback
+            if self._named(phrase):  # every film the sentence names: "not into Saw but I did like Alien"
+                return self._taste(t, self._named(t), kind, memory)
+            if mentioned(phrase, "ask"):
+                return (did_you_mean(mentioned(phrase, "ask")))  # never recorded from an unsure link
+            genres = self.lexicon.parse(without_titles(phrase))[0]
+            # "I loved the second one" points into the last list; "I like comedies" is a taste, so a request.
+            points = ordinal_in(phrase) is not None and bool(memory.last_shown)
+            if not points and (genres or self._has_slots(phrase)):
+                plan = self._recommend(t, memory)
+                args = plan.tool_calls[0]["args"] if plan.tool_calls else None
+                if args is not None and kind == "disliked":
+                    args["genres"] = [g for g in args.get("genres", []) if g not in genres]
+                    args["exclude_genres"] = list(dict.fromkeys([*args.get("exclude_genres", []), *genres]))
+                    args = {k: v for k, v in args.items() if v not in (None, [], "")}
+                    plan.tool_calls[0]["args"] = args
+                return plan
+            target = self._target(phrase, memory, write=True)
+            if target:
+                return self._call(ToolName.RECORD_FEEDBACK, item=target, kind=kind)
+        if (m := cues.SEEN.search(t)) and not re.match(r"(?:any|anything|something|some|a|an)\b", m.group("t") or ""):
+            if re.search(r"\bhaven'?t\b|\bnot seen\b|\bnever (seen|watched)\b", t):
+                return None
+            if unsure := mentioned(m.group("t") or "", "ask"):
+                return did_you_mean(unsure)
+            if self._named(m.group("t") or ""):  # "I just saw Heat and loved it": each film as its clauses say
+                return self._taste(t, self._named(t), "seen", memory)
+            phrase = m.group("t") or ""
+            if re.match(r"(?:ones?)?\s*(?:[,.;!?…]|$)", phrase):
+                phrase = ""  # "seen that one, too dry for me": the film just talked about
+            target = self._target(phrase or "it", memory, write=True)
+            if target:
+                return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="seen")
+            return Plan(answer="Which one have you seen? Say e.g. “seen the second one”.")
+        # No cue phrase matched, yet the films named may have opinion words of their own ("we
+        # loved Heat", "they didn't care for Fargo"): each is read by its clause.
+        if named := self._named(t):
+            said = opinions(t, [self._span(t, i) for i in named], None)
+            if any(opinion in ("liked", "disliked", "seen") for opinion in said):
+                return self._taste(t, named, None, memory)
+        return None
+
+    def _taste(self, t: str, titles: list[Item], kind: str, memory: Recall) -> Plan:
+        """"I like Ghostbusters II (1989) and Saw (2004)": each film recorded as its clause says
+        ("…but not Alien" is a dislike, see opinions.py), and picks like the liked ones in the
+        same turn, as a person who recommends would answer."""
+        said = dict(zip((i.id for i in titles), opinions(t, [self._span(t, i) for i in titles], kind)))
+        series = {m.item.id for m in MENTIONS.get() if m.names_a_series}
+        feedback = [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": item, "kind": opinion}}
+                    for item, opinion in said.items() if opinion in ("liked", "disliked", "seen") and item not in series]
+        liked = [item for item, opinion in said.items() if opinion in ("liked", "seed")]
+        if not liked:
+            # "I recently watched John Wick 2": films like it, as a person who recommends would
+            # offer (recorded as seen, never as liked); a film of the list just shown only records.
+            liked = [item for item, opinion in said.items() if opinion == "seen" and item not in memory.shown_ids]
+            if not liked or said.keys() - set(liked):
+                if not feedback:
+                    return self._recommend(t, memory)
+                # "I didn't like Home Alone, any horror films?": what else it asks is answered too.
+                own = self._recommend(t, memory)
+                asks = own.tool_calls and set(own.tool_calls[0]["args"]) - {"k", "wish", "exclude", "like"} and \
+                    (cues.ASKS.search(t) or cues.REQUEST.search(t) or "?" in t)
+                return Plan(feedback, then=[own]) if asks else Plan(feedback)
+        picks = self._recommend(t, memory)
+        if picks.tool_calls:
+            args = picks.tool_calls[0]["args"]
+            args["like"] = [i for i in dict.fromkeys([*args.get("like", []), *liked]) if i in liked or said.get(i, "liked") in ("liked", "seed")]
+            args.pop("wish", None)  # "I loved X": the films are the request, not the words
+        return Plan(feedback, then=[picks]) if feedback else picks
+
+    @staticmethod
+    def _each_position(t: str, positions: list[tuple[int, int, int]], kind: str, memory: Recall) -> Plan | None:
+        """"loved the first, not so much the third": each film shown there, as its clause says."""
+        said = opinions(t, [(a, b) for a, b, _ in positions], kind)
+        feedback = [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": card["id"], "kind": opinion}}
+                    for (_, _, n), opinion in zip(positions, said) if opinion and (card := pick(memory.last_shown, n))]
+        return Plan(feedback) if feedback else None
+
+    @staticmethod
+    def _span(t: str, item: Item) -> tuple[int, int]:
+        """Where the message names the item (as the linker found it written); (-1, -1) if nowhere."""
+        return next((span for m, span in spans_in(t) if m.item.id == item.id), (-1, -1))

@@ -1,0 +1,122 @@
+"""What every reading of a message shares: the plan it becomes, and the titles the message
+names, found once per message by the linker and read by every rule (intents.py,
+feedback.py, requests.py)."""
+
+from __future__ import annotations
+
+import re
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from chatrec_agent.catalog import Item
+from chatrec_agent.catalog.mentions import Mention, tokens
+from chatrec_agent.conversation.planner import cues
+from chatrec_agent.conversation.planner.memory import Recall
+
+# The titles the message being planned names, found once on its original casing (the linker
+# weighs capitals, quotes and years) and read by every rule below; per call, so concurrent
+# turns never see each other's.
+MENTIONS: ContextVar[tuple[Mention, ...]] = ContextVar("mentions", default=())
+
+
+# Capitalised words and a year in parentheses: how people write a title ("Saw (2004)").
+WRITTEN_TITLE = re.compile(r"(?P<t>(?:[A-Z0-9][\w'’:&!.,-]*\s+){0,7}[A-Z0-9][\w'’:&!.-]*)\s*\((?:19|20)\d\d\)")
+
+
+def last_search(memory: Recall) -> dict:
+    """The arguments of the conversation's latest recommend call that say something."""
+    return {k: v for k, v in (memory.last_recommend or {}).items() if v not in (None, [], "")}
+
+
+def past_shown(args: dict, memory: Recall) -> dict:
+    """`args`, keeping out everything the conversation has shown."""
+    return {**args, "exclude": list(dict.fromkeys([*args.get("exclude", []), *memory.shown_ids]))}
+
+
+def spans_in(t: str, decisions: tuple[str, ...] | None = None) -> list[tuple[Mention, tuple[int, int]]]:
+    """Where in `t` (lower case) the message's mentions (with these decisions) are written."""
+    return [(m, found.span()) for m in MENTIONS.get() if decisions is None or m.decision in decisions
+            for found in re.finditer(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)", t)]
+
+
+def folded(text: str) -> str:
+    return " " + " ".join(t for t, _, _ in tokens(text)) + " "
+
+
+def mentioned(phrase: str, decision: str) -> list[Mention]:
+    """The message's mentions with this decision that lie inside the phrase. A kind of film
+    ("a superhero movie", "any of the star wars") is never asked about as one film."""
+    words = folded(phrase)
+    return [m for m in MENTIONS.get() if m.decision == decision and folded(m.text) in words
+            and not (decision == "ask" and (m.evidence.get("indefinite") or m.evidence.get("kind_of")))]
+
+
+def without_titles(t: str) -> str:
+    """The text less the titles it surely names, and the series it may name: their words are
+    no genre, era or count ("Paddington 2", "2012", "Scary Movie", "any of the star wars").
+    What the clause says of a title goes with it: "Die Hard is a classic" asks for no old films."""
+    for m in MENTIONS.get():
+        if m.decision == "link" or (m.decision == "ask" and m.evidence.get("kind_of")):
+            t = re.sub(rf"(?<!\w){re.escape(m.text.lower())}(?:\s*\(?\d{{4}}\)?)?(?!\w)"
+                       r"(?:\s+(?:is|was|are|were|'s)\b(?:(?!\b(?:but|and|so)\b)[^,.;!?])*)?", " ", t)
+    return " ".join(t.split())
+
+
+def sentences_of(t: str) -> list[str]:
+    """The message's sentences; a title's own full stop ("Mrs. Doubtfire", "Dr. No") ends none."""
+    titles = [span for _, span in spans_in(t, ("link", "ask"))]
+    out, start = [], 0
+    for cut in cues.SENTENCE.finditer(t):
+        if not any(a <= cut.start() < b for a, b in titles):
+            out.append(t[start:cut.start()])
+            start = cut.end()
+    return [*out, t[start:]]
+
+
+def did_you_mean(mentions: list[Mention]) -> Plan:
+    """Asks whether the likeliest film is meant; a "yes" next turn confirms it (Recall.pending)."""
+    return did_you_mean_item(mentions[0].item, mentions[0].text)
+
+
+def did_you_mean_item(item: Item, span: str) -> Plan:
+    label = f"*{item.title}* ({item.year})" if item.year else f"*{item.title}*"
+    return Plan(answer=f"Do you mean the film {label}? Say “yes”, or name the film you meant.",
+                confirm={"item": item.id, "span": span})
+
+
+def merged(first: dict, second: dict) -> dict:
+    """Two sentences' constraints as one request: lists joined, bounds and wish from the later
+    one where it has them, the count only where one was asked for."""
+    out = dict(first)
+    for key, value in second.items():
+        if isinstance(value, list):
+            out[key] = list(dict.fromkeys([*out.get(key, []), *value], ) if key != "attributes" else [*out.get(key, []), *value])
+        elif key == "k":
+            out[key] = value if value != 5 else out.get(key, value)
+        else:
+            out[key] = value
+    excluded = set(out.get("exclude_genres", []))
+    if excluded and out.get("genres"):
+        out["genres"] = [g for g in out["genres"] if g not in excluded]
+    return {k: v for k, v in out.items() if v not in (None, [], "")}
+
+
+def without_interjection(t: str) -> str:
+    """"no, a comedy" is a correction, not "no comedy"."""
+    return re.sub(r"^(?:no|nope|nah|hmm|ok|okay)\s*[,.!]\s*", "", t)
+
+
+@dataclass
+class Plan:
+    tool_calls: list[dict] = field(default_factory=list)  # {"name": ..., "args": {...}}
+    answer: str | None = None
+    # Calls that need the first ones' results to be in first ("I hated the first one, show me
+    # others": the dislike is recorded before the next list is chosen).
+    then: list[Plan] = field(default_factory=list)
+    # An answer that asks "do you mean the film X?": the item, the words it was read from and
+    # (filled in by `plan`) the message, so that a "yes" next turn re-reads it with X confirmed.
+    confirm: dict | None = None
+    reset: bool = False  # "start over": what came before is set aside (Recall stops reading there)
+
+    def steps(self) -> list[list[dict]]:
+        return [self.tool_calls, *(call for plan in self.then for call in plan.steps())] if self.tool_calls else []

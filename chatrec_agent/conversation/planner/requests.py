@@ -1,0 +1,248 @@
+"""A request read into the recommend tool's arguments: genres and exclusions, era, attributes,
+"like X" seeds (the titles it surely names, or their close spellings), references to what
+was shown, and the words left over as the wish."""
+
+from __future__ import annotations
+
+import re
+
+from wordfreq import zipf_frequency
+
+from chatrec_agent.catalog import phrase_words
+from chatrec_agent.catalog.attributes import AttributeMention
+from chatrec_agent.catalog.mentions import tokens
+from chatrec_agent.conversation.planner import cues
+from chatrec_agent.conversation.planner.eras import parse_era
+from chatrec_agent.conversation.planner.lexicon import EXCESS, NEGATION, lemma
+from chatrec_agent.conversation.planner.memory import Recall
+from chatrec_agent.conversation.planner.opinions import opinions
+from chatrec_agent.conversation.planner.plans import (MENTIONS, Plan, did_you_mean, did_you_mean_item, last_search,
+                                                      mentioned, spans_in, without_interjection, without_titles)
+from chatrec_agent.conversation.planner.references import ordinal_in
+from chatrec_agent.conversation.tool_names import ToolName
+
+
+class RequestReading:
+    """The request rules of IntentParser (intents.py), which mixes them in."""
+
+    def _search(self, t: str, memory: Recall) -> Plan | None:
+        m = cues.SEARCH.match(t) or cues.IN_CATALOG.match(t)
+        if not m:
+            return None
+        query = m.group("q").strip()
+        if re.match(r"(your|a good|good|the best|popular|trending|worth)\b", query):
+            return None  # "what's your favourite movie?", "is there a good thriller?": a request
+        if cues.PRONOUN.match(query) or ordinal_in(query) is not None:  # "tell me about it": the item just talked about
+            target = self._target(query, memory)
+            return self._call(ToolName.ITEM_DETAILS, item=target, fields=[]) if target else Plan(answer="About which one? Name a title.")
+        match = self.titles.resolve(query)
+        if match is None and (memory.last_item or memory.last_shown):
+            by_meaning = self._by_meaning(t, memory)  # "what's the story?" is about the item in hand
+            if by_meaning is not None:
+                return by_meaning
+        if match is None and not any(lemma(w) not in cues.ASKING_WORDS and w not in cues.KINDS for w in phrase_words(query).split()):
+            return None  # "do you have any good recommendations?": a request with nothing to search
+        if match is None and (self.lexicon.parse(query)[0] or self._mentions(query) or len(query.split()) > 4):
+            return None  # "is there a good sci-fi from the 90s?", "do you have anything by Kubrick?": requests
+        if match is not None and re.match(r"^(?:tell me about|what is|what's)\b", t):
+            return self._call(ToolName.ITEM_DETAILS, item=match.item.id, fields=[])  # "tell me about Inception"
+        return self._call(ToolName.SEARCH_CATALOG, query=query)
+
+    def _mentions(self, t: str) -> list[AttributeMention]:
+        """Attribute values named in the text, minus those inside a title it names ("Hitchcock"
+        the film, in "something like Hitchcock")."""
+        if not self.attributes:
+            return []
+        mentions = self.attributes.find(t)
+        if mentions and (m := cues.LIKE.search(t)) and self._named(m.group("t")):
+            title_words = set(phrase_words(m.group("t")).split())
+            words = phrase_words(t).split()
+            mentions = [x for x in mentions if not set(words[x.start:x.end]) <= title_words]
+        return mentions
+
+    def _referenced(self, t: str, memory: Recall) -> tuple[list[str], list[dict], dict]:
+        """What "along those lines", "that director", "the same era" point at, from the item
+        the conversation just talked about: (like ids, attribute conditions, other constraints: years, genre)."""
+        item = self.items.get((memory.last_item or {}).get("id", "")) if memory.last_item else None
+        if item is None and memory.last_shown:
+            item = self.items.get(memory.last_shown[0]["id"]) if len(memory.last_shown) == 1 else None
+        if item is None:
+            if memory.last_shown and cues.LIKE_THOSE.search(t):
+                # "a few more just like those": the whole list as seeds, within the search it answered.
+                carried = {k: v for k, v in last_search(memory).items() if k in cues.CARRIED}
+                return [card["id"] for card in memory.last_shown], [], carried
+            return [], [], {}
+        like = [item.id] if cues.LIKE_THAT.search(t) else []
+        conditions: list[dict] = []
+        constraints: dict = {}
+        for m in cues.REF_FIELD.finditer(t):
+            what = m.group("what")
+            field = self.attributes.field_named(what) if self.attributes else None
+            if field and item.extra.get(field):
+                values = self.attributes.resolve(field, [item.extra[field]])[0] if self.attributes else []
+                conditions.append({"field": field, "values": values or [item.extra[field]], "negate": False})
+            elif what in ("era", "decade", "period", "time") and item.year:
+                constraints.update(year_from=item.year // 10 * 10, year_to=item.year // 10 * 10 + 9)
+            elif what == "year" and item.year:
+                constraints.update(year_from=item.year, year_to=item.year)
+            elif what in ("genre", "genres", "kind", "type", "sort") and item.genres:
+                constraints.setdefault("genres", list(item.genres[:1]))
+        return like, conditions, constraints
+
+    def _recommend(self, t: str, memory: Recall, raw: str = "") -> Plan:
+        args: dict = {}
+        bare = without_titles(t)  # a title's words are no genre, era or count
+        mentions = self._mentions(t)
+        if mentions:
+            args["attributes"] = [m.condition.as_dict() for m in mentions]
+        like_ref, ref_conditions, ref_constraints = self._referenced(t, memory)
+        if ref_conditions:
+            args["attributes"] = args.get("attributes", []) + ref_conditions
+        genres, excluded = self.lexicon.parse(without_interjection(bare))
+        if genres:
+            args["genres"] = genres
+        excluded = excluded + [g for g in self.lexicon.mood_exclusions(bare, genres) if g not in excluded]
+        if excluded:
+            args["exclude_genres"] = excluded
+        year_from, year_to = parse_era(bare, self.latest_year)
+        if year_from is not None:
+            args["year_from"] = year_from
+        if year_to is not None:
+            args["year_to"] = year_to
+        for key, value in ref_constraints.items():
+            args.setdefault(key, value)
+        like: list[str] = list(like_ref)
+        m = cues.LIKE.search(t)
+        if not like and m and not re.match(r"(my|what i|the ones i|that|this|it|those|them)\b", m.group("t").strip()):
+            phrase = self._through_titles(t, m.start("t"), m.end("t"))
+            found = self._compared(phrase)
+            if isinstance(found, Plan):
+                return found
+            # "nothing like Fifty Shades": a comparison its clause negates seeds nothing.
+            known = [i for i in found if i in self.items]  # the rest: titles the catalog may lack
+            said = dict(zip(known, opinions(t, [self._span(t, self.items[i]) for i in known], "seed")))
+            like = [i for i in found if said.get(i, "seed") in ("seed", "liked", "seen") or self._span(t, self.items[i])[0] < 0]
+        if not like:  # the films the message names, but those it says they dislike or haven't seen
+            named = self._named(t)
+            said = opinions(t, [self._span(t, i) for i in named], "seed")
+            like = [i.id for i, opinion in zip(named, said)
+                    if opinion in ("seed", "liked", "seen") or (opinion is None and cues.LIKE_THAT.search(t))]
+        seeds = [self.items[i] for i in like if i in self.items]
+        if seeds and "year_from" not in args and "year_to" not in args:
+            # "similar to The Matrix but older", "newer than Heat": than the seeds themselves;
+            # "older comedies such as Mrs. Doubtfire" says how old the comedies are, not the seeds.
+            relative = cues.AGE_OF_KIND.sub(" ", t)
+            if cues.OLDER.search(relative) and all(s.year for s in seeds):
+                args["year_to"] = min(s.year for s in seeds) - 1
+            elif cues.NEWER.search(relative) and all(s.year for s in seeds):
+                args["year_from"] = max(s.year for s in seeds) + 1
+        if like:
+            args["like"] = like
+        elif cues.LIKE_THAT.search(t) and not like_ref:
+            return Plan(answer="Like which one? Name a title, e.g. “something like Fargo”.")
+        wish = self._wish(self._without_mentions(bare, mentions), like)
+        if wish:
+            args["wish"] = wish
+        if not like and not (set(args) - {"wish"}) and (unsure := mentioned(t, "ask")):
+            return (did_you_mean(unsure))  # "something like heat": the film, or the word?
+        args["k"] = self._count(bare)
+        return self._call(ToolName.RECOMMEND, **args)
+
+    @staticmethod
+    def _through_titles(t: str, start: int, end: int) -> str:
+        """t[start:end], run on to the end of a title that begins inside it: "like Monsters, Inc."
+        is cut at its comma by the rule, not by the title."""
+        for _, (a, b) in spans_in(t, ("link",)):
+            if start <= a < end < b:
+                end = b
+        return t[start:end].strip()
+
+    def _compared(self, phrase: str) -> list[str] | Plan:
+        """What "like …" names: the titles it surely names; else, when its pieces are one
+        title each spelt with a typo ("blade runer"), that title (asked about when not close);
+        pieces that may be titles the catalog lacks go to the tool, which offers close matches."""
+        like = [m.item.id for m in mentioned(phrase, "link")]  # "The Fast and the Furious" is one title
+        rest = phrase
+        for m in MENTIONS.get():
+            if m.item.id in like:  # the title and the year written after it
+                rest = re.sub(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)(?:\W*\(?\d{{4}}\)?)?", " , ", rest)
+        pieces = [p.strip() for p in re.split(r",| and | & | or | with | plus ", rest) if re.search(r"\w", p)]
+        for piece in pieces:
+            named = mentioned(piece, "link")
+            covered = sum(len(tokens(m.text)) for m in named)
+            attempt = len(tokens(piece)) > covered and self._title_attempt(piece)
+            close = self.linker.closest(piece) if attempt else None
+            if close is not None and len(tokens(close[0].title)) > covered:
+                item, score = close
+                if score < 90:
+                    return did_you_mean_item(item, piece)
+                like.append(item.id)
+            elif named:
+                like += [m.item.id for m in named]
+            elif unsure := mentioned(piece, "ask"):
+                # A comparison is sure a title follows, and a seed writes nothing: the list goes
+                # ahead on the likeliest film, and its explanations say which one ("Like Heat").
+                like += [m.item.id for m in unsure]
+            elif attempt:
+                like.append(piece)
+        return list(dict.fromkeys(like))
+
+    def _title_attempt(self, phrase: str) -> bool:
+        """Whether a phrase after "like" that names no catalog title may be one it lacks or one
+        misspelt ("Hot Fuzz", "Blade Runer"), worth looking up: not a genre or attribute, and
+        not only everyday words ("the one you said", "something fun")."""
+        if self.lexicon.parse(phrase)[0] or self._mentions(phrase):
+            return False
+        words = [w for w, _, _ in tokens(phrase)]
+        if any(w in cues.KINDS for w in words):
+            return False  # "the Spy movies", "a superhero movie": a kind of film, no title
+        # A word the catalog has as a tag or genre ("scary") is a wish, however rare it is.
+        return any(zipf_frequency(w, "en") < 4.5 and w not in self.tags and w not in self.linker.vocabulary for w in words)
+
+    @staticmethod
+    def _without_mentions(t: str, mentions: list[AttributeMention]) -> str:
+        """The text less the attribute values it names and their cue words ("directed by",
+        "…'s film"): they are filters, not a wish."""
+        if not mentions:
+            return t
+        words = phrase_words(t).split()
+        drop = {n for m in mentions for n in range(m.start, m.end)}
+        for m in mentions:
+            n = m.start - 1
+            while n >= 0 and words[n] in cues.CUE_BEFORE_WORDS:
+                drop.add(n)
+                n -= 1
+            n = m.end
+            while n < len(words) and words[n] in cues.CUE_AFTER_WORDS:
+                drop.add(n)
+                n += 1
+        return " ".join(w for n, w in enumerate(words) if n not in drop)
+
+    def _wish(self, t: str, like: list[str]) -> str | None:
+        """The descriptive part of a request ("mind-bending", "light and funny"), if any; a
+        negated clause is no wish ("I don't really like scary movies" asks for nothing scary)."""
+        t = " ".join(c for c in re.split(r"(?<=[,.;!?…])\s*|\s+(?=but\b)", t) if not (NEGATION.search(c) or EXCESS.search(c))).strip()
+        if not t:
+            return None
+        text = cues.LIKE.sub(" ", t) if like else t
+        text = cues.LIKE_THAT.sub(" ", text)
+        # What is left of a comparison once its titles are gone ("something like …"), and taste
+        # verbs ("i like comedies": the genre is the request).
+        text = re.sub(cues.LIKE_CUE + r"(?=\s*(?:[,.;:!?…]|$))", " ", text)
+        text = re.sub(r"\bwhat else\b|\b(?:would|will|might) i (?:like|love|enjoy)\b|\b(?:i|we)(?:'m| am| are)? (?:really |"
+                      r"absolutely |also |just )?(?:like|love|liked|loved|enjoy|enjoyed|adore|a (?:big |huge )?fan of)\b", " ", text)
+        content = cues.FILLER.sub(" ", text)
+        content = re.sub(r"\b(a|an|the|to|watch|i|for|from|with|and|or|of|in|no|not|without|s)\b", " ", content)
+        content = re.sub(r"[^a-z' -]", " ", content)
+        content = cues.ERA_WORDS.sub(" ", content)
+        words = [w for w in content.replace("-", " ").split()
+                 if len(w) > 2 and lemma(w) not in cues.ASKING_WORDS and not any(self.lexicon.parse(w))]
+        padded = f" {phrase_words(text)} "
+        if not words and not any(f" {tag} " in padded for tag in self.tags):  # "a heist film": genre and tag
+            return None
+        # The wish is embedded and quoted back: drop the asking ("i want a …", "… please").
+        if text != t and not words:
+            return None
+        wish = cues.ASKING.sub("", t.strip(" ?.!"))
+        wish = re.sub(r"\s+(?:please|tonight|today|for me|thanks)$", "", wish).strip(" ,")
+        return wish or t.strip(" ?.!")
