@@ -196,7 +196,7 @@ class Runtime:
         The index is not touched: the caller synced it, or another replica did."""
         recommendations = Recommendations(self.settings, catalog, self.history, self.index,
                                           models=self.recommendations.models)
-        recommendations.refresh()
+        recommendations.refresh(previous=self.recommendations)
         if not recommendations.take_rating_model_from(self.recommendations):
             recommendations.rating_model  # noqa: B018 - new data: fitted before the swap, like the recommender
         titles = TitleLinker(catalog)

@@ -60,8 +60,8 @@ def test_a_refit_that_fails_leaves_everything_as_it_was_and_a_retry_succeeds(wor
     change_the_catalog(path)
     original = Recommendations.refresh
 
-    def failing_refresh(self, force=False):
-        original(self, force)  # the new model is fitted half way (the index already synced) ...
+    def failing_refresh(self, force=False, previous=None):
+        original(self, force, previous)  # the new model is fitted half way (the index already synced) ...
         raise RuntimeError("refit failed")  # ... and then fails
 
     monkeypatch.setattr(Recommendations, "refresh", failing_refresh)

@@ -69,12 +69,24 @@ def test_a_text_only_reindex_neither_refits_nor_waits_for_the_rating_model(world
     refits = []
     monkeypatch.setattr("chatrec_agent.recommender.recommendations.make_model",
                         lambda *a, **k: refits.append(a) or pytest.fail("the recommender was refitted"))
+    from chatrec_agent.recommender import recommendations
+
+    read = recommendations.read_model
+
+    def not_the_recommender(store, name, fingerprint):  # nor read back from disk (the rating model may be)
+        assert name != before.model_name, "the recommender was read from disk"
+        return read(store, name, fingerprint)
+
+    monkeypatch.setattr(recommendations, "read_model", not_the_recommender)
     rewrite_one_description(films)
     started = time.perf_counter()
     runtime.reindex()
     assert time.perf_counter() - started < 20  # not held by the rating model's fit
     after = runtime.recommendations
     assert after is not before and after.fitted and not refits
+    assert after.model.cf._B is before.model.cf._B  # EASE's B shared while both serve, not copied
+    first = film_records()[0]["id"]
+    assert after.model.ds.items[after.model.ds.item_index[first]].description.startswith("Rewritten")
     assert film_records()[0]["id"] in runtime.catalog.items
     assert runtime.catalog[film_records()[0]["id"]].description.startswith("Rewritten")
     release.set()

@@ -25,7 +25,7 @@ from chatrec_agent.catalog.filters import SearchFilter
 from chatrec_agent.recommender import Dataset, Recommender, UserState, make_model, model_choice, restore_model
 from chatrec_agent.recommender.explain import Explainer, Explanation
 from chatrec_agent.recommender.hybrid import HybridRecommender
-from chatrec_agent.recommender.model_files import prefixed, read_model, write_model
+from chatrec_agent.recommender.model_files import StoredArrays, prefixed, read_model, write_model
 from chatrec_agent.recommender.rating import FitStopped
 from chatrec_agent.recommender.rating_model import RatingModel
 from chatrec_agent.search.lexical import LexicalIndex
@@ -93,11 +93,14 @@ class Recommendations:
         digest.update(self.history.fingerprint(self.catalog.interactions).encode())
         return digest.hexdigest()
 
-    def refresh(self, force: bool = False) -> bool:
-        """Import the catalog's interactions and refit if anything changed; True if refitted."""
+    def refresh(self, force: bool = False, previous: Recommendations | None = None) -> bool:
+        """Import the catalog's interactions and refit if anything changed; True if refitted.
+        `previous`: the recommender this one replaces (a reindex), whose model is taken over
+        when it was fitted on the same data."""
         self.history.import_interactions(self.catalog)
         fingerprint = self.fingerprint()
-        if not force and self._model is None and (saved := self._load(fingerprint)) is not None:
+        if not force and self._model is None and \
+                (saved := self._from_previous(previous, fingerprint) or self._load(fingerprint)) is not None:
             self._model, self._fingerprint = saved, fingerprint
             return False
         if not force and self._model is not None and self._fingerprint == fingerprint:
@@ -126,6 +129,18 @@ class Recommendations:
         # Older versions pickled the model beside it; such a file is never read (unpickling
         # runs code), and is removed so that nobody takes it for the live model.
         (self.settings.storage.dir / "models" / f"{self.model_name}.pkl").unlink(missing_ok=True)
+
+    def _from_previous(self, previous: Recommendations | None, fingerprint: str) -> Recommender | None:
+        """The previous recommender's model when it was fitted on the same data (a reindex that
+        changed only items' text), rebuilt from its arrays in memory, not read from disk: over
+        this catalog's items (their new genres and tags) and with their new vectors. Its big
+        arrays (EASE's B) are shared, not copied, while both serve."""
+        if previous is None or previous._model is None or previous._fingerprint != fingerprint:
+            return None
+        model = previous._model
+        (data, data_arrays), (settings, arrays) = model.ds.state(), model.state()
+        dataset = Dataset.from_state(data, StoredArrays(data_arrays, "the previous model"), list(self.catalog.items.values()))
+        return self._attach(restore_model(self.model_name, settings, StoredArrays(arrays, "the previous model"), dataset))
 
     def _load(self, fingerprint: str) -> Recommender | None:
         """The saved model fitted on data with this fingerprint, or None: none saved, fitted
