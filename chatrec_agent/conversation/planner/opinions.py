@@ -54,9 +54,9 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
         others = others or word in _OTHER_PEOPLE
         base = lemma(word)
         if base == "like" and (previous in _COMPARING or (word == "like" and not previous)):
-            # "something like Alien", "like Alien but lighter": asked after, not rated; "nothing
-            # like Alien": neither.
-            return negated, None if negated or previous == "nothing" else "seed"
+            # "something like Alien", "like Alien but lighter", "don't you have anything like
+            # Alien?": asked after, not rated; "nothing like Alien": neither.
+            return negated, None if previous == "nothing" else "seed"
         if base in _LIKING or word in _LIKING:
             return negated, None if others and negated else "seed" if others else "disliked" if negated else "liked"
         if base in _DISLIKING or word in _DISLIKING:
