@@ -313,6 +313,7 @@ def test_a_request_that_ends_in_goodbye_is_still_answered(world, text, genre):
     ("Hi, a good romance please. Nothing like Casablanca (1942) though", None, "Casablanca"),
     ("like Fargo but lighter", "Fargo", None), ("Like Toy Story, but for grown-ups", "Toy Story", None),
     ("Don't you have anything like Fargo?", "Fargo", None), ("I wouldn't mind something like Toy Story", "Toy Story", None),
+    ("I want something great like Fargo", "Fargo", None), ("I love movies like Toy Story", "Toy Story", None),
 ])
 def test_a_comparison_records_nothing_and_a_negated_one_seeds_nothing(world, text, seed, avoided):
     catalog, parser = world

@@ -30,8 +30,10 @@ _DISLIKING = frozenset("hate dislike awful terrible bad boring rubbish dull wors
 _WATCHING = frozenset("see seen saw watch watched".split())
 _NEGATORS = frozenset("no not never nor neither hardly".split())
 _NEGATED = re.compile(r"(?:n't|(?:do|does|did|is|are|was|were|could|would|should|have|has|had|ca|wo|ai)nt)$")  # "didnt" too
-# "anything like Heat", "more like Alien": a comparison, not a liking.
-_COMPARING = frozenset("anything something nothing films film movies movie more one ones stuff similar exactly much else".split())
+# Words after which "like" is the verb ("I really like", "we'd like", "movies that they like");
+# after any other word it compares ("anything like Heat", "something great like Alien").
+_SUBJECTS = frozenset("i i'd we we'd you you'd they they'd he she who really also just still totally absolutely "
+                      "do did does would always both all kinda definitely actually truly mostly".split())
 # Someone else's taste ("my wife adored Casablanca", "have you seen Fargo?") seeds the
 # picks but is not the speaker's to record.
 _OTHER_PEOPLE = frozenset("you he she they wife husband son sons daughter daughters kid kids child children friend friends "
@@ -47,16 +49,19 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
     others = False
     watched: Opinion | bool = False  # "I saw X, it was amazing": what they thought outranks that they saw it
     words = _WORD.findall(_CARE_FOR.sub("like", _STAND.sub("hate", clause)))
-    for previous, word in zip(["", *words], words):
+    pairs = list(zip(["", *words], words))
+    # A comparison is what the clause says of its film, whatever else it praises: "something
+    # great like Alien", "I love movies like Alien", "like Alien but lighter", "don't you have
+    # anything like Alien?" ask after it and rate nothing; "nothing like Alien" seeds nothing.
+    for previous, word in pairs:
+        if word == "like" and previous not in _SUBJECTS and not _NEGATED.search(previous) and previous not in _NEGATORS:
+            return any(w in _NEGATORS or _NEGATED.search(w) for w in words), None if previous == "nothing" else "seed"
+    for previous, word in pairs:
         if word in _NEGATORS or _NEGATED.search(word):
             negated = True
             continue
         others = others or word in _OTHER_PEOPLE
         base = lemma(word)
-        if base == "like" and (previous in _COMPARING or (word == "like" and not previous)):
-            # "something like Alien", "like Alien but lighter", "don't you have anything like
-            # Alien?": asked after, not rated; "nothing like Alien": neither.
-            return negated, None if previous == "nothing" else "seed"
         if base in _LIKING or word in _LIKING:
             return negated, None if others and negated else "seed" if others else "disliked" if negated else "liked"
         if base in _DISLIKING or word in _DISLIKING:
