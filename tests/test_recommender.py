@@ -330,3 +330,28 @@ def test_scores_from_the_historys_rows_equal_the_whole_product(kind):
         assert sorted(j for j, _ in got) == sorted(j for j, _ in want)  # three liked items: all of them
         assert all(np.isclose(w, x[j] * weights[j, item]) for j, w in got)
     assert not np.any(model._scores(np.zeros(50, dtype=np.float32), UserState("p"), None))
+
+
+def test_a_selective_filter_scores_only_its_candidates_and_ranks_the_same(monkeypatch):
+    """With a filter that leaves few items, the hybrid scores content and the wish for those
+    rows only (at 100k items the whole product reads 150 MB); the picks are the same."""
+    from chatrec_agent.catalog.filters import SearchFilter
+    from chatrec_agent.recommender import base
+
+    rng = np.random.default_rng(8)
+    genres = ("Western", "Horror", "Comedy", "Drama")
+    items = [Item(f"i{n}", f"Item {n}", genres=(genres[n % 4],), year=1950 + n % 60) for n in range(120)]
+    rows = [Interaction(f"u{u}", f"i{i}", 5.0, 0) for u in range(50) for i in rng.choice(120, size=8, replace=False)]
+    content = {item.id: rng.normal(size=16) for item in items}
+    model = hybrid_on(items, rows, content)
+    person = UserState("p", preferences={f"i{n}": 1.0 for n in (0, 5, 10, 17)})
+    wish = unit(rng.normal(size=(1, 16)))[0]
+    westerns = SearchFilter(genres=("Western",))
+    assert sum(item.genres == ("Western",) for item in items) < base.SCORE_ROWS_BELOW * len(items)
+    scored = []
+    monkeypatch.setattr(HybridRecommender, "_scores", lambda self, *a, _real=HybridRecommender._scores: scored.append(a[-1]) or _real(self, *a))
+    picks = [(r.item_id, round(r.score, 5)) for r in model.recommend(person, k=6, filters=westerns, query_vector=wish)]
+    assert scored[-1] is not None and len(scored[-1]) == 30 - 1  # the westerns, less the one they rated
+    monkeypatch.setattr(base, "SCORE_ROWS_BELOW", 0.0)  # never restricted: every item scored
+    whole = [(r.item_id, round(r.score, 5)) for r in model.recommend(person, k=6, filters=westerns, query_vector=wish)]
+    assert scored[-1] is None and picks == whole and all(i in {it.id for it in items if it.genres == ("Western",)} for i, _ in picks)

@@ -68,7 +68,8 @@ class ALSRecommender(Recommender):
         )
         return np.asarray(self._model.recalculate_user(0, row)).ravel()
 
-    def _scores(self, x: np.ndarray, user: UserState, query_vector: np.ndarray | None) -> np.ndarray:
+    def _scores(self, x: np.ndarray, user: UserState, query_vector: np.ndarray | None,
+                rows: np.ndarray | None = None) -> np.ndarray:
         scores = self._model.item_factors @ self._user_factors(x)
         negative = np.flatnonzero(x < 0)
         if len(negative):

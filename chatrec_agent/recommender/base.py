@@ -195,6 +195,8 @@ class Dataset:
         return sparse.csr_matrix((data, ([0] * len(cols), cols)), shape=(1, self.n_items))
 
 
+# A filter that leaves fewer than this share of the items has only those scored in full.
+SCORE_ROWS_BELOW = 0.5
 # "Like X": candidates are the seeds' nearest items (at least this many, at least 2k), and the
 # person's own score only re-ranks within them, at this weight against the seed similarity.
 LIKE_POOL = 10
@@ -226,7 +228,10 @@ class Recommender:
     def _fit(self, dataset: Dataset) -> None:
         raise NotImplementedError
 
-    def _scores(self, x: np.ndarray, user: UserState, query_vector: np.ndarray | None) -> np.ndarray:
+    def _scores(self, x: np.ndarray, user: UserState, query_vector: np.ndarray | None,
+                rows: np.ndarray | None = None) -> np.ndarray:
+        """A score per item. With `rows`, only those items' scores are needed (a filtered
+        request's candidates); a model may leave the others at any value."""
         raise NotImplementedError
 
     def _contributions(self, x: np.ndarray, item: int) -> list[tuple[int, float]]:
@@ -349,7 +354,9 @@ class Recommender:
                     allowed[n] = False
         seeds = [n for i in like_items or () if (n := ds.item_index.get(i)) is not None]
         allowed[seeds] = False  # "like X" never answers X itself
-        personal = np.asarray(self._scores(x, user, query_vector), dtype=np.float64)
+        # A selective filter's candidates are all that is scored by what costs per item (content).
+        rows = np.flatnonzero(allowed) if not seeds and allowed.sum() < SCORE_ROWS_BELOW * len(allowed) else None
+        personal = np.asarray(self._scores(x, user, query_vector, rows), dtype=np.float64)
         if lexical is not None and self.lexical_weight:
             personal = personal + self.lexical_weight * _scaled_to_best(lexical, allowed)
         per_seed = {ds.item_ids[s]: self._seed_similarities(s) for s in seeds}
@@ -418,14 +425,12 @@ class Recommender:
         return [Recommendation(self.ds.item_ids[n], float(scores[n]), self._contributions_of(x, n)) for n in order]
 
 
-def top_contributions(x: np.ndarray, column: np.ndarray, limit: int = 5) -> list[tuple[int, float]]:
-    """The history items whose (fold-in weight x item-item weight) adds most to a score."""
-    parts = x * column
+def top_contributions(history: np.ndarray, parts: np.ndarray, limit: int = 5) -> list[tuple[int, float]]:
+    """The history items (indices) whose parts (fold-in weight x item-item weight) add most to
+    a score, the positive ones only."""
     positive = np.flatnonzero(parts > 0)
-    if len(positive) == 0:
-        return []
-    best = positive[np.argsort(-parts[positive])[:limit]]
-    return [(int(j), float(parts[j])) for j in best]
+    best = positive[np.argsort(-parts[positive], kind="stable")[:limit]]
+    return [(int(history[j]), float(parts[j])) for j in best]
 
 
 def _scaled_to_best(values: np.ndarray, allowed: np.ndarray) -> np.ndarray:

@@ -78,16 +78,15 @@ class EASERecommender(Recommender):
         model._B = arrays.array("B", (dataset.n_items, dataset.n_items))
         return model
 
-    def _scores(self, x: np.ndarray, user: UserState, query_vector: np.ndarray | None) -> np.ndarray:
+    def _scores(self, x: np.ndarray, user: UserState, query_vector: np.ndarray | None,
+                rows: np.ndarray | None = None) -> np.ndarray:
         # Only the history's rows of B: the whole product reads all of B (400 MB at 10k items).
         history = np.flatnonzero(x)
         return x[history] @ self._B[history] if len(history) else np.zeros(len(x), dtype=np.float32)
 
     def _contributions(self, x: np.ndarray, item: int) -> list[tuple[int, float]]:
-        history = np.flatnonzero(x)
-        column = np.zeros(len(x), dtype=np.float32)
-        column[history] = self._B[history, item]  # not the whole column: a strided read of every row
-        return top_contributions(x, column)
+        history = np.flatnonzero(x)  # the history's cells of the column, not a strided read of every row
+        return top_contributions(history, x[history] * self._B[history, item])
 
     def _item_similarities(self, seeds: list[int]) -> np.ndarray:
         # The seeds' fold-in times B is the sum of their rows: no items x items product.

@@ -10,11 +10,14 @@ check every claim.
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
+import numpy as np
+from scipy import sparse
 
 from chatrec_agent.catalog import Item
 from chatrec_agent.catalog.attributes import TAGS, item_values, value_key
@@ -74,6 +77,18 @@ class Explainer:
         )
         self.env.filters["stars"] = _stars
         self.env.filters["join_and"] = _join_and
+        # The last person's favourites and who liked them: one answer explains ~10 picks for
+        # one person, and reading the fans of their favourites once is most of the cost.
+        self._last_favourites: tuple[weakref.ref, tuple, Favourites] | None = None
+
+    def _favourites(self, dataset: Dataset, user: UserState) -> Favourites:
+        key = (user.user_id, tuple(sorted(user.liked)))
+        cached = self._last_favourites  # one tuple, replaced whole: safe across turn threads
+        if cached is not None and cached[0]() is dataset and cached[1] == key:
+            return cached[2]
+        favourites = Favourites.of(dataset, user)
+        self._last_favourites = (weakref.ref(dataset), key, favourites)
+        return favourites
 
     # --- gathering ----------------------------------------------------------------------
 
@@ -114,7 +129,7 @@ class Explainer:
             }))
         elif era:
             out.append(Evidence("era", 0.3 + era.share, {"era": {"name": era.name, "share": round(era.share, 3)}}))
-        neighbours = _co_likers(dataset, item.id, user)
+        neighbours = _co_likers(dataset, item.id, user, self._favourites(dataset, user))
         if neighbours["count"] > 0:
             out.append(Evidence("people_like_you", 0.4 + min(0.5, neighbours["count"] / 50), neighbours))
         if wish and rec is not None and rec.wish_similarity is not None:
@@ -210,24 +225,37 @@ def _likers(dataset: Dataset, column: int) -> set[int]:
     return set(dataset.liked_by_item.indices[start:end].tolist())
 
 
-def _co_likers(dataset: Dataset, item_id: str, user: UserState) -> dict[str, Any]:
-    """How many other users liked this item and also liked one of the user's favourites."""
+@dataclass(frozen=True)
+class Favourites:
+    """A person's favourites (dataset columns) and, for every user, which of them they liked."""
+
+    columns: list[int]
+    by_user: sparse.csr_matrix | None  # users x favourites
+
+    @classmethod
+    def of(cls, dataset: Dataset, user: UserState) -> Favourites:
+        columns = [dataset.item_index[i] for i in user.liked if i in dataset.item_index]
+        return cls(columns, dataset.liked_by_item[:, columns].tocsr() if columns else None)
+
+
+def _co_likers(dataset: Dataset, item_id: str, user: UserState, favourites: Favourites | None = None) -> dict[str, Any]:
+    """How many other users liked this item and also liked one of the user's favourites, and
+    the favourite most of them liked (on a tie, the later one in the catalog)."""
     n = dataset.item_index.get(item_id)
-    liked = [dataset.item_index[i] for i in user.liked if i in dataset.item_index]
-    if n is None or not liked:
+    favourites = favourites or Favourites.of(dataset, user)
+    if n is None or favourites.by_user is None:
         return {"count": 0, "anchors": []}
-    fans_of_item = _likers(dataset, n)
-    fans_of_item.discard(dataset.user_index.get(user.user_id, -1))
-    best: list[tuple[int, int]] = []
-    together: set[int] = set()
-    for j in liked:
-        fans = _likers(dataset, j) & fans_of_item
-        together |= fans
-        if fans:
-            best.append((len(fans), j))
-    best.sort(reverse=True)
-    anchors = [{"id": dataset.item_ids[j], "title": dataset.items[j].title, "count": c} for c, j in best[:1]]
-    return {"count": len(together), "anchors": anchors}
+    matrix = dataset.liked_by_item
+    fans = matrix.indices[matrix.indptr[n]:matrix.indptr[n + 1]]
+    fans = fans[fans != dataset.user_index.get(user.user_id, -1)]
+    liked_too = favourites.by_user[fans]  # the item's fans x the person's favourites
+    count = int(np.count_nonzero(np.diff(liked_too.indptr)))
+    if count == 0:
+        return {"count": 0, "anchors": []}
+    per_favourite = np.asarray(liked_too.sum(axis=0)).ravel()
+    most = per_favourite.max()
+    j = max(favourites.columns[k] for k in np.flatnonzero(per_favourite == most))
+    return {"count": count, "anchors": [{"id": dataset.item_ids[j], "title": dataset.items[j].title, "count": int(most)}]}
 
 
 def _matched_terms(wish: str, item: Item) -> list[str]:

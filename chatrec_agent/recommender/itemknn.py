@@ -51,7 +51,8 @@ class ItemKNNRecommender(Recommender):
         model._sim = arrays.csr("sim", (dataset.n_items, dataset.n_items))
         return model
 
-    def _scores(self, x: np.ndarray, user: UserState, query_vector: np.ndarray | None) -> np.ndarray:
+    def _scores(self, x: np.ndarray, user: UserState, query_vector: np.ndarray | None,
+                rows: np.ndarray | None = None) -> np.ndarray:
         # score_i = sum_j x_j * sim(j, i): only the rows of the history's items are read (a
         # whole matrix-vector product reads every kept neighbour, 10M at 100k items).
         history = np.flatnonzero(x)
@@ -62,9 +63,7 @@ class ItemKNNRecommender(Recommender):
 
     def _contributions(self, x: np.ndarray, item: int) -> list[tuple[int, float]]:
         history = np.flatnonzero(x)
-        column = np.zeros(len(x), dtype=np.float32)
-        column[history] = self._sim[history][:, [item]].toarray().ravel()
-        return top_contributions(x, column)
+        return top_contributions(history, x[history] * self._sim[history][:, [item]].toarray().ravel())
 
 
 def _keep_top_per_row(matrix: sparse.csr_matrix, k: int) -> sparse.csr_matrix:

@@ -26,7 +26,8 @@ class PopularityRecommender(Recommender):
         model._popularity = arrays.array("popularity", (dataset.n_items,))
         return model
 
-    def _scores(self, x: np.ndarray, user: UserState, query_vector: np.ndarray | None) -> np.ndarray:
+    def _scores(self, x: np.ndarray, user: UserState, query_vector: np.ndarray | None,
+                rows: np.ndarray | None = None) -> np.ndarray:
         return self._popularity
 
     def _item_similarities(self, seeds: list[int]) -> np.ndarray:
