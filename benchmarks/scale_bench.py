@@ -5,14 +5,15 @@ For each size, in a fresh process (so its peak memory is its own):
 - the catalog: items with titles, descriptions, tags and attribute fields (director, cast,
   language), ratings whose item popularity follows a power law and whose users rate their
   favourite genres higher; written as JSONL and loaded by the JSONL loader;
-- index: embedding and writing every item (items/s), then the recommender fit (`Runtime.start`
-  on the built index), the recommender chosen, and the resident memory after each;
+- index: embedding and writing every item (items/s) and that process's peak memory; then, in
+  a fresh process as `chatrec serve` would start on the built index, the recommender fit
+  (`Runtime.start`), the recommender chosen and the bot's own memory;
 - turns: a scripted mix through the agent (genre and era, like-X, an attribute, a question
   about an item, feedback, a follow-up), p50/p95;
 - search p50/p95 unfiltered and filtered (genre and decade), the query embedding included;
 - recommend p50/p95 for users with history, unfiltered and filtered;
 - reindex after 1% of the items changed;
-- peak RSS of the process.
+- the serving process's peak RSS (its rating-model fit and the reindex included).
 
 Prints one JSON object with each size and the growth from the smallest to the largest.
 
@@ -136,13 +137,22 @@ def progress(report: dict[str, Any]) -> None:
     print(json.dumps(report), file=sys.stderr, flush=True)
 
 
+def _settings(folder: Path, backend: str):
+    from chatrec_agent.settings import settings_from_dict
+
+    return settings_from_dict({
+        "catalog": {"format": "jsonl", "path": str(folder / "items.jsonl"), "interactions_path": str(folder / "ratings.jsonl")},
+        "storage": {"dir": str(folder / "state")}, "embeddings": {"backend": backend},
+        "bot": {"rate_limit_per_minute": 100000}}, environ={})
+
+
 def one_size(n_items: int, turns: int, backend: str) -> dict[str, Any]:
-    from chatrec_agent.catalog.filters import SearchFilter
+    """Generate and index in this process; serve from the built index in a fresh one, as
+    `chatrec index` and then `chatrec serve` would: the bot's memory is its own, not what
+    embedding 100k items left behind."""
     from chatrec_agent.catalog.load import load_catalog
-    from chatrec_agent.runtime import Runtime
     from chatrec_agent.search.embeddings import Embedder
     from chatrec_agent.search.index import ItemIndex
-    from chatrec_agent.settings import settings_from_dict
 
     report: dict[str, Any] = {"items": n_items}
     with tempfile.TemporaryDirectory(prefix="chatrec-scale-") as tmp:
@@ -150,10 +160,7 @@ def one_size(n_items: int, turns: int, backend: str) -> dict[str, Any]:
         started = time.perf_counter()
         named = generate(n_items, n_items * 10, folder)
         report.update(ratings=named["ratings"], users=named["users"], generate_s=round(time.perf_counter() - started, 1))
-        settings = settings_from_dict({
-            "catalog": {"format": "jsonl", "path": str(folder / "items.jsonl"), "interactions_path": str(folder / "ratings.jsonl")},
-            "storage": {"dir": str(folder / "state")}, "embeddings": {"backend": backend},
-            "bot": {"rate_limit_per_minute": 100000}}, environ={})
+        settings = _settings(folder, backend)
         started = time.perf_counter()
         catalog = load_catalog(settings.catalog)
         report["load_s"] = round(time.perf_counter() - started, 1)
@@ -162,44 +169,60 @@ def one_size(n_items: int, turns: int, backend: str) -> dict[str, Any]:
         started = time.perf_counter()
         ItemIndex(settings, embedder).sync(catalog)
         index_s = time.perf_counter() - started
-        report["index"] = {"seconds": round(index_s, 1), "items_per_s": round(n_items / index_s, 1), "rss_mb": rss_mb()}
+        report["index"] = {"seconds": round(index_s, 1), "items_per_s": round(n_items / index_s, 1), "peak_rss_mb": rss_mb()}
         progress(report)
-        del catalog
-        started = time.perf_counter()
-        runtime = Runtime.start(settings, embedder=embedder)
-        report["start_with_fit_s"] = round(time.perf_counter() - started, 1)
-        report["recommender"] = runtime.recommendations.model_name
-        report["rss_mb_after_start"] = rss_mb()
-        progress(report)
+        serve = subprocess.run([sys.executable, __file__, "--serve", str(folder), "--named", json.dumps(named),
+                                "--turns", str(turns), "--backend", backend], capture_output=True, text=True)
+        if serve.returncode != 0:
+            raise SystemExit(f"serving {n_items} items failed (exit {serve.returncode}):\n{serve.stderr[-3000:]}")
+        report.update(json.loads(serve.stdout.strip().splitlines()[-1]))
+    return report
 
-        script = ["a comedy from the 90s", f"something like {named['popular_titles'][0]}", "why the second one?",
-                  f"a film with {named['cast']}", f"tell me about {named['popular_titles'][1]}", f"I loved {named['popular_titles'][2]}",
-                  "something scary, not too old", f"films directed by {named['director']}", "more like the first", "a western"]
-        users = runtime.catalog.users[:50]
-        latencies = []
-        for n in range(turns):
-            reply = runtime.agent.respond(f"scale:{n // len(script)}", users[n // len(script) % len(users)], script[n % len(script)])
-            latencies.append(reply.latency_ms)
-        report["turns"] = percentiles(latencies)
 
-        queries = ["a heist film with a clever twist", "something scary for tonight", "a feel-good family film",
-                   "space adventure with aliens", "a gritty crime drama", "romantic comedy in a small town"]
-        drama_90s = SearchFilter(genres=("Drama",), year_from=1990, year_to=1999)
-        report["search"] = {
-            "unfiltered": timed([lambda q=q: runtime.index.search(q, 10) for q in queries], 5),
-            "genre+decade": timed([lambda q=q: runtime.index.search(q, 10, drama_90s) for q in queries], 5),
-        }
-        recs = runtime.recommendations
-        report["recommend"] = {
-            "unfiltered": timed([lambda u=u: recs.recommend(u, 10) for u in users[:30]]),
-            "genre+decade": timed([lambda u=u: recs.recommend(u, 10, drama_90s) for u in users[:30]]),
-        }
-        changed = change_one_percent(folder)
-        started = time.perf_counter()
-        runtime.reindex()
-        report["reindex_1pct"] = {"changed": changed, "seconds": round(time.perf_counter() - started, 1)}
-        report["peak_rss_mb"] = rss_mb()
-        runtime.close()
+def serve_size(folder: Path, named: dict[str, Any], turns: int, backend: str) -> dict[str, Any]:
+    """The bot started on the built index: start-up with the recommender fit, turns, search,
+    recommend, a reindex after 1% of the items changed; its own peak memory."""
+    from chatrec_agent.catalog.filters import SearchFilter
+    from chatrec_agent.recommender import model_choice
+    from chatrec_agent.runtime import Runtime
+
+    settings = _settings(folder, backend)
+    report: dict[str, Any] = {}
+    started = time.perf_counter()
+    runtime = Runtime.start(settings)
+    report["start_with_fit_s"] = round(time.perf_counter() - started, 1)
+    report["recommender"] = model_choice(settings.recommender.model, len(runtime.catalog))[0]
+    report["rss_mb_after_start"] = rss_mb()
+    progress(report)
+
+    script = ["a comedy from the 90s", f"something like {named['popular_titles'][0]}", "why the second one?",
+              f"a film with {named['cast']}", f"tell me about {named['popular_titles'][1]}", f"I loved {named['popular_titles'][2]}",
+              "something scary, not too old", f"films directed by {named['director']}", "more like the first", "a western"]
+    users = runtime.catalog.users[:50]
+    latencies = []
+    for n in range(turns):
+        reply = runtime.agent.respond(f"scale:{n // len(script)}", users[n // len(script) % len(users)], script[n % len(script)])
+        latencies.append(reply.latency_ms)
+    report["turns"] = percentiles(latencies)
+
+    queries = ["a heist film with a clever twist", "something scary for tonight", "a feel-good family film",
+               "space adventure with aliens", "a gritty crime drama", "romantic comedy in a small town"]
+    drama_90s = SearchFilter(genres=("Drama",), year_from=1990, year_to=1999)
+    report["search"] = {
+        "unfiltered": timed([lambda q=q: runtime.index.search(q, 10) for q in queries], 5),
+        "genre+decade": timed([lambda q=q: runtime.index.search(q, 10, drama_90s) for q in queries], 5),
+    }
+    recs = runtime.recommendations
+    report["recommend"] = {
+        "unfiltered": timed([lambda u=u: recs.recommend(u, 10) for u in users[:30]]),
+        "genre+decade": timed([lambda u=u: recs.recommend(u, 10, drama_90s) for u in users[:30]]),
+    }
+    changed = change_one_percent(folder)
+    started = time.perf_counter()
+    runtime.reindex()
+    report["reindex_1pct"] = {"changed": changed, "seconds": round(time.perf_counter() - started, 1)}
+    report["peak_rss_mb"] = rss_mb()
+    runtime.close()
     return report
 
 
@@ -210,9 +233,14 @@ def main() -> None:
     parser.add_argument("--backend", default="onnx", help="embeddings.backend")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds one size may take")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process: one size
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # its child: the bot on the built index
+    parser.add_argument("--named", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         json.dump(one_size(args.one, args.turns, args.backend), sys.stdout)
+        return
+    if args.serve:
+        json.dump(serve_size(args.serve, json.loads(args.named), args.turns, args.backend), sys.stdout)
         return
     runs = []
     for size in (int(s) for s in args.sizes.split(",")):
