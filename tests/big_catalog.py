@@ -41,6 +41,8 @@ KNOWN = [
     ("National Lampoon's Van Wilder", 2002, ("Comedy",), 90), ("Monty Python's Life of Brian", 1979, ("Comedy",), 310),
     ("Star Wars: Episode IV - A New Hope", 1977, ("Action", "Adventure", "Sci-Fi"), 580),
     ("Star Wars: Episode V - The Empire Strikes Back", 1980, ("Action", "Adventure", "Sci-Fi"), 540),
+    ("Mission: Impossible - Ghost Protocol", 2011, ("Action", "Thriller"), 260),
+    ("Mission: Impossible - Fallout", 2018, ("Action", "Thriller"), 240),
 ]
 
 

@@ -145,6 +145,8 @@ def test_a_title_is_known_without_its_owners_name(big_world, text, title):
     ("I loved the Star Wars films", {}),
     ("I loved Star Wars: Episode V - The Empire Strikes Back", {"Star Wars: Episode V - The Empire Strikes Back": "liked"}),
     ("Star Wars (1977) was great", {"Star Wars: Episode IV - A New Hope": "liked"}),
+    ("I don't like any of the Mission Impossible movies", {}),
+    ("we loved Mission: Impossible - Fallout", {"Mission: Impossible - Fallout": "liked"}),
 ])
 def test_a_series_named_by_its_head_is_no_one_films_feedback(big_world, text, said):
     catalog, parser = big_world
@@ -543,12 +545,15 @@ def test_misspelt_genre_and_kind_words_are_read(world):
     assert parser.speller("Moveis like Zootopia") == "Movies like Zootopia"
 
 
-@pytest.mark.parametrize("text, kind", [("I liekd casablanca", "liked"), ("I really enjoued casablanca!", "liked"),
-                                        ("Loevd casablanca", "liked")])
-def test_a_misspelt_cue_word_still_records_the_taste(world, text, kind):
+@pytest.mark.parametrize("text, title, kind", [
+    ("I liekd casablanca", "Casablanca", "liked"), ("I really enjoued casablanca!", "Casablanca", "liked"),
+    ("Loevd casablanca", "Casablanca", "liked"), ("I wacthed Toy Story last night", "Toy Story", "seen"),
+    ("I hatted Home Alone", "Home Alone", "disliked"),
+])
+def test_a_misspelt_cue_word_still_records_the_taste(world, text, title, kind):
     catalog, parser = world
     plan = parser.plan(text, Recall())
-    assert feedback_of(plan) == {by_title(catalog, "Casablanca"): kind}, calls(plan)
+    assert feedback_of(plan) == {by_title(catalog, title): kind}, calls(plan)
 
 
 @pytest.mark.parametrize("text, args", [

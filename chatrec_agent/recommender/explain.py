@@ -10,7 +10,6 @@ check every claim.
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -77,27 +76,16 @@ class Explainer:
         )
         self.env.filters["stars"] = _stars
         self.env.filters["join_and"] = _join_and
-        # The last person's favourites and who liked them: one answer explains ~10 picks for
-        # one person, and reading the fans of their favourites once is most of the cost.
-        self._last_favourites: tuple[weakref.ref, tuple, Favourites] | None = None
-
-    def _favourites(self, dataset: Dataset, user: UserState) -> Favourites:
-        key = (user.user_id, tuple(sorted(user.liked)))
-        cached = self._last_favourites  # one tuple, replaced whole: safe across turn threads
-        if cached is not None and cached[0]() is dataset and cached[1] == key:
-            return cached[2]
-        favourites = Favourites.of(dataset, user)
-        self._last_favourites = (weakref.ref(dataset), key, favourites)
-        return favourites
 
     # --- gathering ----------------------------------------------------------------------
 
     def gather(
         self, item: Item, user: UserState, profile: TasteProfile, dataset: Dataset,
         rec: Recommendation | None = None, wish: str | None = None, items: dict[str, Item] | None = None,
-        filters: SearchFilter | None = None,
+        filters: SearchFilter | None = None, favourites: Favourites | None = None,
     ) -> list[Evidence]:
-        """Every piece of evidence for `item` and `user`, strongest first."""
+        """Every piece of evidence for `item` and `user`, strongest first. `favourites`: the
+        user's, read once for an answer that explains several picks (`Favourites.of`)."""
         items = items or {i.id: i for i in dataset.items}
         out: list[Evidence] = []
         seeds = [(seed, sim) for seed, sim in (rec.like if rec else []) if seed in items]
@@ -129,7 +117,7 @@ class Explainer:
             }))
         elif era:
             out.append(Evidence("era", 0.3 + era.share, {"era": {"name": era.name, "share": round(era.share, 3)}}))
-        neighbours = _co_likers(dataset, item.id, user, self._favourites(dataset, user))
+        neighbours = _co_likers(dataset, item.id, user, favourites)
         if neighbours["count"] > 0:
             out.append(Evidence("people_like_you", 0.4 + min(0.5, neighbours["count"] / 50), neighbours))
         if wish and rec is not None and rec.wish_similarity is not None:
@@ -169,8 +157,9 @@ class Explainer:
 
     def explain(self, item: Item, user: UserState, profile: TasteProfile, dataset: Dataset,
                 rec: Recommendation | None = None, wish: str | None = None,
-                items: dict[str, Item] | None = None, filters: SearchFilter | None = None) -> Explanation:
-        return self.render(item.id, self.gather(item, user, profile, dataset, rec, wish, items, filters))
+                items: dict[str, Item] | None = None, filters: SearchFilter | None = None,
+                favourites: Favourites | None = None) -> Explanation:
+        return self.render(item.id, self.gather(item, user, profile, dataset, rec, wish, items, filters, favourites))
 
 
 def _union_share(genres, user: UserState, items: dict[str, Item]) -> float:

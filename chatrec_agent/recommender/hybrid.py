@@ -177,11 +177,8 @@ class HybridRecommender(Recommender):
         if not recs:
             return recs
         picks = np.array([self.ds.item_index[rec.item_id] for rec in recs])
-        vectors = None if self.vectors is None else self.vectors[picks]  # the picks' rows, not all items'
-        profile = self.content_profile(x)
-        wish = None if query_vector is None or vectors is None else vectors @ np.asarray(query_vector, dtype=np.float32)
-        content = None if profile is None or vectors is None else vectors @ profile
-        for n, rec in enumerate(recs):
+        wish, content = self.wish_scores(query_vector, picks), self.content_scores(x, picks)  # the picks' rows only
+        for n, rec in zip(picks, recs):
             rec.wish_similarity = None if wish is None else float(wish[n])
             rec.content_similarity = None if content is None else float(content[n])
         return recs

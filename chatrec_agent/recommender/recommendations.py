@@ -23,7 +23,7 @@ from chatrec_agent.catalog import Catalog, Item, phrase_words
 from chatrec_agent.catalog.attributes import TAGS, AttributeCondition
 from chatrec_agent.catalog.filters import SearchFilter
 from chatrec_agent.recommender import Dataset, Recommender, UserState, make_model, model_choice, restore_model
-from chatrec_agent.recommender.explain import Explainer, Explanation
+from chatrec_agent.recommender.explain import Explainer, Explanation, Favourites
 from chatrec_agent.recommender.hybrid import HybridRecommender
 from chatrec_agent.recommender.model_files import StoredArrays, prefixed, read_model, write_model
 from chatrec_agent.recommender.rating import FitStopped
@@ -266,19 +266,12 @@ class Recommendations:
             self.warm_rating_model()
         return None
 
-    @property
-    def data_fingerprint(self) -> str | None:
-        """The fingerprint of the data the loaded model was fitted on; None before a refresh."""
-        return self._fingerprint
-
     def take_rating_model_from(self, previous: Recommendations) -> bool:
         """After a reindex that changed no item or interaction (only text): the previous
         rating model is this one's too, ready now, or fitted in the background and loaded
         once the previous fit saves it. No reindex waits for a fit of the same data. A fit
         for data now gone is stopped. True when this one needs no fit of its own."""
-        if previous is self:
-            return True
-        if previous.data_fingerprint != self.data_fingerprint or self.data_fingerprint is None:
+        if previous._fingerprint != self._fingerprint or self._fingerprint is None:
             previous.stop_fitting(timeout_s=0)
             return False
         if previous._rating_model is not None and previous._rating_fingerprint == self._fingerprint:
@@ -348,11 +341,13 @@ class Recommendations:
 
     def _explained(self, user: UserState, recs, wish: str | None, filters: SearchFilter | None) -> list[ExplainedItem]:
         profile = self.history.taste_profile(user.user_id, self.catalog.items)
+        favourites = Favourites.of(self.model.ds, user)  # once for all the picks
         out = []
         for rec in recs:
             item = self.catalog.items.get(rec.item_id)
             if item is None:
                 continue  # never name an item that is not in the catalog
-            explanation = self.explainer.explain(item, user, profile, self.model.ds, rec, wish, self.catalog.items, filters)
+            explanation = self.explainer.explain(item, user, profile, self.model.ds, rec, wish, self.catalog.items, filters,
+                                                 favourites)
             out.append(ExplainedItem(item, rec.score, explanation))
         return out

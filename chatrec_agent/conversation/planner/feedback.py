@@ -148,10 +148,10 @@ class FeedbackReading:
             # offer (recorded as seen, never as liked); a film of the list just shown only records.
             liked = [item for item, opinion in said.items() if opinion == "seen" and item not in memory.shown_ids]
             if not liked or said.keys() - set(liked):
-                if not feedback:
-                    return self._recommend(t, memory)
-                # "I didn't like Home Alone, any horror films?": what else it asks is answered too.
                 own = self._recommend(t, memory)
+                if not feedback:
+                    return own
+                # "I didn't like Home Alone, any horror films?": what else it asks is answered too.
                 asks = own.tool_calls and set(own.tool_calls[0]["args"]) - {"k", "wish", "exclude", "like"} and \
                     (cues.ASKS.search(t) or cues.REQUEST.search(t) or "?" in t)
                 return Plan(feedback, then=[own]) if asks else Plan(feedback)

@@ -30,6 +30,10 @@ _DISLIKING = frozenset("hate dislike awful terrible bad boring rubbish dull wors
 _WATCHING = frozenset("see seen saw watch watched".split())
 _NEGATORS = frozenset("no not never nor neither hardly".split())
 _NEGATED = re.compile(r"(?:n't|(?:do|does|did|is|are|was|were|could|would|should|have|has|had|ca|wo|ai)nt)$")  # "didnt" too
+
+
+def _negates(word: str) -> bool:
+    return word in _NEGATORS or _NEGATED.search(word) is not None
 # Words after which "like" is the verb ("I really like", "we'd like", "movies that they like");
 # after any other word it compares ("anything like Heat", "something great like Alien").
 _SUBJECTS = frozenset("i i'd we we'd you you'd they they'd he she who really also just still totally absolutely "
@@ -54,10 +58,10 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
     # great like Alien", "I love movies like Alien", "like Alien but lighter", "don't you have
     # anything like Alien?" ask after it and rate nothing; "nothing like Alien" seeds nothing.
     for previous, word in pairs:
-        if word == "like" and previous not in _SUBJECTS and not _NEGATED.search(previous) and previous not in _NEGATORS:
-            return any(w in _NEGATORS or _NEGATED.search(w) for w in words), None if previous == "nothing" else "seed"
+        if word == "like" and previous not in _SUBJECTS and not _negates(previous):
+            return any(map(_negates, words)), None if previous == "nothing" else "seed"
     for previous, word in pairs:
-        if word in _NEGATORS or _NEGATED.search(word):
+        if _negates(word):
             negated = True
             continue
         others = others or word in _OTHER_PEOPLE
