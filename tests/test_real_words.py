@@ -728,3 +728,47 @@ def test_a_title_just_shown_is_taken_as_meant(world):
     plan = parser.plan("I've seen heat", memory)
     assert [(c["args"]["item"], c["args"]["kind"]) for c in calls(plan) if c["name"] == "record_feedback"] == \
         [(by_title(catalog, "Heat"), "seen")], plan
+
+
+def within_comedies(catalog: Catalog) -> Recall:
+    """A conversation that asked for comedies and was shown two films."""
+    return replace(shown(catalog, "Casablanca", "Fargo"), last_recommend={"genres": ["Comedy"], "k": 5})
+
+
+@pytest.mark.parametrize("text", [
+    "I'm going to pass on Home Alone. Toy Story is one I still need to watch. Any other ideas?",
+    "I'll skip Home Alone, anything else?",
+    "Toy Story (1995) is a great idea. What else would you suggest?",
+    "Home Alone is cute but we have seen it a ton of times. What else?",
+])
+def test_what_a_message_says_of_named_films_is_no_wish_and_the_search_goes_on(world, text):
+    catalog, parser = world
+    picks = [c["args"] for c in calls(parser.plan(text, within_comedies(catalog))) if c["name"] == "recommend"]
+    assert picks and picks[0].get("genres") == ["Comedy"] and "wish" not in picks[0], (text, picks)
+
+
+@pytest.mark.parametrize("text", [
+    "Toy Story is one I still need to watch", "I'll look into Fargo!", "I want to see Home Alone someday",
+    "Fargo sounds amazing", "I'm interested in Toy Story", "I'll pass on Fargo, anything else?",
+])
+def test_meaning_to_watch_a_film_or_not_records_nothing(world, text):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert not [c for c in calls(plan) if c["name"] == "record_feedback"], (text, calls(plan))
+
+
+@pytest.mark.parametrize("text, seeded", [("I'll pass on Fargo, anything else?", False), ("Not interested in Fargo, what else?", False),
+                                          ("I'm interested in Fargo! What else is there?", True), ("Fargo sounds amazing", True)])
+def test_a_film_they_mean_to_watch_seeds_the_picks_and_one_they_pass_on_does_not(world, text, seeded):
+    catalog, parser = world
+    fargo = by_title(catalog, "Fargo")
+    picks = [c["args"] for c in calls(parser.plan(text, within_comedies(catalog))) if c["name"] == "recommend"]
+    assert picks and (fargo in picks[0].get("like", [])) == seeded, (text, picks)
+
+
+@pytest.mark.parametrize("text, kind", [("I did see Fargo, it was awesome", "liked"), ("I did see Toy Story", "seen"),
+                                        ("We watched Home Alone last night", "seen")])
+def test_what_they_did_watch_is_recorded(world, text, kind):
+    catalog, parser = world
+    recorded = [c["args"]["kind"] for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"]
+    assert recorded == [kind], text

@@ -27,7 +27,15 @@ _WORD = re.compile(r"[a-z]+(?:n't|'[a-z]+)?")
 _LIKING = frozenset("like love enjoy adore favourite favorite fave faves fav favs fan into great amazing awesome excellent brilliant "
                     "fantastic best dig masterpiece".split())
 _DISLIKING = frozenset("hate dislike awful terrible bad boring rubbish dull worst overrated meh disappointed disappointing".split())
-_WATCHING = frozenset("see seen saw watch watched".split())
+# Only what was watched is "seen" ("I did see X" too): "one I need to watch", "I want to see it" intend to.
+_WATCHING = frozenset("seen saw watched rewatched".split())
+# "into" likes only after being ("I'm into", "really into", "not into"); "look into X" likes nothing.
+_BEING = frozenset("i'm im am are we're they're is was were be been really so very also more much totally just still big huge "
+                   "not".split())
+# "I'll pass on X", "interested in X": what they mean to watch or not, a seed or nothing, never a rating.
+_INTENDING = {"pass": None, "skip": None, "interested": "seed"}
+# "X sounds amazing", "looks good": an impression of a film not yet seen, a seed and no rating.
+_IMPRESSION = frozenset("sounds sound looks seems".split())
 _NEGATORS = frozenset("no not never nor neither hardly".split())
 _NEGATED = re.compile(r"(?:n't|(?:do|does|did|is|are|was|were|could|would|should|have|has|had|ca|wo|ai)nt)$")  # "didnt" too
 
@@ -50,7 +58,7 @@ _CARE_FOR = re.compile(r"\bcar(?:e|ed|ing) (?:much |a lot |too much )?for\b")  #
 def _own(clause: str) -> tuple[bool, Opinion | bool]:
     """(whether the clause holds a negation, its own opinion: an Opinion, or False for none)."""
     negated = False
-    others = False
+    not_own = False  # someone else's taste, or an impression: no verdict of the speaker's
     watched: Opinion | bool = False  # "I saw X, it was amazing": what they thought outranks that they saw it
     words = _WORD.findall(_CARE_FOR.sub("like", _STAND.sub("hate", clause)))
     pairs = list(zip(["", *words], words))
@@ -64,14 +72,18 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
         if _negates(word):
             negated = True
             continue
-        others = others or word in _OTHER_PEOPLE
+        not_own = not_own or word in _OTHER_PEOPLE or word in _IMPRESSION
         base = lemma(word)
+        if word == "into" and previous not in _BEING:
+            continue
+        if word in _INTENDING:
+            return negated, None if negated else _INTENDING[word]
         if base in _LIKING or word in _LIKING:
-            return negated, None if others and negated else "seed" if others else "disliked" if negated else "liked"
+            return negated, None if not_own and negated else "seed" if not_own else "disliked" if negated else "liked"
         if base in _DISLIKING or word in _DISLIKING:
-            return negated, None if negated or others else "disliked"
-        if (word in _WATCHING or base in _WATCHING) and watched is False:
-            watched = None if negated or others else "seen"
+            return negated, None if negated or not_own else "disliked"
+        if (word in _WATCHING or (previous == "did" and word in ("see", "watch"))) and watched is False:
+            watched = None if negated or not_own else "seen"
     return negated, watched
 
 

@@ -22,6 +22,11 @@ from chatrec_agent.conversation.planner.references import ordinal_in
 from chatrec_agent.conversation.tool_names import ToolName
 
 
+# Where a clause ends: a stop, a comma, or before "but".
+CLAUSE = re.compile(r"[,.;!?…]+\s*|\s+(?=but\b)")
+WRITTEN_YEAR = re.compile(r"\((?:19|20)\d\d\)")
+
+
 class RequestReading:
     """The request rules of IntentParser (intents.py), which mixes them in."""
 
@@ -140,7 +145,8 @@ class RequestReading:
             args["like"] = like
         elif cues.LIKE_THAT.search(t) and not like_ref:
             return Plan(answer="Like which one? Name a title, e.g. “something like Fargo”.")
-        wish = self._wish(self._without_mentions(bare, mentions), like)
+        described = without_titles(self._describing(t))
+        wish = self._wish(self._without_mentions(described, self._mentions(described)), like)
         if wish:
             args["wish"] = wish
         if not like and not (set(args) - {"wish"}) and (unsure := mentioned(t, "ask")):
@@ -218,13 +224,38 @@ class RequestReading:
                 n += 1
         return " ".join(w for n, w in enumerate(words) if n not in drop)
 
+    @staticmethod
+    def _describing(t: str) -> str:
+        """The clauses of `t` that may say what is wanted: not those that speak of a film it names
+        ("I'm going to pass on Ride Along", "Moana is cute", "Aladin (2009) is a great idea") or of
+        one just talked about ("we have seen it a ton of times"), unless they compare ("a funny
+        one like 21 Jump Street"). A clause ends at a stop or a comma, never inside a title."""
+        titles = [span for _, span in spans_in(t, ("link", "ask"))]
+        cuts = [0, *(c.end() for c in CLAUSE.finditer(t) if not any(a <= c.start() < b for a, b in titles)), len(t)]
+        kept = []
+        for start, end in zip(cuts, cuts[1:]):
+            clause = t[start:end]
+            names = any(start <= a < end for a, _ in titles) or WRITTEN_YEAR.search(clause)
+            speaks_of = cues.SEEN.search(clause) and not re.search(r"\b(?:seen|watched|saw) (?:any|anything|something|some|a|an)\b", clause)
+            if (names or speaks_of) and not cues.LIKE.search(clause):
+                continue
+            kept.append(clause)
+        return " ".join("".join(kept).split())
+
     def _wish(self, t: str, like: list[str]) -> str | None:
-        """The descriptive part of a request ("mind-bending", "light and funny"), if any; a
-        negated clause is no wish ("I don't really like scary movies" asks for nothing scary)."""
-        t = " ".join(c for c in re.split(r"(?<=[,.;!?…])\s*|\s+(?=but\b)", t) if not (NEGATION.search(c) or EXCESS.search(c))).strip()
-        if not t:
-            return None
-        text = cues.LIKE.sub(" ", t) if like else t
+        """The descriptive part of a request ("mind-bending", "light and funny"), if any: its
+        clauses that describe. A negated clause is no wish ("I don't really like scary movies"
+        asks for nothing scary), nor one made of asking words ("hello", "any ideas?")."""
+        kept = [c for c in CLAUSE.split(t) if c.strip() and not (NEGATION.search(c) or EXCESS.search(c)) and self._describes(c, like)]
+        # The wish is embedded and quoted back: drop the asking ("i want a …", "… please").
+        wish = " ".join(re.sub(r"^(?:but|and|so|though)\s+", "", cues.ASKING.sub("", c.strip(" ?.!"))) for c in kept)
+        wish = re.sub(r"\s+(?:please|tonight|today|for me|thanks)$", "", wish).strip(" ,")
+        return wish or (" ".join(kept).strip(" ?.!") or None)
+
+    def _describes(self, clause: str, like: list[str]) -> bool:
+        """Whether a clause has words that describe films: beyond asking words, genres, eras
+        and comparison cues, or a tag the catalog has ("a heist film": genre and tag)."""
+        text = cues.LIKE.sub(" ", clause) if like else clause
         text = cues.LIKE_THAT.sub(" ", text)
         # What is left of a comparison once its titles are gone ("something like …"), and taste
         # verbs ("i like comedies": the genre is the request).
@@ -237,12 +268,7 @@ class RequestReading:
         content = cues.ERA_WORDS.sub(" ", content)
         words = [w for w in content.replace("-", " ").split()
                  if len(w) > 2 and lemma(w) not in cues.ASKING_WORDS and not any(self.lexicon.parse(w))]
+        if words:
+            return True
         padded = f" {phrase_words(text)} "
-        if not words and not any(f" {tag} " in padded for tag in self.tags):  # "a heist film": genre and tag
-            return None
-        # The wish is embedded and quoted back: drop the asking ("i want a …", "… please").
-        if text != t and not words:
-            return None
-        wish = cues.ASKING.sub("", t.strip(" ?.!"))
-        wish = re.sub(r"\s+(?:please|tonight|today|for me|thanks)$", "", wish).strip(" ,")
-        return wish or t.strip(" ?.!")
+        return text == clause and any(f" {tag} " in padded for tag in self.tags)
