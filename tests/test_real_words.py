@@ -772,3 +772,23 @@ def test_what_they_did_watch_is_recorded(world, text, kind):
     catalog, parser = world
     recorded = [c["args"]["kind"] for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"]
     assert recorded == [kind], text
+
+
+@pytest.mark.parametrize("text", ["I've seen it. It's a bit more of a family movie than what I am after.",
+                                  "seen that one, it's too slow for me", "I didn't like it, not really my thing"])
+def test_a_pick_that_missed_is_recorded_and_the_search_goes_on_past_it(world, text):
+    catalog, parser = world
+    memory = replace(within_comedies(catalog), last_item={"id": by_title(catalog, "Fargo")},
+                     last_recommend={"genres": ["Comedy"], "like": [by_title(catalog, "Fargo")], "k": 5})
+    plan = parser.plan(text, memory)
+    (feedback,) = [c["args"] for c in calls(plan) if c["name"] == "record_feedback"]
+    (picks,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert feedback["item"] == by_title(catalog, "Fargo") and feedback["kind"] in ("seen", "disliked")
+    # Seen or disliked, the film is out of the picks (the recommender leaves out what a person has seen).
+    assert picks["genres"] == ["Comedy"] and not picks.get("like"), picks
+
+
+def test_a_pick_only_said_to_be_seen_is_recorded_and_the_list_stands(world):
+    catalog, parser = world
+    plan = parser.plan("seen the second one", within_comedies(catalog))
+    assert [c["name"] for c in calls(plan)] == ["record_feedback"]

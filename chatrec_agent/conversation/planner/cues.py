@@ -75,6 +75,12 @@ AGE_OF_KIND = re.compile(r"\b(?:older|earlier|less recent|more classic|newer|mor
 OTHERS_AGAIN = re.compile(
     r"\b(not (those|these|them|that)|others|other ones|something else|different ones?|anything else|more options|"
     r"show me more|more please|give me more|next|none of (those|these|them)|what else|^more)\b")
+# A film that missed what they want, besides "too …" (lexicon.EXCESS): "not really my thing".
+MISSED = re.compile(r"\bnot (?:really |quite )?(?:for me|my (?:thing|style|kind of \w+|cup of tea)|"
+                    r"what i(?:'m| am) (?:after|looking for|in the mood for))\b")
+# "more of a teen movie than I'm after" says "too teen": normalised to it before reading.
+MORE_THAN_WANTED = re.compile(r"\bmore (?:of )?an? ((?:[\w-]+ ){1,3})than (?:what )?(?:i|we)(?:'m| am|'re| are)? "
+                              r"(?:after|looking for|want(?:ed)?|in the mood for|need)\b", re.I)
 ONLY = re.compile(r"^(?:only|just|but only|now only|and only)\b")
 # "scratch that", "actually …", "rather …": the request is replaced, not refined.
 CORRECTION = re.compile(r"^(?:scratch that|forget (?:that|it)|never ?mind|actually|rather|instead|on second thought|"

@@ -9,6 +9,7 @@ import re
 
 from chatrec_agent.catalog import Item
 from chatrec_agent.conversation.planner import cues
+from chatrec_agent.conversation.planner.lexicon import EXCESS
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions
 from chatrec_agent.conversation.planner.plans import (MENTIONS, Plan, did_you_mean, folded, last_search, mentioned,
@@ -21,12 +22,13 @@ class FeedbackReading:
     """The feedback rules of IntentParser (intents.py), which mixes them in; they use its
     readers (`_recommend`, `_named`, `_call`, the lexicon)."""
 
-    def _go_on_past_what_they_know(self, plan: Plan, memory: Recall) -> None:
+    def _go_on_past_what_they_know(self, plan: Plan, memory: Recall, t: str = "") -> None:
         """"One adventure film" … "seen it": when every pick of the last list is one they have
         seen or disliked, the list is used up, and the search goes on past it, as a person who
         recommends would offer the next one. (While picks are left, feedback is only recorded.)
         So it does after a dislike of films that were not picks ("I didn't care for The
-        Campaign"): said in the middle of a search, it is a reason to go on."""
+        Campaign"), and after a pick seen or disliked for a reason that says it missed ("seen
+        it, too dry for me", "more of a teen movie than I'm after"): the search goes on."""
         shown = {card["id"] for card in memory.last_shown}
         if plan.then or not plan.tool_calls or memory.last_recommend is None or memory.list_tool != ToolName.RECOMMEND:
             return
@@ -34,8 +36,12 @@ class FeedbackReading:
             return
         said = {c["args"]["item"]: c["args"].get("kind") for c in plan.tool_calls}
         used_up = all(kind in ("seen", "disliked") and item in shown for item, kind in said.items()) and shown <= said.keys()
-        if used_up or all(kind == "disliked" and item not in shown for item, kind in said.items()):
-            plan.then = [self._call(ToolName.RECOMMEND, **past_shown(last_search(memory), memory))]
+        missed = all(kind in ("seen", "disliked") for kind in said.values()) and (EXCESS.search(t) or cues.MISSED.search(t))
+        if used_up or missed or all(kind == "disliked" and item not in shown for item, kind in said.items()):
+            search = last_search(memory)
+            if missed and search.get("like"):  # a seed that missed seeds no more
+                search["like"] = [i for i in search["like"] if i not in said] or None
+            plan.then = [self._call(ToolName.RECOMMEND, **past_shown({k: v for k, v in search.items() if v}, memory))]
 
     def _target(self, phrase: str | None, memory: Recall, write: bool = False) -> str | None:
         """An item named by position ("the third one"), pronoun ("it") or title; None if unclear.

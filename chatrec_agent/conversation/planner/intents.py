@@ -71,6 +71,7 @@ class IntentParser(FeedbackReading, RequestReading):
 
     def plan(self, text: str, memory: Recall) -> Plan:
         text = self.speller(text.replace("’", "'").replace("‘", "'"))  # "don’t" is "don't"
+        text = cues.MORE_THAN_WANTED.sub(r"too \1for me", text)
         pending = memory.pending
         # "Yes I loved that one... The French Connection is another": a yes that goes on to name
         # another film surely answers something else.
@@ -101,7 +102,7 @@ class IntentParser(FeedbackReading, RequestReading):
         if plan.confirm is not None:
             plan.confirm = {**plan.confirm, "text": text}
         t = " ".join(text.lower().split())
-        self._go_on_past_what_they_know(plan, memory)
+        self._go_on_past_what_they_know(plan, memory, t)
         if memory.last_recommend and not cues.CORRECTION.match(t):
             for call in (c for step in plan.steps() for c in step if c["name"] == ToolName.RECOMMEND):
                 # "I want a feel-good movie" asks anew in its own words; "fun!" goes on with the search.
