@@ -49,7 +49,7 @@ KNOWN = [
 # Tags as people put them on films in MovieLens: some are a genre's everyday name, some say
 # nothing about what a film is ("good"). (genre or None for any film, tag, share of films).
 TAGS = (("Sci-Fi", "scifi", 0.2), ("Children", "family", 0.2), ("Animation", "kids", 0.2), ("Crime", "heist", 0.1),
-        (None, "twist ending", 0.03), (None, "good", 0.05), (None, "funny", 0.03))
+        (None, "twist ending", 0.03), (None, "good", 0.05), (None, "funny", 0.03), ("Horror", "zombies", 0.2))
 
 
 def _tags(genres: tuple[str, ...], rng: random.Random) -> tuple[str, ...]:

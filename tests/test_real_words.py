@@ -792,3 +792,31 @@ def test_a_pick_only_said_to_be_seen_is_recorded_and_the_list_stands(world):
     catalog, parser = world
     plan = parser.plan("seen the second one", within_comedies(catalog))
     assert [c["name"] for c in calls(plan)] == ["record_feedback"]
+
+
+def test_a_negated_kind_within_a_genre_narrows_the_genre_and_does_not_end_it(world):
+    _, parser = world
+    lexicon = parser.lexicon
+    kinds = sorted((p, names) for p, names in lexicon.phrases if p in lexicon.learned and len(names) == 1)
+    assert kinds, "the catalog's tags teach no kind within a genre"
+    for phrase, (genre,) in kinds:
+        assert lexicon.parse(f"i love {genre.lower()} but not {phrase}") == ([genre], []), phrase
+        assert lexicon.parse(f"i'm not really into {phrase}", asked=[genre]) == ([], []), phrase
+        assert lexicon.parse(f"no {phrase} please") == ([], [genre]), phrase  # no search to narrow: ruled out
+
+
+def test_a_kind_negated_in_the_middle_of_a_search_keeps_its_genre(world):
+    catalog, parser = world
+    phrase, (genre,) = next((p, n) for p, n in parser.lexicon.phrases if p in parser.lexicon.learned and len(n) == 1)
+    memory = replace(shown(catalog, "Casablanca", "Fargo"), last_recommend={"genres": [genre], "k": 5})
+    (picks,) = [c["args"] for c in calls(parser.plan(f"hmm, I'm not really into {phrase}. Anything else?", memory))
+                if c["name"] == "recommend"]
+    assert picks.get("genres") == [genre] and genre not in picks.get("exclude_genres", []), picks
+
+
+@pytest.mark.parametrize("text, genre", [("that's not a horror movie", "Horror"), ("those aren't comedies", "Comedy"),
+                                         ("hmm, it's not scary", "Horror"), ("no, that isn't really a western", "Western")])
+def test_saying_what_was_shown_misses_a_genre_asks_for_the_genre(world, text, genre):
+    catalog, parser = world
+    (picks,) = [c["args"] for c in calls(parser.plan(text, shown(catalog, "Casablanca", "Fargo"))) if c["name"] == "recommend"]
+    assert genre in picks.get("genres", []) and genre not in picks.get("exclude_genres", []), picks

@@ -424,7 +424,7 @@ class IntentParser(FeedbackReading, RequestReading):
             args.pop("year_to", None)
             args["year_from"] = min(max(years) + 1, self.latest_year - 2)
             changed = True
-        genres, excluded = self.lexicon.parse(without_interjection(t))
+        genres, excluded = self.lexicon.parse(without_interjection(t), args.get("genres", ()))
         year_from, year_to = parse_era(t, self.latest_year)
         era = year_from is not None or year_to is not None
         refining = bool(cues.ONLY.search(t) or cues.REFINE_OPENER.search(t)) or (not genres and len(t.split()) <= 6)
@@ -476,7 +476,7 @@ class IntentParser(FeedbackReading, RequestReading):
             args["attributes"] = [a for a in args.get("attributes", []) if a["field"] not in fields] + \
                 [m.condition.as_dict() for m in mentions]
         # Parsed with its opening: "not really into horror, what about thrillers?" rules horror out.
-        genres, excluded = self.lexicon.parse(self._without_mentions(without_interjection(t), mentions))
+        genres, excluded = self.lexicon.parse(self._without_mentions(without_interjection(t), mentions), args.get("genres", ()))
         if genres:
             args["genres"] = list(dict.fromkeys([*args.get("genres", []), *genres])) if additive else genres
             if not additive:

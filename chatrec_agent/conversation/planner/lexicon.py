@@ -37,6 +37,11 @@ _EXCESS = (r"(?:^\s*|\b(?:is|was|are|were|be|been|it'?s|that'?s|they'?re|bit|lit
            r"seems?|seemed|felt|feels?|feel|sounds?|got|getting)\s+)too (?:much |many )?")
 EXCESS = re.compile(_EXCESS + r"(?=\w)")
 _EXCESS_BEFORE = re.compile(_EXCESS + "$")
+# "that's not a slasher movie", "those aren't comedies": what was shown is said to miss the genre,
+# so the genre is what they want (the words as `_read` gives them: "that's" is "thats").
+_SHOWN_IS_NOT = re.compile(r"^\s*(?:(?:but|and|so|well|no|nope|yeah|hmm|oh|um)\s+)*(?:thats|its|that|this|it|those|these|they|"
+                           r"theyre)\s+(?:is\s+|are\s+|was\s+|were\s+)?(?:not|isn'?t|aren'?t|wasn'?t|weren'?t)\s+"
+                           r"(?:really\s+|quite\s+|exactly\s+|very\s+)?(?:an?\s+)?$")
 _CLAUSE_END = re.compile(r"[,.;!?…()]|\b(?:(?<!anything )(?<!nothing )(?<!all )but|though|although|however|what about|how about|instead|rather|prefer|"
                          r"more like|and (?:maybe|perhaps|also|some))\b")
 
@@ -102,10 +107,13 @@ class GenreLexicon:
             names = [self.present(t) for t in targets]
             if all(names):
                 phrases.setdefault(phrase, [n for n in names if n])
+        self.learned: set[str] = set()  # phrases known only from the catalog's tags: kinds within a genre
         for phrase, names in learned.items():
             present = [n for n in names if genre_key(n) in self.by_key]
             if present and phrase not in phrases:
                 phrases[phrase] = present
+                if phrase not in seed:  # "funny" is comedy itself, however learned
+                    self.learned.add(phrase)
         self.normalise = Normaliser(frozenset(w for p in phrases for w in p.split()) | _AS_WRITTEN, language)
         tag_phrases = {" ".join(self.normalise(words_of(t))) for t in tags}
         # Tags of several words that contain a genre word ("live action", "war hero") are read as
@@ -162,17 +170,21 @@ class GenreLexicon:
                         out.append(present)
         return out
 
-    def parse(self, text: str) -> tuple[list[str], list[str]]:
+    def parse(self, text: str, asked: Iterable[str] = ()) -> tuple[list[str], list[str]]:
         """(genres asked for, genres excluded) in the text. Words count in their everyday forms
         (plurals, "dramas", "Komödien"); a negation rules out what follows it in its clause, and
         a negated mix ("not a romcom") after one of its parts was asked for ("a comedy") rules
-        out the rest."""
-        include, excluded = self._parse(text)
-        return list(include), list(excluded)
+        out the rest. A negated kind within a genre, known from the catalog's tags ("not into
+        ghost movies"), rules out no genre the text or the search (`asked`) asks for: it narrows
+        the horror, it does not end it."""
+        include, excluded, within = self._parse(text)
+        asked = {*include, *asked}
+        return list(include), [*excluded, *(g for g in within if g not in asked and g not in excluded)]
 
-    def _parse_text(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def _parse_text(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
         include: list[str] = []
         exclude: list[list[str]] = []
+        within: list[str] = []  # excluded by a kind within the genre (a learned phrase)
         folded = fold(text)
         language = message_language(words_of(folded))
         clauses = _CLAUSE_END.split(folded)
@@ -191,9 +203,14 @@ class GenreLexicon:
                 pattern = rf" {re.escape(phrase)} "
                 for match in re.finditer(pattern, taken):
                     before = taken[: match.start() + 1]
-                    if NEGATION.search(before) or _EXCESS_BEFORE.search(before) or \
+                    if _SHOWN_IS_NOT.match(before):
+                        include.extend(n for n in names if n not in include)
+                    elif NEGATION.search(before) or _EXCESS_BEFORE.search(before) or \
                             (negation is not None and negation.search(before)):
-                        exclude.append(names)
+                        if phrase in self.learned:
+                            within.extend(names)
+                        else:
+                            exclude.append(names)
                     else:
                         include.extend(n for n in names if n not in include)
                 taken = re.sub(pattern, " # ", taken)
@@ -202,7 +219,7 @@ class GenreLexicon:
             rest = [n for n in names if n not in include] if len(names) > 1 else names
             excluded.extend(n for n in rest if n not in excluded)
         include = [g for g in include if g not in excluded]
-        return tuple(include), tuple(excluded)
+        return tuple(include), tuple(excluded), tuple(dict.fromkeys(g for g in within if g not in include))
 
     def _read(self, words: list[str]) -> list[str]:
         """The words in the forms the phrases are written in: each in its dictionary form, a

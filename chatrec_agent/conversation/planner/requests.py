@@ -103,7 +103,7 @@ class RequestReading:
         like_ref, ref_conditions, ref_constraints = self._referenced(t, memory)
         if ref_conditions:
             args["attributes"] = args.get("attributes", []) + ref_conditions
-        genres, excluded = self.lexicon.parse(without_interjection(bare))
+        genres, excluded = self.lexicon.parse(without_interjection(bare), last_search(memory).get("genres", ()))
         if genres:
             args["genres"] = genres
         excluded = excluded + [g for g in self.lexicon.mood_exclusions(bare, genres) if g not in excluded]
