@@ -820,3 +820,11 @@ def test_saying_what_was_shown_misses_a_genre_asks_for_the_genre(world, text, ge
     catalog, parser = world
     (picks,) = [c["args"] for c in calls(parser.plan(text, shown(catalog, "Casablanca", "Fargo"))) if c["name"] == "recommend"]
     assert genre in picks.get("genres", []) and genre not in picks.get("exclude_genres", []), picks
+
+
+@pytest.mark.parametrize("text", ["I did just see Fargo which I thought was pretty good", "Fargo was good",
+                                  "We watch Fargo every year, it's good"])
+def test_good_is_praise_of_a_film_they_saw(world, text):
+    catalog, parser = world
+    recorded = {c["args"]["item"]: c["args"]["kind"] for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"}
+    assert recorded == {by_title(catalog, "Fargo"): "liked"}, text

@@ -25,10 +25,12 @@ _CLAUSE = re.compile(r"[,;:]|\b(?:but|though|although|however|whereas|while|yet|
 _CONTRAST = re.compile(r"^\W*(?:but|though|although|however|whereas|while|yet)\b")
 _WORD = re.compile(r"[a-z]+(?:n't|'[a-z]+)?")
 _LIKING = frozenset("like love enjoy adore favourite favorite fave faves fav favs fan into great amazing awesome excellent brilliant "
-                    "fantastic best dig masterpiece".split())
+                    "fantastic best dig masterpiece good".split())
 _DISLIKING = frozenset("hate dislike awful terrible bad boring rubbish dull worst overrated meh disappointed disappointing".split())
-# Only what was watched is "seen" ("I did see X" too): "one I need to watch", "I want to see it" intend to.
+# Only what was watched is "seen" (and "I did see X", "we watch X every year": _watched); "one I
+# need to watch", "I want to see it" intend to.
 _WATCHING = frozenset("seen saw watched rewatched".split())
+_ADVERBS = frozenset("just actually finally already also really recently still always usually".split())
 # "into" likes only after being ("I'm into", "really into", "not into"); "look into X" likes nothing.
 _BEING = frozenset("i'm im am are we're they're is was were be been really so very also more much totally just still big huge "
                    "not".split())
@@ -68,7 +70,7 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
     for previous, word in pairs:
         if word == "like" and previous not in _SUBJECTS and not _negates(previous):
             return any(map(_negates, words)), None if previous == "nothing" else "seed"
-    for previous, word in pairs:
+    for n, (previous, word) in enumerate(pairs):
         if _negates(word):
             negated = True
             continue
@@ -82,9 +84,18 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
             return negated, None if not_own and negated else "seed" if not_own else "disliked" if negated else "liked"
         if base in _DISLIKING or word in _DISLIKING:
             return negated, None if negated or not_own else "disliked"
-        if (word in _WATCHING or (previous == "did" and word in ("see", "watch"))) and watched is False:
+        if (word in _WATCHING or _watched(words, n)) and watched is False:
             watched = None if negated or not_own else "seen"
     return negated, watched
+
+
+def _watched(words: list[str], n: int) -> bool:
+    """Whether "see"/"watch" at words[n] says it was watched: "I did (just) see X", "we watch X
+    every year"; not "I'll watch X", "one I need to see"."""
+    if words[n] not in ("see", "watch"):
+        return False
+    before = [w for w in words[:n] if w not in _ADVERBS]
+    return bool(before) and (before[-1] == "did" or (words[n] == "watch" and before[-1] in ("i", "we", "they")))
 
 
 def _turned(opinion: Opinion) -> Opinion:
