@@ -823,7 +823,7 @@ def test_saying_what_was_shown_misses_a_genre_asks_for_the_genre(world, text, ge
 
 
 @pytest.mark.parametrize("text", ["I did just see Fargo which I thought was pretty good", "Fargo was good",
-                                  "We watch Fargo every year, it's good"])
+                                  "We watch Fargo every year, it's good", "Fargo is hilarious if you haven't seen it yet"])
 def test_good_is_praise_of_a_film_they_saw(world, text):
     catalog, parser = world
     recorded = {c["args"]["item"]: c["args"]["kind"] for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"}

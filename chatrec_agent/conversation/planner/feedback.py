@@ -118,9 +118,9 @@ class FeedbackReading:
             target = self._target(phrase, memory, write=True)
             if target:
                 return self._call(ToolName.RECORD_FEEDBACK, item=target, kind=kind)
-        if (m := cues.SEEN.search(t)) and not re.match(r"(?:any|anything|something|some|a|an)\b", m.group("t") or ""):
-            if re.search(r"\bhaven'?t\b|\bnot seen\b|\bnever (seen|watched)\b", t):
-                return None
+        # "I haven't seen Heat" records nothing; what else it says of films is read below.
+        if (m := cues.SEEN.search(t)) and not re.match(r"(?:any|anything|something|some|a|an)\b", m.group("t") or "") and \
+                not re.search(r"\bhaven'?t\b|\bnot seen\b|\bnever (seen|watched)\b", t):
             if unsure := mentioned(m.group("t") or "", "ask"):
                 return did_you_mean(unsure)
             if self._named(m.group("t") or ""):  # "I just saw Heat and loved it": each film as its clauses say

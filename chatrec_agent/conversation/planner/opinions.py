@@ -25,7 +25,7 @@ _CLAUSE = re.compile(r"[,;:]|\b(?:but|though|although|however|whereas|while|yet|
 _CONTRAST = re.compile(r"^\W*(?:but|though|although|however|whereas|while|yet)\b")
 _WORD = re.compile(r"[a-z]+(?:n't|'[a-z]+)?")
 _LIKING = frozenset("like love enjoy adore favourite favorite fave faves fav favs fan into great amazing awesome excellent brilliant "
-                    "fantastic best dig masterpiece good".split())
+                    "fantastic best dig masterpiece good hilarious funny enjoyable".split())
 _DISLIKING = frozenset("hate dislike awful terrible bad boring rubbish dull worst overrated meh disappointed disappointing".split())
 # Only what was watched is "seen" (and "I did see X", "we watch X every year": _watched); "one I
 # need to watch", "I want to see it" intend to.
