@@ -43,6 +43,7 @@ KNOWN = [
     ("Star Wars: Episode V - The Empire Strikes Back", 1980, ("Action", "Adventure", "Sci-Fi"), 540),
     ("Mission: Impossible - Ghost Protocol", 2011, ("Action", "Thriller"), 260),
     ("Mission: Impossible - Fallout", 2018, ("Action", "Thriller"), 240),
+    ("I Know What You Did Last Summer", 1997, ("Horror", "Mystery", "Thriller"), 160),
 ]
 
 

@@ -828,3 +828,19 @@ def test_good_is_praise_of_a_film_they_saw(world, text):
     catalog, parser = world
     recorded = {c["args"]["item"]: c["args"]["kind"] for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"}
     assert recorded == {by_title(catalog, "Fargo"): "liked"}, text
+
+
+@pytest.mark.parametrize("text", ["I was thinking more like I Know What You Did Last Summer (1997)",
+                                  "more like I Know What You Did Last Summer please"])
+def test_more_like_a_title_seeds_the_title_not_a_position_its_words_name(big_world, text):
+    catalog, parser = big_world
+    memory = shown(catalog, "Casablanca", "Toy Story")
+    (call,) = calls(parser.plan(text, memory))
+    assert call["name"] == "recommend" and call["args"]["like"] == [by_title(catalog, "I Know What You Did Last Summer")], call
+    assert "wish" not in call["args"], call
+
+
+def test_one_of_my_favourites_is_a_taste_not_a_history_question(world):
+    catalog, parser = world
+    assert not [c for c in calls(parser.plan("Yes, it's one of my favourites", within_comedies(catalog))) if c["name"] == "user_history"]
+    assert [c["name"] for c in calls(parser.plan("what are my favourites?", Recall()))] == ["user_history"]

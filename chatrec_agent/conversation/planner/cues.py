@@ -30,7 +30,7 @@ HELP = re.compile(r"^(help|\?|what can you do|how does (this|it) work|commands|u
 HISTORY = re.compile(
     r"\bwhat (have|did) i (like|liked|rate|rated|watch|watched|love|loved|enjoy|enjoyed)\b|"
     r"^(did|have) i (ever )?(like|liked|rate|rated|watch|watched|see|seen|love|loved|enjoy|enjoyed)\b|"
-    r"(?<!\bfor )\bmy (ratings|history|favou?rites|likes|taste)\b|\bwhat do i (like|love)\b|\bwhat i('ve| have) (liked|rated)\b"
+    r"(?<!\bfor )(?<!\bof )\bmy (ratings|history|favou?rites|likes|taste)\b|\bwhat do i (like|love)\b|\bwhat i('ve| have) (liked|rated)\b"
 )
 REQUEST = re.compile(r"\b(something|anything|recommend|suggest|give me|show me some|films? like|movies? like)\b")
 RATE = [
@@ -110,7 +110,7 @@ FILLER = re.compile(
 # Words that ask rather than describe ("do you know any?", "what would you suggest I see?"):
 # a wish made only of these and the language's function words searches for nothing.
 ASKING_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset("""suggest suggestion recommend recommendation idea option
-pick know see watch look help need want find get got give show tell name tonight tomorrow weekend yes yeah sure okay thank thanks hello hey also
+pick know think thinking see watch look help need want find get got give show tell name tonight tomorrow weekend yes yeah sure okay thank thanks hello hey also
 maybe perhaps really else another other new more please lol great good nice would could should might must shall""".split())
 ASKING = re.compile(
     r"^(?:(?:hey|hi|ok|okay|so|please|can you|could you|would you)[, ]+)*"

@@ -379,8 +379,8 @@ class IntentParser(FeedbackReading, RequestReading):
         m = cues.MORE_LIKE.search(t)
         if not m:
             return None
-        phrase = m.group("t").strip(" ?.!")
-        if ordinal_in(phrase) is not None or cues.PRONOUN.match(phrase):
+        phrase = without_titles(m.group("t")).strip(" ?.!")  # "more like I Know What You Did Last Summer": no "last" one
+        if phrase and (ordinal_in(phrase) is not None or cues.PRONOUN.match(phrase)):
             target = self._target(phrase, memory)
             if target:
                 return self._call(ToolName.SIMILAR_ITEMS, items=[target], k=self._count(t))

@@ -267,7 +267,7 @@ class RequestReading:
         content = re.sub(r"[^a-z' -]", " ", content)
         content = cues.ERA_WORDS.sub(" ", content)
         words = [w for w in content.replace("-", " ").split()
-                 if len(w) > 2 and lemma(w) not in cues.ASKING_WORDS and not any(self.lexicon.parse(w))]
+                 if len(w) > 2 and w not in cues.ASKING_WORDS and lemma(w) not in cues.ASKING_WORDS and not any(self.lexicon.parse(w))]
         if words:
             return True
         padded = f" {phrase_words(text)} "
