@@ -844,3 +844,16 @@ def test_one_of_my_favourites_is_a_taste_not_a_history_question(world):
     catalog, parser = world
     assert not [c for c in calls(parser.plan("Yes, it's one of my favourites", within_comedies(catalog))) if c["name"] == "user_history"]
     assert [c["name"] for c in calls(parser.plan("what are my favourites?", Recall()))] == ["user_history"]
+
+
+@pytest.mark.parametrize("earlier, text, genres", [
+    (["Children"], "They are really more into animated movies", ["Animation", "Children"]),
+    (["Children"], "probably more animated, they are young", ["Animation", "Children"]),
+    (["Children"], "no kids stuff now, something scary for me", ["Horror"]),
+    (["Comedy"], "what about a horror film?", ["Horror"]),  # a kind of film, not an audience: replaced
+])
+def test_whom_the_films_are_for_stays_when_the_kind_changes(world, earlier, text, genres):
+    catalog, parser = world
+    memory = replace(shown(catalog, "Casablanca", "Fargo"), last_recommend={"genres": earlier, "k": 5})
+    (picks,) = [c["args"] for c in calls(parser.plan(text, memory)) if c["name"] == "recommend"]
+    assert sorted(picks.get("genres", [])) == genres, picks

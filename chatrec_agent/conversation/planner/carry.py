@@ -5,7 +5,9 @@ what was shown ("I liked The Notebook, any like that?", "something fun", "too dr
 person who recommends keeps looking for romances until they ask for something else. So a
 request that names no genre of its own stays within the conversation's genres and keeps its
 exclusions: whole when it names no film; when it does, only the genres its films share (a
-thriller fan who asked for comedies and now says "like Se7en" has changed the subject).
+thriller fan who asked for comedies and now says "like Se7en" has changed the subject). A
+genre that says whom the films are for ("for my kids") stays when the kind changes ("they're
+more into animated films"), until it is ruled out.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from chatrec_agent.catalog import Item
 from chatrec_agent.conversation.planner.memory import Recall
 
 
-def within_search(args: dict, memory: Recall, items: Mapping[str, Item]) -> None:
+def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audiences: frozenset[str] = frozenset()) -> None:
     """Adds to a new recommend call's `args`, in place, the genres and exclusions of the
-    conversation's latest search that it does not override."""
+    conversation's latest search that it does not override; of `audiences` (genres that say
+    whom a film is for: lexicon.audiences), also when it names other genres."""
     previous = memory.last_recommend or {}
     if args.get("attributes"):
         return  # "anything by Spielberg?" asks about the director, not within the genre
@@ -26,7 +29,11 @@ def within_search(args: dict, memory: Recall, items: Mapping[str, Item]) -> None
                                    *(g for g in previous.get("exclude_genres") or [] if g not in args.get("genres", []))]))
     if excluded:
         args["exclude_genres"] = excluded
-    if args.get("genres") or not previous.get("genres"):
+    if args.get("genres"):
+        kept = [g for g in previous.get("genres", []) if g in audiences and g not in excluded and g not in args["genres"]]
+        args["genres"] = [*args["genres"], *kept]
+        return
+    if not previous.get("genres"):
         return
     seeds = [items[i] for i in args.get("like", []) if i in items]
     kept = [g for g in previous["genres"] if g not in excluded and (not seeds or any(g in s.genres for s in seeds))]

@@ -126,6 +126,7 @@ class GenreLexicon:
         self._lookup = dict(self.phrases)
         self._compact = {p.replace(" ", ""): p for p in self._lookup}
         self.known = frozenset(self.words())
+        self.audiences = frozenset(filter(None, map(self.present, _DATA.get("audiences", ()))))
         self._parse = lru_cache(maxsize=4096)(self._parse_text)  # one message is parsed several times
         wordforms.lemma("warming", language)  # loads simplemma's tables now, not in someone's turn
 
