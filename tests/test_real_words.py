@@ -857,3 +857,15 @@ def test_whom_the_films_are_for_stays_when_the_kind_changes(world, earlier, text
     memory = replace(shown(catalog, "Casablanca", "Fargo"), last_recommend={"genres": earlier, "k": 5})
     (picks,) = [c["args"] for c in calls(parser.plan(text, memory)) if c["name"] == "recommend"]
     assert sorted(picks.get("genres", [])) == genres, picks
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("I liked Heat with Al Pacino though", ["Comedy"]),  # a taste said mid-search: still comedies, Heat as a seed
+    ("I enjoyed Alien (1979) a lot", ["Comedy"]),
+    ("anything like Alien?", []),  # asked for films like it: Alien shares no genre with comedies, so the subject changed
+    ("something like Ghostbusters", ["Comedy"]),  # a comedy too: within the search
+])
+def test_a_taste_said_mid_search_keeps_its_genres_and_a_comparison_keeps_those_its_film_shares(world, text, kept):
+    catalog, parser = world
+    (picks,) = [c["args"] for c in calls(parser.plan(text, within_comedies(catalog))) if c["name"] == "recommend"]
+    assert picks.get("genres", []) == kept and picks.get("like"), (text, picks)

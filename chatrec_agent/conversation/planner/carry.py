@@ -18,10 +18,13 @@ from chatrec_agent.catalog import Item
 from chatrec_agent.conversation.planner.memory import Recall
 
 
-def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audiences: frozenset[str] = frozenset()) -> None:
+def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audiences: frozenset[str] = frozenset(),
+                  compares: bool = True) -> None:
     """Adds to a new recommend call's `args`, in place, the genres and exclusions of the
     conversation's latest search that it does not override; of `audiences` (genres that say
-    whom a film is for: lexicon.audiences), also when it names other genres."""
+    whom a film is for: lexicon.audiences), also when it names other genres. `compares`: the
+    message asks for films like the ones it names; else it only says what they like ("I liked
+    Now You See Me"), which keeps the search's genres whole."""
     previous = memory.last_recommend or {}
     if args.get("attributes"):
         return  # "anything by Spielberg?" asks about the director, not within the genre
@@ -35,7 +38,7 @@ def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audienc
         return
     if not previous.get("genres"):
         return
-    seeds = [items[i] for i in args.get("like", []) if i in items]
+    seeds = [items[i] for i in args.get("like", []) if i in items] if compares else []
     kept = [g for g in previous["genres"] if g not in excluded and (not seeds or any(g in s.genres for s in seeds))]
     if kept:
         args["genres"] = kept

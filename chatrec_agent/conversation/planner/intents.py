@@ -107,7 +107,8 @@ class IntentParser(FeedbackReading, RequestReading):
             for call in (c for step in plan.steps() for c in step if c["name"] == ToolName.RECOMMEND):
                 # "I want a feel-good movie" asks anew in its own words; "fun!" goes on with the search.
                 if not (call["args"].get("wish") and cues.ASKS.search(t)):
-                    within_search(call["args"], memory, self.items, self.lexicon.audiences)
+                    within_search(call["args"], memory, self.items, self.lexicon.audiences,
+                                  compares=bool(cues.LIKE.search(t) or cues.LIKE_THAT.search(t) or cues.MORE_LIKE.search(t)))
         self._keep_named_out(plan, [*memory.said, text])
         return plan
 
