@@ -869,3 +869,22 @@ def test_a_taste_said_mid_search_keeps_its_genres_and_a_comparison_keeps_those_i
     catalog, parser = world
     (picks,) = [c["args"] for c in calls(parser.plan(text, within_comedies(catalog))) if c["name"] == "recommend"]
     assert picks.get("genres", []) == kept and picks.get("like"), (text, picks)
+
+
+@pytest.mark.parametrize("text, genres, excluded", [
+    ("It may not have enough action for my liking", ["Action", "Comedy"], []),
+    ("it isn't scary enough", ["Comedy", "Horror"], []),
+    ("a bit more romantic maybe", ["Comedy", "Romance"], []),
+    ("more comedies please", ["Comedy"], []),  # more of the same, not a comparative
+])
+def test_asking_for_more_of_a_kind_adds_it_to_the_search(world, text, genres, excluded):
+    catalog, parser = world
+    (picks,) = [c["args"] for c in calls(parser.plan(text, within_comedies(catalog))) if c["name"] == "recommend"]
+    assert sorted(picks.get("genres", [])) == genres and picks.get("exclude_genres", []) == excluded, (text, picks)
+
+
+@pytest.mark.parametrize("text", ["You too. Thanks", "Thanks. Have a nice evening!", "Cool. Thank you!"])
+def test_small_talk_in_several_sentences_gets_no_list(world, text):
+    catalog, parser = world
+    plan = parser.plan(text, within_comedies(catalog))
+    assert plan.answer and not plan.steps(), (text, calls(plan))

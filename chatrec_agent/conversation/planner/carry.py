@@ -19,12 +19,13 @@ from chatrec_agent.conversation.planner.memory import Recall
 
 
 def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audiences: frozenset[str] = frozenset(),
-                  compares: bool = True) -> None:
+                  compares: bool = True, adds: bool = False) -> None:
     """Adds to a new recommend call's `args`, in place, the genres and exclusions of the
     conversation's latest search that it does not override; of `audiences` (genres that say
     whom a film is for: lexicon.audiences), also when it names other genres. `compares`: the
     message asks for films like the ones it names; else it only says what they like ("I liked
-    Now You See Me"), which keeps the search's genres whole."""
+    Now You See Me"), which keeps the search's genres whole. `adds`: the message asks for more of
+    a kind ("more animated", "not enough action"), which joins the search's genres."""
     previous = memory.last_recommend or {}
     if args.get("attributes"):
         return  # "anything by Spielberg?" asks about the director, not within the genre
@@ -33,7 +34,7 @@ def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audienc
     if excluded:
         args["exclude_genres"] = excluded
     if args.get("genres"):
-        kept = [g for g in previous.get("genres", []) if g in audiences and g not in excluded and g not in args["genres"]]
+        kept = [g for g in previous.get("genres", []) if (adds or g in audiences) and g not in excluded and g not in args["genres"]]
         args["genres"] = [*args["genres"], *kept]
         return
     if not previous.get("genres"):

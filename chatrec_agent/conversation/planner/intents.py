@@ -72,6 +72,8 @@ class IntentParser(FeedbackReading, RequestReading):
     def plan(self, text: str, memory: Recall) -> Plan:
         text = self.speller(text.replace("’", "'").replace("‘", "'"))  # "don’t" is "don't"
         text = cues.MORE_THAN_WANTED.sub(r"too \1for me", text)
+        for pattern in cues.NOT_ENOUGH:
+            text = re.sub(r"  +", " ", pattern.sub(r" more \g<w>", text))
         pending = memory.pending
         # "Yes I loved that one... The French Connection is another": a yes that goes on to name
         # another film surely answers something else.
@@ -108,7 +110,9 @@ class IntentParser(FeedbackReading, RequestReading):
                 # "I want a feel-good movie" asks anew in its own words; "fun!" goes on with the search.
                 if not (call["args"].get("wish") and cues.ASKS.search(t)):
                     within_search(call["args"], memory, self.items, self.lexicon.audiences,
-                                  compares=bool(cues.LIKE.search(t) or cues.LIKE_THAT.search(t) or cues.MORE_LIKE.search(t)))
+                                  compares=bool(cues.LIKE.search(t) or cues.LIKE_THAT.search(t) or cues.MORE_LIKE.search(t)),
+                                  adds=any(not (m["w"].endswith("s") and lemma(m["w"]) != m["w"]) and self.lexicon.parse(m["w"])[0]
+                                           for m in cues.MORE_OF.finditer(t)))
         self._keep_named_out(plan, [*memory.said, text])
         return plan
 
@@ -184,6 +188,8 @@ class IntentParser(FeedbackReading, RequestReading):
         return self._one(t, memory, raw)
 
     def _one(self, t: str, memory: Recall, raw: str = "") -> Plan:
+        if (m := cues.GREETING.match(t)) and not t[m.end():].strip(" ,.!?…"):
+            return Plan(answer=THANKS if cues.THANKS.match(t) else GREETING)  # a sentence of its own: "…. Thanks!"
         chat = self._chat(t)
         if chat is not None:
             # "I've seen that one, too dry for me" reads like a reaction, and says something of a film.
@@ -202,8 +208,10 @@ class IntentParser(FeedbackReading, RequestReading):
         request: Plan | None = None
         weight = -1
         answer: Plan | None = None
+        talk = 0  # sentences that were small talk
         for sentence in sentences:
             plan = self._one(sentence, memory, raw)
+            talk += plan.answer is not None and not plan.steps() and plan.confirm is None
             if plan.answer is not None:
                 if plan.confirm is not None or (answer is None and plan.answer not in CHAT.values()):
                     answer = answer if answer is not None and answer.confirm is not None else plan
@@ -235,6 +243,8 @@ class IntentParser(FeedbackReading, RequestReading):
             return Plan(feedback, then=[request] if request is not None else [])
         if request is not None:
             return request
+        if answer is None and talk == len(sentences):
+            return plan  # "You too. Thanks": small talk throughout, answered as its last sentence
         return answer if answer is not None else self._one(" ".join(sentences), memory, raw)
 
     def _chat(self, t: str) -> Plan | None:
