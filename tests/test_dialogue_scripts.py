@@ -124,7 +124,7 @@ DIALOGUES = {
         ("is there a good thriller?", all_of(tool("recommend"), genre("Thriller"))),
         ("what's your favourite movie?", tool("recommend"))],
     "like Heat, more like the first": [
-        ("something like Heat", says("*Heat* (1995)")), ("more like the first", tool("similar_items"))],
+        ("something like Heat", says("*Heat* (1995)")), ("more like the first", all_of(tool("recommend"), new_items()))],
     "musical, seen the first, others": [
         ("a musical", genre("Musical")), ("seen the first one", feedback("seen", 1)), ("others please", new_items())],
     "romance 40s, why": [

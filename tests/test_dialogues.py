@@ -160,7 +160,9 @@ def test_why_the_second_one(runtime, say):
 def test_more_like_the_first(runtime, say):
     first, more = say("give me 3 comedies", "more like the first")
     seed = first.items[0].id
-    assert calls(more, "similar_items")[0]["args"]["items"] == [seed]
+    # Within the search it is part of: comedies like the first.
+    args = calls(more, "recommend")[0]["args"]
+    assert args["like"] == [seed] and args["genres"] == ["Comedy"]
     assert seed not in {i.id for i in more.items} and more.items
 
 

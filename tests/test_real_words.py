@@ -888,3 +888,18 @@ def test_small_talk_in_several_sentences_gets_no_list(world, text):
     catalog, parser = world
     plan = parser.plan(text, within_comedies(catalog))
     assert plan.answer and not plan.steps(), (text, calls(plan))
+
+
+@pytest.mark.parametrize("text", ["any others like that?", "more like that one please"])
+def test_more_like_the_film_in_hand_stays_within_the_search(world, text):
+    catalog, parser = world
+    fargo = by_title(catalog, "Fargo")
+    memory = replace(within_comedies(catalog), last_item={"id": fargo})
+    (call,) = calls(parser.plan(text, memory))
+    assert call["name"] == "recommend" and call["args"]["like"] == [fargo], call
+
+
+def test_an_interjection_is_no_title_to_look_up(world):
+    catalog, parser = world
+    plan = parser.plan("Yea any year is great!", within_comedies(catalog))
+    assert not [c for c in calls(plan) if c["name"] == "record_feedback"], calls(plan)

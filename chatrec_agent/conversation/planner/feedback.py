@@ -47,7 +47,8 @@ class FeedbackReading:
         """An item named by position ("the third one"), pronoun ("it") or title; None if unclear.
         `write`: for feedback, where only a sure title counts; a question may take the likeliest
         film, since the answer names it."""
-        phrase = (phrase or "").strip(" .!?")
+        # "Yea any year is great": an interjection opens the sentence, not the title.
+        phrase = re.sub(r"^(?:yes|yeah|yea|yep|yup|ok|okay|oh|wow|well|hmm+|sure)\b[\s,.!]*", "", (phrase or "").strip(" .!?"))
         position = ordinal_in(phrase) if phrase else None
         if position is not None:
             card = pick(memory.last_shown, position)

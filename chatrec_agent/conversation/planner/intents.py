@@ -391,8 +391,12 @@ class IntentParser(FeedbackReading, RequestReading):
         if not m:
             return None
         phrase = without_titles(m.group("t")).strip(" ?.!")  # "more like I Know What You Did Last Summer": no "last" one
+        phrase = re.sub(r"\s+(?:please|too|again|then)$", "", phrase)
         if phrase and (ordinal_in(phrase) is not None or cues.PRONOUN.match(phrase)):
             target = self._target(phrase, memory)
+            if target and memory.last_recommend is not None and memory.list_tool == ToolName.RECOMMEND:
+                # "any others like that?" in the middle of a search: like it, within the search.
+                return self._call(ToolName.RECOMMEND, **past_shown({"like": [target], "k": self._count(t)}, memory))
             if target:
                 return self._call(ToolName.SIMILAR_ITEMS, items=[target], k=self._count(t))
         return None  # titles: a personal recommend with like=[...] (below)
