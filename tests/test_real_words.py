@@ -767,7 +767,7 @@ def test_a_film_they_mean_to_watch_seeds_the_picks_and_one_they_pass_on_does_not
 
 
 @pytest.mark.parametrize("text, kind", [("I did see Fargo, it was awesome", "liked"), ("I did see Toy Story", "seen"),
-                                        ("We watched Home Alone last night", "seen")])
+                                        ("We watched Home Alone last night", "seen"), ("I've seen Fargo a ton of times", "seen")])
 def test_what_they_did_watch_is_recorded(world, text, kind):
     catalog, parser = world
     recorded = [c["args"]["kind"] for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"]

@@ -49,8 +49,10 @@ DISLIKED = re.compile(
 DISLIKED_REF = re.compile(r"^(?P<t>.+?) (?:was|is) (?:awful|terrible|bad|boring|rubbish|dull)\b")
 # "have you seen it?" asks the bot: only what the person saw is theirs to record.
 SEEN = re.compile(
-    r"\b(?<!you )(?<!you've )(?<!you ever )(?:i'?ve seen|i have seen|already seen|seen|already watched|i'?ve watched|watched|saw)"
+    r"\b(?<!you )(?<!you've )(?<!you ever )(?:seen|watched|saw)"
     r"(?: it| that| this)?(?: (?P<t>.+))?$")
+# "seen any good films lately?", "I've watched a lot of westerns": of films in general, none in particular.
+SEEN_ANY = re.compile(r"\b(?:seen|watched|saw) (?:any|anything|something|some|a|an)\b")
 WHY = re.compile(r"\bwhy\b")
 # "would I like Heat?": a question about fit, answered like a "why" (never recorded as feedback).
 WOULD_I = re.compile(r"^(?:would|will|do you think|should|might) i (?:like|love|enjoy|dig) (?P<t>.+?)\??$")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-
 from chatrec_agent.catalog import Item
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.lexicon import EXCESS
@@ -22,7 +21,7 @@ class FeedbackReading:
     """The feedback rules of IntentParser (intents.py), which mixes them in; they use its
     readers (`_recommend`, `_named`, `_call`, the lexicon)."""
 
-    def _go_on_past_what_they_know(self, plan: Plan, memory: Recall, t: str = "") -> None:
+    def _go_on_past_what_they_know(self, plan: Plan, memory: Recall, t: str) -> None:
         """"One adventure film" … "seen it": when every pick of the last list is one they have
         seen or disliked, the list is used up, and the search goes on past it, as a person who
         recommends would offer the next one. (While picks are left, feedback is only recorded.)
@@ -102,8 +101,8 @@ class FeedbackReading:
                 return None  # "I'd like something funny" is a request, not feedback
             if self._named(phrase):  # every film the sentence names: "not into Saw but I did like Alien"
                 return self._taste(t, self._named(t), kind, memory)
-            if mentioned(phrase, "ask"):
-                return (did_you_mean(mentioned(phrase, "ask")))  # never recorded from an unsure link
+            if unsure := mentioned(phrase, "ask"):
+                return did_you_mean(unsure)  # never recorded from an unsure link
             genres = self.lexicon.parse(without_titles(phrase))[0]
             # "I loved the second one" points into the last list; "I like comedies" is a taste, so a request.
             points = ordinal_in(phrase) is not None and bool(memory.last_shown)
@@ -120,7 +119,7 @@ class FeedbackReading:
             if target:
                 return self._call(ToolName.RECORD_FEEDBACK, item=target, kind=kind)
         # "I haven't seen Heat" records nothing; what else it says of films is read below.
-        if (m := cues.SEEN.search(t)) and not re.match(r"(?:any|anything|something|some|a|an)\b", m.group("t") or "") and \
+        if (m := cues.SEEN.search(t)) and not cues.SEEN_ANY.search(t) and \
                 not re.search(r"\bhaven'?t\b|\bnot seen\b|\bnever (seen|watched)\b", t):
             if unsure := mentioned(m.group("t") or "", "ask"):
                 return did_you_mean(unsure)

@@ -55,11 +55,6 @@ class GroupAsk:
     size: int | None = None  # "the three of us"
 
 
-def without_mentions(text: str) -> str:
-    """The message without its "@Name" mentions (a name is not a title or a wish)."""
-    return " ".join(_MENTION.sub(" ", text).split())
-
-
 def personal(t: str, memory: Recall) -> tuple[str, dict | None] | None:
     """"just for me" in a group's conversation: (the rest of the message; the group's last
     request as a personal one, for when nothing else is asked). None when not said."""

@@ -14,13 +14,12 @@ from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.carry import within_search
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.feedback import FeedbackReading
-from chatrec_agent.conversation.planner.groups import (GroupAsk, membership_call, personal, read_group, regroup,
-                                                       without_mentions)
+from chatrec_agent.conversation.planner.groups import GroupAsk, membership_call, personal, read_group, regroup
 from chatrec_agent.conversation.planner.lexicon import GENERIC, GenreLexicon, lemma
 from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN_TITLE, Plan, last_search, mentioned, merged,
-                                                      past_shown, sentences_of, without_interjection, without_titles)
+                                                      past_shown, sentences_of, set_era, without_interjection, without_titles)
 from chatrec_agent.conversation.planner.questions import item_question
 from chatrec_agent.conversation.planner.references import count_in, ordinal_in
 from chatrec_agent.conversation.planner.requests import RequestReading
@@ -47,8 +46,6 @@ CHAT = {
                     "the mood for, e.g. “a light comedy from the 90s”.",
 }
 RESET = "Starting over: I've set aside what we talked about. What are you in the mood for?"
-
-
 
 
 class IntentParser(FeedbackReading, RequestReading):
@@ -176,18 +173,18 @@ class IntentParser(FeedbackReading, RequestReading):
         alone = personal(t, memory)
         if alone is not None:  # "just for me": back from the group's list to the speaker's own
             rest, last = alone
-            plan = (self._compound(rest, memory) or self._single(rest, memory, raw)) if re.sub(r"[\W_]+", "", rest) else None
+            plan = (self._compound(rest, memory) or self._single(rest, memory)) if re.sub(r"[\W_]+", "", rest) else None
             # Nothing asked besides: the group's request, for the speaker alone.
             return self._call(ToolName.RECOMMEND, **last) if plan is None or self._bare(plan) else plan
         ask = read_group(t, memory)
         if ask is not None:
-            return self._for_group(ask, memory, without_mentions(raw))
+            return self._for_group(ask, memory)
         sentences = [x for x in sentences_of(t) if re.search(r"\w", x)]
         if len(sentences) > 1:
-            return self._sentences(sentences, memory, raw)
-        return self._one(t, memory, raw)
+            return self._sentences(sentences, memory)
+        return self._one(t, memory)
 
-    def _one(self, t: str, memory: Recall, raw: str = "") -> Plan:
+    def _one(self, t: str, memory: Recall) -> Plan:
         if (m := cues.GREETING.match(t)) and not t[m.end():].strip(" ,.!?…"):
             return Plan(answer=THANKS if cues.THANKS.match(t) else GREETING)  # a sentence of its own: "…. Thanks!"
         chat = self._chat(t)
@@ -198,9 +195,9 @@ class IntentParser(FeedbackReading, RequestReading):
         compound = self._compound(t, memory)
         if compound is not None:
             return compound
-        return self._single(t, memory, raw)
+        return self._single(t, memory)
 
-    def _sentences(self, sentences: list[str], memory: Recall, raw: str) -> Plan:
+    def _sentences(self, sentences: list[str], memory: Recall) -> Plan:
         """A message of several sentences ("I liked The Notebook. Any movies like that?"), read one
         by one: what it says of films is recorded first, in order; then the request it makes
         answers (the one with most to go on, the later on a tie). Small talk between is dropped."""
@@ -210,7 +207,7 @@ class IntentParser(FeedbackReading, RequestReading):
         answer: Plan | None = None
         talk = 0  # sentences that were small talk
         for sentence in sentences:
-            plan = self._one(sentence, memory, raw)
+            plan = self._one(sentence, memory)
             talk += plan.answer is not None and not plan.steps() and plan.confirm is None
             if plan.answer is not None:
                 if plan.confirm is not None or (answer is None and plan.answer not in CHAT.values()):
@@ -245,7 +242,7 @@ class IntentParser(FeedbackReading, RequestReading):
             return request
         if answer is None and talk == len(sentences):
             return plan  # "You too. Thanks": small talk throughout, answered as its last sentence
-        return answer if answer is not None else self._one(" ".join(sentences), memory, raw)
+        return answer if answer is not None else self._one(" ".join(sentences), memory)
 
     def _chat(self, t: str) -> Plan | None:
         """Small talk, goodbyes, reactions that ask for nothing and questions out of scope: by
@@ -261,12 +258,12 @@ class IntentParser(FeedbackReading, RequestReading):
                     or self._mentions(t) or ordinal_in(t) is not None or cues.REQUEST.search(t)
                     or any(f" {tag} " in f" {phrase_words(t)} " for tag in self.tags if len(tag) > 3))
 
-    def _for_group(self, ask: GroupAsk, memory: Recall, raw: str) -> Plan:
+    def _for_group(self, ask: GroupAsk, memory: Recall) -> Plan:
         """A group request: its words read by the usual rules, its calls made the group's."""
         if ask.membership_only and memory.last_group is not None:
             return Plan(tool_calls=[membership_call(ask, memory)])
         if ask.rest:
-            plan = self._compound(ask.rest, memory) or self._single(ask.rest, memory, raw)
+            plan = self._compound(ask.rest, memory) or self._single(ask.rest, memory)
         else:
             plan = self._call(ToolName.RECOMMEND)
         if plan.answer is not None:
@@ -277,18 +274,18 @@ class IntentParser(FeedbackReading, RequestReading):
 
         return grouped(plan)
 
-    def _single(self, t: str, memory: Recall, raw: str = "") -> Plan:
+    def _single(self, t: str, memory: Recall) -> Plan:
         if m := cues.CORRECTION.match(t):
             rest = t[m.end():].strip()
             if rest and not cues.ONLY.search(rest):
-                return self._recommend(rest, memory, raw)  # "scratch that, a comedy": a new request
+                return self._recommend(rest, memory)  # "scratch that, a comedy": a new request
             t = rest or t
         for planner in (self._feedback, self._why, self._question, self._more_like,
-                        lambda t, memory: self._follow_up(t, memory, raw), self._search):
+                        self._follow_up, self._search):
             plan = planner(t, memory)
             if plan is not None:
                 return plan
-        plan = self._recommend(t, memory, raw)
+        plan = self._recommend(t, memory)
         if not self._bare(plan):
             return plan
         if (memory.last_item or memory.last_shown) and len(t.split()) <= 10 and (by_meaning := self._by_meaning(t, memory)):
@@ -401,11 +398,11 @@ class IntentParser(FeedbackReading, RequestReading):
                 return self._call(ToolName.SIMILAR_ITEMS, items=[target], k=self._count(t))
         return None  # titles: a personal recommend with like=[...] (below)
 
-    def _follow_up(self, t: str, memory: Recall, raw: str = "") -> Plan | None:
+    def _follow_up(self, t: str, memory: Recall) -> Plan | None:
         if memory.last_recommend is None:
             return None
         if cues.REJECTION.match(t):
-            return self._rejected(t, memory, raw)
+            return self._rejected(t, memory)
         shown = set(memory.shown_ids)
         if any(m.decision == "link" and m.item.id not in shown for m in MENTIONS.get()):
             return None  # "something like Alien, no horror", "Die Hard is a classic": anchored on a new title
@@ -418,7 +415,6 @@ class IntentParser(FeedbackReading, RequestReading):
         if cues.FEWER.match(t):
             args["k"] = max(1, min(int(args.get("k", 5)), len(memory.last_shown) or 5) // 2)
             return self._call(ToolName.RECOMMEND, **args)
-        years = [c["year"] for c in memory.last_shown if c.get("year")]
         changed = False
         mentions = self._mentions(t)
         if mentions and (len(t.split()) <= 8 or cues.ONLY.search(t) or cues.REFINE_OPENER.search(t)):
@@ -430,24 +426,14 @@ class IntentParser(FeedbackReading, RequestReading):
             if not cues.ONLY.search(t):
                 args.pop("like", None)  # "what about Hitchcock?" is no longer "like Fargo"
             changed = True
-        # "something more recent" than a list that reaches the catalog's newest year: its last years.
-        if cues.OLDER.search(t) and years:
-            args.pop("year_from", None)
-            args["year_to"] = min(years) - 1
-            changed = True
-        elif cues.NEWER.search(t) and years:
-            args.pop("year_to", None)
-            args["year_from"] = min(max(years) + 1, self.latest_year - 2)
-            changed = True
+        changed = self._than_shown(t, args, memory) or changed
         genres, excluded = self.lexicon.parse(without_interjection(t), args.get("genres", ()))
         year_from, year_to = parse_era(t, self.latest_year)
         era = year_from is not None or year_to is not None
         refining = bool(cues.ONLY.search(t) or cues.REFINE_OPENER.search(t)) or (not genres and len(t.split()) <= 6)
         if era and refining and not changed:
             # "no, something from the 2010s" / "only comedies from the 80s": the same list, another era.
-            args.pop("year_from", None)
-            args.pop("year_to", None)
-            args.update({k: v for k, v in (("year_from", year_from), ("year_to", year_to)) if v is not None})
+            set_era(args, year_from, year_to)
             changed = True
         if cues.ONLY.search(t) and genres:
             # "only comedies" narrows the current list: its genres and the new ones.
@@ -474,7 +460,19 @@ class IntentParser(FeedbackReading, RequestReading):
             args["k"] = self._count(t)
         return self._call(ToolName.RECOMMEND, **args)
 
-    def _rejected(self, t: str, memory: Recall, raw: str = "") -> Plan:
+    def _than_shown(self, t: str, args: dict, memory: Recall) -> bool:
+        """"something older" / "more recent" than the list shown: `args`' era, in place, past its
+        years (a list that reaches the catalog's newest year: its last years). Whether it moved."""
+        years = [c["year"] for c in memory.last_shown if c.get("year")]
+        if not years or not (cues.OLDER.search(t) or cues.NEWER.search(t)):
+            return False
+        if cues.OLDER.search(t):
+            set_era(args, None, min(years) - 1)
+        else:
+            set_era(args, min(max(years) + 1, self.latest_year - 2), None)
+        return True
+
+    def _rejected(self, t: str, memory: Recall) -> Plan:
         """"no, not those — more like Forrest Gump", "nope, it's a sci-fi too", "close, but
         late 90s": still looking for the same thing. What was shown is out; what the message
         adds (genre, era, director, a title to be like, a tag) joins the constraints."""
@@ -500,17 +498,10 @@ class IntentParser(FeedbackReading, RequestReading):
             args["exclude_genres"] = sorted(set(args.get("exclude_genres", [])) | set(excluded))
             args["genres"] = [g for g in args.get("genres", []) if g not in excluded]
         year_from, year_to = parse_era(rest, self.latest_year)
-        years = [c["year"] for c in memory.last_shown if c.get("year")]
         if year_from is not None or year_to is not None:
-            args.pop("year_from", None)
-            args.pop("year_to", None)
-            args.update({k: v for k, v in (("year_from", year_from), ("year_to", year_to)) if v is not None})
-        elif cues.OLDER.search(rest) and years:
-            args.pop("year_from", None)
-            args["year_to"] = min(years) - 1
-        elif cues.NEWER.search(rest) and years:
-            args.pop("year_to", None)
-            args["year_from"] = min(max(years) + 1, self.latest_year - 2)
+            set_era(args, year_from, year_to)
+        else:
+            self._than_shown(rest, args, memory)
         like = []
         if (m := cues.LIKE.search(rest)) and not cues.ERA_WORDS.search(m.group("t")):
             like = [i.id for i in self._named(m.group("t"))]

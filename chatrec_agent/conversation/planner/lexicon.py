@@ -220,7 +220,7 @@ class GenreLexicon:
             rest = [n for n in names if n not in include] if len(names) > 1 else names
             excluded.extend(n for n in rest if n not in excluded)
         include = [g for g in include if g not in excluded]
-        return tuple(include), tuple(excluded), tuple(dict.fromkeys(g for g in within if g not in include))
+        return tuple(include), tuple(excluded), tuple(dict.fromkeys(within))
 
     def _read(self, words: list[str]) -> list[str]:
         """The words in the forms the phrases are written in: each in its dictionary form, a

@@ -101,6 +101,13 @@ def merged(first: dict, second: dict) -> dict:
     return {k: v for k, v in out.items() if v not in (None, [], "")}
 
 
+def set_era(args: dict, year_from: int | None, year_to: int | None) -> None:
+    """Replaces `args`' era, in place; None leaves that side open."""
+    args.pop("year_from", None)
+    args.pop("year_to", None)
+    args.update({k: v for k, v in (("year_from", year_from), ("year_to", year_to)) if v is not None})
+
+
 def without_interjection(t: str) -> str:
     """"no, a comedy" is a correction, not "no comedy"."""
     return re.sub(r"^(?:no|nope|nah|hmm|ok|okay)\s*[,.!]\s*", "", t)

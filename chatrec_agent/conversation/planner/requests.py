@@ -94,7 +94,7 @@ class RequestReading:
                 constraints.setdefault("genres", list(item.genres[:1]))
         return like, conditions, constraints
 
-    def _recommend(self, t: str, memory: Recall, raw: str = "") -> Plan:
+    def _recommend(self, t: str, memory: Recall) -> Plan:
         args: dict = {}
         bare = without_titles(t)  # a title's words are no genre, era or count
         mentions = self._mentions(t)
@@ -126,7 +126,7 @@ class RequestReading:
             # "nothing like Fifty Shades": a comparison its clause negates seeds nothing.
             known = [i for i in found if i in self.items]  # the rest: titles the catalog may lack
             said = dict(zip(known, opinions(t, [self._span(t, self.items[i]) for i in known], "seed")))
-            like = [i for i in found if said.get(i, "seed") in ("seed", "liked", "seen") or self._span(t, self.items[i])[0] < 0]
+            like = [i for i in found if said.get(i, "seed") in ("seed", "liked", "seen")]
         if not like:  # the films the message names, but those it says they dislike or haven't seen
             named = self._named(t)
             said = opinions(t, [self._span(t, i) for i in named], "seed")
@@ -236,7 +236,7 @@ class RequestReading:
         for start, end in zip(cuts, cuts[1:]):
             clause = t[start:end]
             names = any(start <= a < end for a, _ in titles) or WRITTEN_YEAR.search(clause)
-            speaks_of = cues.SEEN.search(clause) and not re.search(r"\b(?:seen|watched|saw) (?:any|anything|something|some|a|an)\b", clause)
+            speaks_of = cues.SEEN.search(clause) and not cues.SEEN_ANY.search(clause)
             if (names or speaks_of) and not cues.LIKE.search(clause):
                 continue
             kept.append(clause)
