@@ -903,3 +903,9 @@ def test_an_interjection_is_no_title_to_look_up(world):
     catalog, parser = world
     plan = parser.plan("Yea any year is great!", within_comedies(catalog))
     assert not [c for c in calls(plan) if c["name"] == "record_feedback"], calls(plan)
+
+
+def test_what_is_left_of_a_contraction_is_no_wish(world):
+    _, parser = world
+    assert not parser._describes("i've", []) and not parser._describes("we'll, i'd", [])
+    assert parser._describes("something dark and gritty", [])

@@ -266,8 +266,9 @@ class RequestReading:
         content = re.sub(r"\b(a|an|the|to|watch|i|for|from|with|and|or|of|in|no|not|without|s)\b", " ", content)
         content = re.sub(r"[^a-z' -]", " ", content)
         content = cues.ERA_WORDS.sub(" ", content)
+        # "i've" less its "i" leaves "'ve": a contraction's rest is no word of its own.
         words = [w for w in content.replace("-", " ").split()
-                 if len(w) > 2 and w not in cues.ASKING_WORDS and lemma(w) not in cues.ASKING_WORDS and not any(self.lexicon.parse(w))]
+                 if len(w) > 2 and not w.startswith("'") and w not in cues.ASKING_WORDS and lemma(w) not in cues.ASKING_WORDS and not any(self.lexicon.parse(w))]
         if words:
             return True
         padded = f" {phrase_words(text)} "
