@@ -165,7 +165,6 @@ class FeedbackReading:
         if picks.tool_calls:
             args = picks.tool_calls[0]["args"]
             args["like"] = [i for i in dict.fromkeys([*args.get("like", []), *liked]) if i in liked or said.get(i, "liked") in ("liked", "seed")]
-            args.pop("wish", None)  # "I loved X": the films are the request, not the words
         return Plan(feedback, then=[picks]) if feedback else picks
 
     @staticmethod
