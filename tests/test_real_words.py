@@ -822,9 +822,9 @@ def test_saying_what_was_shown_misses_a_genre_asks_for_the_genre(world, text, ge
     assert genre in picks.get("genres", []) and genre not in picks.get("exclude_genres", []), picks
 
 
-@pytest.mark.parametrize("text", ["I did just see Fargo which I thought was pretty good", "Fargo was good",
-                                  "We watch Fargo every year, it's good", "Fargo is hilarious if you haven't seen it yet"])
-def test_good_is_praise_of_a_film_they_saw(world, text):
+@pytest.mark.parametrize("text", ["I did just see Fargo which I thought was pretty great", "Fargo was hilarious",
+                                  "We watch Fargo every year, it's great", "Fargo is hilarious if you haven't seen it yet"])
+def test_praise_of_a_film_they_saw_is_a_liking(world, text):
     catalog, parser = world
     recorded = {c["args"]["item"]: c["args"]["kind"] for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"}
     assert recorded == {by_title(catalog, "Fargo"): "liked"}, text
@@ -843,7 +843,22 @@ def test_more_like_a_title_seeds_the_title_not_a_position_its_words_name(big_wor
 def test_one_of_my_favourites_is_a_taste_not_a_history_question(world):
     catalog, parser = world
     assert not [c for c in calls(parser.plan("Yes, it's one of my favourites", within_comedies(catalog))) if c["name"] == "user_history"]
-    assert [c["name"] for c in calls(parser.plan("what are my favourites?", Recall()))] == ["user_history"]
+    for question in ("what are my favourites?", "show me a list of my ratings"):
+        assert [c["name"] for c in calls(parser.plan(question, Recall()))] == ["user_history"], question
+
+
+@pytest.mark.parametrize("text, excluded", [("my son isn't old enough for horror yet", "Horror"),
+                                            ("something for date night, that's not a horror movie", "Horror")])
+def test_a_negation_that_asks_for_no_more_of_a_genre_still_rules_it_out(world, text, excluded):
+    catalog, parser = world
+    (picks,) = [c["args"] for c in calls(parser.plan(text, within_comedies(catalog))) if c["name"] == "recommend"]
+    assert excluded in picks.get("exclude_genres", []) and excluded not in picks.get("genres", []), picks
+
+
+@pytest.mark.parametrize("text", ["where can I watch Fargo?", "I watch Fargo tomorrow"])
+def test_watching_to_come_is_not_seen(world, text):
+    catalog, parser = world
+    assert not [c for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"], text
 
 
 @pytest.mark.parametrize("earlier, text, genres", [

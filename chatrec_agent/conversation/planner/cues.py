@@ -30,7 +30,7 @@ HELP = re.compile(r"^(help|\?|what can you do|how does (this|it) work|commands|u
 HISTORY = re.compile(
     r"\bwhat (have|did) i (like|liked|rate|rated|watch|watched|love|loved|enjoy|enjoyed)\b|"
     r"^(did|have) i (ever )?(like|liked|rate|rated|watch|watched|see|seen|love|loved|enjoy|enjoyed)\b|"
-    r"(?<!\bfor )(?<!\bof )\bmy (ratings|history|favou?rites|likes|taste)\b|\bwhat do i (like|love)\b|\bwhat i('ve| have) (liked|rated)\b"
+    r"(?<!\bfor )(?<!\bone of )\bmy (ratings|history|favou?rites|likes|taste)\b|\bwhat do i (like|love)\b|\bwhat i('ve| have) (liked|rated)\b"
 )
 REQUEST = re.compile(r"\b(something|anything|recommend|suggest|give me|show me some|films? like|movies? like)\b")
 RATE = [

@@ -35,7 +35,8 @@ class FeedbackReading:
             return
         said = {c["args"]["item"]: c["args"].get("kind") for c in plan.tool_calls}
         used_up = all(kind in ("seen", "disliked") and item in shown for item, kind in said.items()) and shown <= said.keys()
-        missed = all(kind in ("seen", "disliked") for kind in said.values()) and (EXCESS.search(t) or cues.MISSED.search(t))
+        missed = all(kind in ("seen", "disliked") and item in shown | {(memory.last_item or {}).get("id")} for item, kind in said.items()) \
+            and (EXCESS.search(t) or cues.MISSED.search(t))
         if used_up or missed or all(kind == "disliked" and item not in shown for item, kind in said.items()):
             search = last_search(memory)
             if missed and search.get("like"):  # a seed that missed seeds no more
@@ -46,8 +47,7 @@ class FeedbackReading:
         """An item named by position ("the third one"), pronoun ("it") or title; None if unclear.
         `write`: for feedback, where only a sure title counts; a question may take the likeliest
         film, since the answer names it."""
-        # "Yea any year is great": an interjection opens the sentence, not the title.
-        phrase = re.sub(r"^(?:yes|yeah|yea|yep|yup|ok|okay|oh|wow|well|hmm+|sure)\b[\s,.!]*", "", (phrase or "").strip(" .!?"))
+        phrase = (phrase or "").strip(" .!?")
         position = ordinal_in(phrase) if phrase else None
         if position is not None:
             card = pick(memory.last_shown, position)
@@ -74,7 +74,9 @@ class FeedbackReading:
             return None  # unsure: the caller asks
         # Maybe a title the linker could not weigh, or one with a typo: the tool takes an exact
         # title only, and offers close matches for anything else.
-        return phrase if len(phrase.split()) <= 8 and self._title_attempt(phrase) else None
+        # "Yea any year is great": an interjection opens the sentence, not the title.
+        attempt = re.sub(r"^(?:yes|yeah|yea|yep|yup|ok|okay|oh|wow|well|hmm+|sure)\b[\s,.!]*", "", phrase)
+        return attempt if attempt and len(attempt.split()) <= 8 and self._title_attempt(attempt) else None
 
     def _feedback(self, t: str, memory: Recall) -> Plan | None:
         if cues.WHY.search(t) or cues.QUESTION.match(t) or cues.WH_QUESTION.match(t) or cues.HYPOTHETICAL.search(t):

@@ -70,7 +70,8 @@ class IntentParser(FeedbackReading, RequestReading):
         text = self.speller(text.replace("’", "'").replace("‘", "'"))  # "don’t" is "don't"
         text = cues.MORE_THAN_WANTED.sub(r"too \1for me", text)
         for pattern in cues.NOT_ENOUGH:
-            text = re.sub(r"  +", " ", pattern.sub(r" more \g<w>", text))
+            # Only on a genre word: "isn't old enough for horror" keeps its negation.
+            text = re.sub(r"  +", " ", pattern.sub(lambda m: f" more {m['w']}" if self.lexicon.parse(m["w"])[0] else m[0], text))
         pending = memory.pending
         # "Yes I loved that one... The French Connection is another": a yes that goes on to name
         # another film surely answers something else.

@@ -37,11 +37,12 @@ _EXCESS = (r"(?:^\s*|\b(?:is|was|are|were|be|been|it'?s|that'?s|they'?re|bit|lit
            r"seems?|seemed|felt|feels?|feel|sounds?|got|getting)\s+)too (?:much |many )?")
 EXCESS = re.compile(_EXCESS + r"(?=\w)")
 _EXCESS_BEFORE = re.compile(_EXCESS + "$")
-# "that's not a slasher movie", "those aren't comedies": what was shown is said to miss the genre,
-# so the genre is what they want (the words as `_read` gives them: "that's" is "thats").
+# "that's not a slasher movie", "those aren't comedies", opening a message: what was shown is said
+# to miss the genre, so the genre is what they want (the words as `_read` gives them: "thats").
 _SHOWN_IS_NOT = re.compile(r"^\s*(?:(?:but|and|so|well|no|nope|yeah|hmm|oh|um)\s+)*(?:thats|its|that|this|it|those|these|they|"
                            r"theyre)\s+(?:is\s+|are\s+|was\s+|were\s+)?(?:not|isn'?t|aren'?t|wasn'?t|weren'?t)\s+"
                            r"(?:really\s+|quite\s+|exactly\s+|very\s+)?(?:an?\s+)?$")
+_OPENERS = frozenset("no nope nah yeah yes hmm oh well um ok okay but and so".split())
 _CLAUSE_END = re.compile(r"[,.;!?…()]|\b(?:(?<!anything )(?<!nothing )(?<!all )but|though|although|however|what about|how about|instead|rather|prefer|"
                          r"more like|and (?:maybe|perhaps|also|some))\b")
 
@@ -192,8 +193,10 @@ class GenreLexicon:
         if language in _FOREIGN_CLAUSE_END:
             clauses = [part for clause in clauses for part in _FOREIGN_CLAUSE_END[language].split(clause)]
         negation = _FOREIGN_NEGATION.get(language)
+        opening = True  # no clause before but interjections: "no, that isn't a western"
         for clause in clauses:
             taken = " " + " ".join(self._read(words_of(clause))) + " "
+            opens, opening = opening, opening and all(w in _OPENERS for w in taken.split())
             for phrase in self.tag_phrases:
                 if f" {phrase} " in taken:
                     # The head word stays: a "dark comedy" is a comedy, "live action hybrid" no action film.
@@ -204,7 +207,7 @@ class GenreLexicon:
                 pattern = rf" {re.escape(phrase)} "
                 for match in re.finditer(pattern, taken):
                     before = taken[: match.start() + 1]
-                    if _SHOWN_IS_NOT.match(before):
+                    if opens and _SHOWN_IS_NOT.match(before):
                         include.extend(n for n in names if n not in include)
                     elif NEGATION.search(before) or _EXCESS_BEFORE.search(before) or \
                             (negation is not None and negation.search(before)):

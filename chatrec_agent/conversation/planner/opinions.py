@@ -25,11 +25,12 @@ _CLAUSE = re.compile(r"[,;:]|\b(?:but|though|although|however|whereas|while|yet|
 _CONTRAST = re.compile(r"^\W*(?:but|though|although|however|whereas|while|yet)\b")
 _WORD = re.compile(r"[a-z]+(?:n't|'[a-z]+)?")
 _LIKING = frozenset("like love enjoy adore favourite favorite fave faves fav favs fan into great amazing awesome excellent brilliant "
-                    "fantastic best dig masterpiece good hilarious funny enjoyable".split())
+                    "fantastic best dig masterpiece hilarious enjoyable".split())
 _DISLIKING = frozenset("hate dislike awful terrible bad boring rubbish dull worst overrated meh disappointed disappointing".split())
 # Only what was watched is "seen" (and "I did see X", "we watch X every year": _watched); "one I
 # need to watch", "I want to see it" intend to.
 _WATCHING = frozenset("seen saw watched rewatched".split())
+_HABIT = frozenset("every always usually often".split())
 _ADVERBS = frozenset("just actually finally already also really recently still always usually".split())
 # "into" likes only after being ("I'm into", "really into", "not into"); "look into X" likes nothing.
 _BEING = frozenset("i'm im am are we're they're is was were be been really so very also more much totally just still big huge "
@@ -95,7 +96,8 @@ def _watched(words: list[str], n: int) -> bool:
     if words[n] not in ("see", "watch"):
         return False
     before = [w for w in words[:n] if w not in _ADVERBS]
-    return bool(before) and (before[-1] == "did" or (words[n] == "watch" and before[-1] in ("i", "we", "they")))
+    habit = any(w in _HABIT for w in words[n:])  # "we watch X every year"; not "I watch X tomorrow"
+    return bool(before) and (before[-1] == "did" or (words[n] == "watch" and before[-1] in ("i", "we", "they") and habit))
 
 
 def _turned(opinion: Opinion) -> Opinion:
