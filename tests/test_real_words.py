@@ -891,6 +891,7 @@ def test_a_taste_said_mid_search_keeps_its_genres_and_a_comparison_keeps_those_i
     ("it isn't scary enough", ["Comedy", "Horror"], []),
     ("a bit more romantic maybe", ["Comedy", "Romance"], []),
     ("more comedies please", ["Comedy"], []),  # more of the same, not a comparative
+    ("I would go for a scary one like Alien", ["Comedy", "Horror"], []),  # "one": of the same kind
 ])
 def test_asking_for_more_of_a_kind_adds_it_to_the_search(world, text, genres, excluded):
     catalog, parser = world

@@ -86,9 +86,10 @@ MORE_THAN_WANTED = re.compile(r"\bmore (?:of )?an? ((?:[\w-]+ ){1,3})than (?:wha
 # "not enough action", "it isn't scary enough": they want more of it; normalised to "more action".
 NOT_ENOUGH = [re.compile(r"(?:\bnot|n't)(?: \w+){0,2} enough (?:of )?(?:the )?(?P<w>[a-z][\w-]*)", re.I),
               re.compile(r"(?:\bnot|n't)(?: \w+)? (?P<w>[a-z][\w-]*) enough\b", re.I)]
-# "more animated", "a bit more action", "more into horror": a comparative on a kind of film
-# (its word in its own form, not the plural "more comedies") adds to the search.
-MORE_OF = re.compile(r"\bmore (?:into |of (?:an? )?)?(?P<w>[a-z][a-z-]*)")
+# "more animated", "a bit more action", "more into horror", "a funny one" (one of the same kind):
+# a kind of film said of the search's films (its word in its own form, not the plural "more
+# comedies") adds to the search.
+MORE_OF = re.compile(r"\b(?:more (?:into |of (?:an? )?)?|(?:a|an|some) (?=[a-z][a-z-]* ones?\b))(?P<w>[a-z][a-z-]*)")
 ONLY = re.compile(r"^(?:only|just|but only|now only|and only)\b")
 # "scratch that", "actually …", "rather …": the request is replaced, not refined.
 CORRECTION = re.compile(r"^(?:scratch that|forget (?:that|it)|never ?mind|actually|rather|instead|on second thought|"
