@@ -146,7 +146,8 @@ class RequestReading:
         elif cues.LIKE_THAT.search(t) and not like_ref:
             return Plan(answer="Like which one? Name a title, e.g. “something like Fargo”.")
         described = without_titles(self._describing(t))
-        wish = self._wish(self._without_mentions(described, self._mentions(described)), like)
+        # Attribute values in the describing clauses: only where the message names any (a catalog-wide lookup per call).
+        wish = self._wish(self._without_mentions(described, self._mentions(described) if mentions else []), like)
         if wish:
             args["wish"] = wish
         if not like and not (set(args) - {"wish"}) and (unsure := mentioned(t, "ask")):
