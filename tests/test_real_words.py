@@ -925,3 +925,37 @@ def test_what_is_left_of_a_contraction_is_no_wish(world):
     _, parser = world
     assert not parser._describes("i've", []) and not parser._describes("i'll", [])
     assert parser._describes("something dark and gritty", [])
+
+
+@pytest.mark.parametrize("text, genres, excluded", [
+    ("I hate westerns, how about a thriller?", ["Thriller"], ["Western"]),
+    ("I really didn't like the musicals, maybe a romance instead", ["Romance"], ["Musical"]),
+])
+def test_a_disliked_genre_is_ruled_out_and_the_genre_asked_next_is_kept(world, text, genres, excluded):
+    catalog, parser = world
+    args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
+    assert args.get("genres") == genres and args.get("exclude_genres") == excluded, args
+
+
+@pytest.mark.parametrize("text", ["Do you know Fargo? Anything like that?", "Have you heard of Fargo (1996)? I'd love something similar."])
+def test_the_film_one_sentence_names_is_the_one_the_next_speaks_of(world, text):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert [c["name"] for c in calls(plan)] in (["recommend"], ["similar_items"]), calls(plan)
+    assert linked_ids(plan) == {by_title(catalog, "Fargo")}, calls(plan)
+
+
+@pytest.mark.parametrize("text, field", [("and the genre?", "genres"), ("ok, the plot?", "description"), ("so its year?", "year")])
+def test_a_question_cut_down_to_its_field_asks_about_the_film_in_hand(world, text, field):
+    catalog, parser = world
+    fargo = by_title(catalog, "Fargo")
+    plan = parser.plan(text, Recall(last_item={"id": fargo, "title": "Fargo", "year": 1996, "genres": []}))
+    assert calls(plan) == [{"name": "item_details", "args": {"item": fargo, "fields": [field]}}], calls(plan)
+
+
+@pytest.mark.parametrize("text, k", [("make it two", 2), ("ok, make it 4 please", 4)])
+def test_make_it_a_count_changes_only_the_count(world, text, k):
+    catalog, parser = world
+    memory = replace(shown(catalog, "Casablanca", "Fargo"), last_recommend={"genres": ["Drama"], "k": 5})
+    args = next(c["args"] for c in calls(parser.plan(text, memory)) if c["name"] == "recommend")
+    assert args["k"] == k and args.get("genres") == ["Drama"] and "wish" not in args, args

@@ -276,7 +276,7 @@ class IntentParser(FeedbackReading, RequestReading):
         return grouped(plan)
 
     def _single(self, t: str, memory: Recall) -> Plan:
-        if m := cues.CORRECTION.match(t):
+        if (m := cues.CORRECTION.match(t)) and not cues.COUNT_ONLY.match(t):  # "make it three" only counts
             rest = t[m.end():].strip()
             if rest and not cues.ONLY.search(rest):
                 return self._recommend(rest, memory)  # "scratch that, a comedy": a new request
@@ -312,7 +312,9 @@ class IntentParser(FeedbackReading, RequestReading):
         meaning = self.meaning.classify(t)
         if meaning is None or meaning.intent == "request":
             return None
-        target = (memory.last_item or {}).get("id") or (memory.last_shown[0]["id"] if len(memory.last_shown) == 1 else None)
+        # "are they good?" speaks of several films: not of the one in hand.
+        target = None if re.search(r"\b(?:they|them|those|these)\b", t) else \
+            (memory.last_item or {}).get("id") or (memory.last_shown[0]["id"] if len(memory.last_shown) == 1 else None)
         if meaning.intent == "like_last" and target is None and memory.last_recommend is not None:
             meaning = replace(meaning, intent="others")  # "some more?" after a list: more of that search
         if meaning.intent == "others" and memory.last_recommend is not None:

@@ -47,6 +47,11 @@ _CLAUSE_END = re.compile(r"[,.;!?…()]|\b(?:(?<!anything )(?<!nothing )(?<!all 
                          r"more like|and (?:maybe|perhaps|also|some))\b")
 
 
+def first_clause(text: str) -> str:
+    """The text up to where a negation's or a taste's scope ends."""
+    return _CLAUSE_END.split(text, maxsplit=1)[0]
+
+
 def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(" ".join(words_of(w))) for w in sorted(words, key=len, reverse=True))
 

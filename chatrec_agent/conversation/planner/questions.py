@@ -24,6 +24,9 @@ _CUES: tuple[tuple[re.Pattern, str], ...] = (
 _ASKS = re.compile(r"^(?:who|what|when|which|where|how|is|was|are|does|did|tell me|do you know)\b|\?\s*$")
 _IS_A = re.compile(r"^(?:is|was|are) (?P<ref>.+?) (?:an?|some kind of|a kind of) (?P<what>[a-z][a-z' -]*?)(?: (?:film|movie|one))?\s*\??$|"
                    r"^(?:is|was) (?P<ref2>it|that|this|that one|this one|the \w+ one) (?P<what2>[a-z][a-z' -]*?)\s*\??$")
+# "ok and the year?", "so, its director?": a question cut down to the field it asks for.
+_OPENER = re.compile(r"^(?:(?:ok|okay|and|so|also|then|oh)\b[ ,]*)+")
+_ELLIPTICAL = re.compile(r"^(?:what about |how about )?(?:the|its) (?P<f>[a-z][a-z ]*?)\s*\?$")
 # "who directed …", "who wrote …": the verb names a field by stem.
 _WHO = re.compile(r"^(?:who|which (?:person|people))\s+(?:(?:is|was|were)\s+)?(?P<verb>\w+)(?: (?:by|in))?\b")
 _REFERENCE = re.compile(
@@ -44,7 +47,9 @@ def item_question(text: str, attributes: AttributeVocabulary | None, titled: boo
 
     `titled`: the text names a catalog title (so "what's Heat about?" has a target without
     a pronoun)."""
-    t = text.strip().lower()
+    t = _OPENER.sub("", text.strip().lower())
+    if (m := _ELLIPTICAL.match(t)) and (field := _field_named(m["f"], attributes)):
+        return ItemQuestion((field,), "it")  # "ok and the year?": the field of the item in hand
     # `untitled`: the text without the titles it names ("who wrote Good Omens?" has no "good").
     if not _ASKS.search(t) or re.search(
             r"\b(recommend|suggest|something|anything|give me|show me|good|best|great|any|got|recs?|for me|films|movies)\b",
@@ -96,6 +101,13 @@ _ROLE_SYNONYMS = {"writer": ("author", "authors", "writers", "screenwriter", "no
                   "cast": ("actors", "starring", "stars", "actor"), "maker": ("director", "creator", "author", "brand"),
                   "director": ("directed_by", "directors"), "singer": ("artist", "performer"),
                   "artist": ("illustrator", "author")}
+
+
+def _field_named(words: str, attributes: AttributeVocabulary | None) -> str | None:
+    """The record or catalog field that words name ("year", "plot", "director"), if any."""
+    if attributes is not None and (field := attributes.field_named(words)):
+        return field
+    return next((field for pattern, field in _CUES if pattern.search(f"what {words}")), None)
 
 
 def _agent_noun(verb: str) -> str:

@@ -68,7 +68,10 @@ class RequestReading:
     def _referenced(self, t: str, memory: Recall) -> tuple[list[str], list[dict], dict]:
         """What "along those lines", "that director", "the same era" point at, from the item
         the conversation just talked about: (like ids, attribute conditions, other constraints: years, genre)."""
-        item = self.items.get((memory.last_item or {}).get("id", "")) if memory.last_item else None
+        # "Have you seen Oppenheimer? Something like that": a film the message surely names comes
+        # first, as for any pronoun (feedback._target).
+        named = [m.item.id for m in MENTIONS.get() if m.decision == "link"]
+        item = self.items.get(named[-1] if named else (memory.last_item or {}).get("id", ""))
         if item is None and memory.last_shown:
             item = self.items.get(memory.last_shown[0]["id"]) if len(memory.last_shown) == 1 else None
         if item is None:
