@@ -335,3 +335,10 @@ def test_seen_items_are_never_recommended(runtime, say):
     replies = say("what should I watch tonight?", "a drama", "not those, others", "something older", user=user)
     shown = {i.id for r in replies for i in r.items}
     assert shown and not shown & seen(runtime, user)
+
+
+def test_a_tag_said_to_be_unwanted_keeps_its_films_out_and_the_search_goes_on(say, runtime):
+    assert any("violence" in it.tags and "Crime" in it.genres for it in runtime.catalog.items.values())  # something to rule out
+    *_, avoided, older = say("a crime film please", "I don't like violence", "any older ones?")
+    for reply in (avoided, older):
+        assert items(runtime, reply) and all("violence" not in it.tags and "Crime" in it.genres for it in items(runtime, reply))

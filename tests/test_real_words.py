@@ -959,3 +959,19 @@ def test_make_it_a_count_changes_only_the_count(world, text, k):
     memory = replace(shown(catalog, "Casablanca", "Fargo"), last_recommend={"genres": ["Drama"], "k": 5})
     args = next(c["args"] for c in calls(parser.plan(text, memory)) if c["name"] == "recommend")
     assert args["k"] == k and args.get("genres") == ["Drama"] and "wish" not in args, args
+
+
+@pytest.mark.parametrize("text, genres", [("I don't want anything with a twist ending", None),
+                                          ("a comedy please, but nothing with a twist ending", ["Comedy"])])
+def test_a_negated_tag_rules_out_the_films_carrying_it(world, text, genres):
+    catalog, parser = world
+    args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
+    assert args.get("attributes") == [{"field": "tags", "values": ["twist ending"], "negate": True}], args
+    assert args.get("genres") == genres, args
+
+
+@pytest.mark.parametrize("text", ["it was not as good as the book, any thriller?", "not funny at all, a thriller instead"])
+def test_an_everyday_word_people_tag_films_with_is_no_tag_to_avoid(big_world, text):
+    catalog, parser = big_world
+    args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
+    assert "attributes" not in args and args.get("genres") == ["Thriller"], args

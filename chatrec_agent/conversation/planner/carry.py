@@ -7,7 +7,8 @@ request that names no genre of its own stays within the conversation's genres an
 exclusions: whole when it names no film; when it does, only the genres its films share (a
 thriller fan who asked for comedies and now says "like Se7en" has changed the subject). A
 genre that says whom the films are for ("for my kids") stays when the kind changes ("they're
-more into animated films"), until it is ruled out.
+more into animated films"), until it is ruled out; and what they said they avoid ("I don't like
+violence") stays avoided.
 """
 
 from __future__ import annotations
@@ -27,8 +28,12 @@ def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audienc
     Now You See Me"), which keeps the search's genres whole. `adds`: the message asks for more of
     a kind ("more animated", "not enough action"), which joins the search's genres."""
     previous = memory.last_recommend or {}
-    if args.get("attributes"):
-        return  # "anything by Spielberg?" asks about the director, not within the genre
+    if any(not a.get("negate") for a in args.get("attributes", [])):
+        return  # "anything by Spielberg?" asks about the director, not within the genre; "no gore" stays in it
+    # What they said they avoid stays avoided, as excluded genres do ("no gore", then "older ones?").
+    avoided = [a for a in previous.get("attributes") or [] if a.get("negate") and a not in args.get("attributes", [])]
+    if avoided:
+        args["attributes"] = [*args.get("attributes", []), *avoided]
     excluded = list(dict.fromkeys([*args.get("exclude_genres", []),
                                    *(g for g in previous.get("exclude_genres") or [] if g not in args.get("genres", []))]))
     if excluded:

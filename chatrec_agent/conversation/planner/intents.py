@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from wordfreq import zipf_frequency
+
 from chatrec_agent.catalog import Item, phrase_words
 from chatrec_agent.catalog.attributes import AttributeVocabulary
 from chatrec_agent.catalog.mentions import Mention, MentionLinker
@@ -59,6 +61,10 @@ class IntentParser(FeedbackReading, RequestReading):
         self.latest_year = latest_year
         # The catalog's tags, as words: a wish naming one is worth passing on (not "good" or "funny").
         self.tags = {tag for tag in tags if lemma(tag) not in cues.ASKING_WORDS}
+        # Tags a person may say they avoid ("violence", "zombies", "video games"): not the
+        # lexicon's genre words nor everyday ones, which people's tags use for opinions ("good").
+        self.avoidable = {tag for tag in self.tags if tag not in cues.KINDS and zipf_frequency(tag, "en") < 5.0
+                          and not any(lexicon.parse(tag))}
         self.attributes = attributes
         self.meaning = meaning  # nearest labelled examples, for follow-ups the rules find no slot in
         self.items: dict[str, Item] = {item.id: item for item in titles.items}

@@ -177,6 +177,23 @@ class GenreLexicon:
                         out.append(present)
         return out
 
+    @staticmethod
+    def negated(text: str, phrases: Iterable[str]) -> list[str]:
+        """The phrases (the catalog's tags) the text names where a negation governs them: "I
+        don't like violence", "no gore", "nothing with a twist ending", "way too much singing"."""
+        found: list[str] = []
+        for clause in _CLAUSE_END.split(fold(text)):
+            padded = " " + " ".join(words_of(clause)) + " "
+            if not (NEGATION.search(padded) or EXCESS.search(padded)):
+                continue
+            for phrase in phrases:
+                at = padded.find(f" {phrase} ")
+                # Governed, not only preceded: the negation within the five words before it.
+                near = " " + " ".join(padded[:at + 1].split()[-5:]) + " "
+                if at >= 0 and phrase not in found and (NEGATION.search(near) or _EXCESS_BEFORE.search(near)):
+                    found.append(phrase)
+        return [p for p in found if not any(f" {p} " in f" {q} " for q in found if q != p)]  # "twist ending", not also "twist"
+
     def parse(self, text: str, asked: Iterable[str] = ()) -> tuple[list[str], list[str]]:
         """(genres asked for, genres excluded) in the text. Words count in their everyday forms
         (plurals, "dramas", "Komödien"); a negation rules out what follows it in its clause, and

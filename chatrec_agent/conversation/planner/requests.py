@@ -110,6 +110,8 @@ class RequestReading:
         if genres:
             args["genres"] = genres
         excluded = excluded + [g for g in self.lexicon.mood_exclusions(bare, genres) if g not in excluded]
+        if avoided := self.lexicon.negated(bare, self.avoidable):  # "I don't like violence": no film tagged so
+            args["attributes"] = [*args.get("attributes", []), {"field": "tags", "values": avoided, "negate": True}]
         if excluded:
             args["exclude_genres"] = excluded
         year_from, year_to = parse_era(bare, self.latest_year)
