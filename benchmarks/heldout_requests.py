@@ -7,7 +7,7 @@ for me actually") were fixed by mechanism (a phrasal verb's particle after the n
 personal cue whose leftover words ask nothing), so it is no longer held out either. Batch 3
 (10 of 12) and the real-words batch (20 of 22) were fixed the same way on 2026-12-04 (a question
 cut down to its field, "make it N" as a count, a dislike scoped to its clause, "that" as the
-film the message names), so they are no longer held out: new phrasings are needed for that.
+film the message names), so they are no longer held out; batch 4, written then, is.
 
 Each case is a short conversation on the demo catalog with the offline planner and a check
 that reads the catalog (director, genre, era, the seed's neighbourhood…). The cases were
@@ -193,6 +193,42 @@ CASES_REAL_WORDS = [
     (["I watched Get Out last week and it was great, more like that please"], like("get-out-2017")),
 ]
 
+
+
+def has_list():
+    return lambda rt, r: bool(r.items)
+
+
+def recorded(item, kind):
+    return lambda rt, r: any(c["name"] == "record_feedback" and c["args"].get("item") == item and c["args"].get("kind") == kind
+                             for c in r.tool_calls)
+
+
+def left_out(*ids):
+    return lambda rt, r: bool(r.items) and not {i.id for i in r.items} & set(ids)
+
+
+# Batch 4 (2026-12-04): written after batches 3 and real-words were used up, before running any
+# of them, in the seekers' ways of writing. Held out.
+CASES_V4 = [
+    (["hey there! got any good war movies?"], both(genre_share("War"), links_only())),
+    (["My wife and I loved La La Land (2016). Any other musicals?"], both(genre_share("Musical"), links_only("la-la-land-2016"))),
+    (["Something lighthearted, nothing violent please"], both(has_list(), links_only())),
+    (["I've seen Heat (1995) like five times, got anything similar?"], like("heat-1995")),
+    (["Not really a fan of sci-fi. I prefer crime dramas"], both(genre_share("Crime"), none_of("Sci-Fi"))),
+    (["some animated films", "The kids already watched Coco. What else?"], both(genre_share("Animation"), left_out("coco-2017"))),
+    (["a good mystery from the 70s"], both(genre_share("Mystery"), years(1970, 1979))),
+    (["give me 3 westerns"], both(genre_share("Western"), count(3))),
+    (["I liked Fargo. Not so much The Big Lebowski though"],
+     both(recorded("fargo-1996", "liked"), recorded("the-big-lebowski-1998", "disliked"), links_only("fargo-1996", "the-big-lebowski-1998"))),
+    (["Good evening! How are you doing today?"], both(no_list(), links_only())),
+    (["romantic comedies", "ok, any others?"], both(genre_share("Romance", "Comedy", share=0.6), links_only())),
+    (["What would you suggest for someone who loved Spirited Away (2001)?"], like("spirited-away-2001")),
+    (["a thriller with a twist ending"], genre_share("Thriller", share=0.6)),
+    (["I'm looking for a film to watch with my teenage son, he likes action"], genre_share("Action", share=0.6)),
+    (["horror movies please", "I have seen that one, it was too gory for me"], both(has_list(), links_only())),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -270,8 +306,8 @@ def main() -> None:
         started = time.perf_counter()
         runtime = Runtime.start(settings_from_dict({"storage": {"dir": folder}}, environ={}))
         report = {"seconds": 0.0}
-        for name, cases in (("batch_1", CASES), ("batch_2", CASES_V2), ("batch_3_held_out", CASES_V3),
-                            ("real_words_held_out", CASES_REAL_WORDS)):
+        for name, cases in (("batch_1", CASES), ("batch_2", CASES_V2), ("batch_3", CASES_V3),
+                            ("real_words", CASES_REAL_WORDS), ("batch_4_held_out", CASES_V4)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
