@@ -201,3 +201,22 @@ def test_movielens_csv_folds_tags_into_items(tmp_path):
 )
 def test_clean_movielens_title(raw, title, year):
     assert clean_movielens_title(raw) == (title, year)
+
+
+def test_read_interactions_are_held_as_columns_and_read_like_a_list(tmp_path):
+    from chatrec_agent.catalog.model import Interaction, Interactions
+    from chatrec_agent.store.history import HistoryStore
+
+    catalog = load_catalog(csv_settings(tmp_path))
+    rows = catalog.interactions
+    assert isinstance(rows, Interactions) and len(rows) == 3
+    as_list = [Interaction("u1", "1", 5.0, 1700000000), Interaction("u1", "2", 3.0, rows[1].timestamp),
+               Interaction("u2", "3", None, 1700000100)]
+    assert list(rows) == as_list and rows[-1] == as_list[2] and rows[1:] == as_list[1:]  # no rating stays None
+    with pytest.raises(IndexError):
+        rows[3]
+    assert catalog.users == ["u1", "u2"]
+    assert HistoryStore.fingerprint(rows) == HistoryStore.fingerprint(as_list)  # the same digest as before
+    many = Interactions(Interaction(f"u{n % 7}", f"i{n % 50}", float(n % 5 + 1), n) for n in range(200_000))
+    assert len(many.user_ids) == 7 and many._u.nbytes + many._i.nbytes + many._r.nbytes + many._t.nbytes == 200_000 * 24
+    assert many[123_456] == Interaction("u4", "i6", 2.0, 123_456)

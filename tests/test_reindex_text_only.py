@@ -102,3 +102,15 @@ def test_a_reindex_with_new_ratings_fits_the_rating_model_before_the_swap(world)
     write_jsonl(rated, ratings(extra=5))
     runtime.reindex()
     assert len(fits) == 2 and runtime.recommendations._rating_model is not None  # ready at the swap
+
+
+def test_waiting_for_the_rating_model_ends_when_its_background_fit_does(world):
+    runtime, _, _, (release, fits) = world
+    recs = runtime.recommendations
+    deadline = time.time() + 10
+    while not fits and time.time() < deadline:
+        time.sleep(0.05)
+    assert not recs.wait_for_rating_model(timeout_s=0.2) and recs.rating_model_pending  # held: still fitting
+    release.set()
+    assert recs.wait_for_rating_model(timeout_s=60) and not recs.rating_model_pending
+    assert recs.ready_rating_model() is not None

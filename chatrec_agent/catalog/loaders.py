@@ -10,14 +10,13 @@ from __future__ import annotations
 import csv
 import json
 import re
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from chatrec_agent.catalog.model import Catalog, Interaction, Item
+from chatrec_agent.catalog.model import Catalog, Interaction, Interactions, Item
 from chatrec_agent.errors import CatalogError
 from chatrec_agent.settings import CatalogSettings
 
@@ -150,7 +149,7 @@ def _interaction_from_record(record: Mapping[str, Any], settings: CatalogSetting
     except ValueError:
         raise ValueError(f"bad timestamp {record.get(cols.timestamp)!r}") from None
     # Interned: a million ratings name a few thousand people and items (~110 MB at 1M).
-    return Interaction(sys.intern(str(user).strip()), sys.intern(str(item).strip()), rating, timestamp)
+    return Interaction(str(user).strip(), str(item).strip(), rating, timestamp)
 
 
 def _read_records(path: Path) -> Iterator[tuple[int, Mapping[str, Any] | str]]:
@@ -210,8 +209,11 @@ def read_items(path: Path, settings: CatalogSettings) -> dict[str, Item]:
     return _collect_items(path, _read_records(path), settings, _Rows(settings.on_error))
 
 
-def _collect_interactions(path: Path, records, items: Mapping[str, Item], settings: CatalogSettings, rows: _Rows) -> list[Interaction]:
-    out: list[Interaction] = []
+def _collect_interactions(path: Path, records, items: Mapping[str, Item], settings: CatalogSettings, rows: _Rows) -> Interactions:
+    return Interactions(_interaction_rows(path, records, items, settings, rows))
+
+
+def _interaction_rows(path: Path, records, items: Mapping[str, Item], settings: CatalogSettings, rows: _Rows) -> Iterator[Interaction]:
     for line, record in records:
         if isinstance(record, str):
             rows.bad(path, line, record)
@@ -224,8 +226,7 @@ def _collect_interactions(path: Path, records, items: Mapping[str, Item], settin
         if interaction.item_id not in items:
             rows.bad(path, line, f"interaction names unknown item '{interaction.item_id}'")
             continue
-        out.append(interaction)
-    return out
+        yield interaction
 
 
 def load_generic(settings: CatalogSettings) -> Catalog:
@@ -234,7 +235,7 @@ def load_generic(settings: CatalogSettings) -> Catalog:
         raise CatalogError(f"catalog.format is {settings.format} but catalog.path is not set.")
     rows = _Rows(settings.on_error)
     items = _collect_items(settings.path, _read_records(settings.path), settings, rows)
-    interactions: list[Interaction] = []
+    interactions: Interactions = Interactions()
     if settings.interactions_path is not None:
         p = settings.interactions_path
         interactions = _collect_interactions(p, _read_records(p), items, settings, rows)
@@ -285,7 +286,10 @@ def load_movielens_100k(settings: CatalogSettings) -> Catalog:
         item_genres = tuple(g for g, flag in zip(genres, flags) if flag == "1" and g != "unknown")
         items[item_id] = Item(id=item_id, title=title or raw_title, genres=item_genres, year=year, url=url or None)
     data_path = folder / "u.data"
-    interactions: list[Interaction] = []
+    return Catalog(items, Interactions(_movielens_100k_ratings(data_path, items, rows)), rows.skipped, str(folder))
+
+
+def _movielens_100k_ratings(data_path: Path, items: Mapping[str, Item], rows: _Rows) -> Iterator[Interaction]:
     for line, text in _lines(data_path, "latin-1"):
         cells = text.split("\t")
         if len(cells) != 4:
@@ -299,8 +303,7 @@ def load_movielens_100k(settings: CatalogSettings) -> Catalog:
         if cells[1] not in items:
             rows.bad(data_path, line, f"interaction names unknown item '{cells[1]}'")
             continue
-        interactions.append(Interaction(sys.intern(cells[0]), sys.intern(cells[1]), rating, timestamp))
-    return Catalog(items, interactions, rows.skipped, str(folder))
+        yield Interaction(cells[0], cells[1], rating, timestamp)
 
 
 def load_movielens_csv(settings: CatalogSettings) -> Catalog:

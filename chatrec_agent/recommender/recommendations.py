@@ -286,6 +286,13 @@ class Recommendations:
         """A rating model is being fitted for these data and is not ready yet."""
         return self._warming is not None and self._warming.is_alive()
 
+    def wait_for_rating_model(self, timeout_s: float | None = None) -> bool:
+        """Wait up to `timeout_s` (None: as long as it takes) for a background rating-model fit
+        to end; for benchmarks and tools that measure the bot at rest. True when none is left."""
+        if self._warming is not None:
+            self._warming.join(timeout_s)
+        return not self.rating_model_pending
+
     def warm_rating_model(self) -> threading.Thread:
         """Fit or load the rating model in the background, so the first "would I like …?"
         rarely waits (a question asked meanwhile waits for it). `stop_fitting` ends it."""

@@ -11,7 +11,6 @@ several bot replicas share). The queries are plain SQL both understand, with `?`
 
 from __future__ import annotations
 
-import hashlib
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from chatrec_agent.catalog import Catalog, Interaction, Item
+from chatrec_agent.catalog.model import Interactions, interactions_fingerprint
 
 FeedbackKind = Literal["liked", "disliked", "rated", "seen"]
 FEEDBACK_KINDS: tuple[str, ...] = ("liked", "disliked", "rated", "seen")
@@ -135,10 +135,9 @@ class HistoryStore(ABC):
 
     @staticmethod
     def fingerprint(interactions: Iterable[Interaction]) -> str:
-        digest = hashlib.blake2b(digest_size=16)
-        for i in interactions:
-            digest.update(f"{i.user_id}\t{i.item_id}\t{i.rating}\t{i.timestamp}\n".encode())
-        return digest.hexdigest()
+        if isinstance(interactions, Interactions):
+            return interactions.fingerprint  # computed once per catalog
+        return interactions_fingerprint(interactions)
 
     def import_interactions(self, catalog: Catalog) -> bool:
         """Replace the imported interactions with the catalog's, in one transaction.
