@@ -222,6 +222,7 @@ def serve_size(folder: Path, named: dict[str, Any], turns: int, backend: str) ->
         "unfiltered": timed([lambda u=u: recs.recommend(u, 10) for u in users[:30]]),
         "genre+decade": timed([lambda u=u: recs.recommend(u, 10, drama_90s) for u in users[:30]]),
     }
+    report["peak_rss_mb_serving"] = rss_mb()  # start-up, turns, search and recommend: before any reindex
     changed = change_one_percent(folder)
     started = time.perf_counter()
     runtime.reindex()

@@ -93,7 +93,7 @@ class EmbeddingSettings(_Section):
     # rebuilds the index: vectors of different backends are not mixed.
     backend: Literal["torch", "onnx", "onnx-int8"] = "onnx"
     device: str = "auto"
-    batch_size: int = Field(default=64, ge=1, le=4096)
+    batch_size: int = Field(default=16, ge=1, le=4096)
     allow_download: bool = False
 
 

@@ -83,3 +83,14 @@ def test_a_model_the_onnx_backend_cannot_reproduce_is_refused_with_the_fix(tmp_p
         Embedder(EmbeddingSettings(model=str(model), backend="onnx"), tmp_path / "cache")
     with pytest.raises(ChatrecError, match="local folder"):
         Embedder(EmbeddingSettings(model="some-org/some-hub-model", backend="onnx-int8"), tmp_path / "cache")
+
+
+def test_many_batches_give_each_text_its_own_vector_and_hand_the_arena_back(backends):
+    """The last batch of a long encode runs with arena shrinkage: the same vectors as one at a time."""
+    _, encoders = backends
+    onnx = encoders["onnx"]
+    docs = (documents() * 3)[:40]  # three batches of 16 at the default size
+    together = onnx.encode(docs)
+    alone = np.stack([onnx.encode([d])[0] for d in docs])
+    assert together.shape == (40, 384) and np.allclose(together, alone, atol=1e-5)
+    assert np.allclose(onnx.encode(QUERIES[:1]), onnx.encode(QUERIES[:1]))  # queries after the shrink still answer

@@ -93,18 +93,28 @@ class OnnxEncoder:
 
     # --- encoding ------------------------------------------------------------------------
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
         """Normalised float32 vectors, one row per text, in the order given."""
         session, tokenizer = self._ready()
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = np.argsort([len(t) for t in texts], kind="stable")  # like lengths together: less padding
+        # After many batches (an index sync), the last one hands the arena's memory back: it
+        # grew to the longest batch, and would otherwise stay beside what a reindex builds next.
+        # A query keeps it: reusing it is what makes one text fast.
+        shrink = None
+        if len(texts) > batch_size:
+            import onnxruntime as ort
+
+            shrink = ort.RunOptions()
+            shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         for start in range(0, len(texts), batch_size):
             rows = order[start:start + batch_size]
             encodings = tokenizer.encode_batch([texts[i] for i in rows])
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            hidden = session.run(None, {i.name: feeds[i.name] for i in session.get_inputs()})[0]
+            last = start + batch_size >= len(texts)
+            hidden = session.run(None, {i.name: feeds[i.name] for i in session.get_inputs()}, shrink if last else None)[0]
             if self.pooling == "cls":
                 pooled = hidden[:, 0]
             else:
