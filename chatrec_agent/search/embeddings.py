@@ -145,6 +145,11 @@ class Embedder(Embeddings):
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def release_memory(self) -> None:
+        """After encoding many texts (an index sync): give back what the encoder holds for them."""
+        if self._onnx is not None:
+            self._onnx.release_memory()
+
     def _encode_small(self, texts: list[str]) -> np.ndarray:
         """Queries: one forward pass without encode()'s batching machinery (~1-3 ms less)."""
         import torch

@@ -412,6 +412,8 @@ class ItemIndex:
                 pending.result()
                 if progress:
                     progress(total, total, "embedding")
+        if total > chunk:
+            self.embedder.release_memory()
 
     def vectors(self, ids: list[str]) -> np.ndarray:
         """Stored item vectors in the order of `ids` (an id named twice gets its row twice; Chroma

@@ -98,23 +98,13 @@ class OnnxEncoder:
         session, tokenizer = self._ready()
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = np.argsort([len(t) for t in texts], kind="stable")  # like lengths together: less padding
-        # After many batches (an index sync), the last one hands the arena's memory back: it
-        # grew to the longest batch, and would otherwise stay beside what a reindex builds next.
-        # A query keeps it: reusing it is what makes one text fast.
-        shrink = None
-        if len(texts) > batch_size:
-            import onnxruntime as ort
-
-            shrink = ort.RunOptions()
-            shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         for start in range(0, len(texts), batch_size):
             rows = order[start:start + batch_size]
             encodings = tokenizer.encode_batch([texts[i] for i in rows])
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            last = start + batch_size >= len(texts)
-            hidden = session.run(None, {i.name: feeds[i.name] for i in session.get_inputs()}, shrink if last else None)[0]
+            hidden = session.run(None, {i.name: feeds[i.name] for i in session.get_inputs()})[0]
             if self.pooling == "cls":
                 pooled = hidden[:, 0]
             else:
@@ -122,6 +112,23 @@ class OnnxEncoder:
                 pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             out[rows] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return out
+
+
+    def release_memory(self) -> None:
+        """Hand back the memory ONNX Runtime's arena grew to for the longest batches (~100 MB
+        after an index sync), which would otherwise stay beside what a reindex builds next. One
+        short run with arena shrinkage does it; between queries the arena is kept, as reusing
+        it is what makes one text fast."""
+        if self._session is None:
+            return
+        import onnxruntime as ort
+
+        shrink = ort.RunOptions()
+        shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        session, _ = self._ready()
+        one = np.ones((1, 1), dtype=np.int64)
+        feeds = {"input_ids": one, "attention_mask": one, "token_type_ids": np.zeros_like(one)}
+        session.run(None, {i.name: feeds[i.name] for i in session.get_inputs()}, shrink)
 
 
 def _read_config(model_dir: Path) -> tuple[str, int]:
