@@ -1,7 +1,7 @@
 """Held-out request phrasings: checked, never tuned on.
 
 Batch 1 was written first and its failures then fixed by mechanism (so it is no longer held
-out); batch 2 likewise; batch 3, written last, is the held-out one. The group batch (group
+out); batch 2 and batch 3 likewise. The group batch (group
 requests, issue 15) passed 8 of 10 on its first run; the two failures ("leave Ben out", "only
 for me actually") were fixed by mechanism (a phrasal verb's particle after the names; a
 personal cue whose leftover words ask nothing), so it is no longer held out either. Batch 3
@@ -130,7 +130,6 @@ CASES_V3 = [
 ]
 
 
-
 # Issue 20, real people's words on the demo: written the way the seekers of the real dialogues
 # write (greetings, "Title (YYYY)", taste statements, reactions), before running any of them.
 # Held out. Each check asks what the real-words benchmark asks: the genre followed (80% of the
@@ -192,7 +191,6 @@ CASES_REAL_WORDS = [
     (["Something like Jaws but newer"], both(like("jaws-1975", share=0.4), years(1976, 2100))),
     (["I watched Get Out last week and it was great, more like that please"], like("get-out-2017")),
 ]
-
 
 
 def has_list():

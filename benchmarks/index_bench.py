@@ -70,9 +70,6 @@ class SyntheticEmbedder:
             out[row] = np.random.default_rng(seed).standard_normal(self.dimension)
         return out / np.linalg.norm(out, axis=1, keepdims=True)
 
-    def release_memory(self) -> None:
-        pass  # holds nothing between calls
-
 
 def synthetic_catalog(n: int, seed: int = 0) -> Catalog:
     rng = random.Random(seed)

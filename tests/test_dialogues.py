@@ -339,6 +339,8 @@ def test_seen_items_are_never_recommended(runtime, say):
 
 def test_a_tag_said_to_be_unwanted_keeps_its_films_out_and_the_search_goes_on(say, runtime):
     assert any("violence" in it.tags and "Crime" in it.genres for it in runtime.catalog.items.values())  # something to rule out
-    *_, avoided, older = say("a crime film please", "I don't like violence", "any older ones?")
+    first, avoided, older = say("a crime film please", "I don't like violence", "any older ones?")
     for reply in (avoided, older):
         assert items(runtime, reply) and all("violence" not in it.tags and "Crime" in it.genres for it in items(runtime, reply))
+        assert {"field": "tags", "values": ["violence"], "negate": True} in calls(reply, "recommend")[-1]["args"]["attributes"]
+    assert calls(older, "recommend")[-1]["args"]["year_to"] < min(it.year for it in items(runtime, avoided))

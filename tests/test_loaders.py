@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from chatrec_agent.catalog.load import load_catalog
@@ -219,4 +221,6 @@ def test_read_interactions_are_held_as_columns_and_read_like_a_list(tmp_path):
     assert HistoryStore.fingerprint(rows) == HistoryStore.fingerprint(as_list)  # the same digest as before
     many = Interactions(Interaction(f"u{n % 7}", f"i{n % 50}", float(n % 5 + 1), n) for n in range(200_000))
     assert len(many.user_ids) == 7 and many._u.nbytes + many._i.nbytes + many._r.nbytes + many._t.nbytes == 200_000 * 24
-    assert many[123_456] == Interaction("u4", "i6", 2.0, 123_456)
+    assert many[123_456] == Interaction("u4", "i6", 2.0, 123_456) == many[np.int64(123_456)]
+    assert many[10:12] == [Interaction("u3", "i10", 1.0, 10), Interaction("u4", "i11", 2.0, 11)]
+    assert list(pickle.loads(pickle.dumps(rows))) == as_list and len(Interactions()) == 0 and list(Interactions()) == []

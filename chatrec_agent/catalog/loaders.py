@@ -148,7 +148,6 @@ def _interaction_from_record(record: Mapping[str, Any], settings: CatalogSetting
         timestamp = _parse_timestamp(record.get(cols.timestamp))
     except ValueError:
         raise ValueError(f"bad timestamp {record.get(cols.timestamp)!r}") from None
-    # Interned: a million ratings name a few thousand people and items (~110 MB at 1M).
     return Interaction(str(user).strip(), str(item).strip(), rating, timestamp)
 
 

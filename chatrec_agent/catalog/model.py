@@ -151,7 +151,8 @@ class Interactions(Sequence[Interaction]):
 
     def __getitem__(self, k):  # type: ignore[override]
         if isinstance(k, slice):
-            return [self[n] for n in range(*k.indices(len(self)))]
+            start, stop, step = k.indices(len(self))
+            return list(self._rows(start, stop)) if step == 1 else [self[n] for n in range(start, stop, step)]
         n = k + len(self) if k < 0 else k
         if not 0 <= n < len(self):
             raise IndexError(k)

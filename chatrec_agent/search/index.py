@@ -412,8 +412,8 @@ class ItemIndex:
                 pending.result()
                 if progress:
                     progress(total, total, "embedding")
-        if total > chunk:
-            self.embedder.release_memory()
+        if total > chunk and (release := getattr(self.embedder, "release_memory", None)):
+            release()  # an encoder that holds memory for long batches gives it back
 
     def vectors(self, ids: list[str]) -> np.ndarray:
         """Stored item vectors in the order of `ids` (an id named twice gets its row twice; Chroma

@@ -113,7 +113,6 @@ class OnnxEncoder:
             out[rows] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return out
 
-
     def release_memory(self) -> None:
         """Hand back the memory ONNX Runtime's arena grew to for the longest batches (~100 MB
         after an index sync), which would otherwise stay beside what a reindex builds next. One

@@ -8,7 +8,7 @@ import re
 
 from chatrec_agent.catalog import Item
 from chatrec_agent.conversation.planner import cues
-from chatrec_agent.conversation.planner.lexicon import EXCESS, first_clause
+from chatrec_agent.conversation.planner.lexicon import EXCESS, taste_scope
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions
 from chatrec_agent.conversation.planner.plans import (MENTIONS, Plan, did_you_mean, folded, last_search, mentioned,
@@ -105,8 +105,8 @@ class FeedbackReading:
                 return self._taste(t, self._named(t), kind, memory)
             if unsure := mentioned(phrase, "ask"):
                 return did_you_mean(unsure)  # never recorded from an unsure link
-            # "I don't like horror at all, what about comedies?": the taste governs its own clause.
-            genres = self.lexicon.parse(without_titles(first_clause(phrase)))[0]
+            # "I don't like horror at all, what about comedies?": the taste ends where it turns.
+            genres = self.lexicon.parse(without_titles(taste_scope(phrase)))[0]
             # "I loved the second one" points into the last list; "I like comedies" is a taste, so a request.
             points = ordinal_in(phrase) is not None and bool(memory.last_shown)
             if not points and (genres or self._has_slots(phrase)):

@@ -63,8 +63,8 @@ class IntentParser(FeedbackReading, RequestReading):
         self.tags = {tag for tag in tags if lemma(tag) not in cues.ASKING_WORDS}
         # Tags a person may say they avoid ("violence", "zombies", "video games"): not the
         # lexicon's genre words nor everyday ones, which people's tags use for opinions ("good").
-        self.avoidable = {tag for tag in self.tags if tag not in cues.KINDS and zipf_frequency(tag, "en") < 5.0
-                          and not any(lexicon.parse(tag))}
+        self.avoidable = {" ".join(map(lemma, tag.split())): tag for tag in self.tags
+                          if tag not in cues.KINDS and zipf_frequency(tag, "en") < 5.0 and not any(lexicon.parse(tag))}
         self.attributes = attributes
         self.meaning = meaning  # nearest labelled examples, for follow-ups the rules find no slot in
         self.items: dict[str, Item] = {item.id: item for item in titles.items}
@@ -319,7 +319,7 @@ class IntentParser(FeedbackReading, RequestReading):
         if meaning is None or meaning.intent == "request":
             return None
         # "are they good?" speaks of several films: not of the one in hand.
-        target = None if re.search(r"\b(?:they|them|those|these)\b", t) else \
+        target = None if re.match(r"^(?:(?:are|were|do|did|have) )?(?:they|those|these)\b", t) else \
             (memory.last_item or {}).get("id") or (memory.last_shown[0]["id"] if len(memory.last_shown) == 1 else None)
         if meaning.intent == "like_last" and target is None and memory.last_recommend is not None:
             meaning = replace(meaning, intent="others")  # "some more?" after a list: more of that search

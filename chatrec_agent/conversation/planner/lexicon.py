@@ -43,13 +43,23 @@ _SHOWN_IS_NOT = re.compile(r"^\s*(?:(?:but|and|so|well|no|nope|yeah|hmm|oh|um)\s
                            r"theyre)\s+(?:is\s+|are\s+|was\s+|were\s+)?(?:not|isn'?t|aren'?t|wasn'?t|weren'?t)\s+"
                            r"(?:really\s+|quite\s+|exactly\s+|very\s+)?(?:an?\s+)?$")
 _OPENERS = frozenset("no nope nah yeah yes hmm oh well um ok okay but and so".split())
-_CLAUSE_END = re.compile(r"[,.;!?…()]|\b(?:(?<!anything )(?<!nothing )(?<!all )but|though|although|however|what about|how about|instead|rather|prefer|"
-                         r"more like|and (?:maybe|perhaps|also|some))\b")
+_TURN_WORDS = (r"\b(?:(?<!anything )(?<!nothing )(?<!all )but|though|although|however|what about|how about|instead|rather|prefer|"
+               r"more like|and (?:maybe|perhaps|also|some))\b")
+_CLAUSE_END = re.compile(r"[,.;!?…()]|" + _TURN_WORDS)
 
 
-def first_clause(text: str) -> str:
-    """The text up to where a negation's or a taste's scope ends."""
-    return _CLAUSE_END.split(text, maxsplit=1)[0]
+# A negated word that accepts ("don't mind", "no problem with", "nothing beats"), and a question
+# about what the catalog has ("isn't there anything with …?"): no negation of what follows.
+_ACCEPTING = re.compile(r" (?:mind|problem|issue|matter|bother|beat) ")
+_ASKS_WHAT_THERE_IS = re.compile(r"^(?:is|isn't|are|aren't|do|don't|does|doesn't) (?:there|you)\b")
+# Where a taste turns to something else ("I hate westerns, how about a thriller?"); a list's
+# comma does not end it ("I hate westerns, musicals and war films").
+_TURN = re.compile(r"[.;!?…()]|,\s*(?=(?:maybe|perhaps|so|then|just)\b)|" + _TURN_WORDS)
+
+
+def taste_scope(text: str) -> str:
+    """The text up to where the taste it opens with turns to something else."""
+    return _TURN.split(text, maxsplit=1)[0]
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -178,19 +188,24 @@ class GenreLexicon:
         return out
 
     @staticmethod
-    def negated(text: str, phrases: Iterable[str]) -> list[str]:
-        """The phrases (the catalog's tags) the text names where a negation governs them: "I
-        don't like violence", "no gore", "nothing with a twist ending", "way too much singing"."""
+    def negated(text: str, phrases: Mapping[str, str]) -> list[str]:
+        """The phrases (the catalog's tags, keyed by their words' lemmas) the text names where a
+        negation governs them: "I don't like violence", "no zombies", "nothing with a twist
+        ending", "way too much singing". Not where the negated word accepts ("I don't mind
+        gore", "no problem with violence", "nothing beats a twist ending") nor in a question
+        about what there is ("isn't there anything with time travel?")."""
         found: list[str] = []
         for clause in _CLAUSE_END.split(fold(text)):
-            padded = " " + " ".join(words_of(clause)) + " "
-            if not (NEGATION.search(padded) or EXCESS.search(padded)):
+            words = words_of(clause)
+            padded = " " + " ".join(lemma(w) for w in words) + " "
+            if not (NEGATION.search(padded) or EXCESS.search(padded)) or _ASKS_WHAT_THERE_IS.match(" ".join(words)):
                 continue
-            for phrase in phrases:
-                at = padded.find(f" {phrase} ")
+            for key, phrase in phrases.items():
+                at = padded.find(f" {key} ")
                 # Governed, not only preceded: the negation within the five words before it.
                 near = " " + " ".join(padded[:at + 1].split()[-5:]) + " "
-                if at >= 0 and phrase not in found and (NEGATION.search(near) or _EXCESS_BEFORE.search(near)):
+                if at >= 0 and phrase not in found and (NEGATION.search(near) or _EXCESS_BEFORE.search(near)) \
+                        and not _ACCEPTING.search(near):
                     found.append(phrase)
         return [p for p in found if not any(f" {p} " in f" {q} " for q in found if q != p)]  # "twist ending", not also "twist"
 

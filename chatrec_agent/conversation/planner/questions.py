@@ -26,7 +26,11 @@ _IS_A = re.compile(r"^(?:is|was|are) (?P<ref>.+?) (?:an?|some kind of|a kind of)
                    r"^(?:is|was) (?P<ref2>it|that|this|that one|this one|the \w+ one) (?P<what2>[a-z][a-z' -]*?)\s*\??$")
 # "ok and the year?", "so, its director?": a question cut down to the field it asks for.
 _OPENER = re.compile(r"^(?:(?:ok|okay|and|so|also|then|oh)\b[ ,]*)+")
-_ELLIPTICAL = re.compile(r"^(?:what about |how about )?(?:the|its) (?P<f>[a-z][a-z ]*?)\s*\?$")
+_ELLIPTICAL = re.compile(r"^(?:the|its) (?P<f>[a-z]+(?: [a-z]+)?)\s*\?$")
+# The record's own fields by the names people give them (the catalog's other fields are named
+# by the catalog: AttributeVocabulary.field_named).
+_RECORD_FIELDS = {"year": "year", "release date": "year", "genre": "genres", "genres": "genres", "plot": "description",
+                  "story": "description", "storyline": "description", "synopsis": "description", "tags": "tags"}
 # "who directed …", "who wrote …": the verb names a field by stem.
 _WHO = re.compile(r"^(?:who|which (?:person|people))\s+(?:(?:is|was|were)\s+)?(?P<verb>\w+)(?: (?:by|in))?\b")
 _REFERENCE = re.compile(
@@ -104,10 +108,12 @@ _ROLE_SYNONYMS = {"writer": ("author", "authors", "writers", "screenwriter", "no
 
 
 def _field_named(words: str, attributes: AttributeVocabulary | None) -> str | None:
-    """The record or catalog field that words name ("year", "plot", "director"), if any."""
-    if attributes is not None and (field := attributes.field_named(words)):
-        return field
-    return next((field for pattern, field in _CUES if pattern.search(f"what {words}")), None)
+    """The record or catalog field that the words are the name of ("year", "plot", "director")."""
+    if words in _RECORD_FIELDS:
+        return _RECORD_FIELDS[words]
+    if len(words.split()) > 1:
+        return None  # "the same director?" asks for more films, not about this one
+    return attributes.field_named(words) if attributes is not None else None
 
 
 def _agent_noun(verb: str) -> str:

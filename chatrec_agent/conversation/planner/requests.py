@@ -68,10 +68,14 @@ class RequestReading:
     def _referenced(self, t: str, memory: Recall) -> tuple[list[str], list[dict], dict]:
         """What "along those lines", "that director", "the same era" point at, from the item
         the conversation just talked about: (like ids, attribute conditions, other constraints: years, genre)."""
-        # "Have you seen Oppenheimer? Something like that": a film the message surely names comes
-        # first, as for any pronoun (feedback._target).
-        named = [m.item.id for m in MENTIONS.get() if m.decision == "link"]
-        item = self.items.get(named[-1] if named else (memory.last_item or {}).get("id", ""))
+        # "Have you seen Oppenheimer? Something like that": the one film the message surely names
+        # comes first, unless it is one they dislike; several ("I loved Heat and Fargo, any like
+        # that?") are each a seed below, as the message says of them.
+        named = list(dict.fromkeys(m.item.id for m in MENTIONS.get() if m.decision == "link"))
+        if len(named) == 1 and opinions(t, [self._span(t, self.items[named[0]])], "seed")[0] in ("seed", "liked", "seen", None):
+            item = self.items.get(named[0])
+        else:
+            item = self.items.get((memory.last_item or {}).get("id", ""))
         if item is None and memory.last_shown:
             item = self.items.get(memory.last_shown[0]["id"]) if len(memory.last_shown) == 1 else None
         if item is None:
