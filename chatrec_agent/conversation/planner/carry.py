@@ -28,11 +28,10 @@ def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audienc
     Now You See Me"), which keeps the search's genres whole. `adds`: the message asks for more of
     a kind ("more animated", "not enough action"), which joins the search's genres."""
     previous = memory.last_recommend or {}
-    if any(not (a.get("negate") and a["field"] == "tags") for a in args.get("attributes", [])):
+    if not all(map(_avoids, args.get("attributes", []))):
         return  # "anything by Spielberg?" asks about the director, not within the genre; "no gore" stays in it
     # What they said they avoid stays avoided, as excluded genres do ("no gore", then "older ones?").
-    avoided = [a for a in previous.get("attributes") or []
-               if a.get("negate") and a["field"] == "tags" and a not in args.get("attributes", [])]
+    avoided = [a for a in previous.get("attributes") or [] if _avoids(a) and a not in args.get("attributes", [])]
     if avoided:
         args["attributes"] = [*args.get("attributes", []), *avoided]
     excluded = list(dict.fromkeys([*args.get("exclude_genres", []),
@@ -49,3 +48,8 @@ def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audienc
     kept = [g for g in previous["genres"] if g not in excluded and (not seeds or any(g in s.genres for s in seeds))]
     if kept:
         args["genres"] = kept
+
+
+def _avoids(condition: dict) -> bool:
+    """A condition that rules out a tag ("I don't like violence"), not one that asks for something."""
+    return bool(condition.get("negate")) and condition["field"] == "tags"

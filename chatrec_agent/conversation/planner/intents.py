@@ -330,7 +330,7 @@ class IntentParser(FeedbackReading, RequestReading):
         if meaning.intent == "like_last":
             return self._call(ToolName.RECOMMEND, like=[target], k=self._count(t))
         if meaning.intent == "item_question":
-            question = item_question(re.sub(r"^(?:and|so|ok|okay|but|then)\s+", "", t), self.attributes, True)
+            question = item_question(t, self.attributes, True)  # it reads past "and", "so", "ok"…
             return self._call(ToolName.ITEM_DETAILS, item=target, fields=list(question.fields) if question else [])
         return None
 

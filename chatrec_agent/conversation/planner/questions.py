@@ -25,7 +25,7 @@ _ASKS = re.compile(r"^(?:who|what|when|which|where|how|is|was|are|does|did|tell 
 _IS_A = re.compile(r"^(?:is|was|are) (?P<ref>.+?) (?:an?|some kind of|a kind of) (?P<what>[a-z][a-z' -]*?)(?: (?:film|movie|one))?\s*\??$|"
                    r"^(?:is|was) (?P<ref2>it|that|this|that one|this one|the \w+ one) (?P<what2>[a-z][a-z' -]*?)\s*\??$")
 # "ok and the year?", "so, its director?": a question cut down to the field it asks for.
-_OPENER = re.compile(r"^(?:(?:ok|okay|and|so|also|then|oh)\b[ ,]*)+")
+_OPENER = re.compile(r"^(?:(?:ok|okay|and|so|also|then|but|oh)\b[ ,]*)+")
 _ELLIPTICAL = re.compile(r"^(?:the|its) (?P<f>[a-z]+(?: [a-z]+)?)\s*\?$")
 # The record's own fields by the names people give them (the catalog's other fields are named
 # by the catalog: AttributeVocabulary.field_named).
