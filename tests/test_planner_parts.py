@@ -63,9 +63,11 @@ def test_ordinals(text, position):
 @pytest.mark.parametrize("text, n", [
     ("give me 3", 3), ("top ten westerns", 10), ("a few comedies", 3), ("films from the 90s", 5),
     ("just one", 1), ("something before 1960", 5), ("a couple of dramas", 2),
+    # A film pointed at is no count: "that one was too scary".
+    ("that one was too scary", 5), ("this one comedy is enough", 5), ("one scary film", 1),
 ])
 def test_counts(text, n):
-    assert count_in(text) == n
+    assert count_in(text, nouns=frozenset({"scary", "comedy"})) == n
 
 
 def test_title_linker_handles_typos_articles_and_years():

@@ -288,6 +288,10 @@ def feedback_of(plan) -> dict[str, str]:
     # Negations as people type them: no apostrophe, or a curly one.
     ("I didnt really enjoy Home Alone but love Toy Story", ["Toy Story"], ["Home Alone"]),
     ("I don’t like Home Alone or Night of the Living Dead", [], ["Home Alone", "Night of the Living Dead"]),
+    # A sentence that only negates, with no opinion word of its own, turns the one before round.
+    ("Loved Inception. Not Die Hard though.", ["Inception"], ["Die Hard"]),
+    ("We enjoyed Toy Story... but not so much Home Alone", ["Toy Story"], ["Home Alone"]),
+    ("Fargo was great. Not a fan of Die Hard.", ["Fargo"], ["Die Hard"]),
 ])
 def test_each_film_in_a_sentence_gets_what_its_own_clause_says(world, text, liked, disliked):
     catalog, parser = world
@@ -786,6 +790,21 @@ def test_a_pick_that_missed_is_recorded_and_the_search_goes_on_past_it(world, te
     assert feedback["item"] == by_title(catalog, "Fargo") and feedback["kind"] in ("seen", "disliked")
     # Seen or disliked, the film is out of the picks (the recommender leaves out what a person has seen).
     assert picks["genres"] == ["Comedy"] and not picks.get("like"), picks
+
+
+@pytest.mark.parametrize("text", ["I've seen that one, it was too scary for me", "seen it, too scary",
+                                  "that one was a bit too scary for my liking", "watched that one already, not really my thing"])
+def test_a_reaction_to_one_of_several_that_says_why_it_missed_goes_on_past_the_list(world, text):
+    catalog, parser = world
+    plan = parser.plan(text, within_comedies(catalog))
+    # Which of the five they mean is unsaid, so nothing is written; the reason refines the search.
+    assert not [c for c in calls(plan) if c["name"] == "record_feedback"], calls(plan)
+    (picks,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert picks["k"] == 5 and picks["genres"] == ["Comedy"], picks
+    if "scary" in text:  # what made it miss is ruled out
+        assert picks["exclude_genres"] == ["Horror"], picks
+    else:  # no reason given: past the films shown
+        assert set(within_comedies(catalog).shown_ids) <= set(picks.get("exclude", [])), picks
 
 
 def test_a_pick_only_said_to_be_seen_is_recorded_and_the_list_stands(world):

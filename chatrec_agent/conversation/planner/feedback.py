@@ -134,6 +134,8 @@ class FeedbackReading:
             target = self._target(phrase or "it", memory, write=True)
             if target:
                 return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="seen")
+            if EXCESS.search(t) or cues.MISSED.search(t):
+                return None  # "seen that one, too gory for me" among several: why it missed refines the search
             return Plan(answer="Which one have you seen? Say e.g. “seen the second one”.")
         # No cue phrase matched, yet the films named may have opinion words of their own ("we
         # loved Heat", "they didn't care for Fargo"): each is read by its clause.

@@ -17,7 +17,7 @@ from chatrec_agent.conversation.planner.carry import within_search
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.feedback import FeedbackReading
 from chatrec_agent.conversation.planner.groups import GroupAsk, membership_call, personal, read_group, regroup
-from chatrec_agent.conversation.planner.lexicon import GENERIC, GenreLexicon, lemma
+from chatrec_agent.conversation.planner.lexicon import EXCESS, GENERIC, GenreLexicon, lemma
 from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN_TITLE, Plan, last_search, mentioned, merged,
@@ -255,8 +255,8 @@ class IntentParser(FeedbackReading, RequestReading):
         """Small talk, goodbyes, reactions that ask for nothing and questions out of scope: by
         meaning, and only for messages with nothing a request could use (no title, genre, era,
         attribute, count or reference), so "what's a good comedy?" stays a request."""
-        if self.meaning is None or self._has_slots(t):
-            return None
+        if self.meaning is None or self._has_slots(t) or cues.MISSED.search(t) or EXCESS.search(t):
+            return None  # "not really my thing", "too gory for me": the picks missed
         meaning = self.meaning.classify(t)
         return Plan(answer=CHAT[meaning.intent]) if meaning is not None and meaning.intent in CHAT else None
 

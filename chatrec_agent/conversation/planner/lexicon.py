@@ -32,8 +32,9 @@ NEGATION = re.compile(
     r"anything but|other than|instead of|rather than)\b")
 # "a little too romantic for my taste", "too much action": more of it than they want; the word
 # right after it only ("too scary for the kids" rules out horror, not children; "horror too" is "also").
-# After a verb "too" is a typo of "to" ("looking too laugh"; words are read in their dictionary form).
-_EXCESS = (r"(?:^\s*|\b(?:is|was|are|were|be|been|it'?s|that'?s|they'?re|bit|little|way|far|much|lot|just|kinda|"
+# Opening a clause it is the same ("seen it, too scary"). After a verb "too" is a typo of "to"
+# ("looking too laugh"; words are read in their dictionary form).
+_EXCESS = (r"(?:(?:^|[,;:.!?…])\s*|\b(?:is|was|are|were|be|been|it'?s|that'?s|they'?re|bit|little|way|far|much|lot|just|kinda|"
            r"seems?|seemed|felt|feels?|feel|sounds?|got|getting)\s+)too (?:much |many )?")
 EXCESS = re.compile(_EXCESS + r"(?=\w)")
 _EXCESS_BEFORE = re.compile(_EXCESS + "$")

@@ -21,7 +21,7 @@ Opinion = str | None
 
 # A title straight followed by a new subject starts a new clause: "I liked Anchorman I just
 # didn't care for Anchorman 2" is two, written as one.
-_CLAUSE = re.compile(r"[,;:]|\b(?:but|though|although|however|whereas|while|yet|and|or)\b|(?<=_) (?=(?:i|we|he|she|they)\b)")
+_CLAUSE = re.compile(r"[,;:.!?…]|\b(?:but|though|although|however|whereas|while|yet|and|or)\b|(?<=_) (?=(?:i|we|he|she|they)\b)")
 _CONTRAST = re.compile(r"^\W*(?:but|though|although|however|whereas|while|yet)\b")
 _WORD = re.compile(r"[a-z]+(?:n't|'[a-z]+)?")
 _LIKING = frozenset("like love enjoy adore favourite favorite fave faves fav favs fan into great amazing awesome excellent brilliant "
@@ -104,11 +104,27 @@ def _turned(opinion: Opinion) -> Opinion:
     return {"liked": "disliked", "disliked": "liked"}.get(opinion or "")
 
 
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    for begin, end in spans:
+        text = text[:begin] + "_" * (end - begin) + text[end:]
+    return text
+
+
+# "I liked Fargo. Not so much The Big Lebowski though.": a sentence that names a film and only
+# negates, with no opinion word of its own, turns round the sentence before it.
+_ELLIPTICAL = re.compile(r"^\W*(?:(?:but|and|though)\s+)?(?:not|nor|neither)\b")
+
+
+def continues(sentence: str, spans: list[tuple[int, int]]) -> bool:
+    """Whether the sentence (lower case; `spans`: its titles) goes on the one before it."""
+    masked = _masked(sentence, spans)
+    return bool(spans) and bool(_ELLIPTICAL.match(masked)) and _own(masked) == (True, False)
+
+
 def opinions(text: str, spans: list[tuple[int, int]], start: Opinion) -> list[Opinion]:
     """The opinion the text gives of each (start, end) span, in order; `start` is the reading of
     the sentence as a whole."""
-    for begin, end in spans:
-        text = text[:begin] + "_" * (end - begin) + text[end:]
+    text = _masked(text, spans)
     cuts = [0, *(m.start() for m in _CLAUSE.finditer(text)), len(text)]
     clauses = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
     running: Opinion = start

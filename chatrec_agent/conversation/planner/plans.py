@@ -12,6 +12,7 @@ from chatrec_agent.catalog import Item
 from chatrec_agent.catalog.mentions import Mention, tokens
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.memory import Recall
+from chatrec_agent.conversation.planner.opinions import continues
 
 # The titles the message being planned names, found once on its original casing (the linker
 # weighs capitals, quotes and years) and read by every rule below; per call, so concurrent
@@ -63,14 +64,23 @@ def without_titles(t: str) -> str:
 
 
 def sentences_of(t: str) -> list[str]:
-    """The message's sentences; a title's own full stop ("Mrs. Doubtfire", "Dr. No") ends none."""
+    """The message's sentences; a title's own full stop ("Mrs. Doubtfire", "Dr. No") ends none,
+    and a sentence that only turns the one before round ("…. Not so much Heat though") is
+    part of it."""
     titles = [span for _, span in spans_in(t, ("link", "ask"))]
     out, start = [], 0
     for cut in cues.SENTENCE.finditer(t):
         if not any(a <= cut.start() < b for a, b in titles):
             out.append(t[start:cut.start()])
             start = cut.end()
-    return [*out, t[start:]]
+    out.append(t[start:])
+    joined: list[str] = []
+    for sentence in out:
+        if joined and continues(sentence, [span for _, span in spans_in(sentence, ("link",))]):
+            joined[-1] = f"{joined[-1].rstrip(' .!?…')}, {sentence}"
+        else:
+            joined.append(sentence)
+    return joined
 
 
 def did_you_mean(mentions: list[Mention]) -> Plan:

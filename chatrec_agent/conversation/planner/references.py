@@ -59,7 +59,8 @@ def count_in(text: str, default: int = 5, maximum: int = 20, nouns: frozenset[st
     for pattern in counted:
         if m := re.search(pattern, t):
             return _bounded(m.group(1), default, maximum)
-    for m in re.finditer(rf"\b{number}\b((?:\s+[\w'-]+){{1,3}})", t):
+    # "that one was too scary": a film pointed at, not a count.
+    for m in re.finditer(rf"(?<!that )(?<!this )(?<!the )(?<!which )\b{number}\b((?:\s+[\w'-]+){{1,3}})", t):
         following = m.group(2).split()
         for word in following:
             if word in COUNT_NOUNS or word in nouns or word.rstrip("s") in nouns or word[:-3] + "y" in nouns:
