@@ -19,6 +19,7 @@ from chatrec_agent.conversation.agent import Agent
 from chatrec_agent.conversation.llm import make_chat_model, needs_speaker_labels
 from chatrec_agent.conversation.memory_store import open_memory
 from chatrec_agent.conversation.tools import Services
+from chatrec_agent.heap import release_freed_memory
 from chatrec_agent.recommender.recommendations import Recommendations
 from chatrec_agent.search.embeddings import Embedder
 from chatrec_agent.search.index import ItemIndex, Progress, SyncReport
@@ -94,7 +95,8 @@ class Runtime:
         recommendations = Recommendations(settings, catalog, history, index, models=open_models(settings.storage))
         with _startup_slot(coordination, sync):
             report = index.sync(catalog, progress=progress) if sync else None
-            recommendations.refresh()
+            if recommendations.refresh():
+                release_freed_memory()  # before the rating model's fit and the planner's tables grow beside it
             generation = catalog_generation(catalog)
             if sync and coordination.shared and coordination.generation() != generation:
                 # Started on another catalog than the others serve (a new file, a new

@@ -22,6 +22,7 @@ RANKS = {
     "chatrec_agent.settings": 0,
     "chatrec_agent.metrics": 0,  # what a serving process counts, and how it logs
     "chatrec_agent.logs": 0,
+    "chatrec_agent.heap": 0,  # freed memory back to the system after a fit or a sync
     "chatrec_agent.catalog": 1,
     "chatrec_agent.search": 2,
     "chatrec_agent.store": 2,

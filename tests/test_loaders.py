@@ -206,7 +206,9 @@ def test_clean_movielens_title(raw, title, year):
 
 
 def test_read_interactions_are_held_as_columns_and_read_like_a_list(tmp_path):
-    from chatrec_agent.catalog.model import Interaction, Interactions
+    from collections import Counter
+
+    from chatrec_agent.catalog.model import Interaction, Interactions, item_counts
     from chatrec_agent.store.history import HistoryStore
 
     catalog = load_catalog(csv_settings(tmp_path))
@@ -224,3 +226,5 @@ def test_read_interactions_are_held_as_columns_and_read_like_a_list(tmp_path):
     assert many[123_456] == Interaction("u4", "i6", 2.0, 123_456) == many[np.int64(123_456)]
     assert many[10:12] == [Interaction("u3", "i10", 1.0, 10), Interaction("u4", "i11", 2.0, 11)]
     assert list(pickle.loads(pickle.dumps(rows))) == as_list and len(Interactions()) == 0 and list(Interactions()) == []
+    # Counted per item from the columns, as a Counter over the rows counts them.
+    assert item_counts(many) == Counter(i.item_id for i in many) and item_counts(as_list) == {"1": 1, "2": 1, "3": 1}

@@ -76,14 +76,16 @@ class SearchFilter:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def item_metadata(item: Item) -> dict[str, Any]:
-    """What Chroma stores beside each vector: display fields, filter flags and the content hash."""
+def item_metadata(item: Item, hashed: bool = True) -> dict[str, Any]:
+    """What Chroma stores beside each vector: display fields, filter flags and (`hashed`) the
+    content hash."""
     meta: dict[str, Any] = {
         "title": item.title,
         "genres": "|".join(item.genres),
         "tags": "|".join(item.tags),
-        "content_hash": item.content_hash(),
     }
+    if hashed:
+        meta["content_hash"] = item.content_hash()
     if item.year is not None:
         meta["year"] = item.year
     if item.url:

@@ -42,7 +42,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 from wordfreq import zipf_frequency
 
-from chatrec_agent.catalog.model import Catalog, Item, fold
+from chatrec_agent.catalog.model import Catalog, Item, fold, item_counts
 
 Decision = Literal["link", "ask", "text"]
 
@@ -215,7 +215,7 @@ class MentionLinker:
         for item in catalog.items.values():
             for key, short in aliases(item.title):
                 self.by_key.setdefault(key, []).append((item, short))
-        counts = Counter(i.item_id for i in catalog.interactions)
+        counts = item_counts(catalog.interactions)
         # Orders of magnitude below the most rated film: a curated catalog whose films are all
         # known stays flat, and a long tail (a few ratings each) counts as little known.
         most = math.log1p(max(counts.values(), default=0)) or 1.0

@@ -8,6 +8,7 @@ import math
 import re
 import unicodedata
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,6 +19,8 @@ import numpy as np
 def fold(text: str) -> str:
     """Case- and accent-folded text that keeps every script: "Amélie" -> "amelie",
     "Сталкер" -> "сталкер", "七人の侍" unchanged. Accents go, letters of other scripts stay."""
+    if text.isascii():
+        return text.casefold()  # nothing to decompose: most text, and a 100k catalog folds millions
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -161,6 +164,17 @@ class Interactions(Sequence[Interaction]):
     @cached_property
     def fingerprint(self) -> str:
         return interactions_fingerprint(self)
+
+    def item_counts(self) -> dict[str, int]:
+        counts = np.bincount(self._i, minlength=len(self.item_ids))
+        return dict(zip(self.item_ids, counts.tolist()))
+
+
+def item_counts(interactions: Sequence[Interaction]) -> Mapping[str, int]:
+    """How many interactions each item has (without making a million objects, where it can)."""
+    if isinstance(interactions, Interactions):
+        return interactions.item_counts()
+    return Counter(i.item_id for i in interactions)
 
 
 @dataclass

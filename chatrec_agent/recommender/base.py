@@ -30,6 +30,12 @@ def preference_of(rating: float | None) -> float:
     return max(-1.0, min(1.0, (rating - 3.0) / 2.0))
 
 
+def preferences_of(stars: np.ndarray) -> np.ndarray:
+    """`preference_of` for an array of stars (NaN: no rating), as float32."""
+    stars = stars.astype(np.float64)
+    return np.where(np.isnan(stars), 0.5, np.clip((stars - 3.0) / 2.0, -1.0, 1.0)).astype(np.float32)
+
+
 @dataclass
 class UserState:
     """What a recommender sees of one user: their items with a preference in -1..1."""
@@ -106,13 +112,13 @@ class Dataset:
         to_sorted = np.array([rank[user_id] for user_id in first_seen], dtype=np.int32)  # first-seen code -> sorted
         rows = to_sorted[np.frombuffer(users, dtype=np.int32)] if len(users) else np.zeros(0, dtype=np.int32)
         stars_array = np.frombuffer(stars, dtype=np.float32).copy()
-        prefs = np.fromiter((preference_of(None if s != s else s) for s in stars_array.tolist()), dtype=np.float32,
-                            count=len(stars_array))
+        prefs = preferences_of(stars_array)
         self._build(items, user_ids, rows, np.frombuffer(cols, dtype=np.int32).copy(), prefs, stars_array)
 
     def _build(self, items: Sequence[Item], user_ids: list[str], rows: np.ndarray, cols: np.ndarray,
-               prefs: np.ndarray, stars: np.ndarray) -> None:
-        """Everything else follows from the interactions as (user, item, preference, stars)."""
+               prefs: np.ndarray, stars: np.ndarray, facets: FacetTable | None = None) -> None:
+        """Everything else follows from the interactions as (user, item, preference, stars);
+        `facets`: the same items' table, when another dataset over them has it."""
         self.items = list(items)
         self.item_ids = [item.id for item in self.items]
         self.item_index = {item_id: n for n, item_id in enumerate(self.item_ids)}
@@ -131,7 +137,7 @@ class Dataset:
         # million tuples (~130 MB at 1M ratings).
         rated = ~np.isnan(stars)
         self.ratings = np.column_stack([rows[rated], cols[rated], stars[rated]]).astype(np.float64)
-        self.facets = FacetTable.from_metadata((item.id, item_metadata(item)) for item in self.items)
+        self.facets = facets or FacetTable.from_metadata((item.id, item_metadata(item, hashed=False)) for item in self.items)
         self.item_popularity = np.asarray(self.matrix.sum(axis=0)).ravel()
 
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -165,7 +171,7 @@ class Dataset:
         order of `state()`'s arrays): a split for validation."""
         rows, cols, prefs, stars = self._interactions
         dataset = Dataset.__new__(Dataset)
-        dataset._build(self.items, self.user_ids, rows[keep], cols[keep], prefs[keep], stars[keep])
+        dataset._build(self.items, self.user_ids, rows[keep], cols[keep], prefs[keep], stars[keep], self.facets)
         return dataset
 
     @property

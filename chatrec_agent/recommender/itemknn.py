@@ -22,7 +22,7 @@ class ItemKNNRecommender(Recommender):
         self.block_cells = block_cells  # items x items cells computed at once, at most (~240 MB as COO)
 
     def _fit(self, dataset: Dataset) -> None:
-        X = dataset.matrix.tocsc().astype(np.float32)
+        X = dataset.matrix.astype(np.float32).tocsr()  # csr once: a csc right operand is converted every block
         norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=0)).ravel())
         Xt = X.T.tocsr()
         # Items' co-occurrence a block of rows at a time, each row cut to its top neighbours at

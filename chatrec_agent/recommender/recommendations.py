@@ -22,6 +22,7 @@ import numpy as np
 from chatrec_agent.catalog import Catalog, Item, phrase_words
 from chatrec_agent.catalog.attributes import TAGS, AttributeCondition
 from chatrec_agent.catalog.filters import SearchFilter
+from chatrec_agent.heap import release_freed_memory
 from chatrec_agent.recommender import Dataset, Recommender, UserState, make_model, model_choice, restore_model
 from chatrec_agent.recommender.explain import Explainer, Explanation, Favourites
 from chatrec_agent.recommender.hybrid import HybridRecommender
@@ -335,7 +336,8 @@ class Recommendations:
                 log.warning("could not load the rating model saved at %s (%s); refitting", self.models.where(RATING_MODEL), exc)
             model = RatingModel.fit(ds.ratings, ds.n_users, ds.n_items, stop=self._stop_fitting)
             write_model(self.models, RATING_MODEL, fingerprint, *model.state())
-            return model
+        release_freed_memory()
+        return model
 
     def explain(self, user_id: str, item_id: str, wish: str | None = None) -> Explanation:
         """Why `item_id` suits the user (also for items that were not recommended)."""

@@ -35,6 +35,7 @@ import numpy as np
 from chatrec_agent.catalog import Catalog, Item
 from chatrec_agent.catalog.filters import FacetTable, SearchFilter, item_metadata
 from chatrec_agent.errors import VectorIndexError
+from chatrec_agent.heap import release_freed_memory
 from chatrec_agent.search.embeddings import Embedder
 from chatrec_agent.search.lexical import LEXICAL_WEIGHT, LexicalIndex
 from chatrec_agent.search.vector_store import make_client, page_size
@@ -412,8 +413,10 @@ class ItemIndex:
                 pending.result()
                 if progress:
                     progress(total, total, "embedding")
-        if total > chunk and (release := getattr(self.embedder, "release_memory", None)):
-            release()  # an encoder that holds memory for long batches gives it back
+        if total > chunk:
+            if release := getattr(self.embedder, "release_memory", None):
+                release()  # an encoder that holds memory for long batches gives it back
+            release_freed_memory()
 
     def vectors(self, ids: list[str]) -> np.ndarray:
         """Stored item vectors in the order of `ids` (an id named twice gets its row twice; Chroma

@@ -1,0 +1,34 @@
+"""Handing the heap a big one-off job freed back to the system.
+
+glibc keeps freed memory in its arenas for reuse: after a recommender fit on 100k items and 1M
+interactions ~400 MB of it stays resident, and the next big job (the rating model's fit, a
+reindex) grows beside it rather than in it. `malloc_trim` returns it. Elsewhere (macOS, musl)
+there is no such call, and this only collects garbage."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+import logging
+from functools import cache
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@cache
+def _trim() -> Any:
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except OSError:
+        return None
+
+
+def release_freed_memory() -> None:
+    """After a fit or a sync: what it freed goes back to the system, not only to the heap."""
+    gc.collect()
+    trim = _trim()
+    if trim is not None:
+        trim(0)
