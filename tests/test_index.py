@@ -219,6 +219,21 @@ def test_large_reads_are_paged(settings, embedder, monkeypatch):
     idx.sync(Catalog.from_items(film_items()))
     assert idx.sync(Catalog.from_items(film_items())).unchanged == len(film_items())
     assert len(idx._facets()) == len(film_items())
+    # Read back several pages at once, every row once, in the stored order; rows added after
+    # the count was taken are read too.
+    collection = idx._collection()
+    want = [i.id for i in film_items()]
+    assert [item_id for item_id, _ in idx._iter_metadata(collection)] == want
+
+    class CountedEarlier:
+        def count(self):
+            return collection.count() - 10
+
+        def get(self, **kwargs):
+            return collection.get(**kwargs)
+
+    rows = list(idx._iter_metadata(CountedEarlier()))
+    assert [item_id for item_id, _ in rows] == want and all(meta["content_hash"] for _, meta in rows)
 
 
 # --- words the catalog has as tags ----------------------------------------------------------
