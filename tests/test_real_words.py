@@ -268,6 +268,18 @@ def test_films_named_earlier_in_the_conversation_are_never_picks(big_world, earl
     assert requests and named <= set(requests[0]["args"].get("exclude", [])), requests
 
 
+@pytest.mark.parametrize("earlier, title", [
+    (["I don't like frozen much, it's all ice and snow"], "Frozen"),
+    (["we already watched heat last week"], "Heat"),
+])
+def test_a_film_only_a_cue_points_at_is_kept_out_of_the_picks(big_world, earlier, title):
+    catalog, parser = big_world
+    # Too unsure to record or ask about (lower case, everyday words), yet they may mean it.
+    assert not [c for c in calls(parser.plan(earlier[0], Recall())) if c["name"] == "record_feedback"]
+    requests = [c for c in calls(parser.plan("any good films for tonight?", Recall(said=earlier))) if c["name"] == "recommend"]
+    assert requests and by_title(catalog, title) in requests[0]["args"].get("exclude", []), requests
+
+
 def feedback_of(plan) -> dict[str, str]:
     return {c["args"]["item"]: c["args"]["kind"] for c in calls(plan) if c["name"] == "record_feedback"}
 

@@ -225,12 +225,14 @@ class MentionLinker:
         self._keys = list(self.by_key)
         zipf_frequency("warm", "en")  # loads wordfreq's tables now, not in someone's turn
         self.find = lru_cache(maxsize=4096)(self._find)
+        self.cued = lru_cache(maxsize=4096)(self._cued)
 
     def with_model(self, model: MentionModel) -> MentionLinker:
         """The same gazetteer deciding with another model (a fit tries several)."""
         other = copy.copy(self)
         other.model = model
         other.find = lru_cache(maxsize=4096)(other._find)
+        other.cued = lru_cache(maxsize=4096)(other._cued)
         return other
 
     # --- evidence ------------------------------------------------------------------------
@@ -337,6 +339,12 @@ class MentionLinker:
             if m.decision != "text" and all(m.end <= c.start or m.start >= c.end for c in chosen):
                 chosen.append(m)
         return tuple(sorted(chosen, key=lambda m: m.start))
+
+    def _cued(self, text: str) -> tuple[Item, ...]:
+        """Films a cue word points at that are too unsure to act on ("I don't like frozen
+        much"): what the person may have named, which costs little to keep out of their picks."""
+        return tuple(m.item for m in self.candidates(text)
+                     if m.decision == "text" and (m.evidence["cue"] or m.evidence["seen_cue"]) and not m.evidence["inside_name"])
 
     def closest(self, phrase: str, min_score: float = 80.0) -> tuple[Item, float] | None:
         """The title a whole phrase spells with a typo or two ("blade runer"), and how close

@@ -121,10 +121,12 @@ class IntentParser(FeedbackReading, RequestReading):
         return plan
 
     def _keep_named_out(self, plan: Plan, said: list[str]) -> None:
-        """The films a person named in this conversation, even unsure ones, are never their picks:
-        they know them already (liked, disliked or "on my list")."""
+        """The films a person named in this conversation, even unsure ones (even those only a
+        cue word points at), are never their picks: they know them already (liked, disliked or
+        "on my list")."""
         named: list[str] = []
         for text in said:
+            named += [item.id for item in self.linker.cued(text.strip())]
             for m in self.linker.find(text.strip()):
                 named.append(m.item.id)
                 if m.evidence.get("kind_of"):  # "the Despicable Me movies": the whole series
