@@ -111,12 +111,19 @@ def test_genres_in_their_everyday_forms(world, text, genres):
     ("a comedy from the 80s but not a romcom", ["Comedy"], ["Romance"]),
     ("no musicals, maybe an adventure", ["Adventure"], ["Musical"]),
     ("anything but westerns", [], ["Western"]),
+    # A clause that only intensifies the one before keeps its negation, and is no wish.
+    ("no westerns, let alone musicals", [], ["Western", "Musical"]),
+    ("not into war films, especially musicals", [], ["War", "Musical"]),
+    ("I like comedies, especially romantic ones", ["Comedy", "Romance"], []),
+    ("a comedy, nothing with singing", ["Comedy"], ["Musical"]),
 ])
 def test_negation_governs_only_what_it_names(world, text, genres, excluded):
     _, parser = world
     (call,) = calls(parser.plan(text, Recall()))
     assert sorted(call["args"].get("genres", [])) == sorted(genres), call
     assert sorted(call["args"].get("exclude_genres", [])) == sorted(excluded), call
+    if excluded and ("especially" in text or "let alone" in text):
+        assert not call["args"].get("wish"), call
 
 
 @pytest.mark.parametrize("text", [
@@ -998,7 +1005,8 @@ def test_make_it_a_count_changes_only_the_count(world, text, k):
 
 
 @pytest.mark.parametrize("text, genres", [("I don't want anything with a twist ending", None),
-                                          ("a comedy please, but nothing with twist endings", ["Comedy"])])
+                                          ("a comedy please, but nothing with twist endings", ["Comedy"]),
+                                          ("a comedy, no gimmicks, especially twist endings", ["Comedy"])])
 def test_a_negated_tag_rules_out_the_films_carrying_it(world, text, genres):
     catalog, parser = world
     args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")

@@ -49,6 +49,9 @@ _TURN_WORDS = (r"\b(?:(?<!anything )(?<!nothing )(?<!all )but|though|although|ho
 _CLAUSE_END = re.compile(r"[,.;!?…()]|" + _TURN_WORDS)
 
 
+# "not a fan of horror though, especially slashers": a clause that only intensifies the one
+# before it keeps its negation.
+_CARRIES = re.compile(r"^ (?:especially|particularly|specially|above all|let alone|much less|even less|least of all)\b")
 # A negated word that accepts ("don't mind", "no problem with", "nothing beats"), and a question
 # about what the catalog has ("isn't there anything with …?"): no negation of what follows.
 _ACCEPTING = re.compile(r" (?:mind|problem|issue|matter|bother|beat) ")
@@ -56,6 +59,16 @@ _ASKS_WHAT_THERE_IS = re.compile(r"^(?:is|isn't|are|aren't|do|don't|does|doesn't
 # Where a taste turns to something else ("I hate westerns, how about a thriller?"); a list's
 # comma does not end it ("I hate westerns, musicals and war films").
 _TURN = re.compile(r"[.;!?…()]|,\s*(?=(?:maybe|perhaps|so|then|just)\b)|" + _TURN_WORDS)
+
+
+def against(clauses: Sequence[str]) -> list[bool]:
+    """Per clause: whether it says what they do not want, by a negation or "too …" of its own,
+    or by intensifying a clause before that did ("not into horror, especially slashers")."""
+    out: list[bool] = []
+    for clause in clauses:
+        carried = bool(out) and out[-1] and _CARRIES.match(" " + " ".join(words_of(clause)) + " ") is not None
+        out.append(bool(NEGATION.search(clause) or EXCESS.search(clause)) or carried)
+    return out
 
 
 def taste_scope(text: str) -> str:
@@ -196,16 +209,19 @@ class GenreLexicon:
         gore", "no problem with violence", "nothing beats a twist ending") nor in a question
         about what there is ("isn't there anything with time travel?")."""
         found: list[str] = []
-        for clause in _CLAUSE_END.split(fold(text)):
+        clauses = _CLAUSE_END.split(fold(text))
+        for clause, unwanted in zip(clauses, against(clauses)):
             words = words_of(clause)
             padded = " " + " ".join(lemma(w) for w in words) + " "
-            if not (NEGATION.search(padded) or EXCESS.search(padded)) or _ASKS_WHAT_THERE_IS.match(" ".join(words)):
+            own = NEGATION.search(padded) or EXCESS.search(padded)
+            if not (own or unwanted) or _ASKS_WHAT_THERE_IS.match(" ".join(words)):
                 continue
             for key, phrase in phrases.items():
                 at = padded.find(f" {key} ")
-                # Governed, not only preceded: the negation within the five words before it.
+                # Governed, not only preceded: the negation within the five words before it
+                # ("…, especially zombies" is governed by the clause before).
                 near = " " + " ".join(padded[:at + 1].split()[-5:]) + " "
-                if at >= 0 and phrase not in found and (NEGATION.search(near) or _EXCESS_BEFORE.search(near)) \
+                if at >= 0 and phrase not in found and (not own or NEGATION.search(near) or _EXCESS_BEFORE.search(near)) \
                         and not _ACCEPTING.search(near):
                     found.append(phrase)
         return [p for p in found if not any(f" {p} " in f" {q} " for q in found if q != p)]  # "twist ending", not also "twist"
@@ -232,9 +248,11 @@ class GenreLexicon:
             clauses = [part for clause in clauses for part in _FOREIGN_CLAUSE_END[language].split(clause)]
         negation = _FOREIGN_NEGATION.get(language)
         opening = True  # no clause before but interjections: "no, that isn't a western"
+        negated = False  # the clause before held a negation
         for clause in clauses:
             taken = " " + " ".join(self._read(words_of(clause))) + " "
             opens, opening = opening, opening and all(w in _OPENERS for w in taken.split())
+            carried, negated = negated and _CARRIES.match(taken) is not None, NEGATION.search(taken) is not None
             for phrase in self.tag_phrases:
                 if f" {phrase} " in taken:
                     # The head word stays: a "dark comedy" is a comedy, "live action hybrid" no action film.
@@ -247,7 +265,7 @@ class GenreLexicon:
                     before = taken[: match.start() + 1]
                     if opens and _SHOWN_IS_NOT.match(before):
                         include.extend(n for n in names if n not in include)
-                    elif NEGATION.search(before) or _EXCESS_BEFORE.search(before) or \
+                    elif carried or NEGATION.search(before) or _EXCESS_BEFORE.search(before) or \
                             (negation is not None and negation.search(before)):
                         if phrase in self.learned:
                             within.extend(names)

@@ -13,7 +13,7 @@ from chatrec_agent.catalog.attributes import AttributeMention
 from chatrec_agent.catalog.mentions import tokens
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.eras import parse_era
-from chatrec_agent.conversation.planner.lexicon import EXCESS, NEGATION, lemma
+from chatrec_agent.conversation.planner.lexicon import against, lemma
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions
 from chatrec_agent.conversation.planner.plans import (MENTIONS, Plan, did_you_mean, did_you_mean_item, last_search,
@@ -256,9 +256,10 @@ class RequestReading:
         """The descriptive part of a request ("mind-bending", "light and funny"), if any: its
         clauses that describe. A negated clause is no wish ("I don't really like scary movies"
         asks for nothing scary), nor one made of asking words ("hello", "any ideas?")."""
-        kept = [c for c in CLAUSE.split(t) if c.strip() and not (NEGATION.search(c) or EXCESS.search(c)) and self._describes(c, like)]
+        clauses = [c for c in CLAUSE.split(t) if c.strip()]
+        kept = [c for c, unwanted in zip(clauses, against(clauses)) if not unwanted and self._describes(c, like)]
         # The wish is embedded and quoted back: drop the asking ("i want a …", "… please").
-        wish = " ".join(re.sub(r"^(?:but|and|so|though)\s+", "", cues.ASKING.sub("", c.strip(" ?.!"))) for c in kept)
+        wish = " ".join(re.sub(r"^(?:but|and|so|though|especially|particularly)\s+", "", cues.ASKING.sub("", c.strip(" ?.!"))) for c in kept)
         wish = re.sub(r"\s+(?:please|tonight|today|for me|thanks)$", "", wish).strip(" ,")
         return wish or (" ".join(kept).strip(" ?.!") or None)
 
