@@ -46,11 +46,22 @@ class _State:
 state = _State()
 
 
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        console.print(f"chatrec {version('chatrec')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     config: Annotated[
         Optional[Path], typer.Option("--config", "-c", help="Settings file (default: ./config.yaml if present).")
     ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     state.config = config
     state._settings = None
@@ -176,6 +187,13 @@ def recommend(
     catalog = load_catalog(settings.catalog)
     recs = _recommendations(settings, catalog, _open_index(settings))
     flt = SearchFilter(genres=tuple(genre or ()), year_from=year_from, year_to=year_to)
+    if user not in catalog.users and not recs.history.user_history(user):
+        # Not an error (anyone new gets these), but likely a typo: say so, with close ids.
+        from rapidfuzz import process
+
+        close = [match for match, _, _ in process.extract(user, catalog.users, limit=3, score_cutoff=60)]
+        err.print(f"No history for '{escape(user)}': these are picks for someone new (the popular and well liked)."
+                  + (f" Did you mean {', '.join(close)}?" if close else ""))
     results = recs.recommend(user, k=k, filters=flt, wish=wish)
     if as_json:
         print(json.dumps([r.as_dict() for r in results], ensure_ascii=False))

@@ -323,12 +323,15 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
 
 
 def _describe(error: ValidationError, source: str) -> str:
-    first = error.errors()[0]
-    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    kind = first["type"]
-    if kind == "extra_forbidden":
-        return f"{source}: unknown key '{key}'. Check its spelling against the README's configuration section."
-    return f"{source}: '{key}': {first['msg']} (got {first.get('input')!r})."
+    """Every problem the file has, a line each: fixing them one run at a time is tedious."""
+    lines = []
+    for problem in error.errors():
+        key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        if problem["type"] == "extra_forbidden":
+            lines.append(f"{source}: unknown key '{key}'. Check its spelling against the README's configuration section.")
+        else:
+            lines.append(f"{source}: '{key}': {problem['msg']} (got {problem.get('input')!r}).")
+    return "\n".join(lines)
 
 
 def settings_from_dict(

@@ -156,3 +156,21 @@ def test_titles_with_brackets_print_as_written(tmp_path):
     odd = chatrec("search", "a title that looks like console markup", "-k", "1", cwd=tmp_path)
     assert odd.returncode == 0, odd.stderr
     assert "Odd [/] Title [bold]" in odd.stdout
+
+
+def test_version_is_printed(tmp_path):
+    from importlib.metadata import version
+
+    result = chatrec("--version", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.strip() == f"chatrec {version('chatrec')}", result
+
+
+def test_recommending_for_someone_unknown_says_so_and_offers_close_ids(tmp_path):
+    (tmp_path / "config.yaml").write_text("storage: {dir: state}\n")  # the demo catalog and its people
+    assert chatrec("index", cwd=tmp_path).returncode == 0
+    typo = chatrec("recommend", "--user", "demo-1", "-k", "3", cwd=tmp_path)
+    assert typo.returncode == 0, typo.stderr
+    assert "No history for 'demo-1'" in typo.stderr and "demo-01" in typo.stderr.split("Did you mean")[1], typo.stderr
+    assert typo.stdout.count("\n1. ") + typo.stdout.startswith("1. ") == 1  # the picks still come
+    known = chatrec("recommend", "--user", "demo-01", "-k", "3", cwd=tmp_path)
+    assert known.returncode == 0 and "No history" not in known.stderr, known.stderr

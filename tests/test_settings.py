@@ -107,6 +107,17 @@ def test_unknown_key_is_named(tmp_path):
         load_settings(cfg, environ={})
 
 
+def test_every_mistake_in_a_file_is_named_at_once(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("catalog:\n  fromat: csv\nvector_store:\n  port: eighty\nstorage:\n  dri: x\n")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(cfg, environ={})
+    lines = str(raised.value).splitlines()
+    assert len(lines) == 3, lines
+    for problem in ("unknown key 'catalog.fromat'", "'vector_store.port'", "unknown key 'storage.dri'"):
+        assert sum(problem in line for line in lines) == 1, (problem, lines)
+
+
 def test_wrong_type_is_named_with_the_value(tmp_path):
     cfg = tmp_path / "c.yaml"
     cfg.write_text("vector_store:\n  port: eighty\n")
