@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -11,6 +12,7 @@ from typing import IO
 from rich.console import Console
 from rich.control import strip_control_codes
 from rich.markup import escape
+from rich.text import Text
 
 from chatrec_agent.conversation.agent import Agent, Reply
 from chatrec_agent.errors import ChatrecError
@@ -26,11 +28,26 @@ TERMINAL_HELP = "In this terminal: /reset (or /new) starts a new conversation, q
 RESET_DONE = "New conversation: I've forgotten what we said so far (your ratings and feedback stay)."
 
 
-def render(reply: Reply) -> str:
-    """The reply's text (it lists the items itself), without Slack-style bold marks."""
-    text = reply.text.replace("*", "")
+# Marks at a word's edges only: "*M*A*S*H* (1970)" is one title, "M*A*S*H" no emphasis.
+_EMPHASIS = re.compile(r"(?<![\w*])\*(\S(?:[^\n]*?\S)?)\*(?![\w*])")
+
+
+def styled(text: str) -> Text:
+    """Chat-style *emphasis* ("*Fargo* (1996)") shown in italics, its marks gone; everything
+    else printed as written (a Text, so "[bold]" from a person or a title is no markup)."""
+    out, last = Text(), 0
+    for match in _EMPHASIS.finditer(text):
+        out.append(text[last:match.start()])
+        out.append(match.group(1), style="italic")
+        last = match.end()
+    out.append(text[last:])
+    return out
+
+
+def render(reply: Reply) -> Text:
+    """The reply's text (it lists the items itself), as the terminal shows it."""
     # A text of nothing but the control codes rich drops (backspace, bell…) would print as nothing.
-    return text if strip_control_codes(text).strip() else "…"
+    return styled(reply.text if strip_control_codes(reply.text).strip() else "…")
 
 
 def run_terminal(agent: Agent, user: str, console: Console, conversation: str = "terminal:local",
@@ -61,7 +78,7 @@ def run_terminal(agent: Agent, user: str, console: Console, conversation: str = 
             log.exception("turn failed")
             console.print("[red]Sorry, something went wrong on my side; please try again (details in the log).[/]")
             continue
-        console.print(render(reply), markup=False, highlight=False)  # user text is quoted back verbatim
+        console.print(render(reply), highlight=False)  # a Text: user text is quoted back verbatim
         if command in HELP_WORDS:
             console.print(f"[dim]{TERMINAL_HELP}[/]")
 

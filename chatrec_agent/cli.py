@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import Settings, load_settings
@@ -200,8 +201,11 @@ def recommend(
         return
     if not results:
         console.print("Nothing in the catalog matches those filters that this user has not seen.")
+    from bot.terminal import styled
+
     for n, r in enumerate(results, 1):
-        console.print(f"{n}. [bold]{escape(r.item.label)}[/] — {escape(', '.join(r.item.genres))}\n   {escape(r.explanation.text)}")
+        console.print(f"{n}. [bold]{escape(r.item.label)}[/] — {escape(', '.join(r.item.genres))}")
+        console.print(Text("   ") + styled(r.explanation.text), highlight=False)
 
 
 @app.command(name="eval")

@@ -20,7 +20,7 @@ def project(tmp_path: Path) -> Path:
 def test_index_search_and_doctor(project):
     first = chatrec("index", cwd=project)
     assert first.returncode == 0, first.stderr
-    assert f"{len(film_records())} added" in first.stdout
+    assert f"{len(film_records())} added" in first.stdout and "\nBuilt index" in first.stdout, first.stdout  # not "Rebuilt"
     again = chatrec("index", cwd=project)
     assert "up to date" in again.stdout and "nothing embedded" in again.stdout
 

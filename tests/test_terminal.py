@@ -81,3 +81,22 @@ def test_help_lists_the_terminal_commands(runtime, monkeypatch):  # noqa: F811
     lines = chat(runtime, monkeypatch, "help", conversation="terminal:help")
     assert "'/reset' starts over" in lines[0]
     assert "I recommend films from this catalog" in "\n".join(lines) and lines[-1] == TERMINAL_HELP
+
+
+def test_titles_show_in_italics_without_their_marks(runtime, monkeypatch):  # noqa: F811
+    typed = iter(["a western", "quit"])
+    out = io.StringIO()
+    console = Console(file=out, width=200, force_terminal=True, color_system="standard")
+    monkeypatch.setattr(console, "input", lambda prompt="": next(typed))
+    run_terminal(runtime.agent, "demo-02", console, conversation="terminal:italics")
+    shown = out.getvalue()
+    first = next(line for line in shown.splitlines() if "1. " in line)
+    assert "*" not in first and "\x1b[3m" in first, first  # ANSI italic where the marks were
+
+
+def test_emphasis_marks_only_at_a_words_edges():
+    from bot.terminal import styled
+
+    assert styled("*M*A*S*H* (1970), and M*A*S*H").plain == "M*A*S*H (1970), and M*A*S*H"
+    text = styled("[bold]x[/] and *Heat* 4*")
+    assert text.plain == "[bold]x[/] and Heat 4*" and [(s.start, s.end) for s in text.spans] == [(15, 19)]

@@ -69,7 +69,8 @@ class SyncReport:
     deleted: int = 0
     unchanged: int = 0
     seconds: float = 0.0
-    reason: str = ""
+    reason: str = ""  # why a rebuild was forced: a changed model, a missing collection
+    first: bool = False  # there was no index before
 
     @property
     def embedded(self) -> int:
@@ -82,7 +83,7 @@ class SyncReport:
     def summary(self) -> str:
         if not self.changed and not self.full:
             return f"Index is up to date: {self.unchanged} items unchanged, nothing embedded ({self.seconds:.1f}s)."
-        kind = "Rebuilt" if self.full else "Updated"
+        kind = "Built" if self.first else "Rebuilt" if self.full else "Updated"
         return (
             f"{kind} index '{self.collection}': {self.added} added, {self.updated} changed, "
             f"{self.deleted} removed, {self.unchanged} unchanged in {self.seconds:.1f}s."
@@ -309,7 +310,7 @@ class ItemIndex:
                     report = self._rebuild(catalog, state, progress, undo)
                 else:
                     report = self._update(catalog, state, progress, undo)
-                report.reason = reason
+                report.reason, report.first = reason, not state.get("collection")
                 report.seconds = time.perf_counter() - started
                 yield report
             except BaseException:
