@@ -28,17 +28,19 @@ TERMINAL_HELP = "In this terminal: /reset (or /new) starts a new conversation, q
 RESET_DONE = "New conversation: I've forgotten what we said so far (your ratings and feedback stay)."
 
 
-# Marks at a word's edges only: "*M*A*S*H* (1970)" is one title, "M*A*S*H" no emphasis.
-_EMPHASIS = re.compile(r"(?<![\w*])\*(\S(?:[^\n]*?\S)?)\*(?![\w*])")
+# Marks at a word's edges only: "*M*A*S*H* (1970)" is one title, "M*A*S*H" no emphasis;
+# "**Heat**" (a language model's Markdown) is bold.
+_EMPHASIS = re.compile(r"(?<![\w*])(\*\*?)(\S(?:[^\n]*?\S)?)\1(?![\w*])")
 
 
 def styled(text: str) -> Text:
-    """Chat-style *emphasis* ("*Fargo* (1996)") shown in italics, its marks gone; everything
-    else printed as written (a Text, so "[bold]" from a person or a title is no markup)."""
+    """Chat-style *emphasis* ("*Fargo* (1996)") shown in italics and **strong** in bold, the
+    marks gone; everything else printed as written (a Text, so "[bold]" from a person or a
+    title is no markup)."""
     out, last = Text(), 0
     for match in _EMPHASIS.finditer(text):
         out.append(text[last:match.start()])
-        out.append(match.group(1), style="italic")
+        out.append(match.group(2), style="bold" if len(match.group(1)) == 2 else "italic")
         last = match.end()
     out.append(text[last:])
     return out

@@ -49,9 +49,12 @@ state = _State()
 
 def _version(asked: bool) -> None:
     if asked:
-        from importlib.metadata import version
+        from importlib.metadata import PackageNotFoundError, version
 
-        console.print(f"chatrec {version('chatrec')}")
+        try:
+            console.print(f"chatrec {version('chatrec')}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            console.print("chatrec (not installed: no version)")
         raise typer.Exit()
 
 
@@ -188,13 +191,14 @@ def recommend(
     catalog = load_catalog(settings.catalog)
     recs = _recommendations(settings, catalog, _open_index(settings))
     flt = SearchFilter(genres=tuple(genre or ()), year_from=year_from, year_to=year_to)
-    if user not in catalog.users and not recs.history.user_history(user):
+    users = catalog.users
+    if user not in users and not recs.history.user_history(user):
         # Not an error (anyone new gets these), but likely a typo: say so, with close ids.
         from rapidfuzz import process
 
-        close = [match for match, _, _ in process.extract(user, catalog.users, limit=3, score_cutoff=60)]
+        close = [match for match, _, _ in process.extract(user, users, limit=3, score_cutoff=60)]
         err.print(f"No history for '{escape(user)}': these are picks for someone new (the popular and well liked)."
-                  + (f" Did you mean {', '.join(close)}?" if close else ""))
+                  + (f" Did you mean {escape(', '.join(close))}?" if close else ""))
     results = recs.recommend(user, k=k, filters=flt, wish=wish)
     if as_json:
         print(json.dumps([r.as_dict() for r in results], ensure_ascii=False))

@@ -19,11 +19,16 @@ log = logging.getLogger(__name__)
 
 @cache
 def _trim() -> Any:
-    name = ctypes.util.find_library("c")
-    try:
-        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
-    except OSError:
-        return None
+    # The C library is loaded already (CDLL(None) finds it without ldconfig, which slim
+    # images lack); find_library is the fallback.
+    for name in (None, ctypes.util.find_library("c")):
+        try:
+            if trim := getattr(ctypes.CDLL(name), "malloc_trim", None):
+                return trim
+        except OSError:
+            continue
+    log.debug("no malloc_trim here: freed memory stays with the heap")
+    return None
 
 
 def release_freed_memory() -> None:

@@ -324,9 +324,12 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
 
 def _describe(error: ValidationError, source: str) -> str:
     """Every problem the file has, a line each: fixing them one run at a time is tedious."""
-    lines = []
+    lines, named = [], set()
     for problem in error.errors():
         key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        if key in named:
+            continue  # a field of several types fails each: one line for the key
+        named.add(key)
         if problem["type"] == "extra_forbidden":
             lines.append(f"{source}: unknown key '{key}'. Check its spelling against the README's configuration section.")
         else:

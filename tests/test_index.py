@@ -226,14 +226,18 @@ def test_large_reads_are_paged(settings, embedder, monkeypatch):
     assert [item_id for item_id, _ in idx._iter_metadata(collection)] == want
 
     class CountedEarlier:
+        def __init__(self, missed):
+            self.missed = missed
+
         def count(self):
-            return collection.count() - 10
+            return collection.count() - self.missed
 
         def get(self, **kwargs):
             return collection.get(**kwargs)
 
-    rows = list(idx._iter_metadata(CountedEarlier()))
-    assert [item_id for item_id, _ in rows] == want and all(meta["content_hash"] for _, meta in rows)
+    for missed in (len(want), 10, 9, 3):  # counted before any, a page's worth, and not
+        rows = list(idx._iter_metadata(CountedEarlier(missed)))
+        assert [item_id for item_id, _ in rows] == want and all(meta["content_hash"] for _, meta in rows), missed
 
 
 # --- words the catalog has as tags ----------------------------------------------------------

@@ -65,6 +65,7 @@ def test_ordinals(text, position):
     ("just one", 1), ("something before 1960", 5), ("a couple of dramas", 2),
     # A film pointed at is no count: "that one was too scary".
     ("that one was too scary", 5), ("this one comedy is enough", 5), ("one scary film", 1),
+    ("show me the ten best comedies", 10), ("the 3 best scary films", 3),
 ])
 def test_counts(text, n):
     assert count_in(text, nouns=frozenset({"scary", "comedy"})) == n

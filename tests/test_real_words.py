@@ -116,6 +116,7 @@ def test_genres_in_their_everyday_forms(world, text, genres):
     ("not into war films, especially musicals", [], ["War", "Musical"]),
     ("I like comedies, especially romantic ones", ["Comedy", "Romance"], []),
     ("a comedy, nothing with singing", ["Comedy"], ["Musical"]),
+    ("no westerns, let alone musicals, much less war films", [], ["Western", "Musical", "War"]),
 ])
 def test_negation_governs_only_what_it_names(world, text, genres, excluded):
     _, parser = world
@@ -128,7 +129,7 @@ def test_negation_governs_only_what_it_names(world, text, genres, excluded):
 
 @pytest.mark.parametrize("text", [
     "what's the weather tomorrow?", "tell me a joke", "who won the game last night?", "thanks, bye!",
-    "hi, how are you?", "have a good day!", "sounds good, I'll check it out", "how do I cook pasta?",
+    "hi, how are you?", "have a good day!", "sounds good, I'll check it out", "how do I cook pasta?", "too bad, bye!",
 ])
 def test_small_talk_and_out_of_scope_get_an_answer_and_no_list(world, text):
     _, parser = world
@@ -287,6 +288,13 @@ def test_a_film_only_a_cue_points_at_is_kept_out_of_the_picks(big_world, earlier
     assert requests and by_title(catalog, title) in requests[0]["args"].get("exclude", []), requests
 
 
+def test_an_everyday_word_after_a_cue_keeps_no_film_out(big_world):
+    catalog, parser = big_world
+    requests = [c for c in calls(parser.plan("any good films?", Recall(said=["I loved it, we watched it twice"])))
+                if c["name"] == "recommend"]
+    assert requests and by_title(catalog, "It") not in requests[0]["args"].get("exclude", []), requests
+
+
 def feedback_of(plan) -> dict[str, str]:
     return {c["args"]["item"]: c["args"]["kind"] for c in calls(plan) if c["name"] == "record_feedback"}
 
@@ -311,6 +319,7 @@ def feedback_of(plan) -> dict[str, str]:
     ("Loved Inception. Not Die Hard though.", ["Inception"], ["Die Hard"]),
     ("We enjoyed Toy Story... but not so much Home Alone", ["Toy Story"], ["Home Alone"]),
     ("Fargo was great. Not a fan of Die Hard.", ["Fargo"], ["Die Hard"]),
+    ("Loved Inception. Not sure about Die Hard.", ["Inception"], []),  # unsure is no dislike
 ])
 def test_each_film_in_a_sentence_gets_what_its_own_clause_says(world, text, liked, disliked):
     catalog, parser = world
@@ -1002,6 +1011,12 @@ def test_make_it_a_count_changes_only_the_count(world, text, k):
     memory = replace(shown(catalog, "Casablanca", "Fargo"), last_recommend={"genres": ["Drama"], "k": 5})
     args = next(c["args"] for c in calls(parser.plan(text, memory)) if c["name"] == "recommend")
     assert args["k"] == k and args.get("genres") == ["Drama"] and "wish" not in args, args
+
+
+def test_a_reason_after_especially_is_no_kind_to_rule_out(world):
+    _, parser = world
+    (call,) = calls(parser.plan("nothing scary, especially since it's for the kids", Recall()))
+    assert call["args"]["exclude_genres"] == ["Horror"] and "Children" in call["args"]["genres"], call
 
 
 @pytest.mark.parametrize("text, genres", [("I don't want anything with a twist ending", None),

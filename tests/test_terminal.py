@@ -100,3 +100,5 @@ def test_emphasis_marks_only_at_a_words_edges():
     assert styled("*M*A*S*H* (1970), and M*A*S*H").plain == "M*A*S*H (1970), and M*A*S*H"
     text = styled("[bold]x[/] and *Heat* 4*")
     assert text.plain == "[bold]x[/] and Heat 4*" and [(s.start, s.end) for s in text.spans] == [(15, 19)]
+    strong = styled("**Heat** is *great*")
+    assert strong.plain == "Heat is great" and [(s.start, s.end, s.style) for s in strong.spans] == [(0, 4, "bold"), (8, 13, "italic")]

@@ -344,7 +344,8 @@ class MentionLinker:
         """Films a cue word points at that are too unsure to act on ("I don't like frozen
         much"): what the person may have named, which costs little to keep out of their picks."""
         return tuple(m.item for m in self.candidates(text)
-                     if m.decision == "text" and (m.evidence["cue"] or m.evidence["seen_cue"]) and not m.evidence["inside_name"])
+                     if m.decision == "text" and (m.evidence["cue"] or m.evidence["seen_cue"]) and not m.evidence["inside_name"]
+                     and not m.evidence["everyday"])  # "I loved it", "we watched up to…": no film
 
     def closest(self, phrase: str, min_score: float = 80.0) -> tuple[Item, float] | None:
         """The title a whole phrase spells with a typo or two ("blade runer"), and how close

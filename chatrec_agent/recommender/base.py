@@ -137,7 +137,7 @@ class Dataset:
         # million tuples (~130 MB at 1M ratings).
         rated = ~np.isnan(stars)
         self.ratings = np.column_stack([rows[rated], cols[rated], stars[rated]]).astype(np.float64)
-        self.facets = facets or FacetTable.from_metadata((item.id, item_metadata(item, hashed=False)) for item in self.items)
+        self.facets = facets if facets is not None else FacetTable.from_metadata((item.id, item_metadata(item, hashed=False)) for item in self.items)
         self.item_popularity = np.asarray(self.matrix.sum(axis=0)).ravel()
 
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

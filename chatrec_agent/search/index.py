@@ -23,6 +23,7 @@ import math
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -201,28 +202,40 @@ class ItemIndex:
         return active.size
 
     def _iter_metadata(self, collection: Any) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Every (id, metadata) of a collection, read in pages. The reads start at once, a few
-        pages at a time (Chroma decodes a page without holding Python's lock: 100k items in
-        ~3.7 s instead of ~5), while the caller does its own work until it takes the rows."""
+        """Every (id, metadata) of a collection, read in pages. The first reads start at once,
+        and a few pages are read ahead at a time (Chroma decodes a page without holding
+        Python's lock: 100k items in ~3.7 s instead of ~5), while the caller does its own work
+        until it takes the rows; the read-ahead is bounded, so memory is a few pages."""
         size = page_size(self.client)
-        known = int(collection.count())
+        offsets = iter(range(0, int(collection.count()), size))
         pool = ThreadPoolExecutor(max_workers=METADATA_READERS, thread_name_prefix="chatrec-read")
-        pages = [pool.submit(collection.get, limit=size, offset=offset, include=["metadatas"])
-                 for offset in range(0, known, size)]
-        pool.shutdown(wait=False)
-        return self._rows_of(collection, pages, known, size)
+        ahead: deque[tuple[int, Future]] = deque()
+
+        def read_ahead() -> None:
+            while len(ahead) < 2 * METADATA_READERS and (offset := next(offsets, None)) is not None:
+                ahead.append((offset, pool.submit(collection.get, limit=size, offset=offset, include=["metadatas"])))
+
+        read_ahead()
+        return self._rows_of(collection, ahead, read_ahead, pool, size)
 
     @staticmethod
-    def _rows_of(collection: Any, pages: list[Future], offset: int, size: int) -> Iterator[tuple[str, dict[str, Any]]]:
-        for page in pages:
-            rows = page.result()
+    def _rows_of(collection: Any, ahead: deque, read_ahead: Callable[[], None], pool: ThreadPoolExecutor,
+                 size: int) -> Iterator[tuple[str, dict[str, Any]]]:
+        offset, full = 0, True
+        try:
+            while ahead:
+                offset, page = ahead.popleft()
+                rows = page.result()
+                read_ahead()
+                full = len(rows["ids"]) == size
+                yield from zip(rows["ids"], rows["metadatas"])
+                offset += size
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        while full:  # rows added since the count (a short last page means there are none)
+            rows = collection.get(limit=size, offset=offset, include=["metadatas"])
             yield from zip(rows["ids"], rows["metadatas"])
-        while True:  # rows added since the count
-            page = collection.get(limit=size, offset=offset, include=["metadatas"])
-            yield from zip(page["ids"], page["metadatas"])
-            if len(page["ids"]) < size:
-                return
-            offset += size
+            full, offset = len(rows["ids"]) == size, offset + size
 
     def _facets(self) -> FacetTable:
         return self._tables()[0]

@@ -257,10 +257,14 @@ class IntentParser(FeedbackReading, RequestReading):
         """Small talk, goodbyes, reactions that ask for nothing and questions out of scope: by
         meaning, and only for messages with nothing a request could use (no title, genre, era,
         attribute, count or reference), so "what's a good comedy?" stays a request."""
-        if self.meaning is None or self._has_slots(t) or cues.MISSED.search(t) or EXCESS.search(t):
-            return None  # "not really my thing", "too gory for me": the picks missed
+        if self.meaning is None or self._has_slots(t):
+            return None
         meaning = self.meaning.classify(t)
-        return Plan(answer=CHAT[meaning.intent]) if meaning is not None and meaning.intent in CHAT else None
+        if meaning is None or meaning.intent not in CHAT:
+            return None
+        if meaning.intent != "goodbye" and (cues.MISSED.search(t) or EXCESS.search(t)):
+            return None  # "not really my thing", "too gory for me": the picks missed ("too bad, bye!" is a goodbye)
+        return Plan(answer=CHAT[meaning.intent])
 
     def _has_slots(self, t: str) -> bool:
         return bool(MENTIONS.get() or any(self.lexicon.parse(t)) or any(parse_era(t, self.latest_year))

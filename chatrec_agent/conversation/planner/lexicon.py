@@ -51,7 +51,8 @@ _CLAUSE_END = re.compile(r"[,.;!?…()]|" + _TURN_WORDS)
 
 # "not a fan of horror though, especially slashers": a clause that only intensifies the one
 # before it keeps its negation.
-_CARRIES = re.compile(r"^ (?:especially|particularly|specially|above all|let alone|much less|even less|least of all)\b")
+_CARRIES = re.compile(r"^ (?:especially|particularly|specially|above all|let alone|much less|even less|least of all)\b"
+                      r"(?! (?:since|as|because|given|for)\b)")  # "especially since it's for the kids" is a reason
 # A negated word that accepts ("don't mind", "no problem with", "nothing beats"), and a question
 # about what the catalog has ("isn't there anything with …?"): no negation of what follows.
 _ACCEPTING = re.compile(r" (?:mind|problem|issue|matter|bother|beat) ")
@@ -61,13 +62,23 @@ _ASKS_WHAT_THERE_IS = re.compile(r"^(?:is|isn't|are|aren't|do|don't|does|doesn't
 _TURN = re.compile(r"[.;!?…()]|,\s*(?=(?:maybe|perhaps|so|then|just)\b)|" + _TURN_WORDS)
 
 
-def against(clauses: Sequence[str]) -> list[bool]:
-    """Per clause: whether it says what they do not want, by a negation or "too …" of its own,
-    or by intensifying a clause before that did ("not into horror, especially slashers")."""
-    out: list[bool] = []
+def against(clauses: Sequence[str]) -> list[str | None]:
+    """Per clause, whether it says what they do not want: "own" (a negation or "too …" of its
+    own) or "carried" (it only intensifies a clause before that refused something: "not into
+    horror, especially slashers"; not after "I don't mind gore" or "isn't there …?"); None."""
+    out: list[str | None] = []
+    refuses = False  # the clause before refused something
     for clause in clauses:
-        carried = bool(out) and out[-1] and _CARRIES.match(" " + " ".join(words_of(clause)) + " ") is not None
-        out.append(bool(NEGATION.search(clause) or EXCESS.search(clause)) or carried)
+        words = " ".join(words_of(clause))
+        if NEGATION.search(clause) or EXCESS.search(clause):
+            out.append("own")
+            lemmas = " " + " ".join(lemma(w) for w in words.split()) + " "
+            refuses = not (_ACCEPTING.search(lemmas) or _ASKS_WHAT_THERE_IS.match(words))
+        elif refuses and _CARRIES.match(f" {words} "):
+            out.append("carried")
+        else:
+            out.append(None)
+            refuses = refuses and not words  # an empty clause ("no westerns... let alone") goes on
     return out
 
 
@@ -213,15 +224,15 @@ class GenreLexicon:
         for clause, unwanted in zip(clauses, against(clauses)):
             words = words_of(clause)
             padded = " " + " ".join(lemma(w) for w in words) + " "
-            own = NEGATION.search(padded) or EXCESS.search(padded)
-            if not (own or unwanted) or _ASKS_WHAT_THERE_IS.match(" ".join(words)):
+            if not unwanted or _ASKS_WHAT_THERE_IS.match(" ".join(words)):
                 continue
             for key, phrase in phrases.items():
                 at = padded.find(f" {key} ")
                 # Governed, not only preceded: the negation within the five words before it
                 # ("…, especially zombies" is governed by the clause before).
                 near = " " + " ".join(padded[:at + 1].split()[-5:]) + " "
-                if at >= 0 and phrase not in found and (not own or NEGATION.search(near) or _EXCESS_BEFORE.search(near)) \
+                if at >= 0 and phrase not in found and \
+                        (unwanted == "carried" or NEGATION.search(near) or _EXCESS_BEFORE.search(near)) \
                         and not _ACCEPTING.search(near):
                     found.append(phrase)
         return [p for p in found if not any(f" {p} " in f" {q} " for q in found if q != p)]  # "twist ending", not also "twist"
@@ -248,11 +259,10 @@ class GenreLexicon:
             clauses = [part for clause in clauses for part in _FOREIGN_CLAUSE_END[language].split(clause)]
         negation = _FOREIGN_NEGATION.get(language)
         opening = True  # no clause before but interjections: "no, that isn't a western"
-        negated = False  # the clause before held a negation
-        for clause in clauses:
+        for clause, unwanted in zip(clauses, against(clauses)):
             taken = " " + " ".join(self._read(words_of(clause))) + " "
             opens, opening = opening, opening and all(w in _OPENERS for w in taken.split())
-            carried, negated = negated and _CARRIES.match(taken) is not None, NEGATION.search(taken) is not None
+            carried = unwanted == "carried"
             for phrase in self.tag_phrases:
                 if f" {phrase} " in taken:
                     # The head word stays: a "dark comedy" is a comedy, "live action hybrid" no action film.

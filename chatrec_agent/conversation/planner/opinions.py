@@ -112,7 +112,8 @@ def _masked(text: str, spans: list[tuple[int, int]]) -> str:
 
 # "I liked Fargo. Not so much The Big Lebowski though.": a sentence that names a film and only
 # negates, with no opinion word of its own, turns round the sentence before it.
-_ELLIPTICAL = re.compile(r"^\W*(?:(?:but|and|though)\s+)?(?:not|nor|neither)\b")
+_ELLIPTICAL = re.compile(r"^\W*(?:(?:but|and|though)\s+)?(?:not|nor|neither)\s+(?:(?:so|that|too|very)\s+much\s+|really\s+|"
+                         r"quite\s+)?(?:for\s+|on\s+)?_")  # the film right after: not "Not sure about Heat"
 
 
 def continues(sentence: str, spans: list[tuple[int, int]]) -> bool:

@@ -77,7 +77,7 @@ def sentences_of(t: str) -> list[str]:
     joined: list[str] = []
     for sentence in out:
         if joined and continues(sentence, [span for _, span in spans_in(sentence, ("link",))]):
-            joined[-1] = f"{joined[-1].rstrip(' .!?…')}, {sentence}"
+            joined[-1] = f"{joined[-1]} {sentence}"  # its full stop stays: a clause's end, and maybe a title's ("Airplane!")
         else:
             joined.append(sentence)
     return joined
