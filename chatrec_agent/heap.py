@@ -31,9 +31,12 @@ def _trim() -> Any:
     return None
 
 
-def release_freed_memory() -> None:
-    """After a fit or a sync: what it freed goes back to the system, not only to the heap."""
-    gc.collect()
+def release_freed_memory(collect: bool = True) -> None:
+    """After a fit or a sync: what it freed goes back to the system, not only to the heap.
+    `collect`: first collect garbage in cycles (a second at 100k items; objects freed by
+    their last reference, like decoded pages, need not wait for it)."""
+    if collect:
+        gc.collect()
     trim = _trim()
     if trim is not None:
         trim(0)
