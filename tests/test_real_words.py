@@ -288,6 +288,15 @@ def test_a_film_only_a_cue_points_at_is_kept_out_of_the_picks(big_world, earlier
     assert requests and by_title(catalog, title) in requests[0]["args"].get("exclude", []), requests
 
 
+@pytest.mark.parametrize("text", ["We enjoyed Toy Story and Home Alone. Anything more like them?",
+                                  "I loved Home Alone and Toy Story! More like those?"])
+def test_those_after_several_films_named_are_all_of_them(world, text):
+    catalog, parser = world
+    plan_calls = calls(parser.plan(text, Recall()))
+    picks = [c["args"] for c in plan_calls if c["name"] == "recommend"]
+    assert picks and set(picks[-1]["like"]) == {by_title(catalog, "Toy Story"), by_title(catalog, "Home Alone")}, plan_calls
+
+
 def test_an_everyday_word_after_a_cue_keeps_no_film_out(big_world):
     catalog, parser = big_world
     requests = [c for c in calls(parser.plan("any good films?", Recall(said=["I loved it, we watched it twice"])))

@@ -225,8 +225,9 @@ class IntentParser(FeedbackReading, RequestReading):
             calls, then = plan.tool_calls, plan.then
             if calls and calls[0]["name"] == ToolName.RECORD_FEEDBACK:
                 feedback += [c for c in calls if c not in feedback]
-                last = calls[-1]["args"]["item"]
-                memory = replace(memory, last_item=self._card(last) or memory.last_item)
+                spoken = [c["args"]["item"] for c in feedback if c["args"].get("kind") != "disliked"]
+                last = spoken[-1] if spoken else calls[-1]["args"]["item"]  # "…but hated Fargo. More like that?": not Fargo
+                memory = replace(memory, last_item=self._card(last) or memory.last_item, spoken_of=spoken)
                 calls, then = (then[0].tool_calls, then[0].then) if then else ([], [])
             if not calls or (self._bare(Plan(calls)) and not (cues.ASKS.search(sentence) or cues.REQUEST.search(sentence) or "?" in sentence)):
                 continue  # "That was a great movie, I agree!": said of a film, no request
@@ -404,6 +405,9 @@ class IntentParser(FeedbackReading, RequestReading):
             return None
         phrase = without_titles(m.group("t")).strip(" ?.!")  # "more like I Know What You Did Last Summer": no "last" one
         phrase = re.sub(r"\s+(?:please|too|again|then)$", "", phrase)
+        if phrase in ("those", "them", "these") and len(memory.spoken_of) > 1:
+            # "I loved Alien and Aliens. More like those?": picks like both, as "I like X and Y" gets.
+            return self._call(ToolName.RECOMMEND, like=memory.spoken_of, k=self._count(t))
         if phrase and (ordinal_in(phrase) is not None or cues.PRONOUN.match(phrase)):
             target = self._target(phrase, memory)
             if target and memory.last_recommend is not None and memory.list_tool == ToolName.RECOMMEND:

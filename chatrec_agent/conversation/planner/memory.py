@@ -30,6 +30,9 @@ class Recall:
     # The planner's last answer asked "do you mean the film X?" ({item, span, text}): a "yes" confirms.
     pending: dict | None = None
     said: list[str] = field(default_factory=list)  # what the people said, oldest first
+    # The films this message's earlier sentences spoke of ("I loved Alien and Aliens. More like
+    # those?"): what a plural pronoun points at. Never recalled from history.
+    spoken_of: list[str] = field(default_factory=list)
 
 
 def recall(messages: list[BaseMessage]) -> Recall:
