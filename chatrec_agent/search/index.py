@@ -218,27 +218,25 @@ class ItemIndex:
             while len(ahead) < 2 * METADATA_READERS and (offset := next(offsets, None)) is not None:
                 ahead.append((offset, pool.submit(collection.get, limit=size, offset=offset, include=["metadatas"])))
 
-        read_ahead()
-        return self._rows_of(collection, ahead, read_ahead, pool, size)
+        def rows() -> Iterator[tuple[str, dict[str, Any]]]:
+            offset, full = 0, True
+            try:
+                while ahead:
+                    offset, page = ahead.popleft()
+                    got = page.result()
+                    read_ahead()
+                    full = len(got["ids"]) == size
+                    yield from zip(got["ids"], got["metadatas"])
+                    offset += size
+            finally:
+                pool.shutdown(wait=False, cancel_futures=True)
+            while full:  # rows added since the count (a short last page means there are none)
+                got = collection.get(limit=size, offset=offset, include=["metadatas"])
+                yield from zip(got["ids"], got["metadatas"])
+                full, offset = len(got["ids"]) == size, offset + size
 
-    @staticmethod
-    def _rows_of(collection: Any, ahead: deque, read_ahead: Callable[[], None], pool: ThreadPoolExecutor,
-                 size: int) -> Iterator[tuple[str, dict[str, Any]]]:
-        offset, full = 0, True
-        try:
-            while ahead:
-                offset, page = ahead.popleft()
-                rows = page.result()
-                read_ahead()
-                full = len(rows["ids"]) == size
-                yield from zip(rows["ids"], rows["metadatas"])
-                offset += size
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
-        while full:  # rows added since the count (a short last page means there are none)
-            rows = collection.get(limit=size, offset=offset, include=["metadatas"])
-            yield from zip(rows["ids"], rows["metadatas"])
-            full, offset = len(rows["ids"]) == size, offset + size
+        read_ahead()  # before the caller's own work, which the first pages' reads overlap
+        return rows()
 
     def _facets(self) -> FacetTable:
         return self._tables()[0]

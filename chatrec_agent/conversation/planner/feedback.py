@@ -17,6 +17,11 @@ from chatrec_agent.conversation.planner.references import ordinal_in, ordinals_i
 from chatrec_agent.conversation.tool_names import ToolName
 
 
+
+def says_it_missed(t: str) -> bool:
+    """Whether the text says why a film missed: "too gory for me", "not really my thing"."""
+    return bool(EXCESS.search(t) or cues.MISSED.search(t))
+
 class FeedbackReading:
     """The feedback rules of IntentParser (intents.py), which mixes them in; they use its
     readers (`_recommend`, `_named`, `_call`, the lexicon)."""
@@ -36,7 +41,7 @@ class FeedbackReading:
         said = {c["args"]["item"]: c["args"].get("kind") for c in plan.tool_calls}
         used_up = all(kind in ("seen", "disliked") and item in shown for item, kind in said.items()) and shown <= said.keys()
         missed = all(kind in ("seen", "disliked") and item in shown | {(memory.last_item or {}).get("id")} for item, kind in said.items()) \
-            and (EXCESS.search(t) or cues.MISSED.search(t))
+            and says_it_missed(t)
         if used_up or missed or all(kind == "disliked" and item not in shown for item, kind in said.items()):
             search = last_search(memory)
             if missed and search.get("like"):  # a seed that missed seeds no more
@@ -134,7 +139,7 @@ class FeedbackReading:
             target = self._target(phrase or "it", memory, write=True)
             if target:
                 return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="seen")
-            if EXCESS.search(t) or cues.MISSED.search(t):
+            if says_it_missed(t):
                 return None  # "seen that one, too gory for me" among several: why it missed refines the search
             return Plan(answer="Which one have you seen? Say e.g. “seen the second one”.")
         # No cue phrase matched, yet the films named may have opinion words of their own ("we

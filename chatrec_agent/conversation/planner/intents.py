@@ -15,9 +15,9 @@ from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.carry import within_search
 from chatrec_agent.conversation.planner.eras import parse_era
-from chatrec_agent.conversation.planner.feedback import FeedbackReading
+from chatrec_agent.conversation.planner.feedback import FeedbackReading, says_it_missed
 from chatrec_agent.conversation.planner.groups import GroupAsk, membership_call, personal, read_group, regroup
-from chatrec_agent.conversation.planner.lexicon import EXCESS, GENERIC, GenreLexicon, lemma
+from chatrec_agent.conversation.planner.lexicon import GENERIC, GenreLexicon, lemma
 from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN_TITLE, Plan, last_search, mentioned, merged,
@@ -263,7 +263,7 @@ class IntentParser(FeedbackReading, RequestReading):
         meaning = self.meaning.classify(t)
         if meaning is None or meaning.intent not in CHAT:
             return None
-        if meaning.intent != "goodbye" and (cues.MISSED.search(t) or EXCESS.search(t)):
+        if meaning.intent != "goodbye" and says_it_missed(t):
             return None  # "not really my thing", "too gory for me": the picks missed ("too bad, bye!" is a goodbye)
         return Plan(answer=CHAT[meaning.intent])
 
