@@ -1044,3 +1044,41 @@ def test_an_everyday_word_people_tag_films_with_is_no_tag_to_avoid(big_world, te
     catalog, parser = big_world
     args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
     assert "attributes" not in args and args.get("genres") == ["Thriller"], args
+
+
+@pytest.mark.parametrize("text", ["I saw Up yesterday and I'm still crying lol", "my kids watched Up again today, so cute"])
+def test_a_time_after_a_cued_title_ends_the_title(big_world, text):
+    """"watched Up last night and …": the title is "Up", asked about (an everyday word), never
+    the rest of the sentence tried as a title and recorded."""
+    catalog, parser = big_world
+    plan = parser.plan(text, Recall())
+    assert not calls(plan) and plan.confirm and plan.confirm["item"] == by_title(catalog, "Up"), (plan.answer, calls(plan))
+
+
+@pytest.mark.parametrize("text, kept", [("we watched Zorblax Returns last night and loved it", "zorblax returns"),
+                                        ("I saw Quentlin Grove recently, pretty good", "quentlin grove")])
+def test_an_unknown_title_is_tried_without_what_follows_it(world, text, kept):
+    _, parser = world
+    tried = [c["args"]["item"] for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"]
+    assert tried == [kept], calls(parser.plan(text, Recall()))
+
+
+@pytest.mark.parametrize("text, position, field", [
+    ("the third one sounds great, who directed it?", 2, "director"),
+    ("The second looks good! When did it come out?", 1, "year"),
+    ("the first one seems nice. what's it about?", 0, "description"),
+])
+def test_a_question_after_a_reaction_to_a_pick_asks_about_that_pick(world, text, position, field):
+    catalog, parser = world
+    memory = shown(catalog, "Casablanca", "Fargo", "Heat")
+    (call,) = calls(parser.plan(text, memory))
+    assert call == {"name": "item_details", "args": {"item": memory.last_shown[position]["id"], "fields": [field]}}, call
+
+
+@pytest.mark.parametrize("text, seed", [("I loved Casablanca but couldn't stand Fargo. More like that?", "Casablanca"),
+                                        ("We hated Heat, but Toy Story was great. Anything like that one?", "Toy Story")])
+def test_that_after_a_liked_and_a_disliked_film_is_the_liked_one(world, text, seed):
+    catalog, parser = world
+    seeds = [c["args"].get("items") or c["args"].get("like") for c in calls(parser.plan(text, Recall()))
+             if c["name"] in ("similar_items", "recommend")]
+    assert seeds and seeds[-1] == [by_title(catalog, seed)], calls(parser.plan(text, Recall()))

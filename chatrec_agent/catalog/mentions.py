@@ -77,8 +77,18 @@ COMPARISONS = re.compile(r"(?:" + NOT_THE_VERB + r"\blike|similar to|"
                          r"spirit of|vein of|style of|lines of|reminds? me of|such as|same as|mix of|between|closer? to|akin to|reminiscent of|crossed with|(?:vibe|feel) as)"
                          r"(?: the movies?| the films?| movies?| films?)?\s*[\"'“‘*_]?$")
 
-# Where a phrase ends: after a cue, a span running up to one of these is all the phrase says.
-_PHRASE_END = re.compile(r"\s*(?:$|[,.;:!?)…]|\(|(?:and|or|but|from|with|without|by|in|on|for|too|though|please|instead)\b)")
+# Where a phrase ends: after a cue, a span running up to one of these is all the phrase says;
+# a time said after it too ("we watched Up last night", "saw Heat again").
+_PHRASE_END = re.compile(r"\s*(?:$|[,.;:!?)…]|\(|(?:and|or|but|from|with|without|by|in|on|for|too|though|please|instead|"
+                         r"last|yesterday|tonight|today|again|recently|earlier|twice|once|this (?:week|weekend|morning|evening))\b)")
+
+
+def phrase_end(text: str) -> int:
+    """Where the phrase opening `text` ends (see _PHRASE_END): "up last night and cried" -> 2."""
+    for m in re.finditer(r"\s|[,.;:!?)…(]|$", text):
+        if _PHRASE_END.match(text, m.start()):
+            return m.start()
+    return len(text)
 
 # "any of the star wars": a quantifier before a span makes it a series.
 _SERIES_BEFORE = re.compile(r"\b(?:any|all|none|some|each|both|most) of(?: the)?\s*$")

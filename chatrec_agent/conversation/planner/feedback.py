@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from chatrec_agent.catalog import Item
+from chatrec_agent.catalog.mentions import phrase_end
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.lexicon import EXCESS, taste_scope
 from chatrec_agent.conversation.planner.memory import Recall
@@ -59,10 +60,11 @@ class FeedbackReading:
             return None if card is None else card["id"]
         if not phrase or cues.PRONOUN.match(phrase):
             # "Jaws is a classic, anything like it?": a film the message names comes first (for a
-            # write, only a sure one).
+            # write, only a sure one); after sentences that spoke of films, the one in hand is the
+            # last they did not dislike ("I loved Heat but hated Fargo. More like that?": Heat).
             named = [m.item.id for m in MENTIONS.get()
                      if m.decision == "link" or (m.decision == "ask" and not write and not m.evidence.get("year_clash"))]
-            if phrase and named:
+            if phrase and named and not (memory.spoken_of and memory.last_item):
                 return named[-1]
             if memory.last_item:
                 return memory.last_item["id"]
@@ -81,6 +83,7 @@ class FeedbackReading:
         # title only, and offers close matches for anything else.
         # "Yea any year is great": an interjection opens the sentence, not the title.
         attempt = re.sub(r"^(?:yes|yeah|yea|yep|yup|ok|okay|oh|wow|well|hmm+|sure)\b[\s,.!]*", "", phrase)
+        attempt = attempt[:phrase_end(attempt)]  # "up last night and cried haha": the title is the phrase's start
         return attempt if attempt and len(attempt.split()) <= 8 and self._title_attempt(attempt) else None
 
     def _feedback(self, t: str, memory: Recall) -> Plan | None:

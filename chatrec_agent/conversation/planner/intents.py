@@ -22,8 +22,8 @@ from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN_TITLE, Plan, last_search, mentioned, merged,
                                                       past_shown, sentences_of, set_era, without_interjection, without_titles)
-from chatrec_agent.conversation.planner.questions import item_question
-from chatrec_agent.conversation.planner.references import count_in, ordinal_in
+from chatrec_agent.conversation.planner.questions import asking_part, item_question
+from chatrec_agent.conversation.planner.references import count_in, ordinal_in, pick
 from chatrec_agent.conversation.planner.requests import RequestReading
 from chatrec_agent.conversation.planner.spelling import Speller, cue_words
 from chatrec_agent.conversation.tool_names import ToolName
@@ -218,6 +218,8 @@ class IntentParser(FeedbackReading, RequestReading):
         for sentence in sentences:
             plan = self._one(sentence, memory)
             talk += plan.answer is not None and not plan.steps() and plan.confirm is None
+            if (position := ordinal_in(sentence)) is not None and (card := pick(memory.last_shown, position)):
+                memory = replace(memory, last_item=card)  # "The 4th looks fun. Who directed it?": the 4th
             if plan.answer is not None:
                 if plan.confirm is not None or (answer is None and plan.answer not in CHAT.values()):
                     answer = answer if answer is not None and answer.confirm is not None else plan
@@ -384,7 +386,7 @@ class IntentParser(FeedbackReading, RequestReading):
     def _question(self, t: str, memory: Recall) -> Plan | None:
         """"who directed it?", "what's Heat about?", "is the second one a comedy?": the record answers."""
         named = self._named(t)
-        untitled = normalise_title(t)
+        untitled = normalise_title(asking_part(t))
         for item in named:
             untitled = untitled.replace(normalise_title(item.title), " ")
         question = item_question(t, self.attributes, bool(named), untitled)

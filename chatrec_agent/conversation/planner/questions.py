@@ -54,13 +54,14 @@ def item_question(text: str, attributes: AttributeVocabulary | None, titled: boo
     t = _OPENER.sub("", text.strip().lower())
     if (m := _ELLIPTICAL.match(t)) and (field := _field_named(m["f"], attributes)):
         return ItemQuestion((field,), "it")  # "ok and the year?": the field of the item in hand
-    # `untitled`: the text without the titles it names ("who wrote Good Omens?" has no "good").
+    # `untitled`: the asking part without the titles it names ("who wrote Good Omens?" has no "good").
     if not _ASKS.search(t) or re.search(
             r"\b(recommend|suggest|something|anything|give me|show me|good|best|great|any|got|recs?|for me|films|movies)\b",
-            (untitled if untitled is not None else t).lower()):
+            (untitled if untitled is not None else asking_part(t)).lower()):
         return None  # "what's a good drama that came out in the 90s?" asks for items, not about one
     fields: list[str] = []
-    who = _WHO.match(t)
+    asks = asking_part(t)  # "the third one sounds great, who directed it?" asks "who directed it?"
+    who = _WHO.match(asks)
     if who and who.group("verb") not in ("is", "was", "are", "in", "the", "it"):
         noun = _agent_noun(who.group("verb"))
         field = None
@@ -81,7 +82,7 @@ def item_question(text: str, attributes: AttributeVocabulary | None, titled: boo
         # "who's the director?" names a field and asks about the item in hand; without a field
         # ("what's good?") it is no question about one item.
         named = attributes is not None and attributes.field_named(t) is not None
-        if not (named or who) or not re.match(r"^(?:who|what|when|which)\b", t):
+        if not (named or who) or not re.match(r"^(?:who|what|when|which)\b", asks):
             return None
         return ItemQuestion(tuple(fields), "it")
     reference = _reference_part(t)
@@ -122,6 +123,14 @@ def _agent_noun(verb: str) -> str:
         return _IRREGULAR[verb]
     stem = re.sub(r"(?:ed|d)$", "", verb) if verb.endswith("ed") else verb
     return stem + ("or" if stem.endswith(("ct", "it", "at")) else "er")
+
+
+def asking_part(t: str) -> str:
+    """The clauses from the first that asks: "the second one sounds good, what year is it?"
+    asks "what year is it?" (what it says of the film before is no wish for more)."""
+    clauses = re.split(r"(?<=[,;.!])\s+", t)
+    first = next((n for n, clause in enumerate(clauses) if _ASKS.search(clause)), 0)
+    return " ".join(clauses[first:])
 
 
 def _reference_part(t: str) -> str:
