@@ -1082,3 +1082,21 @@ def test_that_after_a_liked_and_a_disliked_film_is_the_liked_one(world, text, se
     seeds = [c["args"].get("items") or c["args"].get("like") for c in calls(parser.plan(text, Recall()))
              if c["name"] in ("similar_items", "recommend")]
     assert seeds and seeds[-1] == [by_title(catalog, seed)], calls(parser.plan(text, Recall()))
+
+
+@pytest.mark.parametrize("text, film", [("we've watched Toy Story like a hundred times", "Toy Story"),
+                                        ("I rewatched Casablanca like 5 times this year", "Casablanca"),
+                                        ("finally finished Inception last night, wow", "Inception")])
+def test_a_film_watched_is_recorded_seen_whatever_hedges_the_count(world, text, film):
+    """"like ten times" hedges a count, it compares no film; "finished X" says it was watched."""
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert feedback_of(plan) == {by_title(catalog, film): "seen"}, calls(plan)
+    assert any(c["args"].get("like") == [by_title(catalog, film)] for c in calls(plan) if c["name"] == "recommend"), calls(plan)
+
+
+@pytest.mark.parametrize("text", ["Heat sounds cool, who's in it?", "ok, the second one. who's in it?"])
+def test_who_is_in_it_asks_for_the_cast_of_the_film_in_hand(world, text):
+    catalog, parser = world
+    (call,) = calls(parser.plan(text, shown(catalog, "Casablanca", "Heat")))
+    assert call == {"name": "item_details", "args": {"item": by_title(catalog, "Heat"), "fields": ["cast"]}}, call

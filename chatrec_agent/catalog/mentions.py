@@ -67,7 +67,9 @@ PRIOR_THRESHOLDS = {"link": 0.5, "ask": 0.25}
 # Words before a span that say a title follows: a taste ("loved X") or a viewing ("saw X").
 TASTE_CUES = frozenset("""like liked love loved enjoy enjoyed adore adored hate hated dislike disliked favorite
 favourite favorites favourites fan called titled named""".split())
-SEEN_CUES = frozenset("saw seen watch watched rewatch rewatched".split())
+# Words that say a film was watched (also what planner/opinions.py records as "seen").
+WATCHED = frozenset("saw seen watched rewatched finished".split())
+SEEN_CUES = WATCHED | {"watch", "rewatch"}
 CUE_PHRASES = ("fan of", "version of", "what about", "how about", "heard of")
 # A comparison says a title follows more surely still: "something like X", "in the spirit of X".
 # "like" after a subject, an auxiliary or an adverb is the verb ("I don't really like X").

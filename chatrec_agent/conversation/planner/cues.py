@@ -98,7 +98,8 @@ COUNT_ONLY = re.compile(r"^(?:(?:ok|okay|hmm|no|well)[, ]+)?(?:(?:just|only|give
                          r"i only need|maybe|can you|could you|please)\s*)*(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|a couple|a few)"
                          r"(?: (?:of them|please|instead|then|more|picks?|options?|ones?|films?|movies?))*\W*$")
 FEWER = re.compile(r"^(?:(?:ok|okay|hmm|no)[, ]+)?(?:fewer|less|not so many|too many)\b")
-REF_FIELD = re.compile(r"\b(?:that|the same|this|same) (?P<what>[a-z]+)\b")
+# "the same director", "that era"; "this year" is now, no field of the film in hand.
+REF_FIELD = re.compile(r"\b(?:that|the same|this(?! year\b)|same) (?P<what>[a-z]+)\b")
 # "no, not those", "nope, none of these", "close, but no": the last list missed.
 REJECTION = re.compile(
     r"^(?:(?:no+|nope|nah|wrong)(?=\s*(?:[,.!–—-]|$))|nope|nah|not quite|not really|not it|close,? but(?: no)?|"

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 
+from chatrec_agent.catalog.mentions import WATCHED
 from chatrec_agent.conversation.planner.lexicon import lemma
+from chatrec_agent.conversation.planner.references import NUMBERS
 
 # "liked", "disliked", "seen"; "seed": a film asked after ("something like X"), recorded as nothing;
 # None: nothing to record.
@@ -23,13 +25,12 @@ Opinion = str | None
 # didn't care for Anchorman 2" is two, written as one.
 _CLAUSE = re.compile(r"[,;:.!?…]|\b(?:but|though|although|however|whereas|while|yet|and|or)\b|(?<=_) (?=(?:i|we|he|she|they)\b)")
 _CONTRAST = re.compile(r"^\W*(?:but|though|although|however|whereas|while|yet)\b")
-_WORD = re.compile(r"[a-z]+(?:n't|'[a-z]+)?")
+_WORD = re.compile(r"[a-z0-9]+(?:n't|'[a-z]+)?")
 _LIKING = frozenset("like love enjoy adore favourite favorite fave faves fav favs fan into great amazing awesome excellent brilliant "
                     "fantastic best dig masterpiece hilarious enjoyable".split())
 _DISLIKING = frozenset("hate dislike awful terrible bad boring rubbish dull worst overrated meh disappointed disappointing".split())
-# Only what was watched is "seen" (and "I did see X", "we watch X every year": _watched); "one I
-# need to watch", "I want to see it" intend to.
-_WATCHING = frozenset("seen saw watched rewatched".split())
+# Only what was watched (WATCHED) is "seen", and "I did see X", "we watch X every year" (_watched);
+# "one I need to watch", "I want to see it" intend to.
 _HABIT = frozenset("every always usually often".split())
 _ADVERBS = frozenset("just actually finally already also really recently still always usually".split())
 # "into" likes only after being ("I'm into", "really into", "not into"); "look into X" likes nothing.
@@ -68,8 +69,10 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
     # A comparison is what the clause says of its film, whatever else it praises: "something
     # great like Alien", "I love movies like Alien", "like Alien but lighter", "don't you have
     # anything like Alien?" ask after it and rate nothing; "nothing like Alien" seeds nothing.
-    for previous, word in pairs:
-        if word == "like" and previous not in _SUBJECTS and not _negates(previous):
+    hedge = {n for n, (previous, word) in enumerate(pairs)
+             if word == "like" and previous not in _SUBJECTS and _hedges(words[n + 1:n + 3])}  # "seen it like ten times"
+    for n, (previous, word) in enumerate(pairs):
+        if word == "like" and previous not in _SUBJECTS and not _negates(previous) and n not in hedge:
             return any(map(_negates, words)), None if previous == "nothing" else "seed"
     for n, (previous, word) in enumerate(pairs):
         if _negates(word):
@@ -77,7 +80,7 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
             continue
         not_own = not_own or word in _OTHER_PEOPLE or word in _IMPRESSION
         base = lemma(word)
-        if word == "into" and previous not in _BEING:
+        if (word == "into" and previous not in _BEING) or n in hedge:
             continue
         if word in _INTENDING:
             return negated, None if negated else _INTENDING[word]
@@ -85,9 +88,17 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
             return negated, None if not_own and negated else "seed" if not_own else "disliked" if negated else "liked"
         if base in _DISLIKING or word in _DISLIKING:
             return negated, None if negated or not_own else "disliked"
-        if (word in _WATCHING or _watched(words, n)) and watched is False:
+        if (word in WATCHED or _watched(words, n)) and watched is False:
             watched = None if negated or not_own else "seen"
     return negated, watched
+
+
+def _hedges(after: list[str]) -> bool:
+    """Whether "like" before these words only hedges a quantity: "seen it like ten times", "like
+    a million times", "like twice"; no film is compared."""
+    first = after[0] if after else ""
+    return (first.isdigit() and len(first) < 4) or first in NUMBERS or first in ("twice", "once", "every", "dozens", "hundreds") or \
+        " ".join(after[:2]) in NUMBERS or (first == "a" and after[1:2] in (["million"], ["hundred"], ["thousand"], ["dozen"]))
 
 
 def _watched(words: list[str], n: int) -> bool:

@@ -91,7 +91,7 @@ def item_question(text: str, attributes: AttributeVocabulary | None, titled: boo
         if not fields and not what.startswith(("good", "worth", "any ", "ok", "available", "there", "in ")):
             return ItemQuestion((), ref, what)
     if not fields:
-        if re.match(r"^(?:who|what) (?:is|was) in\b|\bwho stars\b|\bstarring\b|\bcast\b", t):
+        if re.match(r"^(?:who|what)(?: is| was|'s) in\b|\bwho stars\b|\bstarring\b|\bcast\b", asks):
             return ItemQuestion(("cast",), reference)  # a field this catalog may lack: said unknown
         return None
     return ItemQuestion(tuple(fields), reference)
