@@ -17,7 +17,10 @@ question after a reaction to a pick asks about that pick), and batch 7, written 
 of 15; three of its failures were fixed the same way ("like ten times" hedges a count, "finished
 X" says it was watched, "who's in it?" asks for the cast; its fourth, "Coco made me cry so much.
 Got any more like it?", gets films like Coco from the catalog's neighbours, not personal picks
-seeded with it), and batch 8, written then, is the held-out one.
+seeded with it), and batch 8, written then, passed 11 of 15; its failures were worked on the
+same way (a reason it missed is a dislike of a film watched, "and" between films joins them
+before a request, an unsure film that a request leans on is asked about first, praise words in one
+set), and batch 9, written then, is the held-out one.
 
 Each case is a short conversation on the demo catalog with the offline planner and a check
 that reads the catalog (director, genre, era, the seed's neighbourhood…). The cases were
@@ -326,6 +329,28 @@ CASES_V8 = [
     (["ok thanks, that's all for now"], both(no_list(), links_only())),
 ]
 
+# Written on 2026-12-04 after batch 8's failures were worked on by mechanism (a reason it missed is
+# a dislike of a film watched; "and" between films joins them before a request; an unsure film a
+# request leans on is asked about first; praise words in one set), before running any of these.
+CASES_V9 = [
+    (["hiya, what's a fun animated film for a 5 year old?"], genre_share("Animation", share=0.6)),
+    (["The Shining was way too creepy for me, something lighter please"],
+     both(recorded("the-shining-1980", "disliked"), left_out("the-shining-1980"))),
+    (["do you know any good heist movies?"], has_list()),
+    (["Annie Hall and Groundhog Day are two of my favorites. What else?"], like("annie-hall-1977", "groundhog-day-1993")),
+    (["comedies from the 90s", "what's the third one about?"], lambda rt, r: bool(r.tool_calls) and r.tool_calls[-1]["name"] == "item_details"),
+    (["I'd rather not watch anything with subtitles"], has_list()),
+    (["something like The Godfather but shorter"], like("the-godfather-1972")),
+    (["bye for now!"], both(no_list(), links_only())),
+    (["I've never watched a western, where should I start?"], genre_share("Western", share=0.6)),
+    (["We loved Finding Nemo. My kids want another one like it"], like("finding-nemo-2003")),
+    (["give me one good war film"], both(genre_share("War"), count(1))),
+    (["sci fi", "older please"], genre_share("Sci-Fi", share=0.6)),
+    (["rear window was brilliant, anything else by that director?"], director("Alfred Hitchcock")),
+    (["I didn't like The Incredibles, too childish"], both(recorded("the-incredibles-2004", "disliked"), links_only("the-incredibles-2004"))),
+    (["a romantic comedy that isn't too cheesy"], genre_share("Romance", "Comedy", share=0.5)),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -406,7 +431,7 @@ def main() -> None:
         for name, cases in (("batch_1", CASES), ("batch_2", CASES_V2), ("batch_3", CASES_V3),
                             ("real_words", CASES_REAL_WORDS), ("batch_4", CASES_V4),
                             ("batch_5", CASES_V5), ("batch_6", CASES_V6), ("batch_7", CASES_V7),
-                            ("batch_8_held_out", CASES_V8)):
+                            ("batch_8", CASES_V8), ("batch_9_held_out", CASES_V9)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}

@@ -1100,3 +1100,37 @@ def test_who_is_in_it_asks_for_the_cast_of_the_film_in_hand(world, text):
     catalog, parser = world
     (call,) = calls(parser.plan(text, shown(catalog, "Casablanca", "Heat")))
     assert call == {"name": "item_details", "args": {"item": by_title(catalog, "Heat"), "fields": ["cast"]}}, call
+
+
+@pytest.mark.parametrize("text, film, kind", [("I watched Heat and it was way too long for me", "Heat", "disliked"),
+                                              ("seen Fargo, not really my thing", "Fargo", "disliked"),
+                                              ("Casablanca was wonderful", "Casablanca", "liked"),
+                                              ("we saw Inception, stunning!", "Inception", "liked")])
+def test_what_they_thought_of_a_film_they_watched_is_recorded(world, text, film, kind):
+    """A reason it missed ("too long for me", "not my thing") is a dislike of a film they
+    watched; praise in a clause with no subject of its own speaks of it."""
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert feedback_of(plan) == {by_title(catalog, film): kind}, calls(plan)
+    if kind == "disliked":
+        assert not any(by_title(catalog, film) in c["args"].get("like", []) for c in calls(plan)), calls(plan)
+
+
+@pytest.mark.parametrize("text, films", [("We adored Toy Story and Home Alone, what else would we like?", ["Toy Story", "Home Alone"]),
+                                         ("I enjoyed Heat and Fargo, any recommendations?", ["Heat", "Fargo"])])
+def test_an_and_between_films_joins_them_before_the_request(world, text, films):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    wanted = [by_title(catalog, f) for f in films]
+    assert feedback_of(plan) == dict.fromkeys(wanted, "liked"), calls(plan)
+    assert [c["args"].get("like") for c in calls(plan) if c["name"] == "recommend"] == [wanted], calls(plan)
+
+
+def test_an_unsure_film_a_request_refers_to_is_asked_about_first(world):
+    """"Frozen was gorgeous. Anything similar?": "similar" leans on the film, so which film comes
+    first; the "yes" re-reads the message with it confirmed."""
+    catalog, parser = world
+    plan = parser.plan("Frozen was gorgeous. Anything similar?", Recall())
+    assert not calls(plan) and plan.confirm and plan.confirm["item"] == by_title(catalog, "Frozen"), (plan.answer, calls(plan))
+    confirmed = calls(parser.plan("yes", Recall(pending=plan.confirm)))
+    assert any(by_title(catalog, "Frozen") in (c["args"].get("like") or c["args"].get("items") or []) for c in confirmed), confirmed

@@ -41,12 +41,17 @@ RATE = [
 LIKED = re.compile(
     r"(?:\bi (?:really |absolutely |totally |also |just |still |do |did )?(?:loved|liked|enjoyed|adored|love|like)|"
     r"^(?:really )?(?:loved|liked|enjoyed|adored)|\bmy (?:all[- ]time )?favou?rites? (?:is|are|was|were|include)) (?P<t>.+)")
-LIKED_REF = re.compile(r"^(?P<t>.+?) (?:was|is) (?:great|amazing|awesome|excellent|brilliant|good|fantastic|"
-                        r"(?:one of )?my (?:all[- ]time )?favou?rites?)\b")
+# What people call a film they liked or not: after "X was …", and as a clause's own verdict
+# (opinions.py; "good" only after "was": "is Heat good?" asks).
+PRAISE = frozenset("great amazing awesome excellent brilliant fantastic best masterpiece hilarious enjoyable beautiful "
+                   "wonderful incredible superb outstanding terrific gorgeous stunning perfect".split())
+SCORN = frozenset("awful terrible bad boring rubbish dull worst overrated meh disappointed disappointing".split())
+LIKED_REF = re.compile(rf"^(?P<t>.+?) (?:was|is) (?:good|{'|'.join(sorted(PRAISE))}|"
+                       r"(?:one of )?my (?:all[- ]time )?favou?rites?)\b")
 DISLIKED = re.compile(
     r"(?:\bi (?:really )?(?:hated|disliked|didn'?t like|did not like|couldn'?t stand|hate|dislike|don'?t like)|"
     r"^(?:really )?(?:hated|disliked|didn'?t like|couldn'?t stand)) (?P<t>.+)")
-DISLIKED_REF = re.compile(r"^(?P<t>.+?) (?:was|is) (?:awful|terrible|bad|boring|rubbish|dull)\b")
+DISLIKED_REF = re.compile(rf"^(?P<t>.+?) (?:was|is) (?:{'|'.join(sorted(SCORN))})\b")
 # "have you seen it?" asks the bot: only what the person saw is theirs to record.
 SEEN = re.compile(
     r"\b(?<!you )(?<!you've )(?<!you ever )(?:seen|watched|saw)"

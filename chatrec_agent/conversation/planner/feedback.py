@@ -9,9 +9,9 @@ import re
 from chatrec_agent.catalog import Item
 from chatrec_agent.catalog.mentions import phrase_end
 from chatrec_agent.conversation.planner import cues
-from chatrec_agent.conversation.planner.lexicon import EXCESS, taste_scope
+from chatrec_agent.conversation.planner.lexicon import taste_scope
 from chatrec_agent.conversation.planner.memory import Recall
-from chatrec_agent.conversation.planner.opinions import opinions
+from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, Plan, did_you_mean, folded, last_search, mentioned,
                                                       past_shown, spans_in, without_titles)
 from chatrec_agent.conversation.planner.references import ordinal_in, ordinals_in, pick
@@ -19,9 +19,6 @@ from chatrec_agent.conversation.tool_names import ToolName
 
 
 
-def says_it_missed(t: str) -> bool:
-    """Whether the text says why a film missed: "too gory for me", "not really my thing"."""
-    return bool(EXCESS.search(t) or cues.MISSED.search(t))
 
 class FeedbackReading:
     """The feedback rules of IntentParser (intents.py), which mixes them in; they use its

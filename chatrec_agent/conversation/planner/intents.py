@@ -15,12 +15,13 @@ from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.carry import within_search
 from chatrec_agent.conversation.planner.eras import parse_era
-from chatrec_agent.conversation.planner.feedback import FeedbackReading, says_it_missed
+from chatrec_agent.conversation.planner.feedback import FeedbackReading
 from chatrec_agent.conversation.planner.groups import GroupAsk, membership_call, personal, read_group, regroup
 from chatrec_agent.conversation.planner.lexicon import GENERIC, GenreLexicon, lemma
 from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
-from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN_TITLE, Plan, last_search, mentioned, merged,
+from chatrec_agent.conversation.planner.opinions import says_it_missed
+from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN_TITLE, Plan, folded, last_search, mentioned, merged,
                                                       past_shown, sentences_of, set_era, without_interjection, without_titles)
 from chatrec_agent.conversation.planner.questions import asking_part, item_question
 from chatrec_agent.conversation.planner.references import count_in, ordinal_in, pick
@@ -250,6 +251,8 @@ class IntentParser(FeedbackReading, RequestReading):
             return Plan(feedback) if feedback else plan
         if feedback:
             return Plan(feedback, then=[request] if request is not None else [])
+        if request is not None and answer is not None and answer.confirm is not None and self._bare(request):
+            return answer  # "Moonlight was beautiful. Anything similar?": which film first; a "yes" re-reads it all
         if request is not None:
             return request
         if answer is None and talk == len(sentences):
@@ -349,12 +352,17 @@ class IntentParser(FeedbackReading, RequestReading):
             head, tail = t[:m.start()].strip(), t[m.end():].strip()
             if not head or not tail or not (cues.REQUEST.search(tail) or cues.OTHERS_AGAIN.search(tail) or cues.LIKE_THAT.search(tail)):
                 continue
+            if any(folded(tail).startswith(folded(m.text)) for m in mentioned(tail, "link")):
+                continue  # "I loved Ratatouille and WALL-E, what else…": the "and" joins the films
             feedback = self._feedback(head, memory)
             if feedback is None or not feedback.tool_calls or feedback.tool_calls[0]["name"] != ToolName.RECORD_FEEDBACK:
                 continue  # "I like comedies, anything new?" is one request, read whole below
             item = feedback.tool_calls[0]["args"]["item"]
             after = replace(memory, last_item=self._card(item) or memory.last_item)
-            return Plan(feedback.tool_calls, then=[self._single(tail, after)])
+            request = self._single(tail, after)
+            if feedback.then and self._bare(request):
+                request = feedback.then[0]  # "I loved X and Y, what else?": picks like them, as a taste gets
+            return Plan(feedback.tool_calls, then=[request])
         return None
 
     def _card(self, item_id: str) -> dict | None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 
 from chatrec_agent.catalog.mentions import WATCHED
-from chatrec_agent.conversation.planner.lexicon import lemma
+from chatrec_agent.conversation.planner import cues
+from chatrec_agent.conversation.planner.lexicon import EXCESS, lemma
 from chatrec_agent.conversation.planner.references import NUMBERS
 
 # "liked", "disliked", "seen"; "seed": a film asked after ("something like X"), recorded as nothing;
@@ -26,9 +27,8 @@ Opinion = str | None
 _CLAUSE = re.compile(r"[,;:.!?…]|\b(?:but|though|although|however|whereas|while|yet|and|or)\b|(?<=_) (?=(?:i|we|he|she|they)\b)")
 _CONTRAST = re.compile(r"^\W*(?:but|though|although|however|whereas|while|yet)\b")
 _WORD = re.compile(r"[a-z0-9]+(?:n't|'[a-z]+)?")
-_LIKING = frozenset("like love enjoy adore favourite favorite fave faves fav favs fan into great amazing awesome excellent brilliant "
-                    "fantastic best dig masterpiece hilarious enjoyable".split())
-_DISLIKING = frozenset("hate dislike awful terrible bad boring rubbish dull worst overrated meh disappointed disappointing".split())
+_LIKING = frozenset("like love enjoy adore favourite favorite fave faves fav favs fan into dig".split()) | cues.PRAISE
+_DISLIKING = frozenset(["hate", "dislike"]) | cues.SCORN
 # Only what was watched (WATCHED) is "seen", and "I did see X", "we watch X every year" (_watched);
 # "one I need to watch", "I want to see it" intend to.
 _HABIT = frozenset("every always usually often".split())
@@ -55,8 +55,14 @@ _SUBJECTS = frozenset("i i'd we we'd you you'd they they'd he she who really als
 _OTHER_PEOPLE = frozenset("you he she they wife husband son sons daughter daughters kid kids child children friend friends "
                           "boyfriend girlfriend partner family mom mum dad mother father brother sister parents".split())
 _PRONOUN = re.compile(r"\b(?:it|that|this|that one|this one)\b")
+_SUBJECT = re.compile(r"\b(?:i|we|you|he|she|they)\b")
 _STAND = re.compile(r"\b(?:can'?t|cannot|could(?:n'?t| not)) stand\b")  # "couldn't stand it": a dislike
 _CARE_FOR = re.compile(r"\bcar(?:e|ed|ing) (?:much |a lot |too much )?for\b")  # "didn't care for X": a liking, negated
+
+
+def says_it_missed(t: str) -> bool:
+    """Whether the text says why a film missed: "too gory for me", "not really my thing"."""
+    return bool(EXCESS.search(t) or cues.MISSED.search(t))
 
 
 def _own(clause: str) -> tuple[bool, Opinion | bool]:
@@ -74,6 +80,8 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
     for n, (previous, word) in enumerate(pairs):
         if word == "like" and previous not in _SUBJECTS and not _negates(previous) and n not in hedge:
             return any(map(_negates, words)), None if previous == "nothing" else "seed"
+    if says_it_missed(clause) and not any(w in _OTHER_PEOPLE for w in words):
+        return False, "disliked"  # "Zodiac was way too slow for me", "Heat: not really my thing"
     for n, (previous, word) in enumerate(pairs):
         if _negates(word):
             negated = True
@@ -158,11 +166,12 @@ def opinions(text: str, spans: list[tuple[int, int]], start: Opinion) -> list[Op
             continue
         opinion = said[index]
         if opinion == "seen":
-            # "I just saw X and enjoyed it": a later clause that speaks of it says what they thought.
+            # "I just saw X and enjoyed it", "seen X, not really my thing": a later clause that
+            # speaks of it (by a pronoun, or by no subject at all) says what they thought.
             until = next((w for w in where[k + 1:] if w is not None and w > index), len(clauses))
             for a, b in clauses[index + 1:until]:
                 _, own = _own(text[a:b])
-                if own in ("liked", "disliked") and _PRONOUN.search(text[a:b]):
+                if own in ("liked", "disliked") and (_PRONOUN.search(text[a:b]) or not _SUBJECT.search(text[a:b])):
                     opinion = own
                     break
         out.append(opinion)
