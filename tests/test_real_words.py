@@ -289,7 +289,8 @@ def test_a_film_only_a_cue_points_at_is_kept_out_of_the_picks(big_world, earlier
 
 
 @pytest.mark.parametrize("text", ["We enjoyed Toy Story and Home Alone. Anything more like them?",
-                                  "I loved Home Alone and Toy Story! More like those?"])
+                                  "I loved Home Alone and Toy Story! More like those?",
+                                  "I loved Toy Story and Home Alone; more of those please"])
 def test_those_after_several_films_named_are_all_of_them(world, text):
     catalog, parser = world
     plan_calls = calls(parser.plan(text, Recall()))
@@ -1134,3 +1135,27 @@ def test_an_unsure_film_a_request_refers_to_is_asked_about_first(world):
     assert not calls(plan) and plan.confirm and plan.confirm["item"] == by_title(catalog, "Frozen"), (plan.answer, calls(plan))
     confirmed = calls(parser.plan("yes", Recall(pending=plan.confirm)))
     assert any(by_title(catalog, "Frozen") in (c["args"].get("like") or c["args"].get("items") or []) for c in confirmed), confirmed
+
+
+@pytest.mark.parametrize("text, genre", [("I've never really seen a musical, any good ones?", "Musical"),
+                                         ("not watched much horror before, what's a good first one?", "Horror"),
+                                         ("never tried a documentary, recommend one?", "Documentary")])
+def test_a_kind_they_have_not_tried_is_wanted_not_refused(world, text, genre):
+    _, parser = world
+    args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
+    assert args.get("genres") == [genre] and not args.get("exclude_genres"), args
+
+
+@pytest.mark.parametrize("text", ["I never watch horror, a comedy please", "I don't watch horror. A comedy?"])
+def test_a_kind_they_never_watch_is_still_refused(world, text):
+    _, parser = world
+    args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
+    assert args.get("exclude_genres") == ["Horror"], args
+
+
+@pytest.mark.parametrize("text, films", [("Casablanca and Toy Story are two of my all time favourites", ["Casablanca", "Toy Story"]),
+                                         ("Toy Story and Home Alone were both amazing, honestly", ["Toy Story", "Home Alone"])])
+def test_films_named_before_what_is_said_of_them_share_it(world, text, films):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert feedback_of(plan) == {by_title(catalog, f): "liked" for f in films}, calls(plan)

@@ -53,14 +53,14 @@ ARTICLES = ("the", "a", "an")
 # Features, in the order of the weights. Each is 0..1 or a small count.
 FEATURES = ("bias", "year", "year_clash", "quoted", "capitalised", "cue", "seen_cue", "compare", "whole", "cue_after", "continues",
             "common", "everyday", "vocabulary", "tokens", "popular", "short_form", "lowercase_message", "indefinite",
-            "kind_of", "inside_name", "role", "attribute")
+            "kind_of", "inside_name", "role", "attribute", "listed")
 PRIOR_WEIGHTS = {
     "bias": -1.0, "year": 4.0, "year_clash": -1.5, "quoted": 3.0, "capitalised": 2.0, "cue": 1.5, "seen_cue": 0.5, "compare": 2.5, "whole": 1.5,
     "cue_after": 1.0,
     "continues": -2.0, "everyday": -1.5,
     "common": -0.9, "vocabulary": -2.0, "tokens": 0.6, "popular": 1.0, "short_form": -0.8,
     "lowercase_message": 0.0, "indefinite": -2.0, "kind_of": -1.5, "inside_name": -2.5, "role": -2.0,
-    "attribute": -2.0,
+    "attribute": -2.0, "listed": 1.5,
 }
 PRIOR_THRESHOLDS = {"link": 0.5, "ask": 0.25}
 
@@ -92,6 +92,9 @@ def phrase_end(text: str) -> int:
             return m.start()
     return len(text)
 
+# Between two titles of a list: "Fargo and Alien", "Heat or Fargo" (a comma alone lists names
+# as often: "loved Robin Williams, Hook (1991)…").
+_LISTED = re.compile(r"^\s*,?\s*(?:and|or|&)\s+$")
 # "any of the star wars": a quantifier before a span makes it a series.
 _SERIES_BEFORE = re.compile(r"\b(?:any|all|none|some|each|both|most) of(?: the)?\s*$")
 # A verb before a span that makes it a role or a game, not a film: "didn't he play Spider Man?";
@@ -305,6 +308,7 @@ class MentionLinker:
             "inside_name": float(mixed and _inside_name(text, toks, i, j, year)),
             "role": float(i > 0 and toks[i - 1][0] in ROLE_CUES or after in PERSON_NOUNS),
             "attribute": float(key_of(raw) in self.attributes),
+            "listed": 0.0,  # set by `candidates`, which sees the other spans
         }
 
     # --- finding -------------------------------------------------------------------------
@@ -323,7 +327,11 @@ class MentionLinker:
                     continue
                 start = i - 1 if i > 0 and words[i - 1] in ARTICLES else i
                 out.append(self._scored(text, toks, start, j, found))
-        return out
+        # "Casablanca and Toy Story are…": a span listed with a sure title is likelier one too.
+        links = [m for m in out if m.decision == "link"]
+        return [self._rescored(m, {**m.evidence, "listed": 1.0}) if m.decision != "link" and any(
+                    _LISTED.match(text[m.end:n.start]) or _LISTED.match(text[n.end:m.start]) for n in links) else m
+                for m in out]
 
     def _rescored(self, m: Mention, evidence: dict[str, float]) -> Mention:
         score = self.model.probability(evidence)

@@ -9,7 +9,7 @@ import re
 from chatrec_agent.catalog import Item
 from chatrec_agent.catalog.mentions import phrase_end
 from chatrec_agent.conversation.planner import cues
-from chatrec_agent.conversation.planner.lexicon import taste_scope
+from chatrec_agent.conversation.planner.lexicon import UNTRIED, taste_scope
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, Plan, did_you_mean, folded, last_search, mentioned,
@@ -128,7 +128,7 @@ class FeedbackReading:
                 return self._call(ToolName.RECORD_FEEDBACK, item=target, kind=kind)
         # "I haven't seen Heat" records nothing; what else it says of films is read below.
         if (m := cues.SEEN.search(t)) and not cues.SEEN_ANY.search(t) and \
-                not re.search(r"\bhaven'?t\b|\bnot seen\b|\bnever (seen|watched)\b", t):
+                not re.search(r"\bhaven'?t\b", t) and not UNTRIED.search(t):
             if unsure := mentioned(m.group("t") or "", "ask"):
                 return did_you_mean(unsure)
             if self._named(m.group("t") or ""):  # "I just saw Heat and loved it": each film as its clauses say

@@ -358,7 +358,8 @@ class IntentParser(FeedbackReading, RequestReading):
             if feedback is None or not feedback.tool_calls or feedback.tool_calls[0]["name"] != ToolName.RECORD_FEEDBACK:
                 continue  # "I like comedies, anything new?" is one request, read whole below
             item = feedback.tool_calls[0]["args"]["item"]
-            after = replace(memory, last_item=self._card(item) or memory.last_item)
+            spoken = [c["args"]["item"] for c in feedback.tool_calls if c["args"].get("kind") != "disliked"]
+            after = replace(memory, last_item=self._card(item) or memory.last_item, spoken_of=spoken)
             request = self._single(tail, after)
             if feedback.then and self._bare(request):
                 request = feedback.then[0]  # "I loved X and Y, what else?": picks like them, as a taste gets

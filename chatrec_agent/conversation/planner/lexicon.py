@@ -23,13 +23,17 @@ from chatrec_agent.conversation.planner.wordforms import Normaliser, genre_words
 _DATA = genre_words()
 GENERIC = frozenset({"movie", "movies", "film", "films", "flick", "flicks"})
 
+# "I've never watched a western", "not seen much anime": what they haven't tried, not what they
+# refuse (the genre parse drops these words before reading; "I never watch horror" refuses).
+_UNTRIED_VERB = r"\s+(?:(?:really|actually|even|ever)\s+)?(?:seen|watched|tried)\b"
+UNTRIED = re.compile(r"\b(?:never|not)" + _UNTRIED_VERB)
 # A negation governs the genre words after it up to the end of its clause ("not really into
 # horror, what about thrillers?": horror is out, thrillers are in). The other languages' words
 # are data (genre_words.yaml); these English ones the intent parser shares.
 NEGATION = re.compile(
     r"\b(?:no|not|never|without|nothing|none|except|avoid|skip|hate|hated|dislike|disliked|neither|nor|"
     r"(?:do|does|did|is|are|was|were|could|would)n'?t|(?:do|does|did|could|would) not|ca?n'?t stand|sick of|tired of|"
-    r"anything but|other than|instead of|rather than)\b")
+    r"anything but|other than|instead of|rather than)\b(?!" + _UNTRIED_VERB + ")")
 # "a little too romantic for my taste", "too much action": more of it than they want; the word
 # right after it only ("too scary for the kids" rules out horror, not children; "horror too" is "also").
 # Opening a clause it is the same ("seen it, too scary"). After a verb "too" is a typo of "to"
@@ -252,7 +256,7 @@ class GenreLexicon:
         include: list[str] = []
         exclude: list[list[str]] = []
         within: list[str] = []  # excluded by a kind within the genre (a learned phrase)
-        folded = fold(text)
+        folded = UNTRIED.sub(" ", fold(text))
         language = message_language(words_of(folded))
         clauses = _CLAUSE_END.split(folded)
         if language in _FOREIGN_CLAUSE_END:

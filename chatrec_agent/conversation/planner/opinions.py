@@ -54,6 +54,7 @@ _SUBJECTS = frozenset("i i'd we we'd you you'd they they'd he she who really als
 # picks but is not the speaker's to record.
 _OTHER_PEOPLE = frozenset("you he she they wife husband son sons daughter daughters kid kids child children friend friends "
                           "boyfriend girlfriend partner family mom mum dad mother father brother sister parents".split())
+_JOINING = frozenset("and or both".split())
 _PRONOUN = re.compile(r"\b(?:it|that|this|that one|this one)\b")
 _SUBJECT = re.compile(r"\b(?:i|we|you|he|she|they)\b")
 _STAND = re.compile(r"\b(?:can'?t|cannot|could(?:n'?t| not)) stand\b")  # "couldn't stand it": a dislike
@@ -158,6 +159,12 @@ def opinions(text: str, spans: list[tuple[int, int]], start: Opinion) -> list[Op
         elif _CONTRAST.match(text[a:b]):
             running = None
         said.append(running)
+    # "Heat, Fargo and Alien were all great": films named one after another before what is said
+    # of them share it.
+    for n in range(len(clauses) - 2, -1, -1):
+        if said[n] == start and set(_WORD.findall(text[slice(*clauses[n])])) <= _JOINING and \
+                set(_WORD.findall(text[slice(*clauses[n + 1])])[:1]) <= _JOINING:
+            said[n] = said[n + 1]
     where = [next((n for n, (a, b) in enumerate(clauses) if a <= begin < b), None) for begin, _ in spans]
     out: list[Opinion] = []
     for k, index in enumerate(where):
