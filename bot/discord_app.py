@@ -137,6 +137,8 @@ def render(reply: Outgoing) -> list[dict]:
         embed = discord.Embed(title=title, description=description, colour=discord.Colour.blurple())
         if footer:
             embed.set_footer(text=footer)
+        if poster := next((item.image_url for item in chunk if item.image_url), None):
+            embed.set_thumbnail(url=poster)  # one image an embed: the first card's that has one
         view = discord.ui.View(timeout=None)
         for offset, (item, name) in enumerate(zip(chunk, names)):
             n, row = start + offset + 1, offset if tally else None  # a poll's cards: one row of buttons each

@@ -120,7 +120,10 @@ def render(reply: Outgoing) -> list[dict]:
             title, explanation = escape(item.title), escape(item.explanation)
             marks = escape(tally.marks(item.id)) if tally else ""
             heading = ("🏆 " if tally and tally.winner == item.id else "") + f"*{n}. {title}*" + (f" ({item.year})" if item.year else "") + (f" — {escape(', '.join(item.genres))}" if item.genres else "")
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(heading, MAX_SECTION)}})
+            section = {"type": "section", "text": {"type": "mrkdwn", "text": clip(heading, MAX_SECTION)}}
+            if item.image_url:  # the poster beside the card's heading
+                section["accessory"] = {"type": "image", "image_url": item.image_url, "alt_text": clip(item.title, 2000)}
+            blocks.append(section)
             if explanation or marks:
                 blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(t, MAX_SECTION)} for t in (explanation, marks) if t]})
             buttons = [

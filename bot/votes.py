@@ -152,12 +152,12 @@ def _label(poll: Poll, item_id: str | None) -> str:
 def _card(item: ReplyItem) -> dict[str, Any]:
     """What the poll keeps of a card: enough to show it again."""
     return {"id": item.id, "title": item.title, "year": item.year, "genres": list(item.genres),
-            "explanation": item.explanation}
+            "explanation": item.explanation, "image_url": item.image_url}
 
 
 def _item(card: dict[str, Any]) -> ReplyItem:
     return ReplyItem(card["id"], card["title"], card.get("year"), list(card.get("genres", [])),
-                     card.get("explanation", ""))
+                     card.get("explanation", ""), card.get("image_url"))
 
 
 def _members(poll: Poll) -> str:

@@ -38,6 +38,7 @@ class ItemColumns(_Section):
     year: str = "year"
     tags: str = "tags"
     url: str = "url"
+    image_url: str = "image_url"  # optional: a public https poster or cover for the item's card
 
 
 class InteractionColumns(_Section):

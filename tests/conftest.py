@@ -52,9 +52,13 @@ FILMS = [
 ]
 
 
+# Posters for two of the westerns (the third has none: its card stays as it is).
+POSTERS = {"unforgiven": "https://posters.example.org/unforgiven.jpg", "rio-bravo": "https://posters.example.org/rio-bravo.jpg"}
+
+
 def film_records() -> list[dict]:
     return [
-        {"id": i, "title": t, "year": y, "genres": g, "description": d, "tags": []}
+        {"id": i, "title": t, "year": y, "genres": g, "description": d, "tags": [], **({"image_url": POSTERS[i]} if i in POSTERS else {})}
         for i, t, y, g, d in FILMS
     ]
 

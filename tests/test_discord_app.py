@@ -39,6 +39,7 @@ from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import DiscordSettings, settings_from_dict
 
 from .conftest import (
+    POSTERS,
     chatrec,
     film_project,
     film_records,
@@ -204,6 +205,8 @@ async def test_mention_gets_an_embed_with_items_and_buttons(bot):
     assert bot.typing == [bot.channels[0].id]  # typing shown while the agent worked
     assert int(payload["message_reference"]["message_id"]) == question.id  # a reply to the question
     assert payload["allowed_mentions"]["parse"] == [] and not payload["allowed_mentions"].get("replied_user")  # pings nobody
+    # The embed's thumbnail is the poster of its first card that has one in the catalog.
+    assert embed["thumbnail"]["url"] == next(POSTERS[i] for i in ids if i in POSTERS)
 
 
 @pytest.mark.asyncio

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -228,3 +229,33 @@ def test_read_interactions_are_held_as_columns_and_read_like_a_list(tmp_path):
     assert list(pickle.loads(pickle.dumps(rows))) == as_list and len(Interactions()) == 0 and list(Interactions()) == []
     # Counted per item from the columns, as a Counter over the rows counts them.
     assert item_counts(many) == Counter(i.item_id for i in many) and item_counts(as_list) == {"1": 1, "2": 1, "3": 1}
+
+
+POSTERS_CSV = """id,title,year,poster
+1,Fargo,1996,https://img.example.com/fargo.jpg
+2,Alien,1979,
+"""
+
+
+def test_an_image_column_gives_cards_a_poster_and_is_never_metadata(tmp_path):
+    (tmp_path / "items.csv").write_text(POSTERS_CSV)
+    catalog = load_catalog(CatalogSettings(format="csv", path=tmp_path / "items.csv", columns={"image_url": "poster"}))
+    assert catalog["1"].image_url == "https://img.example.com/fargo.jpg" and catalog["2"].image_url is None
+    assert "poster" not in catalog["1"].extra and "img.example" not in catalog["1"].document()  # not embedded
+    assert replace(catalog["1"], image_url=None).content_hash() == catalog["1"].content_hash()  # no reindex for a poster
+
+
+@pytest.mark.parametrize("url, why", [
+    ("http://img.example.com/a.jpg", "must be https"),
+    ("https://10.1.2.3/a.jpg", "private or reserved address"),
+    ("https://[fe80::1]/a.jpg", "private or reserved address"),
+    ("https://localhost/a.jpg", "private host name"),
+    ("https://nas.local/a.jpg", "private host name"),
+    ("https://bob:secret@img.example.com/a.jpg", "no user name or password"),
+    ("javascript:alert(1)", "must be https"),
+])
+def test_an_image_that_is_not_public_https_is_a_bad_row(tmp_path, url, why):
+    (tmp_path / "items.csv").write_text(POSTERS_CSV + f"3,Heat,1995,{url}\n")
+    with pytest.raises(CatalogError) as info:
+        load_catalog(CatalogSettings(format="csv", path=tmp_path / "items.csv", columns={"image_url": "poster"}))
+    assert str(info.value).startswith(f"{tmp_path / 'items.csv'}:4: ") and why in str(info.value)

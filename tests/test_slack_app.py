@@ -20,7 +20,7 @@ from chatrec_agent.conversation.agent import ReplyItem
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
 
-from .conftest import film_project, film_records, free_port, start_chatrec, wait_listening, write_jsonl
+from .conftest import POSTERS, film_project, film_records, free_port, start_chatrec, wait_listening, write_jsonl
 from .slack_mock import MockSlackAPI
 
 SECRET = "test-signing-secret"
@@ -128,6 +128,19 @@ def test_mention_gets_recommendations_with_blocks_and_buttons(slack):
     assert any(b["type"] == "context" for b in posted["blocks"])  # explanations
     api.wait_for("reactions.remove")
     assert api.of("reactions.add")[0]["name"] == "eyes"
+    # A film with a poster in the catalog shows it beside its heading; one without, no image.
+    assert posters(posted) == {i: POSTERS.get(i) for i in ids}
+
+
+def posters(message: dict) -> dict[str, str | None]:
+    """Each card's item id with the image beside its heading (None: no image)."""
+    out, heading = {}, None
+    for block in message["blocks"]:
+        if block["type"] == "section":
+            heading = block
+        elif block["type"] == "actions" and block["block_id"].startswith("feedback:"):
+            out[block["block_id"].removeprefix("feedback:")] = (heading.get("accessory") or {}).get("image_url")
+    return out
 
 
 def test_follow_up_in_the_thread_uses_its_memory(slack):

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from chatrec_agent.catalog.images import public_image_url
 from chatrec_agent.catalog.model import Catalog, Interaction, Interactions, Item
 from chatrec_agent.errors import CatalogError
 from chatrec_agent.settings import CatalogSettings
@@ -113,7 +114,7 @@ def _item_from_record(record: Mapping[str, Any], settings: CatalogSettings) -> I
         year = _parse_year(record.get(cols.year))
     except ValueError as exc:
         raise ValueError(f"bad year {record.get(cols.year)!r}: {exc}") from None
-    known = {cols.id, cols.title, cols.description, cols.genres, cols.year, cols.tags, cols.url}
+    known = {cols.id, cols.title, cols.description, cols.genres, cols.year, cols.tags, cols.url, cols.image_url}
     # Extra columns are kept as metadata (director, author, …); a JSON list becomes "A|B".
     extra = {
         str(k): "|".join(str(x).strip() for x in v if str(x).strip()) if isinstance(v, list) else str(v).strip()
@@ -121,6 +122,7 @@ def _item_from_record(record: Mapping[str, Any], settings: CatalogSettings) -> I
         if k not in known and k is not None and v is not None and str(v).strip() and v != []
     }
     url = record.get(cols.url) or None
+    image = str(record.get(cols.image_url) or "").strip()
     return Item(
         id=str(item_id).strip(),
         title=str(title).strip(),
@@ -129,6 +131,7 @@ def _item_from_record(record: Mapping[str, Any], settings: CatalogSettings) -> I
         tags=_split_list(record.get(cols.tags), settings.list_separator),
         year=year,
         url=str(url) if url else None,
+        image_url=public_image_url(image) if image else None,
         extra=extra,
     )
 

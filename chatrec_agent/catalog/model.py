@@ -71,6 +71,7 @@ class Item:
     tags: tuple[str, ...] = ()
     year: int | None = None
     url: str | None = None
+    image_url: str | None = None  # a public https poster or cover (catalog/images.py), shown on cards
     # Extra text metadata (director, language, ...): shown in cards and embedded with the item.
     extra: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 

@@ -78,6 +78,7 @@ class ReplyItem:
     year: int | None
     genres: list[str]
     explanation: str
+    image_url: str | None = None  # public https (catalog/images.py): the card's poster or cover
 
 
 @dataclass
@@ -276,7 +277,7 @@ class Agent:
             for card in cards:
                 if card["id"] not in {i.id for i in items}:
                     items.append(ReplyItem(card["id"], card["title"], card.get("year"), list(card.get("genres", [])),
-                                           card.get("explanation", "")))
+                                           card.get("explanation", ""), card.get("image_url")))
         final = next((m for m in reversed(turn) if isinstance(m, AIMessage) and not m.tool_calls), None)
         text = final.content if final is not None and isinstance(final.content, str) else ""
         return Reply(text or "I have nothing to add.", items, calls, group if items else ())

@@ -54,7 +54,10 @@ class Services:
 
 
 def item_card(item: Item, **extra) -> dict:
-    return {"id": item.id, "title": item.title, "year": item.year, "genres": list(item.genres), **extra}
+    card = {"id": item.id, "title": item.title, "year": item.year, "genres": list(item.genres), **extra}
+    if item.image_url:
+        card["image_url"] = item.image_url  # the card's poster on Slack and Discord
+    return card
 
 
 class AttributeFilter(BaseModel):

@@ -53,11 +53,14 @@ class ExplainedItem:
     explanation: Explanation
 
     def as_dict(self) -> dict:
-        return {
+        card = {
             "id": self.item.id, "title": self.item.title, "year": self.item.year, "genres": list(self.item.genres),
             "score": round(self.score, 4), "explanation": self.explanation.text,
             "evidence": [e.as_dict() for e in self.explanation.evidence],
         }
+        if self.item.image_url:
+            card["image_url"] = self.item.image_url
+        return card
 
 
 class Recommendations:
