@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 _TOOL_NAMES = frozenset(ToolName)
 
 _HELP = """{bold}chatrec{bold} recommends films and explains why.
-Talk to me: mention me (or DM me) with what you're in the mood for, then follow up: “why the second one?”, “something older”, “not those”. 👍 / 👎 under a card teach me your taste.
+Talk to me: mention me (or DM me) with what you're in the mood for, then follow up: “why the second one?”, “something older”, “not those”. 👍 / 👎 under a card teach me your taste; Save keeps it on your own list (“what's on my list?”, “take it off my list”).
 Group picks: mention the people it is for (“a film for @ana, @ben and me”). Your own ratings are never named in a channel unless you allow it: `{c}share-taste on` (`off` to stop; DMs are always fine).
 Server admins: `{c}forget` (what I remember of this channel), `{c}link {link}` (personalise a member with a catalog user's history). Operators: `{c}reindex [full]` (re-read the catalog every server shares). Anyone: `{c}status`, `{c}help`; and `{c}forget` in a DM with me."""
 
@@ -48,6 +48,8 @@ def help_text(platform: str) -> str:
 
 
 ADMIN_COMMANDS = ("reindex", "forget", "link")
+# A card's buttons (as the adapters name them) and what a click on one records.
+CLICKS = {"like": "liked", "dislike": "disliked", "save": "saved"}
 RATE_LIMITED = "You're sending messages faster than I can think; give me a few seconds."
 CLICKS_LIMITED = "You're clicking faster than I can keep up; that click was not recorded. Try again in a few seconds."
 APOLOGY = "Sorry, something went wrong on my side; please try again."
@@ -300,17 +302,23 @@ class ChatService:
         return Votes(self)
 
     def feedback(self, platform: str, workspace: str, user: str, item_id: str, kind: str) -> str:
-        """A 👍/👎 click, recorded for the clicking person; returns the acknowledgement. The same
-        click again is acknowledged but stored once (the store drops repeats)."""
+        """A 👍/👎/Save click, recorded for the clicking person; returns the acknowledgement. The
+        same click again is acknowledged but stored once (the store drops repeats)."""
         clicks = self.metrics.clicks
         item = self.runtime.catalog.items.get(item_id)
-        if item is None or kind not in ("liked", "disliked"):
+        if item is None or kind not in CLICKS.values():
             clicks.labels(platform, "unknown_item").inc()
             return "That item is no longer in the catalog."
         if not self.click_limiter.allow(f"{platform}:{workspace}:{user}"):
             clicks.labels(platform, "rate_limited").inc()
             return CLICKS_LIMITED
         catalog_user = self.catalog_user(platform, workspace, user)
+        if kind == "saved":  # on the clicker's own list, which only they see
+            if not self.runtime.history.save_for_later(catalog_user, item_id):
+                clicks.labels(platform, "repeat").inc()
+                return f"{item.label} is already on your list."
+            clicks.labels(platform, "recorded").inc()
+            return f"Saved {item.label} to your list. Ask me “what's on my list?” whenever you like."
         entry = self.runtime.history.record_feedback(catalog_user, item_id, kind, source=platform)
         verb = "liked" if kind == "liked" else "did not like"
         if not entry.stored:  # the same click again: the store kept the first

@@ -20,6 +20,7 @@ from discord import app_commands
 from bot.core import (
     ADMIN_COMMANDS,
     APOLOGY,
+    CLICKS,
     ChatService,
     Finished,
     Incoming,
@@ -42,8 +43,8 @@ MAX_FIELD_VALUE = 1024
 MAX_FIELD_NAME = 256
 MAX_EMBED_TOTAL = 6000
 MAX_DESCRIPTION = 1500  # of the 4096 allowed, so the cards keep most of the 6000
-ITEMS_PER_MESSAGE = 10  # one field each, two buttons each: 20 of the 25 components
-POLL_ITEMS_PER_MESSAGE = 5  # a group's picks: a row of buttons (👍, 👎, Vote) per card, and 5 rows
+ITEMS_PER_MESSAGE = 8  # one field each, three buttons each (👍, 👎, Save): 24 of the 25 components
+POLL_ITEMS_PER_MESSAGE = 5  # a group's picks: a row of buttons (👍, 👎, Save, Vote) per card, and 5 rows
 MAX_FOOTER = 2048
 MAX_CUSTOM_ID = 100
 ANSWER_WITHIN_S = 2.0  # an interaction must be answered (or deferred) within 3 seconds
@@ -148,6 +149,7 @@ def render(reply: Outgoing) -> list[dict]:
                             inline=False)
             view.add_item(FeedbackButton.for_item(item.id, "like", n, row))
             view.add_item(FeedbackButton.for_item(item.id, "dislike", n, row))
+            view.add_item(FeedbackButton.for_item(item.id, "save", n, row))
             if tally and tally.open:
                 view.add_item(VoteButton.for_item(reply.poll or "", item.id, n, row))
         messages.append({"embed": embed, "view": view})
@@ -167,11 +169,11 @@ def render_announcement(announcement: Announcement) -> dict:
     return {"content": clip(announcement.text, MAX_CONTENT), "view": view}
 
 
-class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"chatrec:(?P<kind>like|dislike):(?P<key>.+)"):
-    """👍/👎 under a card. Dynamic, so clicks on old messages still work after a restart."""
+class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"chatrec:(?P<kind>like|dislike|save):(?P<key>.+)"):
+    """👍/👎/Save under a card. Dynamic, so clicks on old messages still work after a restart."""
 
     def __init__(self, key: str, kind: str, position: int = 0, row: int | None = None):
-        label = "👍" if kind == "like" else "👎"
+        label = {"like": "👍", "dislike": "👎", "save": "Save"}[kind]
         super().__init__(discord.ui.Button(
             label=f"{label} {position}" if position else label,
             style=discord.ButtonStyle.secondary,
@@ -255,7 +257,7 @@ def item_for_key(service: ChatService, key: str) -> str:
 async def record_click(interaction: discord.Interaction, key: str, kind: str) -> None:
     service: ChatService = interaction.client.service  # type: ignore[attr-defined]
     workspace = _workspace(interaction.guild_id)
-    signal = "liked" if kind == "like" else "disliked"
+    signal = CLICKS[kind]
     await _answer_click(interaction, lambda: service.feedback(
         "discord", workspace, str(interaction.user.id), item_for_key(service, key), signal), f"a {kind} click on {key}")
 

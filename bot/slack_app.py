@@ -25,6 +25,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.core import (
     APOLOGY,
+    CLICKS,
     ChatService,
     CommandResult,
     Finished,
@@ -129,6 +130,7 @@ def render(reply: Outgoing) -> list[dict]:
             buttons = [
                 {"type": "button", "action_id": "chatrec_like", "value": item.id, "text": {"type": "plain_text", "text": "👍"}},
                 {"type": "button", "action_id": "chatrec_dislike", "value": item.id, "text": {"type": "plain_text", "text": "👎"}},
+                {"type": "button", "action_id": "chatrec_save", "value": item.id, "text": {"type": "plain_text", "text": "Save"}},
             ]
             if tally and tally.open:
                 buttons.append({"type": "button", "action_id": "chatrec_vote", "value": f"{reply.poll}:{item.id}", "style": "primary",
@@ -332,13 +334,13 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         if admitted(body, event, event.get("thread_ts")):
             in_background(lambda: answer(event, body.get("team_id", ""), event.get("thread_ts"), bot_user))
 
-    @app.action(re.compile(r"^chatrec_(like|dislike)$"))
+    @app.action(re.compile(r"^chatrec_(like|dislike|save)$"))
     def on_feedback(ack, body: dict, action: dict) -> None:
         # Stored, then acknowledged: a click is only answered once it is kept (one row, well
         # within Slack's 3 seconds); if it can't be, the person is told so, not thanked.
         user = body["user"]["id"]
         team = (body.get("team") or {}).get("id", "")
-        kind = "liked" if action["action_id"] == "chatrec_like" else "disliked"
+        kind = CLICKS[action["action_id"].removeprefix("chatrec_")]
         try:
             text = service.feedback("slack", team, user, action["value"], kind)
         except Exception:

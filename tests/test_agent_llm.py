@@ -149,7 +149,7 @@ def test_openai_compatible_endpoint_over_http(runtime, openai_server, tmp_path):
     assert first["path"] == "/v1/chat/completions" and first["auth"] == "Bearer sk-test"
     tools = {t["function"]["name"]: t["function"] for t in first["body"]["tools"]}
     assert set(tools) == {"recommend", "search_catalog", "similar_items", "user_history", "explain", "item_details",
-                          "record_feedback", "recommend_for_group", "explain_for_group"}
+                          "record_feedback", "watchlist", "recommend_for_group", "explain_for_group"}
     assert "runtime" not in json.dumps(tools["recommend"]["parameters"])  # the user is not a model argument
     group = tools["recommend_for_group"]["parameters"]["properties"]
     # Who is in a group is chosen among what the adapter bound, never typed in as ids.

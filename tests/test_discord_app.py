@@ -502,10 +502,21 @@ async def test_clicks_and_commands_in_a_dm(bot):
     dm = await member.create_dm()
     await dpytest.message("give me 2 horror films", channel=dm, member=member)
     payload = bot.payloads(dm)[0]
-    response = await bot.click(member, buttons(payload)[2], payload, channel=dm)  # 👍 on the second card
+    second = item_ids(payload)[1]
+    response = await bot.click(member, f"chatrec:like:{second}", payload, channel=dm)  # 👍 on the second card
     assert response["data"]["content"].startswith("Thanks! Noted that you liked")
     entries = bot.runtime.history.user_history(f"discord:dm:{member.id}")
-    assert [e.item_id for e in entries] == [item_ids(payload)[1]]
+    assert [e.item_id for e in entries] == [second]
+    # Save puts the first card on the clicker's own list (and nothing in their history).
+    first = item_ids(payload)[0]
+    saved = await bot.click(member, f"chatrec:save:{first}", payload, channel=dm)
+    assert saved["data"]["content"].startswith("Saved ") and saved["data"]["flags"] & 64  # ephemeral
+    again = await bot.click(member, f"chatrec:save:{first}", payload, channel=dm)
+    assert "already on your list" in again["data"]["content"]
+    assert bot.runtime.history.watchlist(f"discord:dm:{member.id}") == [first]
+    assert [e.item_id for e in bot.runtime.history.user_history(f"discord:dm:{member.id}")] == [second]
+    await dpytest.message("what's on my list?", channel=dm, member=member)
+    assert item_ids(bot.payloads(dm)[-1]) == [first]  # shown as a card, in a DM
     refused = await bot.command(member, "reindex", channel=dm)
     assert refused["data"]["content"].startswith("Only chatrec's operators") and not bot.runtime.reindexing
     forgot = await bot.command(member, "forget", channel=dm)  # their own conversation: allowed
@@ -840,7 +851,7 @@ async def test_a_group_votes_on_its_picks_and_marks_the_winner_watched(bot, monk
     votes = [cid for cid in buttons(poll) if cid.startswith("chatrec:vote:")]
     assert [cid.rsplit(":", 1)[1] for cid in votes] == ["fargo", "heat", "alien"] and all(len(c) <= 100 for c in votes)
     assert [[c["custom_id"].split(":")[1] for c in row["components"]] for row in poll["components"]] == [
-        ["like", "dislike", "vote"]] * 3  # one row per card
+        ["like", "dislike", "save", "vote"]] * 3  # one row per card
     assert poll["embeds"][0]["footer"]["text"] == "🗳 Vote for the one you want; waiting for Ana and Ben."
 
     refused = await bot.click(other, votes[0], poll)  # not one of the group

@@ -282,3 +282,14 @@ def test_replicas_importing_the_same_new_catalog_at_once_import_it_once(replicas
     race(2, lambda n: imported.append(replicas[n].import_interactions(catalog)))  # a failure is raised here
     assert sorted(imported) == [False, True]
     assert committed(pg, "SELECT COUNT(*) FROM interactions") == [(2004,)]
+
+
+def test_a_watchlist_keeps_what_was_saved_in_order_once_and_a_watched_film_leaves_it(store, storage):
+    assert store.save_for_later("ana", "b") and store.save_for_later("ana", "a")
+    assert not store.save_for_later("ana", "b")  # already on it: kept once, in its first place
+    assert store.save_for_later("ben", "a")
+    assert store.watchlist("ana") == ["b", "a"] and store.watchlist("ben") == ["a"]  # each person's own
+    store.record_feedback("ana", "b", "seen")  # watched: no longer one to watch later
+    assert store.watchlist("ana") == ["a"] and store.watchlist("ben") == ["a"]
+    assert store.remove_from_watchlist("ana", "a") and not store.remove_from_watchlist("ana", "a")
+    assert store.watchlist("ana") == [] and committed(storage, "SELECT user_id, item_id FROM watchlist") == [("ben", "a")]

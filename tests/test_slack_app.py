@@ -191,6 +191,26 @@ def test_button_click_records_feedback_for_the_clicker_only(slack):
     assert [e.item_id for e in runtime.history.disliked("slack:T1:U7")] == ["alien"]
 
 
+def test_save_puts_a_card_on_the_clickers_own_list_and_a_watched_film_leaves_it(slack):
+    client, api, runtime = slack
+    client.mention("give me 3 westerns", ts="300.1")
+    (posted,) = api.wait_for("chat.postMessage")
+    saves = [el["value"] for b in posted["blocks"] if b["type"] == "actions" for el in b["elements"] if el["action_id"] == "chatrec_save"]
+    assert saves == item_buttons(posted)  # a Save button on every card
+    assert client.click("chatrec_save", saves[1], user="U7") == 200 and client.click("chatrec_save", saves[1], user="U7") == 200
+    first, again = api.wait_for("chat.postEphemeral", 2)
+    assert first["user"] == "U7" and first["text"].startswith("Saved ") and "already on your list" in again["text"]
+    assert runtime.history.watchlist("slack:T1:U7") == [saves[1]] and runtime.history.watchlist("slack:T1:U1") == []
+    assert runtime.history.user_history("slack:T1:U7") == []  # saving is no rating
+    # Asked in the channel, the list stays private (as ratings do) until taste sharing is on.
+    client.mention("what's on my list?", user="U7", ts="300.2")
+    private = api.wait_for("chat.postMessage", 2)[1]
+    assert "keep your list out of the channel" in private["text"] and not item_buttons(private)
+    client.mention(f"I watched {runtime.catalog[saves[1]].title}", user="U7", ts="300.3")
+    api.wait_for("chat.postMessage", 3)
+    assert runtime.history.watchlist("slack:T1:U7") == []  # watched: off the list
+
+
 def test_a_click_is_stored_before_it_is_acknowledged_and_a_failure_is_said(slack, monkeypatch):
     client, api, runtime = slack
     stored_when_acked = []

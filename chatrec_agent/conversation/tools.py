@@ -284,13 +284,15 @@ def build_tools(services: Services) -> list:
         return tool_output({"tool": ToolName.RECORD_FEEDBACK, "item": item_card(found[0]), "kind": kind,
                             "rating": rating})
 
-    from chatrec_agent.conversation.group_tools import build_group_tools  # it builds on this module
+    from chatrec_agent.conversation.group_tools import build_group_tools  # they build on this module
+    from chatrec_agent.conversation.watchlist_tools import build_watchlist_tool
 
     group_tools = build_group_tools(s, _filter, echo, resolve)
     fields = ", ".join(vocabulary.fields + [TAGS]) if vocabulary else TAGS
     for t in (recommend, search_catalog, similar_items, group_tools[0]):
         t.description += f" Attribute fields in this catalog: {fields}."
-    return [recommend, search_catalog, similar_items, user_history, explain, item_details, record_feedback, *group_tools]
+    return [recommend, search_catalog, similar_items, user_history, explain, item_details, record_feedback,
+            build_watchlist_tool(s, resolve), *group_tools]
 
 
 _FIELD_ALIASES = {"about": "description", "plot": "description", "summary": "description", "story": "description",

@@ -216,6 +216,8 @@ class HistoryStore(ABC):
                 "INSERT INTO feedback (user_id, item_id, kind, rating, created_at, source) VALUES (?, ?, ?, ?, ?, ?)",
                 (user_id, item_id, kind, rating, now, source),
             )
+            # Watched (or judged): no longer one to watch later.
+            db.execute("DELETE FROM watchlist WHERE user_id = ? AND item_id = ?", (user_id, item_id))
         return HistoryEntry(item_id, kind, rating, now, source)
 
     # --- a user's history -------------------------------------------------------------
@@ -347,6 +349,26 @@ class HistoryStore(ABC):
                 (platform, workspace, platform_user_id),
             ).fetchone()
         return row[0] if row else None
+
+    # --- a person's list of films to watch later ------------------------------------------
+
+    def save_for_later(self, user_id: str, item_id: str) -> bool:
+        """Put the item on the person's watchlist; False when it was there already."""
+        with self._tx() as db:
+            cursor = db.execute("INSERT INTO watchlist VALUES (?, ?, ?) ON CONFLICT DO NOTHING", (user_id, item_id, time.time()))
+        return cursor.rowcount > 0
+
+    def watchlist(self, user_id: str) -> list[str]:
+        """The items on the person's list, in the order they were saved."""
+        with self._read() as db:
+            rows = db.execute("SELECT item_id FROM watchlist WHERE user_id = ? ORDER BY saved_at, item_id", (user_id,)).fetchall()
+        return [r[0] for r in rows]
+
+    def remove_from_watchlist(self, user_id: str, item_id: str) -> bool:
+        """Take the item off the person's list; False when it was not on it."""
+        with self._tx() as db:
+            cursor = db.execute("DELETE FROM watchlist WHERE user_id = ? AND item_id = ?", (user_id, item_id))
+        return cursor.rowcount > 0
 
     # --- who lets a group answer name their own ratings -----------------------------------
 

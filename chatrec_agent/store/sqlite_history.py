@@ -83,6 +83,13 @@ CREATE TABLE IF NOT EXISTS catalog_user_grants (
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO catalog_user_grants
     SELECT DISTINCT catalog_user_id, platform, workspace, linked_at, 'an earlier link' FROM identity_links;
+-- Films a person saved to watch later (the card's Save button, "add it to my list").
+CREATE TABLE IF NOT EXISTS watchlist (
+    user_id  TEXT NOT NULL,
+    item_id  TEXT NOT NULL,
+    saved_at REAL NOT NULL,
+    PRIMARY KEY (user_id, item_id)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS polls_by_conversation ON polls (conversation);
 CREATE INDEX IF NOT EXISTS polls_by_age ON polls (created_at);
 """

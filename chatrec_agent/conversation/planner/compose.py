@@ -8,6 +8,8 @@ from chatrec_agent.conversation.tool_results import tool_result
 # What the help promises: a person's ratings are not named in a channel without their consent.
 PRIVATE_HISTORY = ("I keep your ratings out of the channel. Ask me in a direct message, or turn taste sharing on "
                    "(the `share-taste on` command) if you don't mind others here reading them.")
+PRIVATE_LIST = ("I keep your list out of the channel. Ask me in a direct message, or turn taste sharing on "
+                "(the `share-taste on` command) if you don't mind others here reading it.")
 
 
 def _label(card: dict) -> str:
@@ -142,6 +144,25 @@ def _group(payload: dict) -> list[str]:
     return lines
 
 
+def _watchlist(payload: dict) -> list[str]:
+    if payload.get("private"):
+        return [PRIVATE_LIST]
+    card = payload.get("item")
+    if payload.get("action") == "add" and card:
+        if not payload.get("changed"):
+            return [f"{_label(card)} is already on your list."]
+        count = payload.get("count", 1)
+        return [f"Saved {_label(card)} for later ({count} film{'' if count == 1 else 's'} on your list). "
+                "Say “what's on my list?” to see it."]
+    if payload.get("action") == "remove" and card:
+        return [f"Took {_label(card)} off your list." if payload.get("changed") else f"{_label(card)} wasn't on your list."]
+    if payload.get("action") == "show" and "items" in payload:
+        count = len(payload["items"])
+        return _items(payload, f"Your list ({count} film{'' if count == 1 else 's'}):") or [
+            "Your list is empty: press Save under a pick, or say “save the second one”."]
+    return []
+
+
 def compose(tool_messages: list) -> str:
     lines: list[str] = []
     for message in tool_messages:
@@ -202,6 +223,8 @@ def compose(tool_messages: list) -> str:
                     lines.append(f"Saved: {label} {payload.get('rating') or 0:g}★.")
                 else:
                     lines.append(f"Noted that you've seen {label}; I won't suggest it again.")
+        elif name == ToolName.WATCHLIST:
+            lines += _watchlist(payload)
         elif name == ToolName.USER_HISTORY:
             if payload.get("private"):
                 lines.append(PRIVATE_HISTORY)

@@ -27,6 +27,7 @@ from chatrec_agent.conversation.planner.questions import asking_part, item_quest
 from chatrec_agent.conversation.planner.references import count_in, ordinal_in, pick
 from chatrec_agent.conversation.planner.requests import RequestReading
 from chatrec_agent.conversation.planner.spelling import Speller, cue_words
+from chatrec_agent.conversation.planner.watchlist import WatchlistReading
 from chatrec_agent.conversation.tool_names import ToolName
 
 HELP = (
@@ -51,7 +52,7 @@ CHAT = {
 RESET = "Starting over: I've set aside what we talked about. What are you in the mood for?"
 
 
-class IntentParser(FeedbackReading, RequestReading):
+class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
     def __init__(self, lexicon: GenreLexicon, titles: TitleLinker, linker: MentionLinker, latest_year: int,
                  tags: set[str] = frozenset(),
                  attributes: AttributeVocabulary | None = None, meaning: MeaningClassifier | None = None):
@@ -197,6 +198,8 @@ class IntentParser(FeedbackReading, RequestReading):
     def _one(self, t: str, memory: Recall) -> Plan:
         if (m := cues.GREETING.match(t)) and not t[m.end():].strip(" ,.!?…"):
             return Plan(answer=THANKS if cues.THANKS.match(t) else GREETING)  # a sentence of its own: "…. Thanks!"
+        if (saving := self._watchlist(t, memory)) is not None:
+            return saving  # "take it off my list" is no reaction to a pick
         chat = self._chat(t)
         if chat is not None:
             # "I've seen that one, too dry for me" reads like a reaction, and says something of a film.
@@ -299,7 +302,7 @@ class IntentParser(FeedbackReading, RequestReading):
             if rest and not cues.ONLY.search(rest):
                 return self._recommend(rest, memory)  # "scratch that, a comedy": a new request
             t = rest or t
-        for planner in (self._feedback, self._why, self._question, self._more_like,
+        for planner in (self._watchlist, self._feedback, self._why, self._question, self._more_like,
                         self._follow_up, self._search):
             plan = planner(t, memory)
             if plan is not None:

@@ -1,0 +1,62 @@
+"""The watchlist in words, through the agent and the offline planner on the demo catalog:
+save by position, pronoun or title, show, remove, and a film watched leaves the list. (The
+Save button is tested through the adapters: test_slack_app.py, test_discord_app.py; the
+store on SQLite and PostgreSQL: test_history.py.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from chatrec_agent.conversation.planner.memory import Recall
+from chatrec_agent.runtime import Runtime
+from chatrec_agent.settings import settings_from_dict
+
+from .test_real_words import by_title, calls, shown
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory, embedder) -> Runtime:
+    folder = tmp_path_factory.mktemp("watchlist")
+    return Runtime.start(settings_from_dict({"storage": {"dir": str(folder)}}, environ={}), embedder=embedder)
+
+
+@pytest.mark.parametrize("text, action, position", [
+    ("save the third one", "add", 2), ("Please bookmark the first one", "add", 0),
+    ("put the second one on my watch list", "add", 1), ("add #3 to my list, thanks", "add", 2),
+    ("remove the first one from my watchlist", "remove", 0), ("take number 2 off my list please", "remove", 1),
+])
+def test_saving_and_removing_by_position(runtime, text, action, position):
+    parser = runtime.agent.model.parser
+    memory = shown(runtime.catalog, "Casablanca", "Fargo", "Heat")
+    assert calls(parser.plan(text, memory)) == [
+        {"name": "watchlist", "args": {"action": action, "item": memory.last_shown[position]["id"]}}]
+
+
+@pytest.mark.parametrize("text", ["what's on my list?", "show me my watchlist", "my saved films", "anything on my list?"])
+def test_asking_for_the_list(runtime, text):
+    assert calls(runtime.agent.model.parser.plan(text, Recall())) == [{"name": "watchlist", "args": {"action": "show"}}]
+
+
+@pytest.mark.parametrize("text", ["add a comedy", "keep them coming", "save me from boring films", "a list of westerns"])
+def test_requests_that_only_sound_like_it_are_requests(runtime, text):
+    assert all(c["name"] != "watchlist" for c in calls(runtime.agent.model.parser.plan(text, Recall())))
+
+
+def test_a_conversation_keeps_a_list(runtime):
+    agent, user = runtime.agent, "watchlist-ana"
+
+    def say(text):
+        return agent.respond("watchlist-conv", user, text)
+
+    picks = [i.id for i in say("give me 3 westerns").items]
+    assert say("save the second one").text.startswith("Saved ")
+    assert "already on your list" in say("save the second one").text
+    say("add Heat to my list")
+    listed = say("what's on my list?")
+    assert [i.id for i in listed.items] == [picks[1], by_title(runtime.catalog, "Heat")]
+    say("I watched the first one")  # the first of the list just shown: watched, so off the list
+    assert runtime.history.watchlist(user) == [by_title(runtime.catalog, "Heat")]
+    assert "wasn't on your list" in say("take it off my list").text  # "it": the one just watched
+    assert "Took *Heat* (1995) off your list" in say("take Heat off my list").text
+    assert "list is empty" in say("my watchlist").text
+    assert runtime.history.watchlist("someone-else") == []
