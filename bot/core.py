@@ -36,6 +36,7 @@ _TOOL_NAMES = frozenset(ToolName)
 
 _HELP = """{bold}chatrec{bold} recommends films and explains why.
 Talk to me: mention me (or DM me) with what you're in the mood for, then follow up: “why the second one?”, “something older”, “not those”. 👍 / 👎 under a card teach me your taste; Save keeps it on your own list (“what's on my list?”, “take it off my list”).
+Your page (your taste, your list, taste sharing, forget me): {home}.
 Group picks: mention the people it is for (“a film for @ana, @ben and me”). Your own ratings are never named in a channel unless you allow it: `{c}share-taste on` (`off` to stop; DMs are always fine).
 Server admins: `{c}forget` (what I remember of this channel), `{c}link {link}` (personalise a member with a catalog user's history). Operators: `{c}reindex [full]` (re-read the catalog every server shares). Anyone: `{c}status`, `{c}help`; and `{c}forget` in a DM with me."""
 
@@ -43,8 +44,8 @@ Server admins: `{c}forget` (what I remember of this channel), `{c}link {link}` (
 def help_text(platform: str) -> str:
     """The help, in the platform's markup and with its way of calling commands."""
     if platform == "discord":  # one application command each
-        return _HELP.format(bold="**", c="/", link="user catalog_user_id")
-    return _HELP.format(bold="*", c="/chatrec ", link="@user CATALOG_USER_ID")
+        return _HELP.format(bold="**", c="/", link="user catalog_user_id", home="`/profile`")
+    return _HELP.format(bold="*", c="/chatrec ", link="@user CATALOG_USER_ID", home="my Home tab")
 
 
 ADMIN_COMMANDS = ("reindex", "forget", "link")

@@ -29,6 +29,7 @@ from bot.core import (
     person_name,
     split_text,
 )
+from bot.home import Home, forget_me, home_of, set_sharing
 from bot.votes import Announcement
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import DiscordSettings
@@ -234,6 +235,62 @@ class WatchedButton(discord.ui.DynamicItem[discord.ui.Button], template=r"chatre
             "discord", _workspace(interaction.guild_id), str(interaction.user.id), self.poll), f"watched {self.poll}")
 
 
+_HOME_BUTTONS = {"share_on": ("Share my taste in channels", discord.ButtonStyle.secondary),
+                 "share_off": ("Stop sharing my taste", discord.ButtonStyle.secondary),
+                 "forget": ("Forget me", discord.ButtonStyle.danger), "forget_sure": ("Yes, forget me", discord.ButtonStyle.danger)}
+
+
+class HomeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"chatrec:home:(?P<action>share_on|share_off|forget|forget_sure)"):
+    """The /profile page's buttons; "Forget me" asks once more before it deletes anything."""
+
+    def __init__(self, action: str):
+        label, style = _HOME_BUTTONS[action]
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"chatrec:home:{action}"))
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
+        return cls(match["action"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if self.action == "forget":
+            sure = discord.ui.View(timeout=None)
+            sure.add_item(HomeButton("forget_sure"))
+            await interaction.response.send_message(
+                "Forget your ratings, your list and your sharing choice? This can't be undone.", view=sure, ephemeral=True)
+            return
+        service: ChatService = interaction.client.service  # type: ignore[attr-defined]
+        where = ("discord", _workspace(interaction.guild_id), str(interaction.user.id))
+
+        def act() -> tuple[str, Home]:
+            said = forget_me(service, *where) if self.action == "forget_sure" else ""
+            if self.action != "forget_sure":
+                set_sharing(service, *where, self.action == "share_on")
+            return said, home_of(service, *where)
+
+        try:
+            said, home = await _within_deadline(interaction, act, ephemeral=True, update=True)
+        except Exception:
+            log.exception("could not change %s's page (%s)", interaction.user.id, self.action)
+            await _send(interaction, APOLOGY, ephemeral=True)
+            return
+        page = render_home(home, said)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(**page)
+        else:
+            await interaction.response.edit_message(**page)
+
+
+def render_home(home: Home, said: str = "") -> dict:
+    """The /profile answer: the person's page (bot/home.py) as an embed, with its buttons."""
+    embed = discord.Embed(title="Your chatrec", description=clip("\n".join(
+        unmasked(line).replace("*", "**") for line in home.lines()), MAX_DESCRIPTION), colour=discord.Colour.blurple())
+    view = discord.ui.View(timeout=None)
+    view.add_item(HomeButton("share_off" if home.sharing else "share_on"))
+    view.add_item(HomeButton("forget"))
+    return {"content": said or None, "embed": embed, "view": view}
+
+
 def button_key(item_id: str, prefix: str = "chatrec:dislike:") -> str:
     """The item id itself when it fits Discord's 100-character custom_id after `prefix`, else
     `#` + a digest."""
@@ -364,7 +421,7 @@ class ChatrecDiscord(discord.Client):
         return ThreadPoolExecutor(max_workers=self.service.settings.bot.turn_workers, thread_name_prefix="chatrec-turn")
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(FeedbackButton, VoteButton, WatchedButton)
+        self.add_dynamic_items(FeedbackButton, VoteButton, WatchedButton, HomeButton)
         if registers_commands(self.settings):
             await sync_commands(self.tree, self.settings)
 
@@ -556,6 +613,22 @@ def add_commands(tree: app_commands.CommandTree, service: ChatService, settings:
     @app_commands.describe(share="on: group answers may say how you rated films; off (the default): never in a channel.")
     async def share_taste(interaction: discord.Interaction, share: Literal["on", "off"] | None = None) -> None:
         await run(interaction, f"share-taste {share or ''}".strip())
+
+    @tree.command(name="profile", description="Your page: your taste, your list, taste sharing, forget me.")
+    async def profile(interaction: discord.Interaction) -> None:
+        service: ChatService = interaction.client.service  # type: ignore[attr-defined]
+        try:
+            home = await _within_deadline(interaction, lambda: home_of(
+                service, "discord", _workspace(interaction.guild_id), str(interaction.user.id)), ephemeral=True)
+        except Exception:
+            log.exception("/profile failed")
+            await _send(interaction, APOLOGY, ephemeral=True)
+            return
+        page = render_home(home)
+        if interaction.response.is_done():
+            await interaction.followup.send(**page, ephemeral=True)
+        else:
+            await interaction.response.send_message(**page, ephemeral=True)
 
     @tree.command(name="help", description="How to talk to chatrec.")
     async def help_(interaction: discord.Interaction) -> None:

@@ -35,6 +35,7 @@ from bot.core import (
     person_name,
     split_text,
 )
+from bot.home import Home, forget_me, home_of, set_sharing
 from bot.http_server import HttpServer, TurnPool, web_app
 from bot.ops_server import OpsState
 from bot.votes import Announcement
@@ -144,6 +145,22 @@ def render(reply: Outgoing) -> list[dict]:
             lines.append(status)
         messages.append({"text": clip("\n".join(lines), MAX_TEXT), "blocks": blocks})
     return messages
+
+
+def render_home(home: Home) -> dict:
+    """The App Home tab: the person's page (bot/home.py) with its two buttons."""
+    blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": "Your chatrec"}}]
+    blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": clip(escape(line), MAX_SECTION)}} for line in home.lines()]
+    forget = {"title": {"type": "plain_text", "text": "Forget you?"}, "confirm": {"type": "plain_text", "text": "Forget me"},
+              "deny": {"type": "plain_text", "text": "Cancel"},
+              "text": {"type": "mrkdwn", "text": "Your ratings, your list and your sharing choice are deleted; this can't be undone."}}
+    blocks.append({"type": "actions", "block_id": "home", "elements": [
+        {"type": "button", "action_id": "chatrec_home_share", "value": "off" if home.sharing else "on",
+         "text": {"type": "plain_text", "text": "Stop sharing my taste" if home.sharing else "Share my taste in channels"}},
+        {"type": "button", "action_id": "chatrec_home_forget", "value": "forget", "style": "danger",
+         "text": {"type": "plain_text", "text": "Forget me"}, "confirm": forget},
+    ]})
+    return {"type": "home", "blocks": blocks}
 
 
 def render_page(reply: Outgoing, item_id: str) -> dict:
@@ -377,6 +394,24 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
             log.warning("could not update the poll through its response_url; updating as the bot", exc_info=True)
         container = body.get("container") or {}
         client.chat_update(channel=container.get("channel_id") or body["channel"]["id"], ts=container["message_ts"], **message)
+
+    def publish_home(team: str, user: str) -> None:
+        client.views_publish(user_id=user, view=render_home(home_of(service, "slack", team, user)))
+
+    @app.event("app_home_opened")
+    def on_home_opened(body: dict, event: dict) -> None:
+        if event.get("tab", "home") == "home":
+            publish_home(body.get("team_id", ""), event["user"])
+
+    @app.action(re.compile(r"^chatrec_home_(share|forget)$"))
+    def on_home_action(ack, body: dict, action: dict) -> None:
+        ack()
+        user, team = body["user"]["id"], (body.get("team") or {}).get("id", "")
+        if action["action_id"] == "chatrec_home_share":
+            set_sharing(service, "slack", team, user, action["value"] == "on")
+        else:
+            forget_me(service, "slack", team, user)
+        publish_home(team, user)
 
     @app.action("chatrec_watched")
     def on_watched(ack, body: dict, action: dict) -> None:

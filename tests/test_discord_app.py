@@ -573,7 +573,7 @@ async def test_command_sync_goes_to_each_guild_and_a_refusing_guild_is_not_fatal
     client.tree.sync = sync
     await discord_app.sync_commands(client.tree, client.settings)
     assert synced == [22] and "could not sync slash commands to guild 11" in caplog.text
-    assert {c.name for c in client.tree.get_commands(guild=discord.Object(22))} == {"reindex", "status", "forget", "link", "share-taste", "help"}
+    assert {c.name for c in client.tree.get_commands(guild=discord.Object(22))} == {"reindex", "status", "forget", "link", "share-taste", "profile", "help"}
     await discord_app.sync_commands(client.tree, client.settings.model_copy(update={"guild_ids": []}))
     assert synced == [22, None]  # no guilds configured: one global sync
 
@@ -686,7 +686,7 @@ def test_chatrec_serve_all_runs_slack_and_discord_in_one_process(tmp_path):
         (sync,) = discord_api.wait_for("sync", timeout=120)
         assert sync["guild"] == guild  # a configured guild gets the commands at once
         commands = {c["name"]: c for c in sync["commands"]}
-        assert set(commands) == {"reindex", "status", "forget", "link", "share-taste", "help"}
+        assert set(commands) == {"reindex", "status", "forget", "link", "share-taste", "profile", "help"}
         manage_guild = str(discord.Permissions(manage_guild=True).value)
         assert {n for n, c in commands.items() if str(c.get("default_member_permissions")) == manage_guild} == {"reindex", "forget", "link"}
         assert [o["name"] for o in commands["link"]["options"]] == ["user", "catalog_user_id"]
@@ -944,3 +944,27 @@ async def test_a_full_turn_queue_is_told_busy_before_any_work_and_then_answers_a
         work()
     await mention(bot, "give me 2 westerns")
     assert len(item_ids(bot.payloads()[-1])) == 2 and len(turns) == 1
+
+
+@pytest.mark.asyncio
+async def test_profile_shows_my_page_privately_and_its_buttons_change_it(bot):
+    member, history = bot.members[1], bot.runtime.history
+    me = f"discord:{bot.guild.id}:{member.id}"
+    history.record_feedback(me, "unforgiven", "liked")
+    history.save_for_later(me, "rio-bravo")
+    history.save_for_later(f"discord:{bot.guild.id}:{bot.members[2].id}", "alien")  # someone else's list
+    page = await bot.command(member, "profile")
+    assert page["data"]["flags"] & 64  # only they see it
+    (embed,) = page["data"]["embeds"]
+    assert "Western 100%" in embed["description"] and "**Your list** (1): Rio Bravo (1959)" in embed["description"]
+    assert "Alien" not in embed["description"]
+    sent = {"message_id": 1, "channel_id": bot.channels[0].id, "components": page["data"]["components"], "embeds": [embed]}
+    assert buttons(page["data"]) == ["chatrec:home:share_on", "chatrec:home:forget"]
+    shared = await bot.click(member, "chatrec:home:share_on", sent)
+    assert "**Taste sharing** is on" in shared["data"]["embeds"][0]["description"] and history.sharing_taste([me]) == {me}
+    asked = await bot.click(member, "chatrec:home:forget", sent)
+    assert "can't be undone" in asked["data"]["content"] and history.watchlist(me) == ["rio-bravo"]  # nothing gone yet
+    done = await bot.click(member, "chatrec:home:forget_sure", {**sent, "components": asked["data"]["components"]})
+    assert done["data"]["content"].startswith("Done: I've forgotten")
+    assert history.user_history(me) == [] and history.watchlist(me) == [] and not history.sharing_taste([me])
+    assert history.watchlist(f"discord:{bot.guild.id}:{bot.members[2].id}") == ["alien"]

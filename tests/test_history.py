@@ -293,3 +293,16 @@ def test_a_watchlist_keeps_what_was_saved_in_order_once_and_a_watched_film_leave
     assert store.watchlist("ana") == ["a"] and store.watchlist("ben") == ["a"]
     assert store.remove_from_watchlist("ana", "a") and not store.remove_from_watchlist("ana", "a")
     assert store.watchlist("ana") == [] and committed(storage, "SELECT user_id, item_id FROM watchlist") == [("ben", "a")]
+
+
+def test_forgetting_a_person_deletes_what_chat_collected_and_keeps_the_catalogs(store, storage):
+    store.record_feedback("ann", "toy", "liked")  # ann also has imported ratings
+    store.save_for_later("ann", "heat")
+    store.set_taste_sharing("ann", True)
+    store.record_feedback("bob", "fargo", "disliked")
+    assert store.forget_person("ann") == 3
+    assert [(e.item_id, e.source) for e in store.user_history("ann")] == [
+        ("alien", "catalog"), ("heat", "catalog"), ("fargo", "catalog")]  # the catalog's, untouched
+    assert store.watchlist("ann") == [] and store.sharing_taste(["ann"]) == set()
+    assert [e.item_id for e in store.disliked("bob")] == ["fargo"]
+    assert store.forget_person("ann") == 0

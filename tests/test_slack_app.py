@@ -211,6 +211,41 @@ def test_save_puts_a_card_on_the_clickers_own_list_and_a_watched_film_leaves_it(
     assert runtime.history.watchlist("slack:T1:U7") == []  # watched: off the list
 
 
+def test_the_home_tab_shows_my_taste_and_list_and_its_buttons_change_them(slack):
+    client, api, runtime = slack
+    me = "slack:T1:U7"
+    runtime.history.record_feedback(me, "unforgiven", "liked")
+    runtime.history.record_feedback(me, "alien", "rated", 5.0)
+    runtime.history.save_for_later(me, "rio-bravo")
+    runtime.history.save_for_later("slack:T1:U8", "alien")  # someone else's list
+    assert client.event({"type": "app_home_opened", "user": "U7", "channel": "D7", "tab": "home"}) == 200
+    (published,) = api.wait_for("views.publish")
+    assert published["user_id"] == "U7"
+    view = published["view"] if isinstance(published["view"], dict) else json.loads(published["view"])
+    page = " ".join(b["text"]["text"] for b in view["blocks"] if b["type"] == "section")
+    assert view["type"] == "home" and "Western 50%" in page and "Alien (1979): 5★" in page
+    assert "*Your list* (1): Rio Bravo (1959)" in page and "Taste sharing* is off" in page
+    buttons = {el["action_id"]: el for b in view["blocks"] if b["type"] == "actions" for el in b["elements"]}
+    assert buttons["chatrec_home_forget"]["confirm"]  # Slack asks before forgetting
+
+    def press(action_id: str, value: str) -> None:
+        payload = {"type": "block_actions", "user": {"id": "U7"}, "team": {"id": "T1"}, "api_app_id": "A1",
+                   "container": {"type": "view", "view_id": "V1"}, "trigger_id": "1.2.3",
+                   "actions": [{"type": "button", "action_id": action_id, "block_id": "home", "value": value,
+                                "action_ts": f"{time.time():.6f}"}]}
+        assert client.post(urllib.parse.urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")[0] == 200
+
+    press("chatrec_home_share", buttons["chatrec_home_share"]["value"])
+    api.wait_for("views.publish", 2)
+    assert runtime.history.sharing_taste([me]) == {me}
+    press("chatrec_home_forget", "forget")
+    last = api.wait_for("views.publish", 3)[-1]
+    assert runtime.history.user_history(me) == [] and runtime.history.watchlist(me) == [] and not runtime.history.sharing_taste([me])
+    assert runtime.history.watchlist("slack:T1:U8") == ["alien"]  # only the clicker's
+    page = json.dumps(last["view"])
+    assert "Your list* (0)" in page and "no ratings yet" in page
+
+
 def test_a_click_is_stored_before_it_is_acknowledged_and_a_failure_is_said(slack, monkeypatch):
     client, api, runtime = slack
     stored_when_acked = []

@@ -370,6 +370,13 @@ class HistoryStore(ABC):
             cursor = db.execute("DELETE FROM watchlist WHERE user_id = ? AND item_id = ?", (user_id, item_id))
         return cursor.rowcount > 0
 
+    def forget_person(self, user_id: str) -> int:
+        """Delete what chat collected under `user_id` ("forget me"): their feedback, their list
+        and their taste-sharing choice; the catalog's imported interactions stay. How many rows."""
+        with self._tx() as db:
+            return sum(db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,)).rowcount
+                       for table in ("feedback", "watchlist", "taste_sharing"))
+
     # --- who lets a group answer name their own ratings -----------------------------------
 
     def set_taste_sharing(self, user_id: str, share: bool) -> None:
