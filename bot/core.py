@@ -314,7 +314,7 @@ class ChatService:
             clicks.labels(platform, "rate_limited").inc()
             return CLICKS_LIMITED
         catalog_user = self.catalog_user(platform, workspace, user)
-        if kind == "saved":  # on the clicker's own list, which only they see
+        if kind == "saved":  # on the clicker's own list (shown in a channel only if they share their taste)
             if not self.runtime.history.save_for_later(catalog_user, item_id):
                 clicks.labels(platform, "repeat").inc()
                 return f"{item.label} is already on your list."

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from slack_bolt import App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -145,6 +146,24 @@ def render(reply: Outgoing) -> list[dict]:
             lines.append(status)
         messages.append({"text": clip("\n".join(lines), MAX_TEXT), "blocks": blocks})
     return messages
+
+
+def without_pictures(message: dict) -> dict:
+    """The message with its cards' images taken out."""
+    return {**message, "blocks": [{k: v for k, v in block.items() if k != "accessory"} for block in message["blocks"]]}
+
+
+def post_cards(client: WebClient, channel: str, thread: str | None, message: dict) -> None:
+    """Post a message of cards; if Slack refuses its blocks because a poster would not
+    download, post it again without the pictures rather than lose the answer."""
+    try:
+        client.chat_postMessage(channel=channel, thread_ts=thread, **message)
+    except SlackApiError as exc:
+        pictured = any("accessory" in block for block in message.get("blocks", []))
+        if not pictured or exc.response.get("error") != "invalid_blocks":
+            raise
+        log.warning("Slack refused the cards' pictures (%s); posting them without", exc.response.get("errors") or "invalid_blocks")
+        client.chat_postMessage(channel=channel, thread_ts=thread, **without_pictures(message))
 
 
 def render_home(home: Home) -> dict:
@@ -307,7 +326,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
                 return
             try:
                 for message in render(reply):
-                    client.chat_postMessage(channel=channel, thread_ts=thread_root, **message)
+                    post_cards(client, channel, thread_root, message)
             except Exception:  # as on Discord: the person hears that something went wrong
                 log.exception("could not post the answer to %s in %s", ts, channel)
                 service.metrics.errors.labels("slack_post").inc()

@@ -293,6 +293,10 @@ def test_a_watchlist_keeps_what_was_saved_in_order_once_and_a_watched_film_leave
     assert store.watchlist("ana") == ["a"] and store.watchlist("ben") == ["a"]
     assert store.remove_from_watchlist("ana", "a") and not store.remove_from_watchlist("ana", "a")
     assert store.watchlist("ana") == [] and committed(storage, "SELECT user_id, item_id FROM watchlist") == [("ben", "a")]
+    store.record_feedback("ana", "c", "liked")
+    store.save_for_later("ana", "c")  # saved again after judging it: a rewatch in mind
+    store.record_feedback("ana", "c", "liked")  # the same signal again still takes it off
+    assert store.watchlist("ana") == []
 
 
 def test_forgetting_a_person_deletes_what_chat_collected_and_keeps_the_catalogs(store, storage):

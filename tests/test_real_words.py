@@ -1057,7 +1057,8 @@ def test_a_time_after_a_cued_title_ends_the_title(big_world, text):
 
 
 @pytest.mark.parametrize("text, kept", [("we watched Zorblax Returns last night and loved it", "zorblax returns"),
-                                        ("I saw Quentlin Grove recently, pretty good", "quentlin grove")])
+                                        ("I saw Quentlin Grove recently, pretty good", "quentlin grove"),
+                                        ("we watched Zorblax and the Qwertians: Part Deux again", "zorblax and the qwertians: part deux")])
 def test_an_unknown_title_is_tried_without_what_follows_it(world, text, kept):
     _, parser = world
     tried = [c["args"]["item"] for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"]
@@ -1115,6 +1116,15 @@ def test_what_they_thought_of_a_film_they_watched_is_recorded(world, text, film,
     assert feedback_of(plan) == {by_title(catalog, film): kind}, calls(plan)
     if kind == "disliked":
         assert not any(by_title(catalog, film) in c["args"].get("like", []) for c in calls(plan)), calls(plan)
+
+
+@pytest.mark.parametrize("text, recorded", [("I loved Casablanca way too much", "liked"),
+                                            ("Toy Story was way too good, honestly", None),
+                                            ("Casablanca sounds too slow for me", None)])
+def test_too_much_of_a_good_thing_or_an_impression_is_no_dislike(world, text, recorded):
+    catalog, parser = world
+    kinds = set(feedback_of(parser.plan(text, Recall())).values())
+    assert "disliked" not in kinds and (recorded is None or kinds == {recorded}), calls(parser.plan(text, Recall()))
 
 
 @pytest.mark.parametrize("text, films", [("We adored Toy Story and Home Alone, what else would we like?", ["Toy Story", "Home Alone"]),

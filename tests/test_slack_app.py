@@ -282,6 +282,16 @@ def test_an_answer_slack_refuses_to_post_gets_an_apology(slack):
     assert refused.get("blocks") and not apology.get("blocks") and "went wrong" in apology["text"].lower()
 
 
+def test_cards_whose_poster_slack_cannot_download_are_posted_without_pictures(slack):
+    client, api, _ = slack
+    api.script("chat.postMessage", body={"ok": False, "error": "invalid_blocks", "errors": ["downloading image failed"]})
+    client.mention("give me 3 westerns", ts="660.1")
+    (refused,) = api.wait_for("chat.postMessage (scripted)")
+    (posted,) = api.wait_for("chat.postMessage")
+    assert any("accessory" in b for b in refused["blocks"]) and not any("accessory" in b for b in posted["blocks"])
+    assert len(item_buttons(posted)) == 3  # the whole answer, cards and buttons, only the pictures gone
+
+
 def test_a_clicks_acknowledgement_escapes_the_catalogs_title(slack):
     import dataclasses
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatrec_agent.conversation.planner.memory import Recall
+from chatrec_agent.conversation.planner.memory import Recall, recall
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
 
@@ -37,9 +37,19 @@ def test_asking_for_the_list(runtime, text):
     assert calls(runtime.agent.model.parser.plan(text, Recall())) == [{"name": "watchlist", "args": {"action": "show"}}]
 
 
-@pytest.mark.parametrize("text", ["add a comedy", "keep them coming", "save me from boring films", "a list of westerns"])
+@pytest.mark.parametrize("text", ["add a comedy", "keep them coming", "save me from boring films", "a list of westerns",
+                                  "save me something scary"])
 def test_requests_that_only_sound_like_it_are_requests(runtime, text):
-    assert all(c["name"] != "watchlist" for c in calls(runtime.agent.model.parser.plan(text, Recall())))
+    plan = runtime.agent.model.parser.plan(text, Recall())
+    assert [c["name"] for c in calls(plan)] == ["recommend"] and not plan.answer, (plan.answer, calls(plan))
+
+
+def test_a_title_that_sounds_like_a_position_is_the_title(runtime):
+    """"add The Last Picture Show …" with a list on screen: that film, not the last card."""
+    catalog, parser = runtime.catalog, runtime.agent.model.parser
+    film = next(i for i in catalog.items.values() if i.title.startswith(("The Last ", "The Third ", "The Second ")))
+    plan = parser.plan(f"add {film.title} to my list", shown(catalog, "Casablanca", "Fargo", "Heat"))
+    assert calls(plan) == [{"name": "watchlist", "args": {"action": "add", "item": film.id}}], calls(plan)
 
 
 def test_a_conversation_keeps_a_list(runtime):
@@ -60,3 +70,14 @@ def test_a_conversation_keeps_a_list(runtime):
     assert "Took *Heat* (1995) off your list" in say("take Heat off my list").text
     assert "list is empty" in say("my watchlist").text
     assert runtime.history.watchlist("someone-else") == []
+
+
+def test_a_long_list_shows_its_first_films_and_counts_the_rest(runtime):
+    films = list(runtime.catalog.items)[:25]
+    for item_id in films:
+        runtime.history.save_for_later("watchlist-long", item_id)
+    reply = runtime.agent.respond("watchlist-long-conv", "watchlist-long", "what's on my list?")
+    assert reply.text.startswith("Your list (25 films; the first 20):") and [i.id for i in reply.items] == films[:20]
+    remembered = recall(runtime.agent.history("watchlist-long-conv"))
+    assert [c["id"] for c in remembered.last_shown] == films[:20]  # "remove the third one" works on it
+    assert remembered.shown_ids == []  # but the list is no picks: later requests don't skip its films

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
@@ -20,6 +21,8 @@ from chatrec_agent.catalog.images import public_image_url
 from chatrec_agent.catalog.model import Catalog, Interaction, Interactions, Item
 from chatrec_agent.errors import CatalogError
 from chatrec_agent.settings import CatalogSettings
+
+log = logging.getLogger(__name__)
 
 _TRAILING_YEAR = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})(?:[-–]\d{0,4})?\)\s*$")
 # MovieLens writes "Shawshank Redemption, The"; people write "The Shawshank Redemption".
@@ -102,7 +105,8 @@ def clean_movielens_title(raw: str) -> tuple[str, int | None]:
 # --- generic rows -----------------------------------------------------------------------
 
 
-def _item_from_record(record: Mapping[str, Any], settings: CatalogSettings) -> Item:
+def _item_from_record(record: Mapping[str, Any], settings: CatalogSettings) -> tuple[Item, str | None]:
+    """The row's item, and what was left out of it (a poster that is not public https)."""
     cols = settings.columns
     item_id = record.get(cols.id)
     title = record.get(cols.title)
@@ -122,7 +126,12 @@ def _item_from_record(record: Mapping[str, Any], settings: CatalogSettings) -> I
         if k not in known and k is not None and v is not None and str(v).strip() and v != []
     }
     url = record.get(cols.url) or None
-    image = str(record.get(cols.image_url) or "").strip()
+    image, left_out = str(record.get(cols.image_url) or "").strip() or None, None
+    if image:
+        try:
+            image = public_image_url(image)
+        except ValueError as exc:  # the film stays; only its picture goes
+            image, left_out = None, f"{exc}; the item is kept without a picture"
     return Item(
         id=str(item_id).strip(),
         title=str(title).strip(),
@@ -131,9 +140,9 @@ def _item_from_record(record: Mapping[str, Any], settings: CatalogSettings) -> I
         tags=_split_list(record.get(cols.tags), settings.list_separator),
         year=year,
         url=str(url) if url else None,
-        image_url=public_image_url(image) if image else None,
+        image_url=image,
         extra=extra,
-    )
+    ), left_out
 
 
 def _interaction_from_record(record: Mapping[str, Any], settings: CatalogSettings) -> Interaction:
@@ -194,10 +203,12 @@ def _collect_items(path: Path, records, settings: CatalogSettings, rows: _Rows) 
             rows.bad(path, line, record)
             continue
         try:
-            item = _item_from_record(record, settings)
+            item, left_out = _item_from_record(record, settings)
         except ValueError as exc:
             rows.bad(path, line, str(exc))
             continue
+        if left_out:
+            log.warning("%s:%d: %s", path, line, left_out)
         if item.id in items:
             rows.bad(path, line, f"duplicate item id '{item.id}' (first seen on line {first_line[item.id]})")
             continue

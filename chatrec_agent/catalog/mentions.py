@@ -81,14 +81,18 @@ COMPARISONS = re.compile(r"(?:" + NOT_THE_VERB + r"\blike|similar to|"
 
 # Where a phrase ends: after a cue, a span running up to one of these is all the phrase says;
 # a time said after it too ("we watched Up last night", "saw Heat again").
+_TIME_AFTER = r"last|yesterday|tonight|today|again|recently|earlier|twice|once|this (?:week|weekend|morning|evening)"
 _PHRASE_END = re.compile(r"\s*(?:$|[,.;:!?)…]|\(|(?:and|or|but|from|with|without|by|in|on|for|too|though|please|instead|"
-                         r"last|yesterday|tonight|today|again|recently|earlier|twice|once|this (?:week|weekend|morning|evening))\b)")
+                         + _TIME_AFTER + r")\b)")
+# Where a title a cue points at surely ends, whatever words titles hold ("Pride and Prejudice",
+# "Alien: Covenant"): a pause, or a time said after it.
+_TITLE_END = re.compile(r"\s*(?:[,;!?…(]|(?:" + _TIME_AFTER + r")\b)")
 
 
-def phrase_end(text: str) -> int:
-    """Where the phrase opening `text` ends (see _PHRASE_END): "up last night and cried" -> 2."""
-    for m in re.finditer(r"\s|[,.;:!?)…(]|$", text):
-        if _PHRASE_END.match(text, m.start()):
+def title_end(text: str) -> int:
+    """Where a title opening `text` surely ends: "zorblax returns last night and cried" -> 15."""
+    for m in re.finditer(r"\s|[,;!?…(]|$", text):
+        if _TITLE_END.match(text, m.start()) or m.start() == len(text):
             return m.start()
     return len(text)
 

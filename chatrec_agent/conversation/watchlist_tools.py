@@ -19,6 +19,9 @@ from chatrec_agent.conversation.tool_results import tool_output
 from chatrec_agent.conversation.tools import RESULT, ChatContext, Services, item_card
 
 
+SHOWN = 20  # films of the list shown at once (a list has no cap; the rest are counted)
+
+
 class WatchlistArgs(BaseModel):
     action: Literal["show", "add", "remove"] = Field(default="show", description=(
         "'show' the user's list, 'add' an item to it ('save it for later'), 'remove' one from it."))
@@ -43,7 +46,8 @@ def build_watchlist_tool(s: Services, resolve: Callable[..., tuple[list[Item], l
         if audience is not None and not audience.private and user not in s.history.sharing_taste([user]):
             return tool_output({"tool": ToolName.WATCHLIST, "action": "show", "private": True,
                                 "note": "Their list is not shown in a channel: offer a DM or `share-taste on`."})
-        saved = [item_card(s.catalog[i]) for i in s.history.watchlist(user) if i in s.catalog]
-        return tool_output({"tool": ToolName.WATCHLIST, "action": "show", "items": saved})
+        saved = [i for i in s.history.watchlist(user) if i in s.catalog]
+        return tool_output({"tool": ToolName.WATCHLIST, "action": "show", "count": len(saved),
+                            "items": [item_card(s.catalog[i]) for i in saved[:SHOWN]]})
 
     return watchlist

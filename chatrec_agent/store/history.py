@@ -210,14 +210,14 @@ class HistoryStore(ABC):
                 "SELECT kind, rating, created_at, source FROM feedback WHERE user_id = ? AND item_id = ? ORDER BY id DESC LIMIT 1",
                 (user_id, item_id),
             ).fetchone()
+            # Watched (or judged): no longer one to watch later, even when the signal repeats one.
+            db.execute("DELETE FROM watchlist WHERE user_id = ? AND item_id = ?", (user_id, item_id))
             if last is not None and last[0] == kind and last[1] == rating:
                 return HistoryEntry(item_id, kind, rating, last[2], last[3] or "feedback", stored=False)
             db.execute(
                 "INSERT INTO feedback (user_id, item_id, kind, rating, created_at, source) VALUES (?, ?, ?, ?, ?, ?)",
                 (user_id, item_id, kind, rating, now, source),
             )
-            # Watched (or judged): no longer one to watch later.
-            db.execute("DELETE FROM watchlist WHERE user_id = ? AND item_id = ?", (user_id, item_id))
         return HistoryEntry(item_id, kind, rating, now, source)
 
     # --- a user's history -------------------------------------------------------------

@@ -157,9 +157,10 @@ def _watchlist(payload: dict) -> list[str]:
     if payload.get("action") == "remove" and card:
         return [f"Took {_label(card)} off your list." if payload.get("changed") else f"{_label(card)} wasn't on your list."]
     if payload.get("action") == "show" and "items" in payload:
-        count = len(payload["items"])
-        return _items(payload, f"Your list ({count} film{'' if count == 1 else 's'}):") or [
-            "Your list is empty: press Save under a pick, or say “save the second one”."]
+        count = payload.get("count", len(payload["items"]))
+        more = count - len(payload["items"])
+        return _items(payload, f"Your list ({count} film{'' if count == 1 else 's'}" + (f"; the first {len(payload['items'])}" if more else "")
+                      + "):") or ["Your list is empty: press Save under a pick, or say “save the second one”."]
     return []
 
 

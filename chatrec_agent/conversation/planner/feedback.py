@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from chatrec_agent.catalog import Item
-from chatrec_agent.catalog.mentions import phrase_end
+from chatrec_agent.catalog.mentions import title_end
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.lexicon import UNTRIED, taste_scope
 from chatrec_agent.conversation.planner.memory import Recall
@@ -80,7 +80,7 @@ class FeedbackReading:
         # title only, and offers close matches for anything else.
         # "Yea any year is great": an interjection opens the sentence, not the title.
         attempt = re.sub(r"^(?:yes|yeah|yea|yep|yup|ok|okay|oh|wow|well|hmm+|sure)\b[\s,.!]*", "", phrase)
-        attempt = attempt[:phrase_end(attempt)]  # "up last night and cried haha": the title is the phrase's start
+        attempt = attempt[:title_end(attempt)]  # "zorblax returns last night": the title is the phrase's start
         return attempt if attempt and len(attempt.split()) <= 8 and self._title_attempt(attempt) else None
 
     def _feedback(self, t: str, memory: Recall) -> Plan | None:

@@ -355,7 +355,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
             head, tail = t[:m.start()].strip(), t[m.end():].strip()
             if not head or not tail or not (cues.REQUEST.search(tail) or cues.OTHERS_AGAIN.search(tail) or cues.LIKE_THAT.search(tail)):
                 continue
-            if any(folded(tail).startswith(folded(m.text)) for m in mentioned(tail, "link")):
+            if any(folded(tail).startswith(folded(film.text)) for film in mentioned(tail, "link")):
                 continue  # "I loved Ratatouille and WALL-E, what else…": the "and" joins the films
             feedback = self._feedback(head, memory)
             if feedback is None or not feedback.tool_calls or feedback.tool_calls[0]["name"] != ToolName.RECORD_FEEDBACK:

@@ -55,7 +55,7 @@ def recall(messages: list[BaseMessage]) -> Recall:
             if name in LIST_TOOLS and payload.get("items"):
                 state.list_tool = name
                 state.last_shown = payload["items"]
-                for card in payload["items"]:
+                for card in payload["items"] if name != ToolName.WATCHLIST else ():  # their list is no picks
                     if card["id"] not in state.shown_ids:
                         state.shown_ids.append(card["id"])
                 if len(payload["items"]) == 1:

@@ -61,9 +61,13 @@ _STAND = re.compile(r"\b(?:can'?t|cannot|could(?:n'?t| not)) stand\b")  # "could
 _CARE_FOR = re.compile(r"\bcar(?:e|ed|ing) (?:much |a lot |too much )?for\b")  # "didn't care for X": a liking, negated
 
 
+# "way too good", "loved it way too much": more than enough of something good is no complaint.
+_PRAISED = re.compile(r"(?:good|much|many|" + "|".join(sorted(cues.PRAISE)) + r")\b")
+
+
 def says_it_missed(t: str) -> bool:
     """Whether the text says why a film missed: "too gory for me", "not really my thing"."""
-    return bool(EXCESS.search(t) or cues.MISSED.search(t))
+    return bool(cues.MISSED.search(t) or any(not _PRAISED.match(t, m.end()) for m in EXCESS.finditer(t)))
 
 
 def _own(clause: str) -> tuple[bool, Opinion | bool]:
@@ -81,8 +85,6 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
     for n, (previous, word) in enumerate(pairs):
         if word == "like" and previous not in _SUBJECTS and not _negates(previous) and n not in hedge:
             return any(map(_negates, words)), None if previous == "nothing" else "seed"
-    if says_it_missed(clause) and not any(w in _OTHER_PEOPLE for w in words):
-        return False, "disliked"  # "Zodiac was way too slow for me", "Heat: not really my thing"
     for n, (previous, word) in enumerate(pairs):
         if _negates(word):
             negated = True
@@ -99,6 +101,8 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
             return negated, None if negated or not_own else "disliked"
         if (word in WATCHED or _watched(words, n)) and watched is False:
             watched = None if negated or not_own else "seen"
+    if says_it_missed(clause) and not not_own:
+        return False, "disliked"  # "Zodiac was way too slow for me", "Heat: not really my thing"
     return negated, watched
 
 

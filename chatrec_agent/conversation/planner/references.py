@@ -14,7 +14,8 @@ NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seve
 def ordinal_in(text: str) -> int | None:
     """A 1-based position named in the text, or -1 for "the last one"; None when none."""
     t = text.lower()
-    if re.search(r"\b(the )?last( one)?\b", t) and not re.search(r"\blast (year|night|week|time)\b", t):
+    if re.search(r"\b(the )?last( one)?\b", t) and not re.search(
+            r"\blast (year|night|week|weekend|month|summer|winter|spring|autumn|fall|christmas|time)\b|\bat last\b", t):
         return -1
     if m := re.search(r"(?:#|number |no\. ?)(\d{1,2})\b", t):
         return int(m.group(1))
