@@ -310,3 +310,50 @@ def test_forgetting_a_person_deletes_what_chat_collected_and_keeps_the_catalogs(
     assert store.watchlist("ann") == [] and store.sharing_taste(["ann"]) == set()
     assert [e.item_id for e in store.disliked("bob")] == ["fargo"]
     assert store.forget_person("ann") == 0
+
+
+@pytest.mark.postgres
+def test_a_database_from_before_the_watchlist_upgrades_without_losing_a_row(pg, items):
+    """A database as the previous release left it (every migration before 0009_watchlist),
+    with rows in it, is brought up to date by opening it; every row is still there."""
+    before = [m for m in shipped_migrations() if m.version < 9]
+    with psycopg.connect(pg.url.get_secret_value(), autocommit=True) as conn:
+        migrate(conn, before)
+        conn.execute("INSERT INTO feedback (user_id, item_id, kind, rating, created_at, source) VALUES"
+                     " ('ann', 'fargo', 'rated', 4.5, 1, 'slack'), ('bob', 'heat', 'liked', NULL, 2, 'discord')")
+        conn.execute("INSERT INTO taste_sharing VALUES ('ann', 1, 3)")
+        conn.execute("INSERT INTO catalog_users VALUES ('c1', 4, 'op')")
+        conn.execute("INSERT INTO identity_links VALUES ('slack', 'T1', 'U1', 'c1', 5, 'op')")
+    rows = {table: committed(pg, f"SELECT * FROM {table} ORDER BY 1, 2")
+            for table in ("feedback", "taste_sharing", "catalog_users", "identity_links")}
+    store = open_history(pg)
+    try:
+        assert {table: committed(pg, f"SELECT * FROM {table} ORDER BY 1, 2") for table in rows} == rows
+        assert store.save_for_later("ann", "heat") and store.watchlist("ann") == ["heat"]
+        assert store.catalog_user("slack", "T1", "U1") == "c1" and store.sharing_taste(["ann"]) == {"ann"}
+    finally:
+        store.close()
+
+
+def test_a_sqlite_file_from_before_the_watchlist_opens_without_losing_a_row(tmp_path):
+    """The SQLite schema is created if missing, table by table: a file the previous release
+    wrote (no watchlist table) gains it on opening, its rows untouched."""
+    path = tmp_path / "history.sqlite3"
+    with closing(sqlite3.connect(path)) as old:
+        old.executescript("""
+            CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, item_id TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('liked', 'disliked', 'rated', 'seen')), rating REAL,
+                created_at REAL NOT NULL, source TEXT NOT NULL DEFAULT '');
+            CREATE TABLE taste_sharing (user_id TEXT PRIMARY KEY, share INTEGER NOT NULL CHECK (share IN (0, 1)),
+                changed_at REAL NOT NULL) WITHOUT ROWID;
+            INSERT INTO feedback (user_id, item_id, kind, rating, created_at, source) VALUES ('ann', 'fargo', 'rated', 4.5, 1, 'slack');
+            INSERT INTO taste_sharing VALUES ('ann', 1, 3);
+        """)
+        old.commit()
+    store = open_history(StorageSettings(dir=tmp_path))
+    try:
+        assert [(e.item_id, e.rating) for e in store.user_history("ann")] == [("fargo", 4.5)]
+        assert store.sharing_taste(["ann"]) == {"ann"}
+        assert store.save_for_later("ann", "heat") and store.watchlist("ann") == ["heat"]
+    finally:
+        store.close()
