@@ -216,6 +216,19 @@ def test_group_evidence_is_true_of_the_members(model):
     assert "Ana" in only_ana and "Cy" not in only_ana and "nobody" not in only_ana
 
 
+def test_a_film_on_a_members_list_is_picked_and_said_to_be_theirs_only_with_consent(model):
+    """Ana saved Saving Private Ryan, which none of them would get otherwise: her list brings
+    it in, and the sentence names her list only when she lets her taste be named."""
+    without = ids(picker(model).recommend([ANA, BEN, CY], k=3))
+    assert "saving-private-ryan" not in without
+    picks = picker(model).recommend([ANA, BEN, CY], k=3, saved={"ana": ["saving-private-ryan"]})
+    (pick,) = [p for p in picks.picks if p.item.id == "saving-private-ryan"]
+    assert pick.evidence.saved_by == ("ana",) and all(p.evidence.saved_by == () for p in picks.picks if p is not pick)
+    names = {"ana": "Ana", "ben": "Ben", "cy": "Cy"}
+    assert EXPLAINER.explain(pick, names, share_individual={"ana"}).startswith("It's on Ana's list to watch")
+    assert "list" not in EXPLAINER.explain(pick, names, share_individual={"ben"})
+
+
 EXPLAINER = GroupExplainer()
 NAMES = {"ana": "Ana", "ben": "Ben", "cy": "Cy", "dee": "Dee"}
 TITLES = ["Heat", "Fargo", "Alien", "Psycho", "Casablanca"]

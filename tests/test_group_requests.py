@@ -281,3 +281,22 @@ def test_in_a_dm_a_group_answer_tells_nothing_of_another_members_ratings(runtime
     assert picks.items and "Ana rated" not in said and "Ana liked" not in said and "Ana's taste" not in said
     assert "didn't like" not in said and "nobody here has seen" not in said and not re.search(r"\d★", said)
     assert "Ana has no history" not in said and "Ana and you have" not in said
+
+
+def test_a_members_list_counts_in_a_group_pick_only_with_their_consent(runtime, chat):
+    """Ana saved a film the pair would not get otherwise: with taste sharing off her list is
+    not named; with it on, the film comes up and is said to be on her list."""
+    ordinary = {i.id for i in chat("a film for @Ana and @Ben", mentions=[ANA, BEN]).items}
+    saved = runtime.catalog["saving-private-ryan"]
+    assert saved.id not in ordinary
+    runtime.history.save_for_later("ana", saved.id)
+    try:
+        private = chat("another film for @Ana and @Ben", mentions=[ANA, BEN])
+        assert "list" not in private.text and all("list" not in i.explanation for i in private.items)
+        runtime.history.set_taste_sharing("ana", True)
+        shared = chat("five more films for @Ana and @Ben", mentions=[ANA, BEN])
+        pick = next((i for i in shared.items if i.id == saved.id), None)
+        assert pick is not None and "It's on Ana's list to watch" in pick.explanation, shared.text
+    finally:
+        runtime.history.set_taste_sharing("ana", False)
+        runtime.history.remove_from_watchlist("ana", saved.id)

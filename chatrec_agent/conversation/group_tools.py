@@ -95,11 +95,14 @@ def build_group_tools(s: Services, filter_of: Callable[[Filters], tuple[SearchFi
         excluded, _ = resolve(args.exclude)
         seeds, unknown_seeds = resolve(args.like)
         flt, unknown = filter_of(args)
+        called, allowed = names(chosen.members, audience), sharing(chosen.members, audience)
+        # The lists of those who share their taste count (and are named): "it's on Ana's list".
+        saved = {p.user: s.history.watchlist(p.user) for p in chosen.members if p.user in allowed}
         picks = group_picks(s.recommendations, [p.user for p in chosen.members], k=args.k, strategy=args.strategy,
                             filters=flt, exclude=[i.id for i in excluded], wish=args.wish,
-                            exclude_seen=None if not args.include_seen else False, like_items=[i.id for i in seeds])
+                            exclude_seen=None if not args.include_seen else False, like_items=[i.id for i in seeds],
+                            saved=saved)
         unknown = unknown_seeds + unknown
-        called, allowed = names(chosen.members, audience), sharing(chosen.members, audience)
         items = [item_card(p.item, score=round(p.score, 4), explanation=explainer.explain(p, called, allowed))
                  for p in picks.picks]
         return tool_output({**payload, **members_payload(chosen.members, audience, picks), "strategy": picks.strategy,
@@ -116,11 +119,12 @@ def build_group_tools(s: Services, filter_of: Callable[[Filters], tuple[SearchFi
             return tool_output({**payload, "unknown": unknown})
         if len(chosen.members) < 2:
             return tool_output({**payload, "item": item_card(found[0]), "error": TOO_FEW})
+        allowed = sharing(chosen.members, audience)
         picks = group_picks(s.recommendations, [p.user for p in chosen.members], k=1, wish=wish, exclude_seen=False,
-                            only=[found[0].id])
+                            only=[found[0].id], saved={p.user: s.history.watchlist(p.user) for p in chosen.members if p.user in allowed})
         pick = next((p for p in picks.picks if p.item.id == found[0].id), None)
         if pick is not None:
-            text = explainer.explain(pick, names(chosen.members, audience), sharing(chosen.members, audience))
+            text = explainer.explain(pick, names(chosen.members, audience), allowed)
         elif len(picks.neutral) == len(chosen.members):
             text = "None of you has told me about any films yet, so I can only say it fits what you asked for."
         else:  # who disliked it is theirs to tell

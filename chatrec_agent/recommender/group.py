@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -103,6 +103,7 @@ class GroupEvidence:
     seen_by: tuple[str, ...]  # members who have seen it (only when seen items were allowed)
     anchors: tuple[Anchor, ...]
     below_floor: tuple[str, ...]  # members predicted under the misery floor (picked anyway)
+    saved_by: tuple[str, ...] = ()  # members who saved it to watch later (only lists they let count)
 
     @property
     def nobody_seen(self) -> bool:
@@ -166,11 +167,14 @@ class GroupRecommender:
         self, members: Sequence[UserState], k: int = 5, strategy: Strategy | None = None,
         filters: SearchFilter | None = None, exclude: Iterable[str] = (), query_vector: np.ndarray | None = None,
         exclude_seen: bool | None = None, evidence: bool = True, only: Collection[str] | None = None,
+        saved: Mapping[str, Collection[str]] | None = None,
     ) -> GroupPicks:
         """The group's top k. `evidence=False` leaves out the shared tastes and anchors (a
         scoring per member) for callers that only rank, such as the benchmark. `only`: rank
         just these items (still never one a member disliked), e.g. to explain one; each
-        member's relevance stays relative to everything they could be offered."""
+        member's relevance stays relative to everything they could be offered. `saved`: member
+        id → the films on their watchlist (only members who let it count): each is a candidate,
+        and its member wants it as much as anything they could be offered."""
         strategy = strategy or self.settings.strategy
         _check(strategy)
         exclude_seen = self.settings.exclude_seen if exclude_seen is None else exclude_seen
@@ -187,10 +191,16 @@ class GroupRecommender:
             return GroupPicks(strategy, tuple(m.user_id for m in members), neutral, tuple(
                 GroupPick(ds.items[ds.item_index[r.item_id]], round(r.score, 4), (), GroupEvidence((), (), (), ()))
                 for r in recs))
-        candidates, rel = self._candidates(informed, self.model.allowed(filters, blocked), query_vector, only)
+        saved = {m: set(ids) for m, ids in (saved or {}).items() if ids}
+        wanted = set().union(*saved.values()) if saved else set()
+        candidates, rel = self._candidates(informed, self.model.allowed(filters, blocked), query_vector, only,
+                                           extra=wanted if only is None else wanted & set(only))
         stars = self._stars(informed, candidates)
         lowest = None if stars is None else stars.min(axis=0)
         prefs = self._preferences(rel, stars)
+        for row, m in enumerate(informed):  # on their list: they want it
+            for column in np.flatnonzero(np.isin(candidates, [ds.item_index[i] for i in saved.get(m.user_id, ()) if i in ds.item_index])):
+                prefs[row, column] = 1.0
         order, score = group_order(prefs, strategy, lowest, self.settings.misery_stars,
                                    ds.item_popularity[candidates])
         picks = []
@@ -204,12 +214,14 @@ class GroupRecommender:
         anchors = self._anchors(informed, [item.id for item, _, _ in picks]) if evidence else {}
         traits = {m.user_id: _favourite_traits(m, ds.items, ds.item_index) if evidence else set() for m in informed}
         return GroupPicks(strategy, tuple(m.user_id for m in members), neutral, tuple(
-            GroupPick(item, score, views, self._evidence(item, informed, traits, views, anchors.get(item.id, [])))
+            GroupPick(item, score, views, replace(self._evidence(item, informed, traits, views, anchors.get(item.id, [])),
+                                                  saved_by=tuple(m for m, ids in saved.items() if item.id in ids)))
             for item, score, views in picks))
 
     def _candidates(self, informed: list[UserState], allowed: np.ndarray, query_vector: np.ndarray | None,
-                    only: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The pooled candidates' dataset indices, and members × candidates relevance."""
+                    only: Collection[str] | None = None, extra: Collection[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """The pooled candidates' dataset indices (`extra` ids among them when allowed), and
+        members × candidates relevance."""
         scores = [self.model.scores(m, query_vector) for m in informed]
         if only is not None:
             index = self.model.ds.item_index
@@ -218,7 +230,9 @@ class GroupRecommender:
         else:
             pooled = self.model.scores(_pooled(informed), query_vector)
             pool = self.settings.candidate_pool
-            candidates = np.unique(np.concatenate([_top(s, allowed, pool) for s in (*scores, pooled)]))
+            index = self.model.ds.item_index
+            more = np.array([index[i] for i in extra if i in index], dtype=np.int64)
+            candidates = np.unique(np.concatenate([_top(s, allowed, pool) for s in (*scores, pooled)] + [more[allowed[more]]]))
         return candidates, np.array([_relevance(s, allowed)[candidates] for s in scores])
 
     def _preferences(self, relevance: np.ndarray, stars: np.ndarray | None) -> np.ndarray:
@@ -267,7 +281,8 @@ class GroupRecommender:
 def group_picks(recommendations: Recommendations, member_ids: Sequence[str], k: int = 5,
                 strategy: Strategy | None = None, filters: SearchFilter | None = None, exclude: Iterable[str] = (),
                 wish: str | None = None, exclude_seen: bool | None = None,
-                only: Collection[str] | None = None, like_items: Sequence[str] = ()) -> GroupPicks:
+                only: Collection[str] | None = None, like_items: Sequence[str] = (),
+                saved: Mapping[str, Collection[str]] | None = None) -> GroupPicks:
     """Group picks for people of the history store, their feedback so far included (what a
     chat tool calls); settings from `group:` in the config. `like_items` ("something like
     Fargo for the three of us") steer by meaning, as a wish does: the query is the mean of
@@ -284,7 +299,7 @@ def group_picks(recommendations: Recommendations, member_ids: Sequence[str], k: 
     picker = GroupRecommender(recommendations.model, recommendations.settings.group, recommendations.rating_model)
     members = [recommendations.user_state(m) for m in member_ids]
     return picker.recommend(members, k, strategy, filters, [*exclude, *like_items], query_vector, exclude_seen,
-                            only=only)
+                            only=only, saved=saved)
 
 
 def _relevance(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:
@@ -340,6 +355,9 @@ class GroupExplainer:
         informed = {v.member_id for v in pick.members}
         everyone_shares = bool(informed) and informed <= set(share_individual)
         parts = []
+        savers = [name(m) for m in pick.evidence.saved_by if m in share_individual]
+        if savers:
+            parts.append(self._render("group_saved", members=savers))
         if pick.evidence.shared:
             widest = pick.evidence.shared[0].members
             tastes = [s.name for s in pick.evidence.shared if s.members == widest][:2]
