@@ -116,7 +116,8 @@ class Runtime:
         # Slack and Discord may serve from one process, each with its own turn workers.
         memory = open_memory(settings.storage, concurrent_turns=2 * settings.bot.turn_workers + 2)
         agent = Agent(services, model, memory, settings.memory.window_messages, retries,
-                      settings.memory.retention_days, speaker_labels=needs_speaker_labels(settings.llm))
+                      settings.memory.retention_days, speaker_labels=needs_speaker_labels(settings.llm),
+                      window_tokens=settings.memory.window_tokens)
         return cls(settings, catalog, index, history, recommendations, agent, report, coordination, generation)
 
     def close(self) -> None:

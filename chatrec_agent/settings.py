@@ -160,8 +160,11 @@ class LLMSettings(_Section):
 
 
 class MemorySettings(_Section):
-    # How many of a conversation's latest messages are sent to the model each turn.
+    # How many of a conversation's latest messages are sent to the model each turn, and how many
+    # tokens they may hold (counted approximately, ~4 characters a token): whichever is reached
+    # first, so a few huge tool results cannot crowd out the model's context.
     window_messages: int = Field(default=40, ge=4, le=1000)
+    window_tokens: int = Field(default=12_000, ge=500, le=1_000_000)
     # A conversation nobody wrote in for this many days is forgotten; 0 keeps them forever.
     retention_days: float = Field(default=30.0, ge=0)
 

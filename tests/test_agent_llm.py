@@ -8,7 +8,8 @@ import time
 
 import pytest
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from chatrec_agent.conversation.agent import Agent
@@ -386,3 +387,18 @@ def test_films_offered_for_an_unknown_title_are_not_also_its_picks(runtime, tmp_
     assert offered & plain  # one of them would have been a pick (so the test can fail) ...
     assert reply.items and not offered & {i.id for i in reply.items}  # ... and is not one
     agent.close()
+
+
+def test_the_model_sees_what_fits_a_token_budget_and_always_the_latest_message(runtime, tmp_path):
+    """Trimming counts tokens, not only messages: long messages leave fewer in the window,
+    and a message over the whole budget still reaches the model (alone)."""
+    model = ScriptedModel(script=[AIMessage(content="ok " * 50) for _ in range(6)], seen=[])
+    agent = Agent(runtime.agent.services, model, tmp_path, window_messages=100, window_tokens=500)
+    for n in range(4):
+        agent.respond("wordy", "demo-01", f"message {n} " + "blah " * 120)  # ~150 tokens, ~40 back
+    seen = model.seen[-1]
+    assert count_tokens_approximately([m for m in seen if not isinstance(m, SystemMessage)]) <= 500 + 20  # + speaker labels
+    assert 2 <= sum(isinstance(m, HumanMessage) for m in seen) < 4 and seen[-1].content.startswith("[demo-01] message 3")
+    assert isinstance(next(m for m in seen if not isinstance(m, SystemMessage)), HumanMessage)  # starts on a turn
+    agent.respond("wordy", "demo-01", "huge " * 398)  # just under the 2,000 characters a message may have: over 500 tokens
+    assert [m.content[:20] for m in model.seen[-1] if isinstance(m, HumanMessage)] == ["[demo-01] huge huge "]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from langchain.agents import create_agent
 from langchain.agents.middleware import ModelRequest, ModelRetryMiddleware, after_agent, wrap_model_call
-from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, ToolMessage, trim_messages
 
 from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.memory_store import MemoryStore
@@ -96,17 +96,20 @@ class Reply:
 
 class Agent:
     def __init__(self, services: Services, model, memory: MemoryStore | Path, window_messages: int = 40,
-                 model_retries: int = 0, retention_days: float = 30.0, speaker_labels: bool = True):
+                 model_retries: int = 0, retention_days: float = 30.0, speaker_labels: bool = True,
+                 window_tokens: int = 12_000):
         """`memory`: where conversations are kept; a folder means SQLite memory in it.
         `model_retries`: how often a failed or timed-out model call is tried again (with
         backoff) before the turn fails; 0 for the offline planner, which makes no calls.
         `retention_days`: a conversation nobody wrote in for this long is forgotten (0: never).
         `speaker_labels`: whether the model reads each message's speaker in its text
-        (`llm.needs_speaker_labels`: a language model does, the offline planner does not)."""
+        (`llm.needs_speaker_labels`: a language model does, the offline planner does not).
+        `window_messages`, `window_tokens`: the most of the conversation a model call sees."""
         self.services = services
         self.model = model
         self.memory: MemoryStore = SqliteMemory(Path(memory)) if isinstance(memory, (str, Path)) else memory
         self.window = window_messages
+        self.window_tokens = window_tokens
         self.retention_s = retention_days * 86_400
         self._turns_since_sweep = 0
         # One turn at a time per conversation, in arrival order; conversations run side by side.
@@ -132,17 +135,21 @@ class Agent:
                                      backoff_factor=2.0, max_delay=5.0, jitter=False)]
 
     def _trim_middleware(self):
-        window = self.window
+        window, budget = self.window, self.window_tokens
 
         @wrap_model_call
         def trim_context(request: ModelRequest, handler):
             messages = list(request.messages)
-            if len(messages) > window:
-                start = len(messages) - window
-                # Start at a human message so no tool result loses its tool call.
-                while start < len(messages) and not isinstance(messages[start], HumanMessage):
-                    start += 1
-                request = request.override(messages=messages[start:])
+            kept = messages[-window:] if len(messages) > window else messages
+            # The latest messages within the token budget, starting at a human message so no tool
+            # result loses its call (LangChain's trim_messages, counting ~4 characters a token).
+            kept = trim_messages(kept, max_tokens=budget, token_counter="approximate", strategy="last",
+                                 start_on="human", allow_partial=False)
+            if not any(isinstance(m, HumanMessage) for m in kept):  # the turn alone is over budget: it still goes
+                last = max((n for n, m in enumerate(messages) if isinstance(m, HumanMessage)), default=0)
+                kept = messages[last:]
+            if len(kept) != len(messages):
+                request = request.override(messages=kept)
             return handler(request)
 
         return trim_context
