@@ -29,7 +29,7 @@ from bot.core import (
     person_name,
     split_text,
 )
-from bot.home import Home, forget_me, home_of, set_sharing
+from bot.home import FORGET_ME, Home, forget_me, home_of, set_sharing
 from bot.votes import Announcement
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import DiscordSettings
@@ -256,8 +256,7 @@ class HomeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"chatrec:h
         if self.action == "forget":
             sure = discord.ui.View(timeout=None)
             sure.add_item(HomeButton("forget_sure"))
-            await interaction.response.send_message(
-                "Forget your ratings, your list and your sharing choice? This can't be undone.", view=sure, ephemeral=True)
+            await interaction.response.send_message(FORGET_ME, view=sure, ephemeral=True)
             return
         service: ChatService = interaction.client.service  # type: ignore[attr-defined]
         where = ("discord", _workspace(interaction.guild_id), str(interaction.user.id))
@@ -283,8 +282,8 @@ class HomeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"chatrec:h
 
 def render_home(home: Home, said: str = "") -> dict:
     """The /profile answer: the person's page (bot/home.py) as an embed, with its buttons."""
-    embed = discord.Embed(title="Your chatrec", description=clip("\n".join(
-        unmasked(line).replace("*", "**") for line in home.lines()), MAX_DESCRIPTION), colour=discord.Colour.blurple())
+    embed = discord.Embed(title="Your chatrec", description=clip("\n".join(home.lines(
+        bold="**", clean=lambda text: unmasked(discord.utils.escape_markdown(text)))), MAX_DESCRIPTION), colour=discord.Colour.blurple())
     view = discord.ui.View(timeout=None)
     view.add_item(HomeButton("share_off" if home.sharing else "share_on"))
     view.add_item(HomeButton("forget"))

@@ -36,7 +36,7 @@ from bot.core import (
     person_name,
     split_text,
 )
-from bot.home import Home, forget_me, home_of, set_sharing
+from bot.home import FORGET_ME, Home, forget_me, home_of, set_sharing
 from bot.http_server import HttpServer, TurnPool, web_app
 from bot.ops_server import OpsState
 from bot.votes import Announcement
@@ -166,13 +166,16 @@ def post_cards(client: WebClient, channel: str, thread: str | None, message: dic
         client.chat_postMessage(channel=channel, thread_ts=thread, **without_pictures(message))
 
 
-def render_home(home: Home) -> dict:
-    """The App Home tab: the person's page (bot/home.py) with its two buttons."""
+def render_home(home: Home, said: str = "") -> dict:
+    """The App Home tab: the person's page (bot/home.py) with its two buttons, and what the
+    last button did (`said`)."""
     blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": "Your chatrec"}}]
-    blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": clip(escape(line), MAX_SECTION)}} for line in home.lines()]
+    if said:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(escape(said), MAX_SECTION)}]})
+    blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": clip(line, MAX_SECTION)}}
+               for line in home.lines(bold="*", clean=escape)]
     forget = {"title": {"type": "plain_text", "text": "Forget you?"}, "confirm": {"type": "plain_text", "text": "Forget me"},
-              "deny": {"type": "plain_text", "text": "Cancel"},
-              "text": {"type": "mrkdwn", "text": "Your ratings, your list and your sharing choice are deleted; this can't be undone."}}
+              "deny": {"type": "plain_text", "text": "Cancel"}, "text": {"type": "mrkdwn", "text": FORGET_ME}}
     blocks.append({"type": "actions", "block_id": "home", "elements": [
         {"type": "button", "action_id": "chatrec_home_share", "value": "off" if home.sharing else "on",
          "text": {"type": "plain_text", "text": "Stop sharing my taste" if home.sharing else "Share my taste in channels"}},
@@ -405,7 +408,10 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
 
     def show_tally(body: dict, respond: Respond | None, message: dict) -> None:
         """Replace the clicked message through the click's response_url (no Web API rate
-        limit; 30 minutes, 5 uses); failing that, as the bot with chat.update."""
+        limit; 30 minutes, 5 uses); failing that, as the bot with chat.update. Cards posted
+        without their pictures (Slack could not fetch one) stay without."""
+        if not any("accessory" in block for block in (body.get("message") or {}).get("blocks", [])):
+            message = without_pictures(message)
         try:
             if respond is not None and respond(replace_original=True, **message).status_code == 200:
                 return
@@ -414,8 +420,13 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         container = body.get("container") or {}
         client.chat_update(channel=container.get("channel_id") or body["channel"]["id"], ts=container["message_ts"], **message)
 
-    def publish_home(team: str, user: str) -> None:
-        client.views_publish(user_id=user, view=render_home(home_of(service, "slack", team, user)))
+    def publish_home(team: str, user: str, said: str = "") -> None:
+        try:
+            view = render_home(home_of(service, "slack", team, user), said)
+        except Exception:
+            log.exception("could not build %s's home tab", user)
+            view = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": APOLOGY}}]}
+        client.views_publish(user_id=user, view=view)
 
     @app.event("app_home_opened")
     def on_home_opened(body: dict, event: dict) -> None:
@@ -426,11 +437,16 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
     def on_home_action(ack, body: dict, action: dict) -> None:
         ack()
         user, team = body["user"]["id"], (body.get("team") or {}).get("id", "")
-        if action["action_id"] == "chatrec_home_share":
-            set_sharing(service, "slack", team, user, action["value"] == "on")
-        else:
-            forget_me(service, "slack", team, user)
-        publish_home(team, user)
+        said = ""
+        try:
+            if action["action_id"] == "chatrec_home_share":
+                set_sharing(service, "slack", team, user, action["value"] == "on")
+            else:
+                said = forget_me(service, "slack", team, user)
+        except Exception:
+            log.exception("could not change %s's page (%s)", user, action["action_id"])
+            said = APOLOGY
+        publish_home(team, user, said)
 
     @app.action("chatrec_watched")
     def on_watched(ack, body: dict, action: dict) -> None:

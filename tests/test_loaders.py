@@ -266,3 +266,11 @@ def test_a_picture_that_is_not_public_https_is_left_out_and_the_film_kept(tmp_pa
     assert catalog["3"].title == "Heat" and catalog["3"].image_url is None
     assert catalog["1"].image_url == "https://img.example.com/fargo.jpg"
     assert f"{tmp_path / 'items.csv'}:4: " in caplog.text and why in caplog.text and "kept without a picture" in caplog.text
+
+
+def test_many_bad_pictures_are_reported_by_a_sample_and_a_count(tmp_path, caplog):
+    rows = "".join(f"{n},Film {n},2000,http://img.example.com/{n}.jpg\n" for n in range(3, 23))
+    (tmp_path / "items.csv").write_text(POSTERS_CSV + rows)
+    catalog = load_catalog(CatalogSettings(format="csv", path=tmp_path / "items.csv", columns={"image_url": "poster"}))
+    assert len(catalog) == 22 and all(catalog[str(n)].image_url is None for n in range(3, 23))
+    assert caplog.text.count("kept without a picture") == 5 and "15 more items kept without their picture" in caplog.text

@@ -1058,7 +1058,8 @@ def test_a_time_after_a_cued_title_ends_the_title(big_world, text):
 
 @pytest.mark.parametrize("text, kept", [("we watched Zorblax Returns last night and loved it", "zorblax returns"),
                                         ("I saw Quentlin Grove recently, pretty good", "quentlin grove"),
-                                        ("we watched Zorblax and the Qwertians: Part Deux again", "zorblax and the qwertians: part deux")])
+                                        ("we watched Zorblax and the Qwertians: Part Deux last weekend", "zorblax and the qwertians: part deux"),
+                                        ("I finally saw Born Yesterdy", "born yesterdy")])
 def test_an_unknown_title_is_tried_without_what_follows_it(world, text, kept):
     _, parser = world
     tried = [c["args"]["item"] for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"]
@@ -1107,6 +1108,7 @@ def test_who_is_in_it_asks_for_the_cast_of_the_film_in_hand(world, text):
 @pytest.mark.parametrize("text, film, kind", [("I watched Heat and it was way too long for me", "Heat", "disliked"),
                                               ("seen Fargo, not really my thing", "Fargo", "disliked"),
                                               ("Casablanca was wonderful", "Casablanca", "liked"),
+                                              ("I watched Heat, the violence was way too much", "Heat", "disliked"),
                                               ("we saw Inception, stunning!", "Inception", "liked")])
 def test_what_they_thought_of_a_film_they_watched_is_recorded(world, text, film, kind):
     """A reason it missed ("too long for me", "not my thing") is a dislike of a film they

@@ -15,6 +15,7 @@ import urllib.request
 import pytest
 
 from bot.core import ChatService
+from bot.home import forget_me
 from bot.slack_app import build_app, http_server, render
 from chatrec_agent.conversation.agent import ReplyItem
 from chatrec_agent.runtime import Runtime
@@ -244,6 +245,19 @@ def test_the_home_tab_shows_my_taste_and_list_and_its_buttons_change_them(slack)
     assert runtime.history.watchlist("slack:T1:U8") == ["alien"]  # only the clicker's
     page = json.dumps(last["view"])
     assert "Your list* (0)" in page and "no ratings yet" in page
+
+
+def test_forget_me_for_a_linked_person_undoes_the_link_and_forgets_only_their_own(slack):
+    client, api, runtime = slack
+    history = runtime.history
+    history.create_user("cat-7")
+    history.save_for_later("slack:T1:U9", "alien")  # said before an admin linked them
+    history.link("slack", "T1", "U9", "cat-7")
+    history.record_feedback("cat-7", "heat", "liked")  # the catalog user's history (others may share it)
+    said = forget_me(ChatService(runtime), "slack", "T1", "U9")
+    assert history.catalog_user("slack", "T1", "U9") is None and history.watchlist("slack:T1:U9") == []
+    assert [e.item_id for e in history.user_history("cat-7")] == ["heat"]
+    assert "no longer linked" in said and "stays with the catalog" in said
 
 
 def test_a_click_is_stored_before_it_is_acknowledged_and_a_failure_is_said(slack, monkeypatch):

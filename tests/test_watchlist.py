@@ -81,3 +81,12 @@ def test_a_long_list_shows_its_first_films_and_counts_the_rest(runtime):
     remembered = recall(runtime.agent.history("watchlist-long-conv"))
     assert [c["id"] for c in remembered.last_shown] == films[:20]  # "remove the third one" works on it
     assert remembered.shown_ids == []  # but the list is no picks: later requests don't skip its films
+
+
+@pytest.mark.parametrize("text, action", [("take this movie off my list", "remove"), ("save this film", "add"),
+                                          ("remove those from my list", "remove")])
+def test_a_pronoun_names_the_film_in_hand_for_saving_and_removing(runtime, text, action):
+    parser = runtime.agent.model.parser
+    memory = shown(runtime.catalog, "Casablanca")  # one film shown: the film in hand
+    assert calls(parser.plan(text, memory)) == [
+        {"name": "watchlist", "args": {"action": action, "item": by_title(runtime.catalog, "Casablanca")}}]

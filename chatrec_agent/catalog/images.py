@@ -41,7 +41,11 @@ def public_image_url(value: str) -> str:
     if not host:
         raise ValueError(f"image_url {shown} needs a host and no user name or password")
     if parts.netloc.rsplit("@", 1)[-1].startswith("["):
-        _public_address(ipaddress.IPv6Address(host.split("%")[0]), shown)
+        try:
+            address6 = ipaddress.IPv6Address(host)
+        except ValueError:
+            raise ValueError(f"image_url {shown} is not a URL: a malformed IPv6 address") from None
+        _public_address(address6, shown)
     elif _NUMERIC_LABEL.match(host.rsplit(".", 1)[-1]):
         try:
             address = ipaddress.IPv4Address(host)  # only the plain dotted form: 127.1, 0x7f.1 are refused

@@ -198,6 +198,7 @@ def _read_records(path: Path) -> Iterator[tuple[int, Mapping[str, Any] | str]]:
 def _collect_items(path: Path, records, settings: CatalogSettings, rows: _Rows) -> dict[str, Item]:
     items: dict[str, Item] = {}
     first_line: dict[str, int] = {}
+    pictures_left_out: list[str] = []
     for line, record in records:
         if isinstance(record, str):
             rows.bad(path, line, record)
@@ -208,12 +209,16 @@ def _collect_items(path: Path, records, settings: CatalogSettings, rows: _Rows) 
             rows.bad(path, line, str(exc))
             continue
         if left_out:
-            log.warning("%s:%d: %s", path, line, left_out)
+            pictures_left_out.append(f"{path}:{line}: {left_out}")
         if item.id in items:
             rows.bad(path, line, f"duplicate item id '{item.id}' (first seen on line {first_line[item.id]})")
             continue
         items[item.id] = item
         first_line[item.id] = line
+    for note in pictures_left_out[:5]:
+        log.warning("%s", note)
+    if len(pictures_left_out) > 5:
+        log.warning("%s: %d more items kept without their picture", path, len(pictures_left_out) - 5)
     return items
 
 

@@ -81,11 +81,13 @@ COMPARISONS = re.compile(r"(?:" + NOT_THE_VERB + r"\blike|similar to|"
 
 # Where a phrase ends: after a cue, a span running up to one of these is all the phrase says;
 # a time said after it too ("we watched Up last night", "saw Heat again").
-_TIME_AFTER = r"last|yesterday|tonight|today|again|recently|earlier|twice|once|this (?:week|weekend|morning|evening)"
+_TIME_AFTER = (r"(?:last|this) (?:night|week|weekend|month|year|summer|winter|time|morning|evening)|the other (?:day|night)|"
+               r"recently|(?:a (?:while|week|month|year)|\w+ (?:days|weeks|months|years)) ago")
 _PHRASE_END = re.compile(r"\s*(?:$|[,.;:!?)…]|\(|(?:and|or|but|from|with|without|by|in|on|for|too|though|please|instead|"
-                         + _TIME_AFTER + r")\b)")
-# Where a title a cue points at surely ends, whatever words titles hold ("Pride and Prejudice",
-# "Alien: Covenant"): a pause, or a time said after it.
+                         r"last|yesterday|tonight|today|again|twice|once|" + _TIME_AFTER + r")\b)")
+# Where a title a cue points at surely ends: a pause, or a time phrase ("last night", "recently",
+# "a week ago"); not at the words titles hold ("Pride and Prejudice", "Alien: Covenant", "The Last
+# Samurai", "Born Yesterday", "Never Say Never Again").
 _TITLE_END = re.compile(r"\s*(?:[,;!?…(]|(?:" + _TIME_AFTER + r")\b)")
 
 

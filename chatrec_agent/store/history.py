@@ -372,7 +372,9 @@ class HistoryStore(ABC):
 
     def forget_person(self, user_id: str) -> int:
         """Delete what chat collected under `user_id` ("forget me"): their feedback, their list
-        and their taste-sharing choice; the catalog's imported interactions stay. How many rows."""
+        and their taste-sharing choice. How many rows. The catalog's imported interactions stay;
+        so do votes in group polls (forgotten with their conversation's `forget`) and what models
+        fitted before learnt (gone at the next refit)."""
         with self._tx() as db:
             return sum(db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,)).rowcount
                        for table in ("feedback", "watchlist", "taste_sharing"))

@@ -61,8 +61,9 @@ _STAND = re.compile(r"\b(?:can'?t|cannot|could(?:n'?t| not)) stand\b")  # "could
 _CARE_FOR = re.compile(r"\bcar(?:e|ed|ing) (?:much |a lot |too much )?for\b")  # "didn't care for X": a liking, negated
 
 
-# "way too good", "loved it way too much": more than enough of something good is no complaint.
-_PRAISED = re.compile(r"(?:good|much|many|" + "|".join(sorted(cues.PRAISE)) + r")\b")
+# "way too good": more than enough of something good is no complaint ("way too much" is one,
+# unless a liking word says otherwise first: "loved it way too much").
+_PRAISED = re.compile(r"(?:good|" + "|".join(sorted(cues.PRAISE)) + r")\b")
 
 
 def says_it_missed(t: str) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 
-from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.plans import Plan
 from chatrec_agent.conversation.planner.references import ordinal_in
@@ -24,6 +23,9 @@ _REMOVE = re.compile(rf"^(?:(?:please|pls|ok|okay),?\s+)?(?:remove|delete|drop|t
                      r"(?:,?\s+(?:please|pls|thanks))?\s*[.!]*$")
 
 
+_REFERENCE = re.compile(r"(?:it|that|this|them|those|these)\b")
+
+
 class WatchlistReading:
     """The watchlist rules of IntentParser (intents.py), which mixes them in."""
 
@@ -34,8 +36,8 @@ class WatchlistReading:
             if m := pattern.match(t):
                 phrase = m.group("t") or m.groupdict().get("u") or ""
                 named = self._named(phrase)  # "add The Third Man to my list": the title, not the third card
-                bare = m.groupdict().get("t") and not m.groupdict().get("listed")
-                if bare and not (named or ordinal_in(phrase) is not None or cues.PRONOUN.match(phrase)):
+                bare = pattern is _ADD and m.group("t") and not m.group("listed")
+                if bare and not (named or ordinal_in(phrase) is not None or _REFERENCE.match(phrase)):
                     return None  # "save me something scary": no film to save
                 target = named[0].id if named else self._target(phrase, memory, write=True)
                 if target is None:
