@@ -5,6 +5,8 @@ store on SQLite and PostgreSQL: test_history.py.)"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from chatrec_agent.conversation.planner.memory import Recall, recall
@@ -90,3 +92,11 @@ def test_a_pronoun_names_the_film_in_hand_for_saving_and_removing(runtime, text,
     memory = shown(runtime.catalog, "Casablanca")  # one film shown: the film in hand
     assert calls(parser.plan(text, memory)) == [
         {"name": "watchlist", "args": {"action": action, "item": by_title(runtime.catalog, "Casablanca")}}]
+
+
+@pytest.mark.parametrize("text", ["give me 5 films", "anything good tonight?"])
+def test_a_request_right_after_the_list_is_a_request_of_its_own(runtime, text):
+    """After the list (no search running), a bare request is not read as "more like which one?"."""
+    memory = replace(shown(runtime.catalog, "Casablanca", "Fargo", "Heat"), last_recommend=None, list_tool="watchlist")
+    plan = runtime.agent.model.parser.plan(text, memory)
+    assert [c["name"] for c in calls(plan)] == ["recommend"] and not plan.answer, (plan.answer, calls(plan))

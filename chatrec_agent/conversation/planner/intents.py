@@ -340,6 +340,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
             meaning = replace(meaning, intent="others")  # "some more?" after a list: more of that search
         if meaning.intent == "others" and memory.last_recommend is not None:
             return self._call(ToolName.RECOMMEND, **past_shown(last_search(memory), memory))
+        if meaning.intent == "like_last" and target is None and not cues.LIKE_THAT.search(t):
+            return None  # "give me 5 films" after someone's list: a request of its own, not "like which?"
         if meaning.intent in ("like_last", "item_question") and target is None:
             return Plan(answer="Which one do you mean? Say e.g. “the second one”.")
         if meaning.intent == "like_last":
