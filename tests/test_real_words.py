@@ -1171,3 +1171,13 @@ def test_films_named_before_what_is_said_of_them_share_it(world, text, films):
     catalog, parser = world
     plan = parser.plan(text, Recall())
     assert feedback_of(plan) == {by_title(catalog, f): "liked" for f in films}, calls(plan)
+
+
+@pytest.mark.parametrize("text, film", [("We finally saw Casablanca and adored it. Anything else like that one?", "Casablanca"),
+                                        ("Toy Story was wonderful. Got more like it?", "Toy Story")])
+def test_more_like_a_film_just_praised_gets_picks_seeded_with_it(world, text, film):
+    """As "I loved X. Anything similar?" does: their taste and the seed, not bare neighbours."""
+    catalog, parser = world
+    plan_calls = calls(parser.plan(text, Recall()))
+    assert [c["name"] for c in plan_calls] == ["record_feedback", "recommend"], plan_calls
+    assert plan_calls[-1]["args"]["like"] == [by_title(catalog, film)], plan_calls

@@ -429,6 +429,10 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
             if target and memory.last_recommend is not None and memory.list_tool == ToolName.RECOMMEND:
                 # "any others like that?" in the middle of a search: like it, within the search.
                 return self._call(ToolName.RECOMMEND, **past_shown({"like": [target], "k": self._count(t)}, memory))
+            if target and target in memory.spoken_of:
+                # "…and loved it. More like that one": picks like the film they just spoke of, as
+                # "I loved X. Anything similar?" gets (their taste and the seed), not bare neighbours.
+                return self._call(ToolName.RECOMMEND, like=[target], k=self._count(t))
             if target:
                 return self._call(ToolName.SIMILAR_ITEMS, items=[target], k=self._count(t))
         return None  # titles: a personal recommend with like=[...] (below)
