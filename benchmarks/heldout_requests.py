@@ -27,7 +27,10 @@ too, and films named before what is said of them share it), and batch 10, writte
 the other, "I liked Her and Arrival. More like them please", records Arrival and leaves the unsure
 *Her* unasked), and batch 11, written then, passed 13 of 15; one failure was fixed the same
 way ("…and loved it. more like that one" gets picks seeded with it; the other, "I'm in the mood
-for a tearjerker", reads no genre), and batch 12, written then, is the held-out one.
+for a tearjerker", reads no genre), and batch 12, written then, passed 10 of 15; the final
+re-read then fixed one of its failures ("can you save the second one for me?": the request
+cues' polite words now shared by the watchlist reading), so it is no longer wholly held out;
+the next batch is to be written before the next fix.
 
 Each case is a short conversation on the demo catalog with the offline planner and a check
 that reads the catalog (director, genre, era, the seed's neighbourhood…). The cases were
@@ -506,7 +509,7 @@ def main() -> None:
                             ("batch_5", CASES_V5), ("batch_6", CASES_V6), ("batch_7", CASES_V7),
                             ("batch_8", CASES_V8), ("batch_9", CASES_V9),
                             ("batch_10", CASES_V10), ("batch_11", CASES_V11),
-                            ("batch_12_held_out", CASES_V12)):
+                            ("batch_12", CASES_V12)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}

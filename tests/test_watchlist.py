@@ -26,6 +26,9 @@ def runtime(tmp_path_factory, embedder) -> Runtime:
     ("save the third one", "add", 2), ("Please bookmark the first one", "add", 0),
     ("put the second one on my watch list", "add", 1), ("add #3 to my list, thanks", "add", 2),
     ("remove the first one from my watchlist", "remove", 0), ("take number 2 off my list please", "remove", 1),
+    # The polite words around a request (cues.POLITE_OPENER/CLOSER, shared with the request cues).
+    ("could you bookmark the third one for me?", "add", 2), ("hey, can you put the first one on my list, thanks", "add", 0),
+    ("would you drop #2 from my watchlist please?", "remove", 1),
 ])
 def test_saving_and_removing_by_position(runtime, text, action, position):
     parser = runtime.agent.model.parser

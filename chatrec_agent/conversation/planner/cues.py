@@ -127,8 +127,11 @@ FILLER = re.compile(
 ASKING_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset("""suggest suggestion recommend recommendation idea option
 pick know think thinking see watch look help need want find get got give show tell name tonight tomorrow weekend yes yeah sure okay thank thanks hello hey also
 maybe perhaps really else another other new more please lol great good nice would could should might must shall""".split())
+# The polite words around a request ("ok, can you …", "… for me, thanks"): said, not asked for.
+POLITE_OPENER = r"(?:(?:hey|hi|ok|okay|oh|so|please|pls|can you|could you|would you)[, ]+)*"
+POLITE_CLOSER = r"(?:,?\s+(?:please|pls|thanks|thank you|for me))*"
 ASKING = re.compile(
-    r"^(?:(?:hey|hi|ok|okay|so|please|can you|could you|would you)[, ]+)*"
+    r"^" + POLITE_OPENER +
     r"(?:i want|i'd like|i would like|i'm looking for|i am looking for|looking for|i'm in the mood for|in the mood for|"
     r"give me|show me|find me|recommend(?: me)?|suggest(?: me)?|what about|how about|is there|are there|any)\s+(?:(?:a|an|some|good|great)\s+)?")
 ERA_WORDS = re.compile(

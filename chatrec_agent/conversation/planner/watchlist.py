@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from chatrec_agent.conversation.planner.cues import POLITE_CLOSER, POLITE_OPENER
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.plans import Plan
 from chatrec_agent.conversation.planner.references import ordinal_in
@@ -17,11 +18,10 @@ _SHOW = re.compile(rf"^(?:(?:what'?s|what is|whats|anything)\s+(?:on|in)\s+{_LIS
                    rf"{_LIST}|what (?:did|have) i (?:saved?|put on {_LIST}))\s*[?.!]*$")
 # "add", "put", "keep" say it only with the list ("add a comedy" asks for one); "save" and
 # "bookmark" alone too, when what follows is a film ("save the second one", not "save me from…").
-_ADD = re.compile(rf"^(?:(?:please|pls|ok|okay|oh),?\s+)?(?:(?:save|bookmark)\s+(?P<t>.+?)(?P<listed>\s+(?:to|on|in|for)\s+(?:{_LIST}|later))?|"
-                  rf"(?:add|put|keep)\s+(?P<u>.+?)\s+(?:to|on|in)\s+{_LIST})(?:,?\s+(?:please|pls|thanks))?\s*[.!]*$")
-_REMOVE = re.compile(rf"^(?:(?:please|pls|ok|okay),?\s+)?(?:remove|delete|drop|take|cross)\s+(?P<t>.+?)\s+(?:off|from|out of)\s+{_LIST}"
-                     r"(?:,?\s+(?:please|pls|thanks))?\s*[.!]*$")
-
+_ADD = re.compile(rf"^{POLITE_OPENER}(?:(?:save|bookmark)\s+(?P<t>.+?)(?P<listed>\s+(?:to|on|in|for)\s+(?:{_LIST}|later))?|"
+                  rf"(?:add|put|keep)\s+(?P<u>.+?)\s+(?:to|on|in)\s+{_LIST}){POLITE_CLOSER}\s*[.!?]*$")
+_REMOVE = re.compile(rf"^{POLITE_OPENER}(?:remove|delete|drop|take|cross)\s+(?P<t>.+?)\s+(?:off|from|out of)\s+{_LIST}"
+                     rf"{POLITE_CLOSER}\s*[.!?]*$")
 
 _REFERENCE = re.compile(r"(?:it|that|this|them|those|these)\b")
 
