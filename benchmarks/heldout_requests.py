@@ -30,7 +30,10 @@ way ("…and loved it. more like that one" gets picks seeded with it; the other,
 for a tearjerker", reads no genre), and batch 12, written then, passed 10 of 15; the final
 re-read then fixed one of its failures ("can you save the second one for me?": the request
 cues' polite words now shared by the watchlist reading), so it is no longer wholly held out;
-the next batch is to be written before the next fix.
+batch 13, written then, passed 12 of 15, and its failures were fixed the same way (see its
+comment), along with two more of batch 12's ("I've already seen all of those"; "Fargo and Pulp
+Fiction are my favorites": what is said around two listed films is said of both); the next
+batch is to be written before the next fix.
 
 Each case is a short conversation on the demo catalog with the offline planner and a check
 that reads the catalog (director, genre, era, the seed's neighbourhood…). The cases were
@@ -427,6 +430,32 @@ CASES_V12 = [
     (["who directed The Shining?"], says("Stanley Kubrick")),
 ]
 
+# Written on 2026-12-05 (new session) before any fix to batch 12's remaining failures, before
+# running any of these: 12/15 on its first run; its failures were fixed by mechanism (a run of
+# positions, "the first two", "all of those", speaks of each film; everyday scorn, "bored",
+# "tedious"; a name written with a capital is a name though its word is everyday), so it is no
+# longer held out: write batch 14 before the next fix.
+CASES_V13 = [
+    (["hiya, could you point me to a decent space movie?"], genre_share("Sci-Fi", share=0.6)),
+    (["My son is 8 and obsessed with dinosaurs, what can we watch together?"], both(has_list(), links_only())),
+    (["I thought Parasite was brilliant. Anything along those lines?"], like("parasite-2019")),
+    (["not in the mood for anything sad tonight, just want to laugh"], genre_share("Comedy", share=0.6)),
+    (["old school film noir please"], genre_share("Film-Noir", share=0.6)),
+    (["We just finished Dune and loved it. What next?"], both(recorded("dune-2021", "liked"), has_list())),
+    (["Honestly Titanic bored me to tears"], both(recorded("titanic-1997", "disliked"), links_only("titanic-1997"))),
+    (["a mystery movie from the 40s or 50s"], both(genre_share("Mystery", share=0.6), years(1940, 1959))),
+    (["any good movies about the war in vietnam?"], genre_share("War", share=0.6)),
+    (["what year did Alien come out?"], says("1979")),
+    # Corrected after its first run: the check wrote links_only(), which forbids recording the two
+    # films named by position; the right answer records both as seen and goes on past them.
+    (["some westerns", "I've seen the first two, what else?"],
+     both(genre_share("Western"), lambda rt, r: [c["args"].get("kind") for c in r.tool_calls if c["name"] == "record_feedback"] == ["seen"] * 2)),
+    (["Recommend me something like Toy Story but not animated"], both(like("toy-story-1995", share=0.3), none_of("Animation"))),
+    (["cool, bye!"], both(no_list(), links_only())),
+    (["I'm a huge Hitchcock fan"], both(director("Alfred Hitchcock"), links_only())),
+    (["anything by miyazaki?"], director("Hayao Miyazaki")),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -509,7 +538,7 @@ def main() -> None:
                             ("batch_5", CASES_V5), ("batch_6", CASES_V6), ("batch_7", CASES_V7),
                             ("batch_8", CASES_V8), ("batch_9", CASES_V9),
                             ("batch_10", CASES_V10), ("batch_11", CASES_V11),
-                            ("batch_12", CASES_V12)):
+                            ("batch_12", CASES_V12), ("batch_13", CASES_V13)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}

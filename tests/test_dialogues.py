@@ -344,3 +344,13 @@ def test_a_tag_said_to_be_unwanted_keeps_its_films_out_and_the_search_goes_on(sa
         assert items(runtime, reply) and all("violence" not in it.tags and "Crime" in it.genres for it in items(runtime, reply))
         assert {"field": "tags", "values": ["violence"], "negate": True} in calls(reply, "recommend")[-1]["args"]["attributes"]
     assert calls(older, "recommend")[-1]["args"]["year_to"] < min(it.year for it in items(runtime, avoided))
+
+
+def test_seen_all_of_a_list_is_one_line_and_the_search_goes_on(runtime, say):
+    first, then = say("three westerns please", "honestly I've seen all of those")
+    films = [item.id for item in first.items]
+    assert len(films) == 3
+    seen = [c["args"]["item"] for c in then.tool_calls if c["name"] == "record_feedback"]
+    assert seen == films and then.items and not {i.id for i in then.items} & set(films), then.tool_calls
+    noted = [line for line in then.text.splitlines() if line.startswith("Noted")]
+    assert len(noted) == 1 and noted[0].endswith("I won't suggest them again.") and all(f"*{runtime.catalog[f].title}*" in noted[0] for f in films), then.text

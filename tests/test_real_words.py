@@ -1181,3 +1181,57 @@ def test_more_like_a_film_just_praised_gets_picks_seeded_with_it(world, text, fi
     plan_calls = calls(parser.plan(text, Recall()))
     assert [c["name"] for c in plan_calls] == ["record_feedback", "recommend"], plan_calls
     assert plan_calls[-1]["args"]["like"] == [by_title(catalog, film)], plan_calls
+
+
+@pytest.mark.parametrize("text, positions, kind", [("seen the first three already", [0, 1, 2], "seen"),
+                                                   ("loved all of them!", [0, 1, 2, 3], "liked"),
+                                                   ("honestly hated the last two", [2, 3], "disliked")])
+def test_a_run_of_positions_speaks_of_each_film_there(world, text, positions, kind):
+    catalog, parser = world
+    memory = shown(catalog, "Heat", "Fargo", "Casablanca", "Toy Story")
+    plan = parser.plan(text, memory)
+    assert feedback_of(plan) == {memory.last_shown[p]["id"]: kind for p in positions}, calls(plan)
+
+
+def test_both_of_two_and_all_of_a_list_seen_goes_on_past_them(world):
+    catalog, parser = world
+    memory = shown(catalog, "Heat", "Fargo")
+    plan = parser.plan("we've seen both unfortunately", memory)
+    assert feedback_of(plan) == {c["id"]: "seen" for c in memory.last_shown}, calls(plan)
+    assert any(c["name"] == "recommend" and set(memory.shown_ids) <= set(c["args"].get("exclude", [])) for c in calls(plan)), calls(plan)
+    # "both" of a longer list names no run: which two is unsaid, so nothing is written.
+    assert not feedback_of(parser.plan("seen both", shown(catalog, "Heat", "Fargo", "Casablanca")))
+
+
+@pytest.mark.parametrize("text", ["Toy Story honestly bored me", "Home Alone was so tedious", "I thought Casablanca was dreadful"])
+def test_everyday_scorn_is_a_dislike(world, text):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert set(feedback_of(plan).values()) == {"disliked"} and not any(c["args"].get("like") for c in calls(plan)), calls(plan)
+
+
+@pytest.mark.parametrize("text, films", [("Fargo and Toy Story are what I love most", ["Fargo", "Toy Story"]),
+                                         ("I really liked Toy Story and fargo", ["Toy Story", "Fargo"])])
+def test_what_is_said_around_two_listed_films_is_said_of_both(world, text, films):
+    """The first film alone is unsure (one capital at a sentence's start; lower case); listed with
+    a sure title, it shares the cue said after the pair, or before it."""
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert linked_ids(plan) >= {by_title(catalog, f) for f in films} and not plan.confirm, (plan.answer, calls(plan))
+
+
+def test_a_name_written_with_a_capital_is_a_name_though_the_word_is_everyday(embedder):
+    """"wilder" and "hitchcock" are words to the embedding model's vocabulary: written lower case
+    they need a cue ("by wilder"); written with a capital they are the directors."""
+    from chatrec_agent.catalog.attributes import AttributeVocabulary
+
+    catalog = load_catalog(settings_from_dict({}, environ={}).catalog)
+    vocabulary = AttributeVocabulary(catalog, embedder.vocabulary())  # as the runtime builds it
+    assert {"wilder", "hitchcock"} <= vocabulary.common
+    parser = OfflinePlanner.for_catalog(catalog, attributes=vocabulary, encode=embedder.encode).parser
+    for text, director in (("big fan of Hitchcock here, what have you got?", "Alfred Hitchcock"),
+                           ("I've been really into Wilder lately", "Billy Wilder")):
+        args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
+        assert [a["values"] for a in args.get("attributes", [])] == [[director]], args
+    args = next(c["args"] for c in calls(parser.plan("something a bit wilder please", Recall())) if c["name"] == "recommend")
+    assert not args.get("attributes"), args

@@ -140,12 +140,13 @@ class AttributeVocabulary:
     def __bool__(self) -> bool:
         return bool(self.full)
 
-    def find(self, text: str) -> list[AttributeMention]:
-        """Attribute values named in `text`, each with whether it is negated."""
+    def find(self, text: str, written: str = "") -> list[AttributeMention]:
+        """Attribute values named in `text`, each with whether it is negated; `written`: the
+        message as written, when `text` is its lower-cased reading (a capital is evidence of a name)."""
         if not self.full:
             return []
         words = phrase_words(text).split()
-        originals = set(re.findall(r"\b[A-Z][a-z]+", text))
+        originals = set(re.findall(r"\b[A-Z][a-z]+", written or text))
         used: set[int] = set()
         found: list[tuple[int, int, str, tuple[str, ...], bool]] = []  # start, end, field, keys, exact
         for start, end, hits in longest_matches(words, self.full, self.max_words, min_size=2):

@@ -109,7 +109,7 @@ ROLE_CUES = frozenset("play plays played playing".split())
 PERSON_NOUNS = frozenset("guy guys girl actor actress character person dude lady man woman fella".split())
 
 # A word after a span that says a title came before it ("Zootopia was great").
-CUES_AFTER = frozenset("was is were looks look sounds sound seemed seems rocks rocked".split())
+CUES_AFTER = frozenset("was is were are looks look sounds sound seemed seems rocks rocked".split())
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|&")
 # Plural nouns after a span that make it a kind or a series: "the Spy movies", "Marvel films".
@@ -333,11 +333,23 @@ class MentionLinker:
                     continue
                 start = i - 1 if i > 0 and words[i - 1] in ARTICLES else i
                 out.append(self._scored(text, toks, start, j, found))
-        # "Casablanca and Toy Story are…": a span listed with a sure title is likelier one too.
+        # "Casablanca and Toy Story are…": a span listed with a sure title is likelier one too, and
+        # what is said around the pair is said of both ("Fargo and Pulp Fiction are my favourites":
+        # the cue after the second is Fargo's too; "I loved Heat and Fargo": the first's cue is Fargo's).
         links = [m for m in out if m.decision == "link"]
-        return [self._rescored(m, {**m.evidence, "listed": 1.0}) if m.decision != "link" and any(
-                    _LISTED.match(text[m.end:n.start]) or _LISTED.match(text[n.end:m.start]) for n in links) else m
-                for m in out]
+        return [self._listed(m, links, text) if m.decision != "link" else m for m in out]
+
+    def _listed(self, m: Mention, links: list[Mention], text: str) -> Mention:
+        before = [n for n in links if _LISTED.match(text[m.end:n.start])]  # m, then "and" n
+        after = [n for n in links if _LISTED.match(text[n.end:m.start])]  # n "and", then m
+        if not before and not after:
+            return m
+        shared = {"listed": 1.0}
+        if before and before[0].evidence["cue_after"]:
+            shared["cue_after"] = 1.0
+        if after and (after[0].evidence["cue"] or after[0].evidence["seen_cue"]):
+            shared |= {k: max(m.evidence[k], after[0].evidence[k]) for k in ("cue", "seen_cue")}
+        return self._rescored(m, {**m.evidence, **shared})
 
     def _rescored(self, m: Mention, evidence: dict[str, float]) -> Mention:
         score = self.model.probability(evidence)

@@ -164,8 +164,18 @@ def _watchlist(payload: dict) -> list[str]:
     return []
 
 
+def _noted(kind: str | None, labels: list[str]) -> str:
+    films = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    if kind == "liked":
+        return f"Noted: you liked {films}. I'll lean that way."
+    if kind == "disliked":
+        return f"Noted: you didn't like {films}. I'll steer away from {'it' if len(labels) == 1 else 'them'} and things like {'it' if len(labels) == 1 else 'them'}."
+    return f"Noted that you've seen {films}; I won't suggest {'it' if len(labels) == 1 else 'them'} again."
+
+
 def compose(tool_messages: list) -> str:
     lines: list[str] = []
+    noted: tuple[str | None, list[str], int] | None = None  # the feedback line being written: kind, films, its line
     for message in tool_messages:
         payload = tool_result(message)
         name = payload.get("tool") or getattr(message, "name", "")
@@ -216,14 +226,14 @@ def compose(tool_messages: list) -> str:
                 lines.append(f"I couldn't save that: {payload['error']}.")
             elif payload.get("item"):
                 label, kind = _label(payload["item"]), payload.get("kind")
-                if kind == "liked":
-                    lines.append(f"Noted: you liked {label}. I'll lean that way.")
-                elif kind == "disliked":
-                    lines.append(f"Noted: you didn't like {label}. I'll steer away from it and things like it.")
-                elif kind == "rated":
+                if kind == "rated":
                     lines.append(f"Saved: {label} {payload.get('rating') or 0:g}★.")
+                elif noted and noted[0] == kind and noted[2] == len(lines) - 1:
+                    noted[1].append(label)  # "seen all of those": one line for the run
+                    lines[-1] = _noted(kind, noted[1])
                 else:
-                    lines.append(f"Noted that you've seen {label}; I won't suggest it again.")
+                    noted = (kind, [label], len(lines))
+                    lines.append(_noted(kind, noted[1]))
         elif name == ToolName.WATCHLIST:
             lines += _watchlist(payload)
         elif name == ToolName.USER_HISTORY:

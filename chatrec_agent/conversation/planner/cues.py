@@ -38,19 +38,22 @@ RATE = [
     re.compile(r"\b(?:i'?d )?give (?P<t>.+?) (?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)\b"),
     re.compile(r"^(?P<t>.+?) (?:is|was|gets|deserves) (?:a )?(?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)\b"),
 ]
+# "I really liked", "honestly hated": the adverbs between a subject and its verdict.
+_ADVERBS = r"(?:(?:really|honestly|truly|absolutely|totally|genuinely|seriously|also|just|still|actually|kinda) )*"
 LIKED = re.compile(
-    r"(?:\bi (?:really |absolutely |totally |also |just |still |do |did )?(?:loved|liked|enjoyed|adored|love|like)|"
-    r"^(?:really )?(?:loved|liked|enjoyed|adored)|\bmy (?:all[- ]time )?favou?rites? (?:is|are|was|were|include)) (?P<t>.+)")
+    r"(?:\bi " + _ADVERBS + r"(?:do |did )?(?:loved|liked|enjoyed|adored|love|like)|"
+    r"^" + _ADVERBS + r"(?:loved|liked|enjoyed|adored)|\bmy (?:all[- ]time )?favou?rites? (?:is|are|was|were|include)) (?P<t>.+)")
 # What people call a film they liked or not: after "X was …", and as a clause's own verdict
 # (opinions.py; "good" only after "was": "is Heat good?" asks).
 PRAISE = frozenset("great amazing awesome excellent brilliant fantastic best masterpiece hilarious enjoyable beautiful "
                    "wonderful incredible superb outstanding terrific gorgeous stunning perfect".split())
-SCORN = frozenset("awful terrible bad boring rubbish dull worst overrated meh disappointed disappointing".split())
+SCORN = frozenset("awful terrible bad boring bored rubbish dull worst overrated meh disappointed disappointing tedious "
+                  "dreadful horrible mediocre forgettable pointless".split())
 LIKED_REF = re.compile(rf"^(?P<t>.+?) (?:was|is) (?:good|{'|'.join(sorted(PRAISE))}|"
                        r"(?:one of )?my (?:all[- ]time )?favou?rites?)\b")
 DISLIKED = re.compile(
-    r"(?:\bi (?:really )?(?:hated|disliked|didn'?t like|did not like|couldn'?t stand|hate|dislike|don'?t like)|"
-    r"^(?:really )?(?:hated|disliked|didn'?t like|couldn'?t stand)) (?P<t>.+)")
+    r"(?:\bi " + _ADVERBS + r"(?:hated|disliked|didn'?t like|did not like|couldn'?t stand|hate|dislike|don'?t like)|"
+    r"^" + _ADVERBS + r"(?:hated|disliked|didn'?t like|couldn'?t stand)) (?P<t>.+)")
 DISLIKED_REF = re.compile(rf"^(?P<t>.+?) (?:was|is) (?:{'|'.join(sorted(SCORN))})\b")
 # "have you seen it?" asks the bot: only what the person saw is theirs to record.
 SEEN = re.compile(
@@ -126,7 +129,8 @@ FILLER = re.compile(
 # a wish made only of these and the language's function words searches for nothing.
 ASKING_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset("""suggest suggestion recommend recommendation idea option
 pick know think thinking see watch look help need want find get got give show tell name tonight tomorrow weekend yes yeah sure okay thank thanks hello hey also
-maybe perhaps really else another other new more please lol great good nice would could should might must shall""".split())
+maybe perhaps really else another other new more please lol great good nice would could should might must shall
+fan fans lover huge big""".split())
 # The polite words around a request ("ok, can you …", "… for me, thanks"): said, not asked for.
 POLITE_OPENER = r"(?:(?:hey|hi|ok|okay|oh|so|please|pls|can you|could you|would you)[, ]+)*"
 POLITE_CLOSER = r"(?:,?\s+(?:please|pls|thanks|thank you|for me))*"

@@ -14,7 +14,7 @@ from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, Plan, did_you_mean, folded, last_search, mentioned,
                                                       past_shown, spans_in, without_titles)
-from chatrec_agent.conversation.planner.references import ordinal_in, ordinals_in, pick
+from chatrec_agent.conversation.planner.references import ordinal_in, ordinals_in, pick, positions_in
 from chatrec_agent.conversation.tool_names import ToolName
 
 
@@ -104,6 +104,8 @@ class FeedbackReading:
             phrase = m.group("t")
             if len(positions := ordinals_in(t)) > 1 and memory.last_shown:
                 return self._each_position(t, positions, kind, memory)
+            if several := self._several(phrase, kind, memory):
+                return several
             if kind == "liked" and re.match(r"(something|anything|a |an |some |films?|movies?|to )", phrase):
                 return None  # "I'd like something funny" is a request, not feedback
             if self._named(phrase):  # every film the sentence names: "not into Saw but I did like Alien"
@@ -134,6 +136,8 @@ class FeedbackReading:
             if self._named(m.group("t") or ""):  # "I just saw Heat and loved it": each film as its clauses say
                 return self._taste(t, self._named(t), "seen", memory)
             phrase = m.group("t") or ""
+            if several := self._several(phrase, "seen", memory):
+                return several
             if re.match(r"(?:ones?)?\s*(?:[,.;!?…]|$)", phrase):
                 phrase = ""  # "seen that one, too dry for me": the film just talked about
             target = self._target(phrase or "it", memory, write=True)
@@ -184,6 +188,13 @@ class FeedbackReading:
         feedback = [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": card["id"], "kind": opinion}}
                     for (_, _, n), opinion in zip(positions, said) if opinion and (card := pick(memory.last_shown, n))]
         return Plan(feedback) if feedback else None
+
+    @staticmethod
+    def _several(phrase: str, kind: str, memory: Recall) -> Plan | None:
+        """"seen the first two", "loved all of those", "hated both": each film of the run shown there."""
+        run = positions_in(phrase, len(memory.last_shown))
+        return Plan([{"name": ToolName.RECORD_FEEDBACK, "args": {"item": memory.last_shown[n - 1]["id"], "kind": kind}}
+                     for n in run]) if run else None
 
     @staticmethod
     def _span(t: str, item: Item) -> tuple[int, int]:

@@ -21,7 +21,7 @@ from chatrec_agent.conversation.planner.lexicon import GENERIC, GenreLexicon, le
 from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import says_it_missed
-from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN_TITLE, Plan, folded, last_search, mentioned, merged,
+from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, folded, last_search, mentioned, merged,
                                                       past_shown, sentences_of, set_era, without_interjection, without_titles)
 from chatrec_agent.conversation.planner.questions import asking_part, item_question
 from chatrec_agent.conversation.planner.references import count_in, ordinal_in, pick
@@ -102,11 +102,12 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
             if not any(m.text == span for m in mentions):  # a typo the linker did not find: take the words
                 start = text.find(span)
                 mentions += (Mention(start, start + len(span), span, (self.items[item],), 1.0, "link"),) if start >= 0 else ()
-        token = MENTIONS.set(mentions)
+        token, written = MENTIONS.set(mentions), WRITTEN.set(text)
         try:
             plan = self._plan(text, memory)
         finally:
             MENTIONS.reset(token)
+            WRITTEN.reset(written)
         if plan.confirm is not None:
             plan.confirm = {**plan.confirm, "text": text}
         t = " ".join(text.lower().split())

@@ -18,6 +18,9 @@ from chatrec_agent.conversation.planner.opinions import continues
 # weighs capitals, quotes and years) and read by every rule below; per call, so concurrent
 # turns never see each other's.
 MENTIONS: ContextVar[tuple[Mention, ...]] = ContextVar("mentions", default=())
+# The message as written, for what else weighs capitals ("a huge Hitchcock fan": a name, though
+# "hitchcock" is an everyday word to the model's vocabulary).
+WRITTEN: ContextVar[str] = ContextVar("written", default="")
 
 
 # Capitalised words and a year in parentheses: how people write a title ("Saw (2004)").

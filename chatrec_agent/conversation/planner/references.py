@@ -34,6 +34,27 @@ def ordinals_in(text: str) -> list[tuple[int, int, int]]:
     return sorted(found)
 
 
+_FIRST_OR_LAST = re.compile(r"\b(?:the )?(first|top|last) (two|three|four|five|six|seven|eight|nine|ten|couple|few|\d{1,2})\b")
+_EVERY = re.compile(r"\b(?:all|each|every one|every single one) (?:of )?(?:those|these|them|the (?:\w+ )?(?:ones|films|movies|picks))\b|"
+                    r"\b(?:them|those|these) all\b")
+_ALL_N = re.compile(r"\ball (two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\b")  # "all three": of a list of three
+_BOTH = re.compile(r"\bboth\b")
+
+
+def positions_in(text: str, shown: int) -> list[int]:
+    """The positions in a list of `shown` that one phrase names together: "the first two", "the
+    last three", "all of those", "both" (of two); [] when it names no such run."""
+    t = text.lower()
+    if m := _FIRST_OR_LAST.search(t):
+        n = min(shown, int(m.group(2)) if m.group(2).isdigit() else NUMBERS.get(m.group(2), NUMBERS.get("a " + m.group(2), 0)))
+        run = list(range(1, n + 1)) if m.group(1) != "last" else list(range(shown - n + 1, shown + 1))
+        return run if n > 1 else []
+    every = (m := _ALL_N.search(t)) and (int(m.group(1)) if m.group(1).isdigit() else NUMBERS[m.group(1)]) == shown
+    if every or _EVERY.search(t) or (shown == 2 and _BOTH.search(t)):
+        return list(range(1, shown + 1)) if shown > 1 else []
+    return []
+
+
 def pick(items: list, position: int | None):
     if position is None or not items:
         return None

@@ -16,7 +16,7 @@ from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.lexicon import against, lemma
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions
-from chatrec_agent.conversation.planner.plans import (MENTIONS, Plan, did_you_mean, did_you_mean_item, last_search,
+from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, did_you_mean, did_you_mean_item, last_search,
                                                       mentioned, spans_in, without_interjection, without_titles)
 from chatrec_agent.conversation.planner.references import ordinal_in
 from chatrec_agent.conversation.tool_names import ToolName
@@ -58,7 +58,7 @@ class RequestReading:
         the film, in "something like Hitchcock")."""
         if not self.attributes:
             return []
-        mentions = self.attributes.find(t)
+        mentions = self.attributes.find(t, written=WRITTEN.get())
         if mentions and (m := cues.LIKE.search(t)) and self._named(m.group("t")):
             title_words = set(phrase_words(m.group("t")).split())
             words = phrase_words(t).split()
