@@ -246,6 +246,7 @@ TAGS = {
     "heat": ("heist", "cat and mouse"), "paddington-2": ("heist", "prison"), "fargo": ("kidnapping", "snow"),
     "psycho": ("twist ending", "motel"), "parasite": ("twist ending", "class divide"), "get-out": ("twist ending",),
     "some-like-it-hot": ("twist", "cross-dressing"), "groundhog-day": ("time loop",),
+    "casablanca": ("tear jerker", "wartime"), "unforgiven": ("movies",), "rio-bravo": ("good",),
 }
 
 
@@ -279,6 +280,18 @@ def test_words_that_are_no_tag_change_nothing(tagged_index, embedder, query):
     plain = tagged_index.search_vector(embedder.encode([query])[0], k=8)
     assert [(h.item_id, h.score) for h in fused] == [(h.item_id, h.score) for h in plain]
     assert not any(h.matched for h in fused)
+
+
+@pytest.mark.parametrize("query", ["a real tearjerker", "any tear-jerkers?", "a good tear jerker"])
+def test_a_tag_is_one_term_however_it_is_spaced(tagged_index, query):
+    hits = tagged_index.search(query, k=3)
+    assert ids(hits)[0] == "casablanca" and hits[0].matched == ("tear jerker",), [(h.item_id, h.matched) for h in hits]
+
+
+@pytest.mark.parametrize("query", ["good movies for tonight", "a great film", "the best movie ever"])
+def test_a_tag_that_names_the_kind_or_a_verdict_matches_nothing(tagged_index, query):
+    """An item tagged "movies" or "good" is about nothing in particular: every query says those."""
+    assert not any(h.matched for h in tagged_index.search(query, k=8))
 
 
 def test_tag_matches_respect_the_filters(tagged_index):

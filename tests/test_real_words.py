@@ -1235,3 +1235,20 @@ def test_a_name_written_with_a_capital_is_a_name_though_the_word_is_everyday(emb
         assert [a["values"] for a in args.get("attributes", [])] == [[director]], args
     args = next(c["args"] for c in calls(parser.plan("something a bit wilder please", Recall())) if c["name"] == "recommend")
     assert not args.get("attributes"), args
+
+
+@pytest.mark.parametrize("text, genres", [("a film to watch with my 7 year old tonight", ["Children"]),
+                                          ("anything for a nine-year-old who loves animals?", ["Children"]),
+                                          ("something my 15 year old son would like", [])])
+def test_an_age_is_a_person_not_an_era(world, text, genres):
+    _, parser = world
+    args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
+    assert args.get("genres", []) == genres and not args.get("year_to") and not args.get("year_from"), args
+
+
+def test_praise_before_the_wish_is_no_part_of_it(world):
+    """"a good tearjerker" is searched as "tearjerker": "good" says what every wish wants."""
+    _, parser = world
+    for text in ("recommend me a nice tearjerker please", "any good decent tearjerkers?"):
+        args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
+        assert args.get("wish") in ("tearjerker", "tearjerkers"), args

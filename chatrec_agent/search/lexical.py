@@ -30,7 +30,14 @@ from chatrec_agent.catalog.model import phrase_words
 LEXICAL_WEIGHT = 0.3
 # Longest phrase (in words) looked up as one tag.
 MAX_PHRASE = 4
-_STOPWORDS = frozenset(STOPWORDS_EN) | {"s", "t"}
+# Words that name what every item of a catalog is ("feel-good movies", "a book about…"): a tag
+# saying one says nothing about the item, and matching it would rank its few carriers first.
+_KIND_WORDS = frozenset("movie film flick picture book novel title show series item product song track album game "
+                        "episode".split())
+# A verdict is no keyword either: an item tagged "good" is not about goodness, and "a good
+# tearjerker" asks for tearjerkers ("good soundtrack", a whole tag, still matches as a phrase).
+_VERDICTS = frozenset("good great nice best better fine cool awesome excellent amazing favorite favourite".split())
+_STOPWORDS = frozenset(STOPWORDS_EN) | {"s", "t"} | _KIND_WORDS | _VERDICTS
 
 
 def _singular(word: str) -> str:
@@ -56,6 +63,8 @@ class LexicalIndex:
         terms = {tag: self._terms([p]) for tag, p in phrase.items() if p}
         documents = [[term for tag in item_tags for term in terms.get(tag, ())] for item_tags in tags]
         self.vocabulary = frozenset(term for item_terms in terms.values() for term in item_terms)
+        # "tearjerker" and "tear jerker", "superhero" and "super hero": one term however it is spaced.
+        self._spaced = {term.replace(" ", ""): term for term in self.vocabulary}
         self._bm25: bm25s.BM25 | None = None
         if self.vocabulary:
             self._bm25 = bm25s.BM25()
@@ -89,7 +98,8 @@ class LexicalIndex:
         for start in range(len(words)):
             for size in range(1, min(MAX_PHRASE, len(words) - start) + 1):
                 term = " ".join(words[start:start + size])
-                if term in self.vocabulary and term not in found:
+                term = term if term in self.vocabulary else self._spaced.get(term.replace(" ", ""), "")
+                if term and term not in found:
                     found.append(term)
         return found
 

@@ -105,6 +105,11 @@ CORRECTION = re.compile(r"^(?:scratch that|forget (?:that|it)|never ?mind|actual
 COUNT_ONLY = re.compile(r"^(?:(?:ok|okay|hmm|no|well)[, ]+)?(?:(?:just|only|give me|show me|make it|how about|i only want|"
                          r"i only need|maybe|can you|could you|please)\s*)*(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|a couple|a few)"
                          r"(?: (?:of them|please|instead|then|more|picks?|options?|ones?|films?|movies?))*\W*$")
+# "my 10 year old", "a six-year-old": a child, read as "kid" (the genre words know kids); an
+# older age is left as written (and is no era, see eras.py).
+AGE = re.compile(r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[ -](?:years?|yrs?)[ -]olds?\b",
+                 re.I)
+CHILD_AGE = 12
 FEWER = re.compile(r"^(?:(?:ok|okay|hmm|no)[, ]+)?(?:fewer|less|not so many|too many)\b")
 # "the same director", "that era"; "this year" is now, no field of the film in hand.
 REF_FIELD = re.compile(r"\b(?:that|the same|this(?! year\b)|same) (?P<what>[a-z]+)\b")
@@ -137,7 +142,7 @@ POLITE_CLOSER = r"(?:,?\s+(?:please|pls|thanks|thank you|for me))*"
 ASKING = re.compile(
     r"^" + POLITE_OPENER +
     r"(?:i want|i'd like|i would like|i'm looking for|i am looking for|looking for|i'm in the mood for|in the mood for|"
-    r"give me|show me|find me|recommend(?: me)?|suggest(?: me)?|what about|how about|is there|are there|any)\s+(?:(?:a|an|some|good|great)\s+)?")
+    r"give me|show me|find me|recommend(?: me)?|suggest(?: me)?|what about|how about|is there|are there|any)\s+(?:(?:a|an|some|good|great|nice|decent)\s+)*")
 ERA_WORDS = re.compile(
     r"\b(\d0s|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|recent|latest|new|"
     r"newest|modern|classic|old|older|vintage|before|after|since|between|era|decade|year|years)\b")

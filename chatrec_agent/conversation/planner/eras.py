@@ -48,7 +48,8 @@ _NOUGHTIES = re.compile(rf"\b00s\b|\b2000{_SUFFIX}\b")
 _WORD_DECADE = re.compile(rf"\b(?:{_PREFIXED_WORD}|{_WORD})\b")
 _YEAR = re.compile(rf"\b{_any(_DATA['from_year'])} (\d{{4}})\b|\b((?:19|20)\d\d) {_any(_DATA['year_nouns'])}\b")
 _RECENT = re.compile(rf"\b{_any(_DATA['recent'])}\b")
-_OLD = re.compile(rf"\b{_any(_DATA['old'])}\b(?! (one|ones)\b)")
+# "my 10 year old", "a six-year-old": a person's age, no era.
+_OLD = re.compile(rf"(?<!\byear )(?<!\byears )(?<!\bmonth )(?<!\bmonths )\b{_any(_DATA['old'])}\b(?! (one|ones)\b)")
 
 
 def _start(m: re.Match) -> int:

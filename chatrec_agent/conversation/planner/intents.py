@@ -24,7 +24,7 @@ from chatrec_agent.conversation.planner.opinions import says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, folded, last_search, mentioned, merged,
                                                       past_shown, sentences_of, set_era, without_interjection, without_titles)
 from chatrec_agent.conversation.planner.questions import asking_part, item_question
-from chatrec_agent.conversation.planner.references import count_in, ordinal_in, pick
+from chatrec_agent.conversation.planner.references import NUMBERS, count_in, ordinal_in, pick
 from chatrec_agent.conversation.planner.requests import RequestReading
 from chatrec_agent.conversation.planner.spelling import Speller, cue_words
 from chatrec_agent.conversation.planner.watchlist import WatchlistReading
@@ -77,6 +77,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
     def plan(self, text: str, memory: Recall) -> Plan:
         text = self.speller(text.replace("’", "'").replace("‘", "'"))  # "don’t" is "don't"
         text = cues.MORE_THAN_WANTED.sub(r"too \1for me", text)
+        text = cues.AGE.sub(lambda m: "kid" if _years(m["n"]) <= cues.CHILD_AGE else m[0], text)
         for pattern in cues.NOT_ENOUGH:
             # Only on a genre word: "isn't old enough for horror" keeps its negation.
             text = re.sub(r"  +", " ", pattern.sub(lambda m: f" more {m['w']}" if self.lexicon.parse(m["w"])[0] else m[0], text))
@@ -556,3 +557,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
             args["k"] = self._count(rest)
         args = {k: v for k, v in args.items() if v not in (None, [], "")}
         return self._call(ToolName.RECOMMEND, **args)
+
+
+def _years(word: str) -> int:
+    return int(word) if word.isdigit() else {"eleven": 11, "twelve": 12}.get(word.lower(), NUMBERS.get(word.lower(), 99))
