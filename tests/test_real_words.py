@@ -1252,3 +1252,25 @@ def test_praise_before_the_wish_is_no_part_of_it(world):
     for text in ("recommend me a nice tearjerker please", "any good decent tearjerkers?"):
         args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
         assert args.get("wish") in ("tearjerker", "tearjerkers"), args
+
+
+@pytest.mark.parametrize("text", ["Awesome, thank you so much for all the help!", "ok thanks a lot, really appreciate it",
+                                  "hmm, I'll think it over", "thanks, will do"])
+def test_thanks_and_musing_of_any_length_get_a_word_and_no_list(world, text):
+    _, parser = world
+    plan = parser.plan(text, Recall())
+    assert plan.answer and not calls(plan), calls(plan)
+
+
+def test_thanks_with_something_said_reads_what_was_said(world):
+    catalog, parser = world
+    plan = parser.plan("thank you, seen it", shown(catalog, "Heat"))
+    assert feedback_of(plan) == {by_title(catalog, "Heat"): "seen"}, (plan.answer, calls(plan))
+
+
+@pytest.mark.parametrize("text, years", [("Maybe something older, like from the 90s?", (1990, 1999)),
+                                         ("something like 80s stuff", (1980, 1989))])
+def test_like_before_an_era_names_no_film(world, text, years):
+    _, parser = world
+    args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
+    assert (args.get("year_from"), args.get("year_to")) == years and not args.get("like") and not args.get("wish"), args

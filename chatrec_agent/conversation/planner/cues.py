@@ -21,6 +21,10 @@ OTHERS = re.compile(
     r"\b(another|other) user'?s?\b|\buser ?#?\d+\b|\bas user\b)"
 )
 THANKS = re.compile(r"^(thanks|thank you|cheers|ta|thx)\b")
+GRATITUDE = re.compile(r"\b(?:thanks|thank you|thx|ty|appreciate it|much appreciated)\b")
+# What else thanks are said with ("ok, thanks so much for all your help!"): nothing to act on.
+THANKS_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset("""ok okay great perfect awesome cool nice wonderful brilliant much
+lot lots really very so help helpful helping appreciate appreciated again all everything time""".split())
 GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|howdy|good (morning|afternoon|evening)|thanks|thank you|cheers|ta|thx)\b")
 # Where one sentence ends and the next begins; ReDial joins a person's messages with "...".
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\w)|\s*(?:\.{2,}|…)\s*|\s*\n+\s*")

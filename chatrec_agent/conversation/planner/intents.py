@@ -177,9 +177,15 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
         if (m := cues.GREETING.match(t)) and len(t.split()) <= 4:
             rest = t[m.end():].strip(" ,.!?…")
             # "Hi, seeking a drama." greets and asks: the request is answered.
-            if not rest or not (self._has_slots(rest) or cues.SEEKING.search(rest)):
+            # "thank you, seen it" says something: it is read on ("seen it").
+            said = cues.THANKS.match(t) and not set(re.findall(r"[a-z]+", rest)) <= cues.THANKS_WORDS
+            if not rest or not (self._has_slots(rest) or cues.SEEKING.search(rest) or said):
                 return Plan(answer=THANKS if cues.THANKS.match(t) else GREETING)
             t = rest
+        # "Great, thanks so much for your help!": thanks that ask for nothing, however long.
+        if cues.GRATITUDE.search(t) and "?" not in t and not (self._has_slots(t) or cues.SEEKING.search(t)) and \
+                set(re.findall(r"[a-z]+", cues.GRATITUDE.sub(" ", t))) <= cues.THANKS_WORDS:
+            return Plan(answer=THANKS)
         # "did I like Fargo?" asks the history; "my favourites are X, Y" is a taste.
         if cues.HISTORY.search(t) and not cues.REQUEST.search(t) and (not mentioned(t, "link") or cues.QUESTION.match(t) or cues.WH_QUESTION.match(t)):
             return self._call(ToolName.USER_HISTORY)

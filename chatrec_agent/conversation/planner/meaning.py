@@ -52,6 +52,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "sounds good, I'll check it out", "I'll watch it tonight", "I haven't seen that one", "great suggestion",
         "that sounds interesting", "I'll add it to my list", "maybe I'll try that", "ok I'll give it a go",
         "I've heard good things about it", "perfect, thanks", "that looks fun", "I will look into it",
+        "let me think about it", "I'll think it over", "hmm, maybe", "I'll consider it",
     ),
     "out_of_scope": (
         "what's the weather tomorrow?", "what time is it?", "tell me a joke", "who won the game last night?",
@@ -70,6 +71,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 
 MIN_SIMILARITY = 0.55
 MIN_MARGIN = 0.04
+# Intents answered alike (a short reply, no list): telling them apart needs no margin, only
+# telling them from a request does ("great, thanks so much for your help!" is as near "that's
+# great, thank you" as "thanks for the help, bye").
+KINDRED = (frozenset({"smalltalk", "goodbye", "acknowledge", "out_of_scope"}),)
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,9 @@ class MeaningClassifier:
         for label, sim in zip(self.labels, sims.tolist()):
             best[label] = max(best.get(label, -1.0), sim)
         ranked = sorted(best.items(), key=lambda kv: -kv[1])
-        (intent, top), (_, second) = ranked[0], ranked[1]
+        intent, top = ranked[0]
+        kin = next((group for group in KINDRED if intent in group), {intent})
+        second = max((sim for label, sim in ranked if label not in kin), default=-1.0)
         if top < MIN_SIMILARITY or top - second < MIN_MARGIN:
             return None
         return Meaning(intent, round(top, 3), round(top - second, 3))

@@ -207,8 +207,8 @@ class RequestReading:
         """Whether a phrase after "like" that names no catalog title may be one it lacks or one
         misspelt ("Hot Fuzz", "Blade Runer"), worth looking up: not a genre or attribute, and
         not only everyday words ("the one you said", "something fun")."""
-        if self.lexicon.parse(phrase)[0] or self._mentions(phrase):
-            return False
+        if self.lexicon.parse(phrase)[0] or self._mentions(phrase) or any(parse_era(phrase, self.latest_year)):
+            return False  # "like from the 90s": an era, no title
         words = [w for w, _, _ in tokens(phrase)]
         if any(w in cues.KINDS for w in words):
             return False  # "the Spy movies", "a superhero movie": a kind of film, no title
@@ -274,7 +274,7 @@ class RequestReading:
         text = re.sub(r"\bwhat else\b|\b(?:would|will|might) i (?:like|love|enjoy)\b|\b(?:i|we)(?:'m| am| are)? (?:really |"
                       r"absolutely |also |just )?(?:like|love|liked|loved|enjoy|enjoyed|adore|a (?:big |huge )?fan of)\b", " ", text)
         content = cues.FILLER.sub(" ", text)
-        content = re.sub(r"\b(a|an|the|to|watch|i|for|from|with|and|or|of|in|no|not|without|s)\b", " ", content)
+        content = re.sub(r"\b(a|an|the|to|watch|i|for|from|with|and|or|of|in|no|not|without|s|like|stuff|things?)\b", " ", content)
         content = re.sub(r"[^a-z' -]", " ", content)
         content = cues.ERA_WORDS.sub(" ", content)
         # "i've" less its "i" leaves "'ve": a contraction's rest is no word of its own.
