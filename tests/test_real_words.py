@@ -585,6 +585,9 @@ def test_misspelt_genre_and_kind_words_are_read(world):
     assert call["args"]["genres"] == ["Thriller"], call
     assert parser.speller("do you know some great new moveis") == "do you know some great new movies"
     assert parser.speller("Moveis like Zootopia") == "Movies like Zootopia"
+    # A plural is put right as its dictionary form would be ("comdy" -> "comedy").
+    (call,) = calls(parser.plan("Hi. I usually like comdies and musicls", Recall()))
+    assert set(call["args"]["genres"]) == {"Comedy", "Musical"} and not call["args"].get("like"), call
 
 
 @pytest.mark.parametrize("text, title, kind", [
@@ -1274,3 +1277,31 @@ def test_like_before_an_era_names_no_film(world, text, years):
     _, parser = world
     args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
     assert (args.get("year_from"), args.get("year_to")) == years and not args.get("like") and not args.get("wish"), args
+
+
+@pytest.mark.parametrize("text, films", [("any films like Heat, Fargo and Alien?", ["Heat", "Fargo", "Alien"]),
+                                         ("something like Toy Story, Home Alone or Paddington", ["Toy Story", "Home Alone", "Paddington"])])
+def test_titles_listed_after_a_comparison_are_compared_too(world, text, films):
+    catalog, parser = world
+    args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
+    assert args.get("like") == [by_title(catalog, f) for f in films] and not args.get("exclude"), args
+
+
+def test_words_after_a_compared_title_say_something_of_it_and_name_no_other(embedder):
+    """"like Home Alone for the holidays": the catalog's "Home for the Holidays" is not meant."""
+    demo = load_catalog(settings_from_dict({}, environ={}).catalog)
+    catalog = Catalog.from_items([*demo.items.values(), Item(id="home-holidays", title="Home for the Holidays", year=1995,
+                                                             genres=("Comedy", "Drama")),
+                                  Item(id="rainy", title="A Rainy Evening", year=2001, genres=("Drama",))])
+    parser = OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
+    for text in ("Something like Home Alone for the holidays", "anything like Casablanca for a rainy evening?"):
+        plan = parser.plan(text, Recall())
+        wanted = by_title(catalog, text.split("like ")[1].split(" for")[0])
+        assert not plan.confirm and linked_ids(plan) == {wanted}, (plan.answer, calls(plan))
+
+
+@pytest.mark.parametrize("text, title", [("I enjoyed the movie Up a lot", "Up"), ("we watched that film Fargo last week", "Fargo")])
+def test_the_movie_before_a_title_says_a_title_follows(big_world, text, title):
+    catalog, parser = big_world
+    plan = parser.plan(text, Recall())
+    assert by_title(catalog, title) in linked_ids(plan) | {(plan.confirm or {}).get("item")}, (plan.answer, calls(plan))

@@ -53,14 +53,14 @@ ARTICLES = ("the", "a", "an")
 # Features, in the order of the weights. Each is 0..1 or a small count.
 FEATURES = ("bias", "year", "year_clash", "quoted", "capitalised", "cue", "seen_cue", "compare", "whole", "cue_after", "continues",
             "common", "everyday", "vocabulary", "tokens", "popular", "short_form", "lowercase_message", "indefinite",
-            "kind_of", "inside_name", "role", "attribute", "listed")
+            "kind_of", "inside_name", "role", "attribute", "listed", "named_as")
 PRIOR_WEIGHTS = {
     "bias": -1.0, "year": 4.0, "year_clash": -1.5, "quoted": 3.0, "capitalised": 2.0, "cue": 1.5, "seen_cue": 0.5, "compare": 2.5, "whole": 1.5,
     "cue_after": 1.0,
     "continues": -2.0, "everyday": -1.5,
     "common": -0.9, "vocabulary": -2.0, "tokens": 0.6, "popular": 1.0, "short_form": -0.8,
     "lowercase_message": 0.0, "indefinite": -2.0, "kind_of": -1.5, "inside_name": -2.5, "role": -2.0,
-    "attribute": -2.0, "listed": 1.5,
+    "attribute": -2.0, "listed": 1.5, "named_as": 3.0,
 }
 PRIOR_THRESHOLDS = {"link": 0.5, "ask": 0.25}
 
@@ -103,6 +103,8 @@ def title_end(text: str) -> int:
 _LISTED = re.compile(r"^\s*,?\s*(?:and|or|&)\s+$")
 # "any of the star wars": a quantifier before a span makes it a series.
 _SERIES_BEFORE = re.compile(r"\b(?:any|all|none|some|each|both|most) of(?: the)?\s*$")
+# "the movie Up", "that film Her": the person says a title follows, as quotes do.
+_NAMED_AS = re.compile(r"\b(?:the|this|that) (?:movie|film)\s*$")
 # A verb before a span that makes it a role or a game, not a film: "didn't he play Spider Man?";
 # a noun after it that makes it a person: "this Jack guy", "the Rocky character".
 ROLE_CUES = frozenset("play plays played playing".split())
@@ -315,6 +317,7 @@ class MentionLinker:
             "role": float(i > 0 and toks[i - 1][0] in ROLE_CUES or after in PERSON_NOUNS),
             "attribute": float(key_of(raw) in self.attributes),
             "listed": 0.0,  # set by `candidates`, which sees the other spans
+            "named_as": float(_NAMED_AS.search(before) is not None),
         }
 
     # --- finding -------------------------------------------------------------------------

@@ -166,10 +166,14 @@ class RequestReading:
 
     @staticmethod
     def _through_titles(t: str, start: int, end: int) -> str:
-        """t[start:end], run on to the end of a title that begins inside it: "like Monsters, Inc."
-        is cut at its comma by the rule, not by the title."""
-        for _, (a, b) in spans_in(t, ("link",)):
+        """t[start:end], run on to the end of a title that begins inside it ("like Monsters, Inc."
+        is cut at its comma by the rule, not by the title) and of sure titles listed after it."""
+        links = sorted(span for _, span in spans_in(t, ("link",)))
+        for a, b in links:
             if start <= a < end < b:
+                end = b
+        for a, b in links:  # "like Heat, Fargo and Alien": titles listed on are compared too
+            if a >= end and re.fullmatch(r"\s*(?:,|,?\s*(?:and|or|&))\s*", t[end:a]):
                 end = b
         return t[start:end].strip()
 
@@ -181,10 +185,14 @@ class RequestReading:
         rest = phrase
         for m in MENTIONS.get():
             if m.item.id in like:  # the title and the year written after it
-                rest = re.sub(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)(?:\W*\(?\d{{4}}\)?)?", " , ", rest)
+                rest = re.sub(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)(?:\W*\(?\d{{4}}\)?)?", " ,@ ", rest)
         pieces = [p.strip() for p in re.split(r",| and | & | or | with | plus ", rest) if re.search(r"\w", p)]
         for piece in pieces:
+            qualifies = piece.startswith("@")  # "like Home Alone for the holidays": words said of the title
+            piece = piece.lstrip("@ ")
             named = mentioned(piece, "link")
+            if qualifies and not named:
+                continue
             covered = sum(len(tokens(m.text)) for m in named)
             attempt = len(tokens(piece)) > covered and self._title_attempt(piece)
             close = self.linker.closest(piece) if attempt else None

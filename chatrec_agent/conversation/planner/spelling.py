@@ -64,6 +64,16 @@ class Speller:
     def _right(self, word: str) -> str:
         if len(word) < 4 or word in self.known or word in self.keep or zipf_frequency(word, "en") >= KNOWN_ZIPF:
             return word
+        right = self._nearest(word)
+        # The words are in their dictionary forms: "comdies" is put right as "comdy" would be.
+        for suffix, base in (("ies", "y"), ("s", "")):
+            if right == word and word.endswith(suffix) and len(word) - len(suffix) + len(base) >= 4:
+                stem = word[:len(word) - len(suffix)] + base
+                fixed = self._nearest(stem)
+                right = fixed[:len(fixed) - len(base)] + suffix if fixed != stem and fixed.endswith(base) else word
+        return right
+
+    def _nearest(self, word: str) -> str:
         edits = 2 if len(word) >= TWO_EDITS_FROM else 1
         found = process.extract(word, self.words, scorer=OSA.distance, score_cutoff=edits, limit=4)
         if not found:
