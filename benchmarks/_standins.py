@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-Answer = tuple[int, dict[str, Any]]
+Answer = tuple[int, Any]  # a JSON body, or an iterator of (pause, text) to stream
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -27,6 +27,17 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             args = {k: v[0] for k, v in parse_qs(raw).items()}
         status, body = self.server.answer(self.path, args)
+        if not isinstance(body, dict):  # a stream of (pause in seconds, text): server-sent events, written as they come
+            self.send_response(status)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            for pause, text in body:
+                time.sleep(pause)
+                self.wfile.write(text.encode())
+                self.wfile.flush()
+            self.close_connection = True
+            return
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -75,7 +86,9 @@ class StandIn(ThreadingHTTPServer):
 class SlowChatModel(StandIn):
     """POST /v1/chat/completions that takes `delay` seconds, like a remote model: the first
     call of a turn asks for the `recommend` tool (the person's words as the wish), the second
-    answers with the titles the tool returned. Counts the calls in flight at once."""
+    answers with the titles the tool returned. Counts the calls in flight at once. Asked to
+    stream, it writes a tool call whole at the end, and text as a model does: the first words
+    after a tenth of the delay, the rest spread over the remainder."""
 
     def __init__(self, delay: float) -> None:
         super().__init__()
@@ -90,12 +103,40 @@ class SlowChatModel(StandIn):
             self.calls += 1
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        if args.get("stream"):
+            return 200, self._streamed(args)
         try:
             time.sleep(self.delay)
             return 200, self._completion(args)
         finally:
-            with self._lock:
-                self.in_flight -= 1
+            self._done()
+
+    def _done(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def _streamed(self, args: dict[str, Any]):
+        try:
+            message = self._completion(args)["choices"][0]
+            model = args.get("model", "")
+
+            def event(delta: dict[str, Any], finish: str | None = None) -> str:
+                chunk = {"id": "cmpl-bench", "object": "chat.completion.chunk", "created": 0, "model": model,
+                         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+                return f"data: {json.dumps(chunk)}\n\n"
+
+            reply = message["message"]
+            if reply.get("tool_calls"):
+                calls = [{"index": n, **call} for n, call in enumerate(reply["tool_calls"])]
+                yield self.delay, event({"role": "assistant", "content": None, "tool_calls": calls})
+            else:
+                words = re.findall(r"\S+\s*", reply["content"])
+                yield self.delay / 10, event({"role": "assistant", "content": words[0]})
+                for word in words[1:]:
+                    yield self.delay * 0.9 / max(1, len(words) - 1), event({"content": word})
+            yield 0.0, event({}, message["finish_reason"]) + "data: [DONE]\n\n"
+        finally:
+            self._done()
 
     def reset(self) -> None:
         with self._lock:
@@ -119,12 +160,16 @@ class SlowChatModel(StandIn):
 
 
 class SlackWebAPI(StandIn):
-    """The Web API methods the bot calls while answering a mention, all "ok"; chat.postMessage
-    is recorded with the time it arrived (perf_counter, comparable within this process)."""
+    """The Web API methods the bot calls while answering a mention, all "ok"; the calls that
+    show something (chat.postMessage, chat.update, the chat.*Stream methods) are recorded with
+    the time they arrived (perf_counter, comparable within this process)."""
+
+    SHOWS = ("chat.postMessage", "chat.update", "chat.startStream", "chat.appendStream", "chat.stopStream")
 
     def __init__(self) -> None:
         super().__init__()
-        self.posts: list[tuple[float, dict[str, Any]]] = []
+        self.posts: list[tuple[float, dict[str, Any]]] = []  # (when, args with "method")
+        self._streams: dict[str, str] = {}  # a stream's ts -> its channel
         self._lock = threading.Lock()
 
     @property
@@ -137,15 +182,37 @@ class SlackWebAPI(StandIn):
         if method == "auth.test":
             body.update(user_id="UBOT", bot_id="BBOT", team_id="T1", team="Bench", user="chatrec",
                         url="https://bench.slack.com/")
-        elif method == "chat.postMessage":
+        elif method in self.SHOWS:
+            for name in ("blocks", "chunks"):
+                if isinstance(args.get(name), str):
+                    args[name] = json.loads(args[name])
             with self._lock:
-                self.posts.append((time.perf_counter(), args))
-            body.update(channel=args.get("channel"), ts=f"{time.time():.6f}")
+                self.posts.append((time.perf_counter(), {**args, "method": method}))
+            body.update(channel=args.get("channel"), ts=args.get("ts") or f"{time.time():.6f}")
         return 200, body
 
     def first_post_by_channel(self) -> dict[str, tuple[float, dict[str, Any]]]:
+        """Per channel, the first call that showed text there (a post, or a stream's start)."""
         with self._lock:
             first: dict[str, tuple[float, dict[str, Any]]] = {}
             for at, args in self.posts:
-                first.setdefault(str(args.get("channel")), (at, args))
+                if args["method"] in ("chat.postMessage", "chat.startStream"):
+                    first.setdefault(str(args.get("channel")), (at, args))
             return first
+
+    def answers_by_channel(self) -> dict[str, tuple[float, str, list[dict[str, Any]]]]:
+        """Per channel, the finished answer: (when, its text, its blocks): a stream once stopped
+        (the text its chunks carried), else the first message posted with blocks."""
+        with self._lock:
+            streamed: dict[str, str] = {}
+            done: dict[str, tuple[float, str, list[dict[str, Any]]]] = {}
+            for at, args in self.posts:
+                channel = str(args.get("channel"))
+                text = "".join(c.get("text", "") for c in args.get("chunks") or [] if c.get("type") == "markdown_text")
+                if args["method"] in ("chat.startStream", "chat.appendStream"):
+                    streamed[channel] = streamed.get(channel, "") + text
+                elif args["method"] == "chat.stopStream":
+                    done.setdefault(channel, (at, streamed.get(channel, "") + text, args.get("blocks") or []))
+                elif args["method"] == "chat.postMessage" and args.get("blocks"):
+                    done.setdefault(channel, (at, str(args.get("text")), args["blocks"]))
+            return done

@@ -3,8 +3,11 @@
 Part A runs the real `chatrec serve slack` (HTTP mode) against local stand-ins for the Slack
 Web API and for a remote OpenAI-compatible model that takes --model-delay seconds per call
 (2 calls per turn: a `recommend` tool call, then the answer). It sends N signed app_mention
-events in N channels at once and times them until all N replies are posted, once per value
-of --turn-workers (bot.turn_workers), against the serial estimate N × 2 × delay.
+events in N channels at once and times them until all N replies are finished, once per value
+of --turn-workers (bot.turn_workers), against the serial estimate N × 2 × delay. The answer's
+text streams into its thread (Slack's chat streaming, the stand-in model writing its first
+words a tenth of a delay into its second call): `first_text_latency` is when it starts to
+show, `reply_latency` when the cards end it.
 
 Part B times the offline planner in-process (Runtime.start, the real embedder): turns per
 second and latency at several numbers of concurrent conversations.
@@ -164,14 +167,15 @@ def deliver(url: str, n: int, run: str, text: str, tries: int = 5) -> tuple[floa
     raise AssertionError("unreachable")
 
 
-def wait_replies(slack: SlackWebAPI, channels: set[str], timeout_s: float) -> dict[str, tuple[float, dict[str, Any]]]:
+def wait_replies(slack: SlackWebAPI, channels: set[str], timeout_s: float) -> dict[str, tuple[float, str, list[dict[str, Any]]]]:
+    """Per channel, the finished answer (see SlackWebAPI.answers_by_channel)."""
     deadline = time.monotonic() + timeout_s
     while True:
-        posted = {c: p for c, p in slack.first_post_by_channel().items() if c in channels}
-        if len(posted) == len(channels):
-            return posted
+        answered = {c: a for c, a in slack.answers_by_channel().items() if c in channels}
+        if len(answered) == len(channels):
+            return answered
         if time.monotonic() > deadline:
-            raise RuntimeError(f"only {len(posted)} of {len(channels)} replies after {timeout_s:.0f} s")
+            raise RuntimeError(f"only {len(answered)} of {len(channels)} replies after {timeout_s:.0f} s")
         time.sleep(0.005)
 
 
@@ -209,17 +213,21 @@ def burst(url: str, slack: SlackWebAPI, n: int, run: str, timeout_s: float) -> d
         acks[i], retries[i] = deliver(url, i, run, REQUESTS[i % len(REQUESTS)])
 
     started = together(send, n, "events")
-    posted = wait_replies(slack, {f"CB{run}{i}" for i in range(n)}, timeout_s)
-    latencies = [at - started for at, _ in posted.values()]
+    channels = {f"CB{run}{i}" for i in range(n)}
+    answered = wait_replies(slack, channels, timeout_s)
+    latencies = [at - started for at, _, _ in answered.values()]
+    # The answer's text streams (a model is configured): the first words show before it ends.
+    first_text = [at - started for c, (at, _) in slack.first_post_by_channel().items() if c in channels]
     return {
         "all_replied_s": round(max(latencies), 3),
         "reply_latency": percentiles_ms(latencies),
+        "first_text_latency": percentiles_ms(first_text),
         # Slack wants the acknowledgement within 3 s; a burst that overflows the server's listen
         # backlog shows here as ~1 s (the kernel's SYN retry) or as a retried delivery.
         "ack": percentiles_ms(acks),
         "event_post_retries": sum(retries),  # deliveries the server dropped (connection reset) and that were sent again
-        "replies_with_items": sum(1 for _, args in posted.values() if "You might like: " in str(args.get("text"))
-                                  and any(b.get("type") == "actions" for b in args.get("blocks") or [])),
+        "replies_with_items": sum(1 for _, text, blocks in answered.values() if "You might like: " in text
+                                  and any(b.get("type") == "actions" for b in blocks)),
     }
 
 

@@ -253,8 +253,9 @@ class ChatService:
             return Outgoing(BUSY)
         return True
 
-    def handle(self, message: Incoming, admitted: bool = False) -> Outgoing | None:
-        """The reply to a message, or None for a duplicate delivery."""
+    def handle(self, message: Incoming, admitted: bool = False, on_text: Callable[[str], None] | None = None) -> Outgoing | None:
+        """The reply to a message, or None for a duplicate delivery. `on_text`: shown the
+        answer's text so far while a language model writes it (see Agent.respond)."""
         turns = self.metrics.turns
         if not admitted:
             gate = self.admit(message.platform, message.workspace, message.user, message.event_id)
@@ -265,7 +266,7 @@ class ChatService:
         started = time.perf_counter()
         try:
             reply = self.runtime.agent.respond(conversation, user, message.text, source=message.platform,
-                                               speaker=message.user, audience=self.audience(message, user))
+                                               speaker=message.user, audience=self.audience(message, user), on_text=on_text)
         except ChatrecError as exc:
             turns.labels(message.platform, "refused").inc()
             return Outgoing(str(exc))

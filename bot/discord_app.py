@@ -30,6 +30,7 @@ from bot.core import (
     split_text,
 )
 from bot.home import FORGET_ME, Home, forget_me, home_of, set_sharing
+from bot.streaming import EDIT_EVERY_S
 from bot.votes import Announcement
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import DiscordSettings
@@ -502,6 +503,58 @@ async def _typing(channel: discord.abc.Messageable):
         yield
 
 
+class LiveAnswer:
+    """The answer's text shown while the model writes it: one message, sent at the first text
+    and edited with the newest at most once per `every` seconds, then replaced by the finished
+    reply. `write` is called from the turn's thread; the edits run on the client's loop."""
+
+    def __init__(self, channel: discord.abc.Messageable, reference: discord.MessageReference | None,
+                 every: float = EDIT_EVERY_S):
+        self.channel, self.reference, self.every = channel, reference, every
+        self.loop = asyncio.get_running_loop()
+        self.text = ""
+        self.message: discord.Message | None = None
+        self._changed, self._closing = asyncio.Event(), asyncio.Event()
+        self._task = asyncio.ensure_future(self._pump())
+
+    def write(self, text: str) -> None:
+        self.loop.call_soon_threadsafe(self._set, text)
+
+    def _set(self, text: str) -> None:
+        self.text = text
+        self._changed.set()
+
+    async def _pump(self) -> None:
+        while not self._closing.is_set():
+            await self._changed.wait()
+            if self._closing.is_set():
+                return
+            self._changed.clear()
+            content = clip(unmasked(self.text), MAX_CONTENT)
+            try:
+                if self.message is None:
+                    self.message = await self.channel.send(content, reference=self.reference, allowed_mentions=NO_PINGS)
+                else:
+                    await self.message.edit(content=content, allowed_mentions=NO_PINGS)
+            except Exception as exc:  # the finished reply still comes; a lost edit is no lost answer
+                log.warning("could not show the answer as it was written: %s", exc)
+            with contextlib.suppress(asyncio.TimeoutError):  # Discord's pace for edits; a finish cuts it short
+                await asyncio.wait_for(self._closing.wait(), self.every)
+
+    async def finish(self, messages: list[dict]) -> list[dict]:
+        """Stops showing; the finished reply's first message replaces the text shown (if any was).
+        Returns the messages still to send."""
+        self._closing.set()
+        self._changed.set()
+        await self._task
+        if self.message is None or not messages:
+            return messages
+        first = messages[0]
+        await self.message.edit(content=first.get("content"), embed=first.get("embed"), view=first.get("view"),
+                                allowed_mentions=NO_PINGS)
+        return messages[1:]
+
+
 def _workspace(guild_id: int | None) -> str:
     return str(guild_id) if guild_id else "dm"
 
@@ -528,21 +581,25 @@ async def answer(client: discord.Client, message: discord.Message) -> None:
         user_name=person_name(getattr(message.author, "display_name", "") or message.author.name), private=is_dm,
         left_out=tuple(left_out),
     )
+    # The first message replies to the question (no ping), so busy channels show what it answers.
+    reference = None if is_dm else message.to_reference(fail_if_not_exists=False)
+    live = LiveAnswer(message.channel, reference)
     try:
         async with _typing(message.channel):
             # Turns have their own bounded pool, so commands and clicks (on the default
             # executor) are answered within Discord's 3 seconds however many turns wait.
-            handle = functools.partial(service.handle, admitted=True)
+            handle = functools.partial(service.handle, admitted=True, on_text=live.write)
             reply = await asyncio.get_running_loop().run_in_executor(client.turns, service.metrics.queued(handle), incoming)
-        if reply is None:
-            return
-        # The first message replies to the question (no ping), so busy channels show what it answers.
-        reference = None if is_dm else message.to_reference(fail_if_not_exists=False)
-        for n, kwargs in enumerate(render(reply)):
-            await message.channel.send(**kwargs, reference=reference if n == 0 else None, allowed_mentions=NO_PINGS)
+        messages = await live.finish(render(reply) if reply is not None else [])
+        shown = live.message is not None
+        for n, kwargs in enumerate(messages):
+            first = n == 0 and not shown
+            await message.channel.send(**kwargs, reference=reference if first else None, allowed_mentions=NO_PINGS)
     except Exception:
         log.exception("failed to answer message %s", message.id)
         service.metrics.errors.labels("discord_answer").inc()
+        with contextlib.suppress(Exception):
+            await live.finish([])  # stop showing text; the apology follows
         try:
             await message.channel.send(APOLOGY, allowed_mentions=NO_PINGS)
         except Exception:

@@ -12,11 +12,13 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from slack_bolt import App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.chat_stream import ChatStream
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -39,6 +41,7 @@ from bot.core import (
 from bot.home import FORGET_ME, Home, forget_me, home_of, set_sharing
 from bot.http_server import HttpServer, TurnPool, web_app
 from bot.ops_server import OpsState
+from bot.streaming import Throttled
 from bot.votes import Announcement
 from chatrec_agent.errors import ChatrecError
 from chatrec_agent.settings import HttpSettings, SlackSettings
@@ -153,17 +156,91 @@ def without_pictures(message: dict) -> dict:
     return {**message, "blocks": [{k: v for k, v in block.items() if k != "accessory"} for block in message["blocks"]]}
 
 
-def post_cards(client: WebClient, channel: str, thread: str | None, message: dict) -> None:
-    """Post a message of cards; if Slack refuses its blocks because a poster would not
-    download, post it again without the pictures rather than lose the answer."""
+def post_cards(client: WebClient, channel: str, thread: str | None, message: dict, ts: str | None = None) -> None:
+    """Post a message of cards (or, given `ts`, make the message there this one); if Slack
+    refuses its blocks because a poster would not download, again without the pictures
+    rather than lose the answer."""
+    def send(message: dict) -> None:
+        if ts:
+            client.chat_update(channel=channel, ts=ts, **message)
+        else:
+            client.chat_postMessage(channel=channel, thread_ts=thread, **message)
+
     try:
-        client.chat_postMessage(channel=channel, thread_ts=thread, **message)
+        send(message)
     except SlackApiError as exc:
         pictured = any("accessory" in block for block in message.get("blocks", []))
         if not pictured or exc.response.get("error") != "invalid_blocks":
             raise
         log.warning("Slack refused the cards' pictures (%s); posting them without", exc.response.get("errors") or "invalid_blocks")
-        client.chat_postMessage(channel=channel, thread_ts=thread, **without_pictures(message))
+        send(without_pictures(message))
+
+
+class LiveAnswer:
+    """The answer's text shown while the model writes it, at most one change a second
+    (bot/streaming.py). In a thread, by Slack's message streaming (chat.startStream /
+    appendStream / stopStream, slack-sdk's ChatStream), the cards attached when it stops;
+    elsewhere (a DM's top level, where a stream can't go) by posting the text and updating it,
+    the finished reply's first message replacing it. A failure to show falls back to posting
+    the finished reply as usual: a lost draft is no lost answer."""
+
+    def __init__(self, client: WebClient, channel: str, thread: str | None, team: str, user: str):
+        self.client, self.channel, self.thread, self.team, self.user = client, channel, thread, team, user
+        self.stream: ChatStream | None = None
+        self.streamed = ""  # the text the stream carries so far
+        self.ts: str | None = None  # the message updated in place (no thread)
+        self.broken = False
+        self.write = Throttled(self._show)
+
+    def _show(self, text: str) -> None:
+        if self.broken:
+            return
+        try:
+            if self.thread is None:
+                message = {"text": clip(escape(text), MAX_TEXT)}
+                if self.ts is None:
+                    self.ts = self.client.chat_postMessage(channel=self.channel, **message)["ts"]
+                else:
+                    self.client.chat_update(channel=self.channel, ts=self.ts, **message)
+                return
+            if not text.startswith(self.streamed):
+                return  # the model started over (a retried call): the finished reply says it all
+            if self.stream is None:
+                self.stream = self.client.chat_stream(channel=self.channel, thread_ts=self.thread, buffer_size=1,
+                                                      recipient_team_id=self.team or None, recipient_user_id=self.user or None)
+            self.stream.append(markdown_text=text[len(self.streamed):])
+            self.streamed = text
+        except Exception as exc:
+            log.warning("could not show the answer as it was written: %s", exc)
+            self.broken = self.stream is not None or self.ts is None  # an update may fail once; a stream can't go on
+
+    def finish(self, reply: Outgoing) -> None:
+        messages = render(reply)
+        if self.stream is not None:
+            try:
+                messages = self._stop(reply, messages)
+            except Exception as exc:
+                log.warning("could not finish the streamed answer (%s); posting it whole", exc)
+        elif self.ts is not None and not self.broken:
+            post_cards(self.client, self.channel, self.thread, messages[0], ts=self.ts)
+            messages = messages[1:]
+        for message in messages:
+            post_cards(self.client, self.channel, self.thread, message)
+
+    def _stop(self, reply: Outgoing, messages: list[dict]) -> list[dict]:
+        """Stops the stream with the rest of the text and the first message's cards; returns
+        the messages still to post."""
+        assert self.stream is not None
+        if not reply.text.startswith(self.streamed):
+            self.stream.stop()
+            return messages
+        rest = escape(reply.text[len(self.streamed):])
+        if not reply.items:
+            self.stream.stop(markdown_text=rest or None)
+            return []
+        cards = render(replace(reply, text=""))  # the text is streamed: only the cards (and a poll's status)
+        self.stream.stop(markdown_text=rest or None, blocks=cards[0]["blocks"])
+        return cards[1:]
 
 
 def render_home(home: Home, said: str = "") -> dict:
@@ -323,13 +400,13 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
             client.reactions_add(channel=channel, timestamp=ts, name="eyes")
         except Exception:  # a missing reactions:write scope must not stop the answer
             log.debug("could not add the progress reaction", exc_info=True)
+        live = LiveAnswer(client, channel, thread_root, team, speaker)
         try:
-            reply = service.handle(incoming, admitted=True)
+            reply = service.handle(incoming, admitted=True, on_text=live.write)
             if reply is None:
                 return
             try:
-                for message in render(reply):
-                    post_cards(client, channel, thread_root, message)
+                live.finish(reply)
             except Exception:  # as on Discord: the person hears that something went wrong
                 log.exception("could not post the answer to %s in %s", ts, channel)
                 service.metrics.errors.labels("slack_post").inc()

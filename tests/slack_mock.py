@@ -39,8 +39,9 @@ class MockSlackAPI(RecordingAPI):
             return queue.popleft() if queue else None
 
     def answer(self, verb: str, path: str, args, headers) -> tuple:
-        if isinstance(args.get("blocks"), str):
-            args["blocks"] = json.loads(args["blocks"])
+        for name in ("blocks", "chunks"):
+            if isinstance(args.get(name), str):
+                args[name] = json.loads(args[name])
         method = path.lstrip("/") if path.startswith("/respond/") else path.rsplit("/", 1)[-1]
         scripted = self._next_scripted(method)
         if scripted is not None:
@@ -52,6 +53,8 @@ class MockSlackAPI(RecordingAPI):
         body = {"ok": True}
         if method == "auth.test":
             body.update(user_id="UBOT", bot_id="BBOT", team_id="T1", team="Test", user="chatrec", url="https://test.slack.com/")
+        elif method == "chat.startStream":  # a streamed message, in a thread
+            body.update(channel=args.get("channel"), ts=f"{time.time():.6f}")
         elif method in ("chat.postMessage", "chat.update"):
             body.update(channel=args.get("channel"), ts=f"{time.time():.6f}", message={"text": args.get("text")})
         elif method == "conversations.members":

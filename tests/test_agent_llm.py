@@ -127,9 +127,28 @@ class MockOpenAI(RecordingAPI):
             titles = [item["title"] for item in json.loads(last["content"])["items"]]
             message = {"role": "assistant", "content": "Westerns: " + "; ".join(titles)}
             finish = "stop"
+        if body.get("stream"):
+            return "", streamed(body["model"], message, finish), 200, "text/event-stream"
         return "", {"id": "cmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
                     "choices": [{"index": 0, "message": message, "finish_reason": finish}],
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+
+
+def streamed(model: str, message: dict, finish: str) -> str:
+    """The answer as OpenAI streams it (server-sent events): a tool call in one delta, text a
+    few characters at a time."""
+    def event(delta: dict, finish_reason: str | None = None) -> str:
+        chunk = {"id": "cmpl-1", "object": "chat.completion.chunk", "created": 0, "model": model,
+                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
+        return f"data: {json.dumps(chunk)}\n\n"
+
+    if message.get("tool_calls"):
+        calls = [{"index": n, **call} for n, call in enumerate(message["tool_calls"])]
+        events = [event({"role": "assistant", "content": None, "tool_calls": calls})]
+    else:
+        text = message["content"]
+        events = [event({"role": "assistant", "content": ""})] + [event({"content": text[n:n + 7]}) for n in range(0, len(text), 7)]
+    return "".join(events) + event({}, finish) + "data: [DONE]\n\n"
 
 
 @pytest.fixture
@@ -158,6 +177,22 @@ def test_openai_compatible_endpoint_over_http(runtime, openai_server, tmp_path):
     assert not {"runtime", "members", "user", "user_id", "users"} & set(group)
     assert first["body"]["messages"][0]["role"] == "system"
     assert second["body"]["messages"][-1]["role"] == "tool"
+
+
+def test_a_model_that_streams_shows_its_answer_as_it_writes(runtime, openai_server, tmp_path):
+    settings = LLMSettings(provider="openai", model="local-model", base_url=f"{openai_server.root}/v1", api_key="sk-test")
+    agent = Agent(runtime.agent.services, make_chat_model(settings, runtime.catalog), tmp_path)
+    shown: list[str] = []
+    reply = agent.respond("chan", "demo-01", "three westerns please", on_text=shown.append)
+    assert all(call["body"].get("stream") for call in openai_server.of("chat"))
+    assert len(shown) > 3 and shown[-1] == reply.text and reply.text.startswith("Westerns: ")
+    assert all(later.startswith(earlier) for earlier, later in zip(shown, shown[1:]))  # it only grows
+    assert len(reply.items) == 3 and [c["name"] for c in reply.tool_calls] == ["recommend"]
+    # Not streaming: one call each, answered whole, the same turn.
+    quiet = Agent(runtime.agent.services, make_chat_model(settings, runtime.catalog), tmp_path / "quiet", streams=False)
+    calls = len(openai_server.of("chat"))
+    again = quiet.respond("chan", "demo-01", "three westerns please", on_text=shown.append)
+    assert not any(call["body"].get("stream") for call in openai_server.of("chat")[calls:]) and again.text.startswith("Westerns: ")
 
 
 def test_llm_settings_need_a_model_name(runtime):

@@ -360,3 +360,22 @@ def test_a_flood_is_turned_away_before_any_work_and_recovers(runtime):
     for work in waiting:  # the queue drains ...
         work()
     assert service.handle(msg("give me 2 westerns", user="U3", event_id="Ev4")).items  # ... and it answers again
+
+
+def test_streamed_text_is_shown_at_once_then_at_most_once_a_second():
+    from bot.streaming import Throttled
+
+    now = [0.0]
+    shown: list[tuple[float, str]] = []
+    write = Throttled(lambda text: shown.append((now[0], text)), every=1.0, clock=lambda: now[0])
+    for n, text in enumerate(["Here", "Here are", "Here are some", "Here are some picks", "Here are some picks:"]):
+        now[0] = n * 4 / 10  # a token every 0.4 s
+        write(text)
+    assert [(round(at, 3), text) for at, text in shown] == [(0.0, "Here"), (1.2, "Here are some picks")]  # at once, then once a second
+    write.flush()
+    assert shown[-1][1] == "Here are some picks:" and write.started
+    write.flush()  # nothing new: nothing shown again
+    assert len(shown) == 3
+    blank = Throttled(lambda text: shown.append((now[0], text)))
+    blank("  ")
+    assert not blank.started  # whitespace shows nothing (neither platform sends an empty message)

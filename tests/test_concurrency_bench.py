@@ -30,6 +30,8 @@ def test_concurrency_bench_smoke(tmp_path):
     assert run["max_concurrent_model_requests"] > 1
     assert run["serial_estimate_s"] == 1.8 and run["all_replied_s"] < run["serial_estimate_s"]
     assert {"p50_ms", "p95_ms", "max_ms"} <= set(run["reply_latency"])
+    # The answer streams: its first words show before the cards end it.
+    assert run["first_text_latency"]["p50_ms"] < run["reply_latency"]["p50_ms"]
 
     levels = report["part_b"]["levels"]
     assert [level["concurrency"] for level in levels] == [1, 2]

@@ -6,6 +6,7 @@ real HTTP to a local stand-in. Test catalog and offline planner; no network."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -49,6 +50,7 @@ from .conftest import (
     write_jsonl,
 )
 from .discord_mock import MockDiscordAPI
+from .test_agent_llm import MockOpenAI
 
 EPHEMERAL = 64
 # An id longer than a button's custom_id can carry (catalog ids can be URLs or paths).
@@ -69,6 +71,7 @@ class Harness:
         self.members = config.members
         self.sent: list[dict] = []  # every message payload the bot sent, as Discord receives it
         self.typing: list[int] = []
+        self.edits: list[dict] = []  # every edit of a message the bot sent
 
     def payloads(self, channel: discord.abc.Messageable | None = None) -> list[dict]:
         return [p for p in self.sent if channel is None or p["channel_id"] == channel.id]
@@ -132,14 +135,15 @@ def item_ids(payload: dict) -> list[str]:
     return [cid.split(":", 2)[2] for cid in buttons(payload) if cid.startswith("chatrec:like:")]
 
 
-@pytest_asyncio.fixture
-async def bot(tmp_path, embedder, monkeypatch):
+@contextlib.asynccontextmanager
+async def harness(tmp_path, embedder, monkeypatch, **more):
+    """A bot on the demo films behind dpytest and the REST stand-in; `more`: settings besides."""
     api = MockDiscordAPI().start()
     monkeypatch.setattr(discord.http.Route, "BASE", api.url)  # interaction responses and follow-ups
     path = write_jsonl(tmp_path / "films.jsonl", film_records() + [LONG_ID_FILM])
     settings = settings_from_dict({
         "catalog": {"format": "jsonl", "path": str(path)}, "storage": {"dir": str(tmp_path / "store")},
-        "discord": {"token": "test-token"},
+        "discord": {"token": "test-token"}, **more,
     }, environ={})
     runtime = Runtime.start(settings, embedder=embedder)
     client = ChatrecDiscord(ChatService(runtime), settings.discord)
@@ -178,12 +182,29 @@ async def bot(tmp_path, embedder, monkeypatch):
     async def send_typing(channel_id):
         harness.typing.append(channel_id)
 
+    original_edit = state.http.edit_message
+
+    async def edit_message(channel_id, message_id, *, params):
+        self = discord.utils.get(state._messages or [], id=int(message_id))  # noqa: F841 (read by dpytest, as Message.edit's)
+        data = await original_edit(channel_id, message_id, params=params)
+        harness.edits.append({"channel_id": channel_id, "message_id": int(message_id), **params.payload})
+        return data
+
     monkeypatch.setattr(state.http, "send_message", send_message)
+    monkeypatch.setattr(state.http, "edit_message", edit_message)
     monkeypatch.setattr(state.http, "send_typing", send_typing, raising=False)
-    yield harness
-    await dpytest.empty_queue()
-    await session.close()
-    api.stop()
+    try:
+        yield harness
+    finally:
+        await dpytest.empty_queue()
+        await session.close()
+        api.stop()
+
+
+@pytest_asyncio.fixture
+async def bot(tmp_path, embedder, monkeypatch):
+    async with harness(tmp_path, embedder, monkeypatch) as h:
+        yield h
 
 
 async def mention(bot: Harness, text: str, channel=0, member=0) -> discord.Message:
@@ -207,6 +228,28 @@ async def test_mention_gets_an_embed_with_items_and_buttons(bot):
     assert payload["allowed_mentions"]["parse"] == [] and not payload["allowed_mentions"].get("replied_user")  # pings nobody
     # The embed's thumbnail is the poster of its first card that has one in the catalog.
     assert embed["thumbnail"]["url"] == next(POSTERS[i] for i in ids if i in POSTERS)
+
+
+@pytest.mark.asyncio
+async def test_with_a_language_model_the_answer_shows_as_it_is_written_then_gets_its_cards(tmp_path, embedder, monkeypatch):
+    model = MockOpenAI().start()
+    llm = {"llm": {"provider": "openai", "model": "local-model", "base_url": f"{model.root}/v1", "api_key": "sk-test"}}
+    try:
+        async with harness(tmp_path, embedder, monkeypatch, **llm) as h:
+            question = await mention(h, "three westerns please")
+            (shown,) = h.payloads()  # one message: the text first, then the same message finished
+            assert shown["content"] and not shown.get("embeds")
+            assert int(shown["message_reference"]["message_id"]) == question.id and shown["allowed_mentions"]["parse"] == []
+            finished = [e for e in h.edits if e["message_id"] == shown["message_id"]][-1]
+            (embed,) = finished["embeds"]
+            assert embed["title"].startswith("Westerns: ") and not finished.get("content")
+            assert embed["title"].startswith(shown["content"])  # what was shown was the answer's beginning
+            ids = item_ids(finished)
+            assert len(ids) == 3 and all("Western" in h.runtime.catalog[i].genres for i in ids)
+            assert all(model_call["body"].get("stream") for model_call in model.of("chat"))
+            # The offline planner's answers are not streamed: see the tests above (one send, no edit).
+    finally:
+        model.stop()
 
 
 @pytest.mark.asyncio
@@ -272,7 +315,7 @@ async def test_direct_messages_are_answered_without_a_mention(bot):
 async def test_a_failing_handler_apologises_and_the_client_keeps_answering(bot):
     calls = []
 
-    def broken(message, admitted=False):
+    def broken(message, admitted=False, on_text=None):
         calls.append(message)
         raise RuntimeError("boom")
 

@@ -3,6 +3,7 @@ stand-in for the Slack Web API, the demo-sized test catalog and the offline plan
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -23,25 +24,37 @@ from chatrec_agent.settings import settings_from_dict
 
 from .conftest import POSTERS, film_project, film_records, free_port, start_chatrec, wait_listening, write_jsonl
 from .slack_mock import MockSlackAPI
+from .test_agent_llm import MockOpenAI
 
 SECRET = "test-signing-secret"
 
 
-@pytest.fixture
-def slack(tmp_path, embedder):
+@contextlib.contextmanager
+def slack_app(tmp_path, embedder, **more):
+    """The app on the demo films behind its HTTP server and the Web API stand-in; `more`:
+    settings besides."""
     api = MockSlackAPI().start()
     path = write_jsonl(tmp_path / "films.jsonl", film_records())
     settings = settings_from_dict({
         "catalog": {"format": "jsonl", "path": str(path)}, "storage": {"dir": str(tmp_path / "store")},
         "slack": {"bot_token": "xoxb-test", "signing_secret": SECRET, "api_url": api.url, "admin_user_ids": ["UCONFIGADMIN"]},
+        **more,
     }, environ={})
     runtime = Runtime.start(settings, embedder=embedder)
     app = build_app(ChatService(runtime), settings.slack)
     server = http_server(app, "127.0.0.1", 0, settings.http).start()
     client = SlackClient(f"http://127.0.0.1:{server.server_port}/slack/events", api)
-    yield client, api, runtime
-    server.shutdown()
-    api.stop()
+    try:
+        yield client, api, runtime
+    finally:
+        server.shutdown()
+        api.stop()
+
+
+@pytest.fixture
+def slack(tmp_path, embedder):
+    with slack_app(tmp_path, embedder) as app:
+        yield app
 
 
 class SlackClient:
@@ -131,6 +144,33 @@ def test_mention_gets_recommendations_with_blocks_and_buttons(slack):
     assert api.of("reactions.add")[0]["name"] == "eyes"
     # A film with a poster in the catalog shows it beside its heading; one without, no image.
     assert posters(posted) == {i: POSTERS.get(i) for i in ids}
+
+
+def test_with_a_language_model_the_answer_streams_into_the_thread_and_the_cards_end_it(tmp_path, embedder):
+    model = MockOpenAI().start()
+    llm = {"llm": {"provider": "openai", "model": "local-model", "base_url": f"{model.root}/v1", "api_key": "sk-test"}}
+    try:
+        with slack_app(tmp_path, embedder, **llm) as (client, api, runtime):
+            assert client.mention("three westerns please", ts="200.1") == 200
+            (stopped,) = api.wait_for("chat.stopStream")
+            (started,) = api.of("chat.startStream")
+            assert started["channel"] == "C1" and started["thread_ts"] == "200.1"
+            assert started["recipient_user_id"] == "U1" and started["recipient_team_id"] == "T1"
+            written = "".join(chunk["text"] for call in [started, *api.of("chat.appendStream"), stopped]
+                              for chunk in call.get("chunks") or [] if chunk.get("type") == "markdown_text")
+            assert written.startswith("Westerns: ") and stopped["ts"]
+            ids = item_buttons(stopped)  # the cards end the streamed message, with their buttons
+            assert len(ids) == 3 and all("Western" in runtime.catalog[i].genres for i in ids)
+            assert written == "Westerns: " + "; ".join(runtime.catalog[i].title for i in ids)
+            assert not api.of("chat.postMessage")  # one message, streamed
+            # In a DM's top level (no thread for a stream) the text is posted, then made the answer.
+            client.event({"type": "message", "channel_type": "im", "user": "U2", "text": "three westerns please",
+                          "channel": "D1", "ts": f"{time.time():.6f}"})
+            (posted,) = api.wait_for("chat.postMessage", where=lambda a: a["channel"] == "D1")
+            (updated,) = api.wait_for("chat.update", where=lambda a: a["channel"] == "D1" and a.get("blocks"))
+            assert "Westerns: ".startswith(posted["text"][:10]) and not posted.get("blocks") and len(item_buttons(updated)) == 3, (posted, updated)
+    finally:
+        model.stop()
 
 
 def posters(message: dict) -> dict[str, str | None]:

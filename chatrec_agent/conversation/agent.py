@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from langchain.agents import create_agent
 from langchain.agents.middleware import ModelRequest, ModelRetryMiddleware, after_agent, wrap_model_call
-from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, ToolMessage, trim_messages
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, RemoveMessage, ToolMessage, trim_messages
 
 from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.memory_store import MemoryStore
@@ -97,19 +98,22 @@ class Reply:
 class Agent:
     def __init__(self, services: Services, model, memory: MemoryStore | Path, window_messages: int = 40,
                  model_retries: int = 0, retention_days: float = 30.0, speaker_labels: bool = True,
-                 window_tokens: int = 12_000):
+                 window_tokens: int = 12_000, streams: bool = True):
         """`memory`: where conversations are kept; a folder means SQLite memory in it.
         `model_retries`: how often a failed or timed-out model call is tried again (with
         backoff) before the turn fails; 0 for the offline planner, which makes no calls.
         `retention_days`: a conversation nobody wrote in for this long is forgotten (0: never).
         `speaker_labels`: whether the model reads each message's speaker in its text
         (`llm.needs_speaker_labels`: a language model does, the offline planner does not).
-        `window_messages`, `window_tokens`: the most of the conversation a model call sees."""
+        `window_messages`, `window_tokens`: the most of the conversation a model call sees.
+        `streams`: whether the model writes its answer token by token, so a turn asked to show
+        its text as it comes does; the offline planner answers at once."""
         self.services = services
         self.model = model
         self.memory: MemoryStore = SqliteMemory(Path(memory)) if isinstance(memory, (str, Path)) else memory
         self.window = window_messages
         self.window_tokens = window_tokens
+        self.streams = streams
         self.retention_s = retention_days * 86_400
         self._turns_since_sweep = 0
         # One turn at a time per conversation, in arrival order; conversations run side by side.
@@ -209,12 +213,14 @@ class Agent:
         return scope_to_speaker
 
     def respond(self, conversation: str, user: str, text: str, source: str = "chat", speaker: str | None = None,
-                audience: Audience | None = None) -> Reply:
+                audience: Audience | None = None, on_text: Callable[[str], None] | None = None) -> Reply:
         """One turn: `user` is the catalog user bound by the caller, never taken from `text`;
         `speaker` names who wrote it in a shared conversation (the platform's user id; the
         catalog user by default); `audience`, the speaker and the people the message
         mentions, bound by the adapter, from which group requests take their members. Without
-        one, the caller is the person's own terminal or script: a private conversation."""
+        one, the caller is the person's own terminal or script: a private conversation.
+        `on_text`: called, in this thread, with the answer's text so far each time the model
+        writes more of it (a model that streams only); the Reply still carries the whole turn."""
         started = time.perf_counter()
         text = plain_text(text)
         if not text.strip():
@@ -228,16 +234,36 @@ class Agent:
             said = HumanMessage(content=text, name=speaker_label(speaker or user),
                                 additional_kwargs={"person": audience.me.as_dict(),
                                                    "mentioned": [p.name for p in audience.mentioned]})
-            result = self.graph.invoke(
+            result = self._run(
                 {"messages": [said]},
                 {"configurable": {"thread_id": conversation}, "recursion_limit": 12},
-                context=ChatContext(user_id=user, source=source, speaker=speaker or user, audience=audience),
+                ChatContext(user_id=user, source=source, speaker=speaker or user, audience=audience),
+                on_text if self.streams else None,
             )
             self._after_turn(conversation)
         self._sweep_now_and_then()
         reply = self._reply(result["messages"])
         reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         return reply
+
+    def _run(self, inputs: dict, config: dict, context: ChatContext, on_text: Callable[[str], None] | None) -> dict:
+        """The turn through the graph; with `on_text`, streamed: the model's text tokens as they
+        come (a message that calls tools has none, or its own, superseded by the next), and the
+        final state as `invoke` would return it."""
+        if on_text is None:
+            return self.graph.invoke(inputs, config, context=context)
+        state: dict = {}
+        written: dict[str, str] = {}  # per model message (a retried call starts a new one)
+        for mode, data in self.graph.stream(inputs, config, context=context, stream_mode=["messages", "values"]):
+            if mode == "values":
+                state = data
+                continue
+            chunk, _ = data
+            if isinstance(chunk, AIMessageChunk) and isinstance(chunk.content, str) and chunk.content \
+                    and not chunk.tool_call_chunks:
+                written[chunk.id or ""] = written.get(chunk.id or "", "") + chunk.content
+                on_text(written[chunk.id or ""])
+        return state
 
     def forget(self, conversation: str) -> bool:
         """Forget one conversation; False if there was nothing to forget."""
