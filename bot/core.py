@@ -384,6 +384,14 @@ class ChatService:
         return CommandResult("Taste sharing is off: in a channel, group answers describe the group's taste without "
                              "naming your own ratings. `share-taste on` allows it; DMs always can.")
 
+    def forget_workspace(self, platform: str, workspace: str) -> tuple[int, int]:
+        """The app removed from a workspace: its stored rows (installation, links, its people's
+        own histories) and every conversation there are forgotten. (rows, conversations)."""
+        if not workspace:
+            return 0, 0
+        conversations = len(self.runtime.agent.forget_all(f"{platform}:{workspace}"))
+        return self.runtime.history.forget_workspace(platform, workspace), conversations  # the installation last
+
     def _forget(self, platform: str, workspace: str, channel: str, thread: str | None) -> CommandResult:
         """A thread's memory when the command names one, else the channel's: the channel's own
         conversation and every thread in it."""

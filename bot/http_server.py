@@ -65,12 +65,20 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
 
 
 class _ThreadedBolt(SlackRequestHandler):
-    """Bolt's ASGI adapter, its (synchronous) dispatch in a worker thread."""
+    """Bolt's ASGI adapter, its (synchronous) dispatch and OAuth pages in a worker thread."""
 
     async def dispatch(self, request):  # type: ignore[override]
-        bolt_request = BoltRequest(body=await request.get_raw_body(), query=request.query_string,
-                                   headers=request.get_headers())
-        return await asyncio.to_thread(self.app.dispatch, bolt_request)
+        return await asyncio.to_thread(self.app.dispatch, await self._bolt_request(request))
+
+    async def handle_installation(self, request):  # type: ignore[override]
+        return await asyncio.to_thread(self.app.oauth_flow.handle_installation, await self._bolt_request(request))
+
+    async def handle_callback(self, request):  # type: ignore[override]
+        return await asyncio.to_thread(self.app.oauth_flow.handle_callback, await self._bolt_request(request))
+
+    @staticmethod
+    async def _bolt_request(request) -> BoltRequest:
+        return BoltRequest(body=await request.get_raw_body(), query=request.query_string, headers=request.get_headers())
 
 
 def web_app(limits: HttpSettings, ops: OpsState | None = None, slack: App | None = None,
@@ -102,8 +110,9 @@ def web_app(limits: HttpSettings, ops: OpsState | None = None, slack: App | None
             status, content_type, payload = await asyncio.to_thread(ops_response, ops, path)
             await _respond(send, status, payload, content_type)
             return
-        if bolt is not None and path == slack_path:
-            await bolt(scope, _replay(body), send)
+        oauth = getattr(slack, "oauth_flow", None)
+        if bolt is not None and (path == slack_path or (oauth is not None and path in (oauth.install_path, oauth.redirect_uri_path))):
+            await bolt(scope, _replay(body), send)  # events; and, installable in many workspaces, its install pages
             return
         await _respond(send, 404, b"chatrec: " + (slack_path.encode() + b", " if bolt else b"") + b"/healthz or /metrics\n")
 

@@ -303,16 +303,49 @@ def _display_name(user: dict) -> str:
 
 def build_app(service: ChatService, settings: SlackSettings, client: WebClient | None = None,
               turns: TurnPool | None = None) -> App:
-    if settings.bot_token is None:
-        raise ChatrecError("SLACK_BOT_TOKEN is not set; create the Slack app from bot/slack_manifest.yaml and export its Bot User OAuth Token.")
-    token = settings.bot_token.get_secret_value()
-    client = client or WebClient(token=token, base_url=_api_url(settings), retry_handlers=retry_handlers())
+    """The Bolt app: one workspace on `slack.bot_token`, or, with `slack.client_id`, any number
+    installed through Slack's OAuth flow (bot/slack_install.py), each answered with its own token."""
     secret = settings.signing_secret.get_secret_value() if settings.signing_secret else None
-    app = App(token=token, signing_secret=secret, client=client,
-              request_verification_enabled=secret is not None, token_verification_enabled=True)
+    if settings.client_id:
+        from bot.slack_install import oauth_settings
+
+        oauth = oauth_settings(settings, service.runtime.history)
+        store = oauth.installation_store
+        client = client or WebClient(base_url=_api_url(settings), retry_handlers=retry_handlers())
+        app = App(signing_secret=secret, client=client, oauth_settings=oauth, installation_store=store)
+    elif settings.bot_token is None:
+        raise ChatrecError("SLACK_BOT_TOKEN is not set; create the Slack app from bot/slack_manifest.yaml and export its "
+                           "Bot User OAuth Token (or set SLACK_CLIENT_ID to install it in many workspaces).")
+    else:
+        token = settings.bot_token.get_secret_value()
+        client = client or WebClient(token=token, base_url=_api_url(settings), retry_handlers=retry_handlers())
+        app = App(token=token, signing_secret=secret, client=client,
+                  request_verification_enabled=secret is not None, token_verification_enabled=True)
+        store = None
     # Turns wait for a model (seconds with a remote one); on Bolt's small listener pool they
     # would leave no thread to acknowledge a command or a click within Slack's 3 seconds.
     turns = turns or TurnPool(service.settings.bot.turn_workers)
+    clients: dict[str, WebClient] = {}
+    clients_lock = threading.Lock()
+
+    def client_for(team: str) -> WebClient:
+        """The Web API client that acts in the workspace: its installation's token (looked up
+        once, until it is uninstalled), or the one token of a single-workspace bot."""
+        if store is None:
+            return client
+        with clients_lock:
+            if team not in clients:
+                bot = store.find_bot(enterprise_id=None, team_id=team)
+                if bot is None:
+                    raise ChatrecError(f"the app is not installed in Slack workspace {team}")
+                clients[team] = WebClient(token=bot.bot_token, base_url=client.base_url, retry_handlers=retry_handlers())
+            return clients[team]
+
+    def uninstalled(team: str) -> None:
+        with clients_lock:
+            clients.pop(team, None)
+        forgotten = service.forget_workspace("slack", team)
+        log.info("the app left Slack workspace %s: %d stored rows and %d conversations forgotten", team, *forgotten)
 
     def in_background(work: Callable[[], None]) -> None:
         def run() -> None:
@@ -323,56 +356,56 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
                 service.metrics.errors.labels("slack_answer").inc()
         turns.submit(service.metrics.queued(run))
 
-    def is_admin(user: str) -> Callable[[], bool]:
+    def is_admin(team: str, user: str) -> Callable[[], bool]:
         """A workspace admin or owner (users.info), asked only for the commands that need it."""
         def check() -> bool:
             if not settings.workspace_admins:
                 return False
-            info = client.users_info(user=user).get("user", {})
+            info = client_for(team).users_info(user=user).get("user", {})
             return bool(info.get("is_admin") or info.get("is_owner"))
         return check
 
     @functools.lru_cache(maxsize=4096)
-    def looked_up(user: str, hour: int) -> str:  # `hour` in the key: a renamed person shows within the hour
-        return _display_name(client.users_info(user=user).get("user") or {})
+    def looked_up(team: str, user: str, hour: int) -> str:  # `hour` in the key: a renamed person shows within the hour
+        return _display_name(client_for(team).users_info(user=user).get("user") or {})
 
     @functools.lru_cache(maxsize=512)
-    def team_looked_up(usergroup: str, hour: int) -> tuple[str, ...]:
-        return tuple(client.usergroups_users_list(usergroup=usergroup).get("users") or ())[:MAX_TEAM]
+    def team_looked_up(team: str, usergroup: str, hour: int) -> tuple[str, ...]:
+        return tuple(client_for(team).usergroups_users_list(usergroup=usergroup).get("users") or ())[:MAX_TEAM]
 
-    def team_members(usergroup: str) -> tuple[str, ...]:
+    def team_members(team: str, usergroup: str) -> tuple[str, ...]:
         try:
-            return team_looked_up(usergroup, int(time.time() // 3600))
+            return team_looked_up(team, usergroup, int(time.time() // 3600))
         except Exception:  # e.g. no usergroups:read scope: the people mentioned one by one still count
             log.warning("could not list the members of Slack user group %s", usergroup, exc_info=True)
             return ()
 
     @functools.lru_cache(maxsize=512)
-    def members_listed(channel: str, period: int) -> frozenset[str]:  # `period`: a leaver drops out within minutes
+    def members_listed(team: str, channel: str, period: int) -> frozenset[str]:  # `period`: a leaver drops out within minutes
         members: set[str] = set()
         cursor = None
         for _ in range(MAX_MEMBER_PAGES):
-            page = client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+            page = client_for(team).conversations_members(channel=channel, limit=1000, cursor=cursor)
             members.update(page.get("members") or ())
             if not (cursor := (page.get("response_metadata") or {}).get("next_cursor")):
                 break
         return frozenset(members)
 
-    def present(channel: str, people: list[str]) -> set[str]:
+    def present(team: str, channel: str, people: list[str]) -> set[str]:
         """Those of `people` in the conversation. A DM has only the speaker; a channel that can't
         be listed (no channels:read scope, say) keeps everyone out: a group pick draws on its
         members' tastes, which nobody outside the conversation may ask for."""
         if channel.startswith("D"):
             return set()
         try:
-            return set(people) & members_listed(channel, int(time.time() // 300))
+            return set(people) & members_listed(team, channel, int(time.time() // 300))
         except Exception:
             log.warning("could not list the members of Slack conversation %s; naming nobody else", channel, exc_info=True)
             return set()
 
-    def name_of(user: str) -> str:
+    def name_of(team: str, user: str) -> str:
         try:
-            return looked_up(user, int(time.time() // 3600))
+            return looked_up(team, user, int(time.time() // 3600))
         except Exception:  # e.g. no users:read scope: the group still works, unnamed (not cached)
             log.warning("could not look up the name of Slack user %s", user, exc_info=True)
             return "someone"
@@ -380,21 +413,22 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
     def answer(event: dict, team: str, thread_root: str | None, bot_user: str | None) -> None:
         """An admitted message (see `admitted`) answered."""
         channel, ts, speaker, text = event["channel"], event["ts"], event.get("user", ""), event.get("text", "")
+        client = client_for(team)
         # Whom it names, by Slack's own mentions (a group request): the bot and the speaker aside.
         people = [user for user in mentioned_users(text) if user not in (bot_user, speaker)]
         teams = mentioned_teams(text)
-        for members in map(team_members, teams):  # a user group stands for its members
+        for members in (team_members(team, group) for group in teams):  # a user group stands for its members
             people += [user for user in members if user not in (bot_user, speaker)]
         # Each is a users.info call (minutes on a 429): a message names at most max_mentions.
         people = list(dict.fromkeys(people))[:service.settings.bot.max_mentions]
-        here = present(channel, people) if people else set()
-        named = {user: name_of(user) for user in people if user in here}
-        outside = {user: name_of(user) for user in people if user not in here}
+        here = present(team, channel, people) if people else set()
+        named = {user: name_of(team, user) for user in people if user in here}
+        outside = {user: name_of(team, user) for user in people if user not in here}
         # Those left out are not in the text either: the request is then the speaker's own.
         spoken = {**named, **{sid: person_name(handle) for sid, handle in teams.items()}}
         incoming = Incoming("slack", team, channel, speaker, inbound_text(text, spoken), thread_root,
                             event.get("event_id_for_dedupe"), mentions=tuple(named.items()),
-                            user_name=name_of(speaker) if named else "", private=channel.startswith("D"),
+                            user_name=name_of(team, speaker) if named else "", private=channel.startswith("D"),
                             left_out=tuple(outside.values()))
         try:
             client.reactions_add(channel=channel, timestamp=ts, name="eyes")
@@ -428,7 +462,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         gate = service.admit("slack", body.get("team_id", ""), event.get("user", ""), body.get("event_id"))
         if isinstance(gate, Outgoing):
             try:
-                client.chat_postMessage(channel=event["channel"], thread_ts=thread_root, text=gate.text)
+                client_for(body.get("team_id", "")).chat_postMessage(channel=event["channel"], thread_ts=thread_root, text=gate.text)
             except Exception:
                 log.warning("could not say so to a message turned away", exc_info=True)
         return gate is True
@@ -466,7 +500,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         ack()
         channel = (body.get("channel") or {}).get("id")
         if channel:
-            client.chat_postEphemeral(channel=channel, user=user, text=escape(text))  # the title is catalog data
+            client_for(team).chat_postEphemeral(channel=channel, user=user, text=escape(text))  # the title is catalog data
 
     @app.action("chatrec_vote")
     def on_vote(ack, body: dict, action: dict, respond: Respond | None) -> None:
@@ -478,10 +512,10 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         if result.message is not None:  # the message shows the new tally
             show_tally(body, respond, render_page(result.message, item_id))
         if channel:
-            client.chat_postEphemeral(channel=channel, user=user, text=escape(result.text))  # names people chose
+            client_for(team).chat_postEphemeral(channel=channel, user=user, text=escape(result.text))  # names people chose
             if result.announcement is not None:  # in the poll's thread, by the one vote that completed it
                 thread = (body.get("message") or {}).get("thread_ts") or (body.get("container") or {}).get("thread_ts")
-                client.chat_postMessage(channel=channel, thread_ts=thread, **render_announcement(result.announcement))
+                client_for(team).chat_postMessage(channel=channel, thread_ts=thread, **render_announcement(result.announcement))
 
     def show_tally(body: dict, respond: Respond | None, message: dict) -> None:
         """Replace the clicked message through the click's response_url (no Web API rate
@@ -495,7 +529,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         except Exception:
             log.warning("could not update the poll through its response_url; updating as the bot", exc_info=True)
         container = body.get("container") or {}
-        client.chat_update(channel=container.get("channel_id") or body["channel"]["id"], ts=container["message_ts"], **message)
+        client_for((body.get("team") or {}).get("id", "")).chat_update(channel=container.get("channel_id") or body["channel"]["id"], ts=container["message_ts"], **message)
 
     def publish_home(team: str, user: str, said: str = "") -> None:
         try:
@@ -503,7 +537,15 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         except Exception:
             log.exception("could not build %s's home tab", user)
             view = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": APOLOGY}}]}
-        client.views_publish(user_id=user, view=view)
+        client_for(team).views_publish(user_id=user, view=view)
+
+    @app.event("app_uninstalled")
+    @app.event("tokens_revoked")
+    def on_uninstalled(body: dict, event: dict) -> None:
+        """The app removed from a workspace (or its bot token revoked): what it kept there goes."""
+        if event["type"] == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
+            return  # only people's own tokens went; the bot stays
+        uninstalled(body.get("team_id", ""))
 
     @app.event("app_home_opened")
     def on_home_opened(body: dict, event: dict) -> None:
@@ -532,13 +574,14 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         text = service.votes.watched("slack", team, user, action["value"])
         channel = (body.get("channel") or {}).get("id")
         if channel:
-            client.chat_postEphemeral(channel=channel, user=user, text=escape(text))
+            client_for(team).chat_postEphemeral(channel=channel, user=user, text=escape(text))
 
     def run_command(command: dict) -> CommandResult:
         text = command.get("text", "")
         target = _USER.search(text)
         return service.command("slack", command.get("team_id", ""), command["channel_id"], command["user_id"], text,
-                               is_admin(command["user_id"]), is_operator=command["user_id"] in settings.admin_user_ids,
+                               is_admin(command.get("team_id", ""), command["user_id"]),
+                               is_operator=command["user_id"] in settings.admin_user_ids,
                                link_target=target.group(1) if target else None,
                                private=command["channel_id"].startswith("D"))  # D…: a direct message
 
@@ -553,9 +596,9 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         except Exception:
             log.warning("could not answer /chatrec through its response_url; posting as the bot", exc_info=True)
         if public:
-            client.chat_postMessage(channel=command["channel_id"], text=text)
+            client_for(command.get("team_id", "")).chat_postMessage(channel=command["channel_id"], text=text)
         else:
-            client.chat_postEphemeral(channel=command["channel_id"], user=command["user_id"], text=text)
+            client_for(command.get("team_id", "")).chat_postEphemeral(channel=command["channel_id"], user=command["user_id"], text=text)
 
     def finish(command: dict, respond: Respond, background: Callable[[], Finished]) -> None:
         try:

@@ -269,14 +269,17 @@ def serve(
     if platform not in ("slack", "discord", "all"):
         raise ChatrecError(f"Unknown platform '{platform}'; use slack, discord or all.")
     if platform == "all":  # whichever are configured; both tokens missing is the error
-        slack, discord = settings.slack.bot_token is not None, settings.discord.token is not None
+        slack, discord = settings.slack.configured, settings.discord.token is not None
         if not (slack or discord):
             raise ChatrecError("Neither SLACK_BOT_TOKEN nor DISCORD_TOKEN is set; see the README's Slack and Discord sections.")
         if not (slack and discord):
             err.print(f"Only {'Slack' if slack else 'Discord'} is configured; serving it alone.")
             platform = "slack" if slack else "discord"
-    if platform in ("slack", "all") and settings.slack.bot_token is None:
-        raise ChatrecError("SLACK_BOT_TOKEN is not set; see the README's Slack section.")
+    if platform in ("slack", "all") and not settings.slack.configured:
+        raise ChatrecError("SLACK_BOT_TOKEN (or SLACK_CLIENT_ID, to install in many workspaces) is not set; "
+                           "see the README's Slack section.")
+    if platform in ("slack", "all") and settings.slack.client_id and settings.slack.app_token is not None:
+        raise ChatrecError("Installing in many workspaces (SLACK_CLIENT_ID) needs HTTP mode: unset SLACK_APP_TOKEN.")
     if platform in ("discord", "all") and settings.discord.token is None:
         raise ChatrecError("DISCORD_TOKEN is not set; see the README's Discord section.")
     if platform in ("slack", "all") and settings.slack.app_token is None and settings.slack.signing_secret is None:
@@ -339,6 +342,15 @@ def doctor() -> None:
     console.print("\nAll checks passed.")
 
 
+@app.command(name="slack-key")
+def slack_key() -> None:
+    """Print a new key for SLACK_TOKEN_KEY: installed in many Slack workspaces (SLACK_CLIENT_ID
+    set), the bot keeps their tokens encrypted with it. Keep it secret; losing it means reinstalling."""
+    from bot.slack_install import new_key
+
+    typer.echo(new_key())
+
+
 def _default_user(runtime) -> str:
     users = runtime.catalog.users
     return "demo-01" if "demo-01" in users else (users[0] if users else "terminal")
@@ -395,7 +407,7 @@ def chat(
 def run() -> None:
     """The main job: bring the index up to date, then chat (or serve when tokens are set)."""
     settings = state.settings
-    if settings.slack.bot_token is not None or settings.discord.token is not None:
+    if settings.slack.configured or settings.discord.token is not None:
         serve("all")  # whichever platforms are configured
         return
     with closing(_runtime(settings, sync=True)) as runtime:

@@ -59,7 +59,9 @@ def _check_llm(settings: Settings) -> Check:
 def _check_tokens(settings: Settings) -> list[Check]:
     checks = []
     slack = settings.slack
-    if slack.bot_token is None:
+    if slack.client_id:
+        checks.append(_installable_slack(slack))
+    elif slack.bot_token is None:
         checks.append(Check("slack", "warn", "not configured (set SLACK_BOT_TOKEN to serve Slack)."))
     elif not slack.bot_token.get_secret_value().startswith("xoxb-"):
         checks.append(Check("slack", "fail", "SLACK_BOT_TOKEN should start with 'xoxb-' (the Bot User OAuth Token)."))
@@ -164,3 +166,22 @@ def run_checks(config: Path | None, environ: Mapping[str, str]) -> list[Check]:
     checks.append(_check_llm(settings))
     checks.extend(_check_tokens(settings))
     return checks
+
+
+def _installable_slack(slack) -> Check:
+    """Installed through Slack's OAuth flow in many workspaces: the secrets it needs, a key that
+    is one, and HTTP mode."""
+    missing = [env for env, value in (("SLACK_CLIENT_SECRET", slack.client_secret), ("SLACK_SIGNING_SECRET", slack.signing_secret),
+                                      ("SLACK_TOKEN_KEY", slack.token_key)) if value is None]
+    if missing:
+        return Check("slack", "fail", f"SLACK_CLIENT_ID is set (many workspaces): set {', '.join(missing)} too "
+                                      "(`chatrec slack-key` makes a token key).")
+    if slack.app_token is not None:
+        return Check("slack", "fail", "installing in many workspaces needs HTTP mode: unset SLACK_APP_TOKEN.")
+    try:
+        from cryptography.fernet import Fernet
+
+        Fernet(slack.token_key.get_secret_value().encode())
+    except (ValueError, TypeError):
+        return Check("slack", "fail", "SLACK_TOKEN_KEY is not a valid key: make one with `chatrec slack-key`.")
+    return Check("slack", "ok", f"installable in many workspaces (OAuth at {slack.install_path}), HTTP mode.")

@@ -192,6 +192,22 @@ class SlackSettings(_Section):
     # Workspace admins and owners (users.info) may forget and link in their workspace.
     workspace_admins: bool = True
     port: int = Field(default=3000, ge=1, le=65535)
+    # Installable in many workspaces (Slack's OAuth flow; HTTP mode): the app's client id and
+    # secret, and the key its workspaces' tokens are encrypted with in the bot's database (a
+    # Fernet key: `chatrec slack-key` makes one). Without a client id, bot_token serves one workspace.
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    token_key: SecretStr | None = None
+    scopes: list[str] = Field(default_factory=lambda: [
+        "app_mentions:read", "channels:read", "chat:write", "commands", "groups:read", "im:history", "im:read",
+        "im:write", "mpim:read", "reactions:write", "users:read", "usergroups:read"])
+    install_path: str = "/slack/install"
+    redirect_path: str = "/slack/oauth_redirect"
+
+    @property
+    def configured(self) -> bool:
+        """Set up to serve: one workspace's token, or installable in many."""
+        return self.bot_token is not None or bool(self.client_id)
 
 
 class DiscordSettings(_Section):
@@ -361,7 +377,9 @@ def settings_from_dict(
 
 ENVIRONMENT_DEFAULTS: dict[str, dict[str, str]] = {
     "slack": {"bot_token": "${SLACK_BOT_TOKEN}", "app_token": "${SLACK_APP_TOKEN}",
-              "signing_secret": "${SLACK_SIGNING_SECRET}", "api_url": "${SLACK_API_URL}"},
+              "signing_secret": "${SLACK_SIGNING_SECRET}", "api_url": "${SLACK_API_URL}",
+              "client_id": "${SLACK_CLIENT_ID}", "client_secret": "${SLACK_CLIENT_SECRET}",
+              "token_key": "${SLACK_TOKEN_KEY}"},
     "discord": {"token": "${DISCORD_TOKEN}", "api_url": "${DISCORD_API_URL}", "gateway_url": "${DISCORD_GATEWAY_URL}",
                 "shard_count": "${DISCORD_SHARD_COUNT}", "shard_ids": "${DISCORD_SHARD_IDS}"},
 }

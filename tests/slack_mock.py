@@ -21,6 +21,8 @@ class MockSlackAPI(RecordingAPI):
         super().__init__()
         self._scripted: defaultdict[str, deque[dict]] = defaultdict(deque)
         self.members: dict[str, list[str]] = {}  # channel -> conversations.members
+        self.tokens: list[tuple[str, str]] = []  # (method, the token it was called with)
+        self.installs: dict[str, dict] = {}  # OAuth code -> what oauth.v2.access answers for it
         self._script_lock = threading.Lock()
 
     @property
@@ -43,6 +45,8 @@ class MockSlackAPI(RecordingAPI):
             if isinstance(args.get(name), str):
                 args[name] = json.loads(args[name])
         method = path.lstrip("/") if path.startswith("/respond/") else path.rsplit("/", 1)[-1]
+        with self._script_lock:
+            self.tokens.append((method, (headers.get("Authorization") or "").removeprefix("Bearer ") or str(args.get("token", ""))))
         scripted = self._next_scripted(method)
         if scripted is not None:
             time.sleep(scripted["delay"])
@@ -53,6 +57,11 @@ class MockSlackAPI(RecordingAPI):
         body = {"ok": True}
         if method == "auth.test":
             body.update(user_id="UBOT", bot_id="BBOT", team_id="T1", team="Test", user="chatrec", url="https://test.slack.com/")
+        elif method == "oauth.v2.access":  # an install's code for the workspace's bot token (one use)
+            granted = self.installs.pop(args.get("code", ""), None)
+            if granted is None:
+                return method, {"ok": False, "error": "invalid_code"}
+            body.update(granted)
         elif method == "chat.startStream":  # a streamed message, in a thread
             body.update(channel=args.get("channel"), ts=f"{time.time():.6f}")
         elif method in ("chat.postMessage", "chat.update"):

@@ -312,6 +312,28 @@ def test_forgetting_a_person_deletes_what_chat_collected_and_keeps_the_catalogs(
     assert store.forget_person("ann") == 0
 
 
+def test_a_workspace_forgotten_takes_its_installation_links_and_own_histories_and_nothing_else(store, storage):
+    store.save_installation("slack", "T2", "sealed-1")
+    store.save_installation("slack", "T2", "sealed-2")  # a reinstall replaces it
+    store.save_installation("slack", "T3", "other")
+    assert store.installation("slack", "T2") == "sealed-2" and store.installation("discord", "T2") is None
+    store.create_user("ann-catalog")
+    store.grant("ann-catalog", "slack", "T2")
+    store.link("slack", "T2", "U1", "ann-catalog")
+    store.record_feedback("ann-catalog", "toy", "liked")  # a catalog user's: the catalog's, kept
+    store.record_feedback("slack:T2:U9", "fargo", "liked")
+    store.save_for_later("slack:T2:U9", "heat")
+    store.record_feedback("slack:T2X:U9", "fargo", "liked")  # another workspace whose id begins the same
+    store.record_feedback("slack:T3:U9", "alien", "disliked")
+    assert store.forget_workspace("slack", "T2") == 5  # installation, link, grant; feedback, list (no sharing row)
+    assert store.installation("slack", "T2") is None and store.installation("slack", "T3") == "other"
+    assert store.catalog_user("slack", "T2", "U1") is None and not store.granted("ann-catalog", "slack", "T2")
+    assert store.user_history("slack:T2:U9") == [] and store.watchlist("slack:T2:U9") == []
+    assert [e.item_id for e in store.user_history("ann-catalog") if e.source != "catalog"] == ["toy"]
+    assert store.user_history("slack:T2X:U9") and store.user_history("slack:T3:U9")
+    assert committed(storage, "SELECT workspace FROM installations") == [("T3",)]
+
+
 @pytest.mark.postgres
 def test_a_database_from_before_the_watchlist_upgrades_without_losing_a_row(pg, items):
     """A database as the previous release left it (every migration before 0009_watchlist),

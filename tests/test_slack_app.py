@@ -30,15 +30,16 @@ SECRET = "test-signing-secret"
 
 
 @contextlib.contextmanager
-def slack_app(tmp_path, embedder, **more):
-    """The app on the demo films behind its HTTP server and the Web API stand-in; `more`:
-    settings besides."""
+def slack_app(tmp_path, embedder, slack: dict | None = None, **more):
+    """The app on the demo films behind its HTTP server and the Web API stand-in; `slack`: its
+    settings (a single-workspace bot by default); `more`: settings besides."""
     api = MockSlackAPI().start()
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = write_jsonl(tmp_path / "films.jsonl", film_records())
+    slack = slack or {"bot_token": "xoxb-test", "signing_secret": SECRET, "admin_user_ids": ["UCONFIGADMIN"]}
     settings = settings_from_dict({
         "catalog": {"format": "jsonl", "path": str(path)}, "storage": {"dir": str(tmp_path / "store")},
-        "slack": {"bot_token": "xoxb-test", "signing_secret": SECRET, "api_url": api.url, "admin_user_ids": ["UCONFIGADMIN"]},
-        **more,
+        "slack": {**slack, "api_url": api.url}, **more,
     }, environ={})
     runtime = Runtime.start(settings, embedder=embedder)
     app = build_app(ChatService(runtime), settings.slack)

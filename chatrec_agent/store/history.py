@@ -379,6 +379,32 @@ class HistoryStore(ABC):
             return sum(db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,)).rowcount
                        for table in ("feedback", "watchlist", "taste_sharing"))
 
+    # --- the app's installations in workspaces -----------------------------------------------
+
+    def save_installation(self, platform: str, workspace: str, data: str) -> None:
+        """Keep (or replace) what an adapter stores of its installation in a workspace."""
+        with self._tx() as db:
+            db.execute("INSERT INTO installations VALUES (?, ?, ?, ?) ON CONFLICT (platform, workspace) "
+                       "DO UPDATE SET data = excluded.data, installed_at = excluded.installed_at",
+                       (platform, workspace, data, time.time()))
+
+    def installation(self, platform: str, workspace: str) -> str | None:
+        with self._read() as db:
+            row = db.execute("SELECT data FROM installations WHERE platform = ? AND workspace = ?", (platform, workspace)).fetchone()
+        return row[0] if row else None
+
+    def forget_workspace(self, platform: str, workspace: str) -> int:
+        """Delete what chat collected in a workspace (the app uninstalled): its installation,
+        its links and grants, and the feedback, lists and choices of its people's own histories
+        (`platform:workspace:user`). Catalog users linked from it keep theirs: they are the
+        catalog's. How many rows."""
+        prefix = f"{platform}:{workspace}:"
+        with self._tx() as db:
+            rows = sum(db.execute(f"DELETE FROM {table} WHERE platform = ? AND workspace = ?", (platform, workspace)).rowcount
+                       for table in ("installations", "identity_links", "catalog_user_grants"))
+            return rows + sum(db.execute(f"DELETE FROM {table} WHERE substr(user_id, 1, ?) = ?", (len(prefix), prefix)).rowcount
+                              for table in ("feedback", "watchlist", "taste_sharing"))
+
     # --- who lets a group answer name their own ratings -----------------------------------
 
     def set_taste_sharing(self, user_id: str, share: bool) -> None:

@@ -83,6 +83,15 @@ CREATE TABLE IF NOT EXISTS catalog_user_grants (
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO catalog_user_grants
     SELECT DISTINCT catalog_user_id, platform, workspace, linked_at, 'an earlier link' FROM identity_links;
+-- The app's installations in chat workspaces (Slack's OAuth flow): what the adapter keeps of
+-- each (its tokens encrypted by the adapter before they get here).
+CREATE TABLE IF NOT EXISTS installations (
+    platform     TEXT NOT NULL,
+    workspace    TEXT NOT NULL,
+    data         TEXT NOT NULL,
+    installed_at REAL NOT NULL,
+    PRIMARY KEY (platform, workspace)
+) WITHOUT ROWID;
 -- Films a person saved to watch later (the card's Save button, "add it to my list").
 CREATE TABLE IF NOT EXISTS watchlist (
     user_id  TEXT NOT NULL,
