@@ -200,6 +200,26 @@ class SlackWebAPI(StandIn):
                     first.setdefault(str(args.get("channel")), (at, args))
             return first
 
+    def messages_by_channel(self) -> dict[str, list[dict[str, Any]]]:
+        """Per channel, each message the bot finished there, as {"text": …, "blocks": …}: a post,
+        or a stream once stopped (its start, appends and stop: one message, the text its chunks
+        carried)."""
+        with self._lock:
+            out: dict[str, list[dict[str, Any]]] = {}
+            streams: dict[str, dict[str, Any]] = {}  # channel -> the stream being written
+            for _, args in self.posts:
+                channel = str(args.get("channel"))
+                text = "".join(c.get("text", "") for c in args.get("chunks") or [] if c.get("type") == "markdown_text")
+                if args["method"] == "chat.postMessage":
+                    out.setdefault(channel, []).append({"text": str(args.get("text")), "blocks": args.get("blocks") or []})
+                elif args["method"] == "chat.startStream":
+                    streams[channel] = {"text": text, "blocks": []}
+                elif args["method"] in ("chat.appendStream", "chat.stopStream") and channel in streams:
+                    streams[channel]["text"] += text
+                    if args["method"] == "chat.stopStream":
+                        out.setdefault(channel, []).append({**streams.pop(channel), "blocks": args.get("blocks") or []})
+            return out
+
     def answers_by_channel(self) -> dict[str, tuple[float, str, list[dict[str, Any]]]]:
         """Per channel, the finished answer: (when, its text, its blocks): a stream once stopped
         (the text its chunks carried), else the first message posted with blocks."""

@@ -119,12 +119,8 @@ def classify(posts: list[dict[str, Any]]) -> str:
 
 
 def posts_by_channel(slack: SlackWebAPI) -> dict[str, list[dict[str, Any]]]:
-    with slack._lock:
-        posted = list(slack.posts)
-    out: dict[str, list[dict[str, Any]]] = {}
-    for _, args in posted:
-        out.setdefault(str(args.get("channel")), []).append(args)
-    return out
+    """Per channel, the messages the bot wrote (a streamed answer is one)."""
+    return slack.messages_by_channel()
 
 
 def flood(url: str, slack: SlackWebAPI, args: argparse.Namespace, rss: RssSampler) -> dict[str, Any]:
