@@ -117,7 +117,9 @@ class MockOpenAI(RecordingAPI):
     def answer(self, verb, path, body, headers):
         self.record("chat", {"path": path, "auth": headers.get("Authorization"), "body": body})
         last = body["messages"][-1]
-        if last["role"] == "user":
+        if not body.get("tools"):  # no tools offered: the summary of older turns is asked for
+            message, finish = {"role": "assistant", "content": f"SUMMARY of {len(body['messages'])} message(s)"}, "stop"
+        elif last["role"] == "user":
             message = {"role": "assistant", "content": None, "tool_calls": [{
                 "id": "call_1", "type": "function",
                 "function": {"name": "recommend", "arguments": json.dumps({"genres": ["Western"], "k": 3})},
@@ -181,7 +183,7 @@ def test_openai_compatible_endpoint_over_http(runtime, openai_server, tmp_path):
 
 def test_a_model_that_streams_shows_its_answer_as_it_writes(runtime, openai_server, tmp_path):
     settings = LLMSettings(provider="openai", model="local-model", base_url=f"{openai_server.root}/v1", api_key="sk-test")
-    agent = Agent(runtime.agent.services, make_chat_model(settings, runtime.catalog), tmp_path)
+    agent = Agent(runtime.agent.services, make_chat_model(settings, runtime.catalog), tmp_path, language_model=True)
     shown: list[str] = []
     reply = agent.respond("chan", "demo-01", "three westerns please", on_text=shown.append)
     assert all(call["body"].get("stream") for call in openai_server.of("chat"))
@@ -189,10 +191,32 @@ def test_a_model_that_streams_shows_its_answer_as_it_writes(runtime, openai_serv
     assert all(later.startswith(earlier) for earlier, later in zip(shown, shown[1:]))  # it only grows
     assert len(reply.items) == 3 and [c["name"] for c in reply.tool_calls] == ["recommend"]
     # Not streaming: one call each, answered whole, the same turn.
-    quiet = Agent(runtime.agent.services, make_chat_model(settings, runtime.catalog), tmp_path / "quiet", streams=False)
+    quiet = Agent(runtime.agent.services, make_chat_model(settings, runtime.catalog), tmp_path / "quiet", language_model=False)
     calls = len(openai_server.of("chat"))
     again = quiet.respond("chan", "demo-01", "three westerns please", on_text=shown.append)
     assert not any(call["body"].get("stream") for call in openai_server.of("chat")[calls:]) and again.text.startswith("Westerns: ")
+
+
+def test_a_private_conversations_older_turns_are_summarised_a_shared_ones_dropped(runtime, openai_server, tmp_path):
+    from chatrec_agent.conversation.people import Audience, Person
+
+    settings = LLMSettings(provider="openai", model="local-model", base_url=f"{openai_server.root}/v1", api_key="sk-test")
+    agent = Agent(runtime.agent.services, make_chat_model(settings, runtime.catalog), tmp_path, window_messages=4,
+                  language_model=True)
+    shared = Audience(Person("U1", "Ana", "demo-01"), private=False)
+    for n in range(4):  # each turn: question, tool call, tool result, answer
+        agent.respond("dm", "demo-01", f"westerns please, take {n}")
+        agent.respond("channel", "demo-01", f"westerns please, take {n}", speaker="U1", audience=shared)
+    summaries = [c for c in openai_server.of("chat") if not c["body"].get("tools")]
+    assert summaries, "a private conversation past twice the window gets a summary"
+    kept = agent.history("dm")
+    assert "SUMMARY of" in str(kept[0].content) and len(kept) <= 2 * 4 + 1
+    last_dm = [c for c in openai_server.of("chat") if c["body"].get("tools") and "take 3" in json.dumps(c["body"]["messages"])][0]
+    assert any("SUMMARY of" in str(m.get("content")) for m in last_dm["body"]["messages"])  # the model reads it
+    # The shared conversation was never summarised (a summary would carry one person's results
+    # to everyone); its older turns were dropped instead.
+    assert not any("take 0" in json.dumps(c["body"]["messages"]) and "[U1]" in json.dumps(c["body"]["messages"]) for c in summaries)
+    assert not any("SUMMARY" in str(m.content) for m in agent.history("channel")) and len(agent.history("channel")) <= 2 * 4
 
 
 def test_llm_settings_need_a_model_name(runtime):

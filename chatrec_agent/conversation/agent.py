@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from langchain.agents import create_agent
-from langchain.agents.middleware import ModelRequest, ModelRetryMiddleware, after_agent, wrap_model_call
+from langchain.agents.middleware import (ModelRequest, ModelRetryMiddleware, SummarizationMiddleware, after_agent,
+                                         wrap_model_call)
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, RemoveMessage, ToolMessage, trim_messages
 
 from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
@@ -95,10 +96,25 @@ class Reply:
         return asdict(self)
 
 
+def _is_summary(message) -> bool:
+    return isinstance(message, HumanMessage) and message.additional_kwargs.get("lc_source") == "summarization"
+
+
+class PrivateSummary(SummarizationMiddleware):
+    """LangChain's summarisation of older turns, in private conversations only (a DM, the
+    terminal): in a shared one a summary would carry one person's results, which the model is
+    shown only in their shared part (speakers.scoped), to everyone after; there older turns are
+    dropped (Agent._compact_middleware)."""
+
+    def before_model(self, state, runtime):
+        audience = getattr(runtime.context, "audience", None)
+        return super().before_model(state, runtime) if audience is not None and audience.private else None
+
+
 class Agent:
     def __init__(self, services: Services, model, memory: MemoryStore | Path, window_messages: int = 40,
                  model_retries: int = 0, retention_days: float = 30.0, speaker_labels: bool = True,
-                 window_tokens: int = 12_000, streams: bool = True):
+                 window_tokens: int = 12_000, language_model: bool = False):
         """`memory`: where conversations are kept; a folder means SQLite memory in it.
         `model_retries`: how often a failed or timed-out model call is tried again (with
         backoff) before the turn fails; 0 for the offline planner, which makes no calls.
@@ -106,14 +122,15 @@ class Agent:
         `speaker_labels`: whether the model reads each message's speaker in its text
         (`llm.needs_speaker_labels`: a language model does, the offline planner does not).
         `window_messages`, `window_tokens`: the most of the conversation a model call sees.
-        `streams`: whether the model writes its answer token by token, so a turn asked to show
-        its text as it comes does; the offline planner answers at once."""
+        `language_model`: whether the model is one (not the offline planner): it writes its answer
+        token by token, so a turn asked to show its text as it comes does, and it summarises a
+        private conversation's older turns instead of dropping them."""
         self.services = services
         self.model = model
         self.memory: MemoryStore = SqliteMemory(Path(memory)) if isinstance(memory, (str, Path)) else memory
         self.window = window_messages
         self.window_tokens = window_tokens
-        self.streams = streams
+        self.streams = language_model
         self.retention_s = retention_days * 86_400
         self._turns_since_sweep = 0
         # One turn at a time per conversation, in arrival order; conversations run side by side.
@@ -124,7 +141,9 @@ class Agent:
         self.graph = create_agent(
             model, build_tools(services), system_prompt=SYSTEM_PROMPT, checkpointer=self.memory.checkpointer,
             context_schema=ChatContext,
-            middleware=[self._trim_middleware(), self._compact_middleware(),
+            middleware=[*([PrivateSummary(model, trigger=("messages", 2 * window_messages), keep=("messages", window_messages))]
+                          if language_model else []),
+                        self._trim_middleware(), self._compact_middleware(summarized=language_model),
                         self._speaker_middleware(speaker_labels),
                         *self._retry_middleware(model_retries)],
         )
@@ -152,21 +171,24 @@ class Agent:
             if not any(isinstance(m, HumanMessage) for m in kept):  # the turn alone is over budget: it still goes
                 last = max((n for n, m in enumerate(messages) if isinstance(m, HumanMessage)), default=0)
                 kept = messages[last:]
+            if messages and _is_summary(messages[0]) and messages[0] not in kept:
+                kept = [messages[0], *kept]  # the summary of older turns stands for them all: it stays
             if len(kept) != len(messages):
                 request = request.override(messages=kept)
             return handler(request)
 
         return trim_context
 
-    def _compact_middleware(self):
+    def _compact_middleware(self, summarized: bool):
         """Memory keeps what the window can reach: once a conversation holds twice the window,
-        the messages before the window's first human message are removed from its state."""
+        the messages before the window's first human message are removed from its state (a
+        private conversation with a language model is summarised instead: PrivateSummary)."""
         window = self.window
 
         @after_agent
         def compact_memory(state, runtime):
             messages = state["messages"]
-            if len(messages) <= 2 * window:
+            if len(messages) <= 2 * window or (summarized and runtime.context.audience.private):
                 return None
             start = len(messages) - window
             while start < len(messages) and not isinstance(messages[start], HumanMessage):
@@ -207,7 +229,8 @@ class Agent:
             messages = scoped(list(request.messages), request.runtime.context.speaker)
             if label_messages:
                 messages = [m.model_copy(update={"content": f"[{m.name or 'unknown'}] {m.content}"})
-                            if isinstance(m, HumanMessage) and isinstance(m.content, str) else m for m in messages]
+                            if isinstance(m, HumanMessage) and isinstance(m.content, str) and not _is_summary(m) else m
+                            for m in messages]
             return handler(request.override(messages=messages))
 
         return scope_to_speaker
@@ -258,9 +281,9 @@ class Agent:
             if mode == "values":
                 state = data
                 continue
-            chunk, _ = data
-            if isinstance(chunk, AIMessageChunk) and isinstance(chunk.content, str) and chunk.content \
-                    and not chunk.tool_call_chunks:
+            chunk, meta = data
+            if meta.get("langgraph_node") == "model" and isinstance(chunk, AIMessageChunk) and isinstance(chunk.content, str) \
+                    and chunk.content and not chunk.tool_call_chunks:  # not a summary's tokens
                 written[chunk.id or ""] = written.get(chunk.id or "", "") + chunk.content
                 on_text(written[chunk.id or ""])
         return state
