@@ -33,7 +33,7 @@ cues' polite words now shared by the watchlist reading), so it is no longer whol
 batch 13, written then, passed 12 of 15, and its failures were fixed the same way (see its
 comment), along with two more of batch 12's ("I've already seen all of those"; "Fargo and Pulp
 Fiction are my favorites": what is said around two listed films is said of both); the next
-batch is to be written before the next fix.
+batch is to be written before the next fix. Batch 13 and batch 14 followed (see their comments).
 
 Each case is a short conversation on the demo catalog with the offline planner and a check
 that reads the catalog (director, genre, era, the seed's neighbourhood…). The cases were
@@ -456,6 +456,31 @@ CASES_V13 = [
     (["anything by miyazaki?"], director("Hayao Miyazaki")),
 ]
 
+# Written on 2026-12-05 after batch 13's failures were fixed by mechanism, before running any of
+# these: 12/15 on its first run; its failures were fixed by mechanism (the speaker's childhood,
+# "as a kid", asks for no children's films and no "when"; "X made me cry. More like that?" gets
+# picks seeded with X; what a later clause thinks of a pick seen outranks "seen"; the request is
+# the last part that asks), but for the Jaws one, which now asks "Do you mean Jaws?" (an unsure
+# title a request leans on, by design), so it is no longer held out: write batch 15 first.
+CASES_V14 = [
+    (["yo! any decent heist movies out there?"], has_list()),
+    (["I really loved Spirited Away and Totoro, anything else from that studio?"], has_list()),
+    (["Jaws scared the hell out of me as a kid haha. Got anything similar but newer?"], both(like("jaws-1975", share=0.4), years(1976, 2100))),
+    (["something short and sweet, like a romcom maybe"], genre_share("Romance", "Comedy", share=0.6)),
+    (["we're 4 adults, want a mystery to solve along with the detective"], genre_share("Mystery", share=0.6)),
+    (["I didn't like Titanic at all. Recommend me a drama instead?"], both(recorded("titanic-1997", "disliked"), genre_share("Drama"), left_out("titanic-1997"))),
+    (["some comedies", "the third one looks fun, what's it about?"], lambda rt, r: bool(r.tool_calls) and r.tool_calls[-1]["name"] == "item_details"),
+    (["any war films from the 60s?"], both(genre_share("War"), years(1960, 1969))),
+    (["ok bye for now"], both(no_list(), links_only())),
+    (["Toy Story 3 made me cry like a baby. more like that?"], like("toy-story-3-2010")),
+    (["I'd rather avoid anything animated tonight, maybe a thriller?"], both(genre_share("Thriller"), none_of("Animation"))),
+    (["three musicals please", "seen the first one, loved it"],
+     lambda rt, r: any(c["name"] == "record_feedback" and c["args"].get("kind") == "liked" for c in r.tool_calls)),
+    (["anything by Kubrick?"], director("Stanley Kubrick")),
+    (["give me something classic from before 1950"], years(0, 1949)),
+    (["Not horror please, my partner hates it. A comedy maybe?"], both(genre_share("Comedy"), none_of("Horror"))),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -538,7 +563,8 @@ def main() -> None:
                             ("batch_5", CASES_V5), ("batch_6", CASES_V6), ("batch_7", CASES_V7),
                             ("batch_8", CASES_V8), ("batch_9", CASES_V9),
                             ("batch_10", CASES_V10), ("batch_11", CASES_V11),
-                            ("batch_12", CASES_V12), ("batch_13", CASES_V13)):
+                            ("batch_12", CASES_V12), ("batch_13", CASES_V13),
+                            ("batch_14", CASES_V14)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}

@@ -550,7 +550,9 @@ def test_too_much_for_my_taste_is_no_history_question(world):
     assert [c["name"] for c in calls(parser.plan("what's my taste?", memory))] == ["user_history"]
 
 
-@pytest.mark.parametrize("text, kind", [("I've seen that one, it's too dry for me", "seen"), ("I've seen it", "seen"),
+# "too dry for me" after "seen" says why it missed: a dislike, as for a film named ("I watched Heat
+# and it was way too long for me"; opinions.says_it_missed).
+@pytest.mark.parametrize("text, kind", [("I've seen that one, it's too dry for me", "disliked"), ("I've seen it", "seen"),
                                         ("didn't like it", "disliked")])
 def test_when_the_only_pick_shown_is_known_the_search_goes_on(world, text, kind):
     catalog, parser = world
@@ -1305,3 +1307,35 @@ def test_the_movie_before_a_title_says_a_title_follows(big_world, text, title):
     catalog, parser = big_world
     plan = parser.plan(text, Recall())
     assert by_title(catalog, title) in linked_ids(plan) | {(plan.confirm or {}).get("item")}, (plan.answer, calls(plan))
+
+
+@pytest.mark.parametrize("text, film", [("Home Alone scared me as a kid lol, anything similar?", "Home Alone"),
+                                        ("when I was a child I watched Toy Story every day. got more like it?", "Toy Story")])
+def test_the_speakers_childhood_asks_for_no_childrens_films_and_no_when(world, text, film):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    args = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert not any("Children" in a.get("genres", []) for a in args), calls(plan)
+    assert not any(c["name"] == "item_details" for c in calls(plan)), calls(plan)
+    wanted = by_title(catalog, film)
+    assert wanted in linked_ids(plan) or (plan.confirm or {}).get("item") == wanted, (plan.answer, calls(plan))
+
+
+def test_a_film_named_then_more_like_that_gets_picks_seeded_with_it(world):
+    catalog, parser = world
+    plan_calls = calls(parser.plan("Casablanca got me all teary. Any more like that one?", Recall()))
+    assert plan_calls[-1]["name"] == "recommend" and plan_calls[-1]["args"]["like"] == [by_title(catalog, "Casablanca")], plan_calls
+
+
+@pytest.mark.parametrize("text, kind", [("I saw the second one, adored it", "liked"), ("seen #2 already, it was dull", "disliked"),
+                                        ("watched the second one", "seen")])
+def test_what_a_later_clause_thinks_of_a_pick_seen_outranks_seen(world, text, kind):
+    catalog, parser = world
+    memory = shown(catalog, "Heat", "Fargo", "Casablanca")
+    assert feedback_of(parser.plan(text, memory)) == {memory.last_shown[1]["id"]: kind}, calls(parser.plan(text, memory))
+
+
+def test_the_request_is_the_last_part_that_asks(world):
+    catalog, parser = world
+    plan = parser.plan("We saw Fargo and really enjoyed it, anything like it?", Recall())
+    assert feedback_of(plan) == {by_title(catalog, "Fargo"): "liked"}, calls(plan)

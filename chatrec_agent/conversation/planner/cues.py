@@ -114,6 +114,10 @@ COUNT_ONLY = re.compile(r"^(?:(?:ok|okay|hmm|no|well)[, ]+)?(?:(?:just|only|give
 AGE = re.compile(r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[ -](?:years?|yrs?)[ -]olds?\b",
                  re.I)
 CHILD_AGE = 12
+# "when I was a kid", "as a child": the speaker's own past, no children's film asked for and
+# no "when?" question; read as "back then".
+CHILDHOOD = re.compile(r"\b(?:when (?:i|we) (?:was|were) (?:a |an |just a )?|as (?:a |an )?)(?:kids?|child|children|little|young|younger|"
+                       r"teen|teens|teenager|teenagers|boy|girl|little (?:kid|one|boy|girl))\b", re.I)
 FEWER = re.compile(r"^(?:(?:ok|okay|hmm|no)[, ]+)?(?:fewer|less|not so many|too many)\b")
 # "the same director", "that era"; "this year" is now, no field of the film in hand.
 REF_FIELD = re.compile(r"\b(?:that|the same|this(?! year\b)|same) (?P<what>[a-z]+)\b")

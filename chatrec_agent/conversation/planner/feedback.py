@@ -142,7 +142,9 @@ class FeedbackReading:
                 phrase = ""  # "seen that one, too dry for me": the film just talked about
             target = self._target(phrase or "it", memory, write=True)
             if target:
-                return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="seen")
+                # "seen the first one, loved it": what a later clause thinks of it outranks "seen".
+                said = opinions(t, [(m.start(), m.start())], "seen")[0]
+                return self._call(ToolName.RECORD_FEEDBACK, item=target, kind=said if said in ("liked", "disliked") else "seen")
             if says_it_missed(t):
                 return None  # "seen that one, too gory for me" among several: why it missed refines the search
             return Plan(answer="Which one have you seen? Say e.g. “seen the second one”.")

@@ -77,7 +77,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
     def plan(self, text: str, memory: Recall) -> Plan:
         text = self.speller(text.replace("’", "'").replace("‘", "'"))  # "don’t" is "don't"
         text = cues.MORE_THAN_WANTED.sub(r"too \1for me", text)
-        text = cues.AGE.sub(lambda m: "kid" if _years(m["n"]) <= cues.CHILD_AGE else m[0], text)
+        text = cues.CHILDHOOD.sub("back then", cues.AGE.sub(lambda m: "kid" if _years(m["n"]) <= cues.CHILD_AGE else m[0], text))
         for pattern in cues.NOT_ENOUGH:
             # Only on a genre word: "isn't old enough for horror" keeps its negation.
             text = re.sub(r"  +", " ", pattern.sub(lambda m: f" more {m['w']}" if self.lexicon.parse(m["w"])[0] else m[0], text))
@@ -360,8 +360,10 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
         return None
 
     def _compound(self, t: str, memory: Recall) -> Plan | None:
-        """Feedback and a request in one message: "I hated the first one, show me others"."""
-        for m in cues.SPLIT.finditer(t):
+        """Feedback and a request in one message: "I hated the first one, show me others". The
+        request is the last part that asks: "I watched Jaws and loved it, anything like it?"
+        records the liking, not a bare "seen" cut off at the "and"."""
+        for m in reversed(list(cues.SPLIT.finditer(t))):
             head, tail = t[:m.start()].strip(), t[m.end():].strip()
             if not head or not tail or not (cues.REQUEST.search(tail) or cues.OTHERS_AGAIN.search(tail) or cues.LIKE_THAT.search(tail)):
                 continue
@@ -437,9 +439,10 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
             if target and memory.last_recommend is not None and memory.list_tool == ToolName.RECOMMEND:
                 # "any others like that?" in the middle of a search: like it, within the search.
                 return self._call(ToolName.RECOMMEND, **past_shown({"like": [target], "k": self._count(t)}, memory))
-            if target and target in memory.spoken_of:
-                # "…and loved it. More like that one": picks like the film they just spoke of, as
-                # "I loved X. Anything similar?" gets (their taste and the seed), not bare neighbours.
+            if target and (target in memory.spoken_of or any(m.item.id == target for m in MENTIONS.get())):
+                # "…and loved it. More like that one", "Toy Story 3 made me cry. More like that?":
+                # picks like the film the message speaks of, as "I loved X. Anything similar?"
+                # gets (their taste and the seed), not bare neighbours.
                 return self._call(ToolName.RECOMMEND, like=[target], k=self._count(t))
             if target:
                 return self._call(ToolName.SIMILAR_ITEMS, items=[target], k=self._count(t))
