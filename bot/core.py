@@ -8,6 +8,7 @@ forget, link, help).
 
 from __future__ import annotations
 
+import enum
 import functools
 import logging
 import re
@@ -41,14 +42,45 @@ Group picks: mention the people it is for (“a film for @ana, @ben and me”). 
 Server admins: `{c}forget` (what I remember of this channel), `{c}link {link}` (personalise a member with a catalog user's history). Operators: `{c}reindex [full]` (re-read the catalog every server shares). Anyone: `{c}status`, `{c}help`; and `{c}forget` in a DM with me."""
 
 
-def help_text(platform: str) -> str:
+@dataclass(frozen=True)
+class Markup:
+    """How an adapter's platform writes the help: its bold marker, how its commands are called,
+    `link`'s arguments, and where a person's page is. Each adapter gives its own; the core never
+    asks which platform it is."""
+
+    bold: str = ""
+    command: str = "/chatrec "
+    link_usage: str = "@user CATALOG_USER_ID"
+    home: str = "your page"
+
+
+def help_text(markup: Markup = Markup()) -> str:
     """The help, in the platform's markup and with its way of calling commands."""
-    if platform == "discord":  # one application command each
-        return _HELP.format(bold="**", c="/", link="user catalog_user_id", home="`/profile`")
-    return _HELP.format(bold="*", c="/chatrec ", link="@user CATALOG_USER_ID", home="my Home tab")
+    return _HELP.format(bold=markup.bold, c=markup.command, link=markup.link_usage, home=markup.home)
 
 
-ADMIN_COMMANDS = ("reindex", "forget", "link")
+class Permission(enum.Enum):
+    ANYONE = "anyone"
+    SERVER_ADMIN = "this server's admins"  # and the operators
+    OPERATOR = "chatrec's operators"
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A `/chatrec` command and who may run it, declared together (the README's admin table)."""
+
+    name: str
+    permission: Permission
+    anyone_in_a_dm: bool = False  # a DM with the bot is the caller's own conversation
+
+
+COMMANDS: dict[str, CommandSpec] = {spec.name: spec for spec in (
+    CommandSpec("help", Permission.ANYONE), CommandSpec("status", Permission.ANYONE),
+    CommandSpec("share-taste", Permission.ANYONE),  # for themselves
+    CommandSpec("forget", Permission.SERVER_ADMIN, anyone_in_a_dm=True), CommandSpec("link", Permission.SERVER_ADMIN),
+    CommandSpec("reindex", Permission.OPERATOR),  # every server shares the catalog it re-reads
+)}
+ADMIN_COMMANDS = tuple(name for name, spec in COMMANDS.items() if spec.permission is not Permission.ANYONE)
 # A card's buttons (as the adapters name them) and what a click on one records.
 CLICKS = {"like": "liked", "dislike": "disliked", "save": "saved"}
 RATE_LIMITED = "You're sending messages faster than I can think; give me a few seconds."
@@ -333,7 +365,7 @@ class ChatService:
 
     def command(self, platform: str, workspace: str, channel: str, user: str, text: str,
                 is_admin: Callable[[], bool], *, is_operator: bool = False, thread: str | None = None,
-                link_target: str | None = None, private: bool = False) -> CommandResult:
+                link_target: str | None = None, private: bool = False, markup: Markup = Markup()) -> CommandResult:
         """`/chatrec <text>`. Who may do what (the README's admin table):
         - `is_operator` (the bot's operators, from config) may do everything, and alone may
           `reindex` (one catalog serves every server) and create catalog users with `link`;
@@ -342,21 +374,21 @@ class ChatService:
         - anyone may `forget` a `private` conversation (a DM with the bot): it is their own."""
         words = text.strip().split()
         name = words[0].lower() if words else "help"
-        known = name in ("help", "status", "share-taste", *ADMIN_COMMANDS)
-        self.metrics.commands.labels(platform, name if known else "unknown").inc()
+        spec = COMMANDS.get(name)
+        self.metrics.commands.labels(platform, name if spec else "unknown").inc()
+        if spec is None:
+            return CommandResult(f"Unknown command `{name}`.\n{help_text(markup)}")
+        if spec.permission is Permission.OPERATOR and not is_operator:
+            return CommandResult(f"Only chatrec's operators can run `{name}`: every server shares the catalog it "
+                                 "re-reads. Nothing was changed.")
+        if spec.permission is Permission.SERVER_ADMIN and not (is_operator or (spec.anyone_in_a_dm and private) or is_admin()):
+            return CommandResult(f"Only this server's admins can run `{name}`; nothing was changed.")
         if name == "help":
-            return CommandResult(help_text(platform))
+            return CommandResult(help_text(markup))
         if name == "status":
             return CommandResult(self.status(detailed=is_operator))
-        if name == "share-taste":  # anyone, for themselves
+        if name == "share-taste":
             return self._share_taste(platform, workspace, user, words[1:])
-        if name not in ADMIN_COMMANDS:
-            return CommandResult(f"Unknown command `{name}`.\n{help_text(platform)}")
-        if name == "reindex" and not is_operator:
-            return CommandResult("Only chatrec's operators can run `reindex`: every server shares the catalog it "
-                                 "re-reads. Nothing was changed.")
-        if not (is_operator or (name == "forget" and private) or is_admin()):
-            return CommandResult(f"Only this server's admins can run `{name}`; nothing was changed.")
         if name == "forget":
             return self._forget(platform, workspace, channel, thread)
         if name == "link":

@@ -24,6 +24,7 @@ from bot.core import (
     ChatService,
     Finished,
     Incoming,
+    Markup,
     Outgoing,
     clip,
     person_name,
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 # Discord's limits: 2000 characters of content, 10 embeds and 6000 embed characters per
 # message, 25 fields per embed, 1024 characters per field value, 256 per field name, and
 # 25 components (5 rows of 5) per view.
+# The help as Discord writes it: an application command each, markdown bold, /profile.
+MARKUP = Markup(bold="**", command="/", link_usage="user catalog_user_id", home="`/profile`")
 MAX_CONTENT = 2000
 MAX_FIELD_VALUE = 1024
 MAX_FIELD_NAME = 256
@@ -616,7 +619,7 @@ def add_commands(tree: app_commands.CommandTree, service: ChatService, settings:
             # In a thread: `forget` waits for a turn in progress, which must not stall the client.
             result = await _within_deadline(interaction, lambda: service.command(
                 "discord", _workspace(interaction.guild_id), str(interaction.channel_id), str(interaction.user.id), text,
-                lambda: admin, is_operator=operator, link_target=link_target, private=private),
+                lambda: admin, is_operator=operator, link_target=link_target, private=private, markup=MARKUP),
                 ephemeral=not (name in ADMIN_COMMANDS and (operator if name == "reindex" else admin or private)))
         except Exception:
             log.exception("/%s failed", name)

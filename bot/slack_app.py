@@ -18,13 +18,13 @@ from slack_bolt import App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.chat_stream import ChatStream
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.web.chat_stream import ChatStream
 
 from bot.core import (
     APOLOGY,
@@ -33,6 +33,7 @@ from bot.core import (
     CommandResult,
     Finished,
     Incoming,
+    Markup,
     Outgoing,
     clip,
     person_name,
@@ -51,6 +52,8 @@ log = logging.getLogger(__name__)
 # Slack's limits: 50 blocks per message, 3000 characters per section text, and a practical
 # 4000 characters for the plain-text fallback (longer messages are truncated by Slack).
 MAX_BLOCKS = 50
+# The help as Slack writes it: one /chatrec command, mrkdwn bold, the App Home tab.
+MARKUP = Markup(bold="*", command="/chatrec ", link_usage="@user CATALOG_USER_ID", home="my Home tab")
 MAX_SECTION = 3000
 MAX_TEXT = 4000
 BLOCKS_PER_ITEM = 3
@@ -583,7 +586,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
                                is_admin(command.get("team_id", ""), command["user_id"]),
                                is_operator=command["user_id"] in settings.admin_user_ids,
                                link_target=target.group(1) if target else None,
-                               private=command["channel_id"].startswith("D"))  # D…: a direct message
+                               private=command["channel_id"].startswith("D"), markup=MARKUP)  # D…: a direct message
 
     def reply(command: dict, respond: Respond, text: str, public: bool) -> None:
         """Through the command's response_url, which works where the bot is no member (valid for

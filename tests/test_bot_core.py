@@ -189,8 +189,11 @@ def test_help_status_and_unknown_commands_need_no_admin(runtime):
         asked.append(True)
         return False
 
-    assert "`/chatrec reindex [full]`" in service.command("slack", "T1", "C1", "U1", "help", is_admin).text
-    assert "`/reindex [full]`" in service.command("discord", "G1", "C1", "U1", "help", is_admin).text
+    from bot.discord_app import MARKUP as DISCORD
+    from bot.slack_app import MARKUP as SLACK
+
+    assert "`/chatrec reindex [full]`" in service.command("slack", "T1", "C1", "U1", "help", is_admin, markup=SLACK).text
+    assert "`/reindex [full]`" in service.command("discord", "G1", "C1", "U1", "help", is_admin, markup=DISCORD).text
     status = service.command("slack", "T1", "C1", "U1", "status", is_admin).text
     # Which file, not where it lies on the server: that is for the operators.
     assert "Catalog: 24 items from films.jsonl." in status and runtime.catalog.source not in status
