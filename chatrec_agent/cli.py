@@ -205,7 +205,7 @@ def recommend(
         return
     if not results:
         console.print("Nothing in the catalog matches those filters that this user has not seen.")
-    from bot.terminal import styled
+    from bot.terminal.app import styled
 
     for n, r in enumerate(results, 1):
         console.print(f"{n}. [bold]{escape(r.item.label)}[/] — {escape(', '.join(r.item.genres))}")
@@ -259,6 +259,9 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on in Slack HTTP mode.")] = "0.0.0.0",
 ) -> None:
     """Run the bot in Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP) and/or Discord."""
+    import threading
+
+    from bot.adapters import ADAPTERS, adapter
     from bot.core import ChatService
     from bot.http_server import start_ops_server
     from bot.ops_server import OpsState
@@ -266,24 +269,19 @@ def serve(
     from chatrec_agent.metrics import Metrics
 
     settings = state.settings
-    if platform not in ("slack", "discord", "all"):
-        raise ChatrecError(f"Unknown platform '{platform}'; use slack, discord or all.")
-    if platform == "all":  # whichever are configured; both tokens missing is the error
-        slack, discord = settings.slack.configured, settings.discord.token is not None
-        if not (slack or discord):
-            raise ChatrecError("Neither SLACK_BOT_TOKEN nor DISCORD_TOKEN is set; see the README's Slack and Discord sections.")
-        if not (slack and discord):
-            err.print(f"Only {'Slack' if slack else 'Discord'} is configured; serving it alone.")
-            platform = "slack" if slack else "discord"
-    if platform in ("slack", "all") and not settings.slack.configured:
-        raise ChatrecError("SLACK_BOT_TOKEN (or SLACK_CLIENT_ID, to install in many workspaces) is not set; "
-                           "see the README's Slack section.")
-    if platform in ("slack", "all") and settings.slack.client_id and settings.slack.app_token is not None:
-        raise ChatrecError("Installing in many workspaces (SLACK_CLIENT_ID) needs HTTP mode: unset SLACK_APP_TOKEN.")
-    if platform in ("discord", "all") and settings.discord.token is None:
-        raise ChatrecError("DISCORD_TOKEN is not set; see the README's Discord section.")
-    if platform in ("slack", "all") and settings.slack.app_token is None and settings.slack.signing_secret is None:
-        raise ChatrecError("Set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) as well as SLACK_BOT_TOKEN.")
+    if platform not in (*ADAPTERS, "all"):
+        raise ChatrecError(f"Unknown platform '{platform}'; use {', '.join(ADAPTERS)} or all.")
+    chosen = [adapter(name) for name in (ADAPTERS if platform == "all" else [platform])]
+    if platform == "all":  # whichever are configured; none is the error
+        ready = [a for a in chosen if a.missing(settings) is None]
+        if not ready:
+            raise ChatrecError("No chat platform is configured: " + " ".join(a.missing(settings) or "" for a in chosen))
+        if len(ready) < len(chosen):
+            err.print(f"Only {', '.join(a.title for a in ready)} is configured; serving it alone.")
+        chosen = ready
+    for a in chosen:
+        if (problem := a.missing(settings)) is not None:
+            raise ChatrecError(problem)
     configure_logging(settings.ops.json_logs)
     metrics = Metrics(settings.llm.provider)
     ops = OpsState(metrics)
@@ -297,26 +295,13 @@ def serve(
     service = ChatService(_runtime(settings, sync=True), metrics=metrics)
     service.runtime.follow()  # on postgres: pick up other replicas' reindexes (storage.poll_s)
     ops.service = service
-    slack_note = " over Socket Mode." if settings.slack.app_token else \
-        f" over HTTP on port {port or settings.slack.port} at /slack/events (and /healthz, /metrics)."
-    if platform == "slack":
-        from bot.slack_app import serve as serve_slack
-
-        console.print("Serving Slack" + slack_note)
-        serve_slack(service, settings.slack, host, port, ops)
-        return
-    from bot.discord_app import serve as serve_discord
-
-    if platform == "all":
-        import threading
-
-        from bot.slack_app import serve as serve_slack
-
-        # Slack's server (or socket) runs beside the Discord client, which owns the main thread.
-        threading.Thread(target=serve_slack, args=(service, settings.slack, host, port, ops), name="slack", daemon=True).start()
-        console.print("Serving Slack" + slack_note)
-    console.print("Serving Discord (Ctrl-C to stop).")
-    serve_discord(service, settings.discord)
+    # One adapter serves from the main thread (discord.py's client wants it); the others beside it.
+    main = next((a for a in chosen if a.owns_main_thread), chosen[-1])
+    for a in chosen:
+        if a is not main:
+            threading.Thread(target=a.serve, args=(service, settings, host, port, ops), name=a.name, daemon=True).start()
+        console.print(f"Serving {a.title}" + a.note(settings, port))
+    main.serve(service, settings, host, port, ops)
 
 
 @app.command()
@@ -330,7 +315,7 @@ def doctor() -> None:
         console.print(f"{marks[check.level]} {check.name}: {escape(check.detail)}")
     discord_ok = any(c.name == "discord" and c.level == "ok" for c in checks)
     if discord_ok:  # the token's application gets an invite link with the permissions the bot needs
-        from bot.discord_app import invite_url
+        from bot.discord.app import invite_url
         from chatrec_agent.doctor import discord_application_id
 
         app_id = discord_application_id(state.settings.discord.token.get_secret_value())
@@ -346,7 +331,7 @@ def doctor() -> None:
 def slack_key() -> None:
     """Print a new key for SLACK_TOKEN_KEY: installed in many Slack workspaces (SLACK_CLIENT_ID
     set), the bot keeps their tokens encrypted with it. Keep it secret; losing it means reinstalling."""
-    from bot.slack_install import new_key
+    from bot.slack.install import new_key
 
     typer.echo(new_key())
 
@@ -357,7 +342,7 @@ def _default_user(runtime) -> str:
 
 
 def _terminal(runtime, user: str | None) -> None:
-    from bot.terminal import run_terminal
+    from bot.terminal.app import run_terminal
     from chatrec_agent.conversation.llm import describe_model
 
     run_terminal(runtime.agent, user or _default_user(runtime), console,
@@ -387,7 +372,7 @@ def chat(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where --script writes its JSONL replies (default: stdout).")] = None,
 ) -> None:
     """Talk to chatrec in the terminal, or run a conversation script."""
-    from bot.terminal import read_script, run_script
+    from bot.terminal.app import read_script, run_script
 
     if script is not None:
         list(read_script(script))  # a bad script fails before the model loads

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -189,8 +190,8 @@ def test_help_status_and_unknown_commands_need_no_admin(runtime):
         asked.append(True)
         return False
 
-    from bot.discord_app import MARKUP as DISCORD
-    from bot.slack_app import MARKUP as SLACK
+    from bot.discord.app import MARKUP as DISCORD
+    from bot.slack.app import MARKUP as SLACK
 
     assert "`/chatrec reindex [full]`" in service.command("slack", "T1", "C1", "U1", "help", is_admin, markup=SLACK).text
     assert "`/reindex [full]`" in service.command("discord", "G1", "C1", "U1", "help", is_admin, markup=DISCORD).text
@@ -382,3 +383,30 @@ def test_streamed_text_is_shown_at_once_then_at_most_once_a_second():
     blank = Throttled(lambda text: shown.append((now[0], text)))
     blank("  ")
     assert not blank.started  # whitespace shows nothing (neither platform sends an empty message)
+
+
+def test_adapters_are_found_by_name_and_say_what_they_lack():
+    from bot.adapters import ADAPTERS, adapter
+    from chatrec_agent.settings import settings_from_dict
+
+    assert set(ADAPTERS) == {"slack", "discord"}
+    bare = settings_from_dict({}, environ={})
+    for name in ADAPTERS:
+        found = adapter(name)
+        assert found.name == name and found.missing(bare)  # nothing configured: it says what to set
+    slack = settings_from_dict({"slack": {"bot_token": "xoxb-1", "signing_secret": "s"}}, environ={})
+    assert adapter("slack").missing(slack) is None and "HTTP on port 3000" in adapter("slack").note(slack, None)
+    both = settings_from_dict({"slack": {"client_id": "1.2", "app_token": "xapp-1"}}, environ={})
+    assert "HTTP mode" in adapter("slack").missing(both)
+    assert [n for n in ADAPTERS if adapter(n).owns_main_thread] == ["discord"]
+    with pytest.raises(KeyError):
+        adapter("irc")
+
+
+def test_the_core_never_asks_which_platform_it_serves():
+    import inspect
+
+    import bot.core
+
+    source = inspect.getsource(bot.core)
+    assert not re.search(r"""==\s*["'](?:slack|discord)["']|["'](?:slack|discord)["']\s*==""", source)

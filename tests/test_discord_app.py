@@ -21,9 +21,9 @@ import discord.ext.test as dpytest
 import pytest
 import pytest_asyncio
 
-import bot.discord_app as discord_app
+import bot.discord.app as discord_app
 from bot.core import APOLOGY, ChatService, Outgoing
-from bot.discord_app import (
+from bot.discord.app import (
     MAX_CONTENT,
     MAX_EMBED_TOTAL,
     MAX_FIELD_VALUE,
@@ -464,7 +464,7 @@ async def test_a_server_admin_cannot_link_to_a_member_of_another_server(bot):
 @pytest.mark.asyncio
 async def test_a_slow_command_is_deferred_then_answered(bot, monkeypatch):
     """/forget waits for a turn in progress; past the deadline the interaction is deferred first."""
-    import bot.discord_app as discord_app
+    import bot.discord.app as discord_app
 
     monkeypatch.setattr(discord_app, "ANSWER_WITHIN_S", 0.2)
     admin = await make_admin(bot, bot.members[0])

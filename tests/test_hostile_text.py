@@ -13,7 +13,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from bot import discord_app, slack_app, terminal
+from bot.discord import app as discord_app
+from bot.slack import app as slack_app
+from bot.terminal import app as terminal
 from bot.core import APOLOGY, ChatService, Incoming, Outgoing, person_name
 from chatrec_agent.conversation.agent import Reply, ReplyItem
 

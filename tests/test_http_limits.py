@@ -10,7 +10,7 @@ import time
 import pytest
 
 from bot.core import ChatService
-from bot.slack_app import build_app, http_server
+from bot.slack.app import build_app, http_server
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
 

@@ -109,7 +109,7 @@ def test_a_built_wheel_installs_into_a_fresh_venv_with_its_data(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "chatrec_agent/catalog/data/demo_catalog.jsonl" in names
     assert "chatrec_agent/recommender/templates/because_you_liked.j2" in names
-    assert "bot/slack_manifest.yaml" in names
+    assert "bot/slack/manifest.yaml" in names
     assert "chatrec_agent/conversation/planner/model.py" in names
     assert {f"chatrec_agent/conversation/planner/data/{name}" for name in
             ("genre_words.yaml", "era_words.yaml", "word_forms.json")} <= names
@@ -135,7 +135,7 @@ def test_a_built_wheel_installs_into_a_fresh_venv_with_its_data(tmp_path):
         from chatrec_agent.store.postgres_migrations import shipped_migrations
         from importlib import resources
         catalog = load_catalog(CatalogSettings(format="demo"))
-        manifest = (resources.files("bot") / "slack_manifest.yaml").read_text()
+        manifest = (resources.files("bot.slack") / "manifest.yaml").read_text()
         print(chatrec_agent.__file__)
         print(len(catalog), len(Explainer().env.list_templates()), "slash_commands" in manifest)
         print(len(shipped_migrations()))

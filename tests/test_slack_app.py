@@ -17,7 +17,7 @@ import pytest
 
 from bot.core import ChatService
 from bot.home import forget_me
-from bot.slack_app import build_app, http_server, render
+from bot.slack.app import build_app, http_server, render
 from chatrec_agent.conversation.agent import ReplyItem
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
@@ -505,14 +505,14 @@ def test_control_sequences_are_read_as_plain_text_and_never_echoed(slack):
 
 
 def test_inbound_text_drops_mentions_and_broadcasts_and_keeps_labels():
-    from bot.slack_app import inbound_text
+    from bot.slack.app import inbound_text
 
     assert inbound_text("<@UBOT> I loved <!here>") == "I loved"
     assert inbound_text("<!subteam^S1|@team> in <#C1|general>: <https://x.test/a|this> &lt;3") == "in general: this <3"
 
 
 def test_the_people_a_message_mentions_are_read_by_id_and_shown_by_name():
-    from bot.slack_app import inbound_text, mentioned_users
+    from bot.slack.app import inbound_text, mentioned_users
 
     text = "<@UBOT> a film for <@U2|ana>, <@W3> and me (cc <@U2>)"
     assert mentioned_users(text) == ["UBOT", "U2", "W3"]  # each once, in order; the adapter drops the bot
@@ -610,7 +610,7 @@ def test_rate_limits_and_server_errors_are_waited_out_not_dropped(slack):
 
 def test_long_text_replies_are_split_into_messages_not_cut():
     from bot.core import Outgoing
-    from bot.slack_app import escape
+    from bot.slack.app import escape
 
     lines = [f"Line {n}: " + " ".join(f"w{n}.{k}" for k in range(12)) + " <&>" for n in range(80)]
     lines.insert(40, " ".join(f"long{k}" for k in range(600)))  # one line longer than a message

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from bot.slack_install import EncryptedInstallationStore, new_key
+from bot.slack.install import EncryptedInstallationStore, new_key
 from chatrec_agent.errors import ChatrecError
 
 from .test_slack_app import SECRET, item_buttons, slack_app

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from bot.terminal import RESET_DONE, TERMINAL_HELP, run_terminal
+from bot.terminal.app import RESET_DONE, TERMINAL_HELP, run_terminal
 from chatrec_agent.conversation.llm import describe_model
 from chatrec_agent.settings import LLMSettings
 
@@ -95,7 +95,7 @@ def test_titles_show_in_italics_without_their_marks(runtime, monkeypatch):  # no
 
 
 def test_emphasis_marks_only_at_a_words_edges():
-    from bot.terminal import styled
+    from bot.terminal.app import styled
 
     assert styled("*M*A*S*H* (1970), and M*A*S*H").plain == "M*A*S*H (1970), and M*A*S*H"
     text = styled("[bold]x[/] and *Heat* 4*")

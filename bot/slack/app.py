@@ -307,17 +307,17 @@ def _display_name(user: dict) -> str:
 def build_app(service: ChatService, settings: SlackSettings, client: WebClient | None = None,
               turns: TurnPool | None = None) -> App:
     """The Bolt app: one workspace on `slack.bot_token`, or, with `slack.client_id`, any number
-    installed through Slack's OAuth flow (bot/slack_install.py), each answered with its own token."""
+    installed through Slack's OAuth flow (bot/slack/install.py), each answered with its own token."""
     secret = settings.signing_secret.get_secret_value() if settings.signing_secret else None
     if settings.client_id:
-        from bot.slack_install import oauth_settings
+        from bot.slack.install import oauth_settings
 
         oauth = oauth_settings(settings, service.runtime.history)
         store = oauth.installation_store
         client = client or WebClient(base_url=_api_url(settings), retry_handlers=retry_handlers())
         app = App(signing_secret=secret, client=client, oauth_settings=oauth, installation_store=store)
     elif settings.bot_token is None:
-        raise ChatrecError("SLACK_BOT_TOKEN is not set; create the Slack app from bot/slack_manifest.yaml and export its "
+        raise ChatrecError("SLACK_BOT_TOKEN is not set; create the Slack app from bot/slack/manifest.yaml and export its "
                            "Bot User OAuth Token (or set SLACK_CLIENT_ID to install it in many workspaces).")
     else:
         token = settings.bot_token.get_secret_value()

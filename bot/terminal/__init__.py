@@ -1,0 +1,1 @@
+"""The terminal adapter: `chatrec chat` and `chatrec chat --script` (app.py)."""
