@@ -1339,3 +1339,11 @@ def test_the_request_is_the_last_part_that_asks(world):
     catalog, parser = world
     plan = parser.plan("We saw Fargo and really enjoyed it, anything like it?", Recall())
     assert feedback_of(plan) == {by_title(catalog, "Fargo"): "liked"}, calls(plan)
+
+
+@pytest.mark.parametrize("text", ["was the third one any good?", "the third one, worth watching?", "the third, is it decent?"])
+def test_a_question_by_meaning_about_a_position_asks_about_the_film_there(world, text):
+    catalog, parser = world
+    memory = shown(catalog, "Heat", "Fargo", "Casablanca")
+    plan_calls = calls(parser.plan(text, memory))
+    assert plan_calls and plan_calls[-1]["args"].get("item") == memory.last_shown[2]["id"], (parser.plan(text, memory).answer, plan_calls)

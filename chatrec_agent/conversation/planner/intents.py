@@ -18,7 +18,7 @@ from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.feedback import FeedbackReading
 from chatrec_agent.conversation.planner.groups import GroupAsk, membership_call, personal, read_group, regroup
 from chatrec_agent.conversation.planner.lexicon import GENERIC, GenreLexicon, lemma
-from chatrec_agent.conversation.planner.meaning import MeaningClassifier
+from chatrec_agent.conversation.planner.meaning import Meaning, MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, folded, last_search, mentioned, merged,
@@ -339,11 +339,17 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
         if self.meaning is None:
             return None
         meaning = self.meaning.classify(t)
+        # "is the second one any good?", "the second one, is it any good?": of the film at the
+        # position named; a question naming one with no nearer meaning asks about it.
+        named = pick(memory.last_shown, ordinal_in(t))
+        if meaning is None and named is not None and (t.rstrip().endswith("?") or cues.QUESTION.match(t)):
+            meaning = Meaning("item_question", 0.0, 0.0)
         if meaning is None or meaning.intent == "request":
             return None
         # "are they good?" speaks of several films: not of the one in hand.
         target = None if re.match(r"^(?:(?:are|were|do|did|have) )?(?:they|those|these)\b", t) else \
-            (memory.last_item or {}).get("id") or (memory.last_shown[0]["id"] if len(memory.last_shown) == 1 else None)
+            (named or {}).get("id") or (memory.last_item or {}).get("id") or \
+            (memory.last_shown[0]["id"] if len(memory.last_shown) == 1 else None)
         if meaning.intent == "like_last" and target is None and memory.last_recommend is not None:
             meaning = replace(meaning, intent="others")  # "some more?" after a list: more of that search
         if meaning.intent == "others" and memory.last_recommend is not None:
