@@ -84,6 +84,24 @@ def test_two_workspaces_install_the_app_and_each_is_answered_with_its_own_token(
     assert status != 200 and runtime.history.installation("slack", "T4") is None
 
 
+def test_a_reinstall_with_a_new_token_is_answered_with_the_new_one(installable):
+    client, api, runtime, _ = installable
+    install(client, api, "T2", code="first")
+    assert client.mention("a western", channel="C2", team="T2") == 200
+    api.wait_for("chat.postMessage", where=lambda a: a["channel"] == "C2")
+    root = client.url.removesuffix("/slack/events")
+    status, page, headers = get(f"{root}/slack/install")
+    state = re.search(r"state=([^&\"']+)", page).group(1)
+    api.installs["second"] = {"app_id": "A1", "access_token": "xoxb-T2-rotated", "token_type": "bot", "bot_user_id": "UBT2",
+                              "scope": "chat:write", "team": {"id": "T2", "name": "Team T2"}, "enterprise": None,
+                              "is_enterprise_install": False, "authed_user": {"id": "UADMINT2"}}
+    assert get(f"{root}/slack/oauth_redirect?code=second&state={urllib.parse.quote(state)}",
+               headers["set-cookie"].split(";")[0])[0] == 200
+    assert client.mention("a comedy", channel="C9", team="T2") == 200
+    api.wait_for("chat.postMessage", where=lambda a: a["channel"] == "C9")
+    assert [token for method, token in api.tokens if method == "chat.postMessage"][-1] == "xoxb-T2-rotated"
+
+
 def test_uninstalling_forgets_the_workspace_and_its_events_go_unanswered(installable):
     client, api, runtime, _ = installable
     install(client, api, "T2", code="c2")

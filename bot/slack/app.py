@@ -331,6 +331,13 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
     clients: dict[str, WebClient] = {}
     clients_lock = threading.Lock()
 
+    def forget_client(team: str) -> None:
+        with clients_lock:
+            clients.pop(team, None)
+
+    if store is not None:
+        store.on_change = forget_client  # a reinstall's new token is used from its next event
+
     def client_for(team: str) -> WebClient:
         """The Web API client that acts in the workspace: its installation's token (looked up
         once, until it is uninstalled), or the one token of a single-workspace bot."""
@@ -345,8 +352,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
             return clients[team]
 
     def uninstalled(team: str) -> None:
-        with clients_lock:
-            clients.pop(team, None)
+        forget_client(team)
         forgotten = service.forget_workspace("slack", team)
         log.info("the app left Slack workspace %s: %d stored rows and %d conversations forgotten", team, *forgotten)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -36,12 +37,15 @@ class EncryptedInstallationStore(InstallationStore):
     """slack-sdk's installation store over the history store: one installation per workspace
     (or Enterprise Grid org), its secrets encrypted with `key`."""
 
-    def __init__(self, history: HistoryStore, key: str):
+    def __init__(self, history: HistoryStore, key: str, on_change: Callable[[str], None] | None = None):
+        """`on_change(workspace)`: called after a workspace's installation is saved or deleted
+        (a reinstall brings a new token: whoever caches one drops it)."""
         try:
             self.cipher = Fernet(key.encode())
         except (ValueError, TypeError):
             raise ChatrecError("slack.token_key (SLACK_TOKEN_KEY) is not a valid key: make one with `chatrec slack-key`.") from None
         self.history = history
+        self.on_change = on_change
         self._lock = threading.Lock()
 
     @property
@@ -61,6 +65,7 @@ class EncryptedInstallationStore(InstallationStore):
         workspace = self.workspace(installation.enterprise_id, installation.team_id, installation.is_enterprise_install)
         with self._lock:
             self.history.save_installation("slack", workspace, json.dumps(data, default=str))
+        self._changed(workspace)
 
     def save_bot(self, bot: Bot) -> None:
         pass  # save() keeps the whole installation, the bot's token with it
@@ -94,7 +99,13 @@ class EncryptedInstallationStore(InstallationStore):
         self.delete_all(enterprise_id=enterprise_id, team_id=team_id)
 
     def delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        self.history.forget_workspace("slack", self.workspace(enterprise_id, team_id))
+        workspace = self.workspace(enterprise_id, team_id)
+        self.history.forget_workspace("slack", workspace)
+        self._changed(workspace)
+
+    def _changed(self, workspace: str) -> None:
+        if self.on_change is not None:
+            self.on_change(workspace)
 
 
 def oauth_settings(settings: SlackSettings, history: HistoryStore) -> OAuthSettings:
