@@ -6,6 +6,7 @@ into `Incoming` messages and renders `Outgoing` replies as Block Kit with üëç/
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
@@ -211,8 +212,8 @@ class LiveAnswer:
             if self.stream is None:
                 self.stream = self.client.chat_stream(channel=self.channel, thread_ts=self.thread, buffer_size=1,
                                                       recipient_team_id=self.team or None, recipient_user_id=self.user or None)
-            self.stream.append(markdown_text=text[len(self.streamed):])
-            self.streamed = text
+            piece, self.streamed = text[len(self.streamed):], text  # once appended, the stream's buffer owns it, sent or not
+            self.stream.append(markdown_text=escape(piece))  # as every text the bot posts: no <!channel> from a model
         except Exception as exc:
             log.warning("could not show the answer as it was written: %s", exc)
             self.broken = self.stream is not None or self.ts is None  # an update may fail once; a stream can't go on
@@ -224,6 +225,8 @@ class LiveAnswer:
                 messages = self._stop(reply, messages)
             except Exception as exc:
                 log.warning("could not finish the streamed answer (%s); posting it whole", exc)
+                with contextlib.suppress(Exception):
+                    self.stream.stop()  # never left in progress
         elif self.ts is not None and not self.broken:
             post_cards(self.client, self.channel, self.thread, messages[0], ts=self.ts)
             messages = messages[1:]
@@ -235,14 +238,23 @@ class LiveAnswer:
         the messages still to post."""
         assert self.stream is not None
         if not reply.text.startswith(self.streamed):
+            # The answer is not what was streamed (a retried call, words before a tool call, an
+            # apology): a stream only appends, so the streamed message is replaced.
             self.stream.stop()
-            return messages
+            if self.stream.ts is None:
+                return messages
+            post_cards(self.client, self.channel, self.thread, messages[0], ts=self.stream.ts)
+            return messages[1:]
         rest = escape(reply.text[len(self.streamed):])
         if not reply.items:
             self.stream.stop(markdown_text=rest or None)
             return []
         cards = render(replace(reply, text=""))  # the text is streamed: only the cards (and a poll's status)
-        self.stream.stop(markdown_text=rest or None, blocks=cards[0]["blocks"])
+        try:
+            self.stream.stop(markdown_text=rest or None, blocks=cards[0]["blocks"])
+        except SlackApiError:  # e.g. a poster Slack can't fetch: the text ends the stream, the cards follow
+            self.stream.stop()
+            return [without_pictures(card) if n == 0 else card for n, card in enumerate(cards)]
         return cards[1:]
 
 

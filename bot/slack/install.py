@@ -72,6 +72,8 @@ class EncryptedInstallationStore(InstallationStore):
 
     def find_installation(self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None,
                           is_enterprise_install: bool | None = False) -> Installation | None:
+        if user_id is not None:
+            return None  # one installation a workspace, the bot's: no person's own token is kept
         raw = self.history.installation("slack", self.workspace(enterprise_id, team_id, is_enterprise_install))
         if raw is None:
             return None
@@ -93,10 +95,16 @@ class EncryptedInstallationStore(InstallationStore):
         return installation.to_bot() if installation is not None and installation.bot_token else None
 
     def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        self.delete_all(enterprise_id=enterprise_id, team_id=team_id)
+        self._delete_row(self.workspace(enterprise_id, team_id))
 
     def delete_installation(self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None) -> None:
-        self.delete_all(enterprise_id=enterprise_id, team_id=team_id)
+        if user_id is None:  # one person's own token revoked leaves the workspace's installation alone
+            self._delete_row(self.workspace(enterprise_id, team_id))
+
+    def _delete_row(self, workspace: str) -> None:
+        """Only the installation (its token): what the workspace's people said stays."""
+        self.history.delete_installation("slack", workspace)
+        self._changed(workspace)
 
     def delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         workspace = self.workspace(enterprise_id, team_id)
@@ -122,4 +130,5 @@ def oauth_settings(settings: SlackSettings, history: HistoryStore) -> OAuthSetti
         # Signed, self-contained states: any replica can check one, no table to share.
         state_store=StatelessOAuthStateStore(expiration_seconds=STATE_EXPIRES_S, signing_secret=secret),
         install_path=settings.install_path, redirect_uri_path=settings.redirect_path,
+        user_scopes=[], installation_store_bot_only=True,  # the bot's token only, whatever the environment says
     )
