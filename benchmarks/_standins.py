@@ -201,38 +201,24 @@ class SlackWebAPI(StandIn):
             return first
 
     def messages_by_channel(self) -> dict[str, list[dict[str, Any]]]:
-        """Per channel, each message the bot finished there, as {"text": …, "blocks": …}: a post,
-        or a stream once stopped (its start, appends and stop: one message, the text its chunks
-        carried)."""
+        """Per channel, each message the bot finished there, as {"at": …, "text": …, "blocks": …}:
+        a post, or a stream once stopped (its start, appends and stop: one message, the text its
+        chunks carried)."""
         with self._lock:
             out: dict[str, list[dict[str, Any]]] = {}
-            streams: dict[str, dict[str, Any]] = {}  # channel -> the stream being written
-            for _, args in self.posts:
-                channel = str(args.get("channel"))
-                text = "".join(c.get("text", "") for c in args.get("chunks") or [] if c.get("type") == "markdown_text")
-                if args["method"] == "chat.postMessage":
-                    out.setdefault(channel, []).append({"text": str(args.get("text")), "blocks": args.get("blocks") or []})
-                elif args["method"] == "chat.startStream":
-                    streams[channel] = {"text": text, "blocks": []}
-                elif args["method"] in ("chat.appendStream", "chat.stopStream") and channel in streams:
-                    streams[channel]["text"] += text
-                    if args["method"] == "chat.stopStream":
-                        out.setdefault(channel, []).append({**streams.pop(channel), "blocks": args.get("blocks") or []})
-            return out
-
-    def answers_by_channel(self) -> dict[str, tuple[float, str, list[dict[str, Any]]]]:
-        """Per channel, the finished answer: (when, its text, its blocks): a stream once stopped
-        (the text its chunks carried), else the first message posted with blocks."""
-        with self._lock:
-            streamed: dict[str, str] = {}
-            done: dict[str, tuple[float, str, list[dict[str, Any]]]] = {}
+            streams: dict[str, str] = {}  # channel -> the text of the stream being written
             for at, args in self.posts:
                 channel = str(args.get("channel"))
                 text = "".join(c.get("text", "") for c in args.get("chunks") or [] if c.get("type") == "markdown_text")
-                if args["method"] in ("chat.startStream", "chat.appendStream"):
-                    streamed[channel] = streamed.get(channel, "") + text
-                elif args["method"] == "chat.stopStream":
-                    done.setdefault(channel, (at, streamed.get(channel, "") + text, args.get("blocks") or []))
-                elif args["method"] == "chat.postMessage" and args.get("blocks"):
-                    done.setdefault(channel, (at, str(args.get("text")), args["blocks"]))
-            return done
+                if args["method"] == "chat.postMessage":
+                    out.setdefault(channel, []).append({"at": at, "text": str(args.get("text")), "blocks": args.get("blocks") or []})
+                elif args["method"] in ("chat.startStream", "chat.appendStream"):
+                    streams[channel] = streams.get(channel, "") + text
+                elif args["method"] == "chat.stopStream" and channel in streams:
+                    out.setdefault(channel, []).append({"at": at, "text": streams.pop(channel) + text, "blocks": args.get("blocks") or []})
+            return out
+
+    def answers_by_channel(self) -> dict[str, tuple[float, str, list[dict[str, Any]]]]:
+        """Per channel, the finished answer: (when, its text, its blocks), its first message with cards."""
+        return {channel: next((m["at"], m["text"], m["blocks"]) for m in messages if m["blocks"])
+                for channel, messages in self.messages_by_channel().items() if any(m["blocks"] for m in messages)}

@@ -422,7 +422,8 @@ class ChatService:
         if not workspace:
             return 0, 0
         conversations = len(self.runtime.agent.forget_all(f"{platform}:{workspace}"))
-        return self.runtime.history.forget_workspace(platform, workspace), conversations  # the installation last
+        polls = self.votes.polls.forget_workspace(platform, workspace)  # they hold members' names and votes
+        return polls + self.runtime.history.forget_workspace(platform, workspace), conversations  # the installation last
 
     def _forget(self, platform: str, workspace: str, channel: str, thread: str | None) -> CommandResult:
         """A thread's memory when the command names one, else the channel's: the channel's own

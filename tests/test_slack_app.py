@@ -174,6 +174,26 @@ def test_with_a_language_model_the_answer_streams_into_the_thread_and_the_cards_
         model.stop()
 
 
+def test_a_streamed_answer_that_changed_is_replaced_not_repeated_below():
+    """A retried model call, words before a tool call, an apology: the finished answer does not
+    go on from what was streamed, and a stream only appends, so its message is replaced."""
+    from slack_sdk import WebClient
+
+    from bot.core import Outgoing
+    from bot.slack.app import LiveAnswer
+
+    api = MockSlackAPI().start()
+    try:
+        live = LiveAnswer(WebClient(token="xoxb-test", base_url=api.url), "C1", "300.1", "T1", "U1")
+        live.write("Let me look that up for")
+        live.finish(Outgoing("Sorry, something went wrong on my side; please try again."))
+        (stopped,) = api.of("chat.stopStream")
+        (updated,) = api.of("chat.update")
+        assert updated["ts"] == stopped["ts"] and updated["text"].startswith("Sorry") and not api.of("chat.postMessage")
+    finally:
+        api.stop()
+
+
 def posters(message: dict) -> dict[str, str | None]:
     """Each card's item id with the image beside its heading (None: no image)."""
     out, heading = {}, None

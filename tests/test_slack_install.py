@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 
 from bot.slack.install import EncryptedInstallationStore, new_key
+from chatrec_agent.store.polls import PollStore
 from chatrec_agent.errors import ChatrecError
 
 from .test_slack_app import SECRET, item_buttons, slack_app
@@ -112,6 +113,9 @@ def test_uninstalling_forgets_the_workspace_and_its_events_go_unanswered(install
     assert client.mention("a comedy", channel="C3", team="T3") == 200
     api.wait_for("chat.postMessage", where=lambda a: a["channel"] == "C3")
     assert runtime.history.user_history("slack:T2:U1") and runtime.agent.memory.conversations("slack:T2", threads=True)
+    polls = PollStore(runtime.history)
+    members, items = [{"id": "U1", "name": "Ana"}], [{"id": item_buttons(answer)[0]}]
+    two, three = (polls.open("slack", team, f"slack:{team}:C", members, items) for team in ("T2", "T3"))
 
     assert client.event({"type": "app_uninstalled"}, team="T2") == 200
     deadline = time.monotonic() + 10
@@ -120,6 +124,7 @@ def test_uninstalling_forgets_the_workspace_and_its_events_go_unanswered(install
     assert runtime.history.installation("slack", "T2") is None
     assert not runtime.history.user_history("slack:T2:U1") and not runtime.agent.memory.conversations("slack:T2", threads=True)
     assert runtime.history.installation("slack", "T3") and runtime.agent.memory.conversations("slack:T3", threads=True)
+    assert polls.get("slack", "T2", two) is None and polls.get("slack", "T3", three) is not None  # names and votes go too
 
     posts = len(api.of("chat.postMessage"))
     assert client.mention("more westerns", channel="C2", team="T2") == 200  # no installation: nobody to answer as

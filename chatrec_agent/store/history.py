@@ -399,18 +399,14 @@ class HistoryStore(ABC):
 
     def forget_workspace(self, platform: str, workspace: str) -> int:
         """Delete what chat collected in a workspace (the app uninstalled): its installation,
-        its links and grants, its group polls, and the feedback, lists and choices of its people's own histories
+        its links and grants, and the feedback, lists and choices of its people's own histories
         (`platform:workspace:user`). Catalog users linked from it keep theirs: they are the
         catalog's. How many rows."""
         if not workspace:
             return 0  # an empty id would match every person's history on the platform
         prefix = f"{platform}:{workspace}:"
         with self._tx() as db:
-            # Its group polls hold members' names and votes (votes first: not every backend cascades).
-            db.execute("DELETE FROM poll_votes WHERE poll_id IN (SELECT id FROM polls WHERE platform = ? AND workspace = ?)",
-                       (platform, workspace))
-            rows = db.execute("DELETE FROM polls WHERE platform = ? AND workspace = ?", (platform, workspace)).rowcount
-            rows += sum(db.execute(f"DELETE FROM {table} WHERE platform = ? AND workspace = ?", (platform, workspace)).rowcount
+            rows = sum(db.execute(f"DELETE FROM {table} WHERE platform = ? AND workspace = ?", (platform, workspace)).rowcount
                        for table in ("installations", "identity_links", "catalog_user_grants"))
             return rows + sum(db.execute(f"DELETE FROM {table} WHERE substr(user_id, 1, ?) = ?", (len(prefix), prefix)).rowcount
                               for table in ("feedback", "watchlist", "taste_sharing"))

@@ -102,6 +102,13 @@ class PollStore:
             db.execute(f"DELETE FROM poll_votes WHERE poll_id IN (SELECT id FROM polls WHERE {where})", params)
             return db.execute(f"DELETE FROM polls WHERE {where}", params).rowcount
 
+    def forget_workspace(self, platform: str, workspace: str) -> int:
+        """Delete every poll of a workspace (the app uninstalled there); how many went."""
+        with self.history._read() as db:
+            conversations = [r[0] for r in db.execute("SELECT DISTINCT conversation FROM polls WHERE platform = ? AND workspace = ?",
+                                                      (platform, workspace)).fetchall()]
+        return self.forget(conversations)
+
     def get(self, platform: str, workspace: str, poll_id: str) -> Poll | None:
         """The poll, if it exists in this workspace (a poll id from elsewhere is unknown here)."""
         with self.history._read() as db:
