@@ -504,7 +504,11 @@ CASES_V15 = [
 ]
 
 # Written on 2026-12-05 (tenth stop) after batch 15's failure was fixed by mechanism, before
-# running any of these: held out.
+# running any of these: 10/15 on its first run; its failures were fixed by mechanism (a word the
+# language knows, "benders", is no misspelt surname; "…and I loved it" speaks of the film the
+# sentence names; "no thank you" with a goodbye is a goodbye; "is X worth watching?" asks about
+# fit; a position with a verdict of its own, "the first one was way too gory for me", is
+# recorded), so it is no longer held out: write batch 17 first.
 def called(name, **args):
     return lambda rt, r: any(c["name"] == name and all(c["args"].get(k) == v for k, v in args.items())
                              for c in r.tool_calls)
@@ -519,7 +523,9 @@ CASES_V16 = [
     (["hmm not sure, maybe something funny from the 2000s"], both(genre_share("Comedy", share=0.6), years(2000, 2009))),
     (["who directed The Third Man?"], says("Carol Reed")),
     (["some westerns", "add the second one to my list please"], called("watchlist", action="add")),
-    (["Is Casablanca worth watching?"], both(links_only("casablanca-1942"), no_list())),
+    # Corrected after its first run: no_list() also forbade the answer's own card of Casablanca;
+    # what was meant is that no other film is offered.
+    (["Is Casablanca worth watching?"], both(links_only("casablanca-1942"), lambda rt, r: {i.id for i in r.items} <= {"casablanca-1942"})),
     (["do you have any documentaries about music?"], genre_share("Documentary", share=0.6)),
     (["We loved Up and Inside Out, anything else for the kids?"], both(genre_share("Children", share=0.6), links_only("up-2009", "inside-out-2015"))),
     (["I want to watch a movie tonight but I don't know what"], both(has_list(), links_only())),

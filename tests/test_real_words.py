@@ -1347,3 +1347,71 @@ def test_a_question_by_meaning_about_a_position_asks_about_the_film_there(world,
     memory = shown(catalog, "Heat", "Fargo", "Casablanca")
     plan_calls = calls(parser.plan(text, memory))
     assert plan_calls and plan_calls[-1]["args"].get("item") == memory.last_shown[2]["id"], (parser.plan(text, memory).answer, plan_calls)
+
+
+def test_a_word_the_language_knows_is_no_misspelt_surname(embedder):
+    """"sandwich" is a ratio away from Mark Sandrich and "champions" from Jane Campion: words the
+    language knows are those words; an unknown word close to a surname ("spielburg") is the name."""
+    catalog = load_catalog(settings_from_dict({}, environ={}).catalog)
+    parser = OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
+    for text in ("a film about a sandwich shop", "movies about underdog champions", "any weird mind benders?"):
+        args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
+        assert not args.get("attributes"), (text, args)
+    args = next(c["args"] for c in calls(parser.plan("anything by spielburg?", Recall())) if c["name"] == "recommend")
+    assert [a["values"] for a in args.get("attributes", [])] == [["Steven Spielberg"]], args
+
+
+@pytest.mark.parametrize("text, kind", [("I saw Casablanca last year and I adored it", "liked"),
+                                        ("Fargo is such a classic, I love it!", "liked"),
+                                        ("We watched Heat on Friday and we hated it", "disliked")])
+def test_a_pronoun_after_a_film_the_sentence_names_speaks_of_that_film(world, text, kind):
+    catalog, parser = world
+    named = next(t for t in ("Casablanca", "Fargo", "Heat") if t in text)
+    assert feedback_of(parser.plan(text, Recall()))[by_title(catalog, named)] == kind, calls(parser.plan(text, Recall()))
+
+
+@pytest.mark.parametrize("text", ["no thanks, I think I'm done for now", "no thank you, that's it for now"])
+def test_no_thanks_with_a_goodbye_gets_a_goodbye_and_no_list(world, text):
+    _, parser = world
+    plan = parser.plan(text, Recall())
+    assert plan.answer and not calls(plan), calls(plan)
+
+
+@pytest.mark.parametrize("text", ["is Fargo really worth it?", "Was Casablanca any good?"])
+def test_is_a_named_film_worth_it_asks_about_fit(world, text):
+    catalog, parser = world
+    named = by_title(catalog, "Fargo" if "Fargo" in text else "Casablanca")
+    plan_calls = calls(parser.plan(text, Recall()))
+    assert [c["name"] for c in plan_calls] == ["explain", "item_details"] and linked_ids(parser.plan(text, Recall())) == {named}, plan_calls
+
+
+def test_is_it_worth_it_after_a_list_asks_which(world):
+    catalog, parser = world
+    plan = parser.plan("is it worth watching?", shown(catalog, "Heat", "Fargo", "Casablanca"))
+    assert not calls(plan) and "which" in plan.answer.lower(), (plan.answer, calls(plan))
+
+
+@pytest.mark.parametrize("text, kind", [("the third one was far too violent for me", "disliked"),
+                                        ("ugh, the third is too slow for me", "disliked"),
+                                        ("the third one was superb", "liked")])
+def test_a_position_with_a_verdict_of_its_own_is_recorded(world, text, kind):
+    catalog, parser = world
+    memory = shown(catalog, "Heat", "Fargo", "Casablanca")
+    assert feedback_of(parser.plan(text, memory)) == {memory.last_shown[2]["id"]: kind}, calls(parser.plan(text, memory))
+
+
+def test_a_word_of_a_title_names_no_position(embedder):
+    demo = load_catalog(settings_from_dict({}, environ={}).catalog)
+    catalog = Catalog.from_items([*demo.items.values(), Item(id="dates", title="50 First Dates", year=2004,
+                                                             genres=("Comedy", "Romance"))])
+    parser = OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
+    memory = shown(catalog, "Heat", "Fargo", "Casablanca")
+    plan = parser.plan("I really love 50 First Dates (2004)", memory)
+    assert not {c["args"]["item"] for c in calls(plan) if c["name"] == "record_feedback"} & set(memory.shown_ids), calls(plan)
+
+
+def test_a_clause_that_calls_a_film_ok_records_nothing_for_it(world):
+    catalog, parser = world
+    memory = shown(catalog, "Heat", "Fargo", "Casablanca")
+    assert feedback_of(parser.plan("the first one was dull, the second was okay", memory)) == \
+        {memory.last_shown[0]["id"]: "disliked"}

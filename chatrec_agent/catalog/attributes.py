@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from wordfreq import zipf_frequency
 
 from chatrec_agent.catalog.model import Catalog, Item, genre_key, longest_matches, phrase_words
 
@@ -157,7 +158,10 @@ class AttributeVocabulary:
             if n in used or len(word) < 3 or word.isdigit():
                 continue
             hits = self.surnames.get(word)
-            if hits is None and len(word) >= 5 and word not in self.common:
+            # A misspelt surname is a word the language does not know ("spielburg"); a word
+            # it knows ("benders") is that word, unless written as a name.
+            if hits is None and len(word) >= 5 and word not in self.common \
+                    and (zipf_frequency(word, "en") < 1.0 or word.capitalize() in originals):
                 close = process.extractOne(word, self.surname_list, scorer=fuzz.ratio, score_cutoff=85)
                 hits = self.surnames.get(close[0]) if close else None
             if hits is None:

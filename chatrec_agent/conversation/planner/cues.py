@@ -21,7 +21,7 @@ OTHERS = re.compile(
     r"\b(another|other) user'?s?\b|\buser ?#?\d+\b|\bas user\b)"
 )
 THANKS = re.compile(r"^(thanks|thank you|cheers|ta|thx)\b")
-GRATITUDE = re.compile(r"\b(?:thanks|thank you|thx|ty|appreciate it|much appreciated)\b")
+GRATITUDE = re.compile(r"\b(?:(?:no,? )?(?:thanks|thank you|thx|ty)|appreciate it|much appreciated)\b")  # "no thank you" too
 # What else thanks are said with ("ok, thanks so much for all your help!"): nothing to act on.
 THANKS_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset("""ok okay great perfect awesome cool nice wonderful brilliant much
 lot lots really very so help helpful helping appreciate appreciated again all everything time""".split())
@@ -68,6 +68,9 @@ SEEN_ANY = re.compile(r"\b(?:seen|watched|saw) (?:any|anything|something|some|a|
 WHY = re.compile(r"\bwhy\b")
 # "would I like Heat?": a question about fit, answered like a "why" (never recorded as feedback).
 WOULD_I = re.compile(r"^(?:would|will|do you think|should|might) i (?:like|love|enjoy|dig) (?P<t>.+?)\??$")
+# "is Heat any good?", "is it worth watching?": the same question of fit, put about the film.
+WORTH = re.compile(r"^(?:is|was) (?P<t>.+?) (?:really |actually |even )?(?:any good|good|worth (?:it|watching|seeing|a (?:watch|look))|"
+                   r"any fun|fun|decent|for me)\??$")
 QUESTION = re.compile(r"^(?:would|will|do|does|did|should|could|can|might|is|are|was)\b")
 WH_QUESTION = re.compile(r"^(?:what|which|who|when|where|how|any)\b")
 HYPOTHETICAL = re.compile(r"\b(?:would|will|might|could|should|do|does|to) i (?:like|love|enjoy|dig)\b|\bi(?:'d| would) (?:like|love|enjoy)\b")

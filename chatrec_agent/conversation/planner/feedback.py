@@ -102,13 +102,15 @@ class FeedbackReading:
             if not m:
                 continue
             phrase = m.group("t")
-            if len(positions := ordinals_in(t)) > 1 and memory.last_shown:
+            if len(positions := self._positions(t)) > 1 and memory.last_shown:
                 return self._each_position(t, positions, kind, memory)
             if several := self._several(phrase, kind, memory):
                 return several
             if kind == "liked" and re.match(r"(something|anything|a |an |some |films?|movies?|to )", phrase):
                 return None  # "I'd like something funny" is a request, not feedback
-            if self._named(phrase):  # every film the sentence names: "not into Saw but I did like Alien"
+            # Every film the sentence names: "not into Saw but I did like Alien"; "I saw Alien and
+            # I loved it" speaks of the film it names.
+            if self._named(phrase) or (cues.PRONOUN.match(phrase.strip(" .!?…")) and not memory.spoken_of and self._named(t)):
                 return self._taste(t, self._named(t), kind, memory)
             if unsure := mentioned(phrase, "ask"):
                 return did_you_mean(unsure)  # never recorded from an unsure link
@@ -148,6 +150,10 @@ class FeedbackReading:
             if says_it_missed(t):
                 return None  # "seen that one, too gory for me" among several: why it missed refines the search
             return Plan(answer="Which one have you seen? Say e.g. “seen the second one”.")
+        # "the first one was way too gory for me": a position with a verdict of its own (not a
+        # title's word: "50 First Dates").
+        if (positions := self._positions(t)) and memory.last_shown and (plan := self._each_position(t, positions, None, memory)):
+            return plan
         # No cue phrase matched, yet the films named may have opinion words of their own ("we
         # loved Heat", "they didn't care for Fargo"): each is read by its clause.
         if named := self._named(t):
@@ -184,11 +190,18 @@ class FeedbackReading:
         return Plan(feedback, then=[picks]) if feedback else picks
 
     @staticmethod
+    def _positions(t: str) -> list[tuple[int, int, int]]:
+        """The positions the text names outside its titles ("50 First Dates" names none)."""
+        titles = [span for _, span in spans_in(t)]
+        return [p for p in ordinals_in(t) if not any(a <= p[0] < b for a, b in titles)]
+
+    @staticmethod
     def _each_position(t: str, positions: list[tuple[int, int, int]], kind: str, memory: Recall) -> Plan | None:
         """"loved the first, not so much the third": each film shown there, as its clause says."""
         said = opinions(t, [(a, b) for a, b, _ in positions], kind)
         feedback = [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": card["id"], "kind": opinion}}
-                    for (_, _, n), opinion in zip(positions, said) if opinion and (card := pick(memory.last_shown, n))]
+                    for (_, _, n), opinion in zip(positions, said)
+                    if opinion in ("liked", "disliked", "seen") and (card := pick(memory.last_shown, n))]
         return Plan(feedback) if feedback else None
 
     @staticmethod

@@ -50,6 +50,7 @@ CHAT = {
                     "the mood for, e.g. “a light comedy from the 90s”.",
 }
 RESET = "Starting over: I've set aside what we talked about. What are you in the mood for?"
+WHICH_ONE = "Which one do you mean? Say e.g. “the second one”."
 
 
 class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
@@ -182,10 +183,14 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
             if not rest or not (self._has_slots(rest) or cues.SEEKING.search(rest) or said):
                 return Plan(answer=THANKS if cues.THANKS.match(t) else GREETING)
             t = rest
-        # "Great, thanks so much for your help!": thanks that ask for nothing, however long.
-        if cues.GRATITUDE.search(t) and "?" not in t and not (self._has_slots(t) or cues.SEEKING.search(t)) and \
-                set(re.findall(r"[a-z]+", cues.GRATITUDE.sub(" ", t))) <= cues.THANKS_WORDS:
-            return Plan(answer=THANKS)
+        # "Great, thanks so much for your help!": thanks that ask for nothing, however long;
+        # "no thank you, that's all for today": with a goodbye, a goodbye.
+        if cues.GRATITUDE.search(t) and "?" not in t and not (self._has_slots(t) or cues.SEEKING.search(t)):
+            rest = cues.GRATITUDE.sub(" ", t)
+            if set(re.findall(r"[a-z]+", rest)) <= cues.THANKS_WORDS:
+                return Plan(answer=THANKS)
+            if (chat := self._chat(rest)) is not None:
+                return chat if chat.answer == CHAT["goodbye"] else Plan(answer=THANKS)
         # "did I like Fargo?" asks the history; "my favourites are X, Y" is a taste.
         if cues.HISTORY.search(t) and not cues.REQUEST.search(t) and (not mentioned(t, "link") or cues.QUESTION.match(t) or cues.WH_QUESTION.match(t)):
             return self._call(ToolName.USER_HISTORY)
@@ -357,7 +362,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
         if meaning.intent == "like_last" and target is None and not cues.LIKE_THAT.search(t):
             return None  # "give me 5 films" after someone's list: a request of its own, not "like which?"
         if meaning.intent in ("like_last", "item_question") and target is None:
-            return Plan(answer="Which one do you mean? Say e.g. “the second one”.")
+            return Plan(answer=WHICH_ONE)
         if meaning.intent == "like_last":
             return self._call(ToolName.RECOMMEND, like=[target], k=self._count(t))
         if meaning.intent == "item_question":
@@ -398,7 +403,10 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
         return Plan(tool_calls=[{"name": name, "args": args}])
 
     def _why(self, t: str, memory: Recall) -> Plan | None:
-        if m := cues.WOULD_I.match(t):
+        if m := (cues.WOULD_I.match(t) or cues.WORTH.match(t)):
+            # "is it any good?" after a list, with no film in hand: which one?
+            if m.re is cues.WORTH and cues.PRONOUN.match(m["t"]) and not memory.last_item and len(memory.last_shown) > 1:
+                return Plan(answer=WHICH_ONE)
             target = self._target(m.group("t"), memory)
             if not target:
                 return None

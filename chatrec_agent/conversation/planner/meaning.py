@@ -46,6 +46,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "goodbye": (
         "thanks, bye", "bye!", "have a good day!", "see you later", "good night", "that's all, thanks",
         "thanks for the help, bye", "talk to you later", "take care", "bye now", "I'm done for today",
+        "that's it for now", "no, I'm all set",
     ),
     # Reactions to a suggestion that ask for nothing: acknowledged, not answered with a list.
     "acknowledge": (

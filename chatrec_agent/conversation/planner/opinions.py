@@ -41,6 +41,9 @@ _INTENDING = {"pass": None, "skip": None, "interested": "seed"}
 # "X sounds amazing", "looks good": an impression of a film not yet seen, a seed and no rating.
 _IMPRESSION = frozenset("sounds sound looks seems".split())
 _NEGATORS = frozenset("no not never nor neither hardly".split())
+# "the second was ok": a verdict of its own that records nothing (nor takes the one before it).
+_NEUTRAL = frozenset("ok okay alright fine meh average so-so mediocre".split()) - cues.SCORN
+_BE = frozenset("is was were it's that's".split())
 _NEGATED = re.compile(r"(?:n't|(?:do|does|did|is|are|was|were|could|would|should|have|has|had|ca|wo|ai)nt)$")  # "didnt" too
 
 
@@ -100,6 +103,8 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
             return negated, None if not_own and negated else "seed" if not_own else "disliked" if negated else "liked"
         if base in _DISLIKING or word in _DISLIKING:
             return negated, None if negated or not_own else "disliked"
+        if word in _NEUTRAL and any(w in _BE for w in words[max(0, n - 3):n]):
+            return negated, None
         if (word in WATCHED or _watched(words, n)) and watched is False:
             watched = None if negated or not_own else "seen"
     if says_it_missed(clause) and not not_own:
