@@ -322,7 +322,8 @@ def doctor() -> None:
         console.print(f"  Invite the Discord bot: {invite_url(app_id)}")
     failed = [c for c in checks if c.level == "fail"]
     if failed:
-        console.print(f"\n{len(failed)} problem(s) to fix.")
+        count = sum(len(c.detail.splitlines()) if c.name == "config" else 1 for c in failed)  # a line per config problem
+        console.print(f"\n{count} problem{'s' if count != 1 else ''} to fix.")
         raise typer.Exit(1)
     console.print("\nAll checks passed.")
 

@@ -1,9 +1,11 @@
 """Typed settings built once from config.yaml at start-up and passed down.
 
-`${VAR}` and `${VAR:-default}` placeholders are filled from the environment given to
-`load_settings` (the CLI passes os.environ); nothing else in chatrec reads the environment.
-Relative paths are resolved against the config file's folder, so a config works from any
-working directory.
+Any key can be set from the environment given to `load_settings` (the CLI passes os.environ),
+read by pydantic-settings: `CHATREC_<SECTION>__<KEY>` (`CHATREC_STORAGE__BACKEND=postgres`)
+overrides the file, as containers are configured. `${VAR}` and `${VAR:-default}` placeholders
+in the file are filled from the same environment; nothing else in chatrec reads it. Relative
+paths are resolved against the config file's folder, so a config works from any working
+directory.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+from pydantic_settings.sources.providers.env import parse_env_vars
 
 from chatrec_agent.errors import ConfigError
 
@@ -282,7 +286,13 @@ class HttpSettings(_Section):
     shutdown_grace_s: float = Field(default=30.0, ge=0)
 
 
-class Settings(_Section):
+ENV_PREFIX = "CHATREC_"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="forbid", validate_default=True, env_prefix=ENV_PREFIX,
+                                      env_nested_delimiter="__", case_sensitive=False)
+
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
@@ -342,7 +352,32 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     return settings
 
 
-def _describe(error: ValidationError, source: str) -> str:
+def _merged(base: dict, over: Mapping) -> dict:
+    """`base` with `over` laid on it, section by section."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merged(out[key], value) if isinstance(value, Mapping) and isinstance(out.get(key), dict) else value
+    return out
+
+
+class _Environment(EnvSettingsSource):
+    """`CHATREC_SECTION__KEY` variables of the environment given (not always os.environ: tests
+    and embedders pass their own), as pydantic-settings reads them."""
+
+    def __init__(self, environ: Mapping[str, str]):
+        self._environ = environ
+        super().__init__(Settings)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
+
+    def variables(self) -> dict[str, str]:
+        """Each setting key set here ("storage.backend") -> the variable that set it."""
+        return {name[len(ENV_PREFIX):].lower().replace("__", "."): name for name in self._environ
+                if name.upper().startswith(ENV_PREFIX)}
+
+
+def _describe(error: ValidationError, source: str, variables: Mapping[str, str] = {}) -> str:
     """Every problem the file has, a line each: fixing them one run at a time is tedious."""
     lines, named = [], set()
     for problem in error.errors():
@@ -350,10 +385,11 @@ def _describe(error: ValidationError, source: str) -> str:
         if key in named:
             continue  # a field of several types fails each: one line for the key
         named.add(key)
+        where = f"environment variable {variables[key]}" if key in variables else source
         if problem["type"] == "extra_forbidden":
-            lines.append(f"{source}: unknown key '{key}'. Check its spelling against the README's configuration section.")
+            lines.append(f"{where}: unknown key '{key}'. Check its spelling against the README's configuration section.")
         else:
-            lines.append(f"{source}: '{key}': {problem['msg']} (got {problem.get('input')!r}).")
+            lines.append(f"{where}: '{key}': {problem['msg']} (got {problem.get('input')!r}).")
     return "\n".join(lines)
 
 
@@ -367,10 +403,17 @@ def settings_from_dict(
     environ = os.environ if environ is None else environ
     raw = _expand(dict(data or {}), environ, "")
     label = str(source) if source else "config"
+    overrides = _Environment(environ)
+    # A CHATREC_ variable naming no section is a typo pydantic-settings would pass over.
+    strays = [f"environment variable {name}: no setting '{key}'. Names are CHATREC_<SECTION>__<KEY>, "
+              f"e.g. CHATREC_STORAGE__BACKEND." for key, name in overrides.variables().items()
+              if key.split(".")[0] not in Settings.model_fields or key == "source"]
     try:
-        settings = Settings.model_validate(raw)
+        settings = Settings.model_validate(_merged(raw, overrides()))
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, label)) from None
+        raise ConfigError("\n".join([_describe(exc, label, overrides.variables()), *strays])) from None
+    if strays:
+        raise ConfigError("\n".join(strays))
     settings.source = source
     return _resolve_paths(settings, base_dir or Path.cwd())
 

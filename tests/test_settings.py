@@ -154,3 +154,35 @@ def test_cli_reports_config_errors_in_one_line_without_traceback(tmp_path):
     assert result.returncode == 2
     assert "unknown key 'storage.dri'" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_any_key_can_be_set_from_the_environment_over_the_file(tmp_path):
+    """CHATREC_<SECTION>__<KEY>, read by pydantic-settings: a container sets what it needs."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("vector_store: {port: 9000}\nrecommender: {model: hybrid}\n")
+    s = load_settings(cfg, environ={"CHATREC_VECTOR_STORE__PORT": "9100", "CHATREC_RECOMMENDER__MODEL": "ease",
+                                    "CHATREC_BOT__TURN_WORKERS": "3"})
+    assert (s.vector_store.port, s.recommender.model, s.bot.turn_workers) == (9100, "ease", 3)
+    assert load_settings(cfg, environ={}).vector_store.port == 9000  # the file, without the variable
+
+
+def test_a_bad_variable_is_named_with_the_file_s_problems_at_once(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("catalog:\n  fromat: csv\n")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(cfg, environ={"CHATREC_VECTOR_STORE__PORT": "eighty", "CHATREC_STORAGE__DRI": "x",
+                                    "CHATREC_STORGE__DIR": "x"})
+    lines = str(raised.value).splitlines()
+    assert len(lines) == 4, lines
+    assert any(line.startswith(str(cfg)) and "catalog.fromat" in line for line in lines), lines
+    assert any(line.startswith("environment variable CHATREC_VECTOR_STORE__PORT") and "eighty" in line for line in lines), lines
+    assert any(line.startswith("environment variable CHATREC_STORAGE__DRI") and "unknown key" in line for line in lines), lines
+    assert any(line.startswith("environment variable CHATREC_STORGE__DIR") and "no setting" in line for line in lines), lines
+
+
+def test_doctor_counts_each_config_problem(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("catalog:\n  fromat: csv\nstorage:\n  dri: x\n")
+    result = subprocess.run([sys.executable, "-m", "chatrec_agent.cli", "--config", str(cfg), "doctor"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "2 problems to fix" in result.stdout, result.stdout
