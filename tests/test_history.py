@@ -16,7 +16,10 @@ from chatrec_agent.errors import ConfigError, StoreError
 from chatrec_agent.settings import Settings, StorageSettings
 from chatrec_agent.store.backends import open_history
 from chatrec_agent.store.history import HistoryStore
-from chatrec_agent.store.postgres_migrations import migrate, shipped_migrations
+from chatrec_agent.store.postgres_migrations import migrate
+from chatrec_agent.store.schema import revisions
+
+from .test_schema import LEGACY_POSTGRES, legacy_postgres
 
 from .conftest import opened_together, race
 
@@ -199,29 +202,30 @@ def replicas(pg, items):
 
 @pytest.mark.postgres
 def test_migrations_run_once_and_reopening_changes_nothing(pg):
-    newest = shipped_migrations()[-1].version
     open_history(pg).close()
-    applied = committed(pg, "SELECT version, applied_at FROM schema_migrations ORDER BY version")
-    assert [v for v, _ in applied] == [m.version for m in shipped_migrations()] and applied[-1][0] == newest
+    assert committed(pg, "SELECT version_num FROM alembic_version") == [(revisions()[-1],)]
+    legacy = committed(pg, "SELECT version, applied_at FROM schema_migrations ORDER BY version")
+    assert [v for v, _ in legacy] == list(range(1, len(LEGACY_POSTGRES) + 1))  # recorded for replicas of earlier releases
     open_history(pg).close()
-    assert committed(pg, "SELECT version, applied_at FROM schema_migrations ORDER BY version") == applied
-    with psycopg.connect(pg.url.get_secret_value(), autocommit=True) as conn:
-        assert migrate(conn) == []
+    assert committed(pg, "SELECT version, applied_at FROM schema_migrations ORDER BY version") == legacy
+    assert migrate(pg.url.get_secret_value(), "history database") == []
 
 
 @pytest.mark.postgres
 def test_replicas_starting_together_migrate_once(pg):
     with opened_together(4, lambda: open_history(pg)) as stores:
         assert len(stores) == 4
-    assert committed(pg, "SELECT COUNT(*) FROM schema_migrations") == [(len(shipped_migrations()),)]
+    assert committed(pg, "SELECT COUNT(*) FROM schema_migrations") == [(len(LEGACY_POSTGRES),)]
+    assert committed(pg, "SELECT version_num FROM alembic_version") == [(revisions()[-1],)]
 
 
 @pytest.mark.postgres
 def test_a_database_from_a_newer_chatrec_is_refused(pg):
     open_history(pg).close()
     with psycopg.connect(pg.url.get_secret_value(), autocommit=True) as conn:
-        conn.execute("INSERT INTO schema_migrations (version, name) VALUES (9999, 'from_the_future')")
-    with pytest.raises(StoreError, match=r"schema version 9999, newer than this chatrec knows \(up to \d+\): upgrade"):
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(StoreError, match=r"history database is at schema revision 9999, newer than this chatrec knows "
+                                         r"\(up to \d+\): upgrade"):
         open_history(pg)
 
 
@@ -338,9 +342,8 @@ def test_a_workspace_forgotten_takes_its_installation_links_and_own_histories_an
 def test_a_database_from_before_the_watchlist_upgrades_without_losing_a_row(pg, items):
     """A database as the previous release left it (every migration before 0009_watchlist),
     with rows in it, is brought up to date by opening it; every row is still there."""
-    before = [m for m in shipped_migrations() if m.version < 9]
     with psycopg.connect(pg.url.get_secret_value(), autocommit=True) as conn:
-        migrate(conn, before)
+        legacy_postgres(conn, below=9)
         conn.execute("INSERT INTO feedback (user_id, item_id, kind, rating, created_at, source) VALUES"
                      " ('ann', 'fargo', 'rated', 4.5, 1, 'slack'), ('bob', 'heat', 'liked', NULL, 2, 'discord')")
         conn.execute("INSERT INTO taste_sharing VALUES ('ann', 1, 3)")

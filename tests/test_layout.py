@@ -1,6 +1,6 @@
 """The package layout: wings by concern, lower wings never import higher ones, and a built
-wheel carries its data (demo catalog, explanation templates, Slack manifest, PostgreSQL
-migrations)."""
+wheel carries its data (demo catalog, explanation templates, Slack manifest, the schema's
+revisions)."""
 
 from __future__ import annotations
 
@@ -113,8 +113,11 @@ def test_a_built_wheel_installs_into_a_fresh_venv_with_its_data(tmp_path):
     assert "chatrec_agent/conversation/planner/model.py" in names
     assert {f"chatrec_agent/conversation/planner/data/{name}" for name in
             ("genre_words.yaml", "era_words.yaml", "word_forms.json")} <= names
-    migrations = sorted((ROOT / "chatrec_agent" / "store" / "migrations" / "postgres").glob("*.sql"))
-    assert migrations and {f"chatrec_agent/store/migrations/postgres/{m.name}" for m in migrations} <= names
+    schema = ROOT / "chatrec_agent" / "store" / "schema"
+    shipped = [p for p in schema.rglob("*") if p.is_file() and p.suffix in (".py", ".sql", ".mako", ".ini")
+               and "__pycache__" not in p.parts]
+    revisions = sorted(p for p in (schema / "versions").glob("*.py") if p.name != "__init__.py")
+    assert revisions and {p.relative_to(ROOT).as_posix() for p in shipped} <= names
 
     venv = tmp_path / "venv"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
@@ -132,13 +135,13 @@ def test_a_built_wheel_installs_into_a_fresh_venv_with_its_data(tmp_path):
         from chatrec_agent.settings import CatalogSettings
         from chatrec_agent.recommender.explain import Explainer
         from chatrec_agent.conversation.planner.model import OfflinePlanner
-        from chatrec_agent.store.postgres_migrations import shipped_migrations
+        from chatrec_agent.store.schema import revisions
         from importlib import resources
         catalog = load_catalog(CatalogSettings(format="demo"))
         manifest = (resources.files("bot.slack") / "manifest.yaml").read_text()
         print(chatrec_agent.__file__)
         print(len(catalog), len(Explainer().env.list_templates()), "slash_commands" in manifest)
-        print(len(shipped_migrations()))
+        print(len(revisions()))
     """)
     run = subprocess.run([python, "-c", probe], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert run.returncode == 0, run.stderr
@@ -146,7 +149,7 @@ def test_a_built_wheel_installs_into_a_fresh_venv_with_its_data(tmp_path):
     assert out[0].startswith(fresh_site), out[0]
     templates = len(list((ROOT / "chatrec_agent" / "recommender" / "templates").glob("*.j2")))
     assert out[1] == f"330 {templates} True"
-    assert out[2] == str(len(migrations))  # read from the installed package, as PostgresHistoryStore does
+    assert out[2] == str(len(revisions))  # read from the installed package, as the stores do
     console = subprocess.run([venv / "bin" / "chatrec", "--help"], capture_output=True, text=True,
                              cwd=tmp_path, env=env)
     assert console.returncode == 0 and "index" in console.stdout

@@ -33,8 +33,8 @@ class PostgresMemory:
     def __init__(self, url: str, concurrent_turns: int = 16, connect_timeout_s: int = 10, setup_wait_s: float = 120.0):
         """`concurrent_turns`: the turns this process may run at once; each holds a
         connection of its own for its conversation's lock while it runs."""
+        migrate(url, "memory database", connect_timeout_s)  # the conversations table; nothing to do once the history store ran it
         with connect(url, "memory database", connect_timeout_s) as conn:
-            migrate(conn)  # the conversations table; nothing to do once the history store ran it
             # The saver wants autocommit dict-row connections, unprepared (it also runs behind
             # pgbouncer): not the history store's tuple rows, hence a pool of its own. The saver
             # holds one connection at a time (it serialises itself); the rest are for the

@@ -9,11 +9,12 @@ from psycopg.conninfo import conninfo_to_dict
 from chatrec_agent.errors import ConfigError, StoreError
 
 
-def connect(url: str, what: str, connect_timeout_s: int = 10) -> psycopg.Connection:
-    """An autocommit connection; a ConfigError or StoreError that never quotes the URL
-    (psycopg's parse errors can echo the password). `what` names the database in messages."""
+def connect(url: str, what: str, connect_timeout_s: int = 10, autocommit: bool = True) -> psycopg.Connection:
+    """A connection (autocommit unless asked otherwise); a ConfigError or StoreError that never
+    quotes the URL (psycopg's parse errors can echo the password). `what` names the database in
+    messages."""
     try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout_s)
+        return psycopg.connect(url, autocommit=autocommit, connect_timeout=connect_timeout_s)
     except psycopg.ProgrammingError:  # not a URL; its message could quote the password
         raise ConfigError("storage.url is not a PostgreSQL URL like postgresql://user:password@host:5432/dbname.") from None
     except psycopg.Error as exc:

@@ -110,8 +110,7 @@ class PostgresCoordination(Coordination):
 
     def __init__(self, url: str, max_connections: int = 5, connect_timeout_s: int = 10,
                  seen_for_s: float = 86_400, prune_every_s: float = 300):
-        with connect(url, "coordination database", connect_timeout_s) as conn:
-            migrate(conn)  # its tables may be newer than a history store opened earlier
+        migrate(url, "coordination database", connect_timeout_s)  # its tables may be newer than a history store opened earlier
         self._pool = ConnectionPool(
             url, min_size=1, max_size=max_connections, kwargs={"autocommit": True},
             check=ConnectionPool.check_connection, name="chatrec-coordination", open=True,

@@ -11,7 +11,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from chatrec_agent.store.history import Executor, HistoryStore, Rows
-from chatrec_agent.store.postgres_connection import connect, where
+from chatrec_agent.store.postgres_connection import where
 from chatrec_agent.store.postgres_migrations import migrate
 
 
@@ -31,11 +31,9 @@ class PostgresHistoryStore(HistoryStore):
 
     def __init__(self, url: str, max_connections: int = 10, connect_timeout_s: int = 10):
         self.location = where(url)
-        conn = connect(url, "history database", connect_timeout_s)
         # Migrate on a connection of its own, before any pool exists: a database from a
         # newer chatrec stops this replica here.
-        with conn:
-            migrate(conn)
+        migrate(url, "history database", connect_timeout_s)
         self._pool = ConnectionPool(
             url, min_size=1, max_size=max_connections, kwargs={"autocommit": True},
             check=ConnectionPool.check_connection,  # a connection the server dropped is replaced, not used

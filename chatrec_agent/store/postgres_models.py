@@ -27,8 +27,7 @@ class PostgresModelStore(ModelStore):
                  chunk_bytes: int = CHUNK_BYTES):
         self._url, self._connect_timeout_s, self.chunk_bytes = url, connect_timeout_s, chunk_bytes
         self.location = where(url)
-        with connect(url, "model database", connect_timeout_s) as conn:
-            migrate(conn)
+        migrate(url, "model database", connect_timeout_s)
         self._pool = ConnectionPool(url, min_size=1, max_size=max_connections, kwargs={"autocommit": True},
                                     check=ConnectionPool.check_connection, name="chatrec-models", open=True)
 
