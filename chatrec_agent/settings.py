@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import os
 import re
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
-from pydantic_settings.sources.providers.env import parse_env_vars
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict, SettingsError
 
 from chatrec_agent.errors import ConfigError
 
@@ -290,8 +291,9 @@ ENV_PREFIX = "CHATREC_"
 
 
 class Settings(BaseSettings):
+    # An empty variable is unset, as an unset ${VAR} in the file is (no token of "").
     model_config = SettingsConfigDict(extra="forbid", validate_default=True, env_prefix=ENV_PREFIX,
-                                      env_nested_delimiter="__", case_sensitive=False)
+                                      env_nested_delimiter="__", case_sensitive=False, env_ignore_empty=True)
 
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -369,7 +371,18 @@ class _Environment(EnvSettingsSource):
         super().__init__(Settings)
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
-        return parse_env_vars(self._environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
+        return {name.lower(): value for name, value in self._environ.items() if value != ""}
+
+    def decode_complex_value(self, field_name: str, field: FieldInfo | None, value: Any) -> Any:
+        """JSON, or as people write lists in a shell: "U1,U2", "0,1". Anything else goes to
+        validation as written, which names the variable and the value."""
+        try:
+            return super().decode_complex_value(field_name, field, value)
+        except ValueError:
+            origin = typing.get_origin(field.annotation) if field is not None else None
+            if isinstance(value, str) and origin in (list, tuple, set, frozenset):
+                return [part.strip() for part in value.split(",") if part.strip()]
+            return value
 
     def variables(self) -> dict[str, str]:
         """Each setting key set here ("storage.backend") -> the variable that set it."""
@@ -412,6 +425,8 @@ def settings_from_dict(
         settings = Settings.model_validate(_merged(raw, overrides()))
     except ValidationError as exc:
         raise ConfigError("\n".join([_describe(exc, label, overrides.variables()), *strays])) from None
+    except SettingsError as exc:  # a variable pydantic-settings could not read at all
+        raise ConfigError("\n".join([f"environment: {exc}", *strays])) from None
     if strays:
         raise ConfigError("\n".join(strays))
     settings.source = source

@@ -1415,3 +1415,32 @@ def test_a_clause_that_calls_a_film_ok_records_nothing_for_it(world):
     memory = shown(catalog, "Heat", "Fargo", "Casablanca")
     assert feedback_of(parser.plan("the first one was dull, the second was okay", memory)) == \
         {memory.last_shown[0]["id"]: "disliked"}
+
+
+@pytest.mark.parametrize("text", ["my third favourite kind of film is a western", "the second time we watched a musical we hated it",
+                                  "first of all, I loved it", "the third one is my husband's favourite, I hated it"])
+def test_an_ordinal_that_counts_something_else_records_nothing_of_a_pick(world, text):
+    catalog, parser = world
+    memory = shown(catalog, "Heat", "Fargo", "Casablanca")
+    plan = parser.plan(text, memory)
+    assert not (set(feedback_of(plan)) & set(memory.shown_ids)) or feedback_of(plan) == {memory.last_shown[2]["id"]: "disliked"}, calls(plan)
+
+
+def test_a_film_named_beside_a_number_is_what_the_sentence_speaks_of(world):
+    catalog, parser = world
+    memory = shown(catalog, "Heat", "Fargo", "Casablanca")
+    assert feedback_of(parser.plan("number 3 on my list is Toy Story, which I adore", memory)) == {by_title(catalog, "Toy Story"): "liked"}
+
+
+def test_thanks_then_something_said_of_the_film_in_hand_is_read(world):
+    catalog, parser = world
+    memory = replace(shown(catalog, "Heat"), last_item={"id": by_title(catalog, "Heat"), "title": "Heat"})
+    assert feedback_of(parser.plan("no thank you, I already watched that one", memory)) == {by_title(catalog, "Heat"): "seen"}
+
+
+@pytest.mark.parametrize("text, director", [("anything by speilberg?", "Steven Spielberg"), ("more from scorcese please", "Martin Scorsese")])
+def test_a_common_misspelling_of_a_surname_is_still_the_name(embedder, text, director):
+    catalog = load_catalog(settings_from_dict({}, environ={}).catalog)
+    parser = OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
+    args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
+    assert [a["values"] for a in args.get("attributes", [])] == [[director]], args

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
@@ -110,7 +113,10 @@ def test_a_postgres_database_of_the_release_before_alembic_upgrades_without_losi
     try:
         with psycopg.connect(postgres_url, autocommit=True) as conn:
             assert rows_of(lambda sql: conn.execute(sql).fetchall()) == before
-            assert conn.execute("SELECT * FROM schema_migrations ORDER BY version").fetchall() == legacy  # none run twice
+            now = conn.execute("SELECT * FROM schema_migrations ORDER BY version").fetchall()
+            assert now[:len(legacy)] == legacy  # none run twice
+            # The revisions past them are recorded too: the release before Alembic refuses this database.
+            assert [row[0] for row in now[len(legacy):]] == [10 + n for n in range(1, len(revisions()))]
             assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(revisions()[-1],)]
         assert store.watchlist("ann") == ["alien"] and store.catalog_user("slack", "T1", "U1") == "c1"
     finally:
@@ -128,3 +134,36 @@ def test_both_databases_hold_the_same_history_tables(postgres_url, tmp_path):
         on_sqlite = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
     assert on_sqlite <= on_postgres, on_sqlite - on_postgres
     assert "feedback_by_user_item" in pg_indexes
+
+
+def test_processes_opening_one_new_sqlite_file_together_upgrade_it_once(tmp_path):
+    """A bot and a CLI command starting together: the file's lock file lets one upgrade, the
+    others find it done."""
+    script = ("import sys; from pathlib import Path; from chatrec_agent.store.sqlite_history import SqliteHistoryStore; "
+              "SqliteHistoryStore(Path(sys.argv[1])).close()")
+    path = tmp_path / "history.sqlite3"
+    runs = [subprocess.Popen([sys.executable, "-c", script, str(path)], stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    errors = [run.communicate(timeout=120)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0] * 4, errors
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(revisions()[-1],)]
+
+
+def test_threads_upgrading_several_files_take_turns(tmp_path):
+    """Alembic's context is module-wide: two upgrades in one process at once would mix them."""
+    folders = [tmp_path / f"s{n}" for n in range(6)]
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda folder: open_history(StorageSettings(dir=folder)).close(), folders))
+    for folder in folders:
+        with closing(sqlite3.connect(folder / "history.sqlite3")) as db:
+            assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(revisions()[-1],)]
+
+
+@pytest.mark.parametrize("name", ["my%20bot", "what?", "a#b"])
+def test_a_folder_name_is_a_path_not_url_syntax(tmp_path, name):
+    store = open_history(StorageSettings(dir=tmp_path / name))
+    try:
+        assert store.save_for_later("ann", "heat") and store.watchlist("ann") == ["heat"]
+    finally:
+        store.close()
+    assert sorted(p.name for p in (tmp_path / name).iterdir() if p.suffix == ".sqlite3") == ["history.sqlite3"]

@@ -186,3 +186,20 @@ def test_doctor_counts_each_config_problem(tmp_path):
     result = subprocess.run([sys.executable, "-m", "chatrec_agent.cli", "--config", str(cfg), "doctor"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "2 problems to fix" in result.stdout, result.stdout
+
+
+def test_variables_are_read_as_a_shell_writes_them(tmp_path):
+    """Lists as "U1,U2" or JSON; an empty variable is unset (as an unset ${VAR} is: no token of "")."""
+    env = {"CHATREC_SLACK__ADMIN_USER_IDS": "U1, U2", "CHATREC_DISCORD__GUILD_IDS": "[1, 2]",
+           "CHATREC_DISCORD__SHARD_COUNT": "2", "CHATREC_DISCORD__SHARD_IDS": "0,1", "CHATREC_SLACK__BOT_TOKEN": ""}
+    s = settings_from_dict({"storage": {"dir": str(tmp_path)}}, environ=env)
+    assert (s.slack.admin_user_ids, s.discord.guild_ids, s.discord.shard_ids) == (["U1", "U2"], [1, 2], [0, 1])
+    assert s.slack.bot_token is None
+
+
+@pytest.mark.parametrize("name, value, problem", [("CHATREC_VECTOR_STORE__HEADERS", "a=b", "valid dictionary"),
+                                                  ("CHATREC_STORAGE", "postgres", "'storage'")])
+def test_a_variable_that_cannot_be_read_is_a_config_error_naming_it(tmp_path, name, value, problem):
+    with pytest.raises(ConfigError) as raised:
+        settings_from_dict({"storage": {"dir": str(tmp_path)}}, environ={name: value})
+    assert str(raised.value).startswith(f"environment variable {name}:") and problem in str(raised.value)

@@ -158,10 +158,11 @@ class AttributeVocabulary:
             if n in used or len(word) < 3 or word.isdigit():
                 continue
             hits = self.surnames.get(word)
-            # A misspelt surname is a word the language does not know ("spielburg"); a word
-            # it knows ("benders") is that word, unless written as a name.
+            # A misspelt surname is a word the language hardly knows ("spielburg"; wordfreq has
+            # common misspellings like "speilberg" at about 1.2); a word it knows ("benders",
+            # 2.5) is that word, unless written as a name.
             if hits is None and len(word) >= 5 and word not in self.common \
-                    and (zipf_frequency(word, "en") < 1.0 or word.capitalize() in originals):
+                    and (zipf_frequency(word, "en") < 2.0 or word.capitalize() in originals):
                 close = process.extractOne(word, self.surname_list, scorer=fuzz.ratio, score_cutoff=85)
                 hits = self.surnames.get(close[0]) if close else None
             if hits is None:

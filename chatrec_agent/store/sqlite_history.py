@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from chatrec_agent.store.history import Executor, HistoryStore
-from chatrec_agent.store.schema import sqlite_engine, upgrade
+from chatrec_agent.store.schema import upgrade_sqlite
 
 
 class SqliteHistoryStore(HistoryStore):
@@ -17,7 +17,7 @@ class SqliteHistoryStore(HistoryStore):
 
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        upgrade(sqlite_engine(path), "history file")  # the schema: schema/, one for both backends
+        upgrade_sqlite(path, "history file")  # the schema: schema/, one for both backends
         self.path = path
         self.location = str(path)
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)

@@ -14,7 +14,7 @@ from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, Plan, did_you_mean, folded, last_search, mentioned,
                                                       past_shown, spans_in, without_titles)
-from chatrec_agent.conversation.planner.references import ordinal_in, ordinals_in, pick, positions_in
+from chatrec_agent.conversation.planner.references import ordinal_in, ordinals_in, pick, pointers_in, positions_in
 from chatrec_agent.conversation.tool_names import ToolName
 
 
@@ -150,16 +150,18 @@ class FeedbackReading:
             if says_it_missed(t):
                 return None  # "seen that one, too gory for me" among several: why it missed refines the search
             return Plan(answer="Which one have you seen? Say e.g. “seen the second one”.")
-        # "the first one was way too gory for me": a position with a verdict of its own (not a
-        # title's word: "50 First Dates").
-        if (positions := self._positions(t)) and memory.last_shown and (plan := self._each_position(t, positions, None, memory)):
-            return plan
         # No cue phrase matched, yet the films named may have opinion words of their own ("we
         # loved Heat", "they didn't care for Fargo"): each is read by its clause.
         if named := self._named(t):
             said = opinions(t, [self._span(t, i) for i in named], None)
             if any(opinion in ("liked", "disliked", "seen") for opinion in said):
                 return self._taste(t, named, None, memory)
+            return None
+        # "the first one was way too gory for me": a pick pointed at, with a verdict of its own
+        # (not "the first time I saw…", "my second favourite", nor a title's word: "50 First Dates").
+        positions = [p for p in self._positions(t) if p in pointers_in(t)]
+        if positions and memory.last_shown and (plan := self._each_position(t, positions, None, memory)):
+            return plan
         return None
 
     def _taste(self, t: str, titles: list[Item], kind: str, memory: Recall) -> Plan:

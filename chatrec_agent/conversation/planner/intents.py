@@ -189,8 +189,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
             rest = cues.GRATITUDE.sub(" ", t)
             if set(re.findall(r"[a-z]+", rest)) <= cues.THANKS_WORDS:
                 return Plan(answer=THANKS)
-            if (chat := self._chat(rest)) is not None:
-                return chat if chat.answer == CHAT["goodbye"] else Plan(answer=THANKS)
+            if (chat := self._chat(rest)) is not None and chat.answer == CHAT["goodbye"]:
+                return chat  # else what follows the thanks is read as said ("no thanks, I've seen it")
         # "did I like Fargo?" asks the history; "my favourites are X, Y" is a taste.
         if cues.HISTORY.search(t) and not cues.REQUEST.search(t) and (not mentioned(t, "link") or cues.QUESTION.match(t) or cues.WH_QUESTION.match(t)):
             return self._call(ToolName.USER_HISTORY)

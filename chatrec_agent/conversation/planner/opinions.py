@@ -58,6 +58,7 @@ _SUBJECTS = frozenset("i i'd we we'd you you'd they they'd he she who really als
 _OTHER_PEOPLE = frozenset("you he she they wife husband son sons daughter daughters kid kids child children friend friends "
                           "boyfriend girlfriend partner family mom mum dad mother father brother sister parents".split())
 _JOINING = frozenset("and or both".split())
+_RELATIVE = re.compile(r"^\W*(?:which|who)\b|^\W*that (?:i|we)\b")
 _PRONOUN = re.compile(r"\b(?:it|that|this|that one|this one)\b")
 _SUBJECT = re.compile(r"\b(?:i|we|you|he|she|they)\b")
 _STAND = re.compile(r"\b(?:can'?t|cannot|could(?:n'?t| not)) stand\b")  # "couldn't stand it": a dislike
@@ -93,7 +94,7 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
         if _negates(word):
             negated = True
             continue
-        not_own = not_own or word in _OTHER_PEOPLE or word in _IMPRESSION
+        not_own = not_own or word in _OTHER_PEOPLE or word.split("'")[0] in _OTHER_PEOPLE or word in _IMPRESSION  # "my wife's"
         base = lemma(word)
         if (word == "into" and previous not in _BEING) or n in hedge:
             continue
@@ -169,6 +170,11 @@ def opinions(text: str, spans: list[tuple[int, int]], start: Opinion) -> list[Op
         elif _CONTRAST.match(text[a:b]):
             running = None
         said.append(running)
+    # "Toy Story, which I adore", "Heat, that we hated": a relative clause says it of the film
+    # just named.
+    for n in range(1, len(clauses)):
+        if _RELATIVE.match(text[slice(*clauses[n])]) and said[n] in ("liked", "disliked") and said[n - 1] in (start, None):
+            said[n - 1] = said[n]
     # "Heat, Fargo and Alien were all great": films named one after another before what is said
     # of them share it.
     for n in range(len(clauses) - 2, -1, -1):

@@ -34,6 +34,20 @@ def ordinals_in(text: str) -> list[tuple[int, int, int]]:
     return sorted(found)
 
 
+# "the first time I saw…", "the second half", "my second favourite": an ordinal that counts
+# something else points at no pick.
+_POINTER = re.compile(r"(?:\b(?:the|that|your)\s+|#|\bnumber\s+|\bno\.\s?)$")
+_NOT_A_PICK = frozenset("time times half part parts thing things place day night week date season episode act scene "
+                        "minute minutes hour chapter step sight look glance impression".split())
+
+
+def pointers_in(text: str) -> list[tuple[int, int, int]]:
+    """The positions the text names as picks of a list ("the first one", "the 2nd", "#3")."""
+    t = text.lower()
+    return [(a, b, n) for a, b, n in ordinals_in(t) if _POINTER.search(t[:a]) and
+            (re.findall(r"[a-z]+", t[b:b + 20])[:1] or [""])[0] not in _NOT_A_PICK]
+
+
 _FIRST_OR_LAST = re.compile(r"\b(?:the )?(first|top|last) (two|three|four|five|six|seven|eight|nine|ten|couple|few|\d{1,2})\b")
 _EVERY = re.compile(r"\b(?:all|each|every one|every single one) (?:of )?(?:those|these|them|the (?:\w+ )?(?:ones|films|movies|picks))\b|"
                     r"\b(?:them|those|these) all\b")

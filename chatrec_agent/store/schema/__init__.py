@@ -15,14 +15,18 @@ write its upgrade with `op` (and test it on both backends, tests/test_schema.py)
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
+from alembic import command, op
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from filelock import FileLock
 from sqlalchemy.pool import NullPool
 
 from chatrec_agent.errors import StoreError
@@ -49,9 +53,20 @@ def current(connection: sa.Connection) -> tuple[str, ...]:
     return MigrationContext.configure(connection).get_current_heads()
 
 
-def upgrade(engine: sa.Engine, what: str) -> list[str]:
+# Alembic's `context` and `op` are module-wide: one upgrade at a time in a process (on any
+# database); between processes, PostgreSQL's advisory lock or the SQLite file's lock file.
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def upgrade(engine: sa.Engine, what: str, lock_file: Path | None = None) -> list[str]:
     """Bring the database up to the newest revision; the revisions applied now, oldest first.
-    `what` names the database in messages."""
+    `what` names the database in messages; `lock_file`, held while upgrading, keeps two
+    processes from upgrading one SQLite file together (PostgreSQL takes an advisory lock)."""
+    with _ONE_AT_A_TIME, (FileLock(lock_file) if lock_file is not None else contextlib.nullcontext()):
+        return _upgrade(engine, what)
+
+
+def _upgrade(engine: sa.Engine, what: str) -> list[str]:
     known = revisions()
     postgres = engine.dialect.name == "postgresql"
     with engine.connect() as conn:
@@ -76,7 +91,21 @@ def upgrade(engine: sa.Engine, what: str) -> list[str]:
 
 
 def sqlite_engine(path: Path) -> sa.Engine:
-    return sa.create_engine(f"sqlite:///{path}", poolclass=NullPool)
+    """An engine on the file at `path` (opened as a path: "%20" or "?" in a folder's name is
+    no URL syntax)."""
+    return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(str(path)), poolclass=NullPool)
+
+
+def upgrade_sqlite(path: Path, what: str) -> list[str]:
+    return upgrade(sqlite_engine(path), what, lock_file=path.with_name(path.name + ".lock"))
+
+
+def record_for_earlier_releases(version: int, name: str) -> None:
+    """In a PostgreSQL revision: its number in `schema_migrations` too, so that a replica of a
+    release before Alembic (which reads only that table) refuses the newer database."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.get_bind().connection.driver_connection.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (%s, %s) ON CONFLICT DO NOTHING", (version, name))
 
 
 def postgres_engine(connect: Callable[[], object]) -> sa.Engine:

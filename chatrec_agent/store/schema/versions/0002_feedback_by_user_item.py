@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from alembic import op
 
+from chatrec_agent.store.schema import record_for_earlier_releases
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -16,6 +18,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index("feedback_by_user_item", "feedback", ["user_id", "item_id", "id"], if_not_exists=True)
+    record_for_earlier_releases(11, "feedback_by_user_item")
 
 
 def downgrade() -> None:
