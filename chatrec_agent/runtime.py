@@ -117,7 +117,8 @@ class Runtime:
         memory = open_memory(settings.storage, concurrent_turns=2 * settings.bot.turn_workers + 2)
         agent = Agent(services, model, memory, settings.memory.window_messages, retries,
                       settings.memory.retention_days, speaker_labels=needs_speaker_labels(settings.llm),
-                      window_tokens=settings.memory.window_tokens, language_model=settings.llm.provider != "offline")
+                      window_tokens=settings.memory.window_tokens, language_model=settings.llm.provider != "offline",
+                      stream_timeout_s=settings.llm.timeout_s)
         return cls(settings, catalog, index, history, recommendations, agent, report, coordination, generation)
 
     def close(self) -> None:

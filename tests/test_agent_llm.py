@@ -8,9 +8,9 @@ import time
 
 import pytest
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.messages.utils import count_tokens_approximately
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from chatrec_agent.conversation.agent import Agent
 from chatrec_agent.conversation.llm import make_chat_model
@@ -461,3 +461,30 @@ def test_the_model_sees_what_fits_a_token_budget_and_always_the_latest_message(r
     assert isinstance(next(m for m in seen if not isinstance(m, SystemMessage)), HumanMessage)  # starts on a turn
     agent.respond("wordy", "demo-01", "huge " * 398)  # just under the 2,000 characters a message may have: over 500 tokens
     assert [m.content[:20] for m in model.seen[-1] if isinstance(m, HumanMessage)] == ["[demo-01] huge huge "]
+
+
+class TricklingModel(ScriptedModel):
+    """Streams its one answer a word every `pause` seconds, for ever (as a stalled provider
+    can: each token restarts its HTTP read timeout)."""
+
+    pause: float = 0.05
+    streamed: list = []
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+        for n in range(10_000):
+            time.sleep(self.pause)
+            self.streamed.append(n)
+            yield ChatGenerationChunk(message=AIMessageChunk(content=f"word{n} "))
+
+
+def test_a_streamed_answer_that_never_ends_is_cut_off_at_the_models_timeout(runtime, tmp_path):
+    model = TricklingModel(script=[], seen=[], streamed=[])
+    agent = Agent(runtime.agent.services, model, tmp_path, language_model=True, stream_timeout_s=0.5)
+    shown: list[str] = []
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match=r"still writing after 0.5 s \(llm.timeout_s\)"):
+        agent.respond("chan", "demo-01", "three westerns please", on_text=shown.append)
+    assert time.monotonic() - started < 5 and shown  # it showed text, then stopped
+    written = len(model.streamed)
+    time.sleep(0.3)
+    assert len(model.streamed) <= written + 1  # the model's stream was closed, not left running

@@ -14,10 +14,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from uuid import UUID
 
 from langchain.agents import create_agent
 from langchain.agents.middleware import (ModelRequest, ModelRetryMiddleware, SummarizationMiddleware, after_agent,
                                          wrap_model_call)
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, RemoveMessage, ToolMessage, trim_messages
 
 from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
@@ -111,10 +113,25 @@ class PrivateSummary(SummarizationMiddleware):
         return super().before_model(state, runtime) if audience is not None and audience.private else None
 
 
+class StreamDeadline(BaseCallbackHandler):
+    """Stops a model call still streaming `seconds` after its first token: raised in the
+    model's own token loop (so its HTTP stream is closed), a failure like a timeout."""
+
+    raise_error = True  # LangChain passes the error on instead of logging it
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.began: dict[UUID, float] = {}
+
+    def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs) -> None:
+        if time.monotonic() - self.began.setdefault(run_id, time.monotonic()) > self.seconds:
+            raise TimeoutError(f"the language model was still writing after {self.seconds:g} s (llm.timeout_s)")
+
+
 class Agent:
     def __init__(self, services: Services, model, memory: MemoryStore | Path, window_messages: int = 40,
                  model_retries: int = 0, retention_days: float = 30.0, speaker_labels: bool = True,
-                 window_tokens: int = 12_000, language_model: bool = False):
+                 window_tokens: int = 12_000, language_model: bool = False, stream_timeout_s: float | None = None):
         """`memory`: where conversations are kept; a folder means SQLite memory in it.
         `model_retries`: how often a failed or timed-out model call is tried again (with
         backoff) before the turn fails; 0 for the offline planner, which makes no calls.
@@ -124,8 +141,12 @@ class Agent:
         `window_messages`, `window_tokens`: the most of the conversation a model call sees.
         `language_model`: whether the model is one (not the offline planner): it writes its answer
         token by token, so a turn asked to show its text as it comes does, and it summarises a
-        private conversation's older turns instead of dropping them."""
+        private conversation's older turns instead of dropping them.
+        `stream_timeout_s`: the longest one streamed model message may take (`llm.timeout_s`):
+        the provider's read timeout starts again with each token, so a model that trickles
+        would otherwise hold the turn, and the message shown growing, for ever."""
         self.services = services
+        self.stream_timeout_s = stream_timeout_s
         self.model = model
         self.memory: MemoryStore = SqliteMemory(Path(memory)) if isinstance(memory, (str, Path)) else memory
         self.window = window_messages
@@ -277,6 +298,8 @@ class Agent:
             return self.graph.invoke(inputs, config, context=context)
         state: dict = {}
         written: dict[str, str] = {}  # per model message (a retried call starts a new one)
+        if self.stream_timeout_s is not None:
+            config = {**config, "callbacks": [StreamDeadline(self.stream_timeout_s)]}
         for mode, data in self.graph.stream(inputs, config, context=context, stream_mode=["messages", "values"]):
             if mode == "values":
                 state = data
