@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import threading
 import time
+from types import SimpleNamespace
 
 import aiohttp
 import discord
@@ -248,6 +249,34 @@ async def test_with_a_language_model_the_answer_shows_as_it_is_written_then_gets
             assert len(ids) == 3 and all("Western" in h.runtime.catalog[i].genres for i in ids)
             assert all(model_call["body"].get("stream") for model_call in model.of("chat"))
             # The offline planner's answers are not streamed: see the tests above (one send, no edit).
+    finally:
+        model.stop()
+
+
+@pytest.mark.asyncio
+async def test_a_streamed_message_that_cannot_be_finished_gets_the_answer_sent_anew(tmp_path, embedder, monkeypatch):
+    """Someone deleted the text shown while the model wrote (or Discord refused the edit): the
+    finished answer, cards and buttons, comes as a new reply instead of an apology."""
+    model = MockOpenAI().start()
+    llm = {"llm": {"provider": "openai", "model": "local-model", "base_url": f"{model.root}/v1", "api_key": "sk-test"}}
+    try:
+        async with harness(tmp_path, embedder, monkeypatch, **llm) as h:
+            http = h.client._connection.http
+            edit = http.edit_message
+
+            async def refuse_the_finished_answer(channel_id, message_id, *, params):
+                if params.payload.get("embeds"):
+                    raise discord.NotFound(SimpleNamespace(status=404, reason="Not Found"), {"code": 10008, "message": "Unknown Message"})
+                return await edit(channel_id, message_id, params=params)
+
+            monkeypatch.setattr(http, "edit_message", refuse_the_finished_answer)
+            question = await mention(h, "three westerns please")
+            shown, answer = h.payloads()
+            assert shown["content"] and not shown.get("embeds")
+            (embed,) = answer["embeds"]
+            assert embed["title"].startswith("Westerns: ") and len(item_ids(answer)) == 3
+            assert int(answer["message_reference"]["message_id"]) == question.id  # a reply to the question
+            assert APOLOGY not in json.dumps([shown, answer])
     finally:
         model.stop()
 

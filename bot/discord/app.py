@@ -553,9 +553,19 @@ class LiveAnswer:
         if self.message is None or not messages:
             return messages
         first = messages[0]
-        await self.message.edit(content=first.get("content"), embed=first.get("embed"), view=first.get("view"),
-                                allowed_mentions=NO_PINGS)
+        try:
+            await self.message.edit(content=first.get("content"), embed=first.get("embed"), view=first.get("view"),
+                                    allowed_mentions=NO_PINGS)
+        except Exception as exc:  # deleted meanwhile, or refused: the answer is sent anew, never lost
+            log.warning("could not finish the answer in the message shown (%s); sending it anew", exc)
+            self.message = None
+            return messages
         return messages[1:]
+
+    def close(self) -> None:
+        """Stops showing at once (the turn was cancelled): no edit left running."""
+        self._closing.set()
+        self._task.cancel()
 
 
 def _workspace(guild_id: int | None) -> str:
@@ -607,6 +617,8 @@ async def answer(client: discord.Client, message: discord.Message) -> None:
             await message.channel.send(APOLOGY, allowed_mentions=NO_PINGS)
         except Exception:
             log.exception("could not send the apology either")
+    finally:
+        live.close()  # also when the turn is cancelled (the client closing)
 
 
 def add_commands(tree: app_commands.CommandTree, service: ChatService, settings: DiscordSettings) -> None:
