@@ -78,10 +78,15 @@ class SlackClient:
         except urllib.error.HTTPError as error:
             return error.code, ""
 
-    def event(self, event: dict, event_id: str | None = None, team: str = "T1", **kw) -> int:
+    def event(self, event: dict, event_id: str | None = None, team: str = "T1", authorized: str | None = None, **kw) -> int:
+        """`authorized`: the workspace whose installation receives it, when not `team` (a Slack
+        Connect channel another organisation's `team` hosts)."""
         self.n += 1
         body = {"type": "event_callback", "team_id": team, "api_app_id": "A1", "event": event,
                 "event_id": event_id or f"Ev{self.n}", "event_time": int(time.time())}
+        if authorized:
+            body["authorizations"] = [{"enterprise_id": None, "team_id": authorized, "user_id": f"UB{authorized}",
+                                       "is_bot": True, "is_enterprise_install": False}]
         return self.post(json.dumps(body), "application/json", **kw)[0]
 
     def mention(self, text: str, channel="C1", user="U1", ts=None, thread_ts=None, **kw) -> int:

@@ -85,6 +85,20 @@ def test_two_workspaces_install_the_app_and_each_is_answered_with_its_own_token(
     assert status != 200 and runtime.history.installation("slack", "T4") is None
 
 
+def test_a_slack_connect_channel_is_answered_as_the_installation_that_received_it(installable):
+    """In a channel shared with another organisation the body's team_id is that organisation's;
+    the installation that received the event (Bolt's context) answers, and what is said there is
+    kept under its workspace, so uninstalling it forgets that too."""
+    client, api, runtime, _ = installable
+    install(client, api, "T2", code="code-T2")
+    assert client.mention("give me 3 westerns", channel="CSHARED", team="TOTHERORG", authorized="T2") == 200
+    (answer,) = api.wait_for("chat.postMessage", where=lambda a: a["channel"] == "CSHARED")
+    assert len(item_buttons(answer)) == 3
+    assert [token for method, token in api.tokens if method == "chat.postMessage"] == ["xoxb-T2-secret"]
+    assert runtime.agent.memory.conversations("slack:T2:CSHARED", threads=True)
+    assert not runtime.agent.memory.conversations("slack:TOTHERORG:CSHARED", threads=True)
+
+
 def test_a_reinstall_with_a_new_token_is_answered_with_the_new_one(installable):
     client, api, runtime, _ = installable
     install(client, api, "T2", code="first")

@@ -42,6 +42,7 @@ from bot.core import (
 )
 from bot.home import FORGET_ME, Home, forget_me, home_of, set_sharing
 from bot.http_server import HttpServer, TurnPool, web_app
+from bot.slack.install import workspace_of
 from bot.ops_server import OpsState
 from bot.streaming import Throttled
 from bot.votes import Announcement
@@ -475,15 +476,22 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
             except Exception:
                 log.debug("could not remove the progress reaction", exc_info=True)
 
-    def admitted(body: dict, event: dict, thread_root: str | None) -> bool:
+    def where(context: BoltContext, body: dict) -> str:
+        """The workspace an event, click or command belongs to: the installation that received it
+        (Bolt's context: in a Slack Connect channel the receiving workspace, for an org-wide
+        install its org), not the body's team_id, which may be another organisation's."""
+        return workspace_of(context.enterprise_id, context.team_id, context.is_enterprise_install) \
+            or body.get("team_id") or (body.get("team") or {}).get("id", "")
+
+    def admitted(body: dict, event: dict, thread_root: str | None, team: str) -> bool:
         """Duplicates, people over their rate limit and a full queue are dealt with here, before
         any lookup or queueing: a flood costs a set lookup and, at most, one short post each."""
         if event.get("bot_id") or event.get("subtype"):
             return False  # other bots, edits, joins: not messages to answer
-        gate = service.admit("slack", body.get("team_id", ""), event.get("user", ""), body.get("event_id"))
+        gate = service.admit("slack", team, event.get("user", ""), body.get("event_id"))
         if isinstance(gate, Outgoing):
             try:
-                client_for(body.get("team_id", "")).chat_postMessage(channel=event["channel"], thread_ts=thread_root, text=gate.text)
+                client_for(team).chat_postMessage(channel=event["channel"], thread_ts=thread_root, text=gate.text)
             except Exception:
                 log.warning("could not say so to a message turned away", exc_info=True)
         return gate is True
@@ -492,25 +500,24 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
     def on_mention(body: dict, event: dict, context: BoltContext) -> None:
         # In a channel the reply goes in a thread under the message; that thread is the conversation.
         event = {**event, "event_id_for_dedupe": body.get("event_id")}
-        bot_user, root = context.bot_user_id, event.get("thread_ts") or event["ts"]
-        if admitted(body, event, root):
-            in_background(lambda: answer(event, body.get("team_id", ""), root, bot_user))
+        bot_user, root, team = context.bot_user_id, event.get("thread_ts") or event["ts"], where(context, body)
+        if admitted(body, event, root, team):
+            in_background(lambda: answer(event, team, root, bot_user))
 
     @app.event("message")
     def on_message(body: dict, event: dict, context: BoltContext) -> None:
         if event.get("channel_type") != "im":
             return  # channel messages arrive as app_mention
         event = {**event, "event_id_for_dedupe": body.get("event_id")}
-        bot_user = context.bot_user_id
-        if admitted(body, event, event.get("thread_ts")):
-            in_background(lambda: answer(event, body.get("team_id", ""), event.get("thread_ts"), bot_user))
+        bot_user, team = context.bot_user_id, where(context, body)
+        if admitted(body, event, event.get("thread_ts"), team):
+            in_background(lambda: answer(event, team, event.get("thread_ts"), bot_user))
 
     @app.action(re.compile(r"^chatrec_(like|dislike|save)$"))
-    def on_feedback(ack, body: dict, action: dict) -> None:
+    def on_feedback(ack, body: dict, action: dict, context: BoltContext) -> None:
         # Stored, then acknowledged: a click is only answered once it is kept (one row, well
         # within Slack's 3 seconds); if it can't be, the person is told so, not thanked.
-        user = body["user"]["id"]
-        team = (body.get("team") or {}).get("id", "")
+        user, team = body["user"]["id"], where(context, body)
         kind = CLICKS[action["action_id"].removeprefix("chatrec_")]
         try:
             text = service.feedback("slack", team, user, action["value"], kind)
@@ -524,21 +531,21 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
             client_for(team).chat_postEphemeral(channel=channel, user=user, text=escape(text))  # the title is catalog data
 
     @app.action("chatrec_vote")
-    def on_vote(ack, body: dict, action: dict, respond: Respond | None) -> None:
+    def on_vote(ack, body: dict, action: dict, respond: Respond | None, context: BoltContext) -> None:
         ack()
-        user, team = body["user"]["id"], (body.get("team") or {}).get("id", "")
+        user, team = body["user"]["id"], where(context, body)
         poll, _, item_id = action["value"].partition(":")
         result = service.votes.vote("slack", team, user, poll, item_id)
         channel = (body.get("channel") or {}).get("id")
         if result.message is not None:  # the message shows the new tally
-            show_tally(body, respond, render_page(result.message, item_id))
+            show_tally(body, respond, render_page(result.message, item_id), team)
         if channel:
             client_for(team).chat_postEphemeral(channel=channel, user=user, text=escape(result.text))  # names people chose
             if result.announcement is not None:  # in the poll's thread, by the one vote that completed it
                 thread = (body.get("message") or {}).get("thread_ts") or (body.get("container") or {}).get("thread_ts")
                 client_for(team).chat_postMessage(channel=channel, thread_ts=thread, **render_announcement(result.announcement))
 
-    def show_tally(body: dict, respond: Respond | None, message: dict) -> None:
+    def show_tally(body: dict, respond: Respond | None, message: dict, team: str) -> None:
         """Replace the clicked message through the click's response_url (no Web API rate
         limit; 30 minutes, 5 uses); failing that, as the bot with chat.update. Cards posted
         without their pictures (Slack could not fetch one) stay without."""
@@ -550,7 +557,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         except Exception:
             log.warning("could not update the poll through its response_url; updating as the bot", exc_info=True)
         container = body.get("container") or {}
-        client_for((body.get("team") or {}).get("id", "")).chat_update(channel=container.get("channel_id") or body["channel"]["id"], ts=container["message_ts"], **message)
+        client_for(team).chat_update(channel=container.get("channel_id") or body["channel"]["id"], ts=container["message_ts"], **message)
 
     def publish_home(team: str, user: str, said: str = "") -> None:
         try:
@@ -562,21 +569,21 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
 
     @app.event("app_uninstalled")
     @app.event("tokens_revoked")
-    def on_uninstalled(body: dict, event: dict) -> None:
+    def on_uninstalled(body: dict, event: dict, context: BoltContext) -> None:
         """The app removed from a workspace (or its bot token revoked): what it kept there goes."""
         if event["type"] == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
             return  # only people's own tokens went; the bot stays
-        uninstalled(body.get("team_id", ""))
+        uninstalled(where(context, body))
 
     @app.event("app_home_opened")
-    def on_home_opened(body: dict, event: dict) -> None:
+    def on_home_opened(body: dict, event: dict, context: BoltContext) -> None:
         if event.get("tab", "home") == "home":
-            publish_home(body.get("team_id", ""), event["user"])
+            publish_home(where(context, body), event["user"])
 
     @app.action(re.compile(r"^chatrec_home_(share|forget)$"))
-    def on_home_action(ack, body: dict, action: dict) -> None:
+    def on_home_action(ack, body: dict, action: dict, context: BoltContext) -> None:
         ack()
-        user, team = body["user"]["id"], (body.get("team") or {}).get("id", "")
+        user, team = body["user"]["id"], where(context, body)
         said = ""
         try:
             if action["action_id"] == "chatrec_home_share":
@@ -589,24 +596,24 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         publish_home(team, user, said)
 
     @app.action("chatrec_watched")
-    def on_watched(ack, body: dict, action: dict) -> None:
+    def on_watched(ack, body: dict, action: dict, context: BoltContext) -> None:
         ack()
-        user, team = body["user"]["id"], (body.get("team") or {}).get("id", "")
+        user, team = body["user"]["id"], where(context, body)
         text = service.votes.watched("slack", team, user, action["value"])
         channel = (body.get("channel") or {}).get("id")
         if channel:
             client_for(team).chat_postEphemeral(channel=channel, user=user, text=escape(text))
 
-    def run_command(command: dict) -> CommandResult:
+    def run_command(command: dict, team: str) -> CommandResult:
         text = command.get("text", "")
         target = _USER.search(text)
-        return service.command("slack", command.get("team_id", ""), command["channel_id"], command["user_id"], text,
-                               is_admin(command.get("team_id", ""), command["user_id"]),
+        return service.command("slack", team, command["channel_id"], command["user_id"], text,
+                               is_admin(team, command["user_id"]),
                                is_operator=command["user_id"] in settings.admin_user_ids,
                                link_target=target.group(1) if target else None,
                                private=command["channel_id"].startswith("D"), markup=MARKUP)  # D…: a direct message
 
-    def reply(command: dict, respond: Respond, text: str, public: bool) -> None:
+    def reply(command: dict, team: str, respond: Respond, text: str, public: bool) -> None:
         """Through the command's response_url, which works where the bot is no member (valid for
         30 minutes and 5 answers); failing that, as the bot itself. Raises if both fail."""
         try:
@@ -617,34 +624,35 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         except Exception:
             log.warning("could not answer /chatrec through its response_url; posting as the bot", exc_info=True)
         if public:
-            client_for(command.get("team_id", "")).chat_postMessage(channel=command["channel_id"], text=text)
+            client_for(team).chat_postMessage(channel=command["channel_id"], text=text)
         else:
-            client_for(command.get("team_id", "")).chat_postEphemeral(channel=command["channel_id"], user=command["user_id"], text=text)
+            client_for(team).chat_postEphemeral(channel=command["channel_id"], user=command["user_id"], text=text)
 
-    def finish(command: dict, respond: Respond, background: Callable[[], Finished]) -> None:
+    def finish(command: dict, team: str, respond: Respond, background: Callable[[], Finished]) -> None:
         try:
             finished = background()
-            reply(command, respond, finished.text, public=True)
+            reply(command, team, respond, finished.text, public=True)
             if finished.detail:
-                reply(command, respond, finished.detail, public=False)
+                reply(command, team, respond, finished.detail, public=False)
         except Exception:
             log.exception("could not post the result of /chatrec %s", command.get("text", ""))
 
     @app.command("/chatrec")
-    def on_command(ack, command: dict, respond: Respond) -> None:
+    def on_command(ack, command: dict, respond: Respond, context: BoltContext) -> None:
         # The empty acknowledgement goes first and alone: users.info (is_admin) and the agent's
         # lock (forget) can take longer than Slack's 3 seconds. With process_before_response
         # off, Bolt sends it as soon as ack() returns and this listener carries on in its thread.
         ack()
+        team = where(context, command)
         try:
-            result = run_command(command)
+            result = run_command(command, team)
         except Exception:  # e.g. users.info failing: say so rather than leave the caller waiting
             log.exception("/chatrec %s failed", command.get("text", ""))
             result = CommandResult(APOLOGY)
         try:
-            reply(command, respond, result.text, result.public)
+            reply(command, team, respond, result.text, result.public)
             if result.background is not None:
-                threading.Thread(target=finish, args=(command, respond, result.background), name="chatrec-reindex",
+                threading.Thread(target=finish, args=(command, team, respond, result.background), name="chatrec-reindex",
                                  daemon=True).start()
         except Exception:
             if result.cancel is not None:  # the reindex will not run, or nobody heard of it: free its slot

@@ -28,6 +28,12 @@ SECRET_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_t
 STATE_EXPIRES_S = 300  # an "Add to Slack" link is good for five minutes
 
 
+def workspace_of(enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False) -> str:
+    """The workspace id an installation's rows, and everything said through it, are kept under:
+    the team's, or an org-wide install's org."""
+    return (enterprise_id or "") if is_enterprise_install or not team_id else team_id
+
+
 def new_key() -> str:
     """A key for `slack.token_key` (SLACK_TOKEN_KEY)."""
     return Fernet.generate_key().decode()
@@ -54,8 +60,7 @@ class EncryptedInstallationStore(InstallationStore):
 
     @staticmethod
     def workspace(enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False) -> str:
-        """The workspace id rows are kept under: the team's, or an org-wide install's org."""
-        return (enterprise_id or "") if is_enterprise_install or not team_id else team_id
+        return workspace_of(enterprise_id, team_id, is_enterprise_install)
 
     def save(self, installation: Installation) -> None:
         data: dict[str, Any] = installation.to_dict()
