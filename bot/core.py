@@ -74,6 +74,38 @@ class CommandSpec:
     anyone_in_a_dm: bool = False  # a DM with the bot is the caller's own conversation
 
 
+@dataclass(frozen=True)
+class Command:
+    """One `/chatrec` command as its adapter read it: from a platform's typed options (Discord's
+    slash commands), or from the text a text-only platform sends (Slack, through `parse`). The
+    core acts on these fields and never splits text again."""
+
+    name: str
+    full: bool = False  # reindex: from scratch
+    share: bool | None = None  # share-taste: on or off; None shows the setting
+    member: str | None = None  # link: the member, as the platform's own mention named them (an id)
+    catalog_user: str | None = None  # link: the catalog user id as typed
+    problem: str | None = None  # what the typed words could not say: the command's usage is shown
+
+    @classmethod
+    def parse(cls, text: str, member: str | None = None) -> Command:
+        """`/chatrec <text>` on a platform that sends words; `member`: the member its mention in
+        the text names (the platform's id), never read from the words themselves."""
+        words = text.strip().split()
+        name = words[0].lower() if words else "help"
+        args = words[1:]
+        if name == "reindex":
+            return cls(name, full=bool(args) and args[0].lower() == "full")
+        if name == "share-taste":
+            choice = args[0].lower() if args else ""
+            if choice not in ("on", "off", ""):
+                return cls(name, problem=choice)
+            return cls(name, share=(choice == "on") if choice else None)
+        if name == "link":
+            return cls(name, member=member, catalog_user=args[1] if len(args) > 1 else None)
+        return cls(name)
+
+
 COMMANDS: dict[str, CommandSpec] = {spec.name: spec for spec in (
     CommandSpec("help", Permission.ANYONE), CommandSpec("status", Permission.ANYONE),
     CommandSpec("share-taste", Permission.ANYONE),  # for themselves
@@ -363,17 +395,16 @@ class ChatService:
 
     # --- admin commands ---------------------------------------------------------------
 
-    def command(self, platform: str, workspace: str, channel: str, user: str, text: str,
+    def command(self, platform: str, workspace: str, channel: str, user: str, command: Command,
                 is_admin: Callable[[], bool], *, is_operator: bool = False, thread: str | None = None,
-                link_target: str | None = None, private: bool = False, markup: Markup = Markup()) -> CommandResult:
+                private: bool = False, markup: Markup = Markup()) -> CommandResult:
         """`/chatrec <text>`. Who may do what (the README's admin table):
         - `is_operator` (the bot's operators, from config) may do everything, and alone may
           `reindex` (one catalog serves every server) and create catalog users with `link`;
         - `is_admin()`, this server's admins, may `forget` a channel here and `link` a member
           here to an existing catalog user; it is asked only when needed (a Web API call);
         - anyone may `forget` a `private` conversation (a DM with the bot): it is their own."""
-        words = text.strip().split()
-        name = words[0].lower() if words else "help"
+        name = command.name
         spec = COMMANDS.get(name)
         self.metrics.commands.labels(platform, name if spec else "unknown").inc()
         if spec is None:
@@ -388,12 +419,12 @@ class ChatService:
         if name == "status":
             return CommandResult(self.status(detailed=is_operator))
         if name == "share-taste":
-            return self._share_taste(platform, workspace, user, words[1:])
+            return self._share_taste(platform, workspace, user, command)
         if name == "forget":
             return self._forget(platform, workspace, channel, thread)
         if name == "link":
-            return self._link(platform, workspace, user, words, link_target, is_operator)
-        full = len(words) > 1 and words[1].lower() == "full"
+            return self._link(platform, workspace, user, command, is_operator)
+        full = command.full
         if not self.runtime.reserve_reindex():  # claimed here, so a second request is refused at once
             return CommandResult("A reindex is already running; its result goes to whoever started it. "
                                  "`status` says when it has finished.")
@@ -401,14 +432,13 @@ class ChatService:
             f"Reindexing{' from scratch' if full else ''}… I'll post the result here. The current index keeps answering meanwhile.",
             public=True, background=lambda: self._reindex(full), cancel=self.runtime.release_reindex)
 
-    def _share_taste(self, platform: str, workspace: str, user: str, args: list[str]) -> CommandResult:
+    def _share_taste(self, platform: str, workspace: str, user: str, command: Command) -> CommandResult:
         catalog_user = self.catalog_user(platform, workspace, user)
         history = self.runtime.history
-        choice = args[0].lower() if args else ""
-        if choice not in ("on", "off", ""):
+        if command.problem is not None:
             return CommandResult("Usage: `share-taste on` or `share-taste off` (nothing else changes).")
-        if choice:
-            history.set_taste_sharing(catalog_user, choice == "on")
+        if command.share is not None:
+            history.set_taste_sharing(catalog_user, command.share)
         sharing = catalog_user in history.sharing_taste([catalog_user])
         if sharing:
             return CommandResult("Taste sharing is on: a group answer in a channel may say how you rated films "
@@ -450,13 +480,12 @@ class ChatService:
         votes = f" and {_count(polls, 'group vote')} in it" if polls else ""
         return CommandResult(f"Done: I've forgotten {what}{votes}.", public=True)
 
-    def _link(self, platform: str, workspace: str, user: str, words: list[str], target: str | None,
-              is_operator: bool) -> CommandResult:
+    def _link(self, platform: str, workspace: str, user: str, command: Command, is_operator: bool) -> CommandResult:
         # The member comes from the platform's own mention (an id), never from the typed words,
         # so the reply names them as a mention and nothing else the caller typed is echoed.
-        if target is None or not _PLATFORM_ID.fullmatch(target) or len(words) < 3:
+        target, catalog_user = command.member, command.catalog_user
+        if target is None or not _PLATFORM_ID.fullmatch(target) or not catalog_user:
             return CommandResult("Usage: `link @user CATALOG_USER_ID` (mention the member).")
-        catalog_user = words[2]
         history = self.runtime.history
         if not _CATALOG_ID.fullmatch(catalog_user):
             return CommandResult("A catalog user id is letters, digits and `_ . @ + -` (at most 64). Nothing was changed.")

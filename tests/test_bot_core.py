@@ -12,6 +12,7 @@ from bot.core import (
     CLICKS_LIMITED,
     RATE_LIMITED,
     ChatService,
+    Command,
     Incoming,
     Outgoing,
     split_text,
@@ -59,8 +60,7 @@ def test_thread_and_channel_memory(runtime):
 
 def test_linked_users_get_their_catalog_history(runtime):
     service = ChatService(runtime)
-    result = service.command("slack", "T1", "C1", "UOP", "link <@U9> ann", is_admin=lambda: False, is_operator=True,
-                             link_target="U9")
+    result = service.command("slack", "T1", "C1", "UOP", Command.parse("link <@U9> ann", member="U9"), is_admin=lambda: False, is_operator=True)
     assert "Linked" in result.text and result.public
     assert service.catalog_user("slack", "T1", "U9") == "ann"
     in_a_dm = Incoming("slack", "T1", "D9", "U9", "what have I liked?", private=True)
@@ -70,11 +70,11 @@ def test_linked_users_get_their_catalog_history(runtime):
 def test_ones_ratings_are_named_in_a_channel_only_with_consent(runtime):
     """The help's promise: "Your own ratings are never named in a channel unless you allow it"."""
     service = ChatService(runtime)
-    service.command("slack", "T1", "C1", "UOP", "link <@U9> ann", is_admin=lambda: False, is_operator=True, link_target="U9")
+    service.command("slack", "T1", "C1", "UOP", Command.parse("link <@U9> ann", member="U9"), is_admin=lambda: False, is_operator=True)
     for text in ("what have I liked?", "show me my ratings"):
         reply = service.handle(msg(text, channel="C7", user="U9"))
         assert "Alien" not in reply.text and "direct message" in reply.text, reply.text
-    service.command("slack", "T1", "C7", "U9", "share-taste on", lambda: False)
+    service.command("slack", "T1", "C7", "U9", Command.parse("share-taste on"), lambda: False)
     assert "*Alien*" in service.handle(msg("what have I liked?", channel="C8", user="U9")).text
 
 
@@ -89,8 +89,8 @@ def test_a_server_admin_cannot_link_to_a_person_of_another_server(runtime, platf
     other_platform = service.catalog_user("discord" if platform == "slack" else "slack", "X1", "U78")
     for target in (victim, other_platform):
         for operator in (False, True):  # not even the bot's operators may
-            result = service.command(platform, home, "C1", "UADMIN", f"link <@U9> {target}", is_admin=lambda: True,
-                                     is_operator=operator, link_target="U9")
+            result = service.command(platform, home, "C1", "UADMIN", Command.parse(f"link <@U9> {target}", member="U9"), is_admin=lambda: True,
+                                     is_operator=operator)
             assert "is a chat identity, not a catalog user" in result.text and not result.public
     assert service.catalog_user(platform, home, "U9") == f"{platform}:{home}:U9"  # still their own
     assert service.handle(Incoming(platform, home, "C1", "U9", "what have I liked?")).items == []
@@ -99,14 +99,13 @@ def test_a_server_admin_cannot_link_to_a_person_of_another_server(runtime, platf
 def test_only_operators_create_catalog_users_and_misspelt_ids_get_close_matches(runtime):
     service = ChatService(runtime)
     runtime.history.grant("ann", "slack", "T1")  # an operator gave this server ann
-    refused = service.command("slack", "T1", "C1", "UADMIN", "link <@U9> anne", is_admin=lambda: True, link_target="U9")
+    refused = service.command("slack", "T1", "C1", "UADMIN", Command.parse("link <@U9> anne", member="U9"), is_admin=lambda: True)
     assert refused.text.startswith("`anne` is not a catalog user this server may use. Did you mean `ann`?")
     assert not refused.public and not runtime.history.is_catalog_user("anne")
-    created = service.command("slack", "T1", "C1", "UOP", "link <@U9> carol", is_admin=lambda: False, is_operator=True,
-                              link_target="U9")
+    created = service.command("slack", "T1", "C1", "UOP", Command.parse("link <@U9> carol", member="U9"), is_admin=lambda: False, is_operator=True)
     assert created.text == "Linked <@U9> to catalog user `carol` (a new catalog user: their history grows from feedback)."
     # Now that an operator linked someone here to it, this server's admins may link others.
-    again = service.command("slack", "T1", "C1", "UADMIN", "link <@U8> carol", is_admin=lambda: True, link_target="U8")
+    again = service.command("slack", "T1", "C1", "UADMIN", Command.parse("link <@U8> carol", member="U8"), is_admin=lambda: True)
     assert again.text == "Linked <@U8> to catalog user `carol`."
 
 
@@ -115,18 +114,18 @@ def test_an_admin_of_another_server_cannot_take_over_or_even_see_a_catalog_user(
     """Catalog users are shared by every server: carol, given to one server by an operator,
     can't be linked by another server's admin, who isn't told she exists."""
     service = ChatService(runtime)
-    service.command(platform, home, "C1", "UOP", "link <@U1> carol", is_admin=lambda: False, is_operator=True, link_target="U1")
+    service.command(platform, home, "C1", "UOP", Command.parse("link <@U1> carol", member="U1"), is_admin=lambda: False, is_operator=True)
     service.feedback(platform, home, "U1", "fargo", "liked")
     before = runtime.history.user_history("carol")
     for typed in ("caro", "carol", "ann", "bob"):  # a typo, the user, the catalog's own users
-        result = service.command(platform, other, "C9", "UEVIL", f"link <@U2> {typed}", is_admin=lambda: True, link_target="U2")
+        result = service.command(platform, other, "C9", "UEVIL", Command.parse(f"link <@U2> {typed}", member="U2"), is_admin=lambda: True)
         assert "not a catalog user this server may use" in result.text and not result.public
         assert "carol" not in result.text.replace(f"`{typed}`", "") and "`ann`" not in result.text.replace(f"`{typed}`", "")
     assert service.catalog_user(platform, other, "U2") == f"{platform}:{other}:U2"  # still their own
     service.feedback(platform, other, "U2", "fargo", "disliked")  # their 👎 is theirs, not carol's
     assert runtime.history.user_history("carol") == before
     # In carol's own server the admins may.
-    ok = service.command(platform, home, "C1", "UADMIN", "link <@U3> carol", is_admin=lambda: True, link_target="U3")
+    ok = service.command(platform, home, "C1", "UADMIN", Command.parse("link <@U3> carol", member="U3"), is_admin=lambda: True)
     assert ok.text == "Linked <@U3> to catalog user `carol`."
 
 
@@ -154,7 +153,7 @@ def test_non_admins_are_refused_and_nothing_happens(runtime):
     service = ChatService(runtime)
     service.handle(msg("give me 2 westerns"))
     for command in ("forget", "link <@U9> ann"):
-        result = service.command("slack", "T1", "C1", "U1", command, is_admin=lambda: False)
+        result = service.command("slack", "T1", "C1", "U1", Command.parse(command), is_admin=lambda: False)
         assert result.text.startswith("Only this server's admins") and result.background is None and not result.public
     assert service.handle(msg("why the first one?")).items  # memory was not forgotten
     assert runtime.history.catalog_user("slack", "T1", "U9") is None
@@ -164,10 +163,10 @@ def test_reindex_belongs_to_the_operators_not_to_any_server_admin(runtime):
     service = ChatService(runtime)
     for command in ("reindex", "reindex full"):
         for admin in (False, True):
-            result = service.command("slack", "T1", "C1", "UADMIN", command, is_admin=lambda: admin)
+            result = service.command("slack", "T1", "C1", "UADMIN", Command.parse(command), is_admin=lambda: admin)
             assert result.text.startswith("Only chatrec's operators can run `reindex`") and result.background is None
     assert not runtime.reindexing
-    accepted = service.command("slack", "T1", "C1", "UOP", "reindex", is_admin=lambda: False, is_operator=True)
+    accepted = service.command("slack", "T1", "C1", "UOP", Command.parse("reindex"), is_admin=lambda: False, is_operator=True)
     assert accepted.background is not None and accepted.background().text.startswith("Reindex done")
 
 
@@ -175,9 +174,9 @@ def test_in_a_private_conversation_anyone_may_forget_it_but_nothing_else(runtime
     service = ChatService(runtime)
     service.handle(msg("give me 2 westerns", channel="D1"))
     for command in ("reindex", "link <@U9> ann"):
-        refused = service.command("slack", "T1", "D1", "U1", command, is_admin=lambda: False, private=True)
+        refused = service.command("slack", "T1", "D1", "U1", Command.parse(command), is_admin=lambda: False, private=True)
         assert refused.text.startswith("Only")
-    done = service.command("slack", "T1", "D1", "U1", "forget", is_admin=lambda: False, private=True)
+    done = service.command("slack", "T1", "D1", "U1", Command.parse("forget"), is_admin=lambda: False, private=True)
     assert done.text == "Done: I've forgotten this channel's conversation."
     assert service.handle(msg("why the first one?", channel="D1")).items == []
 
@@ -193,14 +192,14 @@ def test_help_status_and_unknown_commands_need_no_admin(runtime):
     from bot.discord.app import MARKUP as DISCORD
     from bot.slack.app import MARKUP as SLACK
 
-    assert "`/chatrec reindex [full]`" in service.command("slack", "T1", "C1", "U1", "help", is_admin, markup=SLACK).text
-    assert "`/reindex [full]`" in service.command("discord", "G1", "C1", "U1", "help", is_admin, markup=DISCORD).text
-    status = service.command("slack", "T1", "C1", "U1", "status", is_admin).text
+    assert "`/chatrec reindex [full]`" in service.command("slack", "T1", "C1", "U1", Command.parse("help"), is_admin, markup=SLACK).text
+    assert "`/reindex [full]`" in service.command("discord", "G1", "C1", "U1", Command.parse("help"), is_admin, markup=DISCORD).text
+    status = service.command("slack", "T1", "C1", "U1", Command.parse("status"), is_admin).text
     # Which file, not where it lies on the server: that is for the operators.
     assert "Catalog: 24 items from films.jsonl." in status and runtime.catalog.source not in status
-    operators = service.command("slack", "T1", "C1", "UOP", "status", is_admin, is_operator=True).text
+    operators = service.command("slack", "T1", "C1", "UOP", Command.parse("status"), is_admin, is_operator=True).text
     assert f"Catalog: 24 items from {runtime.catalog.source}." in operators and runtime.catalog.source.startswith("/")
-    assert "Unknown command `dance`" in service.command("slack", "T1", "C1", "U1", "dance", is_admin).text
+    assert "Unknown command `dance`" in service.command("slack", "T1", "C1", "U1", Command.parse("dance"), is_admin).text
     assert asked == []
 
 
@@ -209,7 +208,7 @@ def test_anyone_turns_their_own_taste_sharing_on_and_off(runtime, platform):
     service = ChatService(runtime)
 
     def share(user: str, text: str) -> str:
-        result = service.command(platform, "T1", "C1", user, text, lambda: False)
+        result = service.command(platform, "T1", "C1", user, Command.parse(text), lambda: False)
         assert not result.public and result.background is None  # only the asker sees it
         return result.text
 
@@ -223,14 +222,14 @@ def test_anyone_turns_their_own_taste_sharing_on_and_off(runtime, platform):
     runtime.history.link(platform, "T1", "U2", "ann")
     share("U2", "share-taste on")  # a linked person shares as their catalog user
     assert runtime.history.sharing_taste(["ann", f"{platform}:T1:U1", f"{platform}:T1:U2"]) == {"ann"}
-    assert "share-taste on" in service.command(platform, "T1", "C1", "U1", "help", lambda: False).text
+    assert "share-taste on" in service.command(platform, "T1", "C1", "U1", Command.parse("help"), lambda: False).text
 
 
 def test_forget_clears_only_this_channel(runtime):
     service = ChatService(runtime)
     service.handle(msg("give me 2 westerns", channel="C1"))
     service.handle(msg("give me 2 westerns", channel="C2"))
-    service.command("slack", "T1", "C1", "UADMIN", "forget", is_admin=lambda: True)
+    service.command("slack", "T1", "C1", "UADMIN", Command.parse("forget"), is_admin=lambda: True)
     assert service.handle(msg("why the first one?", channel="C1")).items == []
     assert service.handle(msg("why the first one?", channel="C2")).items
 
@@ -242,12 +241,12 @@ def test_forget_in_a_channel_clears_every_thread_in_it_and_says_so(runtime):
         service.handle(msg("give me 2 westerns", channel="C1", thread=thread))
     service.handle(msg("give me 2 westerns", channel="C1"))  # the channel's own (bot.thread_memory: channel)
     service.handle(msg("give me 2 westerns", channel="C11", thread="171.3"))  # C11 is not under C1
-    done = service.command("slack", "T1", "C1", "UADMIN", "forget", is_admin=lambda: True)
+    done = service.command("slack", "T1", "C1", "UADMIN", Command.parse("forget"), is_admin=lambda: True)
     assert done.text == "Done: I've forgotten the conversations in 2 threads of this channel and the channel's own."
     for thread in ("171.1", "171.2", None):
         assert service.handle(msg("why the first one?", channel="C1", thread=thread)).items == []
     assert service.handle(msg("why the first one?", channel="C11", thread="171.3")).items
-    nothing = service.command("slack", "T1", "C2", "UADMIN", "forget", is_admin=lambda: True)
+    nothing = service.command("slack", "T1", "C2", "UADMIN", Command.parse("forget"), is_admin=lambda: True)
     assert nothing.text.startswith("There was nothing to forget here") and not nothing.public
 
 
@@ -272,7 +271,7 @@ def test_admin_reindex_runs_in_the_background_and_reports(runtime, tmp_path):
     records = film_records() + [{"id": "aliens", "title": "Aliens", "year": 1986, "genres": ["Action", "Sci-Fi"],
                                  "description": "Marines return to the colony moon to fight the creatures.", "tags": []}]
     write_jsonl(tmp_path / "films.jsonl", records)
-    result = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True, is_operator=True)
+    result = service.command("slack", "T1", "C1", "UADMIN", Command.parse("reindex"), is_admin=lambda: True, is_operator=True)
     assert result.background is not None and "keeps answering" in result.text
     done = result.background().text
     assert done.startswith("Reindex done") and "1 added" in done and "25 items" in done
@@ -282,25 +281,25 @@ def test_admin_reindex_runs_in_the_background_and_reports(runtime, tmp_path):
 
 def test_a_second_reindex_is_refused_from_the_moment_the_first_is_accepted(runtime):
     service = ChatService(runtime)
-    first = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True, is_operator=True)
+    first = service.command("slack", "T1", "C1", "UADMIN", Command.parse("reindex"), is_admin=lambda: True, is_operator=True)
     # Its background has not started yet, and still a second request is refused.
-    second = service.command("slack", "T1", "C1", "UADMIN", "reindex full", is_admin=lambda: True, is_operator=True)
+    second = service.command("slack", "T1", "C1", "UADMIN", Command.parse("reindex full"), is_admin=lambda: True, is_operator=True)
     assert "already running" in second.text and second.background is None and not second.public
     assert runtime.reindexing
     assert first.background().text.startswith("Reindex done")
     assert not runtime.reindexing  # released when it ends
-    third = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True, is_operator=True)
+    third = service.command("slack", "T1", "C1", "UADMIN", Command.parse("reindex"), is_admin=lambda: True, is_operator=True)
     assert third.background is not None
     assert third.background().text.startswith("Reindex done")
 
 
 def test_a_reindex_the_adapter_cannot_run_gives_its_slot_back(runtime):
     service = ChatService(runtime)
-    first = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True, is_operator=True)
+    first = service.command("slack", "T1", "C1", "UADMIN", Command.parse("reindex"), is_admin=lambda: True, is_operator=True)
     assert runtime.reindexing
     first.cancel()  # e.g. its acknowledgement failed: the background never starts
     assert not runtime.reindexing
-    again = service.command("slack", "T1", "C1", "UADMIN", "reindex", is_admin=lambda: True, is_operator=True)
+    again = service.command("slack", "T1", "C1", "UADMIN", Command.parse("reindex"), is_admin=lambda: True, is_operator=True)
     assert again.background is not None and again.background().text.startswith("Reindex done")
 
 
@@ -314,7 +313,7 @@ def test_split_text_keeps_every_piece_under_the_limit():
 def test_a_failed_reindex_reports_and_the_old_index_keeps_serving(runtime, tmp_path):
     service = ChatService(runtime)
     (tmp_path / "films.jsonl").write_text(json.dumps({"id": "x"}) + "\n")  # no title: a bad row
-    done = service.command("slack", "T1", "C1", "UADMIN", "reindex full", is_admin=lambda: True, is_operator=True).background()
+    done = service.command("slack", "T1", "C1", "UADMIN", Command.parse("reindex full"), is_admin=lambda: True, is_operator=True).background()
     # Said where it was asked; which file and line (a path on the server) only to the operator.
     assert done.text.startswith("Reindex failed") and "still serving" in done.text and "films.jsonl" not in done.text
     assert "films.jsonl:1" in done.detail
@@ -348,7 +347,7 @@ def test_link_echoes_nothing_the_caller_typed(runtime):
     service = ChatService(runtime)
     for text, target in (("link <!everyone> ann", None), ("link @here ann", None), ("link <@U9> <!here>", "U9"),
                          ("link <@U9> ann*bold*", "U9")):
-        result = service.command("slack", "T1", "C1", "UOP", text, is_admin=lambda: True, is_operator=True, link_target=target)
+        result = service.command("slack", "T1", "C1", "UOP", Command.parse(text, member=target), is_admin=lambda: True, is_operator=True)
         assert not result.public and "<!" not in result.text and "*bold*" not in result.text, result.text
     assert runtime.history.catalog_user("slack", "T1", "U9") is None
 
@@ -410,3 +409,14 @@ def test_the_core_never_asks_which_platform_it_serves():
 
     source = inspect.getsource(bot.core)
     assert not re.search(r"""==\s*["'](?:slack|discord)["']|["'](?:slack|discord)["']\s*==""", source)
+
+
+@pytest.mark.parametrize("text, command", [
+    ("reindex FULL", Command("reindex", full=True)), ("reindex", Command("reindex")),
+    ("share-taste on", Command("share-taste", share=True)), ("share-taste", Command("share-taste")),
+    ("share-taste maybe", Command("share-taste", problem="maybe")), ("", Command("help")), ("STATUS", Command("status")),
+    ("link <@U9> ann", Command("link", catalog_user="ann")),  # the member only from the platform's mention
+])
+def test_a_text_platform_s_words_become_one_typed_command(text, command):
+    assert Command.parse(text) == command
+    assert Command.parse("link <@U9> ann", member="U9").member == "U9"

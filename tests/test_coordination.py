@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from bot.core import RATE_LIMITED, ChatService, Incoming
+from bot.core import RATE_LIMITED, ChatService, Command, Incoming
 from chatrec_agent.errors import StoreError
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import StorageSettings, settings_from_dict
@@ -233,14 +233,14 @@ def test_replicas_share_rate_limits_and_the_reindex_slot(two_runtimes):
     assert b.handle(hello).text == RATE_LIMITED and a.handle(hello).text == RATE_LIMITED
     assert b.feedback("slack", "T1", "U7", "fargo", "liked").startswith("Thanks!")  # clicks: a budget of their own
 
-    first = a.command("slack", "T1", "C1", "UOP", "reindex", is_admin=lambda: False, is_operator=True)
+    first = a.command("slack", "T1", "C1", "UOP", Command.parse("reindex"), is_admin=lambda: False, is_operator=True)
     assert first.background is not None and b.runtime.reindexing and a.runtime.reindexing
-    second = b.command("slack", "T1", "C1", "UOP", "reindex", is_admin=lambda: False, is_operator=True)
+    second = b.command("slack", "T1", "C1", "UOP", Command.parse("reindex"), is_admin=lambda: False, is_operator=True)
     assert "already running" in second.text and second.background is None
     assert "A reindex is running." in b.status()
     assert first.background().text.startswith("Reindex done")
     assert not a.runtime.reindexing and not b.runtime.reindexing
-    third = b.command("slack", "T1", "C1", "UOP", "reindex", is_admin=lambda: False, is_operator=True)
+    third = b.command("slack", "T1", "C1", "UOP", Command.parse("reindex"), is_admin=lambda: False, is_operator=True)
     assert third.background is not None and third.background().text.startswith("Reindex done")
 
 

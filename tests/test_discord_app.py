@@ -451,6 +451,13 @@ async def test_admin_commands_forget_link_status_help(bot):
     bot.runtime.history.create_user("ann")  # as an operator's link here would,
     bot.runtime.history.grant("ann", "discord", str(bot.guild.id))  # which also gives this server ann
     bot.runtime.history.record_feedback("ann", "alien", "liked")
+    # The option is one typed value, read whole: "ann smith" is no catalog user id (as words it
+    # would have been split, and the member linked to `ann`).
+    response = await bot.command(admin, "link", [{"name": "user", "type": 6, "value": str(target.id)},
+                                                 {"name": "catalog_user_id", "type": 3, "value": "ann smith"}],
+                                 {"users": {str(target.id): _user_payload(target)}})
+    assert "A catalog user id is letters" in response["data"]["content"]
+    assert bot.client.service.catalog_user("discord", str(bot.guild.id), str(target.id)) != "ann"
     response = await bot.command(admin, "link", [{"name": "user", "type": 6, "value": str(target.id)},
                                                  {"name": "catalog_user_id", "type": 3, "value": "ann"}],
                                  {"users": {str(target.id): _user_payload(target)}})

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.core import ChatService, Incoming
+from bot.core import ChatService, Command, Incoming
 from bot.http_server import start_ops_server
 from bot.ops_server import OpsState
 from chatrec_agent.logs import JsonFormatter
@@ -90,8 +90,8 @@ def test_metrics_count_turns_tool_calls_clicks_commands_and_latency(ops, runtime
     service.handle(Incoming("slack", "T1", "C1", "U1", "give me 2 westerns", event_id="E1"))  # a redelivery
     service.feedback("discord", "G1", "42", "fargo", "liked")
     service.feedback("discord", "G1", "42", "fargo", "liked")
-    service.command("slack", "T1", "C1", "U1", "status", is_admin=lambda: False)
-    service.command("slack", "T1", "C1", "U1", "<!here>", is_admin=lambda: False)  # label values stay bounded
+    service.command("slack", "T1", "C1", "U1", Command.parse("status"), is_admin=lambda: False)
+    service.command("slack", "T1", "C1", "U1", Command.parse("<!here>"), is_admin=lambda: False)  # label values stay bounded
     status, kind, body = get(f"{url}/metrics")
     assert status == 200 and kind.startswith("text/plain")
     got = samples(body)

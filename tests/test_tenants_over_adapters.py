@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from bot.core import ChatService
+from bot.core import ChatService, Command
 from bot.slack.app import build_app, http_server
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
@@ -93,8 +93,7 @@ def test_slack_a_group_answer_in_a_channel_tells_nothing_of_a_members_ratings(sl
 async def test_discord_an_admin_of_another_server_cannot_take_over_or_see_a_catalog_user(bot):  # noqa: F811
     service = bot.client.service
     # An operator gives carol (a catalog user of no server yet) to someone in Slack's T1.
-    granted = service.command("slack", "T1", "C1", "UOP", "link <@U1> carol", is_admin=lambda: False, is_operator=True,
-                              link_target="U1")
+    granted = service.command("slack", "T1", "C1", "UOP", Command.parse("link <@U1> carol", member="U1"), is_admin=lambda: False, is_operator=True)
     assert "Linked" in granted.text
     service.feedback("slack", "T1", "U1", "fargo", "liked")
     before = service.runtime.history.user_history("carol")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import CLICKS_LIMITED, ChatService, Incoming
+from bot.core import CLICKS_LIMITED, ChatService, Command, Incoming
 from chatrec_agent.conversation.agent import Reply, ReplyItem
 from chatrec_agent.conversation.people import Person
 from chatrec_agent.runtime import Runtime
@@ -149,7 +149,7 @@ def test_forget_and_the_retention_take_a_conversations_polls_with_it(runtime, mo
     gone = polls.open("slack", "T1", thread, members, card)
     polls.vote("slack", "T1", gone, "U1", "fargo")
     service.handle(Incoming("slack", "T1", "C7", "U1", "hello", "t1"))  # the thread has a conversation too
-    result = service.command("slack", "T1", "C7", "UADMIN", "forget", lambda: True)
+    result = service.command("slack", "T1", "C7", "UADMIN", Command.parse("forget"), lambda: True)
     assert result.text == "Done: I've forgotten the conversations in 1 thread of this channel and 1 group vote in it."
     assert polls.get("slack", "T1", gone) is None and polls.get("slack", "T1", kept) is not None
 

@@ -22,6 +22,7 @@ from bot.core import (
     APOLOGY,
     CLICKS,
     ChatService,
+    Command,
     Finished,
     Incoming,
     Markup,
@@ -622,16 +623,16 @@ async def answer(client: discord.Client, message: discord.Message) -> None:
 
 
 def add_commands(tree: app_commands.CommandTree, service: ChatService, settings: DiscordSettings) -> None:
-    async def run(interaction: discord.Interaction, text: str, link_target: str | None = None) -> None:
-        name = text.split()[0]
+    async def run(interaction: discord.Interaction, command: Command) -> None:
+        name = command.name
         private = interaction.guild_id is None
         operator = is_operator(interaction.user, settings)
         admin = operator or (not private and is_admin(interaction.user, interaction.permissions))
         try:
             # In a thread: `forget` waits for a turn in progress, which must not stall the client.
             result = await _within_deadline(interaction, lambda: service.command(
-                "discord", _workspace(interaction.guild_id), str(interaction.channel_id), str(interaction.user.id), text,
-                lambda: admin, is_operator=operator, link_target=link_target, private=private, markup=MARKUP),
+                "discord", _workspace(interaction.guild_id), str(interaction.channel_id), str(interaction.user.id), command,
+                lambda: admin, is_operator=operator, private=private, markup=MARKUP),
                 ephemeral=not (name in ADMIN_COMMANDS and (operator if name == "reindex" else admin or private)))
         except Exception:
             log.exception("/%s failed", name)
@@ -663,27 +664,27 @@ def add_commands(tree: app_commands.CommandTree, service: ChatService, settings:
     @app_commands.describe(full="Rebuild the index from scratch instead of updating it.")
     @app_commands.default_permissions(manage_guild=True)
     async def reindex(interaction: discord.Interaction, full: bool = False) -> None:
-        await run(interaction, "reindex full" if full else "reindex")
+        await run(interaction, Command("reindex", full=full))
 
     @tree.command(name="status", description="What chatrec has indexed and how it is configured.")
     async def status(interaction: discord.Interaction) -> None:
-        await run(interaction, "status")
+        await run(interaction, Command("status"))
 
     @tree.command(name="forget", description="Forget this channel's conversation (admins).")
     @app_commands.default_permissions(manage_guild=True)
     async def forget(interaction: discord.Interaction) -> None:
-        await run(interaction, "forget")
+        await run(interaction, Command("forget"))
 
     @tree.command(name="link", description="Personalise a member with a catalog user's history (admins).")
     @app_commands.describe(user="The member to link.", catalog_user_id="Their user id in the catalog.")
     @app_commands.default_permissions(manage_guild=True)
     async def link(interaction: discord.Interaction, user: discord.User, catalog_user_id: str) -> None:
-        await run(interaction, f"link {user.mention} {catalog_user_id}", link_target=str(user.id))
+        await run(interaction, Command("link", member=str(user.id), catalog_user=catalog_user_id))
 
     @tree.command(name="share-taste", description="Whether group answers in a channel may name your own ratings.")
     @app_commands.describe(share="on: group answers may say how you rated films; off (the default): never in a channel.")
     async def share_taste(interaction: discord.Interaction, share: Literal["on", "off"] | None = None) -> None:
-        await run(interaction, f"share-taste {share or ''}".strip())
+        await run(interaction, Command("share-taste", share=None if share is None else share == "on"))
 
     @tree.command(name="profile", description="Your page: your taste, your list, taste sharing, forget me.")
     async def profile(interaction: discord.Interaction) -> None:
@@ -703,7 +704,7 @@ def add_commands(tree: app_commands.CommandTree, service: ChatService, settings:
 
     @tree.command(name="help", description="How to talk to chatrec.")
     async def help_(interaction: discord.Interaction) -> None:
-        await run(interaction, "help")
+        await run(interaction, Command("help"))
 
 
 def invite_url(application_id: int) -> str:

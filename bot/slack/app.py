@@ -31,6 +31,7 @@ from bot.core import (
     APOLOGY,
     CLICKS,
     ChatService,
+    Command,
     CommandResult,
     Finished,
     Incoming,
@@ -606,11 +607,11 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
 
     def run_command(command: dict, team: str) -> CommandResult:
         text = command.get("text", "")
-        target = _USER.search(text)
-        return service.command("slack", team, command["channel_id"], command["user_id"], text,
+        target = _USER.search(text)  # Slack's own mention of a member: their id
+        return service.command("slack", team, command["channel_id"], command["user_id"],
+                               Command.parse(text, member=target.group(1) if target else None),
                                is_admin(team, command["user_id"]),
                                is_operator=command["user_id"] in settings.admin_user_ids,
-                               link_target=target.group(1) if target else None,
                                private=command["channel_id"].startswith("D"), markup=MARKUP)  # D…: a direct message
 
     def reply(command: dict, team: str, respond: Respond, text: str, public: bool) -> None:
