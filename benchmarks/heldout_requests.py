@@ -562,7 +562,10 @@ CASES_V17 = [
 ]
 
 # Written on 2026-12-05 (tenth stop) after batch 17 passed whole, before running any of these:
-# held out. Taste said at length, several requests in one message, typos, follow-ups.
+# 12/15 on its first run; its failures were fixed by mechanism ("both were amazing" said of each
+# film watched; decades joined by "or" are one span; an acknowledgement that names a pick,
+# "I'll check out the first one", read by its meaning with the position said as "that one"), so
+# it is no longer held out: write batch 19 first.
 CASES_V18 = [
     (["Hello! I love a good courtroom drama or anything with a twist at the end"], both(has_list(), links_only())),
     (["hey, whats a good horor movie from the 2010s?"], both(genre_share("Horror"), years(2010, 2019))),

@@ -1444,3 +1444,34 @@ def test_a_common_misspelling_of_a_surname_is_still_the_name(embedder, text, dir
     parser = OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
     args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
     assert [a["values"] for a in args.get("attributes", [])] == [[director]], args
+
+
+@pytest.mark.parametrize("text, years", [("any westerns from the 60s or 70s?", (1960, 1979)),
+                                         ("comedies from the eighties and nineties", (1980, 1999)),
+                                         ("a thriller from the 1970s to the 1990s", (1970, 1999))])
+def test_decades_joined_are_one_span(world, text, years):
+    _, parser = world
+    args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
+    assert (args.get("year_from"), args.get("year_to")) == years, args
+
+
+@pytest.mark.parametrize("text", ["We saw Heat and Fargo last month, both were brilliant",
+                                  "I watched Casablanca and Heat, loved them both"])
+def test_what_is_said_of_both_films_watched_is_said_of_each(world, text):
+    catalog, parser = world
+    named = [t for t in ("Heat", "Fargo", "Casablanca") if t in text]
+    assert feedback_of(parser.plan(text, Recall())) == {by_title(catalog, t): "liked" for t in named}, calls(parser.plan(text, Recall()))
+
+
+@pytest.mark.parametrize("text", ["nice picks, I'll give the third one a go", "thanks, I'll watch the second one later",
+                                  "the first one looks like fun"])
+def test_an_acknowledgement_that_names_a_pick_gets_a_word_and_records_nothing(world, text):
+    catalog, parser = world
+    plan = parser.plan(text, shown(catalog, "Heat", "Fargo", "Casablanca"))
+    assert plan.answer and not calls(plan), (plan.answer, calls(plan))
+
+
+def test_praise_of_the_picks_says_nothing_of_the_one_pointed_at(world):
+    catalog, parser = world
+    plan = parser.plan("great list! the second one I already saw", shown(catalog, "Heat", "Fargo", "Casablanca"))
+    assert feedback_of(plan) == {by_title(catalog, "Fargo"): "seen"}, calls(plan)

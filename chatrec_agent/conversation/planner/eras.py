@@ -88,6 +88,8 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
     if m := _AROUND.search(t):
         year = int(m.group(1))
         return year - 2, year + 2
+    if joined := _joined_decades(t):
+        return joined
     if m := _FULL_DECADE.search(t):
         start = int(m.group(1)) * 10
         return start, start + 9
@@ -110,3 +112,32 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
     if _OLD.search(t) and "older" not in t:
         return None, 1969
     return None, None
+
+
+# "the 50s or 60s", "80s and 90s", "the 70s to the 90s": decades joined are one span.
+_JOINER = re.compile(r"^\W*(?:or|and|to|through|till|until|&|/|-)?\W*(?:the\s+)?$")
+
+
+def _joined_decades(t: str) -> tuple[int, int] | None:
+    found: dict[int, int] = {}  # where each decade is written -> its first year
+    for pattern in (_FULL_DECADE, _SHORT_DECADE, _PREFIXED_DECADE, _WORD_DECADE):
+        for m in pattern.finditer(t):
+            if m.start() in found:
+                continue
+            if pattern is _FULL_DECADE:
+                found[m.start()] = int(m.group(1)) * 10
+            elif pattern is _SHORT_DECADE:
+                found[m.start()] = 1900 + int(m.group(1))
+            elif pattern is _PREFIXED_DECADE:
+                found[m.start()] = int(m.group(1)) * 100 + int(m.group(2)) * 10 if m.group(1) else 1900 + int(m.group(3)) * 10
+            else:
+                found[m.start()] = _start(m)
+    spans = sorted((m.start(), m.end()) for pattern in (_FULL_DECADE, _SHORT_DECADE, _PREFIXED_DECADE, _WORD_DECADE)
+                   for m in pattern.finditer(t))
+    if len(found) < 2:
+        return None
+    starts = [found[a] for a, _ in spans if a in found]
+    gaps = [t[b:c] for (_, b), (c, _) in zip(spans, spans[1:]) if c >= b]
+    if not gaps or not all(_JOINER.match(gap) for gap in gaps):
+        return None
+    return min(starts), max(starts) + 9

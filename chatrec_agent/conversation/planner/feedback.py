@@ -142,6 +142,9 @@ class FeedbackReading:
                 return several
             if re.match(r"(?:ones?)?\s*(?:[,.;!?…]|$)", phrase):
                 phrase = ""  # "seen that one, too dry for me": the film just talked about
+            pointed = [p for p in self._positions(t) if p in pointers_in(t)]
+            if not phrase and len(pointed) == 1 and (card := pick(memory.last_shown, pointed[0][2])):
+                phrase = t[pointed[0][0]:pointed[0][1]]  # "the second one I already saw": the pick named first
             target = self._target(phrase or "it", memory, write=True)
             if target:
                 # "seen the first one, loved it": what a later clause thinks of it outranks "seen".
@@ -198,9 +201,10 @@ class FeedbackReading:
         return [p for p in ordinals_in(t) if not any(a <= p[0] < b for a, b in titles)]
 
     @staticmethod
-    def _each_position(t: str, positions: list[tuple[int, int, int]], kind: str, memory: Recall) -> Plan | None:
-        """"loved the first, not so much the third": each film shown there, as its clause says."""
-        said = opinions(t, [(a, b) for a, b, _ in positions], kind)
+    def _each_position(t: str, positions: list[tuple[int, int, int]], kind: str | None, memory: Recall) -> Plan | None:
+        """"loved the first, not so much the third": each film shown there, as its clause says
+        (with no cue phrase, `kind` None: only as its own clause says)."""
+        said = opinions(t, [(a, b) for a, b, _ in positions], kind, carry=kind is not None)
         feedback = [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": card["id"], "kind": opinion}}
                     for (_, _, n), opinion in zip(positions, said)
                     if opinion in ("liked", "disliked", "seen") and (card := pick(memory.last_shown, n))]

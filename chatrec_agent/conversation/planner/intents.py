@@ -24,7 +24,7 @@ from chatrec_agent.conversation.planner.opinions import says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, folded, last_search, mentioned, merged,
                                                       past_shown, sentences_of, set_era, without_interjection, without_titles)
 from chatrec_agent.conversation.planner.questions import asking_part, item_question
-from chatrec_agent.conversation.planner.references import NUMBERS, count_in, ordinal_in, pick
+from chatrec_agent.conversation.planner.references import NUMBERS, as_that_one, count_in, ordinal_in, pick
 from chatrec_agent.conversation.planner.requests import RequestReading
 from chatrec_agent.conversation.planner.spelling import Speller, cue_words
 from chatrec_agent.conversation.planner.watchlist import WatchlistReading
@@ -279,18 +279,32 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
         """Small talk, goodbyes, reactions that ask for nothing and questions out of scope: by
         meaning, and only for messages with nothing a request could use (no title, genre, era,
         attribute, count or reference), so "what's a good comedy?" stays a request."""
-        if self.meaning is None or self._has_slots(t):
+        if self.meaning is None or self._has_slots(t, positions=False):
             return None
-        meaning = self.meaning.classify(t)
+        meaning = self._chat_meaning(as_that_one(t))
         if meaning is None or meaning.intent not in CHAT:
             return None
+        if ordinal_in(t) is not None and (meaning.intent != "acknowledge" or "?" in t
+                                          or cues.REQUEST.search(t) or cues.OTHERS_AGAIN.search(t)):
+            return None  # "I'll check out the first one" acknowledges a pick; other chat, or asking, names none
         if meaning.intent != "goodbye" and says_it_missed(t):
             return None  # "not really my thing", "too gory for me": the picks missed ("too bad, bye!" is a goodbye)
         return Plan(answer=CHAT[meaning.intent])
 
-    def _has_slots(self, t: str) -> bool:
+    def _chat_meaning(self, t: str) -> Meaning | None:
+        """The meaning of a message; one the classifier can't place whole whose every clause is
+        chat ("great suggestions, I'll check that one out") is chat, as its last clause says."""
+        meaning = self.meaning.classify(t)
+        parts = [part for part in re.split(r"[,;]", t) if part.strip()]
+        if meaning is None and len(parts) > 1:
+            meanings = [self.meaning.classify(part) for part in parts]
+            if all(m is not None and m.intent in CHAT for m in meanings):
+                return meanings[-1]
+        return meaning
+
+    def _has_slots(self, t: str, positions: bool = True) -> bool:
         return bool(MENTIONS.get() or any(self.lexicon.parse(t)) or any(parse_era(t, self.latest_year))
-                    or self._mentions(t) or ordinal_in(t) is not None or cues.REQUEST.search(t)
+                    or self._mentions(t) or (positions and ordinal_in(t) is not None) or cues.REQUEST.search(t)
                     or any(f" {tag} " in f" {phrase_words(t)} " for tag in self.tags if len(tag) > 3))
 
     def _for_group(self, ask: GroupAsk, memory: Recall) -> Plan:

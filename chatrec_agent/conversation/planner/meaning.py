@@ -53,7 +53,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "sounds good, I'll check it out", "I'll watch it tonight", "I haven't seen that one", "great suggestion",
         "that sounds interesting", "I'll add it to my list", "maybe I'll try that", "ok I'll give it a go",
         "I've heard good things about it", "perfect, thanks", "that looks fun", "I will look into it",
-        "let me think about it", "I'll think it over", "hmm, maybe", "I'll consider it",
+        "let me think about it", "I'll think it over", "hmm, maybe", "I'll consider it", "nice picks", "good list",
     ),
     "out_of_scope": (
         "what's the weather tomorrow?", "what time is it?", "tell me a joke", "who won the game last night?",

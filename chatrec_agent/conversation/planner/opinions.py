@@ -60,6 +60,7 @@ _OTHER_PEOPLE = frozenset("you he she they wife husband son sons daughter daught
 _JOINING = frozenset("and or both".split())
 _RELATIVE = re.compile(r"^\W*(?:which|who)\b|^\W*that (?:i|we)\b")
 _PRONOUN = re.compile(r"\b(?:it|that|this|that one|this one)\b")
+_PLURAL = re.compile(r"\b(?:both|all of them|they were|both of them|them both|each of them)\b")
 _SUBJECT = re.compile(r"\b(?:i|we|you|he|she|they)\b")
 _STAND = re.compile(r"\b(?:can'?t|cannot|could(?:n'?t| not)) stand\b")  # "couldn't stand it": a dislike
 _CARE_FOR = re.compile(r"\bcar(?:e|ed|ing) (?:much |a lot |too much )?for\b")  # "didn't care for X": a liking, negated
@@ -153,15 +154,18 @@ def continues(sentence: str, spans: list[tuple[int, int]]) -> bool:
     return bool(spans) and bool(_ELLIPTICAL.match(masked)) and _own(masked) == (True, False)
 
 
-def opinions(text: str, spans: list[tuple[int, int]], start: Opinion) -> list[Opinion]:
+def opinions(text: str, spans: list[tuple[int, int]], start: Opinion, carry: bool = True) -> list[Opinion]:
     """The opinion the text gives of each (start, end) span, in order; `start` is the reading of
-    the sentence as a whole."""
+    the sentence as a whole. `carry`: a clause with no opinion of its own takes the one before
+    it ("Heat, Fargo"); without, only what its own clause (or a later one that speaks of it)
+    says: "great picks, I'll check out the first one" says nothing of the first."""
     text = _masked(text, spans)
     cuts = [0, *(m.start() for m in _CLAUSE.finditer(text)), len(text)]
     clauses = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
     running: Opinion = start
     said: list[Opinion] = []
     for a, b in clauses:
+        running = running if carry else None
         negated, own = _own(text[a:b])
         if own is not False:
             running = own
@@ -188,13 +192,16 @@ def opinions(text: str, spans: list[tuple[int, int]], start: Opinion) -> list[Op
             out.append(start)
             continue
         opinion = said[index]
-        if opinion == "seen":
+        if opinion == "seen" or (opinion is None and not carry):
             # "I just saw X and enjoyed it", "seen X, not really my thing": a later clause that
-            # speaks of it (by a pronoun, or by no subject at all) says what they thought.
+            # speaks of it (by a pronoun, or by no subject at all) says what they thought;
+            # "I watched X and Y, both were amazing": one that speaks of them all, of each.
             until = next((w for w in where[k + 1:] if w is not None and w > index), len(clauses))
-            for a, b in clauses[index + 1:until]:
+            for n, (a, b) in enumerate(clauses[index + 1:], start=index + 1):
                 _, own = _own(text[a:b])
-                if own in ("liked", "disliked") and (_PRONOUN.search(text[a:b]) or not _SUBJECT.search(text[a:b])):
+                if own not in ("liked", "disliked"):
+                    continue
+                if _PLURAL.search(text[a:b]) or (n < until and (_PRONOUN.search(text[a:b]) or not _SUBJECT.search(text[a:b]))):
                     opinion = own
                     break
         out.append(opinion)

@@ -48,6 +48,16 @@ def pointers_in(text: str) -> list[tuple[int, int, int]]:
             (re.findall(r"[a-z]+", t[b:b + 20])[:1] or [""])[0] not in _NOT_A_PICK]
 
 
+_POSITION_PHRASE = re.compile(r"\b(?:the|your)\s+(?:" + "|".join(map(re.escape, ORDINALS)) + r"|last)(?:\s+one)?\b"
+                              r"(?!\s+(?:two|three|four|five|few|couple|\d))|#\d{1,2}\b")  # not a run: "the first two"
+
+
+def as_that_one(text: str) -> str:
+    """The text with its positions said as "that one": which pick it is is no part of what a
+    message means ("I'll check out the second one" is an acknowledgement, as "…that one" is)."""
+    return _POSITION_PHRASE.sub("that one", text)
+
+
 _FIRST_OR_LAST = re.compile(r"\b(?:the )?(first|top|last) (two|three|four|five|six|seven|eight|nine|ten|couple|few|\d{1,2})\b")
 _EVERY = re.compile(r"\b(?:all|each|every one|every single one) (?:of )?(?:those|these|them|the (?:\w+ )?(?:ones|films|movies|picks))\b|"
                     r"\b(?:them|those|these) all\b")
