@@ -143,7 +143,7 @@ class FeedbackReading:
             if re.match(r"(?:ones?)?\s*(?:[,.;!?…]|$)", phrase):
                 phrase = ""  # "seen that one, too dry for me": the film just talked about
             pointed = [p for p in self._positions(t) if p in pointers_in(t)]
-            if not phrase and len(pointed) == 1 and (card := pick(memory.last_shown, pointed[0][2])):
+            if not phrase and len(pointed) == 1 and pick(memory.last_shown, pointed[0][2]) is not None:
                 phrase = t[pointed[0][0]:pointed[0][1]]  # "the second one I already saw": the pick named first
             target = self._target(phrase or "it", memory, write=True)
             if target:
