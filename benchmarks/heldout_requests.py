@@ -589,6 +589,26 @@ CASES_V18 = [
     (["What are some good films about World War 2?"], genre_share("War", share=0.6)),
 ]
 
+# Written on 2026-12-05 (tenth stop) after batch 18's failures were fixed by mechanism, before
+# running any of these: held out. Corrections, comparisons between two films, moods, partners.
+CASES_V19 = [
+    (["a comedy please", "actually make that a horror"], genre_share("Horror")),
+    (["I liked Inception more than Interstellar. Something in between?"], has_list()),
+    (["feeling a bit down today, want something uplifting"], both(has_list(), links_only())),
+    (["my girlfriend hates horror but loves mysteries. ideas?"], both(genre_share("Mystery", share=0.6), none_of("Horror"))),
+    (["Have you got anything like Spirited Away?"], like("spirited-away-2001", share=0.6)),
+    (["I'd like to see a classic western with John Wayne"], genre_share("Western", share=0.6)),
+    (["what's a good sci fi movie from the 80s?"], both(genre_share("Sci-Fi"), years(1980, 1989))),
+    (["I can't stand Tarantino. Any crime movies that aren't his?"], both(genre_share("Crime", share=0.6), not_director("Quentin Tarantino"))),
+    (["some thrillers", "seen all of those. more?"], both(genre_share("Thriller"), has_list())),
+    (["Did you like Titanic?"], links_only("titanic-1997")),
+    (["I love Christopher Nolan movies, recommend me one I haven't seen"], director("Christopher Nolan")),
+    (["no more animated stuff please, something for grown-ups"], both(has_list(), none_of("Animation"))),
+    (["Something short, under 90 minutes, a comedy"], genre_share("Comedy", share=0.6)),
+    (["I really hated The Shining, too slow"], links_only()),
+    (["give me your top 3 war films"], both(genre_share("War"), count(3))),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -674,7 +694,7 @@ def main() -> None:
                             ("batch_12", CASES_V12), ("batch_13", CASES_V13),
                             ("batch_14", CASES_V14), ("batch_15", CASES_V15),
                             ("batch_16", CASES_V16), ("batch_17", CASES_V17),
-                            ("batch_18", CASES_V18)):
+                            ("batch_18", CASES_V18), ("batch_19", CASES_V19)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
