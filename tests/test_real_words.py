@@ -1475,3 +1475,21 @@ def test_praise_of_the_picks_says_nothing_of_the_one_pointed_at(world):
     catalog, parser = world
     plan = parser.plan("great list! the second one I already saw", shown(catalog, "Heat", "Fargo", "Casablanca"))
     assert feedback_of(plan) == {by_title(catalog, "Fargo"): "seen"}, calls(plan)
+
+
+@pytest.mark.parametrize("text, film", [("do you have anything like Casablanca?", "Casablanca"),
+                                        ("got something similar to Fargo?", "Fargo")])
+def test_asking_whether_there_is_something_like_a_film_is_a_request_like_it(world, text, film):
+    catalog, parser = world
+    plan_calls = calls(parser.plan(text, Recall()))
+    assert [c["name"] for c in plan_calls] == ["recommend"] and plan_calls[0]["args"]["like"] == [by_title(catalog, film)], plan_calls
+
+
+@pytest.mark.parametrize("text, director", [("I cannot stand Kubrick, a drama please", "Stanley Kubrick"),
+                                            ("honestly I dislike Hitchcock, any thrillers?", "Alfred Hitchcock")])
+def test_a_disliked_director_is_ruled_out_and_the_request_after_the_comma_kept(embedder, text, director):
+    catalog = load_catalog(settings_from_dict({}, environ={}).catalog)
+    parser = OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
+    args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
+    assert args.get("attributes") == [{"field": "director", "values": [director], "negate": True}], args
+    assert args.get("genres") and not args.get("exclude_genres") and not args.get("wish"), args

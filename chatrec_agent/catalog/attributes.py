@@ -29,7 +29,8 @@ MAX_VALUE_CHARS = 80
 TAGS = "tags"
 
 _NEGATION = re.compile(
-    r"\b(?:no|not|without|nothing|except|but not|anything but|avoid|skip|hate|don'?t want|no more|none)"
+    r"\b(?:no|not|without|nothing|except|but not|anything but|avoid|skip|hate|dislike|can'? ?t stand|cannot stand|"
+    r"tired of|sick of|don'?t want|no more|none)"
     r"(?: \w+){0,3}\s*$")
 _CUE_BEFORE = re.compile(r"\b(?:by|from|directed|written|starring|featuring|directors?|authors?)\s*$")
 _CUE_AFTER = re.compile(r"^\s*(?:s|brothers|bros|film|films|movie|movies|picture|pictures|classic|classics|book|books)\b")

@@ -63,7 +63,7 @@ _ACCEPTING = re.compile(r" (?:mind|problem|issue|matter|bother|beat) ")
 _ASKS_WHAT_THERE_IS = re.compile(r"^(?:is|isn't|are|aren't|do|don't|does|doesn't) (?:there|you)\b")
 # Where a taste turns to something else ("I hate westerns, how about a thriller?"); a list's
 # comma does not end it ("I hate westerns, musicals and war films").
-_TURN = re.compile(r"[.;!?…()]|,\s*(?=(?:maybe|perhaps|so|then|just)\b)|" + _TURN_WORDS)
+_TURN = re.compile(r"[.;!?…()]|,\s*(?=(?:maybe|perhaps|so|then|just|any|give me|show me|find me|recommend|suggest|i want|i.d like)\b)|" + _TURN_WORDS)
 
 
 def against(clauses: Sequence[str]) -> list[str | None]:

@@ -41,6 +41,8 @@ class RequestReading:
             target = self._target(query, memory)
             return self._call(ToolName.ITEM_DETAILS, item=target, fields=[]) if target else Plan(answer="About which one? Name a title.")
         match = self.titles.resolve(query)
+        if match is None and cues.LIKE.search(query):
+            return None  # "have you got anything like Spirited Away?": a request like it
         if match is None and (memory.last_item or memory.last_shown):
             by_meaning = self._by_meaning(t, memory)  # "what's the story?" is about the item in hand
             if by_meaning is not None:
@@ -280,7 +282,8 @@ class RequestReading:
         # verbs ("i like comedies": the genre is the request).
         text = re.sub(cues.LIKE_CUE + r"(?=\s*(?:[,.;:!?…]|$))", " ", text)
         text = re.sub(r"\bwhat else\b|\b(?:would|will|might) i (?:like|love|enjoy)\b|\b(?:i|we)(?:'m| am| are)? (?:really |"
-                      r"absolutely |also |just )?(?:like|love|liked|loved|enjoy|enjoyed|adore|a (?:big |huge )?fan of)\b", " ", text)
+                      r"absolutely |also |just )?(?:like|love|liked|loved|enjoy|enjoyed|adore|a (?:big |huge )?fan of|hate|hated|dislike|"
+                      r"can'? ?t stand|cannot stand)\b", " ", text)
         content = cues.FILLER.sub(" ", text)
         content = re.sub(r"\b(a|an|the|to|watch|i|for|from|with|and|or|of|in|no|not|without|s|like|stuff|things?)\b", " ", content)
         content = re.sub(r"[^a-z' -]", " ", content)
