@@ -88,22 +88,12 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
     if m := _AROUND.search(t):
         year = int(m.group(1))
         return year - 2, year + 2
-    if joined := _joined_decades(t):
-        return joined
-    if m := _FULL_DECADE.search(t):
-        start = int(m.group(1)) * 10
-        return start, start + 9
-    if m := _SHORT_DECADE.search(t):
-        start = 1900 + int(m.group(1))
-        return start, start + 9
-    if m := _PREFIXED_DECADE.search(t):
-        start = int(m.group(1)) * 100 + int(m.group(2)) * 10 if m.group(1) else 1900 + int(m.group(3)) * 10
-        return start, start + 9
-    if _NOUGHTIES.search(t):
-        return 2000, 2009
-    if m := _WORD_DECADE.search(t):
-        start = _start(m)
-        return start, start + 9
+    if decades := _decades(t):
+        # "the 50s or 60s", "80s and 90s", "the 70s to the 90s": decades joined are one span.
+        gaps = [t[b:c] for (_, b, _), (c, _, _) in zip(decades, decades[1:])]
+        joined = len(decades) > 1 and all(_JOINER.match(gap) for gap in gaps)
+        starts = [start for _, _, start in decades] if joined else [decades[0][2]]
+        return min(starts), max(starts) + 9
     if m := _YEAR.search(t):
         year = int(m.group(1) or m.group(2))
         return year, year
@@ -114,30 +104,22 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
     return None, None
 
 
-# "the 50s or 60s", "80s and 90s", "the 70s to the 90s": decades joined are one span.
 _JOINER = re.compile(r"^\W*(?:or|and|to|through|till|until|&|/|-)?\W*(?:the\s+)?$")
 
 
-def _joined_decades(t: str) -> tuple[int, int] | None:
-    found: dict[int, int] = {}  # where each decade is written -> its first year
-    for pattern in (_FULL_DECADE, _SHORT_DECADE, _PREFIXED_DECADE, _WORD_DECADE):
-        for m in pattern.finditer(t):
-            if m.start() in found:
-                continue
-            if pattern is _FULL_DECADE:
-                found[m.start()] = int(m.group(1)) * 10
-            elif pattern is _SHORT_DECADE:
-                found[m.start()] = 1900 + int(m.group(1))
-            elif pattern is _PREFIXED_DECADE:
-                found[m.start()] = int(m.group(1)) * 100 + int(m.group(2)) * 10 if m.group(1) else 1900 + int(m.group(3)) * 10
-            else:
-                found[m.start()] = _start(m)
-    spans = sorted((m.start(), m.end()) for pattern in (_FULL_DECADE, _SHORT_DECADE, _PREFIXED_DECADE, _WORD_DECADE)
-                   for m in pattern.finditer(t))
-    if len(found) < 2:
-        return None
-    starts = [found[a] for a, _ in spans if a in found]
-    gaps = [t[b:c] for (_, b), (c, _) in zip(spans, spans[1:]) if c >= b]
-    if not gaps or not all(_JOINER.match(gap) for gap in gaps):
-        return None
-    return min(starts), max(starts) + 9
+def _decades(t: str) -> list[tuple[int, int, int]]:
+    """Every decade the text names, however written, in order: (start, end, first year)."""
+    found: dict[int, tuple[int, int, int]] = {}
+    for m in _FULL_DECADE.finditer(t):
+        found.setdefault(m.start(), (m.start(), m.end(), int(m.group(1)) * 10))
+    for m in _SHORT_DECADE.finditer(t):
+        found.setdefault(m.start(), (m.start(), m.end(), 1900 + int(m.group(1))))
+    for m in _PREFIXED_DECADE.finditer(t):
+        first = int(m.group(1)) * 100 + int(m.group(2)) * 10 if m.group(1) else 1900 + int(m.group(3)) * 10
+        found.setdefault(m.start(), (m.start(), m.end(), first))
+    for m in _NOUGHTIES.finditer(t):
+        found.setdefault(m.start(), (m.start(), m.end(), 2000))
+    for m in _WORD_DECADE.finditer(t):
+        found.setdefault(m.start(), (m.start(), m.end(), _start(m)))
+    spans = sorted(found.values())
+    return [d for n, d in enumerate(spans) if n == 0 or d[0] >= spans[n - 1][1]]  # overlapping readings: the first
