@@ -615,7 +615,7 @@ CASES_V19 = [
 ]
 
 # Written on 2026-12-05 (tenth stop) after batch 19's failures were fixed by mechanism, before
-# running any of these: held out (its first-run figure is in the stop's note; nothing fixed on it).
+# running any of these: 12/15 on its first run; nothing fixed on it, so it is still held out.
 CASES_V20 = [
     (["Any recommendations for a rainy sunday? I usually like dramas"], genre_share("Drama", share=0.6)),
     (["I need a movie to watch with my grandparents, nothing with swearing"], has_list()),
