@@ -1493,3 +1493,18 @@ def test_a_disliked_director_is_ruled_out_and_the_request_after_the_comma_kept(e
     args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
     assert args.get("attributes") == [{"field": "director", "values": [director], "negate": True}], args
     assert args.get("genres") and not args.get("exclude_genres") and not args.get("wish"), args
+
+
+@pytest.mark.parametrize("text", ["I never get tired of Kubrick films", "honestly I could never dislike Kubrick, show me some"])
+def test_a_dislike_denied_asks_for_the_director(embedder, text):
+    catalog = load_catalog(settings_from_dict({}, environ={}).catalog)
+    parser = OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
+    args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
+    assert args.get("attributes") == [{"field": "director", "values": ["Stanley Kubrick"], "negate": False}], args
+
+
+@pytest.mark.parametrize("text", ["the second one sounds dull", "the third one looks awful tbh"])
+def test_scorn_for_a_pick_is_no_acknowledgement(world, text):
+    catalog, parser = world
+    plan = parser.plan(text, shown(catalog, "Heat", "Fargo", "Casablanca"))
+    assert calls(plan) or not plan.answer.startswith("Enjoy"), (plan.answer, calls(plan))

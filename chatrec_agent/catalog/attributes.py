@@ -32,6 +32,9 @@ _NEGATION = re.compile(
     r"\b(?:no|not|without|nothing|except|but not|anything but|avoid|skip|hate|dislike|can'? ?t stand|cannot stand|"
     r"tired of|sick of|don'?t want|no more|none)"
     r"(?: \w+){0,3}\s*$")
+# "I never get tired of Hitchcock", "could never dislike Spielberg": a dislike denied is none.
+_DENIED_DISLIKE = re.compile(r"\b(?:never|not|no longer|don t|doesn t|didn t|don't|doesn't|didn't)\b(?: \w+){0,2} "
+                             r"(?:hate|dislike|tired of|sick of)\b")
 _CUE_BEFORE = re.compile(r"\b(?:by|from|directed|written|starring|featuring|directors?|authors?)\s*$")
 _CUE_AFTER = re.compile(r"^\s*(?:s|brothers|bros|film|films|movie|movies|picture|pictures|classic|classics|book|books)\b")
 
@@ -184,7 +187,7 @@ class AttributeVocabulary:
         out = []
         for start, end, field, keys, exact in sorted(found):
             before = " ".join(words[max(0, start - 5):start])
-            negate = bool(_NEGATION.search(before))
+            negate = bool(_NEGATION.search(before)) and not _DENIED_DISLIKE.search(before)
             values = tuple(self.values[field][k] for k in keys)
             out.append(AttributeMention(AttributeCondition(field, values, negate), start, end, exact))
         return out

@@ -284,8 +284,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
         meaning = self._chat_meaning(as_that_one(t))
         if meaning is None or meaning.intent not in CHAT:
             return None
-        if ordinal_in(t) is not None and (meaning.intent != "acknowledge" or "?" in t
-                                          or cues.REQUEST.search(t) or cues.OTHERS_AGAIN.search(t)):
+        if ordinal_in(t) is not None and (meaning.intent != "acknowledge" or "?" in t or cues.REQUEST.search(t)
+                                          or cues.OTHERS_AGAIN.search(t) or set(re.findall(r"[a-z]+", t)) & cues.SCORN):
             return None  # "I'll check out the first one" acknowledges a pick; other chat, or asking, names none
         if meaning.intent != "goodbye" and says_it_missed(t):
             return None  # "not really my thing", "too gory for me": the picks missed ("too bad, bye!" is a goodbye)
