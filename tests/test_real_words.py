@@ -23,12 +23,15 @@ def big_world(embedder):
     return catalog, OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
 
 
-@pytest.fixture(scope="module", params=["demo", "10k"])
-def world(request, embedder, big_world):
-    if request.param == "10k":
-        return big_world
+@pytest.fixture(scope="module")
+def demo_world(embedder):
     catalog = load_catalog(settings_from_dict({}, environ={}).catalog)
     return catalog, OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
+
+
+@pytest.fixture(scope="module", params=["demo", "10k"])
+def world(request, demo_world, big_world):
+    return big_world if request.param == "10k" else demo_world
 
 
 def by_title(catalog: Catalog, title: str, year: int | None = None) -> str:
@@ -1349,11 +1352,10 @@ def test_a_question_by_meaning_about_a_position_asks_about_the_film_there(world,
     assert plan_calls and plan_calls[-1]["args"].get("item") == memory.last_shown[2]["id"], (parser.plan(text, memory).answer, plan_calls)
 
 
-def test_a_word_the_language_knows_is_no_misspelt_surname(embedder):
+def test_a_word_the_language_knows_is_no_misspelt_surname(demo_world):
     """"sandwich" is a ratio away from Mark Sandrich and "champions" from Jane Campion: words the
     language knows are those words; an unknown word close to a surname ("spielburg") is the name."""
-    catalog = load_catalog(settings_from_dict({}, environ={}).catalog)
-    parser = OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
+    catalog, parser = demo_world
     for text in ("a film about a sandwich shop", "movies about underdog champions", "any weird mind benders?"):
         args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
         assert not args.get("attributes"), (text, args)
@@ -1439,9 +1441,8 @@ def test_thanks_then_something_said_of_the_film_in_hand_is_read(world):
 
 
 @pytest.mark.parametrize("text, director", [("anything by speilberg?", "Steven Spielberg"), ("more from scorcese please", "Martin Scorsese")])
-def test_a_common_misspelling_of_a_surname_is_still_the_name(embedder, text, director):
-    catalog = load_catalog(settings_from_dict({}, environ={}).catalog)
-    parser = OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
+def test_a_common_misspelling_of_a_surname_is_still_the_name(demo_world, text, director):
+    catalog, parser = demo_world
     args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
     assert [a["values"] for a in args.get("attributes", [])] == [[director]], args
 
@@ -1487,18 +1488,16 @@ def test_asking_whether_there_is_something_like_a_film_is_a_request_like_it(worl
 
 @pytest.mark.parametrize("text, director", [("I cannot stand Kubrick, a drama please", "Stanley Kubrick"),
                                             ("honestly I dislike Hitchcock, any thrillers?", "Alfred Hitchcock")])
-def test_a_disliked_director_is_ruled_out_and_the_request_after_the_comma_kept(embedder, text, director):
-    catalog = load_catalog(settings_from_dict({}, environ={}).catalog)
-    parser = OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
+def test_a_disliked_director_is_ruled_out_and_the_request_after_the_comma_kept(demo_world, text, director):
+    catalog, parser = demo_world
     args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
     assert args.get("attributes") == [{"field": "director", "values": [director], "negate": True}], args
     assert args.get("genres") and not args.get("exclude_genres") and not args.get("wish"), args
 
 
 @pytest.mark.parametrize("text", ["I never get tired of Kubrick films", "honestly I could never dislike Kubrick, show me some"])
-def test_a_dislike_denied_asks_for_the_director(embedder, text):
-    catalog = load_catalog(settings_from_dict({}, environ={}).catalog)
-    parser = OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
+def test_a_dislike_denied_asks_for_the_director(demo_world, text):
+    catalog, parser = demo_world
     args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
     assert args.get("attributes") == [{"field": "director", "values": ["Stanley Kubrick"], "negate": False}], args
 

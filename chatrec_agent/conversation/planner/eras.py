@@ -109,17 +109,13 @@ _JOINER = re.compile(r"^\W*(?:or|and|to|through|till|until|&|/|-)?\W*(?:the\s+)?
 
 def _decades(t: str) -> list[tuple[int, int, int]]:
     """Every decade the text names, however written, in order: (start, end, first year)."""
+    firsts = ((_FULL_DECADE, lambda m: int(m.group(1)) * 10), (_SHORT_DECADE, lambda m: 1900 + int(m.group(1))),
+              (_PREFIXED_DECADE, lambda m: int(m.group(1)) * 100 + int(m.group(2)) * 10 if m.group(1)
+               else 1900 + int(m.group(3)) * 10),
+              (_NOUGHTIES, lambda m: 2000), (_WORD_DECADE, _start))
     found: dict[int, tuple[int, int, int]] = {}
-    for m in _FULL_DECADE.finditer(t):
-        found.setdefault(m.start(), (m.start(), m.end(), int(m.group(1)) * 10))
-    for m in _SHORT_DECADE.finditer(t):
-        found.setdefault(m.start(), (m.start(), m.end(), 1900 + int(m.group(1))))
-    for m in _PREFIXED_DECADE.finditer(t):
-        first = int(m.group(1)) * 100 + int(m.group(2)) * 10 if m.group(1) else 1900 + int(m.group(3)) * 10
-        found.setdefault(m.start(), (m.start(), m.end(), first))
-    for m in _NOUGHTIES.finditer(t):
-        found.setdefault(m.start(), (m.start(), m.end(), 2000))
-    for m in _WORD_DECADE.finditer(t):
-        found.setdefault(m.start(), (m.start(), m.end(), _start(m)))
+    for pattern, first in firsts:
+        for m in pattern.finditer(t):
+            found.setdefault(m.start(), (m.start(), m.end(), first(m)))
     spans = sorted(found.values())
     return [d for n, d in enumerate(spans) if n == 0 or d[0] >= spans[n - 1][1]]  # overlapping readings: the first

@@ -142,7 +142,7 @@ class FeedbackReading:
                 return several
             if re.match(r"(?:ones?)?\s*(?:[,.;!?…]|$)", phrase):
                 phrase = ""  # "seen that one, too dry for me": the film just talked about
-            pointed = [p for p in self._positions(t) if p in pointers_in(t)]
+            pointed = self._positions(t, pointed=True)
             if not phrase and len(pointed) == 1 and pick(memory.last_shown, pointed[0][2]) is not None:
                 phrase = t[pointed[0][0]:pointed[0][1]]  # "the second one I already saw": the pick named first
             target = self._target(phrase or "it", memory, write=True)
@@ -162,7 +162,7 @@ class FeedbackReading:
             return None
         # "the first one was way too gory for me": a pick pointed at, with a verdict of its own
         # (not "the first time I saw…", "my second favourite", nor a title's word: "50 First Dates").
-        positions = [p for p in self._positions(t) if p in pointers_in(t)]
+        positions = self._positions(t, pointed=True)
         if positions and memory.last_shown and (plan := self._each_position(t, positions, None, memory)):
             return plan
         return None
@@ -195,10 +195,11 @@ class FeedbackReading:
         return Plan(feedback, then=[picks]) if feedback else picks
 
     @staticmethod
-    def _positions(t: str) -> list[tuple[int, int, int]]:
-        """The positions the text names outside its titles ("50 First Dates" names none)."""
+    def _positions(t: str, pointed: bool = False) -> list[tuple[int, int, int]]:
+        """The positions the text names outside its titles ("50 First Dates" names none);
+        `pointed`: only those it points at as picks ("the first one", not "the first time")."""
         titles = [span for _, span in spans_in(t)]
-        return [p for p in ordinals_in(t) if not any(a <= p[0] < b for a, b in titles)]
+        return [p for p in (pointers_in(t) if pointed else ordinals_in(t)) if not any(a <= p[0] < b for a, b in titles)]
 
     @staticmethod
     def _each_position(t: str, positions: list[tuple[int, int, int]], kind: str | None, memory: Recall) -> Plan | None:

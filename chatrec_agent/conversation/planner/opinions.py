@@ -42,7 +42,7 @@ _INTENDING = {"pass": None, "skip": None, "interested": "seed"}
 _IMPRESSION = frozenset("sounds sound looks seems".split())
 _NEGATORS = frozenset("no not never nor neither hardly".split())
 # "the second was ok": a verdict of its own that records nothing (nor takes the one before it).
-_NEUTRAL = frozenset("ok okay alright fine meh average so-so mediocre".split()) - cues.SCORN
+_NEUTRAL = frozenset("ok okay alright fine average so-so".split())  # "meh", "mediocre" are scorn (cues.SCORN)
 _BE = frozenset("is was were it's that's".split())
 _NEGATED = re.compile(r"(?:n't|(?:do|does|did|is|are|was|were|could|would|should|have|has|had|ca|wo|ai)nt)$")  # "didnt" too
 
