@@ -636,6 +636,26 @@ CASES_V20 = [
     (["thanks a lot, have a nice evening"], both(no_list(), links_only())),
 ]
 
+# Written on 2026-12-05 (eleventh stop) before running any of these and before fixing batch 20.
+CASES_V21 = [
+    (["i really enjoyed the godfather, what else would i like?"], like("the-godfather-1972", share=0.6)),
+    (["Any good heist movies? Something clever"], has_list()),
+    (["I'm looking for a feel good movie from the 90s"], both(has_list(), years(1990, 1999), links_only())),
+    (["Hi there! My wife and I love period dramas. Suggestions?"], genre_share("Drama", share=0.6)),
+    (["some sci-fi please", "is the first one scary?"], lambda rt, r: any(c["name"] in ("item_details", "explain") for c in r.tool_calls) and not r.items),
+    (["I haven't seen any Kurosawa films, where should I start?"], director("Akira Kurosawa")),
+    (["animated movies", "none of those, something not from Disney or Pixar"], has_list()),
+    (["Could you give me 2 thrillers and nothing older than 2000?"], both(genre_share("Thriller"), count(2), years(2000, 2100))),
+    (["Loved Amelie (2001)! Any other charming foreign films?"], both(recorded("amelie-2001", "liked"), has_list())),
+    (["I'm not in the mood for anything sad tonight"], both(has_list(), links_only())),
+    (["what about a good war film that is not too long?"], genre_share("War", share=0.6)),
+    (["Who directed Vertigo?"], says("Hitchcock")),
+    (["Honestly I found The Matrix overrated. What else is there in sci-fi?"],
+     both(recorded("the-matrix-1999", "disliked"), genre_share("Sci-Fi", share=0.6), left_out("the-matrix-1999"))),
+    (["can you suggest a musical? not west side story, I've seen both versions"], both(genre_share("Musical", share=0.6), left_out("west-side-story-1961", "west-side-story-2021"))),
+    (["ok cool, that's all I needed. bye!"], both(no_list(), links_only())),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -722,7 +742,7 @@ def main() -> None:
                             ("batch_14", CASES_V14), ("batch_15", CASES_V15),
                             ("batch_16", CASES_V16), ("batch_17", CASES_V17),
                             ("batch_18", CASES_V18), ("batch_19", CASES_V19),
-                            ("batch_20", CASES_V20)):
+                            ("batch_20", CASES_V20), ("batch_21", CASES_V21)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
