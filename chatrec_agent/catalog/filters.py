@@ -7,8 +7,8 @@ from the index's metadata, and uses `where` only as a last resort (see index.py)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -17,6 +17,8 @@ from chatrec_agent.catalog.attributes import VALUE_SEPARATOR, AttributeCondition
 from chatrec_agent.catalog.model import Item, genre_key
 
 GENRE_PREFIX = "g_"
+# How far an era is widened, each side, when nothing in it matches ("the 2000s" -> 1995–2014).
+ERA_SLACK = 5
 # Attribute values ride along in Chroma metadata as one "A|B" string per field, prefixed;
 # tags are stored under "tags" already.
 ATTRIBUTE_PREFIX = "a_"
@@ -39,6 +41,21 @@ class SearchFilter:
         return not (self.genres or self.any_genres or self.exclude_genres or self.exclude_ids or self.attributes) and (
             self.year_from is None and self.year_to is None
         )
+
+    def loosened(self) -> Iterator[SearchFilter]:
+        """Nearest first, the ways to keep most of a request nothing matches: any of several
+        genres instead of all, then the era widened, then both. What a person ruled out
+        (genres, ids) and named (a director, a tag) is never loosened: those are the request."""
+        any_of = replace(self, genres=(), any_genres=self.genres) if len(self.genres) > 1 else None
+        wider = replace(self, year_from=None if self.year_from is None else self.year_from - ERA_SLACK,
+                        year_to=None if self.year_to is None else self.year_to + ERA_SLACK) \
+            if self.year_from is not None or self.year_to is not None else None
+        if any_of is not None:
+            yield any_of
+        if wider is not None:
+            yield wider
+        if any_of is not None and wider is not None:
+            yield replace(wider, genres=(), any_genres=self.genres)
 
     def accepts(self, item: Item) -> bool:
         keys = {genre_key(g) for g in item.genres}

@@ -166,7 +166,9 @@ def build_tools(services: Services) -> list:
         """Personal recommendations for the current user. `like` titles set the neighbourhood
         (the user's taste only re-ranks within it); genres, years and attribute filters are hard
         constraints; the wish is matched by meaning and by catalog tags. Never returns items
-        the user has rated. Each item comes with an explanation built from real evidence."""
+        the user has rated. Each item comes with an explanation built from real evidence. When
+        nothing new matches, `loosened` holds the nearest request that had picks (any of the
+        genres, a wider era); say so to the person."""
         args = RecommendArgs(wish=wish, like=like or [], exclude=exclude or [], genres=genres or [],
                              exclude_genres=exclude_genres or [], year_from=year_from, year_to=year_to,
                              attributes=attributes or [], k=k)
@@ -176,13 +178,24 @@ def build_tools(services: Services) -> list:
         # likely ones the person knows: not picks in the same answer.
         offered = [card["id"] for entry in unknown for card in entry["suggestions"]]
         flt, unknown_values = _filter(args)
-        results = s.recommendations.recommend(
-            runtime.context.user_id, k=args.k, filters=flt, exclude=[i.id for i in excluded] + offered,
-            like_items=[i.id for i in like_items] or None, wish=args.wish,
-        )
+
+        def picks(within: SearchFilter) -> list:
+            return s.recommendations.recommend(
+                runtime.context.user_id, k=args.k, filters=within, exclude=[i.id for i in excluded] + offered,
+                like_items=[i.id for i in like_items] or None, wish=args.wish,
+            )
+
+        results, loosened = picks(flt), None
+        # Nothing new matches all of it ("a comedy and a romance from the 2000s", all seen):
+        # the nearest request that has picks, said as such, rather than an empty answer.
+        for wider in flt.loosened() if not results else ():
+            if results := picks(wider):
+                loosened = {"genres": [], "any_genres": list(wider.any_genres) or list(wider.genres),
+                            "year_from": wider.year_from, "year_to": wider.year_to}
+                break
         return tool_output({"tool": ToolName.RECOMMEND, "items": [r.as_dict() for r in results],
                             "like": [item_card(i) for i in like_items], "unknown": unknown + unknown_values,
-                            "filters": {**echo(args, flt), "wish": args.wish}})
+                            "filters": {**echo(args, flt), "wish": args.wish}, "loosened": loosened})
 
     @tool(ToolName.SEARCH_CATALOG, response_format=RESULT, args_schema=SearchArgs)
     def search_catalog(query: str, genres: list[str] | None = None, exclude_genres: list[str] | None = None,

@@ -43,6 +43,8 @@ def _filters_text(filters: dict | None) -> str:
     parts = []
     if filters.get("genres"):
         parts.append(" and ".join(filters["genres"]))
+    if filters.get("any_genres"):
+        parts.append(" or ".join(filters["any_genres"]))
     if filters.get("exclude_genres"):
         parts.append("no " + " or ".join(filters["exclude_genres"]))
     if filters.get("year_from") and filters.get("year_to"):
@@ -189,6 +191,9 @@ def compose(tool_messages: list) -> str:
             noun = "pick" if count == 1 else "picks"
             like = " like " + " and ".join(_label(s) for s in seeds) if seeds else ""
             intro = f"Here {'is' if count == 1 else 'are'} {count} {noun}{like} for you:"
+            if payload.get("loosened"):
+                intro = (f"Nothing new matches all of that{_filters_text(payload.get('filters'))}; "
+                         f"the nearest{_filters_text(payload['loosened'])}:")
             found = _items(payload, intro)
             lines += found or [f"Nothing in the catalog matches that{_filters_text(payload.get('filters'))} "
                                "that you haven't already seen. Try loosening a constraint."]
