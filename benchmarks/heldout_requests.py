@@ -615,7 +615,13 @@ CASES_V19 = [
 ]
 
 # Written on 2026-12-05 (tenth stop) after batch 19's failures were fixed by mechanism, before
-# running any of these: 12/15 on its first run; nothing fixed on it, so it is still held out.
+# running any of these: 12/15 on its first run; its failures were worked on by mechanism on
+# 2026-12-05 (eleventh stop), so it is no longer held out: a reaction and a question in one message
+# records it and answers ("I've seen the third, what's the fourth about?"); a question about a
+# film it names is the same question about "it" ("Is Arrival a sci-fi?", an unsure title acted on
+# since a question writes nothing); a request nothing new matches gets the nearest request's
+# picks, said as such. The 2000s romantic comedy still fails its check: in this run demo-02 has
+# seen the catalog's two, so the answer is the nearest (Romance or Comedy), as it should be.
 CASES_V20 = [
     (["Any recommendations for a rainy sunday? I usually like dramas"], genre_share("Drama", share=0.6)),
     (["I need a movie to watch with my grandparents, nothing with swearing"], has_list()),
@@ -636,13 +642,19 @@ CASES_V20 = [
     (["thanks a lot, have a nice evening"], both(no_list(), links_only())),
 ]
 
-# Written on 2026-12-05 (eleventh stop) before running any of these and before fixing batch 20.
+# Written on 2026-12-05 (eleventh stop) before running any of these and before fixing batch 20:
+# 13/15 on its first run (one check corrected, see below); nothing fixed on it, so it is still
+# held out. Its failure: "i really enjoyed the godfather" (all lower case) is asked about
+# ("Do you mean The Godfather?"): the mention model scores it 0.674 against a link threshold of
+# 0.682 fitted on real turns; left, since asking is what an unsure link should do.
 CASES_V21 = [
     (["i really enjoyed the godfather, what else would i like?"], like("the-godfather-1972", share=0.6)),
     (["Any good heist movies? Something clever"], has_list()),
     (["I'm looking for a feel good movie from the 90s"], both(has_list(), years(1990, 1999), links_only())),
     (["Hi there! My wife and I love period dramas. Suggestions?"], genre_share("Drama", share=0.6)),
-    (["some sci-fi please", "is the first one scary?"], lambda rt, r: any(c["name"] in ("item_details", "explain") for c in r.tool_calls) and not r.items),
+    # Corrected after its first run: it also forbade the answer's own card of the film asked about.
+    (["some sci-fi please", "is the first one scary?"], lambda rt, r: any(c["name"] in ("item_details", "explain") for c in r.tool_calls)
+     and not any(c["name"] == "recommend" for c in r.tool_calls)),
     (["I haven't seen any Kurosawa films, where should I start?"], director("Akira Kurosawa")),
     (["animated movies", "none of those, something not from Disney or Pixar"], has_list()),
     (["Could you give me 2 thrillers and nothing older than 2000?"], both(genre_share("Thriller"), count(2), years(2000, 2100))),

@@ -1507,3 +1507,39 @@ def test_scorn_for_a_pick_is_no_acknowledgement(world, text):
     catalog, parser = world
     plan = parser.plan(text, shown(catalog, "Heat", "Fargo", "Casablanca"))
     assert calls(plan) or not plan.answer.startswith("Enjoy"), (plan.answer, calls(plan))
+
+
+@pytest.mark.parametrize("text, title, check", [
+    ("Is Casablanca a romance?", "Casablanca", "Romance"),
+    ("was Heat a crime film?", "Heat", "Crime"),
+    ("is Alien scary?", "Alien", "Horror"),
+])
+def test_a_question_about_a_film_it_names_is_answered_from_its_record(world, text, title, check):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert calls(plan) == [{"name": "item_details", "args": {"item": by_title(catalog, title), "fields": [], "check": check}}]
+
+
+def test_an_unsure_title_a_question_asks_about_is_acted_on_or_asked_first(demo_world):
+    catalog, parser = demo_world
+    # Written as a title: the question writes nothing and its answer names the film, so it is asked.
+    plan = parser.plan("Was Soul a comedy?", Recall())
+    assert calls(plan) == [{"name": "item_details", "args": {"item": by_title(catalog, "Soul"), "fields": [], "check": "Comedy"}}]
+    # All lower case: which film, first; no list of comedies, nothing recorded.
+    plan = parser.plan("was soul a comedy?", Recall())
+    assert plan.confirm == {"item": by_title(catalog, "Soul"), "span": "soul", "text": "was soul a comedy?"} and not calls(plan)
+    # Everyday words are no film asked about: "is it a comedy?" with nothing in hand asks which.
+    assert not calls(parser.plan("is it a comedy?", Recall()))
+
+
+@pytest.mark.parametrize("text, kind, asked, fields", [
+    ("I've seen the first, what's the second about?", "seen", "Fargo", ["description"]),
+    ("loved the second one, who directed the third?", "liked", "Heat", ["director"]),
+    ("didn't like the first one but when did the second come out?", "disliked", "Fargo", ["year"]),
+])
+def test_a_reaction_then_a_question_records_it_and_answers(world, text, kind, asked, fields):
+    catalog, parser = world
+    plan = parser.plan(text, shown(catalog, "Casablanca", "Fargo", "Heat"))
+    recorded = [c["args"] for c in calls(plan) if c["name"] == "record_feedback"]
+    assert len(recorded) == 1 and recorded[0]["kind"] == kind
+    assert [c["args"] for c in calls(plan) if c["name"] == "item_details"] == [{"item": by_title(catalog, asked), "fields": fields}]

@@ -21,7 +21,8 @@ from chatrec_agent.conversation.planner.lexicon import GENERIC, GenreLexicon, le
 from chatrec_agent.conversation.planner.meaning import Meaning, MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import says_it_missed
-from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, folded, last_search, mentioned, merged,
+from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, did_you_mean, folded, last_search,
+                                                      mentioned, merged,
                                                       past_shown, sentences_of, set_era, without_interjection, without_titles)
 from chatrec_agent.conversation.planner.questions import asking_part, item_question
 from chatrec_agent.conversation.planner.references import NUMBERS, as_that_one, count_in, ordinal_in, pick
@@ -385,12 +386,14 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
         return None
 
     def _compound(self, t: str, memory: Recall) -> Plan | None:
-        """Feedback and a request in one message: "I hated the first one, show me others". The
-        request is the last part that asks: "I watched Jaws and loved it, anything like it?"
-        records the liking, not a bare "seen" cut off at the "and"."""
+        """Feedback and a request or a question in one message: "I hated the first one, show me
+        others", "I've seen the third, what's the fourth about?". The request is the last part
+        that asks: "I watched Jaws and loved it, anything like it?" records the liking, not a
+        bare "seen" cut off at the "and"."""
         for m in reversed(list(cues.SPLIT.finditer(t))):
             head, tail = t[:m.start()].strip(), t[m.end():].strip()
-            if not head or not tail or not (cues.REQUEST.search(tail) or cues.OTHERS_AGAIN.search(tail) or cues.LIKE_THAT.search(tail)):
+            if not head or not tail or not (cues.REQUEST.search(tail) or cues.OTHERS_AGAIN.search(tail) or cues.LIKE_THAT.search(tail)
+                                            or item_question(tail, self.attributes, bool(mentioned(tail, "link")))):
                 continue
             if any(folded(tail).startswith(folded(film.text)) for film in mentioned(tail, "link")):
                 continue  # "I loved Ratatouille and WALL-E, what else…": the "and" joins the films
@@ -436,15 +439,22 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
         return self._call(ToolName.EXPLAIN, item=target)
 
     def _question(self, t: str, memory: Recall) -> Plan | None:
-        """"who directed it?", "what's Heat about?", "is the second one a comedy?": the record answers."""
-        named = self._named(t)
-        untitled = normalise_title(asking_part(t))
-        for item in named:
-            untitled = untitled.replace(normalise_title(item.title), " ")
-        question = item_question(t, self.attributes, bool(named), untitled)
+        """"who directed it?", "what's Heat about?", "is Jaws scary?": the record answers. A
+        question about a film it names is the same question about "it"."""
+        films = mentioned(t, "link")
+        subject = None if films else self._subject(t)
+        films = films or ([subject] if subject is not None else [])
+        asked = re.sub(rf"(?<!\w){re.escape(films[0].text.lower())}(?!\w)", "it", t, count=1) if films else t
+        untitled = normalise_title(asking_part(asked))
+        for m in films[1:]:
+            untitled = untitled.replace(normalise_title(m.item.title), " ")
+        question = item_question(asked, self.attributes, bool(films), untitled)
         if question is None:
             return None
-        target = named[0].id if named else self._target(question.reference, memory)
+        if subject is not None and subject.decision == "text":
+            return did_you_mean([subject])  # "is arrival a sci-fi?": which film, first
+        # An unsure film asked about is acted on: a question writes nothing, and its answer names the film.
+        target = films[0].item.id if films else self._target(question.reference, memory)
         if target is None:
             return Plan(answer="Which film do you mean? Name a title, or ask about “the second one”.")
         args: dict = {"item": target, "fields": list(question.fields)}
@@ -452,6 +462,18 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
             genres = self.lexicon.parse(question.genre_check)[0]
             args["check"] = genres[0] if genres else question.genre_check
         return self._call(ToolName.ITEM_DETAILS, **args)
+
+    def _subject(self, t: str) -> Mention | None:
+        """An unsure title that a question asks about ("is Arrival a sci-fi?", "what's arrival
+        about?"): said as "it", the question is one about an item. Not everyday words ("is it…")
+        unless written as a title ("Is Up a comedy?")."""
+        for m in self.linker.candidates(WRITTEN.get().strip()):
+            if m.decision == "link" or (m.evidence["everyday"] and not m.evidence["capitalised"]) or m.evidence["kind_of"]:
+                continue
+            asked = re.sub(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)", "it", t, count=1)
+            if asked != t and (q := item_question(asked, self.attributes, True)) is not None and q.reference == "it":
+                return m
+        return None
 
     def _more_like(self, t: str, memory: Recall) -> Plan | None:
         m = cues.MORE_LIKE.search(t)
