@@ -1543,3 +1543,16 @@ def test_a_reaction_then_a_question_records_it_and_answers(world, text, kind, as
     recorded = [c["args"] for c in calls(plan) if c["name"] == "record_feedback"]
     assert len(recorded) == 1 and recorded[0]["kind"] == kind
     assert [c["args"] for c in calls(plan) if c["name"] == "item_details"] == [{"item": by_title(catalog, asked), "fields": fields}]
+
+
+@pytest.mark.parametrize("text", [
+    "my nephew keeps quoting Up, any animated films?",
+    "everyone at work talks about \"up\", I want an animated film",
+])
+def test_a_title_written_as_one_but_too_unsure_to_act_on_is_kept_out_of_the_picks(world, text):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    film = by_title(catalog, "Up", 2009)
+    (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert film in request.get("exclude", []) and film not in request.get("like", [])
+    assert not any(c["name"] == "record_feedback" for c in calls(plan))
