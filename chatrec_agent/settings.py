@@ -192,7 +192,8 @@ class SlackSettings(_Section):
     app_token: SecretStr | None = None
     signing_secret: SecretStr | None = None
     api_url: str | None = None
-    # The bot's operators: they alone may reindex the catalog every workspace shares.
+    # The bot's operators: they alone may reindex the catalog every workspace shares. A user id
+    # ("U123") or, to hold in one workspace only, the workspace's id and the user's ("T123:U123").
     admin_user_ids: list[str] = Field(default_factory=list)
     # Workspace admins and owners (users.info) may forget and link in their workspace.
     workspace_admins: bool = True
@@ -213,6 +214,9 @@ class SlackSettings(_Section):
     def configured(self) -> bool:
         """Set up to serve: one workspace's token, or installable in many."""
         return self.bot_token is not None or bool(self.client_id)
+
+    def is_operator(self, team: str, user: str) -> bool:
+        return user in self.admin_user_ids or f"{team}:{user}" in self.admin_user_ids
 
 
 class DiscordSettings(_Section):

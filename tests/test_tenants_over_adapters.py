@@ -44,7 +44,7 @@ def slack(tmp_path, embedder):
     settings = settings_from_dict({
         "catalog": {"format": "jsonl", "path": str(films), "interactions_path": str(ratings)},
         "storage": {"dir": str(tmp_path / "store")}, "bot": {"rate_limit_per_minute": 100},
-        "slack": {"bot_token": "xoxb-test", "signing_secret": SECRET, "api_url": api.url, "admin_user_ids": ["UOP"]},
+        "slack": {"bot_token": "xoxb-test", "signing_secret": SECRET, "api_url": api.url, "admin_user_ids": ["UOP", "T1:UQUAL"]},
     }, environ={})
     runtime = Runtime.start(settings, embedder=embedder)
     server = http_server(build_app(ChatService(runtime), settings.slack), "127.0.0.1", 0, settings.http).start()
@@ -72,6 +72,14 @@ def test_slack_an_admin_of_another_workspace_cannot_take_over_or_see_a_catalog_u
     assert client.click("chatrec_dislike", "alien", user="UADMIN", team="T2") == 200
     api.wait_for("chat.postMessage", 1)
     assert runtime.history.user_history("carol") == before
+
+
+def test_slack_an_operator_named_with_a_workspace_is_one_in_that_workspace_only(slack):
+    client, api, runtime = slack
+    # Linking to a new catalog id is the operators' alone.
+    assert "Linked <@U7>" in client.command("link <@U7> newcomer", user="UQUAL", team="T1")["text"]
+    refused = client.command("link <@U8> stranger", user="UQUAL", team="T2")["text"]
+    assert "Linked" not in refused and "stranger" not in runtime.history.users(), refused
 
 
 def test_slack_a_group_answer_in_a_channel_tells_nothing_of_a_members_ratings(slack):

@@ -611,7 +611,7 @@ def build_app(service: ChatService, settings: SlackSettings, client: WebClient |
         return service.command("slack", team, command["channel_id"], command["user_id"],
                                Command.parse(text, member=target.group(1) if target else None),
                                is_admin(team, command["user_id"]),
-                               is_operator=command["user_id"] in settings.admin_user_ids,
+                               is_operator=settings.is_operator(team, command["user_id"]),
                                private=command["channel_id"].startswith("D"), markup=MARKUP)  # D…: a direct message
 
     def reply(command: dict, team: str, respond: Respond, text: str, public: bool) -> None:
