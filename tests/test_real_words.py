@@ -1556,3 +1556,33 @@ def test_a_title_written_as_one_but_too_unsure_to_act_on_is_kept_out_of_the_pick
     (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
     assert film in request.get("exclude", []) and film not in request.get("like", [])
     assert not any(c["name"] == "record_feedback" for c in calls(plan))
+
+
+@pytest.mark.parametrize("text", [
+    "ok that's all for tonight, thanks a lot",
+    "I'm done for now, thank you so much!",
+    "that's plenty for tonight, thanks so much!",  # what is left of the thanks is a closing, if less surely
+    "that will do for today, thanks a bunch!",
+])
+def test_a_closing_with_thanks_gets_a_word_and_no_list(world, text):
+    catalog, parser = world
+    plan = parser.plan(text, shown(catalog, "Casablanca", "Fargo"))
+    assert not calls(plan) and plan.answer and plan.answer.startswith(("Bye", "Enjoy"))
+
+
+def test_thanks_before_a_request_is_no_wish(world):
+    catalog, parser = world
+    (request,) = [c["args"] for c in calls(parser.plan("thank you so much, any more thrillers?", Recall()))]
+    assert request["genres"] == ["Thriller"] and "wish" not in request
+
+
+@pytest.mark.parametrize("text", [
+    "I enjoyed Casablanca and Fargo, anything else along those lines?",
+    "Loved Heat and Fargo, got more like those?",
+])
+def test_like_those_after_two_films_named_seeds_both(world, text):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    named = {by_title(catalog, t) for t in ("Casablanca", "Heat", "Fargo") if t in text}
+    (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert set(request["like"]) == named

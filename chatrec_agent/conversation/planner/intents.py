@@ -18,7 +18,7 @@ from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.feedback import FeedbackReading
 from chatrec_agent.conversation.planner.groups import GroupAsk, membership_call, personal, read_group, regroup
 from chatrec_agent.conversation.planner.lexicon import GENERIC, GenreLexicon, lemma
-from chatrec_agent.conversation.planner.meaning import Meaning, MeaningClassifier
+from chatrec_agent.conversation.planner.meaning import AFTER_THANKS, MIN_SIMILARITY, Meaning, MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, did_you_mean, folded, last_search,
@@ -193,7 +193,10 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
             rest = cues.GRATITUDE.sub(" ", t)
             if set(re.findall(r"[a-z]+", rest)) <= cues.THANKS_WORDS:
                 return Plan(answer=THANKS)
-            if (chat := self._chat(rest)) is not None and chat.answer == CHAT["goodbye"]:
+            # "that's enough for today, thank you so much!": what is left of the thanks ("so much") goes too.
+            rest = ",".join(c for c in re.split(r"[,;]", rest) if not set(re.findall(r"[a-z]+", c)) <= cues.THANKS_WORDS)
+            if (chat := self._chat(rest, AFTER_THANKS)) is not None and (
+                    chat.answer == CHAT["goodbye"] or self._feedback(rest, memory) is None):
                 return chat  # else what follows the thanks is read as said ("no thanks, I've seen it")
         # "did I like Fargo?" asks the history; "my favourites are X, Y" is a taste.
         if cues.HISTORY.search(t) and not cues.REQUEST.search(t) and (not mentioned(t, "link") or cues.QUESTION.match(t) or cues.WH_QUESTION.match(t)):
@@ -279,13 +282,13 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
             return plan  # "You too. Thanks": small talk throughout, answered as its last sentence
         return answer if answer is not None else self._one(" ".join(sentences), memory)
 
-    def _chat(self, t: str) -> Plan | None:
+    def _chat(self, t: str, min_similarity: float = MIN_SIMILARITY) -> Plan | None:
         """Small talk, goodbyes, reactions that ask for nothing and questions out of scope: by
         meaning, and only for messages with nothing a request could use (no title, genre, era,
         attribute, count or reference), so "what's a good comedy?" stays a request."""
         if self.meaning is None or self._has_slots(t, positions=False):
             return None
-        meaning = self._chat_meaning(as_that_one(t))
+        meaning = self._chat_meaning(as_that_one(t), min_similarity)
         if meaning is None or meaning.intent not in CHAT:
             return None
         if ordinal_in(t) is not None and (meaning.intent != "acknowledge" or "?" in t or cues.REQUEST.search(t)
@@ -295,13 +298,13 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
             return None  # "not really my thing", "too gory for me": the picks missed ("too bad, bye!" is a goodbye)
         return Plan(answer=CHAT[meaning.intent])
 
-    def _chat_meaning(self, t: str) -> Meaning | None:
+    def _chat_meaning(self, t: str, min_similarity: float = MIN_SIMILARITY) -> Meaning | None:
         """The meaning of a message; one the classifier can't place whole whose every clause is
         chat ("great suggestions, I'll check that one out") is chat, as its last clause says."""
-        meaning = self.meaning.classify(t)
+        meaning = self.meaning.classify(t, min_similarity)
         parts = [part for part in re.split(r"[,;]", t) if part.strip()]
         if meaning is None and len(parts) > 1:
-            meanings = [self.meaning.classify(part) for part in parts]
+            meanings = [self.meaning.classify(part, min_similarity) for part in parts]
             if all(m is not None and m.intent in CHAT for m in meanings):
                 return meanings[-1]
         return meaning

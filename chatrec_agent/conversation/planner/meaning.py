@@ -71,6 +71,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 }
 
 MIN_SIMILARITY = 0.55
+# After thanks that ask for nothing, a closing is what people mostly mean: a lower bar for the
+# rest ("that's plenty for tonight, thanks so much!"), still clearly ahead of a request.
+AFTER_THANKS = 0.45
 MIN_MARGIN = 0.04
 # Intents answered alike (a short reply, no list): telling them apart needs no margin, only
 # telling them from a request does ("great, thanks so much for your help!" is as near "that's
@@ -102,8 +105,9 @@ class MeaningClassifier:
                 self._vectors = np.asarray(self.encode(self.phrases), dtype=np.float32)
             return self._vectors
 
-    def classify(self, text: str) -> Meaning | None:
+    def classify(self, text: str, min_similarity: float = MIN_SIMILARITY) -> Meaning | None:
         """The intent whose nearest example is close enough and clearly ahead, or None."""
+        text = " ".join(text.split()).strip(" ,;:-–—")  # a clause cut at its comma is the clause
         vector = np.asarray(self.encode([text])[0], dtype=np.float32)
         sims = self.vectors @ vector
         best: dict[str, float] = {}
@@ -113,6 +117,6 @@ class MeaningClassifier:
         intent, top = ranked[0]
         kin = next((group for group in KINDRED if intent in group), {intent})
         second = max((sim for label, sim in ranked if label not in kin), default=-1.0)
-        if top < MIN_SIMILARITY or top - second < MIN_MARGIN:
+        if top < min_similarity or top - second < MIN_MARGIN:
             return None
         return Meaning(intent, round(top, 3), round(top - second, 3))

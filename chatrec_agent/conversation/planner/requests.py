@@ -87,6 +87,8 @@ class RequestReading:
                 return [card["id"] for card in memory.last_shown], [], carried
             return [], [], {}
         like = [item.id] if cues.LIKE_THAT.search(t) else []
+        if like and len(memory.spoken_of) > 1 and cues.LIKE_THOSE.search(t):
+            like = list(memory.spoken_of)  # "I liked Zodiac and Prisoners, anything like those?": both
         conditions: list[dict] = []
         constraints: dict = {}
         for m in cues.REF_FIELD.finditer(t):
@@ -276,6 +278,8 @@ class RequestReading:
     def _describes(self, clause: str, like: list[str]) -> bool:
         """Whether a clause has words that describe films: beyond asking words, genres, eras
         and comparison cues, or a tag the catalog has ("a heist film": genre and tag)."""
+        if cues.GRATITUDE.search(clause) and set(re.findall(r"[a-z]+", cues.GRATITUDE.sub(" ", clause))) <= cues.THANKS_WORDS:
+            return False  # "thank you so much, any comedies?": thanks describe no film
         text = cues.LIKE.sub(" ", clause) if like else clause
         text = cues.LIKE_THAT.sub(" ", text)
         # What is left of a comparison once its titles are gone ("something like …"), and taste
