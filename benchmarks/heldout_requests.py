@@ -673,7 +673,12 @@ def recorded_position_disliked():
     """The pick named by position recorded as disliked (whichever film it was)."""
     return lambda rt, r: any(c["name"] == "record_feedback" and c["args"].get("kind") == "disliked" for c in r.tool_calls)
 
-# Written on 2026-12-05 (eleventh stop) after batch 20's failures were worked on, before running any of these.
+# Written on 2026-12-05 (eleventh stop) after batch 20's failures were worked on, before running any of these:
+# 12/15 on its first run; two failures were fixed by mechanism ("…along those lines" after two
+# films named seeds both; thanks said with a closing, "that's enough for today, thank you so much!",
+# get a word and no list), so it is no longer held out. Left: "the third one looks boring, show me
+# others" shows others but records no dislike; "looks" judges a film not watched, so whether it
+# should be recorded is open (the check, written first, says it should).
 CASES_V22 = [
     (["hi, any suggestions for a first date movie? something light"], has_list()),
     (["I've seen Alien. is Aliens as good?"], lambda rt, r: any(c["name"] in ("explain", "item_details") and c["args"].get("item") == "aliens-1986"
