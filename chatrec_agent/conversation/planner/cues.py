@@ -1,6 +1,6 @@
 """The cue words and phrases the intent parser reads a message by: what asks, what refines the
 running search, what rejects it, what speaks of a film, which words are no description.
-Patterns only; what they mean for a plan is decided in intents.py, feedback.py and requests.py."""
+Patterns only; what they mean for a plan is decided in intents.py and the readings it mixes in."""
 
 from __future__ import annotations
 

@@ -21,10 +21,10 @@ from chatrec_agent.conversation.planner.lexicon import GENERIC, GenreLexicon, le
 from chatrec_agent.conversation.planner.meaning import AFTER_THANKS, MIN_SIMILARITY, Meaning, MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import says_it_missed
-from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, did_you_mean, folded, last_search,
-                                                      mentioned, merged,
-                                                      past_shown, sentences_of, set_era, without_interjection, without_titles)
-from chatrec_agent.conversation.planner.questions import asking_part, item_question
+from chatrec_agent.conversation.planner.followups import FollowUpReading
+from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, folded, last_search, mentioned, merged,
+                                                      past_shown, sentences_of, without_titles)
+from chatrec_agent.conversation.planner.questions import QuestionReading, item_question
 from chatrec_agent.conversation.planner.references import NUMBERS, as_that_one, count_in, ordinal_in, pick
 from chatrec_agent.conversation.planner.requests import RequestReading
 from chatrec_agent.conversation.planner.spelling import Speller, cue_words
@@ -51,10 +51,9 @@ CHAT = {
                     "the mood for, e.g. “a light comedy from the 90s”.",
 }
 RESET = "Starting over: I've set aside what we talked about. What are you in the mood for?"
-WHICH_ONE = "Which one do you mean? Say e.g. “the second one”."
 
 
-class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
+class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionReading, FollowUpReading):
     def __init__(self, lexicon: GenreLexicon, titles: TitleLinker, linker: MentionLinker, latest_year: int,
                  tags: set[str] = frozenset(),
                  attributes: AttributeVocabulary | None = None, meaning: MeaningClassifier | None = None):
@@ -359,38 +358,6 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
         return len(plan.tool_calls) == 1 and plan.tool_calls[0]["name"] == ToolName.RECOMMEND and \
             set(plan.tool_calls[0]["args"]) <= {"wish", "k"}
 
-    def _by_meaning(self, t: str, memory: Recall) -> Plan | None:
-        """"anything similar?", "and who made it?", "got other ones?": decided by the nearest
-        labelled examples, about what the conversation just showed."""
-        if self.meaning is None:
-            return None
-        meaning = self.meaning.classify(t)
-        # "is the second one any good?", "the second one, is it any good?": of the film at the
-        # position named; a question naming one with no nearer meaning asks about it.
-        named = pick(memory.last_shown, ordinal_in(t))
-        if meaning is None and named is not None and (t.rstrip().endswith("?") or cues.QUESTION.match(t)):
-            meaning = Meaning("item_question", 0.0, 0.0)
-        if meaning is None or meaning.intent == "request":
-            return None
-        # "are they good?" speaks of several films: not of the one in hand.
-        target = None if re.match(r"^(?:(?:are|were|do|did|have) )?(?:they|those|these)\b", t) else \
-            (named or {}).get("id") or (memory.last_item or {}).get("id") or \
-            (memory.last_shown[0]["id"] if len(memory.last_shown) == 1 else None)
-        if meaning.intent == "like_last" and target is None and memory.last_recommend is not None:
-            meaning = replace(meaning, intent="others")  # "some more?" after a list: more of that search
-        if meaning.intent == "others" and memory.last_recommend is not None:
-            return self._call(ToolName.RECOMMEND, **past_shown(last_search(memory), memory))
-        if meaning.intent == "like_last" and target is None and not cues.LIKE_THAT.search(t):
-            return None  # "give me 5 films" after someone's list: a request of its own, not "like which?"
-        if meaning.intent in ("like_last", "item_question") and target is None:
-            return Plan(answer=WHICH_ONE)
-        if meaning.intent == "like_last":
-            return self._call(ToolName.RECOMMEND, like=[target], k=self._count(t))
-        if meaning.intent == "item_question":
-            question = item_question(t, self.attributes, True)  # it reads past "and", "so", "ok"…
-            return self._call(ToolName.ITEM_DETAILS, item=target, fields=list(question.fields) if question else [])
-        return None
-
     def _compound(self, t: str, memory: Recall) -> Plan | None:
         """Feedback and a request or a question in one message: "I hated the first one, show me
         others", "I've seen the third, what's the fourth about?". The request is the last part
@@ -424,204 +391,6 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading):
     @staticmethod
     def _call(name: ToolName, **args) -> Plan:
         return Plan(tool_calls=[{"name": name, "args": args}])
-
-    def _why(self, t: str, memory: Recall) -> Plan | None:
-        if m := (cues.WOULD_I.match(t) or cues.WORTH.match(t)):
-            # "is it any good?" after a list, with no film in hand: which one?
-            if m.re is cues.WORTH and cues.PRONOUN.match(m["t"]) and not memory.last_item and len(memory.last_shown) > 1:
-                return Plan(answer=WHICH_ONE)
-            target = self._target(m.group("t"), memory)
-            if not target:
-                return None
-            return Plan(tool_calls=[{"name": ToolName.EXPLAIN, "args": {"item": target}},
-                                    {"name": ToolName.ITEM_DETAILS, "args": {"item": target, "fields": ["predicted_stars"]}}])
-        if not cues.WHY.search(t):
-            return None
-        rest = re.sub(r".*\bwhy\b( (did|do|would|should) you (recommend|suggest|pick|choose))?( (is|was))?"
-                      r"( (would|will|do|should|might) i (like|love|enjoy|watch|see))?", "", t).strip(" ?.!")
-        target = self._target(rest or "it", memory) if (rest or memory.last_shown) else None
-        if not target:
-            return Plan(answer="Why which one? Ask for recommendations first, then “why the second one?”.")
-        return self._call(ToolName.EXPLAIN, item=target)
-
-    def _question(self, t: str, memory: Recall) -> Plan | None:
-        """"who directed it?", "what's Heat about?", "is Jaws scary?": the record answers. A
-        question about a film it names is the same question about "it"."""
-        films = mentioned(t, "link")
-        subject = None if films else self._subject(t)
-        films = films or ([subject] if subject is not None else [])
-        asked = re.sub(rf"(?<!\w){re.escape(films[0].text.lower())}(?!\w)", "it", t, count=1) if films else t
-        untitled = normalise_title(asking_part(asked))
-        for m in films[1:]:
-            untitled = untitled.replace(normalise_title(m.item.title), " ")
-        question = item_question(asked, self.attributes, bool(films), untitled)
-        if question is None:
-            return None
-        if subject is not None and subject.decision == "text":
-            return did_you_mean([subject])  # "is arrival a sci-fi?": which film, first
-        # An unsure film asked about is acted on: a question writes nothing, and its answer names the film.
-        target = films[0].item.id if films else self._target(question.reference, memory)
-        if target is None:
-            return Plan(answer="Which film do you mean? Name a title, or ask about “the second one”.")
-        args: dict = {"item": target, "fields": list(question.fields)}
-        if question.genre_check:
-            genres = self.lexicon.parse(question.genre_check)[0]
-            args["check"] = genres[0] if genres else question.genre_check
-        return self._call(ToolName.ITEM_DETAILS, **args)
-
-    def _subject(self, t: str) -> Mention | None:
-        """An unsure title that a question asks about ("is Arrival a sci-fi?", "what's arrival
-        about?"): said as "it", the question is one about an item. Not everyday words ("is it…")
-        unless written as a title ("Is Up a comedy?")."""
-        for m in self.linker.candidates(WRITTEN.get().strip()):
-            if m.decision == "link" or (m.evidence["everyday"] and not m.evidence["capitalised"]) or m.evidence["kind_of"]:
-                continue
-            asked = re.sub(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)", "it", t, count=1)
-            if asked != t and (q := item_question(asked, self.attributes, True)) is not None and q.reference == "it":
-                return m
-        return None
-
-    def _more_like(self, t: str, memory: Recall) -> Plan | None:
-        m = cues.MORE_LIKE.search(t)
-        if not m:
-            return None
-        phrase = without_titles(m.group("t")).strip(" ?.!")  # "more like I Know What You Did Last Summer": no "last" one
-        phrase = re.sub(r"\s+(?:please|too|again|then)$", "", phrase)
-        if phrase in ("those", "them", "these") and len(memory.spoken_of) > 1:
-            # "I loved Alien and Aliens. More like those?": picks like both, as "I like X and Y" gets.
-            return self._call(ToolName.RECOMMEND, like=memory.spoken_of, k=self._count(t))
-        if phrase and (ordinal_in(phrase) is not None or cues.PRONOUN.match(phrase)):
-            target = self._target(phrase, memory)
-            if target and memory.last_recommend is not None and memory.list_tool == ToolName.RECOMMEND:
-                # "any others like that?" in the middle of a search: like it, within the search.
-                return self._call(ToolName.RECOMMEND, **past_shown({"like": [target], "k": self._count(t)}, memory))
-            if target and (target in memory.spoken_of or any(m.item.id == target for m in MENTIONS.get())):
-                # "…and loved it. More like that one", "Toy Story 3 made me cry. More like that?":
-                # picks like the film the message speaks of, as "I loved X. Anything similar?"
-                # gets (their taste and the seed), not bare neighbours.
-                return self._call(ToolName.RECOMMEND, like=[target], k=self._count(t))
-            if target:
-                return self._call(ToolName.SIMILAR_ITEMS, items=[target], k=self._count(t))
-        return None  # titles: a personal recommend with like=[...] (below)
-
-    def _follow_up(self, t: str, memory: Recall) -> Plan | None:
-        if memory.last_recommend is None:
-            return None
-        if cues.REJECTION.match(t):
-            return self._rejected(t, memory)
-        shown = set(memory.shown_ids)
-        if any(m.decision == "link" and m.item.id not in shown for m in MENTIONS.get()):
-            return None  # "something like Alien, no horror", "Die Hard is a classic": anchored on a new title
-        args = last_search(memory)
-        if cues.COUNT_ONLY.match(t):  # "just give me two": every other constraint stays
-            args["k"] = self._count(t)
-            if re.search(r"\b(more|other|others|else|different|new)\b", t):  # "give me 2 more": not those again
-                args = past_shown(args, memory)
-            return self._call(ToolName.RECOMMEND, **args)
-        if cues.FEWER.match(t):
-            args["k"] = max(1, min(int(args.get("k", 5)), len(memory.last_shown) or 5) // 2)
-            return self._call(ToolName.RECOMMEND, **args)
-        changed = False
-        mentions = self._mentions(t)
-        if mentions and (len(t.split()) <= 8 or cues.ONLY.search(t) or cues.REFINE_OPENER.search(t)):
-            # "only Kubrick", "nothing by Spielberg", "what about Hitchcock?": the list's other
-            # constraints stay, this field's condition is replaced.
-            fields = {m.condition.field for m in mentions}
-            kept = [a for a in args.get("attributes", []) if a["field"] not in fields]
-            args["attributes"] = kept + [m.condition.as_dict() for m in mentions]
-            if not cues.ONLY.search(t):
-                args.pop("like", None)  # "what about Hitchcock?" is no longer "like Fargo"
-            changed = True
-        changed = self._than_shown(t, args, memory) or changed
-        genres, excluded = self.lexicon.parse(without_interjection(t), args.get("genres", ()))
-        year_from, year_to = parse_era(t, self.latest_year)
-        era = year_from is not None or year_to is not None
-        refining = bool(cues.ONLY.search(t) or cues.REFINE_OPENER.search(t)) or (not genres and len(t.split()) <= 6)
-        if era and refining and not changed:
-            # "no, something from the 2010s" / "only comedies from the 80s": the same list, another era.
-            set_era(args, year_from, year_to)
-            changed = True
-        if cues.ONLY.search(t) and genres:
-            # "only comedies" narrows the current list: its genres and the new ones.
-            args["genres"] = list(dict.fromkeys(list(args.get("genres", [])) + genres))
-            changed = True
-        elif era and changed and genres and cues.REFINE_OPENER.search(t):
-            args["genres"] = genres  # "no, a comedy from the 80s": the genre is replaced too,
-            args.pop("wish", None)  # and the old wish went with the old genre
-        elif excluded and len(t.split()) <= 5:
-            args["exclude_genres"] = sorted(set(args.get("exclude_genres", [])) | set(excluded))
-            # "no comedies" after "a comedy": the exclusion wins over the old genre.
-            kept = [g for g in args.get("genres", []) if g not in excluded]
-            if kept:
-                args["genres"] = kept
-            else:
-                args.pop("genres", None)
-            changed = True
-        others = bool(cues.OTHERS_AGAIN.search(t))
-        if not (changed or others):
-            return None
-        if others:  # "not those": everything shown so far is out; a refinement keeps them eligible
-            args = past_shown(args, memory)
-        if re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|couple|few)\b", t):
-            args["k"] = self._count(t)
-        return self._call(ToolName.RECOMMEND, **args)
-
-    def _than_shown(self, t: str, args: dict, memory: Recall) -> bool:
-        """"something older" / "more recent" than the list shown: `args`' era, in place, past its
-        years (a list that reaches the catalog's newest year: its last years). Whether it moved."""
-        years = [c["year"] for c in memory.last_shown if c.get("year")]
-        if not years or not (cues.OLDER.search(t) or cues.NEWER.search(t)):
-            return False
-        if cues.OLDER.search(t):
-            set_era(args, None, min(years) - 1)
-        else:
-            set_era(args, min(max(years) + 1, self.latest_year - 2), None)
-        return True
-
-    def _rejected(self, t: str, memory: Recall) -> Plan:
-        """"no, not those — more like Forrest Gump", "nope, it's a sci-fi too", "close, but
-        late 90s": still looking for the same thing. What was shown is out; what the message
-        adds (genre, era, director, a title to be like, a tag) joins the constraints."""
-        rest = t
-        while m := cues.REJECTION.match(rest):
-            rest = rest[m.end():].strip(" ,.;:!-–—")
-        args = past_shown(last_search(memory), memory)
-        if not rest or cues.OTHERS_AGAIN.fullmatch(rest):
-            return self._call(ToolName.RECOMMEND, **args)
-        additive = bool(re.search(r"\b(?:too|also|as well|both|plus|and)\b", rest))
-        mentions = self._mentions(rest)
-        if mentions:
-            fields = {m.condition.field for m in mentions}
-            args["attributes"] = [a for a in args.get("attributes", []) if a["field"] not in fields] + \
-                [m.condition.as_dict() for m in mentions]
-        # Parsed with its opening: "not really into horror, what about thrillers?" rules horror out.
-        genres, excluded = self.lexicon.parse(self._without_mentions(without_interjection(t), mentions), args.get("genres", ()))
-        if genres:
-            args["genres"] = list(dict.fromkeys([*args.get("genres", []), *genres])) if additive else genres
-            if not additive:
-                args.pop("wish", None)  # the old wish went with the old genre
-        if excluded:
-            args["exclude_genres"] = sorted(set(args.get("exclude_genres", [])) | set(excluded))
-            args["genres"] = [g for g in args.get("genres", []) if g not in excluded]
-        year_from, year_to = parse_era(rest, self.latest_year)
-        if year_from is not None or year_to is not None:
-            set_era(args, year_from, year_to)
-        else:
-            self._than_shown(rest, args, memory)
-        like = []
-        if (m := cues.LIKE.search(rest)) and not cues.ERA_WORDS.search(m.group("t")):
-            like = [i.id for i in self._named(m.group("t"))]
-        like = like or [i.id for i in self._named(rest)]
-        if like:
-            args["like"] = list(dict.fromkeys([*args.get("like", []), *like]))
-        padded = f" {phrase_words(rest)} "
-        if any(f" {tag} " in padded for tag in self.tags):
-            args["wish"] = rest  # a catalog tag named: the new words are the wish now
-        if re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|couple|few)\b", rest) and \
-                year_from is None and year_to is None:
-            args["k"] = self._count(rest)
-        args = {k: v for k, v in args.items() if v not in (None, [], "")}
-        return self._call(ToolName.RECOMMEND, **args)
 
 
 def _years(word: str) -> int:

@@ -13,6 +13,14 @@ import re
 from dataclasses import dataclass
 
 from chatrec_agent.catalog.attributes import AttributeVocabulary
+from chatrec_agent.catalog.mentions import Mention
+from chatrec_agent.catalog.titles import normalise_title
+from chatrec_agent.conversation.planner import cues
+from chatrec_agent.conversation.planner.memory import Recall
+from chatrec_agent.conversation.planner.plans import WRITTEN, Plan, did_you_mean, mentioned
+from chatrec_agent.conversation.tool_names import ToolName
+
+WHICH_ONE = "Which one do you mean? Say e.g. “the second one”."
 
 # Question words that point at a record field without naming it.
 _CUES: tuple[tuple[re.Pattern, str], ...] = (
@@ -140,3 +148,64 @@ def _reference_part(t: str) -> str:
     rest = re.sub(r"^(?:who|what|when|which|how|is|was|did|does|tell me|do you know)(?:'s| is| was| did| does)?\s+", "", t)
     rest = re.sub(r"\b(?:directed|wrote|written|made|about|come out|came out|released?|from|genre|year)\b.*$", "", rest)
     return rest.strip(" ?.!") or "it"
+
+
+class QuestionReading:
+    """The question rules of IntentParser (intents.py), which mixes them in: "why the second
+    one?", "would I like Heat?", "who directed it?", "is Jaws scary?"."""
+
+    def _why(self, t: str, memory: Recall) -> Plan | None:
+        if m := (cues.WOULD_I.match(t) or cues.WORTH.match(t)):
+            # "is it any good?" after a list, with no film in hand: which one?
+            if m.re is cues.WORTH and cues.PRONOUN.match(m["t"]) and not memory.last_item and len(memory.last_shown) > 1:
+                return Plan(answer=WHICH_ONE)
+            target = self._target(m.group("t"), memory)
+            if not target:
+                return None
+            return Plan(tool_calls=[{"name": ToolName.EXPLAIN, "args": {"item": target}},
+                                    {"name": ToolName.ITEM_DETAILS, "args": {"item": target, "fields": ["predicted_stars"]}}])
+        if not cues.WHY.search(t):
+            return None
+        rest = re.sub(r".*\bwhy\b( (did|do|would|should) you (recommend|suggest|pick|choose))?( (is|was))?"
+                      r"( (would|will|do|should|might) i (like|love|enjoy|watch|see))?", "", t).strip(" ?.!")
+        target = self._target(rest or "it", memory) if (rest or memory.last_shown) else None
+        if not target:
+            return Plan(answer="Why which one? Ask for recommendations first, then “why the second one?”.")
+        return self._call(ToolName.EXPLAIN, item=target)
+
+    def _question(self, t: str, memory: Recall) -> Plan | None:
+        """"who directed it?", "what's Heat about?", "is Jaws scary?": the record answers. A
+        question about a film it names is the same question about "it"."""
+        films = mentioned(t, "link")
+        subject = None if films else self._subject(t)
+        films = films or ([subject] if subject is not None else [])
+        asked = re.sub(rf"(?<!\w){re.escape(films[0].text.lower())}(?!\w)", "it", t, count=1) if films else t
+        untitled = normalise_title(asking_part(asked))
+        for m in films[1:]:
+            untitled = untitled.replace(normalise_title(m.item.title), " ")
+        question = item_question(asked, self.attributes, bool(films), untitled)
+        if question is None:
+            return None
+        if subject is not None and subject.decision == "text":
+            return did_you_mean([subject])  # "is arrival a sci-fi?": which film, first
+        # An unsure film asked about is acted on: a question writes nothing, and its answer names the film.
+        target = films[0].item.id if films else self._target(question.reference, memory)
+        if target is None:
+            return Plan(answer="Which film do you mean? Name a title, or ask about “the second one”.")
+        args: dict = {"item": target, "fields": list(question.fields)}
+        if question.genre_check:
+            genres = self.lexicon.parse(question.genre_check)[0]
+            args["check"] = genres[0] if genres else question.genre_check
+        return self._call(ToolName.ITEM_DETAILS, **args)
+
+    def _subject(self, t: str) -> Mention | None:
+        """An unsure title that a question asks about ("is Arrival a sci-fi?", "what's arrival
+        about?"): said as "it", the question is one about an item. Not everyday words ("is it…")
+        unless written as a title ("Is Up a comedy?")."""
+        for m in self.linker.candidates(WRITTEN.get().strip()):
+            if m.decision == "link" or (m.evidence["everyday"] and not m.evidence["capitalised"]) or m.evidence["kind_of"]:
+                continue
+            asked = re.sub(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)", "it", t, count=1)
+            if asked != t and (q := item_question(asked, self.attributes, True)) is not None and q.reference == "it":
+                return m
+        return None
