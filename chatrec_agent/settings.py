@@ -11,12 +11,12 @@ directory.
 from __future__ import annotations
 
 import os
-import re
 import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+import expandvars
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
@@ -25,8 +25,6 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDic
 from chatrec_agent.errors import ConfigError
 
 CatalogFormat = Literal["demo", "csv", "jsonl", "movielens-100k", "movielens-csv"]
-
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 class _Section(BaseModel):
@@ -325,20 +323,15 @@ def _expand(value: Any, environ: Mapping[str, str], key: str) -> Any:
         return {k: _expand(v, environ, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
     if isinstance(value, list):
         return [_expand(v, environ, f"{key}[{i}]") for i, v in enumerate(value)]
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "${" not in value:
         return value
-
-    def fill(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
-        if name in environ and environ[name] != "":
-            return environ[name]
-        return default if default is not None else ""
-
-    expanded = _PLACEHOLDER.sub(fill, value)
+    # Only ${VAR} and ${VAR:-default}: a "$" or "\" in a password or a Windows path is as written.
+    try:
+        expanded = expandvars.expand(value, environ=environ, surrounded_vars_only=True, escape_char="")
+    except expandvars.ExpandvarsException as exc:
+        raise ConfigError(f"{key}: {exc} (placeholders are written ${{VAR}} or ${{VAR:-default}})") from None
     # An unset secret means "not configured", not "configured as an empty string".
-    if expanded == "" and _PLACEHOLDER.search(value):
-        return None
-    return expanded
+    return None if expanded == "" else expanded
 
 
 def _resolve_paths(settings: Settings, base: Path) -> Settings:
@@ -418,8 +411,11 @@ def settings_from_dict(
 ) -> Settings:
     """Validate a config mapping (as read from YAML) into Settings."""
     environ = os.environ if environ is None else environ
-    raw = _expand(dict(data or {}), environ, "")
     label = str(source) if source else "config"
+    try:
+        raw = _expand(dict(data or {}), environ, "")
+    except ConfigError as exc:
+        raise ConfigError(f"{label}: {exc}") from None
     overrides = _Environment(environ)
     # A CHATREC_ variable naming no section is a typo pydantic-settings would pass over.
     strays = [f"environment variable {name}: no setting '{key}'. Names are CHATREC_<SECTION>__<KEY>, "

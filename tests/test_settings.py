@@ -91,6 +91,16 @@ def test_placeholders_are_filled_from_the_given_environment(tmp_path):
     assert s.vector_store.host == "chroma.internal"
 
 
+def test_only_braced_placeholders_are_filled_and_an_unclosed_one_is_a_clear_error(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("storage: {backend: postgres, url: 'postgresql://bot:pa$$w0rd\\x@${DB_HOST:-db}/chatrec'}\n")
+    s = load_settings(cfg, environ={"w0rd": "no"})
+    assert s.storage.url.get_secret_value() == "postgresql://bot:pa$$w0rd\\x@db/chatrec"  # "$", "\\" as written
+    cfg.write_text("slack: {bot_token: '${SLACK_BOT_TOKEN'}\n")
+    with pytest.raises(ConfigError, match=r"c\.yaml: slack\.bot_token: .*'}'"):
+        load_settings(cfg, environ={"SLACK_BOT_TOKEN": "xoxb-1"})
+
+
 def test_relative_paths_resolve_against_the_config_folder(tmp_path):
     (tmp_path / "conf").mkdir()
     cfg = tmp_path / "conf" / "c.yaml"
