@@ -248,14 +248,14 @@ class MentionLinker:
         self._keys = list(self.by_key)
         zipf_frequency("warm", "en")  # loads wordfreq's tables now, not in someone's turn
         self.find = lru_cache(maxsize=4096)(self._find)
-        self.cued = lru_cache(maxsize=4096)(self._cued)
+        self.likely_known = lru_cache(maxsize=4096)(self._likely_known)
 
     def with_model(self, model: MentionModel) -> MentionLinker:
         """The same gazetteer deciding with another model (a fit tries several)."""
         other = copy.copy(self)
         other.model = model
         other.find = lru_cache(maxsize=4096)(other._find)
-        other.cued = lru_cache(maxsize=4096)(other._cued)
+        other.likely_known = lru_cache(maxsize=4096)(other._likely_known)
         return other
 
     # --- evidence ------------------------------------------------------------------------
@@ -381,12 +381,14 @@ class MentionLinker:
                 chosen.append(m)
         return tuple(sorted(chosen, key=lambda m: m.start))
 
-    def _cued(self, text: str) -> tuple[Item, ...]:
-        """Films a cue word points at that are too unsure to act on ("I don't like frozen
-        much"): what the person may have named, which costs little to keep out of their picks."""
-        return tuple(m.item for m in self.candidates(text)
-                     if m.decision == "text" and (m.evidence["cue"] or m.evidence["seen_cue"]) and not m.evidence["inside_name"]
-                     and not m.evidence["everyday"])  # "I loved it", "we watched up to…": no film
+    def _likely_known(self, text: str) -> tuple[Item, ...]:
+        """Films the message may name but too unsurely to act on, which cost little to keep out
+        of the person's picks: ones a cue word points at ("I don't like frozen much") and ones
+        written as titles ("…talking about Soul and Up"). Not "I loved it" nor "we watched up
+        to…"; nor a word with nothing to say it is a title ("a movie about aliens")."""
+        return tuple(m.item for m in self.candidates(text) if m.decision == "text" and not m.evidence["inside_name"] and (
+            (m.evidence["cue"] or m.evidence["seen_cue"]) and not m.evidence["everyday"]
+            or m.evidence["capitalised"] or m.evidence["quoted"] or m.evidence["year"]))
 
     def closest(self, phrase: str, min_score: float = 80.0) -> tuple[Item, float] | None:
         """The title a whole phrase spells with a typo or two ("blade runer"), and how close

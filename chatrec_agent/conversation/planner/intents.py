@@ -126,15 +126,12 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         return plan
 
     def _keep_named_out(self, plan: Plan, said: list[str]) -> None:
-        """The films a person named in this conversation, even unsure ones (those only a cue
-        word points at, or only capitals), are never their picks: they know them already
-        (liked, disliked or "on my list")."""
+        """The films a person named in this conversation, even unsure ones (see
+        MentionLinker.likely_known), are never their picks: they know them already (liked,
+        disliked or "on my list")."""
         named: list[str] = []
         for text in said:
-            named += [item.id for item in self.linker.cued(text.strip())]
-            # "…talking about Soul and Up": written as titles, too unsure to act on, likely known.
-            named += [m.item.id for m in self.linker.candidates(text.strip())
-                      if m.decision == "text" and (m.evidence["capitalised"] or m.evidence["quoted"] or m.evidence["year"])]
+            named += [item.id for item in self.linker.likely_known(text.strip())]
             for m in self.linker.find(text.strip()):
                 named.append(m.item.id)
                 if m.evidence.get("kind_of"):  # "the Despicable Me movies": the whole series
