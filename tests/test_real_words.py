@@ -1586,3 +1586,27 @@ def test_like_those_after_two_films_named_seeds_both(world, text):
     named = {by_title(catalog, t) for t in ("Casablanca", "Heat", "Fargo") if t in text}
     (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
     assert set(request["like"]) == named
+
+
+@pytest.mark.parametrize("text", ["something creepy, just not a slasher", "a scary one please, no slasher films"])
+def test_a_negated_kind_of_the_genre_asked_for_narrows_it_and_does_not_end_it(world, text):
+    catalog, parser = world
+    (request,) = [c["args"] for c in calls(parser.plan(text, Recall()))]
+    assert request.get("genres") == ["Horror"] and "Horror" not in request.get("exclude_genres", [])
+
+
+def test_a_genre_negated_by_its_own_name_is_still_ruled_out(world):
+    catalog, parser = world
+    (request,) = [c["args"] for c in calls(parser.plan("something scary, but not horror", Recall()))]
+    assert "Horror" in request["exclude_genres"] and "Horror" not in request.get("genres", [])
+
+
+@pytest.mark.parametrize("text, director", [
+    ("what did Hayao Miyazaki direct?", "Hayao Miyazaki"),
+    ("which films has Kubrick directed?", "Stanley Kubrick"),
+])
+def test_asking_what_a_director_made_asks_for_their_films(demo_world, text, director):
+    catalog, parser = demo_world
+    (request,) = [c for c in calls(parser.plan(text, Recall()))]
+    assert request["name"] == "recommend" and "wish" not in request["args"]
+    assert request["args"]["attributes"] == [{"field": "director", "values": [director], "negate": False}]

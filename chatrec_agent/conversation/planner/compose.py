@@ -45,6 +45,8 @@ def _filters_text(filters: dict | None) -> str:
         parts.append(" and ".join(filters["genres"]))
     if filters.get("any_genres"):
         parts.append(" or ".join(filters["any_genres"]))
+    for condition in filters.get("attributes") or []:  # "director: Denis Villeneuve", "not tags: gore"
+        parts.append(f"{'not ' if condition.get('negate') else ''}{condition['field']}: {' or '.join(condition['values'])}")
     if filters.get("exclude_genres"):
         parts.append("no " + " or ".join(filters["exclude_genres"]))
     if filters.get("year_from") and filters.get("year_to"):
@@ -196,7 +198,7 @@ def compose(tool_messages: list) -> str:
                          f"the nearest{_filters_text(payload['loosened'])}:")
             found = _items(payload, intro)
             lines += found or [f"Nothing in the catalog matches that{_filters_text(payload.get('filters'))} "
-                               "that you haven't already seen. Try loosening a constraint."]
+                               "and is new to you. Try loosening a constraint."]
         elif name == ToolName.RECOMMEND_FOR_GROUP:
             lines += _group(payload)
         elif name == ToolName.EXPLAIN_FOR_GROUP:

@@ -284,12 +284,15 @@ class GenreLexicon:
                         if phrase in self.learned:
                             within.extend(names)
                         else:
-                            exclude.append(names)
+                            exclude.append((phrase, names))
                     else:
                         include.extend(n for n in names if n not in include)
                 taken = re.sub(pattern, " # ", taken)
         excluded: list[str] = []
-        for names in exclude:
+        for phrase, names in exclude:
+            if len(names) == 1 and names[0] in include and fold(names[0]) not in (phrase, lemma(phrase)):
+                within.extend(names)  # "scary but not a slasher": a kind within the horror asked for
+                continue
             rest = [n for n in names if n not in include] if len(names) > 1 else names
             excluded.extend(n for n in rest if n not in excluded)
         include = [g for g in include if g not in excluded]

@@ -92,6 +92,8 @@ def item_question(text: str, attributes: AttributeVocabulary | None, titled: boo
         named = attributes is not None and attributes.field_named(t) is not None
         if not (named or who) or not re.match(r"^(?:who|what|when|which)\b", asks):
             return None
+        if attributes is not None and attributes.find(t):
+            return None  # "what did Denis Villeneuve direct?" names the value: it asks for the films
         return ItemQuestion(tuple(fields), "it")
     reference = _reference_part(t)
     if m := _IS_A.match(t):

@@ -294,7 +294,8 @@ class RequestReading:
         content = cues.ERA_WORDS.sub(" ", content)
         # "i've" less its "i" leaves "'ve": a contraction's rest is no word of its own.
         words = [w for w in content.replace("-", " ").split()
-                 if len(w) > 2 and not w.startswith("'") and w not in cues.ASKING_WORDS and lemma(w) not in cues.ASKING_WORDS and not any(self.lexicon.parse(w))]
+                 if len(w) > 2 and not w.startswith("'") and w not in cues.ASKING_WORDS and lemma(w) not in cues.ASKING_WORDS
+                 and not any(self.lexicon.parse(w)) and not (self.attributes and self.attributes.field_named(w))]  # "…did he direct"
         if words:
             return True
         padded = f" {phrase_words(text)} "
