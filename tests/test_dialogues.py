@@ -334,7 +334,7 @@ def test_nothing_matches_is_said_plainly_with_the_nearest_picks(runtime, say):
     assert reply.items and all({"Documentary", "Western"} & set(runtime.catalog[i.id].genres)
                                and 1930 <= runtime.catalog[i.id].year <= 1939 for i in reply.items)
     (none,) = say("a Kubrick western")  # a director is the request itself: never loosened
-    assert none.items == [] and "Nothing in the catalog matches that (Western, director: Stanley Kubrick)" in none.text
+    assert none.items == [] and "director: Stanley Kubrick" in none.text
 
 
 def test_seen_items_are_never_recommended(runtime, say):
