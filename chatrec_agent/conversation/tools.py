@@ -178,21 +178,14 @@ def build_tools(services: Services) -> list:
         # likely ones the person knows: not picks in the same answer.
         offered = [card["id"] for entry in unknown for card in entry["suggestions"]]
         flt, unknown_values = _filter(args)
-
-        def picks(within: SearchFilter) -> list:
-            return s.recommendations.recommend(
-                runtime.context.user_id, k=args.k, filters=within, exclude=[i.id for i in excluded] + offered,
-                like_items=[i.id for i in like_items] or None, wish=args.wish,
-            )
-
-        results, loosened = picks(flt), None
         # Nothing new matches all of it ("a comedy and a romance from the 2000s", all seen):
         # the nearest request that has picks, said as such, rather than an empty answer.
-        for wider in flt.loosened() if not results else ():
-            if results := picks(wider):
-                loosened = {"genres": [], "any_genres": list(wider.any_genres) or list(wider.genres),
-                            "year_from": wider.year_from, "year_to": wider.year_to}
-                break
+        results, wider = s.recommendations.recommend_nearest(
+            runtime.context.user_id, k=args.k, filters=flt, exclude=[i.id for i in excluded] + offered,
+            like_items=[i.id for i in like_items] or None, wish=args.wish,
+        )
+        loosened = None if wider is None else {"genres": [], "any_genres": list(wider.any_genres) or list(wider.genres),
+                                               "year_from": wider.year_from, "year_to": wider.year_to}
         return tool_output({"tool": ToolName.RECOMMEND, "items": [r.as_dict() for r in results],
                             "like": [item_card(i) for i in like_items], "unknown": unknown + unknown_values,
                             "filters": {**echo(args, flt), "wish": args.wish}, "loosened": loosened})

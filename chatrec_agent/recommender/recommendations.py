@@ -213,6 +213,24 @@ class Recommendations:
         recs = self.model.recommend(user, k, filters, exclude, like_items, query_vector, include_seen, prefer, lexical)
         return self._explained(user, recs, wish, filters)
 
+    def recommend_nearest(
+        self, user_id: str, k: int = 5, filters: SearchFilter | None = None, exclude: Iterable[str] = (),
+        like_items: Sequence[str] | None = None, wish: str | None = None,
+    ) -> tuple[list[ExplainedItem], SearchFilter | None]:
+        """`recommend`, and when nothing new matches, the picks of the nearest request that has
+        some (SearchFilter.loosened) with that filter; (picks, None) when none was loosened."""
+        filters = filters or SearchFilter()
+        results = self.recommend(user_id, k, filters, exclude, like_items, wish)
+        if results:
+            return results, None
+        user = self.user_state(user_id)
+        for wider in filters.loosened():
+            # Counted on the facet table first: a full recommend only where there is something.
+            if self.model.available(user, wider, exclude, like_items) and (results := self.recommend(
+                    user_id, k, wider, exclude, like_items, wish)):
+                return results, wider
+        return [], None
+
     def lexical_index(self) -> LexicalIndex:
         """BM25 over the catalog's tags in the model's item order, built once per fitted model."""
         ds = self.model.ds

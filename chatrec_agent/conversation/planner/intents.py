@@ -306,9 +306,10 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         return meaning
 
     def _has_slots(self, t: str, positions: bool = True) -> bool:
+        padded = f" {phrase_words(t)} "
         return bool(MENTIONS.get() or any(self.lexicon.parse(t)) or any(parse_era(t, self.latest_year))
                     or self._mentions(t) or (positions and ordinal_in(t) is not None) or cues.REQUEST.search(t)
-                    or any(f" {tag} " in f" {phrase_words(t)} " for tag in self.tags if len(tag) > 3))
+                    or any(f" {tag} " in padded for tag in self.tags if len(tag) > 3))
 
     def _for_group(self, ask: GroupAsk, memory: Recall) -> Plan:
         """A group request: its words read by the usual rules, its calls made the group's."""
