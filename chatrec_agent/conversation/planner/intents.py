@@ -16,12 +16,12 @@ from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.carry import within_search
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.feedback import FeedbackReading
+from chatrec_agent.conversation.planner.followups import FollowUpReading
 from chatrec_agent.conversation.planner.groups import GroupAsk, membership_call, personal, read_group, regroup
 from chatrec_agent.conversation.planner.lexicon import GENERIC, GenreLexicon, lemma
 from chatrec_agent.conversation.planner.meaning import AFTER_THANKS, MIN_SIMILARITY, Meaning, MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import says_it_missed
-from chatrec_agent.conversation.planner.followups import FollowUpReading
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, folded, last_search, mentioned, merged,
                                                       past_shown, sentences_of, without_titles)
 from chatrec_agent.conversation.planner.questions import QuestionReading, item_question

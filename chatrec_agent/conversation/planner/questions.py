@@ -4,7 +4,8 @@ comedy?"): which record fields are asked for, and which item is meant.
 Fields come from the catalog: the record's own names (title, year, genres, tags,
 description) and every metadata field the catalog carries, matched by stem ("directed" ->
 director, "written" -> writer), plus the few question words that name a record field
-without naming it ("when" -> year, "about" -> description).
+without naming it ("when" -> year, "about" -> description). `QuestionReading` turns them,
+and "why?" / "would I like it?", into the tool calls that answer them.
 """
 
 from __future__ import annotations
