@@ -85,6 +85,22 @@ def test_two_workspaces_install_the_app_and_each_is_answered_with_its_own_token(
     assert status != 200 and runtime.history.installation("slack", "T4") is None
 
 
+def test_an_org_wide_install_is_refused_and_nothing_is_stored(installable):
+    client, api, runtime, _ = installable
+    root = client.url.removesuffix("/slack/events")
+    status, page, headers = get(f"{root}/slack/install")
+    state = re.search(r"state=([^&\"']+)", page).group(1)
+    api.installs["org"] = {"app_id": "A1", "access_token": "xoxb-E1-secret", "token_type": "bot", "bot_user_id": "UBE1",
+                           "scope": "chat:write", "team": None, "enterprise": {"id": "E1", "name": "Org"},
+                           "is_enterprise_install": True, "authed_user": {"id": "UADMINE1"}}
+    status, page, _ = get(f"{root}/slack/oauth_redirect?code=org&state={urllib.parse.quote(state)}",
+                          headers["set-cookie"].split(";")[0])
+    assert status != 200 and "Thank you" not in page
+    assert runtime.history.installation("slack", "E1") is None and runtime.history.installation("slack", "") is None
+    status, page = install(client, api, "T2", code="code-T2")  # a workspace's own install still works
+    assert status == 200 and "Thank you" in page
+
+
 def test_a_slack_connect_channel_is_answered_as_the_installation_that_received_it(installable):
     """In a channel shared with another organisation the body's team_id is that organisation's;
     the installation that received the event (Bolt's context) answers, and what is said there is

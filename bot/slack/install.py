@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.state_store import StatelessOAuthStateStore
@@ -63,6 +64,12 @@ class EncryptedInstallationStore(InstallationStore):
         return workspace_of(enterprise_id, team_id, is_enterprise_install)
 
     def save(self, installation: Installation) -> None:
+        if installation.is_enterprise_install:
+            # An org-wide install's events, uninstalls and tokens name the org or a workspace in
+            # it by turns; until that is mapped and tested, one install per workspace. Bolt shows
+            # its failure page and nothing is stored.
+            log.warning("refused an org-wide Slack install (%s): install the app in each workspace", installation.enterprise_id)
+            raise BoltError("org-wide (Enterprise Grid) installs are not supported; install the app in each workspace")
         data: dict[str, Any] = installation.to_dict()
         for name in SECRET_FIELDS:
             if data.get(name):
