@@ -1546,8 +1546,8 @@ def test_a_reaction_then_a_question_records_it_and_answers(world, text, kind, as
 
 
 @pytest.mark.parametrize("text", [
-    "my nephew keeps quoting Up, any animated films?",
     "everyone at work talks about \"up\", I want an animated film",
+    "my nephew keeps quoting \"Up\", any animated films?",
 ])
 def test_a_title_written_as_one_but_too_unsure_to_act_on_is_kept_out_of_the_picks(world, text):
     catalog, parser = world

@@ -384,11 +384,11 @@ class MentionLinker:
     def _likely_known(self, text: str) -> tuple[Item, ...]:
         """Films the message may name but too unsurely to act on, which cost little to keep out
         of the person's picks: ones a cue word points at ("I don't like frozen much") and ones
-        written as titles ("…talking about Soul and Up"). Not "I loved it" nor "we watched up
-        to…"; nor a word with nothing to say it is a title ("a movie about aliens")."""
+        quoted or given a year. Not "I loved it" nor "we watched up to…"; nor capitals alone
+        ("a Dracula film from the 30s" asks for *Dracula*)."""
         return tuple(m.item for m in self.candidates(text) if m.decision == "text" and not m.evidence["inside_name"] and (
             (m.evidence["cue"] or m.evidence["seen_cue"]) and not m.evidence["everyday"]
-            or m.evidence["capitalised"] or m.evidence["quoted"] or m.evidence["year"]))
+            or m.evidence["quoted"] or m.evidence["year"]))
 
     def closest(self, phrase: str, min_score: float = 80.0) -> tuple[Item, float] | None:
         """The title a whole phrase spells with a typo or two ("blade runer"), and how close

@@ -364,7 +364,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         for m in reversed(list(cues.SPLIT.finditer(t))):
             head, tail = t[:m.start()].strip(), t[m.end():].strip()
             if not head or not tail or not (cues.REQUEST.search(tail) or cues.OTHERS_AGAIN.search(tail) or cues.LIKE_THAT.search(tail)
-                                            or item_question(tail, self.attributes, bool(mentioned(tail, "link")))):
+                                            or self._names_its_film(tail)):
                 continue
             if any(folded(tail).startswith(folded(film.text)) for film in mentioned(tail, "link")):
                 continue  # "I loved Ratatouille and WALL-E, what else…": the "and" joins the films
@@ -379,6 +379,12 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                 request = feedback.then[0]  # "I loved X and Y, what else?": picks like them, as a taste gets
             return Plan(feedback.tool_calls, then=[request])
         return None
+
+    def _names_its_film(self, tail: str) -> bool:
+        """A question that names the film it asks about, by position or title ("what's the
+        fourth about?"); "who directed it?" after a reaction may mean another film."""
+        question = item_question(tail, self.attributes, bool(mentioned(tail, "link")))
+        return question is not None and question.reference != "it"
 
     def _card(self, item_id: str) -> dict | None:
         item = self.items.get(item_id)

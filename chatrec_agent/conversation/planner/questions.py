@@ -198,6 +198,8 @@ class QuestionReading:
         args: dict = {"item": target, "fields": list(question.fields)}
         if question.genre_check:
             genres = self.lexicon.parse(question.genre_check)[0]
+            if not (genres or question.genre_check in self.tags):
+                return None  # "is Titanic sad?": no genre or tag to check, so no "No" to claim
             args["check"] = genres[0] if genres else question.genre_check
         return self._call(ToolName.ITEM_DETAILS, **args)
 
@@ -208,6 +210,9 @@ class QuestionReading:
         for m in self.linker.candidates(WRITTEN.get().strip()):
             if m.decision == "link" or (m.evidence["everyday"] and not m.evidence["capitalised"]) or m.evidence["kind_of"]:
                 continue
+            before = t.split(m.text.lower(), 1)[0]
+            if re.search(r"\b(?:a|an|any|some|movies?|films?)\b", before):
+                continue  # "what's a movie about aliens?" asks for films, not about *Aliens*
             asked = re.sub(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)", "it", t, count=1)
             if asked != t and (q := item_question(asked, self.attributes, True)) is not None and q.reference == "it":
                 return m
