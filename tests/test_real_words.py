@@ -1610,3 +1610,30 @@ def test_asking_what_a_director_made_asks_for_their_films(demo_world, text, dire
     (request,) = [c for c in calls(parser.plan(text, Recall()))]
     assert request["name"] == "recommend" and "wish" not in request["args"]
     assert request["args"]["attributes"] == [{"field": "director", "values": [director], "negate": False}]
+
+
+@pytest.mark.parametrize("text", ["is Casablanca sad?", "was Heat too long?"])
+def test_a_question_the_record_cannot_answer_claims_nothing(world, text):
+    catalog, parser = world
+    assert not any(c["name"] == "item_details" and c["args"].get("check") for c in calls(parser.plan(text, Recall())))
+
+
+@pytest.mark.parametrize("text", ["what's a movie about aliens?", "what is a film about fargo?"])
+def test_asking_for_a_movie_about_a_word_asks_about_no_film(demo_world, text):
+    catalog, parser = demo_world
+    plan = parser.plan(text, Recall())
+    assert plan.confirm is None and not any(c["name"] == "item_details" for c in calls(plan))
+
+
+def test_a_capitalised_name_asked_for_is_not_kept_out(demo_world):
+    catalog, parser = demo_world
+    for text in ("Is there a Dracula film from the 30s?", "a Frankenstein movie please"):
+        plan = parser.plan(text, Recall())
+        assert not any(set(c["args"].get("exclude", [])) & {"dracula-1931", "frankenstein-1931"} for c in calls(plan)), text
+
+
+def test_a_reactions_question_about_it_is_not_taken_as_another_films(world):
+    catalog, parser = world
+    plan = parser.plan("I've seen the first, the second looks fun, who directed it?", shown(catalog, "Casablanca", "Fargo", "Heat"))
+    asked = [c["args"]["item"] for c in calls(plan) if c["name"] == "item_details"]
+    assert asked in ([], [by_title(catalog, "Fargo")])
