@@ -43,19 +43,11 @@ class SearchFilter:
         )
 
     def loosened(self) -> Iterator[SearchFilter]:
-        """Nearest first, the ways to keep most of a request nothing matches: any of several
-        genres instead of all, then the era widened, then both. What a person ruled out
-        (genres, ids) and named (a director, a tag) is never loosened: those are the request."""
-        any_of = replace(self, genres=(), any_genres=self.genres) if len(self.genres) > 1 else None
-        wider = replace(self, year_from=None if self.year_from is None else self.year_from - ERA_SLACK,
-                        year_to=None if self.year_to is None else self.year_to + ERA_SLACK) \
-            if self.year_from is not None or self.year_to is not None else None
-        if any_of is not None:
-            yield any_of
-        if wider is not None:
-            yield wider
-        if any_of is not None and wider is not None:
-            yield replace(wider, genres=(), any_genres=self.genres)
+        """The nearest request to one nothing matches: its era widened (a decade or a range,
+        not a bound the person set, "before 1930"). Genres are never loosened: "a horror film
+        for kids" must stay for kids, "only musicals" must stay musicals."""
+        if self.year_from is not None and self.year_to is not None:
+            yield replace(self, year_from=self.year_from - ERA_SLACK, year_to=self.year_to + ERA_SLACK)
 
     def accepts(self, item: Item) -> bool:
         keys = {genre_key(g) for g in item.genres}

@@ -167,8 +167,8 @@ def build_tools(services: Services) -> list:
         (the user's taste only re-ranks within it); genres, years and attribute filters are hard
         constraints; the wish is matched by meaning and by catalog tags. Never returns items
         the user has rated. Each item comes with an explanation built from real evidence. When
-        nothing new matches, `loosened` holds the nearest request that had picks (any of the
-        genres, a wider era); say so to the person."""
+        nothing new matches, `loosened` holds the nearest request that had picks (a wider
+        era); say so to the person."""
         args = RecommendArgs(wish=wish, like=like or [], exclude=exclude or [], genres=genres or [],
                              exclude_genres=exclude_genres or [], year_from=year_from, year_to=year_to,
                              attributes=attributes or [], k=k)
@@ -184,8 +184,7 @@ def build_tools(services: Services) -> list:
             runtime.context.user_id, k=args.k, filters=flt, exclude=[i.id for i in excluded] + offered,
             like_items=[i.id for i in like_items] or None, wish=args.wish,
         )
-        loosened = None if wider is None else {"genres": [], "any_genres": list(wider.any_genres) or list(wider.genres),
-                                               "year_from": wider.year_from, "year_to": wider.year_to}
+        loosened = None if wider is None else {"genres": list(wider.genres), "year_from": wider.year_from, "year_to": wider.year_to}
         return tool_output({"tool": ToolName.RECOMMEND, "items": [r.as_dict() for r in results],
                             "like": [item_card(i) for i in like_items], "unknown": unknown + unknown_values,
                             "filters": {**echo(args, flt), "wish": args.wish}, "loosened": loosened})
