@@ -198,9 +198,10 @@ class QuestionReading:
         args: dict = {"item": target, "fields": list(question.fields)}
         if question.genre_check:
             genres = self.lexicon.parse(question.genre_check)[0]
-            if not (genres or question.genre_check in self.tags):
-                return None  # "is Titanic sad?": no genre or tag to check, so no "No" to claim
-            args["check"] = genres[0] if genres else question.genre_check
+            if genres or question.genre_check in self.tags:
+                args["check"] = genres[0] if genres else question.genre_check
+            else:  # "is Titanic sad?": no genre or tag to check; its record, and no "No" claimed
+                args["fields"] = ["description"]
         return self._call(ToolName.ITEM_DETAILS, **args)
 
     def _subject(self, t: str) -> Mention | None:
