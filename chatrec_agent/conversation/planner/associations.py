@@ -47,6 +47,7 @@ class Params:
     common_zipf: float
     seed: float
     threshold: float
+    name_similarity: float
 
     @classmethod
     def from_data(cls) -> Params:
@@ -67,13 +68,34 @@ class Evidence:
     score: float
 
 
+def renamed_genres(genres: list[str], encode: Callable[[list[str]], np.ndarray], min_similarity: float) -> dict[str, str]:
+    """The seed's genres this catalog names by another word ("Comedy" as "Humor", "Thriller"
+    as "Suspense", "Children" as "Kids"): a seed genre it lacks -> the catalog genre whose name
+    the model puts nearest, where that is at least `min_similarity` and no other missing seed
+    genre is nearer to it (a mutual best: "Suspense" is Thriller's, not also Horror's)."""
+    seed_lexicon = GenreLexicon(genres)
+    seed = sorted({name for target in genre_words()["genres"] for name in target.split("+")})
+    absent = [name for name in seed if seed_lexicon.present(name) is None]
+    taken = {seed_lexicon.present(name) for name in seed} - {None}
+    free = [g for g in genres if g not in taken]
+    if not absent or not free:
+        return {}
+    sims = np.asarray(encode(absent), dtype=np.float32) @ np.asarray(encode(free), dtype=np.float32).T
+    out = {}
+    for row, name in enumerate(absent):
+        col = int(sims[row].argmax())
+        if sims[row, col] >= min_similarity and int(sims[:, col].argmax()) == row:
+            out[name] = free[col]
+    return out
+
+
 def weigh(catalog: Catalog, encode: Callable[[list[str]], np.ndarray], params: Params,
-          cache_dir: Path | None = None) -> list[Evidence]:
+          cache_dir: Path | None = None, renamed: dict[str, str] | None = None) -> list[Evidence]:
     """The evidence for every (tag phrase, genre) of the catalog's most used tags."""
     genres = catalog.genres
     if not genres:
         return []
-    seed_lexicon = GenreLexicon(genres)
+    seed_lexicon = GenreLexicon(genres, renamed=renamed)
     normalise = seed_lexicon.normalise
     items_of: dict[str, set[str]] = defaultdict(set)
     for item in catalog.items.values():

@@ -130,13 +130,16 @@ def message_language(words: Sequence[str]) -> str:
 
 class GenreLexicon:
     def __init__(self, catalog_genres: Iterable[str], tags: Iterable[str] = (),
-                 learned: Mapping[str, Sequence[str]] | None = None, language: str = "en"):
+                 learned: Mapping[str, Sequence[str]] | None = None, language: str = "en",
+                 renamed: Mapping[str, str] | None = None):
         """`tags`: the catalog's tags; one of several words that holds a genre word ("live
         action") is read whole, so it names no genre. `learned`: phrase -> the catalog's genres
         it names by the catalog's own evidence (associations.learn); an empty list says the
         phrase names none here, whatever the seed says. `language`: the catalog's, whose words
-        are lemmatised live."""
+        are lemmatised live. `renamed`: a seed genre -> the genre this catalog calls it by
+        (associations.renamed_genres: a book catalog's "Humor" is Comedy)."""
         self.by_key = {genre_key(g): g for g in catalog_genres}
+        self.renamed = {name: genre for name, genre in (renamed or {}).items() if genre_key(genre) in self.by_key}
         self.language = language
         seed = seed_phrases()
         learned = dict(learned or {})
@@ -181,13 +184,15 @@ class GenreLexicon:
         """The lexicon of a catalog: the seed, and with `encode` (the index's sentence encoder)
         the words its tags show to name a genre, where their evidence clears the threshold."""
         learned: dict[str, list[str]] = {}
+        renamed: dict[str, str] = {}
         if encode is not None:
-            from chatrec_agent.conversation.planner.associations import Params, decide, weigh
+            from chatrec_agent.conversation.planner.associations import Params, decide, renamed_genres, weigh
 
             params = Params.from_data()
-            evidence = weigh(catalog, encode, params, cache_dir=cache_dir)
+            renamed = renamed_genres(catalog.genres, encode, params.name_similarity)
+            evidence = weigh(catalog, encode, params, cache_dir=cache_dir, renamed=renamed)
             learned = decide(evidence, params.threshold if threshold is None else threshold)
-        return cls(catalog.genres, catalog.tag_index, learned)
+        return cls(catalog.genres, catalog.tag_index, learned, renamed=renamed)
 
     def words(self) -> set[str]:
         """Every word of the genre and mood phrases this catalog understands."""
@@ -197,6 +202,8 @@ class GenreLexicon:
         key = genre_key(name)
         if key in self.by_key:
             return self.by_key[key]
+        if name in self.renamed:
+            return self.renamed[name]
         # "Children" also finds MovieLens' "Children's"; a German catalog's "Komödie" is Comedy.
         found = next((g for k, g in self.by_key.items() if k.startswith(key)), None)
         if found is None:
