@@ -152,6 +152,8 @@ class FeedbackReading:
                 return self._call(ToolName.RECORD_FEEDBACK, item=target, kind=said if said in ("liked", "disliked") else "seen")
             if says_it_missed(t):
                 return None  # "seen that one, too gory for me" among several: why it missed refines the search
+            if any(m.evidence.get("kind_of") for m, _ in spans_in(phrase, ("link", "ask"))):
+                return None  # "seen all the star wars movies": a series, kept out of the picks; what else it asks is read on
             return Plan(answer="Which one have you seen? Say e.g. “seen the second one”.")
         # No cue phrase matched, yet the films named may have opinion words of their own ("we
         # loved Heat", "they didn't care for Fargo"): each is read by its clause.
