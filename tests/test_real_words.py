@@ -1637,3 +1637,42 @@ def test_a_reactions_question_about_it_is_not_taken_as_another_films(world):
     plan = parser.plan("I've seen the first, the second looks fun, who directed it?", shown(catalog, "Casablanca", "Fargo", "Heat"))
     asked = [c["args"]["item"] for c in calls(plan) if c["name"] == "item_details"]
     assert asked in ([], [by_title(catalog, "Fargo")])
+
+
+@pytest.mark.parametrize("text", [
+    "I loved Heat and Fargo, anything similar?",
+    "we really enjoyed Casablanca and Heat. got anything similar?",
+])
+def test_anything_similar_after_several_films_liked_seeds_them_all(world, text):
+    catalog, parser = world
+    named = {by_title(catalog, t) for t in ("Casablanca", "Heat", "Fargo") if t in text}
+    (request,) = [c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert set(request["like"]) == named and not set(request.get("exclude", [])) & named
+
+
+@pytest.mark.parametrize("text", ["we adored Heat and Up, any others like them?", "I liked Fargo and Up, more please"])
+def test_an_unsure_title_listed_beside_a_sure_one_is_asked_about_after_the_answer(world, text):
+    catalog, parser = world
+    up = by_title(catalog, "Up")
+    plan = parser.plan(text, Recall())
+    # Not acted on: no like written, no seed; only kept out of the picks, and asked about.
+    assert up not in {c["args"].get("item") for c in calls(plan)}
+    (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert up not in request["like"] and up in request.get("exclude", [])
+    assert plan.confirm["item"] == up and "also mean" in plan.confirm["also"]
+    # "yes" re-reads the message with Up confirmed: liked and a seed.
+    again = parser.plan("yes", Recall(pending=plan.confirm))
+    assert {"item": up, "kind": "liked"} in [c["args"] for c in calls(again)]
+    (request,) = [c["args"] for c in calls(again) if c["name"] == "recommend"]
+    assert up in request["like"]
+
+
+@pytest.mark.parametrize("text", ["I've seen all the Alien films, anything else scary in space?",
+                                  "seen all the Toy Story movies already, more animation?"])
+def test_seen_a_whole_series_is_kept_out_and_the_rest_answered(world, text):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert plan.answer is None
+    (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    series = by_title(catalog, "Alien" if "Alien" in text else "Toy Story")
+    assert request.get("genres") and series in request.get("exclude", []) and series not in request.get("like", [])

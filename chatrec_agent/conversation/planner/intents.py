@@ -22,7 +22,7 @@ from chatrec_agent.conversation.planner.lexicon import GENERIC, GenreLexicon, le
 from chatrec_agent.conversation.planner.meaning import AFTER_THANKS, MIN_SIMILARITY, Meaning, MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import says_it_missed
-from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, folded, last_search, mentioned, merged,
+from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, folded, label_of, last_search, mentioned, merged,
                                                       past_shown, sentences_of, without_titles)
 from chatrec_agent.conversation.planner.questions import QuestionReading, item_question
 from chatrec_agent.conversation.planner.references import NUMBERS, as_that_one, count_in, ordinal_in, pick
@@ -89,6 +89,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                 not any(m.decision == "link" and m.item.id != pending["item"] for m in self.linker.find(text.strip())):
             # "yes" to "do you mean the film X?": the question's message, with X taken as meant.
             memory = replace(memory, pending=None)
+            if pending.get("also"):  # the search that asked is this message's own answer, redone: not carried into it
+                memory = replace(memory, last_recommend=None)
             return self._read(pending["text"], memory, confirmed=(pending["span"], pending["item"]))
         return self._read(text, memory)
 
@@ -110,6 +112,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         finally:
             MENTIONS.reset(token)
             WRITTEN.reset(written)
+        if plan.confirm is None and plan.steps():
+            plan.confirm = self._also_meant(plan, mentions)
         if plan.confirm is not None:
             plan.confirm = {**plan.confirm, "text": text}
         t = " ".join(text.lower().split())
@@ -124,6 +128,18 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                                            for m in cues.MORE_OF.finditer(t)))
         self._keep_named_out(plan, [*memory.said, text])
         return plan
+
+    @staticmethod
+    def _also_meant(plan: Plan, mentions: tuple[Mention, ...]) -> dict | None:
+        """"we loved Her and Past Lives": a title listed beside surely named ones but too unsure
+        to act on is asked about after the answer ("Did you also mean …?"); a "yes" re-reads
+        the message with it confirmed. Until then it is only kept out of the picks."""
+        acted = {i for step in plan.steps() for c in step for i in [c["args"].get("item"), *c["args"].get("like", [])]}
+        for m in mentions:
+            if m.decision == "ask" and m.evidence.get("listed") and m.item.id not in acted:
+                return {"item": m.item.id, "span": m.text, "also": f"Did you also mean the film {label_of(m.item)}? "
+                                                                  "Say “yes” and I'll count it too."}
+        return None
 
     def _keep_named_out(self, plan: Plan, said: list[str]) -> None:
         """The films a person named in this conversation, even unsure ones (see

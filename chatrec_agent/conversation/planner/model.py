@@ -83,6 +83,8 @@ class OfflinePlanner(BaseChatModel):
             calls = [{"name": c["name"], "args": c["args"], "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
                      for c in steps[made]]
             message = AIMessage(content="", tool_calls=calls)
+        elif plan.confirm and plan.confirm.get("also"):  # the answer, then "did you also mean …?"
+            message = AIMessage(content=f"{compose(tool_results)}\n{plan.confirm['also']}", additional_kwargs={"confirm": plan.confirm})
         else:
             message = AIMessage(content=compose(tool_results))
         return ChatResult(generations=[ChatGeneration(message=message)])

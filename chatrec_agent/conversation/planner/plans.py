@@ -91,9 +91,12 @@ def did_you_mean(mentions: list[Mention]) -> Plan:
     return did_you_mean_item(mentions[0].item, mentions[0].text)
 
 
+def label_of(item: Item) -> str:
+    return f"*{item.title}* ({item.year})" if item.year else f"*{item.title}*"
+
+
 def did_you_mean_item(item: Item, span: str) -> Plan:
-    label = f"*{item.title}* ({item.year})" if item.year else f"*{item.title}*"
-    return Plan(answer=f"Do you mean the film {label}? Say “yes”, or name the film you meant.",
+    return Plan(answer=f"Do you mean the film {label_of(item)}? Say “yes”, or name the film you meant.",
                 confirm={"item": item.id, "span": span})
 
 
@@ -135,6 +138,7 @@ class Plan:
     then: list[Plan] = field(default_factory=list)
     # An answer that asks "do you mean the film X?": the item, the words it was read from and
     # (filled in by `plan`) the message, so that a "yes" next turn re-reads it with X confirmed.
+    # With tool calls, "also" is the question put after their answer.
     confirm: dict | None = None
     reset: bool = False  # "start over": what came before is set aside (Recall stops reading there)
 
