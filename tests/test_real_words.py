@@ -1676,3 +1676,25 @@ def test_seen_a_whole_series_is_kept_out_and_the_rest_answered(world, text):
     (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
     series = by_title(catalog, "Alien" if "Alien" in text else "Toy Story")
     assert request.get("genres") and series in request.get("exclude", []) and series not in request.get("like", [])
+
+
+@pytest.mark.parametrize("reply", ["yes, something newer?", "Sure, I've seen the second one", "yeah any funnier ones?"])
+def test_a_yes_that_goes_on_is_no_answer_to_a_question_put_after_a_list(world, reply):
+    catalog, parser = world
+    up = by_title(catalog, "Up")
+    asked = parser.plan("we adored Heat and Up, any others like them?", Recall())
+    assert asked.confirm["item"] == up
+    plan = parser.plan(reply, replace(shown(catalog, "Casablanca", "Fargo"), pending=asked.confirm))
+    assert up not in linked_ids(plan)  # read as written, about the list: no like for Up
+    assert plan.steps()
+    confirmed = parser.plan("yep, that one", Recall(pending=asked.confirm))
+    assert {"item": up, "kind": "liked"} in [c["args"] for c in calls(confirmed)]
+
+
+@pytest.mark.parametrize("text", ["I've seen Casablanca and I loved Fargo, anything similar?",
+                                  "saw Heat last week and really liked Fargo, something similar?"])
+def test_anything_similar_seeds_only_the_films_said_to_be_liked(world, text):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert request["like"] == [by_title(catalog, "Fargo")]

@@ -159,6 +159,10 @@ ERA_WORDS = re.compile(
     r"newest|modern|classic|old|older|vintage|before|after|since|between|era|decade|year|years)\b")
 YES = re.compile(r"^(?:yes|yeah|yep|yup|ya|sure|correct|right|exactly|indeed|that one|that's (?:it|the one|right)|"
                   r"that is (?:it|the one)|uh-huh|y)\b(?!.*\b(?:but|not)\b)")
+# A yes that says nothing else ("yes", "yep, that one", "sure please"): the only answer that
+# confirms a question put after a list, where a "yes, …" more likely speaks of the list.
+BARE_YES = re.compile(r"^(?:yes|yeah|yep|yup|ya|sure|correct|right|exactly|indeed|y|uh-huh|that one|that's (?:it|the one|right))"
+                      r"(?:[,!. ]+(?:please|i did|i do|it is|that one|thanks|thank you))?[\s!.]*$")
 RESET = re.compile(r"^(?:(?:ok|okay|please|can we|let'?s|lets)[, ]+)*(?:start (?:over|again|afresh|from scratch)|reset|"
                     r"restart|new (?:conversation|chat)|clear (?:the |this )?(?:chat|conversation)|"
                     r"forget (?:everything|all (?:of )?that|what i said))\W*$")

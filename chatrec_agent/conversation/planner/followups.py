@@ -49,9 +49,8 @@ class FollowUpReading:
         if meaning.intent in ("like_last", "item_question") and target is None:
             return Plan(answer=WHICH_ONE)
         if meaning.intent == "like_last":
-            # "I loved Heat and Past Lives, anything similar?": like every film just spoken of.
-            several = named is None and target in memory.spoken_of and len(memory.spoken_of) > 1
-            return self._call(ToolName.RECOMMEND, like=list(memory.spoken_of) if several else [target], k=self._count(t))
+            # "I loved Heat and Past Lives, anything similar?": both; "the second one, anything similar?": that one.
+            return self._call(ToolName.RECOMMEND, like=memory.seeds_for(target) if named is None else [target], k=self._count(t))
         if meaning.intent == "item_question":
             question = item_question(t, self.attributes, True)  # it reads past "and", "so", "ok"…
             return self._call(ToolName.ITEM_DETAILS, item=target, fields=list(question.fields) if question else [])

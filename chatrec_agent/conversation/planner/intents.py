@@ -85,7 +85,9 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         pending = memory.pending
         # "Yes I loved that one... The French Connection is another": a yes that goes on to name
         # another film surely answers something else.
-        if pending and cues.YES.match(" ".join(text.lower().split())) and \
+        said = " ".join(text.lower().split())
+        # A question put after a list ("Did you also mean …?") takes a bare yes only: "yes, something newer?" speaks of the list.
+        if pending and (cues.BARE_YES if pending.get("also") else cues.YES).match(said) and \
                 not any(m.decision == "link" and m.item.id != pending["item"] for m in self.linker.find(text.strip())):
             # "yes" to "do you mean the film X?": the question's message, with X taken as meant.
             memory = replace(memory, pending=None)
@@ -265,7 +267,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                 feedback += [c for c in calls if c not in feedback]
                 spoken = [c["args"]["item"] for c in feedback if c["args"].get("kind") != "disliked"]
                 last = spoken[-1] if spoken else calls[-1]["args"]["item"]  # "…but hated Fargo. More like that?": not Fargo
-                memory = replace(memory, last_item=self._card(last) or memory.last_item, spoken_of=spoken)
+                memory = replace(memory, last_item=self._card(last) or memory.last_item, spoken_of=spoken,
+                                 liked_of=[c["args"]["item"] for c in feedback if c["args"].get("kind") == "liked"])
                 calls, then = (then[0].tool_calls, then[0].then) if then else ([], [])
             if not calls or (self._bare(Plan(calls)) and not (cues.ASKS.search(sentence) or cues.REQUEST.search(sentence) or "?" in sentence)):
                 continue  # "That was a great movie, I agree!": said of a film, no request
@@ -389,7 +392,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                 continue  # "I like comedies, anything new?" is one request, read whole below
             item = feedback.tool_calls[0]["args"]["item"]
             spoken = [c["args"]["item"] for c in feedback.tool_calls if c["args"].get("kind") != "disliked"]
-            after = replace(memory, last_item=self._card(item) or memory.last_item, spoken_of=spoken)
+            after = replace(memory, last_item=self._card(item) or memory.last_item, spoken_of=spoken,
+                            liked_of=[c["args"]["item"] for c in feedback.tool_calls if c["args"].get("kind") == "liked"])
             request = self._single(tail, after)
             if feedback.then and self._bare(request):
                 request = feedback.then[0]  # "I loved X and Y, what else?": picks like them, as a taste gets

@@ -33,6 +33,14 @@ class Recall:
     # The films this message's earlier sentences spoke of ("I loved Alien and Aliens. More like
     # those?"): what a plural pronoun points at. Never recalled from history.
     spoken_of: list[str] = field(default_factory=list)
+    liked_of: list[str] = field(default_factory=list)  # of those, the ones said to be liked
+
+    def seeds_for(self, item_id: str) -> list[str]:
+        """What "something like that" seeds where the film in hand is one this message just spoke
+        of: the films it says were liked ("saw Heat and loved Fargo": Fargo; "loved Heat and
+        Fargo": both); else that film."""
+        liked = list(dict.fromkeys(self.liked_of))
+        return liked if item_id in self.spoken_of and liked else [item_id]
 
 
 def recall(messages: list[BaseMessage]) -> Recall:

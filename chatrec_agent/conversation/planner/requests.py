@@ -86,9 +86,9 @@ class RequestReading:
                 carried = {k: v for k, v in last_search(memory).items() if k in cues.CARRIED}
                 return [card["id"] for card in memory.last_shown], [], carried
             return [], [], {}
-        like = [item.id] if cues.LIKE_THAT.search(t) else []
-        if like and len(memory.spoken_of) > 1 and cues.LIKE_THOSE.search(t):
-            like = list(memory.spoken_of)  # "I liked Zodiac and Prisoners, anything like those?": both
+        like = memory.seeds_for(item.id) if cues.LIKE_THAT.search(t) else []
+        if like and len(memory.spoken_of) > 1 and len(like) < 2 and cues.LIKE_THOSE.search(t):
+            like = list(memory.spoken_of)  # "I've seen Zodiac and Prisoners, anything like those?": both
         conditions: list[dict] = []
         constraints: dict = {}
         for m in cues.REF_FIELD.finditer(t):
