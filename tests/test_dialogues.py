@@ -361,3 +361,11 @@ def test_seen_all_of_a_list_is_one_line_and_the_search_goes_on(runtime, say):
     assert seen == films and then.items and not {i.id for i in then.items} & set(films), then.tool_calls
     noted = [line for line in then.text.splitlines() if line.startswith("Noted")]
     assert len(noted) == 1 and noted[0].endswith("I won't suggest them again.") and all(f"*{runtime.catalog[f].title}*" in noted[0] for f in films), then.text
+
+
+def test_a_film_whose_title_is_a_year_is_recorded(say, runtime):
+    # "1917" is a year as well as a film: the feedback names the film, and it is recorded.
+    (reply,) = say("I loved 1917")
+    assert "couldn't find" not in reply.text and "*1917* (2019)" in reply.text
+    liked, *_ = say("I didn't like 1917, too long. something lighter?")
+    assert "*1917* (2019)" in liked.text and "1917-2019" not in {i.id for i in liked.items}

@@ -83,6 +83,17 @@ def test_title_linker_handles_typos_articles_and_years():
     assert [i.id for i in titles.find_in_text("alien and blade runner")] == ["alien", "blade-runner"]
 
 
+def test_a_title_that_holds_a_year_is_read_whole():
+    catalog = Catalog.from_items(film_items() + [Item("war-1917", "1917", year=2019), Item("br-2049", "Blade Runner 2049", year=2017),
+                                                 Item("orwell", "1984", year=1984)])
+    titles = TitleLinker(catalog)
+    assert titles.resolve("1917").item.id == "war-1917"
+    assert titles.resolve("1984 (1984)").item.id == "orwell"
+    assert titles.resolve("Blade Runner 2049").item.id == "br-2049"
+    assert titles.resolve("Blade Runner (1982)").item.id == "blade-runner"  # a year in brackets still picks
+    assert titles.resolve("2012") is None  # a year no title spells is still no title
+
+
 def test_chat_script_output_format(tmp_path):
     script = tmp_path / "in.jsonl"
     script.write_text("\n".join(json.dumps(t) for t in [

@@ -37,7 +37,9 @@ class TitleLinker:
     def resolve(self, text: str, min_score: float = 85.0) -> TitleMatch | None:
         """The item a title names, or None when nothing is close enough."""
         year = _year_in(text)
-        key = normalise_title(_YEAR.sub(" ", text))
+        # "1917", "Blade Runner 2049", "2012 (2009)": a title that holds a year is read whole first.
+        whole = normalise_title(re.sub(r"\(\d{4}\)", " ", text))
+        key = whole if whole in self.by_key else normalise_title(_YEAR.sub(" ", text))
         if not key:
             return None
         exact = self.by_key.get(key)
