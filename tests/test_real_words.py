@@ -1698,3 +1698,11 @@ def test_anything_similar_seeds_only_the_films_said_to_be_liked(world, text):
     plan = parser.plan(text, Recall())
     (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
     assert request["like"] == [by_title(catalog, "Fargo")]
+
+
+@pytest.mark.parametrize("text", ["something else for comedy fans", "got other stuff for sci-fi lovers?"])
+def test_something_else_in_another_genre_is_a_request_of_its_own(world, text):
+    catalog, parser = world
+    memory = replace(shown(catalog, "Alien", "Heat"), last_recommend={"genres": ["Horror"], "k": 5})
+    (request,) = [c["args"] for c in calls(parser.plan(text, memory))]
+    assert request["genres"] == (["Comedy"] if "comedy" in text else ["Sci-Fi"])

@@ -133,8 +133,8 @@ class FollowUpReading:
                 args.pop("genres", None)
             changed = True
         others = bool(cues.OTHERS_AGAIN.search(t))
-        if not (changed or others):
-            return None
+        if not (changed or others) or (others and not changed and not set(genres) <= set(args.get("genres", ()))):
+            return None  # "something else for comedy fans" after horror: a request of its own
         if others:  # "not those": everything shown so far is out; a refinement keeps them eligible
             args = past_shown(args, memory)
         if re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|couple|few)\b", t):
