@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
+from chatrec_agent.catalog import ItemWords
 from chatrec_agent.conversation.agent import ReplyItem
 from chatrec_agent.conversation.people import Audience, Person
 from chatrec_agent.conversation.tool_names import ToolName
@@ -35,10 +36,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _TOOL_NAMES = frozenset(ToolName)
 
-_HELP = """{bold}chatrec{bold} recommends films and explains why.
+_HELP = """{bold}chatrec{bold} recommends {items} and explains why.
 Talk to me: mention me (or DM me) with what you're in the mood for, then follow up: “why the second one?”, “something older”, “not those”. 👍 / 👎 under a card teach me your taste; Save keeps it on your own list (“what's on my list?”, “take it off my list”).
 Your page (your taste, your list, taste sharing, forget me): {home}.
-Group picks: mention the people it is for (“a film for @ana, @ben and me”). Your own ratings are never named in a channel unless you allow it: `{c}share-taste on` (`off` to stop; DMs are always fine).
+Group picks: mention the people it is for (“a {item} for @ana, @ben and me”). Your own ratings are never named in a channel unless you allow it: `{c}share-taste on` (`off` to stop; DMs are always fine).
 Server admins: `{c}forget` (what I remember of this channel), `{c}link {link}` (personalise a member with a catalog user's history). Operators: `{c}reindex [full]` (re-read the catalog every server shares). Anyone: `{c}status`, `{c}help`; and `{c}forget` in a DM with me."""
 
 
@@ -54,9 +55,11 @@ class Markup:
     home: str = "your page"
 
 
-def help_text(markup: Markup = Markup()) -> str:
-    """The help, in the platform's markup and with its way of calling commands."""
-    return _HELP.format(bold=markup.bold, c=markup.command, link=markup.link_usage, home=markup.home)
+def help_text(markup: Markup = Markup(), words: ItemWords = ItemWords()) -> str:
+    """The help, in the platform's markup and with its way of calling commands, naming the
+    catalog's items as its config does (catalog.words)."""
+    return _HELP.format(bold=markup.bold, c=markup.command, link=markup.link_usage, home=markup.home,
+                        item=words.item, items=words.items)
 
 
 class Permission(enum.Enum):
@@ -408,14 +411,14 @@ class ChatService:
         spec = COMMANDS.get(name)
         self.metrics.commands.labels(platform, name if spec else "unknown").inc()
         if spec is None:
-            return CommandResult(f"Unknown command `{name}`.\n{help_text(markup)}")
+            return CommandResult(f"Unknown command `{name}`.\n{help_text(markup, self.runtime.catalog.words)}")
         if spec.permission is Permission.OPERATOR and not is_operator:
             return CommandResult(f"Only chatrec's operators can run `{name}`: every server shares the catalog it "
                                  "re-reads. Nothing was changed.")
         if spec.permission is Permission.SERVER_ADMIN and not (is_operator or (spec.anyone_in_a_dm and private) or is_admin()):
             return CommandResult(f"Only this server's admins can run `{name}`; nothing was changed.")
         if name == "help":
-            return CommandResult(help_text(markup))
+            return CommandResult(help_text(markup, self.runtime.catalog.words))
         if name == "status":
             return CommandResult(self.status(detailed=is_operator))
         if name == "share-taste":

@@ -37,7 +37,7 @@ class Home:
             return f"{bold}{heading}{bold}"
 
         taste = ", ".join(f"{clean(name)} {share}%" for name, share in self.genres) or \
-            "nothing yet: tell me films you liked, or press 👍 under a pick"
+            "nothing yet: tell me titles you liked, or press 👍 under a pick"
         out = [f"{b('Your taste')}: {taste}"]
         if self.linked:
             out.append(f"Your history is the catalog's user {clean(self.linked)} (an admin linked you).")

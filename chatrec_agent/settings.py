@@ -51,6 +51,14 @@ class InteractionColumns(_Section):
     timestamp: str = "timestamp"
 
 
+class ItemWordSettings(_Section):
+    """What replies call the catalog's items (catalog.words): a bookshop sets book, books, read."""
+
+    item: str = Field(default="film", min_length=1, max_length=40)
+    items: str = Field(default="films", min_length=1, max_length=40)
+    verb: str = Field(default="watch", min_length=1, max_length=40)
+
+
 class CatalogSettings(_Section):
     format: CatalogFormat = "demo"
     # A file for csv/jsonl, a folder for the MovieLens formats; unused for demo.
@@ -63,6 +71,7 @@ class CatalogSettings(_Section):
     list_separator: str = "|"
     # fail: the first bad row stops the import; skip: bad rows are counted and left out.
     on_error: Literal["fail", "skip"] = "fail"
+    words: ItemWordSettings = Field(default_factory=ItemWordSettings)
     demo_users: int = Field(default=60, ge=1)
     demo_seed: int = 7
 

@@ -82,7 +82,7 @@ def test_a_long_list_shows_its_first_films_and_counts_the_rest(runtime):
     for item_id in films:
         runtime.history.save_for_later("watchlist-long", item_id)
     reply = runtime.agent.respond("watchlist-long-conv", "watchlist-long", "what's on my list?")
-    assert reply.text.startswith("Your list (25 films; the first 20):") and [i.id for i in reply.items] == films[:20]
+    assert reply.text.startswith("Your list (25 saved; the first 20):") and [i.id for i in reply.items] == films[:20]
     remembered = recall(runtime.agent.history("watchlist-long-conv"))
     assert [c["id"] for c in remembered.last_shown] == films[:20]  # "remove the third one" works on it
     assert remembered.shown_ids == []  # but the list is no picks: later requests don't skip its films

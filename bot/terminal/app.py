@@ -19,8 +19,7 @@ from chatrec_agent.errors import ChatrecError
 
 log = logging.getLogger(__name__)
 
-GREETING = ("chatrec: tell me what you'd like to watch (e.g. 'a mind-bending sci-fi'). 'help' explains, "
-            "'/reset' starts over, 'quit' leaves.")
+GREETING = "chatrec: tell me what you'd like to {verb}. 'help' explains, '/reset' starts over, 'quit' leaves."
 QUIT_COMMANDS = {"quit", "exit", ":q"}
 RESET_COMMANDS = {"/reset", "/new"}
 HELP_WORDS = {"help", "?"}  # answered by the model; the terminal adds its own commands below
@@ -55,7 +54,7 @@ def render(reply: Reply) -> Text:
 def run_terminal(agent: Agent, user: str, console: Console, conversation: str = "terminal:local",
                  replies_from: str | None = None) -> None:
     """The chat at a prompt. `replies_from` says which model answers (llm.describe_model)."""
-    console.print(GREETING)
+    console.print(GREETING.format(verb=agent.services.catalog.words.verb))
     console.print(f"[dim]You are catalog user {user}; conversation memory: {conversation}.[/]")
     if replies_from:
         console.print(f"[dim]Replies come from {escape(replies_from)}.[/]")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chatrec_agent.catalog import demo, loaders
-from chatrec_agent.catalog.model import Catalog
+from chatrec_agent.catalog.model import Catalog, ItemWords
 from chatrec_agent.settings import CatalogSettings
 
 _LOADERS = {
@@ -17,4 +17,6 @@ _LOADERS = {
 
 def load_catalog(settings: CatalogSettings) -> Catalog:
     """Load the catalog named by the config, whatever its format."""
-    return _LOADERS[settings.format](settings)
+    catalog = _LOADERS[settings.format](settings)
+    catalog.words = ItemWords(**settings.words.model_dump())
+    return catalog

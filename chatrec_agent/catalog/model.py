@@ -178,6 +178,16 @@ def item_counts(interactions: Sequence[Interaction]) -> Mapping[str, int]:
     return Counter(i.item_id for i in interactions)
 
 
+@dataclass(frozen=True)
+class ItemWords:
+    """What the replies call the catalog's items, and what people do with them (catalog.words):
+    a film catalog's "film", "films", "watch"; a bookshop's "book", "books", "read"."""
+
+    item: str = "film"
+    items: str = "films"
+    verb: str = "watch"
+
+
 @dataclass
 class Catalog:
     """Items (in file order) and the interactions that refer to them."""
@@ -188,6 +198,7 @@ class Catalog:
     # One message per row left out under `on_error: skip` ("file:line: why").
     skipped: list[str] = field(default_factory=list)
     source: str = ""
+    words: ItemWords = field(default_factory=ItemWords)
 
     @classmethod
     def from_items(cls, items: Iterable[Item], interactions: Iterable[Interaction] = (), source: str = "") -> Catalog:

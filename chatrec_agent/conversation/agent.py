@@ -22,6 +22,7 @@ from langchain.agents.middleware import (ModelRequest, ModelRetryMiddleware, Sum
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, RemoveMessage, ToolMessage, trim_messages
 
+from chatrec_agent.catalog import ItemWords
 from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.memory_store import MemoryStore
 from chatrec_agent.conversation.people import Audience, Person
@@ -32,7 +33,7 @@ from chatrec_agent.conversation.tool_results import tool_result
 from chatrec_agent.conversation.tools import ChatContext, Services, build_tools
 from chatrec_agent.conversation.turns import TurnOrder
 
-SYSTEM_PROMPT = """You are chatrec, a film recommender in a team chat.
+SYSTEM_PROMPT = """You are chatrec, a {item} recommender in a team chat.
 Rules:
 - Recommend only items returned by your tools in this conversation; never invent titles.
 - Use `recommend` for personal suggestions (pass the user's wish, genres, years, titles to be
@@ -60,6 +61,11 @@ Rules:
 - If nothing matches, say so plainly. You only know the current user's history; decline
   questions about other people and admin actions (reindex, forget, link).
 - Keep answers short: a numbered list with one line of explanation per item."""
+
+
+def system_prompt(words: ItemWords) -> str:
+    """The prompt, naming the catalog's items as its config does (catalog.words)."""
+    return SYSTEM_PROMPT.replace("{item}", words.item)
 
 
 SWEEP_EVERY_TURNS = 500  # how often idle conversations past their retention are looked for
@@ -160,7 +166,7 @@ class Agent:
         if self.retention_s:
             self.forget_idle()  # what expired while the bot was down
         self.graph = create_agent(
-            model, build_tools(services), system_prompt=SYSTEM_PROMPT, checkpointer=self.memory.checkpointer,
+            model, build_tools(services), system_prompt=system_prompt(services.catalog.words), checkpointer=self.memory.checkpointer,
             context_schema=ChatContext,
             middleware=[*([PrivateSummary(model, trigger=("messages", 2 * window_messages), keep=("messages", window_messages))]
                           if language_model else []),

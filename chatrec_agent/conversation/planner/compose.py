@@ -87,7 +87,7 @@ def _details(payload: dict) -> list[str]:
             elif payload.get("predicted_stars") is not None:
                 lines.append(f"My guess: you'd give {label} about {payload['predicted_stars']:.1f}★.")
             elif payload.get("stars_pending"):
-                lines.append(f"I'm still learning how people here rate films, so I can't guess your stars for {label} "
+                lines.append(f"I'm still learning how people here rate, so I can't guess your stars for {label} "
                              "yet; ask me again in a minute.")
         elif field == "description":
             lines.append(f"{label}: {value}")
@@ -143,7 +143,7 @@ def _group(payload: dict) -> list[str]:
     if neutral:
         verb = "have" if len(neutral) > 1 or neutral == ["you"] else "has"
         line = (f"{_people(neutral)} {verb} no history with me yet, so {'count' if verb == 'have' else 'counts'} "
-                "as neutral: tell me a few films you liked and the picks will follow your taste too.")
+                "as neutral: tell me a few titles you liked and the picks will follow your taste too.")
         lines.append(line[0].upper() + line[1:])
     return lines
 
@@ -156,14 +156,14 @@ def _watchlist(payload: dict) -> list[str]:
         if not payload.get("changed"):
             return [f"{_label(card)} is already on your list."]
         count = payload.get("count", 1)
-        return [f"Saved {_label(card)} for later ({count} film{'' if count == 1 else 's'} on your list). "
+        return [f"Saved {_label(card)} for later ({count} on your list). "
                 "Say “what's on my list?” to see it."]
     if payload.get("action") == "remove" and card:
         return [f"Took {_label(card)} off your list." if payload.get("changed") else f"{_label(card)} wasn't on your list."]
     if payload.get("action") == "show" and "items" in payload:
         count = payload.get("count", len(payload["items"]))
         more = count - len(payload["items"])
-        return _items(payload, f"Your list ({count} film{'' if count == 1 else 's'}" + (f"; the first {len(payload['items'])}" if more else "")
+        return _items(payload, f"Your list ({count} saved" + (f"; the first {len(payload['items'])}" if more else "")
                       + "):") or ["Your list is empty: press Save under a pick, or say “save the second one”."]
     return []
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from wordfreq import zipf_frequency
 
-from chatrec_agent.catalog import Item, phrase_words
+from chatrec_agent.catalog import Catalog, Item, phrase_words
 from chatrec_agent.catalog.attributes import AttributeVocabulary
 from chatrec_agent.catalog.mentions import Mention, MentionLinker
 from chatrec_agent.catalog.titles import TitleLinker, normalise_title
@@ -26,38 +26,21 @@ from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN
                                                       past_shown, sentences_of, without_titles)
 from chatrec_agent.conversation.planner.questions import QuestionReading, item_question
 from chatrec_agent.conversation.planner.references import NUMBERS, as_that_one, count_in, ordinal_in, pick
+from chatrec_agent.conversation.planner.replies import DECLINE_ADMIN, DECLINE_OTHERS, RESET, THANKS, Replies
 from chatrec_agent.conversation.planner.requests import RequestReading
 from chatrec_agent.conversation.planner.spelling import Speller, cue_words
 from chatrec_agent.conversation.planner.watchlist import WatchlistReading
 from chatrec_agent.conversation.tool_names import ToolName
 
-HELP = (
-    "I recommend films from this catalog and explain why. Try: “what should I watch tonight?”, "
-    "“a mind-bending sci-fi from the 90s”, “something like Fargo, no horror”, “give me 3 comedies”, "
-    "then “why the second one?”, “something older”, “not those, others”. Tell me what you thought "
-    "(“I loved Alien”, “rate Fargo 5”, “seen it”) and I'll learn; “what have I liked?” shows your history."
-)
-THANKS = "You're welcome! Tell me how it went (“I loved it”, “rate it 4”) and I'll tune the next picks."
-GREETING = "Hi! Tell me what you're in the mood for, or ask “what should I watch tonight?”."
-DECLINE_ADMIN = ("I can't run admin actions from a conversation. Admins use the slash command "
-                 "(/chatrec reindex, status, forget, link) for that.")
-DECLINE_OTHERS = "I can only use your own history, not other people's; ask me about your own taste instead."
-CHAT = {
-    "smalltalk": "Happy to chat! When you're ready, tell me what you're in the mood for: a genre, a film you loved, "
-                 "or “surprise me”.",
-    "goodbye": "Bye, enjoy the film! Come back and tell me how it went.",
-    "acknowledge": "Enjoy! Tell me how it went (“I loved it”, “rate it 4”), or ask for more whenever you like.",
-    "out_of_scope": "That's outside what I can help with: I recommend films from this catalog. Tell me what you're in "
-                    "the mood for, e.g. “a light comedy from the 90s”.",
-}
-RESET = "Starting over: I've set aside what we talked about. What are you in the mood for?"
 
 
 class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionReading, FollowUpReading):
     def __init__(self, lexicon: GenreLexicon, titles: TitleLinker, linker: MentionLinker, latest_year: int,
                  tags: set[str] = frozenset(),
-                 attributes: AttributeVocabulary | None = None, meaning: MeaningClassifier | None = None):
+                 attributes: AttributeVocabulary | None = None, meaning: MeaningClassifier | None = None,
+                 replies: Replies | None = None):
         self.lexicon = lexicon
+        self.replies = replies if replies is not None else Replies.for_catalog(Catalog.from_items(titles.items))
         self.titles = titles
         self.linker = linker  # which titles a message names, and how surely
         self.count_nouns = frozenset(lexicon.words())  # "3 comedies" counts, "two daughters" doesn't
@@ -139,7 +122,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         acted = {i for step in plan.steps() for c in step for i in [c["args"].get("item"), *c["args"].get("like", [])]}
         for m in mentions:
             if m.decision == "ask" and m.evidence.get("listed") and m.item.id not in acted:
-                return {"item": m.item.id, "span": m.text, "also": f"Did you also mean the film {label_of(m.item)}? "
+                return {"item": m.item.id, "span": m.text, "also": f"Did you also mean {label_of(m.item)}? "
                                                                   "Say “yes” and I'll count it too."}
         return None
 
@@ -192,14 +175,14 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         if cues.OTHERS.search(raw.lower()):
             return Plan(answer=DECLINE_OTHERS)
         if cues.HELP.match(t):
-            return Plan(answer=HELP)
+            return Plan(answer=self.replies.help)
         if (m := cues.GREETING.match(t)) and len(t.split()) <= 4:
             rest = t[m.end():].strip(" ,.!?…")
             # "Hi, seeking a drama." greets and asks: the request is answered.
             # "thank you, seen it" says something: it is read on ("seen it").
             said = cues.THANKS.match(t) and not set(re.findall(r"[a-z]+", rest)) <= cues.THANKS_WORDS
             if not rest or not (self._has_slots(rest) or cues.SEEKING.search(rest) or said):
-                return Plan(answer=THANKS if cues.THANKS.match(t) else GREETING)
+                return Plan(answer=THANKS if cues.THANKS.match(t) else self.replies.greeting)
             t = rest
         # "Great, thanks so much for your help!": thanks that ask for nothing, however long;
         # "no thank you, that's all for today": with a goodbye, a goodbye.
@@ -210,7 +193,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             # "that's enough for today, thank you so much!": what is left of the thanks ("so much") goes too.
             rest = ",".join(c for c in re.split(r"[,;]", rest) if not set(re.findall(r"[a-z]+", c)) <= cues.THANKS_WORDS)
             if (chat := self._chat(rest, AFTER_THANKS)) is not None and (
-                    chat.answer == CHAT["goodbye"] or self._feedback(rest, memory) is None):
+                    chat.answer == self.replies.chat["goodbye"] or self._feedback(rest, memory) is None):
                 return chat  # else what follows the thanks is read as said ("no thanks, I've seen it")
         # "did I like Fargo?" asks the history; "my favourites are X, Y" is a taste.
         if cues.HISTORY.search(t) and not cues.REQUEST.search(t) and (not mentioned(t, "link") or cues.QUESTION.match(t) or cues.WH_QUESTION.match(t)):
@@ -231,7 +214,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
 
     def _one(self, t: str, memory: Recall) -> Plan:
         if (m := cues.GREETING.match(t)) and not t[m.end():].strip(" ,.!?…"):
-            return Plan(answer=THANKS if cues.THANKS.match(t) else GREETING)  # a sentence of its own: "…. Thanks!"
+            return Plan(answer=THANKS if cues.THANKS.match(t) else self.replies.greeting)  # a sentence of its own: "…. Thanks!"
         if (saving := self._watchlist(t, memory)) is not None:
             return saving  # "take it off my list" is no reaction to a pick
         chat = self._chat(t)
@@ -259,7 +242,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             if (position := ordinal_in(sentence)) is not None and (card := pick(memory.last_shown, position)):
                 memory = replace(memory, last_item=card)  # "The 4th looks fun. Who directed it?": the 4th
             if plan.answer is not None:
-                if plan.confirm is not None or (answer is None and plan.answer not in CHAT.values()):
+                if plan.confirm is not None or (answer is None and plan.answer not in self.replies.chat.values()):
                     answer = answer if answer is not None and answer.confirm is not None else plan
                 continue
             calls, then = plan.tool_calls, plan.then
@@ -283,7 +266,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         # "…Well, that is all for now. Have a good day!": a message that ends in goodbye, asking
         # nothing and naming no genre or era, closes the conversation ("I like comedies. Thanks!"
         # does not); what its other sentences said of films still counts.
-        if plan.answer == CHAT["goodbye"] and not any(
+        if plan.answer == self.replies.chat["goodbye"] and not any(
                 cues.ASKS.search(s) or cues.REQUEST.search(s) or "?" in s or self.lexicon.parse(s)[0]
                 or any(parse_era(s, self.latest_year)) for s in sentences):
             return Plan(feedback) if feedback else plan
@@ -304,14 +287,14 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         if self.meaning is None or self._has_slots(t, positions=False):
             return None
         meaning = self._chat_meaning(as_that_one(t), min_similarity)
-        if meaning is None or meaning.intent not in CHAT:
+        if meaning is None or meaning.intent not in self.replies.chat:
             return None
         if ordinal_in(t) is not None and (meaning.intent != "acknowledge" or "?" in t or cues.REQUEST.search(t)
                                           or cues.OTHERS_AGAIN.search(t) or set(re.findall(r"[a-z]+", t)) & cues.SCORN):
             return None  # "I'll check out the first one" acknowledges a pick; other chat, or asking, names none
         if meaning.intent != "goodbye" and says_it_missed(t):
             return None  # "not really my thing", "too gory for me": the picks missed ("too bad, bye!" is a goodbye)
-        return Plan(answer=CHAT[meaning.intent])
+        return Plan(answer=self.replies.chat[meaning.intent])
 
     def _chat_meaning(self, t: str, min_similarity: float = MIN_SIMILARITY) -> Meaning | None:
         """The meaning of a message; one the classifier can't place whole whose every clause is
@@ -320,7 +303,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         parts = [part for part in re.split(r"[,;]", t) if part.strip()]
         if meaning is None and len(parts) > 1:
             meanings = [self.meaning.classify(part, min_similarity) for part in parts]
-            if all(m is not None and m.intent in CHAT for m in meanings):
+            if all(m is not None and m.intent in self.replies.chat for m in meanings):
                 return meanings[-1]
         return meaning
 

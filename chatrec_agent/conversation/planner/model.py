@@ -27,6 +27,7 @@ from chatrec_agent.conversation.planner.intents import IntentParser
 from chatrec_agent.conversation.planner.lexicon import GenreLexicon
 from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import current_turn, latest_human, recall
+from chatrec_agent.conversation.planner.replies import Replies
 
 
 def planner_vocabulary(catalog: Catalog) -> set[str]:
@@ -57,7 +58,8 @@ class OfflinePlanner(BaseChatModel):
         parser = IntentParser(lexicon, titles or TitleLinker(catalog), MentionLinker(catalog, planner_vocabulary(catalog)),
                               max(years, default=2024), tags=set(catalog.tag_index),
                               attributes=vocabulary,
-                              meaning=MeaningClassifier(encode) if encode is not None else None)
+                              meaning=MeaningClassifier(encode) if encode is not None else None,
+                              replies=Replies.for_catalog(catalog))
         return cls(parser=parser)
 
     @property

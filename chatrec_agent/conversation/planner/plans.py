@@ -96,7 +96,7 @@ def label_of(item: Item) -> str:
 
 
 def did_you_mean_item(item: Item, span: str) -> Plan:
-    return Plan(answer=f"Do you mean the film {label_of(item)}? Say “yes”, or name the film you meant.",
+    return Plan(answer=f"Do you mean {label_of(item)}? Say “yes”, or name the title you meant.",
                 confirm={"item": item.id, "span": span})
 
 

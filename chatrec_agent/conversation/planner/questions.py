@@ -194,7 +194,7 @@ class QuestionReading:
         # An unsure film asked about is acted on: a question writes nothing, and its answer names the film.
         target = films[0].item.id if films else self._target(question.reference, memory)
         if target is None:
-            return Plan(answer="Which film do you mean? Name a title, or ask about “the second one”.")
+            return Plan(answer="Which title do you mean? Name it, or ask about “the second one”.")
         args: dict = {"item": target, "fields": list(question.fields)}
         if question.genre_check:
             genres = self.lexicon.parse(question.genre_check)[0]
