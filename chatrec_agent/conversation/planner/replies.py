@@ -4,6 +4,7 @@ bookshop's bot speaks of books and suggests titles it has."""
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ class Replies:
         words = catalog.words
         titles = _popular_titles(catalog, 2) or ["Fargo", "Alien"]
         genres = [g.lower() for g, _ in Counter(g for item in catalog.items.values() for g in item.genres).most_common(2)]
-        genre, other = (genres + ["comedy", "horror"])[:2] if len(genres) < 2 else genres
+        genre, other = (genres + ["comedy", "horror"])[:2]
         return cls(
             help=(f"I recommend {words.items} from this catalog and explain why. Try: “what should I {words.verb} tonight?”, "
                   f"“a {genre} from the 90s”, “something like {titles[0]}, no {other}”, “give me 3”, "
@@ -52,5 +53,5 @@ def _popular_titles(catalog: Catalog, n: int) -> list[str]:
     """The catalog's most rated titles (its first ones where nobody rated any), short ones first
     among equals: examples people will recognise."""
     counts = item_counts(catalog.interactions)
-    ranked = sorted(catalog.items.values(), key=lambda item: (-counts.get(item.id, 0), len(item.title)))
-    return [item.title for item in ranked[:n]]
+    ranked = heapq.nsmallest(n, catalog.items.values(), key=lambda item: (-counts.get(item.id, 0), len(item.title)))
+    return [item.title for item in ranked]
