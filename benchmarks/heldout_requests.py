@@ -759,6 +759,33 @@ CASES_V24 = [
     (["is there anything good from the 2010s that's a bit of a mystery?"], both(genre_share("Mystery", share=0.6), years(2010, 2019))),
 ]
 
+# Batch 25 (2026-12-05): written before running any of them, in the seekers' ways (eras in
+# words, a title beside a film the catalog lacks, "Title (YYYY)" beside a dislike, thanks).
+# First run 13/15. Worked on by mechanism: "more …" after a film said to be liked seeds it. Left:
+# "watched Inception like 5 times, give me more mind-bending stuff" records it seen, not liked (a
+# repeat viewing is no sure liking: real seekers write "hate it, made me watch it several times"),
+# so "more" seeds nothing; "i really liked get out and us" in lower case: *Get Out* is an
+# everyday phrase, scored under the question threshold.
+CASES_V25 = [
+    (["I'm a big fan of westerns, especially the older ones"], both(genre_share("Western", share=0.6), links_only())),
+    (["I didn't care for The Shining, way too slow. Something scarier?"],
+     both(genre_share("Horror", share=0.6), left_out("the-shining-1980"), not_recorded_as("the-shining-1980", "liked"))),
+    (["any documentaries about music?"], both(genre_share("Documentary", share=0.6), links_only())),
+    (["What would you recommend for a rainy sunday afternoon?"], both(has_list(), links_only())),
+    (["I have never seen Casablanca, is it worth watching?"],
+     both(links_only("casablanca-1942"), not_recorded_as("casablanca-1942", "seen"), not_recorded_as("casablanca-1942", "liked"))),
+    (["Can you give me a few cartoons that adults would enjoy too"], genre_share("Animation", share=0.6)),
+    (["romantic comedies from the 90s pls"], both(genre_share("Comedy", share=0.6), years(1990, 1999))),
+    (["i really liked get out and us, something along those lines"], both(like("get-out-2017"), links_only("get-out-2017"))),
+    (["Not a fan of musicals. What else have you got that's fun?"], both(none_of("Musical"), links_only())),
+    (["some sci-fi films", "thank you so much, that's all i needed!"], both(no_list(), links_only())),
+    (["Do you have Everything Everywhere All at Once?"], links_only("everything-everywhere-all-at-once-2022")),
+    (["Me and my dad both love war movies, but not the really depressing ones"], genre_share("War", share=0.6)),
+    (["I've watched Inception like 5 times, give me more mind-bending stuff"], like("inception-2010")),
+    (["anything with a strong female lead?"], both(has_list(), links_only())),
+    (["I liked Toy Story (1995) and Finding Nemo (2003) when I was a kid"], like("toy-story-1995", "finding-nemo-2003")),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -846,7 +873,7 @@ def main() -> None:
                             ("batch_16", CASES_V16), ("batch_17", CASES_V17),
                             ("batch_18", CASES_V18), ("batch_19", CASES_V19),
                             ("batch_20", CASES_V20), ("batch_21", CASES_V21), ("batch_22", CASES_V22), ("batch_23", CASES_V23),
-                            ("batch_24", CASES_V24)):
+                            ("batch_24", CASES_V24), ("batch_25", CASES_V25)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}

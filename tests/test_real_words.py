@@ -1706,3 +1706,32 @@ def test_something_else_in_another_genre_is_a_request_of_its_own(world, text):
     memory = replace(shown(catalog, "Alien", "Heat"), last_recommend={"genres": ["Horror"], "k": 5})
     (request,) = [c["args"] for c in calls(parser.plan(text, memory))]
     assert request["genres"] == (["Comedy"] if "comedy" in text else ["Sci-Fi"])
+
+
+@pytest.mark.parametrize("text, genre", [("I loved Heat, more crime stuff please", "Crime"),
+                                         ("Really enjoyed Alien. Any other sci-fi films?", "Sci-Fi")])
+def test_more_of_a_kind_after_a_liked_film_seeds_it(world, text, genre):
+    catalog, parser = world
+    film = by_title(catalog, "Heat" if "Heat" in text else "Alien")
+    (request,) = [c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert request["like"] == [film] and request["genres"] == [genre]
+
+
+@pytest.mark.parametrize("text", ["I hated Heat, something more fun please", "saw Heat, more comedies please",
+                                  "I loved Heat, something other than crime"])
+def test_more_after_a_film_not_liked_seeds_nothing(world, text):
+    catalog, parser = world
+    (request,) = [c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert not request.get("like")
+
+
+@pytest.mark.parametrize("text", ["i've seen all the alien movies, something else?", "seen all the toy story films, what now?",
+                                  "I've seen most of the horror films from the 80s, got anything else?"])
+def test_a_series_or_kind_seen_in_lower_case_is_no_question(world, text):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert plan.answer is None and not [c for c in calls(plan) if c["name"] == "record_feedback"]
+    (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    if "alien" in text or "toy story" in text:
+        series = by_title(catalog, "Alien" if "alien" in text else "Toy Story")
+        assert series in request.get("exclude", []) and series not in request.get("like", [])

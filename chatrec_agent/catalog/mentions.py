@@ -191,6 +191,12 @@ class Mention:
         return self.items[0]
 
     @property
+    def names_a_kind(self) -> bool:
+        """"all the alien movies", "the Toy Story films": a series or kind of film, meant or
+        not as one film; no genre word ("the drama movies") nor everyday one ("all the ones")."""
+        return bool(self.evidence.get("kind_of")) and not self.evidence.get("vocabulary") and not self.evidence.get("everyday")
+
+    @property
     def names_a_series(self) -> bool:
         """"any of the Star Wars": a head several titles share before their subtitles, with no
         year to pick one. The series, not one film: a seed, never one film's feedback."""
@@ -249,6 +255,7 @@ class MentionLinker:
         zipf_frequency("warm", "en")  # loads wordfreq's tables now, not in someone's turn
         self.find = lru_cache(maxsize=4096)(self._find)
         self.likely_known = lru_cache(maxsize=4096)(self._likely_known)
+        self.plausible = lru_cache(maxsize=4096)(self._plausible)
 
     def with_model(self, model: MentionModel) -> MentionLinker:
         """The same gazetteer deciding with another model (a fit tries several)."""
@@ -256,6 +263,7 @@ class MentionLinker:
         other.model = model
         other.find = lru_cache(maxsize=4096)(other._find)
         other.likely_known = lru_cache(maxsize=4096)(other._likely_known)
+        other.plausible = lru_cache(maxsize=4096)(other._plausible)
         return other
 
     # --- evidence ------------------------------------------------------------------------
@@ -342,6 +350,13 @@ class MentionLinker:
         links = [m for m in out if m.decision == "link"]
         return [self._listed(m, links, text) if m.decision != "link" else m for m in out]
 
+    def _plausible(self, text: str) -> tuple[Mention, ...]:
+        """The candidates less those inside a longer one that is likelier a title: in "all the
+        toy story films" the span "the toy" (*Toy*, 1949) is part of *Toy Story*, meant or not."""
+        found = self.candidates(text)
+        return tuple(m for m in found if not any(c.start <= m.start and m.end <= c.end and c.end - c.start > m.end - m.start
+                                            and c.score > m.score for c in found))
+
     def _listed(self, m: Mention, links: list[Mention], text: str) -> Mention:
         before = [n for n in links if _LISTED.match(text[m.end:n.start])]  # m, then "and" n
         after = [n for n in links if _LISTED.match(text[n.end:m.start])]  # n "and", then m
@@ -384,11 +399,11 @@ class MentionLinker:
     def _likely_known(self, text: str) -> tuple[Item, ...]:
         """Films the message may name but too unsurely to act on, which cost little to keep out
         of the person's picks: ones a cue word points at ("I don't like frozen much") and ones
-        quoted or given a year. Not "I loved it" nor "we watched up to…"; nor capitals alone
+        quoted or given a year, and a series ("seen all the alien movies"). Not "I loved it" nor "we watched up to…"; nor capitals alone
         ("a Dracula film from the 30s" asks for *Dracula*)."""
-        return tuple(m.item for m in self.candidates(text) if m.decision == "text" and not m.evidence["inside_name"] and (
+        return tuple(m.item for m in self.plausible(text) if m.decision == "text" and not m.evidence["inside_name"] and (
             (m.evidence["cue"] or m.evidence["seen_cue"]) and not m.evidence["everyday"]
-            or m.evidence["quoted"] or m.evidence["year"]))
+            or m.evidence["quoted"] or m.evidence["year"] or m.names_a_kind))
 
     def closest(self, phrase: str, min_score: float = 80.0) -> tuple[Item, float] | None:
         """The title a whole phrase spells with a typo or two ("blade runer"), and how close

@@ -83,6 +83,9 @@ LIKE = re.compile(LIKE_CUE + r" (?P<t>[^,.;!?]+?)(?=(?:,| but| from| with| witho
 # "along those lines", "like that", "something similar": the item just talked about.
 LIKE_THAT = re.compile(r"\b(?:along (?:those|these|the same) lines|" + NOT_THE_VERB + r"like (?:that|this|it|those|them)(?: one)?|something similar|"
                         r"similar ones?|in that vein|in the same vein)\b")
+# "I loved Heat, more crime stuff please": after a film the message says was liked, "more" and
+# "other" ask for more of what was liked.
+MORE_OF_SAME = re.compile(r"\b(?:more|another|other)\b(?! than)")
 LIKE_THOSE = re.compile(r"\b(?:like|as|along the lines of) (?:those|these|them)\b|\balong (?:those|these) lines\b")
 CARRIED = ("genres", "exclude_genres", "year_from", "year_to")
 OLDER = re.compile(r"\b(older|earlier|less recent|more classic)\b")

@@ -12,12 +12,14 @@ from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.lexicon import UNTRIED, taste_scope
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed
-from chatrec_agent.conversation.planner.plans import (MENTIONS, Plan, did_you_mean, folded, last_search, mentioned,
+from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, did_you_mean, folded, last_search, mentioned,
                                                       past_shown, spans_in, without_titles)
 from chatrec_agent.conversation.planner.references import ordinal_in, ordinals_in, pick, pointers_in, positions_in
 from chatrec_agent.conversation.tool_names import ToolName
 
-
+# "seen all the Marvel movies", "seen most of the dramas": a kind of film, no one film to record.
+_KIND_SEEN = re.compile(r"\b(?:all|every|most|many|any|each) (?:of )?(?:the |those |these )?(?:[\w'-]+ ){0,4}"
+                        r"(?:movies|films|series|franchise|trilogy|sequels)\b")
 
 
 class FeedbackReading:
@@ -140,6 +142,9 @@ class FeedbackReading:
             phrase = m.group("t") or ""
             if several := self._several(phrase, "seen", memory):
                 return several
+            if _KIND_SEEN.search(phrase) or \
+                    any(m.names_a_kind and folded(m.text) in folded(phrase) for m in self.linker.plausible(WRITTEN.get().strip())):
+                return None  # "seen all the star wars movies": a series, kept out of the picks; what else it asks is read on
             if re.match(r"(?:ones?)?\s*(?:[,.;!?…]|$)", phrase):
                 phrase = ""  # "seen that one, too dry for me": the film just talked about
             pointed = self._positions(t, pointed=True)
@@ -152,8 +157,6 @@ class FeedbackReading:
                 return self._call(ToolName.RECORD_FEEDBACK, item=target, kind=said if said in ("liked", "disliked") else "seen")
             if says_it_missed(t):
                 return None  # "seen that one, too gory for me" among several: why it missed refines the search
-            if any(m.evidence.get("kind_of") for m, _ in spans_in(phrase, ("link", "ask"))):
-                return None  # "seen all the star wars movies": a series, kept out of the picks; what else it asks is read on
             return Plan(answer="Which one have you seen? Say e.g. “seen the second one”.")
         # No cue phrase matched, yet the films named may have opinion words of their own ("we
         # loved Heat", "they didn't care for Fargo"): each is read by its clause.

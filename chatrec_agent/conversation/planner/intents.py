@@ -9,7 +9,7 @@ from wordfreq import zipf_frequency
 
 from chatrec_agent.catalog import Catalog, Item, phrase_words
 from chatrec_agent.catalog.attributes import AttributeVocabulary
-from chatrec_agent.catalog.mentions import Mention, MentionLinker
+from chatrec_agent.catalog.mentions import SEEN_CUES, Mention, MentionLinker
 from chatrec_agent.catalog.titles import TitleLinker, normalise_title
 from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.planner import cues
@@ -54,7 +54,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         self.attributes = attributes
         self.meaning = meaning  # nearest labelled examples, for follow-ups the rules find no slot in
         self.items: dict[str, Item] = {item.id: item for item in titles.items}
-        self.speller = Speller(lexicon.words() | GENERIC | cue_words(),
+        self.speller = Speller(lexicon.words() | GENERIC | cue_words() | SEEN_CUES,  # "rewatched" is no typo
                                keep={w for key in linker.by_key for w in key.split()} |
                                     {w for key in linker.attributes for w in key.split()})
 
@@ -133,10 +133,10 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         named: list[str] = []
         for text in said:
             named += [item.id for item in self.linker.likely_known(text.strip())]
-            for m in self.linker.find(text.strip()):
-                named.append(m.item.id)
-                if m.evidence.get("kind_of"):  # "the Despicable Me movies": the whole series
-                    head = normalise_title(m.text)
+            named += [m.item.id for m in self.linker.find(text.strip())]
+            for m in self.linker.plausible(text.strip()):
+                if m.names_a_kind and m.decision != "link" or m.evidence.get("kind_of") and m.decision == "link":
+                    head = normalise_title(m.text)  # "the Despicable Me movies": the whole series
                     named += [i.id for i, key in zip(self.titles.items, self.titles.keys) if key.startswith(head)]
             # "Aladin (2009)", "The Patriots (1994)": written as a title, spelt otherwise than the
             # catalog. Keeping a film out costs little, so the closest title is kept out too.

@@ -208,7 +208,7 @@ class QuestionReading:
         """An unsure title that a question asks about ("is Arrival a sci-fi?", "what's arrival
         about?"): said as "it", the question is one about an item. Not everyday words ("is it…")
         unless written as a title ("Is Up a comedy?")."""
-        for m in self.linker.candidates(WRITTEN.get().strip()):
+        for m in self.linker.plausible(WRITTEN.get().strip()):
             if m.decision == "link" or (m.evidence["everyday"] and not m.evidence["capitalised"]) or m.evidence["kind_of"]:
                 continue
             before = t.split(m.text.lower(), 1)[0]

@@ -86,7 +86,8 @@ class RequestReading:
                 carried = {k: v for k, v in last_search(memory).items() if k in cues.CARRIED}
                 return [card["id"] for card in memory.last_shown], [], carried
             return [], [], {}
-        like = memory.seeds_for(item.id) if cues.LIKE_THAT.search(t) else []
+        liked_here = item.id in memory.liked_of and cues.MORE_OF_SAME.search(t)
+        like = memory.seeds_for(item.id) if cues.LIKE_THAT.search(t) or liked_here else []
         if like and len(memory.spoken_of) > 1 and len(like) < 2 and cues.LIKE_THOSE.search(t):
             like = list(memory.spoken_of)  # "I've seen Zodiac and Prisoners, anything like those?": both
         conditions: list[dict] = []
