@@ -40,6 +40,17 @@ def test_genres_in_german_french_and_spanish(text, include, exclude):
     assert sorted(got_in) == sorted(include) and got_out == exclude
 
 
+@pytest.mark.parametrize("text, genre", [
+    ("got any good tearjerkers?", "Drama"), ("a biopic of a famous painter", "Drama"), ("a coming-of-age story", "Drama"),
+    ("some martial arts flicks", "Action"), ("lots of explosions and car chases", "Action"),
+    ("a slapstick film for tonight", "Comedy"), ("a spoof of spy films", "Comedy"), ("a haunted house film", "Horror"),
+    ("something about time travel", "Sci-Fi"), ("a dystopian future", "Sci-Fi"), ("a real edge of your seat film", "Thriller"),
+    ("an old swashbuckler", "Adventure"), ("a ww2 movie", "War"),
+])
+def test_the_genre_vocabulary_of_film_names_genres(text, genre):
+    assert genre in GenreLexicon(MOVIELENS).parse(text)[0]
+
+
 @pytest.mark.parametrize("text, include, exclude", [
     ("a sin city style noir", ["Film-Noir"], []),  # "sin" rules nothing out in English
     ("I'd die for a horror film", ["Horror"], []),
