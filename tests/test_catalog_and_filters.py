@@ -52,8 +52,9 @@ def test_a_filter_loosens_only_its_era_and_never_what_was_ruled_out():
     director = (AttributeCondition("director", ("Jane Doe",)),)
     flt = SearchFilter(genres=("Comedy", "Romance"), exclude_genres=("Horror",), year_from=2000, year_to=2009,
                        exclude_ids=frozenset({"x"}), attributes=director)
-    (wider,) = flt.loosened()
+    wider, *further = flt.loosened()
     assert (wider.genres, wider.any_genres, wider.year_from, wider.year_to) == (("Comedy", "Romance"), (), 1995, 2014)
+    assert [(f.year_from, f.year_to) for f in further] == [(1990, 2019), (1980, 2029)]  # nearest first
     assert wider.exclude_genres == ("Horror",) and wider.exclude_ids == {"x"} and wider.attributes == director
     assert list(SearchFilter(year_to=1960).loosened()) == []  # "before 1960" is a bound the person set
     assert list(SearchFilter(genres=("Drama", "Children")).loosened()) == []  # genres never loosen

@@ -333,6 +333,8 @@ def test_nothing_matches_is_said_plainly_with_the_nearest_picks(runtime, say):
                                  "the nearest (Comedy and Horror, 1955–1974):")
     assert reply.items and all({"Comedy", "Horror"} <= set(runtime.catalog[i.id].genres)
                                and 1955 <= runtime.catalog[i.id].year <= 1974 for i in reply.items)
+    # What was not asked is not claimed: "Comedy and Horror, as you asked", never "from 1974, as you asked".
+    assert "from 19" not in reply.text.split("as you asked")[0] and "Comedy and Horror, as you asked" in reply.text
     (none,) = say("a Kubrick western")  # a director is the request itself: never loosened
     assert none.items == [] and "director: Stanley Kubrick" in none.text
 

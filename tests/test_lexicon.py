@@ -44,7 +44,7 @@ def test_genres_in_german_french_and_spanish(text, include, exclude):
     ("got any good tearjerkers?", "Drama"), ("a biopic of a famous painter", "Drama"), ("a coming-of-age story", "Drama"),
     ("some martial arts flicks", "Action"), ("lots of explosions and car chases", "Action"),
     ("a slapstick film for tonight", "Comedy"), ("a spoof of spy films", "Comedy"), ("a haunted house film", "Horror"),
-    ("something about time travel", "Sci-Fi"), ("a dystopian future", "Sci-Fi"), ("a real edge of your seat film", "Thriller"),
+    ("something about time travel", "Sci-Fi"), ("a dystopian future", "Sci-Fi"), ("a real nail biter", "Thriller"),
     ("an old swashbuckler", "Adventure"), ("a ww2 movie", "War"),
 ])
 def test_the_genre_vocabulary_of_film_names_genres(text, genre):
@@ -80,6 +80,8 @@ def test_a_catalog_in_german_is_asked_in_its_own_words_and_in_english():
     ("finales de los 70", (1975, 1979)), ("película de 1994", (1994, 1994)), ("algo reciente", (2017, None)),
     # Not eras: new suggestions, a top ten, a title.
     ("neue Vorschläge?", (None, None)), ("los 10 mejores", (None, None)), ("Die Hard", (None, None)),
+    # Shot in black and white: before colour was the rule, not any old film.
+    ("a good b&w mystery", (None, 1965)), ("un film en noir et blanc", (None, 1965)), ("schwarz-weiß Klassiker", (None, 1965)),
 ])
 def test_eras_in_german_french_and_spanish(text, expected):
     assert parse_era(text, latest_year=2024) == expected

@@ -1255,11 +1255,11 @@ def test_an_age_is_a_person_not_an_era(world, text, genres):
 
 
 def test_praise_before_the_wish_is_no_part_of_it(world):
-    """"a good tearjerker" is searched as "tearjerker": "good" says what every wish wants."""
+    """"a good slow burn" is searched as "slow burn": "good" says what every wish wants."""
     _, parser = world
-    for text in ("recommend me a nice tearjerker please", "any good decent tearjerkers?"):
+    for text in ("recommend me a nice slow burn please", "any good decent slow burns?"):
         args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
-        assert args.get("wish") in ("tearjerker", "tearjerkers"), args
+        assert args.get("wish") in ("slow burn", "slow burns"), args
 
 
 @pytest.mark.parametrize("text", ["Awesome, thank you so much for all the help!", "ok thanks a lot, really appreciate it",

@@ -43,11 +43,13 @@ class SearchFilter:
         )
 
     def loosened(self) -> Iterator[SearchFilter]:
-        """The nearest request to one nothing matches: its era widened (a decade or a range,
-        not a bound the person set, "before 1930"). Genres are never loosened: "a horror film
-        for kids" must stay for kids, "only musicals" must stay musicals."""
+        """The nearest requests to one nothing matches, nearest first: its era widened step by
+        step (a decade or a range, not a bound the person set, "before 1930"); a small catalog
+        may hold the kind asked for only a decade or two away. Genres are never loosened: "a
+        horror film for kids" must stay for kids, "only musicals" must stay musicals."""
         if self.year_from is not None and self.year_to is not None:
-            yield replace(self, year_from=self.year_from - ERA_SLACK, year_to=self.year_to + ERA_SLACK)
+            for slack in (ERA_SLACK, 2 * ERA_SLACK, 4 * ERA_SLACK):
+                yield replace(self, year_from=self.year_from - slack, year_to=self.year_to + slack)
 
     def accepts(self, item: Item) -> bool:
         keys = {genre_key(g) for g in item.genres}

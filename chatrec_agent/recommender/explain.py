@@ -179,7 +179,8 @@ def _asked_for(item: Item, filters: SearchFilter | None) -> list[str]:
     genres = [g for g in item.genres if g.lower() in {n.lower() for n in (*filters.genres, *filters.any_genres)}]
     if genres:
         parts.append(_join_and(genres))
-    if item.year is not None and (filters.year_from is not None or filters.year_to is not None):
+    if item.year is not None and (filters.year_from is not None or filters.year_to is not None) and \
+            (filters.year_from or item.year) <= item.year <= (filters.year_to or item.year):  # a film outside it was no ask
         if filters.year_from is not None and filters.year_to is not None and filters.year_to - filters.year_from == 9 \
                 and filters.year_from % 10 == 0:
             parts.append(f"from the {filters.year_from}s")

@@ -196,7 +196,10 @@ class Recommendations:
     def recommend(
         self, user_id: str, k: int = 5, filters: SearchFilter | None = None, exclude: Iterable[str] = (),
         like_items: Sequence[str] | None = None, wish: str | None = None, include_seen: bool = False,
+        asked: SearchFilter | None = None,
     ) -> list[ExplainedItem]:
+        """`asked`: the request as the person made it, where `filters` widens its era (see
+        recommend_nearest): an explanation claims only the era they asked for."""
         user = self.user_state(user_id)
         filters = filters or SearchFilter()
         query_vector = self.embedder.encode([wish])[0] if wish and self.embedder is not None else None
@@ -211,6 +214,8 @@ class Recommendations:
                 prefer = {i for tag in tags for i in self.catalog.tag_index.get(tag, ())}
         lexical = self.lexical_index().scores(wish) if wish else None
         recs = self.model.recommend(user, k, filters, exclude, like_items, query_vector, include_seen, prefer, lexical)
+        if asked is not None:
+            filters = replace(filters, year_from=asked.year_from, year_to=asked.year_to)
         return self._explained(user, recs, wish, filters)
 
     def recommend_nearest(
@@ -227,7 +232,7 @@ class Recommendations:
         for wider in filters.loosened():
             # Counted on the facet table first: a full recommend only where there is something.
             if self.model.available(user, wider, exclude, like_items) and (results := self.recommend(
-                    user_id, k, wider, exclude, like_items, wish)):
+                    user_id, k, wider, exclude, like_items, wish, asked=filters)):
                 return results, wider
         return [], None
 

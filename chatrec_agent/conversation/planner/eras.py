@@ -49,6 +49,7 @@ _WORD_DECADE = re.compile(rf"\b(?:{_PREFIXED_WORD}|{_WORD})\b")
 _YEAR = re.compile(rf"\b{_any(_DATA['from_year'])} (\d{{4}})\b|\b((?:19|20)\d\d) {_any(_DATA['year_nouns'])}\b")
 _RECENT = re.compile(rf"\b{_any(_DATA['recent'])}\b")
 # "my 10 year old", "a six-year-old": a person's age, no era.
+_MONOCHROME = re.compile(rf"(?<!\w){_any(_DATA['monochrome'])}(?!\w)")
 _OLD = re.compile(rf"(?<!\byear )(?<!\byears )(?<!\bmonth )(?<!\bmonths )\b{_any(_DATA['old'])}\b(?! (one|ones)\b)")
 
 
@@ -99,6 +100,8 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
         return year, year
     if _RECENT.search(t):
         return latest_year - 7, None
+    if _MONOCHROME.search(t):
+        return None, _DATA["monochrome_until"]
     if _OLD.search(t) and "older" not in t:
         return None, 1969
     return None, None
