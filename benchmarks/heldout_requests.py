@@ -786,6 +786,37 @@ CASES_V25 = [
     (["I liked Toy Story (1995) and Finding Nemo (2003) when I was a kid"], like("toy-story-1995", "finding-nemo-2003")),
 ]
 
+# Batch 26 (2026-12-05): written before running any of them, in the seekers' ways (a film the
+# catalog lacks, "that isn't X", a title with its year beside a taste, a correction).
+# First run 10/15. Worked on by mechanism (so no longer held out): help after a greeting; a film
+# named beside a genre taste is recorded as its clause says; gore ruled out rules out horror; a
+# question about "it" after a comma is a sentence of its own ("the second sounds good, is it
+# scary?"). Left: "Do you have Hot Fuzz?" says it is not in the catalog with close titles, and
+# also lists the closest by description (the check, written first, wants no list).
+def item_asked():
+    return lambda rt, r: any(c["name"] == "item_details" for c in r.tool_calls)
+
+
+CASES_V26 = [
+    (["Hi there! I love a good mystery, something like Knives Out (2019)"],
+     both(like("knives-out-2019"), links_only("knives-out-2019"))),
+    (["nothing with too much gore please, maybe a thriller"], both(genre_share("Thriller", share=0.6), none_of("Horror"))),
+    (["I just finished Dune and loved it! More sci-fi epics?"], both(like("dune-2021"), genre_share("Sci-Fi", share=0.6))),
+    (["got any good animated movies that aren't for little kids?"], both(genre_share("Animation", share=0.6), none_of("Children"))),
+    (["What's your favorite movie?"], links_only()),
+    (["Do you have Hot Fuzz?"], both(no_list(), links_only())),
+    (["i'd like a western that isn't too long"], both(genre_share("Western", share=0.6), links_only())),
+    (["My favourite film is Casablanca (1942), I love old romances"],
+     both(recorded("casablanca-1942", "liked"), has_list(), links_only("casablanca-1942"))),
+    (["not in the mood for anything heavy tonight, something light and funny"], both(genre_share("Comedy", share=0.6), none_of("War"))),
+    (["I want to watch a horror movie but I'm a total wimp lol"], both(genre_share("Horror", share=0.6), links_only())),
+    (["Loved The Princess Bride as a kid, anything like that for my kids now?"], like("the-princess-bride-1987")),
+    (["some thrillers", "ooh the second one sounds good, is it scary?"], item_asked()),
+    (["Can you suggest a good musical that isn't Grease?"], both(genre_share("Musical", share=0.6), left_out("grease-1978"))),
+    (["some dramas", "sorry, I meant comedies not dramas"], both(genre_share("Comedy", share=0.6), none_of("Drama"))),
+    (["hey! what can you do?"], both(no_list(), links_only())),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -873,7 +904,7 @@ def main() -> None:
                             ("batch_16", CASES_V16), ("batch_17", CASES_V17),
                             ("batch_18", CASES_V18), ("batch_19", CASES_V19),
                             ("batch_20", CASES_V20), ("batch_21", CASES_V21), ("batch_22", CASES_V22), ("batch_23", CASES_V23),
-                            ("batch_24", CASES_V24), ("batch_25", CASES_V25)):
+                            ("batch_24", CASES_V24), ("batch_25", CASES_V25), ("batch_26", CASES_V26)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}

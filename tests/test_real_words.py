@@ -1735,3 +1735,50 @@ def test_a_series_or_kind_seen_in_lower_case_is_no_question(world, text):
     if "alien" in text or "toy story" in text:
         series = by_title(catalog, "Alien" if "alien" in text else "Toy Story")
         assert series in request.get("exclude", []) and series not in request.get("like", [])
+
+
+@pytest.mark.parametrize("text", ["hey! what can you do?", "Hello, how does this work?"])
+def test_help_after_a_greeting_is_the_help(world, text):
+    _, parser = world
+    plan = parser.plan(text, Recall())
+    assert not calls(plan) and plan.answer == parser.replies.help
+
+
+@pytest.mark.parametrize("text, film, genre", [
+    ("My all-time favourite is Casablanca, I adore romantic films", "Casablanca", "Romance"),
+    ("My favourite movie is Heat, I like crime films in general", "Heat", "Crime"),
+])
+def test_a_film_named_beside_a_genre_taste_is_recorded_and_the_taste_answered(world, text, film, genre):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert {"item": by_title(catalog, film), "kind": "liked"} in [c["args"] for c in calls(plan)]
+    (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert genre in request["genres"]
+
+
+@pytest.mark.parametrize("text, genre", [("I love comedies, but I hated Fargo", "Comedy"),
+                                         ("I really hated Heat. I do like westerns though", "Western")])
+def test_a_dislike_beside_a_genre_taste_still_gets_picks(world, text, genre):
+    catalog, parser = world
+    film = by_title(catalog, "Fargo" if "Fargo" in text else "Heat")
+    plan = parser.plan(text, Recall())
+    assert {"item": film, "kind": "disliked"} in [c["args"] for c in calls(plan)]
+    (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert request["genres"] == [genre] and film in request.get("exclude", [])
+
+
+@pytest.mark.parametrize("text, position, field", [("ooh the third looks great, who's in it?", 3, "cast"),
+                                                   ("the first one sounds cool, is it funny?", 1, None)])
+def test_a_question_about_it_after_a_comma_asks_about_the_pick_named(world, text, position, field):
+    catalog, parser = world
+    titles = ("Casablanca", "Fargo", "Heat")
+    (call,) = calls(parser.plan(text, shown(catalog, *titles)))
+    assert call["name"] == "item_details" and call["args"]["item"] == by_title(catalog, titles[position - 1])
+    assert field in call["args"].get("fields", []) if field else call["args"].get("check") == "Comedy"
+
+
+@pytest.mark.parametrize("text", ["a thriller, nothing too gory", "no gore please, just a good mystery"])
+def test_gore_ruled_out_rules_out_horror(world, text):
+    _, parser = world
+    (request,) = [c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert request["exclude_genres"] == ["Horror"] and request["genres"] in (["Thriller"], ["Mystery"])

@@ -27,7 +27,9 @@ THANKS_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset("""ok okay great perfect
 lot lots really very so help helpful helping appreciate appreciated again all everything time""".split())
 GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|howdy|good (morning|afternoon|evening)|thanks|thank you|cheers|ta|thx)\b")
 # Where one sentence ends and the next begins; ReDial joins a person's messages with "...".
-SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\w)|\s*(?:\.{2,}|…)\s*|\s*\n+\s*")
+# A question about "it" put after a comma is one of its own: "the second one sounds good, is it scary?"
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\w)|\s*(?:\.{2,}|…)\s*|\s*\n+\s*|"
+                      r",\s+(?=(?:is|was|does|did|who|what|what's|whats|how|when|where)\b[^,.!?]*\b(?:it|that|this)\b[^,.!?]*\?\s*$)")
 SEEKING = re.compile(r"\b(?:seek|seeking|looking for|want|need|movies?|films?|recommend\w*|suggest\w*|watch)\b")
 ASKS = re.compile(r"\b(?:seek|seeking|looking for|want|need|recommend\w*|suggest\w*|in the mood for|ideas?|options?)\b")
 HELP = re.compile(r"^(help|\?|what can you do|how does (this|it) work|commands|usage)\W*$")

@@ -128,7 +128,9 @@ class FeedbackReading:
                     args["exclude_genres"] = list(dict.fromkeys([*args.get("exclude_genres", []), *genres]))
                     args = {k: v for k, v in args.items() if v not in (None, [], "")}
                     plan.tool_calls[0]["args"] = args
-                return plan
+                # "My favourite film is Casablanca, I love old romances": what the other clauses say of the films they name counts too.
+                said = self._said_of(t, self._named(t), None)
+                return Plan(said, then=[plan]) if said and plan.tool_calls else plan
             target = self._target(phrase, memory, write=True)
             if target:
                 return self._call(ToolName.RECORD_FEEDBACK, item=target, kind=kind)
@@ -177,9 +179,7 @@ class FeedbackReading:
         ("…but not Alien" is a dislike, see opinions.py), and picks like the liked ones in the
         same turn, as a person who recommends would answer."""
         said = dict(zip((i.id for i in titles), opinions(t, [self._span(t, i) for i in titles], kind)))
-        series = {m.item.id for m in MENTIONS.get() if m.names_a_series}
-        feedback = [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": item, "kind": opinion}}
-                    for item, opinion in said.items() if opinion in ("liked", "disliked", "seen") and item not in series]
+        feedback = self._said_of(t, titles, kind)
         liked = [item for item, opinion in said.items() if opinion in ("liked", "seed")]
         if not liked:
             # "I recently watched John Wick 2": films like it, as a person who recommends would
@@ -190,14 +190,22 @@ class FeedbackReading:
                 if not feedback:
                     return own
                 # "I didn't like Home Alone, any horror films?": what else it asks is answered too.
+                # So is a kind they say they like: "I love comedies, but I hated Fargo".
                 asks = own.tool_calls and set(own.tool_calls[0]["args"]) - {"k", "wish", "exclude", "like"} and \
-                    (cues.ASKS.search(t) or cues.REQUEST.search(t) or "?" in t)
+                    (cues.ASKS.search(t) or cues.REQUEST.search(t) or "?" in t or cues.LIKED.search(t))
                 return Plan(feedback, then=[own]) if asks else Plan(feedback)
         picks = self._recommend(t, memory)
         if picks.tool_calls:
             args = picks.tool_calls[0]["args"]
             args["like"] = [i for i in dict.fromkeys([*args.get("like", []), *liked]) if i in liked or said.get(i, "liked") in ("liked", "seed")]
         return Plan(feedback, then=[picks]) if feedback else picks
+
+    def _said_of(self, t: str, titles: list[Item], kind: str | None) -> list[dict]:
+        """The feedback each film's clause gives (see opinions.py); a series is no one film."""
+        said = opinions(t, [self._span(t, i) for i in titles], kind)
+        series = {m.item.id for m in MENTIONS.get() if m.names_a_series}
+        return [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": item.id, "kind": opinion}}
+                for item, opinion in zip(titles, said) if opinion in ("liked", "disliked", "seen") and item.id not in series]
 
     @staticmethod
     def _positions(t: str, pointed: bool = False) -> list[tuple[int, int, int]]:

@@ -25,7 +25,7 @@ from chatrec_agent.conversation.planner.opinions import says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, folded, label_of, last_search, mentioned, merged,
                                                       past_shown, sentences_of, without_titles)
 from chatrec_agent.conversation.planner.questions import QuestionReading, item_question
-from chatrec_agent.conversation.planner.references import NUMBERS, as_that_one, count_in, ordinal_in, pick
+from chatrec_agent.conversation.planner.references import NUMBERS, as_that_one, count_in, ordinal_in, ordinals_in, pick
 from chatrec_agent.conversation.planner.replies import DECLINE_ADMIN, DECLINE_OTHERS, RESET, THANKS, Replies
 from chatrec_agent.conversation.planner.requests import RequestReading
 from chatrec_agent.conversation.planner.spelling import Speller, cue_words
@@ -174,8 +174,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             return Plan(answer=DECLINE_ADMIN)
         if cues.OTHERS.search(raw.lower()):
             return Plan(answer=DECLINE_OTHERS)
-        if cues.HELP.match(t):
-            return Plan(answer=self.replies.help)
+        if cues.HELP.match(t) or ((m := cues.GREETING.match(t)) and cues.HELP.match(t[m.end():].strip(" ,.!?…"))):
+            return Plan(answer=self.replies.help)  # "hey! what can you do?" too
         if (m := cues.GREETING.match(t)) and len(t.split()) <= 4:
             rest = t[m.end():].strip(" ,.!?…")
             # "Hi, seeking a drama." greets and asks: the request is answered.
@@ -239,8 +239,11 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         for sentence in sentences:
             plan = self._one(sentence, memory)
             talk += plan.answer is not None and not plan.steps() and plan.confirm is None
-            if (position := ordinal_in(sentence)) is not None and (card := pick(memory.last_shown, position)):
-                memory = replace(memory, last_item=card)  # "The 4th looks fun. Who directed it?": the 4th
+            # "The 4th looks fun. Who directed it?": the 4th; "seen the first, the second looks fun": the second.
+            pointed = pick(memory.last_shown, ordinals[-1][2]) if (ordinals := ordinals_in(sentence)) else None
+            pointed = pointed or pick(memory.last_shown, ordinal_in(sentence))
+            if pointed:
+                memory = replace(memory, last_item=pointed)
             if plan.answer is not None:
                 if plan.confirm is not None or (answer is None and plan.answer not in self.replies.chat.values()):
                     answer = answer if answer is not None and answer.confirm is not None else plan
@@ -250,7 +253,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                 feedback += [c for c in calls if c not in feedback]
                 spoken = [c["args"]["item"] for c in feedback if c["args"].get("kind") != "disliked"]
                 last = spoken[-1] if spoken else calls[-1]["args"]["item"]  # "…but hated Fargo. More like that?": not Fargo
-                memory = replace(memory, last_item=self._card(last) or memory.last_item, spoken_of=spoken,
+                memory = replace(memory, last_item=pointed or self._card(last) or memory.last_item, spoken_of=spoken,
                                  liked_of=[c["args"]["item"] for c in feedback if c["args"].get("kind") == "liked"])
                 calls, then = (then[0].tool_calls, then[0].then) if then else ([], [])
             if not calls or (self._bare(Plan(calls)) and not (cues.ASKS.search(sentence) or cues.REQUEST.search(sentence) or "?" in sentence)):
