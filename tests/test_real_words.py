@@ -1782,3 +1782,18 @@ def test_gore_ruled_out_rules_out_horror(world, text):
     _, parser = world
     (request,) = [c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
     assert request["exclude_genres"] == ["Horror"] and request["genres"] in (["Thriller"], ["Mystery"])
+
+
+@pytest.mark.parametrize("text, kind", [("I finally saw Casablanca, which I thought was pretty decent", "liked"),
+                                        ("watched Heat last week, it was really fun", "liked"),
+                                        ("I saw Fargo, it wasn't good at all", "disliked")])
+def test_mild_praise_said_of_a_film_watched_is_a_verdict(world, text, kind):
+    catalog, parser = world
+    film = by_title(catalog, next(t for t in ("Casablanca", "Heat", "Fargo") if t in text))
+    assert {"item": film, "kind": kind} in [c["args"] for c in calls(parser.plan(text, Recall()))]
+
+
+@pytest.mark.parametrize("text", ["I saw a good comedy last night, Casablanca", "my wife thought Heat was good"])
+def test_good_before_a_noun_or_in_someone_elses_mouth_likes_nothing(world, text):
+    catalog, parser = world
+    assert "liked" not in [c["args"].get("kind") for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"]

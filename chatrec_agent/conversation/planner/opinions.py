@@ -43,7 +43,11 @@ _IMPRESSION = frozenset("sounds sound looks seems".split())
 _NEGATORS = frozenset("no not never nor neither hardly".split())
 # "the second was ok": a verdict of its own that records nothing (nor takes the one before it).
 _NEUTRAL = frozenset("ok okay alright fine average so-so".split())  # "meh", "mediocre" are scorn (cues.SCORN)
+# Mild praise said of it ("it was pretty good", "which I thought was fun"): a liking after "is"/"was" only;
+# "a good comedy", "any good films?" rate nothing.
+_MILD = frozenset("good decent solid fun funny entertaining".split())
 _BE = frozenset("is was were it's that's".split())
+_BE_NOT = frozenset("isn't wasn't weren't isnt wasnt werent".split())
 _NEGATED = re.compile(r"(?:n't|(?:do|does|did|is|are|was|were|could|would|should|have|has|had|ca|wo|ai)nt)$")  # "didnt" too
 
 
@@ -107,10 +111,14 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
             return negated, None if negated or not_own else "disliked"
         if word in _NEUTRAL and any(w in _BE for w in words[max(0, n - 3):n]):
             return negated, None
+        if word in _MILD and any(w in _BE or w in _BE_NOT for w in words[max(0, n - 3):n]) and not not_own:
+            return negated, "disliked" if negated else "liked"
         if (word in WATCHED or _watched(words, n)) and watched is False:
             watched = None if negated or not_own else "seen"
     if says_it_missed(clause) and not not_own:
         return False, "disliked"  # "Zodiac was way too slow for me", "Heat: not really my thing"
+    if not_own and watched is False:
+        return negated, "seed"  # "my wife thought Heat was good": hers, not the speaker's to record
     return negated, watched
 
 
