@@ -1797,3 +1797,19 @@ def test_mild_praise_said_of_a_film_watched_is_a_verdict(world, text, kind):
 def test_good_before_a_noun_or_in_someone_elses_mouth_likes_nothing(world, text):
     catalog, parser = world
     assert "liked" not in [c["args"].get("kind") for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"]
+
+
+@pytest.mark.parametrize("text", ["I loved Ghost Busters, anything similar?", "we really enjoyed Ghost Busters"])
+def test_a_one_word_title_written_as_two_is_still_the_title(world, text):
+    catalog, parser = world
+    film = by_title(catalog, "Ghostbusters")
+    plan = parser.plan(text, Recall())
+    assert {"item": film, "kind": "liked"} in [c["args"] for c in calls(plan)]
+
+
+@pytest.mark.parametrize("text", ["we busted a ghost busters costume out for halloween, something spooky?",
+                                  "hung out with some ghost busters fans, got a comedy?"])
+def test_a_title_written_as_two_words_in_passing_records_nothing(world, text):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert not [c for c in calls(plan) if c["name"] == "record_feedback"]

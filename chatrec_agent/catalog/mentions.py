@@ -344,6 +344,13 @@ class MentionLinker:
                     continue
                 start = i - 1 if i > 0 and words[i - 1] in ARTICLES else i
                 out.append(self._scored(text, toks, start, j, found))
+            # "good fellas", "ghost busters": a one-word title written as two words, weighed as one word
+            # as common as the two written, and as a variant of the title ("some good fellas" is no film).
+            if i + 1 < len(words) and words[i].isalpha() and words[i + 1].isalpha() and \
+                    (found := self.by_key.get(words[i] + words[i + 1])):
+                start = i - 1 if i > 0 and words[i - 1] in ARTICLES else i
+                joined = self._scored(text, toks, start, i + 2, found)
+                out.append(self._rescored(joined, {**joined.evidence, "tokens": 0.5, "short_form": 1.0}))
         # "Casablanca and Toy Story are…": a span listed with a sure title is likelier one too, and
         # what is said around the pair is said of both ("Fargo and Pulp Fiction are my favourites":
         # the cue after the second is Fargo's too; "I loved Heat and Fargo": the first's cue is Fargo's).
