@@ -1813,3 +1813,58 @@ def test_a_title_written_as_two_words_in_passing_records_nothing(world, text):
     catalog, parser = world
     plan = parser.plan(text, Recall())
     assert not [c for c in calls(plan) if c["name"] == "record_feedback"]
+
+
+@pytest.mark.parametrize("text", ["Something like Heat, is that possible?", "anything like Fargo, is that doable?"])
+def test_a_request_with_a_question_tagged_on_stays_a_request(world, text):
+    catalog, parser = world
+    film = by_title(catalog, "Heat" if "Heat" in text else "Fargo")
+    (call,) = calls(parser.plan(text, Recall()))
+    assert call["name"] == "recommend" and call["args"]["like"] == [film]
+
+
+@pytest.mark.parametrize("text", ["I loved the first one but hated the second. More like that?",
+                                  "liked the 3rd, hated the 1st. anything similar?"])
+def test_that_after_feedback_on_picks_is_the_one_not_disliked(world, text):
+    catalog, parser = world
+    titles = ("Casablanca", "Fargo", "Heat")
+    (request,) = [c["args"] for c in calls(parser.plan(text, shown(catalog, *titles))) if c["name"] == "recommend"]
+    liked = titles[0] if "loved the first" in text else titles[2]
+    assert request["like"] == [by_title(catalog, liked)]
+
+
+@pytest.mark.parametrize("text, title", [("any alien movies from the 70s?", "Alien"), ("what are some good heat films", "Heat")])
+def test_a_kind_asked_for_keeps_its_namesake(world, text, title):
+    catalog, parser = world
+    (request,) = [c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert by_title(catalog, title) not in request.get("exclude", [])
+
+
+@pytest.mark.parametrize("text", ["I loved Heat, but now something totally different, more comedy",
+                                  "Fargo was great but I'd rather have other stuff, like a romance"])
+def test_more_after_a_turn_from_the_film_seeds_nothing(world, text):
+    _, parser = world
+    (request,) = [c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert not request.get("like")
+
+
+@pytest.mark.parametrize("text", ["everyone says Fargo is brilliant, I like thrillers though", "I heard Heat was good, any dramas?"])
+def test_what_others_say_of_a_film_is_not_recorded(world, text):
+    _, parser = world
+    assert not [c for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"]
+
+
+def test_seen_it_and_a_kind_records_it_and_answers_the_rest(world):
+    catalog, parser = world
+    heat = by_title(catalog, "Heat")
+    memory = replace(shown(catalog, "Heat"), last_recommend={"genres": ["Crime"], "k": 1})
+    plan = parser.plan("I've seen it and all the other crime movies from the 90s", memory)
+    assert {"item": heat, "kind": "seen"} in [c["args"] for c in calls(plan)]
+    assert [c for c in calls(plan) if c["name"] == "recommend"]
+
+
+@pytest.mark.parametrize("text", ["got any biopics?", "a good old weepie"])
+def test_a_narrower_kind_is_its_genre_and_the_wish(world, text):
+    _, parser = world
+    (request,) = [c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert request["genres"] == ["Drama"] and request.get("wish")

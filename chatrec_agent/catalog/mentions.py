@@ -197,6 +197,12 @@ class Mention:
         return bool(self.evidence.get("kind_of")) and not self.evidence.get("vocabulary") and not self.evidence.get("everyday")
 
     @property
+    def said_of(self) -> bool:
+        """Whether a seen or taste cue points at it ("seen all the alien movies", "loved the
+        toy story films"): known to the person, not asked for ("any godzilla movies?")."""
+        return bool(self.evidence.get("cue") or self.evidence.get("seen_cue"))
+
+    @property
     def names_a_series(self) -> bool:
         """"any of the Star Wars": a head several titles share before their subtitles, with no
         year to pick one. The series, not one film: a seed, never one film's feedback."""
@@ -410,7 +416,7 @@ class MentionLinker:
         ("a Dracula film from the 30s" asks for *Dracula*)."""
         return tuple(m.item for m in self.plausible(text) if m.decision == "text" and not m.evidence["inside_name"] and (
             (m.evidence["cue"] or m.evidence["seen_cue"]) and not m.evidence["everyday"]
-            or m.evidence["quoted"] or m.evidence["year"] or m.names_a_kind))
+            or m.evidence["quoted"] or m.evidence["year"] or m.names_a_kind and m.said_of))
 
     def closest(self, phrase: str, min_score: float = 80.0) -> tuple[Item, float] | None:
         """The title a whole phrase spells with a typo or two ("blade runer"), and how close

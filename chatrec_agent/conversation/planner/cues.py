@@ -27,12 +27,15 @@ THANKS_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset("""ok okay great perfect
 lot lots really very so help helpful helping appreciate appreciated again all everything time""".split())
 GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|howdy|good (morning|afternoon|evening)|thanks|thank you|cheers|ta|thx)\b")
 # Where one sentence ends and the next begins; ReDial joins a person's messages with "...".
-# A question about "it" put after a comma is one of its own: "the second one sounds good, is it scary?"
-SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\w)|\s*(?:\.{2,}|…)\s*|\s*\n+\s*|"
-                      r",\s+(?=(?:is|was|does|did|who|what|what's|whats|how|when|where)\b[^,.!?]*\b(?:it|that|this)\b[^,.!?]*\?\s*$)")
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\w)|\s*(?:\.{2,}|…)\s*|\s*\n+\s*")
+# A question about "it" put after a comma, where what comes before asks for nothing, is a sentence
+# of its own: "the second one sounds good, is it scary?" ("something like Alien, is that possible?" is one request).
+QUESTION_AFTER = re.compile(r",\s+(?=(?:is|was|does|did|who|what|what's|whats|how|when|where)\b[^,.!?]*\b(?:it|that|this)\b"
+                            r"[^,.!?]*\?\s*$)")
 SEEKING = re.compile(r"\b(?:seek|seeking|looking for|want|need|movies?|films?|recommend\w*|suggest\w*|watch)\b")
 ASKS = re.compile(r"\b(?:seek|seeking|looking for|want|need|recommend\w*|suggest\w*|in the mood for|ideas?|options?)\b")
-HELP = re.compile(r"^(help|\?|what can you do|how does (this|it) work|commands|usage)\W*$")
+HELP = re.compile(r"^(help|\?|what can you do|how does (this|it) work|commands|usage|what (is|are) (this|you)( thing| bot)?|"
+                  r"who are you)\W*$")
 HISTORY = re.compile(
     r"\bwhat (have|did) i (like|liked|rate|rated|watch|watched|love|loved|enjoy|enjoyed)\b|"
     r"^(did|have) i (ever )?(like|liked|rate|rated|watch|watched|see|seen|love|loved|enjoy|enjoyed)\b|"
@@ -88,6 +91,9 @@ LIKE_THAT = re.compile(r"\b(?:along (?:those|these|the same) lines|" + NOT_THE_V
 # "I loved Heat, more crime stuff please": after a film the message says was liked, "more" and
 # "other" ask for more of what was liked.
 MORE_OF_SAME = re.compile(r"\b(?:more|another|other)\b(?! than)")
+# "…but I want something different, more romantic", "I'd rather have other stuff": a turn from the
+# films just named, not more of them.
+TURN_FROM = re.compile(r"\b(?:different|instead|rather|change of pace|for a change)\b|\bbut (?:now|this time|tonight)\b")
 LIKE_THOSE = re.compile(r"\b(?:like|as|along the lines of) (?:those|these|them)\b|\balong (?:those|these) lines\b")
 CARRIED = ("genres", "exclude_genres", "year_from", "year_to")
 OLDER = re.compile(r"\b(older|earlier|less recent|more classic)\b")

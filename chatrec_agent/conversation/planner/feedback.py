@@ -146,6 +146,11 @@ class FeedbackReading:
                 return several
             if _KIND_SEEN.search(phrase) or \
                     any(m.names_a_kind and folded(m.text) in folded(phrase) for m in self.linker.plausible(WRITTEN.get().strip())):
+                # "I've watched it and all the other movies by that director": it is seen, and the rest asked on.
+                if re.match(r"(?:seen|watched|saw) (?:it|that|this)\b", m.group(0)) and \
+                        (target := self._target("it", memory, write=True)):
+                    return Plan([{"name": ToolName.RECORD_FEEDBACK, "args": {"item": target, "kind": "seen"}}],
+                                then=[self._recommend(t, memory)])
                 return None  # "seen all the star wars movies": a series, kept out of the picks; what else it asks is read on
             if re.match(r"(?:ones?)?\s*(?:[,.;!?…]|$)", phrase):
                 phrase = ""  # "seen that one, too dry for me": the film just talked about
@@ -195,7 +200,9 @@ class FeedbackReading:
                     (cues.ASKS.search(t) or cues.REQUEST.search(t) or "?" in t or cues.LIKED.search(t))
                 return Plan(feedback, then=[own]) if asks else Plan(feedback)
         picks = self._recommend(t, memory)
-        if picks.tool_calls:
+        if picks.tool_calls and cues.TURN_FROM.search(t):
+            picks.tool_calls[0]["args"].pop("like", None)  # "Fargo was great but I'd rather have a romance": not like Fargo
+        elif picks.tool_calls:
             args = picks.tool_calls[0]["args"]
             args["like"] = [i for i in dict.fromkeys([*args.get("like", []), *liked]) if i in liked or said.get(i, "liked") in ("liked", "seed")]
         return Plan(feedback, then=[picks]) if feedback else picks

@@ -135,9 +135,9 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             named += [item.id for item in self.linker.likely_known(text.strip())]
             named += [m.item.id for m in self.linker.find(text.strip())]
             for m in self.linker.plausible(text.strip()):
-                if m.names_a_kind and m.decision != "link" or m.evidence.get("kind_of") and m.decision == "link":
-                    head = normalise_title(m.text)  # "the Despicable Me movies": the whole series
-                    named += [i.id for i, key in zip(self.titles.items, self.titles.keys) if key.startswith(head)]
+                if m.evidence.get("kind_of") and (m.decision == "link" or m.names_a_kind and m.said_of):
+                    head = normalise_title(m.text)  # "the Despicable Me movies", "seen all the alien films": the whole series
+                    named += [i.id for i, key in zip(self.titles.items, self.titles.keys) if key == head or key.startswith(head + " ")]
             # "Aladin (2009)", "The Patriots (1994)": written as a title, spelt otherwise than the
             # catalog. Keeping a film out costs little, so the closest title is kept out too.
             for written in WRITTEN_TITLE.finditer(text):
@@ -253,7 +253,9 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                 feedback += [c for c in calls if c not in feedback]
                 spoken = [c["args"]["item"] for c in feedback if c["args"].get("kind") != "disliked"]
                 last = spoken[-1] if spoken else calls[-1]["args"]["item"]  # "…but hated Fargo. More like that?": not Fargo
-                memory = replace(memory, last_item=pointed or self._card(last) or memory.last_item, spoken_of=spoken,
+                disliked = {c["args"]["item"] for c in feedback if c["args"].get("kind") == "disliked"}
+                kept = pointed if pointed and pointed["id"] not in disliked else None  # "…but hated the second. More like that?": not it
+                memory = replace(memory, last_item=kept or self._card(last) or memory.last_item, spoken_of=spoken,
                                  liked_of=[c["args"]["item"] for c in feedback if c["args"].get("kind") == "liked"])
                 calls, then = (then[0].tool_calls, then[0].then) if then else ([], [])
             if not calls or (self._bare(Plan(calls)) and not (cues.ASKS.search(sentence) or cues.REQUEST.search(sentence) or "?" in sentence)):

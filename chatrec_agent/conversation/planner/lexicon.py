@@ -175,6 +175,7 @@ class GenreLexicon:
         self._compact = {p.replace(" ", ""): p for p in self._lookup}
         self.known = frozenset(self.words())
         self.audiences = frozenset(filter(None, map(self.present, _DATA.get("audiences", ()))))
+        self.narrower = frozenset(_DATA.get("narrower", ()))  # kinds within a genre: also a wish
         self._parse = lru_cache(maxsize=4096)(self._parse_text)  # one message is parsed several times
         wordforms.lemma("warming", language)  # loads simplemma's tables now, not in someone's turn
 
@@ -193,6 +194,10 @@ class GenreLexicon:
             evidence = weigh(catalog, encode, params, cache_dir=cache_dir, renamed=renamed)
             learned = decide(evidence, params.threshold if threshold is None else threshold)
         return cls(catalog.genres, catalog.tag_index, learned, renamed=renamed)
+
+    def narrows(self, word: str) -> bool:
+        """Whether the word names a narrower kind within its genre ("biopics", "a tearjerker")."""
+        return any(form in self.narrower for form in (word, lemma(word), word[:-1] if word.endswith("s") else ""))
 
     def words(self) -> set[str]:
         """Every word of the genre and mood phrases this catalog understands."""

@@ -61,6 +61,9 @@ _SUBJECTS = frozenset("i i'd we we'd you you'd they they'd he she who really als
 # picks but is not the speaker's to record.
 _OTHER_PEOPLE = frozenset("you he she they wife husband son sons daughter daughters kid kids child children friend friends "
                           "boyfriend girlfriend partner family mom mum dad mother father brother sister parents".split())
+# "everyone says Moonlight is great", "I heard Heat is good": what others say, the speaker's to seed, not record.
+_HEARSAY = frozenset("everyone everybody people someone somebody says say said heard hear told tells apparently "
+                     "supposedly reviews critics".split())
 _JOINING = frozenset("and or both".split())
 _RELATIVE = re.compile(r"^\W*(?:which|who)\b|^\W*that (?:i|we)\b")
 _PRONOUN = re.compile(r"\b(?:it|that|this|that one|this one)\b")
@@ -99,7 +102,8 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
         if _negates(word):
             negated = True
             continue
-        not_own = not_own or word in _OTHER_PEOPLE or word.split("'")[0] in _OTHER_PEOPLE or word in _IMPRESSION  # "my wife's"
+        not_own = not_own or word in _OTHER_PEOPLE or word.split("'")[0] in _OTHER_PEOPLE or word in _IMPRESSION \
+            or word in _HEARSAY  # "my wife's"
         base = lemma(word)
         if (word == "into" and previous not in _BEING) or n in hedge:
             continue

@@ -77,6 +77,7 @@ def sentences_of(t: str) -> list[str]:
             out.append(t[start:cut.start()])
             start = cut.end()
     out.append(t[start:])
+    out = [part for sentence in out for part in _question_after(sentence)]
     joined: list[str] = []
     for sentence in out:
         if joined and continues(sentence, [span for _, span in spans_in(sentence, ("link",))]):
@@ -84,6 +85,17 @@ def sentences_of(t: str) -> list[str]:
         else:
             joined.append(sentence)
     return joined
+
+
+def _question_after(sentence: str) -> list[str]:
+    """"the second one sounds good, is it scary?": the question about "it" after a comma is a
+    sentence of its own, where the part before asks for nothing ("something like Alien, is that
+    possible?" is one request)."""
+    m = cues.QUESTION_AFTER.search(sentence)
+    head = sentence[:m.start()] if m else ""
+    if m is None or cues.REQUEST.search(head) or cues.ASKS.search(head) or cues.LIKE.search(head):
+        return [sentence]
+    return [head, sentence[m.end():]]
 
 
 def did_you_mean(mentions: list[Mention]) -> Plan:

@@ -86,7 +86,8 @@ class RequestReading:
                 carried = {k: v for k, v in last_search(memory).items() if k in cues.CARRIED}
                 return [card["id"] for card in memory.last_shown], [], carried
             return [], [], {}
-        liked_here = item.id in memory.liked_of and cues.MORE_OF_SAME.search(t)
+        # "…, more crime stuff please": more of the film liked, unless the message turns from it ("but something different").
+        liked_here = item.id in memory.liked_of and cues.MORE_OF_SAME.search(t) and not cues.TURN_FROM.search(WRITTEN.get().lower())
         like = memory.seeds_for(item.id) if cues.LIKE_THAT.search(t) or liked_here else []
         if like and len(memory.spoken_of) > 1 and len(like) < 2 and cues.LIKE_THOSE.search(t):
             like = list(memory.spoken_of)  # "I've seen Zodiac and Prisoners, anything like those?": both
@@ -296,7 +297,8 @@ class RequestReading:
         # "i've" less its "i" leaves "'ve": a contraction's rest is no word of its own.
         words = [w for w in content.replace("-", " ").split()
                  if len(w) > 2 and not w.startswith("'") and w not in cues.ASKING_WORDS and lemma(w) not in cues.ASKING_WORDS
-                 and not any(self.lexicon.parse(w)) and not (self.attributes and self.attributes.field_named(w))]  # "…did he direct"
+                 and (not any(self.lexicon.parse(w)) or self.lexicon.narrows(w))  # "biopics": Drama, and a wish
+                 and not (self.attributes and self.attributes.field_named(w))]  # "…did he direct"
         if words:
             return True
         padded = f" {phrase_words(text)} "
