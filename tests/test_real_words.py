@@ -1868,3 +1868,25 @@ def test_a_narrower_kind_is_its_genre_and_the_wish(world, text):
     _, parser = world
     (request,) = [c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
     assert request["genres"] == ["Drama"] and request.get("wish")
+
+
+@pytest.mark.parametrize("text", ["I love thrillers, is Heat any good?", "I'm into crime films, Fargo is on my list",
+                                  "I like westerns, Heat was way too long", "we love comedies, what's Casablanca about?"])
+def test_a_genre_taste_is_not_carried_onto_a_film_the_next_clause_says_something_else_of(world, text):
+    _, parser = world
+    assert not [c for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback" and c["args"]["kind"] == "liked"]
+
+
+@pytest.mark.parametrize("text, films", [("I loved Heat, Fargo and Casablanca too", ("Heat", "Fargo", "Casablanca")),
+                                         ("I really liked Heat (1995), same with Fargo (1996)", ("Heat", "Fargo"))])
+def test_films_listed_after_a_liking_share_it(world, text, films):
+    catalog, parser = world
+    liked = {c["args"]["item"] for c in calls(parser.plan(text, Recall())) if c["args"].get("kind") == "liked"}
+    assert liked == {by_title(catalog, f) for f in films}
+
+
+@pytest.mark.parametrize("text, film", [("I love thrillers, is Heat any good?", "Heat"), ("big comedy fan here, what's Fargo about?", "Fargo")])
+def test_a_question_about_a_film_after_a_comma_is_answered(world, text, film):
+    catalog, parser = world
+    asked = [c["args"]["item"] for c in calls(parser.plan(text, Recall())) if c["name"] in ("item_details", "explain")]
+    assert asked and set(asked) == {by_title(catalog, film)}

@@ -28,10 +28,9 @@ lot lots really very so help helpful helping appreciate appreciated again all ev
 GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|howdy|good (morning|afternoon|evening)|thanks|thank you|cheers|ta|thx)\b")
 # Where one sentence ends and the next begins; ReDial joins a person's messages with "...".
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\w)|\s*(?:\.{2,}|…)\s*|\s*\n+\s*")
-# A question about "it" put after a comma, where what comes before asks for nothing, is a sentence
-# of its own: "the second one sounds good, is it scary?" ("something like Alien, is that possible?" is one request).
-QUESTION_AFTER = re.compile(r",\s+(?=(?:is|was|does|did|who|what|what's|whats|how|when|where)\b[^,.!?]*\b(?:it|that|this)\b"
-                            r"[^,.!?]*\?\s*$)")
+# A question put after a comma: "the second one sounds good, is it scary?", "I love sci fi, is Alien any good?".
+QUESTION_AFTER = re.compile(r",\s+(?=(?:is|was|does|did|who|what|what's|whats|how|when|where)\b[^,.!?]*\?\s*$)")
+ABOUT_IT = re.compile(r"\b(?:it|that|this)\b")
 SEEKING = re.compile(r"\b(?:seek|seeking|looking for|want|need|movies?|films?|recommend\w*|suggest\w*|watch)\b")
 ASKS = re.compile(r"\b(?:seek|seeking|looking for|want|need|recommend\w*|suggest\w*|in the mood for|ideas?|options?)\b")
 HELP = re.compile(r"^(help|\?|what can you do|how does (this|it) work|commands|usage|what (is|are) (this|you)( thing| bot)?|"

@@ -88,14 +88,15 @@ def sentences_of(t: str) -> list[str]:
 
 
 def _question_after(sentence: str) -> list[str]:
-    """"the second one sounds good, is it scary?": the question about "it" after a comma is a
-    sentence of its own, where the part before asks for nothing ("something like Alien, is that
-    possible?" is one request)."""
+    """"the second one sounds good, is it scary?", "I love sci fi, is Alien any good?": a question
+    about a film (by pronoun or title) after a comma is a sentence of its own, where the part
+    before asks for nothing ("something like Alien, is that possible?" is one request)."""
     m = cues.QUESTION_AFTER.search(sentence)
-    head = sentence[:m.start()] if m else ""
-    if m is None or cues.REQUEST.search(head) or cues.ASKS.search(head) or cues.LIKE.search(head):
+    head, tail = (sentence[:m.start()], sentence[m.end():]) if m else ("", "")
+    if m is None or cues.REQUEST.search(head) or cues.ASKS.search(head) or cues.LIKE.search(head) or \
+            not (cues.ABOUT_IT.search(tail) or spans_in(tail, ("link", "ask"))):
         return [sentence]
-    return [head, sentence[m.end():]]
+    return [head, tail]
 
 
 def did_you_mean(mentions: list[Mention]) -> Plan:
