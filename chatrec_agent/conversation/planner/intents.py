@@ -251,12 +251,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             calls, then = plan.tool_calls, plan.then
             if calls and calls[0]["name"] == ToolName.RECORD_FEEDBACK:
                 feedback += [c for c in calls if c not in feedback]
-                spoken = [c["args"]["item"] for c in feedback if c["args"].get("kind") != "disliked"]
-                last = spoken[-1] if spoken else calls[-1]["args"]["item"]  # "…but hated Fargo. More like that?": not Fargo
-                disliked = {c["args"]["item"] for c in feedback if c["args"].get("kind") == "disliked"}
-                kept = pointed if pointed and pointed["id"] not in disliked else None  # "…but hated the second. More like that?": not it
-                memory = replace(memory, last_item=kept or self._card(last) or memory.last_item, spoken_of=spoken,
-                                 liked_of=[c["args"]["item"] for c in feedback if c["args"].get("kind") == "liked"])
+                memory = self._told(memory, feedback, pointed)
                 calls, then = (then[0].tool_calls, then[0].then) if then else ([], [])
             if not calls or (self._bare(Plan(calls)) and not (cues.ASKS.search(sentence) or cues.REQUEST.search(sentence) or "?" in sentence)):
                 continue  # "That was a great movie, I agree!": said of a film, no request
@@ -378,15 +373,23 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             feedback = self._feedback(head, memory)
             if feedback is None or not feedback.tool_calls or feedback.tool_calls[0]["name"] != ToolName.RECORD_FEEDBACK:
                 continue  # "I like comedies, anything new?" is one request, read whole below
-            item = feedback.tool_calls[0]["args"]["item"]
-            spoken = [c["args"]["item"] for c in feedback.tool_calls if c["args"].get("kind") != "disliked"]
-            after = replace(memory, last_item=self._card(item) or memory.last_item, spoken_of=spoken,
-                            liked_of=[c["args"]["item"] for c in feedback.tool_calls if c["args"].get("kind") == "liked"])
-            request = self._single(tail, after)
+            request = self._single(tail, self._told(memory, feedback.tool_calls))
             if feedback.then and self._bare(request):
                 request = feedback.then[0]  # "I loved X and Y, what else?": picks like them, as a taste gets
             return Plan(feedback.tool_calls, then=[request])
         return None
+
+    def _told(self, memory: Recall, feedback: list[dict], pointed: dict | None = None) -> Recall:
+        """What the rest of a message points at after what it said of films: "that" is the last
+        one it did not dislike ("I loved Heat but hated Fargo. More like that?": Heat), or the
+        pick it `pointed` at ("seen the first, the second looks fun, who directed it?"); "those"
+        are the films it spoke of, and the liked ones seed "something similar"."""
+        spoken = [c["args"]["item"] for c in feedback if c["args"].get("kind") != "disliked"]
+        disliked = {c["args"]["item"] for c in feedback if c["args"].get("kind") == "disliked"}
+        last = self._card(spoken[-1] if spoken else feedback[-1]["args"]["item"])
+        kept = pointed if pointed and pointed["id"] not in disliked else None  # "…but hated the second. More like that?": not it
+        return replace(memory, last_item=kept or last or memory.last_item, spoken_of=spoken,
+                       liked_of=[c["args"]["item"] for c in feedback if c["args"].get("kind") == "liked"])
 
     def _names_its_film(self, tail: str) -> bool:
         """A question that names the film it asks about, by position or title ("what's the
