@@ -71,3 +71,14 @@ def test_the_catalogs_genres_are_understood_in_everyday_words(bookshop):
     assert thriller.items and all("Suspense" in bookshop.catalog[i.id].genres for i in thriller.items)
     christie = bookshop.agent.respond("shop-author", "u2", "anything by Agatha Christie?")
     assert christie.items and all(bookshop.catalog[i.id].extra.get("author") == "Agatha Christie" for i in christie.items)
+
+
+def test_the_catalogs_own_verb_in_the_past_says_an_item_was_had(bookshop):
+    hobbit = next(i.id for i in bookshop.catalog.items.values() if i.title == "The Hobbit")
+    read = bookshop.agent.respond("shop-read", "u3", "I already read The Hobbit, anything else like it?")
+    assert {"item": hobbit, "kind": "seen"} in [c["args"] for c in read.tool_calls if c["name"] == "record_feedback"]
+    assert read.items and hobbit not in {i.id for i in read.items}
+    assert "Noted that you've read *The Hobbit*" in read.text
+    # "to read" intends to: nothing recorded.
+    wants = bookshop.agent.respond("shop-want", "u3", "I want to read Dune next, anything like it?")
+    assert not [c for c in wants.tool_calls if c["name"] == "record_feedback"]

@@ -168,16 +168,18 @@ def _watchlist(payload: dict) -> list[str]:
     return []
 
 
-def _noted(kind: str | None, labels: list[str]) -> str:
+def _noted(kind: str | None, labels: list[str], had: str = "seen") -> str:
     films = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
     if kind == "liked":
         return f"Noted: you liked {films}. I'll lean that way."
     if kind == "disliked":
         return f"Noted: you didn't like {films}. I'll steer away from {'it' if len(labels) == 1 else 'them'} and things like {'it' if len(labels) == 1 else 'them'}."
-    return f"Noted that you've seen {films}; I won't suggest {'it' if len(labels) == 1 else 'them'} again."
+    return f"Noted that you've {had} {films}; I won't suggest {'it' if len(labels) == 1 else 'them'} again."
 
 
-def compose(tool_messages: list) -> str:
+def compose(tool_messages: list, had: str = "seen") -> str:
+    """The reply from the tools' results; `had`: what having had an item is called ("seen" a
+    film, "read" a book: cues.participle of catalog.words.verb)."""
     lines: list[str] = []
     noted: tuple[str | None, list[str], int] | None = None  # the feedback line being written: kind, films, its line
     for message in tool_messages:
@@ -237,10 +239,10 @@ def compose(tool_messages: list) -> str:
                     lines.append(f"Saved: {label} {payload.get('rating') or 0:g}★.")
                 elif noted and noted[0] == kind and noted[2] == len(lines) - 1:
                     noted[1].append(label)  # "seen all of those": one line for the run
-                    lines[-1] = _noted(kind, noted[1])
+                    lines[-1] = _noted(kind, noted[1], had)
                 else:
                     noted = (kind, [label], len(lines))
-                    lines.append(_noted(kind, noted[1]))
+                    lines.append(_noted(kind, noted[1], had))
         elif name == ToolName.WATCHLIST:
             lines += _watchlist(payload)
         elif name == ToolName.USER_HISTORY:

@@ -180,3 +180,26 @@ PRONOUN = re.compile(r"^(it|that|this|that one|this one|them|those)$")
 
 
 KINDS = KIND_NOUNS | {"movie", "film", "story", "flick", "flicks"}
+
+
+# Past forms of the verbs other catalogs' items take (catalog.words.verb) that do not add "-ed".
+_IRREGULAR_PAST = {"read": "read", "hear": "heard", "see": "seen", "eat": "eaten", "drink": "drunk", "buy": "bought",
+                   "ride": "ridden", "do": "done", "make": "made", "cook": "cooked"}
+
+
+def participle(verb: str) -> str:
+    """What having had an item is called: "seen" a film, "read" a book, "played" a game."""
+    head, *rest = verb.split() or ["watch"]
+    return "seen" if head == "watch" else " ".join([_IRREGULAR_PAST.get(head, head + ("d" if head.endswith("e") else "ed")), *rest])
+
+
+def did_verb(verb: str) -> re.Pattern | None:
+    """The catalog's own verb said of the past ("I already read The Hobbit", "we've played
+    Portal"), to be read as the films' "watched" (group `by`: the word before it); None for
+    films. Only after a subject or an adverb that makes it past: "I want to read" intends to."""
+    words = verb.split()
+    if not words or words[0] == "watch":
+        return None
+    return re.compile(rf"\b(?P<by>i|we|i've|we've|ive|weve|have|has|had|already|just|recently|finally|never|ever|once|also|both)"
+                      rf"\s+{re.escape(participle(verb))}\b", re.IGNORECASE)
+

@@ -38,8 +38,12 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
     def __init__(self, lexicon: GenreLexicon, titles: TitleLinker, linker: MentionLinker, latest_year: int,
                  tags: set[str] = frozenset(),
                  attributes: AttributeVocabulary | None = None, meaning: MeaningClassifier | None = None,
-                 replies: Replies | None = None):
+                 replies: Replies | None = None, verb: str = "watch"):
+        """`verb`: what people do with the catalog's items (catalog.words.verb): "read" on a
+        bookshop is said where a film catalog's people say "watched"."""
         self.lexicon = lexicon
+        self.did = cues.did_verb(verb)
+        self.had = cues.participle(verb)  # "you've seen" a film, "you've read" a book
         self.replies = replies if replies is not None else Replies.for_catalog(Catalog.from_items(titles.items))
         self.titles = titles
         self.linker = linker  # which titles a message names, and how surely
@@ -60,6 +64,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
 
     def plan(self, text: str, memory: Recall) -> Plan:
         text = self.speller(text.replace("’", "'").replace("‘", "'"))  # "don’t" is "don't"
+        if self.did is not None:
+            text = self.did.sub(r"\g<by> watched", text)  # "I already read The Hobbit": read as seen
         text = cues.MORE_THAN_WANTED.sub(r"too \1for me", text)
         text = cues.CHILDHOOD.sub("back then", cues.AGE.sub(lambda m: "kid" if _years(m["n"]) <= cues.CHILD_AGE else m[0], text))
         for pattern in cues.NOT_ENOUGH:

@@ -59,7 +59,7 @@ class OfflinePlanner(BaseChatModel):
                               max(years, default=2024), tags=set(catalog.tag_index),
                               attributes=vocabulary,
                               meaning=MeaningClassifier(encode) if encode is not None else None,
-                              replies=Replies.for_catalog(catalog))
+                              replies=Replies.for_catalog(catalog), verb=catalog.words.verb)
         return cls(parser=parser)
 
     @property
@@ -86,8 +86,8 @@ class OfflinePlanner(BaseChatModel):
                      for c in steps[made]]
             message = AIMessage(content="", tool_calls=calls)
         elif plan.confirm and plan.confirm.get("also"):  # the answer, then "did you also mean …?"
-            message = AIMessage(content=f"{compose(tool_results)}\n{plan.confirm['also']}", additional_kwargs={"confirm": plan.confirm})
+            message = AIMessage(content=f"{compose(tool_results, self.parser.had)}\n{plan.confirm['also']}", additional_kwargs={"confirm": plan.confirm})
         else:
-            message = AIMessage(content=compose(tool_results))
+            message = AIMessage(content=compose(tool_results, self.parser.had))
         return ChatResult(generations=[ChatGeneration(message=message)])
 
