@@ -82,3 +82,10 @@ def test_the_catalogs_own_verb_in_the_past_says_an_item_was_had(bookshop):
     # "to read" intends to: nothing recorded.
     wants = bookshop.agent.respond("shop-want", "u3", "I want to read Dune next, anything like it?")
     assert not [c for c in wants.tool_calls if c["name"] == "record_feedback"]
+
+
+def test_reading_about_an_item_is_not_having_read_it(bookshop):
+    for n, text in enumerate(["I just read the synopsis of Dune, sounds cool", "I read reviews of Gone Girl, is it scary?",
+                              "I read about Mistborn online, any good?"]):
+        reply = bookshop.agent.respond(f"shop-about-{n}", "u4", text)
+        assert not [c for c in reply.tool_calls if c["name"] == "record_feedback" and c["args"].get("kind") == "seen"], text

@@ -1883,3 +1883,28 @@ def test_a_question_about_a_film_after_a_comma_is_answered(world, text, film):
     catalog, parser = world
     asked = [c["args"]["item"] for c in calls(parser.plan(text, Recall())) if c["name"] in ("item_details", "explain")]
     assert asked and set(asked) == {by_title(catalog, film)}
+
+
+@pytest.mark.parametrize("text, kind", [("I loved Heat, Fargo, Casablanca lol", "liked"), ("I liked Heat, Fargo too tbh", "liked"),
+                                        ("hated Heat, Fargo too honestly", "disliked"),
+                                        ("I loved Heat, Fargo, and of course Casablanca", "liked")])
+def test_a_verdict_carries_down_a_list_through_filler_words(world, text, kind):
+    catalog, parser = world
+    films = {by_title(catalog, t) for t in ("Heat", "Fargo", "Casablanca") if t in text}
+    said = {c["args"]["item"]: c["args"]["kind"] for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"}
+    assert said == {f: kind for f in films}
+
+
+@pytest.mark.parametrize("text", ["watched Fargo last night, was really good", "saw Heat yesterday, was pretty decent"])
+def test_a_verdict_with_no_subject_is_no_question(world, text):
+    catalog, parser = world
+    film = by_title(catalog, "Fargo" if "Fargo" in text else "Heat")
+    assert {"item": film, "kind": "liked"} in [c["args"] for c in calls(parser.plan(text, Recall()))]
+
+
+@pytest.mark.parametrize("text", ["I loved Heat and Fargo, anything like that?", "we enjoyed Casablanca and Heat, more like that please"])
+def test_like_that_after_two_films_liked_seeds_both(world, text):
+    catalog, parser = world
+    films = [by_title(catalog, t) for t in ("Heat", "Fargo", "Casablanca") if t in text]
+    (request,) = [c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert sorted(request["like"]) == sorted(films)

@@ -200,6 +200,8 @@ def did_verb(verb: str) -> re.Pattern | None:
     words = verb.split()
     if not words or words[0] == "watch":
         return None
+    # "I read the synopsis of Dune", "read reviews of it", "I read about it", "read a lot of Christie": not the item itself.
+    about = r"(?!\s+(?:about|that|a lot|lots|some|somewhere|online|(?:the |a |some )?(?:reviews?|synopsis|summary|blurb|trailer)))"
     return re.compile(rf"\b(?P<by>i|we|i've|we've|ive|weve|have|has|had|already|just|recently|finally|never|ever|once|also|both)"
-                      rf"\s+{re.escape(participle(verb))}\b", re.IGNORECASE)
+                      rf"\s+{re.escape(participle(verb))}\b{about}", re.IGNORECASE)
 

@@ -73,8 +73,9 @@ class FollowUpReading:
             if target and (target in memory.spoken_of or any(m.item.id == target for m in MENTIONS.get())):
                 # "…and loved it. More like that one", "Toy Story 3 made me cry. More like that?":
                 # picks like the film the message speaks of, as "I loved X. Anything similar?"
-                # gets (their taste and the seed), not bare neighbours.
-                return self._call(ToolName.RECOMMEND, like=[target], k=self._count(t))
+                # gets (their taste and the seed), not bare neighbours; "I liked Heat and Fargo,
+                # anything like that?": like both.
+                return self._call(ToolName.RECOMMEND, like=memory.seeds_for(target), k=self._count(t))
             if target:
                 return self._call(ToolName.SIMILAR_ITEMS, items=[target], k=self._count(t))
         return None  # titles: a personal recommend with like=[...] (below)

@@ -45,7 +45,7 @@ _NEGATORS = frozenset("no not never nor neither hardly".split())
 _NEUTRAL = frozenset("ok okay alright fine average so-so".split())  # "meh", "mediocre" are scorn (cues.SCORN)
 # Mild praise said of it ("it was pretty good", "which I thought was fun"): a liking after "is"/"was" only;
 # "a good comedy", "any good films?" rate nothing.
-_MILD = frozenset("good decent solid fun funny entertaining".split())
+_MILD = frozenset("good better decent solid fun funny entertaining".split())
 _BE = frozenset("is was were it's that's".split())
 _BE_NOT = frozenset("isn't wasn't weren't isnt wasnt werent".split())
 _NEGATED = re.compile(r"(?:n't|(?:do|does|did|is|are|was|were|could|would|should|have|has|had|ca|wo|ai)nt)$")  # "didnt" too
@@ -65,12 +65,9 @@ _OTHER_PEOPLE = frozenset("you he she they wife husband son sons daughter daught
 _HEARSAY = frozenset("everyone everybody people someone somebody says say said heard hear told tells apparently "
                      "supposedly reviews critics".split())
 _JOINING = frozenset("and or both".split())
-# What a clause that only lists more films holds besides them: "…, Fargo and Alien too", "and Heat last
-# week", "same with Heat".
-_LISTING = _JOINING | frozenset("too also as well plus the a an then even again recently last week weekend night month year "
-                                "yesterday today ago same with goes for likewise ditto especially including".split())
-# A clause that asks ("is Alien any good?", "was it worth it?"): no verdict of its own.
-_ASKS = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:is|was|are|were|isn't|wasn't|does|did|do|would|should|could|can|will|has|have)\b")
+# A clause that says something of its own about its film ("Heat was slow", "Alien is next on my
+# list"): a liking before it is not carried onto it; "…, Fargo too tbh" only lists.
+_PREDICATE = re.compile(r"\b(?:is|was|are|were|isn't|wasn't|looks|sounds|seems|seemed)\b")
 _RELATIVE = re.compile(r"^\W*(?:which|who)\b|^\W*that (?:i|we)\b")
 _PRONOUN = re.compile(r"\b(?:it|that|this|that one|this one)\b")
 _PLURAL = re.compile(r"\b(?:both|all of them|they were|both of them|them both|each of them)\b")
@@ -89,8 +86,9 @@ def says_it_missed(t: str) -> bool:
     return bool(cues.MISSED.search(t) or any(not _PRAISED.match(t, m.end()) for m in EXCESS.finditer(t)))
 
 
-def _own(clause: str) -> tuple[bool, Opinion | bool]:
-    """(whether the clause holds a negation, its own opinion: an Opinion, or False for none)."""
+def _own(clause: str, asks: bool = False) -> tuple[bool, Opinion | bool]:
+    """(whether the clause holds a negation, its own opinion: an Opinion, or False for none);
+    `asks`: the clause is a question ("is Alien any good?"), so mild praise in it is no verdict."""
     negated = False
     not_own = False  # someone else's taste, or an impression: no verdict of the speaker's
     watched: Opinion | bool = False  # "I saw X, it was amazing": what they thought outranks that they saw it
@@ -121,7 +119,7 @@ def _own(clause: str) -> tuple[bool, Opinion | bool]:
             return negated, None if negated or not_own else "disliked"
         if word in _NEUTRAL and any(w in _BE for w in words[max(0, n - 3):n]):
             return negated, None
-        if word in _MILD and any(w in _BE or w in _BE_NOT for w in words[max(0, n - 3):n]) and not not_own and not _ASKS.match(clause):
+        if word in _MILD and any(w in _BE or w in _BE_NOT for w in words[max(0, n - 3):n]) and not not_own and not asks:
             return negated, "disliked" if negated else "liked"
         if (word in WATCHED or _watched(words, n)) and watched is False:
             watched = None if negated or not_own else "seen"
@@ -148,13 +146,6 @@ def _watched(words: list[str], n: int) -> bool:
     before = [w for w in words[:n] if w not in _ADVERBS]
     habit = any(w in _HABIT for w in words[n:])  # "we watch X every year"; not "I watch X tomorrow"
     return bool(before) and (before[-1] == "did" or (words[n] == "watch" and before[-1] in ("i", "we", "they") and habit))
-
-
-def _lists(clause: str) -> bool:
-    """Whether a clause only goes on listing films ("…, Fargo and Alien too", "and Saw (2004) when I was a
-    kid"): joined straight on by "and"/"or", or holding nothing besides its titles and their years."""
-    return bool(re.match(r"^\W*(?:and|or|&)\s+_", clause)) or \
-        {w for w in _WORD.findall(clause) if not re.fullmatch(r"(?:19|20)\d\d", w)} <= _LISTING
 
 
 def _turned(opinion: Opinion) -> Opinion:
@@ -191,14 +182,15 @@ def opinions(text: str, spans: list[tuple[int, int]], start: Opinion, carry: boo
     said: list[Opinion] = []
     for n, (a, b) in enumerate(clauses):
         running = running if carry else None
-        negated, own = _own(text[a:b])
+        asks = text[b:b + 1] == "?" or text[a:b].rstrip().endswith("?")
+        negated, own = _own(text[a:b], asks)
         if own is not False:
             running = own
         elif negated:
             running = _turned(running)
         elif _CONTRAST.match(text[a:b]):
             running = None
-        elif n and running in ("liked", "disliked") and not _lists(text[a:b]):
+        elif n and running in ("liked", "disliked") and (asks or _PREDICATE.search(text[a:b])):
             running = None  # "I love sci fi, is Alien any good?", "…, Heat was slow": says something else of its film
         said.append(running)
     # "Toy Story, which I adore", "Heat, that we hated": a relative clause says it of the film

@@ -94,8 +94,8 @@ def _question_after(sentence: str) -> list[str]:
     m = cues.QUESTION_AFTER.search(sentence)
     head, tail = (sentence[:m.start()], sentence[m.end():]) if m else ("", "")
     if m is None or cues.REQUEST.search(head) or cues.ASKS.search(head) or cues.LIKE.search(head) or \
-            not (cues.ABOUT_IT.search(tail) or spans_in(tail, ("link", "ask"))):
-        return [sentence]
+            not (cues.ABOUT_IT.search(tail) or spans_in(tail, ("link", "ask"))) or spans_in(head, ("ask",)):
+        return [sentence]  # an unsure title before it ("Alien was good, is Aliens good too?") is asked about first
     return [head, tail]
 
 
