@@ -1908,3 +1908,11 @@ def test_like_that_after_two_films_liked_seeds_both(world, text):
     films = [by_title(catalog, t) for t in ("Heat", "Fargo", "Casablanca") if t in text]
     (request,) = [c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
     assert sorted(request["like"]) == sorted(films)
+
+
+@pytest.mark.parametrize("text", ["loved Fargo, who directed Fargo?", "I really liked Heat, what year is Heat from?"])
+def test_a_film_named_twice_is_recorded_once(world, text):
+    catalog, parser = world
+    film = by_title(catalog, "Fargo" if "Fargo" in text else "Heat")
+    recorded = [c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"]
+    assert recorded == [{"item": film, "kind": "liked"}]

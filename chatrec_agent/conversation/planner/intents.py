@@ -164,8 +164,9 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         return count_in(without_titles(t), nouns=self.count_nouns)
 
     def _named(self, phrase: str) -> list[Item]:
-        """The catalog items the phrase surely names (see catalog/mentions.py)."""
-        return [m.item for m in mentioned(phrase, "link")]
+        """The catalog items the phrase surely names (see catalog/mentions.py), each once
+        ("loved Fargo, who directed Fargo?" names one film)."""
+        return list({m.item.id: m.item for m in mentioned(phrase, "link")}.values())
 
     def _plan(self, text: str, memory: Recall) -> Plan:
         raw = text.strip()
