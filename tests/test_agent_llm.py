@@ -432,15 +432,15 @@ def test_in_a_shared_conversation_the_model_sees_only_the_speakers_personal_resu
 
 
 def test_films_offered_for_an_unknown_title_are_not_also_its_picks(runtime, tmp_path):
-    """"something like Star Wars Saga": the catalog has no such title, so the answer offers close
-    matches (*Star Wars*, …) to confirm; those are films the person likely knows, not picks."""
+    """"something like Heat Wave": the catalog has no such title, so the answer offers close
+    matches (*Heat*, …) to confirm; those are films the person likely knows, not picks."""
     model = ScriptedModel(script=[
-        AIMessage(content="", tool_calls=[{"name": "recommend", "id": "u1", "args": {"like": ["Star Wars Saga"], "k": 10}}]),
+        AIMessage(content="", tool_calls=[{"name": "recommend", "id": "u1", "args": {"like": ["Heat Wave"], "k": 10}}]),
         AIMessage(content="Here you go."),
     ], seen=[])
     agent = Agent(runtime.agent.services, model, tmp_path)
     plain = {r.item.id for r in runtime.recommendations.recommend("newcomer", k=10)}
-    reply = agent.respond("offered", "newcomer", "something like Star Wars Saga")
+    reply = agent.respond("offered", "newcomer", "something like Heat Wave")
     (result,) = [m for m in agent.history("offered") if isinstance(m, ToolMessage)]
     offered = {card["id"] for entry in result.artifact["unknown"] for card in entry["suggestions"]}
     assert offered & plain  # one of them would have been a pick (so the test can fail) ...

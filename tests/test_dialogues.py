@@ -296,7 +296,10 @@ def test_unknown_title_offers_close_matches(runtime, say):
     (reply,) = say("something like Casablankka Nights")
     assert "couldn't find" in reply.text.lower() or "*Casablanca* (1942)" in reply.text
     (unknown,) = say("something like Zorblax")
-    assert "I couldn't find “zorblax” in the catalog. Did you mean" in unknown.text
+    # Nothing is close to a made-up word: it is said to be unknown, and no title is offered for it.
+    assert "I couldn't find “zorblax” in the catalog." in unknown.text and "Did you mean" not in unknown.text
+    (near,) = say("something like The Shawshenk Redemptions")
+    assert "Did you mean *The Shawshank Redemption* (1994)" in near.text or "like *The Shawshank Redemption*" in near.text
 
 
 def test_requests_about_other_users_are_declined(runtime, say):

@@ -155,3 +155,11 @@ def test_the_planner_recalls_the_list_shown_from_tool_artifacts_and_from_older_t
     assert recall([HumanMessage(content="a crime film"), call, older]) == memory
     failed = ToolMessage(content="Error: the tool failed", tool_call_id="c1", name="recommend", status="error")
     assert recall([HumanMessage(content="a crime film"), call, failed]).last_shown == []
+
+
+def test_titles_offered_for_an_unknown_one_are_close_as_a_whole():
+    titles = TitleLinker(Catalog.from_items([Item(f"t{n}", t) for n, t in enumerate(
+        ["Some Like It Hot", "Hot Shots!", "Back to the Future", "The Matrix", "Jurassic Park", "Heat"])]))
+    assert titles.suggest("hot fuzz") == []  # one shared word is no likeness
+    assert [i.title for i in titles.suggest("the matrx")] == ["The Matrix"]
+    assert "Jurassic Park" in [i.title for i in titles.suggest("jurassic world")]

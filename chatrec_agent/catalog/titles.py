@@ -10,6 +10,7 @@ from rapidfuzz import fuzz, process
 from chatrec_agent.catalog.model import Catalog, Item, longest_matches, phrase_words
 
 _YEAR = re.compile(r"\((\d{4})\)|\b(1[89]\d{2}|20\d{2})\b")
+SUGGEST_MIN = 60  # how close a title offered for an unknown one must be (rapidfuzz ratio or token-set ratio)
 
 
 def normalise_title(text: str) -> str:
@@ -59,6 +60,10 @@ class TitleLinker:
         found = process.extract(key, self.keys, scorer=fuzz.WRatio, limit=limit * 2, score_cutoff=50)
         out: list[Item] = []
         for match_key, _, _ in found:
+            # WRatio rates a shared word alone highly ("hot fuzz" ~ "some like it hot" 86): a title
+            # offered must be close as a whole or share most of its words.
+            if max(fuzz.ratio(key, match_key), fuzz.token_set_ratio(key, match_key)) < SUGGEST_MIN:
+                continue
             for item in self.by_key[match_key]:
                 if item not in out:
                     out.append(item)
