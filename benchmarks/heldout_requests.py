@@ -791,8 +791,8 @@ CASES_V25 = [
 # First run 10/15. Worked on by mechanism (so no longer held out): help after a greeting; a film
 # named beside a genre taste is recorded as its clause says; gore ruled out rules out horror; a
 # question about "it" after a comma is a sentence of its own ("the second sounds good, is it
-# scary?"). Left: "Do you have Hot Fuzz?" says it is not in the catalog with close titles, and
-# also lists the closest by description (the check, written first, wants no list).
+# scary?"); a title the catalog lacks offers only titles close as a whole, and lists only films
+# its words really describe ("Do you have Hot Fuzz?" listed Heat and Some Like It Hot).
 def item_asked():
     return lambda rt, r: any(c["name"] == "item_details" for c in r.tool_calls)
 

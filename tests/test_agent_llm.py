@@ -488,3 +488,18 @@ def test_a_streamed_answer_that_never_ends_is_cut_off_at_the_models_timeout(runt
     written = len(model.streamed)
     time.sleep(0.3)
     assert len(model.streamed) <= written + 1  # the model's stream was closed, not left running
+
+
+def test_a_description_search_keeps_only_what_the_words_describe(runtime, tmp_path):
+    """The search tool's description hits: "a shark attacking a beach town" finds Jaws; a
+    title the catalog lacks ("Hot Fuzz") finds nothing its words describe, so nothing."""
+    model = ScriptedModel(script=[
+        AIMessage(content="", tool_calls=[{"name": "search_catalog", "id": "s1", "args": {"query": "a shark attacking a beach town"}},
+                                          {"name": "search_catalog", "id": "s2", "args": {"query": "Hot Fuzz"}}]),
+        AIMessage(content="Here you go."),
+    ], seen=[])
+    agent = Agent(runtime.agent.services, model, tmp_path)
+    agent.respond("described", "newcomer", "the shark one, and Hot Fuzz")
+    shark, fuzz = [m.artifact for m in agent.history("described") if isinstance(m, ToolMessage)]
+    assert shark["items"][0]["id"] == "jaws-1975" and fuzz["items"] == []
+    agent.close()

@@ -374,3 +374,8 @@ def test_a_film_whose_title_is_a_year_is_recorded(say, runtime):
     assert "couldn't find" not in reply.text and "*1917* (2019)" in reply.text
     liked, *_ = say("I didn't like 1917, too long. something lighter?")
     assert "*1917* (2019)" in liked.text and "1917-2019" not in {i.id for i in liked.items}
+
+
+def test_a_title_the_catalog_lacks_lists_nothing_its_words_do_not_describe(runtime, say):
+    (missing,) = say("Do you have Hot Fuzz?")
+    assert missing.text == "I couldn't find “hot fuzz” in the catalog." and missing.items == []

@@ -10,7 +10,8 @@ from rapidfuzz import fuzz, process
 from chatrec_agent.catalog.model import Catalog, Item, longest_matches, phrase_words
 
 _YEAR = re.compile(r"\((\d{4})\)|\b(1[89]\d{2}|20\d{2})\b")
-SUGGEST_MIN = 60  # how close a title offered for an unknown one must be (rapidfuzz ratio or token-set ratio)
+SUGGEST_MIN = 62  # how close a title offered for an unknown one must be (rapidfuzz ratio or token-set ratio):
+# "casablankka nights" ~ Casablanca 64, "the matrx" ~ The Matrix 67; "paul blart" ~ The Last Waltz 60, "hot fuzz" ~ Some Like It Hot 55
 
 
 def normalise_title(text: str) -> str:

@@ -217,7 +217,7 @@ def compose(tool_messages: list, had: str = "seen") -> str:
             if payload.get("match") == "title" and items:
                 card = items[0]
                 lines.append(f"Yes: {_label(card)} — {', '.join(card.get('genres', []))}. Ask “why” or “more like it”.")
-            elif items:
+            elif items or payload.get("query"):
                 # The planner searches for titles ("have you got Hot Fuzz?"): none is called that.
                 if payload.get("query"):
                     lines += _unknown({"unknown": [{"query": payload["query"],
