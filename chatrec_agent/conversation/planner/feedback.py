@@ -129,7 +129,8 @@ class FeedbackReading:
                     args = {k: v for k, v in args.items() if v not in (None, [], "")}
                     plan.tool_calls[0]["args"] = args
                 # "My favourite film is Casablanca, I love old romances": what the other clauses say of the films they name counts too.
-                said = self._said_of(t, self._named(t), None)
+                named = self._named(t)
+                said = self._recorded(named, opinions(t, [self._span(t, i) for i in named], None))
                 return Plan(said, then=[plan]) if said and plan.tool_calls else plan
             target = self._target(phrase, memory, write=True)
             if target:
@@ -145,7 +146,7 @@ class FeedbackReading:
             if several := self._several(phrase, "seen", memory):
                 return several
             if _KIND_SEEN.search(phrase) or \
-                    any(m.names_a_kind and folded(m.text) in folded(phrase) for m in self.linker.plausible(WRITTEN.get().strip())):
+                    any(c.names_a_kind and folded(c.text) in folded(phrase) for c in self.linker.plausible(WRITTEN.get().strip())):
                 # "I've watched it and all the other movies by that director": it is seen, and the rest asked on.
                 if re.match(r"(?:seen|watched|saw) (?:it|that|this)\b", m.group(0)) and \
                         (target := self._target("it", memory, write=True)):
@@ -183,8 +184,9 @@ class FeedbackReading:
         """"I like Ghostbusters II (1989) and Saw (2004)": each film recorded as its clause says
         ("…but not Alien" is a dislike, see opinions.py), and picks like the liked ones in the
         same turn, as a person who recommends would answer."""
-        said = dict(zip((i.id for i in titles), opinions(t, [self._span(t, i) for i in titles], kind)))
-        feedback = self._said_of(t, titles, kind)
+        verdicts = opinions(t, [self._span(t, i) for i in titles], kind)
+        said = dict(zip((i.id for i in titles), verdicts))
+        feedback = self._recorded(titles, verdicts)
         liked = [item for item, opinion in said.items() if opinion in ("liked", "seed")]
         if not liked:
             # "I recently watched John Wick 2": films like it, as a person who recommends would
@@ -207,12 +209,12 @@ class FeedbackReading:
             args["like"] = [i for i in dict.fromkeys([*args.get("like", []), *liked]) if i in liked or said.get(i, "liked") in ("liked", "seed")]
         return Plan(feedback, then=[picks]) if feedback else picks
 
-    def _said_of(self, t: str, titles: list[Item], kind: str | None) -> list[dict]:
-        """The feedback each film's clause gives (see opinions.py); a series is no one film."""
-        said = opinions(t, [self._span(t, i) for i in titles], kind)
+    @staticmethod
+    def _recorded(titles: list[Item], verdicts: list) -> list[dict]:
+        """The feedback calls for what the message says of each film (opinions.py); a series is no one film."""
         series = {m.item.id for m in MENTIONS.get() if m.names_a_series}
         return [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": item.id, "kind": opinion}}
-                for item, opinion in zip(titles, said) if opinion in ("liked", "disliked", "seen") and item.id not in series]
+                for item, opinion in zip(titles, verdicts) if opinion in ("liked", "disliked", "seen") and item.id not in series]
 
     @staticmethod
     def _positions(t: str, pointed: bool = False) -> list[tuple[int, int, int]]:
