@@ -817,6 +817,32 @@ CASES_V26 = [
     (["hey! what can you do?"], both(no_list(), links_only())),
 ]
 
+# Batch 27 (2026-12-05, session 14): written before running any of them, in the seekers' ways
+# (a one-word title opening a sentence, titles in lower case after a taste, an accent left out,
+# a question about a film's fitness, "it was ok but").
+CASES_V27 = [
+    (["Coco made me cry so much, got anything like it?"], both(like("coco-2017"), links_only("coco-2017"))),
+    (["i loved the incredibles, what else is like that"], both(like("the-incredibles-2004"), links_only("the-incredibles-2004"))),
+    (["Im looking for a scary movie but nothing with ghosts"], both(genre_share("Horror", share=0.6), links_only())),
+    (["my boyfriend hates subtitles so nothing foreign please, maybe an action movie"],
+     both(genre_share("Action", share=0.6), links_only())),
+    (["Have you seen Parasite? I thought it was brilliant"], both(recorded("parasite-2019", "liked"), links_only("parasite-2019"))),
+    (["something funny from the 2010s that the whole family can watch"], both(genre_share("Comedy", share=0.6), years(2010, 2019))),
+    (["I don't like horror at all. Thrillers are ok though"], both(genre_share("Thriller", share=0.6), none_of("Horror"))),
+    (["some comedies", "hmm not really feeling those, anything darker?"], both(has_list(), links_only(), none_of("Children"))),
+    (["What about Jaws? Is it too scary for a 10 year old?"],
+     both(item_asked(), links_only("jaws-1975"), not_recorded_as("jaws-1975", "liked"), not_recorded_as("jaws-1975", "seen"))),
+    (["I'm into slow burn psychological thrillers like Gone Girl"], like("gone-girl-2014")),
+    (["any war films that aren't about WW2?"], both(genre_share("War", share=0.6), links_only())),
+    (["Loved Amelie!! similar vibes?"], both(like("amelie-2001"), links_only("amelie-2001"))),
+    (["I'm not into anything too violent, maybe a nice romance"], both(genre_share("Romance", share=0.6), links_only())),
+    (["Just saw Oppenheimer, it was ok but way too long. Something shorter next?"],
+     both(has_list(), left_out("oppenheimer-2023"), not_recorded_as("oppenheimer-2023", "liked"))),
+    (["can u recommend me something like spirited away"], both(like("spirited-away-2001"), links_only("spirited-away-2001"))),
+    (["The Thing was awesome, more 80s horror please"],
+     both(recorded("the-thing-1982", "liked"), genre_share("Horror", share=0.6), years(1980, 1989))),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -904,7 +930,8 @@ def main() -> None:
                             ("batch_16", CASES_V16), ("batch_17", CASES_V17),
                             ("batch_18", CASES_V18), ("batch_19", CASES_V19),
                             ("batch_20", CASES_V20), ("batch_21", CASES_V21), ("batch_22", CASES_V22), ("batch_23", CASES_V23),
-                            ("batch_24", CASES_V24), ("batch_25", CASES_V25), ("batch_26", CASES_V26)):
+                            ("batch_24", CASES_V24), ("batch_25", CASES_V25), ("batch_26", CASES_V26),
+                            ("batch_27", CASES_V27)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
