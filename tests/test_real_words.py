@@ -1916,3 +1916,52 @@ def test_a_film_named_twice_is_recorded_once(world, text):
     film = by_title(catalog, "Fargo" if "Fargo" in text else "Heat")
     recorded = [c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "record_feedback"]
     assert recorded == [{"item": film, "kind": "liked"}]
+
+
+@pytest.mark.parametrize("text, kind", [("Have you seen Heat? I thought it was brilliant", "liked"),
+                                        ("Do you know Fargo? I loved it", "liked"),
+                                        ("Have you seen Heat? It's great", "liked"),
+                                        ("Have you seen Fargo? I think it's boring. Something else?", "disliked"),
+                                        ("I saw Heat. It was brilliant", "liked")])
+def test_it_in_a_later_sentence_is_the_film_an_earlier_one_named(world, text, kind):
+    catalog, parser = world
+    film = by_title(catalog, "Fargo" if "Fargo" in text else "Heat")
+    plan = parser.plan(text, Recall())
+    assert feedback_of(plan) == {film: kind}, calls(plan)  # once, as they judged it: not "seen" besides
+    (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert kind == "liked" or film in request["exclude"]
+
+
+@pytest.mark.parametrize("text, said", [
+    # "it" is the film the sentence before named, not the message's last one.
+    ("Have you seen Fargo? I think it's boring. Something like Heat?", {"Fargo": "disliked"}),
+    ("Have you seen Heat? I thought it was brilliant. Something like Fargo?", {"Heat": "liked"}),
+    # Praise of something else, and what they only heard of a film they have not seen, rate nothing.
+    ("I haven't seen Heat. I think it's great that you can help", {}),
+    ("I've never seen Heat. I think it's good to try new things. Something exciting?", {}),
+    ("I haven't seen Fargo. I think it's good", {}),
+    ("What's Heat about? I think it's great that you know so much", {}),
+    # A film they disliked seeds nothing.
+    ("I watched Fargo. It's great. And Casablanca. It's boring.", {"Fargo": "liked", "Casablanca": "disliked"}),
+])
+def test_what_a_later_sentence_says_of_it(world, text, said):
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert feedback_of(plan) == {by_title(catalog, t): kind for t, kind in said.items()}, calls(plan)
+    disliked = {by_title(catalog, t) for t, kind in said.items() if kind == "disliked"}
+    assert not any(disliked & set(c["args"].get("like", [])) for c in calls(plan) if c["name"] == "recommend")
+
+
+@pytest.mark.parametrize("text", ["that's great", "I guess that's great", "this is great, thanks", "I think it's great that you help",
+                                  "it's good to know", "I guess it's good enough"])
+def test_praise_of_the_answer_is_no_verdict_on_the_film(world, text):
+    catalog, parser = world
+    memory = replace(Recall(), last_item={"id": by_title(catalog, "Heat"), "title": "Heat"})
+    assert not feedback_of(parser.plan(text, memory))
+
+
+def test_it_after_a_film_named_unsurely_is_neither_that_film_nor_an_older_one(big_world):
+    catalog, parser = big_world
+    # On the big catalog "Heat" opening a sentence is only asked about (an everyday word).
+    plan = parser.plan("I watched Fargo. It's great. And Heat. It's boring.", Recall())
+    assert feedback_of(plan) == {by_title(catalog, "Fargo"): "liked"}, calls(plan)

@@ -57,12 +57,16 @@ PRAISE = frozenset("great amazing awesome excellent brilliant fantastic best mas
                    "wonderful incredible superb outstanding terrific gorgeous stunning perfect".split())
 SCORN = frozenset("awful terrible bad boring bored rubbish dull worst overrated meh disappointed disappointing tedious "
                   "dreadful horrible mediocre forgettable pointless".split())
-LIKED_REF = re.compile(rf"^(?P<t>.+?) (?:was|is) (?:good|{'|'.join(sorted(PRAISE))}|"
-                       r"(?:one of )?my (?:all[- ]time )?favou?rites?)\b")
+# "I thought it was great", "honestly it's boring": what the person thinks, framed or not.
+_THOUGHT = r"^(?:(?:i|we) " + _ADVERBS + r"(?:thought|think|felt|feel|found|find) (?:that )?)?"
+# Not "it's great that you help", "it's good to know": praise of something else, said after it.
+_OF_ELSE = r"(?! (?:that|to|for|when|if|how|of)\b)"
+LIKED_REF = re.compile(_THOUGHT + rf"(?P<t>.+?)(?: was| is|(?<=\bit)'s) (?:good|{'|'.join(sorted(PRAISE))}|"
+                       r"(?:one of )?my (?:all[- ]time )?favou?rites?)\b" + _OF_ELSE)
 DISLIKED = re.compile(
     r"(?:\bi " + _ADVERBS + r"(?:hated|disliked|didn'?t like|did not like|couldn'?t stand|hate|dislike|don'?t like)|"
     r"^" + _ADVERBS + r"(?:hated|disliked|didn'?t like|couldn'?t stand)) (?P<t>.+)")
-DISLIKED_REF = re.compile(rf"^(?P<t>.+?) (?:was|is) (?:{'|'.join(sorted(SCORN))})\b")
+DISLIKED_REF = re.compile(_THOUGHT + rf"(?P<t>.+?)(?: was| is|(?<=\bit)'s) (?:{'|'.join(sorted(SCORN))})\b" + _OF_ELSE)
 # "have you seen it?" asks the bot: only what the person saw is theirs to record.
 SEEN = re.compile(
     r"\b(?<!you )(?<!you've )(?<!you ever )(?:seen|watched|saw)"

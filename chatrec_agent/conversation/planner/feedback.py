@@ -63,6 +63,11 @@ class FeedbackReading:
             # last they did not dislike ("I loved Heat but hated Fargo. More like that?": Heat).
             named = [m.item.id for m in MENTIONS.get()
                      if m.decision == "link" or (m.decision == "ask" and not write and not m.evidence.get("year_clash"))]
+            # Not for a write where the film nearest before is unsure ("…And Heat? It's boring"), or
+            # one they have not seen ("I haven't seen Heat. I think it's good": what they heard).
+            if write and (UNTRIED.search(WRITTEN.get().lower()) or
+                          max(MENTIONS.get(), key=lambda m: m.start, default=None) not in (None, *[m for m in MENTIONS.get() if m.decision == "link"])):
+                named = []
             if phrase and named and not (memory.spoken_of and memory.last_item):
                 return named[-1]
             if memory.last_item:

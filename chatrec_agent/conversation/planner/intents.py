@@ -18,7 +18,7 @@ from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.feedback import FeedbackReading
 from chatrec_agent.conversation.planner.followups import FollowUpReading
 from chatrec_agent.conversation.planner.groups import GroupAsk, membership_call, personal, read_group, regroup
-from chatrec_agent.conversation.planner.lexicon import GENERIC, GenreLexicon, lemma
+from chatrec_agent.conversation.planner.lexicon import GENERIC, UNTRIED, GenreLexicon, lemma
 from chatrec_agent.conversation.planner.meaning import AFTER_THANKS, MIN_SIMILARITY, Meaning, MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import says_it_missed
@@ -251,12 +251,23 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             pointed = pointed or pick(memory.last_shown, ordinal_in(sentence))
             if pointed:
                 memory = replace(memory, last_item=pointed)
+            # "Have you seen Parasite? I thought it was brilliant": one film named is what "it" means
+            # next (not one they have not seen: "I haven't seen Heat. I guess it's good").
+            elif len(named := {m.item.id for m in mentioned(sentence, "link")}) == 1 and not UNTRIED.search(sentence) \
+                    and not (plan.tool_calls and plan.tool_calls[0]["name"] == ToolName.WATCHLIST):
+                film = named.pop()  # spoken of, so "it" is this film, not the message's last one named
+                memory = replace(memory, last_item=self._card(film), spoken_of=[film])
+            elif mentioned(sentence, "ask"):
+                memory = replace(memory, last_item=None, spoken_of=[])  # "…And Heat. It's boring": unsure which
             if plan.answer is not None:
                 if plan.confirm is not None or (answer is None and plan.answer not in self.replies.chat.values()):
                     answer = answer if answer is not None and answer.confirm is not None else plan
                 continue
             calls, then = plan.tool_calls, plan.then
             if calls and calls[0]["name"] == ToolName.RECORD_FEEDBACK:
+                # "I saw Parasite. It was brilliant": what they thought of it outranks that they saw it.
+                judged = {c["args"]["item"] for c in calls if c["args"].get("kind") in ("liked", "disliked")}
+                feedback = [c for c in feedback if not (c["args"].get("kind") == "seen" and c["args"]["item"] in judged)]
                 feedback += [c for c in calls if c not in feedback]
                 memory = self._told(memory, feedback, pointed)
                 calls, then = (then[0].tool_calls, then[0].then) if then else ([], [])
@@ -278,6 +289,11 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                 or any(parse_era(s, self.latest_year)) for s in sentences):
             return Plan(feedback) if feedback else plan
         if feedback:
+            disliked = {c["args"]["item"] for c in feedback if c["args"].get("kind") == "disliked"}
+            if request is not None and disliked & set(seeds := request.tool_calls[0]["args"].get("like") or []):
+                # "I watched Alien. It's great. And Jaws. It's boring.": a film they disliked seeds nothing.
+                request.tool_calls[0]["args"]["like"] = [s for s in seeds if s not in disliked] or None
+                request.tool_calls[0]["args"] = {k: v for k, v in request.tool_calls[0]["args"].items() if v is not None}
             return Plan(feedback, then=[request] if request is not None else [])
         if request is not None and answer is not None and answer.confirm is not None and self._bare(request):
             return answer  # "Moonlight was beautiful. Anything similar?": which film first; a "yes" re-reads it all
@@ -316,7 +332,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
 
     def _has_slots(self, t: str, positions: bool = True) -> bool:
         padded = f" {phrase_words(t)} "
-        return bool(MENTIONS.get() or any(self.lexicon.parse(t)) or any(parse_era(t, self.latest_year))
+        return bool(any(folded(m.text) in folded(t) for m in MENTIONS.get()) or any(self.lexicon.parse(t)) or any(parse_era(t, self.latest_year))
                     or self._mentions(t) or (positions and ordinal_in(t) is not None) or cues.REQUEST.search(t)
                     or any(f" {tag} " in padded for tag in self.tags if len(tag) > 3))
 

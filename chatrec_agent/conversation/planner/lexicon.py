@@ -26,7 +26,7 @@ GENERIC = frozenset({"movie", "movies", "film", "films", "flick", "flicks"})
 # "I've never watched a western", "not seen much anime": what they haven't tried, not what they
 # refuse (the genre parse drops these words before reading; "I never watch horror" refuses).
 _UNTRIED_VERB = r"\s+(?:(?:really|actually|even|ever)\s+)?(?:seen|watched|tried)\b"
-UNTRIED = re.compile(r"\b(?:never|not)" + _UNTRIED_VERB)
+UNTRIED = re.compile(r"\b(?:never|not|haven'?t|hasn'?t|hadn'?t)" + _UNTRIED_VERB)
 # A negation governs the genre words after it up to the end of its clause ("not really into
 # horror, what about thrillers?": horror is out, thrillers are in). The other languages' words
 # are data (genre_words.yaml); these English ones the intent parser shares.
