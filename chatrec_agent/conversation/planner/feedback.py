@@ -125,7 +125,10 @@ class FeedbackReading:
             genres = self.lexicon.parse(without_titles(taste_scope(phrase)))[0]
             # "I loved the second one" points into the last list; "I like comedies" is a taste, so a request.
             points = ordinal_in(phrase) is not None and bool(memory.last_shown)
-            if not points and (genres or self._has_slots(phrase)):
+            # "Have you seen Parasite? I thought it was brilliant": "it" is the film in hand, though
+            # another sentence of the message names a film (which makes slots of any words).
+            in_hand = cues.PRONOUN.match(phrase.strip(" .!?…")) and memory.last_item and not mentioned(t, "link")
+            if not points and (genres or self._has_slots(phrase) and not in_hand):
                 plan = self._recommend(t, memory)
                 args = plan.tool_calls[0]["args"] if plan.tool_calls else None
                 if args is not None and kind == "disliked":

@@ -332,7 +332,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
 
     def _has_slots(self, t: str, positions: bool = True) -> bool:
         padded = f" {phrase_words(t)} "
-        return bool(any(folded(m.text) in folded(t) for m in MENTIONS.get()) or any(self.lexicon.parse(t)) or any(parse_era(t, self.latest_year))
+        return bool(MENTIONS.get() or any(self.lexicon.parse(t)) or any(parse_era(t, self.latest_year))
                     or self._mentions(t) or (positions and ordinal_in(t) is not None) or cues.REQUEST.search(t)
                     or any(f" {tag} " in padded for tag in self.tags if len(tag) > 3))
 
