@@ -843,6 +843,30 @@ CASES_V27 = [
      both(recorded("the-thing-1982", "liked"), genre_share("Horror", share=0.6), years(1980, 1989))),
 ]
 
+# Batch 28 (2026-12-05, session 14): written before running any of them (after batch 27's
+# "it" in a later sentence was fixed): follow-ups on a list, a director to leave out or keep
+# to, a series seen, a question to the bot about its own taste, a choice between two films.
+CASES_V28 = [
+    (["what's a good comedy from the 90s?"], both(genre_share("Comedy", share=0.6), years(1990, 1999))),
+    (["some thrillers", "why did you pick the first one?"], called("explain")),
+    (["some thrillers", "save the 2nd for later"], called("watchlist", action="add")),
+    (["any movies like Heat but less violent?"], like("heat-1995", share=0.4)),
+    (["I'm not a fan of Tarantino, anything else in crime?"],
+     both(genre_share("Crime", share=0.6), not_director("Quentin Tarantino"))),
+    (["Recommend me something I haven't seen please"], both(has_list(), links_only())),
+    (["Something short and funny for a lunch break"], genre_share("Comedy", share=0.6)),
+    (["I adore Studio Ghibli films"], genre_share("Animation", share=0.6)),
+    (["Did you like Inception?"], both(links_only("inception-2010"), not_recorded_as("inception-2010", "liked"))),
+    (["My husband only watches westerns and I only watch romances, help!"], any_genre("Western", "Romance")),
+    (["I loved Knives Out and Glass Onion!! more whodunits pls"],
+     both(recorded("knives-out-2019", "liked"), genre_share("Mystery", share=0.6))),
+    (["some horror", "too scary, something lighter"], both(has_list(), none_of("Horror"))),
+    (["What's the best movie of all time?"], both(has_list(), links_only())),
+    (["I've seen Alien, Aliens and Prometheus. What next?"], both(has_list(), left_out("alien-1979", "aliens-1986"))),
+    (["anything from Christopher Nolan that isn't Inception?"], both(director("Christopher Nolan"), left_out("inception-2010"))),
+    (["Fargo or Heat for tonight?"], both(links_only("fargo-1996", "heat-1995"), not_recorded("liked"))),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -931,7 +955,7 @@ def main() -> None:
                             ("batch_18", CASES_V18), ("batch_19", CASES_V19),
                             ("batch_20", CASES_V20), ("batch_21", CASES_V21), ("batch_22", CASES_V22), ("batch_23", CASES_V23),
                             ("batch_24", CASES_V24), ("batch_25", CASES_V25), ("batch_26", CASES_V26),
-                            ("batch_27", CASES_V27)):
+                            ("batch_27", CASES_V27), ("batch_28", CASES_V28)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
