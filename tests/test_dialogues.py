@@ -342,6 +342,18 @@ def test_nothing_matches_is_said_plainly_with_the_nearest_picks(runtime, say):
     assert none.items == [] and "director: Stanley Kubrick" in none.text
 
 
+def test_when_every_match_is_known_the_answer_names_them(runtime, say):
+    user = "fan-known"
+    *_, asked = say("I loved Dune. I saw Arrival. I liked Prisoners", "What did Denis Villeneuve direct?", user=user)
+    villeneuve = {i.id for i in runtime.catalog.items.values() if i.extra.get("director") == "Denis Villeneuve"}
+    assert villeneuve and villeneuve <= {"dune-2021", "arrival-2016", "prisoners-2013"}  # all three, here
+    assert asked.items == []  # never offered as picks: they know them
+    assert "you know already" in asked.text and all(f"*{runtime.catalog[i].title}*" in asked.text for i in villeneuve)
+    # Only what the catalog has by him: no other film is named in the answer.
+    named = {i.id for i in runtime.catalog.items.values() if f"*{i.title}* ({i.year})" in asked.text}
+    assert named == villeneuve
+
+
 def test_seen_items_are_never_recommended(runtime, say):
     user = "demo-09"
     replies = say("what should I watch tonight?", "a drama", "not those, others", "something older", user=user)
