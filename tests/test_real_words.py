@@ -1965,3 +1965,26 @@ def test_it_after_a_film_named_unsurely_is_neither_that_film_nor_an_older_one(bi
     # On the big catalog "Heat" opening a sentence is only asked about (an everyday word).
     plan = parser.plan("I watched Fargo. It's great. And Heat. It's boring.", Recall())
     assert feedback_of(plan) == {by_title(catalog, "Fargo"): "liked"}, calls(plan)
+
+
+@pytest.mark.parametrize("text, title, kind", [
+    ("i didn't enjoy heat, way too slow. something with more action?", "Heat", "disliked"),
+    ("we watched heat last night, any good comedies?", "Heat", "seen"),
+    ("i hated the matrix, any good comedies?", "The Matrix", "disliked")])
+def test_an_unsure_title_given_a_verdict_is_asked_about_after_the_answer(world, text, title, kind):
+    catalog, parser = world
+    film = by_title(catalog, title)
+    plan = parser.plan(text, Recall())
+    assert not feedback_of(plan)  # never written from an unsure link
+    (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert request.get("genres") and film in request.get("exclude", [])  # the request is answered, the film kept out
+    assert plan.confirm["item"] == film and "also mean" in plan.confirm["also"]
+    again = parser.plan("yes", Recall(pending=plan.confirm))
+    assert feedback_of(again) == {film: kind}
+
+
+@pytest.mark.parametrize("text", ["i loved the matrix, anything similar?", "i loved the matrix"])
+def test_an_unsure_title_a_request_needs_is_asked_about_first(world, text):
+    _, parser = world
+    plan = parser.plan(text, Recall())
+    assert not plan.steps() and "Do you mean *The Matrix*" in plan.answer

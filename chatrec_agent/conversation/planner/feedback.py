@@ -48,6 +48,17 @@ class FeedbackReading:
                 search["like"] = [i for i in search["like"] if i not in said] or None
             plan.then = [self._call(ToolName.RECOMMEND, **past_shown({k: v for k, v in search.items() if v}, memory))]
 
+    def _unsure(self, unsure: list, t: str, memory: Recall) -> Plan:
+        """What is said of a film named too unsurely to write: asked about first ("Do you mean
+        …?"), unless the message asks for something of its own ("we watched heat last night, any
+        good comedies?"): that is answered, and the film asked about after it (_also_meant)."""
+        if cues.ASKS.search(t) or cues.REQUEST.search(t) or "?" in t:
+            plan = self._recommend(t, memory)
+            args = plan.tool_calls[0]["args"] if plan.tool_calls else {}
+            if set(args) & {"genres", "year_from", "year_to", "attributes"} and not args.get("like"):
+                return plan
+        return did_you_mean(unsure)
+
     def _target(self, phrase: str | None, memory: Recall, write: bool = False) -> str | None:
         """An item named by position ("the third one"), pronoun ("it") or title; None if unclear.
         `write`: for feedback, where only a sure title counts; a question may take the likeliest
@@ -120,7 +131,7 @@ class FeedbackReading:
             if self._named(phrase) or (cues.PRONOUN.match(phrase.strip(" .!?…")) and not memory.spoken_of and self._named(t)):
                 return self._taste(t, self._named(t), kind, memory)
             if unsure := mentioned(phrase, "ask"):
-                return did_you_mean(unsure)  # never recorded from an unsure link
+                return self._unsure(unsure, t, memory)  # never recorded from an unsure link
             # "I don't like horror at all, what about comedies?": the taste ends where it turns.
             genres = self.lexicon.parse(without_titles(taste_scope(phrase)))[0]
             # "I loved the second one" points into the last list; "I like comedies" is a taste, so a request.
@@ -147,7 +158,7 @@ class FeedbackReading:
         if (m := cues.SEEN.search(t)) and not cues.SEEN_ANY.search(t) and \
                 not re.search(r"\bhaven'?t\b", t) and not UNTRIED.search(t):
             if unsure := mentioned(m.group("t") or "", "ask"):
-                return did_you_mean(unsure)
+                return self._unsure(unsure, t, memory)
             if self._named(m.group("t") or ""):  # "I just saw Heat and loved it": each film as its clauses say
                 return self._taste(t, self._named(t), "seen", memory)
             phrase = m.group("t") or ""

@@ -9,7 +9,7 @@ from wordfreq import zipf_frequency
 
 from chatrec_agent.catalog import Catalog, Item, phrase_words
 from chatrec_agent.catalog.attributes import AttributeVocabulary
-from chatrec_agent.catalog.mentions import SEEN_CUES, Mention, MentionLinker
+from chatrec_agent.catalog.mentions import SEEN_CUES, TASTE_CUES, Mention, MentionLinker
 from chatrec_agent.catalog.titles import TitleLinker, normalise_title
 from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.planner import cues
@@ -104,7 +104,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             MENTIONS.reset(token)
             WRITTEN.reset(written)
         if plan.confirm is None and plan.steps():
-            plan.confirm = self._also_meant(plan, mentions)
+            plan.confirm = self._also_meant(plan, mentions, text)
         if plan.confirm is not None:
             plan.confirm = {**plan.confirm, "text": text}
         t = " ".join(text.lower().split())
@@ -121,13 +121,18 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         return plan
 
     @staticmethod
-    def _also_meant(plan: Plan, mentions: tuple[Mention, ...]) -> dict | None:
-        """"we loved Her and Past Lives": a title listed beside surely named ones but too unsure
-        to act on is asked about after the answer ("Did you also mean …?"); a "yes" re-reads
-        the message with it confirmed. Until then it is only kept out of the picks."""
+    def _also_meant(plan: Plan, mentions: tuple[Mention, ...], text: str) -> dict | None:
+        """"we loved Her and Past Lives", "I didn't enjoy Her, way too slow. Something with more
+        action?": a title too unsure to act on, listed beside surely named ones or after a taste
+        or viewing word, is asked about after the answer ("Did you also mean …?"); a "yes"
+        re-reads the message with it confirmed. Until then it is only kept out of the picks."""
         acted = {i for step in plan.steps() for c in step for i in [c["args"].get("item"), *c["args"].get("like", [])]}
         for m in mentions:
-            if m.decision == "ask" and m.evidence.get("listed") and m.item.id not in acted:
+            # The verdict's own object: "didn't enjoy Her", not "like Casablanca for a rainy evening"
+            # nor a series ("any of the star wars").
+            before = re.findall(r"[\w']+", text[:m.start].lower())[-1:]
+            judged = bool(before) and before[0] in TASTE_CUES | SEEN_CUES and not m.evidence.get("kind_of")
+            if m.decision == "ask" and (m.evidence.get("listed") or judged) and m.item.id not in acted:
                 return {"item": m.item.id, "span": m.text, "also": f"Did you also mean {label_of(m.item)}? "
                                                                   "Say “yes” and I'll count it too."}
         return None
