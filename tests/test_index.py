@@ -314,3 +314,14 @@ def test_vectors_of_an_id_named_twice_come_twice(built_index):
     vectors = built_index.vectors(["alien", "fargo", "alien", "no-such-film"])
     assert vectors.shape[0] == 4 and np.allclose(vectors[0], vectors[2]) and not np.allclose(vectors[0], vectors[1])
     assert np.allclose(vectors[3], 0.0) and np.linalg.norm(vectors[0]) > 0.5
+
+
+def test_a_hit_counts_as_described_only_above_what_made_up_words_reach(built_index, settings, embedder, tmp_path, catalog):
+    floor = built_index.noise_floor()
+    assert 0.0 < floor < built_index.search("a monster loose on a spaceship", k=1)[0].score
+    assert built_index.noise_floor() == floor  # cached with the collection
+    # Titles and genres only, as MovieLens has them: noise comes nearer short documents, so the
+    # floor is the catalog's own, not one number for every catalog.
+    short = ItemIndex(settings_from_dict({"storage": {"dir": str(tmp_path / "short")}}, environ={}), embedder)
+    short.sync(Catalog.from_items([replace(item, description="") for item in catalog.items.values()], source="titles only"))
+    assert short.noise_floor() > floor

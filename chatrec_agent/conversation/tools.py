@@ -27,10 +27,6 @@ from chatrec_agent.store.history import HistoryStore
 
 MAX_K = 20
 RESULT = "content_and_artifact"  # the text for the model, the plain data for our code
-# How near (the embedding's cosine) a search hit must be to count as described by the words searched
-# for: on the demo "a shark attacking a beach town" finds Jaws at 0.86, "space western" WALL-E at
-# 0.70; "hot fuzz", "paul blart" or a made-up word find nothing above 0.29.
-DESCRIBED_MIN = 0.35
 
 
 @dataclass
@@ -211,8 +207,11 @@ def build_tools(services: Services) -> list:
         if match and flt.accepts(match.item):
             return tool_output({"tool": ToolName.SEARCH_CATALOG, "match": "title",
                                 "items": [item_card(match.item, score=match.score / 100)]})
-        # Only what the words really describe: a title's words ("hot fuzz") are near nothing.
-        hits = [h for h in s.index.search(args.query, k=args.k, flt=flt) if h.score >= DESCRIBED_MIN]
+        # Only what the words really describe, above what made-up words reach in this catalog
+        # (ItemIndex.noise_floor): on the demo "a shark attacking a beach town" finds Jaws at
+        # 0.86, and a title it lacks ("hot fuzz") nothing above 0.29.
+        floor = s.index.noise_floor()
+        hits = [h for h in s.index.search(args.query, k=args.k, flt=flt) if h.score > floor]
         return tool_output({"tool": ToolName.SEARCH_CATALOG, "match": "description", "query": args.query,
                             "items": [item_card(s.catalog[h.item_id], score=h.score) for h in hits if h.item_id in s.catalog],
                             "suggestions": [item_card(i) for i in s.titles.suggest(args.query)]})
