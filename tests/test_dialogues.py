@@ -348,10 +348,13 @@ def test_when_every_match_is_known_the_answer_names_them(runtime, say):
     villeneuve = {i.id for i in runtime.catalog.items.values() if i.extra.get("director") == "Denis Villeneuve"}
     assert villeneuve and villeneuve <= {"dune-2021", "arrival-2016", "prisoners-2013"}  # all three, here
     assert asked.items == []  # never offered as picks: they know them
-    assert "you know already" in asked.text and all(f"*{runtime.catalog[i].title}*" in asked.text for i in villeneuve)
+    assert "you've seen or rated" in asked.text and all(f"*{runtime.catalog[i].title}*" in asked.text for i in villeneuve)
     # Only what the catalog has by him: no other film is named in the answer.
     named = {i.id for i in runtime.catalog.items.values() if f"*{i.title}* ({i.year})" in asked.text}
     assert named == villeneuve
+    # Films only named here, not in their history, are no "seen or rated": only "nothing new".
+    *_, unseen = say("I haven't seen Dune, Arrival or Prisoners", "What did Denis Villeneuve direct?", user="fan-unseen")
+    assert unseen.items == [] and "seen or rated" not in unseen.text and "new to you" in unseen.text
 
 
 def test_seen_items_are_never_recommended(runtime, say):

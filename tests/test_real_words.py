@@ -1983,8 +1983,56 @@ def test_an_unsure_title_given_a_verdict_is_asked_about_after_the_answer(world, 
     assert feedback_of(again) == {film: kind}
 
 
-@pytest.mark.parametrize("text", ["i loved the matrix, anything similar?", "i loved the matrix"])
+@pytest.mark.parametrize("text", ["i loved the matrix, anything similar?", "i loved the matrix",
+                                  "i loved the matrix, anything similar from the 2000s?"])
 def test_an_unsure_title_a_request_needs_is_asked_about_first(world, text):
     _, parser = world
     plan = parser.plan(text, Recall())
     assert not plan.steps() and "Do you mean *The Matrix*" in plan.answer
+
+
+@pytest.mark.parametrize("text, asked_after", [("I really loved watching heat, any comedies?", True),
+                                               ("I never watched heat, any comedies?", False)])
+def test_an_unsure_film_beside_a_request_of_its_own(world, text, asked_after):
+    catalog, parser = world
+    heat = by_title(catalog, "Heat")
+    plan = parser.plan(text, Recall())
+    (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert request.get("genres") == ["Comedy"] and not feedback_of(plan)
+    assert (plan.confirm is not None and plan.confirm["item"] == heat) == asked_after  # not dropped; not asked of a denial
+
+
+def test_no_to_did_you_also_mean_is_no_verdict_on_the_list(world):
+    catalog, parser = world
+    plan = parser.plan("I really loved watching heat, any comedies?", Recall())
+    no = parser.plan("no", Recall(pending=plan.confirm, last_shown=[{"id": by_title(catalog, "Fargo")}]))
+    assert not no.steps() and no.answer == "OK, I'll leave it out."
+
+
+def test_yes_to_did_you_also_mean_redoes_the_search_it_went_on_from(world):
+    catalog, parser = world
+    memory = Recall(last_recommend={"genres": ["Comedy"], "k": 5})
+    plan = parser.plan("we watched heat last night, something from the 90s instead?", memory)
+    (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert request["genres"] == ["Comedy"] and request["year_from"] == 1990
+    again = parser.plan("yes", replace(memory, pending=plan.confirm))
+    assert feedback_of(again) == {by_title(catalog, "Heat"): "seen"}
+    (request,) = [c["args"] for c in calls(again) if c["name"] == "recommend"]
+    assert request["genres"] == ["Comedy"] and request["year_from"] == 1990
+
+
+def test_a_title_inside_a_name_the_catalog_knows_is_not_asked_about(demo_world):
+    _, parser = demo_world
+    plan = parser.plan("I like M. Night Shyamalan, any thrillers?", Recall())
+    assert plan.confirm is None and plan.answer is None
+    (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert request["attributes"][0]["values"] == ["M. Night Shyamalan"]
+
+
+@pytest.mark.parametrize("text", ["i like scary stuff where the heat is on, any thrillers?",
+                                  "I like thrillers where you feel the heat. Any from the 90s?",
+                                  "I like stories where the heat is on. Any thrillers from the 90s?"])
+def test_a_title_word_inside_what_a_taste_says_is_not_asked_about(world, text):
+    _, parser = world
+    plan = parser.plan(text, Recall())  # the verdict is of the genre, not of *Heat*
+    assert plan.confirm is None and plan.answer is None and [c for c in calls(plan) if c["name"] == "recommend"]

@@ -168,8 +168,8 @@ def build_tools(services: Services) -> list:
         constraints; the wish is matched by meaning and by catalog tags. Never returns items
         the user has rated. Each item comes with an explanation built from real evidence. When
         nothing new matches, `loosened` holds the nearest request that had picks (a wider
-        era); say so to the person. When nothing new matches even so, `known` lists the
-        matching items the user knows already (rated, or excluded)."""
+        era); say so to the person. When nothing new matches even so, `known` lists some
+        matching items already in the user's history."""
         args = RecommendArgs(wish=wish, like=like or [], exclude=exclude or [], genres=genres or [],
                              exclude_genres=exclude_genres or [], year_from=year_from, year_to=year_to,
                              attributes=attributes or [], k=k)
@@ -186,11 +186,16 @@ def build_tools(services: Services) -> list:
             like_items=[i.id for i in like_items] or None, wish=args.wish,
         )
         loosened = None if wider is None else {"genres": list(wider.genres), "year_from": wider.year_from, "year_to": wider.year_to}
-        # Nothing new even loosened: the matches they know already (rated, or kept out as
-        # named or shown), so the answer says why ("what did Denis Villeneuve direct?").
-        known = [] if results else [item_card(r.item) for r in s.recommendations.recommend(
-            runtime.context.user_id, k=args.k, filters=flt, exclude=offered,
-            like_items=[i.id for i in like_items] or None, include_seen=True)]
+        # Nothing new even loosened: the matches already in their history (rated, seen, liked or
+        # not), so the answer says why ("what did Denis Villeneuve direct?"); not those only
+        # named or shown here ("I haven't seen Dune…").
+        known = []
+        if not results:
+            user = s.recommendations.user_state(runtime.context.user_id)
+            had = set(user.preferences) | user.disliked
+            known = [item_card(r.item) for r in s.recommendations.recommend(
+                runtime.context.user_id, k=args.k, filters=flt, exclude=offered,
+                like_items=[i.id for i in like_items] or None, include_seen=True) if r.item.id in had]
         return tool_output({"tool": ToolName.RECOMMEND, "items": [r.as_dict() for r in results],
                             "like": [item_card(i) for i in like_items], "unknown": unknown + unknown_values,
                             "filters": {**echo(args, flt), "wish": args.wish}, "loosened": loosened, "known": known})

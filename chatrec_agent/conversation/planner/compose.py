@@ -202,8 +202,8 @@ def compose(tool_messages: list, had: str = "seen") -> str:
             if not found and (known := payload.get("known")):
                 labels = [_label(card) for card in known]
                 listed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-                found = [f"What the catalog has that matches{_filters_text(payload.get('filters'))} you know already "
-                         f"(it's in your history or this conversation): {listed}. Try loosening a constraint for something new."]
+                found = [f"Nothing new matches that{_filters_text(payload.get('filters'))}: you've {had} or rated "
+                         f"{listed} already. Try loosening a constraint for something new."]
             lines += found or [f"Nothing in the catalog matches that{_filters_text(payload.get('filters'))} "
                                "and is new to you. Try loosening a constraint."]
         elif name == ToolName.RECOMMEND_FOR_GROUP:

@@ -177,6 +177,7 @@ YES = re.compile(r"^(?:yes|yeah|yep|yup|ya|sure|correct|right|exactly|indeed|tha
 # confirms a question put after a list, where a "yes, …" more likely speaks of the list.
 BARE_YES = re.compile(r"^(?:yes|yeah|yep|yup|ya|sure|correct|right|exactly|indeed|y|uh-huh|that one|that's (?:it|the one|right))"
                       r"(?:[,!. ]+(?:please|i did|i do|it is|that one|thanks|thank you))?[\s!.]*$")
+BARE_NO = re.compile(r"^(?:no|nope|nah|no thanks|no thank you|not that one|wrong one|neither)[\s!.]*$")
 RESET = re.compile(r"^(?:(?:ok|okay|please|can we|let'?s|lets)[, ]+)*(?:start (?:over|again|afresh|from scratch)|reset|"
                     r"restart|new (?:conversation|chat)|clear (?:the |this )?(?:chat|conversation)|"
                     r"forget (?:everything|all (?:of )?that|what i said))\W*$")

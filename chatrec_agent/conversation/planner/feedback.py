@@ -5,6 +5,7 @@ list just shown, the search goes on past it."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from chatrec_agent.catalog import Item
 from chatrec_agent.catalog.mentions import title_end
@@ -12,11 +13,15 @@ from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.lexicon import UNTRIED, taste_scope
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed
-from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, did_you_mean, folded, last_search, mentioned,
+from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, also_meant, did_you_mean, folded, last_search, mentioned,
                                                       past_shown, spans_in, without_titles)
 from chatrec_agent.conversation.planner.references import ordinal_in, ordinals_in, pick, pointers_in, positions_in
 from chatrec_agent.conversation.tool_names import ToolName
 
+# "loved watching heat": what was watched follows.
+_WATCHING = re.compile(r"^\s*(?:watching|seeing|rewatching|re-watching)\s+")
+# "anything similar from the 2000s?", "more of that kind of thing": a request that needs the film.
+_SAME_KIND = re.compile(r"\b(?:similar|(?:that|this|the same) (?:kind|sort|type))\b")
 # "seen all the Marvel movies", "seen most of the dramas": a kind of film, no one film to record.
 _KIND_SEEN = re.compile(r"\b(?:all|every|most|many|any|each) (?:of )?(?:the |those |these )?(?:[\w'-]+ ){0,4}"
                         r"(?:movies|films|series|franchise|trilogy|sequels)\b")
@@ -48,16 +53,22 @@ class FeedbackReading:
                 search["like"] = [i for i in search["like"] if i not in said] or None
             plan.then = [self._call(ToolName.RECOMMEND, **past_shown({k: v for k, v in search.items() if v}, memory))]
 
-    def _unsure(self, unsure: list, t: str, memory: Recall) -> Plan:
-        """What is said of a film named too unsurely to write: asked about first ("Do you mean
-        …?"), unless the message asks for something of its own ("we watched heat last night, any
-        good comedies?"): that is answered, and the film asked about after it (_also_meant)."""
-        if cues.ASKS.search(t) or cues.REQUEST.search(t) or "?" in t:
+    def _unsure(self, unsure: list, phrase: str, t: str, memory: Recall) -> Plan:
+        """What is said (in `phrase`, of sentence `t`) of a film named too unsurely to write:
+        asked about first ("Do you mean …?"), unless the message asks for something of its own
+        ("we watched heat last night, any good comedies?"): that is answered, and the film asked
+        about after it if it is what the verdict was said of ("…, ones where you don't know who
+        the killer is" says nothing of *The Killer*)."""
+        said_of = [m for m in unsure if folded(_WATCHING.sub("", phrase)).startswith(folded(m.text))]
+        compares = cues.LIKE_THAT.search(t) or cues.MORE_LIKE.search(t) or _SAME_KIND.search(t)
+        if (cues.ASKS.search(t) or cues.REQUEST.search(t) or "?" in t) and not compares:
             plan = self._recommend(t, memory)
             args = plan.tool_calls[0]["args"] if plan.tool_calls else {}
             if set(args) & {"genres", "year_from", "year_to", "attributes"} and not args.get("like"):
-                return plan
-        return did_you_mean(unsure)
+                return replace(plan, confirm=also_meant(said_of[0].item, said_of[0].text) if said_of else None)
+        asked = did_you_mean(unsure)
+        asked.confirm["said_of"] = bool(said_of)  # another sentence's request may go first: asked after it only if so
+        return asked
 
     def _target(self, phrase: str | None, memory: Recall, write: bool = False) -> str | None:
         """An item named by position ("the third one"), pronoun ("it") or title; None if unclear.
@@ -131,7 +142,7 @@ class FeedbackReading:
             if self._named(phrase) or (cues.PRONOUN.match(phrase.strip(" .!?…")) and not memory.spoken_of and self._named(t)):
                 return self._taste(t, self._named(t), kind, memory)
             if unsure := mentioned(phrase, "ask"):
-                return self._unsure(unsure, t, memory)  # never recorded from an unsure link
+                return self._unsure(unsure, phrase, t, memory)  # never recorded from an unsure link
             # "I don't like horror at all, what about comedies?": the taste ends where it turns.
             genres = self.lexicon.parse(without_titles(taste_scope(phrase)))[0]
             # "I loved the second one" points into the last list; "I like comedies" is a taste, so a request.
@@ -158,7 +169,7 @@ class FeedbackReading:
         if (m := cues.SEEN.search(t)) and not cues.SEEN_ANY.search(t) and \
                 not re.search(r"\bhaven'?t\b", t) and not UNTRIED.search(t):
             if unsure := mentioned(m.group("t") or "", "ask"):
-                return self._unsure(unsure, t, memory)
+                return self._unsure(unsure, m.group("t"), t, memory)
             if self._named(m.group("t") or ""):  # "I just saw Heat and loved it": each film as its clauses say
                 return self._taste(t, self._named(t), "seen", memory)
             phrase = m.group("t") or ""

@@ -9,7 +9,7 @@ from wordfreq import zipf_frequency
 
 from chatrec_agent.catalog import Catalog, Item, phrase_words
 from chatrec_agent.catalog.attributes import AttributeVocabulary
-from chatrec_agent.catalog.mentions import SEEN_CUES, TASTE_CUES, Mention, MentionLinker
+from chatrec_agent.catalog.mentions import SEEN_CUES, Mention, MentionLinker
 from chatrec_agent.catalog.titles import TitleLinker, normalise_title
 from chatrec_agent.conversation.limits import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from chatrec_agent.conversation.planner import cues
@@ -22,8 +22,8 @@ from chatrec_agent.conversation.planner.lexicon import GENERIC, UNTRIED, GenreLe
 from chatrec_agent.conversation.planner.meaning import AFTER_THANKS, MIN_SIMILARITY, Meaning, MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import says_it_missed
-from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, folded, label_of, last_search, mentioned, merged,
-                                                      past_shown, sentences_of, without_titles)
+from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, also_meant, folded, last_search,
+                                                      mentioned, merged, past_shown, sentences_of, without_titles)
 from chatrec_agent.conversation.planner.questions import QuestionReading, item_question
 from chatrec_agent.conversation.planner.references import NUMBERS, as_that_one, count_in, ordinal_in, ordinals_in, pick
 from chatrec_agent.conversation.planner.replies import DECLINE_ADMIN, DECLINE_OTHERS, RESET, THANKS, Replies
@@ -80,16 +80,18 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                 not any(m.decision == "link" and m.item.id != pending["item"] for m in self.linker.find(text.strip())):
             # "yes" to "do you mean the film X?": the question's message, with X taken as meant.
             memory = replace(memory, pending=None)
-            if pending.get("also"):  # the search that asked is this message's own answer, redone: not carried into it
-                memory = replace(memory, last_recommend=None)
+            if pending.get("also"):  # the search that asked is this message's own answer, redone from the one before it
+                memory = replace(memory, last_recommend=pending.get("search"))
             return self._read(pending["text"], memory, confirmed=(pending["span"], pending["item"]))
+        if pending and pending.get("also") and cues.BARE_NO.match(said):
+            return Plan(answer="OK, I'll leave it out.")  # a "no" to "did you also mean…?" is no verdict on the list
         return self._read(text, memory)
 
     def _read(self, text: str, memory: Recall, confirmed: tuple[str, str] | None = None) -> Plan:
         # A title the bot just showed is one the person may well mean: "not Heat, something newer".
         shown = set(memory.shown_ids)
         mentions = tuple(replace(m, decision="link") if m.decision == "ask" and m.item.id in shown else m
-                         for m in self.linker.find(text.strip()))
+                         for m in self._outside_names(text, self.linker.find(text.strip())))
         if confirmed is not None and confirmed[1] in self.items:
             span, item = confirmed
             mentions = tuple(replace(m, decision="link", items=(self.items[item], *m.items)) if m.text == span else m
@@ -104,9 +106,11 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             MENTIONS.reset(token)
             WRITTEN.reset(written)
         if plan.confirm is None and plan.steps():
-            plan.confirm = self._also_meant(plan, mentions, text)
+            plan.confirm = self._also_meant(plan, mentions)
         if plan.confirm is not None:
             plan.confirm = {**plan.confirm, "text": text}
+            if plan.confirm.get("also"):  # a "yes" redoes this message's search from the one before it
+                plan.confirm["search"] = memory.last_recommend
         t = " ".join(text.lower().split())
         self._go_on_past_what_they_know(plan, memory, t)
         if memory.last_recommend and not cues.CORRECTION.match(t):
@@ -120,21 +124,25 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         self._keep_named_out(plan, [*memory.said, text])
         return plan
 
+    def _outside_names(self, text: str, mentions: tuple[Mention, ...]) -> tuple[Mention, ...]:
+        """Less the titles inside a longer name the catalog knows: "I like M. Night Shyamalan"
+        names the director, not *M* (1931)."""
+        if not self.attributes or not mentions:
+            return mentions
+        words = phrase_words(text.lower()).split()
+        names = [f" {' '.join(words[x.start:x.end])} " for x in self.attributes.find(text.lower(), written=text)
+                 if x.exact and x.end - x.start > 1]
+        return tuple(m for m in mentions if not any(folded(m.text) in name and folded(m.text) != name for name in names))
+
     @staticmethod
-    def _also_meant(plan: Plan, mentions: tuple[Mention, ...], text: str) -> dict | None:
-        """"we loved Her and Past Lives", "I didn't enjoy Her, way too slow. Something with more
-        action?": a title too unsure to act on, listed beside surely named ones or after a taste
-        or viewing word, is asked about after the answer ("Did you also mean …?"); a "yes"
-        re-reads the message with it confirmed. Until then it is only kept out of the picks."""
+    def _also_meant(plan: Plan, mentions: tuple[Mention, ...]) -> dict | None:
+        """"we loved Her and Past Lives": a title listed beside surely named ones but too unsure
+        to act on is asked about after the answer ("Did you also mean …?"); a "yes" re-reads
+        the message with it confirmed. Until then it is only kept out of the picks."""
         acted = {i for step in plan.steps() for c in step for i in [c["args"].get("item"), *c["args"].get("like", [])]}
         for m in mentions:
-            # The verdict's own object: "didn't enjoy Her", not "like Casablanca for a rainy evening"
-            # nor a series ("any of the star wars").
-            before = re.findall(r"[\w']+", text[:m.start].lower())[-1:]
-            judged = bool(before) and before[0] in TASTE_CUES | SEEN_CUES and not m.evidence.get("kind_of")
-            if m.decision == "ask" and (m.evidence.get("listed") or judged) and m.item.id not in acted:
-                return {"item": m.item.id, "span": m.text, "also": f"Did you also mean {label_of(m.item)}? "
-                                                                  "Say “yes” and I'll count it too."}
+            if m.decision == "ask" and m.evidence.get("listed") and m.item.id not in acted:
+                return also_meant(m.item, m.text)
         return None
 
     def _keep_named_out(self, plan: Plan, said: list[str]) -> None:
@@ -293,17 +301,22 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                 cues.ASKS.search(s) or cues.REQUEST.search(s) or "?" in s or self.lexicon.parse(s)[0]
                 or any(parse_era(s, self.latest_year)) for s in sentences):
             return Plan(feedback) if feedback else plan
+        # "I didn't enjoy Her, way too slow. Something with more action?": a request answered, and
+        # the film another sentence named unsurely asked about after it.
+        later = also_meant(self.items[answer.confirm["item"]], answer.confirm["span"]) \
+            if answer is not None and answer.confirm is not None and not answer.confirm.get("also") \
+            and answer.confirm.get("said_of", True) else None
         if feedback:
             disliked = {c["args"]["item"] for c in feedback if c["args"].get("kind") == "disliked"}
             if request is not None and disliked & set(seeds := request.tool_calls[0]["args"].get("like") or []):
                 # "I watched Alien. It's great. And Jaws. It's boring.": a film they disliked seeds nothing.
                 request.tool_calls[0]["args"]["like"] = [s for s in seeds if s not in disliked] or None
                 request.tool_calls[0]["args"] = {k: v for k, v in request.tool_calls[0]["args"].items() if v is not None}
-            return Plan(feedback, then=[request] if request is not None else [])
-        if request is not None and answer is not None and answer.confirm is not None and self._bare(request):
+            return Plan(feedback, then=[request] if request is not None else [], confirm=later)
+        if request is not None and later is not None and self._bare(request):
             return answer  # "Moonlight was beautiful. Anything similar?": which film first; a "yes" re-reads it all
         if request is not None:
-            return request
+            return replace(request, confirm=later)
         if answer is None and talk == len(sentences):
             return plan  # "You too. Thanks": small talk throughout, answered as its last sentence
         return answer if answer is not None else self._one(" ".join(sentences), memory)

@@ -113,6 +113,12 @@ def did_you_mean_item(item: Item, span: str) -> Plan:
                 confirm={"item": item.id, "span": span})
 
 
+def also_meant(item: Item, span: str) -> dict:
+    """The question put after an answer about a film named too unsurely to act on; a bare "yes"
+    re-reads the message with it confirmed (IntentParser.plan)."""
+    return {"item": item.id, "span": span, "also": f"Did you also mean {label_of(item)}? Say “yes” and I'll count it too."}
+
+
 def merged(first: dict, second: dict) -> dict:
     """Two sentences' constraints as one request: lists joined, bounds and wish from the later
     one where it has them, the count only where one was asked for."""
