@@ -867,6 +867,32 @@ CASES_V28 = [
     (["Fargo or Heat for tonight?"], both(links_only("fargo-1996", "heat-1995"), not_recorded("liked"))),
 ]
 
+# Batch 29 (2026-12-05, session 14): written before running any of them, after batches 27 and 28:
+# counts, a position liked, a director left out, a fact asked, someone else's liking, a setting.
+def seeded():
+    return lambda rt, r: any(c["name"] == "recommend" and c["args"].get("like") for c in r.tool_calls)
+
+
+CASES_V29 = [
+    (["a film set in Paris"], both(has_list(), links_only())),
+    (["something based on a true story"], both(has_list(), links_only())),
+    (["give me 3 westerns"], both(count(3), genre_share("Western", share=0.6))),
+    (["some westerns", "one more please"], both(has_list(), links_only())),
+    (["some comedies", "I liked the third one, more like it"], seeded()),
+    (["a 2010s sci-fi but not Nolan"], both(genre_share("Sci-Fi", share=0.6), years(2010, 2019), not_director("Christopher Nolan"))),
+    (["is The Thing scary?"], both(item_asked(), links_only("the-thing-1982"))),
+    (["what year did Jaws come out?"], says("1975")),
+    (["nothing animated please, something for adults"], both(has_list(), none_of("Animation"))),
+    (["a movie with a twist ending"], both(has_list(), links_only())),
+    (["I'm in the mood for something like Alien but funny"], like("alien-1979", share=0.4)),
+    (["my kids loved Frozen, what else would they like?"],
+     both(has_list(), not_recorded_as("frozen-2013", "liked"), left_out("frozen-2013"))),
+    (["Hitchcock films please"], director("Alfred Hitchcock")),
+    (["anything newer than 2020?"], years(2021, 2100)),
+    (["I hate horror but love thrillers"], both(genre_share("Thriller", share=0.6), none_of("Horror"))),
+    (["what do you think of Titanic?"], both(links_only("titanic-1997"), not_recorded_as("titanic-1997", "liked"))),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -955,7 +981,8 @@ def main() -> None:
                             ("batch_18", CASES_V18), ("batch_19", CASES_V19),
                             ("batch_20", CASES_V20), ("batch_21", CASES_V21), ("batch_22", CASES_V22), ("batch_23", CASES_V23),
                             ("batch_24", CASES_V24), ("batch_25", CASES_V25), ("batch_26", CASES_V26),
-                            ("batch_27", CASES_V27), ("batch_28", CASES_V28)):
+                            ("batch_27", CASES_V27), ("batch_28", CASES_V28),
+                            ("batch_29", CASES_V29)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
