@@ -893,6 +893,27 @@ CASES_V29 = [
     (["what do you think of Titanic?"], both(links_only("titanic-1997"), not_recorded_as("titanic-1997", "liked"))),
 ]
 
+# Batch 30 (2026-12-05, session 14): written before running any of them, in messier writing:
+# slang and emoji, other languages, lower-case titles after a comparison, a choice between two.
+CASES_V30 = [
+    (["yo any good scifi flicks from like the 80s or 90s"], both(genre_share("Sci-Fi", share=0.6), years(1980, 1999))),
+    (["i want smth scary but not 2 scary lol 😅"], both(any_genre("Horror", "Thriller", "Mystery"), links_only())),
+    (["can u suggest a rom com pls"], genre_share("Romance", "Comedy", share=0.6)),
+    (["Ich suche einen guten Western"], genre_share("Western", share=0.6)),
+    (["¿alguna película de terror?"], genre_share("Horror", share=0.6)),
+    (["i loved interstellar!!! anything like it???"], like("interstellar-2014")),
+    (["watched pulp fiction yesterday, what else by tarantino?"], director("Quentin Tarantino")),
+    (["need a movie for a 6 year old's birthday party"], genre_share("Children", share=0.6)),
+    (["something like the godfather or goodfellas"], like("the-godfather-1972", "goodfellas-1990", share=0.6)),
+    (["some dramas", "meh, seen em all"], both(has_list(), links_only())),
+    (["some dramas", "2nd one sounds good, who's in it?"], item_asked()),
+    (["A good documentary about nature please!"], genre_share("Documentary", share=0.6)),
+    (["no horror, no musicals, no cartoons. what's left? 😂"], none_of("Horror", "Musical", "Animation")),
+    (["The Shining or It Follows — which is scarier?"], links_only("the-shining-1980", "it-follows-2014")),
+    (["looking for an oldie, black and white maybe, a mystery"], both(genre_share("Mystery", share=0.6), years(1900, 1965))),
+    (["some comedies", "thx that's all 👋"], both(no_list(), links_only())),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -982,7 +1003,7 @@ def main() -> None:
                             ("batch_20", CASES_V20), ("batch_21", CASES_V21), ("batch_22", CASES_V22), ("batch_23", CASES_V23),
                             ("batch_24", CASES_V24), ("batch_25", CASES_V25), ("batch_26", CASES_V26),
                             ("batch_27", CASES_V27), ("batch_28", CASES_V28),
-                            ("batch_29", CASES_V29)):
+                            ("batch_29", CASES_V29), ("batch_30", CASES_V30)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
