@@ -895,6 +895,9 @@ CASES_V29 = [
 
 # Batch 30 (2026-12-05, session 14): written before running any of them, in messier writing:
 # slang and emoji, other languages, lower-case titles after a comparison, a choice between two.
+# First run 14/16; fixed by mechanism (so no longer held out): chat shorthand is written out
+# before reading ("seen em all", data/shorthand.yaml); "what's X?" asks of a title only where
+# X could be one ("what's left?" is no search for a film called "left").
 CASES_V30 = [
     (["yo any good scifi flicks from like the 80s or 90s"], both(genre_share("Sci-Fi", share=0.6), years(1980, 1999))),
     (["i want smth scary but not 2 scary lol 😅"], both(any_genre("Horror", "Thriller", "Mystery"), links_only())),
@@ -905,7 +908,9 @@ CASES_V30 = [
     (["watched pulp fiction yesterday, what else by tarantino?"], director("Quentin Tarantino")),
     (["need a movie for a 6 year old's birthday party"], genre_share("Children", share=0.6)),
     (["something like the godfather or goodfellas"], like("the-godfather-1972", "goodfellas-1990", share=0.6)),
-    (["some dramas", "meh, seen em all"], both(has_list(), links_only())),
+    # Corrected after its first run: links_only() forbade recording the shown films as seen, which is
+    # what "seen em all" says; what was meant is a new list and no liking.
+    (["some dramas", "meh, seen em all"], both(has_list(), not_recorded("liked"))),
     (["some dramas", "2nd one sounds good, who's in it?"], item_asked()),
     (["A good documentary about nature please!"], genre_share("Documentary", share=0.6)),
     (["no horror, no musicals, no cartoons. what's left? 😂"], none_of("Horror", "Musical", "Animation")),

@@ -2036,3 +2036,22 @@ def test_a_title_word_inside_what_a_taste_says_is_not_asked_about(world, text):
     _, parser = world
     plan = parser.plan(text, Recall())  # the verdict is of the genre, not of *Heat*
     assert plan.confirm is None and plan.answer is None and [c for c in calls(plan) if c["name"] == "recommend"]
+
+
+@pytest.mark.parametrize("text", ["meh, seen em all", "seen em all tbh", "thx, seen em all"])
+def test_chat_shorthand_is_read_as_the_words_it_stands_for(world, text):
+    catalog, parser = world
+    memory = shown(catalog, "Casablanca", "Heat")
+    assert feedback_of(parser.plan(text, memory)) == {by_title(catalog, "Casablanca"): "seen", by_title(catalog, "Heat"): "seen"}
+
+
+@pytest.mark.parametrize("text, searched", [("no horror, no musicals, no cartoons. what's left? 😂", None),
+                                            ("what's left?", None), ("what's Hot Fuzz?", "hot fuzz"),
+                                            ("what is zorblax?", "zorblax")])
+def test_what_is_asks_of_a_title_only_where_the_words_could_be_one(world, text, searched):
+    _, parser = world
+    plan = parser.plan(text, Recall())
+    assert [c["args"]["query"] for c in calls(plan) if c["name"] == "search_catalog"] == ([searched] if searched else [])
+    if "horror" in text:
+        (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+        assert {"Horror", "Musical", "Animation"} <= set(request["exclude_genres"])

@@ -27,6 +27,17 @@ CLAUSE = re.compile(r"[,.;!?…]+\s*|\s+(?=but\b)")
 WRITTEN_YEAR = re.compile(r"\((?:19|20)\d\d\)")
 
 
+# A word the language uses this often, written in lower case, is no title's by itself.
+EVERYDAY_ZIPF = 4.5
+
+
+def _everyday(phrase: str, written: str) -> bool:
+    """Whether every word of the phrase is an everyday word not written with a capital."""
+    words = phrase_words(phrase).split()
+    capitalised = {w.lower() for w in re.findall(r"\b[A-Z]\w*", written)}
+    return bool(words) and all(zipf_frequency(w, "en") >= EVERYDAY_ZIPF and w not in capitalised for w in words)
+
+
 class RequestReading:
     """The request rules of IntentParser (intents.py), which mixes them in."""
 
@@ -51,6 +62,8 @@ class RequestReading:
             return None  # "do you have any good recommendations?": a request with nothing to search
         if match is None and (self.lexicon.parse(query)[0] or self._mentions(query) or len(query.split()) > 4):
             return None  # "is there a good sci-fi from the 90s?", "do you have anything by Kubrick?": requests
+        if match is None and re.match(r"^(?:what is|what's)\b", t) and _everyday(query, WRITTEN.get()):
+            return None  # "what's left?", "what's new?": everyday words, asked of no title
         if match is not None and re.match(r"^(?:tell me about|what is|what's)\b", t):
             return self._call(ToolName.ITEM_DETAILS, item=match.item.id, fields=[])  # "tell me about Inception"
         return self._call(ToolName.SEARCH_CATALOG, query=query)

@@ -1,4 +1,5 @@
-"""Misspelt words the planner reads, set right before anything else reads the message.
+"""Misspelt words the planner reads, and chat shorthand ("seen em all"), set right before
+anything else reads the message.
 
 "I liekd lady bird", "any good thrilers?", "can you reccomend a horor film": a cue word
 missed means a taste not recorded or a request not followed, and the linker weighs a title's
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 
+import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from wordfreq import zipf_frequency
@@ -23,6 +26,13 @@ from chatrec_agent.conversation.planner import cues
 KNOWN_ZIPF = 2.5
 # Long words are mistyped twice as often ("reccomend" is two edits from "recommend").
 TWO_EDITS_FROM = 8
+
+
+@cache
+def shorthand() -> dict[str, str]:
+    """Chat shorthand and what it stands for ("em": "them"): data/shorthand.yaml."""
+    text = (resources.files("chatrec_agent.conversation.planner") / "data" / "shorthand.yaml").read_text(encoding="utf-8")
+    return {str(k): str(v) for k, v in yaml.safe_load(text).items()}
 
 
 def cue_words() -> set[str]:
@@ -44,6 +54,7 @@ class Speller:
         self.known = frozenset(self.words)
         self.keep = frozenset(keep)  # the catalog's title and name words: "Zootopia" is no typo
         self._word = lru_cache(maxsize=16384)(self._right)
+        self.shorthand = shorthand()
 
     def __call__(self, text: str) -> str:
         # A word with an apostrophe is taken whole and left alone: "haven't" is no "have't".
@@ -52,6 +63,8 @@ class Speller:
     def _fix(self, m: re.Match) -> str:
         word = m.group(0)
         lower = word.lower()
+        if word in self.shorthand:  # "seen em all": written out, lower case only
+            return self.shorthand[word]
         if not word.isalpha():
             return word
         # A capital inside a sentence is a name; one at its start is only the sentence's.
