@@ -919,6 +919,25 @@ CASES_V30 = [
     (["some comedies", "thx that's all 👋"], both(no_list(), links_only())),
 ]
 
+# Batch 31 (2026-12-05, session 14): written before running any of them: conversations of two
+# and three turns (refining, correcting, asking about a pick, the watchlist, starting over).
+CASES_V31 = [
+    (["something funny", "older", "even older"], genre_share("Comedy", share=0.6)),
+    (["a thriller", "not that dark", "perfect, why the first one?"], called("explain")),
+    (["horror movies", "the second one, is it gory?"], item_asked()),
+    (["some sci-fi", "I've seen Alien and Blade Runner", "what else?"],
+     both(genre_share("Sci-Fi", share=0.6), left_out("alien-1979", "blade-runner-1982"))),
+    (["a romance", "actually make it a comedy"], genre_share("Comedy", share=0.6)),
+    (["something like Heat", "but older"], both(like("heat-1995", share=0.4), years(1900, 1994))),
+    (["some westerns", "add the first one to my watchlist", "what's on my watchlist?"], called("watchlist")),
+    (["some dramas", "I loved the first one!", "more like that"], seeded()),
+    (["a film for the kids", "they've seen all of those", "any more?"], genre_share("Children", share=0.6)),
+    (["war films", "too depressing, something lighter but still war"], genre_share("War", share=0.6)),
+    (["hi", "what can you do?", "ok show me a mystery"], genre_share("Mystery", share=0.6)),
+    (["a comedy from the 80s", "start over", "a western"],
+     both(genre_share("Western", share=0.6), lambda rt, r: not all(1980 <= (rt.catalog[i.id].year or 0) <= 1989 for i in r.items))),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -1008,7 +1027,8 @@ def main() -> None:
                             ("batch_20", CASES_V20), ("batch_21", CASES_V21), ("batch_22", CASES_V22), ("batch_23", CASES_V23),
                             ("batch_24", CASES_V24), ("batch_25", CASES_V25), ("batch_26", CASES_V26),
                             ("batch_27", CASES_V27), ("batch_28", CASES_V28),
-                            ("batch_29", CASES_V29), ("batch_30", CASES_V30)):
+                            ("batch_29", CASES_V29), ("batch_30", CASES_V30),
+                            ("batch_31", CASES_V31)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
