@@ -2055,3 +2055,24 @@ def test_what_is_asks_of_a_title_only_where_the_words_could_be_one(world, text, 
     if "horror" in text:
         (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
         assert {"Horror", "Musical", "Animation"} <= set(request["exclude_genres"])
+
+
+def test_shorthand_inside_a_title_stays_as_written(embedder):
+    demo = load_catalog(settings_from_dict({}, environ={}).catalog)
+    catalog = Catalog.from_items([*demo.items.values(), Item(id="shoot-em-up", title="Shoot 'Em Up", year=2007, genres=("Action",)),
+                                  Item(id="thx", title="THX 1138", year=1971, genres=("Sci-Fi",)),
+                                  Item(id="u571", title="U-571", year=2000, genres=("War",))])
+    parser = OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
+    for text, film in (("i loved shoot em up", "shoot-em-up"), ("i loved thx 1138", "thx"), ("i liked u-571", "u571")):
+        plan = parser.plan(text, Recall())  # linked, or in lower case asked about: the title read as written
+        assert feedback_of(plan) == {film: "liked"} or (plan.confirm or {}).get("item") == film, (text, plan)
+    # Standing alone it is written out: "seen em all" after a list records each film.
+    memory = shown(catalog, "Casablanca", "Heat")
+    assert feedback_of(parser.plan("meh, seen em all", memory)) == {by_title(catalog, "Casablanca"): "seen",
+                                                                    by_title(catalog, "Heat"): "seen"}
+
+
+@pytest.mark.parametrize("text", ["what's inside out about?", "what is the thing about?"])
+def test_what_is_a_title_in_lower_case_still_asks_of_it(demo_world, text):
+    _, parser = demo_world
+    assert not [c for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]

@@ -213,8 +213,8 @@ def build_tools(services: Services) -> list:
             return tool_output({"tool": ToolName.SEARCH_CATALOG, "match": "title",
                                 "items": [item_card(match.item, score=match.score / 100)]})
         # Only what the words really describe, above what made-up words reach in this catalog
-        # (ItemIndex.noise_floor): on the demo "a shark attacking a beach town" finds Jaws at
-        # 0.86, and a title it lacks ("hot fuzz") nothing above 0.29.
+        # (ItemIndex.noise_floor, 0.33 on the demo): there "a shark attacking a beach town" finds
+        # Jaws at 0.86, and a title it lacks ("hot fuzz") nothing above 0.29.
         floor = s.index.noise_floor()
         hits = [h for h in s.index.search(args.query, k=args.k, flt=flt) if h.score > floor]
         return tool_output({"tool": ToolName.SEARCH_CATALOG, "match": "description", "query": args.query,

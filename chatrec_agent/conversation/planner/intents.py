@@ -63,7 +63,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                                     {w for key in linker.attributes for w in key.split()})
 
     def plan(self, text: str, memory: Recall) -> Plan:
-        text = self.speller(text.replace("’", "'").replace("‘", "'"))  # "don’t" is "don't"
+        text = text.replace("’", "'").replace("‘", "'")  # "don’t" is "don't"
+        text = self.speller(text, titles=[(m.start, m.end) for m in self.linker.candidates(text)])
         if self.did is not None:
             text = self.did.sub(r"\g<by> watched", text)  # "I already read The Hobbit": read as seen
         text = cues.MORE_THAN_WANTED.sub(r"too \1for me", text)

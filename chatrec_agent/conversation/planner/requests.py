@@ -62,8 +62,9 @@ class RequestReading:
             return None  # "do you have any good recommendations?": a request with nothing to search
         if match is None and (self.lexicon.parse(query)[0] or self._mentions(query) or len(query.split()) > 4):
             return None  # "is there a good sci-fi from the 90s?", "do you have anything by Kubrick?": requests
-        if match is None and re.match(r"^(?:what is|what's)\b", t) and _everyday(query, WRITTEN.get()):
-            return None  # "what's left?", "what's new?": everyday words, asked of no title
+        if match is None and re.match(r"^(?:what is|what's)\b", t) and _everyday(query, WRITTEN.get()) \
+                and not self.linker.candidates(query):
+            return None  # "what's left?", "what's new?": everyday words holding no title, asked of none
         if match is not None and re.match(r"^(?:tell me about|what is|what's)\b", t):
             return self._call(ToolName.ITEM_DETAILS, item=match.item.id, fields=[])  # "tell me about Inception"
         return self._call(ToolName.SEARCH_CATALOG, query=query)

@@ -56,15 +56,20 @@ class Speller:
         self._word = lru_cache(maxsize=16384)(self._right)
         self.shorthand = shorthand()
 
-    def __call__(self, text: str) -> str:
+    def __call__(self, text: str, titles: Iterable[tuple[int, int]] = ()) -> str:
+        """`titles`: (start, end) of the spans that may be titles, where shorthand is kept
+        ("shoot em up", "thx 1138")."""
         # A word with an apostrophe is taken whole and left alone: "haven't" is no "have't".
-        return re.sub(r"[A-Za-z]+(?:['’][A-Za-z]+)*", self._fix, text)
+        titles = list(titles)
+        return re.sub(r"[A-Za-z]+(?:['’][A-Za-z]+)*", lambda m: self._fix(m, titles), text)
 
-    def _fix(self, m: re.Match) -> str:
+    def _fix(self, m: re.Match, titles: list[tuple[int, int]]) -> str:
         word = m.group(0)
         lower = word.lower()
-        if word in self.shorthand:  # "seen em all": written out, lower case only
-            return self.shorthand[word]
+        if word in self.shorthand:  # "seen em all": written out, lower case and standing alone only ("u-571")
+            alone = not re.match(r"[\w.-]", m.string[m.end():m.end() + 1]) and not re.search(r"[\w.-]$", m.string[:m.start()])
+            inside = any(a <= m.start() < b for a, b in titles)
+            return self.shorthand[word] if alone and not inside else word
         if not word.isalpha():
             return word
         # A capital inside a sentence is a name; one at its start is only the sentence's.
