@@ -2076,3 +2076,22 @@ def test_shorthand_inside_a_title_stays_as_written(embedder):
 def test_what_is_a_title_in_lower_case_still_asks_of_it(demo_world, text):
     _, parser = demo_world
     assert not [c for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+
+
+def test_a_film_said_to_be_great_too_unsurely_to_ask_about_is_kept_out_of_the_picks(demo_world):
+    catalog, parser = demo_world
+    # "soul" in lower case scores under the question threshold, yet "was amazing" after it says a
+    # film may be meant: it costs little to leave *Soul* out of the animated picks.
+    plan = parser.plan("soul was amazing, more animation please", Recall())
+    (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert request["genres"] == ["Animation"] and by_title(catalog, "Soul") in request.get("exclude", [])
+    assert not feedback_of(plan)
+
+
+def test_a_verdict_on_an_unsure_film_beside_a_genre_asked_for_is_answered_first(demo_world):
+    catalog, parser = demo_world
+    moonlight = by_title(catalog, "Moonlight")
+    plan = parser.plan("moonlight was beautiful, more dramas please", Recall())
+    (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    assert request["genres"] == ["Drama"] and plan.confirm["item"] == moonlight and not feedback_of(plan)
+    assert feedback_of(parser.plan("yes", Recall(pending=plan.confirm))) == {moonlight: "liked"}

@@ -411,12 +411,13 @@ class MentionLinker:
 
     def _likely_known(self, text: str) -> tuple[Item, ...]:
         """Films the message may name but too unsurely to act on, which cost little to keep out
-        of the person's picks: ones a cue word points at ("I don't like frozen much") and ones
+        of the person's picks: ones a cue word points at ("I don't like frozen much", "something
+        like gladiator", "moonlight was beautiful") and ones
         quoted or given a year, and a series a cue points at ("seen all the alien movies"). Not
         "I loved it" nor "we watched up to…"; nor capitals alone ("a Dracula film from the 30s"
         asks for *Dracula*)."""
         return tuple(m.item for m in self.plausible(text) if m.decision == "text" and not m.evidence["inside_name"] and (
-            (m.evidence["cue"] or m.evidence["seen_cue"]) and not m.evidence["everyday"]
+            (m.evidence["cue"] or m.evidence["seen_cue"] or m.evidence["compare"] or m.evidence["cue_after"]) and not m.evidence["everyday"]
             or m.evidence["quoted"] or m.evidence["year"] or m.names_a_kind and m.said_of))
 
     def closest(self, phrase: str, min_score: float = 80.0) -> tuple[Item, float] | None:

@@ -61,7 +61,8 @@ class FeedbackReading:
         the killer is" says nothing of *The Killer*)."""
         said_of = [m for m in unsure if folded(_WATCHING.sub("", phrase)).startswith(folded(m.text))]
         compares = cues.LIKE_THAT.search(t) or cues.MORE_LIKE.search(t) or _SAME_KIND.search(t)
-        if (cues.ASKS.search(t) or cues.REQUEST.search(t) or "?" in t) and not compares:
+        asks = cues.ASKS.search(t) or cues.REQUEST.search(t) or "?" in t or re.search(r"\b(?:please|more)\b", t)
+        if asks and not compares:  # "moonlight was beautiful, more dramas please"; not "…again today, so cute"
             plan = self._recommend(t, memory)
             args = plan.tool_calls[0]["args"] if plan.tool_calls else {}
             if set(args) & {"genres", "year_from", "year_to", "attributes"} and not args.get("like"):
