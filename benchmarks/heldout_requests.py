@@ -938,6 +938,31 @@ CASES_V31 = [
      both(genre_share("Western", share=0.6), lambda rt, r: not all(1980 <= (rt.catalog[i.id].year or 0) <= 1989 for i in r.items))),
 ]
 
+# Batch 32 (2026-12-05, session 14): written before running any of them: asking why, rating and
+# seeing picks by position, the person's own history and watchlist, a fact the catalog lacks.
+def kinds_recorded(*kinds):
+    return lambda rt, r: sorted(c["args"].get("kind") for c in r.tool_calls if c["name"] == "record_feedback") == sorted(kinds)
+
+
+def no_call(name):
+    return lambda rt, r: not any(c["name"] == name for c in r.tool_calls)
+
+
+CASES_V32 = [
+    (["some thrillers", "why would I like the second one?"], called("explain")),
+    (["some thrillers", "rate the first one 4 stars"], called("record_feedback", kind="rated", rating=4.0)),
+    (["some thrillers", "I've seen the first two"], kinds_recorded("seen", "seen")),
+    (["what have I liked so far?"], called("user_history")),
+    (["I loved Heat", "why did you recommend the first one?"], called("explain")),
+    (["some westerns", "the first one is too old, something newer"], both(genre_share("Western", share=0.6), links_only())),
+    (["show me my watchlist"], called("watchlist")),
+    (["some sci-fi", "tell me more about the third"], item_asked()),
+    (["some sci-fi", "is the fourth one on netflix?"], no_call("recommend")),
+    (["I'm bored"], both(has_list(), links_only())),
+    (["surprise me!"], both(has_list(), links_only())),
+    (["some horror", "that's perfect, thanks!"], both(no_list(), links_only())),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -1028,7 +1053,7 @@ def main() -> None:
                             ("batch_24", CASES_V24), ("batch_25", CASES_V25), ("batch_26", CASES_V26),
                             ("batch_27", CASES_V27), ("batch_28", CASES_V28),
                             ("batch_29", CASES_V29), ("batch_30", CASES_V30),
-                            ("batch_31", CASES_V31)):
+                            ("batch_31", CASES_V31), ("batch_32", CASES_V32)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
