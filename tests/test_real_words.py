@@ -2095,3 +2095,11 @@ def test_a_verdict_on_an_unsure_film_beside_a_genre_asked_for_is_answered_first(
     (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
     assert request["genres"] == ["Drama"] and plan.confirm["item"] == moonlight and not feedback_of(plan)
     assert feedback_of(parser.plan("yes", Recall(pending=plan.confirm))) == {moonlight: "liked"}
+
+
+@pytest.mark.parametrize("text", ["tell me more about the third", "tell me about the third one"])
+def test_tell_me_more_about_a_pick_gives_its_details(world, text):
+    catalog, parser = world
+    memory = shown(catalog, "Casablanca", "Heat", "Fargo")
+    (call,) = calls(parser.plan(text, memory))
+    assert call == {"name": "item_details", "args": {"item": by_title(catalog, "Fargo"), "fields": []}}

@@ -147,7 +147,7 @@ CUE_BEFORE_WORDS = {"directed", "written", "starring", "featuring", "by", "from"
                      "anything", "except", "but", "the", "a", "an", "director", "author"}
 CUE_AFTER_WORDS = {"s", "brothers", "bros", "film", "films", "movie", "movies", "picture", "pictures", "classic", "classics"}
 SPLIT = re.compile(r"\s*(?:[,;]|\bso\b|\bbut\b|\band\b|\bthen\b| - )\s*")
-SEARCH = re.compile(r"^(?:do you have|have you got|is there|find|search(?: for)?|look up|tell me about|what is|what's) (?P<q>.+?)\??$")
+SEARCH = re.compile(r"^(?:do you have|have you got|is there|find|search(?: for)?|look up|tell me (?:more )?about|what is|what's) (?P<q>.+?)\??$")
 IN_CATALOG = re.compile(
     r"^(?:is|are) (?P<q>.+?) (?:in (?:the|your) (?:catalog(?:ue)?|list|library|collection)|available|on here|there)\??$")
 REFINE_OPENER = re.compile(r"^(?:no|nope|hmm|ok|okay|well|and|but|then|now|what about|how about|maybe)\b")
