@@ -940,11 +940,10 @@ CASES_V31 = [
 
 # Batch 32 (2026-12-05, session 14): written before running any of them: asking why, rating and
 # seeing picks by position, the person's own history and watchlist, a fact the catalog lacks.
-# First run 10/12. Fixed by mechanism: "tell me more about the third" (the "tell me about"
-# pattern took no "more"). Left: "the first one is too old, something newer" records a dislike
-# of a film the person judged by its year; reading "too old" as no verdict sent the message to
-# the follow-up rules, which read "first one" as a count of one and "old" as an era (k=1,
-# before 1970): reverted, for the next session.
+# First run 10/12, both fixed by mechanism (so no longer held out): "tell me more about the
+# third" (the "tell me about" pattern took no "more"); "the first one is too old" recorded a
+# dislike of a film judged by the year on its card: now no verdict, the era moves on from that
+# film, and "the first one" is no count of one.
 def kinds_recorded(*kinds):
     return lambda rt, r: sorted(c["args"].get("kind") for c in r.tool_calls if c["name"] == "record_feedback") == sorted(kinds)
 

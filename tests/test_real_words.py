@@ -2103,3 +2103,18 @@ def test_tell_me_more_about_a_pick_gives_its_details(world, text):
     memory = shown(catalog, "Casablanca", "Heat", "Fargo")
     (call,) = calls(parser.plan(text, memory))
     assert call == {"name": "item_details", "args": {"item": by_title(catalog, "Fargo"), "fields": []}}
+
+
+@pytest.mark.parametrize("text, bound", [("the first one is too old, something newer", "year_from"),
+                                         ("the first one is too old", "year_from"), ("the second is a bit too recent", "year_to")])
+def test_a_pick_too_old_or_too_recent_moves_the_era_from_it_and_rates_nothing(world, text, bound):
+    catalog, parser = world
+    cards = [{"id": catalog[i].id, "title": catalog[i].title, "year": catalog[i].year, "genres": list(catalog[i].genres)}
+             for i in (by_title(catalog, t) for t in ("Casablanca", "Fargo", "Heat"))]
+    memory = Recall(last_shown=cards, shown_ids=[c["id"] for c in cards], last_recommend={"genres": ["Drama"], "k": 5},
+                    list_tool="recommend")
+    plan = parser.plan(text, memory)
+    assert not feedback_of(plan)  # judged by the year on its card, not watched
+    (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
+    pointed = catalog[by_title(catalog, "Casablanca" if "first" in text else "Fargo")]
+    assert request["k"] == 5 and request[bound] == pointed.year + (1 if bound == "year_from" else -1), request

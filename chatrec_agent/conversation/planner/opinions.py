@@ -86,6 +86,15 @@ def says_it_missed(t: str) -> bool:
     return bool(cues.MISSED.search(t) or any(not _PRAISED.match(t, m.end()) for m in EXCESS.finditer(t)))
 
 
+# "the first one is too old": the year on its card, seen or not, is no verdict on the film (the
+# search goes on past it all the same: says_it_missed, and "newer than it": followups.py).
+_AGE = re.compile(r"(?:old|older|new|newer|recent|dated|modern)\b")
+
+
+def _of_its_age(t: str) -> bool:
+    return not cues.MISSED.search(t) and all(_AGE.match(t, m.end()) for m in EXCESS.finditer(t))
+
+
 def _own(clause: str, asks: bool = False) -> tuple[bool, Opinion | bool]:
     """(whether the clause holds a negation, its own opinion: an Opinion, or False for none);
     `asks`: the clause is a question ("is Alien any good?"), so mild praise in it is no verdict."""
@@ -123,7 +132,7 @@ def _own(clause: str, asks: bool = False) -> tuple[bool, Opinion | bool]:
             return negated, "disliked" if negated else "liked"
         if (word in WATCHED or _watched(words, n)) and watched is False:
             watched = None if negated or not_own else "seen"
-    if says_it_missed(clause) and not not_own:
+    if says_it_missed(clause) and not not_own and not _of_its_age(clause):
         return False, "disliked"  # "Zodiac was way too slow for me", "Heat: not really my thing"
     if not_own and watched is False:
         return negated, "seed"  # "my wife thought Heat was good": hers, not the speaker's to record

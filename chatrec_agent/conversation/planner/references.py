@@ -106,8 +106,9 @@ def count_in(text: str, default: int = 5, maximum: int = 20, nouns: frozenset[st
         if m := re.search(pattern, t):
             return _bounded(m.group(1), default, maximum)
     for m in re.finditer(rf"\b{number}\b((?:\s+[\w'-]+){{1,3}})", t):
-        if m.group(1) == "one" and re.search(r"\b(?:that|this|the|which) $", t[:m.start()]):
-            continue  # "that one was too scary": a film pointed at, not a count
+        if m.group(1) == "one" and re.search(r"\b(?:that|this|the|which|first|second|third|fourth|fifth|last|next|other) $",
+                                             t[:m.start()]):
+            continue  # "that one was too scary", "the first one is too old": a film pointed at, not a count
         following = m.group(2).split()
         for word in following:
             if word in COUNT_NOUNS or word in nouns or word.rstrip("s") in nouns or word[:-3] + "y" in nouns:
