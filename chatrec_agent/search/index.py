@@ -272,13 +272,15 @@ class ItemIndex:
             return active.facets, active.lexical
 
     def warm(self) -> threading.Thread:
-        """Build the filter table and lexical index in the background (about 10 s at 100k
-        items, most of it reading the metadata back), so the first search rarely waits."""
+        """Build the filter table and lexical index, and measure the noise floor, in the
+        background (about 10 s at 100k items, most of it reading the metadata back), so the
+        first search rarely waits."""
 
         def build() -> None:
             try:
                 if self._active_state() is not None:
                     self._tables()
+                    self.noise_floor()
             except Exception as exc:  # the first search builds them then, or says what is wrong
                 log.warning("could not prepare the search tables: %s", exc)
 

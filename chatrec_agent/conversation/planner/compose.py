@@ -168,8 +168,12 @@ def _watchlist(payload: dict) -> list[str]:
     return []
 
 
+def _joined(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
 def _noted(kind: str | None, labels: list[str], had: str = "seen") -> str:
-    films = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    films = _joined(labels)
     if kind == "liked":
         return f"Noted: you liked {films}. I'll lean that way."
     if kind == "disliked":
@@ -200,10 +204,8 @@ def compose(tool_messages: list, had: str = "seen") -> str:
                          f"the nearest{_filters_text(payload['loosened'])}:")
             found = _items(payload, intro)
             if not found and (known := payload.get("known")):
-                labels = [_label(card) for card in known]
-                listed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
                 found = [f"Nothing new matches that{_filters_text(payload.get('filters'))}: you've {had} or rated "
-                         f"{listed} already. Try loosening a constraint for something new."]
+                         f"{_joined([_label(card) for card in known])} already. Try loosening a constraint for something new."]
             lines += found or [f"Nothing in the catalog matches that{_filters_text(payload.get('filters'))} "
                                "and is new to you. Try loosening a constraint."]
         elif name == ToolName.RECOMMEND_FOR_GROUP:

@@ -185,6 +185,11 @@ PRONOUN = re.compile(r"^(it|that|this|that one|this one|them|those)$")
 
 
 KINDS = KIND_NOUNS | {"movie", "film", "story", "flick", "flicks"}
+# How old a film is, as its card shows it: "the first one is too old" is no verdict on the film
+# (opinions.py), and moves the era on from it (followups.py).
+_AGE_WORDS = r"old|older|new|newer|recent|dated|modern"
+FILM_AGE = re.compile(rf"(?:{_AGE_WORDS})\b")
+TOO_AGED = re.compile(rf"\btoo ({_AGE_WORDS})\b")
 
 
 # Past forms of the verbs other catalogs' items take (catalog.words.verb) that do not add "-ed".

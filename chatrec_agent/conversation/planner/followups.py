@@ -19,10 +19,6 @@ from chatrec_agent.conversation.planner.references import ordinal_in, pick
 from chatrec_agent.conversation.tool_names import ToolName
 
 
-# "too old", "a bit too recent": said of a pick, the era moves the other way from it.
-_TOO_AGED = re.compile(r"\btoo (old|dated|new|recent|modern)\b")
-
-
 class FollowUpReading:
     """The follow-up rules of IntentParser (intents.py), which mixes them in; they use its
     readers (`_target`, `_named`, `_mentions`, `_count`, `_call`, the lexicon)."""
@@ -150,12 +146,12 @@ class FollowUpReading:
         """"something older" / "more recent" than the list shown: `args`' era, in place, past its
         years (a list that reaches the catalog's newest year: its last years). Whether it moved."""
         years = [c["year"] for c in memory.last_shown if c.get("year")]
-        too = _TOO_AGED.search(t)  # "the first one is too old": newer than it
+        too = cues.TOO_AGED.search(t)  # "the first one is too old": newer than it
         if not years or not (too or cues.OLDER.search(t) or cues.NEWER.search(t)):
             return False
         pointed = pick(memory.last_shown, ordinal_in(t)) if too else None
         years = [pointed["year"]] if pointed and pointed.get("year") else years
-        if too and too.group(1) in ("new", "recent", "modern") or not too and cues.OLDER.search(t):
+        if too and too.group(1) in ("new", "newer", "recent", "modern") or not too and cues.OLDER.search(t):
             set_era(args, None, min(years) - 1)
         else:
             set_era(args, min(max(years) + 1, self.latest_year - 2), None)

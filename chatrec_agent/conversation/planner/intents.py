@@ -64,7 +64,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
 
     def plan(self, text: str, memory: Recall) -> Plan:
         text = text.replace("’", "'").replace("‘", "'")  # "don’t" is "don't"
-        text = self.speller(text, titles=[(m.start, m.end) for m in self.linker.candidates(text)])
+        text = self.speller(text, titles=[(m.start, m.end) for m in self.linker.plausible(text)])  # cached
         if self.did is not None:
             text = self.did.sub(r"\g<by> watched", text)  # "I already read The Hobbit": read as seen
         text = cues.MORE_THAN_WANTED.sub(r"too \1for me", text)

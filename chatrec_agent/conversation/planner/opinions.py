@@ -86,13 +86,9 @@ def says_it_missed(t: str) -> bool:
     return bool(cues.MISSED.search(t) or any(not _PRAISED.match(t, m.end()) for m in EXCESS.finditer(t)))
 
 
-# "the first one is too old": the year on its card, seen or not, is no verdict on the film (the
-# search goes on past it all the same: says_it_missed, and "newer than it": followups.py).
-_AGE = re.compile(r"(?:old|older|new|newer|recent|dated|modern)\b")
-
-
 def _of_its_age(t: str) -> bool:
-    return not cues.MISSED.search(t) and all(_AGE.match(t, m.end()) for m in EXCESS.finditer(t))
+    """"the first one is too old": the year on its card, seen or not (cues.FILM_AGE)."""
+    return not cues.MISSED.search(t) and all(cues.FILM_AGE.match(t, m.end()) for m in EXCESS.finditer(t))
 
 
 def _own(clause: str, asks: bool = False) -> tuple[bool, Opinion | bool]:
