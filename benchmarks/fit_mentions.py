@@ -107,7 +107,8 @@ def fitted_model(x: np.ndarray, y: np.ndarray, args: argparse.Namespace, precisi
     fitted = MentionModel(weights, 0.5, 0.25)
     p = np.array([fitted.probability(dict(zip(FEATURES, row))) for row in x])
     link = round(threshold(p, y, precision), 3)
-    return MentionModel(weights, link, round(threshold(p, y, args.ask_precision, below=link), 3))
+    return MentionModel(weights, link, round(threshold(p, y, args.ask_precision, below=link), 3),
+                        round(float(x[:, FEATURES.index("popular")].mean()), 3))
 
 
 def cross_validated(linker: MentionLinker, dev: list[dict], labels: dict, args: argparse.Namespace) -> dict[float, dict]:
@@ -161,13 +162,15 @@ def main() -> None:
     model = fitted_model(x, y, args, precision)
     fitted = linker.with_model(model)
     failures: list = []
-    report = {"precision": precision, "weights": model.weights, "link": model.link, "ask": model.ask, **report,
+    report = {"precision": precision, "weights": model.weights, "link": model.link, "ask": model.ask,
+              "popular_unknown": model.popular_unknown, **report,
               "dev": figures(fitted, dialogues, labels, "dev", failures), "heldout": figures(fitted, dialogues, labels, "heldout"),
               "prior_on_dev": prior_on_dev}
     if args.failures:
         args.failures.write_text("\n".join(json.dumps(f, ensure_ascii=False) for f in failures) + "\n")
     if args.write:
         OUT.write_text(json.dumps({"weights": model.weights, "link": model.link, "ask": model.ask,
+                                   "popular_unknown": model.popular_unknown,
                                    "fitted_on": f"{turns} labelled real seeker turns (tuning part), {int(y.sum())} mentions; "
                                                 f"links at {precision} precision"},
                                   indent=2) + "\n")

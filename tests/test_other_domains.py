@@ -10,6 +10,8 @@ import json
 import pytest
 
 from bot.core import Markup, help_text
+from chatrec_agent.catalog.mentions import MentionLinker
+from chatrec_agent.catalog.model import Catalog, Interaction, Item
 from chatrec_agent.conversation.agent import system_prompt
 from chatrec_agent.runtime import Runtime
 from chatrec_agent.settings import settings_from_dict
@@ -89,3 +91,20 @@ def test_reading_about_an_item_is_not_having_read_it(bookshop):
                               "I read about Mistborn online, any good?"]):
         reply = bookshop.agent.respond(f"shop-about-{n}", "u4", text)
         assert not [c for c in reply.tool_calls if c["name"] == "record_feedback" and c["args"].get("kind") == "seen"], text
+
+
+
+def test_a_catalog_with_no_interactions_still_links_titles_named_plainly():
+    """A new shop has items and no ratings yet: that says nothing of how known its titles are,
+    so a plainly named one is linked as on a catalog with ratings. Read as "nobody has heard of
+    it", the popularity evidence had these asked about instead."""
+    items = {f"b{n}": Item(f"b{n}", t, d, tuple(g), year=y) for n, (t, a, y, g, d) in enumerate(BOOKS)}
+    rated = [Interaction(f"u{u}", f"b{(u * 3 + k) % len(BOOKS)}", 5.0) for u in range(12) for k in range(5)]
+    for interactions in ([], rated):
+        linker = MentionLinker(Catalog(items, interactions))
+        for text, title in [("I read Dune last week", "Dune"), ("I loved Gone Girl, anything like it?", "Gone Girl"),
+                            ("just finished Good Omens, so funny", "Good Omens")]:
+            assert [(m.item.title, m.decision) for m in linker.find(text)] == [(title, "link")], (len(interactions), text)
+    # Unsure stays unsure: one capital at a sentence's start, in lower case after "like".
+    linker = MentionLinker(Catalog(items, []))
+    assert [m.decision for m in linker.find("Matilda was my favourite as a kid")] == ["ask"]

@@ -1297,7 +1297,8 @@ def test_words_after_a_compared_title_say_something_of_it_and_name_no_other(embe
     demo = load_catalog(settings_from_dict({}, environ={}).catalog)
     catalog = Catalog.from_items([*demo.items.values(), Item(id="home-holidays", title="Home for the Holidays", year=1995,
                                                              genres=("Comedy", "Drama")),
-                                  Item(id="rainy", title="A Rainy Evening", year=2001, genres=("Drama",))])
+                                  Item(id="rainy", title="A Rainy Evening", year=2001, genres=("Drama",))],
+                                 demo.interactions)  # which says those two are little known
     parser = OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser
     for text in ("Something like Home Alone for the holidays", "anything like Casablanca for a rainy evening?"):
         plan = parser.plan(text, Recall())

@@ -214,13 +214,17 @@ class MentionModel:
     weights: dict[str, float]
     link: float
     ask: float
+    # A catalog with no interactions says nothing of how known its titles are: the feature takes
+    # its mean over the candidates the model was fitted on (not 0, which reads as "nobody's heard of it").
+    popular_unknown: float = 0.4
 
     @classmethod
     def load(cls, path: Path | None = None) -> MentionModel:
         try:
             text = path.read_text() if path else resources.files("chatrec_agent.catalog").joinpath("data", MODEL_FILE).read_text()
             data = json.loads(text)
-            return cls({**PRIOR_WEIGHTS, **data["weights"]}, float(data["link"]), float(data["ask"]))
+            return cls({**PRIOR_WEIGHTS, **data["weights"]}, float(data["link"]), float(data["ask"]),
+                       float(data.get("popular_unknown", cls.popular_unknown)))
         except FileNotFoundError:
             return cls(dict(PRIOR_WEIGHTS), PRIOR_THRESHOLDS["link"], PRIOR_THRESHOLDS["ask"])
 
@@ -255,6 +259,7 @@ class MentionLinker:
         # known stays flat, and a long tail (a few ratings each) counts as little known.
         most = math.log1p(max(counts.values(), default=0)) or 1.0
         self._popular = {item_id: math.log1p(n) / most for item_id, n in counts.items()}
+        self._popular_default = 0.0 if counts else self.model.popular_unknown
         for candidates in self.by_key.values():  # the more popular film first
             candidates.sort(key=lambda c: (c[1], -self._popular.get(c[0].id, 0.0)))
         self._keys = list(self.by_key)
@@ -267,6 +272,7 @@ class MentionLinker:
         """The same gazetteer deciding with another model (a fit tries several)."""
         other = copy.copy(self)
         other.model = model
+        other._popular_default = self._popular_default if self._popular else model.popular_unknown
         other.find = lru_cache(maxsize=4096)(other._find)
         other.likely_known = lru_cache(maxsize=4096)(other._likely_known)
         other.plausible = lru_cache(maxsize=4096)(other._plausible)
@@ -321,7 +327,7 @@ class MentionLinker:
             "everyday": max(0.0, zipf - 5.0),
             "vocabulary": float(all(w in self.vocabulary or w.isdigit() for w in content)),
             "tokens": min(len(content), 6) / 2.0,
-            "popular": self._popular.get(item.id, 0.0),
+            "popular": self._popular.get(item.id, self._popular_default),
             "short_form": float(short),
             "lowercase_message": float(not mixed),
             "indefinite": float(toks[i][0] in ("a", "an") and not key_of(item.title).startswith(toks[i][0] + " ")
