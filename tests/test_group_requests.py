@@ -185,6 +185,17 @@ def test_one_person_is_not_a_group(runtime, chat):
     assert "A group needs at least two people" in reply.text
 
 
+@pytest.mark.parametrize("text, genre", [("Both of us hate gore. Suggest a horror that's more creepy than bloody", "Horror"),
+                                         ("the three of us want a comedy tonight", "Comedy")])
+def test_a_counted_group_with_only_the_speaker_here_gets_their_picks_and_is_told(runtime, chat, text, genre):
+    """"both of us" in a DM or a quiet thread: the others are not on the chat, so the picks are
+    the speaker's own and the answer says who it knows of (was: "A group needs at least two
+    people", and no picks)."""
+    reply = chat(text, private=True)
+    assert reply.items and all(genre in runtime.catalog[i.id].genres for i in reply.items), reply.text
+    assert reply.text.startswith("I only know of you") and "mention anyone else" in reply.text
+
+
 PRIVATE_STARS = re.compile(r"(Ana|Ben) rated it")
 
 

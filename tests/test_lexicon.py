@@ -87,6 +87,19 @@ def test_eras_in_german_french_and_spanish(text, expected):
     assert parse_era(text, latest_year=2024) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("a sci-fi film that's not too old", (1970, None)), ("nothing too old please", (1970, None)),
+    ("no old films", (1970, None)), ("I dont want anything old", (1970, None)), ("not a fan of old films", (1970, None)),
+    ("nothing recent", (None, 2016)), ("not black and white please", (1966, None)),
+    # Not negated: a negation that accepts, one in another clause.
+    ("nothing beats an old western", (None, 1969)), ("I don't mind old films", (None, 1969)),
+    ("no horror, something old", (None, 1969)), ("a recent film", (2017, None)),
+])
+def test_a_negated_era_word_turns_the_era_round(text, expected):
+    """"not too old" is newer films (it was read as old ones: "old" alone was seen)."""
+    assert parse_era(text, latest_year=2024) == expected
+
+
 def test_science_fiction_from_the_80s_in_german_is_a_request_with_its_era(embedder):
     catalog = load_catalog(settings_from_dict({}, environ={}).catalog)
     parser = OfflinePlanner.for_catalog(catalog, encode=embedder.encode).parser

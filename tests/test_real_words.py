@@ -2119,3 +2119,22 @@ def test_a_pick_too_old_or_too_recent_moves_the_era_from_it_and_rates_nothing(wo
     (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
     pointed = catalog[by_title(catalog, "Casablanca" if "first" in text else "Fargo")]
     assert request["k"] == 5 and request[bound] == pointed.year + (1 if bound == "year_from" else -1), request
+
+
+@pytest.mark.parametrize("text, title, span", [
+    ("inceptoin was amazing, anything similar?", "Inception", "inceptoin"),
+    ("i watched ghostbustrs yesterday", "Ghostbusters", "ghostbustrs"),
+    ("i hated blade runer, too slow", "Blade Runner", "blade runer"),
+])
+def test_a_title_misspelt_in_feedback_is_asked_about_not_written_as_typed(world, text, title, span):
+    """A typo in a film said to be liked, hated or seen: "Do you mean …?" (a "yes" reads the
+    message again with it), not a write of the words as typed, which the tool refused while
+    the request beside it went on without the film."""
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert not calls(plan) and plan.confirm, (plan.answer, calls(plan))
+    assert (plan.confirm["item"], plan.confirm["span"]) == (by_title(catalog, title), span)
+    confirmed = parser.plan("yes", Recall(pending=plan.confirm))
+    assert by_title(catalog, title) in feedback_of(confirmed), calls(confirmed)
+    # Words close to no title are still looked up as typed, and the tool says it lacks them.
+    assert feedback_of(parser.plan("I loved zorblax", Recall())) == {"zorblax": "liked"}

@@ -90,7 +90,9 @@ def build_group_tools(s: Services, filter_of: Callable[[Filters], tuple[SearchFi
         audience, chosen = members_of(runtime, args)
         payload: dict = {"tool": ToolName.RECOMMEND_FOR_GROUP, **members_payload(chosen.members, audience),
                          "unknown_members": chosen.unknown_names, "missing": chosen.missing}
-        if len(chosen.members) < 2:
+        # "both of us" where nobody else has spoken: the speaker's own picks, said to be theirs
+        # alone (compose: "I only know of you…"); a group named by mentions needs its members.
+        if len(chosen.members) < 2 and not (args.group == "everyone_here" and chosen.missing):
             return tool_output({**payload, "items": [], "error": TOO_FEW})
         excluded, _ = resolve(args.exclude)
         seeds, unknown_seeds = resolve(args.like)

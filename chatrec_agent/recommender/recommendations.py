@@ -205,18 +205,20 @@ class Recommendations:
         query_vector = self.embedder.encode([wish])[0] if wish and self.embedder is not None else None
         prefer: set[str] = set()
         tags = self.tags_named(wish) if wish else []
+        # What the explanations may claim was asked: the tags named too, said only of the picks
+        # that carry them ("tagged heist, as you asked"), a constraint or a preference.
+        told = replace(filters, attributes=filters.attributes + (AttributeCondition(TAGS, tuple(tags)),)) if tags else filters
         if tags:
             # A tag the wish names is a constraint when enough unseen items carry it, else a preference.
-            constrained = replace(filters, attributes=filters.attributes + (AttributeCondition(TAGS, tuple(tags)),))
-            if self.model.available(user, constrained, exclude, like_items, include_seen) >= k:
-                filters = constrained
+            if self.model.available(user, told, exclude, like_items, include_seen) >= k:
+                filters = told
             else:
                 prefer = {i for tag in tags for i in self.catalog.tag_index.get(tag, ())}
         lexical = self.lexical_index().scores(wish) if wish else None
         recs = self.model.recommend(user, k, filters, exclude, like_items, query_vector, include_seen, prefer, lexical)
         if asked is not None:
-            filters = replace(filters, year_from=asked.year_from, year_to=asked.year_to)
-        return self._explained(user, recs, wish, filters)
+            told = replace(told, year_from=asked.year_from, year_to=asked.year_to)
+        return self._explained(user, recs, wish, told)
 
     def recommend_nearest(
         self, user_id: str, k: int = 5, filters: SearchFilter | None = None, exclude: Iterable[str] = (),

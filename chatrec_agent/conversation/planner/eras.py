@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 
 from chatrec_agent.catalog.model import fold
+from chatrec_agent.conversation.planner.lexicon import negated_here
 from chatrec_agent.conversation.planner.wordforms import era_words
 
 
@@ -98,13 +99,18 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
     if m := _YEAR.search(t):
         year = int(m.group(1) or m.group(2))
         return year, year
-    if _RECENT.search(t):
-        return latest_year - 7, None
-    if _MONOCHROME.search(t):
-        return None, _DATA["monochrome_until"]
-    if _OLD.search(t) and "older" not in t:
-        return None, 1969
+    # "not too old", "nothing recent", "not black and white": a negation turns the era round.
+    if m := _RECENT.search(t):
+        return (None, latest_year - 8) if _negated(t, m) else (latest_year - 7, None)
+    if m := _MONOCHROME.search(t):
+        return (_DATA["monochrome_until"] + 1, None) if _negated(t, m) else (None, _DATA["monochrome_until"])
+    if (m := _OLD.search(t)) and "older" not in t:
+        return (1970, None) if _negated(t, m) else (None, 1969)
     return None, None
+
+
+def _negated(t: str, m: re.Match) -> bool:
+    return negated_here(t[:m.start()])
 
 
 _JOINER = re.compile(r"^\W*(?:or|and|to|through|till|until|&|/|-)?\W*(?:the\s+)?$")

@@ -13,7 +13,7 @@ from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.lexicon import UNTRIED, taste_scope
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed
-from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, also_meant, did_you_mean, folded, last_search, mentioned,
+from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, also_meant, did_you_mean, did_you_mean_item, folded, last_search, mentioned,
                                                       past_shown, spans_in, without_titles)
 from chatrec_agent.conversation.planner.references import ordinal_in, ordinals_in, pick, pointers_in, positions_in
 from chatrec_agent.conversation.tool_names import ToolName
@@ -113,6 +113,18 @@ class FeedbackReading:
         attempt = attempt[:title_end(attempt)]  # "zorblax returns last night": the title is the phrase's start
         return attempt if attempt and len(attempt.split()) <= 8 and self._title_attempt(attempt) else None
 
+    def _misspelt(self, target: str) -> Plan | None:
+        """"intersteller was amazing, anything similar?": words taken as a title the catalog lacks
+        that spell one of its titles but for a typo are asked about ("Do you mean *Interstellar*?"),
+        and a "yes" reads the whole message again; not written as they are, to be refused."""
+        if target in self.items:
+            return None
+        words = target.split()
+        for n in range(len(words), 0, -1):  # "the godfathr yesterday": the title may end before the phrase
+            if close := self.linker.closest(" ".join(words[:n])):
+                return did_you_mean_item(close[0], " ".join(words[:n]))
+        return None
+
     def _feedback(self, t: str, memory: Recall) -> Plan | None:
         if cues.WHY.search(t) or cues.QUESTION.match(t) or cues.WH_QUESTION.match(t) or cues.HYPOTHETICAL.search(t):
             return None  # "why would I like it?", "what else would I like?" are questions, not feedback
@@ -165,7 +177,7 @@ class FeedbackReading:
                 return Plan(said, then=[plan]) if said and plan.tool_calls else plan
             target = self._target(phrase, memory, write=True)
             if target:
-                return self._call(ToolName.RECORD_FEEDBACK, item=target, kind=kind)
+                return self._misspelt(target) or self._call(ToolName.RECORD_FEEDBACK, item=target, kind=kind)
         # "I haven't seen Heat" records nothing; what else it says of films is read below.
         if (m := cues.SEEN.search(t)) and not cues.SEEN_ANY.search(t) and \
                 not re.search(r"\bhaven'?t\b", t) and not UNTRIED.search(t):
@@ -193,7 +205,7 @@ class FeedbackReading:
             if target:
                 # "seen the first one, loved it": what a later clause thinks of it outranks "seen".
                 said = opinions(t, [(m.start(), m.start())], "seen")[0]
-                return self._call(ToolName.RECORD_FEEDBACK, item=target, kind=said if said in ("liked", "disliked") else "seen")
+                return self._misspelt(target) or self._call(ToolName.RECORD_FEEDBACK, item=target, kind=said if said in ("liked", "disliked") else "seen")
             if says_it_missed(t):
                 return None  # "seen that one, too gory for me" among several: why it missed refines the search
             return Plan(answer="Which one have you seen? Say e.g. “seen the second one”.")

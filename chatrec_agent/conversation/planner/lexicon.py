@@ -66,6 +66,21 @@ _ASKS_WHAT_THERE_IS = re.compile(r"^(?:is|isn't|are|aren't|do|don't|does|doesn't
 _TURN = re.compile(r"[.;!?…()]|,\s*(?=(?:maybe|perhaps|so|then|just|any|give me|show me|find me|recommend|suggest|i want|i.d like)\b)|" + _TURN_WORDS)
 
 
+def _governs(words: Sequence[str], carried: bool = False) -> bool:
+    """Whether the clause's words before a word negate it: a negation or "too" within the five
+    words before it (or one `carried` from the clause before), not one that accepts ("nothing
+    beats", "don't mind"). The negation is read in the words as written ("dont" is "do" as a lemma)."""
+    near = " " + " ".join(words[-5:]) + " "
+    lemmas = " " + " ".join(lemma(w) for w in words[-5:]) + " "
+    return bool(carried or NEGATION.search(near) or _EXCESS_BEFORE.search(near)) and not _ACCEPTING.search(lemmas)
+
+
+def negated_here(before: str) -> bool:
+    """Whether what follows `before` is negated in its clause: "nothing too old", "not recent"
+    ("nothing beats an old western" is not)."""
+    return _governs(words_of(_CLAUSE_END.split(fold(before))[-1]))
+
+
 def against(clauses: Sequence[str]) -> list[str | None]:
     """Per clause, whether it says what they do not want: "own" (a negation or "too …" of its
     own) or "carried" (it only intensifies a clause before that refused something: "not into
@@ -244,12 +259,9 @@ class GenreLexicon:
                 continue
             for key, phrase in phrases.items():
                 at = padded.find(f" {key} ")
-                # Governed, not only preceded: the negation within the five words before it
-                # ("…, especially zombies" is governed by the clause before).
-                near = " " + " ".join(padded[:at + 1].split()[-5:]) + " "
+                # Governed, not only preceded ("…, especially zombies" is governed by the clause before).
                 if at >= 0 and phrase not in found and \
-                        (unwanted == "carried" or NEGATION.search(near) or _EXCESS_BEFORE.search(near)) \
-                        and not _ACCEPTING.search(near):
+                        _governs(words[:len(padded[:at + 1].split())], carried=unwanted == "carried"):
                     found.append(phrase)
         return [p for p in found if not any(f" {p} " in f" {q} " for q in found if q != p)]  # "twist ending", not also "twist"
 
