@@ -59,9 +59,7 @@ def _filters_text(filters: dict | None) -> str:
 
 
 def _values(value) -> str:
-    if isinstance(value, list):
-        return value[0] if len(value) == 1 else ", ".join(value[:-1]) + " and " + value[-1]
-    return str(value)
+    return _joined(value) if isinstance(value, list) else str(value)
 
 
 def _details(payload: dict) -> list[str]:
@@ -118,7 +116,7 @@ _STRATEGY_NOTES = {"average": " (by the group's average)", "least_misery": " (th
 
 
 def _people(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else "the group"
+    return _joined(names) or "the group"
 
 
 def _group(payload: dict) -> list[str]:
@@ -169,7 +167,8 @@ def _watchlist(payload: dict) -> list[str]:
 
 
 def _joined(labels: list[str]) -> str:
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    """"A", "A and B", "A, B and C"; "" for none."""
+    return " and ".join(filter(None, [", ".join(labels[:-1]), *labels[-1:]]))
 
 
 def _noted(kind: str | None, labels: list[str], had: str = "seen") -> str:

@@ -20,12 +20,13 @@ OTHERS = re.compile(
     r"\bwhat (does|did|has) (?!it\b|that\b|this\b|everyone\b|anyone\b)@?[a-z]+\d* (like|liked|rate|rated|watch|watched|seen|love|loved)\b|"
     r"\b(another|other) user'?s?\b|\buser ?#?\d+\b|\bas user\b)"
 )
-THANKS = re.compile(r"^(thanks|thank you|cheers|ta|thx)\b")
+_THANKS = r"thanks|thank you|cheers|ta|thx"
+THANKS = re.compile(rf"^({_THANKS})\b")
 GRATITUDE = re.compile(r"\b(?:(?:no,? )?(?:thanks|thank you|thx|ty)|appreciate it|much appreciated)\b")  # "no thank you" too
 # What else thanks are said with ("ok, thanks so much for all your help!"): nothing to act on.
 THANKS_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset("""ok okay great perfect awesome cool nice wonderful brilliant much
 lot lots really very so help helpful helping appreciate appreciated again all everything time""".split())
-GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|howdy|good (morning|afternoon|evening)|thanks|thank you|cheers|ta|thx)\b")
+GREETING = re.compile(rf"^(hi|hello|hey|yo|hiya|howdy|good (morning|afternoon|evening)|{_THANKS})\b")
 # Where one sentence ends and the next begins; ReDial joins a person's messages with "...".
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\w)|\s*(?:\.{2,}|…)\s*|\s*\n+\s*")
 # A question put after a comma: "the second one sounds good, is it scary?", "I love sci fi, is Alien any good?".
@@ -99,10 +100,10 @@ MORE_OF_SAME = re.compile(r"\b(?:more|another|other)\b(?! than)")
 TURN_FROM = re.compile(r"\b(?:different|instead|rather|change of pace|for a change)\b|\bbut (?:now|this time|tonight)\b")
 LIKE_THOSE = re.compile(r"\b(?:like|as|along the lines of) (?:those|these|them)\b|\balong (?:those|these) lines\b")
 CARRIED = ("genres", "exclude_genres", "year_from", "year_to")
-OLDER = re.compile(r"\b(older|earlier|less recent|more classic)\b")
-NEWER = re.compile(r"\b(newer|more recent|later|fresher|more modern)\b")
-AGE_OF_KIND = re.compile(r"\b(?:older|earlier|less recent|more classic|newer|more recent|later|fresher|more modern)"
-                          r"(?= (?!than\b)\w+ (?:such as|like|similar to|along the lines of|in the vein of)\b)")
+_OLDER, _NEWER = r"older|earlier|less recent|more classic", r"newer|more recent|later|fresher|more modern"
+OLDER = re.compile(rf"\b({_OLDER})\b")
+NEWER = re.compile(rf"\b({_NEWER})\b")
+AGE_OF_KIND = re.compile(rf"\b(?:{_OLDER}|{_NEWER})(?= (?!than\b)\w+ (?:such as|like|similar to|along the lines of|in the vein of)\b)")
 OTHERS_AGAIN = re.compile(
     r"\b(not (those|these|them|that)|others|other ones|something else|different ones?|anything else|more options|"
     r"show me more|more please|give me more|next|none of (those|these|them)|what else|^more)\b")
@@ -171,12 +172,11 @@ ASKING = re.compile(
 ERA_WORDS = re.compile(
     r"\b(\d0s|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|recent|latest|new|"
     r"newest|modern|classic|old|older|vintage|before|after|since|between|era|decade|year|years)\b")
-YES = re.compile(r"^(?:yes|yeah|yep|yup|ya|sure|correct|right|exactly|indeed|that one|that's (?:it|the one|right)|"
-                  r"that is (?:it|the one)|uh-huh|y)\b(?!.*\b(?:but|not)\b)")
+_YES = r"yes|yeah|yep|yup|ya|sure|correct|right|exactly|indeed|y|uh-huh|that one|that's (?:it|the one|right)"
+YES = re.compile(rf"^(?:{_YES}|that is (?:it|the one))\b(?!.*\b(?:but|not)\b)")
 # A yes that says nothing else ("yes", "yep, that one", "sure please"): the only answer that
 # confirms a question put after a list, where a "yes, …" more likely speaks of the list.
-BARE_YES = re.compile(r"^(?:yes|yeah|yep|yup|ya|sure|correct|right|exactly|indeed|y|uh-huh|that one|that's (?:it|the one|right))"
-                      r"(?:[,!. ]+(?:please|i did|i do|it is|that one|thanks|thank you))?[\s!.]*$")
+BARE_YES = re.compile(rf"^(?:{_YES})(?:[,!. ]+(?:please|i did|i do|it is|that one|thanks|thank you))?[\s!.]*$")
 BARE_NO = re.compile(r"^(?:no|nope|nah|no thanks|no thank you|not that one|wrong one|neither)[\s!.]*$")
 RESET = re.compile(r"^(?:(?:ok|okay|please|can we|let'?s|lets)[, ]+)*(?:start (?:over|again|afresh|from scratch)|reset|"
                     r"restart|new (?:conversation|chat)|clear (?:the |this )?(?:chat|conversation)|"

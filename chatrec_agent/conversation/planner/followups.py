@@ -7,12 +7,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from chatrec_agent.catalog import phrase_words
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.meaning import Meaning
 from chatrec_agent.conversation.planner.memory import Recall
-from chatrec_agent.conversation.planner.plans import (MENTIONS, Plan, last_search, past_shown, set_era, without_interjection,
+from chatrec_agent.conversation.planner.plans import (MENTIONS, Plan, last_search, names_a_tag, past_shown, set_era, without_interjection,
                                                       without_titles)
 from chatrec_agent.conversation.planner.questions import WHICH_ONE, item_question
 from chatrec_agent.conversation.planner.references import ordinal_in, pick
@@ -193,8 +192,7 @@ class FollowUpReading:
         like = like or [i.id for i in self._named(rest)]
         if like:
             args["like"] = list(dict.fromkeys([*args.get("like", []), *like]))
-        padded = f" {phrase_words(rest)} "
-        if any(f" {tag} " in padded for tag in self.tags):
+        if names_a_tag(rest, self.tags):
             args["wish"] = rest  # a catalog tag named: the new words are the wish now
         if re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|couple|few)\b", rest) and \
                 year_from is None and year_to is None:

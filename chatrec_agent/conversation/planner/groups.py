@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 
 from chatrec_agent.conversation.group_members import MIN_NAME_SCORE
 from chatrec_agent.conversation.planner.memory import REQUEST_ARGS, Recall
+from chatrec_agent.conversation.planner.references import number
 from chatrec_agent.conversation.tool_names import ToolName
 
 _MENTION = re.compile(r"(?<![\w@])@(\w[\w.'’-]*)")  # one word: latest_human made each mention one
@@ -97,15 +98,12 @@ def read_group(t: str, memory: Recall) -> GroupAsk | None:
     return None
 
 
-_NUMBERS = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-
-
 def _counted(phrase: str) -> int | None:
     """How many "the three of us" / "both of us" counts (None: "all of us", "for us")."""
     m = re.search(r"\b(both|two|three|four|five|six|\d+) of us\b", phrase)
     if not m:
         return None
-    return _NUMBERS.get(m.group(1)) or int(m.group(1))
+    return 2 if m.group(1) == "both" else number(m.group(1))
 
 
 def _members_named(t: str, names: list[str]) -> tuple[list[str], list[str]]:

@@ -23,9 +23,9 @@ from chatrec_agent.conversation.planner.meaning import AFTER_THANKS, MIN_SIMILAR
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, also_meant, folded, last_search,
-                                                      mentioned, merged, past_shown, sentences_of, without_titles)
+                                                      mentioned, merged, names_a_tag, past_shown, sentences_of, without_titles)
 from chatrec_agent.conversation.planner.questions import QuestionReading, item_question
-from chatrec_agent.conversation.planner.references import NUMBERS, as_that_one, count_in, ordinal_in, ordinals_in, pick
+from chatrec_agent.conversation.planner.references import as_that_one, count_in, number, ordinal_in, ordinals_in, pick
 from chatrec_agent.conversation.planner.replies import DECLINE_ADMIN, DECLINE_OTHERS, RESET, THANKS, Replies
 from chatrec_agent.conversation.planner.requests import RequestReading
 from chatrec_agent.conversation.planner.spelling import Speller, cue_words
@@ -350,10 +350,9 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         return meaning
 
     def _has_slots(self, t: str, positions: bool = True) -> bool:
-        padded = f" {phrase_words(t)} "
         return bool(MENTIONS.get() or any(self.lexicon.parse(t)) or any(parse_era(t, self.latest_year))
                     or self._mentions(t) or (positions and ordinal_in(t) is not None) or cues.REQUEST.search(t)
-                    or any(f" {tag} " in padded for tag in self.tags if len(tag) > 3))
+                    or names_a_tag(t, self.tags, shortest=4))
 
     def _for_group(self, ask: GroupAsk, memory: Recall) -> Plan:
         """A group request: its words read by the usual rules, its calls made the group's."""
@@ -451,4 +450,4 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
 
 
 def _years(word: str) -> int:
-    return int(word) if word.isdigit() else {"eleven": 11, "twelve": 12}.get(word.lower(), NUMBERS.get(word.lower(), 99))
+    return number(word, 99)

@@ -8,7 +8,7 @@ import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from chatrec_agent.catalog import Item
+from chatrec_agent.catalog import Item, phrase_words
 from chatrec_agent.catalog.mentions import Mention, tokens
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.memory import Recall
@@ -163,3 +163,9 @@ class Plan:
 
     def steps(self) -> list[list[dict]]:
         return [self.tool_calls, *(call for plan in self.then for call in plan.steps())] if self.tool_calls else []
+
+
+def names_a_tag(text: str, tags, shortest: int = 1) -> bool:
+    """Whether the text names one of the catalog's tags word for word ("a heist")."""
+    padded = f" {phrase_words(text)} "
+    return any(f" {tag} " in padded for tag in tags if len(tag) >= shortest)

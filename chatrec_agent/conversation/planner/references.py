@@ -8,7 +8,13 @@ ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "
             "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
             "ninth": 9, "9th": 9, "tenth": 10, "10th": 10}
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-           "nine": 9, "ten": 10, "a couple": 2, "a couple of": 2, "a few": 3, "several": 4}
+           "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple": 2, "a couple of": 2, "a few": 3, "several": 4}
+
+
+def number(word: str, default: int | None = None) -> int | None:
+    """"3", "three", "couple", "a few" as a number; `default` for any other word."""
+    word = word.lower()
+    return int(word) if word.isdigit() else NUMBERS.get(word, NUMBERS.get("a " + word, default))
 
 
 def ordinal_in(text: str) -> int | None:
@@ -70,10 +76,10 @@ def positions_in(text: str, shown: int) -> list[int]:
     last three", "all of those", "both" (of two); [] when it names no such run."""
     t = text.lower()
     if m := _FIRST_OR_LAST.search(t):
-        n = min(shown, int(m.group(2)) if m.group(2).isdigit() else NUMBERS.get(m.group(2), NUMBERS.get("a " + m.group(2), 0)))
+        n = min(shown, number(m.group(2), 0))
         run = list(range(1, n + 1)) if m.group(1) != "last" else list(range(shown - n + 1, shown + 1))
         return run if n > 1 else []
-    every = (m := _ALL_N.search(t)) and (int(m.group(1)) if m.group(1).isdigit() else NUMBERS[m.group(1)]) == shown
+    every = (m := _ALL_N.search(t)) and number(m.group(1)) == shown
     if every or _EVERY.search(t) or (shown == 2 and _BOTH.search(t)):
         return list(range(1, shown + 1)) if shown > 1 else []
     return []
@@ -119,5 +125,5 @@ def count_in(text: str, default: int = 5, maximum: int = 20, nouns: frozenset[st
 
 
 def _bounded(word: str, default: int, maximum: int) -> int:
-    n = int(word) if word.isdigit() else NUMBERS.get(word, default)
+    n = number(word, default)
     return n if 1 <= n <= maximum else default

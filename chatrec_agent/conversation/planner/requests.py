@@ -17,7 +17,7 @@ from chatrec_agent.conversation.planner.lexicon import against, lemma
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, did_you_mean, did_you_mean_item, last_search,
-                                                      mentioned, spans_in, without_interjection, without_titles)
+                                                      mentioned, names_a_tag, spans_in, without_interjection, without_titles)
 from chatrec_agent.conversation.planner.references import ordinal_in
 from chatrec_agent.conversation.tool_names import ToolName
 
@@ -315,5 +315,4 @@ class RequestReading:
                  and not (self.attributes and self.attributes.field_named(w))]  # "…did he direct"
         if words:
             return True
-        padded = f" {phrase_words(text)} "
-        return text == clause and any(f" {tag} " in padded for tag in self.tags)
+        return text == clause and names_a_tag(text, self.tags)
