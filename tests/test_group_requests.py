@@ -180,9 +180,12 @@ def test_the_number_counted_takes_the_latest_speakers_and_says_who_is_missing(ru
 
 
 def test_one_person_is_not_a_group(runtime, chat):
+    """"all of us" with nobody else here: the speaker's own picks (their own explanations, no
+    "for the group"), and the answer says whom it knows of (a group a model names with nobody
+    in it is still refused: test_a_language_model_cannot_put_anyone_in_a_group)."""
     reply = chat("something for all of us")  # nobody else has spoken here, nobody is mentioned
-    assert not reply.items and not reply.group
-    assert "A group needs at least two people" in reply.text
+    assert reply.items and [p.id for p in reply.group] == ["UME"]
+    assert reply.text.startswith("I only know of you") and "group" not in " ".join(i.explanation for i in reply.items)
 
 
 @pytest.mark.parametrize("text, genre", [("Both of us hate gore. Suggest a horror that's more creepy than bloody", "Horror"),

@@ -94,6 +94,9 @@ def test_eras_in_german_french_and_spanish(text, expected):
     # Not negated: a negation that accepts, one in another clause.
     ("nothing beats an old western", (None, 1969)), ("I don't mind old films", (None, 1969)),
     ("no horror, something old", (None, 1969)), ("a recent film", (2017, None)),
+    # A negation with other words between (found by review): a sentence of its own.
+    ("no I want something recent", (2017, None)), ("nothing scary and recent please", (2017, None)),
+    ("I never get tired of old westerns", (None, 1969)), ("not new to me, an old film", (None, 1969)),
 ])
 def test_a_negated_era_word_turns_the_era_round(text, expected):
     """"not too old" is newer films (it was read as old ones: "old" alone was seen)."""

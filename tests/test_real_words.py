@@ -1247,11 +1247,17 @@ def test_a_name_written_with_a_capital_is_a_name_though_the_word_is_everyday(emb
 
 @pytest.mark.parametrize("text, genres", [("a film to watch with my 7 year old tonight", ["Children"]),
                                           ("anything for a nine-year-old who loves animals?", ["Children"]),
-                                          ("something my 15 year old son would like", [])])
+                                          ("something my 15 year old son would like", []),
+                                          # A child's age said as "is N": a child, and no count of N picks.
+                                          ("my daughter is 9, any films for her?", ["Children"]),
+                                          ("my son is 8 and loves dinosaurs", ["Children"]),
+                                          ("my kids are 5 and 7, what can we watch?", ["Children"]),
+                                          ("my son is 15, something exciting", [])])
 def test_an_age_is_a_person_not_an_era(world, text, genres):
     _, parser = world
     args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
     assert args.get("genres", []) == genres and not args.get("year_to") and not args.get("year_from"), args
+    assert args.get("k", 5) == 5, args
 
 
 def test_praise_before_the_wish_is_no_part_of_it(world):
@@ -2125,6 +2131,7 @@ def test_a_pick_too_old_or_too_recent_moves_the_era_from_it_and_rates_nothing(wo
     ("inceptoin was amazing, anything similar?", "Inception", "inceptoin"),
     ("i watched ghostbustrs yesterday", "Ghostbusters", "ghostbustrs"),
     ("i hated blade runer, too slow", "Blade Runner", "blade runer"),
+    ("Inceptoin was amazing", "Inception", "inceptoin"),  # capitalised: the "yes" finds it all the same
 ])
 def test_a_title_misspelt_in_feedback_is_asked_about_not_written_as_typed(world, text, title, span):
     """A typo in a film said to be liked, hated or seen: "Do you mean …?" (a "yes" reads the
@@ -2136,5 +2143,29 @@ def test_a_title_misspelt_in_feedback_is_asked_about_not_written_as_typed(world,
     assert (plan.confirm["item"], plan.confirm["span"]) == (by_title(catalog, title), span)
     confirmed = parser.plan("yes", Recall(pending=plan.confirm))
     assert by_title(catalog, title) in feedback_of(confirmed), calls(confirmed)
-    # Words close to no title are still looked up as typed, and the tool says it lacks them.
+    # Words close to no title are still looked up as typed, and the tool says it lacks them; and
+    # so are words the language knows, however close to a title ("the heater" is no *Heat*).
     assert feedback_of(parser.plan("I loved zorblax", Recall())) == {"zorblax": "liked"}
+    for other in ("I hate the heater in this cinema", "I loved Lara Croft", "i saw Dundee yesterday"):
+        assert not parser.plan(other, Recall()).confirm, other
+
+
+@pytest.mark.parametrize("text, wish", [("a heist movie we haven't seen", "a heist movie"),
+                                        ("any heist films that aren't too violent?", "heist films"),
+                                        ("a heist movie but not too long", "a heist movie")])
+def test_the_words_a_clause_qualifies_are_still_the_wish(world, text, wish):
+    """"…that we haven't seen" is what every pick is, and "…that aren't too violent" rules
+    something out of the films the words before it describe: both dropped the whole clause,
+    and with it the tag the catalog has ("heist")."""
+    _, parser = world
+    args = next(c["args"] for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend")
+    assert args.get("wish") == wish, args
+
+
+def test_a_tag_that_restates_a_genre_is_no_wish(demo_world):
+    """The demo's tags hold "mystery": "a mystery" asks for the genre, not for the films
+    someone happened to tag "mystery" (which the tag, as a wish, had made a constraint)."""
+    catalog, parser = demo_world
+    assert "mystery" in catalog.tag_index
+    args = next(c["args"] for c in calls(parser.plan("a mystery please", Recall())) if c["name"] == "recommend")
+    assert args == {"genres": ["Mystery"], "k": 5}, args

@@ -90,13 +90,21 @@ def build_group_tools(s: Services, filter_of: Callable[[Filters], tuple[SearchFi
         audience, chosen = members_of(runtime, args)
         payload: dict = {"tool": ToolName.RECOMMEND_FOR_GROUP, **members_payload(chosen.members, audience),
                          "unknown_members": chosen.unknown_names, "missing": chosen.missing}
-        # "both of us" where nobody else has spoken: the speaker's own picks, said to be theirs
-        # alone (compose: "I only know of you…"); a group named by mentions needs its members.
-        if len(chosen.members) < 2 and not (args.group == "everyone_here" and chosen.missing):
+        # "both of us", "all of us" where nobody else has spoken (a DM, a quiet thread): the
+        # speaker's own picks and explanations, said to be theirs alone (compose: "I only know of
+        # you…"); a group named by mentions needs its members.
+        alone = len(chosen.members) == 1 and args.group == "everyone_here"
+        if len(chosen.members) < 2 and not alone:
             return tool_output({**payload, "items": [], "error": TOO_FEW})
         excluded, _ = resolve(args.exclude)
         seeds, unknown_seeds = resolve(args.like)
         flt, unknown = filter_of(args)
+        if alone:
+            own = s.recommendations.recommend(chosen.members[0].user, k=args.k, filters=flt, exclude=[i.id for i in excluded],
+                                              like_items=[i.id for i in seeds] or None, wish=args.wish)
+            return tool_output({**payload, "missing": max(chosen.missing, 1), "items": [r.as_dict() for r in own],
+                                "like": [item_card(i) for i in seeds], "unknown": unknown_seeds + unknown,
+                                "filters": {**echo(args, flt), "wish": args.wish}})
         called, allowed = names(chosen.members, audience), sharing(chosen.members, audience)
         # The lists of those who share their taste count (and are named): "it's on Ana's list".
         saved = {p.user: s.history.watchlist(p.user) for p in chosen.members if p.user in allowed}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from chatrec_agent.catalog import Catalog, Item, phrase_words
+from chatrec_agent.catalog import Catalog, Item, genre_key, phrase_words
 from chatrec_agent.catalog.attributes import TAGS, AttributeCondition
 from chatrec_agent.catalog.filters import SearchFilter
 from chatrec_agent.heap import release_freed_memory
@@ -205,20 +205,18 @@ class Recommendations:
         query_vector = self.embedder.encode([wish])[0] if wish and self.embedder is not None else None
         prefer: set[str] = set()
         tags = self.tags_named(wish) if wish else []
-        # What the explanations may claim was asked: the tags named too, said only of the picks
-        # that carry them ("tagged heist, as you asked"), a constraint or a preference.
-        told = replace(filters, attributes=filters.attributes + (AttributeCondition(TAGS, tuple(tags)),)) if tags else filters
         if tags:
             # A tag the wish names is a constraint when enough unseen items carry it, else a preference.
-            if self.model.available(user, told, exclude, like_items, include_seen) >= k:
-                filters = told
+            constrained = replace(filters, attributes=filters.attributes + (AttributeCondition(TAGS, tuple(tags)),))
+            if self.model.available(user, constrained, exclude, like_items, include_seen) >= k:
+                filters = constrained
             else:
                 prefer = {i for tag in tags for i in self.catalog.tag_index.get(tag, ())}
         lexical = self.lexical_index().scores(wish) if wish else None
         recs = self.model.recommend(user, k, filters, exclude, like_items, query_vector, include_seen, prefer, lexical)
         if asked is not None:
-            told = replace(told, year_from=asked.year_from, year_to=asked.year_to)
-        return self._explained(user, recs, wish, told)
+            filters = replace(filters, year_from=asked.year_from, year_to=asked.year_to)
+        return self._explained(user, recs, wish, filters)
 
     def recommend_nearest(
         self, user_id: str, k: int = 5, filters: SearchFilter | None = None, exclude: Iterable[str] = (),
@@ -250,7 +248,10 @@ class Recommendations:
         """Catalog tags the wish names word for word (“a feel-good movie”, “a heist”): the
         catalog's own words beat embedding similarity, which is weak on moods and themes."""
         words = f" {phrase_words(wish)} "
-        return [tag for tag in self.catalog.tag_index if f" {tag} " in words]
+        # A tag that restates a catalog genre ("comedy") would narrow "a comedy" to the films
+        # someone happened to tag so: the genre is the request's filter already.
+        genres = {genre_key(g) for g in self.catalog.genres}
+        return [tag for tag in self.catalog.tag_index if f" {tag} " in words and genre_key(tag) not in genres]
 
     def similar_items(self, item_ids: Sequence[str], k: int = 5, filters: SearchFilter | None = None,
                       user_id: str | None = None) -> list[ExplainedItem]:

@@ -127,10 +127,11 @@ CORRECTION = re.compile(r"^(?:scratch that|forget (?:that|it)|never ?mind|actual
 COUNT_ONLY = re.compile(r"^(?:(?:ok|okay|hmm|no|well)[, ]+)?(?:(?:just|only|give me|show me|make it|how about|i only want|"
                          r"i only need|maybe|can you|could you|please)\s*)*(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|a couple|a few)"
                          r"(?: (?:of them|please|instead|then|more|picks?|options?|ones?|films?|movies?))*\W*$")
-# "my 10 year old", "a six-year-old": a child, read as "kid" (the genre words know kids); an
-# older age is left as written (and is no era, see eras.py).
-AGE = re.compile(r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[ -](?:years?|yrs?)[ -]olds?\b",
-                 re.I)
+# "my 10 year old", "a six-year-old", "my daughter is 9": a child, read as "kid" (the genre words
+# know kids), and no count; an older age is left as written (and is no era, see eras.py).
+AGE = re.compile(r"\b(?:(?P<who>daughter|son|kid|boy|girl|child|nephew|niece|grandson|granddaughter)s?(?:\s+(?:is|are|just turned|turned)"
+                 r"\s+|'s\s+))?(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+                 r"(?(who)(?:[ -](?:years?|yrs?)(?:[ -]old)?)?|[ -](?:years?|yrs?)[ -]olds?)\b", re.I)
 CHILD_AGE = 12
 # "when I was a kid", "as a child": the speaker's own past, no children's film asked for and
 # no "when?" question; read as "back then".

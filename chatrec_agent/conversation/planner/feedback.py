@@ -7,13 +7,15 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from wordfreq import zipf_frequency
+
 from chatrec_agent.catalog import Item
-from chatrec_agent.catalog.mentions import title_end
+from chatrec_agent.catalog.mentions import Mention, title_end
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.lexicon import UNTRIED, taste_scope
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed
-from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, also_meant, did_you_mean, did_you_mean_item, folded, last_search, mentioned,
+from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, also_meant, did_you_mean, folded, last_search, mentioned,
                                                       past_shown, spans_in, without_titles)
 from chatrec_agent.conversation.planner.references import ordinal_in, ordinals_in, pick, pointers_in, positions_in
 from chatrec_agent.conversation.tool_names import ToolName
@@ -25,6 +27,9 @@ _SAME_KIND = re.compile(r"\b(?:similar|(?:that|this|the same) (?:kind|sort|type)
 # "seen all the Marvel movies", "seen most of the dramas": a kind of film, no one film to record.
 _KIND_SEEN = re.compile(r"\b(?:all|every|most|many|any|each) (?:of )?(?:the |those |these )?(?:[\w'-]+ ){0,4}"
                         r"(?:movies|films|series|franchise|trilogy|sequels)\b")
+
+# A word the language hardly knows ("intersteller", "godfathr"; not "Lara" or "heater"): a typo, if a title is close.
+TYPO_ZIPF = 1.5
 
 
 class FeedbackReading:
@@ -113,16 +118,21 @@ class FeedbackReading:
         attempt = attempt[:title_end(attempt)]  # "zorblax returns last night": the title is the phrase's start
         return attempt if attempt and len(attempt.split()) <= 8 and self._title_attempt(attempt) else None
 
-    def _misspelt(self, target: str) -> Plan | None:
-        """"intersteller was amazing, anything similar?": words taken as a title the catalog lacks
-        that spell one of its titles but for a typo are asked about ("Do you mean *Interstellar*?"),
-        and a "yes" reads the whole message again; not written as they are, to be refused."""
+    def _misspelt(self, target: str, t: str, memory: Recall) -> Plan | None:
+        """"intersteller was amazing": words taken as a title the catalog lacks, holding a word
+        the language does not know that spells one of its titles but for a typo, are asked about
+        as an unsure film is ("Do you mean *Interstellar*?", after the answer where the message
+        asks for something of its own); not written as typed, to be refused. A known word is no
+        typo: "I loved Lara Croft" is no *Laura*, "the heater" no *Heat*."""
         if target in self.items:
             return None
         words = target.split()
-        for n in range(len(words), 0, -1):  # "the godfathr yesterday": the title may end before the phrase
-            if close := self.linker.closest(" ".join(words[:n])):
-                return did_you_mean_item(close[0], " ".join(words[:n]))
+        typos = [n for n, w in enumerate(words) if w.isalpha() and zipf_frequency(w, "en") < TYPO_ZIPF]
+        for n in range(len(words), typos[-1] if typos else len(words), -1):  # "the godfathr yesterday": the title may end first
+            span = " ".join(words[:n])
+            if close := self.linker.closest(span):
+                start = t.find(span)
+                return self._unsure([Mention(start, start + len(span), span, (close[0],), close[1] / 100, "ask")], target, t, memory)
         return None
 
     def _feedback(self, t: str, memory: Recall) -> Plan | None:
@@ -177,7 +187,7 @@ class FeedbackReading:
                 return Plan(said, then=[plan]) if said and plan.tool_calls else plan
             target = self._target(phrase, memory, write=True)
             if target:
-                return self._misspelt(target) or self._call(ToolName.RECORD_FEEDBACK, item=target, kind=kind)
+                return self._misspelt(target, t, memory) or self._call(ToolName.RECORD_FEEDBACK, item=target, kind=kind)
         # "I haven't seen Heat" records nothing; what else it says of films is read below.
         if (m := cues.SEEN.search(t)) and not cues.SEEN_ANY.search(t) and \
                 not re.search(r"\bhaven'?t\b", t) and not UNTRIED.search(t):
@@ -205,7 +215,7 @@ class FeedbackReading:
             if target:
                 # "seen the first one, loved it": what a later clause thinks of it outranks "seen".
                 said = opinions(t, [(m.start(), m.start())], "seen")[0]
-                return self._misspelt(target) or self._call(ToolName.RECORD_FEEDBACK, item=target, kind=said if said in ("liked", "disliked") else "seen")
+                return self._misspelt(target, t, memory) or self._call(ToolName.RECORD_FEEDBACK, item=target, kind=said if said in ("liked", "disliked") else "seen")
             if says_it_missed(t):
                 return None  # "seen that one, too gory for me" among several: why it missed refines the search
             return Plan(answer="Which one have you seen? Say e.g. “seen the second one”.")

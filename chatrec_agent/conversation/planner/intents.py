@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from wordfreq import zipf_frequency
 
-from chatrec_agent.catalog import Catalog, Item, phrase_words
+from chatrec_agent.catalog import Catalog, Item, genre_key, phrase_words
 from chatrec_agent.catalog.attributes import AttributeVocabulary
 from chatrec_agent.catalog.mentions import SEEN_CUES, Mention, MentionLinker
 from chatrec_agent.catalog.titles import TitleLinker, normalise_title
@@ -49,8 +49,10 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         self.linker = linker  # which titles a message names, and how surely
         self.count_nouns = frozenset(lexicon.words())  # "3 comedies" counts, "two daughters" doesn't
         self.latest_year = latest_year
-        # The catalog's tags, as words: a wish naming one is worth passing on (not "good" or "funny").
-        self.tags = {tag for tag in tags if lemma(tag) not in cues.ASKING_WORDS}
+        # The catalog's tags, as words: a wish naming one is worth passing on (not "good" or "funny",
+        # nor a tag that restates a genre of the catalog: "a comedy" asks for the genre, not the
+        # films someone tagged "comedy").
+        self.tags = {tag for tag in tags if lemma(tag) not in cues.ASKING_WORDS and genre_key(tag) not in lexicon.by_key}
         # Tags a person may say they avoid ("violence", "zombies", "video games"): not the
         # lexicon's genre words nor everyday ones, which people's tags use for opinions ("good").
         self.avoidable = {" ".join(map(lemma, tag.split())): tag for tag in self.tags
@@ -98,8 +100,9 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             mentions = tuple(replace(m, decision="link", items=(self.items[item], *m.items)) if m.text == span else m
                              for m in mentions)
             if not any(m.text == span for m in mentions):  # a typo the linker did not find: take the words
-                start = text.find(span)
-                mentions += (Mention(start, start + len(span), span, (self.items[item],), 1.0, "link"),) if start >= 0 else ()
+                start = text.lower().find(span.lower())  # the planner reads lower case; the span is as written here
+                mentions += (Mention(start, start + len(span), text[start:start + len(span)], (self.items[item],), 1.0, "link"),) \
+                    if start >= 0 else ()
         token, written = MENTIONS.set(mentions), WRITTEN.set(text)
         try:
             plan = self._plan(text, memory)

@@ -75,12 +75,6 @@ def _governs(words: Sequence[str], carried: bool = False) -> bool:
     return bool(carried or NEGATION.search(near) or _EXCESS_BEFORE.search(near)) and not _ACCEPTING.search(lemmas)
 
 
-def negated_here(before: str) -> bool:
-    """Whether what follows `before` is negated in its clause: "nothing too old", "not recent"
-    ("nothing beats an old western" is not)."""
-    return _governs(words_of(_CLAUSE_END.split(fold(before))[-1]))
-
-
 def against(clauses: Sequence[str]) -> list[str | None]:
     """Per clause, whether it says what they do not want: "own" (a negation or "too …" of its
     own) or "carried" (it only intensifies a clause before that refused something: "not into
@@ -211,8 +205,9 @@ class GenreLexicon:
         return cls(catalog.genres, catalog.tag_index, learned, renamed=renamed)
 
     def narrows(self, word: str) -> bool:
-        """Whether the word names a narrower kind within its genre ("biopics", "a tearjerker")."""
-        return any(form in self.narrower for form in (word, lemma(word), word[:-1] if word.endswith("s") else ""))
+        """Whether the word names a narrower kind within its genre ("biopics", "a tearjerker"; and
+        on a catalog with tags, the kinds its tags show, "zombie" or "pixar")."""
+        return any(form in self.narrower or form in self.learned for form in (word, lemma(word), word[:-1] if word.endswith("s") else ""))
 
     def words(self) -> set[str]:
         """Every word of the genre and mood phrases this catalog understands."""

@@ -13,7 +13,7 @@ from chatrec_agent.catalog.attributes import AttributeMention
 from chatrec_agent.catalog.mentions import tokens
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.eras import parse_era
-from chatrec_agent.conversation.planner.lexicon import against, lemma
+from chatrec_agent.conversation.planner.lexicon import NEGATION, against, lemma
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, did_you_mean, did_you_mean_item, last_search,
@@ -36,6 +36,12 @@ def _everyday(phrase: str, written: str) -> bool:
     words = phrase_words(phrase).split()
     capitalised = {w.lower() for w in re.findall(r"\b[A-Z]\w*", written)}
     return bool(words) and all(zipf_frequency(w, "en") >= EVERYDAY_ZIPF and w not in capitalised for w in words)
+
+
+_QUALIFIED = re.compile(r"^(.*\w)\s+(?:that|which|who|but|though)\s+(?:(?:are|is|do|does)\s+)?$")
+# "…that we haven't seen (yet)" closing a clause: what all picks are, not a film spoken of.
+_UNSEEN_AFTER = re.compile(r"(?<=\w)\s+(?:that |which )?(?:i|we|they|you)?\s*(?:have |'ve )?(?:never|not|haven'?t|hasn'?t)\s+"
+                           r"(?:(?:really|actually|even|ever|all)\s+)?(?:seen|watched)(?:\s+(?:yet|before|already))?(?=\s*[?.!,]*\s*$)")
 
 
 class RequestReading:
@@ -274,6 +280,7 @@ class RequestReading:
         for start, end in zip(cuts, cuts[1:]):
             clause = t[start:end]
             names = any(start <= a < end for a, _ in titles) or WRITTEN_YEAR.search(clause)
+            clause = _UNSEEN_AFTER.sub(" ", clause)  # "a pixar movie we haven't seen": the rest describes it
             speaks_of = cues.SEEN.search(clause) and not cues.SEEN_ANY.search(clause)
             if (names or speaks_of) and not cues.LIKE.search(clause):
                 continue
@@ -285,7 +292,11 @@ class RequestReading:
         clauses that describe. A negated clause is no wish ("I don't really like scary movies"
         asks for nothing scary), nor one made of asking words ("hello", "any ideas?")."""
         clauses = [c for c in CLAUSE.split(t) if c.strip()]
-        kept = [c for c, unwanted in zip(clauses, against(clauses)) if not unwanted and self._describes(c, like)]
+        # "superhero movies that aren't Marvel", "a heist film but not too violent": the words
+        # before a negation that only qualifies them still describe ("I dislike …" is no such).
+        heads = [c if not unwanted else head.group(1) if unwanted == "own" and (m := NEGATION.search(c)) and
+                 (head := _QUALIFIED.search(c[:m.start()])) else "" for c, unwanted in zip(clauses, against(clauses))]
+        kept = [c for c in heads if c.strip() and self._describes(c, like)]
         # The wish is embedded and quoted back: drop the asking ("i want a …", "… please").
         wish = " ".join(re.sub(r"^(?:but|and|so|though|especially|particularly)\s+", "", cues.ASKING.sub("", c.strip(" ?.!"))) for c in kept)
         wish = re.sub(r"\s+(?:please|tonight|today|for me|thanks)$", "", wish).strip(" ,")
