@@ -2169,3 +2169,26 @@ def test_a_tag_that_restates_a_genre_is_no_wish(demo_world):
     assert "mystery" in catalog.tag_index
     args = next(c["args"] for c in calls(parser.plan("a mystery please", Recall())) if c["name"] == "recommend")
     assert args == {"genres": ["Mystery"], "k": 5}, args
+
+
+@pytest.mark.parametrize("text, args", [("the best horror films", {"genres": ["Horror"], "k": 5}),
+                                        ("best movies of 2015", {"year_from": 2015, "year_to": 2015, "k": 5}),
+                                        ("what should I watch next?", {"k": 5})])
+def test_praise_and_asking_words_are_no_wish(world, text, args):
+    """"best", "next" describe no film: as a wish they found *The Next Best Thing* and *You're
+    Next* for "…, what next?" on ml-latest-small."""
+    _, parser = world
+    (call,) = [c for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert call["args"] == args, call["args"]
+    (call,) = [c for c in calls(parser.plan("I've seen all the Toy Story movies, what next?", Recall())) if c["name"] == "recommend"]
+    assert "wish" not in call["args"], call["args"]
+
+
+def test_a_tag_that_only_says_movie_is_no_wish(embedder):
+    """Real catalogs' people tag films "movies" or "film": no wish of its own ("best movies of
+    2015" was a search for the films tagged "movies")."""
+    demo = load_catalog(settings_from_dict({}, environ={}).catalog)
+    items = [replace(i, tags=(*i.tags, "movies", "film")) if n < 3 else i for n, i in enumerate(demo.items.values())]
+    parser = OfflinePlanner.for_catalog(Catalog.from_items(items, demo.interactions), encode=embedder.encode).parser
+    (call,) = [c for c in calls(parser.plan("good movies from 2015", Recall())) if c["name"] == "recommend"]
+    assert call["args"] == {"year_from": 2015, "year_to": 2015, "k": 5}, call["args"]

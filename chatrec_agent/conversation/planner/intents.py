@@ -49,10 +49,11 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         self.linker = linker  # which titles a message names, and how surely
         self.count_nouns = frozenset(lexicon.words())  # "3 comedies" counts, "two daughters" doesn't
         self.latest_year = latest_year
-        # The catalog's tags, as words: a wish naming one is worth passing on (not "good" or "funny",
+        # The catalog's tags, as words: a wish naming one is worth passing on (not "good", "movies",
         # nor a tag that restates a genre of the catalog: "a comedy" asks for the genre, not the
         # films someone tagged "comedy").
-        self.tags = {tag for tag in tags if lemma(tag) not in cues.ASKING_WORDS and genre_key(tag) not in lexicon.by_key}
+        self.tags = {tag for tag in tags if lemma(tag) not in cues.ASKING_WORDS and tag not in cues.KINDS
+                     and genre_key(tag) not in lexicon.by_key}
         # Tags a person may say they avoid ("violence", "zombies", "video games"): not the
         # lexicon's genre words nor everyday ones, which people's tags use for opinions ("good").
         self.avoidable = {" ".join(map(lemma, tag.split())): tag for tag in self.tags
