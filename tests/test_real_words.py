@@ -2132,6 +2132,8 @@ def test_a_pick_too_old_or_too_recent_moves_the_era_from_it_and_rates_nothing(wo
     ("i watched ghostbustrs yesterday", "Ghostbusters", "ghostbustrs"),
     ("i hated blade runer, too slow", "Blade Runner", "blade runer"),
     ("Inceptoin was amazing", "Inception", "inceptoin"),  # capitalised: the "yes" finds it all the same
+    ("i loved blade runners", "Blade Runner", "blade runners"),  # words the language knows; the whole is close
+    ('I loved "Inceptoin"', "Inception", "inceptoin"),  # in quotes
 ])
 def test_a_title_misspelt_in_feedback_is_asked_about_not_written_as_typed(world, text, title, span):
     """A typo in a film said to be liked, hated or seen: "Do you mean …?" (a "yes" reads the
@@ -2140,7 +2142,7 @@ def test_a_title_misspelt_in_feedback_is_asked_about_not_written_as_typed(world,
     catalog, parser = world
     plan = parser.plan(text, Recall())
     assert not calls(plan) and plan.confirm, (plan.answer, calls(plan))
-    assert (plan.confirm["item"], plan.confirm["span"]) == (by_title(catalog, title), span)
+    assert (plan.confirm["item"], plan.confirm["span"].strip('"')) == (by_title(catalog, title), span)
     confirmed = parser.plan("yes", Recall(pending=plan.confirm))
     assert by_title(catalog, title) in feedback_of(confirmed), calls(confirmed)
     # Words close to no title are still looked up as typed, and the tool says it lacks them; and

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 
 from chatrec_agent.catalog.model import fold
+from chatrec_agent.conversation.planner.lexicon import negated_here
 from chatrec_agent.conversation.planner.wordforms import era_words
 
 
@@ -108,21 +109,8 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
     return None, None
 
 
-# "not too old", "not a fan of old films", "I don't want anything old": a negation governs the era
-# word only through these; any other word between them ("no I want something recent", "nothing
-# scary and recent", "never get tired of old westerns") is a sentence of its own.
-_NEGATION_WORD = re.compile(rf"^(?:{_any(_DATA['negations'])}|without|(?:do|does|is|are|was|were)n'?t)$")
-_THROUGH = frozenset("too that so very really overly super anything something any a an the of big fan into want like need "
-                     "films film movies movie stuff ones".split())
-
-
 def _negated(t: str, m: re.Match) -> bool:
-    words = t[:m.start()].split()[-6:]
-    for n in range(len(words) - 1, -1, -1):
-        if _NEGATION_WORD.match(words[n]):
-            return True
-        if words[n] not in _THROUGH:
-            return False
+    return negated_here(t[:m.start()])
     return False
 
 

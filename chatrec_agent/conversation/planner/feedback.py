@@ -119,16 +119,17 @@ class FeedbackReading:
         return attempt if attempt and len(attempt.split()) <= 8 and self._title_attempt(attempt) else None
 
     def _misspelt(self, target: str, t: str, memory: Recall) -> Plan | None:
-        """"intersteller was amazing": words taken as a title the catalog lacks, holding a word
-        the language does not know that spells one of its titles but for a typo, are asked about
-        as an unsure film is ("Do you mean *Interstellar*?", after the answer where the message
-        asks for something of its own); not written as typed, to be refused. A known word is no
-        typo: "I loved Lara Croft" is no *Laura*, "the heater" no *Heat*."""
+        """"intersteller was amazing": words taken as a title the catalog lacks that spell one of
+        its titles but for a typo are asked about as an unsure film is ("Do you mean
+        *Interstellar*?", after the answer where the message asks for something of its own); not
+        written as typed, to be refused. The title may end before the words do ("the godfathr
+        yesterday"), but a shorter span must keep a word the language does not know: "I loved
+        Lara Croft" is no *Laura*, "the heater in this cinema" no *Heat*."""
         if target in self.items:
             return None
         words = target.split()
-        typos = [n for n, w in enumerate(words) if w.isalpha() and zipf_frequency(w, "en") < TYPO_ZIPF]
-        for n in range(len(words), typos[-1] if typos else len(words), -1):  # "the godfathr yesterday": the title may end first
+        typos = [n for n, w in enumerate(words) if zipf_frequency(w.strip("\"'*_“”‘’!?.,"), "en") < TYPO_ZIPF]
+        for n in range(len(words), typos[-1] if typos else len(words) - 1, -1):
             span = " ".join(words[:n])
             if close := self.linker.closest(span):
                 start = t.find(span)

@@ -75,6 +75,18 @@ def _governs(words: Sequence[str], carried: bool = False) -> bool:
     return bool(carried or NEGATION.search(near) or _EXCESS_BEFORE.search(near)) and not _ACCEPTING.search(lemmas)
 
 
+# "no I want something recent", "nope, just…": a reply's "no" opens the sentence and negates nothing in it.
+_NO_OPENER = re.compile(r"^\s*(?:no|nope|nah)\b[\s,!.]*(?=(?:i|we|just|only|give|show|something|anything)\b)")
+
+
+def negated_here(before: str) -> bool:
+    """Whether what follows `before` is negated in its clause ("nothing too old", "I hate old
+    movies", "not a fan of old films"); not through "and" ("nothing scary and recent") nor by
+    a reply's opening "no", nor by a negation that accepts ("nothing beats an old western")."""
+    clause = re.split(r"\band\b", _CLAUSE_END.split(fold(before))[-1])[-1]
+    return _governs(words_of(_NO_OPENER.sub("", clause)))
+
+
 def against(clauses: Sequence[str]) -> list[str | None]:
     """Per clause, whether it says what they do not want: "own" (a negation or "too …" of its
     own) or "carried" (it only intensifies a clause before that refused something: "not into
