@@ -394,3 +394,25 @@ def test_a_film_whose_title_is_a_year_is_recorded(say, runtime):
 def test_a_title_the_catalog_lacks_lists_nothing_its_words_do_not_describe(runtime, say):
     (missing,) = say("Do you have Hot Fuzz?")
     assert missing.text == "I couldn't find “hot fuzz” in the catalog." and missing.items == []
+
+
+def test_either_of_two_genres_is_one_of_them_and_a_refinement_redoes_it(runtime, say):
+    """"a western or a war film" asked for films that are both (none on the demo: "Nothing in
+    the catalog matches"); each pick now has one of them, and "no westerns" leaves the war films."""
+    either, older, no_westerns = say("a western or a war film", "older", "no westerns")
+    genres = lambda reply: [set(runtime.catalog[i.id].genres) for i in reply.items]  # noqa: E731
+    assert either.items and all(g & {"Western", "War"} for g in genres(either)), either.text
+    assert any("Western" in g for g in genres(either)) and any("War" in g for g in genres(either))
+    assert older.items and all(g & {"Western", "War"} for g in genres(older))
+    assert no_westerns.items and all("War" in g and "Western" not in g for g in genres(no_westerns)), no_westerns.text
+    # Each side naming more than one genre stays as it was said: all of them.
+    (call,) = [c for c in say("a romantic comedy or a thriller")[0].tool_calls if c["name"] == "recommend"]
+    assert "any_genres" not in call["args"]
+
+
+def test_the_last_picks_are_said_again_when_asked(runtime, say):
+    fresh, = say("what did you recommend me last time?")
+    assert not fresh.items and "haven't suggested anything" in fresh.text
+    westerns, _, again = say("some westerns", "ok thanks", "what were those films again?")
+    assert again.text.startswith("Last time I suggested:")
+    assert all(f"*{item.title}*" in again.text for item in westerns.items)

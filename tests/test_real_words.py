@@ -2194,3 +2194,13 @@ def test_a_tag_that_only_says_movie_is_no_wish(embedder):
     parser = OfflinePlanner.for_catalog(Catalog.from_items(items, demo.interactions), encode=embedder.encode).parser
     (call,) = [c for c in calls(parser.plan("good movies from 2015", Recall())) if c["name"] == "recommend"]
     assert call["args"] == {"year_from": 2015, "year_to": 2015, "k": 5}, call["args"]
+
+
+@pytest.mark.parametrize("text, rating", [("I'd give Heat five stars", 5.0), ("rate Heat 4", 4.0), ("Heat deserves a 3/5", 3.0)])
+def test_a_rating_names_its_film_and_stars_in_words_or_digits(world, text, rating):
+    """"rate Heat 4": the slot holds only a title, so it is meant however everyday its word (it
+    was a search for "rate heat 4"); "five stars" is 5."""
+    catalog, parser = world
+    assert calls(parser.plan(text, Recall())) == [
+        {"name": "record_feedback", "args": {"item": by_title(catalog, "Heat"), "kind": "rated", "rating": rating}}]
+    assert not calls(parser.plan("rate it 4", Recall()))  # nothing in hand: "Which one should I rate?"

@@ -70,6 +70,8 @@ class AttributeFilter(BaseModel):
 
 class Filters(BaseModel):
     genres: list[str] = Field(default_factory=list, description="Genres every result must have, e.g. ['Comedy'].")
+    any_genres: list[str] = Field(default_factory=list, description=(
+        "Genres of which every result must have at least one ('a western or a war film': ['Western', 'War'])."))
     exclude_genres: list[str] = Field(default_factory=list, description="Genres no result may have, e.g. ['Horror'].")
     year_from: int | None = Field(default=None, description="Earliest release year, inclusive.")
     year_to: int | None = Field(default=None, description="Latest release year, inclusive.")
@@ -135,12 +137,12 @@ def build_tools(services: Services) -> list:
 
     def _filter(args: Filters) -> tuple[SearchFilter, list[dict]]:
         attributes, unknown = conditions(args)
-        flt = SearchFilter(genres=tuple(args.genres), exclude_genres=tuple(args.exclude_genres),
+        flt = SearchFilter(genres=tuple(args.genres), any_genres=tuple(args.any_genres), exclude_genres=tuple(args.exclude_genres),
                            year_from=args.year_from, year_to=args.year_to, attributes=attributes)
         return flt, unknown
 
     def echo(args: Filters, flt: SearchFilter) -> dict:
-        return {**args.model_dump(include={"genres", "exclude_genres", "year_from", "year_to"}),
+        return {**args.model_dump(include={"genres", "any_genres", "exclude_genres", "year_from", "year_to"}),
                 "attributes": [c.as_dict() for c in flt.attributes]}
 
     def resolve(names: list[str], exact: bool = False) -> tuple[list[Item], list[dict]]:
@@ -160,7 +162,7 @@ def build_tools(services: Services) -> list:
 
     @tool(ToolName.RECOMMEND, response_format=RESULT, args_schema=RecommendArgs)
     def recommend(runtime: ToolRuntime[ChatContext], wish: str | None = None, like: list[str] | None = None,
-                  exclude: list[str] | None = None, genres: list[str] | None = None,
+                  exclude: list[str] | None = None, genres: list[str] | None = None, any_genres: list[str] | None = None,
                   exclude_genres: list[str] | None = None, year_from: int | None = None,
                   year_to: int | None = None, attributes: list | None = None, k: int = 5) -> tuple[str, dict]:
         """Personal recommendations for the current user. `like` titles set the neighbourhood
@@ -170,7 +172,7 @@ def build_tools(services: Services) -> list:
         nothing new matches, `loosened` holds the nearest request that had picks (a wider
         era); say so to the person. When nothing new matches even so, `known` lists some
         matching items already in the user's history."""
-        args = RecommendArgs(wish=wish, like=like or [], exclude=exclude or [], genres=genres or [],
+        args = RecommendArgs(wish=wish, like=like or [], exclude=exclude or [], genres=genres or [], any_genres=any_genres or [],
                              exclude_genres=exclude_genres or [], year_from=year_from, year_to=year_to,
                              attributes=attributes or [], k=k)
         like_items, unknown = resolve(args.like)
@@ -201,11 +203,12 @@ def build_tools(services: Services) -> list:
                             "filters": {**echo(args, flt), "wish": args.wish}, "loosened": loosened, "known": known})
 
     @tool(ToolName.SEARCH_CATALOG, response_format=RESULT, args_schema=SearchArgs)
-    def search_catalog(query: str, genres: list[str] | None = None, exclude_genres: list[str] | None = None,
+    def search_catalog(query: str, genres: list[str] | None = None, any_genres: list[str] | None = None,
+                       exclude_genres: list[str] | None = None,
                        year_from: int | None = None, year_to: int | None = None, attributes: list | None = None,
                        k: int = 5) -> tuple[str, dict]:
         """Find catalog items by title (typo-tolerant) or by description, with optional filters."""
-        args = SearchArgs(query=query, genres=genres or [], exclude_genres=exclude_genres or [],
+        args = SearchArgs(query=query, genres=genres or [], any_genres=any_genres or [], exclude_genres=exclude_genres or [],
                           year_from=year_from, year_to=year_to, attributes=attributes or [], k=k)
         match = s.titles.resolve(args.query)
         flt, _ = _filter(args)
@@ -223,11 +226,12 @@ def build_tools(services: Services) -> list:
 
     @tool(ToolName.SIMILAR_ITEMS, response_format=RESULT, args_schema=SimilarArgs)
     def similar_items(runtime: ToolRuntime[ChatContext], items: list[str], genres: list[str] | None = None,
+                      any_genres: list[str] | None = None,
                       exclude_genres: list[str] | None = None, year_from: int | None = None,
                       year_to: int | None = None, attributes: list | None = None, k: int = 5) -> tuple[str, dict]:
         """Items in the neighbourhood of the given titles (by who liked them and by content),
         re-ranked for the current user, excluding ones they have already rated."""
-        args = SimilarArgs(items=items, genres=genres or [], exclude_genres=exclude_genres or [],
+        args = SimilarArgs(items=items, genres=genres or [], any_genres=any_genres or [], exclude_genres=exclude_genres or [],
                            year_from=year_from, year_to=year_to, attributes=attributes or [], k=k)
         seeds, unknown = resolve(args.items)
         flt, _ = _filter(args)

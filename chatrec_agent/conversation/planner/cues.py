@@ -36,16 +36,22 @@ SEEKING = re.compile(r"\b(?:seek|seeking|looking for|want|need|movies?|films?|re
 ASKS = re.compile(r"\b(?:seek|seeking|looking for|want|need|recommend\w*|suggest\w*|in the mood for|ideas?|options?)\b")
 HELP = re.compile(r"^(help|\?|what can you do|how does (this|it) work|commands|usage|what (is|are) (this|you)( thing| bot)?|"
                   r"who are you)\W*$")
+# "what did you recommend me last time?", "show me that list again": the bot's own last picks.
+PAST_PICKS = re.compile(r"\bwhat (?:did|were) (?:you|the (?:films?|movies?|picks?)) (?:recommend|suggest|show|pick)(?:ed)?\b|"
+                        r"\b(?:show|give|tell) me (?:that|the|those|your) (?:list|picks|films|movies|suggestions) again\b|"
+                        r"\bwhat were (?:those|the|your) (?:films|movies|picks|suggestions)\b")
 HISTORY = re.compile(
     r"\bwhat (have|did) i (like|liked|rate|rated|watch|watched|love|loved|enjoy|enjoyed)\b|"
     r"^(did|have) i (ever )?(like|liked|rate|rated|watch|watched|see|seen|love|loved|enjoy|enjoyed)\b|"
     r"(?<!\bfor )(?<!\bone of )\bmy (ratings|history|favou?rites|likes|taste)\b|\bwhat do i (like|love)\b|\bwhat i('ve| have) (liked|rated)\b"
 )
 REQUEST = re.compile(r"\b(something|anything|recommend|suggest|give me|show me some|films? like|movies? like)\b")
+# "five stars" as well as "5 stars".
+_STARS = r"[0-5](?:\.5)?|zero|one|two|three|four|five"
 RATE = [
-    re.compile(r"\brate (?P<t>.+?) (?:a |with )?(?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)?\s*[.!]*$"),
-    re.compile(r"\b(?:i'?d )?give (?P<t>.+?) (?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)\b"),
-    re.compile(r"^(?P<t>.+?) (?:is|was|gets|deserves) (?:a )?(?P<n>[0-5](?:\.5)?)\s*(?:stars?|★|/5|out of 5)\b"),
+    re.compile(rf"\brate (?P<t>.+?) (?:a |with )?(?P<n>{_STARS})\s*(?:stars?|★|/5|out of 5)?\s*[.!]*$"),
+    re.compile(rf"\b(?:i'?d )?give (?P<t>.+?) (?P<n>{_STARS})\s*(?:stars?|★|/5|out of 5)\b"),
+    re.compile(rf"^(?P<t>.+?) (?:is|was|gets|deserves) (?:a )?(?P<n>{_STARS})\s*(?:stars?|★|/5|out of 5)\b"),
 ]
 # "I really liked", "honestly hated": the adverbs between a subject and its verdict.
 _ADVERBS = r"(?:(?:really|honestly|truly|absolutely|totally|genuinely|seriously|also|just|still|actually|kinda) )*"

@@ -17,7 +17,7 @@ from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, also_meant, did_you_mean, folded, last_search, mentioned,
                                                       past_shown, spans_in, without_titles)
-from chatrec_agent.conversation.planner.references import ordinal_in, ordinals_in, pick, pointers_in, positions_in
+from chatrec_agent.conversation.planner.references import number, ordinal_in, ordinals_in, pick, pointers_in, positions_in
 from chatrec_agent.conversation.tool_names import ToolName
 
 # "loved watching heat": what was watched follows.
@@ -142,14 +142,20 @@ class FeedbackReading:
         for pattern in cues.RATE:
             if m := pattern.search(t):
                 unsure = mentioned(m.group("t"), "ask")
-                if unsure and folded(unsure[0].text) == folded(m.group("t")):
-                    # "rate Fargo 5": the slot holds only a title, so the title is meant.
-                    return self._call(ToolName.RECORD_FEEDBACK, item=unsure[0].item.id, kind="rated", rating=float(m.group("n")))
+                # "rate Fargo 5", "rate Heat 4": the slot holds only a title (however everyday its
+                # words), so the title is meant; "rate it 4" names none (*It* is no "it").
+                slot = m.group("t").strip()
+                whole = [c for c in unsure or ([] if cues.PRONOUN.match(slot) else self.linker.plausible(slot))
+                         if folded(c.text) == folded(slot)]
+                if whole:
+                    return self._call(ToolName.RECORD_FEEDBACK, item=whole[0].item.id, kind="rated", rating=_stars(m.group("n")))
                 if unsure:
                     return did_you_mean(unsure)
                 target = self._target(m.group("t"), memory, write=True)
                 if target:
-                    return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="rated", rating=float(m.group("n")))
+                    return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="rated", rating=_stars(m.group("n")))
+                if cues.PRONOUN.match(m.group("t").strip()):  # "rate it 4" with nothing in hand
+                    return Plan(answer="Which one should I rate? Name it, e.g. “rate Heat 4”, or ask for picks first.")
         for pattern, kind in ((cues.DISLIKED, "disliked"), (cues.DISLIKED_REF, "disliked"), (cues.LIKED, "liked"), (cues.LIKED_REF, "liked")):
             m = pattern.search(t)
             if not m:
@@ -298,3 +304,8 @@ class FeedbackReading:
     def _span(t: str, item: Item) -> tuple[int, int]:
         """Where the message names the item (as the linker found it written); (-1, -1) if nowhere."""
         return next((span for m, span in spans_in(t) if m.item.id == item.id), (-1, -1))
+
+
+def _stars(n: str) -> float:
+    """"4", "4.5", "four" as a rating."""
+    return float(n) if n[0].isdigit() else float(number(n))

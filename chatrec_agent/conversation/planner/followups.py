@@ -132,6 +132,10 @@ class FollowUpReading:
             else:
                 args.pop("genres", None)
             changed = True
+        if "any_genres" in args and (genres or excluded):  # "only comedies", "no westerns": the either-or is redone
+            left = [g for g in args.pop("any_genres") if g not in excluded and not genres]
+            if left:
+                args["any_genres" if len(left) > 1 else "genres"] = left
         others = bool(cues.OTHERS_AGAIN.search(t))
         if not (changed or others) or (others and not changed and not set(genres) <= set(args.get("genres", ()))):
             return None  # "something else for comedy fans" after horror: a request of its own

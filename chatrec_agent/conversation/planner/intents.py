@@ -220,6 +220,13 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             if (chat := self._chat(rest, AFTER_THANKS)) is not None and (
                     chat.answer == self.replies.chat["goodbye"] or self._feedback(rest, memory) is None):
                 return chat  # else what follows the thanks is read as said ("no thanks, I've seen it")
+        if cues.PAST_PICKS.search(t):
+            shown = memory.last_shown
+            if not shown:
+                return Plan(answer="I haven't suggested anything in this conversation yet: ask for some picks (“a comedy "
+                                   "from the 90s”), or say “what have I liked so far?” for your history.")
+            return Plan(answer="Last time I suggested:\n" + "\n".join(
+                f"{n}. *{c['title']}*" + (f" ({c['year']})" if c.get("year") else "") for n, c in enumerate(shown, 1)))
         # "did I like Fargo?" asks the history; "my favourites are X, Y" is a taste.
         if cues.HISTORY.search(t) and not cues.REQUEST.search(t) and (not mentioned(t, "link") or cues.QUESTION.match(t) or cues.WH_QUESTION.match(t)):
             return self._call(ToolName.USER_HISTORY)

@@ -15,7 +15,7 @@ from chatrec_agent.conversation.tool_names import ITEM_TOOLS, LIST_TOOLS, ToolNa
 from chatrec_agent.conversation.tool_results import tool_result
 
 # What a group's list shares with a personal one: a follow-up keeps these ("something older").
-REQUEST_ARGS = ("wish", "like", "genres", "exclude_genres", "year_from", "year_to", "attributes", "k")
+REQUEST_ARGS = ("wish", "like", "genres", "any_genres", "exclude_genres", "year_from", "year_to", "attributes", "k")
 
 
 @dataclass

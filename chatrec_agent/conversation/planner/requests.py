@@ -127,6 +127,15 @@ class RequestReading:
                 constraints.setdefault("genres", list(item.genres[:1]))
         return like, conditions, constraints
 
+    def _either(self, t: str, genres: list[str]) -> list[str] | None:
+        """The genres of "a western or a war film", "horror or thriller", where each side of
+        "or" names one of them; None otherwise ("a romantic comedy or a thriller" stays all)."""
+        sides = re.split(r"\s+or\s+", t)
+        if len(genres) < 2 or len(sides) < 2:
+            return None
+        named = [self.lexicon.parse(side)[0] for side in sides]
+        return [n[0] for n in named] if all(len(n) == 1 for n in named) and sorted(n[0] for n in named) == sorted(genres) else None
+
     def _recommend(self, t: str, memory: Recall) -> Plan:
         args: dict = {}
         bare = without_titles(t)  # a title's words are no genre, era or count
@@ -137,7 +146,9 @@ class RequestReading:
         if ref_conditions:
             args["attributes"] = args.get("attributes", []) + ref_conditions
         genres, excluded = self.lexicon.parse(without_interjection(bare), last_search(memory).get("genres", ()))
-        if genres:
+        if either := self._either(without_interjection(bare), genres):
+            args["any_genres"] = either  # "a western or a war film": one of them, not both
+        elif genres:
             args["genres"] = genres
         excluded = excluded + [g for g in self.lexicon.mood_exclusions(bare, genres) if g not in excluded]
         if avoided := self.lexicon.negated(bare, self.avoidable):  # "I don't like violence": no film tagged so
