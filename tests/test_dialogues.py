@@ -416,3 +416,13 @@ def test_the_last_picks_are_said_again_when_asked(runtime, say):
     westerns, _, again = say("some westerns", "ok thanks", "what were those films again?")
     assert again.text.startswith("Last time I suggested:")
     assert all(f"*{item.title}*" in again.text for item in westerns.items)
+    # A question that goes on is a request (review finding: these repeated the list).
+    for text in ("what were the films Hitchcock made in the 50s?", "what did you recommend to people who liked Heat?"):
+        assert [c["name"] for c in say(text)[0].tool_calls] == ["recommend"], text
+
+
+def test_rate_the_first_one_gives_no_star(runtime, say):
+    """"one" is a star only with its unit: "rate the first one" had saved 1★ (review finding)."""
+    replies = say("some westerns", "rate the first one", "give the last one one star")
+    assert not [c for c in replies[1].tool_calls if c["name"] == "record_feedback"], replies[1].tool_calls
+    assert [c["args"]["rating"] for c in replies[2].tool_calls if c["name"] == "record_feedback"] == [1.0]

@@ -97,6 +97,10 @@ def test_eras_in_german_french_and_spanish(text, expected):
     # A negation with other words between (found by review): a sentence of its own.
     ("no I want something recent", (2017, None)), ("nothing scary and recent please", (2017, None)),
     ("not new to me, an old film", (None, 1969)), ("no just something old please", (None, 1969)),
+    # Run-on sentences: the negation has its own object or sentence (found by review).
+    ("my wife doesn't like horror so something old", (None, 1969)), ("I hate romance give me something old", (None, 1969)),
+    ("no thanks I want something old", (None, 1969)), ("I don't care if it's old", (None, 1969)),
+    ("I never get tired of old westerns", (None, 1969)), ("no horror please something recent", (2017, None)),
     # Negated by other verbs than "not" (found by review after a narrower first version).
     ("I hate old movies", (1970, None)), ("don't give me anything old", (1970, None)),
     ("not interested in old movies, something funny", (1970, None)), ("skip the old stuff please", (1970, None)),

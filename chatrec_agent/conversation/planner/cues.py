@@ -37,17 +37,18 @@ ASKS = re.compile(r"\b(?:seek|seeking|looking for|want|need|recommend\w*|suggest
 HELP = re.compile(r"^(help|\?|what can you do|how does (this|it) work|commands|usage|what (is|are) (this|you)( thing| bot)?|"
                   r"who are you)\W*$")
 # "what did you recommend me last time?", "show me that list again": the bot's own last picks.
-PAST_PICKS = re.compile(r"\bwhat (?:did|were) (?:you|the (?:films?|movies?|picks?)) (?:recommend|suggest|show|pick)(?:ed)?\b|"
-                        r"\b(?:show|give|tell) me (?:that|the|those|your) (?:list|picks|films|movies|suggestions) again\b|"
-                        r"\bwhat were (?:those|the|your) (?:films|movies|picks|suggestions)\b")
+PAST_PICKS = re.compile(r"^(?:(?:and|so|ok|okay|hey|sorry)[, ]+)*(?:what (?:did|were) you (?:recommend|suggest|pick|show)(?:ed)?"
+                        r"(?: (?:me|us))?(?: (?:last time|before|earlier|yesterday))?|what were (?:those|your) "
+                        r"(?:films|movies|picks|suggestions)(?: again)?|(?:show|give|tell) me (?:that|those|your) "
+                        r"(?:list|picks|films|movies|suggestions) again)\s*[?!.]*$")
 HISTORY = re.compile(
     r"\bwhat (have|did) i (like|liked|rate|rated|watch|watched|love|loved|enjoy|enjoyed)\b|"
     r"^(did|have) i (ever )?(like|liked|rate|rated|watch|watched|see|seen|love|loved|enjoy|enjoyed)\b|"
     r"(?<!\bfor )(?<!\bone of )\bmy (ratings|history|favou?rites|likes|taste)\b|\bwhat do i (like|love)\b|\bwhat i('ve| have) (liked|rated)\b"
 )
 REQUEST = re.compile(r"\b(something|anything|recommend|suggest|give me|show me some|films? like|movies? like)\b")
-# "five stars" as well as "5 stars".
-_STARS = r"[0-5](?:\.5)?|zero|one|two|three|four|five"
+# "five stars" as well as "5 stars"; "one" only with its unit ("rate the first one" gives no star).
+_STARS = r"[0-5](?:\.5)?|zero|two|three|four|five|one(?=\s*(?:stars?|★|/5|out of))"
 RATE = [
     re.compile(rf"\brate (?P<t>.+?) (?:a |with )?(?P<n>{_STARS})\s*(?:stars?|★|/5|out of 5)?\s*[.!]*$"),
     re.compile(rf"\b(?:i'?d )?give (?P<t>.+?) (?P<n>{_STARS})\s*(?:stars?|★|/5|out of 5)\b"),
@@ -105,7 +106,7 @@ MORE_OF_SAME = re.compile(r"\b(?:more|another|other)\b(?! than)")
 # films just named, not more of them.
 TURN_FROM = re.compile(r"\b(?:different|instead|rather|change of pace|for a change)\b|\bbut (?:now|this time|tonight)\b")
 LIKE_THOSE = re.compile(r"\b(?:like|as|along the lines of) (?:those|these|them)\b|\balong (?:those|these) lines\b")
-CARRIED = ("genres", "exclude_genres", "year_from", "year_to")
+CARRIED = ("genres", "any_genres", "exclude_genres", "year_from", "year_to")
 _OLDER, _NEWER = r"older|earlier|less recent|more classic", r"newer|more recent|later|fresher|more modern"
 OLDER = re.compile(rf"\b({_OLDER})\b")
 NEWER = re.compile(rf"\b({_NEWER})\b")

@@ -132,8 +132,10 @@ class FollowUpReading:
             else:
                 args.pop("genres", None)
             changed = True
-        if "any_genres" in args and (genres or excluded):  # "only comedies", "no westerns": the either-or is redone
-            left = [g for g in args.pop("any_genres") if g not in excluded and not genres]
+        if "any_genres" in args and (genres and not cues.ONLY.search(t) or excluded):
+            # "what about horror?" replaces the either-or, "no westerns" leaves the other ("only
+            # ones with some romance" narrows it: kept)
+            left = [g for g in args.pop("any_genres") if g not in excluded and not (genres and not cues.ONLY.search(t))]
             if left:
                 args["any_genres" if len(left) > 1 else "genres"] = left
         others = bool(cues.OTHERS_AGAIN.search(t))

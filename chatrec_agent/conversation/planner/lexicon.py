@@ -81,10 +81,28 @@ _NO_OPENER = re.compile(r"^\s*(?:no|nope|nah)\b[\s,!.]*(?=(?:i|we|just|only|give
 
 def negated_here(before: str) -> bool:
     """Whether what follows `before` is negated in its clause ("nothing too old", "I hate old
-    movies", "not a fan of old films"); not through "and" ("nothing scary and recent") nor by
-    a reply's opening "no", nor by a negation that accepts ("nothing beats an old western")."""
+    movies", "not a fan of old films"). Not where the negation has its own object or sentence
+    before the word: a genre ("doesn't like horror so something old"), a new start ("so", "just",
+    "maybe", "if", "i"…: run-on sentences), "and"; nor by a reply's opening "no", nor two
+    negations ("never get tired of old westerns"), nor one that accepts ("nothing beats")."""
     clause = re.split(r"\band\b", _CLAUSE_END.split(fold(before))[-1])[-1]
-    return _governs(words_of(_NO_OPENER.sub("", clause)))
+    tail = words_of(_NO_OPENER.sub("", clause))[-5:]
+    if _EXCESS_BEFORE.search(" " + " ".join(tail) + " ") and tail and tail[-1] == "too":
+        return True  # "way too old"
+    for n in range(len(tail) - 1, -1, -1):
+        if tail[n] in _RESTARTS or tail[n] in _genre_words():
+            return False
+        if NEGATION.match(" ".join(tail[n:])):
+            return not NEGATION.search(" ".join(tail[:n])) and not _ACCEPTING.search(" " + " ".join(map(lemma, tail)) + " ")
+    return False
+
+
+_RESTARTS = frozenset("so just maybe if but please thanks thank i we then also instead because though or".split())
+
+
+@lru_cache(maxsize=1)
+def _genre_words() -> frozenset[str]:
+    return frozenset(p for p in seed_phrases() if " " not in p)
 
 
 def against(clauses: Sequence[str]) -> list[str | None]:
