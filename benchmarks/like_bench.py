@@ -31,7 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from chatrec_agent.catalog.load import load_catalog
-from chatrec_agent.recommender import Dataset, make_model
+from chatrec_agent.catalog.filters import SearchFilter
+from chatrec_agent.recommender import Dataset, UserState, make_model
 from chatrec_agent.search.embeddings import Embedder
 from chatrec_agent.settings import CatalogSettings, EmbeddingSettings
 
@@ -78,6 +79,20 @@ def content_lists(vectors: np.ndarray, ids: list[str], seeds: list[str]) -> dict
 def genre_share(lists: dict[str, list[str]], items) -> float:
     shares = [np.mean([bool(set(items[j].genres) & set(items[s].genres)) for j in top])
               for s, top in lists.items() if top and items[s].genres]
+    return round(float(np.mean(shares)), 4) if shares else float("nan")
+
+
+OTHER_GENRES = ("Comedy", "Horror", "Romance", "Animation", "Drama", "Western")
+
+
+def other_kind_share(model, seeds: list[str], items) -> float:
+    shares = []
+    for s in seeds:
+        kind = set(items[s].genres)
+        other = next((g for g in OTHER_GENRES if g not in kind), None)
+        picks = [r.item_id for r in model.recommend(UserState("bench"), k=5, filters=SearchFilter(genres=(other,)), like_items=[s])]
+        if other and picks:
+            shares.append(np.mean([bool(set(items[p].genres) & kind) for p in picks]))
     return round(float(np.mean(shares)), 4) if shares else float("nan")
 
 
@@ -131,6 +146,11 @@ def main() -> None:
     report["genre_share@10_most_rated_100"] = {"hybrid": genre_share(like_lists(full, popular), catalog.items),
                                                "embedding_only": genre_share(content_lists(vectors, ids, popular), catalog.items),
                                                "cf_only": genre_share(like_lists(ease, popular), catalog.items)}
+
+    # "like X but a comedy": within a genre X lacks, the picks that are still of X's kind (share a
+    # genre with X besides the one asked for).
+    report["kind_share@5_in_a_genre_x_lacks_most_rated_100"] = {
+        "hybrid": other_kind_share(full, popular, catalog.items), "cf_only": other_kind_share(ease, popular, catalog.items)}
 
     # Collaborative quality: held-out co-likes of X's fans.
     held = rng.random(len(interactions)) < 0.2

@@ -355,3 +355,22 @@ def test_a_selective_filter_scores_only_its_candidates_and_ranks_the_same(monkey
     monkeypatch.setattr(base, "SCORE_ROWS_BELOW", 0.0)  # never restricted: every item scored
     whole = [(r.item_id, round(r.score, 5)) for r in model.recommend(person, k=6, filters=westerns, query_vector=wish)]
     assert scored[-1] is None and picks == whole and all(i in {it.id for it in items if it.genres == ("Western",)} for i, _ in picks)
+
+
+def test_like_x_in_a_genre_x_lacks_follows_its_kind_not_its_fans():
+    """"like Die Hard but a comedy": the comedies Die Hard's fans also liked are what is
+    popular among them (romances here), not films of its kind; within a genre the seed lacks,
+    its content says what is near (the action comedies nobody of its fans rated)."""
+    rng = np.random.default_rng(7)
+    items = [Item("x", "Blast Point", genres=("Action",))]
+    items += [Item(f"a{i}", f"Action comedy {i}", genres=("Action", "Comedy")) for i in range(6)]
+    items += [Item(f"b{i}", f"Romantic comedy {i}", genres=("Comedy", "Romance")) for i in range(6)]
+    items += [Item(f"c{i}", f"Action film {i}", genres=("Action",)) for i in range(8)]
+    content = {i.id: np.eye(6)[0 if i.id[0] in "xac" else 1] + rng.normal(0, 0.05, 6) for i in items}
+    fans = [Interaction(f"fan{u}", i, 5.0) for u in range(40) for i in ["x", *rng.choice([f"b{n}" for n in range(6)], 3, replace=False),
+                                                                         *rng.choice([f"c{n}" for n in range(8)], 3, replace=False)]]
+    others = [Interaction(f"other{u}", f"a{n}", 4.0) for u in range(12) for n in rng.choice(6, 3, replace=False)]
+    model = hybrid_on(items, fans + others, content)
+    assert model.shrinkage.weight(40) > 0.5  # the fans' co-ratings do count for "like x" in its own genre
+    comedies = [r.item_id for r in model.recommend(UserState("new"), k=4, filters=SearchFilter(genres=("Comedy",)), like_items=["x"])]
+    assert comedies and all(i.startswith("a") for i in comedies), comedies

@@ -173,6 +173,11 @@ class HybridRecommender(Recommender):
         content = None if self.vectors is None else content_similarities(self.vectors, self._genres, at)
         return blend(cf, content, self.shrinkage.weight(self._co_raters[at])).mean(axis=0)
 
+    def _kind_similarities(self, seeds: list[int]) -> np.ndarray:
+        if self.vectors is None:
+            return self._item_similarities(seeds)
+        return content_similarities(self.vectors, self._genres, np.asarray(seeds, dtype=np.int64)).mean(axis=0)
+
     def _decorate(self, recs, x, query_vector):
         if not recs:
             return recs
