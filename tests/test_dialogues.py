@@ -405,6 +405,9 @@ def test_either_of_two_genres_is_one_of_them_and_a_refinement_redoes_it(runtime,
     assert any("Western" in g for g in genres(either)) and any("War" in g for g in genres(either))
     assert older.items and all(g & {"Western", "War"} for g in genres(older))
     assert no_westerns.items and all("War" in g and "Western" not in g for g in genres(no_westerns)), no_westerns.text
+    # Where enough films are both ("comedy or drama"), those come: they suit either wish.
+    (both,) = say("comedy or drama?", channel="either-both")
+    assert both.items and all({"Comedy", "Drama"} <= g for g in genres(both)), both.text
     # Each side naming more than one genre stays as it was said: all of them.
     (call,) = [c for c in say("a romantic comedy or a thriller")[0].tool_calls if c["name"] == "recommend"]
     assert "any_genres" not in call["args"]

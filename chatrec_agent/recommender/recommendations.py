@@ -204,6 +204,11 @@ class Recommendations:
         filters = filters or SearchFilter()
         query_vector = self.embedder.encode([wish])[0] if wish and self.embedder is not None else None
         prefer: set[str] = set()
+        if filters.any_genres:
+            # "action or comedy": films that are both where there are enough, else either.
+            both = replace(filters, genres=(*filters.genres, *filters.any_genres), any_genres=())
+            if self.model.available(user, both, exclude, like_items, include_seen) >= k:
+                filters = both
         tags = self.tags_named(wish) if wish else []
         if tags:
             # A tag the wish names is a constraint when enough unseen items carry it, else a preference.
