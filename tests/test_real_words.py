@@ -2204,3 +2204,14 @@ def test_a_rating_names_its_film_and_stars_in_words_or_digits(world, text, ratin
     assert calls(parser.plan(text, Recall())) == [
         {"name": "record_feedback", "args": {"item": by_title(catalog, "Heat"), "kind": "rated", "rating": rating}}]
     assert not calls(parser.plan("rate it 4", Recall()))  # nothing in hand: "Which one should I rate?"
+
+
+@pytest.mark.parametrize("text, either", [("a western or a war film", ["Western", "War"]),
+                                          ("horror or thriller from the 80s", ["Horror", "Thriller"]),
+                                          ("any good comedies or dramas?", ["Comedy", "Drama"]),
+                                          ("a romantic comedy or a thriller", None)])
+def test_genres_joined_by_or_are_either(world, text, either):
+    _, parser = world
+    (call,) = [c for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert call["args"].get("any_genres") == either, call["args"]
+    assert either is None or "genres" not in call["args"], call["args"]

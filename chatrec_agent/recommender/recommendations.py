@@ -81,6 +81,7 @@ class Recommendations:
         self._stop_fitting = threading.Event()
         self._warming: threading.Thread | None = None
         self._lexical: tuple[Dataset, LexicalIndex] | None = None  # over the model's items
+        self._genre_keys: tuple[Catalog, frozenset[str]] | None = None  # of the catalog it was built for
 
     # --- the fitted model ---------------------------------------------------------------
 
@@ -255,8 +256,10 @@ class Recommendations:
         words = f" {phrase_words(wish)} "
         # A tag that restates a catalog genre ("comedy") would narrow "a comedy" to the films
         # someone happened to tag so: the genre is the request's filter already.
-        genres = {genre_key(g) for g in self.catalog.genres}
-        return [tag for tag in self.catalog.tag_index if f" {tag} " in words and genre_key(tag) not in genres]
+        cached = self._genre_keys
+        if cached is None or cached[0] is not self.catalog:  # catalog.genres reads every item: once per catalog
+            cached = self._genre_keys = (self.catalog, frozenset(genre_key(g) for g in self.catalog.genres))
+        return [tag for tag in self.catalog.tag_index if f" {tag} " in words and genre_key(tag) not in cached[1]]
 
     def similar_items(self, item_ids: Sequence[str], k: int = 5, filters: SearchFilter | None = None,
                       user_id: str | None = None) -> list[ExplainedItem]:

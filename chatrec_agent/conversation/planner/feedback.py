@@ -154,7 +154,7 @@ class FeedbackReading:
                 target = self._target(m.group("t"), memory, write=True)
                 if target:
                     return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="rated", rating=_stars(m.group("n")))
-                if cues.PRONOUN.match(m.group("t").strip()):  # "rate it 4" with nothing in hand
+                if cues.PRONOUN.match(slot):  # "rate it 4" with nothing in hand
                     return Plan(answer="Which one should I rate? Name it, e.g. “rate Heat 4”, or ask for picks first.")
         for pattern, kind in ((cues.DISLIKED, "disliked"), (cues.DISLIKED_REF, "disliked"), (cues.LIKED, "liked"), (cues.LIKED_REF, "liked")):
             m = pattern.search(t)

@@ -23,7 +23,7 @@ from chatrec_agent.conversation.planner.meaning import AFTER_THANKS, MIN_SIMILAR
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, also_meant, folded, last_search,
-                                                      mentioned, merged, names_a_tag, past_shown, sentences_of, without_titles)
+                                                      label_of, mentioned, merged, names_a_tag, past_shown, sentences_of, without_titles)
 from chatrec_agent.conversation.planner.questions import QuestionReading, item_question
 from chatrec_agent.conversation.planner.references import as_that_one, count_in, number, ordinal_in, ordinals_in, pick
 from chatrec_agent.conversation.planner.replies import DECLINE_ADMIN, DECLINE_OTHERS, RESET, THANKS, Replies
@@ -226,7 +226,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                 return Plan(answer="I haven't suggested anything in this conversation yet: ask for some picks (“a comedy "
                                    "from the 90s”), or say “what have I liked so far?” for your history.")
             return Plan(answer="Last time I suggested:\n" + "\n".join(
-                f"{n}. *{c['title']}*" + (f" ({c['year']})" if c.get("year") else "") for n, c in enumerate(shown, 1)))
+                f"{n}. {label_of(self.items[c['id']])}" for n, c in enumerate(shown, 1) if c["id"] in self.items))
         # "did I like Fargo?" asks the history; "my favourites are X, Y" is a taste.
         if cues.HISTORY.search(t) and not cues.REQUEST.search(t) and (not mentioned(t, "link") or cues.QUESTION.match(t) or cues.WH_QUESTION.match(t)):
             return self._call(ToolName.USER_HISTORY)
