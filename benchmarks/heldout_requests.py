@@ -1033,6 +1033,29 @@ CASES_V34 = [
     (["not in the mood for anything heavy, something short and sweet"], both(has_list(), links_only())),
 ]
 
+# Batch 35 (2026-12-06, session 16): written before running any of them: a director named by
+# one of their films, shouting and emoji, a typo in a genre word, a rating said beside a title,
+# an occasion (christmas) the tags carry, a question about a film's kind, a change of mind after
+# a list, a family member's taste, "less X" beside a like, a count with genre and era.
+CASES_V35 = [
+    (["anything by the guy who made Jaws?"], director("Steven Spielberg")),
+    (["I LOVED ALIEN!!! more like it pls"], like("alien-1979", share=0.6)),
+    (["🔥🔥 action movies pls 🔥🔥"], genre_share("Action")),
+    (["a scary moive for tonight"], both(genre_share("Horror", share=0.6), links_only())),
+    (["Heat was a solid 4 out of 5 for me"], called("record_feedback", item="heat-1995", kind="rated", rating=4.0)),
+    (["any good christmas movies?"], tagged_first("christmas")),
+    (["is Alien a horror film?"], both(says("yes"), no_call("recommend"))),
+    (["some horror films", "actually no more horror, something funny instead"], both(genre_share("Comedy", share=0.6), none_of("Horror"))),
+    (["my dad loves old war movies, any ideas?"], both(genre_share("War", share=0.6), years(1900, 1979))),
+    (["something like Inception but less confusing"], both(like("inception-2010", share=0.4), links_only("inception-2010"))),
+    (["give me five comedies from the 90s"], both(genre("Comedy"), years(1990, 1999), count(5))),
+    (["Toy Story (1995) is a classic"], both(recorded("toy-story-1995", "liked"), links_only("toy-story-1995"))),
+    (["thx bye"], both(no_list(), links_only())),
+    (["recommend me a movie"], both(has_list(), links_only())),
+    (["some sci-fi", "hmm, maybe something older?"], both(genre_share("Sci-Fi", share=0.6), links_only())),
+    (["watched Home Alone with the kids yesterday, they want another one like it"], like("home-alone-1990", share=0.4)),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -1123,7 +1146,8 @@ def main() -> None:
                             ("batch_24", CASES_V24), ("batch_25", CASES_V25), ("batch_26", CASES_V26),
                             ("batch_27", CASES_V27), ("batch_28", CASES_V28),
                             ("batch_29", CASES_V29), ("batch_30", CASES_V30),
-                            ("batch_31", CASES_V31), ("batch_32", CASES_V32), ("batch_33", CASES_V33), ("batch_34", CASES_V34)):
+                            ("batch_31", CASES_V31), ("batch_32", CASES_V32), ("batch_33", CASES_V33), ("batch_34", CASES_V34),
+                            ("batch_35", CASES_V35)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
