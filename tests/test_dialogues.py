@@ -357,6 +357,14 @@ def test_when_every_match_is_known_the_answer_names_them(runtime, say):
     assert unseen.items == [] and "seen or rated" not in unseen.text and "new to you" in unseen.text
 
 
+def test_fewer_picks_than_asked_are_said_to_be_all_that_match(runtime, say):
+    """"five comedies from the 90s" with four left unseen said "Here are 4 picks for you"."""
+    (reply,) = say("3 films by the director of Blade Runner", user="fan-of-scott")
+    scott = {i.id for i in runtime.catalog.items.values() if i.extra.get("director") == "Ridley Scott"} - {"blade-runner-1982"}
+    assert 0 < len(reply.items) < 3 and {i.id for i in reply.items} <= scott
+    assert reply.text.startswith(f"Only {len(reply.items)} new pick") and "(director: Ridley Scott)" in reply.text.split("\n")[0]
+
+
 def test_seen_items_are_never_recommended(runtime, say):
     user = "demo-09"
     replies = say("what should I watch tonight?", "a drama", "not those, others", "something older", user=user)

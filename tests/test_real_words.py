@@ -4,9 +4,11 @@ class of failure seen on real dialogues, in several phrasings of our own."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
 import pytest
+from wordfreq import top_n_list
 
 from chatrec_agent.catalog import Catalog, Interaction, Item
 from chatrec_agent.catalog.load import load_catalog
@@ -2215,3 +2217,92 @@ def test_genres_joined_by_or_are_either(world, text, either):
     (call,) = [c for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
     assert call["args"].get("any_genres") == either, call["args"]
     assert either is None or "genres" not in call["args"], call["args"]
+
+
+@pytest.fixture(scope="module")
+def directed_world(embedder):
+    """The 10k catalog with a director on every film, as a real catalog has: a few known ones,
+    the rest drawn from a pool of names made of everyday words ("Stone Walker")."""
+    catalog = big_catalog()
+    known = {"Alien": "Ridley Scott", "Blade Runner": "Ridley Scott", "Heat": "Michael Mann", "Drive": "Michael Mann",
+             "Taken": "Michael Mann", "Toy Story": "John Lasseter"}
+    rng = random.Random(11)
+    words = [w.capitalize() for w in top_n_list("en", 4000) if w.isalpha() and len(w) > 3][300:]
+    pool = [f"{rng.choice(words)} {rng.choice(words)}" for _ in range(1500)]
+    items = [replace(i, extra={"director": known.get(i.title) or rng.choice(pool)}) for i in catalog.items.values()]
+    directed = Catalog.from_items(items, catalog.interactions)
+    return directed, OfflinePlanner.for_catalog(directed, encode=embedder.encode).parser
+
+
+@pytest.fixture(scope="module", params=["demo", "10k"])
+def directed(request, demo_world, directed_world):
+    return directed_world if request.param == "10k" else demo_world
+
+
+@pytest.mark.parametrize("text, title, director, genre", [
+    ("got anything else from the director of Blade Runner?", "Blade Runner", "Ridley Scott", None),
+    ("more films by whoever made Heat", "Heat", "Michael Mann", None),
+    ("a thriller by the same guy that did Heat", "Heat", "Michael Mann", "Thriller"),
+    ("something from the people behind Toy Story", "Toy Story", "John Lasseter", None),
+    ("what else has Alien's director done?", "Alien", "Ridley Scott", None),
+])
+def test_a_director_named_by_one_of_their_films(directed, text, title, director, genre):
+    """"anything by the guy who made Jaws?" seeded picks like *Jaws* (any director): the role of
+    the film named is the condition, the film itself no seed and no pick, its words no wish."""
+    catalog, parser = directed
+    (call,) = [c for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert call["args"]["attributes"] == [{"field": "director", "values": [director], "negate": False}], call["args"]
+    assert call["args"]["exclude"] == [by_title(catalog, title)] and "like" not in call["args"], call["args"]
+    assert "wish" not in call["args"] and call["args"].get("genres", [genre]) == [genre], call["args"]
+
+
+@pytest.mark.parametrize("text", ["a film that made me cry", "in the spirit of Heat", "the rest of the Alien films"])
+def test_words_about_a_film_that_name_no_role_set_no_director(directed, text):
+    _, parser = directed
+    for call in calls(parser.plan(text, Recall())):
+        assert not any(a["field"] == "director" for a in call["args"].get("attributes", [])), call
+
+
+def test_what_else_did_he_direct_is_the_director_of_the_film_in_hand(demo_world):
+    catalog, parser = demo_world
+    psycho = by_title(catalog, "Psycho")
+    memory = Recall(last_item={"id": psycho, "title": "Psycho", "year": 1960, "genres": []})
+    for text in ("what else did he direct?", "has he made anything else?"):
+        (call,) = calls(parser.plan(text, memory))
+        assert call["args"]["attributes"] == [{"field": "director", "values": ["Alfred Hitchcock"], "negate": False}], call
+
+
+@pytest.mark.parametrize("text, rating", [
+    ("Fargo was a 3", 3.0), ("I'd say 5 stars for Fargo", 5.0), ("Fargo: 8/10", 4.0), ("gave Fargo a 9 out of 10", 4.5),
+    ("honestly Fargo is a 6", 3.0), ("Fargo gets two stars from me", 2.0)])
+def test_a_score_beside_a_title_is_a_rating_on_its_scale(world, text, rating):
+    """"Heat was a 4", "4 stars for Heat", "I'd rate Heat 7/10" were asked about or searched;
+    a score out of 10 is halved (a bare number over 5 is out of 10)."""
+    catalog, parser = world
+    assert calls(parser.plan(text, Recall())) == [
+        {"name": "record_feedback", "args": {"item": by_title(catalog, "Fargo"), "kind": "rated", "rating": rating}}]
+
+
+@pytest.mark.parametrize("text", ["my son is 8, what would he like?", "Fargo was a top 10 film of the 90s",
+                                  "give me 4 comedies", "Fargo was 3 hours long?"])
+def test_a_number_that_is_no_score_rates_nothing(world, text):
+    _, parser = world
+    assert not any(c["args"].get("kind") == "rated" for c in calls(parser.plan(text, Recall())))
+
+
+@pytest.mark.parametrize("text", ["Casablanca is an absolute gem", "Fargo is a classic"])
+def test_a_film_called_a_classic_or_a_gem_is_liked(world, text):
+    catalog, parser = world
+    title = text.split(" is ")[0]
+    assert {"name": "record_feedback", "args": {"item": by_title(catalog, title), "kind": "liked"}} in calls(parser.plan(text, Recall()))
+
+
+def test_someone_elses_watching_is_not_the_speakers(world):
+    """"has she seen it?" recorded the film in hand as seen by the speaker."""
+    catalog, parser = world
+    fargo = by_title(catalog, "Fargo")
+    memory = Recall(last_item={"id": fargo, "title": "Fargo", "year": 1996, "genres": []})
+    for text in ("has she seen it?", "my kids watched it twice"):
+        assert not [c for c in calls(parser.plan(text, memory)) if c["name"] == "record_feedback"], text
+    assert calls(parser.plan("we watched it yesterday", memory)) == [
+        {"name": "record_feedback", "args": {"item": fargo, "kind": "seen"}}]

@@ -198,7 +198,7 @@ def build_tools(services: Services) -> list:
             known = [item_card(r.item) for r in s.recommendations.recommend(
                 runtime.context.user_id, k=args.k, filters=flt, exclude=offered,
                 like_items=[i.id for i in like_items] or None, include_seen=True) if r.item.id in had]
-        return tool_output({"tool": ToolName.RECOMMEND, "items": [r.as_dict() for r in results],
+        return tool_output({"tool": ToolName.RECOMMEND, "items": [r.as_dict() for r in results], "k": args.k,
                             "like": [item_card(i) for i in like_items], "unknown": unknown + unknown_values,
                             "filters": {**echo(args, flt), "wish": args.wish}, "loosened": loosened, "known": known})
 

@@ -198,6 +198,10 @@ def compose(tool_messages: list, had: str = "seen") -> str:
             noun = "pick" if count == 1 else "picks"
             like = " like " + " and ".join(_label(s) for s in seeds) if seeds else ""
             intro = f"Here {'is' if count == 1 else 'are'} {count} {noun}{like} for you:"
+            if 0 < count < payload.get("k", count):  # "five comedies from the 90s", four left unseen: said so
+                asked = _filters_text(payload.get("filters"))
+                intro = (f"Only {count} new {noun}{like} match{'es' if count == 1 else ''} that{asked}:" if asked
+                         else f"Only {count} new {noun}{like} left for you:")
             if payload.get("loosened"):
                 intro = (f"Nothing new matches all of that{_filters_text(payload.get('filters'))}; "
                          f"the nearest{_filters_text(payload['loosened'])}:")

@@ -47,12 +47,17 @@ HISTORY = re.compile(
     r"(?<!\bfor )(?<!\bone of )\bmy (ratings|history|favou?rites|likes|taste)\b|\bwhat do i (like|love)\b|\bwhat i('ve| have) (liked|rated)\b"
 )
 REQUEST = re.compile(r"\b(something|anything|recommend|suggest|give me|show me some|films? like|movies? like)\b")
-# "five stars" as well as "5 stars"; "one" only with its unit ("rate the first one" gives no star).
-_STARS = r"[0-5](?:\.5)?|zero|two|three|four|five|one(?=\s*(?:stars?|★|/5|out of))"
+# A score and its scale: "4 stars", "five stars", "4/5", "7/10", "a 9 out of 10" ("one" only
+# with its unit: "rate the first one" gives no star). A bare number only where the frame says it
+# is a score: "rate Heat 4", "Heat was a solid 4" (feedback._stars reads it; over 5, out of 10).
+_SCORE = r"(?P<n>10|[0-9](?:\.5)?|zero|two|three|four|five|six|seven|eight|nine|ten|one(?=\s*(?:stars?|★|/|out of)))"
+_SCALE = r"\s*(?:stars?|★)|\s*/\s*(?P<of>5|10)\b|\s+out of\s+(?P<of2>5|10)\b"
+_SAID = r"(?=(?:\s+(?:for|from|to) me|\s+imo)?\s*[.!]*$)"  # a bare number ends what is said
 RATE = [
-    re.compile(rf"\brate (?P<t>.+?) (?:a |with )?(?P<n>{_STARS})\s*(?:stars?|★|/5|out of 5)?\s*[.!]*$"),
-    re.compile(rf"\b(?:i'?d )?give (?P<t>.+?) (?P<n>{_STARS})\s*(?:stars?|★|/5|out of 5)\b"),
-    re.compile(rf"^(?P<t>.+?) (?:is|was|gets|deserves) (?:a )?(?P<n>{_STARS})\s*(?:stars?|★|/5|out of 5)\b"),
+    re.compile(rf"\brate (?P<t>.+?) (?:a |an |with |as )?{_SCORE}(?:{_SCALE}|{_SAID})"),
+    re.compile(rf"\b(?:give|gave|giving) (?!(?:me|us)\b)(?P<t>.+?) (?:a |an )?{_SCORE}(?:{_SCALE}|{_SAID})"),
+    re.compile(rf"^(?P<t>.+?)(?::| is| was| gets| got| deserves| earns) (?P<a>an? (?:[a-z]+ )?)?{_SCORE}(?:{_SCALE}|(?(a){_SAID}|(?!)))"),
+    re.compile(rf"^(?:i'?d say |i say )?(?:a |an )?{_SCORE}(?:{_SCALE}) (?:for|to) (?P<t>.+?)\s*[.!]*$"),
 ]
 # "I really liked", "honestly hated": the adverbs between a subject and its verdict.
 _ADVERBS = r"(?:(?:really|honestly|truly|absolutely|totally|genuinely|seriously|also|just|still|actually|kinda) )*"
@@ -61,7 +66,7 @@ LIKED = re.compile(
     r"^" + _ADVERBS + r"(?:loved|liked|enjoyed|adored)|\bmy (?:all[- ]time )?favou?rites? (?:is|are|was|were|include)) (?P<t>.+)")
 # What people call a film they liked or not: after "X was …", and as a clause's own verdict
 # (opinions.py; "good" only after "was": "is Heat good?" asks).
-PRAISE = frozenset("great amazing awesome excellent brilliant fantastic best masterpiece hilarious enjoyable beautiful "
+PRAISE = frozenset("great amazing awesome excellent brilliant fantastic best masterpiece classic gem hilarious enjoyable beautiful "
                    "wonderful incredible superb outstanding terrific gorgeous stunning perfect".split())
 SCORN = frozenset("awful terrible bad boring bored rubbish dull worst overrated meh disappointed disappointing tedious "
                   "dreadful horrible mediocre forgettable pointless".split())
@@ -147,6 +152,13 @@ CHILDHOOD = re.compile(r"\b(?:when (?:i|we) (?:was|were) (?:a |an |just a )?|as 
 FEWER = re.compile(r"^(?:(?:ok|okay|hmm|no)[, ]+)?(?:fewer|less|not so many|too many)\b")
 # "the same director", "that era"; "this year" is now, no field of the film in hand.
 REF_FIELD = re.compile(r"\b(?:that|the same|this(?! year\b)|same) (?P<what>[a-z]+)\b")
+# "the director of Jaws", "whoever made Alien", "the same people that did Toy Story", "the team
+# behind Up": a role (a field's noun or verb, questions.role_field; a maker's) of the film named after it.
+# "what else did he direct?", "has she made anything else?": the role of the film in hand.
+ROLE_OF_IT = re.compile(r"\b(?:did|has|have|does) (?:he|she|they) (?:\w+ )??(?P<verb>[a-z]+)\b")
+MAKERS = frozenset("guy guys person people man woman lady team folks one dude studio filmmaker filmmakers minds".split())
+MAKER_OF = re.compile(rf"\b(?:whoever|(?:the )?(?:same )?(?:[a-z]+ )?(?:{'|'.join(MAKERS)}) (?:who|that)) (?P<verb>[a-z]+) (?=\S)|"
+                      r"\bthe (?:same )?(?P<noun>[a-z]+) (?:of|behind) (?=\S)")
 # "no, not those", "nope, none of these", "close, but no": the last list missed.
 REJECTION = re.compile(
     r"^(?:(?:no+|nope|nah|wrong)(?=\s*(?:[,.!–—-]|$))|nope|nah|not quite|not really|not it|close,? but(?: no)?|"

@@ -148,12 +148,12 @@ class FeedbackReading:
                 whole = [c for c in unsure or ([] if cues.PRONOUN.match(slot) else self.linker.plausible(slot))
                          if folded(c.text) == folded(slot)]
                 if whole:
-                    return self._call(ToolName.RECORD_FEEDBACK, item=whole[0].item.id, kind="rated", rating=_stars(m.group("n")))
+                    return self._call(ToolName.RECORD_FEEDBACK, item=whole[0].item.id, kind="rated", rating=_stars(m))
                 if unsure:
                     return did_you_mean(unsure)
                 target = self._target(m.group("t"), memory, write=True)
                 if target:
-                    return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="rated", rating=_stars(m.group("n")))
+                    return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="rated", rating=_stars(m))
                 if cues.PRONOUN.match(slot):  # "rate it 4" with nothing in hand
                     return Plan(answer="Which one should I rate? Name it, e.g. “rate Heat 4”, or ask for picks first.")
         for pattern, kind in ((cues.DISLIKED, "disliked"), (cues.DISLIKED_REF, "disliked"), (cues.LIKED, "liked"), (cues.LIKED_REF, "liked")):
@@ -213,8 +213,8 @@ class FeedbackReading:
                     return Plan([{"name": ToolName.RECORD_FEEDBACK, "args": {"item": target, "kind": "seen"}}],
                                 then=[self._recommend(t, memory)])
                 return None  # "seen all the star wars movies": a series, kept out of the picks; what else it asks is read on
-            if re.match(r"(?:ones?)?\s*(?:[,.;!?…]|$)", phrase):
-                phrase = ""  # "seen that one, too dry for me": the film just talked about
+            if re.match(r"(?:ones?)?\s*(?:[,.;!?…]|$)", phrase) or re.match(r"(?:seen|watched|saw) (?:it|this|that) ", m.group(0)):
+                phrase = ""  # "seen that one, too dry for me", "watched it yesterday": the film just talked about
             pointed = self._positions(t, pointed=True)
             if not phrase and len(pointed) == 1 and pick(memory.last_shown, pointed[0][2]) is not None:
                 phrase = t[pointed[0][0]:pointed[0][1]]  # "the second one I already saw": the pick named first
@@ -222,6 +222,8 @@ class FeedbackReading:
             if target:
                 # "seen the first one, loved it": what a later clause thinks of it outranks "seen".
                 said = opinions(t, [(m.start(), m.start())], "seen")[0]
+                if said is None:
+                    return None  # "has she seen it?", "my kids watched it twice": not the speaker's to record
                 return self._misspelt(target, t, memory) or self._call(ToolName.RECORD_FEEDBACK, item=target, kind=said if said in ("liked", "disliked") else "seen")
             if says_it_missed(t):
                 return None  # "seen that one, too gory for me" among several: why it missed refines the search
@@ -306,6 +308,10 @@ class FeedbackReading:
         return next((span for m, span in spans_in(t) if m.item.id == item.id), (-1, -1))
 
 
-def _stars(n: str) -> float:
-    """"4", "4.5", "four" as a rating."""
-    return float(n) if n[0].isdigit() else float(number(n))
+def _stars(score: re.Match) -> float:
+    """"4", "4.5", "four", "7/10", "a 9 out of 10" as stars out of 5, to the half star; a bare
+    number over 5 is out of 10 ("Heat was a 7")."""
+    n = score["n"]
+    value = float(n) if n[0].isdigit() else float(number(n))
+    scale = int(score["of"] or score["of2"] or (10 if value > 5 else 5))
+    return max(0.5, min(5.0, round(value * 5 / scale * 2) / 2))

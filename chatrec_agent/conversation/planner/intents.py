@@ -345,6 +345,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         if ordinal_in(t) is not None and (meaning.intent != "acknowledge" or "?" in t or cues.REQUEST.search(t)
                                           or cues.OTHERS_AGAIN.search(t) or set(re.findall(r"[a-z]+", t)) & cues.SCORN):
             return None  # "I'll check out the first one" acknowledges a pick; other chat, or asking, names none
+        if meaning.intent == "acknowledge" and cues.SEEN.search(t):
+            return None  # "we watched it yesterday" says it was seen, not that they will
         if meaning.intent != "goodbye" and says_it_missed(t):
             return None  # "not really my thing", "too gory for me": the picks missed ("too bad, bye!" is a goodbye)
         return Plan(answer=self.replies.chat[meaning.intent])

@@ -65,21 +65,17 @@ def item_question(text: str, attributes: AttributeVocabulary | None, titled: boo
         return ItemQuestion((field,), "it")  # "ok and the year?": the field of the item in hand
     # `untitled`: the asking part without the titles it names ("who wrote Good Omens?" has no "good").
     if not _ASKS.search(t) or re.search(
-            r"\b(recommend|suggest|something|anything|give me|show me|good|best|great|any|got|recs?|for me|films|movies)\b",
+            r"\b(recommend|suggest|something|anything|give me|show me|good|best|great|any|got|recs?|for me|films|movies|what else)\b",
             (untitled if untitled is not None else asking_part(t)).lower()):
         return None  # "what's a good drama that came out in the 90s?" asks for items, not about one
     fields: list[str] = []
     asks = asking_part(t)  # "the third one sounds great, who directed it?" asks "who directed it?"
     who = _WHO.match(asks)
-    if who and who.group("verb") not in ("is", "was", "are", "in", "the", "it"):
-        noun = _agent_noun(who.group("verb"))
-        field = None
-        if attributes is not None:
-            field = attributes.field_named(who.group("verb")) or next(
-                (f for name in (noun, *_ROLE_SYNONYMS.get(noun, ())) if (f := attributes.field_named(name))), None)
+    if who and who.group("verb") not in ("is", "was", "are", "in", "the", "it", "else"):
+        field = role_field(who.group("verb"), attributes) if attributes is not None else None
         # A role this catalog does not record ("who wrote it?") is still a question about the
         # item: the answer says the catalog doesn't list it.
-        fields.append(field or noun)
+        fields.append(field or _agent_noun(who.group("verb")))
     if attributes is not None and not fields:
         field = attributes.field_named(t)
         if field:
@@ -102,13 +98,13 @@ def item_question(text: str, attributes: AttributeVocabulary | None, titled: boo
         if not fields and not what.startswith(("good", "worth", "any ", "ok", "available", "there", "in ")):
             return ItemQuestion((), ref, what)
     if not fields:
-        if re.match(r"^(?:who|what)(?: is| was|'s) in\b|\bwho stars\b|\bstarring\b|\bcast\b", asks):
+        if re.match(r"^(?:who|what)(?: else)?(?: is| was|'s) in\b|\bwho stars\b|\bstarring\b|\bcast\b", asks):
             return ItemQuestion(("cast",), reference)  # a field this catalog may lack: said unknown
         return None
     return ItemQuestion(tuple(fields), reference)
 
 
-_IRREGULAR = {"wrote": "writer", "written": "writer", "made": "maker", "sang": "singer", "sung": "singer",
+_IRREGULAR = {"wrote": "writer", "written": "writer", "made": "maker", "make": "maker", "did": "maker", "do": "maker", "done": "maker", "sang": "singer", "sung": "singer",
               "shot": "cinematographer", "starred": "cast", "stars": "cast", "played": "cast", "drew": "artist"}
 
 
@@ -117,6 +113,14 @@ _ROLE_SYNONYMS = {"writer": ("author", "authors", "writers", "screenwriter", "no
                   "cast": ("actors", "starring", "stars", "actor"), "maker": ("director", "creator", "author", "brand"),
                   "director": ("directed_by", "directors"), "singer": ("artist", "performer"),
                   "artist": ("illustrator", "author")}
+
+
+def role_field(word: str, attributes: AttributeVocabulary) -> str | None:
+    """The catalog field a role word names, by its own name or its verb ("directed",
+    "director", "made" -> director; "wrote" -> author on a bookshop), if the catalog has it."""
+    noun = _agent_noun(word) if word not in _ROLE_SYNONYMS else word
+    return attributes.field_named(word) or next(
+        (f for name in (noun, *_ROLE_SYNONYMS.get(noun, ())) if (f := attributes.field_named(name))), None)
 
 
 def _field_named(words: str, attributes: AttributeVocabulary | None) -> str | None:

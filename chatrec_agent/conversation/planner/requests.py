@@ -18,6 +18,7 @@ from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, did_you_mean, did_you_mean_item, last_search,
                                                       mentioned, names_a_tag, spans_in, without_interjection, without_titles)
+from chatrec_agent.conversation.planner.questions import role_field
 from chatrec_agent.conversation.planner.references import ordinal_in
 from chatrec_agent.conversation.tool_names import ToolName
 
@@ -113,9 +114,9 @@ class RequestReading:
             like = list(memory.spoken_of)  # "I've seen Zodiac and Prisoners, anything like those?": both
         conditions: list[dict] = []
         constraints: dict = {}
-        for m in cues.REF_FIELD.finditer(t):
-            what = m.group("what")
-            field = self.attributes.field_named(what) if self.attributes else None
+        roles = [m.group("what") for m in cues.REF_FIELD.finditer(t)] + [m["verb"] for m in cues.ROLE_OF_IT.finditer(t)]
+        for what in roles:
+            field = role_field(what, self.attributes) if self.attributes else None
             if field and item.extra.get(field):
                 values = self.attributes.resolve(field, [item.extra[field]])[0] if self.attributes else []
                 conditions.append({"field": field, "values": values or [item.extra[field]], "negate": False})
@@ -126,6 +127,25 @@ class RequestReading:
             elif what in ("genre", "genres", "kind", "type", "sort") and item.genres:
                 constraints.setdefault("genres", list(item.genres[:1]))
         return like, conditions, constraints
+
+    def _maker_of(self, t: str) -> tuple[dict, str, tuple[int, int]] | None:
+        """"anything by the guy who made Jaws?", "whoever directed alien", "Heat's director": the
+        role's value in the film named, as a condition, the film, and where the words say so;
+        the film itself is no seed and no pick.
+        The cue is sure a title is there, so any span that spells one counts (a filter writes nothing)."""
+        if not self.attributes:
+            return None
+        found = [("made" if m["noun"] in cues.MAKERS else m["noun"] or m["verb"], c, (m.start(), m.end() + c.end))
+                 for m in cues.MAKER_OF.finditer(t)
+                 for c in self.linker.candidates(t[m.end():]) if c.start == 0]
+        for own in re.finditer(r"'s? ([a-z]+)\b", t):  # "Heat's director"
+            found += [(own[1], c, (c.start, own.end())) for c in self.linker.candidates(t[:own.start()]) if c.end == own.start()]
+        for role, mention, span in sorted(found, key=lambda f: f[1].start - f[1].end):  # the longest title first
+            field = None if cues.PRONOUN.match(mention.text.lower()) else role_field(role, self.attributes)
+            if field and (value := mention.item.extra.get(field)):
+                values = self.attributes.resolve(field, [value])[0]
+                return {"field": field, "values": values or [value], "negate": False}, mention.item.id, span
+        return None
 
     def _either(self, t: str, genres: list[str]) -> list[str] | None:
         """The genres of "a western or a war film", "horror or thriller", where each side of
@@ -145,6 +165,12 @@ class RequestReading:
         like_ref, ref_conditions, ref_constraints = self._referenced(t, memory)
         if ref_conditions:
             args["attributes"] = args.get("attributes", []) + ref_conditions
+        made, asked = None, t
+        if maker := self._maker_of(t):
+            condition, made, (start, end) = maker
+            args["attributes"] = [*[a for a in args.get("attributes", []) if a != condition], condition]
+            args["exclude"] = [made]
+            asked = t[:start] + t[end:]  # the words naming the role describe nothing wanted
         genres, excluded = self.lexicon.parse(without_interjection(bare), last_search(memory).get("genres", ()))
         if either := self._either(without_interjection(bare), genres):
             args["any_genres"] = either  # "a western or a war film": one of them, not both
@@ -174,7 +200,7 @@ class RequestReading:
             said = dict(zip(known, opinions(t, [self._span(t, self.items[i]) for i in known], "seed")))
             like = [i for i in found if said.get(i, "seed") in ("seed", "liked", "seen")]
         if not like:  # the films the message names, but those it says they dislike or haven't seen
-            named = self._named(t)
+            named = [i for i in self._named(t) if i.id != made]
             said = opinions(t, [self._span(t, i) for i in named], "seed")
             like = [i.id for i, opinion in zip(named, said)
                     if opinion in ("seed", "liked", "seen") or (opinion is None and cues.LIKE_THAT.search(t))]
@@ -191,7 +217,7 @@ class RequestReading:
             args["like"] = like
         elif cues.LIKE_THAT.search(t) and not like_ref:
             return Plan(answer="Like which one? Name a title, e.g. “something like Fargo”.")
-        described = without_titles(self._describing(t))
+        described = without_titles(self._describing(cues.ROLE_OF_IT.sub(" ", asked)))  # "did he direct" describes nothing
         # Attribute values in the describing clauses: only where the message names any (a catalog-wide lookup per call).
         wish = self._wish(self._without_mentions(described, self._mentions(described) if mentions else []), like)
         if wish:
