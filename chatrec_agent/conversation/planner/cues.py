@@ -52,12 +52,17 @@ REQUEST = re.compile(r"\b(something|anything|recommend|suggest|give me|show me s
 # is a score: "rate Heat 4", "Heat was a solid 4" (feedback._stars reads it; over 5, out of 10).
 _SCORE = r"(?P<n>10|[0-9](?:\.5)?|zero|two|three|four|five|six|seven|eight|nine|ten|one(?=\s*(?:stars?|★|/|out of)))"
 _SCALE = r"\s*(?:stars?|★)|\s*/\s*(?P<of>5|10)\b|\s+out of\s+(?P<of2>5|10)\b"
-_SAID = r"(?=(?:\s+(?:for|from|to) me|\s+imo)?\s*[.!]*$)"  # a bare number ends what is said
+# The score ends what is said of the film: "Heat got 4 stars on imdb" is no rating of theirs.
+_SAID = r"(?=(?:\s+(?:for|from|to) me|\s+(?:imo|tbh|honestly|easily|please|pls))*\s*(?:[.!,;]|\s(?:and|but|so)\b|$))"
+# (pattern, whether its frame is sure a title fills the slot: "rate Hot Fuzz 4" looks it up,
+# "the soundtrack was a 10" names no film).
 RATE = [
-    re.compile(rf"\brate (?P<t>.+?) (?:a |an |with |as )?{_SCORE}(?:{_SCALE}|{_SAID})"),
-    re.compile(rf"\b(?:give|gave|giving) (?!(?:me|us)\b)(?P<t>.+?) (?:a |an )?{_SCORE}(?:{_SCALE}|{_SAID})"),
-    re.compile(rf"^(?P<t>.+?)(?::| is| was| gets| got| deserves| earns) (?P<a>an? (?:[a-z]+ )?)?{_SCORE}(?:{_SCALE}|(?(a){_SAID}|(?!)))"),
-    re.compile(rf"^(?:i'?d say |i say )?(?:a |an )?{_SCORE}(?:{_SCALE}) (?:for|to) (?P<t>.+?)\s*[.!]*$"),
+    (re.compile(rf"\brate (?P<t>.+?) (?:a |an |with |as )?{_SCORE}(?:{_SCALE})?{_SAID}"), True),
+    (re.compile(rf"\b(?:give|gave|giving) (?!(?:me|us|them|him|her|up)\b)(?P<t>.+?) (?:a |an )?{_SCORE}(?:{_SCALE})?{_SAID}"), True),
+    # A bare number needs its article ("Heat was a 4"), not a rank ("a top 10 film").
+    (re.compile(rf"^(?:(?:honestly|tbh|imo|personally|overall|ok|okay|so|well|yeah)[, ]+)*(?P<t>.+?)(?::| is| was| gets| got| deserves| earns) (?P<a>an? (?!(?:top|number|no)\b)(?:[a-z]+ )?)?"
+                rf"{_SCORE}(?:{_SCALE}|(?(a)|(?!))){_SAID}"), False),
+    (re.compile(rf"^(?:i'?d say |i say )?(?:a |an )?{_SCORE}(?:{_SCALE}) (?:for|to) (?P<t>.+?)\s*[.!]*$"), False),
 ]
 # "I really liked", "honestly hated": the adverbs between a subject and its verdict.
 _ADVERBS = r"(?:(?:really|honestly|truly|absolutely|totally|genuinely|seriously|also|just|still|actually|kinda) )*"
@@ -66,7 +71,7 @@ LIKED = re.compile(
     r"^" + _ADVERBS + r"(?:loved|liked|enjoyed|adored)|\bmy (?:all[- ]time )?favou?rites? (?:is|are|was|were|include)) (?P<t>.+)")
 # What people call a film they liked or not: after "X was …", and as a clause's own verdict
 # (opinions.py; "good" only after "was": "is Heat good?" asks).
-PRAISE = frozenset("great amazing awesome excellent brilliant fantastic best masterpiece classic gem hilarious enjoyable beautiful "
+PRAISE = frozenset("great amazing awesome excellent brilliant fantastic best masterpiece gem hilarious enjoyable beautiful "
                    "wonderful incredible superb outstanding terrific gorgeous stunning perfect".split())
 SCORN = frozenset("awful terrible bad boring bored rubbish dull worst overrated meh disappointed disappointing tedious "
                   "dreadful horrible mediocre forgettable pointless".split())
@@ -155,8 +160,9 @@ REF_FIELD = re.compile(r"\b(?:that|the same|this(?! year\b)|same) (?P<what>[a-z]
 # "the director of Jaws", "whoever made Alien", "the same people that did Toy Story", "the team
 # behind Up": a role (a field's noun or verb, questions.role_field; a maker's) of the film named after it.
 # "what else did he direct?", "has she made anything else?": the role of the film in hand.
-ROLE_OF_IT = re.compile(r"\b(?:did|has|have|does) (?:he|she|they) (?:\w+ )??(?P<verb>[a-z]+)\b")
-MAKERS = frozenset("guy guys person people man woman lady team folks one dude studio filmmaker filmmakers minds".split())
+ROLE_OF_IT = re.compile(r"\b(?:did|has|have|does) (?:he|she|they) (?:\w+ )??(?P<verb>[a-z]+)\b(?=.*\b(?:else|other|more)\b)|"
+                        r"\b(?:else|other \w+|more) (?:did|has|have|does) (?:he|she|they) (?:\w+ )??(?P<verb2>[a-z]+)\b")
+MAKERS = frozenset("guy guys person people man woman lady team folks dude studio filmmaker filmmakers minds".split())
 MAKER_OF = re.compile(rf"\b(?:whoever|(?:the )?(?:same )?(?:[a-z]+ )?(?:{'|'.join(MAKERS)}) (?:who|that)) (?P<verb>[a-z]+) (?=\S)|"
                       r"\bthe (?:same )?(?P<noun>[a-z]+) (?:of|behind) (?=\S)")
 # "no, not those", "nope, none of these", "close, but no": the last list missed.

@@ -14,9 +14,10 @@ from chatrec_agent.catalog.mentions import Mention, title_end
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.lexicon import UNTRIED, taste_scope
 from chatrec_agent.conversation.planner.memory import Recall
-from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed
+from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed, someone_elses
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, also_meant, did_you_mean, folded, last_search, mentioned,
                                                       past_shown, spans_in, without_titles)
+from chatrec_agent.conversation.planner.replies import OTHERS_SEEN
 from chatrec_agent.conversation.planner.references import number, ordinal_in, ordinals_in, pick, pointers_in, positions_in
 from chatrec_agent.conversation.tool_names import ToolName
 
@@ -139,7 +140,7 @@ class FeedbackReading:
     def _feedback(self, t: str, memory: Recall) -> Plan | None:
         if cues.WHY.search(t) or cues.QUESTION.match(t) or cues.WH_QUESTION.match(t) or cues.HYPOTHETICAL.search(t):
             return None  # "why would I like it?", "what else would I like?" are questions, not feedback
-        for pattern in cues.RATE:
+        for pattern, framed in cues.RATE if not t.endswith("?") else ():  # "Heat got 5 stars, is it good?" asks
             if m := pattern.search(t):
                 unsure = mentioned(m.group("t"), "ask")
                 # "rate Fargo 5", "rate Heat 4": the slot holds only a title (however everyday its
@@ -147,6 +148,8 @@ class FeedbackReading:
                 slot = m.group("t").strip()
                 whole = [c for c in unsure or ([] if cues.PRONOUN.match(slot) else self.linker.plausible(slot))
                          if folded(c.text) == folded(slot)]
+                if not (whole or cues.PRONOUN.match(slot) or ordinal_in(slot) is not None or framed and self._title_attempt(slot)):
+                    continue  # "I gave up on Heat after 10", "the soundtrack was a 10": no film rated
                 if whole:
                     return self._call(ToolName.RECORD_FEEDBACK, item=whole[0].item.id, kind="rated", rating=_stars(m))
                 if unsure:
@@ -213,7 +216,7 @@ class FeedbackReading:
                     return Plan([{"name": ToolName.RECORD_FEEDBACK, "args": {"item": target, "kind": "seen"}}],
                                 then=[self._recommend(t, memory)])
                 return None  # "seen all the star wars movies": a series, kept out of the picks; what else it asks is read on
-            if re.match(r"(?:ones?)?\s*(?:[,.;!?…]|$)", phrase) or re.match(r"(?:seen|watched|saw) (?:it|this|that) ", m.group(0)):
+            if re.match(r"(?:ones?)?\s*(?:[,.;!?…]|$)", phrase) or re.match(r"(?:seen|watched|saw) it ", m.group(0)) and not MENTIONS.get():
                 phrase = ""  # "seen that one, too dry for me", "watched it yesterday": the film just talked about
             pointed = self._positions(t, pointed=True)
             if not phrase and len(pointed) == 1 and pick(memory.last_shown, pointed[0][2]) is not None:
@@ -222,8 +225,10 @@ class FeedbackReading:
             if target:
                 # "seen the first one, loved it": what a later clause thinks of it outranks "seen".
                 said = opinions(t, [(m.start(), m.start())], "seen")[0]
+                if said is None and someone_elses(t[:m.start()]):  # "has she seen it?", "my kids watched it twice"
+                    return Plan(answer=OTHERS_SEEN)
                 if said is None:
-                    return None  # "has she seen it?", "my kids watched it twice": not the speaker's to record
+                    return None
                 return self._misspelt(target, t, memory) or self._call(ToolName.RECORD_FEEDBACK, item=target, kind=said if said in ("liked", "disliked") else "seen")
             if says_it_missed(t):
                 return None  # "seen that one, too gory for me" among several: why it missed refines the search

@@ -81,6 +81,13 @@ _CARE_FOR = re.compile(r"\bcar(?:e|ed|ing) (?:much |a lot |too much )?for\b")  #
 _PRAISED = re.compile(r"(?:good|" + "|".join(sorted(cues.PRAISE)) + r")\b")
 
 
+def someone_elses(before: str) -> bool:
+    """Whether the words before a verb in its clause make it someone else's ("has she seen it",
+    "my kids watched it"): another person named, and not the speaker with them ("my wife and I")."""
+    words = _WORD.findall(_CLAUSE.split(before)[-1])
+    return any(w.split("'")[0] in _OTHER_PEOPLE - {"you"} for w in words) and not {"i", "we"} & set(words)
+
+
 def says_it_missed(t: str) -> bool:
     """Whether the text says why a film missed: "too gory for me", "not really my thing"."""
     return bool(cues.MISSED.search(t) or any(not _PRAISED.match(t, m.end()) for m in EXCESS.finditer(t)))

@@ -65,7 +65,8 @@ def item_question(text: str, attributes: AttributeVocabulary | None, titled: boo
         return ItemQuestion((field,), "it")  # "ok and the year?": the field of the item in hand
     # `untitled`: the asking part without the titles it names ("who wrote Good Omens?" has no "good").
     if not _ASKS.search(t) or re.search(
-            r"\b(recommend|suggest|something|anything|give me|show me|good|best|great|any|got|recs?|for me|films|movies|what else)\b",
+            r"\b(recommend|suggest|something|anything|give me|show me|good|best|great|any|got|recs?|for me|films|movies|"
+            r"what else(?!\b.{0,20}\b(?:tell|know|say)\b))\b",
             (untitled if untitled is not None else asking_part(t)).lower()):
         return None  # "what's a good drama that came out in the 90s?" asks for items, not about one
     fields: list[str] = []

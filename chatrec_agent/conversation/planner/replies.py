@@ -16,6 +16,8 @@ DECLINE_ADMIN = ("I can't run admin actions from a conversation. Admins use the 
 DECLINE_OTHERS = "I can only use your own history, not other people's; ask me about your own taste instead."
 RESET = "Starting over: I've set aside what we talked about. What are you in the mood for?"
 THANKS = "You're welcome! Tell me how it went (“I loved it”, “rate it 4”) and I'll tune the next picks."
+# "has she seen it?", "my kids watched it twice": only the speaker's own watching is recorded.
+OTHERS_SEEN = "I only keep track of what you've watched yourself. Tell me what you thought of it, or ask for more whenever you like."
 ACKNOWLEDGE = "Enjoy! Tell me how it went (“I loved it”, “rate it 4”), or ask for more whenever you like."
 
 

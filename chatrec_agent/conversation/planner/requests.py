@@ -13,7 +13,7 @@ from chatrec_agent.catalog.attributes import AttributeMention
 from chatrec_agent.catalog.mentions import tokens
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.eras import parse_era
-from chatrec_agent.conversation.planner.lexicon import NEGATION, against, lemma
+from chatrec_agent.conversation.planner.lexicon import NEGATION, against, lemma, negated_here
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, did_you_mean, did_you_mean_item, last_search,
@@ -114,9 +114,11 @@ class RequestReading:
             like = list(memory.spoken_of)  # "I've seen Zodiac and Prisoners, anything like those?": both
         conditions: list[dict] = []
         constraints: dict = {}
-        roles = [m.group("what") for m in cues.REF_FIELD.finditer(t)] + [m["verb"] for m in cues.ROLE_OF_IT.finditer(t)]
-        for what in roles:
-            field = role_field(what, self.attributes) if self.attributes else None
+        # "that director" names its field; "what else did he direct?" by the role's verb.
+        roles = [(m.group("what"), False) for m in cues.REF_FIELD.finditer(t)] + \
+            [(m["verb"] or m["verb2"], True) for m in cues.ROLE_OF_IT.finditer(t)]
+        for what, verb in roles:
+            field = None if not self.attributes else role_field(what, self.attributes) if verb else self.attributes.field_named(what)
             if field and item.extra.get(field):
                 values = self.attributes.resolve(field, [item.extra[field]])[0] if self.attributes else []
                 conditions.append({"field": field, "values": values or [item.extra[field]], "negate": False})
@@ -144,7 +146,9 @@ class RequestReading:
             field = None if cues.PRONOUN.match(mention.text.lower()) else role_field(role, self.attributes)
             if field and (value := mention.item.extra.get(field)):
                 values = self.attributes.resolve(field, [value])[0]
-                return {"field": field, "values": values or [value], "negate": False}, mention.item.id, span
+                # "nothing by the guy who made Jaws", "not by whoever directed Alien": ruled out.
+                negate = negated_here(t[:span[0]]) or bool(re.search(r"\bno more\b[^,.;!?]*$", t[:span[0]]))
+                return {"field": field, "values": values or [value], "negate": negate}, mention.item.id, span
         return None
 
     def _either(self, t: str, genres: list[str]) -> list[str] | None:
