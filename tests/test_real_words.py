@@ -2334,3 +2334,13 @@ def test_someone_elses_watching_is_not_the_speakers(world):
         assert not calls(plan) and "what you've watched yourself" in plan.answer, text
     assert calls(parser.plan("we watched it yesterday", memory)) == [
         {"name": "record_feedback", "args": {"item": fargo, "kind": "seen"}}]
+
+
+def test_either_or_genres_after_a_search_replace_its_genre(world):
+    """"comedy or drama?" after war films had asked for war comedies or war dramas; a genre
+    that says whom the films are for stays ("for my kids", then "comedy or adventure?")."""
+    _, parser = world
+    for before, kept in ((["Western"], None), (["Children"], ["Children"])):
+        memory = Recall(last_recommend={"genres": before, "k": 5}, list_tool="recommend")
+        (call,) = [c for c in calls(parser.plan("horror or sci-fi then?", memory)) if c["name"] == "recommend"]
+        assert sorted(call["args"]["any_genres"]) == ["Horror", "Sci-Fi"] and call["args"].get("genres") == kept, call["args"]

@@ -38,9 +38,11 @@ def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audienc
                                    *(g for g in previous.get("exclude_genres") or [] if g not in args.get("genres", []))]))
     if excluded:
         args["exclude_genres"] = excluded
-    if args.get("genres"):
-        kept = [g for g in previous.get("genres", []) if (adds or g in audiences) and g not in excluded and g not in args["genres"]]
-        args["genres"] = [*args["genres"], *kept]
+    own = [*args.get("genres", []), *args.get("any_genres", [])]  # "comedy or drama?" after war films: its own
+    if own:
+        kept = [g for g in previous.get("genres", []) if (adds or g in audiences) and g not in excluded and g not in own]
+        if kept:
+            args["genres"] = [*args.get("genres", []), *kept]
         return
     if not previous.get("genres"):
         return
