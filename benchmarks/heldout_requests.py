@@ -1061,6 +1061,31 @@ CASES_V35 = [
     (["watched Home Alone with the kids yesterday, they want another one like it"], like("home-alone-1990", share=0.4)),
 ]
 
+# Batch 36 (2026-12-06, session 16): written before running any of them: shorthand, a greeting
+# before a request, films disliked beside a request, a pick by position made older, comparing two
+# films, all of a list seen, "for adults", a question by position, the watchlist by title, an era
+# with a tag avoided, streaming, a mood and occasion, a dislike with a reason then "lighter", a
+# count said with "and that's it", a director's films said as a taste.
+CASES_V36 = [
+    (["smth scary pls"], genre_share("Horror", share=0.6)),
+    (["hey there! looking for a good thriller tonight"], both(genre_share("Thriller"), links_only())),
+    (["I hated Titanic and La La Land, something romantic but not cheesy"],
+     both(genre_share("Romance", share=0.6), left_out("titanic-1997", "la-la-land-2016"))),
+    (["some sci-fi", "more like the second one but older"], seeded()),
+    (["which is better, Alien or Aliens?"], both(no_call("record_feedback"), links_only("alien-1979", "aliens-1986"))),
+    (["some comedies", "I've already seen all of those"], kinds_recorded("seen", "seen", "seen", "seen", "seen")),
+    (["something like Toy Story but for adults"], both(like("toy-story-1995", share=0.4), none_of("Children"))),
+    (["some westerns", "who directed the third one?"], item_asked()),
+    (["add Heat to my watchlist"], called("watchlist", action="add")),
+    (["something from the 70s, nothing too violent"], both(years(1970, 1979), links_only())),
+    (["is Psycho on netflix?"], no_call("recommend")),
+    (["a light fun movie for a rainy afternoon"], both(has_list(), links_only())),
+    (["Gone Girl was way too dark for me. Something lighter?"], both(recorded("gone-girl-2014", "disliked"), has_list())),
+    (["two horror films and that's it"], both(genre("Horror"), count(2))),
+    (["I like Wes Anderson movies"], director("Wes Anderson")),
+    (["my wife wants a romcom, I want action. Ideas?"], both(has_list(), links_only())),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -1152,7 +1177,7 @@ def main() -> None:
                             ("batch_27", CASES_V27), ("batch_28", CASES_V28),
                             ("batch_29", CASES_V29), ("batch_30", CASES_V30),
                             ("batch_31", CASES_V31), ("batch_32", CASES_V32), ("batch_33", CASES_V33), ("batch_34", CASES_V34),
-                            ("batch_35", CASES_V35)):
+                            ("batch_35", CASES_V35), ("batch_36", CASES_V36)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
