@@ -365,6 +365,14 @@ def test_fewer_picks_than_asked_are_said_to_be_all_that_match(runtime, say):
     assert reply.text.startswith(f"Only {len(reply.items)} new pick") and "(director: Ridley Scott)" in reply.text.split("\n")[0]
 
 
+def test_each_persons_kind_gives_films_of_two_of_them_first(runtime, say):
+    """Three kinds, none of the demo's films all three: films of two of them come first."""
+    (reply,) = say("my wife wants a romcom, I want action. Ideas?", user="couple-night")
+    kinds = {"Romance", "Comedy", "Action"}
+    shared = [len(kinds & set(runtime.catalog[i.id].genres)) for i in reply.items]
+    assert len(shared) == 5 and all(n >= 2 for n in shared), shared
+
+
 def test_seen_items_are_never_recommended(runtime, say):
     user = "demo-09"
     replies = say("what should I watch tonight?", "a drama", "not those, others", "something older", user=user)

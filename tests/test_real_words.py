@@ -2344,3 +2344,26 @@ def test_either_or_genres_after_a_search_replace_its_genre(world):
         memory = Recall(last_recommend={"genres": before, "k": 5}, list_tool="recommend")
         (call,) = [c for c in calls(parser.plan("horror or sci-fi then?", memory)) if c["name"] == "recommend"]
         assert sorted(call["args"]["any_genres"]) == ["Horror", "Sci-Fi"] and call["args"].get("genres") == kept, call["args"]
+
+
+@pytest.mark.parametrize("text, either, kept", [
+    ("my husband wants a comedy, I'd rather have horror", ["Comedy", "Horror"], None),
+    ("I like westerns but my dad prefers war films", ["Western", "War"], None),
+    ("my kids are into animation and I like adventure", ["Adventure", "Animation"], ["Children"]),
+    ("my son and I love horror", None, ["Horror"]),
+    ("a comedy and a romance please", None, ["Comedy", "Romance"]),
+])
+def test_peoples_own_wants_are_either_of_them(world, text, either, kept):
+    """"my wife wants a romcom, I want action" asked for romantic action comedies (none): each
+    person's kind is one of the options; whom the films are for ("my kids") stays a must."""
+    _, parser = world
+    (call,) = [c for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert sorted(call["args"].get("any_genres") or []) == sorted(either or []), call["args"]
+    assert sorted(call["args"].get("genres") or []) == sorted(kept or []), call["args"]
+
+
+@pytest.mark.parametrize("text", ["a cartoon for adults", "something like Home Alone but for adults", "a mature comedy"])
+def test_films_for_adults_are_no_childrens_films(world, text):
+    _, parser = world
+    (call,) = [c for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert "Children" in call["args"].get("exclude_genres", []), call["args"]

@@ -210,6 +210,11 @@ class Recommendations:
             both = replace(filters, genres=(*filters.genres, *filters.any_genres), any_genres=())
             if self.model.available(user, both, exclude, like_items, include_seen) >= k:
                 filters = both
+            elif len(filters.any_genres) > 2:  # "a romcom for her, action for me": films of two of them first
+                pairs = [replace(filters, genres=(*filters.genres, a, b), any_genres=())
+                         for n, a in enumerate(filters.any_genres) for b in filters.any_genres[n + 1:]]
+                mask = np.logical_or.reduce([self.model.allowed(pair, exclude) for pair in pairs])
+                prefer = {self.model.ds.item_ids[n] for n in np.flatnonzero(mask)}
         tags = self.tags_named(wish) if wish else []
         if tags:
             # A tag the wish names is a constraint when enough unseen items carry it, else a preference.
@@ -217,7 +222,7 @@ class Recommendations:
             if self.model.available(user, constrained, exclude, like_items, include_seen) >= k:
                 filters = constrained
             else:
-                prefer = {i for tag in tags for i in self.catalog.tag_index.get(tag, ())}
+                prefer |= {i for tag in tags for i in self.catalog.tag_index.get(tag, ())}
         lexical = self.lexical_index().scores(wish) if wish else None
         recs = self.model.recommend(user, k, filters, exclude, like_items, query_vector, include_seen, prefer, lexical)
         if asked is not None:

@@ -15,7 +15,7 @@ from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.eras import parse_era
 from chatrec_agent.conversation.planner.lexicon import NEGATION, against, lemma, negated_here
 from chatrec_agent.conversation.planner.memory import Recall
-from chatrec_agent.conversation.planner.opinions import opinions
+from chatrec_agent.conversation.planner.opinions import opinions, someone_elses
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, did_you_mean, did_you_mean_item, last_search,
                                                       mentioned, names_a_tag, spans_in, without_interjection, without_titles)
 from chatrec_agent.conversation.planner.questions import role_field
@@ -153,12 +153,20 @@ class RequestReading:
 
     def _either(self, t: str, genres: list[str]) -> list[str] | None:
         """The genres of "a western or a war film", "horror or thriller", where each side of
-        "or" names one of them; None otherwise ("a romantic comedy or a thriller" stays all)."""
-        sides = re.split(r"\s+or\s+", t)
-        if len(genres) < 2 or len(sides) < 2:
+        "or" names one of them, and of "my wife wants a romcom, I want action", where people's
+        wants name their own; None otherwise ("a romantic comedy or a thriller" stays all)."""
+        if len(genres) < 2:
             return None
+        sides = re.split(r"\s+or\s+", t)
         named = [self.lexicon.parse(side)[0] for side in sides]
-        return [n[0] for n in named] if all(len(n) == 1 for n in named) and sorted(n[0] for n in named) == sorted(genres) else None
+        if len(sides) > 1 and all(len(n) == 1 for n in named) and sorted(n[0] for n in named) == sorted(genres):
+            return [n[0] for n in named]
+        clauses = [c for c in re.split(r"[,;.!?]+|\s+but\s+|\s+(?:and|while|whereas)\s+(?=(?:i|we|my|he|she|they)\b)", t)
+                   if self.lexicon.parse(c)[0]]
+        kinds = [g for g in genres if g not in self.lexicon.audiences]  # "my kids love …": for kids, whatever the kind
+        if len(kinds) > 1 and len(clauses) > 1 and any(map(someone_elses, clauses)) and not all(map(someone_elses, clauses)):
+            return kinds
+        return None
 
     def _recommend(self, t: str, memory: Recall) -> Plan:
         args: dict = {}
@@ -178,6 +186,8 @@ class RequestReading:
         genres, excluded = self.lexicon.parse(without_interjection(bare), last_search(memory).get("genres", ()))
         if either := self._either(without_interjection(bare), genres):
             args["any_genres"] = either  # "a western or a war film": one of them, not both
+            if audience := [g for g in genres if g not in either]:
+                args["genres"] = audience
         elif genres:
             args["genres"] = genres
         excluded = excluded + [g for g in self.lexicon.mood_exclusions(bare, genres) if g not in excluded]
