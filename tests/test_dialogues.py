@@ -366,11 +366,15 @@ def test_fewer_picks_than_asked_are_said_to_be_all_that_match(runtime, say):
 
 
 def test_each_persons_kind_gives_films_of_two_of_them_first(runtime, say):
-    """Three kinds, none of the demo's films all three: films of two of them come first."""
+    """Three kinds, none of the demo's films all three: films of two of them come first. Two
+    kinds with fewer than five films of both (western comedies): those first, then either."""
     (reply,) = say("my wife wants a romcom, I want action. Ideas?", user="couple-night")
     kinds = {"Romance", "Comedy", "Action"}
     shared = [len(kinds & set(runtime.catalog[i.id].genres)) for i in reply.items]
     assert len(shared) == 5 and all(n >= 2 for n in shared), shared
+    (reply,) = say("something for me and my husband, he likes westerns, I like comedies", user="couple-night-2")
+    both = [{"Western", "Comedy"} <= set(runtime.catalog[i.id].genres) for i in reply.items]
+    assert len(both) == 5 and both[0] and not all(both) and both == sorted(both, reverse=True), both
 
 
 def test_seen_items_are_never_recommended(runtime, say):

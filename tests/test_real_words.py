@@ -2351,6 +2351,8 @@ def test_either_or_genres_after_a_search_replace_its_genre(world):
     ("I like westerns but my dad prefers war films", ["Western", "War"], None),
     ("my kids are into animation and I like adventure", ["Adventure", "Animation"], ["Children"]),
     ("my son and I love horror", None, ["Horror"]),
+    ("they say horror is scary, I want a horror comedy", None, ["Horror", "Comedy"]),
+    ("a sci-fi movie for my dad, something with action", None, ["Sci-Fi", "Action"]),
     ("a comedy and a romance please", None, ["Comedy", "Romance"]),
 ])
 def test_peoples_own_wants_are_either_of_them(world, text, either, kept):
@@ -2362,8 +2364,12 @@ def test_peoples_own_wants_are_either_of_them(world, text, either, kept):
     assert sorted(call["args"].get("genres") or []) == sorted(kept or []), call["args"]
 
 
-@pytest.mark.parametrize("text", ["a cartoon for adults", "something like Home Alone but for adults", "a mature comedy"])
-def test_films_for_adults_are_no_childrens_films(world, text):
+@pytest.mark.parametrize("text, ruled_out", [("a cartoon for adults", True), ("something like Home Alone but for adults", True),
+                                             ("a mature comedy", True), ("no adult content please, a comedy", False),
+                                             ("as an adult I still love animated movies", False),
+                                             ("a young adult romance", False), ("nothing too dark, an adventure", False)])
+def test_films_for_adults_are_no_childrens_films(world, text, ruled_out):
+    """A mood negated rules nothing out (review finding: "no adult content" ruled out children's films)."""
     _, parser = world
     (call,) = [c for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
-    assert "Children" in call["args"].get("exclude_genres", []), call["args"]
+    assert ("Children" in call["args"].get("exclude_genres", [])) == ruled_out, call["args"]

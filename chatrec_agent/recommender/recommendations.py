@@ -210,7 +210,7 @@ class Recommendations:
             both = replace(filters, genres=(*filters.genres, *filters.any_genres), any_genres=())
             if self.model.available(user, both, exclude, like_items, include_seen) >= k:
                 filters = both
-            elif len(filters.any_genres) > 2:  # "a romcom for her, action for me": films of two of them first
+            else:  # "westerns for him, comedies for me": films of two of them first
                 pairs = [replace(filters, genres=(*filters.genres, a, b), any_genres=())
                          for n, a in enumerate(filters.any_genres) for b in filters.any_genres[n + 1:]]
                 mask = np.logical_or.reduce([self.model.allowed(pair, exclude) for pair in pairs])

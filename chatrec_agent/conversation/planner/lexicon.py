@@ -257,12 +257,13 @@ class GenreLexicon:
         return found
 
     def mood_exclusions(self, text: str, asked: Iterable[str]) -> list[str]:
-        """The catalog genres a mood word in the text rules out, minus the genres asked for."""
+        """The catalog genres a mood word in the text rules out, minus the genres asked for;
+        not where the mood is negated ("nothing too dark", "no adult content")."""
         words = " " + " ".join(words_of(text)) + " "
         asked = set(asked)
         out: list[str] = []
         for phrase, genres in MOODS.items():
-            if f" {phrase} " in words:
+            if (at := words.find(f" {phrase} ")) >= 0 and not negated_here(words[:at]):
                 for present in filter(None, map(self.present, genres)):
                     if present not in asked and present not in out:
                         out.append(present)

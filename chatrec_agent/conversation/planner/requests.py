@@ -39,6 +39,8 @@ def _everyday(phrase: str, written: str) -> bool:
     return bool(words) and all(zipf_frequency(w, "en") >= EVERYDAY_ZIPF and w not in capitalised for w in words)
 
 
+# What a person's taste is said with ("my wife wants…", "he's into…", "I'd rather…").
+_WANTS = frozenset("want like love prefer enjoy adore into fan rather".split())
 _QUALIFIED = re.compile(r"^(.*\w)\s+(?:that|which|who|but|though)\s+(?:(?:are|is|do|does)\s+)?$")
 # "…that we haven't seen (yet)" closing a clause: what all picks are, not a film spoken of.
 _UNSEEN_AFTER = re.compile(r"(?<=\w)\s+(?:that |which )?(?:i|we|they|you)?\s*(?:have |'ve )?(?:never|not|haven'?t|hasn'?t)\s+"
@@ -164,7 +166,9 @@ class RequestReading:
         clauses = [c for c in re.split(r"[,;.!?]+|\s+but\s+|\s+(?:and|while|whereas)\s+(?=(?:i|we|my|he|she|they)\b)", t)
                    if self.lexicon.parse(c)[0]]
         kinds = [g for g in genres if g not in self.lexicon.audiences]  # "my kids love …": for kids, whatever the kind
-        if len(kinds) > 1 and len(clauses) > 1 and any(map(someone_elses, clauses)) and not all(map(someone_elses, clauses)):
+        # Another person's taste beside the speaker's: not "they say horror is scary", "a film for my dad".
+        theirs = [someone_elses(c) and bool(_WANTS & {lemma(w) for w in c.split()}) for c in clauses]
+        if len(kinds) > 1 and any(theirs) and not all(theirs):
             return kinds
         return None
 
