@@ -1089,6 +1089,29 @@ CASES_V36 = [
     (["my wife wants a romcom, I want action. Ideas?"], both(has_list(), links_only())),
 ]
 
+# Batch 37 (2026-12-06, session 16): written before running any of them: a title in quotes, a
+# sequel by its number, other languages, a correction of a count, "the rest", a film's kind asked
+# again for more, several turns refining one search, "what about X?" after a list, a liked film
+# and a disliked one as seeds, a typo after "like", a superlative, "something different".
+CASES_V37 = [
+    (["have you seen \"The Shining\"? I want something like it"], like("the-shining-1980", share=0.6)),
+    (["I liked the second Godfather more than the first"], both(recorded("the-godfather-part-ii-1974", "liked"), links_only("the-godfather-part-ii-1974", "the-godfather-1972"))),
+    (["Ich suche einen guten Horrorfilm"], genre_share("Horror", share=0.6)),
+    (["una comedia romántica, por favor"], genre_share("Romance", "Comedy", share=0.6)),
+    (["give me 10 thrillers", "too many, just 3"], both(genre("Thriller"), count(3))),
+    (["some sci-fi", "I've seen the first one, what about the rest?"], both(has_list(), links_only())),
+    (["some westerns", "more like that, but funnier"], both(has_list(), lambda rt, r: any(c["name"] == "recommend" for c in r.tool_calls))),
+    (["a crime film", "from the 90s", "with a heist"], both(genre_share("Crime", share=0.6), years(1990, 1999))),
+    (["some horror", "what about Psycho?"], links_only("psycho-1960")),
+    (["I loved Alien but hated Aliens, more like the first"], both(like("alien-1979", share=0.4), left_out("aliens-1986"))),
+    (["something like jurasic park"], like("jurassic-park-1993", share=0.4)),
+    (["what's the scariest movie you have?"], genre_share("Horror", share=0.6)),
+    (["some comedies", "something completely different please"], both(has_list(), none_of("Comedy"))),
+    (["I want a movie with a strong female lead"], both(has_list(), links_only())),
+    (["Seven Samurai or The Magnificent Seven, which should I watch?"], no_call("record_feedback")),
+    (["films like Parasite (2019), in any language"], like("parasite-2019", share=0.4)),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -1180,7 +1203,7 @@ def main() -> None:
                             ("batch_27", CASES_V27), ("batch_28", CASES_V28),
                             ("batch_29", CASES_V29), ("batch_30", CASES_V30),
                             ("batch_31", CASES_V31), ("batch_32", CASES_V32), ("batch_33", CASES_V33), ("batch_34", CASES_V34),
-                            ("batch_35", CASES_V35), ("batch_36", CASES_V36)):
+                            ("batch_35", CASES_V35), ("batch_36", CASES_V36), ("batch_37", CASES_V37)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
