@@ -2373,3 +2373,56 @@ def test_films_for_adults_are_no_childrens_films(world, text, ruled_out):
     _, parser = world
     (call,) = [c for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
     assert ("Children" in call["args"].get("exclude_genres", [])) == ruled_out, call["args"]
+
+
+@pytest.mark.parametrize("text, title, year", [
+    ("I loved the second Paddington", "Paddington 2", 2017), ("the first Paddington was sweet too", "Paddington", 2014),
+    ("something like the second Ghostbusters", "Ghostbusters II", 1989),
+    ("the newest Mission: Impossible was great", "Mission: Impossible - Fallout", 2018)])
+def test_an_ordinal_before_a_series_title_is_that_film_of_it(big_world, text, title, year):
+    """"I liked the second Godfather more than the first" liked *The Godfather*."""
+    catalog, parser = big_world
+    assert by_title(catalog, title, year) in linked_ids(parser.plan(text, Recall())), text
+
+
+def test_an_ordinal_sequel_number_where_the_catalog_lacks_the_ones_between(demo_world):
+    catalog, parser = demo_world
+    assert linked_ids(parser.plan("something like the third Toy Story", Recall())) == {by_title(catalog, "Toy Story 3")}
+    assert linked_ids(parser.plan("I liked the second Godfather", Recall())) == {by_title(catalog, "The Godfather Part II")}
+    # A position in a list shown is still a position.
+    memory = shown(catalog, "Heat", "Fargo")
+    assert linked_ids(parser.plan("the second one was great", memory)) == {by_title(catalog, "Fargo")}
+
+
+def test_a_search_refined_turn_by_turn_keeps_its_era_while_its_kind_stays(world):
+    """"a crime film", "from the 90s", "with a heist" had dropped the 90s."""
+    _, parser = world
+    memory = Recall(last_recommend={"genres": ["Crime"], "year_from": 1990, "year_to": 1999, "k": 5}, list_tool="recommend")
+    for text in ("one with a twist ending", "something darker"):
+        (call,) = [c for c in calls(parser.plan(text, memory)) if c["name"] == "recommend"]
+        assert (call["args"].get("year_from"), call["args"].get("year_to")) == (1990, 1999), (text, call["args"])
+    (call,) = [c for c in calls(parser.plan("a western instead", memory)) if c["name"] == "recommend"]
+    assert "year_from" not in call["args"], call["args"]
+
+
+def test_something_completely_different_turns_from_the_search(world):
+    catalog, parser = world
+    memory = replace(shown(catalog, "Heat", "Fargo"), last_recommend={"genres": ["Crime"], "k": 5})
+    for text in ("something totally different", "ok, something different for a change"):
+        (call,) = [c for c in calls(parser.plan(text, memory)) if c["name"] == "recommend"]
+        assert call["args"].get("exclude_genres") == ["Crime"] and "genres" not in call["args"], (text, call["args"])
+
+
+def test_too_many_with_a_number_is_that_many(world):
+    _, parser = world
+    memory = Recall(last_recommend={"genres": ["Crime"], "k": 10}, list_tool="recommend")
+    (call,) = calls(parser.plan("too many, just three please", memory))
+    assert call["args"]["k"] == 3 and call["args"]["genres"] == ["Crime"], call["args"]  # not halved
+
+
+def test_more_like_that_after_a_list_is_like_the_list(world):
+    """"more like that, but funnier" after a list asked "Like which one?"."""
+    catalog, parser = world
+    memory = replace(shown(catalog, "Heat", "Fargo"), last_recommend={"genres": ["Crime"], "k": 5})
+    (call,) = [c for c in calls(parser.plan("more like that please", memory)) if c["name"] == "recommend"]
+    assert set(call["args"]["like"]) == {by_title(catalog, "Heat"), by_title(catalog, "Fargo")}, call["args"]

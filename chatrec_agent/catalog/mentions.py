@@ -27,6 +27,7 @@ weights below apply.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import json
 import math
@@ -263,6 +264,7 @@ class MentionLinker:
         for candidates in self.by_key.values():  # the more popular film first
             candidates.sort(key=lambda c: (c[1], -self._popular.get(c[0].id, 0.0)))
         self._keys = list(self.by_key)
+        self._sorted_keys = sorted(self._keys)
         zipf_frequency("warm", "en")  # loads wordfreq's tables now, not in someone's turn
         self.find = lru_cache(maxsize=4096)(self._find)
         self.likely_known = lru_cache(maxsize=4096)(self._likely_known)
@@ -394,12 +396,32 @@ class MentionLinker:
         decision = "ask" if evidence["year_clash"] and decision == "link" else decision
         return replace(m, score=round(score, 4), decision=decision, evidence=evidence)
 
+    def _series(self, key: str) -> list[Item]:
+        """The films whose titles begin with the whole of this one's ("godfather", "godfather
+        part ii", …), oldest first."""
+        at = bisect.bisect_left(self._sorted_keys, key)
+        keys = []
+        while at < len(self._sorted_keys) and (self._sorted_keys[at] == key or self._sorted_keys[at].startswith(key + " ")):
+            keys.append(self._sorted_keys[at])
+            at += 1
+        items = {item.id: item for k in keys for item, _ in self.by_key[k]}
+        return sorted(items.values(), key=lambda item: item.year or 0)
+
     def _scored(self, text: str, toks, i: int, j: int, found: list[tuple[Item, bool]]) -> Mention:
         year = _year_after(text[toks[j - 1][2]:])
         ranked = sorted(found, key=lambda c: (abs(c[0].year - year) if year and c[0].year else 0, c[1],
                                               -self._popular.get(c[0].id, 0.0)))
         item, short = ranked[0]
         start, end = toks[i][1], toks[j - 1][2]
+        # "the second Godfather", "the original Ghostbusters": that film of the series.
+        if i > 0 and year is None and (n := SERIES_ORDINALS.get(toks[i - 1][0])) is not None:
+            series = self._series(" ".join(t for t, _, _ in toks[i:j]))
+            # "the third Toy Story" is *Toy Story 3* where the catalog lacks the second.
+            numbered = [it for it in series if n > 0 and re.search(rf"\b(?:{n + 1}|{_ROMAN[n]})$", key_of(it.title))]
+            if numbered or len(series) > 1 and -len(series) <= n < len(series):
+                item, short = (numbered or series)[0 if numbered else n], False
+                ranked = [(item, False), *(c for c in ranked if c[0] != item)]
+                start = toks[i - 1][1]
         mention = Mention(start, end, text[start:end], tuple(dict.fromkeys(c[0] for c in ranked)), 0.0, "text")
         # A link whose year is another film's is at most a question (see _rescored).
         return self._rescored(mention, self._evidence(text, toks, i, j, item, short))
@@ -444,6 +466,12 @@ class MentionLinker:
             if item not in out:
                 out.append(item)
         return out[:limit]
+
+
+# Which film of a series an ordinal before its title means (sorted by year; -1 the newest).
+_ROMAN = ("i", "ii", "iii", "iv", "v")
+SERIES_ORDINALS = {"first": 0, "original": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
+                   "fifth": 4, "5th": 4, "last": -1, "latest": -1, "newest": -1}
 
 
 def _inside_name(text: str, toks: list[tuple[str, int, int]], i: int, j: int, year: int | None) -> bool:

@@ -4,7 +4,7 @@ People state the kind of film once ("a good romance") and then talk about films,
 what was shown ("I liked The Notebook, any like that?", "something fun", "too dry for me"); a
 person who recommends keeps looking for romances until they ask for something else. So a
 request that names no genre of its own stays within the conversation's genres and keeps its
-exclusions: whole when it names no film; when it does, only the genres its films share (a
+exclusions (and its era, while the kind stays): whole when it names no film; when it does, only the genres its films share (a
 thriller fan who asked for comedies and now says "like Se7en" has changed the subject). A
 genre that says whom the films are for ("for my kids") stays when the kind changes ("they're
 more into animated films"), until it is ruled out; and what they said they avoid ("I don't like
@@ -39,6 +39,9 @@ def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audienc
     if excluded:
         args["exclude_genres"] = excluded
     own = [*args.get("genres", []), *args.get("any_genres", [])]  # "comedy or drama?" after war films: its own
+    if set(own) <= set(previous.get("genres") or ()) and not args.get("like") and not ({"year_from", "year_to"} & set(args)):
+        # "a crime film", "from the 90s", "with a heist": the era stays while the kind does.
+        args.update({key: previous[key] for key in ("year_from", "year_to") if previous.get(key) is not None})
     if own:
         kept = [g for g in previous.get("genres", []) if (adds or g in audiences) and g not in excluded and g not in own]
         if kept:

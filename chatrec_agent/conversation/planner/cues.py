@@ -154,6 +154,7 @@ CHILD_AGE = 12
 # no "when?" question; read as "back then".
 CHILDHOOD = re.compile(r"\b(?:when (?:i|we) (?:was|were) (?:a |an |just a )?|as (?:a |an )?)(?:kids?|child|children|little|young|younger|"
                        r"teen|teens|teenager|teenagers|boy|girl|little (?:kid|one|boy|girl))\b", re.I)
+COUNTED = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|couple|few)\b")  # a count may be said
 FEWER = re.compile(r"^(?:(?:ok|okay|hmm|no)[, ]+)?(?:fewer|less|not so many|too many)\b")
 # "the same director", "that era"; "this year" is now, no field of the film in hand.
 REF_FIELD = re.compile(r"\b(?:that|the same|this(?! year\b)|same) (?P<what>[a-z]+)\b")

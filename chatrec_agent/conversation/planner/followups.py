@@ -64,6 +64,9 @@ class FollowUpReading:
         if phrase in ("those", "them", "these") and len(memory.spoken_of) > 1:
             # "I loved Alien and Aliens. More like those?": picks like both, as "I like X and Y" gets.
             return self._call(ToolName.RECOMMEND, like=memory.spoken_of, k=self._count(t))
+        if cues.PRONOUN.match(phrase) and not memory.last_item and not memory.spoken_of and len(memory.last_shown) > 1 \
+                and memory.last_recommend is not None:  # "more like that" after a list: like the list, within its search
+            return self._call(ToolName.RECOMMEND, **past_shown({"like": [c["id"] for c in memory.last_shown], "k": self._count(t)}, memory))
         if phrase and (ordinal_in(phrase) is not None or cues.PRONOUN.match(phrase)):
             target = self._target(phrase, memory)
             if target and memory.last_recommend is not None and memory.list_tool == ToolName.RECOMMEND:
@@ -93,8 +96,8 @@ class FollowUpReading:
             if re.search(r"\b(more|other|others|else|different|new)\b", t):  # "give me 2 more": not those again
                 args = past_shown(args, memory)
             return self._call(ToolName.RECOMMEND, **args)
-        if cues.FEWER.match(t):
-            args["k"] = max(1, min(int(args.get("k", 5)), len(memory.last_shown) or 5) // 2)
+        if cues.FEWER.match(t):  # "fewer" halves the list; "too many, just 3" says how many
+            args["k"] = self._count(t) if cues.COUNTED.search(t) else max(1, min(int(args.get("k", 5)), len(memory.last_shown) or 5) // 2)
             return self._call(ToolName.RECOMMEND, **args)
         changed = False
         mentions = self._mentions(t)
@@ -143,7 +146,7 @@ class FollowUpReading:
             return None  # "something else for comedy fans" after horror: a request of its own
         if others:  # "not those": everything shown so far is out; a refinement keeps them eligible
             args = past_shown(args, memory)
-        if re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|couple|few)\b", t):
+        if cues.COUNTED.search(t):
             args["k"] = self._count(t)
         return self._call(ToolName.RECOMMEND, **args)
 
@@ -200,7 +203,7 @@ class FollowUpReading:
             args["like"] = list(dict.fromkeys([*args.get("like", []), *like]))
         if names_a_tag(rest, self.tags):
             args["wish"] = rest  # a catalog tag named: the new words are the wish now
-        if re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|couple|few)\b", rest) and \
+        if cues.COUNTED.search(rest) and \
                 year_from is None and year_to is None:
             args["k"] = self._count(rest)
         args = {k: v for k, v in args.items() if v not in (None, [], "")}

@@ -397,9 +397,13 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         plan = self._recommend(t, memory)
         if not self._bare(plan):
             return plan
+        args = plan.tool_calls[0]["args"]
+        if memory.last_recommend is not None and cues.TURN_FROM.search(t):
+            # "something completely different": not the search's kinds, nor what it showed.
+            turned = [g for g in memory.last_recommend.get("genres") or [] if g not in self.lexicon.audiences]
+            return self._call(ToolName.RECOMMEND, **past_shown({"k": args.get("k", 5), **({"exclude_genres": turned} if turned else {})}, memory))
         if (memory.last_item or memory.last_shown) and len(t.split()) <= 10 and (by_meaning := self._by_meaning(t, memory)):
             return by_meaning
-        args = plan.tool_calls[0]["args"]
         if "wish" not in args and memory.last_recommend is not None and memory.last_shown:
             # "Any suggestion for me?", "what else would you suggest?": asking again in the middle
             # of a search goes on with it, past what was shown.

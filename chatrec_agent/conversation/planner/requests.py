@@ -104,8 +104,9 @@ class RequestReading:
         if item is None and memory.last_shown:
             item = self.items.get(memory.last_shown[0]["id"]) if len(memory.last_shown) == 1 else None
         if item is None:
-            if memory.last_shown and cues.LIKE_THOSE.search(t):
-                # "a few more just like those": the whole list as seeds, within the search it answered.
+            if memory.last_shown and (cues.LIKE_THOSE.search(t) or cues.LIKE_THAT.search(t)):
+                # "a few more just like those", "more like that, but funnier": the whole list as
+                # seeds, within the search it answered.
                 carried = {k: v for k, v in last_search(memory).items() if k in cues.CARRIED}
                 return [card["id"] for card in memory.last_shown], [], carried
             return [], [], {}
