@@ -70,8 +70,7 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
     t = _norm(text)
     for between in _BETWEEN:
         if m := between.search(t):
-            a, b = sorted((int(m.group(1)), int(m.group(2))))
-            return a, b
+            return tuple(sorted((int(m.group(1)), int(m.group(2)))))
     # "nothing before 1990", "no films older than 1990", "not after 2000": the bound turns round.
     if m := _BEFORE.search(t):
         year = int(m.group(2))
@@ -111,7 +110,6 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
 
 def _negated(t: str, m: re.Match) -> bool:
     return negated_here(t[:m.start()])
-    return False
 
 
 _JOINER = re.compile(r"^\W*(?:or|and|to|through|till|until|&|/|-)?\W*(?:the\s+)?$")

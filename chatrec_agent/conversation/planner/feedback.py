@@ -150,11 +150,9 @@ class FeedbackReading:
                          if folded(c.text) == folded(slot)]
                 if not (whole or cues.PRONOUN.match(slot) or ordinal_in(slot) is not None or framed and self._title_attempt(slot)):
                     continue  # "I gave up on Heat after 10", "the soundtrack was a 10": no film rated
-                if whole:
-                    return self._call(ToolName.RECORD_FEEDBACK, item=whole[0].item.id, kind="rated", rating=_stars(m))
-                if unsure:
+                if unsure and not whole:
                     return did_you_mean(unsure)
-                target = self._target(m.group("t"), memory, write=True)
+                target = whole[0].item.id if whole else self._target(m.group("t"), memory, write=True)
                 if target:
                     return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="rated", rating=_stars(m))
                 if cues.PRONOUN.match(slot):  # "rate it 4" with nothing in hand
@@ -189,8 +187,7 @@ class FeedbackReading:
                 if args is not None and kind == "disliked":
                     args["genres"] = [g for g in args.get("genres", []) if g not in genres]
                     args["exclude_genres"] = list(dict.fromkeys([*args.get("exclude_genres", []), *genres]))
-                    args = {k: v for k, v in args.items() if v not in (None, [], "")}
-                    plan.tool_calls[0]["args"] = args
+                    plan.tool_calls[0]["args"] = {k: v for k, v in args.items() if v not in (None, [], "")}
                 # "My favourite film is Casablanca, I love old romances": what the other clauses say of the films they name counts too.
                 named = self._named(t)
                 said = self._recorded(named, opinions(t, [self._span(t, i) for i in named], None))

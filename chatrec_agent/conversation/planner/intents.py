@@ -254,10 +254,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             # "I've seen that one, too dry for me" reads like a reaction, and says something of a film.
             feedback = self._feedback(t, memory)
             return feedback if feedback is not None and feedback.tool_calls else chat
-        compound = self._compound(t, memory)
-        if compound is not None:
-            return compound
-        return self._single(t, memory)
+        return self._compound(t, memory) or self._single(t, memory)
 
     def _sentences(self, sentences: list[str], memory: Recall) -> Plan:
         """A message of several sentences ("I liked The Notebook. Any movies like that?"), read one
@@ -371,10 +368,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         """A group request: its words read by the usual rules, its calls made the group's."""
         if ask.membership_only and memory.last_group is not None:
             return Plan(tool_calls=[membership_call(ask, memory)])
-        if ask.rest:
-            plan = self._compound(ask.rest, memory) or self._single(ask.rest, memory)
-        else:
-            plan = self._call(ToolName.RECOMMEND)
+        plan = (self._compound(ask.rest, memory) or self._single(ask.rest, memory)) if ask.rest else self._call(ToolName.RECOMMEND)
         if plan.answer is not None:
             return plan
 

@@ -327,16 +327,14 @@ class GenreLexicon:
                 pattern = rf" {re.escape(phrase)} "
                 for match in re.finditer(pattern, taken):
                     before = taken[: match.start() + 1]
-                    if opens and _SHOWN_IS_NOT.match(before):
+                    negated = carried or NEGATION.search(before) or _EXCESS_BEFORE.search(before) or \
+                        (negation is not None and negation.search(before))
+                    if not negated or opens and _SHOWN_IS_NOT.match(before):  # "that isn't a western": wanted
                         include.extend(n for n in names if n not in include)
-                    elif carried or NEGATION.search(before) or _EXCESS_BEFORE.search(before) or \
-                            (negation is not None and negation.search(before)):
-                        if phrase in self.learned:
-                            within.extend(names)
-                        else:
-                            exclude.append((phrase, names))
+                    elif phrase in self.learned:
+                        within.extend(names)
                     else:
-                        include.extend(n for n in names if n not in include)
+                        exclude.append((phrase, names))
                 taken = re.sub(pattern, " # ", taken)
         excluded: list[str] = []
         for phrase, names in exclude:

@@ -118,8 +118,7 @@ def _own(clause: str, asks: bool = False) -> tuple[bool, Opinion | bool]:
         if _negates(word):
             negated = True
             continue
-        not_own = not_own or word in _OTHER_PEOPLE or word.split("'")[0] in _OTHER_PEOPLE or word in _IMPRESSION \
-            or word in _HEARSAY  # "my wife's"
+        not_own = not_own or word.split("'")[0] in _OTHER_PEOPLE or word in _IMPRESSION or word in _HEARSAY  # "my wife's" too
         base = lemma(word)
         if (word == "into" and previous not in _BEING) or n in hedge:
             continue

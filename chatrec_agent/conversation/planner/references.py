@@ -106,8 +106,8 @@ def count_in(text: str, default: int = 5, maximum: int = 20, nouns: frozenset[st
     t = text.lower().strip()
     number = r"(\d{1,2}|" + "|".join(sorted(map(re.escape, NUMBERS), key=len, reverse=True)) + r")"
     counted = [rf"^{number}(?:\s+(?:of them|please|instead|then))?\W*$",
-               rf"\b{_ASKS_FOR}\s+(?:me\s+)?{number}\b(?! ?(?:s\b|stars?|★|/5|out of))"]
-    counted.append(r"\b(a couple of|a couple|a few|several)\b")  # only ever a count
+               rf"\b{_ASKS_FOR}\s+(?:me\s+)?{number}\b(?! ?(?:s\b|stars?|★|/5|out of))",
+               r"\b(a couple of|a couple|a few|several)\b"]  # the last only ever a count
     for pattern in counted:
         if m := re.search(pattern, t):
             return _bounded(m.group(1), default, maximum)

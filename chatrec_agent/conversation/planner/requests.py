@@ -17,7 +17,7 @@ from chatrec_agent.conversation.planner.lexicon import NEGATION, against, lemma,
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions, someone_elses
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, did_you_mean, did_you_mean_item, last_search,
-                                                      mentioned, names_a_tag, spans_in, without_interjection, without_titles)
+                                                      mentioned, names_a_tag, set_era, spans_in, without_interjection, without_titles)
 from chatrec_agent.conversation.planner.questions import role_field
 from chatrec_agent.conversation.planner.references import ordinal_in
 from chatrec_agent.conversation.tool_names import ToolName
@@ -63,10 +63,8 @@ class RequestReading:
         match = self.titles.resolve(query)
         if match is None and cues.LIKE.search(query):
             return None  # "have you got anything like Spirited Away?": a request like it
-        if match is None and (memory.last_item or memory.last_shown):
-            by_meaning = self._by_meaning(t, memory)  # "what's the story?" is about the item in hand
-            if by_meaning is not None:
-                return by_meaning
+        if match is None and (memory.last_item or memory.last_shown) and (by_meaning := self._by_meaning(t, memory)):
+            return by_meaning  # "what's the story?" is about the item in hand
         if match is None and not any(lemma(w) not in cues.ASKING_WORDS and w not in cues.KINDS for w in phrase_words(query).split()):
             return None  # "do you have any good recommendations?": a request with nothing to search
         if match is None and (self.lexicon.parse(query)[0] or self._mentions(query) or len(query.split()) > 4):
@@ -200,11 +198,7 @@ class RequestReading:
             args["attributes"] = [*args.get("attributes", []), {"field": "tags", "values": avoided, "negate": True}]
         if excluded:
             args["exclude_genres"] = excluded
-        year_from, year_to = parse_era(bare, self.latest_year)
-        if year_from is not None:
-            args["year_from"] = year_from
-        if year_to is not None:
-            args["year_to"] = year_to
+        set_era(args, *parse_era(bare, self.latest_year))  # none set yet
         for key, value in ref_constraints.items():
             args.setdefault(key, value)
         like: list[str] = list(like_ref)
@@ -242,7 +236,7 @@ class RequestReading:
         if wish:
             args["wish"] = wish
         if not like and not (set(args) - {"wish"}) and (unsure := mentioned(t, "ask")):
-            return (did_you_mean(unsure))  # "something like heat": the film, or the word?
+            return did_you_mean(unsure)  # "something like heat": the film, or the word?
         args["k"] = self._count(bare)
         return self._call(ToolName.RECOMMEND, **args)
 
@@ -303,7 +297,7 @@ class RequestReading:
         if any(w in cues.KINDS for w in words):
             return False  # "the Spy movies", "a superhero movie": a kind of film, no title
         # A word the catalog has as a tag or genre ("scary") is a wish, however rare it is.
-        return any(zipf_frequency(w, "en") < 4.5 and w not in self.tags and w not in self.linker.vocabulary for w in words)
+        return any(zipf_frequency(w, "en") < EVERYDAY_ZIPF and w not in self.tags and w not in self.linker.vocabulary for w in words)
 
     @staticmethod
     def _without_mentions(t: str, mentions: list[AttributeMention]) -> str:
