@@ -49,12 +49,9 @@ def _filters_text(filters: dict | None) -> str:
         parts.append(f"{'not ' if condition.get('negate') else ''}{condition['field']}: {' or '.join(condition['values'])}")
     if filters.get("exclude_genres"):
         parts.append("no " + " or ".join(filters["exclude_genres"]))
-    if filters.get("year_from") and filters.get("year_to"):
-        parts.append(f"{filters['year_from']}–{filters['year_to']}")
-    elif filters.get("year_from"):
-        parts.append(f"from {filters['year_from']} on")
-    elif filters.get("year_to"):
-        parts.append(f"up to {filters['year_to']}")
+    start, end = filters.get("year_from"), filters.get("year_to")
+    if start or end:
+        parts.append(f"{start}–{end}" if start and end else f"from {start} on" if start else f"up to {end}")
     return f" ({', '.join(parts)})" if parts else ""
 
 
@@ -172,12 +169,12 @@ def _joined(labels: list[str]) -> str:
 
 
 def _noted(kind: str | None, labels: list[str], had: str = "seen") -> str:
-    films = _joined(labels)
+    films, them = _joined(labels), "it" if len(labels) == 1 else "them"
     if kind == "liked":
         return f"Noted: you liked {films}. I'll lean that way."
     if kind == "disliked":
-        return f"Noted: you didn't like {films}. I'll steer away from {'it' if len(labels) == 1 else 'them'} and things like {'it' if len(labels) == 1 else 'them'}."
-    return f"Noted that you've {had} {films}; I won't suggest {'it' if len(labels) == 1 else 'them'} again."
+        return f"Noted: you didn't like {films}. I'll steer away from {them} and things like {them}."
+    return f"Noted that you've {had} {films}; I won't suggest {them} again."
 
 
 def compose(tool_messages: list, had: str = "seen") -> str:

@@ -61,9 +61,7 @@ def personal(t: str, memory: Recall) -> tuple[str, dict | None] | None:
     request as a personal one, for when nothing else is asked). None when not said."""
     if not _PERSONAL.search(t) or memory.list_tool != ToolName.RECOMMEND_FOR_GROUP:
         return None
-    rest = " ".join(_PERSONAL.sub(" ", t).strip(" ,.!?").split())
-    last = {k: v for k, v in (memory.last_group or {}).items() if k in REQUEST_ARGS}
-    return rest, last
+    return " ".join(_PERSONAL.sub(" ", t).strip(" ,.!?").split()), {k: v for k, v in (memory.last_group or {}).items() if k in REQUEST_ARGS}
 
 
 def read_group(t: str, memory: Recall) -> GroupAsk | None:
@@ -101,9 +99,7 @@ def read_group(t: str, memory: Recall) -> GroupAsk | None:
 def _counted(phrase: str) -> int | None:
     """How many "the three of us" / "both of us" counts (None: "all of us", "for us")."""
     m = re.search(r"\b(both|two|three|four|five|six|\d+) of us\b", phrase)
-    if not m:
-        return None
-    return 2 if m.group(1) == "both" else number(m.group(1))
+    return None if not m else 2 if m.group(1) == "both" else number(m.group(1))
 
 
 def _members_named(t: str, names: list[str]) -> tuple[list[str], list[str]]:

@@ -168,14 +168,9 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                 if close := self.linker.closest(written.group("t")):
                     named.append(close[0].id)
         named = list(dict.fromkeys(named))
-        if not named:
-            return
-        for call in (c for step in plan.steps() for c in step):
-            if call["name"] in (ToolName.RECOMMEND, ToolName.RECOMMEND_FOR_GROUP):
-                args = call["args"]
-                out = [i for i in named if i not in args.get("like", []) and i not in args.get("exclude", [])]
-                if out:
-                    args["exclude"] = [*args.get("exclude", []), *out]
+        for args in (c["args"] for step in plan.steps() for c in step if c["name"] in (ToolName.RECOMMEND, ToolName.RECOMMEND_FOR_GROUP)):
+            if out := [i for i in named if i not in args.get("like", []) and i not in args.get("exclude", [])]:
+                args["exclude"] = [*args.get("exclude", []), *out]
 
     def _count(self, t: str) -> int:
         """How many picks the text asks for; a title's digits ("Paddington 2") are no count."""
@@ -221,12 +216,11 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                     chat.answer == self.replies.chat["goodbye"] or self._feedback(rest, memory) is None):
                 return chat  # else what follows the thanks is read as said ("no thanks, I've seen it")
         if cues.PAST_PICKS.search(t):
-            shown = memory.last_shown
-            if not shown:
+            if not memory.last_shown:
                 return Plan(answer="I haven't suggested anything in this conversation yet: ask for some picks (“a comedy "
                                    "from the 90s”), or say “what have I liked so far?” for your history.")
             return Plan(answer="Last time I suggested:\n" + "\n".join(
-                f"{n}. {label_of(self.items[c['id']])}" for n, c in enumerate(shown, 1) if c["id"] in self.items))
+                f"{n}. {label_of(self.items[c['id']])}" for n, c in enumerate(memory.last_shown, 1) if c["id"] in self.items))
         # "did I like Fargo?" asks the history; "my favourites are X, Y" is a taste.
         if cues.HISTORY.search(t) and not cues.REQUEST.search(t) and (not mentioned(t, "link") or cues.QUESTION.match(t) or cues.WH_QUESTION.match(t)):
             return self._call(ToolName.USER_HISTORY)

@@ -261,13 +261,9 @@ class GenreLexicon:
         not where the mood is negated ("nothing too dark", "no adult content")."""
         words = " " + " ".join(words_of(text)) + " "
         asked = set(asked)
-        out: list[str] = []
-        for phrase, genres in MOODS.items():
-            if (at := words.find(f" {phrase} ")) >= 0 and not negated_here(words[:at]):
-                for present in filter(None, map(self.present, genres)):
-                    if present not in asked and present not in out:
-                        out.append(present)
-        return out
+        ruled_out = [g for phrase, genres in MOODS.items() if (at := words.find(f" {phrase} ")) >= 0 and not negated_here(words[:at])
+                     for g in filter(None, map(self.present, genres))]
+        return [g for g in dict.fromkeys(ruled_out) if g not in asked]
 
     @staticmethod
     def negated(text: str, phrases: Mapping[str, str]) -> list[str]:
@@ -355,21 +351,17 @@ class GenreLexicon:
         while i < len(words):
             if NEGATION.fullmatch(words[i]):  # "dont" is no "do"
                 out.append(words[i])
-                i += 1
-                continue
-            if i + 1 < len(words) and (joined := self._compound(words[i] + words[i + 1])):
+            elif i + 1 < len(words) and (joined := self._compound(words[i] + words[i + 1])):
                 out.extend(joined.split())
-                i += 2
-                continue
-            out.extend(self._split(words[i]))
+                i += 1  # two words read as one
+            else:
+                out.extend(self._split(words[i]))
             i += 1
         return out
 
     def _compound(self, word: str) -> str | None:
-        for form in (word, self.normalise.word(word), word[:-1] if word.endswith("s") else ""):
-            if form in self._compact:
-                return self._compact[form]
-        return None
+        return next((self._compact[form] for form in (word, self.normalise.word(word), word[:-1] if word.endswith("s") else "")
+                     if form in self._compact), None)
 
     def _split(self, word: str) -> list[str]:
         normal = self.normalise.word(word)

@@ -77,10 +77,8 @@ def item_question(text: str, attributes: AttributeVocabulary | None, titled: boo
         # A role this catalog does not record ("who wrote it?") is still a question about the
         # item: the answer says the catalog doesn't list it.
         fields.append(field or _agent_noun(who.group("verb")))
-    if attributes is not None and not fields:
-        field = attributes.field_named(t)
-        if field:
-            fields.append(field)
+    if attributes is not None and not fields and (field := attributes.field_named(t)):
+        fields.append(field)
     for pattern, field in _CUES:
         if pattern.search(t) and field not in fields:
             fields.append(field)
