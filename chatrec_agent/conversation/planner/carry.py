@@ -31,8 +31,7 @@ def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audienc
     if not all(map(_avoids, args.get("attributes", []))):
         return  # "anything by Spielberg?" asks about the director, not within the genre; "no gore" stays in it
     # What they said they avoid stays avoided, as excluded genres do ("no gore", then "older ones?").
-    avoided = [a for a in previous.get("attributes") or [] if _avoids(a) and a not in args.get("attributes", [])]
-    if avoided:
+    if avoided := [a for a in previous.get("attributes") or [] if _avoids(a) and a not in args.get("attributes", [])]:
         args["attributes"] = [*args.get("attributes", []), *avoided]
     excluded = list(dict.fromkeys([*args.get("exclude_genres", []),
                                    *(g for g in previous.get("exclude_genres") or [] if g not in args.get("genres", []))]))
@@ -43,15 +42,13 @@ def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audienc
         # "a crime film", "from the 90s", "with a heist": the era stays while the kind does.
         args.update({key: previous[key] for key in ("year_from", "year_to") if previous.get(key) is not None})
     if own:
-        kept = [g for g in previous.get("genres", []) if (adds or g in audiences) and g not in excluded and g not in own]
-        if kept:
+        if kept := [g for g in previous.get("genres", []) if (adds or g in audiences) and g not in excluded and g not in own]:
             args["genres"] = [*args.get("genres", []), *kept]
         return
     if not previous.get("genres"):
         return
     seeds = [items[i] for i in args.get("like", []) if i in items] if compares else []
-    kept = [g for g in previous["genres"] if g not in excluded and (not seeds or any(g in s.genres for s in seeds))]
-    if kept:
+    if kept := [g for g in previous["genres"] if g not in excluded and (not seeds or any(g in s.genres for s in seeds))]:
         args["genres"] = kept
 
 

@@ -119,8 +119,7 @@ def _people(names: list[str]) -> str:
 def _group(payload: dict) -> list[str]:
     """A group's picks: for whom, the picks, who counts as neutral, and names it did not know."""
     lines = []
-    unknown = payload.get("unknown_members") or []
-    if unknown:
+    if unknown := payload.get("unknown_members") or []:
         lines.append(f"I don't see {_people(unknown)} in this group, so I left the group as it is.")
     if payload.get("error"):
         return [*lines, payload["error"]]
@@ -134,8 +133,7 @@ def _group(payload: dict) -> list[str]:
     found = _items(payload, f"Here {'is' if count == 1 else 'are'} {count} pick{'' if count == 1 else 's'}{like} for {who}{note}:")
     lines += found or [f"Nothing in the catalog suits all of {who}{_filters_text(payload.get('filters'))} without "
                        "someone having seen it or disliked it. Try loosening a constraint."]
-    neutral = payload.get("neutral") or []
-    if neutral:
+    if neutral := payload.get("neutral") or []:
         verb = "have" if len(neutral) > 1 or neutral == ["you"] else "has"
         line = (f"{_people(neutral)} {verb} no history with me yet, so {'count' if verb == 'have' else 'counts'} "
                 "as neutral: tell me a few titles you liked and the picks will follow your taste too.")
@@ -150,9 +148,7 @@ def _watchlist(payload: dict) -> list[str]:
     if payload.get("action") == "add" and card:
         if not payload.get("changed"):
             return [f"{_label(card)} is already on your list."]
-        count = payload.get("count", 1)
-        return [f"Saved {_label(card)} for later ({count} on your list). "
-                "Say “what's on my list?” to see it."]
+        return [f"Saved {_label(card)} for later ({payload.get('count', 1)} on your list). Say “what's on my list?” to see it."]
     if payload.get("action") == "remove" and card:
         return [f"Took {_label(card)} off your list." if payload.get("changed") else f"{_label(card)} wasn't on your list."]
     if payload.get("action") == "show" and "items" in payload:
@@ -263,7 +259,6 @@ def compose(tool_messages: list, had: str = "seen") -> str:
             if top:
                 lines.append("You liked most: " + ", ".join(
                     _label(c) + (f" {c['rating']:g}★" if c.get("rating") is not None else "") for c in top) + ".")
-            disliked = payload.get("disliked", [])
-            if disliked:
+            if disliked := payload.get("disliked", []):
                 lines.append("Not for you: " + ", ".join(_label(c) for c in disliked) + ".")
     return "\n".join(lines) if lines else "I have nothing to add."

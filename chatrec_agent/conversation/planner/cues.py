@@ -209,6 +209,7 @@ RESET = re.compile(r"^(?:(?:ok|okay|please|can we|let'?s|lets)[, ]+)*(?:start (?
                     r"restart|new (?:conversation|chat)|clear (?:the |this )?(?:chat|conversation)|"
                     r"forget (?:everything|all (?:of )?that|what i said))\W*$")
 PRONOUN = re.compile(r"^(it|that|this|that one|this one|them|those)$")
+POINTING = re.compile(r"(?:it|that|this|them|those|these)\b")  # opening a phrase: "it a lot", "that one too"
 
 
 KINDS = KIND_NOUNS | {"movie", "film", "story", "flick", "flicks"}

@@ -45,9 +45,8 @@ class FeedbackReading:
         Campaign"), and after a pick seen or disliked for a reason that says it missed ("seen
         it, too dry for me", "more of a teen movie than I'm after"): the search goes on."""
         shown = {card["id"] for card in memory.last_shown}
-        if plan.then or not plan.tool_calls or memory.last_recommend is None or memory.list_tool != ToolName.RECOMMEND:
-            return
-        if not all(c["name"] == ToolName.RECORD_FEEDBACK for c in plan.tool_calls):
+        if plan.then or not plan.tool_calls or memory.last_recommend is None or memory.list_tool != ToolName.RECOMMEND or \
+                not all(c["name"] == ToolName.RECORD_FEEDBACK for c in plan.tool_calls):
             return
         said = {c["args"]["item"]: c["args"].get("kind") for c in plan.tool_calls}
         used_up = all(kind in ("seen", "disliked") and item in shown for item, kind in said.items()) and shown <= said.keys()
@@ -108,7 +107,7 @@ class FeedbackReading:
         named = self._named(phrase) or ([] if write else [m.item for m in mentioned(phrase, "ask")])
         if named:
             return named[0].id  # "toy story a lot": the title inside the phrase
-        if re.match(r"(?:it|that|this|them|those|these)\b", phrase):
+        if cues.POINTING.match(phrase):
             return self._target("it", memory, write)  # "it a lot", "that one too", "it's great"
         if mentioned(phrase, "ask"):
             return None  # unsure: the caller asks

@@ -41,7 +41,6 @@ _STRATEGIES = (
     (re.compile(r"\bmost[- ]pleasure\b|\bsomeone (?:loves|would love)\b"), "most_pleasure"),
     (re.compile(r"\b(?:on )?average\b"), "average"),
 )
-_LIST_CALLS = (ToolName.RECOMMEND,)
 
 
 @dataclass
@@ -129,7 +128,7 @@ def regroup(steps: list[dict], ask: GroupAsk, memory: Recall) -> list[dict]:
     out = []
     for call in steps:
         name, args = call["name"], dict(call["args"])
-        if name in _LIST_CALLS:
+        if name == ToolName.RECOMMEND:
             args.update(_who(ask, memory))
             out.append({"name": ToolName.RECOMMEND_FOR_GROUP, "args": args})
         elif name == ToolName.EXPLAIN and memory.list_tool == ToolName.RECOMMEND_FOR_GROUP:
@@ -147,16 +146,7 @@ def membership_call(ask: GroupAsk, memory: Recall) -> dict:
 
 
 def _who(ask: GroupAsk, memory: Recall) -> dict:
-    who: dict = {"group": ask.source}
-    if ask.add_mentioned:
-        who["add_mentioned"] = True
-    if ask.without:
-        who["without"] = list(ask.without)
-    if not ask.include_me:
-        who["include_me"] = False
-    if ask.size is not None and 2 <= ask.size <= 50:
-        who["size"] = ask.size
-    strategy = ask.strategy or (memory.last_group or {}).get("strategy")
-    if strategy:
-        who["strategy"] = strategy
-    return who
+    who = {"group": ask.source, "add_mentioned": ask.add_mentioned or None, "without": list(ask.without) or None,
+           "include_me": None if ask.include_me else False, "size": ask.size if ask.size and 2 <= ask.size <= 50 else None,
+           "strategy": ask.strategy or (memory.last_group or {}).get("strategy") or None}
+    return {k: v for k, v in who.items() if v is not None}  # only what differs from the defaults

@@ -145,10 +145,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         to act on is asked about after the answer ("Did you also mean …?"); a "yes" re-reads
         the message with it confirmed. Until then it is only kept out of the picks."""
         acted = {i for step in plan.steps() for c in step for i in [c["args"].get("item"), *c["args"].get("like", [])]}
-        for m in mentions:
-            if m.decision == "ask" and m.evidence.get("listed") and m.item.id not in acted:
-                return also_meant(m.item, m.text)
-        return None
+        return next((also_meant(m.item, m.text) for m in mentions
+                     if m.decision == "ask" and m.evidence.get("listed") and m.item.id not in acted), None)
 
     def _keep_named_out(self, plan: Plan, said: list[str]) -> None:
         """The films a person named in this conversation, even unsure ones (see

@@ -37,11 +37,8 @@ def shorthand() -> dict[str, str]:
 
 def cue_words() -> set[str]:
     """The words of four letters or more that the cue patterns read ("liked", "recommend")."""
-    words: set[str] = set()
-    for value in vars(cues).values():
-        if isinstance(value, re.Pattern):
-            words.update(re.findall(r"(?<![\\?])\b[a-z]{4,}\b(?![?*\\])", value.pattern))
-    return words
+    return {w for value in vars(cues).values() if isinstance(value, re.Pattern)
+            for w in re.findall(r"(?<![\\?])\b[a-z]{4,}\b(?![?*\\])", value.pattern)}
 
 
 class Speller:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from chatrec_agent.conversation.planner.cues import POLITE_CLOSER, POLITE_OPENER
+from chatrec_agent.conversation.planner.cues import POINTING, POLITE_CLOSER, POLITE_OPENER
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.plans import Plan
 from chatrec_agent.conversation.planner.references import ordinal_in
@@ -23,8 +23,6 @@ _ADD = re.compile(rf"^{POLITE_OPENER}(?:(?:save|bookmark)\s+(?P<t>.+?)(?P<listed
 _REMOVE = re.compile(rf"^{POLITE_OPENER}(?:remove|delete|drop|take|cross)\s+(?P<t>.+?)\s+(?:off|from|out of)\s+{_LIST}"
                      rf"{POLITE_CLOSER}\s*[.!?]*$")
 
-_REFERENCE = re.compile(r"(?:it|that|this|them|those|these)\b")
-
 
 class WatchlistReading:
     """The watchlist rules of IntentParser (intents.py), which mixes them in."""
@@ -37,7 +35,7 @@ class WatchlistReading:
                 phrase = m.group("t") or m.groupdict().get("u") or ""
                 named = self._named(phrase)  # "add The Third Man to my list": the title, not the third card
                 bare = pattern is _ADD and m.group("t") and not m.group("listed")
-                if bare and not (named or ordinal_in(phrase) is not None or _REFERENCE.match(phrase)):
+                if bare and not (named or ordinal_in(phrase) is not None or POINTING.match(phrase)):
                     return None  # "save me something scary": no film to save
                 target = named[0].id if named else self._target(phrase, memory, write=True)
                 if target is None:
