@@ -230,9 +230,8 @@ def compose(tool_messages: list, had: str = "seen") -> str:
                 lines.append("I found nothing like that in the catalog.")
         elif name == ToolName.ITEM_DETAILS:
             lines += _details(payload)
-        elif name == ToolName.EXPLAIN:
-            if payload.get("item"):
-                lines.append(f"{_label(payload['item'])}: {payload.get('text', '')}")
+        elif name == ToolName.EXPLAIN and payload.get("item"):  # the other branches are other tools
+            lines.append(f"{_label(payload['item'])}: {payload.get('text', '')}")
         elif name == ToolName.RECORD_FEEDBACK:
             if payload.get("error"):
                 lines.append(f"I couldn't save that: {payload['error']}.")

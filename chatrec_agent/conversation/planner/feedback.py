@@ -157,8 +157,7 @@ class FeedbackReading:
                 if cues.PRONOUN.match(slot):  # "rate it 4" with nothing in hand
                     return Plan(answer="Which one should I rate? Name it, e.g. “rate Heat 4”, or ask for picks first.")
         for pattern, kind in ((cues.DISLIKED, "disliked"), (cues.DISLIKED_REF, "disliked"), (cues.LIKED, "liked"), (cues.LIKED_REF, "liked")):
-            m = pattern.search(t)
-            if not m:
+            if not (m := pattern.search(t)):
                 continue
             phrase = m.group("t")
             if len(positions := self._positions(t)) > 1 and memory.last_shown:
@@ -197,11 +196,11 @@ class FeedbackReading:
         # "I haven't seen Heat" records nothing; what else it says of films is read below.
         if (m := cues.SEEN.search(t)) and not cues.SEEN_ANY.search(t) and \
                 not re.search(r"\bhaven'?t\b", t) and not UNTRIED.search(t):
-            if unsure := mentioned(m.group("t") or "", "ask"):
-                return self._unsure(unsure, m.group("t"), t, memory)
-            if self._named(m.group("t") or ""):  # "I just saw Heat and loved it": each film as its clauses say
-                return self._taste(t, self._named(t), "seen", memory)
             phrase = m.group("t") or ""
+            if unsure := mentioned(phrase, "ask"):
+                return self._unsure(unsure, phrase, t, memory)
+            if self._named(phrase):  # "I just saw Heat and loved it": each film as its clauses say
+                return self._taste(t, self._named(t), "seen", memory)
             if several := self._several(phrase, "seen", memory):
                 return several
             if _KIND_SEEN.search(phrase) or \

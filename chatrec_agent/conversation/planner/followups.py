@@ -17,6 +17,8 @@ from chatrec_agent.conversation.planner.questions import WHICH_ONE, item_questio
 from chatrec_agent.conversation.planner.references import ordinal_in, pick
 from chatrec_agent.conversation.tool_names import ToolName
 
+# A follow-up that says a number ("3 more", "a few older ones") asks for that many.
+
 
 class FollowUpReading:
     """The follow-up rules of IntentParser (intents.py), which mixes them in; they use its
@@ -129,8 +131,7 @@ class FollowUpReading:
         elif excluded and len(t.split()) <= 5:
             args["exclude_genres"] = sorted(set(args.get("exclude_genres", [])) | set(excluded))
             # "no comedies" after "a comedy": the exclusion wins over the old genre.
-            kept = [g for g in args.get("genres", []) if g not in excluded]
-            if kept:
+            if kept := [g for g in args.get("genres", []) if g not in excluded]:
                 args["genres"] = kept
             else:
                 args.pop("genres", None)
@@ -203,8 +204,7 @@ class FollowUpReading:
             args["like"] = list(dict.fromkeys([*args.get("like", []), *like]))
         if names_a_tag(rest, self.tags):
             args["wish"] = rest  # a catalog tag named: the new words are the wish now
-        if cues.COUNTED.search(rest) and \
-                year_from is None and year_to is None:
+        if cues.COUNTED.search(rest) and year_from is None and year_to is None:
             args["k"] = self._count(rest)
         args = {k: v for k, v in args.items() if v not in (None, [], "")}
         return self._call(ToolName.RECOMMEND, **args)

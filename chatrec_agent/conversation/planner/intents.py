@@ -222,14 +222,12 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         # "did I like Fargo?" asks the history; "my favourites are X, Y" is a taste.
         if cues.HISTORY.search(t) and not cues.REQUEST.search(t) and (not mentioned(t, "link") or cues.QUESTION.match(t) or cues.WH_QUESTION.match(t)):
             return self._call(ToolName.USER_HISTORY)
-        alone = personal(t, memory)
-        if alone is not None:  # "just for me": back from the group's list to the speaker's own
+        if (alone := personal(t, memory)) is not None:  # "just for me": back from the group's list to the speaker's own
             rest, last = alone
             plan = (self._compound(rest, memory) or self._single(rest, memory)) if re.sub(r"[\W_]+", "", rest) else None
             # Nothing asked besides: the group's request, for the speaker alone.
             return self._call(ToolName.RECOMMEND, **last) if plan is None or self._bare(plan) else plan
-        ask = read_group(t, memory)
-        if ask is not None:
+        if (ask := read_group(t, memory)) is not None:
             return self._for_group(ask, memory)
         sentences = [x for x in sentences_of(t) if re.search(r"\w", x)]
         if len(sentences) > 1:
@@ -241,8 +239,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             return Plan(answer=THANKS if cues.THANKS.match(t) else self.replies.greeting)  # a sentence of its own: "…. Thanks!"
         if (saving := self._watchlist(t, memory)) is not None:
             return saving  # "take it off my list" is no reaction to a pick
-        chat = self._chat(t)
-        if chat is not None:
+        if (chat := self._chat(t)) is not None:
             # "I've seen that one, too dry for me" reads like a reaction, and says something of a film.
             feedback = self._feedback(t, memory)
             return feedback if feedback is not None and feedback.tool_calls else chat
@@ -377,8 +374,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             t = rest or t
         for planner in (self._watchlist, self._feedback, self._why, self._question, self._more_like,
                         self._follow_up, self._search):
-            plan = planner(t, memory)
-            if plan is not None:
+            if (plan := planner(t, memory)) is not None:
                 return plan
         plan = self._recommend(t, memory)
         if not self._bare(plan):

@@ -189,11 +189,8 @@ class GenreLexicon:
         # A synonym the catalog also has as a tag ("scifi", "family", "heist") still names its
         # genre: the request keeps the word as its wish, so the tagged items rank first within it.
         for phrase, targets in seed.items():
-            if phrase in learned:
-                continue
-            names = [self.present(t) for t in targets]
-            if all(names):
-                phrases.setdefault(phrase, [n for n in names if n])
+            if phrase not in learned and all(names := [self.present(t) for t in targets]):
+                phrases.setdefault(phrase, names)
         self.learned: set[str] = set()  # phrases known only from the catalog's tags: kinds within a genre
         for phrase, names in learned.items():
             present = [n for n in names if genre_key(n) in self.by_key]

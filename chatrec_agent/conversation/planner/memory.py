@@ -63,9 +63,8 @@ def recall(messages: list[BaseMessage]) -> Recall:
             if name in LIST_TOOLS and payload.get("items"):
                 state.list_tool = name
                 state.last_shown = payload["items"]
-                for card in payload["items"] if name != ToolName.WATCHLIST else ():  # their list is no picks
-                    if card["id"] not in state.shown_ids:
-                        state.shown_ids.append(card["id"])
+                if name != ToolName.WATCHLIST:  # their list is no picks
+                    state.shown_ids = list(dict.fromkeys([*state.shown_ids, *(card["id"] for card in payload["items"])]))
                 if len(payload["items"]) == 1:
                     state.last_item = payload["items"][0]
             if name == ToolName.RECOMMEND and call:

@@ -165,8 +165,7 @@ class QuestionReading:
             # "is it any good?" after a list, with no film in hand: which one?
             if m.re is cues.WORTH and cues.PRONOUN.match(m["t"]) and not memory.last_item and len(memory.last_shown) > 1:
                 return Plan(answer=WHICH_ONE)
-            target = self._target(m.group("t"), memory)
-            if not target:
+            if not (target := self._target(m.group("t"), memory)):
                 return None
             return Plan(tool_calls=[{"name": ToolName.EXPLAIN, "args": {"item": target}},
                                     {"name": ToolName.ITEM_DETAILS, "args": {"item": target, "fields": ["predicted_stars"]}}])

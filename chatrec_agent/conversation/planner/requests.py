@@ -99,8 +99,8 @@ class RequestReading:
             item = self.items.get(named[0])
         else:
             item = self.items.get((memory.last_item or {}).get("id", ""))
-        if item is None and memory.last_shown:
-            item = self.items.get(memory.last_shown[0]["id"]) if len(memory.last_shown) == 1 else None
+        if item is None and len(memory.last_shown) == 1:
+            item = self.items.get(memory.last_shown[0]["id"])
         if item is None:
             if memory.last_shown and (cues.LIKE_THOSE.search(t) or cues.LIKE_THAT.search(t)):
                 # "a few more just like those", "more like that, but funnier": the whole list as
@@ -175,11 +175,9 @@ class RequestReading:
         args: dict = {}
         bare = without_titles(t)  # a title's words are no genre, era or count
         mentions = self._mentions(t)
-        if mentions:
-            args["attributes"] = [m.condition.as_dict() for m in mentions]
         like_ref, ref_conditions, ref_constraints = self._referenced(t, memory)
-        if ref_conditions:
-            args["attributes"] = args.get("attributes", []) + ref_conditions
+        if attributes := [m.condition.as_dict() for m in mentions] + ref_conditions:
+            args["attributes"] = attributes
         made, asked = None, t
         if maker := self._maker_of(t):
             condition, made, (start, end) = maker
