@@ -17,6 +17,7 @@ from chatrec_agent.conversation.planner.questions import WHICH_ONE, item_questio
 from chatrec_agent.conversation.planner.references import ordinal_in, pick
 from chatrec_agent.conversation.tool_names import ToolName
 
+
 class FollowUpReading:
     """The follow-up rules of IntentParser (intents.py), which mixes them in; they use its
     readers (`_target`, `_named`, `_mentions`, `_count`, `_call`, the lexicon)."""
