@@ -397,14 +397,16 @@ class MentionLinker:
         return replace(m, score=round(score, 4), decision=decision, evidence=evidence)
 
     def _series(self, key: str) -> list[Item]:
-        """The films whose titles begin with the whole of this one's ("godfather", "godfather
-        part ii", …), oldest first."""
+        """The films of the series this title heads, oldest first: the title itself (and its
+        remakes) and those that go on from it with a sequel's number or a subtitle ("godfather
+        part ii", "Alien: Covenant"); not *Alien Contamination* nor *The Rocky Horror Picture Show*."""
         at = bisect.bisect_left(self._sorted_keys, key)
         keys = []
         while at < len(self._sorted_keys) and (self._sorted_keys[at] == key or self._sorted_keys[at].startswith(key + " ")):
             keys.append(self._sorted_keys[at])
             at += 1
-        items = {item.id: item for k in keys for item, _ in self.by_key[k]}
+        items = {item.id: item for k in keys for item, _ in self.by_key[k]
+                 if k == key or _SEQUEL.match(k[len(key):]) or key_of(_SUBTITLED.split(item.title)[0]) == key}
         return sorted(items.values(), key=lambda item: item.year or 0)
 
     def _scored(self, text: str, toks, i: int, j: int, found: list[tuple[Item, bool]]) -> Mention:
@@ -413,18 +415,21 @@ class MentionLinker:
                                               -self._popular.get(c[0].id, 0.0)))
         item, short = ranked[0]
         start, end = toks[i][1], toks[j - 1][2]
+        evidence = self._evidence(text, toks, i, j, item, short)  # of the title written, whichever film it leads to
         # "the second Godfather", "the original Ghostbusters": that film of the series.
         if i > 0 and year is None and (n := SERIES_ORDINALS.get(toks[i - 1][0])) is not None:
             series = self._series(" ".join(t for t, _, _ in toks[i:j]))
-            # "the third Toy Story" is *Toy Story 3* where the catalog lacks the second.
-            numbered = [it for it in series if n > 0 and re.search(rf"\b(?:{n + 1}|{_ROMAN[n]})$", key_of(it.title))]
-            if numbered or len(series) > 1 and -len(series) <= n < len(series):
-                item, short = (numbered or series)[0 if numbered else n], False
-                ranked = [(item, False), *(c for c in ranked if c[0] != item)]
+            # "the third Toy Story" is *Toy Story 3* where the catalog lacks the second; a
+            # numbered series without the number asked for ("the second Toy Story") is left as written.
+            numbers = {it.id: m[1] for it in series if (m := re.search(r" (\d+|[ivx]+)$", key_of(it.title)))}
+            numbered = [it for it in series if n > 0 and numbers.get(it.id) in (str(n + 1), _ROMAN[n])]
+            if numbered or len(series) > 1 and -len(series) <= n < len(series) and (n <= 0 or not numbers):
+                pick = (numbered or series)[0 if numbered else n]
+                ranked = [(pick, False), *(c for c in ranked if c[0] != pick)]
                 start = toks[i - 1][1]
         mention = Mention(start, end, text[start:end], tuple(dict.fromkeys(c[0] for c in ranked)), 0.0, "text")
         # A link whose year is another film's is at most a question (see _rescored).
-        return self._rescored(mention, self._evidence(text, toks, i, j, item, short))
+        return self._rescored(mention, evidence)
 
     def _find(self, text: str) -> tuple[Mention, ...]:
         """The best non-overlapping candidates, in text order; ordinary text left out. A longer
@@ -470,6 +475,8 @@ class MentionLinker:
 
 # Which film of a series an ordinal before its title means (sorted by year; -1 the newest).
 _ROMAN = ("i", "ii", "iii", "iv", "v")
+_SEQUEL = re.compile(r" (?:\d+|[ivx]+|part|chapter|episode|vol|volume)\b")  # what goes on after a series' title
+_SUBTITLED = re.compile(r":|\s[-–—]\s")
 SERIES_ORDINALS = {"first": 0, "original": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
                    "fifth": 4, "5th": 4, "last": -1, "latest": -1, "newest": -1}
 

@@ -114,7 +114,8 @@ LIKE_THAT = re.compile(r"\b(?:along (?:those|these|the same) lines|" + NOT_THE_V
 MORE_OF_SAME = re.compile(r"\b(?:more|another|other)\b(?! than)")
 # "…but I want something different, more romantic", "I'd rather have other stuff": a turn from the
 # films just named, not more of them.
-TURN_FROM = re.compile(r"\b(?:different|instead|rather|change of pace|for a change)\b|\bbut (?:now|this time|tonight)\b")
+TURN_FROM = re.compile(r"\b(?:different|instead|(?:i'?d|would) rather(?! not)|change of pace|for a change)\b|\bbut (?:now|this time|tonight)\b")
+TURN_AWAY = re.compile(r"\b(?:(?:completely|totally|entirely|quite|a (?:bit|little))\s+)?(?:different|a change of pace|for a change)\b")
 LIKE_THOSE = re.compile(r"\b(?:like|as|along the lines of) (?:those|these|them)\b|\balong (?:those|these) lines\b")
 CARRIED = ("genres", "any_genres", "exclude_genres", "year_from", "year_to")
 _OLDER, _NEWER = r"older|earlier|less recent|more classic", r"newer|more recent|later|fresher|more modern"

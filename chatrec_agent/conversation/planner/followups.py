@@ -14,7 +14,7 @@ from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.plans import (MENTIONS, Plan, last_search, names_a_tag, past_shown, set_era, without_interjection,
                                                       without_titles)
 from chatrec_agent.conversation.planner.questions import WHICH_ONE, item_question
-from chatrec_agent.conversation.planner.references import ordinal_in, pick
+from chatrec_agent.conversation.planner.references import count_in, ordinal_in, pick
 from chatrec_agent.conversation.tool_names import ToolName
 
 
@@ -64,8 +64,8 @@ class FollowUpReading:
         if phrase in ("those", "them", "these") and len(memory.spoken_of) > 1:
             # "I loved Alien and Aliens. More like those?": picks like both, as "I like X and Y" gets.
             return self._call(ToolName.RECOMMEND, like=memory.spoken_of, k=self._count(t))
-        if cues.PRONOUN.match(phrase) and not memory.last_item and not memory.spoken_of and len(memory.last_shown) > 1 \
-                and memory.last_recommend is not None:  # "more like that" after a list: like the list, within its search
+        if phrase in ("that", "those", "them", "these") and not memory.last_item and not memory.spoken_of \
+                and len(memory.last_shown) > 1 and memory.last_recommend is not None:  # "more like that" after a list: like the list
             return self._call(ToolName.RECOMMEND, **past_shown({"like": [c["id"] for c in memory.last_shown], "k": self._count(t)}, memory))
         if phrase and (ordinal_in(phrase) is not None or cues.PRONOUN.match(phrase)):
             target = self._target(phrase, memory)
@@ -97,7 +97,9 @@ class FollowUpReading:
                 args = past_shown(args, memory)
             return self._call(ToolName.RECOMMEND, **args)
         if cues.FEWER.match(t):  # "fewer" halves the list; "too many, just 3" says how many
-            args["k"] = self._count(t) if cues.COUNTED.search(t) else max(1, min(int(args.get("k", 5)), len(memory.last_shown) or 5) // 2)
+            shown = min(int(args.get("k", 5)), len(memory.last_shown) or 5)
+            said = count_in(without_titles(t), default=shown, nouns=self.count_nouns)
+            args["k"] = said if said < shown else max(1, shown // 2)
             return self._call(ToolName.RECOMMEND, **args)
         changed = False
         mentions = self._mentions(t)

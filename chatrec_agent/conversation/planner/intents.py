@@ -30,6 +30,7 @@ from chatrec_agent.conversation.planner.replies import DECLINE_ADMIN, DECLINE_OT
 from chatrec_agent.conversation.planner.requests import RequestReading
 from chatrec_agent.conversation.planner.spelling import Speller, cue_words
 from chatrec_agent.conversation.planner.watchlist import WatchlistReading
+from chatrec_agent.conversation.planner.wordforms import words_of
 from chatrec_agent.conversation.tool_names import ToolName
 
 
@@ -125,7 +126,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                     within_search(call["args"], memory, self.items, self.lexicon.audiences,
                                   compares=bool(cues.LIKE.search(t) or cues.LIKE_THAT.search(t) or cues.MORE_LIKE.search(t)),
                                   adds=any(not (m["w"].endswith("s") and lemma(m["w"]) != m["w"]) and self.lexicon.parse(m["w"])[0]
-                                           for m in cues.MORE_OF.finditer(t)))
+                                           for m in cues.MORE_OF.finditer(t)),
+                                  restates=bool(self.lexicon.parse(" ".join(w for w in words_of(t) if not self.lexicon.narrows(w)))[0]))
         self._keep_named_out(plan, [*memory.said, text])
         return plan
 
@@ -380,8 +382,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         if not self._bare(plan):
             return plan
         args = plan.tool_calls[0]["args"]
-        if memory.last_recommend is not None and cues.TURN_FROM.search(t):
-            # "something completely different": not the search's kinds, nor what it showed.
+        if memory.last_recommend is not None and cues.TURN_AWAY.search(t) and not self._wish(cues.TURN_AWAY.sub(" ", t), []):
+            # "something completely different", nothing else said: not the search's kinds, nor what it showed.
             turned = [g for g in memory.last_recommend.get("genres") or [] if g not in self.lexicon.audiences]
             return self._call(ToolName.RECOMMEND, **past_shown({"k": args.get("k", 5), **({"exclude_genres": turned} if turned else {})}, memory))
         if (memory.last_item or memory.last_shown) and len(t.split()) <= 10 and (by_meaning := self._by_meaning(t, memory)):
