@@ -352,9 +352,9 @@ def test_when_every_match_is_known_the_answer_names_them(runtime, say):
     # Only what the catalog has by him: no other film is named in the answer.
     named = {i.id for i in runtime.catalog.items.values() if f"*{i.title}* ({i.year})" in asked.text}
     assert named == villeneuve
-    # Films only named here, not in their history, are no "seen or rated": only "nothing new".
+    # Films only named here, not in their history, are no "seen or rated": they are all there is.
     *_, unseen = say("I haven't seen Dune, Arrival or Prisoners", "What did Denis Villeneuve direct?", user="fan-unseen")
-    assert unseen.items == [] and "seen or rated" not in unseen.text and "new to you" in unseen.text
+    assert unseen.items == [] and "seen or rated" not in unseen.text and "are all the catalog has" in unseen.text
 
 
 def test_fewer_picks_than_asked_are_said_to_be_all_that_match(runtime, say):
@@ -375,6 +375,14 @@ def test_each_persons_kind_gives_films_of_two_of_them_first(runtime, say):
     (reply,) = say("something for me and my husband, he likes westerns, I like comedies", user="couple-night-2")
     both = [{"Western", "Comedy"} <= set(runtime.catalog[i.id].genres) for i in reply.items]
     assert len(both) == 5 and both[0] and not all(both) and both == sorted(both, reverse=True), both
+
+
+def test_when_the_film_named_is_all_that_matches_the_answer_says_so(runtime, say):
+    """"something by Heat's director" answered "Nothing in the catalog matches that" where *Heat*
+    is the demo's only Michael Mann film."""
+    assert [i.id for i in runtime.catalog.items.values() if i.extra.get("director") == "Michael Mann"] == ["heat-1995"]
+    (reply,) = say("anything else from whoever directed Heat?", user="fan-of-mann")
+    assert reply.items == [] and "*Heat* (1995) is all the catalog has" in reply.text, reply.text
 
 
 def test_seen_items_are_never_recommended(runtime, say):

@@ -198,7 +198,9 @@ def build_tools(services: Services) -> list:
             known = [item_card(r.item) for r in s.recommendations.recommend(
                 runtime.context.user_id, k=args.k, filters=flt, exclude=offered,
                 like_items=[i.id for i in like_items] or None, include_seen=True) if r.item.id in had]
-        return tool_output({"tool": ToolName.RECOMMEND, "items": [r.as_dict() for r in results], "k": args.k,
+        # "anything else by the director of Heat?" where Heat is all there is: said, not "nothing".
+        only = [item_card(i) for i in excluded if flt.accepts(i)] if not results and not known else []
+        return tool_output({"tool": ToolName.RECOMMEND, "items": [r.as_dict() for r in results], "k": args.k, "only": only,
                             "like": [item_card(i) for i in like_items], "unknown": unknown + unknown_values,
                             "filters": {**echo(args, flt), "wish": args.wish}, "loosened": loosened, "known": known})
 

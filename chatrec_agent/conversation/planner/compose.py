@@ -202,6 +202,9 @@ def compose(tool_messages: list, had: str = "seen") -> str:
             if not found and (known := payload.get("known")):
                 found = [f"Nothing new matches that{_filters_text(payload.get('filters'))}: you've {had} or rated "
                          f"{_joined([_label(card) for card in known])} already. Try loosening a constraint for something new."]
+            if not found and (only := payload.get("only")):
+                found = [f"Nothing else matches that{_filters_text(payload.get('filters'))}: "
+                         f"{_joined([_label(card) for card in only])} {'is' if len(only) == 1 else 'are'} all the catalog has."]
             lines += found or [f"Nothing in the catalog matches that{_filters_text(payload.get('filters'))} "
                                "and is new to you. Try loosening a constraint."]
         elif name == ToolName.RECOMMEND_FOR_GROUP:
