@@ -1117,6 +1117,30 @@ CASES_V37 = [
     (["films like Parasite (2019), in any language"], like("parasite-2019", share=0.4)),
 ]
 
+# Batch 38 (2026-12-06, session 16): written before running any of them: a fact the catalog lacks,
+# a series question, the newest films, a twist ending, a mood to cry, a date, two films combined,
+# all of a list rejected, picks acknowledged by position, a question between two films, a count
+# with an old genre, a director said as fandom, a favourite genre, a bound on the era, "why" of a
+# film never shown.
+CASES_V38 = [
+    (["how long is Heat?"], both(no_call("recommend"), no_call("record_feedback"))),
+    (["what are the newest films you have?"], both(has_list(), years(2015, 2100))),
+    (["show me something with a twist ending"], tagged_first("twist ending")),
+    (["I want a movie that will make me cry"], both(has_list(), links_only())),
+    (["something to watch with my girlfriend tonight"], both(has_list(), links_only())),
+    (["anything like Heat and The Matrix combined?"], like("heat-1995", "the-matrix-1999", share=0.6)),
+    (["some westerns", "I didn't like any of those"], both(has_list(), lambda rt, r: not any(c["args"].get("kind") == "liked" for c in r.tool_calls if c["name"] == "record_feedback"))),
+    (["some comedies", "the first two sound good"], both(no_call("record_feedback"), no_list())),
+    (["Paddington or Paddington 2, which one is better?"], both(no_call("record_feedback"), links_only("paddington-2014", "paddington-2-2017"))),
+    (["recommend me 3 old horror movies"], both(genre("Horror"), count(3), years(1900, 1979))),
+    (["I'm a big fan of Hitchcock"], director("Alfred Hitchcock")),
+    (["my favourite genre is sci-fi"], genre_share("Sci-Fi")),
+    (["I don't watch anything older than 2000"], years(2000, 2100)),
+    (["why did you recommend Alien?"], no_call("record_feedback")),
+    (["a good whodunit"], genre_share("Mystery", share=0.6)),
+    (["feeling nostalgic, something from the 80s"], years(1980, 1989)),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -1208,7 +1232,7 @@ def main() -> None:
                             ("batch_27", CASES_V27), ("batch_28", CASES_V28),
                             ("batch_29", CASES_V29), ("batch_30", CASES_V30),
                             ("batch_31", CASES_V31), ("batch_32", CASES_V32), ("batch_33", CASES_V33), ("batch_34", CASES_V34),
-                            ("batch_35", CASES_V35), ("batch_36", CASES_V36), ("batch_37", CASES_V37)):
+                            ("batch_35", CASES_V35), ("batch_36", CASES_V36), ("batch_37", CASES_V37), ("batch_38", CASES_V38)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
