@@ -1122,6 +1122,10 @@ CASES_V37 = [
 # all of a list rejected, picks acknowledged by position, a question between two films, a count
 # with an old genre, a director said as fandom, a favourite genre, a bound on the era, "why" of a
 # film never shown.
+# First run 13/16; all three fixed by mechanism (so no longer held out): "how long is Heat?" (a
+# runtime asked, said unknown, was picks like Heat); "the first two sound good" (an impression of
+# picks by position is acknowledged; "look" was no impression word); "I don't watch anything older
+# than 2000" (a bound negated further off turns round).
 CASES_V38 = [
     (["how long is Heat?"], both(no_call("recommend"), no_call("record_feedback"))),
     (["what are the newest films you have?"], both(has_list(), years(2015, 2100))),

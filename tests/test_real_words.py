@@ -2440,3 +2440,27 @@ def test_more_like_that_after_a_list_is_like_the_list(world):
     assert set(call["args"]["like"]) == {by_title(catalog, "Heat"), by_title(catalog, "Fargo")}, call["args"]
     (call,) = [c for c in calls(parser.plan("more like this one please", memory)) if c["name"] == "recommend"]
     assert len(call["args"]["like"]) == 1, call["args"]  # one film pointed at, not the list
+
+
+def test_an_impression_of_picks_by_position_is_acknowledged_and_records_nothing(world):
+    """"the first two sound good" searched for the words "the first two sound good"; "the second
+    and third look great" liked the second ("look" was no impression word, "looks" was)."""
+    catalog, parser = world
+    memory = replace(shown(catalog, "Heat", "Fargo", "Alien"), last_recommend={"genres": ["Thriller"], "k": 3})
+    for text in ("the first two sound good", "the second and third look great", "ooh the third one sounds fun"):
+        plan = parser.plan(text, memory)
+        assert not calls(plan) and plan.answer.startswith("Enjoy!"), (text, calls(plan))
+
+
+@pytest.mark.parametrize("text, years", [("I don't watch anything older than 2000", (2000, None)),
+                                         ("we never watch films made after 1990", (None, 1990))])
+def test_a_bound_on_the_era_negated_further_off_turns_round(world, text, years):
+    _, parser = world
+    (call,) = [c for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert (call["args"].get("year_from"), call["args"].get("year_to")) == years, call["args"]
+
+
+def test_how_long_asks_for_a_runtime_the_catalog_may_lack(world):
+    catalog, parser = world
+    assert calls(parser.plan("how long is Fargo?", Recall())) == [
+        {"name": "item_details", "args": {"item": by_title(catalog, "Fargo"), "fields": ["runtime"]}}]

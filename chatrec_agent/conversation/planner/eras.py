@@ -72,13 +72,13 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
         if m := between.search(t):
             return tuple(sorted((int(m.group(1)), int(m.group(2)))))
     # "nothing before 1990", "no films older than 1990", "not after 2000": the bound turns round.
-    if m := _BEFORE.search(t):
+    if m := _BEFORE.search(t):  # "I don't watch anything older than 2000": negated in its clause, further off
         year = int(m.group(2))
-        return (year, None) if m.group("neg") else (None, year - 1)
+        return (year, None) if m.group("neg") or _negated(t, m) else (None, year - 1)
     if m := _AFTER.search(t):
         year = int(m.group(3))
         since = _norm(m.group("word")) in _SINCE
-        if m.group("neg"):
+        if m.group("neg") or _negated(t, m):
             return None, (year - 1 if since else year)
         return (year if since else year + 1), None
     # "early 80s", "mid-1990s", "late nineties", "Anfang der 80er": a third of the decade.

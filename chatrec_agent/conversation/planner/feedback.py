@@ -17,7 +17,7 @@ from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed, someone_elses
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, also_meant, did_you_mean, folded, last_search, mentioned,
                                                       past_shown, spans_in, without_titles)
-from chatrec_agent.conversation.planner.replies import OTHERS_SEEN
+from chatrec_agent.conversation.planner.replies import ACKNOWLEDGE, OTHERS_SEEN
 from chatrec_agent.conversation.planner.references import number, ordinal_in, ordinals_in, pick, pointers_in, positions_in
 from chatrec_agent.conversation.tool_names import ToolName
 
@@ -240,6 +240,9 @@ class FeedbackReading:
         positions = self._positions(t, pointed=True)
         if positions and memory.last_shown and (plan := self._each_position(t, positions, None, memory)):
             return plan
+        if positions and memory.last_shown and re.search(r"\b(?:sounds?|looks?|seems?)\b", t) and "?" not in t \
+                and not (cues.REQUEST.search(t) or cues.LIKE.search(t) or cues.MORE_LIKE.search(t) or set(re.findall(r"[a-z]+", t)) & cues.SCORN):
+            return Plan(answer=ACKNOWLEDGE)  # "the first two sound good": an impression of picks, nothing to record
         return None
 
     def _taste(self, t: str, titles: list[Item], kind: str, memory: Recall) -> Plan:

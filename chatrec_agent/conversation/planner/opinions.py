@@ -39,7 +39,7 @@ _BEING = frozenset("i'm im am are we're they're is was were be been really so ve
 # "I'll pass on X", "interested in X": what they mean to watch or not, a seed or nothing, never a rating.
 _INTENDING = {"pass": None, "skip": None, "interested": "seed"}
 # "X sounds amazing", "looks good": an impression of a film not yet seen, a seed and no rating.
-_IMPRESSION = frozenset("sounds sound looks seems".split())
+_IMPRESSION = frozenset("sounds sound looks look seems seem".split())
 _NEGATORS = frozenset("no not never nor neither hardly".split())
 # "the second was ok": a verdict of its own that records nothing (nor takes the one before it).
 _NEUTRAL = frozenset("ok okay alright fine average so-so".split())  # "meh", "mediocre" are scorn (cues.SCORN)

@@ -29,6 +29,7 @@ _CUES: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"\b(?:when|what year|which year|how old|come out|came out|released?|release date)\b"), "year"),
     (re.compile(r"\b(?:what|which) (?:kind|sort|type|genres?)\b|\bgenres?\b"), "genres"),
     (re.compile(r"\b(?:tags?|themes?|keywords?)\b"), "tags"),
+    (re.compile(r"\bhow long\b|\b(?:run ?time|running time|duration)\b"), "runtime"),
 )
 _ASKS = re.compile(r"^(?:who|what|when|which|where|how|is|was|are|does|did|tell me|do you know)\b|\?\s*$")
 _IS_A = re.compile(r"^(?:is|was|are) (?P<ref>.+?) (?:an?|some kind of|a kind of) (?P<what>[a-z][a-z' -]*?)(?: (?:film|movie|one))?\s*\??$|"
