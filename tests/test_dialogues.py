@@ -383,6 +383,9 @@ def test_when_the_film_named_is_all_that_matches_the_answer_says_so(runtime, say
     assert [i.id for i in runtime.catalog.items.values() if i.extra.get("director") == "Michael Mann"] == ["heat-1995"]
     (reply,) = say("anything else from whoever directed Heat?", user="fan-of-mann")
     assert reply.items == [] and "*Heat* (1995) is all the catalog has" in reply.text, reply.text
+    # A film named to be like, as well as one named to leave out (review finding).
+    (reply,) = say("anything by Denis Villeneuve except Dune, Arrival and Prisoners", user="fan-of-villeneuve")
+    assert reply.items == [] and all(f"*{t}*" in reply.text for t in ("Dune", "Arrival", "Prisoners")), reply.text
 
 
 def test_seen_items_are_never_recommended(runtime, say):

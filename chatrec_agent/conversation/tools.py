@@ -171,7 +171,8 @@ def build_tools(services: Services) -> list:
         the user has rated. Each item comes with an explanation built from real evidence. When
         nothing new matches, `loosened` holds the nearest request that had picks (a wider
         era); say so to the person. When nothing new matches even so, `known` lists some
-        matching items already in the user's history."""
+        matching items already in the user's history, and `only` the items the request itself
+        named (to exclude or to be like) that are all that match: say so; they are not picks."""
         args = RecommendArgs(wish=wish, like=like or [], exclude=exclude or [], genres=genres or [], any_genres=any_genres or [],
                              exclude_genres=exclude_genres or [], year_from=year_from, year_to=year_to,
                              attributes=attributes or [], k=k)
@@ -199,10 +200,11 @@ def build_tools(services: Services) -> list:
                 runtime.context.user_id, k=args.k, filters=flt, exclude=offered,
                 like_items=[i.id for i in like_items] or None, include_seen=True) if r.item.id in had]
         # "anything else by the director of Heat?" where Heat is all there is: said, not "nothing".
-        only = [item_card(i) for i in excluded if flt.accepts(i)] if not results and not known else []
-        return tool_output({"tool": ToolName.RECOMMEND, "items": [r.as_dict() for r in results], "k": args.k, "only": only,
+        only = [] if results or known else list({i.id: item_card(i) for i in [*excluded, *like_items] if flt.accepts(i)}.values())
+        return tool_output({"tool": ToolName.RECOMMEND, "items": [r.as_dict() for r in results], "k": args.k,
                             "like": [item_card(i) for i in like_items], "unknown": unknown + unknown_values,
-                            "filters": {**echo(args, flt), "wish": args.wish}, "loosened": loosened, "known": known})
+                            "filters": {**echo(args, flt), "wish": args.wish}, "loosened": loosened, "known": known,
+                            **({"only": only} if only else {})})
 
     @tool(ToolName.SEARCH_CATALOG, response_format=RESULT, args_schema=SearchArgs)
     def search_catalog(query: str, genres: list[str] | None = None, any_genres: list[str] | None = None,

@@ -20,15 +20,14 @@ from chatrec_agent.conversation.planner.memory import Recall
 
 
 def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audiences: frozenset[str] = frozenset(),
-                  compares: bool = True, adds: bool = False, restates: bool = True) -> None:
+                  compares: bool = True, adds: bool = False, widens: bool = False) -> None:
     """Adds to a new recommend call's `args`, in place, the genres and exclusions of the
     conversation's latest search that it does not override; of `audiences` (genres that say
     whom a film is for: lexicon.audiences), also when it names other genres. `compares`: the
     message asks for films like the ones it names; else it only says what they like ("I liked
     Now You See Me"), which keeps the search's genres whole. `adds`: the message asks for more of
-    a kind ("more animated", "not enough action"), which joins the search's genres. `restates`: the
-    message names a kind by a genre's own word ("the best crime films"), not only a narrower one
-    ("with a heist"), so it asks anew, in no era of the search's."""
+    a kind ("more animated", "not enough action"), which joins the search's genres. `widens`: the
+    message lets the era go ("the best crime films ever", "any decade")."""
     previous = memory.last_recommend or {}
     if not all(map(_avoids, args.get("attributes", []))):
         return  # "anything by Spielberg?" asks about the director, not within the genre; "no gore" stays in it
@@ -40,11 +39,11 @@ def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audienc
     if excluded:
         args["exclude_genres"] = excluded
     own = [*args.get("genres", []), *args.get("any_genres", [])]  # "comedy or drama?" after war films: its own
-    if not (own and restates) and set(own) <= set(previous.get("genres") or ()) and not args.get("like") \
+    if not widens and set(own) <= set(previous.get("genres") or ()) and not args.get("like") \
             and not ({"year_from", "year_to"} & set(args)) \
             and not set(args.get("exclude_genres", [])) & set(previous.get("genres") or ()):
         # "a crime film", "from the 90s", "with a heist": the era stays while the kind does (not
-        # where the message names a kind, "the best crime films ever", or turns from this one).
+        # where the message lets it go, names another kind or turns from this one).
         args.update({key: previous[key] for key in ("year_from", "year_to") if previous.get(key) is not None})
     if own:
         if kept := [g for g in previous.get("genres", []) if (adds or g in audiences) and g not in excluded and g not in own]:

@@ -115,6 +115,7 @@ MORE_OF_SAME = re.compile(r"\b(?:more|another|other)\b(?! than)")
 # "…but I want something different, more romantic", "I'd rather have other stuff": a turn from the
 # films just named, not more of them.
 TURN_FROM = re.compile(r"\b(?:different|instead|(?:i'?d|would) rather(?! not)|change of pace|for a change)\b|\bbut (?:now|this time|tonight)\b")
+ANY_ERA = re.compile(r"\b(?:ever|of all time|all[- ]time|any (?:decade|era|year|period)|(?:whatever|any) (?:decade|era|year|period))\b")
 TURN_AWAY = re.compile(r"\b(?:(?:completely|totally|entirely|quite|a (?:bit|little))\s+)?(?:different|a change of pace|for a change)\b")
 LIKE_THOSE = re.compile(r"\b(?:like|as|along the lines of) (?:those|these|them)\b|\balong (?:those|these) lines\b")
 CARRIED = ("genres", "any_genres", "exclude_genres", "year_from", "year_to")

@@ -72,13 +72,13 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
         if m := between.search(t):
             return tuple(sorted((int(m.group(1)), int(m.group(2)))))
     # "nothing before 1990", "no films older than 1990", "not after 2000": the bound turns round.
-    if m := _BEFORE.search(t):  # "I don't watch anything older than 2000": negated in its clause, further off
+    if m := _BEFORE.search(t):
         year = int(m.group(2))
-        return (year, None) if m.group("neg") or _negated(t, m) else (None, year - 1)
+        return (year, None) if m.group("neg") or _refused(t, m) else (None, year - 1)
     if m := _AFTER.search(t):
         year = int(m.group(3))
         since = _norm(m.group("word")) in _SINCE
-        if m.group("neg") or _negated(t, m):
+        if m.group("neg") or _refused(t, m):
             return None, (year - 1 if since else year)
         return (year if since else year + 1), None
     # "early 80s", "mid-1990s", "late nineties", "Anfang der 80er": a third of the decade.
@@ -110,6 +110,15 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
 
 def _negated(t: str, m: re.Match) -> bool:
     return negated_here(t[:m.start()])
+
+
+def _refused(t: str, m: re.Match) -> bool:
+    """"I don't watch anything older than 2000": a bound negated further off, by a refusal to
+    watch or want it ("I don't know many films older than 1980" asks for them)."""
+    return _negated(t, m) and _REFUSING.search(t[max(0, m.start() - 40):m.start()]) is not None
+
+
+_REFUSING = re.compile(r"\b(?:watch|want|like|stand|see|care|fan|into)\w*")
 
 
 _JOINER = re.compile(r"^\W*(?:or|and|to|through|till|until|&|/|-)?\W*(?:the\s+)?$")

@@ -240,8 +240,7 @@ class FeedbackReading:
         positions = self._positions(t, pointed=True)
         if positions and memory.last_shown and (plan := self._each_position(t, positions, None, memory)):
             return plan
-        if positions and memory.last_shown and re.search(r"\b(?:sounds?|looks?|seems?)\b", t) and "?" not in t \
-                and not (cues.REQUEST.search(t) or cues.LIKE.search(t) or cues.MORE_LIKE.search(t) or set(re.findall(r"[a-z]+", t)) & cues.SCORN):
+        if positions and memory.last_shown and _IMPRESSED.fullmatch(_POSITION_WORDS.sub(" ", t).strip(" .!,")):
             return Plan(answer=ACKNOWLEDGE)  # "the first two sound good": an impression of picks, nothing to record
         return None
 
@@ -309,6 +308,14 @@ class FeedbackReading:
     def _span(t: str, item: Item) -> tuple[int, int]:
         """Where the message names the item (as the linker found it written); (-1, -1) if nowhere."""
         return next((span for m, span in spans_in(t) if m.item.id == item.id), (-1, -1))
+
+
+# An impression of picks and nothing else ("ooh, the first two sound good, thanks"): no "too",
+# "but", question or second clause ("the third looks ok, but newer please", "…, who directed it").
+_POSITION_WORDS = re.compile(r"\b(?:the|both|all|and|first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|two|three|ones?|of them)\b")
+_IMPRESSED = re.compile(r"(?:(?:ooh|oh|wow|ok|okay|hmm|yes|yeah)\W+)*(?:sounds?|looks?|seems?)\s+(?:really |pretty |very |so )?"
+                        r"(?:good|great|interesting|fun|promising|nice|cool|amazing|awesome|perfect|intriguing)"
+                        r"(?:\W+(?:thanks|thank you|thx)?)?")
 
 
 def _stars(score: re.Match) -> float:

@@ -30,7 +30,6 @@ from chatrec_agent.conversation.planner.replies import DECLINE_ADMIN, DECLINE_OT
 from chatrec_agent.conversation.planner.requests import RequestReading
 from chatrec_agent.conversation.planner.spelling import Speller, cue_words
 from chatrec_agent.conversation.planner.watchlist import WatchlistReading
-from chatrec_agent.conversation.planner.wordforms import words_of
 from chatrec_agent.conversation.tool_names import ToolName
 
 
@@ -127,7 +126,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                                   compares=bool(cues.LIKE.search(t) or cues.LIKE_THAT.search(t) or cues.MORE_LIKE.search(t)),
                                   adds=any(not (m["w"].endswith("s") and lemma(m["w"]) != m["w"]) and self.lexicon.parse(m["w"])[0]
                                            for m in cues.MORE_OF.finditer(t)),
-                                  restates=bool(self.lexicon.parse(" ".join(w for w in words_of(t) if not self.lexicon.narrows(w)))[0]))
+                                  widens=bool(cues.ANY_ERA.search(t)))
         self._keep_named_out(plan, [*memory.said, text])
         return plan
 

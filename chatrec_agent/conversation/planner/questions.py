@@ -26,10 +26,11 @@ WHICH_ONE = "Which one do you mean? Say e.g. “the second one”."
 # Question words that point at a record field without naming it.
 _CUES: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"\b(?:what(?:'s| is| was)? (?:it|that|this|the (?:\w+ )?one|.+?) about|plot|premise|story(?:line)?|synopsis|summary|describe)\b"), "description"),
-    (re.compile(r"\b(?:when|what year|which year|how old|come out|came out|released?|release date)\b"), "year"),
+    (re.compile(r"\b(?:when|what year|which year|how old|how long ago|come out|came out|released?|release date)\b"), "year"),
     (re.compile(r"\b(?:what|which) (?:kind|sort|type|genres?)\b|\bgenres?\b"), "genres"),
     (re.compile(r"\b(?:tags?|themes?|keywords?)\b"), "tags"),
-    (re.compile(r"\bhow long\b|\b(?:run ?time|running time|duration)\b"), "runtime"),
+    (re.compile(r"\bhow long (?:is|'s|was|does|did)\b(?!.*\b(?:ago|until|till|since|been|production|list)\b)|"
+                r"\b(?:run ?time|running time|duration)\b"), "runtime"),
 )
 _ASKS = re.compile(r"^(?:who|what|when|which|where|how|is|was|are|does|did|tell me|do you know)\b|\?\s*$")
 _IS_A = re.compile(r"^(?:is|was|are) (?P<ref>.+?) (?:an?|some kind of|a kind of) (?P<what>[a-z][a-z' -]*?)(?: (?:film|movie|one))?\s*\??$|"
