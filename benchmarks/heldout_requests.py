@@ -1145,6 +1145,29 @@ CASES_V38 = [
     (["feeling nostalgic, something from the 80s"], years(1980, 1989)),
 ]
 
+# Batch 39 (2026-12-06, session 16): written before running any of them: like X in an era, a
+# setting, what's popular, hidden gems, a pick praised then "more like it", three films seen,
+# subtitles, short and funny, a genre without its gore, a lukewarm verdict, "which is the
+# scariest?", the best of all time with a count, newer ones after a list, a young child's age.
+CASES_V39 = [
+    (["anything like Heat but from the 2000s"], both(like("heat-1995", share=0.4), years(2000, 2009))),
+    (["a movie set in space"], both(has_list(), links_only())),
+    (["what's popular right now?"], both(has_list(), links_only())),
+    (["any hidden gems?"], both(has_list(), links_only())),
+    (["some thrillers", "the first one was great, more like it"], seeded()),
+    (["I've seen Alien, Aliens and The Thing"], kinds_recorded("seen", "seen", "seen")),
+    (["not a fan of subtitles, something fun"], both(has_list(), links_only())),
+    (["something short and funny"], genre_share("Comedy", share=0.6)),
+    (["a horror that isn't too gory"], genre_share("Horror", share=0.6)),
+    (["Fargo was ok, not great"], not_recorded("liked")),
+    (["some horror", "which of these is the scariest?"], no_call("record_feedback")),
+    (["give me the top 3 sci-fi of all time"], both(genre("Sci-Fi"), count(3))),
+    (["some westerns", "more recent ones please"], both(genre_share("Western", share=0.6), years(1970, 2100))),
+    (["something my 5 year old would like"], genre_share("Children", share=0.6)),
+    (["I want to watch something with my parents, they're in their 70s"], both(has_list(), links_only())),
+    (["is The Thing a remake?"], no_call("record_feedback")),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -1236,7 +1259,7 @@ def main() -> None:
                             ("batch_27", CASES_V27), ("batch_28", CASES_V28),
                             ("batch_29", CASES_V29), ("batch_30", CASES_V30),
                             ("batch_31", CASES_V31), ("batch_32", CASES_V32), ("batch_33", CASES_V33), ("batch_34", CASES_V34),
-                            ("batch_35", CASES_V35), ("batch_36", CASES_V36), ("batch_37", CASES_V37), ("batch_38", CASES_V38)):
+                            ("batch_35", CASES_V35), ("batch_36", CASES_V36), ("batch_37", CASES_V37), ("batch_38", CASES_V38), ("batch_39", CASES_V39)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
