@@ -2472,3 +2472,12 @@ def test_how_long_asks_for_a_runtime_the_catalog_may_lack(world):
         {"name": "item_details", "args": {"item": fargo, "fields": ["runtime"]}}]
     assert calls(parser.plan("how long ago did Fargo come out?", Recall())) == [
         {"name": "item_details", "args": {"item": fargo, "fields": ["year"]}}]
+
+
+def test_another_of_the_same_kind_goes_past_what_was_shown(world):
+    """"another crime one" mid-search showed the same picks again."""
+    catalog, parser = world
+    memory = replace(shown(catalog, "Heat", "Fargo"), last_recommend={"genres": ["Crime"], "k": 2})
+    (call,) = [c for c in calls(parser.plan("another crime one", memory)) if c["name"] == "recommend"]
+    assert {by_title(catalog, "Heat"), by_title(catalog, "Fargo")} <= set(call["args"].get("exclude", [])), call["args"]
+    assert call["args"]["genres"] == ["Crime"], call["args"]

@@ -124,7 +124,7 @@ OLDER = re.compile(rf"\b({_OLDER})\b")
 NEWER = re.compile(rf"\b({_NEWER})\b")
 AGE_OF_KIND = re.compile(rf"\b(?:{_OLDER}|{_NEWER})(?= (?!than\b)\w+ (?:such as|like|similar to|along the lines of|in the vein of)\b)")
 OTHERS_AGAIN = re.compile(
-    r"\b(not (those|these|them|that)|others|other ones|something else|different ones?|anything else|more options|"
+    r"\b(not (those|these|them|that)|others|other ones|another|something else|different ones?|anything else|more options|"
     r"show me more|more please|give me more|next|none of (those|these|them)|what else|^more)\b")
 # A film that missed what they want, besides "too …" (lexicon.EXCESS): "not really my thing".
 MISSED = re.compile(r"\bnot (?:really |quite )?(?:for me|my (?:thing|style|kind of \w+|cup of tea)|"
