@@ -2271,7 +2271,8 @@ def test_words_about_a_film_that_name_no_role_set_no_director(directed, text):
 
 
 @pytest.mark.parametrize("text, director", [("I don't want anything by whoever made Alien", "Ridley Scott"),
-                                            ("a thriller, just not from the guy behind Heat", "Michael Mann")])
+                                            ("a thriller, just not from the guy behind Heat", "Michael Mann"),
+                                            ("no more films from the director of Blade Runner", "Ridley Scott")])
 def test_a_director_ruled_out_by_one_of_their_films(directed, text, director):
     """Review finding: "nothing by the guy who made Jaws" had asked for Spielberg's films."""
     _, parser = directed

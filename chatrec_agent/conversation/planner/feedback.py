@@ -18,7 +18,7 @@ from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, also_meant, did_you_mean, folded, last_search, mentioned,
                                                       past_shown, spans_in, without_titles)
 from chatrec_agent.conversation.planner.replies import ACKNOWLEDGE, OTHERS_SEEN
-from chatrec_agent.conversation.planner.references import number, ordinal_in, ordinals_in, pick, pointers_in, positions_in
+from chatrec_agent.conversation.planner.references import NUMBERS, ORDINALS, number, ordinal_in, ordinals_in, pick, pointers_in, positions_in
 from chatrec_agent.conversation.tool_names import ToolName
 
 # "loved watching heat": what was watched follows.
@@ -312,7 +312,7 @@ class FeedbackReading:
 
 # An impression of picks and nothing else ("ooh, the first two sound good, thanks"): no "too",
 # "but", question or second clause ("the third looks ok, but newer please", "…, who directed it").
-_POSITION_WORDS = re.compile(r"\b(?:the|both|all|and|first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|two|three|ones?|of them)\b")
+_POSITION_WORDS = re.compile(rf"\b(?:the|both|all|and|ones?|of them|{'|'.join([*ORDINALS, *NUMBERS])})\b")
 _IMPRESSED = re.compile(r"(?:(?:ooh|oh|wow|ok|okay|hmm|yes|yeah)\W+)*(?:sounds?|looks?|seems?)\s+(?:really |pretty |very |so )?"
                         r"(?:good|great|interesting|fun|promising|nice|cool|amazing|awesome|perfect|intriguing)"
                         r"(?:\W+(?:thanks|thank you|thx)?)?")

@@ -141,15 +141,15 @@ class RequestReading:
         found = [("made" if m["noun"] in cues.MAKERS else m["noun"] or m["verb"], c, (m.start(), m.end() + c.end))
                  for m in cues.MAKER_OF.finditer(t)
                  for c in self.linker.candidates(t[m.end():]) if c.start == 0]
-        for own in re.finditer(r"'s? ([a-z]+)\b", t):  # "Heat's director"
-            found += [(own[1], c, (c.start, own.end())) for c in self.linker.candidates(t[:own.start()]) if c.end == own.start()]
+        for own in re.finditer(r"'s? ([a-z]+)\b", t):  # "Heat's director"; "it's", "that's" name no role: no title lookup
+            if role_field(own[1], self.attributes):
+                found += [(own[1], c, (c.start, own.end())) for c in self.linker.candidates(t[:own.start()]) if c.end == own.start()]
         for role, mention, span in sorted(found, key=lambda f: f[1].start - f[1].end):  # the longest title first
             field = None if cues.PRONOUN.match(mention.text.lower()) else role_field(role, self.attributes)
             if field and (value := mention.item.extra.get(field)):
                 values = self.attributes.resolve(field, [value])[0]
                 # "nothing by the guy who made Jaws", "not by whoever directed Alien": ruled out.
-                negate = negated_here(t[:span[0]]) or bool(re.search(r"\bno more\b[^,.;!?]*$", t[:span[0]]))
-                return {"field": field, "values": values or [value], "negate": negate}, mention.item.id, span
+                return {"field": field, "values": values or [value], "negate": negated_here(t[:span[0]])}, mention.item.id, span
         return None
 
     def _either(self, t: str, genres: list[str]) -> list[str] | None:
