@@ -1168,6 +1168,30 @@ CASES_V39 = [
     (["is The Thing a remake?"], no_call("record_feedback")),
 ]
 
+# Batch 40 (2026-12-06, session 17): written before running any of them: a kind named by its
+# flavour, an all-time favourite, like X for a child, a hated film with its reason, a subject
+# inside a genre, an old era said as "before", a whole list seen, animation for grown-ups, a
+# director as a wish, a search steered by less and more, "in the vein of", two kinds refused
+# with a question, a year asked, a bare "it" with nothing shown, an era turned older.
+CASES_V40 = [
+    (["what should I watch tonight? I'm into psychological thrillers"], genre_share("Thriller", share=0.6)),
+    (["my favourite film of all time is Blade Runner"], recorded("blade-runner-1982", "liked")),
+    (["do you have anything like Spirited Away for my daughter?"], like("spirited-away-2001", share=0.4)),
+    (["I hated The Shining, way too slow"], recorded("the-shining-1980", "disliked")),
+    (["any good documentaries about music?"], genre_share("Documentary", share=0.6)),
+    (["a couple of comedies from before 1960"], both(genre_share("Comedy", share=0.6), years(0, 1959))),
+    (["some sci-fi", "nah, seen them all"], both(called("record_feedback", kind="seen"), not_recorded("liked"), no_list())),
+    (["I'm looking for a good animated movie that adults would enjoy too"], genre_share("Animation", share=0.6)),
+    (["a Spielberg movie I might not have seen"], director("Steven Spielberg")),
+    (["some horror films", "less gore, more suspense"], both(has_list(), links_only())),
+    (["something in the vein of The Princess Bride"], like("the-princess-bride-1987", share=0.4)),
+    (["I don't like musicals or westerns, what else do you have?"], none_of("Musical", "Western")),
+    (["what year did Casablanca come out?"], both(item_asked(), no_call("recommend"), no_call("record_feedback"))),
+    (["It was really good"], both(links_only(), not_recorded("liked"))),
+    (["a 2000s war film", "anything older?"], both(genre_share("War", share=0.6), years(0, 1999))),
+    (["recommend me some kids movies from the 2010s"], both(genre_share("Children", share=0.6), years(2010, 2019))),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -1259,7 +1283,8 @@ def main() -> None:
                             ("batch_27", CASES_V27), ("batch_28", CASES_V28),
                             ("batch_29", CASES_V29), ("batch_30", CASES_V30),
                             ("batch_31", CASES_V31), ("batch_32", CASES_V32), ("batch_33", CASES_V33), ("batch_34", CASES_V34),
-                            ("batch_35", CASES_V35), ("batch_36", CASES_V36), ("batch_37", CASES_V37), ("batch_38", CASES_V38), ("batch_39", CASES_V39)):
+                            ("batch_35", CASES_V35), ("batch_36", CASES_V36), ("batch_37", CASES_V37), ("batch_38", CASES_V38), ("batch_39", CASES_V39),
+                            ("batch_40", CASES_V40)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
