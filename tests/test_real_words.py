@@ -2482,3 +2482,18 @@ def test_another_of_the_same_kind_goes_past_what_was_shown(world):
     (call,) = [c for c in calls(parser.plan("another crime one", memory)) if c["name"] == "recommend"]
     assert {by_title(catalog, "Heat"), by_title(catalog, "Fargo")} <= set(call["args"].get("exclude", [])), call["args"]
     assert call["args"]["genres"] == ["Crime"], call["args"]
+
+
+@pytest.mark.parametrize("text, args", [
+    ("a western I might not have seen", {"genres": ["Western"]}),
+    ("any comedies we may have missed?", {"genres": ["Comedy"]}),
+    ("a thriller I probably haven't watched yet", {"genres": ["Thriller"]}),
+    ("something you think I could not have seen", {}),
+])
+def test_what_they_may_not_have_seen_describes_every_pick(world, text, args):
+    """"a Spielberg movie I might not have seen" asked "Which one have you seen?" (a seen cue,
+    its negation a modal away), and "…I may have missed" became words to search for."""
+    _, parser = world
+    (call,) = calls(parser.plan(text, Recall()))
+    assert call["name"] == "recommend" and "wish" not in call["args"], call
+    assert {k: call["args"][k] for k in args} == args and "like" not in call["args"], call

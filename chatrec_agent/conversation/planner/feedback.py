@@ -12,7 +12,7 @@ from wordfreq import zipf_frequency
 from chatrec_agent.catalog import Item
 from chatrec_agent.catalog.mentions import Mention, title_end
 from chatrec_agent.conversation.planner import cues
-from chatrec_agent.conversation.planner.lexicon import UNTRIED, taste_scope
+from chatrec_agent.conversation.planner.lexicon import UNTRIED, negated_here, taste_scope
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed, someone_elses
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, also_meant, did_you_mean, folded, last_search, mentioned,
@@ -195,7 +195,7 @@ class FeedbackReading:
                 return self._misspelt(target, t, memory) or self._call(ToolName.RECORD_FEEDBACK, item=target, kind=kind)
         # "I haven't seen Heat" records nothing; what else it says of films is read below.
         if (m := cues.SEEN.search(t)) and not cues.SEEN_ANY.search(t) and \
-                not re.search(r"\bhaven'?t\b", t) and not UNTRIED.search(t):
+                not re.search(r"\bhaven'?t\b", t) and not negated_here(t[:m.start()]) and not UNTRIED.search(t):
             phrase = m.group("t") or ""
             if unsure := mentioned(phrase, "ask"):
                 return self._unsure(unsure, phrase, t, memory)

@@ -42,9 +42,11 @@ def _everyday(phrase: str, written: str) -> bool:
 # What a person's taste is said with ("my wife wants…", "he's into…", "I'd rather…").
 _WANTS = frozenset("want like love prefer enjoy adore into fan rather".split())
 _QUALIFIED = re.compile(r"^(.*\w)\s+(?:that|which|who|but|though)\s+(?:(?:are|is|do|does)\s+)?$")
-# "…that we haven't seen (yet)" closing a clause: what all picks are, not a film spoken of.
-_UNSEEN_AFTER = re.compile(r"(?<=\w)\s+(?:that |which )?(?:i|we|they|you)?\s*(?:have |'ve )?(?:never|not|haven'?t|hasn'?t)\s+"
-                           r"(?:(?:really|actually|even|ever|all)\s+)?(?:seen|watched)(?:\s+(?:yet|before|already))?(?=\s*[?.!,]*\s*$)")
+# "…that we haven't seen (yet)", "…I might not have seen", "…I may have missed" closing a
+# clause: what all picks are, not a film spoken of.
+_UNSEEN_AFTER = re.compile(r"(?<=\w)\s+(?:that |which )?(?:i|we|they|you)?\s*(?:(?:might|may|could|probably|possibly)\s+)?"
+                           r"(?:(?:have |'ve )?(?:never|not|haven'?t|hasn'?t|didn'?t)\s+(?:have\s+)?(?:(?:really|actually|even|ever|all)\s+)?"
+                           r"(?:seen|watched|see|watch)|(?:have |'ve )missed)(?:\s+(?:yet|before|already))?(?=\s*[?.!,]*\s*$)")
 
 
 class RequestReading:
