@@ -123,6 +123,11 @@ def test_genres_in_their_everyday_forms(world, text, genres):
     ("I like comedies, especially romantic ones", ["Comedy", "Romance"], []),
     ("a comedy, nothing with singing", ["Comedy"], ["Musical"]),
     ("no westerns, let alone musicals, much less war films", [], ["Western", "Musical", "War"]),
+    # Weariness denied is a liking: two negations cancel ("never get tired of old westerns" ruled westerns out).
+    ("we could never get bored of sci-fi", ["Sci-Fi"], []),
+    ("I'm not tired of horror yet, more please", ["Horror"], []),
+    ("never sick of comedies, just no romcoms", ["Comedy"], ["Romance"]),
+    ("I'm sick of horror", [], ["Horror"]),
 ])
 def test_negation_governs_only_what_it_names(world, text, genres, excluded):
     _, parser = world
@@ -2448,7 +2453,8 @@ def test_an_impression_of_picks_by_position_is_acknowledged_and_records_nothing(
     and third look great" liked the second ("look" was no impression word, "looks" was)."""
     catalog, parser = world
     memory = replace(shown(catalog, "Heat", "Fargo", "Alien"), last_recommend={"genres": ["Thriller"], "k": 3})
-    for text in ("the first two sound good", "the second and third look great", "ooh the third one sounds fun"):
+    for text in ("the first two sound good", "the second and third look great", "ooh the third one sounds fun",
+                 "the last one looks fun"):
         plan = parser.plan(text, memory)
         assert not calls(plan) and plan.answer.startswith("Enjoy!"), (text, calls(plan))
     # Review finding: an impression with more said is read for what else it says.
@@ -2497,3 +2503,14 @@ def test_what_they_may_not_have_seen_describes_every_pick(world, text, args):
     (call,) = calls(parser.plan(text, Recall()))
     assert call["name"] == "recommend" and "wish" not in call["args"], call
     assert {k: call["args"][k] for k in args} == args and "like" not in call["args"], call
+
+
+def test_another_one_asks_for_one(world):
+    """"another one please" after a list gave five."""
+    catalog, parser = world
+    memory = replace(shown(catalog, "Heat", "Fargo"), last_recommend={"genres": ["Crime"], "k": 2})
+    for text in ("another one please", "could I get another one?", "another crime one"):
+        (call,) = [c for c in calls(parser.plan(text, memory)) if c["name"] == "recommend"]
+        assert call["args"]["k"] == 1, (text, call["args"])
+    (call,) = [c for c in calls(parser.plan("another three please", memory)) if c["name"] == "recommend"]
+    assert call["args"]["k"] == 3, call["args"]

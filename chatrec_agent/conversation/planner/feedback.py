@@ -312,7 +312,7 @@ class FeedbackReading:
 
 # An impression of picks and nothing else ("ooh, the first two sound good, thanks"): no "too",
 # "but", question or second clause ("the third looks ok, but newer please", "…, who directed it").
-_POSITION_WORDS = re.compile(rf"\b(?:the|both|all|and|ones?|of them|{'|'.join([*ORDINALS, *NUMBERS])})\b")
+_POSITION_WORDS = re.compile(rf"\b(?:the|both|all|and|ones?|of them|last|{'|'.join([*ORDINALS, *NUMBERS])})\b")
 _IMPRESSED = re.compile(r"(?:(?:ooh|oh|wow|ok|okay|hmm|yes|yeah)\W+)*(?:sounds?|looks?|seems?)\s+(?:really |pretty |very |so )?"
                         r"(?:good|great|interesting|fun|promising|nice|cool|amazing|awesome|perfect|intriguing)"
                         r"(?:\W+(?:thanks|thank you|thx)?)?")

@@ -69,10 +69,27 @@ _TURN = re.compile(r"[.;!?…()]|,\s*(?=(?:maybe|perhaps|so|then|just|any|give m
 def _governs(words: Sequence[str], carried: bool = False) -> bool:
     """Whether the clause's words before a word negate it: a negation or "too" within the five
     words before it (or one `carried` from the clause before), not one that accepts ("nothing
-    beats", "don't mind"). The negation is read in the words as written ("dont" is "do" as a lemma)."""
+    beats", "don't mind") nor an aversion denied ("never get tired of", "don't hate"). The
+    negation is read in the words as written ("dont" is "do" as a lemma)."""
     near = " " + " ".join(words[-5:]) + " "
     lemmas = " " + " ".join(lemma(w) for w in words[-5:]) + " "
-    return bool(carried or NEGATION.search(near) or _EXCESS_BEFORE.search(near)) and not _ACCEPTING.search(lemmas)
+    return bool(carried or refuses(near) or _EXCESS_BEFORE.search(near)) and not _ACCEPTING.search(lemmas)
+
+
+# Weariness and what denies it: two negations that cancel ("never get tired of westerns",
+# "could never be bored of sci-fi"), in the words as written or as lemmas ("tire of").
+_WEARY = re.compile(r"\b(?:tired?|sick|bored?|weary) (?:of|with)\b")
+_DENIAL = re.compile(r"\b(?:not|never|(?:do|does|did|would|could|wo|ca)n'?t)\b")
+
+
+def refuses(before: str) -> bool:
+    """Whether the words before a word negate it: a negation, not a weariness denied."""
+    weary = None
+    for weary in _WEARY.finditer(before):
+        pass
+    if weary and _DENIAL.search(before[:weary.start()]) and not NEGATION.search(before[weary.end():]):
+        return False
+    return bool(NEGATION.search(before))
 
 
 # "no I want something recent", "nope, just…": a reply's "no" opens the sentence and negates nothing in it.
@@ -320,7 +337,7 @@ class GenreLexicon:
                 pattern = rf" {re.escape(phrase)} "
                 for match in re.finditer(pattern, taken):
                     before = taken[: match.start() + 1]
-                    negated = carried or NEGATION.search(before) or _EXCESS_BEFORE.search(before) or \
+                    negated = carried or refuses(before) or _EXCESS_BEFORE.search(before) or \
                         (negation is not None and negation.search(before))
                     if not negated or opens and _SHOWN_IS_NOT.match(before):  # "that isn't a western": wanted
                         include.extend(n for n in names if n not in include)

@@ -17,6 +17,11 @@ def number(word: str, default: int | None = None) -> int | None:
     return int(word) if word.isdigit() else NUMBERS.get(word, NUMBERS.get("a " + word, default))
 
 
+# "the last one" is a position; "last night", "at last", "the last two" (a run) are not.
+_LAST = re.compile(r"(?<!\bat )\blast\b(?! (?:year|night|week|weekend|month|summer|winter|spring|autumn|fall|christmas|time|"
+                   r"two|three|four|five|few|couple|\d)\b)")
+
+
 def ordinal_in(text: str) -> int | None:
     """A 1-based position named in the text, or -1 for "the last one"; None when none."""
     t = text.lower()
@@ -33,10 +38,11 @@ def ordinal_in(text: str) -> int | None:
 
 def ordinals_in(text: str) -> list[tuple[int, int, int]]:
     """Every position the text names, as (start, end, position), in order: "loved the first, not
-    so much the third" -> [(.., .., 1), (.., .., 3)]."""
+    so much the third" -> [(.., .., 1), (.., .., 3)]; "the last" is -1."""
     words = "|".join(map(re.escape, ORDINALS))
     found = [(m.start(), m.end(), ORDINALS[m.group(1)]) for m in re.finditer(rf"\b({words})\b", text.lower())]
     found += [(m.start(), m.end(), int(m.group(1))) for m in re.finditer(r"(?:#|number |no\. ?)(\d{1,2})\b", text.lower())]
+    found += [(m.start(), m.end(), -1) for m in _LAST.finditer(text.lower())]
     return sorted(found)
 
 
@@ -107,6 +113,7 @@ def count_in(text: str, default: int = 5, maximum: int = 20, nouns: frozenset[st
     number = r"(\d{1,2}|" + "|".join(sorted(map(re.escape, NUMBERS), key=len, reverse=True)) + r")"
     counted = [rf"^{number}(?:\s+(?:of them|please|instead|then))?\W*$",
                rf"\b{_ASKS_FOR}\s+(?:me\s+)?{number}\b(?! ?(?:s\b|stars?|★|/5|out of))",
+               rf"\banother\s+(?:[a-z-]+\s+)?{number}\b(?! of)",  # "another one", "another crime one", "another three"
                r"\b(a couple of|a couple|a few|several)\b"]  # the last only ever a count
     for pattern in counted:
         if m := re.search(pattern, t):
