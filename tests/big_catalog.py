@@ -1,6 +1,6 @@
 """A 10,000-title catalog built in the test, shaped like a real one where it matters to the
 planner: titles made of everyday words, films called "It", "Yes", "Up", "The One", "Saw",
-"Help!", "2012", "Next", "No" and "Don", remakes, sequels with numbers, tags people also use as
+"Help!", "2012", "Next", "No", "Don" and "The Others", remakes, sequels with numbers, tags people also use as
 genre words ("scifi", "family") or asking words ("good"), and interactions in which well-known
 films are popular and most are not."""
 
@@ -44,6 +44,7 @@ KNOWN = [
     ("Mission: Impossible - Ghost Protocol", 2011, ("Action", "Thriller"), 260),
     ("Mission: Impossible - Fallout", 2018, ("Action", "Thriller"), 240),
     ("I Know What You Did Last Summer", 1997, ("Horror", "Mystery", "Thriller"), 160),
+    ("The Others", 2001, ("Drama", "Horror", "Mystery"), 170),
 ]
 
 

@@ -460,3 +460,11 @@ def test_rate_the_first_one_gives_no_star(runtime, say):
     replies = say("some westerns", "rate the first one", "give the last one one star")
     assert not [c for c in replies[1].tool_calls if c["name"] == "record_feedback"], replies[1].tool_calls
     assert [c["args"]["rating"] for c in replies[2].tool_calls if c["name"] == "record_feedback"] == [1.0]
+
+
+def test_the_others_are_the_picks_not_yet_spoken_of_since_the_list(runtime, say):
+    """The conversation remembers which picks were given feedback since the list was shown."""
+    picks, liked, rated = say("some thrillers", "loved the first one", "rate the others 2", user="fan-of-the-rest")
+    ids = [i.id for i in picks.items]
+    assert [c["args"]["item"] for c in calls(liked, "record_feedback")] == ids[:1]
+    assert [(c["args"]["item"], c["args"]["rating"]) for c in calls(rated, "record_feedback")] == [(i, 2.0) for i in ids[1:]]

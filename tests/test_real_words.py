@@ -2514,3 +2514,24 @@ def test_another_one_asks_for_one(world):
         assert call["args"]["k"] == 1, (text, call["args"])
     (call,) = [c for c in calls(parser.plan("another three please", memory)) if c["name"] == "recommend"]
     assert call["args"]["k"] == 3, call["args"]
+
+
+def test_the_others_after_a_list_are_the_picks_not_spoken_of(world):
+    """"rate the others 2" rated the film *The Others* on a real catalog; "rate them all 4"
+    searched for its words."""
+    catalog, parser = world
+    memory = shown(catalog, "Heat", "Fargo", "Alien")
+    ids = [c["id"] for c in memory.last_shown]
+
+    def feedback(text, memory):
+        return [(c["args"]["item"], c["args"]["kind"], c["args"].get("rating")) for c in calls(parser.plan(text, memory))
+                if c["name"] == "record_feedback"]
+
+    assert feedback("rate them all 4", memory) == [(i, "rated", 4.0) for i in ids]
+    assert feedback("seen the others", replace(memory, told=[ids[0]])) == [(i, "seen", None) for i in ids[1:]]
+    # The others of those already spoken of since the list; with none spoken of, which are they?
+    assert feedback("rate the others 2", replace(memory, told=[ids[1]])) == [(ids[0], "rated", 2.0), (ids[2], "rated", 2.0)]
+    plan = parser.plan("rate the others 2", memory)
+    assert not calls(plan) and plan.answer.startswith("Which ones"), calls(plan)
+    # What the cue governs: the rest asked about is not said to be seen.
+    assert feedback("seen the first, what about the rest?", memory) == [(ids[0], "seen", None)]

@@ -145,6 +145,8 @@ class FeedbackReading:
                 # "rate Fargo 5", "rate Heat 4": the slot holds only a title (however everyday its
                 # words), so the title is meant; "rate it 4" names none (*It* is no "it").
                 slot = m.group("t").strip()
+                if several := self._several(t, slot, "rated", memory, rating=_stars(m)):
+                    return several  # "rate the others 2", "rate them all 4"
                 whole = [c for c in unsure or ([] if cues.PRONOUN.match(slot) else self.linker.plausible(slot))
                          if folded(c.text) == folded(slot)]
                 if not (whole or cues.PRONOUN.match(slot) or ordinal_in(slot) is not None or framed and self._title_attempt(slot)):
@@ -162,7 +164,7 @@ class FeedbackReading:
             phrase = m.group("t")
             if len(positions := self._positions(t)) > 1 and memory.last_shown:
                 return self._each_position(t, positions, kind, memory)
-            if several := self._several(phrase, kind, memory):
+            if several := self._several(t, phrase, kind, memory):
                 return several
             if kind == "liked" and re.match(r"(something|anything|a |an |some |films?|movies?|to )", phrase):
                 return None  # "I'd like something funny" is a request, not feedback
@@ -201,7 +203,7 @@ class FeedbackReading:
                 return self._unsure(unsure, phrase, t, memory)
             if self._named(phrase):  # "I just saw Heat and loved it": each film as its clauses say
                 return self._taste(t, self._named(t), "seen", memory)
-            if several := self._several(phrase, "seen", memory):
+            if several := self._several(t, phrase, "seen", memory):
                 return several
             if _KIND_SEEN.search(phrase) or \
                     any(c.names_a_kind and folded(c.text) in folded(phrase) for c in self.linker.plausible(WRITTEN.get().strip())):
@@ -298,10 +300,19 @@ class FeedbackReading:
         return Plan(feedback) if feedback else None
 
     @staticmethod
-    def _several(phrase: str, kind: str, memory: Recall) -> Plan | None:
-        """"seen the first two", "loved all of those", "hated both": each film of the run shown there."""
-        run = positions_in(phrase, len(memory.last_shown))
-        return Plan([{"name": ToolName.RECORD_FEEDBACK, "args": {"item": memory.last_shown[n - 1]["id"], "kind": kind}}
+    def _several(t: str, phrase: str, kind: str, memory: Recall, **rating: float) -> Plan | None:
+        """"seen the first two", "loved all of those", "hated both", "rate the others 2": each
+        film of the run shown there; the others are those neither this message nor an earlier
+        one since the list spoke of ("the others" is never the film *The Others* there)."""
+        shown = memory.last_shown
+        if not shown:
+            return None
+        spoken = {n for n, card in enumerate(shown, 1) if card["id"] in memory.told}
+        spoken |= {len(shown) if n == -1 else n for _, _, n in pointers_in(t)}
+        run = positions_in(phrase, len(shown), spoken)
+        if run is None:
+            return Plan(answer="Which ones do you mean? Say them by position, e.g. “the second and third”.")
+        return Plan([{"name": ToolName.RECORD_FEEDBACK, "args": {"item": shown[n - 1]["id"], "kind": kind, **rating}}
                      for n in run]) if run else None
 
     @staticmethod

@@ -34,6 +34,7 @@ class Recall:
     # those?"): what a plural pronoun points at. Never recalled from history.
     spoken_of: list[str] = field(default_factory=list)
     liked_of: list[str] = field(default_factory=list)  # of those, the ones said to be liked
+    told: list[str] = field(default_factory=list)  # the latest list's items they have given feedback on
 
     def seeds_for(self, item_id: str) -> list[str]:
         """What "something like that" seeds where the film in hand is one this message just spoke
@@ -63,6 +64,7 @@ def recall(messages: list[BaseMessage]) -> Recall:
             if name in LIST_TOOLS and payload.get("items"):
                 state.list_tool = name
                 state.last_shown = payload["items"]
+                state.told = []
                 if name != ToolName.WATCHLIST:  # their list is no picks
                     state.shown_ids = list(dict.fromkeys([*state.shown_ids, *(card["id"] for card in payload["items"])]))
                 if len(payload["items"]) == 1:
@@ -77,6 +79,8 @@ def recall(messages: list[BaseMessage]) -> Recall:
                 state.group_names = [m.get("name", "") for m in payload.get("members", [])]
                 state.last_recommend = {k: v for k, v in state.last_group.items() if k in (*REQUEST_ARGS, "exclude")}
                 state.last_recommend["like"] = [card["id"] for card in payload.get("like", [])]
+            if name == ToolName.RECORD_FEEDBACK and call.get("args", {}).get("item"):
+                state.told.append(call["args"]["item"])
             if name in ITEM_TOOLS and payload.get("item"):
                 state.last_item = payload["item"]
     return state

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
             "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
@@ -77,10 +78,18 @@ _ALL_N = re.compile(r"\ball (two|three|four|five|six|seven|eight|nine|ten|\d{1,2
 _BOTH = re.compile(r"\bboth\b")
 
 
-def positions_in(text: str, shown: int) -> list[int]:
+# "the others", "the rest of them": the picks not spoken of.
+_REST = re.compile(r"(?:the|all the) (?:others|other ones|other (?:two|three|four|\d)|rest)\b")
+
+
+def positions_in(text: str, shown: int, spoken: Iterable[int] = ()) -> list[int] | None:
     """The positions in a list of `shown` that one phrase names together: "the first two", "the
-    last three", "all of those", "both" (of two); [] when it names no such run."""
+    last three", "all of those", "both" (of two), "the others" (those not `spoken` of); [] when
+    it names no such run, None for "the others" where none was spoken of (which are they?)."""
     t = text.lower()
+    if _REST.match(t.strip()):  # what the cue governs: "seen the first, what about the rest?" has seen one
+        rest = [n for n in range(1, shown + 1) if n not in set(spoken)]
+        return rest if len(rest) < shown else None
     if m := _FIRST_OR_LAST.search(t):
         n = min(shown, number(m.group(2), 0))
         run = list(range(1, n + 1)) if m.group(1) != "last" else list(range(shown - n + 1, shown + 1))
