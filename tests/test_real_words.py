@@ -248,6 +248,8 @@ def test_a_genre_word_that_is_also_a_tag_names_the_genre_and_ranks_by_the_tag(bi
 @pytest.mark.parametrize("text", [
     "any suggestion for me?", "what would you suggest I see?", "know any?", "do you have any good recommendations?",
     "got any ideas?", "what can you recommend?", "anything good?",
+    # Taste said of a kind in general: "favourite" and "genre" describe no film.
+    "my favourite genre is westerns", "comedy is my fave kind of film", "what type of thrillers do you have?",
 ])
 def test_a_request_made_only_of_asking_words_searches_for_no_words(world, text):
     catalog, parser = world
@@ -2535,3 +2537,13 @@ def test_the_others_after_a_list_are_the_picks_not_spoken_of(world):
     assert not calls(plan) and plan.answer.startswith("Which ones"), calls(plan)
     # What the cue governs: the rest asked about is not said to be seen.
     assert feedback("seen the first, what about the rest?", memory) == [(ids[0], "seen", None)]
+
+
+@pytest.mark.parametrize("text", ["my husband wants a western, I want a comedy", "she prefers sci-fi thrillers but I like horror",
+                                  "my son loves animation while I like westerns"])
+def test_whose_taste_it_is_is_no_wish(world, text):
+    """"my wife wants a romcom, I want action" searched for the words "my wife wants a romcom";
+    "sci-fi" was read as "sci" and "fi", words to search for."""
+    _, parser = world
+    (call,) = calls(parser.plan(text, Recall()))
+    assert call["name"] == "recommend" and "wish" not in call["args"] and len(call["args"]["any_genres"]) >= 2, call

@@ -190,7 +190,7 @@ FILLER = re.compile(
 ASKING_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset("""suggest suggestion recommend recommendation idea option
 pick know think thinking see watch look help need want find get got give show tell name tonight tomorrow weekend yes yeah sure okay thank thanks hello hey also
 maybe perhaps really else another other new more please lol great good nice would could should might must shall
-fan fans lover huge big best greatest finest next""".split())
+fan fans lover huge big best greatest finest next favourite favorite fave genre genres kind kinds type types sort""".split())
 # The polite words around a request ("ok, can you …", "… for me, thanks"): said, not asked for.
 POLITE_OPENER = r"(?:(?:hey|hi|ok|okay|oh|so|please|pls|can you|could you|would you)[, ]+)*"
 POLITE_CLOSER = r"(?:,?\s+(?:please|pls|thanks|thank you|for me))*"

@@ -13,7 +13,7 @@ from chatrec_agent.catalog.attributes import AttributeMention
 from chatrec_agent.catalog.mentions import tokens
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.eras import parse_era
-from chatrec_agent.conversation.planner.lexicon import NEGATION, against, lemma, negated_here
+from chatrec_agent.conversation.planner.lexicon import NEGATION, against, lemma, negated_here, seed_phrases
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions, someone_elses
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, did_you_mean, did_you_mean_item, last_search,
@@ -362,15 +362,18 @@ class RequestReading:
         # What is left of a comparison once its titles are gone ("something like …"), and taste
         # verbs ("i like comedies": the genre is the request).
         text = re.sub(cues.LIKE_CUE + r"(?=\s*(?:[,.;:!?…]|$))", " ", text)
-        text = re.sub(r"\bwhat else\b|\b(?:would|will|might) i (?:like|love|enjoy)\b|\b(?:i|we)(?:'m| am| are)? (?:really |"
-                      r"absolutely |also |just )?(?:like|love|liked|loved|enjoy|enjoyed|adore|a (?:big |huge )?fan of|hate|hated|dislike|"
-                      r"can'? ?t stand|cannot stand)\b", " ", text)
+        # Whoever's taste it is: "my wife wants a romcom", "he prefers westerns".
+        text = re.sub(r"\bwhat else\b|\b(?:would|will|might) i (?:like|love|enjoy)\b|\b(?:i|we|he|she|they|(?:my|our|his|her) [a-z']+)"
+                      r"(?:'m| am| are| is)? (?:really |absolutely |also |just )?(?:likes?|loves?|liked|loved|enjoys?|enjoyed|adores?|"
+                      r"wants?|prefers?|a (?:big |huge )?fan of|hates?|hated|dislikes?|can'? ?t stand|cannot stand)\b", " ", text)
         content = cues.FILLER.sub(" ", text)
         content = re.sub(r"\b(a|an|the|to|watch|i|for|from|with|and|or|of|in|no|not|without|s|like|stuff|things?)\b", " ", content)
         content = re.sub(r"[^a-z' -]", " ", content)
         content = cues.ERA_WORDS.sub(" ", content)
         # "i've" less its "i" leaves "'ve": a contraction's rest is no word of its own.
-        words = [w for w in content.replace("-", " ").split()
+        # A hyphened genre name is read whole ("sci-fi"), any other word by its parts ("mind-bending").
+        words = [part for w in content.split() for part in ([w] if w.replace("-", " ") in seed_phrases() else w.split("-"))]
+        words = [w for w in words
                  if len(w) > 2 and not w.startswith("'") and w not in cues.ASKING_WORDS and lemma(w) not in cues.ASKING_WORDS
                  and (not any(self.lexicon.parse(w)) or self.lexicon.narrows(w))  # "biopics": Drama, and a wish
                  and not (self.attributes and self.attributes.field_named(w))]  # "…did he direct"
