@@ -128,11 +128,10 @@ def weigh(catalog: Catalog, encode: Callable[[list[str]], np.ndarray], params: P
     return evidence
 
 
-def decide(evidence: list[Evidence], threshold: float, min_share: float | None = None) -> dict[str, list[str]]:
+def decide(evidence: list[Evidence], threshold: float) -> dict[str, list[str]]:
     """Tag phrase -> the genres it names (best first); an empty list where none clears the
     threshold, so that a seed word the catalog's evidence contradicts names nothing here."""
-    if min_share is None:
-        min_share = Params.from_data().min_share
+    min_share = Params.from_data().min_share
     out: dict[str, list[tuple[float, str]]] = {}
     for e in evidence:
         chosen = out.setdefault(e.phrase, [])

@@ -72,8 +72,11 @@ def _governs(words: Sequence[str], carried: bool = False) -> bool:
     beats", "don't mind") nor an aversion denied ("never get tired of", "don't hate"). The
     negation is read in the words as written ("dont" is "do" as a lemma)."""
     near = " " + " ".join(words[-5:]) + " "
-    lemmas = " " + " ".join(lemma(w) for w in words[-5:]) + " "
-    return bool(carried or refuses(near) or _EXCESS_BEFORE.search(near)) and not _ACCEPTING.search(lemmas)
+    return bool(carried or refuses(near) or _EXCESS_BEFORE.search(near)) and not _accepts(words[-5:])
+
+
+def _accepts(words: Iterable[str]) -> bool:
+    return bool(_ACCEPTING.search(" " + " ".join(map(lemma, words)) + " "))
 
 
 # Weariness and what denies it: two negations that cancel ("never get tired of westerns",
@@ -84,9 +87,7 @@ _DENIAL = re.compile(r"\b(?:not|never|(?:do|does|did|would|could|wo|ca)n'?t)\b")
 
 def refuses(before: str) -> bool:
     """Whether the words before a word negate it: a negation, not a weariness denied."""
-    weary = None
-    for weary in _WEARY.finditer(before):
-        pass
+    weary = [None, *_WEARY.finditer(before)][-1]
     if weary and _DENIAL.search(before[:weary.start()]) and not NEGATION.search(before[weary.end():]):
         return False
     return bool(NEGATION.search(before))
@@ -104,13 +105,13 @@ def negated_here(before: str) -> bool:
     negations ("never get tired of old westerns"), nor one that accepts ("nothing beats")."""
     clause = re.split(r"\band\b", _CLAUSE_END.split(fold(before))[-1])[-1]
     tail = words_of(_NO_OPENER.sub("", clause))[-5:]
-    if _EXCESS_BEFORE.search(" " + " ".join(tail) + " ") and tail and tail[-1] == "too":
+    if tail[-1:] == ["too"] and _EXCESS_BEFORE.search(" " + " ".join(tail) + " "):
         return True  # "way too old"
     for n in range(len(tail) - 1, -1, -1):
         if tail[n] in _RESTARTS or tail[n] in _genre_words():
             return False
         if NEGATION.match(" ".join(tail[n:])):
-            return not NEGATION.search(" ".join(tail[:n])) and not _ACCEPTING.search(" " + " ".join(map(lemma, tail)) + " ")
+            return not NEGATION.search(" ".join(tail[:n])) and not _accepts(tail)
     return False
 
 
@@ -132,8 +133,7 @@ def against(clauses: Sequence[str]) -> list[str | None]:
         words = " ".join(words_of(clause))
         if NEGATION.search(clause) or EXCESS.search(clause):
             out.append("own")
-            lemmas = " " + " ".join(lemma(w) for w in words.split()) + " "
-            refuses = not (_ACCEPTING.search(lemmas) or _ASKS_WHAT_THERE_IS.match(words))
+            refuses = not (_accepts(words.split()) or _ASKS_WHAT_THERE_IS.match(words))
         elif refuses and _CARRIES.match(f" {words} "):
             out.append("carried")
         else:
@@ -147,13 +147,13 @@ def taste_scope(text: str) -> str:
     return _TURN.split(text, maxsplit=1)[0]
 
 
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(re.escape(" ".join(words_of(w))) for w in sorted(words, key=len, reverse=True))
+def _any_of(words: Iterable[str]) -> re.Pattern:
+    return re.compile(rf"\b(?:{'|'.join(re.escape(' '.join(words_of(w))) for w in sorted(words, key=len, reverse=True))})\b")
 
 
 # Per language: its negation words and its clause ends, for messages written in it.
-_FOREIGN_NEGATION = {lang: re.compile(rf"\b(?:{_alternation(words)})\b") for lang, words in _DATA["negation"].items()}
-_FOREIGN_CLAUSE_END = {lang: re.compile(rf"\b(?:{_alternation(words)})\b") for lang, words in _DATA["clause_ends"].items()}
+_FOREIGN_NEGATION = {lang: _any_of(words) for lang, words in _DATA["negation"].items()}
+_FOREIGN_CLAUSE_END = {lang: _any_of(words) for lang, words in _DATA["clause_ends"].items()}
 _FUNCTION_WORDS = {lang: frozenset(w for word in words for w in words_of(word)) for lang, words in _DATA["function_words"].items()}
 _COMPOUND_HEADS = sorted({fold(h) for heads in _DATA["compound_heads"].values() for h in heads}, key=len, reverse=True)
 # Mood phrase -> the genres it rules out.
@@ -172,7 +172,7 @@ def seed_phrases() -> dict[str, list[str]]:
         for phrases in by_language.values():
             for phrase in phrases:
                 key = " ".join(forms.get(w, w) for w in words_of(phrase))
-                out.setdefault(key, [g for g in target.split("+")])
+                out.setdefault(key, target.split("+"))
     return out
 
 
@@ -234,7 +234,7 @@ class GenreLexicon:
 
     @classmethod
     def for_catalog(cls, catalog: Catalog, encode: Callable[[list[str]], np.ndarray] | None = None,
-                    cache_dir: Path | None = None, threshold: float | None = None) -> GenreLexicon:
+                    cache_dir: Path | None = None) -> GenreLexicon:
         """The lexicon of a catalog: the seed, and with `encode` (the index's sentence encoder)
         the words its tags show to name a genre, where their evidence clears the threshold."""
         learned: dict[str, list[str]] = {}
@@ -245,7 +245,7 @@ class GenreLexicon:
             params = Params.from_data()
             renamed = renamed_genres(catalog.genres, encode, params.name_similarity)
             evidence = weigh(catalog, encode, params, cache_dir=cache_dir, renamed=renamed)
-            learned = decide(evidence, params.threshold if threshold is None else threshold)
+            learned = decide(evidence, params.threshold)
         return cls(catalog.genres, catalog.tag_index, learned, renamed=renamed)
 
     def narrows(self, word: str) -> bool:

@@ -24,7 +24,7 @@ from chatrec_agent.catalog.mentions import MentionLinker
 from chatrec_agent.catalog.titles import TitleLinker
 from chatrec_agent.conversation.planner.compose import compose
 from chatrec_agent.conversation.planner.intents import IntentParser
-from chatrec_agent.conversation.planner.lexicon import GenreLexicon
+from chatrec_agent.conversation.planner.lexicon import GENERIC, GenreLexicon
 from chatrec_agent.conversation.planner.meaning import MeaningClassifier
 from chatrec_agent.conversation.planner.memory import current_turn, latest_human, recall
 from chatrec_agent.conversation.planner.replies import Replies
@@ -36,7 +36,7 @@ def planner_vocabulary(catalog: Catalog) -> set[str]:
     a tag the catalog teaches as a genre word ("alien", "space") is also a famous title."""
     lexicon = GenreLexicon(catalog.genres, catalog.tag_index)
     # "movie"/"film" make no title of a genre phrase either ("scary movies" is no *Scary Movie*).
-    return lexicon.words() | {"movie", "movies", "film", "films", "flick", "flicks", "story", "stories"}
+    return lexicon.words() | GENERIC | {"story", "stories"}
 
 
 class OfflinePlanner(BaseChatModel):
