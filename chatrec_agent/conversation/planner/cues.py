@@ -26,6 +26,12 @@ GRATITUDE = re.compile(r"\b(?:(?:no,? )?(?:thanks|thank you|thx|ty)|appreciate i
 # What else thanks are said with ("ok, thanks so much for all your help!"): nothing to act on.
 THANKS_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset("""ok okay great perfect awesome cool nice wonderful brilliant much
 lot lots really very so help helpful helping appreciate appreciated again all everything time""".split())
+
+
+def only_thanks(text: str) -> bool:
+    return set(re.findall(r"[a-z]+", text)) <= THANKS_WORDS
+
+
 GREETING = re.compile(rf"^(hi|hello|hey|yo|hiya|howdy|good (morning|afternoon|evening)|{_THANKS})\b")
 # Where one sentence ends and the next begins; ReDial joins a person's messages with "...".
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\w)|\s*(?:\.{2,}|…)\s*|\s*\n+\s*")
@@ -47,6 +53,11 @@ HISTORY = re.compile(
     r"(?<!\bfor )(?<!\bone of )\bmy (ratings|history|favou?rites|likes|taste)\b|\bwhat do i (like|love)\b|\bwhat i('ve| have) (liked|rated)\b"
 )
 REQUEST = re.compile(r"\b(something|anything|recommend|suggest|give me|show me some|films? like|movies? like)\b")
+
+
+def asks_something(t: str) -> bool:
+    """An asking word, a request's or a question mark."""
+    return bool(ASKS.search(t) or REQUEST.search(t) or "?" in t)
 # A score and its scale: "4 stars", "five stars", "4/5", "7/10", "a 9 out of 10" ("one" only
 # with its unit: "rate the first one" gives no star). A bare number only where the frame says it
 # is a score: "rate Heat 4", "Heat was a solid 4" (feedback._stars reads it; over 5, out of 10).

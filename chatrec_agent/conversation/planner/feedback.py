@@ -66,7 +66,7 @@ class FeedbackReading:
         the killer is" says nothing of *The Killer*)."""
         said_of = [m for m in unsure if folded(_WATCHING.sub("", phrase)).startswith(folded(m.text))]
         compares = cues.LIKE_THAT.search(t) or cues.MORE_LIKE.search(t) or _SAME_KIND.search(t)
-        asks = cues.ASKS.search(t) or cues.REQUEST.search(t) or "?" in t or re.search(r"\b(?:please|more)\b", t)
+        asks = cues.asks_something(t) or re.search(r"\b(?:please|more)\b", t)
         if asks and not compares:  # "moonlight was beautiful, more dramas please"; not "…again today, so cute"
             plan = self._recommend(t, memory)
             args = plan.tool_calls[0]["args"] if plan.tool_calls else {}
@@ -265,7 +265,7 @@ class FeedbackReading:
                 # "I didn't like Home Alone, any horror films?": what else it asks is answered too.
                 # So is a kind they say they like: "I love comedies, but I hated Fargo".
                 asks = own.tool_calls and set(own.tool_calls[0]["args"]) - {"k", "wish", "exclude", "like"} and \
-                    (cues.ASKS.search(t) or cues.REQUEST.search(t) or "?" in t or cues.LIKED.search(t))
+                    (cues.asks_something(t) or cues.LIKED.search(t))
                 return Plan(feedback, then=[own]) if asks else Plan(feedback)
         picks = self._recommend(t, memory)
         if picks.tool_calls and cues.TURN_FROM.search(t):

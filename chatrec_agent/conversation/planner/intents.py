@@ -33,7 +33,6 @@ from chatrec_agent.conversation.planner.watchlist import WatchlistReading
 from chatrec_agent.conversation.tool_names import ToolName
 
 
-
 class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionReading, FollowUpReading):
     def __init__(self, lexicon: GenreLexicon, titles: TitleLinker, linker: MentionLinker, latest_year: int,
                  tags: set[str] = frozenset(),
@@ -71,7 +70,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         if self.did is not None:
             text = self.did.sub(r"\g<by> watched", text)  # "I already read The Hobbit": read as seen
         text = cues.MORE_THAN_WANTED.sub(r"too \1for me", text)
-        text = cues.CHILDHOOD.sub("back then", cues.AGE.sub(lambda m: "kid" if _years(m["n"]) <= cues.CHILD_AGE else m[0], text))
+        text = cues.AGE.sub(lambda m: "kid" if number(m["n"], 99) <= cues.CHILD_AGE else m[0], text)
+        text = cues.CHILDHOOD.sub("back then", text)
         for pattern in cues.NOT_ENOUGH:
             # Only on a genre word: "isn't old enough for horror" keeps its negation.
             text = re.sub(r"  +", " ", pattern.sub(lambda m: f" more {m['w']}" if self.lexicon.parse(m["w"])[0] else m[0], text))
@@ -199,7 +199,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             rest = t[m.end():].strip(" ,.!?…")
             # "Hi, seeking a drama." greets and asks: the request is answered.
             # "thank you, seen it" says something: it is read on ("seen it").
-            said = cues.THANKS.match(t) and not set(re.findall(r"[a-z]+", rest)) <= cues.THANKS_WORDS
+            said = cues.THANKS.match(t) and not cues.only_thanks(rest)
             if not rest or not (self._has_slots(rest) or cues.SEEKING.search(rest) or said):
                 return Plan(answer=THANKS if cues.THANKS.match(t) else self.replies.greeting)
             t = rest
@@ -207,10 +207,10 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         # "no thank you, that's all for today": with a goodbye, a goodbye.
         if cues.GRATITUDE.search(t) and "?" not in t and not (self._has_slots(t) or cues.SEEKING.search(t)):
             rest = cues.GRATITUDE.sub(" ", t)
-            if set(re.findall(r"[a-z]+", rest)) <= cues.THANKS_WORDS:
+            if cues.only_thanks(rest):
                 return Plan(answer=THANKS)
             # "that's enough for today, thank you so much!": what is left of the thanks ("so much") goes too.
-            rest = ",".join(c for c in re.split(r"[,;]", rest) if not set(re.findall(r"[a-z]+", c)) <= cues.THANKS_WORDS)
+            rest = ",".join(c for c in re.split(r"[,;]", rest) if not cues.only_thanks(c))
             if (chat := self._chat(rest, AFTER_THANKS)) is not None and (
                     chat.answer == self.replies.chat["goodbye"] or self._feedback(rest, memory) is None):
                 return chat  # else what follows the thanks is read as said ("no thanks, I've seen it")
@@ -283,7 +283,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                 feedback += [c for c in calls if c not in feedback]
                 memory = self._told(memory, feedback, pointed)
                 calls, then = (then[0].tool_calls, then[0].then) if then else ([], [])
-            if not calls or (self._bare(Plan(calls)) and not (cues.ASKS.search(sentence) or cues.REQUEST.search(sentence) or "?" in sentence)):
+            if not calls or (self._bare(Plan(calls)) and not cues.asks_something(sentence)):
                 continue  # "That was a great movie, I agree!": said of a film, no request
             if request is not None and calls[0]["name"] == request.tool_calls[0]["name"] == ToolName.RECOMMEND and not then:
                 # "Action... Something like The Rundown": one request, said in two sentences.
@@ -297,8 +297,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         # nothing and naming no genre or era, closes the conversation ("I like comedies. Thanks!"
         # does not); what its other sentences said of films still counts.
         if plan.answer == self.replies.chat["goodbye"] and not any(
-                cues.ASKS.search(s) or cues.REQUEST.search(s) or "?" in s or self.lexicon.parse(s)[0]
-                or any(parse_era(s, self.latest_year)) for s in sentences):
+                cues.asks_something(s) or self.lexicon.parse(s)[0] or any(parse_era(s, self.latest_year)) for s in sentences):
             return Plan(feedback) if feedback else plan
         # "I didn't enjoy Her, way too slow. Something with more action?": a request answered, and
         # the film another sentence named unsurely asked about after it.
@@ -447,7 +446,3 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
     @staticmethod
     def _call(name: ToolName, **args) -> Plan:
         return Plan(tool_calls=[{"name": name, "args": args}])
-
-
-def _years(word: str) -> int:
-    return number(word, 99)

@@ -355,7 +355,7 @@ class RequestReading:
     def _describes(self, clause: str, like: list[str]) -> bool:
         """Whether a clause has words that describe films: beyond asking words, genres, eras
         and comparison cues, or a tag the catalog has ("a heist film": genre and tag)."""
-        if cues.GRATITUDE.search(clause) and set(re.findall(r"[a-z]+", cues.GRATITUDE.sub(" ", clause))) <= cues.THANKS_WORDS:
+        if cues.GRATITUDE.search(clause) and cues.only_thanks(cues.GRATITUDE.sub(" ", clause)):
             return False  # "thank you so much, any comedies?": thanks describe no film
         text = cues.LIKE.sub(" ", clause) if like else clause
         text = cues.LIKE_THAT.sub(" ", text)
