@@ -106,9 +106,7 @@ class FollowUpReading:
         if mentions and (len(t.split()) <= 8 or cues.ONLY.search(t) or cues.REFINE_OPENER.search(t)):
             # "only Kubrick", "nothing by Spielberg", "what about Hitchcock?": the list's other
             # constraints stay, this field's condition is replaced.
-            fields = {m.condition.field for m in mentions}
-            kept = [a for a in args.get("attributes", []) if a["field"] not in fields]
-            args["attributes"] = kept + [m.condition.as_dict() for m in mentions]
+            _replace_conditions(args, mentions)
             if not cues.ONLY.search(t):
                 args.pop("like", None)  # "what about Hitchcock?" is no longer "like Fargo"
             changed = True
@@ -179,9 +177,7 @@ class FollowUpReading:
         additive = bool(re.search(r"\b(?:too|also|as well|both|plus|and)\b", rest))
         mentions = self._mentions(rest)
         if mentions:
-            fields = {m.condition.field for m in mentions}
-            args["attributes"] = [a for a in args.get("attributes", []) if a["field"] not in fields] + \
-                [m.condition.as_dict() for m in mentions]
+            _replace_conditions(args, mentions)
         # Parsed with its opening: "not really into horror, what about thrillers?" rules horror out.
         genres, excluded = self.lexicon.parse(self._without_mentions(without_interjection(t), mentions), args.get("genres", ()))
         if genres:
@@ -208,3 +204,10 @@ class FollowUpReading:
             args["k"] = self._count(rest)
         args = {k: v for k, v in args.items() if v not in (None, [], "")}
         return self._call(ToolName.RECOMMEND, **args)
+
+
+def _replace_conditions(args: dict, mentions: list) -> None:
+    """`args`' conditions on the fields the mentions name, replaced by theirs, in place."""
+    fields = {m.condition.field for m in mentions}
+    kept = [a for a in args.get("attributes", []) if a["field"] not in fields]
+    args["attributes"] = kept + [m.condition.as_dict() for m in mentions]
