@@ -39,9 +39,9 @@ def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audienc
     if excluded:
         args["exclude_genres"] = excluded
     own = [*args.get("genres", []), *args.get("any_genres", [])]  # "comedy or drama?" after war films: its own
-    if not widens and set(own) <= set(previous.get("genres") or ()) and not args.get("like") \
-            and not ({"year_from", "year_to"} & set(args)) \
-            and not set(args.get("exclude_genres", [])) & set(previous.get("genres") or ()):
+    kinds = set(previous.get("genres") or ())
+    if not widens and set(own) <= kinds and not args.get("like") and not {"year_from", "year_to"} & set(args) \
+            and not set(args.get("exclude_genres", [])) & kinds:
         # "a crime film", "from the 90s", "with a heist": the era stays while the kind does (not
         # where the message lets it go, names another kind or turns from this one).
         args.update({key: previous[key] for key in ("year_from", "year_to") if previous.get(key) is not None})

@@ -187,26 +187,23 @@ def compose(tool_messages: list, had: str = "seen") -> str:
         lines += _unknown(payload)
         if name == ToolName.RECOMMEND:
             seeds = payload.get("like") or []
-            count = len(payload.get("items", []))
+            count, asked = len(payload.get("items", [])), _filters_text(payload.get("filters"))
             noun = "pick" if count == 1 else "picks"
             like = " like " + " and ".join(_label(s) for s in seeds) if seeds else ""
             intro = f"Here {'is' if count == 1 else 'are'} {count} {noun}{like} for you:"
             if 0 < count < payload.get("k", count):  # "five comedies from the 90s", four left unseen: said so
-                asked = _filters_text(payload.get("filters"))
                 intro = (f"Only {count} new {noun}{like} match{'es' if count == 1 else ''} that{asked}:" if asked
                          else f"Only {count} new {noun}{like} left for you:")
             if payload.get("loosened"):
-                intro = (f"Nothing new matches all of that{_filters_text(payload.get('filters'))}; "
-                         f"the nearest{_filters_text(payload['loosened'])}:")
+                intro = f"Nothing new matches all of that{asked}; the nearest{_filters_text(payload['loosened'])}:"
             found = _items(payload, intro)
             if not found and (known := payload.get("known")):
-                found = [f"Nothing new matches that{_filters_text(payload.get('filters'))}: you've {had} or rated "
+                found = [f"Nothing new matches that{asked}: you've {had} or rated "
                          f"{_joined([_label(card) for card in known])} already. Try loosening a constraint for something new."]
             if not found and (only := payload.get("only")):
-                found = [f"Nothing else matches that{_filters_text(payload.get('filters'))}: "
+                found = [f"Nothing else matches that{asked}: "
                          f"{_joined([_label(card) for card in only])} {'is' if len(only) == 1 else 'are'} all the catalog has."]
-            lines += found or [f"Nothing in the catalog matches that{_filters_text(payload.get('filters'))} "
-                               "and is new to you. Try loosening a constraint."]
+            lines += found or [f"Nothing in the catalog matches that{asked} and is new to you. Try loosening a constraint."]
         elif name == ToolName.RECOMMEND_FOR_GROUP:
             lines += _group(payload)
         elif name == ToolName.EXPLAIN_FOR_GROUP:

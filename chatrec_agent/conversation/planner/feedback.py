@@ -76,15 +76,13 @@ class FeedbackReading:
         asked.confirm["said_of"] = bool(said_of)  # another sentence's request may go first: asked after it only if so
         return asked
 
-    def _target(self, phrase: str | None, memory: Recall, write: bool = False) -> str | None:
+    def _target(self, phrase: str, memory: Recall, write: bool = False) -> str | None:
         """An item named by position ("the third one"), pronoun ("it") or title; None if unclear.
         `write`: for feedback, where only a sure title counts; a question may take the likeliest
         film, since the answer names it."""
-        phrase = (phrase or "").strip(" .!?")
-        position = ordinal_in(phrase) if phrase else None
-        if position is not None:
-            card = pick(memory.last_shown, position)
-            return None if card is None else card["id"]
+        phrase = phrase.strip(" .!?")
+        if (position := ordinal_in(phrase)) is not None:
+            return (pick(memory.last_shown, position) or {}).get("id")
         if not phrase or cues.PRONOUN.match(phrase):
             # "Jaws is a classic, anything like it?": a film the message names comes first (for a
             # write, only a sure one); after sentences that spoke of films, the one in hand is the
@@ -222,10 +220,8 @@ class FeedbackReading:
             if target:
                 # "seen the first one, loved it": what a later clause thinks of it outranks "seen".
                 said = opinions(t, [(m.start(), m.start())], "seen")[0]
-                if said is None and someone_elses(t[:m.start()]):  # "has she seen it?", "my kids watched it twice"
-                    return Plan(answer=OTHERS_SEEN)
-                if said is None:
-                    return None
+                if said is None:  # "has she seen it?", "my kids watched it twice": someone else saw it
+                    return Plan(answer=OTHERS_SEEN) if someone_elses(t[:m.start()]) else None
                 return self._misspelt(target, t, memory) or self._call(ToolName.RECORD_FEEDBACK, item=target, kind=said if said in ("liked", "disliked") else "seen")
             if says_it_missed(t):
                 return None  # "seen that one, too gory for me" among several: why it missed refines the search

@@ -88,10 +88,8 @@ def recall(messages: list[BaseMessage]) -> Recall:
 
 def current_turn(messages: list[BaseMessage]) -> list[BaseMessage]:
     """The messages after the latest human message."""
-    for n in range(len(messages) - 1, -1, -1):
-        if isinstance(messages[n], HumanMessage):
-            return messages[n + 1 :]
-    return list(messages)
+    n = next((n for n in range(len(messages) - 1, -1, -1) if isinstance(messages[n], HumanMessage)), None)
+    return list(messages) if n is None else messages[n + 1 :]
 
 
 def latest_human(messages: list[BaseMessage]) -> str:

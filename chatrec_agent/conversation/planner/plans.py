@@ -125,7 +125,7 @@ def merged(first: dict, second: dict) -> dict:
     out = dict(first)
     for key, value in second.items():
         if isinstance(value, list):
-            out[key] = list(dict.fromkeys([*out.get(key, []), *value], ) if key != "attributes" else [*out.get(key, []), *value])
+            out[key] = [*out.get(key, []), *value] if key == "attributes" else list(dict.fromkeys([*out.get(key, []), *value]))
         elif key == "k":
             out[key] = value if value != 5 else out.get(key, value)
         else:

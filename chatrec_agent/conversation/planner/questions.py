@@ -137,7 +137,7 @@ def _agent_noun(verb: str) -> str:
     """"directed" -> "director", "produced" -> "producer", "wrote" -> "writer"."""
     if verb in _IRREGULAR:
         return _IRREGULAR[verb]
-    stem = re.sub(r"(?:ed|d)$", "", verb) if verb.endswith("ed") else verb
+    stem = verb[:-2] if verb.endswith("ed") else verb
     return stem + ("or" if stem.endswith(("ct", "it", "at")) else "er")
 
 

@@ -31,10 +31,7 @@ def ordinal_in(text: str) -> int | None:
         return -1
     if m := re.search(r"(?:#|number |no\. ?)(\d{1,2})\b", t):
         return int(m.group(1))
-    for word, n in ORDINALS.items():
-        if re.search(rf"\b{word}\b", t):
-            return n
-    return None
+    return next((n for word, n in ORDINALS.items() if re.search(rf"\b{word}\b", t)), None)
 
 
 def ordinals_in(text: str) -> list[tuple[int, int, int]]:
@@ -103,9 +100,7 @@ def positions_in(text: str, shown: int, spoken: Iterable[int] = ()) -> list[int]
 def pick(items: list, position: int | None):
     if position is None or not items:
         return None
-    if position == -1:
-        return items[-1]
-    return items[position - 1] if 1 <= position <= len(items) else None
+    return items[-1] if position == -1 else items[position - 1] if 1 <= position <= len(items) else None
 
 
 # What a number counts when it asks for a list: "3 comedies", "two more films", "top 10".
@@ -131,8 +126,7 @@ def count_in(text: str, default: int = 5, maximum: int = 20, nouns: frozenset[st
         if m.group(1) == "one" and re.search(r"\b(?:that|this|the|which|first|second|third|fourth|fifth|last|next|other) $",
                                              t[:m.start()]):
             continue  # "that one was too scary", "the first one is too old": a film pointed at, not a count
-        following = m.group(2).split()
-        for word in following:
+        for word in m.group(2).split():
             if word in COUNT_NOUNS or word in nouns or word.rstrip("s") in nouns or word[:-3] + "y" in nouns:
                 return _bounded(m.group(1), default, maximum)
             if word in ("stars", "star", "years", "year", "minutes", "hours", "kids", "daughters", "sons"):

@@ -5,6 +5,7 @@ was shown, and the words left over as the wish."""
 from __future__ import annotations
 
 import re
+from itertools import takewhile
 
 from wordfreq import zipf_frequency
 
@@ -123,7 +124,7 @@ class RequestReading:
         for what, verb in roles:
             field = None if not self.attributes else role_field(what, self.attributes) if verb else self.attributes.field_named(what)
             if field and item.extra.get(field):
-                values = self.attributes.resolve(field, [item.extra[field]])[0] if self.attributes else []
+                values = self.attributes.resolve(field, [item.extra[field]])[0]
                 conditions.append({"field": field, "values": values or [item.extra[field]], "negate": False})
             elif what in ("era", "decade", "period", "time") and item.year:
                 constraints.update(year_from=item.year // 10 * 10, year_to=item.year // 10 * 10 + 9)
@@ -218,13 +219,13 @@ class RequestReading:
             like = [i.id for i, opinion in zip(named, said)
                     if opinion in ("seed", "liked", "seen") or (opinion is None and cues.LIKE_THAT.search(t))]
         seeds = [self.items[i] for i in like if i in self.items]
-        if seeds and "year_from" not in args and "year_to" not in args:
+        if seeds and all(s.year for s in seeds) and "year_from" not in args and "year_to" not in args:
             # "similar to The Matrix but older", "newer than Heat": than the seeds themselves;
             # "older comedies such as Mrs. Doubtfire" says how old the comedies are, not the seeds.
             relative = cues.AGE_OF_KIND.sub(" ", t)
-            if cues.OLDER.search(relative) and all(s.year for s in seeds):
+            if cues.OLDER.search(relative):
                 args["year_to"] = min(s.year for s in seeds) - 1
-            elif cues.NEWER.search(relative) and all(s.year for s in seeds):
+            elif cues.NEWER.search(relative):
                 args["year_from"] = max(s.year for s in seeds) + 1
         if like:
             args["like"] = like
@@ -308,14 +309,8 @@ class RequestReading:
         words = phrase_words(t).split()
         drop = {n for m in mentions for n in range(m.start, m.end)}
         for m in mentions:
-            n = m.start - 1
-            while n >= 0 and words[n] in cues.CUE_BEFORE_WORDS:
-                drop.add(n)
-                n -= 1
-            n = m.end
-            while n < len(words) and words[n] in cues.CUE_AFTER_WORDS:
-                drop.add(n)
-                n += 1
+            drop.update(takewhile(lambda n: words[n] in cues.CUE_BEFORE_WORDS, range(m.start - 1, -1, -1)))
+            drop.update(takewhile(lambda n: words[n] in cues.CUE_AFTER_WORDS, range(m.end, len(words))))
         return " ".join(w for n, w in enumerate(words) if n not in drop)
 
     @staticmethod

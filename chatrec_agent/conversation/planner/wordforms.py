@@ -39,12 +39,9 @@ def era_words() -> dict[str, Any]:
 @cache
 def word_forms() -> dict[str, str]:
     """Folded form -> folded dictionary form, for the seed's words in every language but English."""
-    table = json.loads(_data(FORMS_FILE))
-    forms: dict[str, str] = {}
-    for language in sorted(table["languages"]):
-        for form, lemma in table["languages"][language].items():
-            forms.setdefault(form, lemma)
-    return forms
+    languages = json.loads(_data(FORMS_FILE))["languages"]
+    # A form several languages share takes the first language's lemma, in alphabetical order.
+    return {form: lemma for language in sorted(languages, reverse=True) for form, lemma in languages[language].items()}
 
 
 @lru_cache(maxsize=16384)
