@@ -81,19 +81,14 @@ def renamed_genres(genres: list[str], encode: Callable[[list[str]], np.ndarray],
     if not absent or not free:
         return {}
     sims = np.asarray(encode(absent), dtype=np.float32) @ np.asarray(encode(free), dtype=np.float32).T
-    out = {}
-    for row, name in enumerate(absent):
-        col = int(sims[row].argmax())
-        if sims[row, col] >= min_similarity and int(sims[:, col].argmax()) == row:
-            out[name] = free[col]
-    return out
+    return {name: free[col] for row, (name, col) in enumerate(zip(absent, sims.argmax(axis=1).tolist()))
+            if sims[row, col] >= min_similarity and int(sims[:, col].argmax()) == row}
 
 
 def weigh(catalog: Catalog, encode: Callable[[list[str]], np.ndarray], params: Params,
           cache_dir: Path | None = None, renamed: dict[str, str] | None = None) -> list[Evidence]:
     """The evidence for every (tag phrase, genre) of the catalog's most used tags."""
-    genres = catalog.genres
-    if not genres:
+    if not (genres := catalog.genres):
         return []
     seed_lexicon = GenreLexicon(genres, renamed=renamed)
     normalise = seed_lexicon.normalise

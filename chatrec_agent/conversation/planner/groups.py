@@ -114,8 +114,7 @@ def _members_named(t: str, names: list[str]) -> tuple[list[str], list[str]]:
                 found.append("me")
                 words.append(word)
                 continue
-            match = process.extractOne(word, list(choices), scorer=fuzz.ratio, score_cutoff=MIN_NAME_SCORE) if word else None
-            if match:
+            if word and (match := process.extractOne(word, list(choices), scorer=fuzz.ratio, score_cutoff=MIN_NAME_SCORE)):
                 found.append(choices[match[0]])
                 words.append(word)
     return found, words
@@ -127,14 +126,11 @@ def regroup(steps: list[dict], ask: GroupAsk, memory: Recall) -> list[dict]:
     details, the speaker's history) stays the speaker's own."""
     out = []
     for call in steps:
-        name, args = call["name"], dict(call["args"])
-        if name == ToolName.RECOMMEND:
-            args.update(_who(ask, memory))
-            out.append({"name": ToolName.RECOMMEND_FOR_GROUP, "args": args})
-        elif name == ToolName.EXPLAIN and memory.list_tool == ToolName.RECOMMEND_FOR_GROUP:
-            out.append({"name": ToolName.EXPLAIN_FOR_GROUP, "args": args})
-        else:
-            out.append(call)
+        if call["name"] == ToolName.RECOMMEND:
+            call = {"name": ToolName.RECOMMEND_FOR_GROUP, "args": {**call["args"], **_who(ask, memory)}}
+        elif call["name"] == ToolName.EXPLAIN and memory.list_tool == ToolName.RECOMMEND_FOR_GROUP:
+            call = {"name": ToolName.EXPLAIN_FOR_GROUP, "args": dict(call["args"])}
+        out.append(call)
     return out
 
 

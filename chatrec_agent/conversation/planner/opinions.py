@@ -159,10 +159,6 @@ def _watched(words: list[str], n: int) -> bool:
     return bool(before) and (before[-1] == "did" or (words[n] == "watch" and before[-1] in ("i", "we", "they") and habit))
 
 
-def _turned(opinion: Opinion) -> Opinion:
-    return {"liked": "disliked", "disliked": "liked"}.get(opinion or "")
-
-
 def _masked(text: str, spans: list[tuple[int, int]]) -> str:
     for begin, end in spans:
         text = text[:begin] + "_" * (end - begin) + text[end:]
@@ -198,7 +194,7 @@ def opinions(text: str, spans: list[tuple[int, int]], start: Opinion, carry: boo
         if own is not False:
             running = own
         elif negated:
-            running = _turned(running)
+            running = {"liked": "disliked", "disliked": "liked"}.get(running or "")
         elif _CONTRAST.match(text[a:b]):
             running = None
         elif n and running in ("liked", "disliked") and (asks or _PREDICATE.search(text[a:b])):
@@ -218,11 +214,8 @@ def opinions(text: str, spans: list[tuple[int, int]], start: Opinion, carry: boo
     where = [next((n for n, (a, b) in enumerate(clauses) if a <= begin < b), None) for begin, _ in spans]
     out: list[Opinion] = []
     for k, index in enumerate(where):
-        if index is None:
-            out.append(start)
-            continue
-        opinion = said[index]
-        if opinion == "seen" or (opinion is None and not carry):
+        opinion = start if index is None else said[index]
+        if index is not None and (opinion == "seen" or (opinion is None and not carry)):
             # "I just saw X and enjoyed it", "seen X, not really my thing": a later clause that
             # speaks of it (by a pronoun, or by no subject at all) says what they thought;
             # "I watched X and Y, both were amazing": one that speaks of them all, of each.
