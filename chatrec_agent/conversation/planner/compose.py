@@ -26,8 +26,7 @@ def _unknown(payload: dict) -> list[str]:
 
 
 def _items(payload: dict, intro: str) -> list[str]:
-    items = payload.get("items", [])
-    if not items:
+    if not (items := payload.get("items", [])):
         return []
     lines = [intro]  # taken as it is: titles and names may hold braces
     for n, card in enumerate(items, 1):
@@ -65,8 +64,7 @@ def _details(payload: dict) -> list[str]:
     if not card:
         return []
     label, lines = _label(card), []
-    check = payload.get("check")
-    if check:
+    if check := payload.get("check"):
         genres = _values(record.get("genres") or []) or "not labelled with a genre"
         if check.get("matches"):
             lines.append(f"Yes: {label} is {_values(check['matches'])} ({genres}).")

@@ -102,8 +102,7 @@ class FeedbackReading:
             if (len(memory.last_shown) == 1 or (memory.last_shown and not write)) and phrase:
                 return memory.last_shown[0]["id"]
             return None
-        named = self._named(phrase) or ([] if write else [m.item for m in mentioned(phrase, "ask")])
-        if named:
+        if named := (self._named(phrase) or ([] if write else [m.item for m in mentioned(phrase, "ask")])):
             return named[0].id  # "toy story a lot": the title inside the phrase
         if cues.POINTING.match(phrase):
             return self._target("it", memory, write)  # "it a lot", "that one too", "it's great"
@@ -151,8 +150,7 @@ class FeedbackReading:
                     continue  # "I gave up on Heat after 10", "the soundtrack was a 10": no film rated
                 if unsure and not whole:
                     return did_you_mean(unsure)
-                target = whole[0].item.id if whole else self._target(m.group("t"), memory, write=True)
-                if target:
+                if target := (whole[0].item.id if whole else self._target(m.group("t"), memory, write=True)):
                     return self._call(ToolName.RECORD_FEEDBACK, item=target, kind="rated", rating=_stars(m))
                 if cues.PRONOUN.match(slot):  # "rate it 4" with nothing in hand
                     return Plan(answer="Which one should I rate? Name it, e.g. “rate Heat 4”, or ask for picks first.")
@@ -190,8 +188,7 @@ class FeedbackReading:
                 named = self._named(t)
                 said = self._recorded(named, opinions(t, [self._span(t, i) for i in named], None))
                 return Plan(said, then=[plan]) if said and plan.tool_calls else plan
-            target = self._target(phrase, memory, write=True)
-            if target:
+            if target := self._target(phrase, memory, write=True):
                 return self._misspelt(target, t, memory) or self._call(ToolName.RECORD_FEEDBACK, item=target, kind=kind)
         # "I haven't seen Heat" records nothing; what else it says of films is read below.
         if (m := cues.SEEN.search(t)) and not cues.SEEN_ANY.search(t) and \
@@ -216,8 +213,7 @@ class FeedbackReading:
             pointed = self._positions(t, pointed=True)
             if not phrase and len(pointed) == 1 and pick(memory.last_shown, pointed[0][2]) is not None:
                 phrase = t[pointed[0][0]:pointed[0][1]]  # "the second one I already saw": the pick named first
-            target = self._target(phrase or "it", memory, write=True)
-            if target:
+            if target := self._target(phrase or "it", memory, write=True):
                 # "seen the first one, loved it": what a later clause thinks of it outranks "seen".
                 said = opinions(t, [(m.start(), m.start())], "seen")[0]
                 if said is None:  # "has she seen it?", "my kids watched it twice": someone else saw it
@@ -249,8 +245,7 @@ class FeedbackReading:
         verdicts = opinions(t, [self._span(t, i) for i in titles], kind)
         said = dict(zip((i.id for i in titles), verdicts))
         feedback = self._recorded(titles, verdicts)
-        liked = [item for item, opinion in said.items() if opinion in ("liked", "seed")]
-        if not liked:
+        if not (liked := [item for item, opinion in said.items() if opinion in ("liked", "seed")]):
             # "I recently watched John Wick 2": films like it, as a person who recommends would
             # offer (recorded as seen, never as liked); a film of the list just shown only records.
             liked = [item for item, opinion in said.items() if opinion == "seen" and item not in memory.shown_ids]

@@ -56,8 +56,7 @@ class FollowUpReading:
         return None
 
     def _more_like(self, t: str, memory: Recall) -> Plan | None:
-        m = cues.MORE_LIKE.search(t)
-        if not m:
+        if not (m := cues.MORE_LIKE.search(t)):
             return None
         phrase = without_titles(m.group("t")).strip(" ?.!")  # "more like I Know What You Did Last Summer": no "last" one
         phrase = re.sub(r"\s+(?:please|too|again|then)$", "", phrase)
@@ -137,8 +136,7 @@ class FollowUpReading:
         if "any_genres" in args and (genres and not cues.ONLY.search(t) or excluded):
             # "what about horror?" replaces the either-or, "no westerns" leaves the other ("only
             # ones with some romance" narrows it: kept)
-            left = [g for g in args.pop("any_genres") if g not in excluded and not (genres and not cues.ONLY.search(t))]
-            if left:
+            if left := [g for g in args.pop("any_genres") if g not in excluded and not (genres and not cues.ONLY.search(t))]:
                 args["any_genres" if len(left) > 1 else "genres"] = left
         others = bool(cues.OTHERS_AGAIN.search(t))
         if not (changed or others) or (others and not changed and not set(genres) <= set(args.get("genres", ()))):
@@ -175,8 +173,7 @@ class FollowUpReading:
         if not rest or cues.OTHERS_AGAIN.fullmatch(rest):
             return self._call(ToolName.RECOMMEND, **args)
         additive = bool(re.search(r"\b(?:too|also|as well|both|plus|and)\b", rest))
-        mentions = self._mentions(rest)
-        if mentions:
+        if mentions := self._mentions(rest):
             _replace_conditions(args, mentions)
         # Parsed with its opening: "not really into horror, what about thrillers?" rules horror out.
         genres, excluded = self.lexicon.parse(self._without_mentions(without_interjection(t), mentions), args.get("genres", ()))

@@ -181,8 +181,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         return list({m.item.id: m.item for m in mentioned(phrase, "link")}.values())
 
     def _plan(self, text: str, memory: Recall) -> Plan:
-        raw = text.strip()
-        if not raw:
+        if not (raw := text.strip()):
             return Plan(answer=EMPTY)
         if len(raw) > MAX_MESSAGE_CHARS:
             return Plan(answer=TOO_LONG)

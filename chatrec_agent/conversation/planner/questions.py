@@ -175,8 +175,7 @@ class QuestionReading:
             return None
         rest = re.sub(r".*\bwhy\b( (did|do|would|should) you (recommend|suggest|pick|choose))?( (is|was))?"
                       r"( (would|will|do|should|might) i (like|love|enjoy|watch|see))?", "", t).strip(" ?.!")
-        target = self._target(rest or "it", memory) if (rest or memory.last_shown) else None
-        if not target:
+        if not (target := (self._target(rest or "it", memory) if (rest or memory.last_shown) else None)):
             return Plan(answer="Why which one? Ask for recommendations first, then “why the second one?”.")
         return self._call(ToolName.EXPLAIN, item=target)
 

@@ -54,8 +54,7 @@ class RequestReading:
     """The request rules of IntentParser (intents.py), which mixes them in."""
 
     def _search(self, t: str, memory: Recall) -> Plan | None:
-        m = cues.SEARCH.match(t) or cues.IN_CATALOG.match(t)
-        if not m:
+        if not (m := cues.SEARCH.match(t) or cues.IN_CATALOG.match(t)):
             return None
         query = m.group("q").strip()
         if re.match(r"(your|a good|good|the best|popular|trending|worth)\b", query):
@@ -170,9 +169,7 @@ class RequestReading:
         kinds = [g for g in genres if g not in self.lexicon.audiences]  # "my kids love …": for kids, whatever the kind
         # Another person's taste beside the speaker's: not "they say horror is scary", "a film for my dad".
         theirs = [someone_elses(c) and bool(_WANTS & {lemma(w) for w in c.split()}) for c in clauses]
-        if len(kinds) > 1 and any(theirs) and not all(theirs):
-            return kinds
-        return None
+        return kinds if len(kinds) > 1 and any(theirs) and not all(theirs) else None
 
     def _recommend(self, t: str, memory: Recall) -> Plan:
         args: dict = {}
@@ -233,8 +230,7 @@ class RequestReading:
             return Plan(answer="Like which one? Name a title, e.g. “something like Fargo”.")
         described = without_titles(self._describing(cues.ROLE_OF_IT.sub(" ", asked)))  # "did he direct" describes nothing
         # Attribute values in the describing clauses: only where the message names any (a catalog-wide lookup per call).
-        wish = self._wish(self._without_mentions(described, self._mentions(described) if mentions else []), like)
-        if wish:
+        if wish := self._wish(self._without_mentions(described, self._mentions(described) if mentions else []), like):
             args["wish"] = wish
         if not like and not (set(args) - {"wish"}) and (unsure := mentioned(t, "ask")):
             return did_you_mean(unsure)  # "something like heat": the film, or the word?
@@ -372,6 +368,4 @@ class RequestReading:
                  if len(w) > 2 and not w.startswith("'") and w not in cues.ASKING_WORDS and lemma(w) not in cues.ASKING_WORDS
                  and (not any(self.lexicon.parse(w)) or self.lexicon.narrows(w))  # "biopics": Drama, and a wish
                  and not (self.attributes and self.attributes.field_named(w))]  # "…did he direct"
-        if words:
-            return True
-        return text == clause and names_a_tag(text, self.tags)
+        return bool(words) or (text == clause and names_a_tag(text, self.tags))

@@ -90,8 +90,7 @@ class Speller:
 
     def _nearest(self, word: str) -> str:
         edits = 2 if len(word) >= TWO_EDITS_FROM else 1
-        found = process.extract(word, self.words, scorer=OSA.distance, score_cutoff=edits, limit=4)
-        if not found:
+        if not (found := process.extract(word, self.words, scorer=OSA.distance, score_cutoff=edits, limit=4)):
             return word
         nearest = min(d for _, d, _ in found)
         near = {w for w, d, _ in found if d == nearest}
