@@ -100,22 +100,18 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
         return year, year
     # "not too old", "nothing recent", "not black and white": a negation turns the era round.
     if m := _RECENT.search(t):
-        return (None, latest_year - 8) if _negated(t, m) else (latest_year - 7, None)
+        return (None, latest_year - 8) if negated_here(t[:m.start()]) else (latest_year - 7, None)
     if m := _MONOCHROME.search(t):
-        return (_DATA["monochrome_until"] + 1, None) if _negated(t, m) else (None, _DATA["monochrome_until"])
+        return (_DATA["monochrome_until"] + 1, None) if negated_here(t[:m.start()]) else (None, _DATA["monochrome_until"])
     if (m := _OLD.search(t)) and "older" not in t:
-        return (1970, None) if _negated(t, m) else (None, 1969)
+        return (1970, None) if negated_here(t[:m.start()]) else (None, 1969)
     return None, None
-
-
-def _negated(t: str, m: re.Match) -> bool:
-    return negated_here(t[:m.start()])
 
 
 def _refused(t: str, m: re.Match) -> bool:
     """"I don't watch anything older than 2000": a bound negated further off, by a refusal to
     watch or want it ("I don't know many films older than 1980" asks for them)."""
-    return _negated(t, m) and _REFUSING.search(t[max(0, m.start() - 40):m.start()]) is not None
+    return negated_here(t[:m.start()]) and _REFUSING.search(t[max(0, m.start() - 40):m.start()]) is not None
 
 
 _REFUSING = re.compile(r"\b(?:watch|want|like|stand|see|care|fan|into)\w*")

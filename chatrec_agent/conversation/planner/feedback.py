@@ -205,8 +205,7 @@ class FeedbackReading:
                 # "I've watched it and all the other movies by that director": it is seen, and the rest asked on.
                 if re.match(r"(?:seen|watched|saw) (?:it|that|this)\b", m.group(0)) and \
                         (target := self._target("it", memory, write=True)):
-                    return Plan([{"name": ToolName.RECORD_FEEDBACK, "args": {"item": target, "kind": "seen"}}],
-                                then=[self._recommend(t, memory)])
+                    return replace(self._call(ToolName.RECORD_FEEDBACK, item=target, kind="seen"), then=[self._recommend(t, memory)])
                 return None  # "seen all the star wars movies": a series, kept out of the picks; what else it asks is read on
             if re.match(r"(?:ones?)?\s*(?:[,.;!?…]|$)", phrase) or re.match(r"(?:seen|watched|saw) it ", m.group(0)) and not MENTIONS.get():
                 phrase = ""  # "seen that one, too dry for me", "watched it yesterday": the film just talked about

@@ -66,19 +66,17 @@ class FollowUpReading:
         if phrase in ("that", "those", "them", "these") and not memory.last_item and not memory.spoken_of \
                 and len(memory.last_shown) > 1 and memory.last_recommend is not None:  # "more like that" after a list: like the list
             return self._call(ToolName.RECOMMEND, **past_shown({"like": [c["id"] for c in memory.last_shown], "k": self._count(t)}, memory))
-        if phrase and (ordinal_in(phrase) is not None or cues.PRONOUN.match(phrase)):
-            target = self._target(phrase, memory)
-            if target and memory.last_recommend is not None and memory.list_tool == ToolName.RECOMMEND:
+        if phrase and (ordinal_in(phrase) is not None or cues.PRONOUN.match(phrase)) and (target := self._target(phrase, memory)):
+            if memory.last_recommend is not None and memory.list_tool == ToolName.RECOMMEND:
                 # "any others like that?" in the middle of a search: like it, within the search.
                 return self._call(ToolName.RECOMMEND, **past_shown({"like": [target], "k": self._count(t)}, memory))
-            if target and (target in memory.spoken_of or any(m.item.id == target for m in MENTIONS.get())):
+            if target in memory.spoken_of or any(m.item.id == target for m in MENTIONS.get()):
                 # "…and loved it. More like that one", "Toy Story 3 made me cry. More like that?":
                 # picks like the film the message speaks of, as "I loved X. Anything similar?"
                 # gets (their taste and the seed), not bare neighbours; "I liked Heat and Fargo,
                 # anything like that?": like both.
                 return self._call(ToolName.RECOMMEND, like=memory.seeds_for(target), k=self._count(t))
-            if target:
-                return self._call(ToolName.SIMILAR_ITEMS, items=[target], k=self._count(t))
+            return self._call(ToolName.SIMILAR_ITEMS, items=[target], k=self._count(t))
         return None  # titles: a personal recommend with like=[...] (below)
 
     def _follow_up(self, t: str, memory: Recall) -> Plan | None:

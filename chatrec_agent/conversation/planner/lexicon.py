@@ -244,8 +244,7 @@ class GenreLexicon:
 
             params = Params.from_data()
             renamed = renamed_genres(catalog.genres, encode, params.name_similarity)
-            evidence = weigh(catalog, encode, params, cache_dir=cache_dir, renamed=renamed)
-            learned = decide(evidence, params.threshold)
+            learned = decide(weigh(catalog, encode, params, cache_dir=cache_dir, renamed=renamed), params.threshold)
         return cls(catalog.genres, catalog.tag_index, learned, renamed=renamed)
 
     def narrows(self, word: str) -> bool:
@@ -353,8 +352,7 @@ class GenreLexicon:
                 continue
             rest = [n for n in names if n not in include] if len(names) > 1 else names
             excluded.extend(n for n in rest if n not in excluded)
-        include = [g for g in include if g not in excluded]
-        return tuple(include), tuple(excluded), tuple(dict.fromkeys(within))
+        return tuple(g for g in include if g not in excluded), tuple(excluded), tuple(dict.fromkeys(within))
 
     def _read(self, words: list[str]) -> list[str]:
         """The words in the forms the phrases are written in: each in its dictionary form, a

@@ -214,8 +214,7 @@ class QuestionReading:
         for m in self.linker.plausible(WRITTEN.get().strip()):
             if m.decision == "link" or (m.evidence["everyday"] and not m.evidence["capitalised"]) or m.evidence["kind_of"]:
                 continue
-            before = t.split(m.text.lower(), 1)[0]
-            if re.search(r"\b(?:a|an|any|some|movies?|films?)\b", before):
+            if re.search(r"\b(?:a|an|any|some|movies?|films?)\b", t.split(m.text.lower(), 1)[0]):
                 continue  # "what's a movie about aliens?" asks for films, not about *Aliens*
             asked = re.sub(rf"(?<!\w){re.escape(m.text.lower())}(?!\w)", "it", t, count=1)
             if asked != t and (q := item_question(asked, self.attributes, True)) is not None and q.reference == "it":

@@ -202,8 +202,7 @@ class RequestReading:
         like: list[str] = list(like_ref)
         m = cues.LIKE.search(t)
         if not like and m and not re.match(r"(my|what i|the ones i|that|this|it|those|them)\b", m.group("t").strip()):
-            phrase = self._through_titles(t, m.start("t"), m.end("t"))
-            found = self._compared(phrase)
+            found = self._compared(self._through_titles(t, m.start("t"), m.end("t")))
             if isinstance(found, Plan):
                 return found
             # "nothing like Fifty Shades": a comparison its clause negates seeds nothing.
