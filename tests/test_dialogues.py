@@ -468,3 +468,17 @@ def test_the_others_are_the_picks_not_yet_spoken_of_since_the_list(runtime, say)
     ids = [i.id for i in picks.items]
     assert [c["args"]["item"] for c in calls(liked, "record_feedback")] == ids[:1]
     assert [(c["args"]["item"], c["args"]["rating"]) for c in calls(rated, "record_feedback")] == [(i, 2.0) for i in ids[1:]]
+
+
+def test_a_film_named_by_what_happens_in_it_is_found_seen_or_not(runtime, say):
+    """"what's the movie where a guy relives the same day over and over" gave five picks for
+    those words (the film itself, seen, never among them)."""
+    runtime.history.record_feedback("fan-of-loops", "groundhog-day-1993", "seen")  # they are trying to name one they saw
+    for text in ("what's the movie where a weatherman relives the same day over and over?",
+                 "i'm trying to remember a film about a small town festival day that keeps repeating"):
+        (reply,) = say(text, user="fan-of-loops")
+        (call,) = calls(reply)
+        assert call["name"] == "search_catalog" and call["args"]["plot"] is True, call
+        assert reply.items and reply.items[0].id == "groundhog-day-1993", reply.text
+    (reply,) = say("which film has a pink elephant flying a spaceship to mars", user="fan-of-loops")
+    assert reply.items and len(reply.items) <= 3  # the nearest, for someone trying to name one

@@ -2547,3 +2547,21 @@ def test_whose_taste_it_is_is_no_wish(world, text):
     _, parser = world
     (call,) = calls(parser.plan(text, Recall()))
     assert call["name"] == "recommend" and "wish" not in call["args"] and len(call["args"]["any_genres"]) >= 2, call
+
+
+@pytest.mark.parametrize("text, query", [
+    ("what's the movie where a guy relives the same day?", "a guy relives the same day"),
+    ("which film has a shark attacking a beach town", "a shark attacking a beach town"),
+    ("I can't remember the name of the movie about a robot alone on earth", "a robot alone on earth"),
+    ("what was that film with the guy who has no short term memory?", "the guy who has no short term memory"),
+])
+def test_a_film_named_by_its_plot_is_searched_for_by_it(world, text, query):
+    _, parser = world
+    assert calls(parser.plan(text, Recall())) == [{"name": "search_catalog", "args": {"query": query, "plot": True, "k": 3}}]
+
+
+@pytest.mark.parametrize("text", ["which movie should I watch tonight?", "what's a good movie about dogs?",
+                                  "which one has the least violence?"])
+def test_asking_which_film_to_watch_is_no_plot_search(world, text):
+    _, parser = world
+    assert not any(c["args"].get("plot") for c in calls(parser.plan(text, Recall())))

@@ -89,6 +89,8 @@ class RecommendArgs(Filters):
 
 class SearchArgs(Filters):
     query: str = Field(description="A title (typos are fine) or a description to look for.")
+    plot: bool = Field(default=False, description="The query tells what happens in a film the user is trying to "
+                                                  "name (\"the one where a guy relives the same day\"), not a title.")
     k: int = Field(default=5, ge=1, le=MAX_K)
 
 
@@ -210,11 +212,12 @@ def build_tools(services: Services) -> list:
     def search_catalog(query: str, genres: list[str] | None = None, any_genres: list[str] | None = None,
                        exclude_genres: list[str] | None = None,
                        year_from: int | None = None, year_to: int | None = None, attributes: list | None = None,
-                       k: int = 5) -> tuple[str, dict]:
-        """Find catalog items by title (typo-tolerant) or by description, with optional filters."""
+                       plot: bool = False, k: int = 5) -> tuple[str, dict]:
+        """Find catalog items by title (typo-tolerant) or by description, with optional filters;
+        `plot`: by what happens in them only (seen or not: the user is trying to name one)."""
         args = SearchArgs(query=query, genres=genres or [], any_genres=any_genres or [], exclude_genres=exclude_genres or [],
-                          year_from=year_from, year_to=year_to, attributes=attributes or [], k=k)
-        match = s.titles.resolve(args.query)
+                          year_from=year_from, year_to=year_to, attributes=attributes or [], plot=plot, k=k)
+        match = None if args.plot else s.titles.resolve(args.query)
         flt, _ = _filter(args)
         if match and flt.accepts(match.item):
             return tool_output({"tool": ToolName.SEARCH_CATALOG, "match": "title",
@@ -223,7 +226,12 @@ def build_tools(services: Services) -> list:
         # (ItemIndex.noise_floor, 0.33 on the demo): there "a shark attacking a beach town" finds
         # Jaws at 0.86, and a title it lacks ("hot fuzz") nothing above 0.29.
         floor = s.index.noise_floor()
-        hits = [h for h in s.index.search(args.query, k=args.k, flt=flt) if h.score > floor]
+        hits = s.index.search(args.query, k=args.k, flt=flt)
+        if args.plot:  # someone trying to name a film gets the nearest, said to be unsure below the floor
+            return tool_output({"tool": ToolName.SEARCH_CATALOG, "match": "plot", "query": args.query,
+                                "sure": bool(hits) and hits[0].score > floor,
+                                "items": [item_card(s.catalog[h.item_id], score=h.score) for h in hits if h.item_id in s.catalog]})
+        hits = [h for h in hits if h.score > floor]
         return tool_output({"tool": ToolName.SEARCH_CATALOG, "match": "description", "query": args.query,
                             "items": [item_card(s.catalog[h.item_id], score=h.score) for h in hits if h.item_id in s.catalog],
                             "suggestions": [item_card(i) for i in s.titles.suggest(args.query)]})

@@ -218,6 +218,9 @@ def compose(tool_messages: list, had: str = "seen") -> str:
             if payload.get("match") == "title" and items:
                 card = items[0]
                 lines.append(f"Yes: {_label(card)} — {', '.join(card.get('genres', []))}. Ask “why” or “more like it”.")
+            elif payload.get("match") == "plot":
+                lines += _items(payload, f"These fit “{payload['query']}” best:" if payload.get("sure") else
+                                f"I'm not sure the catalog has it; the closest to “{payload['query']}”:")
             elif items or payload.get("query"):
                 # The planner searches for titles ("have you got Hot Fuzz?"): none is called that.
                 if payload.get("query"):

@@ -188,6 +188,12 @@ CUE_BEFORE_WORDS = {"directed", "written", "starring", "featuring", "by", "from"
                      "anything", "except", "but", "the", "a", "an", "director", "author"}
 CUE_AFTER_WORDS = {"s", "brothers", "bros", "film", "films", "movie", "movies", "picture", "pictures", "classic", "classics"}
 SPLIT = re.compile(r"\s*(?:[,;]|\bso\b|\bbut\b|\band\b|\bthen\b| - )\s*")
+# "what's the movie where a guy relives the same day?", "trying to remember a film about a robot
+# left alone on earth": a film to find by what happens in it, seen or not; no picks.
+IDENTIFY = re.compile(r"\b(?:what(?:'s| is| was)|which)\s+(?:the |that |this )?(?:movie|film)\s+(?:(?:called|named)\s+)?"
+                      r"(?:where|about|with|in which|that has|that had|has|had)\s+(?P<q>.+?)\??$|"
+                      r"\b(?:trying to|can'?t|cannot|don'?t) (?:remember|recall|think of)\s+(?:the (?:name|title) of\s+)?"
+                      r"(?:a |the |this |that )?(?:movie|film)\s+(?:where|about|with|in which|that)\s+(?P<q2>.+?)\??$")
 SEARCH = re.compile(r"^(?:do you have|have you got|is there|find|search(?: for)?|look up|tell me (?:more )?about|what is|what's) (?P<q>.+?)\??$")
 IN_CATALOG = re.compile(
     r"^(?:is|are) (?P<q>.+?) (?:in (?:the|your) (?:catalog(?:ue)?|list|library|collection)|available|on here|there)\??$")

@@ -54,6 +54,8 @@ class RequestReading:
     """The request rules of IntentParser (intents.py), which mixes them in."""
 
     def _search(self, t: str, memory: Recall) -> Plan | None:
+        if m := cues.IDENTIFY.search(t):
+            return self._call(ToolName.SEARCH_CATALOG, query=(m["q"] or m["q2"]).strip(), plot=True, k=3)
         if not (m := cues.SEARCH.match(t) or cues.IN_CATALOG.match(t)):
             return None
         query = m.group("q").strip()
