@@ -2565,3 +2565,19 @@ def test_a_film_named_by_its_plot_is_searched_for_by_it(world, text, query):
 def test_asking_which_film_to_watch_is_no_plot_search(world, text):
     _, parser = world
     assert not any(c["args"].get("plot") for c in calls(parser.plan(text, Recall())))
+
+
+@pytest.mark.parametrize("text, wanted, excluded", [
+    ("nothing too scary for my kids", "Children", "Horror"),
+    ("a comedy but not too crude for the kids", "Children", None),
+    ("something not too violent for a 10 year old", "Children", None),
+    ("a movie that isn't for kids", None, "Children"),
+    ("no cartoons for little kids", None, "Children"),
+])
+def test_who_a_film_is_for_after_too_much_for_is_wanted(world, text, wanted, excluded):
+    """"nothing too scary for my kids" ruled out children's films (the negation of "scary" ran
+    on to the kids)."""
+    _, parser = world
+    (call,) = calls(parser.plan(text, Recall()))
+    genres, out = call["args"].get("genres", []), call["args"].get("exclude_genres", [])
+    assert (wanted is None or wanted in genres and wanted not in out) and (excluded is None or excluded in out), call

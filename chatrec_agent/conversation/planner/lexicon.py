@@ -79,6 +79,12 @@ def _accepts(words: Iterable[str]) -> bool:
     return bool(_ACCEPTING.search(" " + " ".join(map(lemma, words)) + " "))
 
 
+# An audience after "too … for" is who the film is for, whatever a negation before says of the
+# film ("nothing too scary for my kids", "not too violent for a 12 year old"); "no cartoons for
+# little kids", "isn't for kids" rule them out.
+_TOO_MUCH_FOR = re.compile(r"\btoo \S+(?: \S+)? for (?:(?:the|my|a|an|our|his|her|your|their|little|young)\s+)*$")
+
+
 # Weariness and what denies it: two negations that cancel ("never get tired of westerns",
 # "could never be bored of sci-fi"), in the words as written or as lemmas ("tire of").
 _WEARY = re.compile(r"\b(?:tired?|sick|bored?|weary) (?:of|with)\b")
@@ -338,6 +344,8 @@ class GenreLexicon:
                     before = taken[: match.start() + 1]
                     negated = carried or refuses(before) or _EXCESS_BEFORE.search(before) or \
                         (negation is not None and negation.search(before))
+                    if negated and set(names) & self.audiences and _TOO_MUCH_FOR.search(before):
+                        negated = False  # "nothing too scary for my kids": who it is for
                     if not negated or opens and _SHOWN_IS_NOT.match(before):  # "that isn't a western": wanted
                         include.extend(n for n in names if n not in include)
                     elif phrase in self.learned:
