@@ -1196,6 +1196,34 @@ CASES_V40 = [
     (["recommend me some kids movies from the 2010s"], both(genre_share("Children", share=0.6), years(2010, 2019))),
 ]
 
+# Batch 41 (2026-12-06, session 17): written before running any of them: a film named by its
+# plot, two people's watching, a refinement against singing, someone's dislike beside a
+# request, a score out of ten, two verdicts in two sentences, a director with a length, a kind
+# for a young child, a question about a pick, a count before an era, "like X but for grown-ups",
+# a childhood fright now loved, a film just finished, a kind refused beside a film loved.
+def first_found(item):
+    return lambda rt, r: any(c["name"] == "search_catalog" for c in r.tool_calls) and bool(r.items) and r.items[0].id == item
+
+
+CASES_V41 = [
+    (["what's that movie with the big ship that sinks?"], first_found("titanic-1997")),
+    (["I'm looking for something my teenage son and I can both enjoy"], both(has_list(), links_only())),
+    (["some animated films", "ones without singing please"], both(genre_share("Animation", share=0.6), none_of("Musical"))),
+    (["my husband hates subtitles, any action films?"], genre_share("Action", share=0.6)),
+    (["I'd give Jaws a 9"], called("record_feedback", item="jaws-1975", kind="rated", rating=4.5)),
+    (["Loved Heat. Hated Fargo."], both(recorded("heat-1995", "liked"), recorded("fargo-1996", "disliked"))),
+    (["anything by Kubrick that isn't too long?"], director("Stanley Kubrick")),
+    (["a space movie that's not too scary for my 8 year old"], both(has_list(), none_of("Horror"))),
+    (["some sci-fi", "the second one, is it scary?"], both(no_call("record_feedback"), no_call("recommend"))),
+    (["a good date movie"], both(has_list(), links_only())),
+    (["show me 4 war films from before 1970"], both(count(4), genre_share("War", share=0.6), years(0, 1969))),
+    (["recommend me something like Up but for grown-ups"], both(seeded(), none_of("Children"))),
+    (["Psycho scared me as a kid, I love it"], recorded("psycho-1960", "liked")),
+    (["we just finished Dune, what next?"], both(has_list(), links_only("dune-2021"))),
+    (["I'm not into musicals but La La Land was great"], recorded("la-la-land-2016", "liked")),
+    (["old black and white comedies"], both(genre_share("Comedy", share=0.6), years(0, 1965))),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -1288,7 +1316,8 @@ def main() -> None:
                             ("batch_29", CASES_V29), ("batch_30", CASES_V30),
                             ("batch_31", CASES_V31), ("batch_32", CASES_V32), ("batch_33", CASES_V33), ("batch_34", CASES_V34),
                             ("batch_35", CASES_V35), ("batch_36", CASES_V36), ("batch_37", CASES_V37), ("batch_38", CASES_V38), ("batch_39", CASES_V39),
-                            ("batch_40", CASES_V40)):
+                            ("batch_40", CASES_V40),
+                            ("batch_41", CASES_V41)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
