@@ -295,10 +295,10 @@ class FeedbackReading:
         film of the run shown there; the others are those neither this message nor an earlier
         one since the list spoke of ("the others" is never the film *The Others* there)."""
         shown = memory.last_shown
-        if not shown:
-            return None
+        if not shown or re.search(r"\b[Tt]he (?:Others|Rest)\b", WRITTEN.get()):
+            return None  # "I loved The Others": written as a title
         spoken = {n for n, card in enumerate(shown, 1) if card["id"] in memory.told}
-        spoken |= {len(shown) if n == -1 else n for _, _, n in pointers_in(t)}
+        spoken |= {len(shown) if n == -1 else n for _, _, n in ordinals_in(t)}  # "the third looks great, seen the others"
         run = positions_in(phrase, len(shown), spoken)
         if run is None:
             return Plan(answer="Which ones do you mean? Say them by position, e.g. “the second and third”.")

@@ -76,7 +76,8 @@ _BOTH = re.compile(r"\bboth\b")
 
 
 # "the others", "the rest of them": the picks not spoken of.
-_REST = re.compile(r"(?:the|all the) (?:others|other ones|other (?:two|three|four|\d)|rest)\b")
+_REST = re.compile(r"(?:the|all the) (?:others|other ones|other (?:two|three|four|\d)|rest)(?: of (?:them|those|these|the list))?"
+                   r"(?=\s*(?:$|[,.;:!?…]|\d|too\b|as well\b|(?:were|are|was|look|looked|sound|sounded|seem|seemed)\b))")
 
 
 def positions_in(text: str, shown: int, spoken: Iterable[int] = ()) -> list[int] | None:
@@ -117,7 +118,7 @@ def count_in(text: str, default: int = 5, maximum: int = 20, nouns: frozenset[st
     number = r"(\d{1,2}|" + "|".join(sorted(map(re.escape, NUMBERS), key=len, reverse=True)) + r")"
     counted = [rf"^{number}(?:\s+(?:of them|please|instead|then))?\W*$",
                rf"\b{_ASKS_FOR}\s+(?:me\s+)?{number}\b(?! ?(?:s\b|stars?|★|/5|out of))",
-               rf"\banother\s+(?:[a-z-]+\s+)?{number}\b(?! of)",  # "another one", "another crime one", "another three"
+               rf"\banother\s+(?:[a-z-]+\s+)?{number}\b(?!\s*(?:of|hours?|hrs?|minutes?|mins?|-))",  # "another one", "another crime one", "another three"
                r"\b(a couple of|a couple|a few|several)\b"]  # the last only ever a count
     for pattern in counted:
         if m := re.search(pattern, t):

@@ -14,7 +14,7 @@ from chatrec_agent.catalog.attributes import AttributeMention
 from chatrec_agent.catalog.mentions import tokens
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.eras import parse_era
-from chatrec_agent.conversation.planner.lexicon import NEGATION, against, lemma, negated_here, seed_phrases
+from chatrec_agent.conversation.planner.lexicon import NEGATION, against, lemma, negated_here
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import opinions, someone_elses
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, did_you_mean, did_you_mean_item, last_search,
@@ -363,8 +363,8 @@ class RequestReading:
         content = re.sub(r"[^a-z' -]", " ", content)
         content = cues.ERA_WORDS.sub(" ", content)
         # "i've" less its "i" leaves "'ve": a contraction's rest is no word of its own.
-        # A hyphened genre name is read whole ("sci-fi"), any other word by its parts ("mind-bending").
-        words = [part for w in content.split() for part in ([w] if w.replace("-", " ") in seed_phrases() else w.split("-"))]
+        # A catalog's hyphened genre name is read whole ("sci-fi"), any other word by its parts ("mind-bending", "tear-jerker").
+        words = [part for w in content.split() for part in ([w] if "-" in w and self.lexicon.present(w) else w.split("-"))]
         words = [w for w in words
                  if len(w) > 2 and not w.startswith("'") and w not in cues.ASKING_WORDS and lemma(w) not in cues.ASKING_WORDS
                  and (not any(self.lexicon.parse(w)) or self.lexicon.narrows(w))  # "biopics": Drama, and a wish
