@@ -2601,3 +2601,19 @@ def test_a_hyphened_word_that_is_no_genre_name_is_still_wished_for(world, text, 
     _, parser = world
     (call,) = calls(parser.plan(text, Recall()))
     assert word in call["args"].get("wish", ""), call
+
+
+@pytest.mark.parametrize("text, title", [("Home Alone scared me as a kid, I love it", "Home Alone"),
+                                         ("Casablanca made me cry, I loved it", "Casablanca"),
+                                         ("Inception blew my mind, I loved it", "Inception")])
+def test_what_a_film_did_to_them_says_a_title_came_before(world, text, title):
+    """"Psycho scared me as a kid, I love it" asked "Do you mean *Psycho*?": what a film does to
+    a person ("scared me", "made me cry") says, as "was great" does, that a title came before."""
+    catalog, parser = world
+    assert feedback_of(parser.plan(text, Recall())) == {by_title(catalog, title): "liked"}
+
+
+@pytest.mark.parametrize("text", ["It made me cry", "it scared me so much", "Up made me cry lol"])
+def test_what_it_did_to_them_links_no_everyday_title(big_world, text):
+    _, parser = big_world
+    assert not feedback_of(parser.plan(text, Recall())), text

@@ -111,8 +111,8 @@ _NAMED_AS = re.compile(r"\b(?:the|this|that) (?:movie|film)\s*$")
 ROLE_CUES = frozenset("play plays played playing".split())
 PERSON_NOUNS = frozenset("guy guys girl actor actress character person dude lady man woman fella".split())
 
-# A word after a span that says a title came before it ("Zootopia was great").
-CUES_AFTER = frozenset("was is were are looks look sounds sound seemed seems rocks rocked".split())
+# A word after a span that says a title came before it ("Zootopia was great", "Psycho scared me").
+CUES_AFTER = frozenset("was is were are looks look sounds sound seemed seems rocks rocked scared terrified made blew bored moved haunted".split())
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|&")
 # Plural nouns after a span that make it a kind or a series: "the Spy movies", "Marvel films".
