@@ -2379,7 +2379,8 @@ def test_peoples_own_wants_are_either_of_them(world, text, either, kept):
 @pytest.mark.parametrize("text, ruled_out", [("a cartoon for adults", True), ("something like Home Alone but for adults", True),
                                              ("a mature comedy", True), ("no adult content please, a comedy", False),
                                              ("as an adult I still love animated movies", False),
-                                             ("a young adult romance", False), ("nothing too dark, an adventure", False)])
+                                             ("a young adult romance", False), ("nothing too dark, an adventure", False),
+                                             ("an animated comedy for grown-ups", True), ("a cartoon for grownups", True)])
 def test_films_for_adults_are_no_childrens_films(world, text, ruled_out):
     """A mood negated rules nothing out (review finding: "no adult content" ruled out children's films)."""
     _, parser = world
