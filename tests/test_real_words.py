@@ -2618,3 +2618,21 @@ def test_what_a_film_did_to_them_says_a_title_came_before(world, text, title):
 def test_what_it_did_to_them_links_no_everyday_title(big_world, text):
     _, parser = big_world
     assert not feedback_of(parser.plan(text, Recall())), text
+
+
+def test_runs_and_exceptions_of_picks_each_get_what_is_said(world):
+    """Review findings (pre-existing): "the first two were great" liked only the first, "seen em
+    all except the last one" recorded all five, "watched the last one last weekend" asked which,
+    "dont worry i've seen the second one" and "never mind, I've seen the 3rd" recorded nothing."""
+    catalog, parser = world
+    memory = shown(catalog, "Heat", "Fargo", "Alien", "Casablanca")
+    ids = [c["id"] for c in memory.last_shown]
+    assert feedback_of(parser.plan("the first two were great", memory)) == {ids[0]: "liked", ids[1]: "liked"}
+    assert feedback_of(parser.plan("the last two were boring", memory)) == {ids[2]: "disliked", ids[3]: "disliked"}
+    assert feedback_of(parser.plan("seen em all except the last one", memory)) == {i: "seen" for i in ids[:3]}
+    assert feedback_of(parser.plan("seen all of them but not the second", memory)) == {i: "seen" for i in (ids[0], *ids[2:])}
+    assert feedback_of(parser.plan("watched the last one last weekend, loved it", memory)) == {ids[3]: "liked"}
+    assert feedback_of(parser.plan("dont worry i've seen the second one", memory)) == {ids[1]: "seen"}
+    assert feedback_of(parser.plan("never mind, I've seen the 3rd", memory)) == {ids[2]: "seen"}
+    # Not where the negation is of the seeing.
+    assert not feedback_of(parser.plan("I don't think I've seen the second one", memory))

@@ -18,7 +18,7 @@ from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, also_meant, did_you_mean, folded, last_search, mentioned,
                                                       past_shown, spans_in, without_titles)
 from chatrec_agent.conversation.planner.replies import ACKNOWLEDGE, OTHERS_SEEN
-from chatrec_agent.conversation.planner.references import NUMBERS, ORDINALS, number, ordinal_in, ordinals_in, pick, pointers_in, positions_in
+from chatrec_agent.conversation.planner.references import NUMBERS, ORDINALS, number, ordinal_in, ordinals_in, pick, pointers_in, positions_in, run_from
 from chatrec_agent.conversation.tool_names import ToolName
 
 # "loved watching heat": what was watched follows.
@@ -283,6 +283,8 @@ class FeedbackReading:
     def _each_position(t: str, positions: list[tuple[int, int, int]], kind: str | None, memory: Recall) -> Plan | None:
         """"loved the first, not so much the third": each film shown there, as its clause says
         (with no cue phrase, `kind` None: only as its own clause says)."""
+        # "the first two were great": each of a run, as its clause says
+        positions = [(a, b, n) for a, b, first in positions for n in run_from(t, a, len(memory.last_shown)) or [first]]
         said = opinions(t, [(a, b) for a, b, _ in positions], kind, carry=kind is not None)
         feedback = [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": card["id"], "kind": opinion}}
                     for (_, _, n), opinion in zip(positions, said)

@@ -368,8 +368,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
     def _single(self, t: str, memory: Recall) -> Plan:
         if (m := cues.CORRECTION.match(t)) and not cues.COUNT_ONLY.match(t):  # "make it three" only counts
             rest = t[m.end():].strip()
-            if rest and not cues.ONLY.search(rest):
-                return self._recommend(rest, memory)  # "scratch that, a comedy": a new request
+            if rest and not cues.ONLY.search(rest):  # "scratch that, a comedy": a new request; "never mind, I've seen the 3rd"
+                return self._feedback(rest, memory) or self._recommend(rest, memory)
             t = rest or t
         for planner in (self._watchlist, self._feedback, self._why, self._question, self._more_like,
                         self._follow_up, self._search):

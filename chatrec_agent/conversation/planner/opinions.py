@@ -116,7 +116,7 @@ def _own(clause: str, asks: bool = False) -> tuple[bool, Opinion | bool]:
             return any(map(_negates, words)), None if previous == "nothing" else "seed"
     for n, (previous, word) in enumerate(pairs):
         if _negates(word):
-            negated = True
+            negated = negated or words[n + 1:n + 2] not in (["worry"], ["worries"], ["mind"], ["bother"])  # "don't worry, …"
             continue
         not_own = not_own or word.split("'")[0] in _OTHER_PEOPLE or word in _IMPRESSION or word in _HEARSAY  # "my wife's" too
         base = lemma(word)

@@ -18,16 +18,14 @@ def number(word: str, default: int | None = None) -> int | None:
     return int(word) if word.isdigit() else NUMBERS.get(word, NUMBERS.get("a " + word, default))
 
 
-# "the last one" is a position; "last night", "at last", "the last two" (a run) are not.
-_LAST = re.compile(r"(?<!\bat )\blast\b(?! (?:year|night|week|weekend|month|summer|winter|spring|autumn|fall|christmas|time|"
-                   r"two|three|four|five|few|couple|\d)\b)")
+# "the last one" is a position (and "the last two" opens a run: run_from); "last night", "at last" are not.
+_LAST = re.compile(r"(?<!\bat )\blast\b(?! (?:year|night|week|weekend|month|summer|winter|spring|autumn|fall|christmas|time)\b)")
 
 
 def ordinal_in(text: str) -> int | None:
     """A 1-based position named in the text, or -1 for "the last one"; None when none."""
     t = text.lower()
-    if re.search(r"\b(the )?last( one)?\b", t) and not re.search(
-            r"\blast (year|night|week|weekend|month|summer|winter|spring|autumn|fall|christmas|time)\b|\bat last\b", t):
+    if _LAST.search(t):  # "watched the last one last weekend"
         return -1
     if m := re.search(r"(?:#|number |no\. ?)(\d{1,2})\b", t):
         return int(m.group(1))
@@ -69,8 +67,9 @@ def as_that_one(text: str) -> str:
 
 
 _FIRST_OR_LAST = re.compile(r"\b(?:the )?(first|top|last) (two|three|four|five|six|seven|eight|nine|ten|couple|few|\d{1,2})\b")
-_EVERY = re.compile(r"\b(?:all|each|every one|every single one) (?:of )?(?:those|these|them|the (?:\w+ )?(?:ones|films|movies|picks))\b|"
-                    r"\b(?:them|those|these) all\b")
+_EVERY = re.compile(r"\b(?:all|each|every one|every single one) (?:of )?(?:those|these|them|em|the (?:\w+ )?(?:ones|films|movies|picks))\b|"
+                    r"\b(?:them|em|those|these) all\b")
+_EXCEPT = re.compile(r"\b(?:except(?: for)?|but not|other than|apart from|besides)\b.*")  # "seen em all except the last one"
 _ALL_N = re.compile(r"\ball (two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\b")  # "all three": of a list of three
 _BOTH = re.compile(r"\bboth\b")
 
@@ -94,8 +93,15 @@ def positions_in(text: str, shown: int, spoken: Iterable[int] = ()) -> list[int]
         return run if n > 1 else []
     every = (m := _ALL_N.search(t)) and number(m.group(1)) == shown
     if every or _EVERY.search(t) or (shown == 2 and _BOTH.search(t)):
-        return list(range(1, shown + 1)) if shown > 1 else []
+        but = {shown if n == -1 else n for _, _, n in ordinals_in(m.group(0))} if (m := _EXCEPT.search(t)) else set()
+        return [n for n in range(1, shown + 1) if n not in but] if shown > 1 else []
     return []
+
+
+def run_from(text: str, start: int, shown: int) -> list[int]:
+    """The run of picks a position at `start` opens ("the first two", "the last three"); []."""
+    m = _FIRST_OR_LAST.match(text.lower(), start)
+    return positions_in(m.group(0), shown) if m else []
 
 
 def pick(items: list, position: int | None):
