@@ -2636,3 +2636,17 @@ def test_runs_and_exceptions_of_picks_each_get_what_is_said(world):
     assert feedback_of(parser.plan("never mind, I've seen the 3rd", memory)) == {ids[2]: "seen"}
     # Not where the negation is of the seeing.
     assert not feedback_of(parser.plan("I don't think I've seen the second one", memory))
+
+
+@pytest.mark.parametrize("text, added", [("something funnier", "Comedy"), ("gimme another one but scarier", "Horror"),
+                                         ("funnier ones please", "Comedy")])
+def test_a_comparative_asks_for_more_of_a_kind_within_the_search(world, text, added):
+    """"something funnier" after crime films gave comedies of any kind: a comparative refines
+    the search, as "more comedy" does; "gimme" is an asking word."""
+    catalog, parser = world
+    memory = replace(shown(catalog, "Heat", "Fargo"), last_recommend={"genres": ["Crime"], "k": 2})
+    (call,) = [c for c in calls(parser.plan(text, memory)) if c["name"] == "recommend"]
+    assert sorted(call["args"]["genres"]) == sorted(["Crime", added]) and "wish" not in call["args"], call["args"]
+    # A genre's own name is no comparative: "a thriller" asks anew.
+    (call,) = [c for c in calls(parser.plan("a thriller", memory)) if c["name"] == "recommend"]
+    assert call["args"]["genres"] == ["Thriller"], call["args"]

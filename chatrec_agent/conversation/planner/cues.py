@@ -207,14 +207,14 @@ FILLER = re.compile(
 ASKING_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset("""suggest suggestion recommend recommendation idea option
 pick know think thinking see watch look help need want find get got give show tell name tonight tomorrow weekend yes yeah sure okay thank thanks hello hey also
 maybe perhaps really else another other new more please lol great good nice would could should might must shall
-fan fans lover huge big best greatest finest next favourite favorite fave genre genres kind kinds type types sort""".split())
+fan fans lover huge big best greatest finest next favourite favorite fave genre genres kind kinds type types sort gimme""".split())
 # The polite words around a request ("ok, can you …", "… for me, thanks"): said, not asked for.
 POLITE_OPENER = r"(?:(?:hey|hi|ok|okay|oh|so|please|pls|can you|could you|would you)[, ]+)*"
 POLITE_CLOSER = r"(?:,?\s+(?:please|pls|thanks|thank you|for me))*"
 ASKING = re.compile(
     r"^" + POLITE_OPENER +
     r"(?:i want|i'd like|i would like|i'm looking for|i am looking for|looking for|i'm in the mood for|in the mood for|"
-    r"give me|show me|find me|recommend(?: me)?|suggest(?: me)?|what about|how about|is there|are there|any)\s+(?:(?:a|an|some|good|great|nice|decent)\s+)*")
+    r"give me|gimme|show me|find me|recommend(?: me)?|suggest(?: me)?|what about|how about|is there|are there|any)\s+(?:(?:a|an|some|good|great|nice|decent)\s+)*")
 ERA_WORDS = re.compile(
     r"\b(\d0s|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|recent|latest|new|"
     r"newest|modern|classic|old|older|vintage|before|after|since|between|era|decade|year|years)\b")

@@ -125,10 +125,15 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                     within_search(call["args"], memory, self.items, self.lexicon.audiences,
                                   compares=bool(cues.LIKE.search(t) or cues.LIKE_THAT.search(t) or cues.MORE_LIKE.search(t)),
                                   adds=any(not (m["w"].endswith("s") and lemma(m["w"]) != m["w"]) and self.lexicon.parse(m["w"])[0]
-                                           for m in cues.MORE_OF.finditer(t)),
+                                           for m in cues.MORE_OF.finditer(t)) or self._comparative(t),
                                   widens=bool(cues.ANY_ERA.search(t)))
         self._keep_named_out(plan, [*memory.said, text])
         return plan
+
+    def _comparative(self, t: str) -> bool:
+        """Whether the message asks for more of a kind by its comparative ("funnier", "scarier"):
+        within the search, as "more comedy" is ("crime films", then "something funnier")."""
+        return any(lemma(w) != w and self.lexicon.parse(lemma(w))[0] for w in re.findall(r"\b[a-z]+[^aeiou\W]er\b|\b[a-z]+ier\b", t))
 
     def _outside_names(self, text: str, mentions: tuple[Mention, ...]) -> tuple[Mention, ...]:
         """Less the titles inside a longer name the catalog knows: "I like M. Night Shyamalan"
