@@ -2650,3 +2650,17 @@ def test_a_comparative_asks_for_more_of_a_kind_within_the_search(world, text, ad
     # A genre's own name is no comparative: "a thriller" asks anew.
     (call,) = [c for c in calls(parser.plan("a thriller", memory)) if c["name"] == "recommend"]
     assert call["args"]["genres"] == ["Thriller"], call["args"]
+
+
+@pytest.mark.parametrize("text, title, years", [
+    ("Home Alone was hilarious as a kid. Got anything similar but newer?", "Home Alone", (1991, None)),
+    ("I loved Casablanca. Anything similar, maybe older?", "Casablanca", (None, 1941)),
+    ("Die Hard rocks, any movies similar?", "Die Hard", (None, None)),
+])
+def test_anything_similar_is_like_the_film_said_and_its_era_is_relative_to_it(world, text, title, years):
+    """"Jaws scared me as a kid. Got anything similar but newer?" gave films like Jaws of any
+    age: "anything similar" was no "like that", so "newer" had no film to be newer than."""
+    catalog, parser = world
+    (call,) = [c for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert call["args"]["like"] == [by_title(catalog, title)], call["args"]
+    assert (call["args"].get("year_from"), call["args"].get("year_to")) == years, call["args"]

@@ -118,8 +118,8 @@ LIKE_CUE = (r"(?:" + NOT_THE_VERB + r"\blike|similar to|in the (?:vein|style|spi
              r"somewhere between|halfway between|crossed with)")
 LIKE = re.compile(LIKE_CUE + r" (?P<t>[^,.;!?]+?)(?=(?:,| but| from| with| without| no | not | in the| before| after| only| by| directed|[.;!?]|$))")
 # "along those lines", "like that", "something similar": the item just talked about.
-LIKE_THAT = re.compile(r"\b(?:along (?:those|these|the same) lines|" + NOT_THE_VERB + r"like (?:that|this|it|those|them)(?: one)?|something similar|"
-                        r"similar ones?|in that vein|in the same vein)\b")
+LIKE_THAT = re.compile(r"\b(?:along (?:those|these|the same) lines|" + NOT_THE_VERB + r"like (?:that|this|it|those|them)(?: one)?|"
+                        r"(?:something|anything|stuff|more|films?|movies?) similar|similar ones?|in that vein|in the same vein)\b")
 # "I loved Heat, more crime stuff please": after a film the message says was liked, "more" and
 # "other" ask for more of what was liked.
 MORE_OF_SAME = re.compile(r"\b(?:more|another|other)\b(?! than)")

@@ -106,8 +106,9 @@ class RequestReading:
         if item is None and len(memory.last_shown) == 1:
             item = self.items.get(memory.last_shown[0]["id"])
         if item is None:
-            if memory.last_shown and (cues.LIKE_THOSE.search(t) or re.search(r"\blike that\b(?! one)", t)) and not NEGATION.search(t):
-                # "a few more just like those", "more like that, but funnier": the whole list as
+            if memory.last_shown and (cues.LIKE_THOSE.search(t) or re.search(r"\blike that\b(?! one)|\b(?:anything|something) similar\b(?! to)", t)) \
+                    and not NEGATION.search(t):
+                # "a few more just like those", "more like that, but funnier", "got anything similar?": the whole list as
                 # seeds, within the search it answered.
                 carried = {k: v for k, v in last_search(memory).items() if k in cues.CARRIED}
                 return [card["id"] for card in memory.last_shown], [], carried
