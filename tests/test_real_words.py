@@ -2664,3 +2664,14 @@ def test_anything_similar_is_like_the_film_said_and_its_era_is_relative_to_it(wo
     (call,) = [c for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
     assert call["args"]["like"] == [by_title(catalog, title)], call["args"]
     assert (call["args"].get("year_from"), call["args"].get("year_to")) == years, call["args"]
+
+
+@pytest.mark.parametrize("text", ["I watched the trailer and it looked fun", "we watched the game last night",
+                                  "saw the news today, need cheering up", "I watched a couple of episodes of a show"])
+def test_what_they_watched_that_is_no_film_is_no_title_to_record(world, text):
+    """"I watched the trailer and it looked fun" tried to record a film called "the trailer and
+    it looked fun"; with nothing shown, "we watched the game last night" asked which pick."""
+    _, parser = world
+    plan = parser.plan(text, Recall())
+    assert not [c for c in calls(plan) if c["name"] == "record_feedback"], calls(plan)
+    assert not (plan.answer or "").startswith("Which one"), plan.answer

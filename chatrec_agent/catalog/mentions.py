@@ -89,7 +89,9 @@ _PHRASE_END = re.compile(r"\s*(?:$|[,.;:!?)…]|\(|(?:and|or|but|from|with|witho
 # Where a title a cue points at surely ends: a pause, or a time phrase ("last night", "recently",
 # "a week ago"); not at the words titles hold ("Pride and Prejudice", "Alien: Covenant", "The Last
 # Samurai", "Born Yesterday", "Never Say Never Again").
-_TITLE_END = re.compile(r"\s*(?:[,;!?…(]|(?:" + _TIME_AFTER + r")\b)")
+_TITLE_END = re.compile(r"\s*(?:[,;!?…(]|(?:" + _TIME_AFTER + r")\b)|"
+                        r"\s+and (?:it|we|they|he|she)(?:'s|\s+(?:was|is|were|are|looked|looks|seemed|seems|felt|had|has|\w+ed))\b")
+# ("the trailer and it looked fun": a new clause)
 
 
 def title_end(text: str) -> int:

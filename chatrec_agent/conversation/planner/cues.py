@@ -232,6 +232,9 @@ POINTING = re.compile(r"(?:it|that|this|them|those|these)\b")  # opening a phras
 
 
 KINDS = KIND_NOUNS | {"movie", "film", "story", "flick", "flicks"}
+# What people watch that is no film: "I watched the trailer", "we watched the game last night".
+NOT_FILMS = frozenset("trailer trailers teaser game games match news show shows episode episodes season seasons "
+                      "video videos clip clips stream livestream tv telly".split())
 # How old a film is, as its card shows it: "the first one is too old" is no verdict on the film
 # (opinions.py), and moves the era on from it (followups.py).
 _AGE_WORDS = r"old|older|new|newer|recent|dated|modern"

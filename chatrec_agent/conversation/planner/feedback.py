@@ -220,6 +220,8 @@ class FeedbackReading:
                 return self._misspelt(target, t, memory) or self._call(ToolName.RECORD_FEEDBACK, item=target, kind=said if said in ("liked", "disliked") else "seen")
             if says_it_missed(t):
                 return None  # "seen that one, too gory for me" among several: why it missed refines the search
+            if not memory.last_shown:
+                return None  # "we watched the game last night": no film of ours to ask about
             return Plan(answer="Which one have you seen? Say e.g. “seen the second one”.")
         # No cue phrase matched, yet the films named may have opinion words of their own ("we
         # loved Heat", "they didn't care for Fargo"): each is read by its clause.

@@ -293,8 +293,8 @@ class RequestReading:
         if self.lexicon.parse(phrase)[0] or self._mentions(phrase) or any(parse_era(phrase, self.latest_year)):
             return False  # "like from the 90s": an era, no title
         words = [w for w, _, _ in tokens(phrase)]
-        if any(w in cues.KINDS for w in words):
-            return False  # "the Spy movies", "a superhero movie": a kind of film, no title
+        if any(w in cues.KINDS or w in cues.NOT_FILMS for w in words):
+            return False  # "the Spy movies", "a superhero movie": a kind of film, no title; "the trailer": no film
         # A word the catalog has as a tag or genre ("scary") is a wish, however rare it is.
         return any(zipf_frequency(w, "en") < EVERYDAY_ZIPF and w not in self.tags and w not in self.linker.vocabulary for w in words)
 
