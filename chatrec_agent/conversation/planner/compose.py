@@ -58,6 +58,11 @@ def _values(value) -> str:
     return _joined(value) if isinstance(value, list) else str(value)
 
 
+# How the record's own fields are told (the catalog's other fields: "— director: …").
+_RECORD_LINES = {"description": "{label}: {value}", "year": "{label} came out in {value}.", "genres": "{label} is {value}.",
+                 "tags": "{label} is tagged {value}."}
+
+
 def _details(payload: dict) -> list[str]:
     """Answers from the item's catalog record, and nothing else."""
     card, record = payload.get("item"), payload.get("record") or {}
@@ -82,14 +87,8 @@ def _details(payload: dict) -> list[str]:
             elif payload.get("stars_pending"):
                 lines.append(f"I'm still learning how people here rate, so I can't guess your stars for {label} "
                              "yet; ask me again in a minute.")
-        elif field == "description":
-            lines.append(f"{label}: {value}")
-        elif field == "year":
-            lines.append(f"{label} came out in {value}.")
-        elif field == "genres":
-            lines.append(f"{label} is {_values(value)}.")
-        elif field == "tags":
-            lines.append(f"{label} is tagged {_values(value)}.")
+        elif field in _RECORD_LINES:
+            lines.append(_RECORD_LINES[field].format(label=label, value=_values(value)))
         elif field != "title":
             lines.append(f"{label} — {field.replace('_', ' ')}: {_values(value)}.")
     for field in payload.get("unknown_fields", []):
@@ -144,9 +143,8 @@ def _watchlist(payload: dict) -> list[str]:
         return [PRIVATE_LIST]
     card = payload.get("item")
     if payload.get("action") == "add" and card:
-        if not payload.get("changed"):
-            return [f"{_label(card)} is already on your list."]
-        return [f"Saved {_label(card)} for later ({payload.get('count', 1)} on your list). Say “what's on my list?” to see it."]
+        return [f"Saved {_label(card)} for later ({payload.get('count', 1)} on your list). Say “what's on my list?” to see it."
+                if payload.get("changed") else f"{_label(card)} is already on your list."]
     if payload.get("action") == "remove" and card:
         return [f"Took {_label(card)} off your list." if payload.get("changed") else f"{_label(card)} wasn't on your list."]
     if payload.get("action") == "show" and "items" in payload:
@@ -251,14 +249,12 @@ def compose(tool_messages: list, had: str = "seen") -> str:
         elif name == ToolName.USER_HISTORY:
             if payload.get("private"):
                 lines.append(PRIVATE_HISTORY)
-                continue
-            top = payload.get("top_rated", [])
-            if not top and not payload.get("recent"):
+            elif not (top := payload.get("top_rated", [])) and not payload.get("recent"):
                 lines.append("I don't have any ratings from you yet. Tell me what you liked, e.g. “I loved Alien”.")
-                continue
-            if top:
-                lines.append("You liked most: " + ", ".join(
-                    _label(c) + (f" {c['rating']:g}★" if c.get("rating") is not None else "") for c in top) + ".")
-            if disliked := payload.get("disliked", []):
-                lines.append("Not for you: " + ", ".join(_label(c) for c in disliked) + ".")
+            else:
+                if top:
+                    lines.append("You liked most: " + ", ".join(
+                        _label(c) + (f" {c['rating']:g}★" if c.get("rating") is not None else "") for c in top) + ".")
+                if disliked := payload.get("disliked", []):
+                    lines.append("Not for you: " + ", ".join(_label(c) for c in disliked) + ".")
     return "\n".join(lines) if lines else "I have nothing to add."
