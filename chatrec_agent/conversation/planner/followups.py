@@ -5,7 +5,6 @@ like Forrest Gump", "more like the second one", and the short ones only their me
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.eras import parse_era
@@ -39,21 +38,21 @@ class FollowUpReading:
         target = None if re.match(r"^(?:(?:are|were|do|did|have) )?(?:they|those|these)\b", t) else \
             (named or {}).get("id") or (memory.last_item or {}).get("id") or \
             (memory.last_shown[0]["id"] if len(memory.last_shown) == 1 else None)
-        if meaning.intent == "like_last" and target is None and memory.last_recommend is not None:
-            meaning = replace(meaning, intent="others")  # "some more?" after a list: more of that search
-        if meaning.intent == "others" and memory.last_recommend is not None:
+        intent = meaning.intent
+        if intent == "like_last" and target is None and memory.last_recommend is not None:
+            intent = "others"  # "some more?" after a list: more of that search
+        if intent == "others" and memory.last_recommend is not None:
             return self._call(ToolName.RECOMMEND, **past_shown(last_search(memory), memory))
-        if meaning.intent == "like_last" and target is None and not cues.LIKE_THAT.search(t):
-            return None  # "give me 5 films" after someone's list: a request of its own, not "like which?"
-        if meaning.intent in ("like_last", "item_question") and target is None:
-            return Plan(answer=WHICH_ONE)
-        if meaning.intent == "like_last":
+        if intent not in ("like_last", "item_question"):
+            return None
+        if target is None:
+            # "give me 5 films" after someone's list: a request of its own, not "like which?"
+            return Plan(answer=WHICH_ONE) if intent == "item_question" or cues.LIKE_THAT.search(t) else None
+        if intent == "like_last":
             # "I loved Heat and Past Lives, anything similar?": both; "the second one, anything similar?": that one.
             return self._call(ToolName.RECOMMEND, like=memory.seeds_for(target) if named is None else [target], k=self._count(t))
-        if meaning.intent == "item_question":
-            question = item_question(t, self.attributes, True)  # it reads past "and", "so", "ok"…
-            return self._call(ToolName.ITEM_DETAILS, item=target, fields=list(question.fields) if question else [])
-        return None
+        question = item_question(t, self.attributes, True)  # it reads past "and", "so", "ok"…
+        return self._call(ToolName.ITEM_DETAILS, item=target, fields=list(question.fields) if question else [])
 
     def _more_like(self, t: str, memory: Recall) -> Plan | None:
         if not (m := cues.MORE_LIKE.search(t)):
@@ -187,11 +186,10 @@ class FollowUpReading:
             set_era(args, year_from, year_to)
         else:
             self._than_shown(rest, args, memory)
-        like = []
-        if (m := cues.LIKE.search(rest)) and not cues.ERA_WORDS.search(m.group("t")):
-            like = [i.id for i in self._named(m.group("t"))]
-        like = like or [i.id for i in self._named(rest)]
-        if like:
+        # "close, but more like Heat": the films after "like", else any the message names.
+        m = cues.LIKE.search(rest)
+        if like := [i.id for i in (self._named(m.group("t")) if m and not cues.ERA_WORDS.search(m.group("t")) else [])
+                    or self._named(rest)]:
             args["like"] = list(dict.fromkeys([*args.get("like", []), *like]))
         if names_a_tag(rest, self.tags):
             args["wish"] = rest  # a catalog tag named: the new words are the wish now
