@@ -110,12 +110,9 @@ def _members_named(t: str, names: list[str]) -> tuple[list[str], list[str]]:
     for m in _WITHOUT.finditer(t):
         for word in re.split(r"\s*(?:,|\band\b|&|\bor\b|\bnor\b)\s*", m.group("names") or m.group("split")):
             word = word.strip().lstrip("@")
-            if word in ("me", "myself"):
-                found.append("me")
-                words.append(word)
-                continue
-            if word and (match := process.extractOne(word, list(choices), scorer=fuzz.ratio, score_cutoff=MIN_NAME_SCORE)):
-                found.append(choices[match[0]])
+            match = process.extractOne(word, list(choices), scorer=fuzz.ratio, score_cutoff=MIN_NAME_SCORE) if word else None
+            if name := "me" if word in ("me", "myself") else match and choices[match[0]]:
+                found.append(name)
                 words.append(word)
     return found, words
 
