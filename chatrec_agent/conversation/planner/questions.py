@@ -65,14 +65,14 @@ def item_question(text: str, attributes: AttributeVocabulary | None, titled: boo
     t = _OPENER.sub("", text.strip().lower())
     if (m := _ELLIPTICAL.match(t)) and (field := _field_named(m["f"], attributes)):
         return ItemQuestion((field,), "it")  # "ok and the year?": the field of the item in hand
+    asks = asking_part(t)  # "the third one sounds great, who directed it?" asks "who directed it?"
     # `untitled`: the asking part without the titles it names ("who wrote Good Omens?" has no "good").
     if not _ASKS.search(t) or re.search(
             r"\b(recommend|suggest|something|anything|give me|show me|good|best|great|any|got|recs?|for me|films|movies|"
             r"what else(?!\b.{0,20}\b(?:tell|know|say)\b))\b",
-            (untitled if untitled is not None else asking_part(t)).lower()):
+            (untitled if untitled is not None else asks).lower()):
         return None  # "what's a good drama that came out in the 90s?" asks for items, not about one
     fields: list[str] = []
-    asks = asking_part(t)  # "the third one sounds great, who directed it?" asks "who directed it?"
     who = _WHO.match(asks)
     if who and who.group("verb") not in ("is", "was", "are", "in", "the", "it", "else"):
         field = role_field(who.group("verb"), attributes) if attributes is not None else None
@@ -93,16 +93,12 @@ def item_question(text: str, attributes: AttributeVocabulary | None, titled: boo
         if attributes is not None and attributes.find(t):
             return None  # "what did Denis Villeneuve direct?" names the value: it asks for the films
         return ItemQuestion(tuple(fields), "it")
-    reference = _reference_part(t)
-    if m := _IS_A.match(t):
-        ref, what = m.group("ref") or m.group("ref2"), (m.group("what") or m.group("what2")).strip()
-        if not fields and not what.startswith(("good", "worth", "any ", "ok", "available", "there", "in ")):
-            return ItemQuestion((), ref, what)
-    if not fields:
-        if re.match(r"^(?:who|what)(?: else)?(?: is| was|'s) in\b|\bwho stars\b|\bstarring\b|\bcast\b", asks):
-            return ItemQuestion(("cast",), reference)  # a field this catalog may lack: said unknown
+    if not fields and (m := _IS_A.match(t)) and not (what := (m["what"] or m["what2"]).strip()).startswith(
+            ("good", "worth", "any ", "ok", "available", "there", "in ")):
+        return ItemQuestion((), m["ref"] or m["ref2"], what)
+    if not fields and not re.match(r"^(?:who|what)(?: else)?(?: is| was|'s) in\b|\bwho stars\b|\bstarring\b|\bcast\b", asks):
         return None
-    return ItemQuestion(tuple(fields), reference)
+    return ItemQuestion(tuple(fields) or ("cast",), _reference_part(t))  # "cast": a field this catalog may lack, said unknown
 
 
 _IRREGULAR = {"wrote": "writer", "written": "writer", "made": "maker", "make": "maker", "did": "maker", "do": "maker", "done": "maker", "sang": "singer", "sung": "singer",
@@ -126,11 +122,8 @@ def role_field(word: str, attributes: AttributeVocabulary) -> str | None:
 
 def _field_named(words: str, attributes: AttributeVocabulary | None) -> str | None:
     """The record or catalog field that the words are the name of ("year", "plot", "director")."""
-    if words in _RECORD_FIELDS:
-        return _RECORD_FIELDS[words]
-    if len(words.split()) > 1:
-        return None  # "the same director?" asks for more films, not about this one
-    return attributes.field_named(words) if attributes is not None else None
+    # Of the catalog's fields one word only: "the same director?" asks for more films, not about this one.
+    return _RECORD_FIELDS.get(words) or (attributes.field_named(words) if attributes is not None and " " not in words else None)
 
 
 def _agent_noun(verb: str) -> str:
