@@ -78,7 +78,7 @@ MIN_MARGIN = 0.04
 # Intents answered alike (a short reply, no list): telling them apart needs no margin, only
 # telling them from a request does ("great, thanks so much for your help!" is as near "that's
 # great, thank you" as "thanks for the help, bye").
-KINDRED = (frozenset({"smalltalk", "goodbye", "acknowledge", "out_of_scope"}),)
+KINDRED = frozenset({"smalltalk", "goodbye", "acknowledge", "out_of_scope"})
 
 
 @dataclass(frozen=True)
@@ -113,10 +113,9 @@ class MeaningClassifier:
         best: dict[str, float] = {}
         for label, sim in zip(self.labels, sims.tolist()):
             best[label] = max(best.get(label, -1.0), sim)
-        ranked = sorted(best.items(), key=lambda kv: -kv[1])
-        intent, top = ranked[0]
-        kin = next((group for group in KINDRED if intent in group), {intent})
-        second = max((sim for label, sim in ranked if label not in kin), default=-1.0)
+        top = best[intent := max(best, key=best.get)]  # the first of equals, in the examples' order
+        kin = KINDRED if intent in KINDRED else {intent}
+        second = max((sim for label, sim in best.items() if label not in kin), default=-1.0)
         if top < min_similarity or top - second < MIN_MARGIN:
             return None
         return Meaning(intent, round(top, 3), round(top - second, 3))
