@@ -45,15 +45,12 @@ def within_search(args: dict, memory: Recall, items: Mapping[str, Item], audienc
         # "a crime film", "from the 90s", "with a heist": the era stays while the kind does (not
         # where the message lets it go, names another kind or turns from this one).
         args.update({key: previous[key] for key in ("year_from", "year_to") if previous.get(key) is not None})
-    if own:
-        if kept := [g for g in previous.get("genres", []) if (adds or g in audiences) and g not in excluded and g not in own]:
-            args["genres"] = [*args.get("genres", []), *kept]
-        return
-    if not previous.get("genres"):
-        return
-    seeds = [items[i] for i in args.get("like", []) if i in items] if compares else []
-    if kept := [g for g in previous["genres"] if g not in excluded and (not seeds or any(g in s.genres for s in seeds))]:
-        args["genres"] = kept
+    # Of its own genres, only the search's audiences (or all, where it `adds`) join them; with none, the search's kinds
+    # stay, those its films share where it `compares`.
+    seeds = [items[i] for i in args.get("like", []) if i in items] if compares and not own else []
+    if kept := [g for g in previous.get("genres") or [] if g not in excluded and (
+            (adds or g in audiences) and g not in own if own else not seeds or any(g in s.genres for s in seeds))]:
+        args["genres"] = [*args.get("genres", []), *kept]
 
 
 def _avoids(condition: dict) -> bool:
