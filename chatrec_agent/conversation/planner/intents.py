@@ -197,10 +197,10 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             return Plan(answer=DECLINE_ADMIN)
         if cues.OTHERS.search(raw.lower()):
             return Plan(answer=DECLINE_OTHERS)
-        if cues.HELP.match(t) or ((m := cues.GREETING.match(t)) and cues.HELP.match(t[m.end():].strip(" ,.!?…"))):
+        rest = t[m.end():].strip(" ,.!?…") if (m := cues.GREETING.match(t)) else None  # what follows a greeting
+        if cues.HELP.match(t) or (rest is not None and cues.HELP.match(rest)):
             return Plan(answer=self.replies.help)  # "hey! what can you do?" too
-        if (m := cues.GREETING.match(t)) and len(t.split()) <= 4:
-            rest = t[m.end():].strip(" ,.!?…")
+        if rest is not None and len(t.split()) <= 4:
             # "Hi, seeking a drama." greets and asks: the request is answered.
             # "thank you, seen it" says something: it is read on ("seen it").
             said = cues.THANKS.match(t) and not cues.only_thanks(rest)
