@@ -91,11 +91,10 @@ def weigh(catalog: Catalog, encode: Callable[[list[str]], np.ndarray], params: P
     if not (genres := catalog.genres):
         return []
     seed_lexicon = GenreLexicon(genres, renamed=renamed)
-    normalise = seed_lexicon.normalise
     items_of: dict[str, set[str]] = defaultdict(set)
     for item in catalog.items.values():
         for tag in item.tags:
-            if phrase := " ".join(normalise(words_of(tag))):
+            if phrase := " ".join(seed_lexicon.normalise(words_of(tag))):
                 items_of[phrase].add(item.id)
     names = {" ".join(words_of(g)) for g in genres}
     candidates = sorted((p for p, ids in items_of.items() if len(ids) >= params.min_items and p not in names
@@ -127,11 +126,10 @@ def decide(evidence: list[Evidence], threshold: float) -> dict[str, list[str]]:
     """Tag phrase -> the genres it names (best first); an empty list where none clears the
     threshold, so that a seed word the catalog's evidence contradicts names nothing here."""
     min_share = Params.from_data().min_share
-    out: dict[str, list[tuple[float, str]]] = {}
+    out: dict[str, list[tuple[float, str]]] = {e.phrase: [] for e in evidence}
     for e in evidence:
-        chosen = out.setdefault(e.phrase, [])
         if e.score >= threshold and (e.seed or e.share >= min_share):
-            chosen.append((e.score, e.genre))
+            out[e.phrase].append((e.score, e.genre))
     return {phrase: [g for _, g in sorted(chosen, reverse=True)] for phrase, chosen in out.items()}
 
 

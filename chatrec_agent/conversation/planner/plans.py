@@ -130,9 +130,8 @@ def merged(first: dict, second: dict) -> dict:
             out[key] = value if value != 5 else out.get(key, value)
         else:
             out[key] = value
-    excluded = set(out.get("exclude_genres", []))
-    if excluded and out.get("genres"):
-        out["genres"] = [g for g in out["genres"] if g not in excluded]
+    if out.get("genres"):  # a genre one sentence asks for and the other rules out is out
+        out["genres"] = [g for g in out["genres"] if g not in out.get("exclude_genres", [])]
     return {k: v for k, v in out.items() if v not in (None, [], "")}
 
 

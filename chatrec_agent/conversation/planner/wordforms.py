@@ -71,9 +71,7 @@ class Normaliser:
     def word(self, word: str) -> str:
         if word in self.keep:
             return word
-        if word in self.forms:
-            return self.forms[word]
-        return fold(lemma(word, self.language))
+        return self.forms[word] if word in self.forms else fold(lemma(word, self.language))
 
     def __call__(self, words: list[str]) -> list[str]:
         return [self.word(w) for w in words]
