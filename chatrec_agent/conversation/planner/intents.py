@@ -82,10 +82,10 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         # A question put after a list ("Did you also mean …?") takes a bare yes only: "yes, something newer?" speaks of the list.
         if pending and (cues.BARE_YES if pending.get("also") else cues.YES).match(said) and \
                 not any(m.decision == "link" and m.item.id != pending["item"] for m in self.linker.find(text.strip())):
-            # "yes" to "do you mean the film X?": the question's message, with X taken as meant.
-            memory = replace(memory, pending=None)
-            if pending.get("also"):  # the search that asked is this message's own answer, redone from the one before it
-                memory = replace(memory, last_recommend=pending.get("search"))
+            # "yes" to "do you mean the film X?": the question's message, with X taken as meant; after "did you also
+            # mean …?", the search that asked is this message's own answer, redone from the one before it.
+            search = pending.get("search") if pending.get("also") else memory.last_recommend
+            memory = replace(memory, pending=None, last_recommend=search)
             return self._read(pending["text"], memory, confirmed=(pending["span"], pending["item"]))
         if pending and pending.get("also") and cues.BARE_NO.match(said):
             return Plan(answer="OK, I'll leave it out.")  # a "no" to "did you also mean…?" is no verdict on the list
@@ -100,10 +100,9 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             span, item = confirmed
             mentions = tuple(replace(m, decision="link", items=(self.items[item], *m.items)) if m.text == span else m
                              for m in mentions)
-            if not any(m.text == span for m in mentions):  # a typo the linker did not find: take the words
-                start = text.lower().find(span.lower())  # the planner reads lower case; the span is as written here
-                mentions += (Mention(start, start + len(span), text[start:start + len(span)], (self.items[item],), 1.0, "link"),) \
-                    if start >= 0 else ()
+            # A typo the linker did not find: take the words (the planner reads lower case; the span is as written here).
+            if not any(m.text == span for m in mentions) and (start := text.lower().find(span.lower())) >= 0:
+                mentions += (Mention(start, start + len(span), text[start:start + len(span)], (self.items[item],), 1.0, "link"),)
         token, written = MENTIONS.set(mentions), WRITTEN.set(text)
         try:
             plan = self._plan(text, memory)
@@ -168,9 +167,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                     named += [i.id for i, key in zip(self.titles.items, self.titles.keys) if key == head or key.startswith(head + " ")]
             # "Aladin (2009)", "The Patriots (1994)": written as a title, spelt otherwise than the
             # catalog. Keeping a film out costs little, so the closest title is kept out too.
-            for written in WRITTEN_TITLE.finditer(text):
-                if close := self.linker.closest(written.group("t")):
-                    named.append(close[0].id)
+            named += [close[0].id for title in WRITTEN_TITLE.finditer(text) if (close := self.linker.closest(title["t"]))]
         named = list(dict.fromkeys(named))
         for args in (c["args"] for step in plan.steps() for c in step if c["name"] in (ToolName.RECOMMEND, ToolName.RECOMMEND_FOR_GROUP)):
             if out := [i for i in named if i not in args.get("like", []) and i not in args.get("exclude", [])]:
@@ -235,9 +232,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         if (ask := read_group(t, memory)) is not None:
             return self._for_group(ask, memory)
         sentences = [x for x in sentences_of(t) if re.search(r"\w", x)]
-        if len(sentences) > 1:
-            return self._sentences(sentences, memory)
-        return self._one(t, memory)
+        return self._sentences(sentences, memory) if len(sentences) > 1 else self._one(t, memory)
 
     def _one(self, t: str, memory: Recall) -> Plan:
         if (m := cues.GREETING.match(t)) and not t[m.end():].strip(" ,.!?…"):
@@ -315,10 +310,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
                 request.tool_calls[0]["args"]["like"] = [s for s in seeds if s not in disliked] or None
                 request.tool_calls[0]["args"] = {k: v for k, v in request.tool_calls[0]["args"].items() if v is not None}
             return Plan(feedback, then=[request] if request is not None else [], confirm=later)
-        if request is not None and later is not None and self._bare(request):
-            return answer  # "Moonlight was beautiful. Anything similar?": which film first; a "yes" re-reads it all
-        if request is not None:
-            return replace(request, confirm=later)
+        if request is not None:  # "Moonlight was beautiful. Anything similar?": which film first; a "yes" re-reads it all
+            return answer if later is not None and self._bare(request) else replace(request, confirm=later)
         if answer is None and talk == len(sentences):
             return plan  # "You too. Thanks": small talk throughout, answered as its last sentence
         return answer if answer is not None else self._one(" ".join(sentences), memory)
