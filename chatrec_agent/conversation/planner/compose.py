@@ -20,7 +20,7 @@ def _unknown(payload: dict) -> list[str]:
     lines = []
     for entry in payload.get("unknown", []):
         suggestions = [_label(s) for s in entry.get("suggestions", [])]
-        hint = f" Did you mean {', '.join(suggestions[:-1]) + ' or ' + suggestions[-1] if len(suggestions) > 1 else suggestions[0]}?" if suggestions else ""
+        hint = f" Did you mean {_joined(suggestions, 'or')}?" if suggestions else ""
         lines.append(f"I couldn't find “{entry['query']}” in the catalog.{hint}")
     return lines
 
@@ -155,9 +155,9 @@ def _watchlist(payload: dict) -> list[str]:
     return []
 
 
-def _joined(labels: list[str]) -> str:
+def _joined(labels: list[str], last: str = "and") -> str:
     """"A", "A and B", "A, B and C"; "" for none."""
-    return " and ".join(filter(None, [", ".join(labels[:-1]), *labels[-1:]]))
+    return f" {last} ".join(filter(None, [", ".join(labels[:-1]), *labels[-1:]]))
 
 
 def _noted(kind: str | None, labels: list[str], had: str = "seen") -> str:
