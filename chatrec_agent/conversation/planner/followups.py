@@ -136,7 +136,7 @@ class FollowUpReading:
             if left := [g for g in args.pop("any_genres") if g not in excluded and not (genres and not cues.ONLY.search(t))]:
                 args["any_genres" if len(left) > 1 else "genres"] = left
         others = bool(cues.OTHERS_AGAIN.search(t))
-        if not (changed or others) or (others and not changed and not set(genres) <= set(args.get("genres", ()))):
+        if not changed and (not others or not set(genres) <= set(args.get("genres", ()))):
             return None  # "something else for comedy fans" after horror: a request of its own
         if others:  # "not those": everything shown so far is out; a refinement keeps them eligible
             args = past_shown(args, memory)
