@@ -77,10 +77,8 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
         return (year, None) if m.group("neg") or _refused(t, m) else (None, year - 1)
     if m := _AFTER.search(t):
         year = int(m.group(3))
-        since = _norm(m.group("word")) in _SINCE
-        if m.group("neg") or _refused(t, m):
-            return None, (year - 1 if since else year)
-        return (year if since else year + 1), None
+        first = year if _norm(m.group("word")) in _SINCE else year + 1  # "since 2000" counts 2000, "after 2000" doesn't
+        return (None, first - 1) if m.group("neg") or _refused(t, m) else (first, None)
     # "early 80s", "mid-1990s", "late nineties", "Anfang der 80er": a third of the decade.
     if m := _PARTS.search(t):
         start = _start(m)
