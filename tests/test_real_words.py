@@ -132,6 +132,9 @@ def test_genres_in_their_everyday_forms(world, text, genres):
     ("not tonight, I'm tired of comedies", [], ["Comedy"]),
     ("wife doesn't like gore and I'm tired of horror anyway", [], ["Horror"]),
     ("I'm so bored of westerns", [], ["Western"]),
+    # A negation of knowing or minding negates nothing after it.
+    ("I don't know many good westerns, any ideas?", ["Western"], []),
+    ("I don't mind a western", ["Western"], []),
 ])
 def test_negation_governs_only_what_it_names(world, text, genres, excluded):
     _, parser = world
@@ -2675,3 +2678,14 @@ def test_what_they_watched_that_is_no_film_is_no_title_to_record(world, text):
     plan = parser.plan(text, Recall())
     assert not [c for c in calls(plan) if c["name"] == "record_feedback"], calls(plan)
     assert not (plan.answer or "").startswith("Which one"), plan.answer
+
+
+@pytest.mark.parametrize("text", ["something scary where you never know what the thing is",
+                                  "a mystery, I like not knowing who the killer is"])
+def test_a_question_inside_a_sentence_names_no_film(big_world, text):
+    """"ones when you don't know who the killer is" asked about *The Killer* and kept it out
+    ("is" after a span says a title came before it, but not after "who", "what")."""
+    _, parser = big_world
+    plan = parser.plan(text, Recall())
+    assert not linked_ids(plan) and not plan.answer, (calls(plan), plan.answer)
+    assert not any(a.get("negate") for c in calls(plan) for a in c["args"].get("attributes", [])), calls(plan)

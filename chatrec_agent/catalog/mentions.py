@@ -315,7 +315,8 @@ class MentionLinker:
             "bias": 1.0,
             "year": float(year_gap is not None and year_gap <= 1),
             "year_clash": float(year_gap is not None and year_gap > 1),
-            "cue_after": float(after in CUES_AFTER),
+            # Not in a question inside the sentence: "you don't know who the killer is".
+            "cue_after": float(after in CUES_AFTER and not re.search(r"\b(?:who|what|where|when|how|why|which|whether)\s*$", before)),
             # "John Wick: Chapter 2": the person's title goes on past this one.
             "continues": float(re.match(r"\s*[:–—-]\s*\w", text[end:]) is not None),
             "quoted": float(_quoted(text, start, end)),

@@ -58,9 +58,10 @@ _CLAUSE_END = re.compile(r"[,.;!?…()]|" + _TURN_WORDS)
 # before it keeps its negation.
 _CARRIES = re.compile(r"^ (?:especially|particularly|specially|above all|let alone|much less|even less|least of all)\b"
                       r"(?! (?:since|as|because|given|for)\b)")  # "especially since it's for the kids" is a reason
-# A negated word that accepts ("don't mind", "no problem with", "nothing beats"), and a question
-# about what the catalog has ("isn't there anything with …?"): no negation of what follows.
-_ACCEPTING = re.compile(r" (?:mind|problem|issue|matter|bother|beat) ")
+# A negated word that accepts ("don't mind", "no problem with", "nothing beats") or knows ("you
+# don't know who the killer is", "I don't know, maybe a comedy"), and a question about what the
+# catalog has ("isn't there anything with …?"): no negation of what follows.
+_ACCEPTING = re.compile(r" (?:mind|problem|issue|matter|bother|beat|know|guess|remember|recall|understand) ")
 _ASKS_WHAT_THERE_IS = re.compile(r"^(?:is|isn't|are|aren't|do|don't|does|doesn't) (?:there|you)\b")
 # Where a taste turns to something else ("I hate westerns, how about a thriller?"); a list's
 # comma does not end it ("I hate westerns, musicals and war films").
@@ -93,11 +94,13 @@ _DENIAL = re.compile(r"\b(?:not|never|(?:do|does|did|would|could|wo|ca)n'?t)(?:\
 
 
 def refuses(before: str) -> bool:
-    """Whether the words before a word negate it: a negation, not a weariness denied."""
+    """Whether the words before a word negate it: a negation, not a weariness denied nor one
+    that accepts or knows ("I don't know any good westerns")."""
     weary = [None, *_WEARY.finditer(before)][-1]
     if weary and _DENIAL.search(before[:weary.start()]) and not NEGATION.search(before[weary.end():]):  # "never get tired of"
         return False
-    return bool(NEGATION.search(before))
+    last = [None, *NEGATION.finditer(before)][-1]
+    return last is not None and not _ACCEPTING.search(" " + " ".join(map(lemma, words_of(before[last.end():])[:2])) + " ")
 
 
 # "no I want something recent", "nope, just…": a reply's "no" opens the sentence and negates nothing in it.

@@ -292,6 +292,8 @@ class RequestReading:
         not only everyday words ("the one you said", "something fun")."""
         if self.lexicon.parse(phrase)[0] or self._mentions(phrase) or any(parse_era(phrase, self.latest_year)):
             return False  # "like from the 90s": an era, no title
+        if re.match(r"(?:not|never) \w+ing\b", phrase):
+            return False  # "I like not knowing who the killer is": a doing, no title
         words = [w for w, _, _ in tokens(phrase)]
         if any(w in cues.KINDS or w in cues.NOT_FILMS for w in words):
             return False  # "the Spy movies", "a superhero movie": a kind of film, no title; "the trailer": no film
