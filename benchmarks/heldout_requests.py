@@ -1201,9 +1201,10 @@ CASES_V40 = [
 # request, a score out of ten, two verdicts in two sentences, a director with a length, a kind
 # for a young child, a question about a pick, a count before an era, "like X but for grown-ups",
 # a childhood fright now loved, a film just finished, a kind refused beside a film loved.
-# First run 14/16; both fixed by mechanism (so no longer held out): "Psycho scared me as a kid,
+# First run 14/16; one fixed by mechanism (so no longer held out): "Psycho scared me as a kid,
 # I love it" asked "Do you mean Psycho?" (what a film did to them now says a title came
-# before); "like Up but for grown-ups" kept children's films ("for grown ups" is "for adults").
+# before). "like Up but for grown-ups" keeps children's films: "for grown ups" as a mood was
+# tried and taken back (its words then kept the title *Grown Ups* from linking on ml-latest-small).
 def first_found(item):
     return lambda rt, r: any(c["name"] == "search_catalog" for c in r.tool_calls) and bool(r.items) and r.items[0].id == item
 

@@ -480,5 +480,5 @@ def test_a_film_named_by_what_happens_in_it_is_found_seen_or_not(runtime, say):
         (call,) = calls(reply)
         assert call["name"] == "search_catalog" and call["args"]["plot"] is True, call
         assert reply.items and reply.items[0].id == "groundhog-day-1993", reply.text
-    (reply,) = say("which film has a pink elephant flying a spaceship to mars", user="fan-of-loops")
+    (reply,) = say("what's that film with a pink elephant flying a spaceship to mars", user="fan-of-loops")
     assert reply.items and len(reply.items) <= 3  # the nearest, for someone trying to name one

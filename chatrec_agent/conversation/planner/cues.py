@@ -190,8 +190,8 @@ CUE_AFTER_WORDS = {"s", "brothers", "bros", "film", "films", "movie", "movies", 
 SPLIT = re.compile(r"\s*(?:[,;]|\bso\b|\bbut\b|\band\b|\bthen\b| - )\s*")
 # "what's the movie where a guy relives the same day?", "trying to remember a film about a robot
 # left alone on earth": a film to find by what happens in it, seen or not; no picks.
-IDENTIFY = re.compile(r"\b(?:what(?:'s| is| was)|which)\s+(?:the |that |this )?(?:movie|film)\s+(?:(?:called|named)\s+)?"
-                      r"(?:where|about|with|in which|that has|that had|has|had)\s+(?P<q>.+?)\??$|"
+IDENTIFY = re.compile(r"\bwhat(?:'s| is| was)\s+(?:the |that |this )?(?:movie|film)\s+(?:(?:called|named)\s+)?"
+                      r"(?:where|about|with|in which|that has|that had)\s+(?P<q>.+?)\??$|"
                       r"\b(?:trying to|can'?t|cannot|don'?t) (?:remember|recall|think of)\s+(?:the (?:name|title) of\s+)?"
                       r"(?:a |the |this |that )?(?:movie|film)\s+(?:where|about|with|in which|that)\s+(?P<q2>.+?)\??$")
 SEARCH = re.compile(r"^(?:do you have|have you got|is there|find|search(?: for)?|look up|tell me (?:more )?about|what is|what's) (?P<q>.+?)\??$")
@@ -232,6 +232,9 @@ POINTING = re.compile(r"(?:it|that|this|them|those|these)\b")  # opening a phras
 
 
 KINDS = KIND_NOUNS | {"movie", "film", "story", "flick", "flicks"}
+# Words of a plot search that make it a question about picks or a ranking ("what's the movie with the best twist?").
+NOT_A_PLOT = re.compile(r"\b(?:best|worst|most|least|highest|lowest|shortest|longest|more|less|these|those|first|second|third|"
+                        r"last|you (?:mentioned|said|suggested|showed|recommended))\b")
 # What people watch that is no film: "I watched the trailer", "we watched the game last night".
 NOT_FILMS = frozenset("trailer trailers teaser game games match news show shows episode episodes season seasons "
                       "video videos clip clips stream livestream tv telly".split())

@@ -367,7 +367,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         if (m := cues.CORRECTION.match(t)) and not cues.COUNT_ONLY.match(t):  # "make it three" only counts
             rest = t[m.end():].strip()
             if rest and not cues.ONLY.search(rest):  # "scratch that, a comedy": a new request; "never mind, I've seen the 3rd"
-                return self._feedback(rest, memory) or self._recommend(rest, memory)
+                return (re.search(r"[,.;!:-]", m.group(0)) and self._feedback(rest, memory)) or self._recommend(rest, memory)
             t = rest or t
         for planner in (self._watchlist, self._feedback, self._why, self._question, self._more_like,
                         self._follow_up, self._search):

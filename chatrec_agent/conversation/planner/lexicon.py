@@ -33,7 +33,7 @@ UNTRIED = re.compile(r"\b(?:never|not|haven'?t|hasn'?t|hadn'?t)" + _UNTRIED_VERB
 NEGATION = re.compile(
     r"\b(?:no|not|never|without|nothing|none|except|avoid|skip|hate|hated|dislike|disliked|neither|nor|"
     r"(?:do|does|did|is|are|was|were|could|would)n'?t|(?:do|does|did|could|would) not|ca?n'?t stand|"
-    r"(?:sick|tired?|bored?|weary) (?:of|with)|"  # "tired of", as a lemma "tire of"
+    r"(?:sick|tired?|weary) of|"  # "tired of", as a lemma "tire of" (not "a guy bored with his life")
     r"anything but|other than|instead of|rather than)\b(?!" + _UNTRIED_VERB + ")")
 # "a little too romantic for my taste", "too much action": more of it than they want; the word
 # right after it only ("too scary for the kids" rules out horror, not children; "horror too" is "also").
@@ -90,7 +90,8 @@ _TOO_MUCH_FOR = re.compile(r"\btoo \S+(?: \S+)? for (?:(?:the|my|a|an|our|his|he
 # Weariness and what denies it: two negations that cancel ("never get tired of westerns",
 # "could never be bored of sci-fi"), in the words as written or as lemmas ("tire of").
 _WEARY = re.compile(r"\b(?:tired?|sick|bored?|weary) (?:of|with)\b")
-_DENIAL = re.compile(r"\b(?:not|never|(?:do|does|did|would|could|wo|ca)n'?t)(?:\s+(?:get|gets|getting|got|be|being|been|really|ever|so|too))*\s+$")
+_DENIAL = re.compile(r"\b(?:not|never|(?:do|does|did|would|could|wo|ca)n'?t)"
+                     r"(?:\s+(?:think|i|i'd|we|could|would|can|will|ever|get|gets|getting|got|be|being|been|really|so|too))*\s+$")
 
 
 def refuses(before: str) -> bool:

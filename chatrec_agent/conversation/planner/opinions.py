@@ -126,6 +126,8 @@ def _own(clause: str, asks: bool = False) -> tuple[bool, Opinion | bool]:
             return negated, None if negated else _INTENDING[word]
         if base in _LIKING or word in _LIKING:
             return negated, None if not_own and negated else "seed" if not_own else "disliked" if negated else "liked"
+        if word in ("bad", "badly") and previous in ("so", "real", "really") and not any(w in _BE for w in words[max(0, n - 3):n]):
+            continue  # "it made me cry so bad", "scared me so bad": how much, no verdict
         if base in _DISLIKING or word in _DISLIKING:
             return negated, None if negated or not_own else "disliked"
         if word in _NEUTRAL and any(w in _BE for w in words[max(0, n - 3):n]):

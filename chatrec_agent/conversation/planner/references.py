@@ -45,15 +45,16 @@ def ordinals_in(text: str) -> list[tuple[int, int, int]]:
 # "the first time I saw…", "the second half", "my second favourite": an ordinal that counts
 # something else points at no pick.
 _POINTER = re.compile(r"(?:\b(?:the|that|your)\s+|#|\bnumber\s+|\bno\.\s?)$")
-_NOT_A_PICK = frozenset("time times half part parts thing things place day night week date season episode act scene "
-                        "minute minutes hour chapter step sight look glance impression".split())
+_NOT_A_PICK = frozenset("time times half part parts thing things place day days night nights week weeks date season seasons "
+                        "episode episodes act acts scene scenes minute minutes hour hours chapter chapters step steps sight look "
+                        "glance impression".split())
 
 
 def pointers_in(text: str) -> list[tuple[int, int, int]]:
     """The positions the text names as picks of a list ("the first one", "the 2nd", "#3")."""
     t = text.lower()
     return [(a, b, n) for a, b, n in ordinals_in(t) if _POINTER.search(t[:a]) and
-            (re.findall(r"[a-z]+", t[b:b + 20])[:1] or [""])[0] not in _NOT_A_PICK]
+            not _NOT_A_PICK & set(re.findall(r"[a-z]+", t[b:b + 30])[:1 + bool(_FIRST_OR_LAST.match(t, a))])]  # "the first two hours"
 
 
 _POSITION_PHRASE = re.compile(r"\b(?:the|your)\s+(?:" + "|".join(map(re.escape, ORDINALS)) + r"|last)(?:\s+one)?\b"
@@ -69,14 +70,16 @@ def as_that_one(text: str) -> str:
 _FIRST_OR_LAST = re.compile(r"\b(?:the )?(first|top|last) (two|three|four|five|six|seven|eight|nine|ten|couple|few|\d{1,2})\b")
 _EVERY = re.compile(r"\b(?:all|each|every one|every single one) (?:of )?(?:those|these|them|em|the (?:\w+ )?(?:ones|films|movies|picks))\b|"
                     r"\b(?:them|em|those|these) all\b")
-_EXCEPT = re.compile(r"\b(?:except(?: for)?|but not|other than|apart from|besides)\b.*")  # "seen em all except the last one"
+_EXCEPT = re.compile(r"\b(?:except(?: for)?|but(?: not)?|other than|apart from|besides)\b.*")  # "seen em all except the last one"
 _ALL_N = re.compile(r"\ball (two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\b")  # "all three": of a list of three
 _BOTH = re.compile(r"\bboth\b")
 
 
 # "the others", "the rest of them": the picks not spoken of.
-_REST = re.compile(r"(?:the|all the) (?:others|other ones|other (?:two|three|four|\d)|rest)(?: of (?:them|those|these|the list))?"
-                   r"(?=\s*(?:$|[,.;:!?…]|\d|too\b|as well\b|(?:were|are|was|look|looked|sound|sounded|seem|seemed)\b))")
+_REST = re.compile(r"(?:the|all the) (?:others|other ones|other (?:two|three|four|\d)|rest)"
+                   r"(?: of (?:them|those|these|the (?:list|picks|ones|movies|films)(?: on (?:the|your) list)?))?"
+                   r"(?=\s*(?:$|[,.;:!?…]|\d|too\b|as well\b|(?:were|are|was|look|looked|sound|sounded|seem|seemed|except|but|"
+                   r"apart|other than|besides)\b))")
 
 
 def positions_in(text: str, shown: int, spoken: Iterable[int] = ()) -> list[int] | None:
@@ -84,24 +87,30 @@ def positions_in(text: str, shown: int, spoken: Iterable[int] = ()) -> list[int]
     last three", "all of those", "both" (of two), "the others" (those not `spoken` of); [] when
     it names no such run, None for "the others" where none was spoken of (which are they?)."""
     t = text.lower()
+    but = {shown if n == -1 else n for _, _, n in ordinals_in(m.group(0))} if (m := _EXCEPT.search(t)) else set()
     if _REST.match(t.strip()):  # what the cue governs: "seen the first, what about the rest?" has seen one
-        rest = [n for n in range(1, shown + 1) if n not in set(spoken)]
+        rest = [n for n in range(1, shown + 1) if n not in set(spoken) | but]
         return rest if len(rest) < shown else None
-    if m := _FIRST_OR_LAST.search(t):
+    if (m := _FIRST_OR_LAST.search(t)) and _RUN_END.match(t, m.end()):  # not "the first two alien films"
         n = min(shown, number(m.group(2), 0))
         run = list(range(1, n + 1)) if m.group(1) != "last" else list(range(shown - n + 1, shown + 1))
         return run if n > 1 else []
     every = (m := _ALL_N.search(t)) and number(m.group(1)) == shown
     if every or _EVERY.search(t) or (shown == 2 and _BOTH.search(t)):
-        but = {shown if n == -1 else n for _, _, n in ordinals_in(m.group(0))} if (m := _EXCEPT.search(t)) else set()
         return [n for n in range(1, shown + 1) if n not in but] if shown > 1 else []
     return []
+
+
+# What may follow a run of picks: "the first two were great", not "the first two hours", "the first two matrix movies".
+_RUN_END = re.compile(r"(?:\s+(?:ones|of (?:them|those|these)|picks|films|movies|suggestions))?"
+                      r"(?=\s*(?:$|[,.;:!?…]|(?:were|are|look|looked|sound|sounded|seem|seemed|and|but|both|too|already|before|"
+                      r"again|yet|though|lol)\b))")
 
 
 def run_from(text: str, start: int, shown: int) -> list[int]:
     """The run of picks a position at `start` opens ("the first two", "the last three"); []."""
     m = _FIRST_OR_LAST.match(text.lower(), start)
-    return positions_in(m.group(0), shown) if m else []
+    return positions_in(m.group(0), shown) if m and _RUN_END.match(text.lower(), m.end()) else []
 
 
 def pick(items: list, position: int | None):

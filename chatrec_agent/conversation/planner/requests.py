@@ -54,8 +54,8 @@ class RequestReading:
     """The request rules of IntentParser (intents.py), which mixes them in."""
 
     def _search(self, t: str, memory: Recall) -> Plan | None:
-        if m := cues.IDENTIFY.search(t):
-            return self._call(ToolName.SEARCH_CATALOG, query=(m["q"] or m["q2"]).strip(), plot=True, k=3)
+        if (m := cues.IDENTIFY.search(t)) and len((q := (m["q"] or m["q2"]).strip()).split()) >= 3 and not cues.NOT_A_PLOT.search(q):
+            return self._call(ToolName.SEARCH_CATALOG, query=q, plot=True, k=3)
         if not (m := cues.SEARCH.match(t) or cues.IN_CATALOG.match(t)):
             return None
         query = m.group("q").strip()
@@ -295,7 +295,7 @@ class RequestReading:
         if re.match(r"(?:not|never) \w+ing\b", phrase):
             return False  # "I like not knowing who the killer is": a doing, no title
         words = [w for w, _, _ in tokens(phrase)]
-        if any(w in cues.KINDS or w in cues.NOT_FILMS for w in words):
+        if any(w in cues.KINDS for w in words) or all(w in cues.NOT_FILMS or w in ("the", "a", "an", "that", "this") for w in words):
             return False  # "the Spy movies", "a superhero movie": a kind of film, no title; "the trailer": no film
         # A word the catalog has as a tag or genre ("scary") is a wish, however rare it is.
         return any(zipf_frequency(w, "en") < EVERYDAY_ZIPF and w not in self.tags and w not in self.linker.vocabulary for w in words)
