@@ -2700,7 +2700,7 @@ def test_second_review_findings_record_nothing_unsaid(world):
     ids = [c["id"] for c in memory.last_shown]
     assert "disliked" not in feedback_of(parser.plan("Casablanca made me cry so bad", Recall())).values()
     assert feedback_of(parser.plan("never mind the first one, the second was awful", memory)).get(ids[0]) is None
-    for text in ("the first two hours were boring", "the first 3 seasons of lost were amazing"):
+    for text in ("the first two hours were boring", "the first 3 seasons of lost were amazing", "i liked the first two alien films"):
         assert not set(feedback_of(parser.plan(text, memory))) & set(ids), text
     assert feedback_of(parser.plan("seen the rest of the movies on the list apart from the 2nd", replace(memory, told=[ids[0]]))) \
         == {ids[2]: "seen", ids[3]: "seen"}

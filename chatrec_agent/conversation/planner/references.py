@@ -23,13 +23,19 @@ _LAST = re.compile(r"(?<!\bat )\blast\b(?! (?:year|night|week|weekend|month|summ
 
 
 def ordinal_in(text: str) -> int | None:
-    """A 1-based position named in the text, or -1 for "the last one"; None when none."""
+    """A 1-based position named in the text, or -1 for "the last one"; None when none, nor for a
+    run of something else ("i liked the first two alien films")."""
     t = text.lower()
-    if _LAST.search(t):  # "watched the last one last weekend"
+    if (m := _LAST.search(t)) and not _other_run(t, m.start()):  # "watched the last one last weekend"
         return -1
     if m := re.search(r"(?:#|number |no\. ?)(\d{1,2})\b", t):
         return int(m.group(1))
-    return next((n for word, n in ORDINALS.items() if re.search(rf"\b{word}\b", t)), None)
+    return next((n for word, n in ORDINALS.items() if (m := re.search(rf"\b{word}\b", t)) and not _other_run(t, m.start())), None)
+
+
+def _other_run(t: str, start: int) -> bool:
+    """Whether the position at `start` opens a run of something other than picks ("the first two hours")."""
+    return bool((m := _FIRST_OR_LAST.match(t, start)) and not _RUN_END.match(t, m.end()))
 
 
 def ordinals_in(text: str) -> list[tuple[int, int, int]]:
@@ -53,8 +59,8 @@ _NOT_A_PICK = frozenset("time times half part parts thing things place day days 
 def pointers_in(text: str) -> list[tuple[int, int, int]]:
     """The positions the text names as picks of a list ("the first one", "the 2nd", "#3")."""
     t = text.lower()
-    return [(a, b, n) for a, b, n in ordinals_in(t) if _POINTER.search(t[:a]) and
-            not _NOT_A_PICK & set(re.findall(r"[a-z]+", t[b:b + 30])[:1 + bool(_FIRST_OR_LAST.match(t, a))])]  # "the first two hours"
+    return [(a, b, n) for a, b, n in ordinals_in(t) if _POINTER.search(t[:a]) and not _other_run(t, a) and
+            (re.findall(r"[a-z]+", t[b:b + 20])[:1] or [""])[0] not in _NOT_A_PICK]
 
 
 _POSITION_PHRASE = re.compile(r"\b(?:the|your)\s+(?:" + "|".join(map(re.escape, ORDINALS)) + r"|last)(?:\s+one)?\b"
