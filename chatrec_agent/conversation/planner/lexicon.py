@@ -71,7 +71,7 @@ _TURN = re.compile(r"[.;!?…()]|,\s*(?=(?:maybe|perhaps|so|then|just|any|give m
 def _governs(words: Sequence[str], carried: bool = False) -> bool:
     """Whether the clause's words before a word negate it: a negation or "too" within the five
     words before it (or one `carried` from the clause before), not one that accepts ("nothing
-    beats", "don't mind") nor an aversion denied ("never get tired of", "don't hate"). The
+    beats", "don't mind") nor a weariness denied ("never get tired of"). The
     negation is read in the words as written ("dont" is "do" as a lemma)."""
     near = " " + " ".join(words[-5:]) + " "
     return bool(carried or refuses(near) or _EXCESS_BEFORE.search(near)) and not _accepts(words[-5:])
@@ -101,7 +101,7 @@ def refuses(before: str) -> bool:
     if weary and _DENIAL.search(before[:weary.start()]) and not NEGATION.search(before[weary.end():]):  # "never get tired of"
         return False
     last = [None, *NEGATION.finditer(before)][-1]
-    return last is not None and not _ACCEPTING.search(" " + " ".join(map(lemma, words_of(before[last.end():])[:2])) + " ")
+    return last is not None and not _accepts(words_of(before[last.end():])[:2])
 
 
 # "no I want something recent", "nope, just…": a reply's "no" opens the sentence and negates nothing in it.

@@ -26,11 +26,8 @@ def ordinal_in(text: str) -> int | None:
     """A 1-based position named in the text, or -1 for "the last one"; None when none, nor for a
     run of something else ("i liked the first two alien films")."""
     t = text.lower()
-    if (m := _LAST.search(t)) and not _other_run(t, m.start()):  # "watched the last one last weekend"
-        return -1
-    if m := re.search(r"(?:#|number |no\. ?)(\d{1,2})\b", t):
-        return int(m.group(1))
-    return next((n for word, n in ORDINALS.items() if (m := re.search(rf"\b{word}\b", t)) and not _other_run(t, m.start())), None)
+    named = [n for a, _, n in ordinals_in(t) if not _other_run(t, a)]
+    return -1 if -1 in named else next(iter(named), None)  # "watched the last one last weekend": the last
 
 
 def _other_run(t: str, start: int) -> bool:
