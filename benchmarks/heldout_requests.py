@@ -1228,6 +1228,33 @@ CASES_V41 = [
     (["old black and white comedies"], both(genre_share("Comedy", share=0.6), years(0, 1965))),
 ]
 
+# Batch 42 (2026-12-06, session 18): written and committed before running any of them: a partner's
+# kind in shorthand, two films of a series liked, films seen beside a request, a question about a
+# pick, an all-time favourite, a mood with an era, a kind by its old name, picks seen by position
+# with more asked, a dislike with a laugh, like X without X's kind, a kind with a subject, a
+# director with a clause of not having seen, a mood for a kind, a children's kind for adults, a
+# pick by position to be like, a season's kind without gore.
+CASES_V42 = [
+    (["whats a good movie to watch w/ my gf tonight, she's into romance"], genre_share("Romance", share=0.6)),
+    (["any recs for someone who loved Knives Out and Glass Onion?"],
+     like("knives-out-2019", "glass-onion-a-knives-out-mystery-2022")),
+    (["already seen Alien and Aliens, what other sci-fi horror is there?"],
+     both(genre_share("Sci-Fi", "Horror", share=0.6), left_out("alien-1979", "aliens-1986"), recorded("alien-1979", "seen"))),
+    (["some thrillers please", "is the first one gory?"], both(no_call("record_feedback"), no_call("recommend"))),
+    (["My favorite movie of all time is The Shawshank Redemption"], recorded("the-shawshank-redemption-1994", "liked")),
+    (["a feel-good movie from the 2000s"], both(years(2000, 2009), links_only())),
+    (["what are some classic film noirs?"], genre_share("Film-Noir")),
+    (["show me some comedies", "seen the 1st and the 3rd, any others?"], both(kinds_recorded("seen", "seen"), has_list())),
+    (["I hated Titanic so much lol"], recorded("titanic-1997", "disliked")),
+    (["something similar to Spirited Away but not animated"], both(seeded(), none_of("Animation"))),
+    (["recommend a documentary about music"], both(genre_share("Documentary"), links_only())),
+    (["a Hitchcock thriller I probably haven't seen"], director("Alfred Hitchcock")),
+    (["I need a good laugh tonight"], both(genre_share("Comedy", share=0.6), links_only())),
+    (["kids movies that adults will enjoy too"], genre_share("Children", share=0.6)),
+    (["westerns please", "more like the second one"], both(seeded(), has_list())),
+    (["something spooky but not gory for halloween"], both(genre_share("Horror", share=0.6), links_only())),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -1321,7 +1348,8 @@ def main() -> None:
                             ("batch_31", CASES_V31), ("batch_32", CASES_V32), ("batch_33", CASES_V33), ("batch_34", CASES_V34),
                             ("batch_35", CASES_V35), ("batch_36", CASES_V36), ("batch_37", CASES_V37), ("batch_38", CASES_V38), ("batch_39", CASES_V39),
                             ("batch_40", CASES_V40),
-                            ("batch_41", CASES_V41)):
+                            ("batch_41", CASES_V41),
+                            ("batch_42", CASES_V42)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
