@@ -2714,3 +2714,17 @@ def test_a_misspelt_title_with_a_word_of_no_film_is_still_looked_up(demo_world):
     catalog, parser = demo_world
     (call,) = calls(parser.plan("something like the trumen show", Recall()))
     assert call["args"].get("like") == [by_title(catalog, "The Truman Show")], call
+
+
+@pytest.mark.parametrize("text, positions", [("watched the second and the fourth already", [1, 3]),
+                                             ("i've seen 1st and 3rd, got others?", [0, 2]),
+                                             ("seen number 2 and number 3", [1, 2])])
+def test_several_positions_seen_are_each_recorded(world, text, positions):
+    """Held-out batch 42: "seen the 1st and the 3rd, any others?" recorded the first only (the
+    liked path read each position, the seen path took the first)."""
+    catalog, parser = world
+    memory = shown(catalog, "Heat", "Fargo", "Alien", "Casablanca")
+    plan = parser.plan(text, memory)
+    assert feedback_of(plan) == {memory.last_shown[p]["id"]: "seen" for p in positions}, calls(plan)
+    # What counts something else is no pick: "the first time".
+    assert feedback_of(parser.plan("loved the first time i saw the third one", memory)) == {memory.last_shown[2]["id"]: "liked"}

@@ -18,7 +18,7 @@ from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, also_meant, did_you_mean, folded, last_search, mentioned,
                                                       past_shown, spans_in, without_titles)
 from chatrec_agent.conversation.planner.replies import ACKNOWLEDGE, OTHERS_SEEN
-from chatrec_agent.conversation.planner.references import NUMBERS, ORDINALS, number, ordinal_in, ordinals_in, pick, pointers_in, positions_in, run_from
+from chatrec_agent.conversation.planner.references import NUMBERS, ORDINALS, counts_picks, number, ordinal_in, ordinals_in, pick, pointers_in, positions_in, run_from
 from chatrec_agent.conversation.tool_names import ToolName
 
 # "loved watching heat": what was watched follows.
@@ -194,6 +194,8 @@ class FeedbackReading:
         if (m := cues.SEEN.search(t)) and not cues.SEEN_ANY.search(t) and \
                 not re.search(r"\bhaven'?t\b", t) and not negated_here(t[:m.start()]) and not UNTRIED.search(t):
             phrase = m.group("t") or ""
+            if len(positions := self._positions(t)) > 1 and memory.last_shown:
+                return self._each_position(t, positions, "seen", memory)  # "seen the 1st and the 3rd"
             if unsure := mentioned(phrase, "ask"):
                 return self._unsure(unsure, phrase, t, memory)
             if self._named(phrase):  # "I just saw Heat and loved it": each film as its clauses say
@@ -279,7 +281,8 @@ class FeedbackReading:
         """The positions the text names outside its titles ("50 First Dates" names none);
         `pointed`: only those it points at as picks ("the first one", not "the first time")."""
         titles = [span for _, span in spans_in(t)]
-        return [p for p in (pointers_in(t) if pointed else ordinals_in(t)) if not any(a <= p[0] < b for a, b in titles)]
+        return [p for p in (pointers_in(t) if pointed else ordinals_in(t))
+                if counts_picks(t, p[1]) and not any(a <= p[0] < b for a, b in titles)]
 
     @staticmethod
     def _each_position(t: str, positions: list[tuple[int, int, int]], kind: str | None, memory: Recall) -> Plan | None:

@@ -24,9 +24,9 @@ _LAST = re.compile(r"(?<!\bat )\blast\b(?! (?:year|night|week|weekend|month|summ
 
 def ordinal_in(text: str) -> int | None:
     """A 1-based position named in the text, or -1 for "the last one"; None when none, nor for a
-    run of something else ("i liked the first two alien films")."""
+    run of something else ("i liked the first two alien films") or what counts no picks ("the first time")."""
     t = text.lower()
-    named = [n for a, _, n in ordinals_in(t) if not _other_run(t, a)]
+    named = [n for a, b, n in ordinals_in(t) if not _other_run(t, a) and counts_picks(t, b)]
     return -1 if -1 in named else next(iter(named), None)  # "watched the last one last weekend": the last
 
 
@@ -56,8 +56,12 @@ _NOT_A_PICK = frozenset("time times half part parts thing things place day days 
 def pointers_in(text: str) -> list[tuple[int, int, int]]:
     """The positions the text names as picks of a list ("the first one", "the 2nd", "#3")."""
     t = text.lower()
-    return [(a, b, n) for a, b, n in ordinals_in(t) if _POINTER.search(t[:a]) and not _other_run(t, a) and
-            (re.findall(r"[a-z]+", t[b:b + 20])[:1] or [""])[0] not in _NOT_A_PICK]
+    return [(a, b, n) for a, b, n in ordinals_in(t) if _POINTER.search(t[:a]) and not _other_run(t, a) and counts_picks(t, b)]
+
+
+def counts_picks(text: str, end: int) -> bool:
+    """Whether the ordinal ending at `end` may count picks: not "the first time", "the second half"."""
+    return (re.findall(r"[a-z]+", text[end:end + 20].lower())[:1] or [""])[0] not in _NOT_A_PICK
 
 
 _POSITION_PHRASE = re.compile(r"\b(?:the|your)\s+(?:" + "|".join(map(re.escape, ORDINALS)) + r"|last)(?:\s+one)?\b"
