@@ -11,6 +11,14 @@ cross-validation over the tuning part's conversations keeps false links within -
 per 200 turns: a model flatters the words it was fitted on. Both parts are reported; the
 held-out part is never fitted or chosen on.
 
+ReDial's seekers were asked to write films as "Title (YYYY)", so their words say little of how
+people write in Slack: lowercase, no year, everyday words that are titles ("we watched up last
+night"). Our own labelled messages (benchmarks/labels/own_messages.jsonl, every third line held
+out) are reported apart; with --fit-own they are fitted and cross-validated beside them too.
+(Not by default: two in three of those messages name a film, far more than chat does, and a fit
+on them learns that a lower-case message names films, which asks about "the one" and "alien"
+in "any alien comedies?".)
+
     python benchmarks/fit_mentions.py --write    # writes chatrec_agent/catalog/data/mention_model.json
 """
 
@@ -36,9 +44,20 @@ from chatrec_agent.settings import settings_from_dict  # noqa: E402
 OUT = Path(__file__).parent.parent / "chatrec_agent" / "catalog" / "data" / MODEL_FILE
 
 
-def examples(linker: MentionLinker, dialogues: list[dict], labels: dict, part: str) -> tuple[np.ndarray, np.ndarray, int]:
+OWN = LABELS.parent / "own_messages.jsonl"
+WHOSE = {False: "real seekers'", True: "real seekers' and our own"}
+
+
+def own_messages(path: Path, part: str) -> list[tuple[str, dict]]:
+    """(text, label) for our own labelled messages of the part: every third line is held out."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [(label["text"], label) for n, line in enumerate(lines, 1) if (n % 3 == 0) == (part == "heldout")
+            for label in [json.loads(line)]]
+
+
+def examples(linker: MentionLinker, turns_of: list[tuple[str, dict]]) -> tuple[np.ndarray, np.ndarray, int]:
     rows, targets, turns = [], [], 0
-    for text, label in labelled_turns(dialogues, labels, part):
+    for text, label in turns_of:
         turns += 1
         named = ids(label["named"])
         for m in linker.candidates(text):
@@ -73,10 +92,10 @@ def threshold(p: np.ndarray, y: np.ndarray, precision: float, below: float = 1.0
     return float(p[order][ok.max()]) if len(ok) else below
 
 
-def figures(linker: MentionLinker, dialogues: list[dict], labels: dict, part: str, failures: list | None = None) -> dict:
+def figures(linker: MentionLinker, turns_of: list[tuple[str, dict]], failures: list | None = None) -> dict:
     """What the linker decides on whole messages (overlaps resolved), against the labels."""
     turns = found = named_total = wrong = asked = 0
-    for text, label in labelled_turns(dialogues, labels, part):
+    for text, label in turns_of:
         turns += 1
         named = {i for i in ids(label["named"]) if i in linker.catalog_ids}
         named_total += len(named)
@@ -111,17 +130,17 @@ def fitted_model(x: np.ndarray, y: np.ndarray, args: argparse.Namespace, precisi
                         round(float(x[:, FEATURES.index("popular")].mean()), 3))
 
 
-def cross_validated(linker: MentionLinker, dev: list[dict], labels: dict, args: argparse.Namespace) -> dict[float, dict]:
+def cross_validated(linker: MentionLinker, dev: list[list[tuple[str, dict]]], args: argparse.Namespace) -> dict[float, dict]:
     """For each precision target: the false links per 200 turns and the recall on conversations
     the model was not fitted on, by --folds-fold cross-validation over the tuning part's
-    conversations. A model looks better on the words it was fitted on than on new ones; this
-    is the estimate of the new ones, from the tuning part alone."""
+    conversations (`dev`, each a list of turns). A model looks better on the words it was
+    fitted on than on new ones; this is the estimate of the new ones, from the tuning part alone."""
     totals = {t: Counter() for t in args.targets}
     for k in range(args.folds):
-        test = [d for i, d in enumerate(dev) if i % args.folds == k]
-        x, y, _ = examples(linker, [d for i, d in enumerate(dev) if i % args.folds != k], labels, "dev")
+        test = [turn for i, d in enumerate(dev) if i % args.folds == k for turn in d]
+        x, y, _ = examples(linker, [turn for i, d in enumerate(dev) if i % args.folds != k for turn in d])
         for target in args.targets:
-            got = figures(linker.with_model(fitted_model(x, y, args, target)), test, labels, "dev")
+            got = figures(linker.with_model(fitted_model(x, y, args, target)), test)
             totals[target].update({"turns": got["turns"], "false": got["false_links"], "named": got["named_in_catalog"],
                                    "found": round(got["link_recall"] * got["named_in_catalog"])})
     return {t: {"false_links_per_200_turns": round(c["false"] * 200 / max(c["turns"], 1), 2),
@@ -133,6 +152,8 @@ def main() -> None:
     parser.add_argument("--dialogues", type=Path, default=Path("../shared/datasets/crs-dialogues/iard_dev.json"))
     parser.add_argument("--catalog", type=Path, default=Path("../shared/datasets/ml-latest-small"))
     parser.add_argument("--labels", type=Path, default=LABELS)
+    parser.add_argument("--own", type=lambda s: Path(s) if s else None, default=OWN, help="our own labelled messages (JSONL); '' for none")
+    parser.add_argument("--fit-own", action="store_true", help="fit on our own messages' tuning part too")
     parser.add_argument("--precision", type=float,
                         help="of the links made; by default the least of --targets whose cross-validated false links "
                              "stay within --max-false")
@@ -150,28 +171,35 @@ def main() -> None:
     dialogues = json.loads(args.dialogues.read_text(encoding="utf-8"))
     labels = load_labels(args.labels)
     linker = MentionLinker(catalog, planner_vocabulary(catalog), MentionModel(dict(PRIOR_WEIGHTS), 0.5, 0.25))
-    prior_on_dev = figures(linker, dialogues, labels, "dev")
+    own = {part: own_messages(args.own, part) if args.own else [] for part in ("dev", "heldout")}
+    redial = {part: list(labelled_turns(dialogues, labels, part)) for part in ("dev", "heldout")}
+    prior_on_dev = figures(linker, redial["dev"])
     report: dict = {}
     precision = args.precision
     if precision is None:
-        dev = [d for d in dialogues if not heldout(str(d["conversation_id"]))]
-        report["cross_validated"] = cross_validated(linker, dev, labels, args)
+        # The folds: the tuning part's conversations, and our own messages a few at a time.
+        dev = [list(labelled_turns([d], labels, "dev")) for d in dialogues if not heldout(str(d["conversation_id"]))]
+        dev += [own["dev"][i:i + 5] for i in range(0, len(own["dev"]), 5)] if args.fit_own else []
+        report["cross_validated"] = cross_validated(linker, dev, args)
         within = [t for t, got in report["cross_validated"].items() if got["false_links_per_200_turns"] <= args.max_false]
         precision = min(within) if within else max(args.targets)
-    x, y, turns = examples(linker, dialogues, labels, "dev")
+    x, y, turns = examples(linker, redial["dev"] + (own["dev"] if args.fit_own else []))
     model = fitted_model(x, y, args, precision)
     fitted = linker.with_model(model)
     failures: list = []
     report = {"precision": precision, "weights": model.weights, "link": model.link, "ask": model.ask,
               "popular_unknown": model.popular_unknown, **report,
-              "dev": figures(fitted, dialogues, labels, "dev", failures), "heldout": figures(fitted, dialogues, labels, "heldout"),
-              "prior_on_dev": prior_on_dev}
+              "dev": figures(fitted, redial["dev"], failures), "heldout": figures(fitted, redial["heldout"]),
+              "own_dev": figures(fitted, own["dev"], failures), "own_heldout": figures(fitted, own["heldout"]),
+              "prior_on_dev": prior_on_dev, "shipped": {part: figures(linker.with_model(MentionModel.load()), turns_of)
+                                                        for part, turns_of in (("heldout", redial["heldout"]),
+                                                                               ("own_heldout", own["heldout"]))}}
     if args.failures:
         args.failures.write_text("\n".join(json.dumps(f, ensure_ascii=False) for f in failures) + "\n")
     if args.write:
         OUT.write_text(json.dumps({"weights": model.weights, "link": model.link, "ask": model.ask,
                                    "popular_unknown": model.popular_unknown,
-                                   "fitted_on": f"{turns} labelled real seeker turns (tuning part), {int(y.sum())} mentions; "
+                                   "fitted_on": f"{turns} labelled turns ({WHOSE[args.fit_own]}, tuning parts), {int(y.sum())} mentions; "
                                                 f"links at {precision} precision"},
                                   indent=2) + "\n")
     json.dump(report, sys.stdout, indent=2)
