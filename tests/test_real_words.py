@@ -1165,10 +1165,11 @@ def test_an_and_between_films_joins_them_before_the_request(world, text, films):
 
 
 def test_an_unsure_film_a_request_refers_to_is_asked_about_first(world):
-    """"Frozen was gorgeous. Anything similar?": "similar" leans on the film, so which film comes
-    first; the "yes" re-reads the message with it confirmed."""
+    """"Frozen made me cry. Anything similar?": "similar" leans on the film, so which film comes
+    first; the "yes" re-reads the message with it confirmed. ("Frozen was gorgeous" is sure since
+    a verdict after a span counts as evidence of a film.)"""
     catalog, parser = world
-    plan = parser.plan("Frozen was gorgeous. Anything similar?", Recall())
+    plan = parser.plan("Frozen made me cry. Anything similar?", Recall())
     assert not calls(plan) and plan.confirm and plan.confirm["item"] == by_title(catalog, "Frozen"), (plan.answer, calls(plan))
     confirmed = calls(parser.plan("yes", Recall(pending=plan.confirm)))
     assert any(by_title(catalog, "Frozen") in (c["args"].get("like") or c["args"].get("items") or []) for c in confirmed), confirmed
@@ -2114,8 +2115,8 @@ def test_a_film_said_to_be_great_too_unsurely_to_ask_about_is_kept_out_of_the_pi
 
 def test_a_verdict_on_an_unsure_film_beside_a_genre_asked_for_is_answered_first(demo_world):
     catalog, parser = demo_world
-    moonlight = by_title(catalog, "Moonlight")
-    plan = parser.plan("moonlight was beautiful, more dramas please", Recall())
+    moonlight = by_title(catalog, "Glory")
+    plan = parser.plan("glory was beautiful, more dramas please", Recall())
     (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
     assert request["genres"] == ["Drama"] and plan.confirm["item"] == moonlight and not feedback_of(plan)
     assert feedback_of(parser.plan("yes", Recall(pending=plan.confirm))) == {moonlight: "liked"}
@@ -2728,3 +2729,43 @@ def test_several_positions_seen_are_each_recorded(world, text, positions):
     assert feedback_of(plan) == {memory.last_shown[p]["id"]: "seen" for p in positions}, calls(plan)
     # What counts something else is no pick: "the first time".
     assert feedback_of(parser.plan("loved the first time i saw the third one", memory)) == {memory.last_shown[2]["id"]: "liked"}
+
+
+@pytest.mark.parametrize("text, film, kind", [("fargo is so underrated", "Fargo", "liked"),
+                                              ("toy story was brilliant", "Toy Story", "liked"),
+                                              ("honestly inception is overrated", "Inception", "disliked")])
+def test_a_verdict_said_of_a_lowercase_title_is_evidence_of_the_film(world, text, film, kind):
+    """Our own chat-style messages (benchmarks/labels/own_messages.jsonl): "signs is so underrated",
+    "get out was brilliant" were read as words, lower case and yearless. A verdict after the
+    span ("is so underrated", "was brilliant") is evidence of its own in the linker."""
+    catalog, parser = world
+    assert feedback_of(parser.plan(text, Recall())) == {by_title(catalog, film): kind}
+
+
+@pytest.mark.parametrize("text", ["it was brilliant", "thanks, your help was great", "the first one was brilliant"])
+def test_a_verdict_after_everyday_words_links_no_film(big_world, text):
+    catalog, parser = big_world
+    assert not linked_ids(parser.plan(text, shown(catalog, "Heat", "Fargo"))) - {by_title(catalog, "Heat")}, text
+
+
+@pytest.mark.parametrize("text", ["Alien comedies please", "any alien comedies?", "got any good heat thrillers"])
+def test_a_title_word_before_a_kind_of_film_is_a_kind_not_the_film(world, text):
+    """"psycho thrillers", "Alien comedies": the catalog's kinds as nouns after a span make it a
+    kind of film, as "the alien movies" do; the film is no seed, nor asked about."""
+    _, parser = world
+    plan = parser.plan(text, Recall())
+    assert not linked_ids(plan) and not plan.confirm and not parser.linker.find(text), text
+
+
+def test_a_word_before_a_span_that_starts_a_longer_title_is_that_title_not_the_short_one():
+    """"just watched eternal sunshine" recorded *Sunshine* (2007) as seen: the person shortened
+    *Eternal Sunshine of the Spotless Mind*, whose first words the span ends."""
+    from chatrec_agent.catalog.mentions import MentionLinker
+
+    titles = ["Sunshine", "Eternal Sunshine of the Spotless Mind", "Kill Bill: Vol. 1", "Bill", "Heat", "Fargo"]
+    items = {f"f{n}": Item(f"f{n}", title, f"A film called {title}.", ("Drama",), year=2000 + n) for n, title in enumerate(titles)}
+    interactions = [Interaction(f"u{u}", f"f{(u + k) % len(titles)}", 4.0) for u in range(30) for k in range(3)]
+    linker = MentionLinker(Catalog(items, interactions))
+    for text in ("just watched eternal sunshine and im not ok", "loved kill bill so much"):
+        assert not [m for m in linker.find(text) if m.decision == "link" and m.item.title in ("Sunshine", "Bill")], text
+    assert [m.item.title for m in linker.find("I watched Sunshine yesterday") if m.decision == "link"] == ["Sunshine"]

@@ -52,13 +52,13 @@ MAX_TITLE_TOKENS = 12
 ARTICLES = ("the", "a", "an")
 
 # Features, in the order of the weights. Each is 0..1 or a small count.
-FEATURES = ("bias", "year", "year_clash", "quoted", "capitalised", "cue", "seen_cue", "compare", "whole", "cue_after", "continues",
+FEATURES = ("bias", "year", "year_clash", "quoted", "capitalised", "cue", "seen_cue", "compare", "whole", "cue_after", "judged", "continues", "begun_before",
             "common", "everyday", "vocabulary", "tokens", "popular", "short_form", "lowercase_message", "indefinite",
             "kind_of", "inside_name", "role", "attribute", "listed", "named_as")
 PRIOR_WEIGHTS = {
     "bias": -1.0, "year": 4.0, "year_clash": -1.5, "quoted": 3.0, "capitalised": 2.0, "cue": 1.5, "seen_cue": 0.5, "compare": 2.5, "whole": 1.5,
-    "cue_after": 1.0,
-    "continues": -2.0, "everyday": -1.5,
+    "cue_after": 1.0, "judged": 1.5,
+    "continues": -2.0, "begun_before": -2.0, "everyday": -1.5,
     "common": -0.9, "vocabulary": -2.0, "tokens": 0.6, "popular": 1.0, "short_form": -0.8,
     "lowercase_message": 0.0, "indefinite": -2.0, "kind_of": -1.5, "inside_name": -2.5, "role": -2.0,
     "attribute": -2.0, "listed": 1.5, "named_as": 3.0,
@@ -114,6 +114,18 @@ ROLE_CUES = frozenset("play plays played playing".split())
 PERSON_NOUNS = frozenset("guy guys girl actor actress character person dude lady man woman fella".split())
 
 # A word after a span that says a title came before it ("Zootopia was great", "Psycho scared me").
+# What people call a film they liked or not, after "X was …" (the planner reads these as verdicts;
+# "good" only after "was": "is Heat good?" asks).
+PRAISE = frozenset("great amazing awesome excellent brilliant fantastic best masterpiece gem hilarious enjoyable beautiful "
+                   "wonderful incredible superb outstanding terrific gorgeous stunning perfect underrated".split())
+SCORN = frozenset("awful terrible bad boring bored rubbish dull worst overrated meh disappointed disappointing tedious "
+                  "dreadful horrible mediocre forgettable pointless".split())
+# A verdict said of the span: "get out was brilliant", "signs is so underrated", "shawshank is
+# overrated", "heat is a masterpiece": only a thing seen is judged so (not "it was …": *It* is
+# everyday, which its own evidence says).
+_JUDGED = re.compile(r"\s*(?:\(\s*\d{4}\s*\)\s*)?(?:is|was|are|were|'s|’s)\s+(?:(?:so|such|really|very|still|honestly|kinda|"
+                     r"pretty|truly|just|absolutely|totally|lowkey|criminally|genuinely|seriously|the|a|an|my|most|one of the)\s+)*"
+                     r"(?:" + "|".join(sorted(PRAISE | SCORN)) + r"|good)\b", re.IGNORECASE)
 CUES_AFTER = frozenset("was is were are looks look sounds sound seemed seems rocks rocked scared terrified made blew bored moved haunted".split())
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|&")
@@ -253,6 +265,10 @@ class MentionLinker:
         carriers = Counter(key_of(value) for item in catalog.items.values()
                            for value in {*item.tags, *(v.strip() for vs in item.extra.values() for v in vs.split(","))})
         self.attributes = frozenset(key for key, n in carriers.items() if n >= 3 and key)
+        # The catalog's kinds as nouns ("thriller", "thrillers", "comedies"): "psycho thrillers",
+        # "zombie comedies" are a kind of film, as "the alien movies" are.
+        kinds = {fold(g) for item in catalog.items.values() for g in item.genres if fold(g).isalpha()}
+        self.kind_nouns = KIND_NOUNS | kinds | {g + "s" for g in kinds} | {g[:-1] + "ies" for g in kinds if g.endswith("y")}
         self.by_key: dict[str, list[tuple[Item, bool]]] = {}
         for item in catalog.items.values():
             for key, short in aliases(item.title):
@@ -317,8 +333,13 @@ class MentionLinker:
             "year_clash": float(year_gap is not None and year_gap > 1),
             # Not in a question inside the sentence: "you don't know who the killer is".
             "cue_after": float(after in CUES_AFTER and not re.search(r"\b(?:who|what|where|when|how|why|which|whether)\s*$", before)),
+            # Not of a pick pointed at ("the third one was superb", "that one was great").
+            "judged": float(_JUDGED.match(text, end) is not None and not re.search(r"\b(?:who|what|where|when|how|why|which|whether)\s*$", before)
+                            and not (i > 0 and (toks[i - 1][0] in SERIES_ORDINALS or toks[i - 1][0] in ("that", "this")))),
             # "John Wick: Chapter 2": the person's title goes on past this one.
             "continues": float(re.match(r"\s*[:–—-]\s*\w", text[end:]) is not None),
+            # "just watched eternal sunshine": the word before starts a longer title with this one.
+            "begun_before": float(i > 0 and toks[i - 1][0] not in ARTICLES and self._starts_a_title(f"{toks[i - 1][0]} {' '.join(words)}")),
             "quoted": float(_quoted(text, start, end)),
             "capitalised": capitalised,
             "cue": float(cue),
@@ -337,7 +358,7 @@ class MentionLinker:
             "lowercase_message": float(not mixed),
             "indefinite": float(toks[i][0] in ("a", "an") and not key_of(item.title).startswith(toks[i][0] + " ")
                                 and not fold(item.title).startswith(toks[i][0] + " ")),
-            "kind_of": float(after in KIND_NOUNS or _SERIES_BEFORE.search(before) is not None),
+            "kind_of": float(after in self.kind_nouns or _SERIES_BEFORE.search(before) is not None),
             "inside_name": float(mixed and _inside_name(text, toks, i, j, year)),
             "role": float(i > 0 and toks[i - 1][0] in ROLE_CUES or after in PERSON_NOUNS),
             "attribute": float(key_of(raw) in self.attributes),
@@ -398,6 +419,11 @@ class MentionLinker:
         decision = self.model.decide(score)
         decision = "ask" if evidence["year_clash"] and decision == "link" else decision
         return replace(m, score=round(score, 4), decision=decision, evidence=evidence)
+
+    def _starts_a_title(self, words: str) -> bool:
+        """Whether some title's key starts with these words and goes on ("eternal sunshine" ...)."""
+        at = bisect.bisect_left(self._sorted_keys, words + " ")
+        return at < len(self._sorted_keys) and self._sorted_keys[at].startswith(words + " ")
 
     def _series(self, key: str) -> list[Item]:
         """The films of the series this title heads, oldest first: the title itself (and its

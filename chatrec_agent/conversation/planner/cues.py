@@ -8,7 +8,7 @@ import re
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-from chatrec_agent.catalog.mentions import KIND_NOUNS, NOT_THE_VERB
+from chatrec_agent.catalog.mentions import KIND_NOUNS, NOT_THE_VERB, PRAISE, SCORN
 
 ADMIN = re.compile(
     r"\b(re-?index|rebuild (the )?index|(delete|drop|wipe|reset) (the )?(index|database|memory|history)|"
@@ -82,10 +82,6 @@ LIKED = re.compile(
     r"^" + _ADVERBS + r"(?:loved|liked|enjoyed|adored)|\bmy (?:all[- ]time )?favou?rites? (?:is|are|was|were|include)) (?P<t>.+)")
 # What people call a film they liked or not: after "X was …", and as a clause's own verdict
 # (opinions.py; "good" only after "was": "is Heat good?" asks).
-PRAISE = frozenset("great amazing awesome excellent brilliant fantastic best masterpiece gem hilarious enjoyable beautiful "
-                   "wonderful incredible superb outstanding terrific gorgeous stunning perfect".split())
-SCORN = frozenset("awful terrible bad boring bored rubbish dull worst overrated meh disappointed disappointing tedious "
-                  "dreadful horrible mediocre forgettable pointless".split())
 # "I thought it was great", "honestly it's boring": what the person thinks, framed or not.
 _THOUGHT = r"^(?:(?:i|we) " + _ADVERBS + r"(?:thought|think|felt|feel|found|find) (?:that )?)?"
 # Not "it's great that you help", "it's good to know": praise of something else, said after it.
