@@ -22,7 +22,7 @@ title of its own ("Romancing the Stone (1984)" names no *1984*).
 
 The weights and the two thresholds are data (`data/mention_model.json`), fitted on labelled
 real utterances by `benchmarks/fit_mentions.py`; without that file the hand-set prior
-weights below apply.
+weights below apply, as they do to a feature the file predates.
 """
 
 from __future__ import annotations
