@@ -192,8 +192,8 @@ def main() -> None:
               "dev": figures(fitted, redial["dev"], failures), "heldout": figures(fitted, redial["heldout"]),
               "own_dev": figures(fitted, own["dev"], failures), "own_heldout": figures(fitted, own["heldout"]),
               "prior_on_dev": prior_on_dev, "shipped": {part: figures(linker.with_model(MentionModel.load()), turns_of)
-                                                        for part, turns_of in (("heldout", redial["heldout"]),
-                                                                               ("own_heldout", own["heldout"]))}}
+                                                        for part, turns_of in (("dev", redial["dev"]), ("heldout", redial["heldout"]),
+                                                                               ("own_dev", own["dev"]), ("own_heldout", own["heldout"]))}}
     if args.failures:
         args.failures.write_text("\n".join(json.dumps(f, ensure_ascii=False) for f in failures) + "\n")
     if args.write:
