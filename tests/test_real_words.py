@@ -2769,3 +2769,26 @@ def test_a_word_before_a_span_that_starts_a_longer_title_is_that_title_not_the_s
     for text in ("just watched eternal sunshine and im not ok", "loved kill bill so much"):
         assert not [m for m in linker.find(text) if m.decision == "link" and m.item.title in ("Sunshine", "Bill")], text
     assert [m.item.title for m in linker.find("I watched Sunshine yesterday") if m.decision == "link"] == ["Sunshine"]
+
+
+def _excluded(plan) -> set[str]:
+    return {i for c in calls(plan) if c["name"] == "recommend" for i in c["args"].get("exclude", [])}
+
+
+def test_every_film_of_a_rare_title_word_is_kept_out_of_the_picks(world):
+    """Our own chat-style messages: a search for "paddington every christmas" or "currently
+    rewatching lebowski" found the very films named and gave them as picks (36 of 494
+    messages). A word the language rarely uses that is in one or two titles all but names them."""
+    catalog, parser = world
+    plan = parser.plan("paddington every christmas no exceptions, more kids films?", Recall())
+    assert {by_title(catalog, "Paddington"), by_title(catalog, "Paddington 2")} <= _excluded(plan), calls(plan)
+    assert not feedback_of(plan)
+
+
+@pytest.mark.parametrize("text, title", [("zootopia with my nephew tonight, anything else animated?", "Zootopia"),
+                                         ("currently rewatching lebowski, more comedies pls", "The Big Lebowski"),
+                                         ("seen spirited away and totoro, what other ghibli should i try", "My Neighbor Totoro")])
+def test_a_film_named_too_unsurely_to_act_on_is_no_pick(demo_world, text, title):
+    catalog, parser = demo_world
+    plan = parser.plan(text, Recall())
+    assert by_title(catalog, title) in _excluded(plan) and by_title(catalog, title) not in feedback_of(plan), calls(plan)

@@ -49,6 +49,8 @@ Decision = Literal["link", "ask", "text"]
 
 MODEL_FILE = "mention_model.json"
 MAX_TITLE_TOKENS = 12
+# A word people rarely write but in a name ("totoro", "azkaban"; "alien" and "wonder" are common).
+RARE_ZIPF = 3.3
 ARTICLES = ("the", "a", "an")
 
 # Features, in the order of the weights. Each is 0..1 or a small count.
@@ -260,6 +262,7 @@ class MentionLinker:
         self.model = model or MentionModel.load()
         self.vocabulary = frozenset(fold(w) for w in vocabulary)
         self.catalog_ids = frozenset(catalog.items)
+        self.catalog_items = catalog.items
         # Tags and attribute values several films carry ("Robin Williams", "Stephen King"):
         # a span spelling one names them, more likely than the one film of that title.
         carriers = Counter(key_of(value) for item in catalog.items.values()
@@ -282,6 +285,12 @@ class MentionLinker:
         for candidates in self.by_key.values():  # the more popular film first
             candidates.sort(key=lambda c: (c[1], -self._popular.get(c[0].id, 0.0)))
         self._keys = list(self.by_key)
+        # Which films each word of a full title is in: "totoro", "brokeback", "azkaban" name their
+        # film alone (see `rare_words_of`).
+        self._by_word: dict[str, set[str]] = {}
+        for key, found in self.by_key.items():
+            for word in set(key.split()):
+                self._by_word.setdefault(word, set()).update(item.id for item, short in found if not short)
         self._sorted_keys = sorted(self._keys)
         zipf_frequency("warm", "en")  # loads wordfreq's tables now, not in someone's turn
         self.find = lru_cache(maxsize=4096)(self._find)
@@ -474,13 +483,32 @@ class MentionLinker:
     def _likely_known(self, text: str) -> tuple[Item, ...]:
         """Films the message may name but too unsurely to act on, which cost little to keep out
         of the person's picks: ones a cue word points at ("I don't like frozen much", "something
-        like gladiator", "moonlight was beautiful") and ones
-        quoted or given a year, and a series a cue points at ("seen all the alien movies"). Not
-        "I loved it" nor "we watched up to…"; nor capitals alone ("a Dracula film from the 30s"
-        asks for *Dracula*)."""
+        like gladiator", "moonlight was beautiful"), ones quoted or given a year, a series a cue
+        points at ("seen all the alien movies"), and any title of words the language rarely
+        uses that is no kind, genre or attribute: a search for "elf every christmas" or "cube is
+        a cool low budget horror" finds *Elf* and *Cube*, which the person named. Not "I loved
+        it" nor "we watched up to…"; nor a kind ("a Dracula film from the 30s" asks for
+        *Dracula*)."""
         return tuple(m.item for m in self.plausible(text) if m.decision == "text" and not m.evidence["inside_name"] and (
             (m.evidence["cue"] or m.evidence["seen_cue"] or m.evidence["compare"] or m.evidence["cue_after"]) and not m.evidence["everyday"]
-            or m.evidence["quoted"] or m.evidence["year"] or m.names_a_kind and m.said_of))
+            or m.evidence["quoted"] or m.evidence["year"] or m.names_a_kind and m.said_of
+            or not any(m.evidence[f] for f in ("everyday", "vocabulary", "attribute", "kind_of", "indefinite", "role"))))
+
+    def rare_words_of(self, text: str) -> tuple[Item, ...]:
+        """Films a word of the message all but names: a word the language rarely uses that is in
+        the titles of one or two films ("seen spirited away and totoro", "currently on prisoner
+        of azkaban", "crash won over brokeback"). Too unsure to act on, cheap to keep out of the
+        picks, which a search for those words would otherwise return. Not a word of a title the
+        message surely names ("something like Paddington" keeps *Paddington 2*)."""
+        named = [(m.start, m.end) for m in self.find(text) if m.decision == "link"]
+        out: dict[str, Item] = {}
+        for word, start, _ in tokens(text):
+            if any(a <= start < b for a, b in named):
+                continue
+            ids = self._by_word.get(word, ())
+            if 0 < len(ids) <= 2 and word.isalpha() and len(word) > 3 and zipf_frequency(word, "en") < RARE_ZIPF:
+                out |= {i: self.catalog_items[i] for i in ids}
+        return tuple(out.values())
 
     def closest(self, phrase: str, min_score: float = 80.0) -> tuple[Item, float] | None:
         """The title a whole phrase spells with a typo or two ("blade runer"), and how close

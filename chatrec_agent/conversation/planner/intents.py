@@ -159,7 +159,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         disliked or "on my list")."""
         named: list[str] = []
         for text in said:
-            named += [item.id for item in self.linker.likely_known(text.strip())]
+            named += [item.id for item in (*self.linker.likely_known(text.strip()), *self.linker.rare_words_of(text))]
             named += [m.item.id for m in self.linker.find(text.strip())]
             for m in self.linker.plausible(text.strip()):
                 if m.evidence.get("kind_of") and (m.decision == "link" or m.names_a_kind and m.said_of):
