@@ -18,7 +18,7 @@ from chatrec_agent.conversation.planner.opinions import opinions, says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, Plan, also_meant, did_you_mean, folded, last_search, mentioned,
                                                       past_shown, spans_in, without_titles)
 from chatrec_agent.conversation.planner.replies import ACKNOWLEDGE, OTHERS_SEEN
-from chatrec_agent.conversation.planner.references import NUMBERS, ORDINALS, counts_picks, number, ordinal_in, ordinals_in, pick, pointers_in, positions_in, run_from
+from chatrec_agent.conversation.planner.references import NUMBERS, ORDINALS, number, ordinal_in, pick, picks_named
 from chatrec_agent.conversation.tool_names import ToolName
 
 # "loved watching heat": what was watched follows.
@@ -142,8 +142,9 @@ class FeedbackReading:
                 # "rate Fargo 5", "rate Heat 4": the slot holds only a title (however everyday its
                 # words), so the title is meant; "rate it 4" names none (*It* is no "it").
                 slot = m.group("t").strip()
-                if several := self._several(t, slot, "rated", memory, rating=_stars(m)):
-                    return several  # "rate the others 2", "rate them all 4"
+                # what the slot names, read up to its end ("rate the first two 4"), after what was said before it
+                if self._several(named := [p for p in self._picks(t[:m.end("t")], memory) if p[0] >= m.start("t")], t):
+                    return self._said_of_picks(t, named, "rated", memory, rating=_stars(m))  # "rate the others 2", "rate them all 4"
                 whole = [c for c in unsure or ([] if cues.PRONOUN.match(slot) else self.linker.plausible(slot))
                          if folded(c.text) == folded(slot)]
                 if not (whole or cues.PRONOUN.match(slot) or ordinal_in(slot) is not None or framed and self._title_attempt(slot)):
@@ -158,10 +159,8 @@ class FeedbackReading:
             if not (m := pattern.search(t)):
                 continue
             phrase = m.group("t")
-            if len(positions := self._positions(t)) > 1 and memory.last_shown:
-                return self._each_position(t, positions, kind, memory)
-            if several := self._several(t, phrase, kind, memory):
-                return several
+            if self._several(named := self._picks(t, memory), t):
+                return self._said_of_picks(t, named, kind, memory)  # "loved the first, not so much the third"
             if kind == "liked" and re.match(r"(something|anything|a |an |some |films?|movies?|to )", phrase):
                 return None  # "I'd like something funny" is a request, not feedback
             # Every film the sentence names: "not into Saw but I did like Alien"; "I saw Alien and
@@ -194,14 +193,12 @@ class FeedbackReading:
         if (m := cues.SEEN.search(t)) and not cues.SEEN_ANY.search(t) and \
                 not re.search(r"\bhaven'?t\b", t) and not negated_here(t[:m.start()]) and not UNTRIED.search(t):
             phrase = m.group("t") or ""
-            if len(positions := self._positions(t)) > 1 and memory.last_shown:
-                return self._each_position(t, positions, "seen", memory)  # "seen the 1st and the 3rd"
+            if self._several(named := self._picks(t, memory), t):
+                return self._said_of_picks(t, named, "seen", memory)  # "seen the 1st and the 3rd", "seen em all"
             if unsure := mentioned(phrase, "ask"):
                 return self._unsure(unsure, phrase, t, memory)
             if self._named(phrase):  # "I just saw Heat and loved it": each film as its clauses say
                 return self._taste(t, self._named(t), "seen", memory)
-            if several := self._several(t, phrase, "seen", memory):
-                return several
             if _KIND_SEEN.search(phrase) or \
                     any(c.names_a_kind and folded(c.text) in folded(phrase) for c in self.linker.plausible(WRITTEN.get().strip())):
                 # "I've watched it and all the other movies by that director": it is seen, and the rest asked on.
@@ -211,8 +208,7 @@ class FeedbackReading:
                 return None  # "seen all the star wars movies": a series, kept out of the picks; what else it asks is read on
             if re.match(r"(?:ones?)?\s*(?:[,.;!?…]|$)", phrase) or re.match(r"(?:seen|watched|saw) it ", m.group(0)) and not MENTIONS.get():
                 phrase = ""  # "seen that one, too dry for me", "watched it yesterday": the film just talked about
-            pointed = self._positions(t, pointed=True)
-            if not phrase and len(pointed) == 1 and pick(memory.last_shown, pointed[0][2]) is not None:
+            if not phrase and len(pointed := self._picks(t, memory, pointed=True)) == 1:
                 phrase = t[pointed[0][0]:pointed[0][1]]  # "the second one I already saw": the pick named first
             if target := self._target(phrase or "it", memory, write=True):
                 # "seen the first one, loved it": what a later clause thinks of it outranks "seen".
@@ -234,10 +230,10 @@ class FeedbackReading:
             return None
         # "the first one was way too gory for me": a pick pointed at, with a verdict of its own
         # (not "the first time I saw…", "my second favourite", nor a title's word: "50 First Dates").
-        positions = self._positions(t, pointed=True)
-        if positions and memory.last_shown and (plan := self._each_position(t, positions, None, memory)):
+        named = self._picks(t, memory, pointed=True)
+        if named and (plan := self._said_of_picks(t, named, None, memory)):
             return plan
-        if positions and memory.last_shown and _IMPRESSED.fullmatch(_POSITION_WORDS.sub(" ", t).strip(" .!,")):
+        if named and _IMPRESSED.fullmatch(_POSITION_WORDS.sub(" ", t).strip(" .!,")):
             return Plan(answer=ACKNOWLEDGE)  # "the first two sound good": an impression of picks, nothing to record
         return None
 
@@ -277,40 +273,36 @@ class FeedbackReading:
                 for item, opinion in zip(titles, verdicts) if opinion in ("liked", "disliked", "seen") and item.id not in series]
 
     @staticmethod
-    def _positions(t: str, pointed: bool = False) -> list[tuple[int, int, int]]:
-        """The positions the text names outside its titles ("50 First Dates" names none);
-        `pointed`: only those it points at as picks ("the first one", not "the first time")."""
+    def _picks(t: str, memory: Recall, pointed: bool = False) -> list[tuple[int, int, int | None]]:
+        """The picks of the last list the message names (references.picks_named) outside its titles:
+        "50 First Dates" names none, and "I loved The Others" is a film, not the rest."""
+        if not (shown := memory.last_shown):
+            return []
+        if re.search(r"\b[Tt]he (?:Others|Rest)\b", WRITTEN.get()):
+            t = re.sub(r"\bthe (?:others|rest)\b", lambda m: "_" * len(m.group()), t)
         titles = [span for _, span in spans_in(t)]
-        return [p for p in (pointers_in(t) if pointed else ordinals_in(t))
-                if counts_picks(t, p[1]) and not any(a <= p[0] < b for a, b in titles)]
+        told = [n for n, card in enumerate(shown, 1) if card["id"] in memory.told]
+        return [p for p in picks_named(t, len(shown), told, pointed) if not any(a <= p[0] < b for a, b in titles)]
 
     @staticmethod
-    def _each_position(t: str, positions: list[tuple[int, int, int]], kind: str | None, memory: Recall) -> Plan | None:
-        """"loved the first, not so much the third": each film shown there, as its clause says
-        (with no cue phrase, `kind` None: only as its own clause says)."""
-        # "the first two were great": each of a run, as its clause says
-        positions = [(a, b, n) for a, b, first in positions for n in run_from(t, a, len(memory.last_shown)) or [first]]
-        said = opinions(t, [(a, b) for a, b, _ in positions], kind, carry=kind is not None)
-        feedback = [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": card["id"], "kind": opinion}}
-                    for (_, _, n), opinion in zip(positions, said)
-                    if opinion in ("liked", "disliked", "seen") and (card := pick(memory.last_shown, n))]
+    def _several(named: list[tuple[int, int, int | None]], t: str) -> bool:
+        """Whether the picks named are more than one, or one named by no position of its own
+        ("loved the rest" with one left); one position ("the second one") is read as any one film is."""
+        return len(named) > 1 or bool(named) and ordinal_in(t[named[0][0]:named[0][1]]) is None
+
+    @staticmethod
+    def _said_of_picks(t: str, named: list[tuple[int, int, int | None]], kind: str | None, memory: Recall,
+                       **rating: float) -> Plan | None:
+        """"loved the first, not so much the third", "seen em all but the last one": each pick
+        named, as its clause says (with no cue phrase, `kind` None: only as its own clause says);
+        "rate the others 2": each the rating. "The others" where none was spoken of are asked
+        about ("seen the others"), or with no cue phrase left to the request ("the others were great")."""
+        if any(n is None for _, _, n in named):
+            return Plan(answer="Which ones do you mean? Say them by position, e.g. “the second and third”.") if kind else None
+        said = [kind] * len(named) if rating else opinions(t, [(a, b) for a, b, _ in named], kind, carry=kind is not None)
+        feedback = [{"name": ToolName.RECORD_FEEDBACK, "args": {"item": memory.last_shown[n - 1]["id"], "kind": opinion, **rating}}
+                    for (_, _, n), opinion in zip(named, said) if opinion in ("liked", "disliked", "seen") or rating]
         return Plan(feedback) if feedback else None
-
-    @staticmethod
-    def _several(t: str, phrase: str, kind: str, memory: Recall, **rating: float) -> Plan | None:
-        """"seen the first two", "loved all of those", "hated both", "rate the others 2": each
-        film of the run shown there; the others are those neither this message nor an earlier
-        one since the list spoke of ("the others" is never the film *The Others* there)."""
-        shown = memory.last_shown
-        if not shown or re.search(r"\b[Tt]he (?:Others|Rest)\b", WRITTEN.get()):
-            return None  # "I loved The Others": written as a title
-        spoken = {n for n, card in enumerate(shown, 1) if card["id"] in memory.told}
-        spoken |= {len(shown) if n == -1 else n for _, _, n in ordinals_in(t)}  # "the third looks great, seen the others"
-        run = positions_in(phrase, len(shown), spoken)
-        if run is None:
-            return Plan(answer="Which ones do you mean? Say them by position, e.g. “the second and third”.")
-        return Plan([{"name": ToolName.RECORD_FEEDBACK, "args": {"item": shown[n - 1]["id"], "kind": kind, **rating}}
-                     for n in run]) if run else None
 
     @staticmethod
     def _span(t: str, item: Item) -> tuple[int, int]:

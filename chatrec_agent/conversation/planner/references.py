@@ -18,7 +18,7 @@ def number(word: str, default: int | None = None) -> int | None:
     return int(word) if word.isdigit() else NUMBERS.get(word, NUMBERS.get("a " + word, default))
 
 
-# "the last one" is a position (and "the last two" opens a run: run_from); "last night", "at last" are not.
+# "the last one" is a position (and "the last two" opens a run: picks_named); "last night", "at last" are not.
 _LAST = re.compile(r"(?<!\bat )\blast\b(?! (?:year|night|week|weekend|month|summer|winter|spring|autumn|fall|christmas|time)\b)")
 
 
@@ -53,12 +53,6 @@ _NOT_A_PICK = frozenset("time times half part parts thing things place day days 
                         "glance impression".split())
 
 
-def pointers_in(text: str) -> list[tuple[int, int, int]]:
-    """The positions the text names as picks of a list ("the first one", "the 2nd", "#3")."""
-    t = text.lower()
-    return [(a, b, n) for a, b, n in ordinals_in(t) if _POINTER.search(t[:a]) and not _other_run(t, a) and counts_picks(t, b)]
-
-
 def counts_picks(text: str, end: int) -> bool:
     """Whether the ordinal ending at `end` may count picks: not "the first time", "the second half"."""
     return (re.findall(r"[a-z]+", text[end:end + 20].lower())[:1] or [""])[0] not in _NOT_A_PICK
@@ -82,42 +76,51 @@ _ALL_N = re.compile(r"\ball (two|three|four|five|six|seven|eight|nine|ten|\d{1,2
 _BOTH = re.compile(r"\bboth\b")
 
 
-# "the others", "the rest of them": the picks not spoken of.
-_REST = re.compile(r"(?:the|all the) (?:others|other ones|other (?:two|three|four|\d)|rest)"
+# "the others", "the rest of them": the picks not spoken of (not asked after: "seen the first, what about the rest?").
+_REST = re.compile(r"\b(?:the|all the) (?:others|other ones|other (?:two|three|four|\d)|rest)"
                    r"(?: of (?:them|those|these|the (?:list|picks|ones|movies|films)(?: on (?:the|your) list)?))?"
-                   r"(?=\s*(?:$|[,.;:!?…]|\d|too\b|as well\b|(?:were|are|was|look|looked|sound|sounded|seem|seemed|except|but|"
-                   r"apart|other than|besides)\b))")
-
-
-def positions_in(text: str, shown: int, spoken: Iterable[int] = ()) -> list[int] | None:
-    """The positions in a list of `shown` that one phrase names together: "the first two", "the
-    last three", "all of those", "both" (of two), "the others" (those not `spoken` of); [] when
-    it names no such run, None for "the others" where none was spoken of (which are they?)."""
-    t = text.lower()
-    but = {shown if n == -1 else n for _, _, n in ordinals_in(m.group(0))} if (m := _EXCEPT.search(t)) else set()
-    if _REST.match(t.strip()):  # what the cue governs: "seen the first, what about the rest?" has seen one
-        rest = [n for n in range(1, shown + 1) if n not in set(spoken) | but]
-        return rest if len(rest) < shown else None
-    if (m := _FIRST_OR_LAST.search(t)) and _RUN_END.match(t, m.end()):  # not "the first two alien films"
-        n = min(shown, number(m.group(2), 0))
-        run = list(range(1, n + 1)) if m.group(1) != "last" else list(range(shown - n + 1, shown + 1))
-        return run if n > 1 else []
-    every = (m := _ALL_N.search(t)) and number(m.group(1)) == shown
-    if every or _EVERY.search(t) or (shown == 2 and _BOTH.search(t)):
-        return [n for n in range(1, shown + 1) if n not in but] if shown > 1 else []
-    return []
-
-
+                   r"(?=\s*(?:$|[,.;:!…]|\d|too\b|as well\b|(?:were|are|was|look|looked|sound|sounded|seem|seemed|except|but|"
+                   r"apart|other than|besides)\b))(?![^,.;:!…]*\?)")
 # What may follow a run of picks: "the first two were great", not "the first two hours", "the first two matrix movies".
 _RUN_END = re.compile(r"(?:\s+(?:ones|of (?:them|those|these)|picks|films|movies|suggestions))?"
                       r"(?=\s*(?:$|[,.;:!?…]|(?:were|are|look|looked|sound|sounded|seem|seemed|and|but|both|too|already|before|"
                       r"again|yet|though|lol)\b))")
 
 
-def run_from(text: str, start: int, shown: int) -> list[int]:
-    """The run of picks a position at `start` opens ("the first two", "the last three"); []."""
-    m = _FIRST_OR_LAST.match(text.lower(), start)
-    return positions_in(m.group(0), shown) if m and _RUN_END.match(text.lower(), m.end()) else []
+def picks_named(text: str, shown: int, spoken: Iterable[int] = (), pointed: bool = False) -> list[tuple[int, int, int | None]]:
+    """Every pick of a list of `shown` the text names, as (start, end, position) with the span
+    that names it, in order: positions ("loved the 2nd, hated the 4th", "#3", "the last one"),
+    runs ("the first two", "the last three"), all of them ("seen em all", "loved both" of two)
+    but those excepted ("all except the last one"), and the others: those neither `spoken` of
+    before nor named here ("the third looks great, seen the others"), position None where none
+    was spoken of (which are they?). `pointed`: only what it points at as picks ("the first
+    one", "#2"; not "first of all")."""
+    t = text.lower()
+    runs = [(m.start(), m.end(), n) for m in _FIRST_OR_LAST.finditer(t)
+            if _RUN_END.match(t, m.end()) and (not pointed or _POINTER.search(t[:m.start(1)])) for n in _run(m, shown)]
+    named = sorted(runs + [(a, b, shown if n == -1 else n) for a, b, n in ordinals_in(t)
+                           if counts_picks(t, b) and not _other_run(t, a) and not any(s <= a < e for s, e, _ in runs)
+                           and (not pointed or _POINTER.search(t[:a]))])
+    every = (m if (m := _ALL_N.search(t)) and number(m.group(1)) == shown else None) or _EVERY.search(t) or \
+        (_BOTH.search(t) if shown == 2 else None)
+    rest = _REST.search(t)
+    if (every and shown > 1) or rest:
+        cut = m.start() if (m := _EXCEPT.search(t)) else len(t)  # "seen em all except the last one": not the last
+        but = {n for a, _, n in named if a >= cut}
+        named = [p for p in named if p[0] < cut]
+        others = [n for n in range(1, shown + 1) if n not in but | {n for _, _, n in named}]
+        if every and shown > 1:
+            named += [(every.start(), every.end(), n) for n in others]
+        elif rest:
+            unsaid = [n for n in others if n not in set(spoken)]
+            named += [(rest.start(), rest.end(), n) for n in unsaid] if len(unsaid) < shown else [(rest.start(), rest.end(), None)]
+    return sorted((p for p in named if p[2] is None or 1 <= p[2] <= shown), key=lambda p: p[0])
+
+
+def _run(m: re.Match, shown: int) -> list[int]:
+    """The positions of a run: "the first two" [1, 2], "the last three" of five [3, 4, 5]; [] for one."""
+    n = min(shown, number(m.group(2), 0))
+    return [] if n < 2 else list(range(1, n + 1)) if m.group(1) != "last" else list(range(shown - n + 1, shown + 1))
 
 
 def pick(items: list, position: int | None):
