@@ -2792,3 +2792,18 @@ def test_a_film_named_too_unsurely_to_act_on_is_no_pick(demo_world, text, title)
     catalog, parser = demo_world
     plan = parser.plan(text, Recall())
     assert by_title(catalog, title) in _excluded(plan) and by_title(catalog, title) not in feedback_of(plan), calls(plan)
+
+
+def test_what_is_said_of_a_run_or_of_all_picks_is_each_picks_verdict(world):
+    """One reader of picks (references.picks_named): "both were great" after two gave a new list,
+    "seen the first two, loved them" recorded them as seen only, "loved the second, the rest were
+    meh" recorded only the second."""
+    catalog, parser = world
+    two = shown(catalog, "Heat", "Fargo")
+    assert feedback_of(parser.plan("both were great", two)) == {c["id"]: "liked" for c in two.last_shown}
+    four = shown(catalog, "Heat", "Fargo", "Alien", "Casablanca")
+    ids = [c["id"] for c in four.last_shown]
+    assert feedback_of(parser.plan("seen the first two, loved them", four)) == {ids[0]: "liked", ids[1]: "liked"}
+    assert feedback_of(parser.plan("I've seen em all, loved the third", four)) == {**{i: "seen" for i in ids}, ids[2]: "liked"}
+    assert feedback_of(parser.plan("loved the second, the rest were meh", four)) == \
+        {ids[1]: "liked", **{i: "disliked" for i in (ids[0], *ids[2:])}}
