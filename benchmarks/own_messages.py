@@ -7,6 +7,7 @@ reports, as JSON, per part (every third line is held out: never read while tunin
 - false writes: of those, the ones written into the person's history;
 - named films acted on: of the catalog films the message names, the share recorded, seeded or
   asked about; and the share only asked after ("Do you mean …?");
+- asked unnamed: messages answered "Do you mean …?" about a film the message does not name;
 - named returned: messages whose picks hold a film the message names ("elf every christmas" →
   *Elf* as a pick: the bot did not see the film, the search for the words found it);
 - latency per turn.
@@ -38,7 +39,7 @@ from chatrec_agent.settings import settings_from_dict  # noqa: E402
 
 
 def replay(runtime: Runtime, messages: list[tuple[str, dict]], part: str, run: str, failures: list | None) -> dict:
-    turns = false_links = false_writes = named_total = acted = asked = returned = 0
+    turns = false_links = false_writes = named_total = acted = asked = returned = asked_unnamed = 0
     latencies = []
     for n, (text, label) in enumerate(messages):
         conversation, user = f"own:{run}:{part}:{n}", f"own-{run}-{part}-{n}"
@@ -58,13 +59,14 @@ def replay(runtime: Runtime, messages: list[tuple[str, dict]], part: str, run: s
         asked_only = "Do you mean" in turn.text and not named & turn.linked
         asked += len(named) if asked_only else 0
         returned += bool(named & set(turn.listed))
+        asked_unnamed += "Do you mean" in turn.text and not any(runtime.catalog[i].title in turn.text for i in named)
         if failures is not None and (wrong or named - turn.linked):
             catalog = runtime.catalog
             failures.append({"text": text, "wrong": [catalog[i].label for i in wrong if i in catalog],
                              "missed": [catalog[i].label for i in named - turn.linked],
                              "recorded": turn.recorded, "seeds": turn.seeds, "reply": turn.text[:200]})
     return {"turns": turns, "false_links": false_links, "false_links_per_200_turns": round(false_links * 200 / max(turns, 1), 2),
-            "false_writes": false_writes, "named_returned": returned, "named_in_catalog": named_total,
+            "false_writes": false_writes, "named_returned": returned, "asked_unnamed": asked_unnamed, "named_in_catalog": named_total,
             "named_acted_on": round(acted / max(named_total, 1), 3), "named_asked": round(asked / max(named_total, 1), 3),
             "latency_ms": {"p50": round(float(np.percentile(latencies, 50)), 1),
                            "p95": round(float(np.percentile(latencies, 95)), 1)} if latencies else {}}
