@@ -2807,3 +2807,13 @@ def test_what_is_said_of_a_run_or_of_all_picks_is_each_picks_verdict(world):
     assert feedback_of(parser.plan("I've seen em all, loved the third", four)) == {**{i: "seen" for i in ids}, ids[2]: "liked"}
     assert feedback_of(parser.plan("loved the second, the rest were meh", four)) == \
         {ids[1]: "liked", **{i: "disliked" for i in (ids[0], *ids[2:])}}
+
+
+def test_a_title_written_with_its_exclamation_mark_is_that_film(big_world):
+    """"just watched Help! with my dad" asked about *The Help* (2011), the better-known film of
+    the same words: the "!" written after it is *Help!*'s own."""
+    catalog, parser = big_world
+    (found,) = parser.linker.find("just watched Help! with my dad, the beatles were so goofy")
+    assert found.item.id == by_title(catalog, "Help!")
+    (found,) = parser.linker.find("we watched Help with my dad")
+    assert found.item.id == by_title(catalog, "The Help")

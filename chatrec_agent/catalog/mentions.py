@@ -449,7 +449,10 @@ class MentionLinker:
 
     def _scored(self, text: str, toks, i: int, j: int, found: list[tuple[Item, bool]]) -> Mention:
         year = _year_after(text[toks[j - 1][2]:])
-        ranked = sorted(found, key=lambda c: (abs(c[0].year - year) if year and c[0].year else 0, c[1],
+        # "Help!" written with its "!" is *Help!*, not the better-known *The Help*.
+        mark = text[toks[j - 1][2]:toks[j - 1][2] + 1]
+        ranked = sorted(found, key=lambda c: (abs(c[0].year - year) if year and c[0].year else 0,
+                                              not (mark in "!?" and mark and c[0].title.endswith(mark)), c[1],
                                               -self._popular.get(c[0].id, 0.0)))
         item, short = ranked[0]
         start, end = toks[i][1], toks[j - 1][2]
