@@ -1255,6 +1255,30 @@ CASES_V42 = [
     (["something spooky but not gory for halloween"], both(genre_share("Horror", share=0.6), links_only())),
 ]
 
+# Batch 43 (2026-12-06, session 18): written and committed before running any of them, in chat's
+# own ways (lower case, shorthand): a day's mood, a partner's dislike, two picks judged unseen by
+# position, like X but less of something, a studio left out, the best of a kind, a child's liking,
+# a count with a kind and an era, an era turned older, two favourites, a dislike and a liking in
+# two clauses, a length, a kind less a war, a question about a pick, a plan to watch, a studio.
+CASES_V43 = [
+    (["yo whats good for a rainy sunday"], both(has_list(), links_only())),
+    (["need something for date night, she hates horror"], both(has_list(), none_of("Horror"))),
+    (["some dramas", "ugh the 2nd and 4th look depressing, others?"], both(has_list(), no_call("record_feedback"))),
+    (["anything like fargo but less violent"], both(seeded(), links_only("fargo-1996"))),
+    (["ive seen basically every pixar movie, something animated thats not pixar"], genre_share("Animation", share=0.6)),
+    (["whats the highest rated western you have"], both(genre_share("Western", share=0.6), links_only())),
+    (["my 6 yo loved frozen, what else would she like"], both(seeded(), not_recorded("liked"))),
+    (["two sci fi films from the 70s please"], both(count(2), genre_share("Sci-Fi", share=0.6), years(1970, 1979))),
+    (["show me comedies", "nah older ones"], both(genre_share("Comedy", share=0.6), links_only())),
+    (["heat and goodfellas are my faves, more like those"], like("heat-1995", "goodfellas-1990")),
+    (["hated la la land, loved whiplash. recs?"], both(recorded("la-la-land-2016", "disliked"), has_list())),
+    (["something short, i have like an hour"], both(has_list(), links_only())),
+    (["any good war movies that arent about ww2?"], genre_share("War", share=0.6)),
+    (["some horror", "is the third one gory or more psychological?"], both(no_call("record_feedback"), no_call("recommend"))),
+    (["some westerns", "thx, gonna watch the first one tonight!"], both(no_list(), not_recorded("seen"))),
+    (["anything from studio ghibli?"], genre_share("Animation", share=0.6)),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -1349,7 +1373,8 @@ def main() -> None:
                             ("batch_35", CASES_V35), ("batch_36", CASES_V36), ("batch_37", CASES_V37), ("batch_38", CASES_V38), ("batch_39", CASES_V39),
                             ("batch_40", CASES_V40),
                             ("batch_41", CASES_V41),
-                            ("batch_42", CASES_V42)):
+                            ("batch_42", CASES_V42),
+                            ("batch_43", CASES_V43)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
