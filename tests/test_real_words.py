@@ -2817,3 +2817,14 @@ def test_a_title_written_with_its_exclamation_mark_is_that_film(big_world):
     assert found.item.id == by_title(catalog, "Help!")
     (found,) = parser.linker.find("we watched Help with my dad")
     assert found.item.id == by_title(catalog, "The Help")
+
+
+@pytest.mark.parametrize("text, wish", [("anything from studio ghibli?", "studio ghibli"),
+                                        ("something about a heist gone wrong", "a heist gone wrong"),
+                                        ("anything with robots", "robots")])
+def test_a_wish_is_what_describes_not_the_words_that_open_it(world, text, wish):
+    """Held-out batch 43: the wish "anything from studio ghibli" was embedded whole; what opens a
+    request and describes nothing ("anything from", "something about") is no part of it."""
+    _, parser = world
+    (call,) = [c for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
+    assert call["args"].get("wish") == wish, call
