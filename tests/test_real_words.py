@@ -2828,3 +2828,13 @@ def test_a_wish_is_what_describes_not_the_words_that_open_it(world, text, wish):
     _, parser = world
     (call,) = [c for c in calls(parser.plan(text, Recall())) if c["name"] == "recommend"]
     assert call["args"].get("wish") == wish, call
+
+
+@pytest.mark.parametrize("text", ["my daughter loves frozen, anything similar?", "he enjoys frozen, got more like it?"])
+def test_a_taste_verb_in_any_person_points_at_a_title(world, text):
+    """"loves", "enjoys", "hates" are taste cues as "loved" is: "my daughter loves frozen" read
+    *Frozen* as plain words (picks for "my daughter loves frozen")."""
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    frozen = by_title(catalog, "Frozen")
+    assert (plan.confirm or {}).get("item") == frozen or frozen in linked_ids(plan), (plan.answer, calls(plan))

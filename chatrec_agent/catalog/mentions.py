@@ -68,8 +68,8 @@ PRIOR_WEIGHTS = {
 PRIOR_THRESHOLDS = {"link": 0.5, "ask": 0.25}
 
 # Words before a span that say a title follows: a taste ("loved X") or a viewing ("saw X").
-TASTE_CUES = frozenset("""like liked love loved enjoy enjoyed adore adored hate hated dislike disliked favorite
-favourite favorites favourites fan called titled named""".split())
+TASTE_CUES = frozenset("""like likes liked love loves loved enjoy enjoys enjoyed adore adores adored hate hates hated
+dislike dislikes disliked favorite favourite favorites favourites fan called titled named""".split())
 # Words that say a film was watched (also what planner/opinions.py records as "seen").
 WATCHED = frozenset("saw seen watched rewatched finished".split())
 SEEN_CUES = WATCHED | {"watch", "rewatch"}
@@ -328,8 +328,9 @@ class MentionLinker:
             capitalised = float(mixed and bool(caps) and all(caps))
         before = text[:start].lower()
         compare = COMPARISONS.search(before.rstrip()) is not None
+        # Not past a role's verb: "loves playing Spider-Man" loves the playing.
         cue = not compare and (any(before.rstrip(" \"'“‘*_").endswith(p) for p in CUE_PHRASES) or
-                               any(t in TASTE_CUES for t, _, _ in toks[max(0, i - 3):i]))
+                               any(t in TASTE_CUES for t, _, _ in toks[max(0, i - 3):i]) and not (i > 0 and toks[i - 1][0] in ROLE_CUES))
         seen_cue = any(t in SEEN_CUES for t, _, _ in toks[max(0, i - 3):i])
         # Catalogs and people disagree on release years by one (festival vs release).
         year_gap = abs(year - item.year) if year is not None and item.year is not None else None

@@ -234,7 +234,9 @@ class RequestReading:
         if like:
             args["like"] = like
         elif cues.LIKE_THAT.search(t) and not like_ref:
-            return Plan(answer="Like which one? Name a title, e.g. “something like Fargo”.")
+            # "my daughter loves frozen, anything similar?": like the film named unsurely, if it is that one.
+            unsure = mentioned(t, "ask")
+            return did_you_mean(unsure) if unsure else Plan(answer="Like which one? Name a title, e.g. “something like Fargo”.")
         described = without_titles(self._describing(cues.ROLE_OF_IT.sub(" ", asked)))  # "did he direct" describes nothing
         # Attribute values in the describing clauses: only where the message names any (a catalog-wide lookup per call).
         if wish := self._wish(self._without_mentions(described, self._mentions(described) if mentions else []), like):
