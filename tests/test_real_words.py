@@ -2838,3 +2838,23 @@ def test_a_taste_verb_in_any_person_points_at_a_title(world, text):
     plan = parser.plan(text, Recall())
     frozen = by_title(catalog, "Frozen")
     assert (plan.confirm or {}).get("item") == frozen or frozen in linked_ids(plan), (plan.answer, calls(plan))
+
+
+def test_words_that_spell_a_longer_title_but_for_a_typo_are_not_its_first_word(big_world):
+    """"i loved blade runers" is *Blade Runner* misspelt, not *Blade* (1998) and a stray word;
+    the misspelt title is asked about by the planner. "the blade" alone stays *Blade*'s."""
+    catalog, parser = big_world
+    for text in ("i loved blade runers", "i loved blade runners"):
+        assert by_title(catalog, "Blade") not in {m.item.id for m in parser.linker.candidates(text)}, text
+    assert by_title(catalog, "Blade") in {m.item.id for m in parser.linker.candidates("i loved blade, so stylish")}
+
+
+@pytest.mark.parametrize("text, judged", [("heat is a real gem", 1.0), ("heat was a total mess", 0.0),
+                                          ("fargo is such a masterpiece", 1.0), ("ghost busters fans are loud", 0.0)])
+def test_what_is_said_right_after_a_span_is_evidence_of_a_film_or_of_people(big_world, text, judged):
+    """A verdict after a span, intensified ("a real gem"), is evidence of a film; "fans" after it
+    speaks of people ("hung out with some ghost busters fans": no liking of the film)."""
+    _, parser = big_world
+    (first, *_) = parser.linker.candidates(text)
+    assert first.evidence["judged"] == judged, first.evidence
+    assert first.evidence["role"] == float(text.startswith("ghost")), first.evidence

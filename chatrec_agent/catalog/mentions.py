@@ -51,6 +51,7 @@ MODEL_FILE = "mention_model.json"
 MAX_TITLE_TOKENS = 12
 # A word people rarely write but in a name ("totoro", "azkaban"; "alien" and "wonder" are common).
 RARE_ZIPF = 3.3
+TYPO_ZIPF = 1.5  # a word the language does not know: a typo, or a name
 ARTICLES = ("the", "a", "an")
 
 # Features, in the order of the weights. Each is 0..1 or a small count.
@@ -113,7 +114,7 @@ _NAMED_AS = re.compile(r"\b(?:the|this|that) (?:movie|film)\s*$")
 # A verb before a span that makes it a role or a game, not a film: "didn't he play Spider Man?";
 # a noun after it that makes it a person: "this Jack guy", "the Rocky character".
 ROLE_CUES = frozenset("play plays played playing".split())
-PERSON_NOUNS = frozenset("guy guys girl actor actress character person dude lady man woman fella".split())
+PERSON_NOUNS = frozenset("guy guys girl actor actress character person dude lady man woman fella fan fans".split())
 
 # A word after a span that says a title came before it ("Zootopia was great", "Psycho scared me").
 # What people call a film they liked or not, after "X was …" (the planner reads these as verdicts;
@@ -125,7 +126,7 @@ SCORN = frozenset("awful terrible bad boring bored rubbish dull worst overrated 
 # A verdict said of the span: "get out was brilliant", "signs is so underrated", "shawshank is
 # overrated", "heat is a masterpiece": only a thing seen is judged so (not "it was …": *It* is
 # everyday, which its own evidence says).
-_JUDGED = re.compile(r"\s*(?:\(\s*\d{4}\s*\)\s*)?(?:is|was|are|were|'s|’s)\s+(?:(?:so|such|really|very|still|honestly|kinda|"
+_JUDGED = re.compile(r"\s*(?:\(\s*\d{4}\s*\)\s*)?(?:is|was|are|were|'s|’s)\s+(?:(?:so|such|really|real|true|total|very|still|honestly|kinda|"
                      r"pretty|truly|just|absolutely|totally|lowkey|criminally|genuinely|seriously|the|a|an|my|most|one of the)\s+)*"
                      r"(?:" + "|".join(sorted(PRAISE | SCORN)) + r"|good)\b", re.IGNORECASE)
 CUES_AFTER = frozenset("was is were are looks look sounds sound seemed seems rocks rocked scared terrified made blew bored moved haunted".split())
@@ -347,6 +348,7 @@ class MentionLinker:
             "judged": float(_JUDGED.match(text, end) is not None and not re.search(r"\b(?:who|what|where|when|how|why|which|whether)\s*$", before)
                             and not (i > 0 and (toks[i - 1][0] in SERIES_ORDINALS or toks[i - 1][0] in ("that", "this")))),
             # "John Wick: Chapter 2": the person's title goes on past this one.
+            # "John Wick: Chapter 2": the person's title goes on past this one.
             "continues": float(re.match(r"\s*[:–—-]\s*\w", text[end:]) is not None),
             # "just watched eternal sunshine": the word before starts a longer title with this one.
             "begun_before": float(i > 0 and toks[i - 1][0] not in ARTICLES and self._starts_a_title(f"{toks[i - 1][0]} {' '.join(words)}")),
@@ -388,7 +390,7 @@ class MentionLinker:
                 continue  # a span starts at its first word; "the" is taken in below
             for j in range(i + 1, min(len(words), i + MAX_TITLE_TOKENS) + 1):
                 found = self.by_key.get(" ".join(words[i:j]))
-                if not found or _year_in_parentheses(text, toks[i][1], toks[j - 1][2]):
+                if not found or _year_in_parentheses(text, toks[i][1], toks[j - 1][2]) or self._spelt_on(words[i:j], words[j:j + 1]):
                     continue
                 start = i - 1 if i > 0 and words[i - 1] in ARTICLES else i
                 out.append(self._scored(text, toks, start, j, found))
@@ -429,6 +431,16 @@ class MentionLinker:
         decision = self.model.decide(score)
         decision = "ask" if evidence["year_clash"] and decision == "link" else decision
         return replace(m, score=round(score, 4), decision=decision, evidence=evidence)
+
+    def _spelt_on(self, words: list[str], following: list[str]) -> bool:
+        """Whether these words and the next spell a longer title, but for a typo: "blade runer"
+        and "blade runners" are *Blade Runner*, not *Blade* and a stray word."""
+        nxt = following[0] if following else ""
+        if not (nxt.isalpha() and len(nxt) > 3):
+            return False
+        # A word the language does not know may be a typo ("runer"); a known one only a near miss ("blade runners").
+        close = self.closest(" ".join([*words, nxt]), 80.0 if zipf_frequency(nxt, "en") < TYPO_ZIPF else 90.0)
+        return close is not None and key_of(close[0].title) != " ".join(words)
 
     def _starts_a_title(self, words: str) -> bool:
         """Whether some title's key starts with these words and goes on ("eternal sunshine" ...)."""

@@ -10,7 +10,7 @@ from dataclasses import replace
 from wordfreq import zipf_frequency
 
 from chatrec_agent.catalog import Item
-from chatrec_agent.catalog.mentions import Mention, title_end
+from chatrec_agent.catalog.mentions import TYPO_ZIPF, Mention, title_end
 from chatrec_agent.conversation.planner import cues
 from chatrec_agent.conversation.planner.lexicon import UNTRIED, negated_here, taste_scope
 from chatrec_agent.conversation.planner.memory import Recall
@@ -29,8 +29,6 @@ _SAME_KIND = re.compile(r"\b(?:similar|(?:that|this|the same) (?:kind|sort|type)
 _KIND_SEEN = re.compile(r"\b(?:all|every|most|many|any|each) (?:of )?(?:the |those |these )?(?:[\w'-]+ ){0,4}"
                         r"(?:movies|films|series|franchise|trilogy|sequels)\b")
 
-# A word the language hardly knows ("intersteller", "godfathr"; not "Lara" or "heater"): a typo, if a title is close.
-TYPO_ZIPF = 1.5
 
 
 class FeedbackReading:
@@ -280,7 +278,7 @@ class FeedbackReading:
             return []
         if re.search(r"\b[Tt]he (?:Others|Rest)\b", WRITTEN.get()):
             t = re.sub(r"\bthe (?:others|rest)\b", lambda m: "_" * len(m.group()), t)
-        titles = [span for _, span in spans_in(t)]
+        titles = [span for _, span in spans_in(t, ("link",))]  # "seen the others" asks of no film *The Others*
         told = [n for n, card in enumerate(shown, 1) if card["id"] in memory.told]
         return [p for p in picks_named(t, len(shown), told, pointed) if not any(a <= p[0] < b for a, b in titles)]
 
