@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 
 from chatrec_agent.conversation.group_members import MIN_NAME_SCORE
 from chatrec_agent.conversation.planner.memory import REQUEST_ARGS, Recall
+from chatrec_agent.conversation.planner.plans import Plan
 from chatrec_agent.conversation.planner.references import number
 from chatrec_agent.conversation.tool_names import ToolName
 
@@ -117,18 +118,18 @@ def _members_named(t: str, names: list[str]) -> tuple[list[str], list[str]]:
     return found, words
 
 
-def regroup(steps: list[dict], ask: GroupAsk, memory: Recall) -> list[dict]:
-    """The personal calls of a plan's step as the group's: a list becomes the group's list
-    (its filters kept), a "why" the group's explanation; anything else (feedback, a title's
-    details, the speaker's history) stays the speaker's own."""
+def regroup(plan: Plan, ask: GroupAsk, memory: Recall) -> Plan:
+    """The personal calls of a plan, step by step, as the group's: a list becomes the group's
+    list (its filters kept), a "why" the group's explanation; anything else (feedback, a
+    title's details, the speaker's history) stays the speaker's own."""
     out = []
-    for call in steps:
+    for call in plan.tool_calls:
         if call["name"] == ToolName.RECOMMEND:
             call = {"name": ToolName.RECOMMEND_FOR_GROUP, "args": {**call["args"], **_who(ask, memory)}}
         elif call["name"] == ToolName.EXPLAIN and memory.list_tool == ToolName.RECOMMEND_FOR_GROUP:
             call = {"name": ToolName.EXPLAIN_FOR_GROUP, "args": dict(call["args"])}
         out.append(call)
-    return out
+    return Plan(out, plan.answer, [regroup(p, ask, memory) for p in plan.then])
 
 
 def membership_call(ask: GroupAsk, memory: Recall) -> dict:

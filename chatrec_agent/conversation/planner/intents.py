@@ -355,13 +355,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         if ask.membership_only and memory.last_group is not None:
             return Plan(tool_calls=[membership_call(ask, memory)])
         plan = (self._compound(ask.rest, memory) or self._single(ask.rest, memory)) if ask.rest else self._call(ToolName.RECOMMEND)
-        if plan.answer is not None:
-            return plan
-
-        def grouped(p: Plan) -> Plan:
-            return Plan(regroup(p.tool_calls, ask, memory), p.answer, [grouped(t) for t in p.then])
-
-        return grouped(plan)
+        return plan if plan.answer is not None else regroup(plan, ask, memory)
 
     def _single(self, t: str, memory: Recall) -> Plan:
         if (m := cues.CORRECTION.match(t)) and not cues.COUNT_ONLY.match(t):  # "make it three" only counts
