@@ -63,8 +63,11 @@ def item_question(text: str, attributes: AttributeVocabulary | None, titled: boo
     `titled`: the text names a catalog title (so "what's Heat about?" has a target without
     a pronoun)."""
     t = _OPENER.sub("", text.strip().lower())
-    if (m := _ELLIPTICAL.match(t)) and (field := _field_named(m["f"], attributes)):
-        return ItemQuestion((field,), "it")  # "ok and the year?": the field of the item in hand
+    # "ok and the year?": the field of the item in hand, a record's or (one word only: "the same director?"
+    # asks for more films, not about this one) the catalog's.
+    if (m := _ELLIPTICAL.match(t)) and (field := _RECORD_FIELDS.get(m["f"]) or (
+            attributes.field_named(m["f"]) if attributes is not None and " " not in m["f"] else None)):
+        return ItemQuestion((field,), "it")
     asks = asking_part(t)  # "the third one sounds great, who directed it?" asks "who directed it?"
     # `untitled`: the asking part without the titles it names ("who wrote Good Omens?" has no "good").
     if not _ASKS.search(t) or re.search(
@@ -118,12 +121,6 @@ def role_field(word: str, attributes: AttributeVocabulary) -> str | None:
     noun = _agent_noun(word) if word not in _ROLE_SYNONYMS else word
     return attributes.field_named(word) or next(
         (f for name in (noun, *_ROLE_SYNONYMS.get(noun, ())) if (f := attributes.field_named(name))), None)
-
-
-def _field_named(words: str, attributes: AttributeVocabulary | None) -> str | None:
-    """The record or catalog field that the words are the name of ("year", "plot", "director")."""
-    # Of the catalog's fields one word only: "the same director?" asks for more films, not about this one.
-    return _RECORD_FIELDS.get(words) or (attributes.field_named(words) if attributes is not None and " " not in words else None)
 
 
 def _agent_noun(verb: str) -> str:
