@@ -19,7 +19,7 @@ from chatrec_agent.conversation.planner.feedback import FeedbackReading
 from chatrec_agent.conversation.planner.followups import FollowUpReading
 from chatrec_agent.conversation.planner.groups import GroupAsk, membership_call, personal, read_group, regroup
 from chatrec_agent.conversation.planner.lexicon import GENERIC, UNTRIED, GenreLexicon, lemma
-from chatrec_agent.conversation.planner.meaning import AFTER_THANKS, MIN_SIMILARITY, Meaning, MeaningClassifier
+from chatrec_agent.conversation.planner.meaning import AFTER_THANKS, MIN_SIMILARITY, MeaningClassifier
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.opinions import says_it_missed
 from chatrec_agent.conversation.planner.plans import (MENTIONS, WRITTEN, WRITTEN_TITLE, Plan, also_meant, folded, last_search,
@@ -56,7 +56,7 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         # Tags a person may say they avoid ("violence", "zombies", "video games"): not the
         # lexicon's genre words nor everyday ones, which people's tags use for opinions ("good").
         self.avoidable = {" ".join(map(lemma, tag.split())): tag for tag in self.tags
-                          if tag not in cues.KINDS and zipf_frequency(tag, "en") < 5.0 and not any(lexicon.parse(tag))}
+                          if zipf_frequency(tag, "en") < 5.0 and not any(lexicon.parse(tag))}
         self.attributes = attributes
         self.meaning = meaning  # nearest labelled examples, for follow-ups the rules find no slot in
         self.items: dict[str, Item] = {item.id: item for item in titles.items}
@@ -75,11 +75,9 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         for pattern in cues.NOT_ENOUGH:
             # Only on a genre word: "isn't old enough for horror" keeps its negation.
             text = re.sub(r"  +", " ", pattern.sub(lambda m: f" more {m['w']}" if self.lexicon.parse(m["w"])[0] else m[0], text))
-        pending = memory.pending
-        # "Yes I loved that one... The French Connection is another": a yes that goes on to name
-        # another film surely answers something else.
-        said = " ".join(text.lower().split())
-        # A question put after a list ("Did you also mean …?") takes a bare yes only: "yes, something newer?" speaks of the list.
+        pending, said = memory.pending, " ".join(text.lower().split())
+        # A question put after a list ("Did you also mean …?") takes a bare yes only: "yes, something newer?" speaks of the list;
+        # "Yes I loved that one... The French Connection is another": a yes that names another film answers something else.
         if pending and (cues.BARE_YES if pending.get("also") else cues.YES).match(said) and \
                 not any(m.decision == "link" and m.item.id != pending["item"] for m in self.linker.find(text.strip())):
             # "yes" to "do you mean the film X?": the question's message, with X taken as meant; after "did you also
@@ -110,7 +108,12 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             MENTIONS.reset(token)
             WRITTEN.reset(written)
         if plan.confirm is None and plan.steps():
-            plan.confirm = self._also_meant(plan, mentions)
+            # "we loved Her and Past Lives": a title listed beside surely named ones but too unsure to act on
+            # is asked about after the answer ("Did you also mean …?"); a "yes" re-reads the message with it
+            # confirmed. Until then it is only kept out of the picks.
+            acted = {i for step in plan.steps() for c in step for i in [c["args"].get("item"), *c["args"].get("like", [])]}
+            plan.confirm = next((also_meant(m.item, m.text) for m in mentions
+                                 if m.decision == "ask" and m.evidence.get("listed") and m.item.id not in acted), None)
         if plan.confirm is not None:
             plan.confirm = {**plan.confirm, "text": text}
             if plan.confirm.get("also"):  # a "yes" redoes this message's search from the one before it
@@ -118,21 +121,17 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         t = " ".join(text.lower().split())
         self._go_on_past_what_they_know(plan, memory, t)
         if memory.last_recommend and not cues.CORRECTION.match(t):
+            # "more comedy", or its comparative ("crime films", then "something funnier"): more of a kind, within the search.
+            adds = any(not (m["w"].endswith("s") and lemma(m["w"]) != m["w"]) and self.lexicon.parse(m["w"])[0]
+                       for m in cues.MORE_OF.finditer(t)) or \
+                any(lemma(w) != w and self.lexicon.parse(lemma(w))[0] for w in re.findall(r"\b[a-z]+[^aeiou\W]er\b|\b[a-z]+ier\b", t))
             for call in (c for step in plan.steps() for c in step if c["name"] == ToolName.RECOMMEND):
                 # "I want a feel-good movie" asks anew in its own words; "fun!" goes on with the search.
                 if not (call["args"].get("wish") and cues.ASKS.search(t)):
-                    within_search(call["args"], memory, self.items, self.lexicon.audiences,
-                                  compares=bool(cues.LIKE.search(t) or cues.LIKE_THAT.search(t) or cues.MORE_LIKE.search(t)),
-                                  adds=any(not (m["w"].endswith("s") and lemma(m["w"]) != m["w"]) and self.lexicon.parse(m["w"])[0]
-                                           for m in cues.MORE_OF.finditer(t)) or self._comparative(t),
-                                  widens=bool(cues.ANY_ERA.search(t)))
+                    within_search(call["args"], memory, self.items, self.lexicon.audiences, adds=adds, widens=bool(cues.ANY_ERA.search(t)),
+                                  compares=bool(cues.LIKE.search(t) or cues.LIKE_THAT.search(t) or cues.MORE_LIKE.search(t)))
         self._keep_named_out(plan, [*memory.said, text])
         return plan
-
-    def _comparative(self, t: str) -> bool:
-        """Whether the message asks for more of a kind by its comparative ("funnier", "scarier"):
-        within the search, as "more comedy" is ("crime films", then "something funnier")."""
-        return any(lemma(w) != w and self.lexicon.parse(lemma(w))[0] for w in re.findall(r"\b[a-z]+[^aeiou\W]er\b|\b[a-z]+ier\b", t))
 
     def _outside_names(self, text: str, mentions: tuple[Mention, ...]) -> tuple[Mention, ...]:
         """Less the titles inside a longer name the catalog knows: "I like M. Night Shyamalan"
@@ -143,15 +142,6 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         names = [f" {' '.join(words[x.start:x.end])} " for x in self.attributes.find(text.lower(), written=text)
                  if x.exact and x.end - x.start > 1]
         return tuple(m for m in mentions if not any(folded(m.text) in name and folded(m.text) != name for name in names))
-
-    @staticmethod
-    def _also_meant(plan: Plan, mentions: tuple[Mention, ...]) -> dict | None:
-        """"we loved Her and Past Lives": a title listed beside surely named ones but too unsure
-        to act on is asked about after the answer ("Did you also mean …?"); a "yes" re-reads
-        the message with it confirmed. Until then it is only kept out of the picks."""
-        acted = {i for step in plan.steps() for c in step for i in [c["args"].get("item"), *c["args"].get("like", [])]}
-        return next((also_meant(m.item, m.text) for m in mentions
-                     if m.decision == "ask" and m.evidence.get("listed") and m.item.id not in acted), None)
 
     def _keep_named_out(self, plan: Plan, said: list[str]) -> None:
         """The films a person named in this conversation, even unsure ones (see
@@ -322,7 +312,14 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         attribute, count or reference), so "what's a good comedy?" stays a request."""
         if self.meaning is None or self._has_slots(t, positions=False):
             return None
-        meaning = self._chat_meaning(as_that_one(t), min_similarity)
+        # One the classifier can't place whole whose every clause is chat ("great suggestions,
+        # I'll check that one out") is chat, as its last clause says.
+        meaning = self.meaning.classify(said := as_that_one(t), min_similarity)
+        parts = [part for part in re.split(r"[,;]", said) if part.strip()]
+        if meaning is None and len(parts) > 1:
+            meanings = [self.meaning.classify(part, min_similarity) for part in parts]
+            if all(m is not None and m.intent in self.replies.chat for m in meanings):
+                meaning = meanings[-1]
         if meaning is None or meaning.intent not in self.replies.chat:
             return None
         if ordinal_in(t) is not None and (meaning.intent != "acknowledge" or "?" in t or cues.REQUEST.search(t)
@@ -333,17 +330,6 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         if meaning.intent != "goodbye" and says_it_missed(t):
             return None  # "not really my thing", "too gory for me": the picks missed ("too bad, bye!" is a goodbye)
         return Plan(answer=self.replies.chat[meaning.intent])
-
-    def _chat_meaning(self, t: str, min_similarity: float = MIN_SIMILARITY) -> Meaning | None:
-        """The meaning of a message; one the classifier can't place whole whose every clause is
-        chat ("great suggestions, I'll check that one out") is chat, as its last clause says."""
-        meaning = self.meaning.classify(t, min_similarity)
-        parts = [part for part in re.split(r"[,;]", t) if part.strip()]
-        if meaning is None and len(parts) > 1:
-            meanings = [self.meaning.classify(part, min_similarity) for part in parts]
-            if all(m is not None and m.intent in self.replies.chat for m in meanings):
-                return meanings[-1]
-        return meaning
 
     def _has_slots(self, t: str, positions: bool = True) -> bool:
         return bool(MENTIONS.get() or any(self.lexicon.parse(t)) or any(parse_era(t, self.latest_year))
@@ -396,8 +382,12 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         bare "seen" cut off at the "and"."""
         for m in reversed(list(cues.SPLIT.finditer(t))):
             head, tail = t[:m.start()].strip(), t[m.end():].strip()
-            if not head or not tail or not (cues.REQUEST.search(tail) or cues.OTHERS_AGAIN.search(tail) or cues.LIKE_THAT.search(tail)
-                                            or self._names_its_film(tail)):
+            if not head or not tail:
+                continue
+            # A question that names the film it asks about, by position or title ("what's the fourth about?")
+            # asks too; "who directed it?" after a reaction may mean another film.
+            if not (cues.REQUEST.search(tail) or cues.OTHERS_AGAIN.search(tail) or cues.LIKE_THAT.search(tail)
+                    or (q := item_question(tail, self.attributes, bool(mentioned(tail, "link")))) is not None and q.reference != "it"):
                 continue
             if any(folded(tail).startswith(folded(film.text)) for film in mentioned(tail, "link")):
                 continue  # "I loved Ratatouille and WALL-E, what else…": the "and" joins the films
@@ -421,12 +411,6 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
         kept = pointed if pointed and pointed["id"] not in disliked else None  # "…but hated the second. More like that?": not it
         return replace(memory, last_item=kept or last or memory.last_item, spoken_of=spoken,
                        liked_of=[c["args"]["item"] for c in feedback if c["args"].get("kind") == "liked"])
-
-    def _names_its_film(self, tail: str) -> bool:
-        """A question that names the film it asks about, by position or title ("what's the
-        fourth about?"); "who directed it?" after a reaction may mean another film."""
-        question = item_question(tail, self.attributes, bool(mentioned(tail, "link")))
-        return question is not None and question.reference != "it"
 
     def _card(self, item_id: str) -> dict | None:
         item = self.items.get(item_id)
