@@ -16,13 +16,9 @@ def _label(card: dict) -> str:
     return f"*{card['title']}* ({card['year']})" if card.get("year") else f"*{card['title']}*"
 
 
-def _unknown(payload: dict) -> list[str]:
-    lines = []
-    for entry in payload.get("unknown", []):
-        suggestions = [_label(s) for s in entry.get("suggestions", [])]
-        hint = f" Did you mean {_joined(suggestions, 'or')}?" if suggestions else ""
-        lines.append(f"I couldn't find “{entry['query']}” in the catalog.{hint}")
-    return lines
+def _not_found(query: str, suggestions: list[dict]) -> str:
+    hint = f" Did you mean {_joined([_label(s) for s in suggestions], 'or')}?" if suggestions else ""
+    return f"I couldn't find “{query}” in the catalog.{hint}"
 
 
 def _items(payload: dict, intro: str) -> list[str]:
@@ -180,7 +176,7 @@ def compose(tool_messages: list, had: str = "seen") -> str:
         if not payload:
             lines.append(f"Something went wrong looking that up: {message.content}")
             continue
-        lines += _unknown(payload)
+        lines += [_not_found(entry["query"], entry.get("suggestions", [])) for entry in payload.get("unknown", [])]
         if name == ToolName.RECOMMEND:
             seeds = payload.get("like") or []
             count, asked = len(payload.get("items", [])), _filters_text(payload.get("filters"))
@@ -222,8 +218,7 @@ def compose(tool_messages: list, had: str = "seen") -> str:
             elif items or payload.get("query"):
                 # The planner searches for titles ("have you got Hot Fuzz?"): none is called that.
                 if payload.get("query"):
-                    lines += _unknown({"unknown": [{"query": payload["query"],
-                                                    "suggestions": payload.get("suggestions", [])[:3]}]})
+                    lines.append(_not_found(payload["query"], payload.get("suggestions", [])[:3]))
                 lines += _items(payload, "Closest by description:")
             else:
                 lines.append("I found nothing like that in the catalog.")
