@@ -108,12 +108,12 @@ class FollowUpReading:
             changed = True
         changed = self._than_shown(t, args, memory) or changed
         genres, excluded = self.lexicon.parse(without_interjection(t), args.get("genres", ()))
-        year_from, year_to = parse_era(t, self.latest_year)
-        era = year_from is not None or year_to is not None
+        years = parse_era(t, self.latest_year)
+        era = years != (None, None)
         refining = bool(cues.ONLY.search(t) or cues.REFINE_OPENER.search(t)) or (not genres and len(t.split()) <= 6)
         if era and refining and not changed:
             # "no, something from the 2010s" / "only comedies from the 80s": the same list, another era.
-            set_era(args, year_from, year_to)
+            set_era(args, *years)
             changed = True
         if cues.ONLY.search(t) and genres:
             # "only comedies" narrows the current list: its genres and the new ones.
@@ -181,9 +181,8 @@ class FollowUpReading:
         if excluded:
             args["exclude_genres"] = sorted(set(args.get("exclude_genres", [])) | set(excluded))
             args["genres"] = [g for g in args.get("genres", []) if g not in excluded]
-        year_from, year_to = parse_era(rest, self.latest_year)
-        if year_from is not None or year_to is not None:
-            set_era(args, year_from, year_to)
+        if (era := parse_era(rest, self.latest_year)) != (None, None):
+            set_era(args, *era)
         else:
             self._than_shown(rest, args, memory)
         # "close, but more like Heat": the films after "like", else any the message names.
@@ -193,7 +192,7 @@ class FollowUpReading:
             args["like"] = list(dict.fromkeys([*args.get("like", []), *like]))
         if names_a_tag(rest, self.tags):
             args["wish"] = rest  # a catalog tag named: the new words are the wish now
-        if cues.COUNTED.search(rest) and year_from is None and year_to is None:
+        if cues.COUNTED.search(rest) and era == (None, None):
             args["k"] = self._count(rest)
         args = {k: v for k, v in args.items() if v not in (None, [], "")}
         return self._call(ToolName.RECOMMEND, **args)
