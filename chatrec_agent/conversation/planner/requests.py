@@ -50,9 +50,10 @@ _UNSEEN_AFTER = re.compile(r"(?<=\w)\s+(?:that |which )?(?:i|we|they|you)?\s*(?:
                            r"(?:seen|watched|see|watch)|(?:have |'ve )missed)(?:\s+(?:yet|before|already))?(?=\s*[?.!,]*\s*$)")
 
 
-# What a wish may open with that describes nothing: "anything from studio ghibli", "something
-# about time travel" wish for "studio ghibli", "time travel" (the embedding of the rest is sharper).
-_LEAD = re.compile(r"^(?:anything|something|stuff|ones?)\s+(?:from|by|with|about|involving|featuring|starring)\s+")
+# What a wish may open with that describes nothing: "but …", "so …"; "anything from studio ghibli",
+# "something about time travel" wish for "studio ghibli", "time travel" (the embedding of the rest is sharper).
+_LEAD = re.compile(r"^(?:(?:but|and|so|though|especially|particularly)\s+)?"
+                   r"(?:(?:anything|something|stuff|ones?)\s+(?:from|by|with|about|involving|featuring|starring)\s+)?")
 
 
 class RequestReading:
@@ -350,8 +351,7 @@ class RequestReading:
                  (head := _QUALIFIED.search(c[:m.start()])) else "" for c, unwanted in zip(clauses, against(clauses))]
         kept = [c for c in heads if c.strip() and self._describes(c, like)]
         # The wish is embedded and quoted back: drop the asking ("i want a …", "… please").
-        wish = " ".join(_LEAD.sub("", re.sub(r"^(?:but|and|so|though|especially|particularly)\s+", "", cues.ASKING.sub("", c.strip(" ?.!"))))
-                        for c in kept)
+        wish = " ".join(_LEAD.sub("", cues.ASKING.sub("", c.strip(" ?.!"))) for c in kept)
         wish = re.sub(r"\s+(?:please|tonight|today|for me|thanks)$", "", wish).strip(" ,")
         return wish or (" ".join(kept).strip(" ?.!") or None)
 
