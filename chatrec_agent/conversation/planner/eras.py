@@ -39,23 +39,24 @@ _BETWEEN = [re.compile(rf"\b{re.escape(_norm(a))} (\d{{4}}) {re.escape(_norm(b))
 _NEGATED = rf"(?P<neg>\b{_any(_DATA['negations'])}\b(?:\s+\w+){{0,2}}?\s+)?"
 _BEFORE = re.compile(_NEGATED + rf"\b{_any(_DATA['before'])}\s+(\d{{4}})s?\b")
 _AFTER = re.compile(_NEGATED + rf"\b(?P<word>{_any(_DATA['after'])})\s+(\d{{4}})s?\b")
+_REFUSING = re.compile(r"\b(?:watch|want|like|stand|see|care|fan|into)\w*")  # a bound refused (_refused)
 _SINCE = {_norm(w) for w in _DATA["since"]}
 _AROUND = re.compile(rf"(?<!\w){_any(_DATA['around'])} ?((?:19|20)\d\d)\b")
-_FULL_DECADE = re.compile(rf"\b(1[89]\d|20\d)0{_SUFFIX}\b")
-_SHORT_DECADE = re.compile(rf"(?<![\d£$€])'?\b([2-9]0){_SUFFIX}\b")
-# "années 1980", "los 90" (not "los 10 mejores": a bare number is a decade from 20 on).
-_PREFIXED_DECADE = re.compile(rf"\b{_PREFIX}\s+(?:(1[89]|20)(\d)|([2-9]))0\b")
-_NOUGHTIES = re.compile(rf"\b00s\b|\b2000{_SUFFIX}\b")
-_WORD_DECADE = re.compile(rf"\b(?:{_PREFIXED_WORD}|{_WORD})\b")
+# Every decade the text names, each way of writing it once, in order: "1980s", "80s", "'80s", "80er",
+# "années 1980", "los 90" (not "los 10 mejores": a bare number is a decade from 20 on), "00s", "eighties".
+_DECADES = re.compile(rf"\b(?P<century>1[89]|20)(?P<decade>\d)0{_SUFFIX}\b|(?<![\d£$€])'?\b(?P<short>[2-9])0{_SUFFIX}\b"
+                      rf"|\b{_PREFIX}\s+(?:(?P<pcentury>1[89]|20)(?P<pdecade>\d)|(?P<pshort>[2-9]))0\b"
+                      rf"|\b(?P<noughties>00)s\b|\b(?:{_PREFIXED_WORD}|{_WORD})\b")
+_JOINER = re.compile(r"^\W*(?:or|and|to|through|till|until|&|/|-)?\W*(?:the\s+)?$")  # between decades joined
 _YEAR = re.compile(rf"\b{_any(_DATA['from_year'])} (\d{{4}})\b|\b((?:19|20)\d\d) {_any(_DATA['year_nouns'])}\b")
 _RECENT = re.compile(rf"\b{_any(_DATA['recent'])}\b")
-# "my 10 year old", "a six-year-old": a person's age, no era.
 _MONOCHROME = re.compile(rf"(?<!\w){_any(_DATA['monochrome'])}(?!\w)")
+# "my 10 year old", "a six-year-old": a person's age, no era.
 _OLD = re.compile(rf"(?<!\byear )(?<!\byears )(?<!\bmonth )(?<!\bmonths )\b{_any(_DATA['old'])}\b(?! (one|ones)\b)")
 
 
 def _start(m: re.Match) -> int:
-    """The first year of the decade a _DECADE match names."""
+    """The first year of the decade a _DECADE or _DECADES match names (not "00s": 2000)."""
     if m.group("word"):
         return DECADE_WORDS[m.group("word")]
     if m.group("pword"):
@@ -87,7 +88,7 @@ def parse_era(text: str, latest_year: int) -> tuple[int | None, int | None]:
     if m := _AROUND.search(t):
         year = int(m.group(1))
         return year - 2, year + 2
-    if decades := _decades(t):
+    if decades := [(m.start(), m.end(), 2000 if m.group("noughties") else _start(m)) for m in _DECADES.finditer(t)]:
         # "the 50s or 60s", "80s and 90s", "the 70s to the 90s": decades joined are one span.
         gaps = [t[b:c] for (_, b, _), (c, _, _) in zip(decades, decades[1:])]
         joined = len(decades) > 1 and all(_JOINER.match(gap) for gap in gaps)
@@ -110,23 +111,3 @@ def _refused(t: str, m: re.Match) -> bool:
     """"I don't watch anything older than 2000": a bound negated further off, by a refusal to
     watch or want it ("I don't know many films older than 1980" asks for them)."""
     return negated_here(t[:m.start()]) and _REFUSING.search(t[max(0, m.start() - 40):m.start()]) is not None
-
-
-_REFUSING = re.compile(r"\b(?:watch|want|like|stand|see|care|fan|into)\w*")
-
-
-_JOINER = re.compile(r"^\W*(?:or|and|to|through|till|until|&|/|-)?\W*(?:the\s+)?$")
-
-
-def _decades(t: str) -> list[tuple[int, int, int]]:
-    """Every decade the text names, however written, in order: (start, end, first year)."""
-    firsts = ((_FULL_DECADE, lambda m: int(m.group(1)) * 10), (_SHORT_DECADE, lambda m: 1900 + int(m.group(1))),
-              (_PREFIXED_DECADE, lambda m: int(m.group(1)) * 100 + int(m.group(2)) * 10 if m.group(1)
-               else 1900 + int(m.group(3)) * 10),
-              (_NOUGHTIES, lambda m: 2000), (_WORD_DECADE, _start))
-    found: dict[int, tuple[int, int, int]] = {}
-    for pattern, first in firsts:
-        for m in pattern.finditer(t):
-            found.setdefault(m.start(), (m.start(), m.end(), first(m)))
-    spans = sorted(found.values())
-    return [d for n, d in enumerate(spans) if n == 0 or d[0] >= spans[n - 1][1]]  # overlapping readings: the first
