@@ -106,6 +106,8 @@ def refuses(before: str) -> bool:
 
 # "no I want something recent", "nope, just…": a reply's "no" opens the sentence and negates nothing in it.
 _NO_OPENER = re.compile(r"^\s*(?:no|nope|nah)\b[\s,!.]*(?=(?:i|we|just|only|give|show|something|anything)\b)")
+# Words that start a new sentence in a run-on message: a negation before them is over.
+_RESTARTS = frozenset("so just maybe if but please thanks thank i we then also instead because though or".split())
 
 
 def negated_here(before: str) -> bool:
@@ -126,9 +128,6 @@ def negated_here(before: str) -> bool:
     return False
 
 
-_RESTARTS = frozenset("so just maybe if but please thanks thank i we then also instead because though or".split())
-
-
 @lru_cache(maxsize=1)
 def _genre_words() -> frozenset[str]:
     return frozenset(p for p in seed_phrases() if " " not in p)
@@ -139,17 +138,17 @@ def against(clauses: Sequence[str]) -> list[str | None]:
     own) or "carried" (it only intensifies a clause before that refused something: "not into
     horror, especially slashers"; not after "I don't mind gore" or "isn't there …?"); None."""
     out: list[str | None] = []
-    refuses = False  # the clause before refused something
+    refused = False  # the clause before refused something
     for clause in clauses:
         words = " ".join(words_of(clause))
         if NEGATION.search(clause) or EXCESS.search(clause):
             out.append("own")
-            refuses = not (_accepts(words.split()) or _ASKS_WHAT_THERE_IS.match(words))
-        elif refuses and _CARRIES.match(f" {words} "):
+            refused = not (_accepts(words.split()) or _ASKS_WHAT_THERE_IS.match(words))
+        elif refused and _CARRIES.match(f" {words} "):
             out.append("carried")
         else:
             out.append(None)
-            refuses = refuses and not words  # an empty clause ("no westerns... let alone") goes on
+            refused = refused and not words  # an empty clause ("no westerns... let alone") goes on
     return out
 
 
