@@ -2787,11 +2787,19 @@ def test_every_film_of_a_rare_title_word_is_kept_out_of_the_picks(world):
 
 @pytest.mark.parametrize("text, title", [("zootopia with my nephew tonight, anything else animated?", "Zootopia"),
                                          ("currently rewatching lebowski, more comedies pls", "The Big Lebowski"),
-                                         ("seen spirited away and totoro, what other ghibli should i try", "My Neighbor Totoro")])
+                                         ("seen spirited away and totoro, what other ghibli should i try", "My Neighbor Totoro"),
+                                         ("home alone on repeat lol, more comedies please", "Home Alone")])
 def test_a_film_named_too_unsurely_to_act_on_is_no_pick(demo_world, text, title):
     catalog, parser = demo_world
     plan = parser.plan(text, Recall())
     assert by_title(catalog, title) in _excluded(plan) and by_title(catalog, title) not in feedback_of(plan), calls(plan)
+
+
+def test_one_everyday_word_keeps_its_film_among_the_picks(demo_world):
+    """Two everyday words that spell a title are likely it ("home alone on repeat"); one is
+    likely the word: "something to cheer me up" keeps *Up* among the picks."""
+    catalog, parser = demo_world
+    assert by_title(catalog, "Up") not in _excluded(parser.plan("something animated to cheer me up", Recall()))
 
 
 def test_what_is_said_of_a_run_or_of_all_picks_is_each_picks_verdict(world):

@@ -501,14 +501,16 @@ class MentionLinker:
         of the person's picks: ones a cue word points at ("I don't like frozen much", "something
         like gladiator", "moonlight was beautiful"), ones quoted or given a year, a series a cue
         points at ("seen all the alien movies"), and any title of words the language rarely
-        uses that is no kind, genre or attribute: a search for "elf every christmas" or "cube is
-        a cool low budget horror" finds *Elf* and *Cube*, which the person named. Not "I loved
+        uses, or of two everyday words or more, that is no kind, genre or attribute: a search for
+        "elf every christmas" or "mean girls quotes are my whole personality" finds *Elf* and
+        *Mean Girls*, which the person named. Not "I loved
         it" nor "we watched up to…"; nor a kind ("a Dracula film from the 30s" asks for
         *Dracula*)."""
         return tuple(m.item for m in self.plausible(text) if m.decision == "text" and not m.evidence["inside_name"] and (
             (m.evidence["cue"] or m.evidence["seen_cue"] or m.evidence["compare"] or m.evidence["cue_after"]) and not m.evidence["everyday"]
             or m.evidence["quoted"] or m.evidence["year"] or m.names_a_kind and m.said_of
-            or not any(m.evidence[f] for f in ("everyday", "vocabulary", "attribute", "kind_of", "indefinite", "role"))))
+            or not any(m.evidence[f] for f in ("vocabulary", "attribute", "kind_of", "indefinite", "role"))
+            and (not m.evidence["everyday"] or m.evidence["tokens"] >= 1.0)))  # "mean girls", "get out"; not "up"
 
     def rare_words_of(self, text: str) -> tuple[Item, ...]:
         """Films a word of the message all but names: a word the language rarely uses that is in
