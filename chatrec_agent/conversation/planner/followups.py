@@ -31,7 +31,7 @@ class FollowUpReading:
         # position named; a question naming one with no nearer meaning asks about it.
         named = pick(memory.last_shown, ordinal_in(t))
         if meaning is None and named is not None and (t.rstrip().endswith("?") or cues.QUESTION.match(t)):
-            meaning = Meaning("item_question", 0.0, 0.0)
+            meaning = Meaning("item_question")
         if meaning is None or meaning.intent == "request":
             return None
         # "are they good?" speaks of several films: not of the one in hand.

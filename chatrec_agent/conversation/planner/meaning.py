@@ -84,8 +84,6 @@ KINDRED = frozenset({"smalltalk", "goodbye", "acknowledge", "out_of_scope"})
 @dataclass(frozen=True)
 class Meaning:
     intent: str
-    similarity: float
-    margin: float
 
 
 class MeaningClassifier:
@@ -118,4 +116,4 @@ class MeaningClassifier:
         second = max((sim for label, sim in best.items() if label not in kin), default=-1.0)
         if top < min_similarity or top - second < MIN_MARGIN:
             return None
-        return Meaning(intent, round(top, 3), round(top - second, 3))
+        return Meaning(intent)
