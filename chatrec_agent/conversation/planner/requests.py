@@ -65,8 +65,6 @@ class RequestReading:
         if not (m := cues.SEARCH.match(t) or cues.IN_CATALOG.match(t)):
             return None
         query = m.group("q").strip()
-        if re.match(r"(your|a good|good|the best|popular|trending|worth)\b", query):
-            return None  # "what's your favourite movie?", "is there a good thriller?": a request
         if cues.PRONOUN.match(query) or ordinal_in(query) is not None:  # "tell me about it": the item just talked about
             target = self._target(query, memory)
             return self._call(ToolName.ITEM_DETAILS, item=target, fields=[]) if target else Plan(answer="About which one? Name a title.")
