@@ -2838,14 +2838,18 @@ def test_a_wish_is_what_describes_not_the_words_that_open_it(world, text, wish):
     assert call["args"].get("wish") == wish, call
 
 
-@pytest.mark.parametrize("text", ["my daughter loves frozen, anything similar?", "he enjoys frozen, got more like it?"])
-def test_a_taste_verb_in_any_person_points_at_a_title(world, text):
+@pytest.mark.parametrize("text, title", [("my daughter loves frozen, anything similar?", "Frozen"),
+                                         ("he enjoys frozen, got more like it?", "Frozen"),
+                                         ("my son adores toy story, anything similar?", "Toy Story")])
+def test_a_taste_verb_in_any_person_points_at_a_title(world, text, title):
     """"loves", "enjoys", "hates" are taste cues as "loved" is: "my daughter loves frozen" read
-    *Frozen* as plain words (picks for "my daughter loves frozen")."""
+    *Frozen* as plain words (picks for "my daughter loves frozen"). Someone else's taste is no
+    record of the speaker's."""
     catalog, parser = world
     plan = parser.plan(text, Recall())
-    frozen = by_title(catalog, "Frozen")
-    assert (plan.confirm or {}).get("item") == frozen or frozen in linked_ids(plan), (plan.answer, calls(plan))
+    film = by_title(catalog, title)
+    assert (plan.confirm or {}).get("item") == film or film in linked_ids(plan), (plan.answer, calls(plan))
+    assert not feedback_of(plan)
 
 
 def test_words_that_spell_a_longer_title_but_for_a_typo_are_not_its_first_word(big_world):

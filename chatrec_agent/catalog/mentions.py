@@ -116,7 +116,6 @@ _NAMED_AS = re.compile(r"\b(?:the|this|that) (?:movie|film)\s*$")
 ROLE_CUES = frozenset("play plays played playing".split())
 PERSON_NOUNS = frozenset("guy guys girl actor actress character person dude lady man woman fella fan fans".split())
 
-# A word after a span that says a title came before it ("Zootopia was great", "Psycho scared me").
 # What people call a film they liked or not, after "X was …" (the planner reads these as verdicts;
 # "good" only after "was": "is Heat good?" asks).
 PRAISE = frozenset("great amazing awesome excellent brilliant fantastic best masterpiece gem hilarious enjoyable beautiful "
@@ -129,6 +128,7 @@ SCORN = frozenset("awful terrible bad boring bored rubbish dull worst overrated 
 _JUDGED = re.compile(r"\s*(?:\(\s*\d{4}\s*\)\s*)?(?:is|was|are|were|'s|’s)\s+(?:(?:so|such|really|real|true|total|very|still|honestly|kinda|"
                      r"pretty|truly|just|absolutely|totally|lowkey|criminally|genuinely|seriously|the|a|an|my|most|one of the)\s+)*"
                      r"(?:" + "|".join(sorted(PRAISE | SCORN)) + r"|good)\b", re.IGNORECASE)
+# A word after a span that says a title came before it ("Zootopia was great", "Psycho scared me").
 CUES_AFTER = frozenset("was is were are looks look sounds sound seemed seems rocks rocked scared terrified made blew bored moved haunted".split())
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|&")
@@ -338,16 +338,16 @@ class MentionLinker:
         following = [t for t, s, _ in toks[j:j + 2] if not (year is not None and t == str(year) and s - end < 4)]
         after = following[0] if following else ""  # "Up (2009) is amazing": the word past the year
         zipf = min(zipf_frequency(" ".join(content) or raw, "en"), 8.0)
+        # A question inside the sentence says nothing of a title: "you don't know who the killer is".
+        asked_inside = re.search(r"\b(?:who|what|where|when|how|why|which|whether)\s*$", before) is not None
         return {
             "bias": 1.0,
             "year": float(year_gap is not None and year_gap <= 1),
             "year_clash": float(year_gap is not None and year_gap > 1),
-            # Not in a question inside the sentence: "you don't know who the killer is".
-            "cue_after": float(after in CUES_AFTER and not re.search(r"\b(?:who|what|where|when|how|why|which|whether)\s*$", before)),
+            "cue_after": float(after in CUES_AFTER and not asked_inside),
             # Not of a pick pointed at ("the third one was superb", "that one was great").
-            "judged": float(_JUDGED.match(text, end) is not None and not re.search(r"\b(?:who|what|where|when|how|why|which|whether)\s*$", before)
+            "judged": float(_JUDGED.match(text, end) is not None and not asked_inside
                             and not (i > 0 and (toks[i - 1][0] in SERIES_ORDINALS or toks[i - 1][0] in ("that", "this")))),
-            # "John Wick: Chapter 2": the person's title goes on past this one.
             # "John Wick: Chapter 2": the person's title goes on past this one.
             "continues": float(re.match(r"\s*[:–—-]\s*\w", text[end:]) is not None),
             # "just watched eternal sunshine": the word before starts a longer title with this one.
@@ -436,16 +436,20 @@ class MentionLinker:
         """Whether these words and the next spell a longer title, but for a typo: "blade runer"
         and "blade runners" are *Blade Runner*, not *Blade* and a stray word."""
         nxt = following[0] if following else ""
-        if not (nxt.isalpha() and len(nxt) > 3):
+        # Only where some title goes on with the next word's first letter: the fuzzy search is not
+        # run for every span of every message.
+        if not (nxt.isalpha() and len(nxt) > 3 and self._starts_a_title(f"{' '.join(words)} {nxt[0]}", whole_word=False)):
             return False
         # A word the language does not know may be a typo ("runer"); a known one only a near miss ("blade runners").
         close = self.closest(" ".join([*words, nxt]), 80.0 if zipf_frequency(nxt, "en") < TYPO_ZIPF else 90.0)
         return close is not None and key_of(close[0].title) != " ".join(words)
 
-    def _starts_a_title(self, words: str) -> bool:
-        """Whether some title's key starts with these words and goes on ("eternal sunshine" ...)."""
-        at = bisect.bisect_left(self._sorted_keys, words + " ")
-        return at < len(self._sorted_keys) and self._sorted_keys[at].startswith(words + " ")
+    def _starts_a_title(self, words: str, whole_word: bool = True) -> bool:
+        """Whether some title's key starts with these words and goes on ("eternal sunshine" ...);
+        not `whole_word`: with these letters ("blade r" ...)."""
+        prefix = words + " " if whole_word else words
+        at = bisect.bisect_left(self._sorted_keys, prefix)
+        return at < len(self._sorted_keys) and self._sorted_keys[at].startswith(prefix)
 
     def _series(self, key: str) -> list[Item]:
         """The films of the series this title heads, oldest first: the title itself (and its
@@ -465,7 +469,7 @@ class MentionLinker:
         # "Help!" written with its "!" is *Help!*, not the better-known *The Help*.
         mark = text[toks[j - 1][2]:toks[j - 1][2] + 1]
         ranked = sorted(found, key=lambda c: (abs(c[0].year - year) if year and c[0].year else 0,
-                                              not (mark in "!?" and mark and c[0].title.endswith(mark)), c[1],
+                                              not (mark and mark in "!?" and c[0].title.endswith(mark)), c[1],
                                               -self._popular.get(c[0].id, 0.0)))
         item, short = ranked[0]
         start, end = toks[i][1], toks[j - 1][2]
@@ -503,9 +507,8 @@ class MentionLinker:
         points at ("seen all the alien movies"), and any title of words the language rarely
         uses, or of two everyday words or more, that is no kind, genre or attribute: a search for
         "elf every christmas" or "mean girls quotes are my whole personality" finds *Elf* and
-        *Mean Girls*, which the person named. Not "I loved
-        it" nor "we watched up to…"; nor a kind ("a Dracula film from the 30s" asks for
-        *Dracula*)."""
+        *Mean Girls*, which the person named. Not "I loved it" nor "we watched up to…"; nor a kind
+        ("a Dracula film from the 30s" asks for *Dracula*)."""
         return tuple(m.item for m in self.plausible(text) if m.decision == "text" and not m.evidence["inside_name"] and (
             (m.evidence["cue"] or m.evidence["seen_cue"] or m.evidence["compare"] or m.evidence["cue_after"]) and not m.evidence["everyday"]
             or m.evidence["quoted"] or m.evidence["year"] or m.names_a_kind and m.said_of
