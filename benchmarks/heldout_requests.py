@@ -1279,6 +1279,31 @@ CASES_V43 = [
     (["anything from studio ghibli?"], genre_share("Animation", share=0.6)),
 ]
 
+# Batch 44 (2026-12-06, session 19): written and committed before running any of them, in chat's
+# own ways: a rewatch with "that vibe", kinds left out with the rest allowed, picks seen by bare
+# number, a lead character's kind, like X within an era, two kinds for a parent, a film as a mood,
+# a pick's runtime, a goodbye with an emoji, animation not for children, a mood said by what it is
+# not, a seen film told as a joke, a kind without its usual setting, like X but shorter, a typo'd
+# title liked, a film disliked by a short verdict.
+CASES_V44 = [
+    (["just rewatched the matrix lol, got anything w/ that vibe"], both(seeded(), links_only("the-matrix-1999"))),
+    (["i dont do horror or musicals, rest is fine"], both(has_list(), none_of("Horror", "Musical"))),
+    (["show me some thrillers", "1 and 3 already watched"], kinds_recorded("seen", "seen")),
+    (["anything with a strong female lead"], both(has_list(), links_only())),
+    (["something from the 90s thats like pulp fiction"], both(seeded(), years(1990, 1999))),
+    (["my dad loves westerns, gift ideas?"], both(genre_share("Western", share=0.6), links_only())),
+    (["inception melted my brain, more mindbenders pls"], like("inception-2010")),
+    (["some comedies", "hows long is the 2nd one?"], both(no_call("recommend"), no_call("record_feedback"))),
+    (["some dramas", "thats all for today, cya 👋"], both(no_list(), links_only())),
+    (["any animated films that arent for kids"], genre_share("Animation", share=0.6)),
+    (["not in the mood for anything heavy tbh"], both(has_list(), links_only())),
+    (["watched jaws yesterday, now i cant swim 😂 more like it?"], like("jaws-1975")),
+    (["sci-fi but no space stuff"], genre_share("Sci-Fi", share=0.6)),
+    (["recommend me something like the godfather but shorter"], both(seeded(), links_only("the-godfather-1972"))),
+    (["loved amelie so much!!"], recorded("amelie-2001", "liked")),
+    (["the dark knight? overrated imo"], both(links_only("the-dark-knight-2008"), not_recorded("liked"))),
+]
+
 # Group requests (held out, written before running them): turns are (speaker, text, mentioned).
 ANA, BEN, CLEO, ME = ("UANA", "Ana", "demo-03"), ("UBEN", "Ben", "demo-04"), ("UCLEO", "Cleo", "demo-05"), ("UME", "Me", "demo-02")
 
@@ -1374,7 +1399,8 @@ def main() -> None:
                             ("batch_40", CASES_V40),
                             ("batch_41", CASES_V41),
                             ("batch_42", CASES_V42),
-                            ("batch_43", CASES_V43)):
+                            ("batch_43", CASES_V43),
+                            ("batch_44", CASES_V44)):
             failures = run_cases(runtime, cases, name)
             report[name] = {"cases": len(cases), "passed": len(cases) - len(failures),
                             "pass_rate": round(1 - len(failures) / len(cases), 3), "failures": failures}
