@@ -2719,7 +2719,8 @@ def test_a_misspelt_title_with_a_word_of_no_film_is_still_looked_up(demo_world):
 
 @pytest.mark.parametrize("text, positions", [("watched the second and the fourth already", [1, 3]),
                                              ("i've seen 1st and 3rd, got others?", [0, 2]),
-                                             ("seen number 2 and number 3", [1, 2])])
+                                             ("seen number 2 and number 3", [1, 2]),
+                                             ("1 and 3 already watched", [0, 2]), ("seen 2 & 4", [1, 3])])
 def test_several_positions_seen_are_each_recorded(world, text, positions):
     """Held-out batch 42: "seen the 1st and the 3rd, any others?" recorded the first only (the
     liked path read each position, the seen path took the first)."""
@@ -2727,8 +2728,10 @@ def test_several_positions_seen_are_each_recorded(world, text, positions):
     memory = shown(catalog, "Heat", "Fargo", "Alien", "Casablanca")
     plan = parser.plan(text, memory)
     assert feedback_of(plan) == {memory.last_shown[p]["id"]: "seen" for p in positions}, calls(plan)
-    # What counts something else is no pick: "the first time".
+    # What counts something else is no pick: "the first time"; nor is a sequel's number or a range.
     assert feedback_of(parser.plan("loved the first time i saw the third one", memory)) == {memory.last_shown[2]["id"]: "liked"}
+    for other in ("i watched toy story 2 and 3 already", "seen between 1 and 3 of those kind of films"):
+        assert not set(feedback_of(parser.plan(other, memory))) & {c["id"] for c in memory.last_shown}, other
 
 
 @pytest.mark.parametrize("text, film, kind", [("fargo is so underrated", "Fargo", "liked"),
@@ -2870,3 +2873,41 @@ def test_what_is_said_right_after_a_span_is_evidence_of_a_film_or_of_people(big_
     (first, *_) = parser.linker.candidates(text)
     assert first.evidence["judged"] == judged, first.evidence
     assert first.evidence["role"] == float(text.startswith("ghost")), first.evidence
+
+
+@pytest.mark.parametrize("text, told", [("the matrix changed my life at 14", 1.0), ("casablanca kept me up all night", 1.0),
+                                        ("inception melted my brain", 1.0), ("heat, ended up skipping it", 0.0),
+                                        ("heat needed a nap after", 1.0)])
+def test_a_verb_telling_what_the_span_did_is_evidence_of_a_film(big_world, text, told):
+    """Our own chat-style messages: "the matrix changed my life", "gone girl kept me up all night"
+    were read as words. A verb in a past form right after the span tells what it did, as only a
+    thing seen does; after a pause ("heat, ended up…") the verb is a new clause's."""
+    _, parser = big_world
+    (first, *_) = parser.linker.candidates(text)
+    assert first.evidence["cue_after"] == told, first.evidence
+
+
+@pytest.mark.parametrize("text", ["just rewatched heat lol", "rewatched heat 🔥🔥", "loved fargo ngl, any more?"])
+def test_chats_interjections_end_a_cued_title_as_a_pause_does(big_world, text):
+    """"just rewatched the matrix lol": the title is all the cue points at, as before a comma."""
+    _, parser = big_world
+    (first, *_) = parser.linker.candidates(text)
+    assert first.evidence["whole"] == 1.0, first.evidence
+    assert parser.linker.candidates("loved fargo north dakota")[0].evidence["whole"] == 0.0
+
+
+@pytest.mark.parametrize("text", ["thats all for today, cya 👋", "cya!", "ok ttyl", "that's it for now 👋👋"])
+def test_a_goodbye_in_chat_shorthand_or_with_emoji_gets_no_list(world, text):
+    """Held-out batch 44: "thats all for today, cya 👋" searched for its words: "cya" is chat
+    shorthand, and emoji, unknown to the sentence model's vocabulary, pulled it off its meaning."""
+    catalog, parser = world
+    plan = parser.plan(text, shown(catalog, "Heat", "Fargo"))
+    assert not calls(plan) and plan.answer == parser.replies.chat["goodbye"], (calls(plan), plan.answer)
+
+
+@pytest.mark.parametrize("text", ["👋", "🎈", "👍👍", "?!"])
+def test_a_message_of_only_emoji_or_marks_asks_for_nothing(world, text):
+    catalog, parser = world
+    assert parser.plan(text, Recall()).answer == parser.replies.chat["smalltalk"]
+    plan = parser.plan(text, shown(catalog, "Heat", "Fargo"))
+    assert not calls(plan) and plan.answer == parser.replies.chat["acknowledge"], (calls(plan), plan.answer)

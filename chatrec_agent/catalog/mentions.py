@@ -40,6 +40,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+import simplemma
 from rapidfuzz import fuzz, process
 from wordfreq import zipf_frequency
 
@@ -87,8 +88,10 @@ COMPARISONS = re.compile(r"(?:" + NOT_THE_VERB + r"\blike|similar to|"
 # a time said after it too ("we watched Up last night", "saw Heat again").
 _TIME_AFTER = (r"(?:last|this) (?:night|week|weekend|month|year|summer|winter|time|morning|evening)|the other (?:day|night)|"
                r"recently|(?:a (?:while|week|month|year)|\w+ (?:days|weeks|months|years)) ago")
-_PHRASE_END = re.compile(r"\s*(?:$|[,.;:!?)…]|\(|(?:and|or|but|from|with|without|by|in|on|for|too|though|please|instead|"
-                         r"last|yesterday|tonight|today|again|twice|once|" + _TIME_AFTER + r")\b)")
+# Chat's interjections and emoji close a phrase as punctuation does ("rewatched the matrix lol").
+_INTERJECTIONS = r"lol|lmao\w*|haha\w*|omg|ngl|tbh|imo|fr|rn|btw|smh|tho|though"
+_PHRASE_END = re.compile(r"\s*(?:$|[,.;:!?)…]|\(|[\u2600-\u27bf\U0001f000-\U0001faff]|(?:and|or|but|from|with|without|by|in|on|for|too|please|instead|"
+                         r"last|yesterday|tonight|today|again|twice|once|" + _INTERJECTIONS + "|" + _TIME_AFTER + r")\b)")
 # Where a title a cue points at surely ends: a pause, or a time phrase ("last night", "recently",
 # "a week ago"); not at the words titles hold ("Pride and Prejudice", "Alien: Covenant", "The Last
 # Samurai", "Born Yesterday", "Never Say Never Again").
@@ -130,6 +133,16 @@ _JUDGED = re.compile(r"\s*(?:\(\s*\d{4}\s*\)\s*)?(?:is|was|are|were|'s|’s)\s+(
                      r"(?:" + "|".join(sorted(PRAISE | SCORN)) + r"|good)\b", re.IGNORECASE)
 # A word after a span that says a title came before it ("Zootopia was great", "Psycho scared me").
 CUES_AFTER = frozenset("was is were are looks look sounds sound seemed seems rocks rocked scared terrified made blew bored moved haunted".split())
+# Past forms simplemma cannot tell from their lemma by the "-ed" ending.
+_IRREGULAR_PAST = frozenset("made blew kept had got broke left gave took felt hit ran won lost tore shook wrecked".split())
+
+
+def _told_of(word: str) -> bool:
+    """A verb after the span that tells what it did, as a film does to the person: "the matrix
+    changed my life", "gone girl kept me up", "coco made us sob"."""
+    if word in _IRREGULAR_PAST:
+        return True
+    return word.endswith("ed") and len(word) > 4 and simplemma.lemmatize(word, lang="en") != word
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|&")
 # Plural nouns after a span that make it a kind or a series: "the Spy movies", "Marvel films".
@@ -337,6 +350,7 @@ class MentionLinker:
         year_gap = abs(year - item.year) if year is not None and item.year is not None else None
         following = [t for t, s, _ in toks[j:j + 2] if not (year is not None and t == str(year) and s - end < 4)]
         after = following[0] if following else ""  # "Up (2009) is amazing": the word past the year
+        told = j < len(toks) and not text[end:toks[j][1]].strip()  # the next word, with no pause before it
         zipf = min(zipf_frequency(" ".join(content) or raw, "en"), 8.0)
         # A question inside the sentence says nothing of a title: "you don't know who the killer is".
         asked_inside = re.search(r"\b(?:who|what|where|when|how|why|which|whether)\s*$", before) is not None
@@ -344,7 +358,7 @@ class MentionLinker:
             "bias": 1.0,
             "year": float(year_gap is not None and year_gap <= 1),
             "year_clash": float(year_gap is not None and year_gap > 1),
-            "cue_after": float(after in CUES_AFTER and not asked_inside),
+            "cue_after": float((after in CUES_AFTER or told and _told_of(after)) and not asked_inside),
             # Not of a pick pointed at ("the third one was superb", "that one was great").
             "judged": float(_JUDGED.match(text, end) is not None and not asked_inside
                             and not (i > 0 and (toks[i - 1][0] in SERIES_ORDINALS or toks[i - 1][0] in ("that", "this")))),
