@@ -184,6 +184,8 @@ class IntentParser(FeedbackReading, RequestReading, WatchlistReading, QuestionRe
             return Plan(answer=DECLINE_ADMIN)
         if cues.OTHERS.search(raw.lower()):
             return Plan(answer=DECLINE_OTHERS)
+        if not re.search(r"[^\W_]", raw):  # only emoji or marks ("👋", "👍", "🎈"): a reaction that asks for nothing
+            return Plan(answer=self.replies.chat["acknowledge" if memory.last_shown else "smalltalk"])
         rest = t[m.end():].strip(" ,.!?…") if (m := cues.GREETING.match(t)) else None  # what follows a greeting
         if cues.HELP.match(t) or (rest is not None and cues.HELP.match(rest)):
             return Plan(answer=self.replies.help)  # "hey! what can you do?" too

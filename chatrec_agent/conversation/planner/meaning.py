@@ -9,6 +9,7 @@ of the runner-up, otherwise the rules' reading stands.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+_EMOJI = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d]+")
 MIN_SIMILARITY = 0.55
 # After thanks that ask for nothing, a closing is what people mostly mean: a lower bar for the
 # rest ("that's plenty for tonight, thanks so much!"), still clearly ahead of a request.
@@ -105,7 +107,9 @@ class MeaningClassifier:
 
     def classify(self, text: str, min_similarity: float = MIN_SIMILARITY) -> Meaning | None:
         """The intent whose nearest example is close enough and clearly ahead, or None."""
-        text = " ".join(text.split()).strip(" ,;:-–—")  # a clause cut at its comma is the clause
+        # A clause cut at its comma is the clause; emoji are unknown to the model's vocabulary and
+        # only pull the sentence off its meaning ("that's all for today, see you 👋").
+        text = " ".join(_EMOJI.sub(" ", text).split()).strip(" ,;:-–—")
         vector = np.asarray(self.encode([text])[0], dtype=np.float32)
         sims = self.vectors @ vector
         best: dict[str, float] = {}

@@ -42,7 +42,16 @@ def ordinals_in(text: str) -> list[tuple[int, int, int]]:
     found = [(m.start(), m.end(), ORDINALS[m.group(1)]) for m in re.finditer(rf"\b({words})\b", text.lower())]
     found += [(m.start(), m.end(), int(m.group(1))) for m in re.finditer(r"(?:#|number |no\. ?)(\d{1,2})\b", text.lower())]
     found += [(m.start(), m.end(), -1) for m in _LAST.finditer(text.lower())]
+    found += [(m.start("n") + d.start(), m.start("n") + d.end(), int(d.group())) for m in _NUMBER_LIST.finditer(text.lower())
+              for d in re.finditer(r"[1-9]", m.group("n"))]
     return sorted(found)
+
+
+# Bare numbers listed at a clause's start or after a verb of what was done with them ("1 and 3
+# already watched", "seen 2, 4 and 5") point at picks as "#1" does; one alone is a count or a
+# rating ("2 more", "rate it 4"), and after other words a sequel's ("toy story 2 and 3").
+_NUMBER_LIST = re.compile(r"(?:^|(?<!\d)[,.;:!?]|\b(?:seen|saw|watched|liked|loved|hated|disliked|rate|rated|both|only|also))\s*"
+                          r"(?P<n>[1-9](?:\s*(?:,|&|and)\s*[1-9](?![\w./-]|,\d|\s*(?:stars?|★|/|out of)\b))+)")
 
 
 # "the first time I saw…", "the second half", "my second favourite": an ordinal that counts
