@@ -15,10 +15,11 @@ ReDial's seekers were asked to write films as "Title (YYYY)", so their words say
 people write in Slack: lowercase, no year, everyday words that are titles ("we watched up last
 night"). Our own labelled messages (benchmarks/labels/own_messages.jsonl, every third line held
 out) are reported apart; with --fit-own they are fitted and cross-validated beside them too.
-(Not by default: their first 340 were written to shares we asked for, a third of them films
-whose titles are everyday words, and a fit on them learns that lower-case messages and
-everyday words name films: 44 planner tests failed, with "Up" linked in lists, "blade" for
-"blade runer", "saw" in "my brother saw it last week".)
+Not by default, and by default only from line 341 on, the messages in chat's own proportions:
+the first 340 were written to shares we asked for, a third of them films whose titles are
+everyday words, and a fit on them learns that lower-case messages and everyday words name
+films (44 planner tests failed, with "Up" linked in lists, "blade" for "blade runer", "saw" in
+"my brother saw it last week").
 
     python benchmarks/fit_mentions.py --write    # writes chatrec_agent/catalog/data/mention_model.json
 """
@@ -49,10 +50,15 @@ OWN = LABELS.parent / "own_messages.jsonl"
 WHOSE = {False: "real seekers'", True: "real seekers' and our own"}
 
 
-def own_messages(path: Path, part: str) -> list[tuple[str, dict]]:
-    """(text, label) for our own labelled messages of the part: every third line is held out."""
+# Where our own messages in chat's own proportions begin (the lines before were written to shares we set).
+NATURAL_FROM = 341
+
+
+def own_messages(path: Path, part: str, first_line: int = 1) -> list[tuple[str, dict]]:
+    """(text, label) for our own labelled messages of the part, from `first_line` on: every third
+    line is held out."""
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [(label["text"], label) for n, line in enumerate(lines, 1) if (n % 3 == 0) == (part == "heldout")
+    return [(label["text"], label) for n, line in enumerate(lines, 1) if (n % 3 == 0) == (part == "heldout") and n >= first_line
             for label in [json.loads(line)]]
 
 
@@ -154,7 +160,10 @@ def main() -> None:
     parser.add_argument("--catalog", type=Path, default=Path("../shared/datasets/ml-latest-small"))
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--own", type=lambda s: Path(s) if s else None, default=OWN, help="our own labelled messages (JSONL); '' for none")
-    parser.add_argument("--fit-own", action="store_true", help="fit on our own messages' tuning part too")
+    parser.add_argument("--fit-own", action="store_true",
+                        help="fit on our own messages' tuning part too, from line --own-from on")
+    parser.add_argument("--own-from", type=int, default=NATURAL_FROM,
+                        help="the first line of our own messages fitted on (by default the part in chat's own proportions)")
     parser.add_argument("--precision", type=float,
                         help="of the links made; by default the least of --targets whose cross-validated false links "
                              "stay within --max-false")
@@ -174,17 +183,18 @@ def main() -> None:
     linker = MentionLinker(catalog, planner_vocabulary(catalog), MentionModel(dict(PRIOR_WEIGHTS), 0.5, 0.25))
     own = {part: own_messages(args.own, part) if args.own else [] for part in ("dev", "heldout")}
     redial = {part: list(labelled_turns(dialogues, labels, part)) for part in ("dev", "heldout")}
+    fitted_own = own_messages(args.own, "dev", args.own_from) if args.own and args.fit_own else []
     prior_on_dev = figures(linker, redial["dev"])
     report: dict = {}
     precision = args.precision
     if precision is None:
         # The folds: the tuning part's conversations, and our own messages a few at a time.
         dev = [list(labelled_turns([d], labels, "dev")) for d in dialogues if not heldout(str(d["conversation_id"]))]
-        dev += [own["dev"][i:i + 5] for i in range(0, len(own["dev"]), 5)] if args.fit_own else []
+        dev += [fitted_own[i:i + 5] for i in range(0, len(fitted_own), 5)]
         report["cross_validated"] = cross_validated(linker, dev, args)
         within = [t for t, got in report["cross_validated"].items() if got["false_links_per_200_turns"] <= args.max_false]
         precision = min(within) if within else max(args.targets)
-    x, y, turns = examples(linker, redial["dev"] + (own["dev"] if args.fit_own else []))
+    x, y, turns = examples(linker, redial["dev"] + fitted_own)
     model = fitted_model(x, y, args, precision)
     fitted = linker.with_model(model)
     failures: list = []
