@@ -13,6 +13,7 @@ from wordfreq import top_n_list
 from chatrec_agent.catalog import Catalog, Interaction, Item
 from chatrec_agent.catalog.attributes import AttributeVocabulary
 from chatrec_agent.catalog.load import load_catalog
+from chatrec_agent.catalog.mentions import aliases
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.model import OfflinePlanner
 from chatrec_agent.settings import settings_from_dict
@@ -2911,3 +2912,23 @@ def test_a_message_of_only_emoji_or_marks_asks_for_nothing(world, text):
     assert parser.plan(text, Recall()).answer == parser.replies.chat["smalltalk"]
     plan = parser.plan(text, shown(catalog, "Heat", "Fargo"))
     assert not calls(plan) and plan.answer == parser.replies.chat["acknowledge"], (calls(plan), plan.answer)
+
+
+@pytest.mark.parametrize("text", ["the godfather 2 is better anyway", "loved godfather 2", "seen the godfather part 2"])
+def test_a_sequel_written_by_its_number_is_that_sequel(demo_world, text):
+    """Our own chat-style messages: "the godfather 2 is better anyway" linked *The Godfather*
+    and left "2" over. "Part II", "Chapter Two", "Vol. 1" are written as the number after the head."""
+    catalog, parser = demo_world
+    assert {m.item.id for m in parser.linker.find(text)} == {by_title(catalog, "The Godfather Part II")}, text
+    assert ("john wick 2", False) in aliases("John Wick: Chapter Two") and ("kill bill 1", False) in aliases("Kill Bill: Vol. 1")
+
+
+@pytest.mark.parametrize("text, possessed", [("my grandfather's drive took nine hours", 1.0), ("our drive home was long", 1.0),
+                                             ("their heat pump broke", 1.0), ("we showed her up", 0.0), ("loved heat", 0.0)])
+def test_someones_thing_is_no_title(big_world, text, possessed):
+    """Our own chat-style messages: "my grandfather's platoon landed on omaha beach" seeded
+    *Platoon*. A possessive before a span makes it someone's thing, as "a" makes it any one."""
+    _, parser = big_world
+    first = next(m for m in parser.linker.candidates(text) if m.text.lower() in ("platoon", "drive", "heat", "up"))
+    assert first.evidence["possessed"] == possessed, first.evidence
+    assert not linked_ids(parser.plan(text, Recall())) or not possessed

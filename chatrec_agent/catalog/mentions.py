@@ -54,17 +54,18 @@ MAX_TITLE_TOKENS = 12
 RARE_ZIPF = 3.3
 TYPO_ZIPF = 1.5  # a word the language does not know: a typo, or a name
 ARTICLES = ("the", "a", "an")
+POSSESSIVES = frozenset("my your his our their its ur".split())
 
 # Features, in the order of the weights. Each is 0..1 or a small count.
 FEATURES = ("bias", "year", "year_clash", "quoted", "capitalised", "cue", "seen_cue", "compare", "whole", "cue_after", "judged", "continues", "begun_before",
-            "common", "everyday", "vocabulary", "tokens", "popular", "short_form", "lowercase_message", "indefinite",
+            "common", "everyday", "vocabulary", "tokens", "popular", "short_form", "lowercase_message", "indefinite", "possessed",
             "kind_of", "inside_name", "role", "attribute", "listed", "named_as")
 PRIOR_WEIGHTS = {
     "bias": -1.0, "year": 4.0, "year_clash": -1.5, "quoted": 3.0, "capitalised": 2.0, "cue": 1.5, "seen_cue": 0.5, "compare": 2.5, "whole": 1.5,
     "cue_after": 1.0, "judged": 1.5,
     "continues": -2.0, "begun_before": -2.0, "everyday": -1.5,
     "common": -0.9, "vocabulary": -2.0, "tokens": 0.6, "popular": 1.0, "short_form": -0.8,
-    "lowercase_message": 0.0, "indefinite": -2.0, "kind_of": -1.5, "inside_name": -2.5, "role": -2.0,
+    "lowercase_message": 0.0, "indefinite": -2.0, "possessed": -2.0, "kind_of": -1.5, "inside_name": -2.5, "role": -2.0,
     "attribute": -2.0, "listed": 1.5, "named_as": 3.0,
 }
 PRIOR_THRESHOLDS = {"link": 0.5, "ask": 0.25}
@@ -175,6 +176,8 @@ def key_of(text: str) -> str:
     return " ".join(words)
 
 
+_NUMBERED = re.compile(r"^(?P<head>.+?)(?:\s*:\s*|\s+)(?:part|chapter|episode|vol\.?|volume)\s+(?P<n>[0-9]+|[ivx]+|two|three|four|five|six)$",
+                     re.IGNORECASE)
 _OWNER = re.compile(r"^(?:[A-Z][\w.]*\s+){0,2}[A-Z][\w.]*(?:'s|s')\s+(?P<rest>\S.*)$")
 
 
@@ -196,6 +199,10 @@ def aliases(title: str) -> list[tuple[str, bool]]:
             head = name[:cut.start()]
             if len(key_of(head)) >= 3:
                 out.append((head, True))
+        # A sequel by its number: "The Godfather: Part II", "John Wick: Chapter Two" and "Back to
+        # the Future Part II" are written "godfather 2", "john wick 2", "back to the future 2".
+        if (sequel := _NUMBERED.match(name)) and len(key_of(sequel.group("head"))) >= 3:
+            out.append((f"{sequel.group('head')} {sequel.group('n')}", False))
     seen: set[str] = set()
     result = []
     for name, short in out:
@@ -384,6 +391,10 @@ class MentionLinker:
             "lowercase_message": float(not mixed),
             "indefinite": float(toks[i][0] in ("a", "an") and not key_of(item.title).startswith(toks[i][0] + " ")
                                 and not fold(item.title).startswith(toks[i][0] + " ")),
+            # "my grandfather's platoon", "our drive home": someone's thing, not a title ("her" is
+            # as often the object: "showed her Up"); unless the two start a title ("Schindler's List").
+            "possessed": float(i > 0 and (toks[i - 1][0] in POSSESSIVES or re.fullmatch(r"\w+['’]s", toks[i - 1][0]) is not None)
+                               and not (self._starts_a_title(joined := f"{toks[i - 1][0]} {' '.join(words)}") or joined in self.by_key)),
             "kind_of": float(after in self.kind_nouns or _SERIES_BEFORE.search(before) is not None),
             "inside_name": float(mixed and _inside_name(text, toks, i, j, year)),
             "role": float(i > 0 and toks[i - 1][0] in ROLE_CUES or after in PERSON_NOUNS),
