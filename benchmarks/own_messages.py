@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -38,12 +39,17 @@ from chatrec_agent.runtime import Runtime  # noqa: E402
 from chatrec_agent.settings import settings_from_dict  # noqa: E402
 
 
+# "@bot have u got anything like superbad": in Slack and Discord the bot's own mention is the
+# platform's, and the adapters take it out before the agent reads the message (bot/slack/app.py).
+_BOT_ADDRESS = re.compile(r"@(?:bot|reelbot)\b[:,]?\s*", re.IGNORECASE)
+
+
 def replay(runtime: Runtime, messages: list[tuple[str, dict]], part: str, run: str, failures: list | None) -> dict:
     turns = false_links = false_writes = named_total = acted = asked = returned = asked_unnamed = 0
     latencies = []
     for n, (text, label) in enumerate(messages):
         conversation, user = f"own:{run}:{part}:{n}", f"own-{run}-{part}-{n}"
-        reply = runtime.agent.respond(conversation, user, text)
+        reply = runtime.agent.respond(conversation, user, _BOT_ADDRESS.sub("", text))
         messages_ = runtime.agent.history(conversation)
         start = max(i for i, m in enumerate(messages_) if m.type == "human")
         turn = Turn(reply, messages_[start + 1:])

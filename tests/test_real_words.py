@@ -2921,6 +2921,7 @@ def test_a_sequel_written_by_its_number_is_that_sequel(demo_world, text):
     catalog, parser = demo_world
     assert {m.item.id for m in parser.linker.find(text)} == {by_title(catalog, "The Godfather Part II")}, text
     assert ("john wick 2", False) in aliases("John Wick: Chapter Two") and ("kill bill 1", False) in aliases("Kill Bill: Vol. 1")
+    assert aliases("Ocean's Eleven")[0] == aliases("Ocean's 11")[0]  # as "Ghostbusters II" is "Ghostbusters 2"
 
 
 @pytest.mark.parametrize("text, possessed", [("my grandfather's drive took nine hours", 1.0), ("our drive home was long", 1.0),
@@ -2932,3 +2933,17 @@ def test_someones_thing_is_no_title(big_world, text, possessed):
     first = next(m for m in parser.linker.candidates(text) if m.text.lower() in ("platoon", "drive", "heat", "up"))
     assert first.evidence["possessed"] == possessed, first.evidence
     assert not linked_ids(parser.plan(text, Recall())) or not possessed
+
+
+@pytest.mark.parametrize("text, alone", [("the matrix?", 1.0), ("ok. the matrix!", 1.0), ("the matrix, any good?", 0.0),
+                                         ("what about the matrix?", 0.0)])
+def test_a_sentence_of_a_title_alone_is_evidence_of_the_film(big_world, text, alone):
+    """Our own chat-style messages: people answer with a title alone ("the princess bride?",
+    "misery", "raiders"), which linked nothing; everyday words alone stay words ("yes!", "up?")."""
+    _, parser = big_world
+    first = next(m for m in parser.linker.candidates(text) if m.text.lower() == "the matrix")
+    assert first.evidence["alone"] == alone, first.evidence
+    for everyday in ("yes!", "up?", "no.", "next"):
+        assert not parser.linker.find(everyday) or all(m.decision == "text" for m in parser.linker.find(everyday)), everyday
+    (alone_, *_), (in_sentence, *_) = parser.linker.find("the matrix?"), parser.linker.find("the matrix on tv tonight")
+    assert alone_.decision != "text" and alone_.score > in_sentence.score, (alone_, in_sentence)

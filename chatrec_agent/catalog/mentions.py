@@ -58,14 +58,14 @@ POSSESSIVES = frozenset("my your his our their its ur".split())
 
 # Features, in the order of the weights. Each is 0..1 or a small count.
 FEATURES = ("bias", "year", "year_clash", "quoted", "capitalised", "cue", "seen_cue", "compare", "whole", "cue_after", "judged", "continues", "begun_before",
-            "common", "everyday", "vocabulary", "tokens", "popular", "short_form", "lowercase_message", "indefinite", "possessed",
+            "common", "everyday", "vocabulary", "tokens", "popular", "short_form", "lowercase_message", "indefinite", "possessed", "alone",
             "kind_of", "inside_name", "role", "attribute", "listed", "named_as")
 PRIOR_WEIGHTS = {
     "bias": -1.0, "year": 4.0, "year_clash": -1.5, "quoted": 3.0, "capitalised": 2.0, "cue": 1.5, "seen_cue": 0.5, "compare": 2.5, "whole": 1.5,
     "cue_after": 1.0, "judged": 1.5,
     "continues": -2.0, "begun_before": -2.0, "everyday": -1.5,
     "common": -0.9, "vocabulary": -2.0, "tokens": 0.6, "popular": 1.0, "short_form": -0.8,
-    "lowercase_message": 0.0, "indefinite": -2.0, "possessed": -2.0, "kind_of": -1.5, "inside_name": -2.5, "role": -2.0,
+    "lowercase_message": 0.0, "indefinite": -2.0, "possessed": -2.0, "alone": 1.5, "kind_of": -1.5, "inside_name": -2.5, "role": -2.0,
     "attribute": -2.0, "listed": 1.5, "named_as": 3.0,
 }
 PRIOR_THRESHOLDS = {"link": 0.5, "ask": 0.25}
@@ -156,7 +156,7 @@ _PARENS = re.compile(r"\s*\((?:a\.k\.a\.\s*)?([^()]*)\)")
 
 # Sequels are written every way: "Ghostbusters II", "Ghostbusters 2", "Chapter Two".
 _NUMBERS = {"&": "and", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
-            "ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+            "eleven": "11", "twelve": "12", "ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
 
 
 def tokens(text: str) -> list[tuple[str, int, int]]:
@@ -395,6 +395,9 @@ class MentionLinker:
             # as often the object: "showed her Up"); unless the two start a title ("Schindler's List").
             "possessed": float(i > 0 and (toks[i - 1][0] in POSSESSIVES or re.fullmatch(r"\w+['’]s", toks[i - 1][0]) is not None)
                                and not (self._starts_a_title(joined := f"{toks[i - 1][0]} {' '.join(words)}") or joined in self.by_key)),
+            # A sentence of the title alone: "the princess bride?", "misery", "Room! Yes, great idea".
+            "alone": float(re.search(r"(?:^|[.!?…]\s)[\W_]*$", text[:start]) is not None
+                           and re.match(r"[^\w.!?…]*(?:[.!?…]|$)", text[end:]) is not None),
             "kind_of": float(after in self.kind_nouns or _SERIES_BEFORE.search(before) is not None),
             "inside_name": float(mixed and _inside_name(text, toks, i, j, year)),
             "role": float(i > 0 and toks[i - 1][0] in ROLE_CUES or after in PERSON_NOUNS),
