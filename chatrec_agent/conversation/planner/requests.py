@@ -73,10 +73,9 @@ class RequestReading:
             return None  # "have you got anything like Spirited Away?": a request like it
         if match is None and (memory.last_item or memory.last_shown) and (by_meaning := self._by_meaning(t, memory)):
             return by_meaning  # "what's the story?" is about the item in hand
-        if match is None and not any(lemma(w) not in cues.ASKING_WORDS and w not in cues.KINDS for w in phrase_words(query).split()):
-            return None  # "do you have any good recommendations?": a request with nothing to search
-        if match is None and (self.lexicon.parse(query)[0] or self._mentions(query) or len(query.split()) > 4):
-            return None  # "is there a good sci-fi from the 90s?", "do you have anything by Kubrick?": requests
+        if match is None and (not any(lemma(w) not in cues.ASKING_WORDS and w not in cues.KINDS for w in phrase_words(query).split())
+                              or self.lexicon.parse(query)[0] or self._mentions(query) or len(query.split()) > 4):
+            return None  # requests: with nothing to search ("any good recommendations?"), or for kinds ("a good sci-fi from the 90s?", "anything by Kubrick?")
         if match is None and re.match(r"^(?:what is|what's)\b", t) and _everyday(query, WRITTEN.get()) \
                 and not self.linker.candidates(query):
             return None  # "what's left?", "what's new?": everyday words holding no title, asked of none
