@@ -4,6 +4,7 @@ class of failure seen on real dialogues, in several phrasings of our own."""
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import replace
 
@@ -13,7 +14,7 @@ from wordfreq import top_n_list
 from chatrec_agent.catalog import Catalog, Interaction, Item
 from chatrec_agent.catalog.attributes import AttributeVocabulary
 from chatrec_agent.catalog.load import load_catalog
-from chatrec_agent.catalog.mentions import aliases
+from chatrec_agent.catalog.mentions import LOWER, MentionModel, aliases
 from chatrec_agent.conversation.planner.memory import Recall
 from chatrec_agent.conversation.planner.model import OfflinePlanner
 from chatrec_agent.settings import settings_from_dict
@@ -1993,10 +1994,12 @@ def test_it_after_a_film_named_unsurely_is_neither_that_film_nor_an_older_one(bi
     assert feedback_of(plan) == {by_title(catalog, "Fargo"): "liked"}, calls(plan)
 
 
+# Unsure titles in lower case (mention_model.json's lower-case weights: "i hated the matrix", "we
+# watched heat last night" are sure there, as people in chat mean them).
 @pytest.mark.parametrize("text, title, kind", [
-    ("i didn't enjoy heat, way too slow. something with more action?", "Heat", "disliked"),
-    ("we watched heat last night, any good comedies?", "Heat", "seen"),
-    ("i hated the matrix, any good comedies?", "The Matrix", "disliked")])
+    ("frozen bored me, way too slow. something with more action?", "Frozen", "disliked"),
+    ("we watched frozen last night, any good comedies?", "Frozen", "seen"),
+    ("frozen bored me. any good comedies?", "Frozen", "disliked")])
 def test_an_unsure_title_given_a_verdict_is_asked_about_after_the_answer(world, text, title, kind):
     catalog, parser = world
     film = by_title(catalog, title)
@@ -2009,12 +2012,12 @@ def test_an_unsure_title_given_a_verdict_is_asked_about_after_the_answer(world, 
     assert feedback_of(again) == {film: kind}
 
 
-@pytest.mark.parametrize("text", ["i loved the matrix, anything similar?", "i loved the matrix",
-                                  "i loved the matrix, anything similar from the 2000s?"])
+@pytest.mark.parametrize("text", ["watched frozen and loved it, anything similar?", "watched frozen and loved it",
+                                  "watched frozen and loved it, anything similar from the 2000s?"])
 def test_an_unsure_title_a_request_needs_is_asked_about_first(world, text):
     _, parser = world
     plan = parser.plan(text, Recall())
-    assert not plan.steps() and "Do you mean *The Matrix*" in plan.answer
+    assert not plan.steps() and "Do you mean *Frozen*" in plan.answer
 
 
 @pytest.mark.parametrize("text, asked_after", [("I really loved watching heat, any comedies?", True),
@@ -2038,11 +2041,11 @@ def test_no_to_did_you_also_mean_is_no_verdict_on_the_list(world):
 def test_yes_to_did_you_also_mean_redoes_the_search_it_went_on_from(world):
     catalog, parser = world
     memory = Recall(last_recommend={"genres": ["Comedy"], "k": 5})
-    plan = parser.plan("we watched heat last night, something from the 90s instead?", memory)
+    plan = parser.plan("we watched frozen last night, something from the 90s instead?", memory)
     (request,) = [c["args"] for c in calls(plan) if c["name"] == "recommend"]
     assert request["genres"] == ["Comedy"] and request["year_from"] == 1990
     again = parser.plan("yes", replace(memory, pending=plan.confirm))
-    assert feedback_of(again) == {by_title(catalog, "Heat"): "seen"}
+    assert feedback_of(again) == {by_title(catalog, "Frozen"): "seen"}
     (request,) = [c["args"] for c in calls(again) if c["name"] == "recommend"]
     assert request["genres"] == ["Comedy"] and request["year_from"] == 1990
 
@@ -2784,9 +2787,12 @@ def test_every_film_of_a_rare_title_word_is_kept_out_of_the_picks(world):
     rewatching lebowski" found the very films named and gave them as picks (36 of 494
     messages). A word the language rarely uses that is in one or two titles all but names them."""
     catalog, parser = world
-    plan = parser.plan("paddington every christmas no exceptions, more kids films?", Recall())
-    assert {by_title(catalog, "Paddington"), by_title(catalog, "Paddington 2")} <= _excluded(plan), calls(plan)
-    assert not feedback_of(plan)
+    text = "paddington every christmas no exceptions, more kids films?"
+    plan = parser.plan(text, Recall())
+    # Both, where the word is no sure link; a sure one is that film ("something like Paddington" keeps *Paddington 2*).
+    sure = {m.item.id for m in parser.linker.find(text) if m.decision == "link"}
+    assert (sure or {by_title(catalog, "Paddington"), by_title(catalog, "Paddington 2")}) <= _excluded(plan), calls(plan)
+    assert by_title(catalog, "Paddington") in _excluded(plan) and not feedback_of(plan)
 
 
 @pytest.mark.parametrize("text, title", [("zootopia with my nephew tonight, anything else animated?", "Zootopia"),
@@ -2947,3 +2953,21 @@ def test_a_sentence_of_a_title_alone_is_evidence_of_the_film(big_world, text, al
         assert not parser.linker.find(everyday) or all(m.decision == "text" for m in parser.linker.find(everyday)), everyday
     (alone_, *_), (in_sentence, *_) = parser.linker.find("the matrix?"), parser.linker.find("the matrix on tv tonight")
     assert alone_.decision != "text" and alone_.score > in_sentence.score, (alone_, in_sentence)
+
+
+@pytest.mark.parametrize("text, title, kind", [("i loved the matrix", "The Matrix", "liked"),
+                                               ("we watched alien last night, any good comedies?", "Alien", "seen"),
+                                               ("i hated home alone, any good comedies?", "Home Alone", "disliked")])
+def test_a_well_known_film_said_in_lower_case_is_acted_on(world, text, title, kind):
+    """Our own chat messages: of the films people named in lower case, the bot acted on one in
+    three; "i loved the matrix" was only asked about. Lower-case messages have weights of their
+    own in the mention model (fitted on our chat messages beside the real seekers')."""
+    catalog, parser = world
+    assert feedback_of(parser.plan(text, Recall())) == {by_title(catalog, title): kind}
+
+
+def test_lower_case_weights_apply_to_lower_case_messages_only():
+    model = MentionModel({"bias": 0.0, "cue": 1.0, LOWER + "cue": 2.0}, 0.5, 0.25)
+    mixed, lower = {"bias": 1.0, "cue": 1.0, "lowercase_message": 0.0}, {"bias": 1.0, "cue": 1.0, "lowercase_message": 1.0}
+    assert model.probability(mixed) == pytest.approx(1 / (1 + math.exp(-1.0)))
+    assert model.probability(lower) == pytest.approx(1 / (1 + math.exp(-3.0)))

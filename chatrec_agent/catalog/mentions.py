@@ -22,7 +22,8 @@ title of its own ("Romancing the Stone (1984)" names no *1984*).
 
 The weights and the two thresholds are data (`data/mention_model.json`), fitted on labelled
 real utterances by `benchmarks/fit_mentions.py`; without that file the hand-set prior
-weights below apply, as they do to a feature the file predates.
+weights below apply, as they do to a feature the file predates. Messages all in lower case
+(most chat) have weights of their own beside those (`LOWER`), fitted on our own chat messages.
 """
 
 from __future__ import annotations
@@ -69,6 +70,15 @@ PRIOR_WEIGHTS = {
     "attribute": -2.0, "listed": 1.5, "named_as": 3.0,
 }
 PRIOR_THRESHOLDS = {"link": 0.5, "ask": 0.25}
+# In a message all in lower case, as most chat is, the same evidence weighs otherwise: no capital
+# marks a title, so what is said around it ("loved the matrix", "coco made us sob") counts for
+# more. A model may hold a second weight for a feature there, "lower:<feature>", added to its
+# own (none: the same weight), so real seekers' "Title (YYYY)" and chat's lower case are fitted
+# together without the one moving the other. Only for what is said around a span and how known
+# it is: that it is used as a kind, a role, a thing owned or an attribute means the same in any case.
+LOWER = "lower:"
+LOWERED = ("cue", "seen_cue", "compare", "whole", "cue_after", "judged", "common", "tokens", "popular", "short_form",
+           "alone", "listed")
 
 # Words before a span that say a title follows: a taste ("loved X") or a viewing ("saw X").
 TASTE_CUES = frozenset("""like likes liked love loves loved enjoy enjoys enjoyed adore adores adored hate hates hated
@@ -268,6 +278,8 @@ class MentionModel:
 
     def probability(self, evidence: dict[str, float]) -> float:
         z = sum(self.weights.get(name, 0.0) * value for name, value in evidence.items())
+        if evidence.get("lowercase_message"):
+            z += sum(self.weights.get(LOWER + name, 0.0) * value for name, value in evidence.items())
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def decide(self, score: float) -> Decision:
@@ -389,8 +401,9 @@ class MentionLinker:
             "popular": self._popular.get(item.id, self._popular_default),
             "short_form": float(short),
             "lowercase_message": float(not mixed),
+            # "a superhero movie", "a movie with some heat": any one, or some of it, not a title.
             "indefinite": float(toks[i][0] in ("a", "an") and not key_of(item.title).startswith(toks[i][0] + " ")
-                                and not fold(item.title).startswith(toks[i][0] + " ")),
+                                and not fold(item.title).startswith(toks[i][0] + " ") or i > 0 and toks[i - 1][0] in ("some", "any")),
             # "my grandfather's platoon", "our drive home": someone's thing, not a title ("her" is
             # as often the object: "showed her Up"); unless the two start a title ("Schindler's List").
             "possessed": float(i > 0 and (toks[i - 1][0] in POSSESSIVES or re.fullmatch(r"\w+['’]s", toks[i - 1][0]) is not None)
