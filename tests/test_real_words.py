@@ -2971,3 +2971,15 @@ def test_lower_case_weights_apply_to_lower_case_messages_only():
     mixed, lower = {"bias": 1.0, "cue": 1.0, "lowercase_message": 0.0}, {"bias": 1.0, "cue": 1.0, "lowercase_message": 1.0}
     assert model.probability(mixed) == pytest.approx(1 / (1 + math.exp(-1.0)))
     assert model.probability(lower) == pytest.approx(1 / (1 + math.exp(-3.0)))
+
+
+@pytest.mark.parametrize("text", ["we've done frozen like 400 times so not that, something new?",
+                                  "just rewatched casablanca for like the 5th time, more like it?",
+                                  "the kids have seen toy story like 10x, other cartoons?"])
+def test_like_hedging_how_many_times_compares_no_film(world, text):
+    """Our own chat messages: "we've done frozen like 400 times" seeded a search with "400 times
+    so" and "for like the 5th time" answered "I couldn't find “the 5th time”"."""
+    catalog, parser = world
+    plan = parser.plan(text, Recall())
+    assert linked_ids(plan) <= set(catalog.items) and "couldn't find" not in (plan.answer or ""), (calls(plan), plan.answer)
+    assert not any("time" in s for c in calls(plan) for s in c["args"].get("like", [])), calls(plan)

@@ -112,7 +112,12 @@ MORE_LIKE = re.compile(r"\b(?:more like|similar to|more of|others like|anything 
 LIKE_CUE = (r"(?:" + NOT_THE_VERB + r"\blike|similar to|in the (?:vein|style|spirit) of|along the lines of|"
              r"reminds? me of|the same (?:vibe|feel) as|(?:a )?(?:mix|cross|blend|combination|mashup) (?:of|between)|"
              r"somewhere between|halfway between|crossed with)")
-LIKE = re.compile(LIKE_CUE + r" (?P<t>[^,.;!?]+?)(?=(?:,| but| from| with| without| no | not | in the| before| after| only| by| directed|[.;!?]|$))")
+# "for like the 5th time", "frozen like 400 times", "seen it like 10x": "like" hedging how many
+# times compares no film.
+_HEDGED = (r"(?:(?:\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|a few|a couple of|several|a million|a hundred|"
+           r"a thousand|a dozen|dozens of|hundreds of) times|\d{1,3}x|(?:the )?(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|"
+           r"fourth|fifth|tenth|hundredth|millionth) time|once|twice)\b")
+LIKE = re.compile(LIKE_CUE + r" (?!" + _HEDGED + r")(?P<t>[^,.;!?]+?)(?=(?:,| but| from| with| without| no | not | in the| before| after| only| by| directed|[.;!?]|$))")
 # "along those lines", "like that", "something similar": the item just talked about.
 LIKE_THAT = re.compile(r"\b(?:along (?:those|these|the same) lines|" + NOT_THE_VERB + r"like (?:that|this|it|those|them)(?: one)?|"
                         r"(?:something|anything|stuff|more|films?|movies?) similar|similar ones?|in that vein|in the same vein)\b")
