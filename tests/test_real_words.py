@@ -2983,3 +2983,14 @@ def test_like_hedging_how_many_times_compares_no_film(world, text):
     plan = parser.plan(text, Recall())
     assert linked_ids(plan) <= set(catalog.items) and "couldn't find" not in (plan.answer or ""), (calls(plan), plan.answer)
     assert not any("time" in s for c in calls(plan) for s in c["args"].get("like", [])), calls(plan)
+
+
+@pytest.mark.parametrize("text, starring", [("casablanca with humphrey bogart, so good", 1.0), ("heat w/ al pacino is a classic", 1.0),
+                                            ("watching heat with tom tonight", 0.0), ("heat with my dad", 0.0),
+                                            ("fargo (starring frances mcdormand)", 1.0)])
+def test_who_is_in_it_said_after_a_span_is_evidence_of_a_film(big_world, text, starring):
+    """Our own chat messages: "big with tom hanks", "moon w/ sam rockwell", "hitch with will smith":
+    people say who is in a film; a first name alone is a friend ("with tom tonight")."""
+    _, parser = big_world
+    first = next(m for m in parser.linker.candidates(text) if m.text.lower() in ("casablanca", "heat", "fargo"))
+    assert first.evidence["starring"] == starring, first.evidence

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Literal
 
 import simplemma
+from gender_guesser.detector import Detector
 from rapidfuzz import fuzz, process
 from wordfreq import zipf_frequency
 
@@ -59,14 +60,14 @@ POSSESSIVES = frozenset("my your his our their its ur".split())
 
 # Features, in the order of the weights. Each is 0..1 or a small count.
 FEATURES = ("bias", "year", "year_clash", "quoted", "capitalised", "cue", "seen_cue", "compare", "whole", "cue_after", "judged", "continues", "begun_before",
-            "common", "everyday", "vocabulary", "tokens", "popular", "short_form", "lowercase_message", "indefinite", "possessed", "alone",
+            "common", "everyday", "vocabulary", "tokens", "popular", "short_form", "lowercase_message", "indefinite", "possessed", "alone", "starring",
             "kind_of", "inside_name", "role", "attribute", "listed", "named_as")
 PRIOR_WEIGHTS = {
     "bias": -1.0, "year": 4.0, "year_clash": -1.5, "quoted": 3.0, "capitalised": 2.0, "cue": 1.5, "seen_cue": 0.5, "compare": 2.5, "whole": 1.5,
     "cue_after": 1.0, "judged": 1.5,
     "continues": -2.0, "begun_before": -2.0, "everyday": -1.5,
     "common": -0.9, "vocabulary": -2.0, "tokens": 0.6, "popular": 1.0, "short_form": -0.8,
-    "lowercase_message": 0.0, "indefinite": -2.0, "possessed": -2.0, "alone": 1.5, "kind_of": -1.5, "inside_name": -2.5, "role": -2.0,
+    "lowercase_message": 0.0, "indefinite": -2.0, "possessed": -2.0, "alone": 1.5, "starring": 2.0, "kind_of": -1.5, "inside_name": -2.5, "role": -2.0,
     "attribute": -2.0, "listed": 1.5, "named_as": 3.0,
 }
 PRIOR_THRESHOLDS = {"link": 0.5, "ask": 0.25}
@@ -411,6 +412,8 @@ class MentionLinker:
             # A sentence of the title alone: "the princess bride?", "misery", "Room! Yes, great idea".
             "alone": float(re.search(r"(?:^|[.!?…]\s)[\W_]*$", text[:start]) is not None
                            and re.match(r"[^\w.!?…]*(?:[.!?…]|$)", text[end:]) is not None),
+            # "big with tom hanks", "moon w/ sam rockwell": a film, as people say who is in it.
+            "starring": float(_starring(text[end:])),
             "kind_of": float(after in self.kind_nouns or _SERIES_BEFORE.search(before) is not None),
             "inside_name": float(mixed and _inside_name(text, toks, i, j, year)),
             "role": float(i > 0 and toks[i - 1][0] in ROLE_CUES or after in PERSON_NOUNS),
@@ -598,6 +601,27 @@ _SEQUEL = re.compile(r" (?:\d+|[ivx]+|part|chapter|episode|vol|volume)\b")  # wh
 _SUBTITLED = re.compile(r":|\s[-–—]\s")
 SERIES_ORDINALS = {"first": 0, "original": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
                    "fifth": 4, "5th": 4, "last": -1, "latest": -1, "newest": -1}
+
+
+_WITH_PERSON = re.compile(r"\s*,?\s*\(?(?:with|w/|starring)\s+(?P<first>[^\W\d_]+)\s+(?P<last>[^\W\d_]{2,})")
+# Words before a name that are no first name ("with my mum", "with the kids"), and after one that are no surname.
+_NOT_NAMES = frozenset("the my your his her our their a an some me us them him it this that all no".split())
+_NOT_SURNAMES = frozenset("and or but tonight today tomorrow later again now yesterday too also and then at on in for to "
+                          "from of is was the a".split())
+
+
+@lru_cache(maxsize=1)
+def _first_names() -> Detector:
+    return Detector(case_sensitive=False)
+
+
+def _starring(rest: str) -> bool:
+    """Whether the text after a span says who is in it: "with tom hanks", "w/ sam rockwell", "(starring
+    Jodie Foster"; a first name gender-guesser's tables know, then another word ("with tom tonight" is a friend)."""
+    m = _WITH_PERSON.match(rest)
+    if not m or (first := m["first"].lower()) in _NOT_NAMES or m["last"].lower() in _NOT_SURNAMES:
+        return False
+    return _first_names().get_gender(first) != "unknown"
 
 
 def _inside_name(text: str, toks: list[tuple[str, int, int]], i: int, j: int, year: int | None) -> bool:
