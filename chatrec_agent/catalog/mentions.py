@@ -124,6 +124,8 @@ def title_end(text: str) -> int:
 _LISTED = re.compile(r"^\s*,?\s*(?:and|or|&)\s+$")
 # "any of the star wars": a quantifier before a span makes it a series.
 _SERIES_BEFORE = re.compile(r"\b(?:any|all|none|some|each|both|most) of(?: the)?\s*$")
+# "good films for halloween", "movies about heat waves": what the films are for or about, not one of them.
+_FOR_BEFORE = re.compile(r"\b(?:movies?|films?|flicks?|something|anything|stuff)\s+(?:for|about)\s+(?:the\s+)?$")
 # "the movie Up", "that film Her": the person says a title follows, as quotes do.
 _NAMED_AS = re.compile(r"\b(?:the|this|that) (?:movie|film)\s*$")
 # A verb before a span that makes it a role or a game, not a film: "didn't he play Spider Man?";
@@ -414,7 +416,7 @@ class MentionLinker:
                            and re.match(r"[^\w.!?…]*(?:[.!?…]|$)", text[end:]) is not None),
             # "big with tom hanks", "moon w/ sam rockwell": a film, as people say who is in it.
             "starring": float(_starring(text[end:])),
-            "kind_of": float(after in self.kind_nouns or _SERIES_BEFORE.search(before) is not None),
+            "kind_of": float(after in self.kind_nouns or _SERIES_BEFORE.search(before) is not None or _FOR_BEFORE.search(before) is not None),
             "inside_name": float(mixed and _inside_name(text, toks, i, j, year)),
             "role": float(i > 0 and toks[i - 1][0] in ROLE_CUES or after in PERSON_NOUNS),
             "attribute": float(key_of(raw) in self.attributes),
