@@ -3003,3 +3003,12 @@ def test_what_films_are_for_or_about_is_no_title(world, text):
     _, parser = world
     plan = parser.plan(text, Recall())
     assert not linked_ids(plan) and plan.confirm is None, (calls(plan), plan.answer)
+
+
+@pytest.mark.parametrize("text", ["I liked Carpenter's The Thing (1982) remake though", "nolan's inception is his best"])
+def test_a_makers_film_is_no_ones_thing(big_world, text):
+    """The real dialogues: "I liked Zombie's Halloween (2007) remake" lost its seed when a
+    possessive before a span counted against it; a maker's possessive names their film."""
+    _, parser = big_world
+    first = next(m for m in parser.linker.candidates(text) if m.text.lower() in ("the thing", "inception"))
+    assert first.evidence["possessed"] == 0.0, first.evidence

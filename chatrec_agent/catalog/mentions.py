@@ -407,9 +407,11 @@ class MentionLinker:
             # "a superhero movie", "a movie with some heat": any one, or some of it, not a title.
             "indefinite": float(toks[i][0] in ("a", "an") and not key_of(item.title).startswith(toks[i][0] + " ")
                                 and not fold(item.title).startswith(toks[i][0] + " ") or i > 0 and toks[i - 1][0] in ("some", "any")),
-            # "my grandfather's platoon", "our drive home": someone's thing, not a title ("her" is
-            # as often the object: "showed her Up"); unless the two start a title ("Schindler's List").
-            "possessed": float(i > 0 and (toks[i - 1][0] in POSSESSIVES or re.fullmatch(r"\w+['’]s", toks[i - 1][0]) is not None)
+            # "our drive home", "my grandfather's platoon": someone's thing, not a title ("her" is as
+            # often the object: "showed her Up"; "Zombie's Halloween", "nolan's dunkirk" are a maker's
+            # films); unless the two start a title ("Schindler's List").
+            "possessed": float(i > 0 and (toks[i - 1][0] in POSSESSIVES or i > 1 and toks[i - 2][0] in POSSESSIVES
+                                          and re.fullmatch(r"\w+['’]s", toks[i - 1][0]) is not None)
                                and not (self._starts_a_title(joined := f"{toks[i - 1][0]} {' '.join(words)}") or joined in self.by_key)),
             # A sentence of the title alone: "the princess bride?", "misery", "Room! Yes, great idea".
             "alone": float(re.search(r"(?:^|[.!?…]\s)[\W_]*$", text[:start]) is not None
