@@ -98,31 +98,31 @@ class FollowUpReading:
             args["k"] = said if said < shown else max(1, shown // 2)
             return self._call(ToolName.RECOMMEND, **args)
         changed = False
+        only, opener, words = bool(cues.ONLY.search(t)), bool(cues.REFINE_OPENER.search(t)), len(t.split())
         mentions = self._mentions(t)
-        if mentions and (len(t.split()) <= 8 or cues.ONLY.search(t) or cues.REFINE_OPENER.search(t)):
+        if mentions and (words <= 8 or only or opener):
             # "only Kubrick", "nothing by Spielberg", "what about Hitchcock?": the list's other
             # constraints stay, this field's condition is replaced.
             _replace_conditions(args, mentions)
-            if not cues.ONLY.search(t):
+            if not only:
                 args.pop("like", None)  # "what about Hitchcock?" is no longer "like Fargo"
             changed = True
         changed = self._than_shown(t, args, memory) or changed
         genres, excluded = self.lexicon.parse(without_interjection(t), args.get("genres", ()))
         years = parse_era(t, self.latest_year)
         era = years != (None, None)
-        refining = bool(cues.ONLY.search(t) or cues.REFINE_OPENER.search(t)) or (not genres and len(t.split()) <= 6)
-        if era and refining and not changed:
+        if era and (only or opener or not genres and words <= 6) and not changed:
             # "no, something from the 2010s" / "only comedies from the 80s": the same list, another era.
             set_era(args, *years)
             changed = True
-        if cues.ONLY.search(t) and genres:
+        if only and genres:
             # "only comedies" narrows the current list: its genres and the new ones.
             args["genres"] = list(dict.fromkeys(list(args.get("genres", [])) + genres))
             changed = True
-        elif era and changed and genres and cues.REFINE_OPENER.search(t):
+        elif era and changed and genres and opener:
             args["genres"] = genres  # "no, a comedy from the 80s": the genre is replaced too,
             args.pop("wish", None)  # and the old wish went with the old genre
-        elif excluded and len(t.split()) <= 5:
+        elif excluded and words <= 5:
             args["exclude_genres"] = sorted(set(args.get("exclude_genres", [])) | set(excluded))
             # "no comedies" after "a comedy": the exclusion wins over the old genre.
             if kept := [g for g in args.get("genres", []) if g not in excluded]:
@@ -130,10 +130,10 @@ class FollowUpReading:
             else:
                 args.pop("genres", None)
             changed = True
-        if "any_genres" in args and (genres and not cues.ONLY.search(t) or excluded):
+        if "any_genres" in args and (genres and not only or excluded):
             # "what about horror?" replaces the either-or, "no westerns" leaves the other ("only
             # ones with some romance" narrows it: kept)
-            if left := [g for g in args.pop("any_genres") if g not in excluded and not (genres and not cues.ONLY.search(t))]:
+            if left := [g for g in args.pop("any_genres") if g not in excluded and not (genres and not only)]:
                 args["any_genres" if len(left) > 1 else "genres"] = left
         others = bool(cues.OTHERS_AGAIN.search(t))
         if not changed and (not others or not set(genres) <= set(args.get("genres", ()))):
