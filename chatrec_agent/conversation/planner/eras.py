@@ -22,13 +22,13 @@ def _any(words: Iterable[str]) -> str:
 
 
 _DATA = era_words()
-_DECADES = _DATA["decades"]
+_DECADE_DATA = _DATA["decades"]
 # Decade words: folded word -> first year; those that need a prefix apart.
-DECADE_WORDS = {_norm(w): start for w, start in _DECADES["words"].items()}
-_PREFIXED_WORDS = {_norm(w): start for w, start in _DECADES["words_after_prefix"].items()}
-_SUFFIX = _any(_DECADES["suffixes"])
-_PREFIX = _any(_DECADES["prefixes"])
-_WORD = rf"(?P<word>{_any(DECADE_WORDS)}){_any(_DECADES['word_endings'])}?"
+DECADE_WORDS = {_norm(w): start for w, start in _DECADE_DATA["words"].items()}
+_PREFIXED_WORDS = {_norm(w): start for w, start in _DECADE_DATA["words_after_prefix"].items()}
+_SUFFIX = _any(_DECADE_DATA["suffixes"])
+_PREFIX = _any(_DECADE_DATA["prefixes"])
+_WORD = rf"(?P<word>{_any(DECADE_WORDS)}){_any(_DECADE_DATA['word_endings'])}?"
 _PREFIXED_WORD = rf"{_PREFIX}\s+(?P<pword>{_any(_PREFIXED_WORDS)})"
 # A decade, however written: "1980s", "80er", "'80s", "années 1980", "los 90", "eighties", "los ochenta".
 _DECADE = (rf"(?:(?P<century>1[89]|20)?(?P<decade>\d)0{_SUFFIX}|'(?P<short>\d)0s"
