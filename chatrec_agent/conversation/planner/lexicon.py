@@ -18,7 +18,7 @@ import numpy as np
 from chatrec_agent.catalog import Catalog, genre_key
 from chatrec_agent.catalog.model import fold
 from chatrec_agent.conversation.planner import wordforms
-from chatrec_agent.conversation.planner.wordforms import Normaliser, genre_words, words_of
+from chatrec_agent.conversation.planner.wordforms import Normaliser, genre_words, lemma, words_of
 
 _DATA = genre_words()
 GENERIC = frozenset({"movie", "movies", "film", "films", "flick", "flicks"})
@@ -400,8 +400,3 @@ class GenreLexicon:
                     if part and (phrase := self._compact.get(self.normalise.word(part))) and " " not in phrase:
                         return [phrase, "film"]
         return [normal]
-
-
-def lemma(word: str) -> str:
-    """A word's dictionary form in English ("comedies" -> "comedy"); short words as they are."""
-    return wordforms.lemma(word, "en")
