@@ -71,8 +71,6 @@ class RequestReading:
         match = self.titles.resolve(query)
         if match is None and cues.LIKE.search(query):
             return None  # "have you got anything like Spirited Away?": a request like it
-        if match is None and (memory.last_item or memory.last_shown) and (by_meaning := self._by_meaning(t, memory)):
-            return by_meaning  # "what's the story?" is about the item in hand
         if match is None and (not any(lemma(w) not in cues.ASKING_WORDS and w not in cues.KINDS for w in phrase_words(query).split())
                               or self.lexicon.parse(query)[0] or self._mentions(query) or len(query.split()) > 4):
             return None  # requests: with nothing to search ("any good recommendations?"), or for kinds ("a good sci-fi from the 90s?", "anything by Kubrick?")
