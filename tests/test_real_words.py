@@ -3012,3 +3012,12 @@ def test_a_makers_film_is_no_ones_thing(big_world, text):
     _, parser = big_world
     first = next(m for m in parser.linker.candidates(text) if m.text.lower() in ("the thing", "inception"))
     assert first.evidence["possessed"] == 0.0, first.evidence
+
+
+@pytest.mark.parametrize("text", ["Casablanca was average", "Heat was ok", "I watched Fargo, it was fine"])
+def test_a_neutral_verdict_is_neither_liked_nor_a_seed(world, text):
+    """Pinned while cutting the planner: without its neutral words ("ok", "fine", "average"),
+    "Casablanca was average" seeded a list like Casablanca."""
+    _, parser = world
+    plan = parser.plan(text, Recall())
+    assert "liked" not in feedback_of(plan).values() and not any(c["args"].get("like") for c in calls(plan)), calls(plan)
