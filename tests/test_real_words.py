@@ -3014,7 +3014,7 @@ def test_a_makers_film_is_no_ones_thing(big_world, text):
     assert first.evidence["possessed"] == 0.0, first.evidence
 
 
-@pytest.mark.parametrize("text", ["Casablanca was average", "Heat was ok", "I watched Fargo, it was fine"])
+@pytest.mark.parametrize("text", ["Casablanca was average", "Heat was ok", "Fargo was fine I guess"])
 def test_a_neutral_verdict_is_neither_liked_nor_a_seed(world, text):
     """Pinned while cutting the planner: without its neutral words ("ok", "fine", "average"),
     "Casablanca was average" seeded a list like Casablanca."""
