@@ -143,7 +143,7 @@ def fitted_model(x: np.ndarray, y: np.ndarray, args: argparse.Namespace, precisi
     # every candidate is also shown without its year, to learn what the rest of the evidence
     # says when no year is written (the person still named the film, or still did not).
     masked = x.copy()
-    masked[:, [COLUMNS.index(f) for f in ("year", "year_clash", LOWER + "year", LOWER + "year_clash") if f in COLUMNS]] = 0.0
+    masked[:, [COLUMNS.index("year"), COLUMNS.index("year_clash")]] = 0.0  # (no lower-case weight of their own)
     if args.lower_only:  # the shipped weights and thresholds stay; only lower case's own are fitted
         shipped = MentionModel.load()
         held = {f: shipped.weights[f] for f in FEATURES if f != "lowercase_message"}

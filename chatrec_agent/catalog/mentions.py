@@ -100,9 +100,11 @@ COMPARISONS = re.compile(r"(?:" + NOT_THE_VERB + r"\blike|similar to|"
 # a time said after it too ("we watched Up last night", "saw Heat again").
 _TIME_AFTER = (r"(?:last|this) (?:night|week|weekend|month|year|summer|winter|time|morning|evening)|the other (?:day|night)|"
                r"recently|(?:a (?:while|week|month|year)|\w+ (?:days|weeks|months|years)) ago")
+# Emoji (and their joiners): no word, though chat writes them where punctuation goes.
+EMOJI = "[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d]"
 # Chat's interjections and emoji close a phrase as punctuation does ("rewatched the matrix lol").
 _INTERJECTIONS = r"lol|lmao\w*|haha\w*|omg|ngl|tbh|imo|fr|rn|btw|smh|tho|though"
-_PHRASE_END = re.compile(r"\s*(?:$|[,.;:!?)…]|\(|[\u2600-\u27bf\U0001f000-\U0001faff]|(?:and|or|but|from|with|without|by|in|on|for|too|please|instead|"
+_PHRASE_END = re.compile(r"\s*(?:$|[,.;:!?)…]|\(|" + EMOJI + r"|(?:and|or|but|from|with|without|by|in|on|for|too|please|instead|"
                          r"last|yesterday|tonight|today|again|twice|once|" + _INTERJECTIONS + "|" + _TIME_AFTER + r")\b)")
 # Where a title a cue points at surely ends: a pause, or a time phrase ("last night", "recently",
 # "a week ago"); not at the words titles hold ("Pride and Prejudice", "Alien: Covenant", "The Last
@@ -328,7 +330,8 @@ class MentionLinker:
             for word in set(key.split()):
                 self._by_word.setdefault(word, set()).update(item.id for item, short in found if not short)
         self._sorted_keys = sorted(self._keys)
-        zipf_frequency("warm", "en")  # loads wordfreq's tables now, not in someone's turn
+        zipf_frequency("warm", "en")  # loads wordfreq's and gender-guesser's tables now, not in someone's turn
+        _first_names()
         self.find = lru_cache(maxsize=4096)(self._find)
         self.likely_known = lru_cache(maxsize=4096)(self._likely_known)
         self.plausible = lru_cache(maxsize=4096)(self._plausible)
@@ -610,7 +613,7 @@ SERIES_ORDINALS = {"first": 0, "original": 0, "1st": 0, "second": 1, "2nd": 1, "
 _WITH_PERSON = re.compile(r"\s*,?\s*\(?(?:with|w/|starring)\s+(?P<first>[^\W\d_]+)\s+(?P<last>[^\W\d_]{2,})")
 # Words before a name that are no first name ("with my mum", "with the kids"), and after one that are no surname.
 _NOT_NAMES = frozenset("the my your his her our their a an some me us them him it this that all no".split())
-_NOT_SURNAMES = frozenset("and or but tonight today tomorrow later again now yesterday too also and then at on in for to "
+_NOT_SURNAMES = frozenset("and or but tonight today tomorrow later again now yesterday too also then at on in for to "
                           "from of is was the a".split())
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from chatrec_agent.catalog.mentions import EMOJI
+
 EXAMPLES: dict[str, tuple[str, ...]] = {
     # More like the item the conversation is about.
     "like_last": (
@@ -71,7 +73,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-_EMOJI = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d]+")
+_EMOJI = re.compile(EMOJI + "+")
 MIN_SIMILARITY = 0.55
 # After thanks that ask for nothing, a closing is what people mostly mean: a lower bar for the
 # rest ("that's plenty for tonight, thanks so much!"), still clearly ahead of a request.

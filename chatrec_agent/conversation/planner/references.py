@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from chatrec_agent.catalog.mentions import TASTE_CUES, WATCHED
+
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
             "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
             "ninth": 9, "9th": 9, "tenth": 10, "10th": 10}
@@ -50,7 +52,8 @@ def ordinals_in(text: str) -> list[tuple[int, int, int]]:
 # Bare numbers listed at a clause's start or after a verb of what was done with them ("1 and 3
 # already watched", "seen 2, 4 and 5") point at picks as "#1" does; one alone is a count or a
 # rating ("2 more", "rate it 4"), and after other words a sequel's ("toy story 2 and 3").
-_NUMBER_LIST = re.compile(r"(?:^|(?<!\d)[,.;:!?]|\b(?:seen|saw|watched|liked|loved|hated|disliked|rate|rated|both|only|also))\s*"
+_NUMBER_LIST = re.compile(r"(?:^|(?<!\d)[,.;:!?]|\b(?:" + "|".join(sorted(WATCHED | TASTE_CUES | {"rate", "rated", "both", "only", "also"}))
+                          + r"))\s*"
                           r"(?P<n>[1-9](?:\s*(?:,|&|and)\s*[1-9](?![\w./-]|,\d|\s*(?:stars?|★|/|out of)\b))+)")
 
 
